@@ -1,0 +1,32 @@
+/* Findings about a profile or plan: errors and warnings with the file and line at
+ * fault. Pure: collected by lower layers, printed only by main.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+enum diag_level {
+	DIAG_WARNING,
+	DIAG_ERROR,
+};
+
+struct diag {
+	enum diag_level level;
+	char *file;	 /* NULL when no file is at fault */
+	unsigned line;	 /* 0 when no line is at fault */
+	char *message;	 /* one line, untrusted parts already escaped */
+	bool forcible;	 /* an error --force may override; it then becomes a warning */
+};
+
+struct diag_list {
+	struct diag *items;
+	size_t n;
+};
+
+/* Adds a finding. The message is formatted and copied; file may be NULL. 0 or -ENOMEM. */
+int diag_add(struct diag_list *l, enum diag_level level, bool forcible, const char *file,
+	     unsigned line, const char *fmt, ...) _printf_(6, 7);
+size_t diag_count(const struct diag_list *l, enum diag_level level);
+void diag_list_done(struct diag_list *l);

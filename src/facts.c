@@ -1,0 +1,436 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libkmod.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "facts.h"
+#include "gpu.h"
+#include "modinfo.h"
+#include "strv.h"
+#include "sysroot.h"
+
+#define MEMINFO_MAX (64 * 1024)
+#define BUILTIN_MAX (4 * 1024 * 1024)
+
+const struct module_schema *kernel_module(const struct kernel_info *k, const char *module)
+{
+	for (size_t i = 0; i < k->n_modules; i++)
+		if (cmdline_name_equal(k->modules[i].module, module))
+			return &k->modules[i];
+	return NULL;
+}
+
+const struct param_def *module_schema_param(const struct module_schema *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_params; i++)
+		if (cmdline_name_equal(s->params[i].name, name))
+			return &s->params[i];
+	return NULL;
+}
+
+bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b, unsigned c)
+{
+	if (k->ver[0] != a)
+		return k->ver[0] > a;
+	if (k->ver[1] != b)
+		return k->ver[1] > b;
+	return k->ver[2] >= c;
+}
+
+int kernel_version_parse(const char *s, unsigned ret[3])
+{
+	unsigned v[3] = {0};
+	size_t i = 0;
+
+	for (;;) {
+		unsigned long n = 0;
+		size_t digits = 0;
+
+		while (*s >= '0' && *s <= '9' && digits < 6)
+			n = n * 10 + (unsigned long)(*s++ - '0'), digits++;
+		if (!digits)
+			return -EINVAL;
+		v[i++] = (unsigned)n;
+		if (i == 3 || *s != '.')
+			break;
+		s++;
+	}
+	if (i < 2)
+		return -EINVAL;
+	memcpy(ret, v, sizeof(v));
+	return 0;
+}
+
+void module_schema_done(struct module_schema *s)
+{
+	for (size_t i = 0; i < s->n_params; i++) {
+		free(s->params[i].name);
+		free(s->params[i].type);
+		free(s->params[i].desc);
+	}
+	free(s->params);
+	free(s->module);
+	free(s->path);
+}
+
+static void kernel_info_done(struct kernel_info *k)
+{
+	for (size_t i = 0; i < k->n_modules; i++)
+		module_schema_done(&k->modules[i]);
+	free(k->modules);
+	free(k->version);
+	free(k->ttm_module);
+}
+
+void machine_facts_free(struct machine_facts *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_kernels; i++)
+		kernel_info_done(&m->kernels[i]);
+	free(m->kernels);
+	free(m);
+}
+
+static int read_memtotal(const struct sysroot *root, uint64_t *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	const char *p;
+	unsigned long long kib;
+	int r = sysroot_read_file(root, "proc/meminfo", MEMINFO_MAX, false, &buf, &len);
+
+	if (r < 0)
+		return r;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (sscanf(p, "MemTotal: %llu kB", &kib) == 1) {
+			if (kib == 0 || kib > UINT64_MAX / 1024)
+				return -ERANGE;
+			*ret = (uint64_t)kib * 1024;
+			return 0;
+		}
+	return -ENODATA;
+}
+
+static bool npu_present(const struct sysroot *root)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	bool found = false;
+
+	if (sysroot_exists(root, "sys/module/amdxdna"))
+		return true;
+	if (sysroot_opendir(root, "sys/bus/pci/devices", &d) < 0)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char rel[320];
+		_cleanup_free_ char *cls = NULL;
+		size_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/class", de->d_name);
+		/* PCI class 0x1180xx: signal processing controller, as the XDNA NPU reports. */
+		if (sysroot_read_file(root, rel, 64, false, &cls, &len) == 0)
+			found = startswith(cls, "0x1180") != NULL;
+	}
+	closedir(d);
+	return found;
+}
+
+static int cmp_version(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of the modules listed in modules.builtin (paths like kernel/.../ttm.ko). */
+static int read_builtin(const struct sysroot *root, const char *version, char ***ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	char rel[512], **v = NULL;
+	size_t len;
+	int r;
+
+	snprintf(rel, sizeof(rel), "lib/modules/%s/modules.builtin", version);
+	r = sysroot_read_file(root, rel, BUILTIN_MAX, false, &buf, &len);
+	if (r < 0) {
+		*ret = NULL;
+		return r == -ENOENT ? 0 : r;
+	}
+	for (char *line = buf, *next; line && *line; line = next) {
+		char *slash, *dot;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		slash = strrchr(line, '/');
+		slash = slash ? slash + 1 : line;
+		dot = strstr(slash, ".ko");
+		if (!dot)
+			continue;
+		*dot = '\0';
+		for (char *c = slash; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		if (strv_push(&v, slash) < 0) {
+			strv_free(v);
+			return -ENOMEM;
+		}
+	}
+	*ret = v;
+	return 0;
+}
+
+static int read_kernel(const struct sysroot *root, const char *version, char *const *modules,
+		       struct kernel_info *k, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **builtin = NULL;
+	char rel[512], moddir[64];
+	struct kmod_ctx *ctx = NULL;
+	int dfd, r;
+
+	*k = (struct kernel_info){0};
+	k->version = strdup(version);
+	if (!k->version)
+		return -ENOMEM;
+	k->ver_known = kernel_version_parse(version, k->ver) == 0;
+	r = read_builtin(root, version, &builtin);
+	if (r < 0)
+		diag_add(d, DIAG_WARNING, false, NULL, 0, "lib/modules/%s/modules.builtin: %s", version, strerror(-r));
+
+	snprintf(rel, sizeof(rel), "lib/modules/%s/modules.dep.bin", version);
+	k->has_index = sysroot_exists(root, rel);
+	if (!k->has_index)
+		diag_add(d, DIAG_WARNING, false, NULL, 0, "kernel %s has no modules.dep.bin (run depmod): its modules are not checked", version);
+	snprintf(rel, sizeof(rel), "lib/modules/%s", version);
+	dfd = sysroot_openat(root, rel, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0 && k->has_index) {
+		/* libkmod wants a path: the directory already resolved inside the root. */
+		snprintf(moddir, sizeof(moddir), "/proc/self/fd/%d", dfd);
+		ctx = modinfo_context(moddir);
+	}
+	for (size_t i = 0; modules[i]; i++) {
+		struct module_schema *n = realloc(k->modules, (k->n_modules + 1) * sizeof(*n)), *s;
+
+		if (!n) {
+			r = -ENOMEM;
+			goto out;
+		}
+		k->modules = n;
+		s = &n[k->n_modules++];
+		*s = (struct module_schema){.module = cmdline_name_canonical(modules[i])};
+		if (!s->module) {
+			r = -ENOMEM;
+			goto out;
+		}
+		s->builtin = strv_contains(builtin, s->module);
+		s->found = s->builtin;
+		if (ctx && !s->builtin) {
+			r = modinfo_lookup(ctx, s->module, s);
+			if (r == -ENOMEM)
+				goto out;
+			if (r < 0)
+				diag_add(d, DIAG_WARNING, false, NULL, 0, "kernel %s: cannot read module %s: %s", version, s->module, strerror(-r));
+			if (s->path && startswith(s->path, moddir)) {
+				/* Show the module file relative to the root, not through /proc. */
+				struct strbuf b = {0};
+
+				strbuf_printf(&b, "%s%s", rel, s->path + strlen(moddir));
+				free(s->path);
+				s->path = b.s;
+			}
+		}
+	}
+	{
+		const struct module_schema *amdttm = kernel_module(k, "amdttm");
+
+		k->ttm_module = strdup(amdttm && amdttm->found ? "amdttm" : "ttm");
+	}
+	r = k->ttm_module ? 0 : -ENOMEM;
+out:
+	if (ctx)
+		kmod_unref(ctx);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
+
+int machine_facts_read(struct sysroot *root, uint64_t mem_override, const char *only_kernel,
+		       char *const *modules, struct machine_facts **ret, struct diag_list *d)
+{
+	struct machine_facts *m = calloc(1, sizeof(*m));
+	_cleanup_strv_free_ char **versions = NULL, **want = NULL;
+	DIR *dir = NULL;
+	long ps = sysconf(_SC_PAGESIZE);
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->page_size = ps > 0 ? (uint64_t)ps : 4096;
+	if (mem_override) {
+		m->mem_total = mem_override;
+		m->mem_known = m->mem_from_option = true;
+	} else {
+		r = read_memtotal(root, &m->mem_total);
+		m->mem_known = r == 0;
+	}
+	m->npu_present = npu_present(root);
+
+	for (const char *base[] = {"amdgpu", "ttm", "amdttm", NULL}, **b = base; *b; b++)
+		if (strv_push(&want, *b) < 0)
+			goto oom;
+	for (size_t i = 0; modules && modules[i]; i++) {
+		_cleanup_free_ char *c = cmdline_name_canonical(modules[i]);
+
+		if (!c || (!strv_contains(want, c) && strv_push(&want, c) < 0))
+			goto oom;
+	}
+
+	if (sysroot_opendir(root, "lib/modules", &dir) == 0) {
+		struct dirent *de;
+
+		while ((de = readdir(dir))) {
+			char rel[512];
+			int fd;
+
+			if (de->d_name[0] == '.' || strlen(de->d_name) > 200)
+				continue;
+			if (only_kernel && !streq(de->d_name, only_kernel))
+				continue;
+			snprintf(rel, sizeof(rel), "lib/modules/%s", de->d_name);
+			fd = sysroot_openat(root, rel, O_RDONLY | O_DIRECTORY);
+			if (fd < 0)
+				continue;
+			close(fd);
+			if (strv_push(&versions, de->d_name) < 0) {
+				closedir(dir);
+				goto oom;
+			}
+		}
+		closedir(dir);
+	}
+	if (only_kernel && !versions) {
+		machine_facts_free(m);
+		return diag_add(d, DIAG_ERROR, false, NULL, 0, "kernel '%s' is not installed (no lib/modules/%s)", only_kernel, only_kernel) ?: -ENOENT;
+	}
+	if (versions)
+		qsort(versions, strv_length(versions), sizeof(char *), cmp_version);
+	for (size_t i = 0; versions && versions[i]; i++) {
+		struct kernel_info *n = realloc(m->kernels, (m->n_kernels + 1) * sizeof(*n));
+
+		if (!n)
+			goto oom;
+		m->kernels = n;
+		r = read_kernel(root, versions[i], want, &n[m->n_kernels], d);
+		m->n_kernels++;
+		if (r < 0)
+			goto oom;
+	}
+	*ret = m;
+	return 0;
+oom:
+	machine_facts_free(m);
+	return -ENOMEM;
+}
+
+void gpus_free(struct gpu *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(g[i].pci);
+		free(g[i].gfx);
+	}
+	free(g);
+}
+
+static bool read_hex(const struct sysroot *root, const char *rel, unsigned long *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	char *end;
+
+	if (sysroot_read_file(root, rel, 64, false, &buf, &len) < 0)
+		return false;
+	errno = 0;
+	*ret = strtoul(buf, &end, 16);
+	return errno == 0 && end != buf && (*end == '\n' || *end == '\0');
+}
+
+static int cmp_gpu(const void *a, const void *b)
+{
+	return strcmp(((const struct gpu *)a)->pci, ((const struct gpu *)b)->pci);
+}
+
+int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
+{
+	struct gpu *g = NULL;
+	size_t n = 0;
+	DIR *d = NULL;
+	struct dirent *de;
+
+	if (sysroot_opendir(root, "sys/bus/pci/devices", &d) < 0) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char rel[400];
+		unsigned long vendor, device, cls, gc[3];
+		const char *gfx = NULL;
+		struct gpu *ng;
+		bool have_gc = true;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) > 64)
+			continue;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vendor", de->d_name);
+		if (!read_hex(root, rel, &vendor) || vendor != 0x1002)
+			continue;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/class", de->d_name);
+		/* Display controllers only: the cards' audio and USB functions share the vendor. */
+		if (!read_hex(root, rel, &cls) || (cls >> 16) != 0x03)
+			continue;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/device", de->d_name);
+		if (!read_hex(root, rel, &device) || device > 0xffff)
+			continue;
+		for (int i = 0; i < 3 && have_gc; i++) {
+			static const char *const part[] = {"major", "minor", "revision"};
+			_cleanup_free_ char *buf = NULL;
+			size_t len;
+			char *end;
+
+			snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/ip_discovery/die/0/GC/0/%s", de->d_name, part[i]);
+			have_gc = sysroot_read_file(root, rel, 64, false, &buf, &len) == 0;
+			if (have_gc) {
+				gc[i] = strtoul(buf, &end, 10);
+				have_gc = end != buf && (*end == '\n' || !*end) && gc[i] < 1000;
+			}
+		}
+		if (have_gc)
+			gfx = gpu_gfx_from_gc((unsigned)gc[0], (unsigned)gc[1], (unsigned)gc[2]);
+		if (!gfx) {
+			const struct gpu_id *id = gpu_id_lookup((uint16_t)device);
+
+			gfx = id ? id->gfx : NULL;
+		}
+		ng = realloc(g, (n + 1) * sizeof(*ng));
+		if (!ng)
+			goto oom;
+		g = ng;
+		g[n] = (struct gpu){.pci = strdup(de->d_name), .device = (unsigned)device};
+		n++;
+		if (!g[n - 1].pci || strdup_ptr(gfx, &g[n - 1].gfx) < 0)
+			goto oom;
+	}
+	closedir(d);
+	if (n)
+		qsort(g, n, sizeof(*g), cmp_gpu);
+	*ret = g;
+	*ret_n = n;
+	return 0;
+oom:
+	closedir(d);
+	gpus_free(g, n);
+	return -ENOMEM;
+}

@@ -1,0 +1,31 @@
+/* AMD GPU identities: PCI device id -> family, gfx target and GC IP version, from the
+ * table generated out of data/amd-pci-ids.tsv; and what each GC version honours.
+ * Pure: no I/O. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gpu_id {
+	uint16_t device;
+	const char *family; /* RDNA1, RDNA2, STRIX_HALO */
+	const char *gfx;    /* LLVM target, e.g. gfx1151 */
+	unsigned gc_major, gc_minor, gc_rev;
+};
+
+extern const struct gpu_id gpu_id_table[];
+extern const size_t gpu_id_table_len;
+
+/* The table entry for an AMD (vendor 0x1002) device id, or NULL. */
+const struct gpu_id *gpu_id_lookup(uint16_t device);
+
+/* The gfx target for a GC IP version ("gfx1151" for 11.5.1), or NULL when unknown. */
+const char *gpu_gfx_from_gc(unsigned major, unsigned minor, unsigned rev);
+
+/* True when amdgpu reads mtype_local on this gfx target: only the GC 9.4.3, 9.4.4 and
+ * 9.5.0 (MI300-class) paths do (amdgpu gmc_v9_0.c); gfx10/11 ignore it. */
+bool gpu_gfx_honours_mtype(const char *gfx);
+
+/* True for GC 11 and 12 targets, on which amdgpu 6.12 never reads the mes parameter. */
+bool gpu_gfx_forces_mes(const char *gfx);

@@ -1,0 +1,587 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "cmdline.h"
+#include "gpu.h"
+#include "kparam.h"
+#include "plan.h"
+#include "size.h"
+#include "strv.h"
+
+/* amdgpu's default GTT size follows ttm.pages_limit from 6.5 on ("drm/amdgpu: Set GTT
+ * size equal to TTM mem limit", amdgpu_ttm_init()); before that it is max(3 GiB, RAM/2)
+ * and only amdgpu.gttsize moves it. From 6.15 gttsize is deprecated (amdgpu_ttm_init()
+ * warns "Configuring gttsize via module parameter is deprecated"). */
+#define GTT_FOLLOWS_TTM_MAJOR 6
+#define GTT_FOLLOWS_TTM_MINOR 5
+#define GTTSIZE_DEPRECATED_MAJOR 6
+#define GTTSIZE_DEPRECATED_MINOR 15
+/* ppfeaturemask default in amdgpu_drv.c (6.1 and 6.12). */
+#define PPFEATUREMASK_DEFAULT UINT64_C(0xfff7bfff)
+
+struct ctx {
+	const struct profile *p;
+	const struct machine_facts *m;
+	const struct plan_options *o;
+	struct plan *plan;
+	struct diag_list *d;
+	int err;     /* first -ENOMEM */
+	bool failed; /* an error finding was added */
+	char **ttm_modules;
+};
+
+_printf_(6, 7) static void finding(struct ctx *c, enum diag_level level, bool forcible,
+				   const char *file, unsigned line, const char *fmt, ...)
+{
+	struct strbuf b = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (strbuf_vprintf(&b, fmt, ap) < 0)
+		c->err = -ENOMEM;
+	va_end(ap);
+	if (!b.s)
+		return;
+	if (level == DIAG_ERROR && forcible && c->o->force) {
+		level = DIAG_WARNING;
+		if (strbuf_puts(&b, " (accepted with --force)") < 0)
+			c->err = -ENOMEM;
+	} else if (level == DIAG_ERROR && forcible) {
+		if (strbuf_puts(&b, "; --force accepts it") < 0)
+			c->err = -ENOMEM;
+	}
+	if (diag_add(c->d, level, forcible, file, line, "%s", b.s) < 0)
+		c->err = -ENOMEM;
+	if (level == DIAG_ERROR)
+		c->failed = true;
+	strbuf_done(&b);
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_settings; i++) {
+		struct setting *s = &p->settings[i];
+
+		free(s->name);
+		free(s->module);
+		free(s->param);
+		free(s->value);
+		free(s->reason);
+		free(s->file);
+	}
+	free(p->settings);
+	strv_free(p->targets);
+	free(p);
+}
+
+int plan_profile_targets(const struct profile *p, char ***ret)
+{
+	char **v = NULL;
+
+	for (size_t i = 0; p->match && p->match[i]; i++) {
+		const char *t = p->match[i], *gfx = NULL;
+		unsigned vendor, device;
+
+		if (startswith(t, "gfx"))
+			gfx = t;
+		else if (sscanf(t, "%4x:%4x", &vendor, &device) == 2 && vendor == 0x1002) {
+			const struct gpu_id *id = gpu_id_lookup((uint16_t)device);
+
+			gfx = id ? id->gfx : NULL;
+		}
+		if (gfx && !strv_contains(v, gfx) && strv_push(&v, gfx) < 0) {
+			strv_free(v);
+			return -ENOMEM;
+		}
+	}
+	if (!v && !(v = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	*ret = v;
+	return 0;
+}
+
+unsigned plan_name_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[65];
+
+	/* Names longer than 64 bytes are never close to anything worth suggesting. */
+	if (la > 64 || lb > 64)
+		return 1000;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned cost = (a[i - 1] == b[j - 1]) ||
+							(strchr("-_", a[i - 1]) && strchr("-_", b[j - 1]))
+						? 0
+						: 1;
+			unsigned best = diag + cost;
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Where a module's options go: the command line when the profile says so, or when the
+ * module is built into any target kernel (modprobe.d never reaches a built-in module). */
+static enum where where_for(struct ctx *c, const char *module, char **builtin_in)
+{
+	enum where w = profile_placement(c->p) == PLACEMENT_CMDLINE ? WHERE_CMDLINE : WHERE_MODPROBE;
+
+	*builtin_in = NULL;
+	for (size_t i = 0; i < c->m->n_kernels; i++) {
+		const struct module_schema *s = kernel_module(&c->m->kernels[i], module);
+
+		if (s && s->builtin) {
+			*builtin_in = c->m->kernels[i].version;
+			return WHERE_CMDLINE;
+		}
+	}
+	return w;
+}
+
+static struct setting *add_setting(struct ctx *c, const char *module, const char *param,
+				   const char *value, const char *reason, const char *file,
+				   unsigned line)
+{
+	struct setting *n = realloc(c->plan->settings, (c->plan->n_settings + 1) * sizeof(*n)), s = {0};
+	struct strbuf name = {0};
+	char *builtin_in = NULL;
+
+	if (!n) {
+		c->err = -ENOMEM;
+		return NULL;
+	}
+	c->plan->settings = n;
+	if (module)
+		strbuf_printf(&name, "%s.", module);
+	strbuf_puts(&name, param);
+	s.name = name.s ? cmdline_name_canonical(name.s) : NULL;
+	strbuf_done(&name);
+	s.where = module ? where_for(c, module, &builtin_in) : WHERE_CMDLINE;
+	s.line = line;
+	if (!s.name || strdup_ptr(module, &s.module) < 0 || strdup_ptr(param, &s.param) < 0 ||
+	    strdup_ptr(value, &s.value) < 0 || strdup_ptr(file, &s.file) < 0) {
+		c->err = -ENOMEM;
+		goto fail;
+	}
+	if (builtin_in && profile_placement(c->p) != PLACEMENT_CMDLINE) {
+		struct strbuf r = {0};
+
+		strbuf_printf(&r, "%s (on the command line: %s is built into %s)", reason ? reason : "", module, builtin_in);
+		s.reason = r.s;
+	} else if (strdup_ptr(reason, &s.reason) < 0) {
+		c->err = -ENOMEM;
+	}
+	if (!s.reason && !c->err && !(s.reason = strdup("")))
+		c->err = -ENOMEM;
+	if (c->err)
+		goto fail;
+	n[c->plan->n_settings] = s;
+	return &n[c->plan->n_settings++];
+fail:
+	free(s.name);
+	free(s.module);
+	free(s.param);
+	free(s.value);
+	free(s.file);
+	free(s.reason);
+	return NULL;
+}
+
+/* Appends ", " and name to a list being built in b. */
+static void list_add(struct strbuf *b, const char *name)
+{
+	if (b->len)
+		strbuf_puts(b, ", ");
+	strbuf_puts(b, name);
+}
+
+static const char *closest_param(const struct machine_facts *m, const char *module,
+				 const char *param)
+{
+	const char *best = NULL;
+	unsigned best_d = 1000, limit = strlen(param) <= 4 ? 1 : strlen(param) <= 8 ? 2 : 3;
+
+	for (size_t i = 0; i < m->n_kernels; i++) {
+		const struct module_schema *s = kernel_module(&m->kernels[i], module);
+
+		for (size_t j = 0; s && j < s->n_params; j++) {
+			unsigned dist = plan_name_distance(param, s->params[j].name);
+
+			if (dist < best_d) {
+				best_d = dist;
+				best = s->params[j].name;
+			}
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; hay && *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* Checks a module option against every target kernel's metadata: the name must exist in
+ * at least one (else error with the closest real name), the value must parse as the
+ * kernel parses that type in every kernel that has the parameter. */
+static void validate_option(struct ctx *c, const struct setting *s)
+{
+	struct strbuf unknown = {0}, known = {0}, nomod = {0}, bad = {0}, deprecated = {0};
+	const char *bad_type = NULL;
+	int bad_err = 0;
+	_cleanup_free_ char *ev = s->value ? escape_untrusted(s->value) : NULL;
+
+	if (c->m->n_kernels == 0)
+		return;
+	for (size_t i = 0; i < c->m->n_kernels; i++) {
+		const struct kernel_info *k = &c->m->kernels[i];
+		const struct module_schema *ms = kernel_module(k, s->module);
+		const struct param_def *pd;
+		struct kparam_type t;
+		int r;
+
+		if (!ms || !ms->found || (ms->builtin && ms->n_params == 0)) {
+			list_add(&nomod, k->version);
+			continue;
+		}
+		pd = module_schema_param(ms, s->param);
+		if (!pd) {
+			list_add(&unknown, k->version);
+			continue;
+		}
+		list_add(&known, k->version);
+		if (contains_ci(pd->desc, "deprecated") && !deprecated.len)
+			list_add(&deprecated, k->version);
+		if (!pd->type || kparam_type_parse(pd->type, &t) < 0) {
+			finding(c, DIAG_WARNING, false, s->file, s->line, "%s: type '%s' in %s is not one this tool checks; value not validated", s->name, pd->type ? pd->type : "(none)", k->version);
+			continue;
+		}
+		r = kparam_check(&t, s->value);
+		if (r < 0) {
+			list_add(&bad, k->version);
+			bad_type = pd->type;
+			bad_err = r;
+		}
+	}
+	if (!known.len && unknown.len) {
+		const char *near = closest_param(c->m, s->module, s->param);
+
+		if (near)
+			finding(c, DIAG_ERROR, false, s->file, s->line, "%s: no such parameter of %s in %s; did you mean '%s'?", s->param, s->module, unknown.s, near);
+		else
+			finding(c, DIAG_ERROR, false, s->file, s->line, "%s: no such parameter of %s in %s", s->param, s->module, unknown.s);
+	} else if (unknown.len) {
+		finding(c, DIAG_WARNING, false, s->file, s->line, "%s: not a parameter of %s in %s, which will ignore it (known in %s)", s->param, s->module, unknown.s, known.s);
+	}
+	if (bad.len)
+		finding(c, DIAG_ERROR, false, s->file, s->line, "%s=%s: %s for %s in %s; the kernel would refuse it and %s would not load", s->name, ev ? ev : "(no value)", bad_err == -ERANGE ? "out of range" : "not a valid value", bad_type, bad.s, s->module);
+	if (deprecated.len)
+		finding(c, DIAG_WARNING, false, s->file, s->line, "%s is deprecated in %s", s->name, deprecated.s);
+	if (nomod.len && !known.len && !unknown.len)
+		finding(c, DIAG_WARNING, false, s->file, s->line, "module %s not found (or without metadata) in %s: %s not checked", s->module, nomod.s, s->name);
+	strbuf_done(&unknown);
+	strbuf_done(&known);
+	strbuf_done(&nomod);
+	strbuf_done(&bad);
+	strbuf_done(&deprecated);
+}
+
+static void plan_memory(struct ctx *c)
+{
+	const struct psection *mem = profile_section(c->p, PSECTION_MEMORY, NULL);
+	const struct pentry *gtt = psection_get(mem, "gtt"), *pool = psection_get(mem, "page_pool"),
+			    *mtype = psection_get(mem, "mtype");
+	const struct machine_facts *m = c->m;
+	uint64_t gtt_bytes = 0;
+	char gib[32], ram[32];
+
+	format_gib(m->mem_total, ram);
+	if ((gtt || pool) && !m->mem_known) {
+		const struct pentry *e = gtt ? gtt : pool;
+
+		finding(c, DIAG_ERROR, false, e->file, e->line, "the size of RAM is unknown (no MemTotal in proc/meminfo): give it with --memory");
+		return;
+	}
+	if (gtt) {
+		struct size_spec spec;
+		uint64_t pages;
+		unsigned permille;
+
+		if (size_parse(gtt->value, &spec, NULL) < 0 ||
+		    size_resolve(&spec, m->mem_total, m->page_size, &gtt_bytes) < 0) {
+			finding(c, DIAG_ERROR, false, gtt->file, gtt->line, "gtt = %s is less than one page", gtt->value);
+			return;
+		}
+		permille = (unsigned)(gtt_bytes / (m->mem_total / 1000 ? m->mem_total / 1000 : 1));
+		format_gib(gtt_bytes, gib);
+		if (gtt_bytes > m->mem_total) {
+			finding(c, DIAG_ERROR, false, gtt->file, gtt->line, "gtt = %s is %s, more than the %s of RAM", gtt->value, gib, ram);
+			return;
+		}
+		if (gtt_bytes / 9 > m->mem_total / 10)
+			finding(c, DIAG_ERROR, true, gtt->file, gtt->line, "gtt = %s is %s, %u.%u%% of %s RAM: above 90%% the kernel and applications can be starved", gtt->value, gib, permille / 10, permille % 10, ram);
+		pages = gtt_bytes / m->page_size;
+		for (size_t i = 0; c->ttm_modules[i]; i++) {
+			char v[32], reason[256];
+			struct setting *s;
+
+			snprintf(v, sizeof(v), "%" PRIu64, pages);
+			snprintf(reason, sizeof(reason), "GTT %s = %" PRIu64 " pages of %" PRIu64 " bytes = %u.%u%% of %s RAM%s%s",
+				 gib, pages, m->page_size, permille / 10, permille % 10, ram,
+				 gtt->reason ? "; " : "", gtt->reason ? gtt->reason : "");
+			s = add_setting(c, c->ttm_modules[i], "pages_limit", v, reason, gtt->file, gtt->line);
+			if (!s)
+				return;
+			s->is_size = true;
+			s->bytes = gtt_bytes;
+		}
+		{
+			struct strbuf need = {0}, dep = {0}, unknown = {0};
+
+			for (size_t i = 0; i < m->n_kernels; i++) {
+				const struct kernel_info *k = &m->kernels[i];
+
+				if (!k->ver_known)
+					list_add(&unknown, k->version);
+				else if (!kernel_version_at_least(k, GTT_FOLLOWS_TTM_MAJOR, GTT_FOLLOWS_TTM_MINOR, 0))
+					list_add(&need, k->version);
+				else if (kernel_version_at_least(k, GTTSIZE_DEPRECATED_MAJOR, GTTSIZE_DEPRECATED_MINOR, 0))
+					list_add(&dep, k->version);
+			}
+			if (need.len && dep.len) {
+				finding(c, DIAG_WARNING, false, gtt->file, gtt->line, "%s size GTT from amdgpu.gttsize, which %s deprecate: gttsize is not written, so on %s the GPU keeps its default GTT size (plan for one kernel line with --kernel)", need.s, dep.s, need.s);
+			} else if (need.len) {
+				char v[32], reason[256];
+				struct setting *s;
+
+				snprintf(v, sizeof(v), "%" PRIu64, gtt_bytes >> 20);
+				snprintf(reason, sizeof(reason), "GTT %s in MiB: %s size the GTT from gttsize, not from %s.pages_limit (before 6.5)", gib, need.s, c->ttm_modules[0]);
+				s = add_setting(c, "amdgpu", "gttsize", v, reason, gtt->file, gtt->line);
+				if (s) {
+					s->is_size = true;
+					s->bytes = gtt_bytes >> 20 << 20;
+				}
+			}
+			if (unknown.len)
+				finding(c, DIAG_WARNING, false, gtt->file, gtt->line, "cannot tell from the version of %s whether it needs amdgpu.gttsize; assumed not", unknown.s);
+			strbuf_done(&need);
+			strbuf_done(&dep);
+			strbuf_done(&unknown);
+		}
+	}
+	if (pool) {
+		struct size_spec spec;
+		uint64_t bytes;
+
+		if (size_parse(pool->value, &spec, NULL) < 0 ||
+		    size_resolve(&spec, m->mem_total, m->page_size, &bytes) < 0) {
+			finding(c, DIAG_ERROR, false, pool->file, pool->line, "page_pool = %s is less than one page", pool->value);
+		} else if (bytes > (gtt ? gtt_bytes : m->mem_total)) {
+			format_gib(bytes, gib);
+			finding(c, DIAG_ERROR, false, pool->file, pool->line, "page_pool = %s (%s) is larger than %s", pool->value, gib, gtt ? "gtt" : "RAM");
+		} else {
+			char v[32], reason[256];
+
+			format_gib(bytes, gib);
+			snprintf(v, sizeof(v), "%" PRIu64, bytes / m->page_size);
+			snprintf(reason, sizeof(reason), "TTM page pool %s = %s pages; bounds only TTM's cache of freed pages%s%s", gib, v,
+				 pool->reason ? "; " : "", pool->reason ? pool->reason : "");
+			for (size_t i = 0; c->ttm_modules[i]; i++) {
+				struct setting *s = add_setting(c, c->ttm_modules[i], "page_pool_size", v, reason, pool->file, pool->line);
+
+				if (!s)
+					return;
+				s->is_size = true;
+				s->bytes = bytes;
+			}
+		}
+	}
+	if (mtype && !streq(mtype->value, "default")) {
+		const char *num = streq(mtype->value, "rw") ? "0" : streq(mtype->value, "nc") ? "1" : "2";
+		bool honoured = false;
+
+		for (size_t i = 0; c->plan->targets[i]; i++)
+			honoured |= gpu_gfx_honours_mtype(c->plan->targets[i]);
+		if (!c->plan->targets[0])
+			finding(c, DIAG_WARNING, false, mtype->file, mtype->line, "mtype = %s: the profile has no match, so whether the GPU honours it is unknown; amdgpu.mtype_local is not written (it taints the kernel)", mtype->value);
+		else if (!honoured)
+			finding(c, DIAG_WARNING, false, mtype->file, mtype->line, "mtype = %s has no effect on %s (only GC 9.4.3/9.4.4/9.5 read it): amdgpu.mtype_local is not written, it would taint the kernel and change nothing", mtype->value, c->plan->targets[0]);
+		else
+			add_setting(c, "amdgpu", "mtype_local", num, mtype->reason ? mtype->reason : "MTYPE for local memory (taints the kernel)", mtype->file, mtype->line);
+	}
+}
+
+static const char *const amd_iommu_options[] = {
+	"off", "force_enable", "fullflush", "force_isolation", "pgtbl_v1", "pgtbl_v2",
+	"irtcachedis", "nohugepages", "v2_pgsizes_only", NULL,
+};
+
+static void check_kernel_param(struct ctx *c, const struct pentry *e)
+{
+	_cleanup_free_ char *canon = cmdline_name_canonical(e->key);
+	const char *dot;
+
+	if (!canon) {
+		c->err = -ENOMEM;
+		return;
+	}
+	if (streq(canon, "amd_iommu")) {
+		_cleanup_strv_free_ char **opts = NULL;
+		_cleanup_free_ char *v = strdup(e->value);
+
+		for (char *p = v; p && *p; p++)
+			if (*p == ',')
+				*p = ' ';
+		if (!v || strv_split_ws(v, &opts) < 0) {
+			c->err = -ENOMEM;
+			return;
+		}
+		for (size_t i = 0; opts[i]; i++) {
+			if (streq(opts[i], "on") || streq(opts[i], "pt"))
+				finding(c, DIAG_ERROR, false, e->file, e->line, "amd_iommu=%s does not exist: the kernel logs it as unknown and ignores it (the AMD IOMMU is on by default; for passthrough use iommu=pt)", opts[i]);
+			else if (streq(opts[i], "off") && c->m->npu_present)
+				finding(c, DIAG_ERROR, true, e->file, e->line, "amd_iommu=off disables the XDNA NPU found on this machine (and VFIO passthrough)");
+			else if (streq(opts[i], "off"))
+				finding(c, DIAG_WARNING, false, e->file, e->line, "amd_iommu=off also disables an XDNA NPU (amdxdna) and VFIO passthrough");
+			else if (!strv_contains((char **)amd_iommu_options, opts[i]))
+				finding(c, DIAG_WARNING, false, e->file, e->line, "amd_iommu=%s: not an option the kernel knows (%s)", opts[i], "off, force_enable, fullflush, force_isolation, pgtbl_v1, pgtbl_v2, ...");
+		}
+	}
+	dot = strchr(canon, '.');
+	if (dot) {
+		_cleanup_free_ char *mod = strndup(canon, (size_t)(dot - canon));
+		bool is_module = mod && (streq(mod, "amdgpu") || streq(mod, "ttm") || streq(mod, "amdttm"));
+
+		for (size_t i = 0; mod && !is_module && i < c->m->n_kernels; i++) {
+			const struct module_schema *s = kernel_module(&c->m->kernels[i], mod);
+
+			is_module = s && s->found;
+		}
+		if (is_module)
+			finding(c, DIAG_ERROR, false, e->file, e->line, "%s: module options belong in [module %s] (with placement = cmdline to put them on the command line)", e->key, mod);
+	}
+}
+
+static void check_module_option(struct ctx *c, const char *module, const struct pentry *e,
+				 bool *skip_schema)
+{
+	_cleanup_free_ char *p = cmdline_name_canonical(e->key);
+	bool has_gtt = psection_get(profile_section(c->p, PSECTION_MEMORY, NULL), "gtt") != NULL;
+
+	*skip_schema = false;
+	if (!p) {
+		c->err = -ENOMEM;
+		return;
+	}
+	if (streq(module, "amdgpu")) {
+		if (streq(p, "gtt_size")) {
+			finding(c, DIAG_ERROR, false, e->file, e->line, "gtt_size: no such parameter of amdgpu (the kernel ignores it); the GTT size is [memory] gtt");
+			*skip_schema = true;
+		} else if (streq(p, "gttsize")) {
+			finding(c, DIAG_ERROR, false, e->file, e->line, "gttsize: set the GTT size with [memory] gtt, which writes the TTM limit (and gttsize only for kernels that need it)");
+		} else if (streq(p, "mtype_local")) {
+			finding(c, DIAG_ERROR, false, e->file, e->line, "mtype_local: set it with [memory] mtype, which knows the GPUs that honour it");
+		} else if (streq(p, "dc") && streq(e->value, "0")) {
+			finding(c, DIAG_ERROR, true, e->file, e->line, "amdgpu.dc=0 disables the display core: no display on DCN hardware such as Strix Halo");
+		} else if (streq(p, "ppfeaturemask")) {
+			uint64_t v;
+
+			if (kparam_parse_u64(e->value, &v) == 0)
+				finding(c, DIAG_ERROR, true, e->file, e->line, "ppfeaturemask=%s replaces the whole mask: it flips bits 0x%" PRIx64 " of the default 0x%" PRIx64 ", not just the feature you want (OVERDRIVE 0x4000 taints the kernel)", e->value, v ^ PPFEATUREMASK_DEFAULT, PPFEATUREMASK_DEFAULT);
+		} else if (streq(p, "mes")) {
+			for (size_t i = 0; c->plan->targets[i]; i++)
+				if (gpu_gfx_forces_mes(c->plan->targets[i])) {
+					finding(c, DIAG_WARNING, false, e->file, e->line, "amdgpu.mes has no effect on %s: kernels since 6.12 always use MES on GC 11 and 12", c->plan->targets[i]);
+					break;
+				}
+		} else if (streq(p, "cwsr_enable") && streq(e->value, "0")) {
+			finding(c, DIAG_WARNING, false, e->file, e->line, "cwsr_enable=0 turns off compute wave save/restore; it worked around MES hangs on gfx1151 only before kernel commit b42f3bf9536c with ROCm < 7.2.1");
+		}
+	}
+	if ((streq(module, "ttm") || streq(module, "amdttm")) && has_gtt &&
+	    (streq(p, "pages_limit") || streq(p, "page_pool_size")))
+		finding(c, DIAG_ERROR, false, e->file, e->line, "%s.%s is computed from [memory]; set it there", module, p);
+}
+
+int plan_build(const struct profile *p, const struct machine_facts *m,
+	       const struct plan_options *o, struct plan **ret, struct diag_list *d)
+{
+	struct ctx c = {.p = p, .m = m, .o = o, .d = d};
+	const struct psection *kernel = profile_section(p, PSECTION_KERNEL, NULL);
+
+	c.plan = calloc(1, sizeof(*c.plan));
+	if (!c.plan || plan_profile_targets(p, &c.plan->targets) < 0) {
+		plan_free(c.plan);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m->n_kernels; i++)
+		if (m->kernels[i].ttm_module && !strv_contains(c.ttm_modules, m->kernels[i].ttm_module) &&
+		    strv_push(&c.ttm_modules, m->kernels[i].ttm_module) < 0)
+			c.err = -ENOMEM;
+	if (!c.ttm_modules && strv_push(&c.ttm_modules, "ttm") < 0)
+		c.err = -ENOMEM;
+
+	if (!c.err)
+		plan_memory(&c);
+	for (size_t i = 0; kernel && i < kernel->n_entries && !c.err; i++) {
+		const struct pentry *e = &kernel->entries[i];
+
+		check_kernel_param(&c, e);
+		add_setting(&c, NULL, e->key, *e->value ? e->value : NULL, e->reason, e->file, e->line);
+	}
+	for (size_t i = 0; i < p->n_sections && !c.err; i++) {
+		const struct psection *s = &p->sections[i];
+
+		if (s->kind != PSECTION_MODULE)
+			continue;
+		for (size_t j = 0; j < s->n_entries && !c.err; j++) {
+			bool skip = false;
+
+			check_module_option(&c, s->module, &s->entries[j], &skip);
+			if (!skip)
+				add_setting(&c, s->module, s->entries[j].key, s->entries[j].value, s->entries[j].reason, s->entries[j].file, s->entries[j].line);
+		}
+	}
+	/* Every module option, including those computed from [memory], is checked against
+	 * the metadata of each target kernel. */
+	for (size_t i = 0; i < c.plan->n_settings && !c.err; i++)
+		if (c.plan->settings[i].module)
+			validate_option(&c, &c.plan->settings[i]);
+	if (m->n_kernels == 0 && !c.err)
+		finding(&c, DIAG_WARNING, false, NULL, 0, "no kernel under lib/modules: module options are not checked against kernel metadata");
+	for (size_t i = 0; i < m->n_kernels && !c.err; i++) {
+		const struct kernel_info *k = &m->kernels[i];
+
+		if (strv_contains(c.plan->targets, "gfx1151") && k->ver_known && !kernel_version_at_least(k, 6, 18, 4))
+			finding(&c, DIAG_WARNING, false, NULL, 0, "kernel %s is older than 6.18.4, which AMD requires for gfx1151 (Strix Halo)", k->version);
+	}
+	strv_free(c.ttm_modules);
+	if (c.err || c.failed) {
+		plan_free(c.plan);
+		return c.err ? c.err : -EINVAL;
+	}
+	*ret = c.plan;
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* The plan: a resolved profile's intent turned into the exact kernel parameters and
+ * module options for this machine and its kernels, validated against each kernel's
+ * module metadata. Pure: reads only the profile and the facts given to it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "facts.h"
+#include "profile.h"
+
+enum where {
+	WHERE_CMDLINE,
+	WHERE_MODPROBE,
+};
+
+struct setting {
+	char *name;   /* canonical: "module.param" or a bare kernel parameter, '-' as '_' */
+	char *module; /* NULL for a kernel parameter */
+	char *param;
+	char *value;  /* as the kernel receives it; NULL for a bare flag */
+	enum where where;
+	char *reason; /* one line */
+	char *file;   /* profile file and line the setting comes from */
+	unsigned line;
+	bool is_size; /* value counts memory: bytes holds it */
+	uint64_t bytes;
+};
+
+struct plan {
+	struct setting *settings;
+	size_t n_settings;
+	char **targets; /* gfx targets the profile is for (from match), possibly empty */
+};
+
+struct plan_options {
+	bool force; /* turn forcible errors into warnings */
+};
+
+/* Builds the plan for profile p (resolved) on machine m. Findings go to d: errors make
+ * the return -EINVAL (the plan is then not returned), warnings do not. On success *ret
+ * is owned by the caller (plan_free()). -ENOMEM on allocation failure. */
+int plan_build(const struct profile *p, const struct machine_facts *m,
+	       const struct plan_options *o, struct plan **ret, struct diag_list *d);
+void plan_free(struct plan *p);
+
+/* The gfx targets a profile's match names, ids translated through the GPU table, into a
+ * new vector. 0 or -ENOMEM. */
+int plan_profile_targets(const struct profile *p, char ***ret);
+
+/* Edit distance between two parameter names with '-' = '_' (for "did you mean"). */
+unsigned plan_name_distance(const char *a, const char *b);

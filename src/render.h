@@ -1,0 +1,33 @@
+/* Output of the read-only commands, as text for people or one JSON document. Pure:
+ * everything is written into a strbuf that main.c prints. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "facts.h"
+#include "plan.h"
+#include "profile.h"
+#include "profiledir.h"
+#include "util.h"
+
+/* Formats a finding as one line: "file:line: warning: message" (file and line when
+ * known). */
+int render_diag(struct strbuf *b, const struct diag *d);
+
+int render_show_text(struct strbuf *b, const struct profile *p, const struct plan *pl,
+		     const struct machine_facts *m, bool verbose);
+int render_show_json(struct strbuf *b, const struct profile *p, const struct plan *pl,
+		     const struct machine_facts *m, const struct diag_list *d);
+
+/* check: valid is false when errors were found (pl may then be NULL). */
+int render_check_text(struct strbuf *b, const struct profile *p, const struct plan *pl,
+		      const struct machine_facts *m);
+int render_check_json(struct strbuf *b, const char *name, const char *file, const struct plan *pl,
+		      const struct machine_facts *m, const struct diag_list *d);
+
+/* profiles: descriptions[i] is the description of l[i], or NULL when it did not parse. */
+int render_profiles_text(struct strbuf *b, const struct profile_file *l, size_t n,
+			 char *const *descriptions);
+int render_profiles_json(struct strbuf *b, const struct profile_file *l, size_t n,
+			 char *const *descriptions);

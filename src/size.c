@@ -1,0 +1,79 @@
+#include <errno.h>
+#include <string.h>
+
+#include "size.h"
+#include "util.h"
+
+int size_parse(const char *s, struct size_spec *ret, const char **ret_hint)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+		{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40},
+	};
+	const char *hint = NULL, *p = s;
+	uint64_t v = 0;
+	size_t digits = 0;
+
+	/* Plain decimal digits only: no sign, no octal or hex surprises in a size. */
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (digits == 0 || (digits > 1 && s[0] == '0')) {
+		hint = "a size is a decimal number without leading zeros followed by KiB, MiB, GiB, TiB or %";
+		goto bad;
+	}
+	if (streq(p, "%")) {
+		if (v < 1 || v > 100) {
+			if (ret_hint)
+				*ret_hint = "a percentage of RAM is between 1% and 100%";
+			return -ERANGE;
+		}
+		*ret = (struct size_spec){.percent = true, .value = v};
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(units); i++)
+		if (streq(p, units[i].suffix)) {
+			if (v == 0) {
+				if (ret_hint)
+					*ret_hint = "a size of zero is not a limit";
+				return -ERANGE;
+			}
+			if (v > (UINT64_MAX >> units[i].shift))
+				return -ERANGE;
+			*ret = (struct size_spec){.percent = false, .value = v << units[i].shift};
+			return 0;
+		}
+	if (*p == '\0')
+		hint = "a size needs a unit: KiB, MiB, GiB, TiB, or % of RAM";
+	else if (strchr("kKmMgGtT", *p) && (streq(p + 1, "B") || streq(p + 1, "") || streq(p + 1, "b")))
+		hint = "decimal or ambiguous unit: write KiB, MiB, GiB or TiB (powers of 1024)";
+	else if (*p == '.')
+		hint = "fractions are not accepted: use a smaller unit (e.g. 98304MiB)";
+	else
+		hint = "unknown unit: use KiB, MiB, GiB, TiB or %";
+bad:
+	if (ret_hint)
+		*ret_hint = hint;
+	return -EINVAL;
+}
+
+int size_resolve(const struct size_spec *spec, uint64_t mem_total, uint64_t page_size,
+		 uint64_t *ret_bytes)
+{
+	uint64_t bytes;
+
+	if (spec->percent)
+		/* mem_total * pct / 100 without overflow for any realistic RAM size. */
+		bytes = mem_total / 100 * spec->value + mem_total % 100 * spec->value / 100;
+	else
+		bytes = spec->value;
+	bytes -= bytes % page_size;
+	if (bytes == 0)
+		return -ERANGE;
+	*ret_bytes = bytes;
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* Sizes in profiles: "96GiB", "98304MiB", "90%" (of MemTotal). Pure: no I/O. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct size_spec {
+	bool percent;	/* true: value is a percentage of MemTotal */
+	uint64_t value; /* bytes, or percent (1..100) */
+};
+
+/* Parses a size. Units are binary and required: KiB, MiB, GiB, TiB; or an integer
+ * percentage "N%". 0 on success; -EINVAL with a static hint in *ret_hint (may be NULL)
+ * for malformed input; -ERANGE for overflow or a percentage outside 1..100. */
+int size_parse(const char *s, struct size_spec *ret, const char **ret_hint);
+
+/* Turns a spec into bytes for a machine with mem_total bytes of RAM, rounded down to a
+ * whole number of pages. 0, or -ERANGE when the result would be zero pages. */
+int size_resolve(const struct size_spec *spec, uint64_t mem_total, uint64_t page_size,
+		 uint64_t *ret_bytes);

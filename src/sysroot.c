@@ -1,0 +1,185 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sysroot.h"
+#include "util.h"
+
+int sysroot_open(const char *path, struct sysroot **ret)
+{
+	struct sysroot *r = calloc(1, sizeof(*r));
+	size_t n = strlen(path);
+
+	if (!r)
+		return -ENOMEM;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	r->path = strndup(path, n);
+	if (!r->path) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->fd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->fd < 0) {
+		int e = -errno;
+
+		free(r->path);
+		free(r);
+		return e;
+	}
+	*ret = r;
+	return 0;
+}
+
+void sysroot_free(struct sysroot *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->path);
+	free(r);
+}
+
+bool sysroot_is_live(const struct sysroot *r)
+{
+	return streq(r->path, "/");
+}
+
+int sysroot_openat(const struct sysroot *r, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	while (*rel == '/')
+		rel++;
+	if (!*rel)
+		rel = ".";
+	fd = syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		/* Kernels before 5.6: plain openat, relative to the root. */
+		fd = openat(r->fd, rel, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADF;
+	for (;;) {
+		ssize_t k;
+
+		if (len == cap) {
+			char *n;
+
+			if (cap > max)
+				break;
+			cap = cap ? cap * 2 : 4096;
+			n = realloc(buf, cap + 1);
+			if (!n) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = n;
+		}
+		k = read(fd, buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = -errno;
+
+			free(buf);
+			return e;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	if (len > max) {
+		free(buf);
+		return -EFBIG;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int sysroot_read_file(const struct sysroot *r, const char *rel, size_t max, bool nofollow,
+		      char **ret, size_t *ret_len)
+{
+	int fd = sysroot_openat(r, rel, O_RDONLY | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0)), k;
+
+	if (fd < 0)
+		return fd;
+	k = read_fd(fd, max, ret, ret_len);
+	close(fd);
+	return k;
+}
+
+int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC), k;
+
+	if (fd < 0)
+		return -errno;
+	k = read_fd(fd, max, ret, ret_len);
+	close(fd);
+	return k;
+}
+
+int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret)
+{
+	int fd = sysroot_openat(r, rel, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	*ret = d;
+	return 0;
+}
+
+bool sysroot_exists(const struct sysroot *r, const char *rel)
+{
+	int fd = sysroot_openat(r, rel, O_PATH);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+char *sysroot_display(const struct sysroot *r, const char *rel)
+{
+	struct strbuf b = {0};
+
+	while (*rel == '/')
+		rel++;
+	if (strbuf_printf(&b, "%s/%s", sysroot_is_live(r) ? "" : r->path, rel) < 0) {
+		strbuf_done(&b);
+		return NULL;
+	}
+	return strbuf_steal(&b);
+}

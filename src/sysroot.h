@@ -1,0 +1,43 @@
+/* Every file access goes through here, relative to the root the tool operates on
+ * (--root, default "/"). Paths are resolved as if the root were "/" (openat2
+ * RESOLVE_IN_ROOT), so an absolute symlink inside an image cannot reach the host. */
+#pragma once
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sysroot {
+	int fd;
+	char *path; /* as given, without trailing slashes; "/" for the live system */
+};
+
+/* Opens the root directory. *ret owned by the caller (sysroot_free()). 0 or -errno. */
+int sysroot_open(const char *path, struct sysroot **ret);
+void sysroot_free(struct sysroot *r);
+
+/* True when the root is the running system ("/"). */
+bool sysroot_is_live(const struct sysroot *r);
+
+/* Opens rel (no leading '/') inside the root with open(2) flags; O_CLOEXEC is added.
+ * Returns the fd or -errno. */
+int sysroot_openat(const struct sysroot *r, const char *rel, int flags);
+
+/* Reads a whole regular (or proc/sysfs) file of at most max bytes; a larger file is
+ * -EFBIG. *ret is NUL-terminated and owned by the caller. Symlinks in the last component
+ * are refused when nofollow is set. 0 or -errno. */
+int sysroot_read_file(const struct sysroot *r, const char *rel, size_t max, bool nofollow,
+		      char **ret, size_t *ret_len);
+
+/* Same for a path on the host (not under the root), e.g. `check ./my.conf`. */
+int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Opens a directory inside the root for reading. 0 or -errno. */
+int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret);
+
+/* True when rel exists inside the root (any type). */
+bool sysroot_exists(const struct sysroot *r, const char *rel);
+
+/* The path of rel as the user can open it: the root's path joined with rel. New string,
+ * or NULL on ENOMEM. */
+char *sysroot_display(const struct sysroot *r, const char *rel);

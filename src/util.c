@@ -1,0 +1,150 @@
+#include <errno.h>
+#include <stdio.h>
+
+#include "util.h"
+
+const char *startswith(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+static int strbuf_reserve(struct strbuf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > SIZE_MAX - b->len - 1)
+		return -ENOMEM;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	p = realloc(b->s, cap);
+	if (!p)
+		return -ENOMEM;
+	b->s = p;
+	b->cap = cap;
+	return 0;
+}
+
+int strbuf_append(struct strbuf *b, const char *s, size_t n)
+{
+	int r = strbuf_reserve(b, n);
+
+	if (r < 0)
+		return r;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+int strbuf_puts(struct strbuf *b, const char *s)
+{
+	return strbuf_append(b, s, strlen(s));
+}
+
+int strbuf_putc(struct strbuf *b, char c)
+{
+	return strbuf_append(b, &c, 1);
+}
+
+int strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n, r;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return -EINVAL;
+	r = strbuf_reserve(b, (size_t)n);
+	if (r < 0)
+		return r;
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int strbuf_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = strbuf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+char *strbuf_steal(struct strbuf *b)
+{
+	char *s = b->s;
+
+	if (!s)
+		s = strdup("");
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void strbuf_done(struct strbuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+int strbuf_put_escaped(struct strbuf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		int r;
+
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+			r = strbuf_printf(b, "\\x%02x", *p);
+		else
+			r = strbuf_putc(b, (char)*p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+char *escape_untrusted(const char *s)
+{
+	struct strbuf b = {0};
+
+	if (strbuf_put_escaped(&b, s) < 0) {
+		strbuf_done(&b);
+		return NULL;
+	}
+	return strbuf_steal(&b);
+}
+
+int strdup_ptr(const char *s, char **ret)
+{
+	char *c = NULL;
+
+	if (s) {
+		c = strdup(s);
+		if (!c)
+			return -ENOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+void format_gib(uint64_t bytes, char buf[static 32])
+{
+	/* Two decimals, rounded half up, computed in integers so output never depends on
+	 * the floating-point environment. */
+	uint64_t hundredths = (bytes / (1ULL << 20) * 100 + 512) / 1024;
+
+	snprintf(buf, 32, "%llu.%02llu GiB", (unsigned long long)(hundredths / 100),
+		 (unsigned long long)(hundredths % 100));
+}

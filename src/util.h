@@ -1,0 +1,66 @@
+/* Small helpers shared by every module: cleanup attributes, a growable string buffer and
+ * escaping of untrusted text for messages. libc only, no I/O. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return streq(a, b);
+}
+
+/* Returns s without the prefix, or NULL when s does not start with it. */
+const char *startswith(const char *s, const char *prefix);
+
+/* A NUL-terminated, growable buffer. The caller owns .s; strbuf_done() frees it. */
+struct strbuf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+/* Append bytes, a string or formatted text. 0 on success, -ENOMEM on failure; on
+ * failure the buffer keeps what it held. */
+int strbuf_append(struct strbuf *b, const char *s, size_t n);
+int strbuf_puts(struct strbuf *b, const char *s);
+int strbuf_putc(struct strbuf *b, char c);
+int strbuf_printf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
+int strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap) _printf_(2, 0);
+/* Hands the string to the caller (never NULL on success: an empty buffer gives ""). */
+char *strbuf_steal(struct strbuf *b);
+void strbuf_done(struct strbuf *b);
+
+/* Writes s into b with control bytes, DEL, backslash and bytes >= 0x80 as \xNN, so a
+ * hostile string cannot forge or colour a message line. */
+int strbuf_put_escaped(struct strbuf *b, const char *s);
+
+/* Returns a newly allocated escaped copy of s (see strbuf_put_escaped), NULL on ENOMEM. */
+char *escape_untrusted(const char *s);
+
+/* strdup that accepts NULL (returns NULL) and reports ENOMEM through *ret_err. */
+int strdup_ptr(const char *s, char **ret);
+
+/* Formats a byte count as binary GiB with two decimals ("96.00 GiB"), into buf. */
+void format_gib(uint64_t bytes, char buf[static 32]);
