@@ -143,25 +143,29 @@ int cmdline_parse(const char *line, struct cmdline **ret)
 	return 0;
 }
 
-/* True when next_arg() on s gives exactly name and value and consumes all of s. */
+/* True when next_arg() on s gives exactly name and value and consumes all of s, also
+ * when another argument follows: a spelling that ends inside an open quote would
+ * swallow the next argument, so s is tested with a sentinel token after it. */
 static bool round_trips(const char *s, const char *name, const char *value)
 {
 	char *n = NULL, *v = NULL;
+	struct strbuf b = {0};
 	const char *rest;
 	int err = 0;
 	bool ok;
 
-	if (!*s || cmdline_is_space(*s))
+	if (!*s || cmdline_is_space(*s) || strbuf_printf(&b, "%s _", s) < 0) {
+		strbuf_done(&b);
 		return false;
-	rest = next_arg(s, &n, &v, &err);
-	if (!rest)
-		return false;
-	ok = *rest == '\0' && streq(n, name) && streq_ptr(v, value);
+	}
+	rest = next_arg(b.s, &n, &v, &err);
+	ok = rest && streq(rest, "_") && streq(n, name) && streq_ptr(v, value);
 	/* A bare "--" would end the kernel's parameters instead of being one. */
 	if (ok && !v && streq(n, "--"))
 		ok = false;
 	free(n);
 	free(v);
+	strbuf_done(&b);
 	return ok;
 }
 

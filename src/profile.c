@@ -251,8 +251,14 @@ static bool inspect_line(struct parse_state *st, const char *l, size_t n)
 		return true;
 	}
 	if (*p == ';' || *p == '#') {
-		if ((st->pending.len && strbuf_putc(&st->pending, ' ') < 0) ||
-		    strbuf_append(&st->pending, p + 1, (size_t)(end - p - 1)) < 0)
+		const char *t = p + 1, *te = end;
+
+		while (t < te && is_blank(*t))
+			t++;
+		while (te > t && is_blank(te[-1]))
+			te--;
+		if (t < te && ((st->pending.len && strbuf_putc(&st->pending, ' ') < 0) ||
+			       strbuf_append(&st->pending, t, (size_t)(te - t)) < 0))
 			st->oom = -ENOMEM;
 		return true;
 	}
@@ -697,6 +703,9 @@ int profile_resolve(const struct profile *top, profile_loader_t load, void *user
 	res = calloc(1, sizeof(*res));
 	if (!res || strdup_ptr(top->name, &res->name) < 0 || strdup_ptr(top->file, &res->file) < 0 ||
 	    strdup_ptr(top->description, &res->description) < 0)
+		goto fail;
+	res->match = calloc(1, sizeof(char *));
+	if (!res->match)
 		goto fail;
 	for (size_t i = 0; top->match && top->match[i]; i++)
 		if (strv_push(&res->match, top->match[i]) < 0)
