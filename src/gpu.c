@@ -39,7 +39,7 @@ bool gpu_gfx_honours_mtype(const char *gfx)
 	return streq(gfx, "gfx942") || streq(gfx, "gfx950");
 }
 
-bool gpu_gfx_forces_mes(const char *gfx)
+bool gpu_gfx_ignores_mes(const char *gfx)
 {
-	return startswith(gfx, "gfx11") || startswith(gfx, "gfx12");
+	return startswith(gfx, "gfx10") || startswith(gfx, "gfx11") || startswith(gfx, "gfx12");
 }

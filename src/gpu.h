@@ -27,5 +27,6 @@ const char *gpu_gfx_from_gc(unsigned major, unsigned minor, unsigned rev);
  * 9.5.0 (MI300-class) paths do (amdgpu gmc_v9_0.c); gfx10/11 ignore it. */
 bool gpu_gfx_honours_mtype(const char *gfx);
 
-/* True for GC 11 and 12 targets, on which amdgpu 6.12 never reads the mes parameter. */
-bool gpu_gfx_forces_mes(const char *gfx);
+/* True when amdgpu.mes changes nothing on this target: GC 10 has no MES scheduler to
+ * turn on, and kernels since 6.12 always use MES on GC 11 and 12 without reading it. */
+bool gpu_gfx_ignores_mes(const char *gfx);

@@ -512,8 +512,8 @@ static void check_module_option(struct ctx *c, const char *module, const struct 
 				finding(c, DIAG_ERROR, true, e->file, e->line, "ppfeaturemask=%s replaces the whole mask: it flips bits 0x%" PRIx64 " of the default 0x%" PRIx64 ", not just the feature you want (OVERDRIVE 0x4000 taints the kernel)", e->value, v ^ PPFEATUREMASK_DEFAULT, PPFEATUREMASK_DEFAULT);
 		} else if (streq(p, "mes")) {
 			for (size_t i = 0; c->plan->targets[i]; i++)
-				if (gpu_gfx_forces_mes(c->plan->targets[i])) {
-					finding(c, DIAG_WARNING, false, e->file, e->line, "amdgpu.mes has no effect on %s: kernels since 6.12 always use MES on GC 11 and 12", c->plan->targets[i]);
+				if (gpu_gfx_ignores_mes(c->plan->targets[i])) {
+					finding(c, DIAG_WARNING, false, e->file, e->line, "amdgpu.mes has no effect on %s: GC 10 has no MES, and kernels since 6.12 always use it on GC 11 and 12", c->plan->targets[i]);
 					break;
 				}
 		} else if (streq(p, "cwsr_enable") && streq(e->value, "0")) {

@@ -1,0 +1,46 @@
+# Shared by the shell tests: builds fake roots.
+# make_kernel ROOT VERSION COLUMN [xz] [amdttm] [builtin-ttm]
+#   A kernel under ROOT/lib/modules/VERSION whose amdgpu and ttm modules carry the
+#   parameter types of Debian's 6.1 or 6.12 line (COLUMN 6.1 or 6.12), taken from
+#   data/amdgpu-ttm-params-6.1-vs-6.12.tsv; xz compresses them as 6.12 does; amdttm adds
+#   the ROCm DKMS driver's renamed ttm; builtin-ttm lists ttm in modules.builtin.
+make_kernel() {
+	root=$1 version=$2 column=$3
+	shift 3
+	ext=.ko amdttm=no builtin=no
+	for opt; do
+		case $opt in
+		xz) ext=.ko.xz ;;
+		amdttm) amdttm=yes ;;
+		builtin-ttm) builtin=yes ;;
+		*) echo "make_kernel: unknown option $opt" >&2; return 1 ;;
+		esac
+	done
+	case $column in
+	6.1) col=3 ;;
+	6.12) col=4 ;;
+	*) echo "make_kernel: unknown column $column" >&2; return 1 ;;
+	esac
+	dir=$root/lib/modules/$version
+	tsv=$top_srcdir/data/amdgpu-ttm-params-6.1-vs-6.12.tsv
+	mkdir -p "$dir"
+	params() {
+		awk -F '\t' -v m="$1" -v c="$col" 'NR > 1 && $1 == m && $c != "-" {
+			t = $c; if (t == "string") t = "string"
+			d = "synthetic " $2
+			if (m == "amdgpu" && $2 == "gttsize" && c == 4) d = "Size of the GTT userspace domain in megabytes (-1 = auto)"
+			print $2, t, d }' "$tsv"
+	}
+	params amdgpu | sh "$top_srcdir/tests/mkmod.sh" "$dir/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu$ext" amdgpu
+	if [ "$builtin" = yes ]; then
+		echo kernel/drivers/gpu/drm/ttm/ttm.ko >> "$dir/modules.builtin"
+	else
+		params ttm | sh "$top_srcdir/tests/mkmod.sh" "$dir/kernel/drivers/gpu/drm/ttm/ttm$ext" ttm
+	fi
+	if [ "$amdttm" = yes ]; then
+		params ttm | sh "$top_srcdir/tests/mkmod.sh" "$dir/updates/dkms/amdttm$ext" amdttm
+	fi
+	: > "$dir/modules.order"
+	[ -f "$dir/modules.builtin" ] || : > "$dir/modules.builtin"
+	"${DEPMOD:-depmod}" -b "$root" "$version" 2>/dev/null
+}
