@@ -382,13 +382,25 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 	struct profile *p = st->p;
 
 	*store = false;
+	/* description, match and include are fields, not entries: catch repeats here. */
+	{
+		unsigned first = streq(key, "description") ? p->description_line
+				 : streq(key, "match")	   ? p->match_line
+				 : streq(key, "include")   ? p->include_line
+							   : 0;
+
+		if (first) {
+			parse_error(st, st->line, "duplicate key '%s' (first at line %u)", ekey, first);
+			return;
+		}
+	}
 	if (streq(key, "description")) {
 		if (!*value) {
 			parse_error(st, st->line, "empty description");
 			return;
 		}
-		free(p->description);
 		p->description = strdup(value);
+		p->description_line = st->line;
 		if (!p->description)
 			st->oom = -ENOMEM;
 	} else if (streq(key, "match")) {
@@ -410,8 +422,8 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 				return;
 			}
 		}
-		strv_free(p->match);
 		p->match = v;
+		p->match_line = st->line;
 	} else if (streq(key, "include")) {
 		if (!profile_name_is_valid(value)) {
 			parse_error(st, st->line, "include '%s': not a profile name ([a-z0-9][a-z0-9._-]*)", evalue);

@@ -252,7 +252,7 @@ static const struct {
 	bool error;
 	const char *text;
 } option_cases[] = {
-	{"a misspelt name is an error with the closest real name", "[module amdgpu]\ngtt_size = 1024\n", true, "gtt_size"},
+	{"a misspelt name is an error with the closest real name", "[module amdgpu]\ngtt_size = 1024\n", true, "gtt_size: no such parameter of amdgpu in 6.1.0-56-amd64, 6.12.117+deb12-amd64; did you mean 'gttsize'?"},
 	{"an unknown name gets a suggestion from the kernel's own names", "[module amdgpu]\nvm_fragmentsize = 9\n", true, "did you mean 'vm_fragment_size'?"},
 	{"-1 for a uint would stop the module loading", "[module amdgpu]\ngartsize = -1\n", true, "gartsize=-1: not a valid value for uint"},
 	{"an int out of range would stop the module loading", "[module amdgpu]\nnoretry = 4294967296\n", true, "out of range for int"},
