@@ -51,3 +51,22 @@ void diag_list_done(struct diag_list *l)
 	l->items = NULL;
 	l->n = 0;
 }
+
+void diag_sort(struct diag_list *l)
+{
+	/* Insertion sort: stable, and lists are a few dozen findings at most. */
+	for (size_t i = 1; i < l->n; i++) {
+		struct diag x = l->items[i];
+		size_t j = i;
+
+		for (; j > 0; j--) {
+			const struct diag *p = &l->items[j - 1];
+			int c = !p->file ? (x.file ? 1 : 0) : !x.file ? -1 : strcmp(p->file, x.file);
+
+			if (c < 0 || (c == 0 && p->line <= x.line))
+				break;
+			l->items[j] = *p;
+		}
+		l->items[j] = x;
+	}
+}

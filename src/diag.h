@@ -29,4 +29,7 @@ struct diag_list {
 int diag_add(struct diag_list *l, enum diag_level level, bool forcible, const char *file,
 	     unsigned line, const char *fmt, ...) _printf_(6, 7);
 size_t diag_count(const struct diag_list *l, enum diag_level level);
+/* Orders findings by file and line, keeping the order of equal ones; findings without a
+ * file come last. */
+void diag_sort(struct diag_list *l);
 void diag_list_done(struct diag_list *l);

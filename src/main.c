@@ -197,7 +197,9 @@ static int make_plan(struct sysroot *root, const struct options *o, const char *
 	r = machine_facts_read(root, o->memory, o->kernel, mods, &p->facts, d);
 	if (r < 0)
 		return r;
-	return plan_build(p->profile, p->facts, &po, &p->plan, d);
+	r = plan_build(p->profile, p->facts, &po, &p->plan, d);
+	diag_sort(d);
+	return r;
 }
 
 /* Finds the profile whose match fits this machine's GPU. Returns 0 with *ret set, or 0

@@ -48,8 +48,8 @@ static void add_module(struct kernel_info *k, const char *name, const struct p *
 	}
 }
 
-/* kernels: a space-separated list of versions; "+amdttm" adds the DKMS ttm and
- * "+builtin" builds ttm in. */
+/* kernels: a space-separated list of versions; "@amdttm" adds the DKMS ttm and
+ * "@builtin" builds ttm in. */
 static struct machine_facts *machine(uint64_t mem, const char *kernels, bool npu)
 {
 	struct machine_facts *m = calloc(1, sizeof(*m));
@@ -62,7 +62,7 @@ static struct machine_facts *machine(uint64_t mem, const char *kernels, bool npu
 	strv_split_ws(kernels, &v);
 	for (size_t i = 0; v[i]; i++) {
 		struct kernel_info *k;
-		char *plus = strchr(v[i], '+');
+		char *plus = strchr(v[i], '@');
 		bool amdttm = plus && strstr(plus, "amdttm"), builtin = plus && strstr(plus, "builtin");
 
 		if (plus)
@@ -179,14 +179,14 @@ static void test_gtt_mixed(void **state)
 /* The DKMS driver's amdttm gets the limit; a built-in ttm moves it to the command line. */
 static void test_ttm_variants(void **state)
 {
-	struct result res = run(STRIX "gtt = 96GiB\n", machine(128 * GiB, "6.12.1-amd64+amdttm", false), false);
+	struct result res = run(STRIX "gtt = 96GiB\n", machine(128 * GiB, "6.12.1-amd64@amdttm", false), false);
 
 	assert_int_equal(res.r, 0);
 	assert_non_null(find(&res, "amdttm.pages_limit"));
 	assert_null(find(&res, "ttm.pages_limit"));
 	result_done(&res);
 
-	res = run(STRIX "gtt = 96GiB\n", machine(128 * GiB, "6.12.1-amd64+builtin", false), false);
+	res = run(STRIX "gtt = 96GiB\n", machine(128 * GiB, "6.12.1-amd64@builtin", false), false);
 	assert_int_equal(res.r, 0);
 	assert_int_equal(must(&res, "ttm.pages_limit")->where, WHERE_CMDLINE);
 	assert_non_null(strstr(must(&res, "ttm.pages_limit")->reason, "built into"));
