@@ -112,7 +112,8 @@ int cmdline_parse(const char *line, struct cmdline **ret)
 			cmdline_free(c);
 			return err;
 		}
-		/* parse_args(): a bare "--" ends the kernel's parameters; the rest is init's. */
+		/* parse_args(): a bare "--" ends the kernel's parameters; the rest is
+		 * init's. */
 		if (!value && streq(name, "--")) {
 			free(name);
 			c->init_args = strdup(p);
@@ -220,14 +221,15 @@ int cmdline_format(const struct cmdline *c, char **ret)
 		r = cmdline_arg_format(c->args[i].name, c->args[i].value, &a);
 		if (r < 0)
 			goto fail;
-		if ((i > 0 && (r = strbuf_putc(&b, ' ')) < 0) || (r = strbuf_puts(&b, a)) < 0)
+		if ((i > 0 && (r = strbuf_putc(&b, ' ')) < 0) ||
+		    (r = strbuf_puts(&b, a)) < 0)
 			goto fail;
 	}
 	if (c->init_args) {
 		if ((r = strbuf_puts(&b, c->n_args ? " --" : "--")) < 0)
 			goto fail;
-		if (*c->init_args &&
-		    ((r = strbuf_putc(&b, ' ')) < 0 || (r = strbuf_puts(&b, c->init_args)) < 0))
+		if (*c->init_args && ((r = strbuf_putc(&b, ' ')) < 0 ||
+				      (r = strbuf_puts(&b, c->init_args)) < 0))
 			goto fail;
 	}
 	*ret = strbuf_steal(&b);

@@ -33,7 +33,8 @@ int cmdline_arg_format(const char *name, const char *value, char **ret);
  * -ENOMEM. */
 int cmdline_format(const struct cmdline *c, char **ret);
 
-/* The kernel's isspace(): the C locale's six plus 0xa0 (lib/ctype.c marks NBSP as space). */
+/* The kernel's isspace(): the C locale's six plus 0xa0 (lib/ctype.c marks NBSP as space).
+ */
 bool cmdline_is_space(char c);
 
 /* Parameter names compare with '-' and '_' equal (kernel/params.c parameq()). */

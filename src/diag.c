@@ -22,7 +22,10 @@ int diag_add(struct diag_list *l, enum diag_level level, bool forcible, const ch
 		goto oom;
 	l->items = n;
 	l->items[l->n++] = (struct diag){
-		.level = level, .file = f, .line = line, .message = strbuf_steal(&b),
+		.level = level,
+		.file = f,
+		.line = line,
+		.message = strbuf_steal(&b),
 		.forcible = forcible,
 	};
 	return l->items[l->n - 1].message ? 0 : -ENOMEM;
@@ -61,7 +64,9 @@ void diag_sort(struct diag_list *l)
 
 		for (; j > 0; j--) {
 			const struct diag *p = &l->items[j - 1];
-			int c = !p->file ? (x.file ? 1 : 0) : !x.file ? -1 : strcmp(p->file, x.file);
+			int c = !p->file  ? (x.file ? 1 : 0)
+				: !x.file ? -1
+					  : strcmp(p->file, x.file);
 
 			if (c < 0 || (c == 0 && p->line <= x.line))
 				break;

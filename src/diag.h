@@ -14,10 +14,10 @@ enum diag_level {
 
 struct diag {
 	enum diag_level level;
-	char *file;	 /* NULL when no file is at fault */
-	unsigned line;	 /* 0 when no line is at fault */
-	char *message;	 /* one line, untrusted parts already escaped */
-	bool forcible;	 /* an error --force may override; it then becomes a warning */
+	char *file;    /* NULL when no file is at fault */
+	unsigned line; /* 0 when no line is at fault */
+	char *message; /* one line, untrusted parts already escaped */
+	bool forcible; /* an error --force may override; it then becomes a warning */
 };
 
 struct diag_list {

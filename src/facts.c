@@ -23,7 +23,8 @@ const struct module_schema *kernel_module(const struct kernel_info *k, const cha
 	return NULL;
 }
 
-const struct param_def *module_schema_param(const struct module_schema *s, const char *name)
+const struct param_def *module_schema_param(const struct module_schema *s,
+					    const char *name)
 {
 	for (size_t i = 0; i < s->n_params; i++)
 		if (cmdline_name_equal(s->params[i].name, name))
@@ -31,7 +32,8 @@ const struct param_def *module_schema_param(const struct module_schema *s, const
 	return NULL;
 }
 
-bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b, unsigned c)
+bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b,
+			     unsigned c)
 {
 	if (k->ver[0] != a)
 		return k->ver[0] > a;
@@ -133,7 +135,8 @@ static bool npu_present(const struct sysroot *root)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/class", de->d_name);
-		/* PCI class 0x1180xx: signal processing controller, as the XDNA NPU reports. */
+		/* PCI class 0x1180xx: signal processing controller, as the XDNA NPU
+		 * reports. */
 		if (sysroot_read_file(root, rel, 64, false, &cls, &len) == 0)
 			found = startswith(cls, "0x1180") != NULL;
 	}
@@ -184,8 +187,8 @@ static int read_builtin(const struct sysroot *root, const char *version, char **
 	return 0;
 }
 
-static int read_kernel(const struct sysroot *root, const char *version, char *const *modules,
-		       struct kernel_info *k, struct diag_list *d)
+static int read_kernel(const struct sysroot *root, const char *version,
+		       char *const *modules, struct kernel_info *k, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **builtin = NULL;
 	char rel[512], moddir[64];
@@ -199,21 +202,28 @@ static int read_kernel(const struct sysroot *root, const char *version, char *co
 	k->ver_known = kernel_version_parse(version, k->ver) == 0;
 	r = read_builtin(root, version, &builtin);
 	if (r < 0)
-		diag_add(d, DIAG_WARNING, false, NULL, 0, "lib/modules/%s/modules.builtin: %s", version, strerror(-r));
+		diag_add(d, DIAG_WARNING, false, NULL, 0,
+			 "lib/modules/%s/modules.builtin: %s", version, strerror(-r));
 
 	snprintf(rel, sizeof(rel), "lib/modules/%s/modules.dep.bin", version);
 	k->has_index = sysroot_exists(root, rel);
 	if (!k->has_index)
-		diag_add(d, DIAG_WARNING, false, NULL, 0, "kernel %s has no modules.dep.bin (run depmod): its modules are not checked", version);
+		diag_add(
+			d, DIAG_WARNING, false, NULL, 0,
+			"kernel %s has no modules.dep.bin (run depmod): its modules are not checked",
+			version);
 	snprintf(rel, sizeof(rel), "lib/modules/%s", version);
 	dfd = sysroot_openat(root, rel, O_RDONLY | O_DIRECTORY);
 	if (dfd >= 0 && k->has_index) {
-		/* libkmod wants a path: the directory already resolved inside the root. */
+		/* libkmod wants a path: the directory already resolved inside the root.
+		 */
 		snprintf(moddir, sizeof(moddir), "/proc/self/fd/%d", dfd);
 		ctx = modinfo_context(moddir);
 	}
 	for (size_t i = 0; modules[i]; i++) {
-		struct module_schema *n = realloc(k->modules, (k->n_modules + 1) * sizeof(*n)), *s;
+		struct module_schema *n = realloc(k->modules,
+						  (k->n_modules + 1) * sizeof(*n)),
+				     *s;
 
 		if (!n) {
 			r = -ENOMEM;
@@ -233,9 +243,12 @@ static int read_kernel(const struct sysroot *root, const char *version, char *co
 			if (r == -ENOMEM)
 				goto out;
 			if (r < 0)
-				diag_add(d, DIAG_WARNING, false, NULL, 0, "kernel %s: cannot read module %s: %s", version, s->module, strerror(-r));
+				diag_add(d, DIAG_WARNING, false, NULL, 0,
+					 "kernel %s: cannot read module %s: %s", version,
+					 s->module, strerror(-r));
 			if (s->path && startswith(s->path, moddir)) {
-				/* Show the module file relative to the root, not through /proc. */
+				/* Show the module file relative to the root, not through
+				 * /proc. */
 				struct strbuf b = {0};
 
 				strbuf_printf(&b, "%s%s", rel, s->path + strlen(moddir));
@@ -258,8 +271,9 @@ out:
 	return r;
 }
 
-int machine_facts_read(struct sysroot *root, uint64_t mem_override, const char *only_kernel,
-		       char *const *modules, struct machine_facts **ret, struct diag_list *d)
+int machine_facts_read(struct sysroot *root, uint64_t mem_override,
+		       const char *only_kernel, char *const *modules,
+		       struct machine_facts **ret, struct diag_list *d)
 {
 	struct machine_facts *m = calloc(1, sizeof(*m));
 	_cleanup_strv_free_ char **versions = NULL, **want = NULL;
@@ -314,12 +328,16 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override, const char *
 	}
 	if (only_kernel && !versions) {
 		machine_facts_free(m);
-		return diag_add(d, DIAG_ERROR, false, NULL, 0, "kernel '%s' is not installed (no lib/modules/%s)", only_kernel, only_kernel) ?: -ENOENT;
+		return diag_add(d, DIAG_ERROR, false, NULL, 0,
+				"kernel '%s' is not installed (no lib/modules/%s)",
+				only_kernel, only_kernel)
+			       ?: -ENOENT;
 	}
 	if (versions)
 		qsort(versions, strv_length(versions), sizeof(char *), cmp_version);
 	for (size_t i = 0; versions && versions[i]; i++) {
-		struct kernel_info *n = realloc(m->kernels, (m->n_kernels + 1) * sizeof(*n));
+		struct kernel_info *n =
+			realloc(m->kernels, (m->n_kernels + 1) * sizeof(*n));
 
 		if (!n)
 			goto oom;
@@ -388,7 +406,8 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 		if (!read_hex(root, rel, &vendor) || vendor != 0x1002)
 			continue;
 		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/class", de->d_name);
-		/* Display controllers only: the cards' audio and USB functions share the vendor. */
+		/* Display controllers only: the cards' audio and USB functions share the
+		 * vendor. */
 		if (!read_hex(root, rel, &cls) || (cls >> 16) != 0x03)
 			continue;
 		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/device", de->d_name);
@@ -400,15 +419,20 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 			size_t len;
 			char *end;
 
-			snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/ip_discovery/die/0/GC/0/%s", de->d_name, part[i]);
-			have_gc = sysroot_read_file(root, rel, 64, false, &buf, &len) == 0;
+			snprintf(rel, sizeof(rel),
+				 "sys/bus/pci/devices/%s/ip_discovery/die/0/GC/0/%s",
+				 de->d_name, part[i]);
+			have_gc =
+				sysroot_read_file(root, rel, 64, false, &buf, &len) == 0;
 			if (have_gc) {
 				gc[i] = strtoul(buf, &end, 10);
-				have_gc = end != buf && (*end == '\n' || !*end) && gc[i] < 1000;
+				have_gc = end != buf && (*end == '\n' || !*end) &&
+					  gc[i] < 1000;
 			}
 		}
 		if (have_gc)
-			gfx = gpu_gfx_from_gc((unsigned)gc[0], (unsigned)gc[1], (unsigned)gc[2]);
+			gfx = gpu_gfx_from_gc((unsigned)gc[0], (unsigned)gc[1],
+					      (unsigned)gc[2]);
 		if (!gfx) {
 			const struct gpu_id *id = gpu_id_lookup((uint16_t)device);
 
@@ -418,7 +442,8 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 		if (!ng)
 			goto oom;
 		g = ng;
-		g[n] = (struct gpu){.pci = strdup(de->d_name), .device = (unsigned)device};
+		g[n] = (struct gpu){.pci = strdup(de->d_name),
+				    .device = (unsigned)device};
 		n++;
 		if (!g[n - 1].pci || strdup_ptr(gfx, &g[n - 1].gfx) < 0)
 			goto oom;

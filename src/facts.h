@@ -27,11 +27,11 @@ struct module_schema {
 };
 
 struct kernel_info {
-	char *version;	    /* directory name under lib/modules */
-	unsigned ver[3];    /* major, minor, patch parsed from version */
+	char *version;	 /* directory name under lib/modules */
+	unsigned ver[3]; /* major, minor, patch parsed from version */
 	bool ver_known;
-	bool has_index;	    /* modules.dep.bin present: libkmod can look modules up */
-	char *ttm_module;   /* "ttm", or "amdttm" when the DKMS driver is installed */
+	bool has_index;	  /* modules.dep.bin present: libkmod can look modules up */
+	char *ttm_module; /* "ttm", or "amdttm" when the DKMS driver is installed */
 	struct module_schema *modules;
 	size_t n_modules;
 };
@@ -43,17 +43,20 @@ struct machine_facts {
 	uint64_t page_size;
 	struct kernel_info *kernels;
 	size_t n_kernels;
-	bool npu_present;   /* an XDNA NPU (PCI class 0x1180, or amdxdna loaded) */
+	bool npu_present; /* an XDNA NPU (PCI class 0x1180, or amdxdna loaded) */
 };
 
 /* The schema of module in kernel k (names compare with '-' = '_'), or NULL when it was
  * not loaded. */
-const struct module_schema *kernel_module(const struct kernel_info *k, const char *module);
+const struct module_schema *kernel_module(const struct kernel_info *k,
+					  const char *module);
 /* The parameter of s named name ('-' = '_'), or NULL. */
-const struct param_def *module_schema_param(const struct module_schema *s, const char *name);
+const struct param_def *module_schema_param(const struct module_schema *s,
+					    const char *name);
 
 /* True when kernel version v is at least a.b.c. */
-bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b, unsigned c);
+bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b,
+			     unsigned c);
 
 /* Parses "6.12.117+deb12-amd64" into major, minor, patch. 0 or -EINVAL. */
 int kernel_version_parse(const char *s, unsigned ret[3]);
@@ -63,15 +66,16 @@ int kernel_version_parse(const char *s, unsigned ret[3]);
  * of every module named in modules (NULL-terminated) plus ttm/amdttm/amdgpu.
  * Problems that leave a fact unknown are warnings in d; *ret is owned by the caller
  * (machine_facts_free()). 0, -ENOENT (only_kernel not installed, error in d), -ENOMEM. */
-int machine_facts_read(struct sysroot *root, uint64_t mem_override, const char *only_kernel,
-		       char *const *modules, struct machine_facts **ret, struct diag_list *d);
+int machine_facts_read(struct sysroot *root, uint64_t mem_override,
+		       const char *only_kernel, char *const *modules,
+		       struct machine_facts **ret, struct diag_list *d);
 void machine_facts_free(struct machine_facts *m);
 
 /* A display-class PCI function of vendor 0x1002 under sys/bus/pci/devices. */
 struct gpu {
-	char *pci;	    /* PCI address, e.g. 0000:c3:00.0 */
+	char *pci; /* PCI address, e.g. 0000:c3:00.0 */
 	unsigned device;
-	char *gfx;	    /* from ip_discovery GC version, else the id table; NULL if unknown */
+	char *gfx; /* from ip_discovery GC version, else the id table; NULL if unknown */
 };
 
 /* The AMD GPUs of the root, sorted by PCI address. *ret owned by the caller

@@ -7,11 +7,13 @@
 #include "util.h"
 
 static const char *const base_names[] = {
-	[KPARAM_BYTE] = "byte",	    [KPARAM_SHORT] = "short", [KPARAM_USHORT] = "ushort",
-	[KPARAM_INT] = "int",	    [KPARAM_UINT] = "uint",   [KPARAM_LONG] = "long",
-	[KPARAM_ULONG] = "ulong",   [KPARAM_ULLONG] = "ullong", [KPARAM_HEXINT] = "hexint",
-	[KPARAM_BOOL] = "bool",	    [KPARAM_INVBOOL] = "invbool", [KPARAM_BINT] = "bint",
-	[KPARAM_CHARP] = "charp",   [KPARAM_STRING] = "string",
+	[KPARAM_BYTE] = "byte",	      [KPARAM_SHORT] = "short",
+	[KPARAM_USHORT] = "ushort",   [KPARAM_INT] = "int",
+	[KPARAM_UINT] = "uint",	      [KPARAM_LONG] = "long",
+	[KPARAM_ULONG] = "ulong",     [KPARAM_ULLONG] = "ullong",
+	[KPARAM_HEXINT] = "hexint",   [KPARAM_BOOL] = "bool",
+	[KPARAM_INVBOOL] = "invbool", [KPARAM_BINT] = "bint",
+	[KPARAM_CHARP] = "charp",     [KPARAM_STRING] = "string",
 };
 
 const char *kparam_base_name(enum kparam_base b)
@@ -169,13 +171,14 @@ static int check_unsigned(const char *s, uint64_t max, struct kparam_scalar *ret
 	return 0;
 }
 
-static int check_signed(const char *s, int64_t min, int64_t max, struct kparam_scalar *ret)
+static int check_signed(const char *s, int64_t min, int64_t max,
+			struct kparam_scalar *ret)
 {
 	int r = parse_ll(s, ret);
 
 	if (r < 0)
 		return r;
-	if (ret->negative ? ret->magnitude > (uint64_t)-(min + 1) + 1
+	if (ret->negative ? ret->magnitude > (uint64_t) - (min + 1) + 1
 			  : ret->magnitude > (uint64_t)max)
 		return -ERANGE;
 	return 0;
@@ -248,7 +251,8 @@ static bool is_string(enum kparam_base b)
 /* Calls fn on each element of an array value (param_array(): split at ','), or on the
  * whole value for a scalar type. Stops at the first non-zero return. */
 static int each_element(const struct kparam_type *t, const char *value,
-			int (*fn)(const struct kparam_type *, const char *, void *), void *u)
+			int (*fn)(const struct kparam_type *, const char *, void *),
+			void *u)
 {
 	const char *p = value;
 

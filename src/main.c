@@ -18,9 +18,9 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_DIFFERS = 1,
-	EXIT_INVALID = 2,  /* usage error or invalid/unsafe input; nothing changed */
+	EXIT_INVALID = 2, /* usage error or invalid/unsafe input; nothing changed */
 	EXIT_PRIVILEGE = 3,
-	EXIT_FAILED = 4,   /* failed; previous configuration intact */
+	EXIT_FAILED = 4, /* failed; previous configuration intact */
 };
 
 struct options {
@@ -101,7 +101,8 @@ static int exit_for(int r)
 		fprintf(stderr, "%s: out of memory\n", program);
 		return EXIT_FAILED;
 	}
-	return r == -EINVAL || r == -ENOENT || r == -ELOOP || r == -EFBIG ? EXIT_INVALID : EXIT_FAILED;
+	return r == -EINVAL || r == -ENOENT || r == -ELOOP || r == -EFBIG ? EXIT_INVALID
+									  : EXIT_FAILED;
 }
 
 static bool looks_like_path(const char *arg)
@@ -134,7 +135,9 @@ static int load_profile(struct sysroot *root, const char *arg, struct profile **
 		if (r < 0) {
 			_cleanup_free_ char *e = escape_untrusted(arg);
 
-			return diag_add(d, DIAG_ERROR, false, e, 0, "cannot read: %s", strerror(-r)) ?: (r == -ENOENT ? -ENOENT : -EIO);
+			return diag_add(d, DIAG_ERROR, false, e, 0, "cannot read: %s",
+					strerror(-r))
+				       ?: (r == -ENOENT ? -ENOENT : -EIO);
 		}
 	} else {
 		name = strdup(arg);
@@ -158,7 +161,8 @@ static int profile_modules(const struct profile *p, char ***ret)
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n_sections; i++)
-		if (p->sections[i].kind == PSECTION_MODULE && strv_push(&v, p->sections[i].module) < 0) {
+		if (p->sections[i].kind == PSECTION_MODULE &&
+		    strv_push(&v, p->sections[i].module) < 0) {
 			strv_free(v);
 			return -ENOMEM;
 		}
@@ -204,7 +208,8 @@ static int make_plan(struct sysroot *root, const struct options *o, const char *
 
 /* Finds the profile whose match fits this machine's GPU. Returns 0 with *ret set, or 0
  * with *ret NULL after telling the user why none was picked (no GPU, no match). */
-static int pick_profile(struct sysroot *root, const struct options *o, char **ret, int *exit_code)
+static int pick_profile(struct sysroot *root, const struct options *o, char **ret,
+			int *exit_code)
 {
 	struct gpu *gpus = NULL;
 	struct profile_file *l = NULL;
@@ -246,20 +251,28 @@ static int pick_profile(struct sysroot *root, const struct options *o, char **re
 			char id[16];
 
 			snprintf(id, sizeof(id), "1002:%04x", gpus[g].device);
-			if ((strv_contains(p->match, id) || (gpus[g].gfx && strv_contains(p->match, gpus[g].gfx))) &&
+			if ((strv_contains(p->match, id) ||
+			     (gpus[g].gfx && strv_contains(p->match, gpus[g].gfx))) &&
 			    !strv_contains(picked, l[i].name)) {
 				strv_push(&picked, l[i].name);
-				strbuf_printf(&why, "%s%s (%s 1002:%04x %s)", why.len ? ", " : "", l[i].name, gpus[g].pci, gpus[g].device, gpus[g].gfx ? gpus[g].gfx : "unknown gfx");
+				strbuf_printf(&why, "%s%s (%s 1002:%04x %s)",
+					      why.len ? ", " : "", l[i].name, gpus[g].pci,
+					      gpus[g].device,
+					      gpus[g].gfx ? gpus[g].gfx : "unknown gfx");
 			}
 		}
 	}
 	if (!picked) {
-		printf("No profile matches this machine's AMD GPU%s:", n_gpus > 1 ? "s" : "");
+		printf("No profile matches this machine's AMD GPU%s:",
+		       n_gpus > 1 ? "s" : "");
 		for (size_t g = 0; g < n_gpus; g++)
-			printf(" %s 1002:%04x (%s)", gpus[g].pci, gpus[g].device, gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
-		printf(".\nName a profile to use one anyway; '%s profiles' lists them.\n", program);
+			printf(" %s 1002:%04x (%s)", gpus[g].pci, gpus[g].device,
+			       gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
+		printf(".\nName a profile to use one anyway; '%s profiles' lists them.\n",
+		       program);
 	} else if (picked[1]) {
-		fprintf(stderr, "%s: several profiles fit this machine: %s; name one\n", program, why.s);
+		fprintf(stderr, "%s: several profiles fit this machine: %s; name one\n",
+			program, why.s);
 		*exit_code = EXIT_INVALID;
 	} else {
 		*ret = strdup(picked[0]);
@@ -296,7 +309,8 @@ static int cmd_show(struct sysroot *root, const struct options *o, int argc, cha
 	r = make_plan(root, o, name, &p, &d);
 	if (r == 0)
 		r = o->json ? render_show_json(&out, p.profile, p.plan, p.facts, &d)
-			    : render_show_text(&out, p.profile, p.plan, p.facts, o->verbose);
+			    : render_show_text(&out, p.profile, p.plan, p.facts,
+					       o->verbose);
 	print_diags(&d, o);
 	if (r == 0)
 		fputs(out.s, stdout);
@@ -321,7 +335,8 @@ static int cmd_check(struct sysroot *root, const struct options *o, int argc, ch
 	code = r == 0 ? EXIT_OK : exit_for(r);
 	if (o->json)
 		render_check_json(&out, p.profile ? p.profile->name : argv[0],
-				  p.profile ? p.profile->file : NULL, p.plan, p.facts, &d);
+				  p.profile ? p.profile->file : NULL, p.plan, p.facts,
+				  &d);
 	else if (r == 0)
 		render_check_text(&out, p.profile, p.plan, p.facts);
 	print_diags(&d, o);
@@ -333,7 +348,8 @@ static int cmd_check(struct sysroot *root, const struct options *o, int argc, ch
 	return code;
 }
 
-static int cmd_profiles(struct sysroot *root, const struct options *o, int argc, char **argv)
+static int cmd_profiles(struct sysroot *root, const struct options *o, int argc,
+			char **argv)
 {
 	struct profile_file *l = NULL;
 	struct diag_list d = {0};
@@ -361,7 +377,8 @@ static int cmd_profiles(struct sysroot *root, const struct options *o, int argc,
 		    profile_parse(l[i].name, file, buf, len, &p, &d) == 0)
 			desc[i] = strdup(p->description);
 	}
-	r = o->json ? render_profiles_json(&out, l, n, desc) : render_profiles_text(&out, l, n, desc);
+	r = o->json ? render_profiles_json(&out, l, n, desc)
+		    : render_profiles_text(&out, l, n, desc);
 	print_diags(&d, o);
 	if (r == 0)
 		fputs(out.s, stdout);
@@ -412,8 +429,10 @@ int main(int argc, char **argv)
 			o.json = true;
 			break;
 		case OPT_KERNEL:
-			if (!*optarg || strchr(optarg, '/') || streq(optarg, ".") || streq(optarg, ".."))
-				return usage_error("--kernel: '%s' is not a kernel version", optarg);
+			if (!*optarg || strchr(optarg, '/') || streq(optarg, ".") ||
+			    streq(optarg, ".."))
+				return usage_error(
+					"--kernel: '%s' is not a kernel version", optarg);
 			o.kernel = optarg;
 			break;
 		case OPT_MEMORY: {
@@ -421,7 +440,11 @@ int main(int argc, char **argv)
 			const char *hint = NULL;
 
 			if (size_parse(optarg, &s, &hint) < 0 || s.percent)
-				return usage_error("--memory '%s': %s", optarg, s.percent ? "give an amount, not a percentage" : hint ? hint : "out of range");
+				return usage_error(
+					"--memory '%s': %s", optarg,
+					s.percent ? "give an amount, not a percentage"
+					: hint	  ? hint
+						  : "out of range");
 			o.memory = s.value;
 			break;
 		}
@@ -453,7 +476,8 @@ int main(int argc, char **argv)
 			continue;
 		r = sysroot_open(o.root, &root);
 		if (r < 0) {
-			fprintf(stderr, "%s: --root %s: %s\n", program, o.root, strerror(-r));
+			fprintf(stderr, "%s: --root %s: %s\n", program, o.root,
+				strerror(-r));
 			return EXIT_INVALID;
 		}
 		r = verbs[i].run(root, &o, argc - optind - 1, argv + optind + 1);

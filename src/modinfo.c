@@ -6,8 +6,8 @@
 #include "modinfo.h"
 #include "util.h"
 
-static void silent_log(void *data, int priority, const char *file, int line, const char *fn,
-		       const char *format, va_list args)
+static void silent_log(void *data, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
 {
 }
 
@@ -28,7 +28,8 @@ static struct param_def *param_get(struct module_schema *s, const char *name, si
 	struct param_def *p;
 
 	for (size_t i = 0; i < s->n_params; i++)
-		if (strlen(s->params[i].name) == n && strncmp(s->params[i].name, name, n) == 0)
+		if (strlen(s->params[i].name) == n &&
+		    strncmp(s->params[i].name, name, n) == 0)
 			return &s->params[i];
 	p = realloc(s->params, (s->n_params + 1) * sizeof(*p));
 	if (!p)
@@ -50,8 +51,10 @@ static int read_info(struct kmod_module *mod, struct module_schema *s)
 	if (r < 0)
 		return r;
 	r = 0;
-	kmod_list_foreach(l, list) {
-		const char *key = kmod_module_info_get_key(l), *value = kmod_module_info_get_value(l);
+	kmod_list_foreach(l, list)
+	{
+		const char *key = kmod_module_info_get_key(l),
+			   *value = kmod_module_info_get_value(l);
 		bool is_type = streq(key, "parmtype");
 		const char *colon;
 		struct param_def *p;

@@ -14,8 +14,8 @@
  * size equal to TTM mem limit", amdgpu_ttm_init()); before that it is max(3 GiB, RAM/2)
  * and only amdgpu.gttsize moves it. From 6.15 gttsize is deprecated (amdgpu_ttm_init()
  * warns "Configuring gttsize via module parameter is deprecated"). */
-#define GTT_FOLLOWS_TTM_MAJOR 6
-#define GTT_FOLLOWS_TTM_MINOR 5
+#define GTT_FOLLOWS_TTM_MAJOR	 6
+#define GTT_FOLLOWS_TTM_MINOR	 5
 #define GTTSIZE_DEPRECATED_MAJOR 6
 #define GTTSIZE_DEPRECATED_MINOR 15
 /* ppfeaturemask default in amdgpu_drv.c (6.1 and 6.12). */
@@ -88,7 +88,8 @@ int plan_profile_targets(const struct profile *p, char ***ret)
 
 		if (startswith(t, "gfx"))
 			gfx = t;
-		else if (sscanf(t, "%4x:%4x", &vendor, &device) == 2 && vendor == 0x1002) {
+		else if (sscanf(t, "%4x:%4x", &vendor, &device) == 2 &&
+			 vendor == 0x1002) {
 			const struct gpu_id *id = gpu_id_lookup((uint16_t)device);
 
 			gfx = id ? id->gfx : NULL;
@@ -120,10 +121,11 @@ unsigned plan_name_distance(const char *a, const char *b)
 		row[0] = (unsigned)i;
 		for (size_t j = 1; j <= lb; j++) {
 			unsigned up = row[j];
-			unsigned cost = (a[i - 1] == b[j - 1]) ||
-							(strchr("-_", a[i - 1]) && strchr("-_", b[j - 1]))
-						? 0
-						: 1;
+			unsigned cost =
+				(a[i - 1] == b[j - 1]) || (strchr("-_", a[i - 1]) &&
+							   strchr("-_", b[j - 1]))
+					? 0
+					: 1;
 			unsigned best = diag + cost;
 
 			if (row[j] + 1 < best)
@@ -141,7 +143,8 @@ unsigned plan_name_distance(const char *a, const char *b)
  * module is built into any target kernel (modprobe.d never reaches a built-in module). */
 static enum where where_for(struct ctx *c, const char *module, char **builtin_in)
 {
-	enum where w = profile_placement(c->p) == PLACEMENT_CMDLINE ? WHERE_CMDLINE : WHERE_MODPROBE;
+	enum where w = profile_placement(c->p) == PLACEMENT_CMDLINE ? WHERE_CMDLINE
+								    : WHERE_MODPROBE;
 
 	*builtin_in = NULL;
 	for (size_t i = 0; i < c->m->n_kernels; i++) {
@@ -156,10 +159,12 @@ static enum where where_for(struct ctx *c, const char *module, char **builtin_in
 }
 
 static struct setting *add_setting(struct ctx *c, const char *module, const char *param,
-				   const char *value, const char *reason, const char *file,
-				   unsigned line)
+				   const char *value, const char *reason,
+				   const char *file, unsigned line)
 {
-	struct setting *n = realloc(c->plan->settings, (c->plan->n_settings + 1) * sizeof(*n)), s = {0};
+	struct setting *n = realloc(c->plan->settings,
+				    (c->plan->n_settings + 1) * sizeof(*n)),
+		       s = {0};
 	struct strbuf name = {0};
 	char *builtin_in = NULL;
 
@@ -175,15 +180,17 @@ static struct setting *add_setting(struct ctx *c, const char *module, const char
 	strbuf_done(&name);
 	s.where = module ? where_for(c, module, &builtin_in) : WHERE_CMDLINE;
 	s.line = line;
-	if (!s.name || strdup_ptr(module, &s.module) < 0 || strdup_ptr(param, &s.param) < 0 ||
-	    strdup_ptr(value, &s.value) < 0 || strdup_ptr(file, &s.file) < 0) {
+	if (!s.name || strdup_ptr(module, &s.module) < 0 ||
+	    strdup_ptr(param, &s.param) < 0 || strdup_ptr(value, &s.value) < 0 ||
+	    strdup_ptr(file, &s.file) < 0) {
 		c->err = -ENOMEM;
 		goto fail;
 	}
 	if (builtin_in && profile_placement(c->p) != PLACEMENT_CMDLINE) {
 		struct strbuf r = {0};
 
-		strbuf_printf(&r, "%s (on the command line: %s is built into %s)", reason ? reason : "", module, builtin_in);
+		strbuf_printf(&r, "%s (on the command line: %s is built into %s)",
+			      reason ? reason : "", module, builtin_in);
 		s.reason = r.s;
 	} else if (strdup_ptr(reason, &s.reason) < 0) {
 		c->err = -ENOMEM;
@@ -216,7 +223,9 @@ static const char *closest_param(const struct machine_facts *m, const char *modu
 				 const char *param)
 {
 	const char *best = NULL;
-	unsigned best_d = 1000, limit = strlen(param) <= 4 ? 1 : strlen(param) <= 8 ? 2 : 3;
+	unsigned best_d = 1000, limit = strlen(param) <= 4   ? 1
+					: strlen(param) <= 8 ? 2
+							     : 3;
 
 	for (size_t i = 0; i < m->n_kernels; i++) {
 		const struct module_schema *s = kernel_module(&m->kernels[i], module);
@@ -248,7 +257,8 @@ static bool contains_ci(const char *hay, const char *needle)
  * kernel parses that type in every kernel that has the parameter. */
 static void validate_option(struct ctx *c, const struct setting *s)
 {
-	struct strbuf unknown = {0}, known = {0}, nomod = {0}, bad = {0}, deprecated = {0};
+	struct strbuf unknown = {0}, known = {0}, nomod = {0}, bad = {0},
+		      deprecated = {0};
 	const char *bad_type = NULL;
 	int bad_err = 0;
 	_cleanup_free_ char *ev = s->value ? escape_untrusted(s->value) : NULL;
@@ -275,7 +285,9 @@ static void validate_option(struct ctx *c, const struct setting *s)
 		if (contains_ci(pd->desc, "deprecated") && !deprecated.len)
 			list_add(&deprecated, k->version);
 		if (!pd->type || kparam_type_parse(pd->type, &t) < 0) {
-			finding(c, DIAG_WARNING, false, s->file, s->line, "%s: type '%s' in %s is not one this tool checks; value not validated", s->name, pd->type ? pd->type : "(none)", k->version);
+			finding(c, DIAG_WARNING, false, s->file, s->line,
+				"%s: type '%s' in %s is not one this tool checks; value not validated",
+				s->name, pd->type ? pd->type : "(none)", k->version);
 			continue;
 		}
 		r = kparam_check(&t, s->value);
@@ -289,18 +301,31 @@ static void validate_option(struct ctx *c, const struct setting *s)
 		const char *near = closest_param(c->m, s->module, s->param);
 
 		if (near)
-			finding(c, DIAG_ERROR, false, s->file, s->line, "%s: no such parameter of %s in %s; did you mean '%s'?", s->param, s->module, unknown.s, near);
+			finding(c, DIAG_ERROR, false, s->file, s->line,
+				"%s: no such parameter of %s in %s; did you mean '%s'?",
+				s->param, s->module, unknown.s, near);
 		else
-			finding(c, DIAG_ERROR, false, s->file, s->line, "%s: no such parameter of %s in %s", s->param, s->module, unknown.s);
+			finding(c, DIAG_ERROR, false, s->file, s->line,
+				"%s: no such parameter of %s in %s", s->param, s->module,
+				unknown.s);
 	} else if (unknown.len) {
-		finding(c, DIAG_WARNING, false, s->file, s->line, "%s: not a parameter of %s in %s, which will ignore it (known in %s)", s->param, s->module, unknown.s, known.s);
+		finding(c, DIAG_WARNING, false, s->file, s->line,
+			"%s: not a parameter of %s in %s, which will ignore it (known in %s)",
+			s->param, s->module, unknown.s, known.s);
 	}
 	if (bad.len)
-		finding(c, DIAG_ERROR, false, s->file, s->line, "%s=%s: %s for %s in %s; the kernel would refuse it and %s would not load", s->name, ev ? ev : "(no value)", bad_err == -ERANGE ? "out of range" : "not a valid value", bad_type, bad.s, s->module);
+		finding(c, DIAG_ERROR, false, s->file, s->line,
+			"%s=%s: %s for %s in %s; the kernel would refuse it and %s would not load",
+			s->name, ev ? ev : "(no value)",
+			bad_err == -ERANGE ? "out of range" : "not a valid value",
+			bad_type, bad.s, s->module);
 	if (deprecated.len)
-		finding(c, DIAG_WARNING, false, s->file, s->line, "%s is deprecated in %s", s->name, deprecated.s);
+		finding(c, DIAG_WARNING, false, s->file, s->line,
+			"%s is deprecated in %s", s->name, deprecated.s);
 	if (nomod.len && !known.len && !unknown.len)
-		finding(c, DIAG_WARNING, false, s->file, s->line, "module %s not found (or without metadata) in %s: %s not checked", s->module, nomod.s, s->name);
+		finding(c, DIAG_WARNING, false, s->file, s->line,
+			"module %s not found (or without metadata) in %s: %s not checked",
+			s->module, nomod.s, s->name);
 	strbuf_done(&unknown);
 	strbuf_done(&known);
 	strbuf_done(&nomod);
@@ -311,7 +336,8 @@ static void validate_option(struct ctx *c, const struct setting *s)
 static void plan_memory(struct ctx *c)
 {
 	const struct psection *mem = profile_section(c->p, PSECTION_MEMORY, NULL);
-	const struct pentry *gtt = psection_get(mem, "gtt"), *pool = psection_get(mem, "page_pool"),
+	const struct pentry *gtt = psection_get(mem, "gtt"),
+			    *pool = psection_get(mem, "page_pool"),
 			    *mtype = psection_get(mem, "mtype");
 	const struct machine_facts *m = c->m;
 	uint64_t gtt_bytes = 0;
@@ -321,7 +347,8 @@ static void plan_memory(struct ctx *c)
 	if ((gtt || pool) && !m->mem_known) {
 		const struct pentry *e = gtt ? gtt : pool;
 
-		finding(c, DIAG_ERROR, false, e->file, e->line, "the size of RAM is unknown (no MemTotal in proc/meminfo): give it with --memory");
+		finding(c, DIAG_ERROR, false, e->file, e->line,
+			"the size of RAM is unknown (no MemTotal in proc/meminfo): give it with --memory");
 		return;
 	}
 	if (gtt) {
@@ -331,27 +358,37 @@ static void plan_memory(struct ctx *c)
 
 		if (size_parse(gtt->value, &spec, NULL) < 0 ||
 		    size_resolve(&spec, m->mem_total, m->page_size, &gtt_bytes) < 0) {
-			finding(c, DIAG_ERROR, false, gtt->file, gtt->line, "gtt = %s is less than one page", gtt->value);
+			finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
+				"gtt = %s is less than one page", gtt->value);
 			return;
 		}
-		permille = (unsigned)(gtt_bytes / (m->mem_total / 1000 ? m->mem_total / 1000 : 1));
+		permille = (unsigned)(gtt_bytes /
+				      (m->mem_total / 1000 ? m->mem_total / 1000 : 1));
 		format_gib(gtt_bytes, gib);
 		if (gtt_bytes > m->mem_total) {
-			finding(c, DIAG_ERROR, false, gtt->file, gtt->line, "gtt = %s is %s, more than the %s of RAM", gtt->value, gib, ram);
+			finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
+				"gtt = %s is %s, more than the %s of RAM", gtt->value,
+				gib, ram);
 			return;
 		}
 		if (gtt_bytes / 9 > m->mem_total / 10)
-			finding(c, DIAG_ERROR, true, gtt->file, gtt->line, "gtt = %s is %s, %u.%u%% of %s RAM: above 90%% the kernel and applications can be starved", gtt->value, gib, permille / 10, permille % 10, ram);
+			finding(c, DIAG_ERROR, true, gtt->file, gtt->line,
+				"gtt = %s is %s, %u.%u%% of %s RAM: above 90%% the kernel and applications can be starved",
+				gtt->value, gib, permille / 10, permille % 10, ram);
 		pages = gtt_bytes / m->page_size;
 		for (size_t i = 0; c->ttm_modules[i]; i++) {
 			char v[32], reason[256];
 			struct setting *s;
 
 			snprintf(v, sizeof(v), "%" PRIu64, pages);
-			snprintf(reason, sizeof(reason), "GTT %s = %" PRIu64 " pages of %" PRIu64 " bytes = %u.%u%% of %s RAM%s%s",
-				 gib, pages, m->page_size, permille / 10, permille % 10, ram,
-				 gtt->reason ? "; " : "", gtt->reason ? gtt->reason : "");
-			s = add_setting(c, c->ttm_modules[i], "pages_limit", v, reason, gtt->file, gtt->line);
+			snprintf(reason, sizeof(reason),
+				 "GTT %s = %" PRIu64 " pages of %" PRIu64
+				 " bytes = %u.%u%% of %s RAM%s%s",
+				 gib, pages, m->page_size, permille / 10, permille % 10,
+				 ram, gtt->reason ? "; " : "",
+				 gtt->reason ? gtt->reason : "");
+			s = add_setting(c, c->ttm_modules[i], "pages_limit", v, reason,
+					gtt->file, gtt->line);
 			if (!s)
 				return;
 			s->is_size = true;
@@ -365,27 +402,39 @@ static void plan_memory(struct ctx *c)
 
 				if (!k->ver_known)
 					list_add(&unknown, k->version);
-				else if (!kernel_version_at_least(k, GTT_FOLLOWS_TTM_MAJOR, GTT_FOLLOWS_TTM_MINOR, 0))
+				else if (!kernel_version_at_least(
+						 k, GTT_FOLLOWS_TTM_MAJOR,
+						 GTT_FOLLOWS_TTM_MINOR, 0))
 					list_add(&need, k->version);
-				else if (kernel_version_at_least(k, GTTSIZE_DEPRECATED_MAJOR, GTTSIZE_DEPRECATED_MINOR, 0))
+				else if (kernel_version_at_least(
+						 k, GTTSIZE_DEPRECATED_MAJOR,
+						 GTTSIZE_DEPRECATED_MINOR, 0))
 					list_add(&dep, k->version);
 			}
 			if (need.len && dep.len) {
-				finding(c, DIAG_WARNING, false, gtt->file, gtt->line, "%s size GTT from amdgpu.gttsize, which %s deprecate: gttsize is not written, so on %s the GPU keeps its default GTT size (plan for one kernel line with --kernel)", need.s, dep.s, need.s);
+				finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
+					"%s size GTT from amdgpu.gttsize, which %s deprecate: gttsize is not written, so on %s the GPU keeps its default GTT size (plan for one kernel line with --kernel)",
+					need.s, dep.s, need.s);
 			} else if (need.len) {
 				char v[32], reason[256];
 				struct setting *s;
 
 				snprintf(v, sizeof(v), "%" PRIu64, gtt_bytes >> 20);
-				snprintf(reason, sizeof(reason), "GTT %s in MiB: %s size the GTT from gttsize, not from %s.pages_limit (before 6.5)", gib, need.s, c->ttm_modules[0]);
-				s = add_setting(c, "amdgpu", "gttsize", v, reason, gtt->file, gtt->line);
+				snprintf(
+					reason, sizeof(reason),
+					"GTT %s in MiB: %s size the GTT from gttsize, not from %s.pages_limit (before 6.5)",
+					gib, need.s, c->ttm_modules[0]);
+				s = add_setting(c, "amdgpu", "gttsize", v, reason,
+						gtt->file, gtt->line);
 				if (s) {
 					s->is_size = true;
 					s->bytes = gtt_bytes >> 20 << 20;
 				}
 			}
 			if (unknown.len)
-				finding(c, DIAG_WARNING, false, gtt->file, gtt->line, "cannot tell from the version of %s whether it needs amdgpu.gttsize; assumed not", unknown.s);
+				finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
+					"cannot tell from the version of %s whether it needs amdgpu.gttsize; assumed not",
+					unknown.s);
 			strbuf_done(&need);
 			strbuf_done(&dep);
 			strbuf_done(&unknown);
@@ -397,19 +446,27 @@ static void plan_memory(struct ctx *c)
 
 		if (size_parse(pool->value, &spec, NULL) < 0 ||
 		    size_resolve(&spec, m->mem_total, m->page_size, &bytes) < 0) {
-			finding(c, DIAG_ERROR, false, pool->file, pool->line, "page_pool = %s is less than one page", pool->value);
+			finding(c, DIAG_ERROR, false, pool->file, pool->line,
+				"page_pool = %s is less than one page", pool->value);
 		} else if (bytes > (gtt ? gtt_bytes : m->mem_total)) {
 			format_gib(bytes, gib);
-			finding(c, DIAG_ERROR, false, pool->file, pool->line, "page_pool = %s (%s) is larger than %s", pool->value, gib, gtt ? "gtt" : "RAM");
+			finding(c, DIAG_ERROR, false, pool->file, pool->line,
+				"page_pool = %s (%s) is larger than %s", pool->value, gib,
+				gtt ? "gtt" : "RAM");
 		} else {
 			char v[32], reason[256];
 
 			format_gib(bytes, gib);
 			snprintf(v, sizeof(v), "%" PRIu64, bytes / m->page_size);
-			snprintf(reason, sizeof(reason), "TTM page pool %s = %s pages; bounds only TTM's cache of freed pages%s%s", gib, v,
-				 pool->reason ? "; " : "", pool->reason ? pool->reason : "");
+			snprintf(
+				reason, sizeof(reason),
+				"TTM page pool %s = %s pages; bounds only TTM's cache of freed pages%s%s",
+				gib, v, pool->reason ? "; " : "",
+				pool->reason ? pool->reason : "");
 			for (size_t i = 0; c->ttm_modules[i]; i++) {
-				struct setting *s = add_setting(c, c->ttm_modules[i], "page_pool_size", v, reason, pool->file, pool->line);
+				struct setting *s = add_setting(
+					c, c->ttm_modules[i], "page_pool_size", v, reason,
+					pool->file, pool->line);
 
 				if (!s)
 					return;
@@ -419,23 +476,34 @@ static void plan_memory(struct ctx *c)
 		}
 	}
 	if (mtype && !streq(mtype->value, "default")) {
-		const char *num = streq(mtype->value, "rw") ? "0" : streq(mtype->value, "nc") ? "1" : "2";
+		const char *num = streq(mtype->value, "rw")   ? "0"
+				  : streq(mtype->value, "nc") ? "1"
+							      : "2";
 		bool honoured = false;
 
 		for (size_t i = 0; c->plan->targets[i]; i++)
 			honoured |= gpu_gfx_honours_mtype(c->plan->targets[i]);
 		if (!c->plan->targets[0])
-			finding(c, DIAG_WARNING, false, mtype->file, mtype->line, "mtype = %s: the profile has no match, so whether the GPU honours it is unknown; amdgpu.mtype_local is not written (it taints the kernel)", mtype->value);
+			finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
+				"mtype = %s: the profile has no match, so whether the GPU honours it is unknown; amdgpu.mtype_local is not written (it taints the kernel)",
+				mtype->value);
 		else if (!honoured)
-			finding(c, DIAG_WARNING, false, mtype->file, mtype->line, "mtype = %s has no effect on %s (only GC 9.4.3/9.4.4/9.5 read it): amdgpu.mtype_local is not written, it would taint the kernel and change nothing", mtype->value, c->plan->targets[0]);
+			finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
+				"mtype = %s has no effect on %s (only GC 9.4.3/9.4.4/9.5 read it): amdgpu.mtype_local is not written, it would taint the kernel and change nothing",
+				mtype->value, c->plan->targets[0]);
 		else
-			add_setting(c, "amdgpu", "mtype_local", num, mtype->reason ? mtype->reason : "MTYPE for local memory (taints the kernel)", mtype->file, mtype->line);
+			add_setting(
+				c, "amdgpu", "mtype_local", num,
+				mtype->reason
+					? mtype->reason
+					: "MTYPE for local memory (taints the kernel)",
+				mtype->file, mtype->line);
 	}
 }
 
 static const char *const amd_iommu_options[] = {
-	"off", "force_enable", "fullflush", "force_isolation", "pgtbl_v1", "pgtbl_v2",
-	"irtcachedis", "nohugepages", "v2_pgsizes_only", NULL,
+	"off",	    "force_enable", "fullflush",   "force_isolation", "pgtbl_v1",
+	"pgtbl_v2", "irtcachedis",  "nohugepages", "v2_pgsizes_only", NULL,
 };
 
 static void check_kernel_param(struct ctx *c, const struct pentry *e)
@@ -460,35 +528,47 @@ static void check_kernel_param(struct ctx *c, const struct pentry *e)
 		}
 		for (size_t i = 0; opts[i]; i++) {
 			if (streq(opts[i], "on") || streq(opts[i], "pt"))
-				finding(c, DIAG_ERROR, false, e->file, e->line, "amd_iommu=%s does not exist: the kernel logs it as unknown and ignores it (the AMD IOMMU is on by default; for passthrough use iommu=pt)", opts[i]);
+				finding(c, DIAG_ERROR, false, e->file, e->line,
+					"amd_iommu=%s does not exist: the kernel logs it as unknown and ignores it (the AMD IOMMU is on by default; for passthrough use iommu=pt)",
+					opts[i]);
 			else if (streq(opts[i], "off") && c->m->npu_present)
-				finding(c, DIAG_ERROR, true, e->file, e->line, "amd_iommu=off disables the XDNA NPU found on this machine (and VFIO passthrough)");
+				finding(c, DIAG_ERROR, true, e->file, e->line,
+					"amd_iommu=off disables the XDNA NPU found on this machine (and VFIO passthrough)");
 			else if (streq(opts[i], "off"))
-				finding(c, DIAG_WARNING, false, e->file, e->line, "amd_iommu=off also disables an XDNA NPU (amdxdna) and VFIO passthrough");
+				finding(c, DIAG_WARNING, false, e->file, e->line,
+					"amd_iommu=off also disables an XDNA NPU (amdxdna) and VFIO passthrough");
 			else if (!strv_contains((char **)amd_iommu_options, opts[i]))
-				finding(c, DIAG_WARNING, false, e->file, e->line, "amd_iommu=%s: not an option the kernel knows (%s)", opts[i], "off, force_enable, fullflush, force_isolation, pgtbl_v1, pgtbl_v2, ...");
+				finding(c, DIAG_WARNING, false, e->file, e->line,
+					"amd_iommu=%s: not an option the kernel knows (%s)",
+					opts[i],
+					"off, force_enable, fullflush, force_isolation, pgtbl_v1, pgtbl_v2, ...");
 		}
 	}
 	dot = strchr(canon, '.');
 	if (dot) {
 		_cleanup_free_ char *mod = strndup(canon, (size_t)(dot - canon));
-		bool is_module = mod && (streq(mod, "amdgpu") || streq(mod, "ttm") || streq(mod, "amdttm"));
+		bool is_module = mod && (streq(mod, "amdgpu") || streq(mod, "ttm") ||
+					 streq(mod, "amdttm"));
 
 		for (size_t i = 0; mod && !is_module && i < c->m->n_kernels; i++) {
-			const struct module_schema *s = kernel_module(&c->m->kernels[i], mod);
+			const struct module_schema *s =
+				kernel_module(&c->m->kernels[i], mod);
 
 			is_module = s && s->found;
 		}
 		if (is_module)
-			finding(c, DIAG_ERROR, false, e->file, e->line, "%s: module options belong in [module %s] (with placement = cmdline to put them on the command line)", e->key, mod);
+			finding(c, DIAG_ERROR, false, e->file, e->line,
+				"%s: module options belong in [module %s] (with placement = cmdline to put them on the command line)",
+				e->key, mod);
 	}
 }
 
 static void check_module_option(struct ctx *c, const char *module, const struct pentry *e,
-				 bool *skip_schema)
+				bool *skip_schema)
 {
 	_cleanup_free_ char *p = cmdline_name_canonical(e->key);
-	bool has_gtt = psection_get(profile_section(c->p, PSECTION_MEMORY, NULL), "gtt") != NULL;
+	bool has_gtt =
+		psection_get(profile_section(c->p, PSECTION_MEMORY, NULL), "gtt") != NULL;
 
 	*skip_schema = false;
 	if (!p) {
@@ -496,35 +576,48 @@ static void check_module_option(struct ctx *c, const char *module, const struct 
 		return;
 	}
 	if (streq(module, "amdgpu")) {
-		/* With kernel metadata the misspelling is caught there, with the closest real
-		 * name; without it, the best-known trap is still named. */
+		/* With kernel metadata the misspelling is caught there, with the closest
+		 * real name; without it, the best-known trap is still named. */
 		if (streq(p, "gtt_size") && c->m->n_kernels == 0) {
-			finding(c, DIAG_ERROR, false, e->file, e->line, "gtt_size: no such parameter of amdgpu (the kernel ignores it); the GTT size is [memory] gtt");
+			finding(c, DIAG_ERROR, false, e->file, e->line,
+				"gtt_size: no such parameter of amdgpu (the kernel ignores it); the GTT size is [memory] gtt");
 			*skip_schema = true;
 		} else if (streq(p, "gttsize")) {
-			finding(c, DIAG_ERROR, false, e->file, e->line, "gttsize: set the GTT size with [memory] gtt, which writes the TTM limit (and gttsize only for kernels that need it)");
+			finding(c, DIAG_ERROR, false, e->file, e->line,
+				"gttsize: set the GTT size with [memory] gtt, which writes the TTM limit (and gttsize only for kernels that need it)");
 		} else if (streq(p, "mtype_local")) {
-			finding(c, DIAG_ERROR, false, e->file, e->line, "mtype_local: set it with [memory] mtype, which knows the GPUs that honour it");
+			finding(c, DIAG_ERROR, false, e->file, e->line,
+				"mtype_local: set it with [memory] mtype, which knows the GPUs that honour it");
 		} else if (streq(p, "dc") && streq(e->value, "0")) {
-			finding(c, DIAG_ERROR, true, e->file, e->line, "amdgpu.dc=0 disables the display core: no display on DCN hardware such as Strix Halo");
+			finding(c, DIAG_ERROR, true, e->file, e->line,
+				"amdgpu.dc=0 disables the display core: no display on DCN hardware such as Strix Halo");
 		} else if (streq(p, "ppfeaturemask")) {
 			uint64_t v;
 
 			if (kparam_parse_u64(e->value, &v) == 0)
-				finding(c, DIAG_ERROR, true, e->file, e->line, "ppfeaturemask=%s replaces the whole mask: it flips bits 0x%" PRIx64 " of the default 0x%" PRIx64 ", not just the feature you want (OVERDRIVE 0x4000 taints the kernel)", e->value, v ^ PPFEATUREMASK_DEFAULT, PPFEATUREMASK_DEFAULT);
+				finding(c, DIAG_ERROR, true, e->file, e->line,
+					"ppfeaturemask=%s replaces the whole mask: it flips bits 0x%" PRIx64
+					" of the default 0x%" PRIx64
+					", not just the feature you want (OVERDRIVE 0x4000 taints the kernel)",
+					e->value, v ^ PPFEATUREMASK_DEFAULT,
+					PPFEATUREMASK_DEFAULT);
 		} else if (streq(p, "mes")) {
 			for (size_t i = 0; c->plan->targets[i]; i++)
 				if (gpu_gfx_ignores_mes(c->plan->targets[i])) {
-					finding(c, DIAG_WARNING, false, e->file, e->line, "amdgpu.mes has no effect on %s: GC 10 has no MES, and kernels since 6.12 always use it on GC 11 and 12", c->plan->targets[i]);
+					finding(c, DIAG_WARNING, false, e->file, e->line,
+						"amdgpu.mes has no effect on %s: GC 10 has no MES, and kernels since 6.12 always use it on GC 11 and 12",
+						c->plan->targets[i]);
 					break;
 				}
 		} else if (streq(p, "cwsr_enable") && streq(e->value, "0")) {
-			finding(c, DIAG_WARNING, false, e->file, e->line, "cwsr_enable=0 turns off compute wave save/restore; it worked around MES hangs on gfx1151 only before kernel commit b42f3bf9536c with ROCm < 7.2.1");
+			finding(c, DIAG_WARNING, false, e->file, e->line,
+				"cwsr_enable=0 turns off compute wave save/restore; it worked around MES hangs on gfx1151 only before kernel commit b42f3bf9536c with ROCm < 7.2.1");
 		}
 	}
 	if ((streq(module, "ttm") || streq(module, "amdttm")) && has_gtt &&
 	    (streq(p, "pages_limit") || streq(p, "page_pool_size")))
-		finding(c, DIAG_ERROR, false, e->file, e->line, "%s.%s is computed from [memory]; set it there", module, p);
+		finding(c, DIAG_ERROR, false, e->file, e->line,
+			"%s.%s is computed from [memory]; set it there", module, p);
 }
 
 int plan_build(const struct profile *p, const struct machine_facts *m,
@@ -539,7 +632,8 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < m->n_kernels; i++)
-		if (m->kernels[i].ttm_module && !strv_contains(c.ttm_modules, m->kernels[i].ttm_module) &&
+		if (m->kernels[i].ttm_module &&
+		    !strv_contains(c.ttm_modules, m->kernels[i].ttm_module) &&
 		    strv_push(&c.ttm_modules, m->kernels[i].ttm_module) < 0)
 			c.err = -ENOMEM;
 	if (!c.ttm_modules && strv_push(&c.ttm_modules, "ttm") < 0)
@@ -551,7 +645,8 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 		const struct pentry *e = &kernel->entries[i];
 
 		check_kernel_param(&c, e);
-		add_setting(&c, NULL, e->key, *e->value ? e->value : NULL, e->reason, e->file, e->line);
+		add_setting(&c, NULL, e->key, *e->value ? e->value : NULL, e->reason,
+			    e->file, e->line);
 	}
 	for (size_t i = 0; i < p->n_sections && !c.err; i++) {
 		const struct psection *s = &p->sections[i];
@@ -563,7 +658,9 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 
 			check_module_option(&c, s->module, &s->entries[j], &skip);
 			if (!skip)
-				add_setting(&c, s->module, s->entries[j].key, s->entries[j].value, s->entries[j].reason, s->entries[j].file, s->entries[j].line);
+				add_setting(&c, s->module, s->entries[j].key,
+					    s->entries[j].value, s->entries[j].reason,
+					    s->entries[j].file, s->entries[j].line);
 		}
 	}
 	/* Every module option, including those computed from [memory], is checked against
@@ -572,12 +669,16 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 		if (c.plan->settings[i].module)
 			validate_option(&c, &c.plan->settings[i]);
 	if (m->n_kernels == 0 && !c.err)
-		finding(&c, DIAG_WARNING, false, NULL, 0, "no kernel under lib/modules: module options are not checked against kernel metadata");
+		finding(&c, DIAG_WARNING, false, NULL, 0,
+			"no kernel under lib/modules: module options are not checked against kernel metadata");
 	for (size_t i = 0; i < m->n_kernels && !c.err; i++) {
 		const struct kernel_info *k = &m->kernels[i];
 
-		if (strv_contains(c.plan->targets, "gfx1151") && k->ver_known && !kernel_version_at_least(k, 6, 18, 4))
-			finding(&c, DIAG_WARNING, false, NULL, 0, "kernel %s is older than 6.18.4, which AMD requires for gfx1151 (Strix Halo)", k->version);
+		if (strv_contains(c.plan->targets, "gfx1151") && k->ver_known &&
+		    !kernel_version_at_least(k, 6, 18, 4))
+			finding(&c, DIAG_WARNING, false, NULL, 0,
+				"kernel %s is older than 6.18.4, which AMD requires for gfx1151 (Strix Halo)",
+				k->version);
 	}
 	strv_free(c.ttm_modules);
 	if (c.err || c.failed) {

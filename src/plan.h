@@ -16,10 +16,10 @@ enum where {
 };
 
 struct setting {
-	char *name;   /* canonical: "module.param" or a bare kernel parameter, '-' as '_' */
+	char *name; /* canonical: "module.param" or a bare kernel parameter, '-' as '_' */
 	char *module; /* NULL for a kernel parameter */
 	char *param;
-	char *value;  /* as the kernel receives it; NULL for a bare flag */
+	char *value; /* as the kernel receives it; NULL for a bare flag */
 	enum where where;
 	char *reason; /* one line */
 	char *file;   /* profile file and line the setting comes from */

@@ -27,15 +27,17 @@ bool profile_name_is_valid(const char *name)
 
 bool profile_value_is_safe(const char *s)
 {
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:+/-") ==
+	return strspn(s,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:+/-") ==
 	       strlen(s);
 }
 
 bool profile_key_is_safe(const char *s, bool allow_dot)
 {
-	const char *set = allow_dot
-				  ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
-				  : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+	const char *set =
+		allow_dot
+			? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+			: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
 	return s[0] && s[0] != '-' && strspn(s, set) == strlen(s);
 }
@@ -89,7 +91,8 @@ const struct psection *profile_section(const struct profile *p, enum psection_ki
 	for (size_t i = 0; i < p->n_sections; i++) {
 		const struct psection *s = &p->sections[i];
 
-		if (s->kind == kind && (kind != PSECTION_MODULE || cmdline_name_equal(s->module, module)))
+		if (s->kind == kind &&
+		    (kind != PSECTION_MODULE || cmdline_name_equal(s->module, module)))
 			return s;
 	}
 	return NULL;
@@ -110,7 +113,8 @@ const struct pentry *psection_get(const struct psection *s, const char *key)
 
 enum placement profile_placement(const struct profile *p)
 {
-	const struct pentry *e = psection_get(profile_section(p, PSECTION_PROFILE, NULL), "placement");
+	const struct pentry *e =
+		psection_get(profile_section(p, PSECTION_PROFILE, NULL), "placement");
 
 	return e && streq(e->value, "cmdline") ? PLACEMENT_CMDLINE : PLACEMENT_MODPROBE;
 }
@@ -137,8 +141,9 @@ static struct psection *section_get_or_add(struct profile *p, enum psection_kind
 	return s;
 }
 
-static int entry_append(struct pentry **arr, size_t *n, const char *key, const char *value,
-			const char *reason, const char *file, unsigned line)
+static int entry_append(struct pentry **arr, size_t *n, const char *key,
+			const char *value, const char *reason, const char *file,
+			unsigned line)
 {
 	struct pentry *a = realloc(*arr, (*n + 1) * sizeof(**arr)), e = {.line = line};
 
@@ -174,7 +179,8 @@ struct parse_state {
 	char *reason;
 };
 
-_printf_(3, 4) static void parse_error(struct parse_state *st, unsigned line, const char *fmt, ...)
+_printf_(3, 4) static void parse_error(struct parse_state *st, unsigned line,
+				       const char *fmt, ...)
 {
 	struct strbuf b = {0};
 	va_list ap;
@@ -263,8 +269,11 @@ static bool inspect_line(struct parse_state *st, const char *l, size_t n)
 		return true;
 	}
 	if (p != l) {
-		/* inih would take an indented line as a continuation of the previous value. */
-		parse_error(st, st->line, "indented line: continuation lines are not supported, write each key on one line at the start of the line");
+		/* inih would take an indented line as a continuation of the previous
+		 * value. */
+		parse_error(
+			st, st->line,
+			"indented line: continuation lines are not supported, write each key on one line at the start of the line");
 		return false;
 	}
 	if (*p == '[') {
@@ -285,17 +294,23 @@ static bool inspect_line(struct parse_state *st, const char *l, size_t n)
 		}
 		if (nn > SECTION_NAME_MAX || !section_header_is_valid(p + 1, nn)) {
 			e = esc(st, name);
-			parse_error(st, st->line, "unknown section [%s]: sections are [profile], [memory], [kernel] and [module NAME]", e ? e : "?");
+			parse_error(
+				st, st->line,
+				"unknown section [%s]: sections are [profile], [memory], [kernel] and [module NAME]",
+				e ? e : "?");
 			return false;
 		}
 		for (size_t i = 0; st->headers && st->headers[i]; i++)
 			if (streq(st->headers[i], name)) {
-				parse_error(st, st->line, "section [%s] repeated (first at line %u)", name, st->header_lines[i]);
+				parse_error(st, st->line,
+					    "section [%s] repeated (first at line %u)",
+					    name, st->header_lines[i]);
 				return false;
 			}
 		{
 			size_t k = strv_length(st->headers);
-			unsigned *hl = realloc(st->header_lines, (k + 1) * sizeof(unsigned));
+			unsigned *hl =
+				realloc(st->header_lines, (k + 1) * sizeof(unsigned));
 
 			if (!hl || strv_push(&st->headers, name) < 0) {
 				if (hl)
@@ -339,7 +354,8 @@ static char *reader(char *str, int num, void *stream)
 	/* inih's buffer holds num bytes including the newline and the terminating NUL;
 	 * Debian's inih would otherwise split the line silently. */
 	if (num < 3 || n > (size_t)num - 2) {
-		parse_error(st, st->line, "line longer than %d bytes", num < 3 ? 0 : num - 2);
+		parse_error(st, st->line, "line longer than %d bytes",
+			    num < 3 ? 0 : num - 2);
 		return NULL;
 	}
 	if (!inspect_line(st, l, n))
@@ -349,7 +365,8 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static bool kind_from_section(const char *section, enum psection_kind *kind, const char **module)
+static bool kind_from_section(const char *section, enum psection_kind *kind,
+			      const char **module)
 {
 	*module = NULL;
 	if (streq(section, "profile"))
@@ -390,7 +407,8 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 							   : 0;
 
 		if (first) {
-			parse_error(st, st->line, "duplicate key '%s' (first at line %u)", ekey, first);
+			parse_error(st, st->line, "duplicate key '%s' (first at line %u)",
+				    ekey, first);
 			return;
 		}
 	}
@@ -417,7 +435,10 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 			if (!match_token_is_valid(v[i])) {
 				_cleanup_free_ char *e = esc(st, v[i]);
 
-				parse_error(st, st->line, "match '%s': expected a gfx target (gfx1151) or a PCI vendor:device id (1002:1586)", e ? e : "?");
+				parse_error(
+					st, st->line,
+					"match '%s': expected a gfx target (gfx1151) or a PCI vendor:device id (1002:1586)",
+					e ? e : "?");
 				strv_free(v);
 				return;
 			}
@@ -426,7 +447,10 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 		p->match_line = st->line;
 	} else if (streq(key, "include")) {
 		if (!profile_name_is_valid(value)) {
-			parse_error(st, st->line, "include '%s': not a profile name ([a-z0-9][a-z0-9._-]*)", evalue);
+			parse_error(
+				st, st->line,
+				"include '%s': not a profile name ([a-z0-9][a-z0-9._-]*)",
+				evalue);
 			return;
 		}
 		p->include = strdup(value);
@@ -435,12 +459,17 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 			st->oom = -ENOMEM;
 	} else if (streq(key, "placement")) {
 		if (!streq(value, "modprobe") && !streq(value, "cmdline")) {
-			parse_error(st, st->line, "placement '%s': expected modprobe or cmdline", evalue);
+			parse_error(st, st->line,
+				    "placement '%s': expected modprobe or cmdline",
+				    evalue);
 			return;
 		}
 		*store = true;
 	} else {
-		parse_error(st, st->line, "unknown key '%s' in [profile]: keys are description, match, include, placement, unset", ekey);
+		parse_error(
+			st, st->line,
+			"unknown key '%s' in [profile]: keys are description, match, include, placement, unset",
+			ekey);
 	}
 }
 
@@ -452,12 +481,17 @@ static void handle_memory_key(struct parse_state *st, const char *key, const cha
 		const char *hint = NULL;
 
 		if (size_parse(value, &s, &hint) < 0)
-			parse_error(st, st->line, "%s = %s: %s", key, evalue, hint ? hint : "size out of range");
+			parse_error(st, st->line, "%s = %s: %s", key, evalue,
+				    hint ? hint : "size out of range");
 	} else if (streq(key, "mtype")) {
 		if (!strv_contains((char *[]){"default", "rw", "nc", "cc", NULL}, value))
-			parse_error(st, st->line, "mtype '%s': expected default, rw, nc or cc", evalue);
+			parse_error(st, st->line,
+				    "mtype '%s': expected default, rw, nc or cc", evalue);
 	} else {
-		parse_error(st, st->line, "unknown key '%s' in [memory]: keys are gtt, page_pool, mtype, unset", ekey);
+		parse_error(
+			st, st->line,
+			"unknown key '%s' in [memory]: keys are gtt, page_pool, mtype, unset",
+			ekey);
 	}
 }
 
@@ -482,7 +516,8 @@ static void handle_unset(struct parse_state *st, struct psection *s, const char 
 			ok = streq(n, "placement");
 			break;
 		case PSECTION_MEMORY:
-			ok = streq(n, "gtt") || streq(n, "page_pool") || streq(n, "mtype");
+			ok = streq(n, "gtt") || streq(n, "page_pool") ||
+			     streq(n, "mtype");
 			break;
 		default:
 			ok = profile_key_is_safe(n, s->kind == PSECTION_KERNEL);
@@ -491,10 +526,13 @@ static void handle_unset(struct parse_state *st, struct psection *s, const char 
 		if (!ok) {
 			_cleanup_free_ char *e = esc(st, n);
 
-			parse_error(st, st->line, "unset '%s': not a key this section can hold", e ? e : "?");
+			parse_error(st, st->line,
+				    "unset '%s': not a key this section can hold",
+				    e ? e : "?");
 			return;
 		}
-		if (entry_append(&s->unsets, &s->n_unsets, n, NULL, NULL, st->file, st->line) < 0)
+		if (entry_append(&s->unsets, &s->n_unsets, n, NULL, NULL, st->file,
+				 st->line) < 0)
 			st->oom = -ENOMEM;
 	}
 }
@@ -534,7 +572,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 	if (streq(key, "unset")) {
 		for (size_t i = 0; i < s->n_unsets; i++)
 			if (s->unsets[i].line != st->line) {
-				parse_error(st, st->line, "duplicate key 'unset' (first at line %u); list every name on one unset line", s->unsets[i].line);
+				parse_error(
+					st, st->line,
+					"duplicate key 'unset' (first at line %u); list every name on one unset line",
+					s->unsets[i].line);
 				return 0;
 			}
 		handle_unset(st, s, value);
@@ -542,7 +583,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 	}
 	for (size_t i = 0; i < s->n_entries; i++)
 		if (key_equal(kind, s->entries[i].key, key)) {
-			parse_error(st, st->line, "duplicate key '%s' (first at line %u)", ekey, s->entries[i].line);
+			parse_error(st, st->line, "duplicate key '%s' (first at line %u)",
+				    ekey, s->entries[i].line);
 			return 0;
 		}
 	switch (kind) {
@@ -556,18 +598,25 @@ static int handler(void *user, const char *section, const char *key, const char 
 	case PSECTION_MODULE:
 		/* Everything here reaches a boot file: allowlist, never escaping. */
 		if (!profile_key_is_safe(key, kind == PSECTION_KERNEL)) {
-			parse_error(st, st->line, "name '%s': only letters, digits, '_' and '-'%s are allowed, not starting with '-'", ekey, kind == PSECTION_KERNEL ? ", '.'" : "");
+			parse_error(
+				st, st->line,
+				"name '%s': only letters, digits, '_' and '-'%s are allowed, not starting with '-'",
+				ekey, kind == PSECTION_KERNEL ? ", '.'" : "");
 			return 0;
 		}
 		if (!profile_value_is_safe(value)) {
-			parse_error(st, st->line, "value '%s' of %s: only letters, digits and _ . , : + / - are allowed (inline comments start with ' ;')", evalue, ekey);
+			parse_error(
+				st, st->line,
+				"value '%s' of %s: only letters, digits and _ . , : + / - are allowed (inline comments start with ' ;')",
+				evalue, ekey);
 			return 0;
 		}
 		break;
 	}
 	if (st->failed || !store)
 		return !st->failed;
-	if (entry_append(&s->entries, &s->n_entries, key, value, st->reason, st->file, st->line) < 0)
+	if (entry_append(&s->entries, &s->n_entries, key, value, st->reason, st->file,
+			 st->line) < 0)
 		st->oom = -ENOMEM;
 	return !st->oom;
 }
@@ -589,19 +638,26 @@ int profile_parse(const char *name, const char *file, const char *buf, size_t le
 	int r;
 
 	if (len > PROFILE_MAX_BYTES)
-		return diag_add(d, DIAG_ERROR, false, file, 0, "larger than %d bytes: not a profile", PROFILE_MAX_BYTES) ?: -EINVAL;
+		return diag_add(d, DIAG_ERROR, false, file, 0,
+				"larger than %d bytes: not a profile", PROFILE_MAX_BYTES)
+			       ?: -EINVAL;
 	nul = memchr(buf, '\0', len);
 	if (nul)
-		return diag_add(d, DIAG_ERROR, false, file, line_of_offset(buf, (size_t)(nul - buf)), "NUL byte") ?: -EINVAL;
+		return diag_add(d, DIAG_ERROR, false, file,
+				line_of_offset(buf, (size_t)(nul - buf)), "NUL byte")
+			       ?: -EINVAL;
 
 	st.p = calloc(1, sizeof(*st.p));
-	if (!st.p || strdup_ptr(name, &st.p->name) < 0 || strdup_ptr(file, &st.p->file) < 0) {
+	if (!st.p || strdup_ptr(name, &st.p->name) < 0 ||
+	    strdup_ptr(file, &st.p->file) < 0) {
 		profile_free(st.p);
 		return -ENOMEM;
 	}
 	r = ini_parse_stream(reader, &st, handler, &st);
 	if (!st.failed && !st.oom && r > 0)
-		parse_error(&st, (unsigned)r, "syntax error: expected 'key = value', '[section]' or a comment");
+		parse_error(
+			&st, (unsigned)r,
+			"syntax error: expected 'key = value', '[section]' or a comment");
 	else if (!st.failed && !st.oom && r < 0)
 		st.oom = -ENOMEM;
 	if (!st.failed && !st.oom && !st.p->description)
@@ -609,7 +665,9 @@ int profile_parse(const char *name, const char *file, const char *buf, size_t le
 	if (!st.failed && !st.oom && !st.p->include)
 		for (size_t i = 0; i < st.p->n_sections; i++)
 			if (st.p->sections[i].n_unsets) {
-				parse_error(&st, st.p->sections[i].unsets[0].line, "unset without include: there is nothing to drop");
+				parse_error(
+					&st, st.p->sections[i].unsets[0].line,
+					"unset without include: there is nothing to drop");
 				break;
 			}
 	strv_free(st.headers);
@@ -639,10 +697,15 @@ static int merge_into(struct profile *dst, const struct profile *src, struct dia
 			_cleanup_free_ char *ek = escape_untrusted(s->unsets[j].key);
 
 			if (!e) {
-				return diag_add(d, DIAG_ERROR, false, s->unsets[j].file, s->unsets[j].line, "unset '%s': no included profile sets it", ek ? ek : "?") ?: -EINVAL;
+				return diag_add(d, DIAG_ERROR, false, s->unsets[j].file,
+						s->unsets[j].line,
+						"unset '%s': no included profile sets it",
+						ek ? ek : "?")
+					       ?: -EINVAL;
 			}
 			pentry_done(e);
-			memmove(e, e + 1, (size_t)(t->entries + t->n_entries - e - 1) * sizeof(*e));
+			memmove(e, e + 1,
+				(size_t)(t->entries + t->n_entries - e - 1) * sizeof(*e));
 			t->n_entries--;
 		}
 		for (size_t j = 0; j < s->n_entries; j++) {
@@ -652,14 +715,18 @@ static int merge_into(struct profile *dst, const struct profile *src, struct dia
 			if (e) {
 				struct pentry n = {.line = se->line};
 
-				if (strdup_ptr(se->key, &n.key) < 0 || strdup_ptr(se->value, &n.value) < 0 ||
-				    strdup_ptr(se->reason, &n.reason) < 0 || strdup_ptr(se->file, &n.file) < 0) {
+				if (strdup_ptr(se->key, &n.key) < 0 ||
+				    strdup_ptr(se->value, &n.value) < 0 ||
+				    strdup_ptr(se->reason, &n.reason) < 0 ||
+				    strdup_ptr(se->file, &n.file) < 0) {
 					pentry_done(&n);
 					return -ENOMEM;
 				}
 				pentry_done(e);
 				*e = n;
-			} else if (entry_append(&t->entries, &t->n_entries, se->key, se->value, se->reason, se->file, se->line) < 0) {
+			} else if (entry_append(&t->entries, &t->n_entries, se->key,
+						se->value, se->reason, se->file,
+						se->line) < 0) {
 				return -ENOMEM;
 			}
 		}
@@ -694,12 +761,18 @@ int profile_resolve(const struct profile *top, profile_loader_t load, void *user
 				for (size_t k = 0; k < n; k++)
 					strbuf_printf(&b, "%s -> ", chain[k]->name);
 				strbuf_puts(&b, cur->include);
-				r = diag_add(d, DIAG_ERROR, false, cur->file, cur->include_line, "include cycle: %s", b.s ? b.s : "?") ?: -EINVAL;
+				r = diag_add(d, DIAG_ERROR, false, cur->file,
+					     cur->include_line, "include cycle: %s",
+					     b.s ? b.s : "?")
+					    ?: -EINVAL;
 				strbuf_done(&b);
 				goto fail;
 			}
 		if (n > PROFILE_MAX_INCLUDE_DEPTH) {
-			r = diag_add(d, DIAG_ERROR, false, cur->file, cur->include_line, "include chain deeper than %d profiles", PROFILE_MAX_INCLUDE_DEPTH) ?: -EINVAL;
+			r = diag_add(d, DIAG_ERROR, false, cur->file, cur->include_line,
+				     "include chain deeper than %d profiles",
+				     PROFILE_MAX_INCLUDE_DEPTH)
+				    ?: -EINVAL;
 			goto fail;
 		}
 		r = load(userdata, cur->include, &file, &buf, &len, d);
@@ -713,7 +786,8 @@ int profile_resolve(const struct profile *top, profile_loader_t load, void *user
 
 	r = -ENOMEM;
 	res = calloc(1, sizeof(*res));
-	if (!res || strdup_ptr(top->name, &res->name) < 0 || strdup_ptr(top->file, &res->file) < 0 ||
+	if (!res || strdup_ptr(top->name, &res->name) < 0 ||
+	    strdup_ptr(top->file, &res->file) < 0 ||
 	    strdup_ptr(top->description, &res->description) < 0)
 		goto fail;
 	res->match = calloc(1, sizeof(char *));

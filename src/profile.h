@@ -47,11 +47,11 @@ struct profile {
 	char *name;
 	char *file;
 	char *description;
-	char **match;	   /* gfx targets ("gfx1151") and "vvvv:dddd" ids, lowercase */
-	char *include;	   /* NULL when none; cleared by resolution */
+	char **match;  /* gfx targets ("gfx1151") and "vvvv:dddd" ids, lowercase */
+	char *include; /* NULL when none; cleared by resolution */
 	unsigned include_line;
 	unsigned description_line, match_line; /* 0 when absent */
-	char **chain;	   /* after resolution: this profile, then what it includes */
+	char **chain; /* after resolution: this profile, then what it includes */
 	struct psection *sections;
 	size_t n_sections;
 };

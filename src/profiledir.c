@@ -17,8 +17,8 @@ const char *profiledir_shipped(void)
 }
 
 /* Reads dir/name.conf from the root (or the host for an absolute shipped override). */
-static int read_in(struct sysroot *root, const char *dir, const char *name, char **ret_file,
-		   char **ret_buf, size_t *ret_len)
+static int read_in(struct sysroot *root, const char *dir, const char *name,
+		   char **ret_file, char **ret_buf, size_t *ret_len)
 {
 	struct strbuf rel = {0};
 	int r;
@@ -28,7 +28,8 @@ static int read_in(struct sysroot *root, const char *dir, const char *name, char
 	if (dir[0] == '/')
 		r = read_host_file(rel.s, PROFILE_MAX_BYTES + 1, ret_buf, ret_len);
 	else
-		r = sysroot_read_file(root, rel.s, PROFILE_MAX_BYTES + 1, true, ret_buf, ret_len);
+		r = sysroot_read_file(root, rel.s, PROFILE_MAX_BYTES + 1, true, ret_buf,
+				      ret_len);
 	if (r == 0) {
 		*ret_file = dir[0] == '/' ? strdup(rel.s) : sysroot_display(root, rel.s);
 		if (!*ret_file) {
@@ -50,7 +51,10 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 	if (!profile_name_is_valid(name)) {
 		_cleanup_free_ char *e = escape_untrusted(name);
 
-		return diag_add(d, DIAG_ERROR, false, NULL, 0, "'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)", e ? e : "?") ?: -EINVAL;
+		return diag_add(d, DIAG_ERROR, false, NULL, 0,
+				"'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)",
+				e ? e : "?")
+			       ?: -EINVAL;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		r = read_in(root, dirs[i], name, ret_file, ret_buf, ret_len);
@@ -58,7 +62,12 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 			break;
 	}
 	if (r == -ENOENT)
-		return diag_add(d, DIAG_ERROR, false, NULL, 0, "no profile '%s' (looked in /%s and %s%s); 'amdgpu-tune profiles' lists them", name, PROFILEDIR_ETC, dirs[1][0] == '/' ? "" : "/", dirs[1]) ?: -ENOENT;
+		return diag_add(
+			       d, DIAG_ERROR, false, NULL, 0,
+			       "no profile '%s' (looked in /%s and %s%s); 'amdgpu-tune profiles' lists them",
+			       name, PROFILEDIR_ETC, dirs[1][0] == '/' ? "" : "/",
+			       dirs[1])
+			       ?: -ENOENT;
 	if (r < 0) {
 		_cleanup_free_ char *f = NULL;
 		struct strbuf b = {0};
@@ -66,7 +75,12 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 		strbuf_printf(&b, "%s/%s.conf", PROFILEDIR_ETC, name);
 		f = b.s ? sysroot_display(root, b.s) : NULL;
 		strbuf_done(&b);
-		return diag_add(d, DIAG_ERROR, false, f, 0, "cannot read profile '%s': %s", name, r == -EFBIG ? "larger than 64 KiB" : r == -ELOOP ? "is a symbolic link" : strerror(-r)) ?: r;
+		return diag_add(d, DIAG_ERROR, false, f, 0,
+				"cannot read profile '%s': %s", name,
+				r == -EFBIG   ? "larger than 64 KiB"
+				: r == -ELOOP ? "is a symbolic link"
+					      : strerror(-r))
+			       ?: r;
 	}
 	return 0;
 }
@@ -121,7 +135,8 @@ int profiledir_list(struct sysroot *root, struct profile_file **ret, size_t *ret
 	struct profile_file *l = NULL;
 	size_t n = 0;
 
-	if (list_dir(root, PROFILEDIR_ETC, &etc) < 0 || list_dir(root, sdir, &shipped) < 0)
+	if (list_dir(root, PROFILEDIR_ETC, &etc) < 0 ||
+	    list_dir(root, sdir, &shipped) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; etc && etc[i]; i++)
 		if (strv_push(&all, etc[i]) < 0)
@@ -136,7 +151,8 @@ int profiledir_list(struct sysroot *root, struct profile_file **ret, size_t *ret
 		return -ENOMEM;
 	for (size_t i = 0; all && all[i]; i++, n++) {
 		struct strbuf e = {0}, s = {0};
-		bool in_etc = strv_contains(etc, all[i]), in_shipped = strv_contains(shipped, all[i]);
+		bool in_etc = strv_contains(etc, all[i]),
+		     in_shipped = strv_contains(shipped, all[i]);
 
 		strbuf_printf(&e, "%s/%s.conf", PROFILEDIR_ETC, all[i]);
 		strbuf_printf(&s, "%s/%s.conf", sdir, all[i]);
@@ -144,12 +160,17 @@ int profiledir_list(struct sysroot *root, struct profile_file **ret, size_t *ret
 		if (in_etc)
 			l[n].file = e.s ? sysroot_display(root, e.s) : NULL;
 		else
-			l[n].file = sdir[0] == '/' ? strdup(s.s ? s.s : "") : s.s ? sysroot_display(root, s.s) : NULL;
+			l[n].file = sdir[0] == '/' ? strdup(s.s ? s.s : "")
+				    : s.s	   ? sysroot_display(root, s.s)
+						   : NULL;
 		if (in_etc && in_shipped)
-			l[n].shadowed = sdir[0] == '/' ? strdup(s.s ? s.s : "") : s.s ? sysroot_display(root, s.s) : NULL;
+			l[n].shadowed = sdir[0] == '/' ? strdup(s.s ? s.s : "")
+					: s.s	       ? sysroot_display(root, s.s)
+						       : NULL;
 		strbuf_done(&e);
 		strbuf_done(&s);
-		if (!l[n].name || !l[n].file || (in_etc && in_shipped && !l[n].shadowed)) {
+		if (!l[n].name || !l[n].file ||
+		    (in_etc && in_shipped && !l[n].shadowed)) {
 			profiledir_list_free(l, n + 1);
 			return -ENOMEM;
 		}

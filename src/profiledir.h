@@ -13,8 +13,8 @@ struct sysroot;
 
 struct profile_file {
 	char *name;
-	char *file;	 /* path shown to the user (root joined) */
-	char *shadowed;	 /* the shipped file this one replaces, or NULL */
+	char *file;	/* path shown to the user (root joined) */
+	char *shadowed; /* the shipped file this one replaces, or NULL */
 };
 
 /* The shipped directory relative to the root, or an absolute host path when the

@@ -14,7 +14,8 @@ int render_diag(struct strbuf *b, const struct diag *d)
 		r = strbuf_printf(b, "%s: ", d->file);
 	if (r < 0)
 		return r;
-	return strbuf_printf(b, "%s%s", d->level == DIAG_WARNING ? "warning: " : "", d->message);
+	return strbuf_printf(b, "%s%s", d->level == DIAG_WARNING ? "warning: " : "",
+			     d->message);
 }
 
 static const char *where_name(enum where w)
@@ -33,7 +34,8 @@ static void kernels_line(struct strbuf *b, const struct machine_facts *m)
 			      m->kernels[i].ttm_module);
 }
 
-static void header(struct strbuf *b, const struct profile *p, const struct machine_facts *m)
+static void header(struct strbuf *b, const struct profile *p,
+		   const struct machine_facts *m)
 {
 	char ram[32];
 
@@ -50,7 +52,8 @@ static void header(struct strbuf *b, const struct profile *p, const struct machi
 		strbuf_printf(b, "  machine: %s RAM%s, %" PRIu64 "-byte pages\n", ram,
 			      m->mem_from_option ? " (--memory)" : "", m->page_size);
 	} else {
-		strbuf_printf(b, "  machine: RAM unknown, %" PRIu64 "-byte pages\n", m->page_size);
+		strbuf_printf(b, "  machine: RAM unknown, %" PRIu64 "-byte pages\n",
+			      m->page_size);
 	}
 	strbuf_puts(b, "  kernels: ");
 	kernels_line(b, m);
@@ -67,12 +70,15 @@ int render_show_text(struct strbuf *b, const struct profile *p, const struct pla
 				const struct module_schema *s = &m->kernels[i].modules[j];
 
 				if (s->found)
-					strbuf_printf(b, "  module:  %s %s: %s\n", m->kernels[i].version, s->module,
+					strbuf_printf(b, "  module:  %s %s: %s\n",
+						      m->kernels[i].version, s->module,
 						      s->builtin ? "built in" : s->path);
 			}
 	strbuf_putc(b, '\n');
 	if (pl->n_settings == 0)
-		strbuf_puts(b, "No kernel parameters or module options: this profile changes nothing.\n");
+		strbuf_puts(
+			b,
+			"No kernel parameters or module options: this profile changes nothing.\n");
 	for (size_t i = 0; i < pl->n_settings; i++) {
 		const struct setting *s = &pl->settings[i];
 		_cleanup_free_ char *reason = escape_untrusted(s->reason);
@@ -81,7 +87,9 @@ int render_show_text(struct strbuf *b, const struct profile *p, const struct pla
 			strbuf_printf(b, "%s=%s", s->name, s->value);
 		else
 			strbuf_puts(b, s->name);
-		strbuf_printf(b, "  (%s)\n", s->where == WHERE_CMDLINE ? "kernel command line" : "modprobe.d");
+		strbuf_printf(b, "  (%s)\n",
+			      s->where == WHERE_CMDLINE ? "kernel command line"
+							: "modprobe.d");
 		if (reason && *reason)
 			strbuf_printf(b, "    %s\n", reason);
 		strbuf_printf(b, "    from %s:%u\n", s->file, s->line);
@@ -192,7 +200,8 @@ int render_show_json(struct strbuf *b, const struct profile *p, const struct pla
 int render_check_text(struct strbuf *b, const struct profile *p, const struct plan *pl,
 		      const struct machine_facts *m)
 {
-	strbuf_printf(b, "%s: valid, %zu setting%s", p->file, pl->n_settings, pl->n_settings == 1 ? "" : "s");
+	strbuf_printf(b, "%s: valid, %zu setting%s", p->file, pl->n_settings,
+		      pl->n_settings == 1 ? "" : "s");
 	if (m->n_kernels) {
 		strbuf_puts(b, ", checked against ");
 		for (size_t i = 0; i < m->n_kernels; i++)
@@ -204,8 +213,9 @@ int render_check_text(struct strbuf *b, const struct profile *p, const struct pl
 	return b->s ? 0 : -ENOMEM;
 }
 
-int render_check_json(struct strbuf *b, const char *name, const char *file, const struct plan *pl,
-		      const struct machine_facts *m, const struct diag_list *d)
+int render_check_json(struct strbuf *b, const char *name, const char *file,
+		      const struct plan *pl, const struct machine_facts *m,
+		      const struct diag_list *d)
 {
 	bool first = true;
 
@@ -239,10 +249,13 @@ int render_profiles_text(struct strbuf *b, const struct profile_file *l, size_t 
 	if (n == 0)
 		strbuf_puts(b, "No profiles found.\n");
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *desc = descriptions[i] ? escape_untrusted(descriptions[i]) : NULL;
+		_cleanup_free_ char *desc =
+			descriptions[i] ? escape_untrusted(descriptions[i]) : NULL;
 
-		strbuf_printf(b, "%-*s  %s\n", w, l[i].name, desc ? desc : "(does not parse: see 'amdgpu-tune check')");
-		strbuf_printf(b, "%-*s  %s%s\n", w, "", l[i].file, l[i].shadowed ? " (replaces the shipped profile)" : "");
+		strbuf_printf(b, "%-*s  %s\n", w, l[i].name,
+			      desc ? desc : "(does not parse: see 'amdgpu-tune check')");
+		strbuf_printf(b, "%-*s  %s%s\n", w, "", l[i].file,
+			      l[i].shadowed ? " (replaces the shipped profile)" : "");
 	}
 	return b->s ? 0 : -ENOMEM;
 }

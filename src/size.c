@@ -10,7 +10,10 @@ int size_parse(const char *s, struct size_spec *ret, const char **ret_hint)
 		const char *suffix;
 		unsigned shift;
 	} units[] = {
-		{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40},
+		{"KiB", 10},
+		{"MiB", 20},
+		{"GiB", 30},
+		{"TiB", 40},
 	};
 	const char *hint = NULL, *p = s;
 	uint64_t v = 0;
@@ -44,12 +47,14 @@ int size_parse(const char *s, struct size_spec *ret, const char **ret_hint)
 			}
 			if (v > (UINT64_MAX >> units[i].shift))
 				return -ERANGE;
-			*ret = (struct size_spec){.percent = false, .value = v << units[i].shift};
+			*ret = (struct size_spec){.percent = false,
+						  .value = v << units[i].shift};
 			return 0;
 		}
 	if (*p == '\0')
 		hint = "a size needs a unit: KiB, MiB, GiB, TiB, or % of RAM";
-	else if (strchr("kKmMgGtT", *p) && (streq(p + 1, "B") || streq(p + 1, "") || streq(p + 1, "b")))
+	else if (strchr("kKmMgGtT", *p) &&
+		 (streq(p + 1, "B") || streq(p + 1, "") || streq(p + 1, "b")))
 		hint = "decimal or ambiguous unit: write KiB, MiB, GiB or TiB (powers of 1024)";
 	else if (*p == '.')
 		hint = "fractions are not accepted: use a smaller unit (e.g. 98304MiB)";
@@ -68,7 +73,8 @@ int size_resolve(const struct size_spec *spec, uint64_t mem_total, uint64_t page
 
 	if (spec->percent)
 		/* mem_total * pct / 100 without overflow for any realistic RAM size. */
-		bytes = mem_total / 100 * spec->value + mem_total % 100 * spec->value / 100;
+		bytes = mem_total / 100 * spec->value +
+			mem_total % 100 * spec->value / 100;
 	else
 		bytes = spec->value;
 	bytes -= bytes % page_size;

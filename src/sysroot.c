@@ -123,7 +123,9 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 int sysroot_read_file(const struct sysroot *r, const char *rel, size_t max, bool nofollow,
 		      char **ret, size_t *ret_len)
 {
-	int fd = sysroot_openat(r, rel, O_RDONLY | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0)), k;
+	int fd = sysroot_openat(r, rel,
+				O_RDONLY | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0)),
+	    k;
 
 	if (fd < 0)
 		return fd;

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define ELEMENTSOF(x)  (sizeof(x) / sizeof((x)[0]))
 
 static inline void freep(void *p)
 {
@@ -56,7 +56,8 @@ void strbuf_done(struct strbuf *b);
  * hostile string cannot forge or colour a message line. */
 int strbuf_put_escaped(struct strbuf *b, const char *s);
 
-/* Returns a newly allocated escaped copy of s (see strbuf_put_escaped), NULL on ENOMEM. */
+/* Returns a newly allocated escaped copy of s (see strbuf_put_escaped), NULL on ENOMEM.
+ */
 char *escape_untrusted(const char *s);
 
 /* strdup that accepts NULL (returns NULL) and reports ENOMEM through *ret_err. */

@@ -14,29 +14,43 @@
 struct parse_case {
 	const char *what; /* what the case ensures */
 	const char *line;
-	const char *expect; /* args as name[=value] separated by '|', bare names without '=' */
+	const char *expect; /* args as name[=value] separated by '|', bare names without
+			       '=' */
 	const char *init;   /* expected init_args, or NULL when no "--" */
 };
 
 static const struct parse_case parse_cases[] = {
-	{"plain names and values split at spaces", "quiet root=/dev/sda1 ro", "quiet|root=/dev/sda1|ro", NULL},
-	{"a quoted value keeps its spaces and loses its quotes", "param=\"a b\" x", "param=a b|x", NULL},
-	{"a token quoted as a whole loses the outer quotes", "\"param=a b\" x", "param=a b|x", NULL},
-	{"a bare -- ends kernel parameters and the rest goes to init", "a -- b c=d", "a", "b c=d"},
+	{"plain names and values split at spaces", "quiet root=/dev/sda1 ro",
+	 "quiet|root=/dev/sda1|ro", NULL},
+	{"a quoted value keeps its spaces and loses its quotes", "param=\"a b\" x",
+	 "param=a b|x", NULL},
+	{"a token quoted as a whole loses the outer quotes", "\"param=a b\" x",
+	 "param=a b|x", NULL},
+	{"a bare -- ends kernel parameters and the rest goes to init", "a -- b c=d", "a",
+	 "b c=d"},
 	{"a trailing -- leaves init an empty string", "a --", "a", ""},
-	{"--=x is a parameter with a value, not the end marker", "--=x y", "--=x|y", NULL},
+	{"--=x is a parameter with a value, not the end marker", "--=x y", "--=x|y",
+	 NULL},
 	{"'=' at the start of a token does not split it", "=foo bar", "=foo|bar", NULL},
 	{"only the first '=' splits name from value", "a=b=c", "a=b=c", NULL},
 	{"name= has an empty value", "a= b", "a=|b", NULL},
-	{"tabs, newlines and carriage returns are whitespace", "a\tb\nc\r\nd", "a|b|c|d", NULL},
-	{"NBSP (0xa0) is whitespace for the kernel's isspace()", "a\xa0" "b", "a|b", NULL},
+	{"tabs, newlines and carriage returns are whitespace", "a\tb\nc\r\nd", "a|b|c|d",
+	 NULL},
+	{"NBSP (0xa0) is whitespace for the kernel's isspace()",
+	 "a\xa0"
+	 "b",
+	 "a|b", NULL},
 	{"leading and trailing whitespace is ignored", "   a   b   ", "a|b", NULL},
 	{"an empty line has no arguments", "", "", NULL},
-	{"a quote inside a value stays when it does not start the value", "a=b\"c d\" e", "a=b\"c d\"|e", NULL},
-	{"a value starting with a quote keeps an inner quote when the token does not end with one", "a=\"x y\"z w", "a=x y\"z|w", NULL},
-	{"an unterminated quote swallows the rest of the line", "a=\"b c d", "a=b c d", NULL},
+	{"a quote inside a value stays when it does not start the value", "a=b\"c d\" e",
+	 "a=b\"c d\"|e", NULL},
+	{"a value starting with a quote keeps an inner quote when the token does not end with one",
+	 "a=\"x y\"z w", "a=x y\"z|w", NULL},
+	{"an unterminated quote swallows the rest of the line", "a=\"b c d", "a=b c d",
+	 NULL},
 	{"duplicates are all kept in order", "a=1 a=2", "a=1|a=2", NULL},
-	{"module parameters keep their dots", "amdgpu.gttsize=1024 ttm.pages_limit=5", "amdgpu.gttsize=1024|ttm.pages_limit=5", NULL},
+	{"module parameters keep their dots", "amdgpu.gttsize=1024 ttm.pages_limit=5",
+	 "amdgpu.gttsize=1024|ttm.pages_limit=5", NULL},
 };
 
 static void check_parse(const struct parse_case *c)
@@ -57,7 +71,9 @@ static void check_parse(const struct parse_case *c)
 	if (!streq(got.s, c->expect))
 		fail_msg("%s: got '%s', want '%s'", c->what, got.s, c->expect);
 	if (!streq_ptr(cl->init_args, c->init))
-		fail_msg("%s: init '%s', want '%s'", c->what, cl->init_args ? cl->init_args : "(null)", c->init ? c->init : "(null)");
+		fail_msg("%s: init '%s', want '%s'", c->what,
+			 cl->init_args ? cl->init_args : "(null)",
+			 c->init ? c->init : "(null)");
 	strbuf_done(&got);
 	cmdline_free(cl);
 }
@@ -72,11 +88,20 @@ static void test_parse(void **state)
 static void test_round_trip(void **state)
 {
 	static const char *const extra[] = {
-		"a=\"x y\"z", "\"a b\"", "x=\"\"", "\"\"", "a=\"", "\"=x\"", "--=\"a b\" -- init",
-		"amdgpu.vm-fragment-size=9 a=\"q\"", "k=\"v w\" k2=\"x\"",
+		"a=\"x y\"z",
+		"\"a b\"",
+		"x=\"\"",
+		"\"\"",
+		"a=\"",
+		"\"=x\"",
+		"--=\"a b\" -- init",
+		"amdgpu.vm-fragment-size=9 a=\"q\"",
+		"k=\"v w\" k2=\"x\"",
 	};
 	for (size_t i = 0; i < ELEMENTSOF(parse_cases) + ELEMENTSOF(extra); i++) {
-		const char *line = i < ELEMENTSOF(parse_cases) ? parse_cases[i].line : extra[i - ELEMENTSOF(parse_cases)];
+		const char *line = i < ELEMENTSOF(parse_cases)
+					   ? parse_cases[i].line
+					   : extra[i - ELEMENTSOF(parse_cases)];
 		struct cmdline *a = NULL, *b = NULL;
 		char *s = NULL;
 		int r;
@@ -91,14 +116,17 @@ static void test_round_trip(void **state)
 		assert_int_equal(r, 0);
 		assert_int_equal(cmdline_parse(s, &b), 0);
 		if (a->n_args != b->n_args)
-			fail_msg("'%s' -> '%s': %zu args, then %zu", line, s, a->n_args, b->n_args);
+			fail_msg("'%s' -> '%s': %zu args, then %zu", line, s, a->n_args,
+				 b->n_args);
 		for (size_t k = 0; k < a->n_args; k++) {
 			assert_string_equal(a->args[k].name, b->args[k].name);
 			if (!streq_ptr(a->args[k].value, b->args[k].value))
-				fail_msg("'%s' -> '%s': value of %s changed", line, s, a->args[k].name);
+				fail_msg("'%s' -> '%s': value of %s changed", line, s,
+					 a->args[k].name);
 		}
 		assert_true(streq_ptr(a->init_args, b->init_args) ||
-			    (a->init_args && b->init_args && streq(a->init_args, b->init_args)));
+			    (a->init_args && b->init_args &&
+			     streq(a->init_args, b->init_args)));
 		free(s);
 		cmdline_free(a);
 		cmdline_free(b);
@@ -115,7 +143,8 @@ static void test_format(void **state)
 		{"a value with a space is quoted", "a", "b c", "a=\"b c\""},
 		{"a bare name stays bare", "quiet", NULL, "quiet"},
 		{"an empty value keeps its '='", "a", "", "a="},
-		{"a value with a space and a trailing quote has no spelling that ends the argument", "a", "b c\"", NULL},
+		{"a value with a space and a trailing quote has no spelling that ends the argument",
+		 "a", "b c\"", NULL},
 		{"a name containing '=' has no spelling", "a=b", NULL, NULL},
 		{"a value ending in an open quote has no spelling", "a", "x y\"z", NULL},
 		{"a bare -- cannot be written as a parameter", "--", NULL, NULL},
@@ -131,7 +160,8 @@ static void test_format(void **state)
 		}
 		assert_int_equal(r, 0);
 		if (!streq(s, cases[i].expect))
-			fail_msg("%s: got '%s', want '%s'", cases[i].what, s, cases[i].expect);
+			fail_msg("%s: got '%s', want '%s'", cases[i].what, s,
+				 cases[i].expect);
 		free(s);
 	}
 }
@@ -143,7 +173,8 @@ static void test_names(void **state)
 	const struct cmdline_arg *a;
 	char *canon;
 
-	assert_true(cmdline_name_equal("amdgpu.vm-fragment-size", "amdgpu.vm_fragment_size"));
+	assert_true(
+		cmdline_name_equal("amdgpu.vm-fragment-size", "amdgpu.vm_fragment_size"));
 	assert_true(cmdline_name_equal("amd-iommu", "amd_iommu"));
 	assert_false(cmdline_name_equal("amdgpu.gtt_size", "amdgpu.gttsize"));
 	assert_false(cmdline_name_equal("Quiet", "quiet"));

@@ -83,8 +83,10 @@ static void test_check(void **state)
 		assert_int_equal(kparam_type_parse(check_cases[i].type, &t), 0);
 		r = kparam_check(&t, check_cases[i].value);
 		if (r != check_cases[i].expect)
-			fail_msg("%s: %s '%s' gave %d, want %d", check_cases[i].what, check_cases[i].type,
-				 check_cases[i].value ? check_cases[i].value : "(bare)", r, check_cases[i].expect);
+			fail_msg("%s: %s '%s' gave %d, want %d", check_cases[i].what,
+				 check_cases[i].type,
+				 check_cases[i].value ? check_cases[i].value : "(bare)",
+				 r, check_cases[i].expect);
 	}
 }
 
@@ -130,7 +132,8 @@ static void test_equal(void **state)
 		assert_int_equal(kparam_type_parse(equal_cases[i].type, &t), 0);
 		r = kparam_equal(&t, equal_cases[i].a, equal_cases[i].b);
 		if (r != equal_cases[i].expect)
-			fail_msg("%s: got %d, want %d", equal_cases[i].what, r, equal_cases[i].expect);
+			fail_msg("%s: got %d, want %d", equal_cases[i].what, r,
+				 equal_cases[i].expect);
 	}
 }
 

@@ -39,8 +39,10 @@ static int setup(void **state)
 	if (!mkdtemp(tmpdir))
 		return -1;
 	sh("printf 'noretry int Disable retry faults\\ngttsize int Size of GTT (deprecated)\\nppfeaturemask hexint mask\\ndisable_cu charp cus\\n' | "
-	   "sh '%s/tests/mkmod.sh' %s/lib/modules/6.12.1-t/kernel/amdgpu.ko.xz amdgpu", src, tmpdir);
-	sh("printf 'pages_limit ulong Number of pages\\n' | sh '%s/tests/mkmod.sh' %s/lib/modules/6.12.1-t/kernel/ttm.ko ttm", src, tmpdir);
+	   "sh '%s/tests/mkmod.sh' %s/lib/modules/6.12.1-t/kernel/amdgpu.ko.xz amdgpu",
+	   src, tmpdir);
+	sh("printf 'pages_limit ulong Number of pages\\n' | sh '%s/tests/mkmod.sh' %s/lib/modules/6.12.1-t/kernel/ttm.ko ttm",
+	   src, tmpdir);
 	sh("${DEPMOD:-depmod} -b %s 6.12.1-t 2>/dev/null", tmpdir);
 	return 0;
 }
@@ -113,7 +115,8 @@ static void test_facts(void **state)
 	struct diag_list d = {0};
 	const struct module_schema *s;
 
-	sh("mkdir -p %s/proc && printf 'MemTotal:       131072000 kB\\nMemFree: 1 kB\\n' > %s/proc/meminfo", tmpdir, tmpdir);
+	sh("mkdir -p %s/proc && printf 'MemTotal:       131072000 kB\\nMemFree: 1 kB\\n' > %s/proc/meminfo",
+	   tmpdir, tmpdir);
 	assert_int_equal(sysroot_open(tmpdir, &root), 0);
 	assert_int_equal(machine_facts_read(root, 0, NULL, NULL, &m, &d), 0);
 	assert_true(m->mem_known);

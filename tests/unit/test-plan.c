@@ -20,30 +20,41 @@ struct p {
 };
 /* The parameters these tests touch, with their types in each kernel line. */
 static const struct p amdgpu_61[] = {
-	{"gttsize", "int"}, {"noretry", "int"}, {"vm_fragment_size", "int"}, {"gartsize", "uint"},
-	{"ppfeaturemask", "hexint"}, {"dc", "int"}, {"mes", "int"}, {"cwsr_enable", "int"}, {NULL, NULL},
+	{"gttsize", "int"},   {"noretry", "int"},	   {"vm_fragment_size", "int"},
+	{"gartsize", "uint"}, {"ppfeaturemask", "hexint"}, {"dc", "int"},
+	{"mes", "int"},	      {"cwsr_enable", "int"},	   {NULL, NULL},
 };
 static const struct p amdgpu_612[] = {
-	{"gttsize", "int"}, {"noretry", "int"}, {"vm_fragment_size", "int"}, {"gartsize", "uint"},
-	{"ppfeaturemask", "hexint"}, {"dc", "int"}, {"mes", "int"}, {"cwsr_enable", "int"},
-	{"mtype_local", "int"}, {NULL, NULL},
+	{"gttsize", "int"},   {"noretry", "int"},	   {"vm_fragment_size", "int"},
+	{"gartsize", "uint"}, {"ppfeaturemask", "hexint"}, {"dc", "int"},
+	{"mes", "int"},	      {"cwsr_enable", "int"},	   {"mtype_local", "int"},
+	{NULL, NULL},
 };
 static const struct p ttm[] = {
-	{"pages_limit", "ulong"}, {"page_pool_size", "ulong"}, {"dma32_pages_limit", "ulong"}, {NULL, NULL},
+	{"pages_limit", "ulong"},
+	{"page_pool_size", "ulong"},
+	{"dma32_pages_limit", "ulong"},
+	{NULL, NULL},
 };
 
-static void add_module(struct kernel_info *k, const char *name, const struct p *params, bool builtin)
+static void add_module(struct kernel_info *k, const char *name, const struct p *params,
+		       bool builtin)
 {
 	struct module_schema *s;
 
 	k->modules = realloc(k->modules, (k->n_modules + 1) * sizeof(*k->modules));
 	s = &k->modules[k->n_modules++];
-	*s = (struct module_schema){.module = strdup(name), .found = true, .builtin = builtin};
+	*s = (struct module_schema){
+		.module = strdup(name), .found = true, .builtin = builtin};
 	for (size_t i = 0; params && params[i].name; i++) {
 		s->params = realloc(s->params, (s->n_params + 1) * sizeof(*s->params));
 		s->params[s->n_params++] = (struct param_def){
-			.name = strdup(params[i].name), .type = strdup(params[i].type),
-			.desc = strdup(streq(params[i].name, "gttsize") && strstr(k->version, "6.16") ? "Size of GTT (deprecated)" : "desc"),
+			.name = strdup(params[i].name),
+			.type = strdup(params[i].type),
+			.desc = strdup(streq(params[i].name, "gttsize") &&
+						       strstr(k->version, "6.16")
+					       ? "Size of GTT (deprecated)"
+					       : "desc"),
 		};
 	}
 }
@@ -63,15 +74,18 @@ static struct machine_facts *machine(uint64_t mem, const char *kernels, bool npu
 	for (size_t i = 0; v[i]; i++) {
 		struct kernel_info *k;
 		char *plus = strchr(v[i], '@');
-		bool amdttm = plus && strstr(plus, "amdttm"), builtin = plus && strstr(plus, "builtin");
+		bool amdttm = plus && strstr(plus, "amdttm"),
+		     builtin = plus && strstr(plus, "builtin");
 
 		if (plus)
 			*plus = '\0';
-		m->kernels = realloc(m->kernels, (m->n_kernels + 1) * sizeof(*m->kernels));
+		m->kernels =
+			realloc(m->kernels, (m->n_kernels + 1) * sizeof(*m->kernels));
 		k = &m->kernels[m->n_kernels++];
 		*k = (struct kernel_info){.version = strdup(v[i]), .has_index = true};
 		k->ver_known = kernel_version_parse(v[i], k->ver) == 0;
-		add_module(k, "amdgpu", startswith(v[i], "6.1.") ? amdgpu_61 : amdgpu_612, false);
+		add_module(k, "amdgpu", startswith(v[i], "6.1.") ? amdgpu_61 : amdgpu_612,
+			   false);
 		add_module(k, "ttm", ttm, builtin);
 		if (amdttm)
 			add_module(k, "amdttm", ttm, false);
@@ -93,7 +107,9 @@ static struct result run(const char *profile_text, struct machine_facts *m, bool
 	struct profile *p = NULL;
 	struct plan_options o = {.force = force};
 
-	assert_int_equal(profile_parse("t", "t.conf", profile_text, strlen(profile_text), &p, &res.d), 0);
+	assert_int_equal(profile_parse("t", "t.conf", profile_text, strlen(profile_text),
+				       &p, &res.d),
+			 0);
 	/* Resolution gives match an empty vector; do the same for a lone profile. */
 	if (!p->match)
 		p->match = calloc(1, sizeof(char *));
@@ -130,7 +146,8 @@ static const struct setting *must(const struct result *res, const char *name)
 static bool said(const struct result *res, enum diag_level level, const char *text)
 {
 	for (size_t i = 0; i < res->d.n; i++)
-		if (res->d.items[i].level == level && strstr(res->d.items[i].message, text))
+		if (res->d.items[i].level == level &&
+		    strstr(res->d.items[i].message, text))
 			return true;
 	return false;
 }
@@ -140,7 +157,8 @@ static bool said(const struct result *res, enum diag_level level, const char *te
 /* 75% of 128 GiB is 96 GiB = 25165824 pages; 6.12 needs no gttsize. */
 static void test_gtt_612(void **state)
 {
-	struct result res = run(STRIX "gtt = 75%\n", machine(128 * GiB, "6.12.117+deb12-amd64", false), false);
+	struct result res = run(STRIX "gtt = 75%\n",
+				machine(128 * GiB, "6.12.117+deb12-amd64", false), false);
 	const struct setting *s;
 
 	assert_int_equal(res.r, 0);
@@ -156,7 +174,8 @@ static void test_gtt_612(void **state)
 /* An absolute size gives the same pages; 6.1 also gets gttsize in MiB. */
 static void test_gtt_61_needs_gttsize(void **state)
 {
-	struct result res = run(STRIX "gtt = 96GiB\n", machine(128 * GiB, "6.1.0-56-amd64", false), false);
+	struct result res = run(STRIX "gtt = 96GiB\n",
+				machine(128 * GiB, "6.1.0-56-amd64", false), false);
 
 	assert_int_equal(res.r, 0);
 	assert_string_equal(must(&res, "ttm.pages_limit")->value, "25165824");
@@ -168,7 +187,9 @@ static void test_gtt_61_needs_gttsize(void **state)
 /* A 6.1 kernel next to one that deprecates gttsize: not written, and said. */
 static void test_gtt_mixed(void **state)
 {
-	struct result res = run(STRIX "gtt = 96GiB\n", machine(128 * GiB, "6.1.0-56-amd64 6.16.3-amd64", false), false);
+	struct result res =
+		run(STRIX "gtt = 96GiB\n",
+		    machine(128 * GiB, "6.1.0-56-amd64 6.16.3-amd64", false), false);
 
 	assert_int_equal(res.r, 0);
 	assert_null(find(&res, "amdgpu.gttsize"));
@@ -176,17 +197,20 @@ static void test_gtt_mixed(void **state)
 	result_done(&res);
 }
 
-/* The DKMS driver's amdttm gets the limit; a built-in ttm moves it to the command line. */
+/* The DKMS driver's amdttm gets the limit; a built-in ttm moves it to the command line.
+ */
 static void test_ttm_variants(void **state)
 {
-	struct result res = run(STRIX "gtt = 96GiB\n", machine(128 * GiB, "6.12.1-amd64@amdttm", false), false);
+	struct result res = run(STRIX "gtt = 96GiB\n",
+				machine(128 * GiB, "6.12.1-amd64@amdttm", false), false);
 
 	assert_int_equal(res.r, 0);
 	assert_non_null(find(&res, "amdttm.pages_limit"));
 	assert_null(find(&res, "ttm.pages_limit"));
 	result_done(&res);
 
-	res = run(STRIX "gtt = 96GiB\n", machine(128 * GiB, "6.12.1-amd64@builtin", false), false);
+	res = run(STRIX "gtt = 96GiB\n",
+		  machine(128 * GiB, "6.12.1-amd64@builtin", false), false);
 	assert_int_equal(res.r, 0);
 	assert_int_equal(must(&res, "ttm.pages_limit")->where, WHERE_CMDLINE);
 	assert_non_null(strstr(must(&res, "ttm.pages_limit")->reason, "built into"));
@@ -196,7 +220,8 @@ static void test_ttm_variants(void **state)
 /* More than 90% of RAM is refused unless forced; more than RAM always. */
 static void test_gtt_guard(void **state)
 {
-	struct result res = run(STRIX "gtt = 95%\n", machine(128 * GiB, "6.12.1-amd64", false), false);
+	struct result res = run(STRIX "gtt = 95%\n",
+				machine(128 * GiB, "6.12.1-amd64", false), false);
 
 	assert_int_equal(res.r, -EINVAL);
 	assert_true(said(&res, DIAG_ERROR, "above 90%"));
@@ -206,7 +231,8 @@ static void test_gtt_guard(void **state)
 	assert_int_equal(res.r, 0);
 	assert_true(said(&res, DIAG_WARNING, "accepted with --force"));
 	result_done(&res);
-	res = run(STRIX "gtt = 200GiB\n", machine(128 * GiB, "6.12.1-amd64", false), true);
+	res = run(STRIX "gtt = 200GiB\n", machine(128 * GiB, "6.12.1-amd64", false),
+		  true);
 	assert_int_equal(res.r, -EINVAL);
 	assert_true(said(&res, DIAG_ERROR, "more than the"));
 	result_done(&res);
@@ -219,12 +245,14 @@ static void test_gtt_guard(void **state)
 /* page_pool never above gtt. */
 static void test_page_pool(void **state)
 {
-	struct result res = run(STRIX "gtt = 64GiB\npage_pool = 80GiB\n", machine(128 * GiB, "6.12.1-amd64", false), false);
+	struct result res = run(STRIX "gtt = 64GiB\npage_pool = 80GiB\n",
+				machine(128 * GiB, "6.12.1-amd64", false), false);
 
 	assert_int_equal(res.r, -EINVAL);
 	assert_true(said(&res, DIAG_ERROR, "larger than gtt"));
 	result_done(&res);
-	res = run(STRIX "gtt = 64GiB\npage_pool = 32GiB\n", machine(128 * GiB, "6.12.1-amd64", false), false);
+	res = run(STRIX "gtt = 64GiB\npage_pool = 32GiB\n",
+		  machine(128 * GiB, "6.12.1-amd64", false), false);
 	assert_int_equal(res.r, 0);
 	assert_string_equal(must(&res, "ttm.page_pool_size")->value, "8388608");
 	result_done(&res);
@@ -234,16 +262,19 @@ static void test_page_pool(void **state)
  * mtype_local is named. */
 static void test_mtype(void **state)
 {
-	struct result res = run(STRIX "mtype = nc\n", machine(128 * GiB, "6.12.1-amd64", false), false);
+	struct result res = run(STRIX "mtype = nc\n",
+				machine(128 * GiB, "6.12.1-amd64", false), false);
 
 	assert_int_equal(res.r, 0);
 	assert_null(find(&res, "amdgpu.mtype_local"));
 	assert_true(said(&res, DIAG_WARNING, "no effect on gfx1151"));
 	result_done(&res);
-	res = run("[profile]\ndescription = mi\nmatch = gfx942\n[memory]\nmtype = nc\n", machine(128 * GiB, "6.1.0-56-amd64 6.12.1-amd64", false), false);
+	res = run("[profile]\ndescription = mi\nmatch = gfx942\n[memory]\nmtype = nc\n",
+		  machine(128 * GiB, "6.1.0-56-amd64 6.12.1-amd64", false), false);
 	assert_int_equal(res.r, 0);
 	assert_string_equal(must(&res, "amdgpu.mtype_local")->value, "1");
-	assert_true(said(&res, DIAG_WARNING, "not a parameter of amdgpu in 6.1.0-56-amd64"));
+	assert_true(
+		said(&res, DIAG_WARNING, "not a parameter of amdgpu in 6.1.0-56-amd64"));
 	result_done(&res);
 }
 
@@ -252,21 +283,39 @@ static const struct {
 	bool error;
 	const char *text;
 } option_cases[] = {
-	{"a misspelt name is an error with the closest real name", "[module amdgpu]\ngtt_size = 1024\n", true, "gtt_size: no such parameter of amdgpu in 6.1.0-56-amd64, 6.12.117+deb12-amd64; did you mean 'gttsize'?"},
-	{"an unknown name gets a suggestion from the kernel's own names", "[module amdgpu]\nvm_fragmentsize = 9\n", true, "did you mean 'vm_fragment_size'?"},
-	{"-1 for a uint would stop the module loading", "[module amdgpu]\ngartsize = -1\n", true, "gartsize=-1: not a valid value for uint"},
-	{"an int out of range would stop the module loading", "[module amdgpu]\nnoretry = 4294967296\n", true, "out of range for int"},
-	{"0800 is not a number for the kernel", "[module amdgpu]\nvm_fragment_size = 0800\n", true, "not a valid value"},
-	{"gttsize is set through [memory] gtt", "[module amdgpu]\ngttsize = 98304\n", true, "[memory] gtt"},
+	{"a misspelt name is an error with the closest real name",
+	 "[module amdgpu]\ngtt_size = 1024\n", true,
+	 "gtt_size: no such parameter of amdgpu in 6.1.0-56-amd64, 6.12.117+deb12-amd64; did you mean 'gttsize'?"},
+	{"an unknown name gets a suggestion from the kernel's own names",
+	 "[module amdgpu]\nvm_fragmentsize = 9\n", true,
+	 "did you mean 'vm_fragment_size'?"},
+	{"-1 for a uint would stop the module loading",
+	 "[module amdgpu]\ngartsize = -1\n", true,
+	 "gartsize=-1: not a valid value for uint"},
+	{"an int out of range would stop the module loading",
+	 "[module amdgpu]\nnoretry = 4294967296\n", true, "out of range for int"},
+	{"0800 is not a number for the kernel",
+	 "[module amdgpu]\nvm_fragment_size = 0800\n", true, "not a valid value"},
+	{"gttsize is set through [memory] gtt", "[module amdgpu]\ngttsize = 98304\n",
+	 true, "[memory] gtt"},
 	{"amdgpu.dc=0 means no display", "[module amdgpu]\ndc = 0\n", true, "no display"},
-	{"a ppfeaturemask literal names the bits it flips", "[module amdgpu]\nppfeaturemask = 0xffffffff\n", true, "flips bits 0x84000"},
-	{"mes has no effect on GC 11", "[module amdgpu]\nmes = 0\n", false, "amdgpu.mes has no effect on gfx1151"},
-	{"amd_iommu=on does not exist", "[kernel]\namd_iommu = on\n", true, "amd_iommu=on does not exist"},
-	{"amd_iommu=pt does not exist", "[kernel]\namd_iommu = pt\n", true, "amd_iommu=pt does not exist"},
-	{"amd_iommu=off without an NPU is a warning", "[kernel]\namd_iommu = off\n", false, "disables an XDNA NPU"},
-	{"module options in [kernel] belong in [module]", "[kernel]\namdgpu.noretry = 0\n", true, "belong in [module amdgpu]"},
-	{"ttm pages_limit is computed from [memory]", "[memory]\ngtt = 1GiB\n[module ttm]\npages_limit = 5\n", true, "computed from [memory]"},
-	{"a module no kernel has is a warning", "[module nosuchmod]\nx = 1\n", false, "module nosuchmod not found"},
+	{"a ppfeaturemask literal names the bits it flips",
+	 "[module amdgpu]\nppfeaturemask = 0xffffffff\n", true, "flips bits 0x84000"},
+	{"mes has no effect on GC 11", "[module amdgpu]\nmes = 0\n", false,
+	 "amdgpu.mes has no effect on gfx1151"},
+	{"amd_iommu=on does not exist", "[kernel]\namd_iommu = on\n", true,
+	 "amd_iommu=on does not exist"},
+	{"amd_iommu=pt does not exist", "[kernel]\namd_iommu = pt\n", true,
+	 "amd_iommu=pt does not exist"},
+	{"amd_iommu=off without an NPU is a warning", "[kernel]\namd_iommu = off\n",
+	 false, "disables an XDNA NPU"},
+	{"module options in [kernel] belong in [module]",
+	 "[kernel]\namdgpu.noretry = 0\n", true, "belong in [module amdgpu]"},
+	{"ttm pages_limit is computed from [memory]",
+	 "[memory]\ngtt = 1GiB\n[module ttm]\npages_limit = 5\n", true,
+	 "computed from [memory]"},
+	{"a module no kernel has is a warning", "[module nosuchmod]\nx = 1\n", false,
+	 "module nosuchmod not found"},
 };
 
 static void test_options(void **state)
@@ -275,17 +324,27 @@ static void test_options(void **state)
 		struct strbuf t = {0};
 		struct result res;
 
-		strbuf_printf(&t, "[profile]\ndescription = t\nmatch = gfx1151\n%s", option_cases[i].section);
-		res = run(t.s, machine(128 * GiB, "6.1.0-56-amd64 6.12.117+deb12-amd64", false), false);
+		strbuf_printf(&t, "[profile]\ndescription = t\nmatch = gfx1151\n%s",
+			      option_cases[i].section);
+		res = run(
+			t.s,
+			machine(128 * GiB, "6.1.0-56-amd64 6.12.117+deb12-amd64", false),
+			false);
 		if (option_cases[i].error && res.r != -EINVAL)
 			fail_msg("%s: accepted", option_cases[i].what);
 		if (!option_cases[i].error && res.r != 0)
-			fail_msg("%s: refused: %s", option_cases[i].what, res.d.n ? res.d.items[0].message : "?");
-		if (!said(&res, option_cases[i].error ? DIAG_ERROR : DIAG_WARNING, option_cases[i].text))
-			fail_msg("%s: no finding with '%s' (first: %s)", option_cases[i].what, option_cases[i].text, res.d.n ? res.d.items[0].message : "none");
+			fail_msg("%s: refused: %s", option_cases[i].what,
+				 res.d.n ? res.d.items[0].message : "?");
+		if (!said(&res, option_cases[i].error ? DIAG_ERROR : DIAG_WARNING,
+			  option_cases[i].text))
+			fail_msg("%s: no finding with '%s' (first: %s)",
+				 option_cases[i].what, option_cases[i].text,
+				 res.d.n ? res.d.items[0].message : "none");
 		for (size_t k = 0; k < res.d.n; k++)
-			if (res.d.items[k].line == 0 && res.d.items[k].file == NULL && !strstr(res.d.items[k].message, "6.18.4"))
-				fail_msg("%s: finding without a line: %s", option_cases[i].what, res.d.items[k].message);
+			if (res.d.items[k].line == 0 && res.d.items[k].file == NULL &&
+			    !strstr(res.d.items[k].message, "6.18.4"))
+				fail_msg("%s: finding without a line: %s",
+					 option_cases[i].what, res.d.items[k].message);
 		strbuf_done(&t);
 		result_done(&res);
 	}
@@ -294,12 +353,14 @@ static void test_options(void **state)
 /* amd_iommu=off with an NPU present needs --force. */
 static void test_npu(void **state)
 {
-	struct result res = run("[profile]\ndescription = t\n[kernel]\namd_iommu = off\n", machine(128 * GiB, "6.12.1-amd64", true), false);
+	struct result res = run("[profile]\ndescription = t\n[kernel]\namd_iommu = off\n",
+				machine(128 * GiB, "6.12.1-amd64", true), false);
 
 	assert_int_equal(res.r, -EINVAL);
 	assert_true(said(&res, DIAG_ERROR, "NPU found on this machine"));
 	result_done(&res);
-	res = run("[profile]\ndescription = t\n[kernel]\namd_iommu = off\n", machine(128 * GiB, "6.12.1-amd64", true), true);
+	res = run("[profile]\ndescription = t\n[kernel]\namd_iommu = off\n",
+		  machine(128 * GiB, "6.12.1-amd64", true), true);
 	assert_int_equal(res.r, 0);
 	assert_string_equal(must(&res, "amd_iommu")->value, "off");
 	assert_int_equal(must(&res, "amd_iommu")->where, WHERE_CMDLINE);
@@ -309,7 +370,9 @@ static void test_npu(void **state)
 /* placement = cmdline moves module options to the command line; names are canonical. */
 static void test_placement(void **state)
 {
-	struct result res = run("[profile]\ndescription = t\nplacement = cmdline\n[module amdgpu]\nvm-fragment-size = 9\n[kernel]\nnomodeset =\n", machine(128 * GiB, "6.12.1-amd64", false), false);
+	struct result res = run(
+		"[profile]\ndescription = t\nplacement = cmdline\n[module amdgpu]\nvm-fragment-size = 9\n[kernel]\nnomodeset =\n",
+		machine(128 * GiB, "6.12.1-amd64", false), false);
 	const struct setting *s;
 
 	assert_int_equal(res.r, 0);
@@ -323,7 +386,8 @@ static void test_placement(void **state)
 /* Without kernels, options cannot be checked, and that is said. */
 static void test_no_kernels(void **state)
 {
-	struct result res = run("[profile]\ndescription = t\n[module amdgpu]\nfoo = 1\n", machine(128 * GiB, "", false), false);
+	struct result res = run("[profile]\ndescription = t\n[module amdgpu]\nfoo = 1\n",
+				machine(128 * GiB, "", false), false);
 
 	assert_int_equal(res.r, 0);
 	assert_true(said(&res, DIAG_WARNING, "no kernel under lib/modules"));

@@ -34,7 +34,8 @@ static const struct {
 	{"a sign is refused", "-1GiB", -EINVAL, false, 0},
 	{"hex is refused", "0x10GiB", -EINVAL, false, 0},
 	{"a space before the unit is refused", "96 GiB", -EINVAL, false, 0},
-	{"overflow in the number is refused", "99999999999999999999GiB", -ERANGE, false, 0},
+	{"overflow in the number is refused", "99999999999999999999GiB", -ERANGE, false,
+	 0},
 	{"overflow in the shift is refused", "99999999TiB", -ERANGE, false, 0},
 	{"an empty size is refused", "", -EINVAL, false, 0},
 };
@@ -47,8 +48,10 @@ static void test_parse(void **state)
 		int r = size_parse(cases[i].text, &s, &hint);
 
 		if (r != cases[i].expect)
-			fail_msg("%s: '%s' gave %d, want %d", cases[i].what, cases[i].text, r, cases[i].expect);
-		if (r == 0 && (s.percent != cases[i].percent || s.value != cases[i].value))
+			fail_msg("%s: '%s' gave %d, want %d", cases[i].what,
+				 cases[i].text, r, cases[i].expect);
+		if (r == 0 &&
+		    (s.percent != cases[i].percent || s.value != cases[i].value))
 			fail_msg("%s: wrong value", cases[i].what);
 		if (r == -EINVAL && !hint)
 			fail_msg("%s: no hint for the user", cases[i].what);
