@@ -153,6 +153,17 @@ static int load_profile(struct sysroot *root, const char *arg, struct profile **
 	return profile_resolve(top, profiledir_load, root, ret, d);
 }
 
+/* Loads and parses the named profile from the search path, without resolving includes. */
+static int parse_named(struct sysroot *root, const char *name, struct profile **ret,
+		       struct diag_list *d)
+{
+	_cleanup_free_ char *file = NULL, *buf = NULL;
+	size_t len = 0;
+	int r = profiledir_load(root, name, &file, &buf, &len, d);
+
+	return r < 0 ? r : profile_parse(name, file, buf, len, ret, d);
+}
+
 /* The module names a profile has sections for, for the facts reader. */
 static int profile_modules(const struct profile *p, char ***ret)
 {
@@ -238,11 +249,8 @@ static int pick_profile(struct sysroot *root, const struct options *o, char **re
 	for (size_t i = 0; i < n; i++) {
 		struct diag_list d = {0};
 		_cleanup_profile_free_ struct profile *p = NULL;
-		_cleanup_free_ char *file = NULL, *buf = NULL;
-		size_t len;
 
-		if (profiledir_load(root, l[i].name, &file, &buf, &len, &d) < 0 ||
-		    profile_parse(l[i].name, file, buf, len, &p, &d) < 0) {
+		if (parse_named(root, l[i].name, &p, &d) < 0) {
 			diag_list_done(&d);
 			continue;
 		}
@@ -370,11 +378,8 @@ static int cmd_profiles(struct sysroot *root, const struct options *o, int argc,
 	}
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_profile_free_ struct profile *p = NULL;
-		_cleanup_free_ char *file = NULL, *buf = NULL;
-		size_t len;
 
-		if (profiledir_load(root, l[i].name, &file, &buf, &len, &d) == 0 &&
-		    profile_parse(l[i].name, file, buf, len, &p, &d) == 0)
+		if (parse_named(root, l[i].name, &p, &d) == 0)
 			desc[i] = strdup(p->description);
 	}
 	r = o->json ? render_profiles_json(&out, l, n, desc)

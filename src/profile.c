@@ -141,21 +141,32 @@ static struct psection *section_get_or_add(struct profile *p, enum psection_kind
 	return s;
 }
 
+/* Fills *e with copies of the given fields. 0, or -ENOMEM with *e left empty. */
+static int pentry_init(struct pentry *e, const char *key, const char *value,
+		       const char *reason, const char *file, unsigned line)
+{
+	*e = (struct pentry){.line = line};
+	if (strdup_ptr(key, &e->key) < 0 || strdup_ptr(value, &e->value) < 0 ||
+	    strdup_ptr(reason, &e->reason) < 0 || strdup_ptr(file, &e->file) < 0) {
+		pentry_done(e);
+		*e = (struct pentry){0};
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int entry_append(struct pentry **arr, size_t *n, const char *key,
 			const char *value, const char *reason, const char *file,
 			unsigned line)
 {
-	struct pentry *a = realloc(*arr, (*n + 1) * sizeof(**arr)), e = {.line = line};
+	struct pentry *a = realloc(*arr, (*n + 1) * sizeof(**arr));
 
 	if (!a)
 		return -ENOMEM;
 	*arr = a;
-	if (strdup_ptr(key, &e.key) < 0 || strdup_ptr(value, &e.value) < 0 ||
-	    strdup_ptr(reason, &e.reason) < 0 || strdup_ptr(file, &e.file) < 0) {
-		pentry_done(&e);
+	if (pentry_init(&a[*n], key, value, reason, file, line) < 0)
 		return -ENOMEM;
-	}
-	a[(*n)++] = e;
+	(*n)++;
 	return 0;
 }
 
@@ -713,15 +724,11 @@ static int merge_into(struct profile *dst, const struct profile *src, struct dia
 			struct pentry *e = section_find(t, se->key);
 
 			if (e) {
-				struct pentry n = {.line = se->line};
+				struct pentry n;
 
-				if (strdup_ptr(se->key, &n.key) < 0 ||
-				    strdup_ptr(se->value, &n.value) < 0 ||
-				    strdup_ptr(se->reason, &n.reason) < 0 ||
-				    strdup_ptr(se->file, &n.file) < 0) {
-					pentry_done(&n);
+				if (pentry_init(&n, se->key, se->value, se->reason,
+						se->file, se->line) < 0)
 					return -ENOMEM;
-				}
 				pentry_done(e);
 				*e = n;
 			} else if (entry_append(&t->entries, &t->n_entries, se->key,
