@@ -3,8 +3,8 @@
 
 #include "diag.h"
 
-int diag_add(struct diag_list *l, enum diag_level level, bool forcible, const char *file,
-	     unsigned line, const char *fmt, ...)
+int diag_add(struct diag_list *l, enum diag_level level, const char *file, unsigned line,
+	     const char *fmt, ...)
 {
 	struct strbuf b = {0};
 	struct diag *n;
@@ -26,7 +26,6 @@ int diag_add(struct diag_list *l, enum diag_level level, bool forcible, const ch
 		.file = f,
 		.line = line,
 		.message = strbuf_steal(&b),
-		.forcible = forcible,
 	};
 	return l->items[l->n - 1].message ? 0 : -ENOMEM;
 oom:

@@ -17,7 +17,6 @@ struct diag {
 	char *file;    /* NULL when no file is at fault */
 	unsigned line; /* 0 when no line is at fault */
 	char *message; /* one line, untrusted parts already escaped */
-	bool forcible; /* an error --force may override; it then becomes a warning */
 };
 
 struct diag_list {
@@ -26,8 +25,8 @@ struct diag_list {
 };
 
 /* Adds a finding. The message is formatted and copied; file may be NULL. 0 or -ENOMEM. */
-int diag_add(struct diag_list *l, enum diag_level level, bool forcible, const char *file,
-	     unsigned line, const char *fmt, ...) _printf_(6, 7);
+int diag_add(struct diag_list *l, enum diag_level level, const char *file, unsigned line,
+	     const char *fmt, ...) _printf_(5, 6);
 size_t diag_count(const struct diag_list *l, enum diag_level level);
 /* Orders findings by file and line, keeping the order of equal ones; findings without a
  * file come last. */

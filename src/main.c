@@ -135,7 +135,7 @@ static int load_profile(struct sysroot *root, const char *arg, struct profile **
 		if (r < 0) {
 			_cleanup_free_ char *e = escape_untrusted(arg);
 
-			return diag_add(d, DIAG_ERROR, false, e, 0, "cannot read: %s",
+			return diag_add(d, DIAG_ERROR, e, 0, "cannot read: %s",
 					strerror(-r))
 				       ?: (r == -ENOENT ? -ENOENT : -EIO);
 		}

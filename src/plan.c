@@ -52,7 +52,7 @@ _printf_(6, 7) static void finding(struct ctx *c, enum diag_level level, bool fo
 		if (strbuf_puts(&b, "; --force accepts it") < 0)
 			c->err = -ENOMEM;
 	}
-	if (diag_add(c->d, level, forcible, file, line, "%s", b.s) < 0)
+	if (diag_add(c->d, level, file, line, "%s", b.s) < 0)
 		c->err = -ENOMEM;
 	if (level == DIAG_ERROR)
 		c->failed = true;

@@ -198,7 +198,7 @@ _printf_(3, 4) static void parse_error(struct parse_state *st, unsigned line,
 
 	va_start(ap, fmt);
 	if (strbuf_vprintf(&b, fmt, ap) < 0 ||
-	    diag_add(st->d, DIAG_ERROR, false, st->file, line, "%s", b.s) < 0)
+	    diag_add(st->d, DIAG_ERROR, st->file, line, "%s", b.s) < 0)
 		st->oom = -ENOMEM;
 	va_end(ap);
 	strbuf_done(&b);
@@ -649,12 +649,12 @@ int profile_parse(const char *name, const char *file, const char *buf, size_t le
 	int r;
 
 	if (len > PROFILE_MAX_BYTES)
-		return diag_add(d, DIAG_ERROR, false, file, 0,
+		return diag_add(d, DIAG_ERROR, file, 0,
 				"larger than %d bytes: not a profile", PROFILE_MAX_BYTES)
 			       ?: -EINVAL;
 	nul = memchr(buf, '\0', len);
 	if (nul)
-		return diag_add(d, DIAG_ERROR, false, file,
+		return diag_add(d, DIAG_ERROR, file,
 				line_of_offset(buf, (size_t)(nul - buf)), "NUL byte")
 			       ?: -EINVAL;
 
@@ -708,7 +708,7 @@ static int merge_into(struct profile *dst, const struct profile *src, struct dia
 			_cleanup_free_ char *ek = escape_untrusted(s->unsets[j].key);
 
 			if (!e) {
-				return diag_add(d, DIAG_ERROR, false, s->unsets[j].file,
+				return diag_add(d, DIAG_ERROR, s->unsets[j].file,
 						s->unsets[j].line,
 						"unset '%s': no included profile sets it",
 						ek ? ek : "?")
@@ -768,15 +768,14 @@ int profile_resolve(const struct profile *top, profile_loader_t load, void *user
 				for (size_t k = 0; k < n; k++)
 					strbuf_printf(&b, "%s -> ", chain[k]->name);
 				strbuf_puts(&b, cur->include);
-				r = diag_add(d, DIAG_ERROR, false, cur->file,
-					     cur->include_line, "include cycle: %s",
-					     b.s ? b.s : "?")
+				r = diag_add(d, DIAG_ERROR, cur->file, cur->include_line,
+					     "include cycle: %s", b.s ? b.s : "?")
 					    ?: -EINVAL;
 				strbuf_done(&b);
 				goto fail;
 			}
 		if (n > PROFILE_MAX_INCLUDE_DEPTH) {
-			r = diag_add(d, DIAG_ERROR, false, cur->file, cur->include_line,
+			r = diag_add(d, DIAG_ERROR, cur->file, cur->include_line,
 				     "include chain deeper than %d profiles",
 				     PROFILE_MAX_INCLUDE_DEPTH)
 				    ?: -EINVAL;

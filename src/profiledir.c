@@ -51,7 +51,7 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 	if (!profile_name_is_valid(name)) {
 		_cleanup_free_ char *e = escape_untrusted(name);
 
-		return diag_add(d, DIAG_ERROR, false, NULL, 0,
+		return diag_add(d, DIAG_ERROR, NULL, 0,
 				"'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)",
 				e ? e : "?")
 			       ?: -EINVAL;
@@ -63,7 +63,7 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 	}
 	if (r == -ENOENT)
 		return diag_add(
-			       d, DIAG_ERROR, false, NULL, 0,
+			       d, DIAG_ERROR, NULL, 0,
 			       "no profile '%s' (looked in /%s and %s%s); 'amdgpu-tune profiles' lists them",
 			       name, PROFILEDIR_ETC, dirs[1][0] == '/' ? "" : "/",
 			       dirs[1])
@@ -75,8 +75,7 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 		strbuf_printf(&b, "%s/%s.conf", PROFILEDIR_ETC, name);
 		f = b.s ? sysroot_display(root, b.s) : NULL;
 		strbuf_done(&b);
-		return diag_add(d, DIAG_ERROR, false, f, 0,
-				"cannot read profile '%s': %s", name,
+		return diag_add(d, DIAG_ERROR, f, 0, "cannot read profile '%s': %s", name,
 				r == -EFBIG   ? "larger than 64 KiB"
 				: r == -ELOOP ? "is a symbolic link"
 					      : strerror(-r))

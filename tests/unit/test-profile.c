@@ -207,8 +207,7 @@ static int loader(void *u, const char *name, char **ret_file, char **ret_buf,
 			*ret_len = strlen(lib[i].text);
 			return 0;
 		}
-	return diag_add(d, DIAG_ERROR, false, NULL, 0, "no profile '%s'", name)
-		       ?: -ENOENT;
+	return diag_add(d, DIAG_ERROR, NULL, 0, "no profile '%s'", name) ?: -ENOENT;
 }
 
 static int resolve_text(const char *text, struct profile **ret, struct diag_list *d)
