@@ -105,6 +105,7 @@ int cmdline_parse(const char *line, struct cmdline **ret)
 	p = skip_spaces(line);
 	while (*p) {
 		char *name, *value;
+		size_t offset = (size_t)(p - line);
 		int err = 0;
 
 		p = next_arg(p, &name, &value, &err);
@@ -138,6 +139,7 @@ int cmdline_parse(const char *line, struct cmdline **ret)
 		}
 		c->args[c->n_args].name = name;
 		c->args[c->n_args].value = value;
+		c->args[c->n_args].offset = offset;
 		c->n_args++;
 	}
 	*ret = c;

@@ -163,6 +163,18 @@ int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret)
 	return 0;
 }
 
+int sysroot_stat(const struct sysroot *r, const char *rel, struct stat *ret)
+{
+	int fd = sysroot_openat(r, rel, O_PATH), k = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, ret) < 0)
+		k = -errno;
+	close(fd);
+	return k;
+}
+
 bool sysroot_exists(const struct sysroot *r, const char *rel)
 {
 	int fd = sysroot_openat(r, rel, O_PATH);

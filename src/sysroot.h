@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 struct sysroot {
 	int fd;
@@ -34,6 +35,9 @@ int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Opens a directory inside the root for reading. 0 or -errno. */
 int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret);
+
+/* stat(2) of rel inside the root, following symlinks. 0 or -errno. */
+int sysroot_stat(const struct sysroot *r, const char *rel, struct stat *ret);
 
 /* True when rel exists inside the root (any type). */
 bool sysroot_exists(const struct sysroot *r, const char *rel);

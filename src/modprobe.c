@@ -1,0 +1,306 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "modprobe.h"
+#include "strv.h"
+#include "sysroot.h"
+
+#define MODPROBE_FILE_MAX (1024 * 1024)
+#define MODPROBE_FILES_MAX 4096
+
+const char *const modprobe_dirs[] = {
+	"etc/modprobe.d", "run/modprobe.d", "usr/local/lib/modprobe.d",
+	"usr/lib/modprobe.d", /* kmod >= 32; the same directory as lib/ on merged /usr */
+	"lib/modprobe.d",     NULL,
+};
+
+static struct modprobe_module *module_get(struct modprobe_config *c, const char *name)
+{
+	struct modprobe_module *m;
+
+	for (size_t i = 0; i < c->n_modules; i++)
+		if (streq(c->modules[i].module, name))
+			return &c->modules[i];
+	m = realloc(c->modules, (c->n_modules + 1) * sizeof(*m));
+	if (!m)
+		return NULL;
+	c->modules = m;
+	m = &m[c->n_modules];
+	*m = (struct modprobe_module){.module = strdup(name)};
+	if (!m->module)
+		return NULL;
+	c->n_modules++;
+	return m;
+}
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/* One logical line, starting at physical line `line`. */
+static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, char *s,
+		      struct diag_list *d)
+{
+	char *cmd, *mod, *rest;
+	struct modprobe_module *m;
+	struct src at = {file, line};
+
+	/* kmod_config_parse(): only a '#' in the first byte starts a comment. */
+	if (!*s || *s == '#')
+		return 0;
+	while (is_blank(*s))
+		s++;
+	if (!*s)
+		return 0;
+	cmd = s;
+	while (*s && !is_blank(*s))
+		s++;
+	if (*s)
+		*s++ = '\0';
+	if (!streq(cmd, "options")) {
+		static const char *const known[] = {"alias",   "blacklist", "install",
+						    "remove",  "softdep",   "weakdep",
+						    "include", "config"};
+
+		for (size_t i = 0; i < ELEMENTSOF(known); i++)
+			if (streq(cmd, known[i]))
+				return 0; /* not ours to read */
+		return diag_add(d, DIAG_WARNING, c->files[file], line,
+				"kmod ignores this line (unknown command)");
+	}
+	while (is_blank(*s))
+		s++;
+	mod = s;
+	while (*s && !is_blank(*s))
+		s++;
+	/* strtok_r(NULL, "\0"): the rest after one delimiter, verbatim; none is a
+	 * syntax error. */
+	rest = *s ? s + 1 : s;
+	*s = '\0';
+	if (!*mod || !*rest)
+		return diag_add(d, DIAG_WARNING, c->files[file], line,
+				"kmod ignores this line: 'options' needs a module and options");
+	for (char *p = mod; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	for (char *p = rest; *p; p++)
+		if (*p == '\t')
+			*p = ' ';
+	m = module_get(c, mod);
+	if (!m)
+		return -ENOMEM;
+	/* kmod_module_get_options() joins the lines with one space. */
+	if (m->opts.text.len && srcline_append(&m->opts, " ", 1, at) < 0)
+		return -ENOMEM;
+	return srcline_append(&m->opts, rest, strlen(rest), at);
+}
+
+int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, size_t len,
+		   struct diag_list *d)
+{
+	struct strbuf l = {0};
+	unsigned line = 1, start = 1;
+	bool nul = false;
+	int r = 0;
+
+	/* freadline_wrapped(): "\\\n" joins lines, any other backslash is dropped and the
+	 * byte after it kept; a NUL ends the string kmod sees. */
+	for (size_t i = 0; i <= len && r == 0; i++) {
+		char ch = i < len ? buf[i] : '\n';
+
+		if (i == len && l.len == 0 && (len == 0 || buf[len - 1] == '\n'))
+			break;
+		if (ch == '\\') {
+			if (i + 1 >= len)
+				continue;
+			ch = buf[++i];
+			if (ch == '\n') {
+				line++;
+				continue;
+			}
+		} else if (ch == '\n') {
+			if (nul)
+				r = diag_add(d, DIAG_WARNING, c->files[file], start,
+					     "NUL byte: kmod ignores the rest of the line");
+			if (r == 0)
+				r = parse_line(c, file, start, l.s ? l.s : (char[]){0}, d);
+			strbuf_done(&l);
+			l = (struct strbuf){0};
+			nul = false;
+			start = ++line;
+			continue;
+		}
+		if (ch == '\0')
+			nul = true;
+		if (!nul && strbuf_putc(&l, ch) < 0)
+			r = -ENOMEM;
+	}
+	strbuf_done(&l);
+	return r;
+}
+
+int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
+{
+	char **f;
+	int64_t *t;
+
+	if (c->n_files >= MODPROBE_FILES_MAX)
+		return -E2BIG;
+	f = realloc(c->files, (c->n_files + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	c->files = f;
+	t = realloc(c->mtimes, (c->n_files + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	c->mtimes = t;
+	f[c->n_files] = strdup(rel);
+	if (!f[c->n_files])
+		return -ENOMEM;
+	t[c->n_files] = mtime;
+	return (int)c->n_files++;
+}
+
+void modprobe_config_free(struct modprobe_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->mtimes);
+	for (size_t i = 0; i < c->n_modules; i++) {
+		free(c->modules[i].module);
+		srcline_done(&c->modules[i].opts);
+	}
+	free(c->modules);
+	free(c);
+}
+
+/* conf_files_filter_out() of kmod 30: no dotfiles, "*.conf" or "*.alias", and not a
+ * directory (stat follows symlinks). */
+static bool wanted_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (n[0] == '.' || len < 6)
+		return false;
+	return streq(n + len - 5, ".conf") || streq(n + len - 6, ".alias");
+}
+
+struct entry {
+	char *base;
+	const char *dir;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->base, ((const struct entry *)b)->base);
+}
+
+int modprobe_read(const struct sysroot *root, struct modprobe_config **ret,
+		  struct diag_list *d)
+{
+	struct modprobe_config *c = calloc(1, sizeof(*c));
+	struct entry *e = NULL;
+	size_t n = 0;
+	bool too_many = false;
+	int r = 0;
+
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 0; modprobe_dirs[i] && r == 0; i++) {
+		DIR *dir = NULL;
+		struct dirent *de;
+
+		if (sysroot_opendir(root, modprobe_dirs[i], &dir) < 0)
+			continue;
+		while (r == 0 && (de = readdir(dir))) {
+			struct stat st;
+			bool seen = false;
+			struct entry *ne;
+
+			if (!wanted_name(de->d_name) ||
+			    fstatat(dirfd(dir), de->d_name, &st, 0) < 0 ||
+			    S_ISDIR(st.st_mode))
+				continue;
+			/* conf_files_insert_sorted(): the first directory to
+			 * provide a basename wins. */
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = streq(e[k].base, de->d_name);
+			if (seen)
+				continue;
+			if (n >= MODPROBE_FILES_MAX) {
+				too_many = true;
+				break;
+			}
+			ne = realloc(e, (n + 1) * sizeof(*e));
+			if (!ne || !(ne[n].base = strdup(de->d_name))) {
+				e = ne ? ne : e;
+				r = -ENOMEM;
+				break;
+			}
+			e = ne;
+			e[n++].dir = modprobe_dirs[i];
+		}
+		closedir(dir);
+	}
+	if (n)
+		qsort(e, n, sizeof(*e), cmp_entry);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		_cleanup_free_ char *buf = NULL;
+		char rel[600];
+		size_t len;
+		struct stat st = {0};
+		int k;
+
+		snprintf(rel, sizeof(rel), "%s/%s", e[i].dir, e[i].base);
+		(void)sysroot_stat(root, rel, &st);
+		k = sysroot_read_file(root, rel, MODPROBE_FILE_MAX, false, &buf, &len);
+		if (k < 0) {
+			r = k == -ENOMEM ? k
+					 : diag_add(d, DIAG_WARNING, rel, 0,
+						    "cannot read: %s (kmod would read it)",
+						    strerror(-k));
+			continue;
+		}
+		k = modprobe_add_file(c, rel, (int64_t)st.st_mtime);
+		if (k < 0) {
+			r = k;
+			break;
+		}
+		r = modprobe_parse(c, (uint32_t)k, buf, len, d);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(e[i].base);
+	free(e);
+	if (r == 0 && too_many)
+		r = diag_add(d, DIAG_WARNING, NULL, 0,
+			     "more than %d modprobe.d files: the rest are not read",
+			     MODPROBE_FILES_MAX);
+	if (r < 0) {
+		modprobe_config_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+int modprobe_module_args(const struct modprobe_config *c, const char *module,
+			 struct sargs *ret)
+{
+	_cleanup_free_ char *name = cmdline_name_canonical(module);
+
+	if (!name)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_modules; i++)
+		if (streq(c->modules[i].module, name))
+			return srcline_args(&c->modules[i].opts, ret);
+	*ret = (struct sargs){0};
+	return 0;
+}

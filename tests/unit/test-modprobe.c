@@ -1,0 +1,131 @@
+/* modprobe.d text as kmod reads it: options lines per module, joined in order, split
+ * the way the kernel splits them, each value with the file and line that set it. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "modprobe.h"
+
+static const struct {
+	const char *what;
+	const char *files[3];
+	const char *module, *param;
+	const char *value; /* NULL: the parameter is not set */
+	unsigned file, line;
+	size_t warnings;
+} cases[] = {
+	{"a plain options line", {"options amdgpu noretry=0\n"}, "amdgpu", "noretry",
+	 "0", 0, 1, 0},
+	{"the later line wins", {"options amdgpu noretry=0\noptions amdgpu noretry=1\n"},
+	 "amdgpu", "noretry", "1", 0, 2, 0},
+	{"a later file wins", {"options ttm pages_limit=1\n", "options ttm pages_limit=2\n"},
+	 "ttm", "pages_limit", "2", 1, 1, 0},
+	{"dashes in names equal underscores",
+	 {"options amdgpu vm-fragment-size=9\n"}, "amdgpu", "vm_fragment_size", "9", 0, 1, 0},
+	{"a dashed module name is the same module", {"options amd-gpu x=1\n"}, "amd_gpu",
+	 "x", "1", 0, 1, 0},
+	{"several options on one line", {"options amdgpu a=1 b=2\tc=3\n"}, "amdgpu", "c",
+	 "3", 0, 1, 0},
+	{"backslash-newline continues the line",
+	 {"options amdgpu a=1 \\\n b=2\n"}, "amdgpu", "b", "2", 0, 1, 0},
+	{"a comment is only a # in the first byte",
+	 {"# options amdgpu a=1\noptions amdgpu a=2\n"}, "amdgpu", "a", "2", 0, 2, 0},
+	{"a continued comment swallows the next line",
+	 {"# comment \\\noptions amdgpu a=1\n"}, "amdgpu", "a", NULL, 0, 0, 0},
+	{"leading blanks before the command are allowed", {"  options amdgpu a=1\n"},
+	 "amdgpu", "a", "1", 0, 1, 0},
+	{"an indented # is a bad line, warned and ignored", {"  # x\noptions amdgpu a=1\n"},
+	 "amdgpu", "a", "1", 0, 2, 1},
+	{"options without options is ignored with a warning", {"options amdgpu\n"},
+	 "amdgpu", "a", NULL, 0, 0, 1},
+	{"a quoted value keeps its spaces", {"options m p=\"a b\" q=1\n"}, "m", "p",
+	 "a b", 0, 1, 0},
+	{"an open quote swallows the next line's options",
+	 {"options m p=\"a\noptions m q=1\n"}, "m", "q", NULL, 0, 0, 0},
+	{"a bare -- ends the options the kernel applies", {"options m -- q=1\n"}, "m", "q",
+	 NULL, 0, 0, 0},
+	{"a bare name is a flag with no value", {"options m flag\n"}, "m", "flag", NULL, 0,
+	 0, 0},
+	{"other modules are separate", {"options ttm a=1\noptions amdgpu a=2\n"}, "ttm",
+	 "a", "1", 0, 1, 0},
+	{"a NUL ends what kmod sees of the line",
+	 {"options m a=1\0 b=2\n"}, "m", "b", NULL, 0, 0, 1},
+	{"no trailing newline", {"options m a=1"}, "m", "a", "1", 0, 1, 0},
+	{"a stray backslash is dropped", {"options m a=\\1\n"}, "m", "a", "1", 0, 1, 0},
+	{"install and blacklist lines are not options",
+	 {"install amdgpu /bin/true\nblacklist amdgpu\n"}, "amdgpu", "install", NULL, 0, 0,
+	 0},
+};
+
+static void test_cases(void **state)
+{
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct modprobe_config *c = calloc(1, sizeof(*c));
+		struct diag_list d = {0};
+		struct sargs a = {0};
+		const struct sarg *s;
+
+		assert_non_null(c);
+		for (size_t f = 0; f < 3 && cases[i].files[f]; f++) {
+			char name[32];
+			size_t len = strlen(cases[i].files[f]);
+
+			/* The NUL case: count the bytes after the embedded NUL. */
+			if (strstr(cases[i].what, "NUL"))
+				len += 1 + strlen(cases[i].files[f] + len + 1);
+			snprintf(name, sizeof(name), "f%zu.conf", f);
+			assert_int_equal(modprobe_add_file(c, name, 0), (int)f);
+			assert_int_equal(modprobe_parse(c, (uint32_t)f, cases[i].files[f],
+							len, &d),
+					 0);
+		}
+		assert_int_equal(modprobe_module_args(c, cases[i].module, &a), 0);
+		s = sargs_find(&a, cases[i].param);
+		if (!cases[i].value) {
+			if (s && s->value)
+				fail_msg("%s: got %s=%s", cases[i].what, s->name, s->value);
+		} else if (!s || !streq_ptr(s->value, cases[i].value) ||
+			   s->at.file != cases[i].file || s->at.line != cases[i].line) {
+			fail_msg("%s: got %s at %u:%u", cases[i].what,
+				 s ? s->value : "(unset)", s ? s->at.file : 0,
+				 s ? s->at.line : 0);
+		}
+		if (diag_count(&d, DIAG_WARNING) != cases[i].warnings)
+			fail_msg("%s: %zu warnings", cases[i].what,
+				 diag_count(&d, DIAG_WARNING));
+		sargs_done(&a);
+		diag_list_done(&d);
+		modprobe_config_free(c);
+	}
+}
+
+static void test_flag(void **state)
+{
+	struct modprobe_config *c = calloc(1, sizeof(*c));
+	struct diag_list d = {0};
+	struct sargs a = {0};
+	const struct sarg *s;
+	static const char text[] = "options m flag\n";
+
+	assert_int_equal(modprobe_add_file(c, "x.conf", 0), 0);
+	assert_int_equal(modprobe_parse(c, 0, text, sizeof(text) - 1, &d), 0);
+	assert_int_equal(modprobe_module_args(c, "m", &a), 0);
+	s = sargs_find(&a, "flag");
+	/* A bare name reaches the kernel as a flag without a value. */
+	assert_non_null(s);
+	assert_null(s->value);
+	sargs_done(&a);
+	modprobe_config_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_flag),
+	};
+	return cmocka_run_group_tests_name("modprobe", tests, NULL, NULL);
+}
