@@ -1,0 +1,153 @@
+#include <errno.h>
+
+#include "cmdline.h"
+#include "fragment.h"
+
+static bool is_safe(const char *s)
+{
+	/* The profile allowlist, checked again here: this is the last step before the
+	 * text reaches root-run interpreters. */
+	for (; s && *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("_.,:+/-=", *s)))
+			return false;
+	return true;
+}
+
+static int put_arg(struct strbuf *b, const char *name, const char *value)
+{
+	_cleanup_free_ char *a = NULL;
+	int r = cmdline_arg_format(name, value, &a);
+
+	if (r < 0)
+		return r;
+	if (!is_safe(a) || a[0] == '-')
+		return -EINVAL;
+	return strbuf_puts(b, a);
+}
+
+static int header(struct strbuf *b, const char *profile)
+{
+	if (!is_safe(profile))
+		return -EINVAL;
+	return strbuf_printf(b,
+			     "# Written by amdgpu-tune from profile %s.\n"
+			     "# Do not edit: 'amdgpu-tune apply', 'rollback' or 'remove' "
+			     "manage this file.\n",
+			     profile);
+}
+
+int fragment_grub(const char *profile, const struct plan *pl, char **ret)
+{
+	struct strbuf b = {0};
+	int r = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < pl->n_settings; i++)
+		any |= pl->settings[i].where == WHERE_CMDLINE;
+	if (!any) {
+		*ret = NULL;
+		return 0;
+	}
+	r = header(&b, profile);
+	if (r == 0)
+		/* Appends, so a cloud image's earlier assignment is kept; only the
+		 * _DEFAULT variable, so recovery entries stay clean. */
+		r = strbuf_puts(&b, "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT}");
+	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
+		const struct setting *s = &pl->settings[i];
+
+		if (s->where != WHERE_CMDLINE)
+			continue;
+		r = strbuf_putc(&b, ' ');
+		if (r == 0)
+			r = put_arg(&b, s->name, s->value);
+	}
+	if (r == 0)
+		r = strbuf_puts(&b, "\"\n");
+	if (r < 0) {
+		strbuf_done(&b);
+		return r;
+	}
+	*ret = strbuf_steal(&b);
+	return 0;
+}
+
+int fragment_modprobe(const char *profile, const struct plan *pl, char **ret)
+{
+	struct strbuf b = {0};
+	bool *done = calloc(pl->n_settings + 1, sizeof(bool));
+	int r = 0;
+
+	if (!done)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
+		const struct setting *s = &pl->settings[i];
+
+		if (s->where != WHERE_MODPROBE || done[i])
+			continue;
+		if (!b.s)
+			r = header(&b, profile);
+		if (r == 0 && (!is_safe(s->module) || s->module[0] == '-'))
+			r = -EINVAL;
+		if (r == 0)
+			r = strbuf_printf(&b, "options %s", s->module);
+		/* Every option of this module on one line, in plan order. */
+		for (size_t j = i; r == 0 && j < pl->n_settings; j++) {
+			const struct setting *t = &pl->settings[j];
+
+			if (t->where != WHERE_MODPROBE || !streq(t->module, s->module))
+				continue;
+			done[j] = true;
+			r = strbuf_putc(&b, ' ');
+			if (r == 0)
+				r = put_arg(&b, t->param, t->value);
+		}
+		if (r == 0)
+			r = strbuf_putc(&b, '\n');
+	}
+	free(done);
+	if (r < 0) {
+		strbuf_done(&b);
+		return r;
+	}
+	*ret = b.s ? strbuf_steal(&b) : NULL;
+	return 0;
+}
+
+int fragment_kernel_cmdline(const char *existing, const struct plan *pl, char **ret)
+{
+	struct cmdline *c = NULL;
+	struct strbuf b = {0};
+	size_t n = strlen(existing);
+	int r;
+
+	while (n && (existing[n - 1] == '\n' || existing[n - 1] == ' '))
+		n--;
+	r = strbuf_append(&b, existing, n);
+	if (r == 0)
+		r = cmdline_parse(b.s ? b.s : "", &c);
+	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
+		const struct setting *s = &pl->settings[i];
+		const struct cmdline_arg *a;
+
+		if (s->where != WHERE_CMDLINE)
+			continue;
+		a = cmdline_find(c, s->name);
+		if (a && streq_ptr(a->value, s->value))
+			continue;
+		if (b.len)
+			r = strbuf_putc(&b, ' ');
+		if (r == 0)
+			r = put_arg(&b, s->name, s->value);
+	}
+	if (r == 0)
+		r = strbuf_putc(&b, '\n');
+	cmdline_free(c);
+	if (r < 0) {
+		strbuf_done(&b);
+		return r;
+	}
+	*ret = strbuf_steal(&b);
+	return 0;
+}
