@@ -359,6 +359,7 @@ void gpus_free(struct gpu *g, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(g[i].pci);
 		free(g[i].gfx);
+		free(g[i].driver);
 	}
 	free(g);
 }
@@ -446,6 +447,9 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 				    .device = (unsigned)device};
 		n++;
 		if (!g[n - 1].pci || strdup_ptr(gfx, &g[n - 1].gfx) < 0)
+			goto oom;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver", de->d_name);
+		if (sysroot_link_basename(root, rel, &g[n - 1].driver) == -ENOMEM)
 			goto oom;
 	}
 	closedir(d);

@@ -76,6 +76,7 @@ struct gpu {
 	char *pci; /* PCI address, e.g. 0000:c3:00.0 */
 	unsigned device;
 	char *gfx; /* from ip_discovery GC version, else the id table; NULL if unknown */
+	char *driver; /* bound driver ("amdgpu"), NULL when none */
 };
 
 /* The AMD GPUs of the root, sorted by PCI address. *ret owned by the caller

@@ -375,12 +375,23 @@ void grub_config_free(struct grub_config *c)
 	free(c);
 }
 
-static int read_one(const struct sysroot *root, struct grub_config *c, const char *rel,
-		    struct diag_list *d)
+static int read_one(const struct sysroot *root, const struct file_override *ov,
+		    struct grub_config *c, const char *rel, struct diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int k = sysroot_read_file(root, rel, GRUB_FILE_MAX, false, &buf, &len);
+	size_t len = 0;
+	const struct file_override *o = file_override_find(ov, rel);
+	int k;
+
+	if (o && !o->text)
+		return 0;
+	if (o) {
+		buf = strdup(o->text);
+		len = buf ? strlen(buf) : 0;
+		k = buf ? 0 : -ENOMEM;
+	} else {
+		k = sysroot_read_file(root, rel, GRUB_FILE_MAX, false, &buf, &len);
+	}
 
 	if (k == -ENOMEM)
 		return k;
@@ -394,7 +405,16 @@ static int read_one(const struct sysroot *root, struct grub_config *c, const cha
 	return grub_parse(c, (uint32_t)k, buf, len, d);
 }
 
-int grub_read(const struct sysroot *root, struct grub_config **ret, struct diag_list *d)
+static bool is_cfg(const char *name)
+{
+	size_t n = strlen(name);
+
+	/* The glob "NAME.cfg" matches no dotfiles. */
+	return name[0] != '.' && n >= 5 && streq(name + n - 4, ".cfg");
+}
+
+int grub_read(const struct sysroot *root, const struct file_override *ov, bool dropins,
+	      struct grub_config **ret, struct diag_list *d)
 {
 	struct grub_config *c;
 	_cleanup_strv_free_ char **names = NULL;
@@ -402,14 +422,18 @@ int grub_read(const struct sysroot *root, struct grub_config **ret, struct diag_
 	bool have_main = sysroot_exists(root, "etc/default/grub");
 	int r = 0;
 
-	if (sysroot_opendir(root, "etc/default/grub.d", &dir) == 0) {
+	for (const struct file_override *o = ov; dropins && o && o->rel; o++) {
+		const char *base = startswith(o->rel, "etc/default/grub.d/");
+
+		if (o->text && base && !strchr(base, '/') && is_cfg(base) &&
+		    !sysroot_exists(root, o->rel) && strv_push(&names, base) < 0)
+			return -ENOMEM;
+	}
+	if (dropins && sysroot_opendir(root, "etc/default/grub.d", &dir) == 0) {
 		struct dirent *de;
-		size_t n;
 
 		while ((de = readdir(dir))) {
-			n = strlen(de->d_name);
-			/* The glob "NAME.cfg": no dotfiles; `[ -e ]` drops dangling links. */
-			if (de->d_name[0] == '.' || n < 5 || !streq(de->d_name + n - 4, ".cfg"))
+			if (!is_cfg(de->d_name))
 				continue;
 			if (strv_push(&names, de->d_name) < 0) {
 				closedir(dir);
@@ -417,7 +441,7 @@ int grub_read(const struct sysroot *root, struct grub_config **ret, struct diag_
 			}
 		}
 		closedir(dir);
-	} else if (!have_main) {
+	} else if (!have_main && !names) {
 		*ret = NULL;
 		return 0;
 	}
@@ -426,15 +450,16 @@ int grub_read(const struct sysroot *root, struct grub_config **ret, struct diag_
 		return -ENOMEM;
 	c->understood = true;
 	if (have_main)
-		r = read_one(root, c, "etc/default/grub", d);
+		r = read_one(root, ov, c, "etc/default/grub", d);
 	if (names)
 		strv_sort(names);
 	for (size_t i = 0; r == 0 && names && names[i]; i++) {
 		char rel[512];
 
 		snprintf(rel, sizeof(rel), "etc/default/grub.d/%s", names[i]);
-		if (sysroot_exists(root, rel))
-			r = read_one(root, c, rel, d);
+		/* grub-mkconfig's `[ -e ]` skips dangling links. */
+		if (sysroot_exists(root, rel) || file_override_find(ov, rel))
+			r = read_one(root, ov, c, rel, d);
 	}
 	if (r < 0) {
 		grub_config_free(c);
@@ -454,8 +479,11 @@ int grub_cmdline(const struct grub_config *c, bool recovery, struct srcline *ret
 	if (l)
 		r = srcline_append_line(&out, l);
 	if (r == 0 && !recovery && dflt && dflt->text.len) {
+		/* 10_linux writes "${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}"; the
+		 * space only matters between two parts. */
 		/* The separating space belongs to no file. */
-		r = srcline_append(&out, " ", 1, (struct src){UINT32_MAX, 0});
+		if (out.text.len)
+			r = srcline_append(&out, " ", 1, (struct src){UINT32_MAX, 0});
 		if (r == 0)
 			r = srcline_append_line(&out, dflt);
 	}

@@ -11,6 +11,7 @@
 #include "srcline.h"
 
 struct sysroot;
+struct file_override;
 
 struct grub_var {
 	char *name;
@@ -46,8 +47,11 @@ int grub_add_file(struct grub_config *c, const char *rel);
 
 /* Reads etc/default/grub and every etc/default/grub.d/NAME.cfg (no dotfiles, byte order as in
  * the C locale) from root. *ret is NULL when etc/default/grub and grub.d are both
- * absent. Owned by the caller (grub_config_free()). 0 or -ENOMEM. */
-int grub_read(const struct sysroot *root, struct grub_config **ret, struct diag_list *d);
+ * absent. Files in ov are read as given there; dropins false reads etc/default/grub
+ * only (GRUBs without Debian's drop-in support). Owned by the caller
+ * (grub_config_free()). 0 or -ENOMEM. */
+int grub_read(const struct sysroot *root, const struct file_override *ov, bool dropins,
+	      struct grub_config **ret, struct diag_list *d);
 void grub_config_free(struct grub_config *c);
 
 /* The value of a variable after all files, or NULL when never assigned. */

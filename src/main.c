@@ -5,13 +5,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bootcfg.h"
 #include "facts.h"
+#include "fragment.h"
 #include "gpu.h"
+#include "kparam.h"
+#include "layers.h"
 #include "plan.h"
 #include "profile.h"
 #include "profiledir.h"
 #include "render.h"
+#include "report.h"
 #include "size.h"
+#include "state.h"
 #include "strv.h"
 #include "sysroot.h"
 
@@ -217,16 +223,71 @@ static int make_plan(struct sysroot *root, const struct options *o, const char *
 	return r;
 }
 
+/* For each GPU, the names of the profiles whose match fits it, comma-separated, or NULL
+ * when none does. *ret is an array of n strings owned by the caller. 0 or -errno. */
+static int match_profiles(struct sysroot *root, const struct gpu *gpus, size_t n_gpus,
+			  char ***ret)
+{
+	struct profile_file *l = NULL;
+	char **per = calloc(n_gpus + 1, sizeof(char *));
+	size_t n = 0;
+	int r;
+
+	if (!per)
+		return -ENOMEM;
+	r = n_gpus ? profiledir_list(root, &l, &n) : 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct diag_list d = {0};
+		_cleanup_profile_free_ struct profile *p = NULL;
+
+		if (parse_named(root, l[i].name, &p, &d) < 0) {
+			diag_list_done(&d);
+			continue;
+		}
+		diag_list_done(&d);
+		for (size_t g = 0; r == 0 && g < n_gpus; g++) {
+			char id[16];
+			struct strbuf b = {0};
+
+			snprintf(id, sizeof(id), "1002:%04x", gpus[g].device);
+			if (!strv_contains(p->match, id) &&
+			    !(gpus[g].gfx && strv_contains(p->match, gpus[g].gfx)))
+				continue;
+			if (strbuf_printf(&b, "%s%s%s", per[g] ? per[g] : "", per[g] ? "," : "",
+					  l[i].name) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+			free(per[g]);
+			per[g] = b.s;
+		}
+	}
+	profiledir_list_free(l, n);
+	if (r < 0) {
+		strv_free(per);
+		return r;
+	}
+	*ret = per;
+	return 0;
+}
+
+static void free_per_gpu(char **per, size_t n)
+{
+	for (size_t i = 0; per && i < n; i++)
+		free(per[i]);
+	free(per);
+}
+
 /* Finds the profile whose match fits this machine's GPU. Returns 0 with *ret set, or 0
  * with *ret NULL after telling the user why none was picked (no GPU, no match). */
 static int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 			int *exit_code)
 {
 	struct gpu *gpus = NULL;
-	struct profile_file *l = NULL;
-	size_t n_gpus = 0, n = 0;
-	_cleanup_strv_free_ char **picked = NULL;
+	char **per = NULL, *picked = NULL;
+	size_t n_gpus = 0;
 	struct strbuf why = {0};
+	bool several = false;
 	int r;
 
 	*ret = NULL;
@@ -241,34 +302,20 @@ static int pick_profile(struct sysroot *root, const struct options *o, char **re
 		gpus_free(gpus, n_gpus);
 		return 0;
 	}
-	r = profiledir_list(root, &l, &n);
+	r = match_profiles(root, gpus, n_gpus, &per);
 	if (r < 0) {
 		gpus_free(gpus, n_gpus);
 		return r;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct diag_list d = {0};
-		_cleanup_profile_free_ struct profile *p = NULL;
-
-		if (parse_named(root, l[i].name, &p, &d) < 0) {
-			diag_list_done(&d);
+	for (size_t g = 0; g < n_gpus; g++) {
+		if (!per[g])
 			continue;
-		}
-		diag_list_done(&d);
-		for (size_t g = 0; g < n_gpus; g++) {
-			char id[16];
-
-			snprintf(id, sizeof(id), "1002:%04x", gpus[g].device);
-			if ((strv_contains(p->match, id) ||
-			     (gpus[g].gfx && strv_contains(p->match, gpus[g].gfx))) &&
-			    !strv_contains(picked, l[i].name)) {
-				strv_push(&picked, l[i].name);
-				strbuf_printf(&why, "%s%s (%s 1002:%04x %s)",
-					      why.len ? ", " : "", l[i].name, gpus[g].pci,
-					      gpus[g].device,
-					      gpus[g].gfx ? gpus[g].gfx : "unknown gfx");
-			}
-		}
+		several |= strchr(per[g], ',') || (picked && !streq(picked, per[g]));
+		if (!picked)
+			picked = per[g];
+		strbuf_printf(&why, "%s%s (%s 1002:%04x %s)", why.len ? ", " : "", per[g],
+			      gpus[g].pci, gpus[g].device,
+			      gpus[g].gfx ? gpus[g].gfx : "unknown gfx");
 	}
 	if (!picked) {
 		printf("No profile matches this machine's AMD GPU%s:",
@@ -278,19 +325,21 @@ static int pick_profile(struct sysroot *root, const struct options *o, char **re
 			       gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
 		printf(".\nName a profile to use one anyway; '%s profiles' lists them.\n",
 		       program);
-	} else if (picked[1]) {
+	} else if (several) {
 		fprintf(stderr, "%s: several profiles fit this machine: %s; name one\n",
 			program, why.s);
 		*exit_code = EXIT_INVALID;
 	} else {
-		*ret = strdup(picked[0]);
-		if (!o->json && !o->quiet)
+		*ret = strdup(picked);
+		if (!*ret)
+			r = -ENOMEM;
+		else if (!o->json && !o->quiet)
 			fprintf(stderr, "%s: using %s\n", program, why.s);
 	}
 	strbuf_done(&why);
-	profiledir_list_free(l, n);
+	free_per_gpu(per, n_gpus);
 	gpus_free(gpus, n_gpus);
-	return picked && !picked[1] && !*ret ? -ENOMEM : 0;
+	return r;
 }
 
 static int cmd_show(struct sysroot *root, const struct options *o, int argc, char **argv)
@@ -396,13 +445,347 @@ static int cmd_profiles(struct sysroot *root, const struct options *o, int argc,
 	return r == 0 ? EXIT_OK : exit_for(r);
 }
 
+static int cmd_detect(struct sysroot *root, const struct options *o, int argc,
+		      char **argv)
+{
+	struct gpu *gpus = NULL;
+	char **per = NULL;
+	_cleanup_strv_free_ char **versions = NULL;
+	struct machine_facts *m = NULL;
+	struct boot_facts *bf = NULL;
+	struct diag_list d = {0};
+	struct strbuf out = {0};
+	size_t n_gpus = 0;
+	int r;
+
+	if (argc != 0)
+		return usage_error("detect takes no arguments");
+	r = gpus_read(root, &gpus, &n_gpus);
+	if (r == 0)
+		r = match_profiles(root, gpus, n_gpus, &per);
+	if (r == 0)
+		r = machine_facts_read(root, o->memory, o->kernel, NULL, &m, &d);
+	for (size_t i = 0; r == 0 && i < m->n_kernels; i++)
+		r = strv_push(&versions, m->kernels[i].version);
+	if (r == 0)
+		r = boot_facts_read(root, versions, NULL, &bf, &d);
+	if (r == 0)
+		r = layers_lint(m, bf, NULL, &d);
+	if (r == 0) {
+		diag_sort(&d);
+		r = o->json ? render_detect_json(&out, gpus, n_gpus, per, m, bf, &d)
+			    : render_detect_text(&out, gpus, n_gpus, per, m, bf);
+	}
+	print_diags(&d, o);
+	if (r == 0)
+		fputs(out.s, stdout);
+	strbuf_done(&out);
+	boot_facts_free(bf);
+	machine_facts_free(m);
+	free_per_gpu(per, n_gpus);
+	gpus_free(gpus, n_gpus);
+	r = r < 0 ? exit_for(r) : diag_count(&d, DIAG_ERROR) ? EXIT_INVALID : EXIT_OK;
+	diag_list_done(&d);
+	return r;
+}
+
+/* Everything diff and status compare: the plan's layers and the files apply would
+ * write. */
+struct compared {
+	struct planned planned;
+	struct boot_facts *now, *after;
+	struct layers *layers;
+	struct file_change files[3];
+	size_t n_files;
+};
+
+static void compared_done(struct compared *c)
+{
+	layers_free(c->layers);
+	boot_facts_free(c->after);
+	boot_facts_free(c->now);
+	for (size_t i = 0; i < c->n_files; i++) {
+		free(c->files[i].old);
+		free(c->files[i].new);
+	}
+	planned_done(&c->planned);
+}
+
+/* Reads a managed file's current text into *ret (NULL when absent). */
+static int read_managed(struct sysroot *root, const char *rel, char **ret,
+			struct diag_list *d)
+{
+	size_t len;
+	int r = sysroot_read_file(root, rel, PROFILE_MAX_BYTES, true, ret, &len);
+
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (r < 0 && r != -ENOMEM)
+		return diag_add(d, DIAG_ERROR, rel, 0, "cannot read: %s", strerror(-r))
+			       ?: -EINVAL;
+	return r;
+}
+
+static int add_file(struct sysroot *root, struct compared *c, const char *rel,
+		    char *new_text, struct diag_list *d)
+{
+	struct file_change *f = &c->files[c->n_files++];
+	int r;
+
+	*f = (struct file_change){.path = rel, .new = new_text};
+	r = read_managed(root, rel, &f->old, d);
+	return r;
+}
+
+/* Plans name, reads the boot configuration now and as it would be after apply, and
+ * compares them layer by layer. */
+static int compare(struct sysroot *root, const struct options *o, const char *name,
+		   struct compared *c, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **versions = NULL;
+	struct file_override ov[4] = {{0}};
+	struct sysfs_value *fs = NULL;
+	char *grub = NULL, *mod = NULL, *kcmd = NULL;
+	size_t n_ov = 0;
+	bool sys = sysroot_exists(root, "sys/module");
+	const struct plan *pl;
+	int r;
+
+	r = make_plan(root, o, name, &c->planned, d);
+	if (r < 0)
+		return r;
+	pl = c->planned.plan;
+	for (size_t i = 0; i < c->planned.facts->n_kernels; i++)
+		if (strv_push(&versions, c->planned.facts->kernels[i].version) < 0)
+			return -ENOMEM;
+	r = boot_facts_read(root, versions, NULL, &c->now, d);
+	if (r < 0)
+		return r;
+	r = fragment_modprobe(c->planned.profile->name, pl, &mod);
+	if (r == 0 && (c->now->loader == BOOT_DEBIAN_GRUB))
+		r = fragment_grub(c->planned.profile->name, pl, &grub);
+	if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
+		_cleanup_free_ char *cur = NULL;
+
+		r = read_managed(root, "etc/kernel/cmdline", &cur, d);
+		if (r == 0)
+			r = fragment_kernel_cmdline(cur ? cur : "", pl, &kcmd);
+	}
+	if (r < 0) {
+		free(grub);
+		free(mod);
+		free(kcmd);
+		return r == -EINVAL ? diag_add(d, DIAG_ERROR, NULL, 0,
+					       "a value cannot be written safely")
+					      ?: -EINVAL
+				    : r;
+	}
+	/* The managed files, in the order apply writes them. */
+	if (c->now->loader == BOOT_DEBIAN_GRUB) {
+		ov[n_ov++] = (struct file_override){FRAGMENT_GRUB, grub};
+		r = add_file(root, c, FRAGMENT_GRUB, grub, d);
+	} else if (c->now->loader == BOOT_SYSTEMD_BOOT) {
+		ov[n_ov++] = (struct file_override){"etc/kernel/cmdline", kcmd};
+		r = add_file(root, c, "etc/kernel/cmdline", kcmd, d);
+	} else {
+		free(grub);
+	}
+	ov[n_ov++] = (struct file_override){FRAGMENT_MODPROBE, mod};
+	if (r == 0)
+		r = add_file(root, c, FRAGMENT_MODPROBE, mod, d);
+	else
+		free(mod);
+	if (r < 0)
+		return r;
+	r = boot_facts_read(root, versions, ov, &c->after, d);
+	if (r < 0)
+		return r;
+	fs = calloc(pl->n_settings + 1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
+		const struct setting *s = &pl->settings[i];
+
+		fs[i].known = sys && s->module;
+		if (s->module && sys) {
+			int k = boot_running_param(root, s->module, s->param, &fs[i].value);
+
+			if (k == -ENOMEM)
+				r = k;
+			else if (k < 0 && k != -ENOENT)
+				fs[i].known = false;
+		}
+	}
+	if (r == 0)
+		r = layers_compute(pl, c->planned.facts, c->now, c->after, fs, &c->layers, d);
+	if (r == 0)
+		r = layers_lint(c->planned.facts, c->now, c->after, d);
+	for (size_t i = 0; i < pl->n_settings; i++)
+		free(fs[i].value);
+	free(fs);
+	diag_sort(d);
+	return r;
+}
+
+/* The profile recorded by the last apply, or NULL (and a message) when none. */
+static int applied_profile(struct sysroot *root, char **ret, struct diag_list *d)
+{
+	struct state *st = NULL;
+	int r = state_read(root, &st, d);
+
+	*ret = NULL;
+	if (r < 0)
+		return r;
+	if (st) {
+		*ret = strdup(st->profile);
+		state_free(st);
+		if (!*ret)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	struct compared c = {0};
+	struct diag_list d = {0};
+	struct strbuf out = {0};
+	_cleanup_free_ char *applied = NULL;
+	int r, code = EXIT_OK;
+
+	if (argc > 1)
+		return usage_error("diff takes at most one profile");
+	if (argc == 0) {
+		r = applied_profile(root, &applied, &d);
+		if (r < 0) {
+			print_diags(&d, o);
+			diag_list_done(&d);
+			return exit_for(r == -EBADMSG ? -EINVAL : r);
+		}
+		if (!applied) {
+			if (o->json)
+				fputs("{\"profile\":null,\"settings\":[],\"files\":[],"
+				      "\"warnings\":[],\"errors\":[]}\n",
+				      stdout);
+			else
+				printf("No profile applied (no %s): the next boot changes nothing "
+				       "amdgpu-tune manages.\nName one to compare, e.g. '%s diff "
+				       "strix-halo'.\n",
+				       STATE_FILE, program);
+			diag_list_done(&d);
+			return EXIT_OK;
+		}
+	}
+	r = compare(root, o, applied ? applied : argv[0], &c, &d);
+	if (r == 0) {
+		for (size_t i = 0; i < c.layers->n_rows; i++)
+			if (c.layers->rows[i].status ==
+			    (applied ? ROW_PENDING : ROW_CHANGE))
+				code = EXIT_DIFFERS;
+		if (diag_count(&d, DIAG_ERROR))
+			code = EXIT_INVALID;
+		r = o->json ? render_diff_json(&out, c.planned.profile, c.layers, c.files,
+					       c.n_files, &d)
+			    : render_diff_text(&out, c.planned.profile, c.layers, c.files,
+					       c.n_files, applied != NULL);
+	} else {
+		code = exit_for(r);
+		if (o->json)
+			render_diff_json(&out, NULL, NULL, NULL, 0, &d);
+	}
+	print_diags(&d, o);
+	if (out.s && (r == 0 || o->json))
+		fputs(out.s, stdout);
+	strbuf_done(&out);
+	compared_done(&c);
+	diag_list_done(&d);
+	return r < 0 ? exit_for(r) : code;
+}
+
+/* mem_info_gtt_total of the first AMD card that shows it: the GTT size the driver
+ * chose, in bytes. */
+static uint64_t gtt_total(struct sysroot *root, char card[static 128])
+{
+	for (int i = 0; i < 16; i++) {
+		char rel[128];
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+		uint64_t v;
+
+		snprintf(rel, sizeof(rel), "sys/class/drm/card%d/device/mem_info_gtt_total", i);
+		if (sysroot_read_file(root, rel, 64, false, &buf, &len) < 0)
+			continue;
+		if (len && buf[len - 1] == '\n')
+			buf[len - 1] = '\0';
+		if (buf[0] >= '0' && buf[0] <= '9' && kparam_parse_u64(buf, &v) == 0 && v) {
+			snprintf(card, 128, "%s", rel);
+			return v;
+		}
+	}
+	return 0;
+}
+
+static int cmd_status(struct sysroot *root, const struct options *o, int argc,
+		      char **argv)
+{
+	struct compared c = {0};
+	struct diag_list d = {0};
+	struct strbuf out = {0};
+	_cleanup_free_ char *applied = NULL;
+	char card[128] = "";
+	uint64_t gtt;
+	int r, code = EXIT_OK;
+
+	if (argc != 0)
+		return usage_error("status takes no arguments");
+	r = applied_profile(root, &applied, &d);
+	if (r < 0) {
+		print_diags(&d, o);
+		diag_list_done(&d);
+		return exit_for(r == -EBADMSG ? -EINVAL : r);
+	}
+	gtt = gtt_total(root, card);
+	if (!applied) {
+		if (o->json) {
+			render_status_json(&out, NULL, NULL, gtt, card, &d);
+			fputs(out.s, stdout);
+			strbuf_done(&out);
+		} else {
+			printf("No profile applied (no %s).\n", STATE_FILE);
+		}
+		diag_list_done(&d);
+		return EXIT_OK;
+	}
+	r = compare(root, o, applied, &c, &d);
+	if (r == 0) {
+		code = status_verdict(c.layers) == STATUS_IN_EFFECT ? EXIT_OK : EXIT_DIFFERS;
+		if (diag_count(&d, DIAG_ERROR))
+			code = EXIT_INVALID;
+		r = o->json ? render_status_json(&out, c.planned.profile, c.layers, gtt, card,
+						 &d)
+			    : render_status_text(&out, c.planned.profile, c.layers, gtt, card);
+	}
+	print_diags(&d, o);
+	if (r == 0)
+		fputs(out.s, stdout);
+	strbuf_done(&out);
+	compared_done(&c);
+	diag_list_done(&d);
+	return r < 0 ? exit_for(r) : code;
+}
+
 static const struct verb {
 	const char *name;
 	int (*run)(struct sysroot *root, const struct options *o, int argc, char **argv);
 } verbs[] = {
+	{"detect", cmd_detect},
 	{"profiles", cmd_profiles},
 	{"show", cmd_show},
 	{"check", cmd_check},
+	{"diff", cmd_diff},
+	{"status", cmd_status},
 };
 
 int main(int argc, char **argv)

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -203,8 +204,33 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->base, ((const struct entry *)b)->base);
 }
 
-int modprobe_read(const struct sysroot *root, struct modprobe_config **ret,
-		  struct diag_list *d)
+/* Adds name from dir unless a higher-priority directory already gave that basename. */
+static int add_entry(struct entry **e, size_t *n, const char *dir, const char *name,
+		     bool *too_many)
+{
+	struct entry *ne;
+
+	/* conf_files_insert_sorted(): the first directory to provide a basename wins. */
+	for (size_t k = 0; k < *n; k++)
+		if (streq((*e)[k].base, name))
+			return 0;
+	if (*n >= MODPROBE_FILES_MAX) {
+		*too_many = true;
+		return 0;
+	}
+	ne = realloc(*e, (*n + 1) * sizeof(*ne));
+	if (!ne)
+		return -ENOMEM;
+	*e = ne;
+	ne[*n].base = strdup(name);
+	if (!ne[*n].base)
+		return -ENOMEM;
+	ne[(*n)++].dir = dir;
+	return 0;
+}
+
+int modprobe_read(const struct sysroot *root, const struct file_override *ov,
+		  struct modprobe_config **ret, struct diag_list *d)
 {
 	struct modprobe_config *c = calloc(1, sizeof(*c));
 	struct entry *e = NULL;
@@ -217,36 +243,31 @@ int modprobe_read(const struct sysroot *root, struct modprobe_config **ret,
 	for (size_t i = 0; modprobe_dirs[i] && r == 0; i++) {
 		DIR *dir = NULL;
 		struct dirent *de;
+		size_t dl = strlen(modprobe_dirs[i]);
 
-		if (sysroot_opendir(root, modprobe_dirs[i], &dir) < 0)
+		/* A file an override creates, listed as if it were on disk. */
+		for (const struct file_override *o = ov; o && o->rel && r == 0; o++)
+			if (o->text && strncmp(o->rel, modprobe_dirs[i], dl) == 0 &&
+			    o->rel[dl] == '/' && !strchr(o->rel + dl + 1, '/') &&
+			    wanted_name(o->rel + dl + 1))
+				r = add_entry(&e, &n, modprobe_dirs[i], o->rel + dl + 1,
+					      &too_many);
+		if (r < 0 || sysroot_opendir(root, modprobe_dirs[i], &dir) < 0)
 			continue;
 		while (r == 0 && (de = readdir(dir))) {
 			struct stat st;
-			bool seen = false;
-			struct entry *ne;
+			char rel[600];
+			const struct file_override *o;
 
 			if (!wanted_name(de->d_name) ||
 			    fstatat(dirfd(dir), de->d_name, &st, 0) < 0 ||
 			    S_ISDIR(st.st_mode))
 				continue;
-			/* conf_files_insert_sorted(): the first directory to
-			 * provide a basename wins. */
-			for (size_t k = 0; k < n && !seen; k++)
-				seen = streq(e[k].base, de->d_name);
-			if (seen)
+			snprintf(rel, sizeof(rel), "%s/%s", modprobe_dirs[i], de->d_name);
+			o = file_override_find(ov, rel);
+			if (o && !o->text)
 				continue;
-			if (n >= MODPROBE_FILES_MAX) {
-				too_many = true;
-				break;
-			}
-			ne = realloc(e, (n + 1) * sizeof(*e));
-			if (!ne || !(ne[n].base = strdup(de->d_name))) {
-				e = ne ? ne : e;
-				r = -ENOMEM;
-				break;
-			}
-			e = ne;
-			e[n++].dir = modprobe_dirs[i];
+			r = add_entry(&e, &n, modprobe_dirs[i], de->d_name, &too_many);
 		}
 		closedir(dir);
 	}
@@ -259,9 +280,20 @@ int modprobe_read(const struct sysroot *root, struct modprobe_config **ret,
 		struct stat st = {0};
 		int k;
 
+		const struct file_override *o;
+
 		snprintf(rel, sizeof(rel), "%s/%s", e[i].dir, e[i].base);
-		(void)sysroot_stat(root, rel, &st);
-		k = sysroot_read_file(root, rel, MODPROBE_FILE_MAX, false, &buf, &len);
+		o = file_override_find(ov, rel);
+		if (o) {
+			buf = strdup(o->text);
+			len = buf ? strlen(buf) : 0;
+			k = buf ? 0 : -ENOMEM;
+			st.st_mtime = time(NULL);
+		} else {
+			(void)sysroot_stat(root, rel, &st);
+			k = sysroot_read_file(root, rel, MODPROBE_FILE_MAX, false, &buf,
+					      &len);
+		}
 		if (k < 0) {
 			r = k == -ENOMEM ? k
 					 : diag_add(d, DIAG_WARNING, rel, 0,

@@ -11,6 +11,7 @@
 #include "srcline.h"
 
 struct sysroot;
+struct file_override;
 
 struct modprobe_module {
 	char *module;	      /* '-' written as '_' */
@@ -41,9 +42,9 @@ int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
  * (and *.alias, as kmod 30 on Debian 12 does) sorted together by basename, a basename in
  * a higher-priority directory hiding the same one below, no dotfiles or directories.
  * *ret owned by the caller (modprobe_config_free()). 0 or -ENOMEM; unreadable files
- * are warnings in d. */
-int modprobe_read(const struct sysroot *root, struct modprobe_config **ret,
-		  struct diag_list *d);
+ * are warnings in d. Files in ov are read as given there. */
+int modprobe_read(const struct sysroot *root, const struct file_override *ov,
+		  struct modprobe_config **ret, struct diag_list *d);
 void modprobe_config_free(struct modprobe_config *c);
 
 /* The options modprobe.d gives module, split as the kernel splits them, into *ret

@@ -130,7 +130,7 @@ static void json_settings(struct strbuf *b, const struct plan *pl)
 	strbuf_putc(b, ']');
 }
 
-static void json_diags(struct strbuf *b, const struct diag_list *d, enum diag_level level)
+void render_json_diags(struct strbuf *b, const struct diag_list *d, enum diag_level level)
 {
 	bool any = false;
 
@@ -152,7 +152,7 @@ static void json_diags(struct strbuf *b, const struct diag_list *d, enum diag_le
 	strbuf_putc(b, ']');
 }
 
-static void json_machine(struct strbuf *b, bool *first, const struct machine_facts *m)
+void render_json_machine(struct strbuf *b, bool *first, const struct machine_facts *m)
 {
 	json_key(b, first, "memory_bytes");
 	if (m->mem_known)
@@ -188,11 +188,11 @@ int render_show_json(struct strbuf *b, const struct profile *p, const struct pla
 	json_string(b, p->file);
 	json_key(b, &first, "description");
 	json_string(b, p->description);
-	json_machine(b, &first, m);
+	render_json_machine(b, &first, m);
 	json_key(b, &first, "settings");
 	json_settings(b, pl);
 	json_key(b, &first, "warnings");
-	json_diags(b, d, DIAG_WARNING);
+	render_json_diags(b, d, DIAG_WARNING);
 	strbuf_puts(b, "}\n");
 	return b->s ? 0 : -ENOMEM;
 }
@@ -227,13 +227,13 @@ int render_check_json(struct strbuf *b, const char *name, const char *file,
 	json_key(b, &first, "valid");
 	strbuf_puts(b, diag_count(d, DIAG_ERROR) ? "false" : "true");
 	if (m)
-		json_machine(b, &first, m);
+		render_json_machine(b, &first, m);
 	json_key(b, &first, "settings");
 	json_settings(b, pl);
 	json_key(b, &first, "errors");
-	json_diags(b, d, DIAG_ERROR);
+	render_json_diags(b, d, DIAG_ERROR);
 	json_key(b, &first, "warnings");
-	json_diags(b, d, DIAG_WARNING);
+	render_json_diags(b, d, DIAG_WARNING);
 	strbuf_puts(b, "}\n");
 	return b->s ? 0 : -ENOMEM;
 }

@@ -175,6 +175,33 @@ int sysroot_stat(const struct sysroot *r, const char *rel, struct stat *ret)
 	return k;
 }
 
+int sysroot_link_basename(const struct sysroot *r, const char *rel, char **ret)
+{
+	_cleanup_free_ char *dir = strdup(rel);
+	char *slash, target[4096];
+	const char *base;
+	ssize_t n;
+	int fd;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	fd = sysroot_openat(r, dir, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	n = readlinkat(fd, slash + 1, target, sizeof(target) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	*ret = strdup(base ? base + 1 : target);
+	return *ret ? 0 : -ENOMEM;
+}
+
 bool sysroot_exists(const struct sysroot *r, const char *rel)
 {
 	int fd = sysroot_openat(r, rel, O_PATH);
@@ -196,4 +223,13 @@ char *sysroot_display(const struct sysroot *r, const char *rel)
 		return NULL;
 	}
 	return strbuf_steal(&b);
+}
+
+const struct file_override *file_override_find(const struct file_override *list,
+					       const char *rel)
+{
+	for (; list && list->rel; list++)
+		if (streq(list->rel, rel))
+			return list;
+	return NULL;
 }

@@ -39,9 +39,25 @@ int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret);
 /* stat(2) of rel inside the root, following symlinks. 0 or -errno. */
 int sysroot_stat(const struct sysroot *r, const char *rel, struct stat *ret);
 
+/* The last component of the target of the symlink rel (e.g. a sysfs "driver" link), in
+ * a new string. 0 or -errno. */
+int sysroot_link_basename(const struct sysroot *r, const char *rel, char **ret);
+
 /* True when rel exists inside the root (any type). */
 bool sysroot_exists(const struct sysroot *r, const char *rel);
 
 /* The path of rel as the user can open it: the root's path joined with rel. New string,
  * or NULL on ENOMEM. */
 char *sysroot_display(const struct sysroot *r, const char *rel);
+
+/* A file taken to hold text instead of what is on disk (text NULL: taken to be absent),
+ * so readers can answer "what would the next boot be after apply writes this". Lists
+ * end with a {NULL} entry. */
+struct file_override {
+	const char *rel;
+	const char *text;
+};
+
+/* The override for rel in list (which may be NULL), or NULL. */
+const struct file_override *file_override_find(const struct file_override *list,
+					       const char *rel);

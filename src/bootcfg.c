@@ -1,0 +1,398 @@
+#include <blkid.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "bootcfg.h"
+#include "strv.h"
+#include "sysroot.h"
+
+#define CMDLINE_FILE_MAX (64 * 1024)
+#define MOUNTINFO_MAX	 (1024 * 1024)
+
+/* GPT type of an EFI system partition (UEFI spec), and its MBR type. */
+#define ESP_GUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+#define ESP_MBR	 "0xef"
+
+const char *bootloader_name(enum bootloader l)
+{
+	switch (l) {
+	case BOOT_DEBIAN_GRUB:
+		return "debian-grub";
+	case BOOT_GRUB:
+		return "grub";
+	case BOOT_SYSTEMD_BOOT:
+		return "systemd-boot";
+	default:
+		return "unknown";
+	}
+}
+
+void boot_facts_free(struct boot_facts *b)
+{
+	if (!b)
+		return;
+	if (b->next_files_owned)
+		strv_free(b->next_files);
+	grub_config_free(b->grub);
+	srcline_done(&b->next);
+	modprobe_config_free(b->modprobe);
+	sargs_done(&b->running);
+	free(b->evidence);
+	free(b->default_kernel);
+	free(b->default_why);
+	for (size_t i = 0; i < b->n_initrds; i++) {
+		free(b->initrds[i].version);
+		free(b->initrds[i].path);
+	}
+	free(b->initrds);
+	free(b);
+}
+
+const char *boot_next_file(const struct boot_facts *b, struct src at)
+{
+	size_t n = strv_length(b->next_files);
+
+	return at.file < n ? b->next_files[at.file] : NULL;
+}
+
+/* mountinfo(5) escapes blanks and backslashes in paths as octal. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+/* The device mounted at mountpoint on the live system, from proc/self/mountinfo. */
+static char *mounted_device(const struct sysroot *root, const char *mountpoint)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	char *found = NULL;
+
+	if (sysroot_read_file(root, "proc/self/mountinfo", MOUNTINFO_MAX, false, &buf,
+			      &len) < 0)
+		return NULL;
+	for (char *line = buf, *next; line && *line; line = next) {
+		char *f[5] = {0}, *sep, *save = NULL, *src;
+		size_t i = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		for (char *t = strtok_r(line, " ", &save); t && i < 5;
+		     t = strtok_r(NULL, " ", &save))
+			f[i++] = t;
+		if (i < 5)
+			continue;
+		unescape_octal(f[4]);
+		if (!streq(f[4], mountpoint))
+			continue;
+		save = NULL;
+		strtok_r(sep + 3, " ", &save); /* file system type */
+		src = strtok_r(NULL, " ", &save);
+		/* The last mount at a point hides the earlier ones. */
+		if (src && src[0] == '/') {
+			free(found);
+			found = strdup(src);
+			if (found)
+				unescape_octal(found);
+		}
+	}
+	return found;
+}
+
+/* Partition type and file system of a block device, with libblkid. */
+static int probe_device(const char *dev, char **ret_fstype, char **ret_parttype)
+{
+	blkid_probe pr = blkid_new_probe_from_filename(dev);
+	const char *v;
+	int r;
+
+	*ret_fstype = *ret_parttype = NULL;
+	if (!pr)
+		return errno ? -errno : -EIO;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	r = blkid_do_safeprobe(pr);
+	if (r == 0) {
+		if (blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0)
+			*ret_fstype = strdup(v);
+		if (blkid_probe_lookup_value(pr, "PART_ENTRY_TYPE", &v, NULL) == 0)
+			*ret_parttype = strdup(v);
+	}
+	blkid_free_probe(pr);
+	return r < 0 ? -EIO : 0;
+}
+
+/* On a live system: which mounted partition is the EFI system partition (per libblkid)
+ * and which holds /boot. Appends what was found to ev; returns the ESP's mount point
+ * relative to the root, or NULL. */
+static const char *probe_live(const struct sysroot *root, struct strbuf *ev)
+{
+	static const char *const points[] = {"/efi", "/boot/efi", "/boot"};
+	const char *esp = NULL;
+
+	for (size_t i = 0; i < ELEMENTSOF(points); i++) {
+		_cleanup_free_ char *dev = mounted_device(root, points[i]);
+		_cleanup_free_ char *fs = NULL, *pt = NULL;
+		int r;
+
+		if (!dev)
+			continue;
+		r = probe_device(dev, &fs, &pt);
+		if (r < 0) {
+			strbuf_printf(ev, "; %s on %s: cannot probe (%s)", points[i], dev,
+				      strerror(-r));
+			continue;
+		}
+		strbuf_printf(ev, "; %s on %s: %s%s%s", points[i], dev, fs ? fs : "no file system",
+			      pt ? ", partition type " : "", pt ? pt : "");
+		if (!esp && pt && (strcasecmp(pt, ESP_GUID) == 0 || streq(pt, ESP_MBR))) {
+			esp = points[i] + 1;
+			strbuf_puts(ev, " (EFI system partition)");
+		}
+	}
+	return esp;
+}
+
+static bool has_sdboot(const struct sysroot *root, const char *esp)
+{
+	char a[128], b[128];
+
+	snprintf(a, sizeof(a), "%s/loader/loader.conf", esp);
+	snprintf(b, sizeof(b), "%s/EFI/systemd", esp);
+	return sysroot_exists(root, a) || sysroot_exists(root, b);
+}
+
+static void detect_loader(const struct sysroot *root, struct boot_facts *b)
+{
+	struct strbuf ev = {0};
+	const char *esp = NULL;
+	bool grub_cfg = sysroot_exists(root, "boot/grub/grub.cfg") ||
+			sysroot_exists(root, "boot/grub2/grub.cfg"),
+	     update_grub = sysroot_exists(root, "usr/sbin/update-grub"),
+	     grub_mk = sysroot_exists(root, "usr/sbin/grub-mkconfig") ||
+		       sysroot_exists(root, "usr/sbin/grub2-mkconfig"),
+	     defaults = sysroot_exists(root, "etc/default/grub"), sdboot = false;
+
+	if (sysroot_is_live(root)) {
+		strbuf_puts(&ev, "probed with libblkid");
+		esp = probe_live(root, &ev);
+	} else {
+		strbuf_puts(&ev, "decided from files under --root (no block devices probed)");
+	}
+	if (esp) {
+		sdboot = has_sdboot(root, esp);
+	} else {
+		static const char *const guess[] = {"efi", "boot/efi", "boot"};
+
+		for (size_t i = 0; i < ELEMENTSOF(guess) && !sdboot; i++)
+			if (has_sdboot(root, guess[i]))
+				sdboot = true, esp = guess[i];
+	}
+	if (sdboot && !grub_cfg) {
+		b->loader = BOOT_SYSTEMD_BOOT;
+		strbuf_printf(&ev, "; systemd-boot in %s, no grub.cfg", esp);
+	} else if (defaults && update_grub) {
+		b->loader = BOOT_DEBIAN_GRUB;
+		strbuf_puts(&ev, "; etc/default/grub and usr/sbin/update-grub");
+		if (sdboot)
+			strbuf_printf(&ev, " (systemd-boot is also in %s)", esp);
+	} else if (defaults && (grub_mk || grub_cfg)) {
+		b->loader = BOOT_GRUB;
+		strbuf_puts(&ev, "; etc/default/grub without update-grub: no drop-ins");
+	} else if (sdboot) {
+		b->loader = BOOT_SYSTEMD_BOOT;
+		strbuf_printf(&ev, "; systemd-boot in %s", esp);
+	} else {
+		b->loader = BOOT_UNKNOWN;
+		strbuf_puts(&ev, "; no GRUB defaults and no systemd-boot found");
+	}
+	b->evidence = ev.s;
+}
+
+/* kernel-install's command line: etc/kernel/cmdline, then usr/lib/kernel/cmdline. */
+static int read_kernel_cmdline(const struct sysroot *root, const struct file_override *ov,
+			       struct boot_facts *b, struct diag_list *d)
+{
+	static const char *const files[] = {"etc/kernel/cmdline", "usr/lib/kernel/cmdline"};
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_free_ char *buf = NULL;
+		const struct file_override *o = file_override_find(ov, files[i]);
+		size_t len = 0;
+		int r;
+
+		if (o && !o->text)
+			continue;
+		if (o) {
+			buf = strdup(o->text);
+			r = buf ? 0 : -ENOMEM;
+			len = buf ? strlen(buf) : 0;
+		} else {
+			r = sysroot_read_file(root, files[i], CMDLINE_FILE_MAX, false, &buf,
+					      &len);
+		}
+		if (r == -ENOENT)
+			continue;
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return diag_add(d, DIAG_ERROR, files[i], 0, "cannot read: %s",
+					strerror(-r));
+		if (memchr(buf, '\0', len))
+			return diag_add(d, DIAG_ERROR, files[i], 0, "NUL byte");
+		if (strv_push(&b->next_files, files[i]) < 0)
+			return -ENOMEM;
+		b->next_files_owned = true;
+		/* Newlines separate arguments like blanks (kernel-install joins lines). */
+		for (char *p = buf; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		b->next_known = true;
+		return srcline_append(&b->next, buf, len, (struct src){0, 1});
+	}
+	return 0;
+}
+
+static int cmp_version(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 10_linux lists the kernels that have boot/vmlinuz-VERSION newest first, and
+ * GRUB_DEFAULT=0 (the default) starts the first. */
+static int default_kernel(const struct sysroot *root, struct boot_facts *b,
+			  char *const *kernels)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	const struct srcline *gd = b->grub ? grub_var_get(b->grub, "GRUB_DEFAULT") : NULL;
+	const char *dflt = gd && gd->text.s ? gd->text.s : "0";
+	struct strbuf why = {0};
+
+	for (size_t i = 0; kernels && kernels[i]; i++) {
+		char rel[512];
+
+		snprintf(rel, sizeof(rel), "boot/vmlinuz-%s", kernels[i]);
+		if (sysroot_exists(root, rel) && strv_push(&v, kernels[i]) < 0)
+			return -ENOMEM;
+	}
+	if (!v) {
+		b->default_why = strdup("no boot/vmlinuz-VERSION for an installed kernel");
+		return b->default_why ? 0 : -ENOMEM;
+	}
+	qsort(v, strv_length(v), sizeof(char *), cmp_version);
+	if ((b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB) && !streq(dflt, "0")) {
+		_cleanup_free_ char *e = escape_untrusted(dflt);
+
+		strbuf_printf(&why, "GRUB_DEFAULT=%s: not computed", e ? e : "?");
+		b->default_why = why.s;
+		return b->default_why ? 0 : -ENOMEM;
+	}
+	b->default_kernel = strdup(v[strv_length(v) - 1]);
+	b->default_why = strdup(b->loader == BOOT_SYSTEMD_BOOT
+					? "newest boot/vmlinuz-VERSION (systemd-boot sorts entries by version)"
+					: "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)");
+	return b->default_kernel && b->default_why ? 0 : -ENOMEM;
+}
+
+int boot_facts_read(const struct sysroot *root, char *const *kernels,
+		    const struct file_override *overrides, struct boot_facts **ret,
+		    struct diag_list *d)
+{
+	struct boot_facts *b = calloc(1, sizeof(*b));
+	_cleanup_free_ char *proc = NULL;
+	size_t len;
+	int r = 0;
+
+	if (!b)
+		return -ENOMEM;
+	detect_loader(root, b);
+	if (!b->evidence)
+		r = -ENOMEM;
+	if (r == 0 && (b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB))
+		r = grub_read(root, overrides, b->loader == BOOT_DEBIAN_GRUB, &b->grub, d);
+	if (r == 0 && b->grub) {
+		b->next_files = b->grub->files;
+		b->next_known = b->grub->understood;
+		if (b->next_known)
+			r = grub_cmdline(b->grub, false, &b->next);
+	} else if (r == 0 && b->loader == BOOT_SYSTEMD_BOOT) {
+		r = read_kernel_cmdline(root, overrides, b, d);
+	}
+	if (r == 0)
+		r = modprobe_read(root, overrides, &b->modprobe, d);
+	if (r == 0 && sysroot_read_file(root, "proc/cmdline", CMDLINE_FILE_MAX, false, &proc,
+					&len) == 0) {
+		struct srcline l = {0};
+
+		r = srcline_append(&l, proc, strlen(proc), (struct src){UINT32_MAX, 0});
+		if (r == 0)
+			r = srcline_args(&l, &b->running);
+		srcline_done(&l);
+		b->running_known = r == 0;
+	}
+	if (r == 0)
+		r = default_kernel(root, b, kernels);
+	for (size_t i = 0; r == 0 && kernels && kernels[i]; i++) {
+		char rel[512];
+		struct stat st;
+		struct initrd *n;
+
+		snprintf(rel, sizeof(rel), "boot/initrd.img-%s", kernels[i]);
+		if (sysroot_stat(root, rel, &st) < 0)
+			continue;
+		n = realloc(b->initrds, (b->n_initrds + 1) * sizeof(*n));
+		if (!n) {
+			r = -ENOMEM;
+			break;
+		}
+		b->initrds = n;
+		n[b->n_initrds] = (struct initrd){.version = strdup(kernels[i]),
+						  .path = strdup(rel),
+						  .mtime = (int64_t)st.st_mtime};
+		if (!n[b->n_initrds].version || !n[b->n_initrds].path)
+			r = -ENOMEM;
+		b->n_initrds++;
+	}
+	if (r < 0) {
+		boot_facts_free(b);
+		return r;
+	}
+	*ret = b;
+	return 0;
+}
+
+int boot_running_param(const struct sysroot *root, const char *module, const char *param,
+		       char **ret)
+{
+	char rel[512];
+	size_t len;
+	int r;
+
+	if (strchr(module, '/') || strchr(param, '/') || module[0] == '.' || param[0] == '.')
+		return -EINVAL;
+	snprintf(rel, sizeof(rel), "sys/module/%s/parameters/%s", module, param);
+	r = sysroot_read_file(root, rel, 4096, false, ret, &len);
+	if (r < 0)
+		return r;
+	if (len && (*ret)[len - 1] == '\n')
+		(*ret)[len - 1] = '\0';
+	return 0;
+}

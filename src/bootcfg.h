@@ -1,0 +1,66 @@
+/* The boot side of the machine: which boot loader is in use and what command line its
+ * configuration gives the next boot, the modprobe.d configuration, and what the running
+ * kernel got. I/O through sysroot; libblkid describes the boot and EFI system
+ * partitions on a live system. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "grub.h"
+#include "modprobe.h"
+#include "srcline.h"
+
+struct sysroot;
+
+enum bootloader {
+	BOOT_UNKNOWN,
+	BOOT_DEBIAN_GRUB, /* grub-mkconfig sources etc/default/grub.d (update-grub) */
+	BOOT_GRUB,	  /* another GRUB: etc/default/grub only */
+	BOOT_SYSTEMD_BOOT,
+};
+
+struct boot_facts {
+	enum bootloader loader;
+	char *evidence;	   /* one line: what the decision rests on */
+	struct grub_config *grub; /* GRUB defaults, when read */
+	/* The next boot's arguments on normal entries; origins index next_files. */
+	struct srcline next;
+	bool next_known;
+	char **next_files; /* borrowed from grub, or owned (kernel cmdline file) */
+	bool next_files_owned;
+	struct modprobe_config *modprobe;
+	/* The running kernel's command line (proc/cmdline), when the root has one. */
+	struct sargs running;
+	bool running_known;
+	char *default_kernel; /* version the boot loader starts by default, or NULL */
+	char *default_why;
+	/* boot/initrd.img-VERSION of each installed kernel that has one. */
+	struct initrd {
+		char *version;
+		char *path; /* relative to the root */
+		int64_t mtime;
+	} *initrds;
+	size_t n_initrds;
+};
+
+/* Reads the boot facts of root; kernels are the installed versions (for the default
+ * kernel). overrides may be NULL or end with a {NULL} entry. Findings go to d (a GRUB
+ * file the reader does not understand is an error there, and next_known is then
+ * false). *ret owned by the caller (boot_facts_free()). 0 or -ENOMEM. */
+int boot_facts_read(const struct sysroot *root, char *const *kernels,
+		    const struct file_override *overrides, struct boot_facts **ret,
+		    struct diag_list *d);
+void boot_facts_free(struct boot_facts *b);
+
+/* The file (relative to the root) a next-boot argument came from, or NULL. */
+const char *boot_next_file(const struct boot_facts *b, struct src at);
+
+const char *bootloader_name(enum bootloader l);
+
+/* The value sysfs shows for a module parameter (sys/module/M/parameters/P) without the
+ * trailing newline, in *ret (caller frees). -ENOENT when the module is not loaded or the
+ * parameter is not shown, other -errno when unreadable. */
+int boot_running_param(const struct sysroot *root, const char *module, const char *param,
+		       char **ret);

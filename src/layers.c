@@ -1,0 +1,523 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cmdline.h"
+#include "fragment.h"
+#include "kparam.h"
+#include "layers.h"
+
+/* x86 COMMAND_LINE_SIZE; GRUB drops what does not fit, silently. */
+#define COMMAND_LINE_SIZE 2048
+/* What GRUB puts before the configured arguments: "BOOT_IMAGE=/boot/vmlinuz-VERSION
+ * root=UUID=<36> ro ", counted with a 40-byte version. */
+#define GRUB_PREFIX_BYTES (strlen("BOOT_IMAGE=/boot/vmlinuz- root=UUID= ro ") + 40 + 36)
+
+const char *row_status_name(enum row_status s)
+{
+	return s == ROW_CHANGE ? "change" : s == ROW_PENDING ? "pending" : "ok";
+}
+
+static void lvalue_done(struct lvalue *v)
+{
+	free(v->value);
+}
+
+void layers_free(struct layers *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n_rows; i++) {
+		lvalue_done(&l->rows[i].next);
+		lvalue_done(&l->rows[i].after);
+		lvalue_done(&l->rows[i].running);
+		lvalue_done(&l->rows[i].written);
+	}
+	free(l->rows);
+	free(l);
+}
+
+/* A boot configuration split into arguments once. */
+struct parsed {
+	const struct boot_facts *b;
+	struct sargs cmdline;
+};
+
+static int parsed_init(struct parsed *p, const struct boot_facts *b)
+{
+	*p = (struct parsed){.b = b};
+	return b && b->next_known ? srcline_args(&b->next, &p->cmdline) : 0;
+}
+
+static const char *modprobe_file(const struct boot_facts *b, struct src at)
+{
+	return at.file < b->modprobe->n_files ? b->modprobe->files[at.file] : NULL;
+}
+
+static int set_value(struct lvalue *v, const struct sarg *a, const char *file)
+{
+	*v = (struct lvalue){.set = true, .file = file, .line = a->at.line};
+	if (!a->value)
+		return 0;
+	v->value = strdup(a->value);
+	return v->value ? 0 : -ENOMEM;
+}
+
+/* The last argument named name in a whose origin is file (NULL: any). */
+static const struct sarg *find_from(const struct sargs *a, const char *name,
+				    const char *file,
+				    const char *(*file_of)(const struct boot_facts *,
+							   struct src),
+				    const struct boot_facts *b)
+{
+	for (size_t i = a->n; i-- > 0;)
+		if (cmdline_name_equal(a->v[i].name, name) &&
+		    (!file || streq_ptr(file_of(b, a->v[i].at), file)))
+			return &a->v[i];
+	return NULL;
+}
+
+/* What the next boot gives setting s under configuration p; only_file restricts it to
+ * what that file says (the "written" layer). */
+static int value_of(const struct parsed *p, const struct setting *s, const char *only_file,
+		    struct lvalue *ret)
+{
+	const struct sarg *a = NULL;
+	int r;
+
+	*ret = (struct lvalue){0};
+	if (!p->b)
+		return 0;
+	/* The kernel command line: for a kernel parameter or a built-in module, the only
+	 * place; for a loadable module, modprobe appends it after modprobe.d, so it
+	 * wins. */
+	if (p->b->next_known) {
+		a = find_from(&p->cmdline, s->name,
+			      only_file && s->where == WHERE_CMDLINE ? only_file : NULL,
+			      boot_next_file, p->b);
+		if (a && (!only_file || s->where == WHERE_CMDLINE))
+			return set_value(ret, a, boot_next_file(p->b, a->at));
+	}
+	if (s->where == WHERE_MODPROBE && p->b->modprobe) {
+		struct sargs opts = {0};
+
+		r = modprobe_module_args(p->b->modprobe, s->module, &opts);
+		if (r < 0)
+			return r;
+		a = find_from(&opts, s->param, only_file, modprobe_file, p->b);
+		r = a ? set_value(ret, a, modprobe_file(p->b, a->at)) : 0;
+		sargs_done(&opts);
+		return r;
+	}
+	return 0;
+}
+
+static struct kparam_type type_of(const struct machine_facts *m, const struct setting *s,
+				  bool *known)
+{
+	struct kparam_type t = {0};
+
+	*known = false;
+	for (size_t k = 0; s->module && k < m->n_kernels && !*known; k++) {
+		const struct module_schema *ms = kernel_module(&m->kernels[k], s->module);
+		const struct param_def *pd = ms ? module_schema_param(ms, s->param) : NULL;
+
+		*known = pd && pd->type && kparam_type_parse(pd->type, &t) == 0;
+	}
+	return t;
+}
+
+/* Equal as the kernel would store them; the bytes when the type is unknown. */
+static bool same(const struct machine_facts *m, const struct setting *s,
+		 const struct lvalue *v, const char *wanted)
+{
+	bool known;
+	struct kparam_type t = type_of(m, s, &known);
+
+	if (!v->set)
+		return false;
+	if (known && v->value && wanted)
+		return kparam_equal(&t, v->value, wanted) == 1;
+	return streq_ptr(v->value, wanted);
+}
+
+static int running_of(const struct boot_facts *b, const struct setting *s,
+		      const struct sysfs_value *fs, struct lvalue *ret, bool *known)
+{
+	const struct sarg *a;
+
+	*ret = (struct lvalue){0};
+	*known = false;
+	if (s->module && fs && fs->known) {
+		*known = true;
+		if (fs->value) {
+			*ret = (struct lvalue){.set = true, .value = strdup(fs->value)};
+			return ret->value ? 0 : -ENOMEM;
+		}
+	}
+	if (!b || !b->running_known)
+		return 0;
+	*known = true;
+	a = sargs_find(&b->running, s->name);
+	return a ? set_value(ret, a, NULL) : 0;
+}
+
+static size_t file_index(char *const *files, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(files[i], name))
+			return i;
+	return SIZE_MAX;
+}
+
+/* A drop-in after ours that assigns GRUB_CMDLINE_LINUX_DEFAULT without keeping the
+ * earlier value throws our arguments away (the cloud-image pattern, sorted later). */
+static int lint_grub_override(const struct boot_facts *after, struct diag_list *d,
+			      bool *found)
+{
+	const struct grub_config *g = after ? after->grub : NULL;
+	size_t ours;
+
+	*found = false;
+	if (!g)
+		return 0;
+	ours = file_index(g->files, g->n_files, FRAGMENT_GRUB);
+	if (ours == SIZE_MAX)
+		return 0;
+	for (size_t i = 0; i < g->n_assigns; i++) {
+		const struct grub_assign *a = &g->assigns[i];
+		int r;
+
+		if (a->file <= ours || a->keeps_previous ||
+		    !streq(a->name, "GRUB_CMDLINE_LINUX_DEFAULT"))
+			continue;
+		*found = true;
+		r = diag_add(d, DIAG_WARNING, g->files[a->file], a->line,
+			     "replaces GRUB_CMDLINE_LINUX_DEFAULT after %s, so the next boot "
+			     "loses amdgpu-tune's parameters; append instead "
+			     "(GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT ...\")",
+			     FRAGMENT_GRUB);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int layers_compute(const struct plan *pl, const struct machine_facts *m,
+		   const struct boot_facts *now, const struct boot_facts *after,
+		   const struct sysfs_value *sysfs, struct layers **ret,
+		   struct diag_list *d)
+{
+	struct layers *l = calloc(1, sizeof(*l));
+	struct parsed pn = {0}, pa = {0};
+	bool overridden = false, warned_unknown = false;
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	l->rows = calloc(pl->n_settings + 1, sizeof(*l->rows));
+	r = l->rows ? 0 : -ENOMEM;
+	if (r == 0)
+		r = parsed_init(&pn, now);
+	if (r == 0)
+		r = parsed_init(&pa, after);
+	if (r == 0)
+		r = lint_grub_override(after, d, &overridden);
+	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
+		const struct setting *s = &pl->settings[i];
+		struct row *row = &l->rows[i];
+
+		l->n_rows++;
+		row->setting = s;
+		r = value_of(&pn, s, NULL, &row->next);
+		if (r == 0)
+			r = value_of(&pa, s, NULL, &row->after);
+		if (r == 0)
+			r = value_of(&pn, s,
+				     s->where == WHERE_CMDLINE ? FRAGMENT_GRUB : FRAGMENT_MODPROBE,
+				     &row->written);
+		if (r == 0)
+			r = running_of(now, s, sysfs ? &sysfs[i] : NULL, &row->running,
+				       &row->running_known);
+		if (r < 0)
+			break;
+		if (!same(m, s, &row->next, s->value))
+			row->status = ROW_CHANGE;
+		else if (row->running_known && !same(m, s, &row->running, s->value))
+			row->status = ROW_PENDING;
+		else
+			row->status = ROW_OK;
+
+		if (s->where == WHERE_CMDLINE && (!after || !after->next_known)) {
+			if (!warned_unknown && after && after->loader == BOOT_UNKNOWN)
+				r = diag_add(d, DIAG_WARNING, NULL, 0,
+					     "no supported boot loader found: set the kernel "
+					     "parameters by hand (%s...)",
+					     s->name);
+			warned_unknown = true;
+			continue;
+		}
+		if (same(m, s, &row->after, s->value))
+			continue;
+		if (row->after.set && row->after.file)
+			r = diag_add(d, DIAG_WARNING, row->after.file, row->after.line,
+				     "sets %s=%s after amdgpu-tune's %s: the next boot would "
+				     "still get that; change or remove it here",
+				     s->name, row->after.value ? row->after.value : "",
+				     s->where == WHERE_CMDLINE ? "drop-in" : "modprobe.d file");
+		else if (row->after.set)
+			r = diag_add(d, DIAG_WARNING, NULL, 0,
+				     "%s=%s comes after amdgpu-tune's setting and wins",
+				     s->name, row->after.value ? row->after.value : "");
+		else if (!overridden)
+			r = diag_add(d, DIAG_WARNING, NULL, 0,
+				     "%s would still be unset after apply", s->name);
+	}
+	/* GRUB drops arguments that do not fit the kernel's buffer, from the end. */
+	if (r == 0 && after && after->next_known && after->grub &&
+	    after->next.text.len + GRUB_PREFIX_BYTES > COMMAND_LINE_SIZE)
+		r = diag_add(d, DIAG_WARNING, NULL, 0,
+			     "the kernel command line would be about %zu bytes, over the "
+			     "kernel's %d: GRUB silently drops the last arguments",
+			     after->next.text.len + GRUB_PREFIX_BYTES, COMMAND_LINE_SIZE);
+	sargs_done(&pn.cmdline);
+	sargs_done(&pa.cmdline);
+	if (r < 0) {
+		layers_free(l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; hay && *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* Checks module.param against the kernels' metadata: unknown names and deprecated
+ * parameters, for modules whose metadata was read. */
+static int lint_param(const struct machine_facts *m, const char *module, const char *param,
+		      const char *file, unsigned line, struct diag_list *d)
+{
+	struct strbuf unknown = {0}, deprecated = {0};
+	int r = 0;
+
+	for (size_t k = 0; k < m->n_kernels; k++) {
+		const struct module_schema *s = kernel_module(&m->kernels[k], module);
+		const struct param_def *pd;
+
+		if (!s || !s->found || s->builtin)
+			continue;
+		pd = module_schema_param(s, param);
+		if (!pd)
+			strbuf_printf(&unknown, "%s%s", unknown.len ? ", " : "",
+				      m->kernels[k].version);
+		else if (contains_ci(pd->desc, "deprecated"))
+			strbuf_printf(&deprecated, "%s%s", deprecated.len ? ", " : "",
+				      m->kernels[k].version);
+	}
+	if (unknown.len)
+		r = diag_add(d, DIAG_WARNING, file, line,
+			     "%s.%s is unknown to %s (%s): the kernel ignores it", module, param,
+			     module, unknown.s);
+	if (r == 0 && deprecated.len)
+		r = diag_add(d, DIAG_WARNING, file, line, "%s.%s is deprecated in %s", module,
+			     param, deprecated.s);
+	strbuf_done(&unknown);
+	strbuf_done(&deprecated);
+	return r;
+}
+
+static bool is_builtin_somewhere(const struct machine_facts *m, const char *module,
+				 const char **ret_version)
+{
+	for (size_t k = 0; k < m->n_kernels; k++) {
+		const struct module_schema *s = kernel_module(&m->kernels[k], module);
+
+		if (s && s->builtin) {
+			*ret_version = m->kernels[k].version;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct effective {
+	const char *value;
+	const char *file;
+	unsigned line;
+	bool set;
+};
+
+/* The value the next boot gives module.param (command line over modprobe.d). */
+static void effective(const struct boot_facts *b, const struct sargs *cmd,
+		      const struct sargs *opts, const char *name, const char *param,
+		      struct effective *ret)
+{
+	const struct sarg *a = cmd ? sargs_find(cmd, name) : NULL;
+
+	*ret = (struct effective){0};
+	if (a) {
+		*ret = (struct effective){a->value, boot_next_file(b, a->at), a->at.line, true};
+		return;
+	}
+	a = opts ? sargs_find(opts, param) : NULL;
+	if (a)
+		*ret = (struct effective){a->value, modprobe_file(b, a->at), a->at.line, true};
+}
+
+static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
+		    const struct sargs *cmd, struct diag_list *d)
+{
+	struct sargs amdgpu = {0};
+	struct effective g;
+	uint64_t mib, pages;
+	int r = modprobe_module_args(b->modprobe, "amdgpu", &amdgpu);
+
+	if (r < 0)
+		return r;
+	effective(b, cmd, &amdgpu, "amdgpu.gttsize", "gttsize", &g);
+	for (size_t k = 0; r == 0 && g.set && g.value && k < m->n_kernels; k++) {
+		const char *ttm = m->kernels[k].ttm_module;
+		struct sargs opts = {0};
+		struct effective p;
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s.pages_limit", ttm);
+		r = modprobe_module_args(b->modprobe, ttm, &opts);
+		if (r < 0)
+			break;
+		effective(b, cmd, &opts, name, "pages_limit", &p);
+		if (p.set && p.value && kparam_parse_u64(g.value, &mib) == 0 &&
+		    kparam_parse_u64(p.value, &pages) == 0 && pages != 0 && mib <= UINT32_MAX &&
+		    mib * 1024 * 1024 != pages * m->page_size)
+			r = diag_add(d, DIAG_WARNING, g.file, g.line,
+				     "amdgpu.gttsize=%s (MiB) disagrees with %s=%s (%" PRIu64
+				     " MiB in %" PRIu64 "-byte pages, set at %s:%u); the "
+				     "kernel logs \"this is unusual\" (kernel %s)",
+				     g.value, name, p.value, pages * m->page_size >> 20,
+				     m->page_size, p.file ? p.file : "?", p.line,
+				     m->kernels[k].version);
+		sargs_done(&opts);
+	}
+	sargs_done(&amdgpu);
+	return r;
+}
+
+static int lint_cmdline(const struct machine_facts *m, const struct boot_facts *b,
+			const struct sargs *cmd, struct diag_list *d)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < cmd->n; i++) {
+		const struct sarg *a = &cmd->v[i];
+		const char *file = boot_next_file(b, a->at), *dot;
+
+		if (cmdline_name_equal(a->name, "amd_iommu") && a->value &&
+		    (streq(a->value, "on") || streq(a->value, "pt")))
+			r = diag_add(d, DIAG_WARNING, file, a->at.line,
+				     "amd_iommu=%s does not exist: the kernel ignores it "
+				     "(iommu=pt selects passthrough)",
+				     a->value);
+		else if (cmdline_name_equal(a->name, "amd_iommu") &&
+			 streq_ptr(a->value, "off") && m->npu_present)
+			r = diag_add(d, DIAG_WARNING, file, a->at.line,
+				     "amd_iommu=off also disables this machine's NPU (amdxdna)");
+		dot = strchr(a->name, '.');
+		if (r == 0 && dot && dot > a->name) {
+			_cleanup_free_ char *mod = strndup(a->name, (size_t)(dot - a->name));
+			_cleanup_free_ char *cmod = mod ? cmdline_name_canonical(mod) : NULL;
+
+			if (!cmod)
+				return -ENOMEM;
+			r = lint_param(m, cmod, dot + 1, file, a->at.line, d);
+		}
+	}
+	return r;
+}
+
+/* Modules Debian's initramfs carries on desktops (plymouth's DRM hook), whose
+ * modprobe.d options are read from the initramfs copy. */
+static bool loaded_from_initramfs(const char *module)
+{
+	return streq(module, "amdgpu") || streq(module, "ttm") || streq(module, "amdttm") ||
+	       streq(module, "drm");
+}
+
+static int lint_modprobe(const struct machine_facts *m, const struct boot_facts *b,
+			 struct diag_list *d)
+{
+	const struct modprobe_config *c = b->modprobe;
+	bool *initrd_warned = calloc(c->n_files + 1, sizeof(bool));
+	int r = initrd_warned ? 0 : -ENOMEM;
+
+	for (size_t i = 0; r == 0 && i < c->n_modules; i++) {
+		const struct modprobe_module *mm = &c->modules[i];
+		struct sargs opts = {0};
+		const char *version;
+
+		r = srcline_args(&mm->opts, &opts);
+		if (r < 0)
+			break;
+		if (opts.n && is_builtin_somewhere(m, mm->module, &version))
+			r = diag_add(d, DIAG_WARNING, modprobe_file(b, opts.v[0].at),
+				     opts.v[0].at.line,
+				     "%s is built into kernel %s: modprobe.d options for it "
+				     "are ignored there (use %s.PARAM= on the kernel command line)",
+				     mm->module, version, mm->module);
+		for (size_t k = 0; r == 0 && k < opts.n; k++) {
+			const struct sarg *a = &opts.v[k];
+			uint32_t f = a->at.file;
+
+			r = lint_param(m, mm->module, a->name, modprobe_file(b, a->at),
+				       a->at.line, d);
+			if (r < 0 || !loaded_from_initramfs(mm->module) || f >= c->n_files ||
+			    initrd_warned[f])
+				continue;
+			for (size_t n = 0; r == 0 && n < b->n_initrds; n++)
+				if (b->initrds[n].mtime < c->mtimes[f]) {
+					initrd_warned[f] = true;
+					r = diag_add(d, DIAG_WARNING, c->files[f], 0,
+						     "newer than %s: if the initramfs loads %s "
+						     "(Debian's does with plymouth), these options "
+						     "take effect only after 'update-initramfs -u -k all'",
+						     b->initrds[n].path, mm->module);
+					break;
+				}
+		}
+		sargs_done(&opts);
+	}
+	free(initrd_warned);
+	return r;
+}
+
+int layers_lint(const struct machine_facts *m, const struct boot_facts *b,
+		const struct boot_facts *after, struct diag_list *d)
+{
+	struct sargs cmd = {0}, acmd = {0};
+	const struct boot_facts *g = after ? after : b;
+	int r = 0;
+
+	if (!b)
+		return 0;
+	if (b->next_known)
+		r = srcline_args(&b->next, &cmd);
+	if (r == 0 && g->next_known)
+		r = srcline_args(&g->next, &acmd);
+	if (r == 0)
+		r = lint_cmdline(m, b, &cmd, d);
+	if (r == 0 && b->modprobe)
+		r = lint_modprobe(m, b, d);
+	/* The disagreement that matters is the one the next boot would see. */
+	if (r == 0 && g->modprobe)
+		r = lint_gtt(m, g, g->next_known ? &acmd : NULL, d);
+	sargs_done(&cmd);
+	sargs_done(&acmd);
+	return r;
+}

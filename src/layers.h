@@ -1,0 +1,65 @@
+/* The four layers of every planned setting, side by side: wanted (the plan), next boot
+ * (the configuration on disk), running (the live kernel) and written (amdgpu-tune's
+ * own fragments), with each setting's status, plus the lints that read the boot
+ * configuration. Pure: the facts are read by the caller. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "bootcfg.h"
+#include "diag.h"
+#include "facts.h"
+#include "plan.h"
+
+enum row_status {
+	ROW_OK,	     /* next boot = wanted, and running = wanted (or unknown) */
+	ROW_CHANGE,  /* next boot differs: apply would change it */
+	ROW_PENDING, /* next boot = wanted, running differs: reboot */
+};
+
+/* A value in one layer: set (value may be NULL for a bare flag) or unset. */
+struct lvalue {
+	bool set;
+	char *value;
+	const char *file; /* deciding file relative to the root; NULL: none or cmdline */
+	unsigned line;
+};
+
+struct row {
+	const struct setting *setting; /* borrowed from the plan */
+	struct lvalue next, after, running, written;
+	bool running_known;
+	enum row_status status;
+};
+
+struct layers {
+	struct row *rows;
+	size_t n_rows;
+};
+
+/* The running value of a module parameter as sysfs shows it, read by the caller for
+ * each setting: value NULL and known false when the root has no sysfs view. */
+struct sysfs_value {
+	char *value; /* NULL: module not loaded or parameter not shown */
+	bool known;
+};
+
+/* Computes the rows of plan pl. now is the boot configuration on disk; after is the
+ * same with apply's fragments in place (for "apply cannot fix this" lints); sysfs[i]
+ * is the sysfs view of setting i (array of pl->n_settings). Lints go to d as
+ * warnings. *ret owned by the caller (layers_free()). 0 or -ENOMEM. */
+int layers_compute(const struct plan *pl, const struct machine_facts *m,
+		   const struct boot_facts *now, const struct boot_facts *after,
+		   const struct sysfs_value *sysfs, struct layers **ret,
+		   struct diag_list *d);
+void layers_free(struct layers *l);
+
+/* Lints of the boot configuration itself, with or without a profile: deprecated or
+ * unknown parameters, gttsize against pages_limit, amd_iommu=on/pt, amd_iommu=off with
+ * an NPU, options for built-in modules, an initramfs older than the options it should
+ * carry. b is the configuration on disk; after (may be NULL) the same after apply, for
+ * gttsize against pages_limit. Warnings in d. 0 or -ENOMEM. */
+int layers_lint(const struct machine_facts *m, const struct boot_facts *b,
+		const struct boot_facts *after, struct diag_list *d);
+
+const char *row_status_name(enum row_status s);

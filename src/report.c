@@ -1,0 +1,381 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "render.h"
+#include "report.h"
+#include "udiff.h"
+
+static void text_machine(struct strbuf *b, const struct machine_facts *m)
+{
+	char ram[32];
+
+	if (m->mem_known) {
+		format_gib(m->mem_total, ram);
+		strbuf_printf(b, "Memory:      %s%s, %" PRIu64 "-byte pages\n", ram,
+			      m->mem_from_option ? " (--memory)" : "", m->page_size);
+	} else {
+		strbuf_printf(b, "Memory:      unknown (no proc/meminfo; use --memory), %" PRIu64
+				 "-byte pages\n",
+			      m->page_size);
+	}
+	strbuf_printf(b, "NPU:         %s\n",
+		      m->npu_present ? "present (amd_iommu=off would disable it)" : "none");
+}
+
+int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
+		       char *const *profiles, const struct machine_facts *m,
+		       const struct boot_facts *bf)
+{
+	if (n_gpus == 0)
+		strbuf_puts(b, "GPUs:        none (no display controller of vendor 0x1002)\n");
+	for (size_t i = 0; i < n_gpus; i++)
+		strbuf_printf(b, "%s %s  1002:%04x  %-8s  driver %-8s  profile %s\n",
+			      i ? "            " : "GPUs:       ", gpus[i].pci, gpus[i].device,
+			      gpus[i].gfx ? gpus[i].gfx : "unknown",
+			      gpus[i].driver ? gpus[i].driver : "none",
+			      profiles[i] ? profiles[i] : "none matches");
+	text_machine(b, m);
+	if (m->n_kernels == 0)
+		strbuf_puts(b, "Kernels:     none found under lib/modules\n");
+	for (size_t i = 0; i < m->n_kernels; i++)
+		strbuf_printf(b, "%s %s  (%s)%s\n", i ? "            " : "Kernels:    ",
+			      m->kernels[i].version, m->kernels[i].ttm_module,
+			      bf->default_kernel && streq(bf->default_kernel, m->kernels[i].version)
+				      ? "  boots by default"
+				      : "");
+	if (!bf->default_kernel && bf->default_why)
+		strbuf_printf(b, "Default:     unknown: %s\n", bf->default_why);
+	strbuf_printf(b, "Boot loader: %s\n             %s\n", bootloader_name(bf->loader),
+		      bf->evidence);
+	if (bf->next_known) {
+		_cleanup_free_ char *e = escape_untrusted(bf->next.text.s ? bf->next.text.s : "");
+
+		strbuf_printf(b, "Next boot:   %s\n", e ? e : "");
+	} else {
+		strbuf_puts(b, "Next boot:   unknown\n");
+	}
+	if (bf->running_known) {
+		strbuf_puts(b, "Running:    ");
+		for (size_t i = 0; i < bf->running.n; i++) {
+			_cleanup_free_ char *n = escape_untrusted(bf->running.v[i].name);
+			_cleanup_free_ char *v = bf->running.v[i].value
+							 ? escape_untrusted(bf->running.v[i].value)
+							 : NULL;
+
+			strbuf_printf(b, " %s%s%s", n ? n : "", v ? "=" : "", v ? v : "");
+		}
+		strbuf_putc(b, '\n');
+	}
+	return b->s ? 0 : -ENOMEM;
+}
+
+int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
+		       char *const *profiles, const struct machine_facts *m,
+		       const struct boot_facts *bf, const struct diag_list *d)
+{
+	bool first = true;
+
+	strbuf_putc(b, '{');
+	json_key(b, &first, "gpus");
+	strbuf_putc(b, '[');
+	for (size_t i = 0; i < n_gpus; i++) {
+		bool f = true;
+		char id[8];
+
+		strbuf_puts(b, i ? ",{" : "{");
+		json_key(b, &f, "pci");
+		json_string(b, gpus[i].pci);
+		json_key(b, &f, "vendor");
+		json_string(b, "1002");
+		json_key(b, &f, "device");
+		snprintf(id, sizeof(id), "%04x", gpus[i].device);
+		json_string(b, id);
+		json_key(b, &f, "gfx");
+		json_string(b, gpus[i].gfx);
+		json_key(b, &f, "driver");
+		json_string(b, gpus[i].driver);
+		json_key(b, &f, "profile");
+		json_string(b, profiles[i]);
+		strbuf_putc(b, '}');
+	}
+	strbuf_putc(b, ']');
+	render_json_machine(b, &first, m);
+	json_key(b, &first, "npu");
+	strbuf_puts(b, m->npu_present ? "true" : "false");
+	json_key(b, &first, "default_kernel");
+	json_string(b, bf->default_kernel);
+	json_key(b, &first, "bootloader");
+	json_string(b, bootloader_name(bf->loader));
+	json_key(b, &first, "bootloader_evidence");
+	json_string(b, bf->evidence);
+	json_key(b, &first, "cmdline_next_boot");
+	json_string(b, bf->next_known ? (bf->next.text.s ? bf->next.text.s : "") : NULL);
+	json_key(b, &first, "warnings");
+	render_json_diags(b, d, DIAG_WARNING);
+	json_key(b, &first, "errors");
+	render_json_diags(b, d, DIAG_ERROR);
+	strbuf_puts(b, "}\n");
+	return b->s ? 0 : -ENOMEM;
+}
+
+/* A layer's value as text: "-" for unset, the value (empty for a bare flag). */
+static const char *shown(const struct lvalue *v, bool known)
+{
+	if (!known)
+		return "?";
+	if (!v->set)
+		return "-";
+	return v->value ? v->value : "(flag)";
+}
+
+static void put_source(struct strbuf *b, const struct lvalue *v)
+{
+	if (v->set && v->file && v->line)
+		strbuf_printf(b, "%s:%u", v->file, v->line);
+	else if (v->set && v->file)
+		strbuf_puts(b, v->file);
+	else
+		strbuf_puts(b, "-");
+}
+
+static size_t width(const char *s)
+{
+	return strlen(s);
+}
+
+int render_diff_text(struct strbuf *b, const struct profile *p, const struct layers *l,
+		     const struct file_change *files, size_t n_files, bool applied)
+{
+	static const char *const head[] = {"SETTING", "WHERE",	 "WANTED", "NEXT BOOT",
+					   "RUNNING", "STATUS", "FROM"};
+	size_t w[6] = {0}, n_change = 0, n_pending = 0;
+	bool any_file = false;
+
+	strbuf_printf(b, "%s %s (%s)\n\n", applied ? "Applied profile" : "Profile", p->name,
+		      p->file);
+	for (size_t c = 0; c < 6; c++)
+		w[c] = width(head[c]);
+	for (size_t i = 0; i < l->n_rows; i++) {
+		const struct row *r = &l->rows[i];
+		const char *cell[6] = {r->setting->name,
+				       r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe",
+				       r->setting->value ? r->setting->value : "(flag)",
+				       shown(&r->next, true), shown(&r->running, r->running_known),
+				       row_status_name(r->status)};
+
+		for (size_t c = 0; c < 6; c++)
+			if (width(cell[c]) > w[c])
+				w[c] = width(cell[c]);
+	}
+	if (l->n_rows == 0)
+		strbuf_puts(b, "This profile sets nothing.\n");
+	else
+		strbuf_printf(b, "%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)w[0], head[0],
+			      (int)w[1], head[1], (int)w[2], head[2], (int)w[3], head[3],
+			      (int)w[4], head[4], (int)w[5], head[5], head[6]);
+	for (size_t i = 0; i < l->n_rows; i++) {
+		const struct row *r = &l->rows[i];
+		_cleanup_free_ char *next = escape_untrusted(shown(&r->next, true));
+		_cleanup_free_ char *run =
+			escape_untrusted(shown(&r->running, r->running_known));
+
+		strbuf_printf(b, "%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  ", (int)w[0],
+			      r->setting->name, (int)w[1],
+			      r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe",
+			      (int)w[2], r->setting->value ? r->setting->value : "(flag)",
+			      (int)w[3], next ? next : "", (int)w[4], run ? run : "", (int)w[5],
+			      row_status_name(r->status));
+		put_source(b, &r->next);
+		strbuf_putc(b, '\n');
+		n_change += r->status == ROW_CHANGE;
+		n_pending += r->status == ROW_PENDING;
+	}
+	strbuf_putc(b, '\n');
+	for (size_t i = 0; i < n_files; i++) {
+		size_t before = b->len;
+
+		udiff(b, files[i].path, files[i].old, files[i].path, files[i].new);
+		any_file |= b->len != before;
+	}
+	if (any_file)
+		strbuf_putc(b, '\n');
+	if (n_change)
+		strbuf_printf(b, "apply would change %zu setting%s", n_change,
+			      n_change == 1 ? "" : "s");
+	else
+		strbuf_printf(b, "The next boot gives every setting of %s", p->name);
+	if (n_pending)
+		strbuf_printf(b, "; %zu setting%s wait%s for a reboot", n_pending,
+			      n_pending == 1 ? "" : "s", n_pending == 1 ? "s" : "");
+	strbuf_puts(b, any_file && !n_change ? " (apply would only rewrite its files).\n"
+					     : ".\n");
+	return b->s ? 0 : -ENOMEM;
+}
+
+static void json_lvalue(struct strbuf *b, const struct lvalue *v, bool known)
+{
+	if (!known || !v->set)
+		strbuf_puts(b, "null");
+	else
+		json_string(b, v->value ? v->value : "");
+}
+
+static void json_rows(struct strbuf *b, const struct layers *l, bool *first)
+{
+	json_key(b, first, "settings");
+	strbuf_putc(b, '[');
+	for (size_t i = 0; i < l->n_rows; i++) {
+		const struct row *r = &l->rows[i];
+		bool f = true;
+
+		strbuf_puts(b, i ? ",{" : "{");
+		json_key(b, &f, "name");
+		json_string(b, r->setting->name);
+		json_key(b, &f, "where");
+		json_string(b, r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe");
+		json_key(b, &f, "wanted");
+		json_string(b, r->setting->value ? r->setting->value : "");
+		json_key(b, &f, "next_boot");
+		json_lvalue(b, &r->next, true);
+		json_key(b, &f, "next_boot_source");
+		json_string(b, r->next.set ? r->next.file : NULL);
+		json_key(b, &f, "next_boot_line");
+		if (r->next.set && r->next.file && r->next.line)
+			strbuf_printf(b, "%u", r->next.line);
+		else
+			strbuf_puts(b, "null");
+		json_key(b, &f, "running");
+		json_lvalue(b, &r->running, r->running_known);
+		json_key(b, &f, "written");
+		json_lvalue(b, &r->written, true);
+		json_key(b, &f, "status");
+		json_string(b, row_status_name(r->status));
+		strbuf_putc(b, '}');
+	}
+	strbuf_putc(b, ']');
+}
+
+int render_diff_json(struct strbuf *b, const struct profile *p, const struct layers *l,
+		     const struct file_change *files, size_t n_files,
+		     const struct diag_list *d)
+{
+	bool first = true;
+
+	strbuf_putc(b, '{');
+	json_key(b, &first, "profile");
+	json_string(b, p ? p->name : NULL);
+	if (l)
+		json_rows(b, l, &first);
+	json_key(b, &first, "files");
+	strbuf_putc(b, '[');
+	for (size_t i = 0; i < n_files; i++) {
+		struct strbuf u = {0};
+		bool f = true;
+
+		udiff(&u, files[i].path, files[i].old, files[i].path, files[i].new);
+		strbuf_puts(b, i ? ",{" : "{");
+		json_key(b, &f, "path");
+		json_string(b, files[i].path);
+		json_key(b, &f, "exists");
+		strbuf_puts(b, files[i].old ? "true" : "false");
+		json_key(b, &f, "after_apply");
+		strbuf_puts(b, files[i].new ? "\"present\"" : "\"absent\"");
+		json_key(b, &f, "diff");
+		json_string(b, u.s ? u.s : "");
+		strbuf_putc(b, '}');
+		strbuf_done(&u);
+	}
+	strbuf_putc(b, ']');
+	json_key(b, &first, "warnings");
+	render_json_diags(b, d, DIAG_WARNING);
+	json_key(b, &first, "errors");
+	render_json_diags(b, d, DIAG_ERROR);
+	strbuf_puts(b, "}\n");
+	return b->s ? 0 : -ENOMEM;
+}
+
+enum status_verdict status_verdict(const struct layers *l)
+{
+	enum status_verdict v = STATUS_IN_EFFECT;
+
+	for (size_t i = 0; i < l->n_rows; i++) {
+		if (l->rows[i].status == ROW_CHANGE)
+			return STATUS_DRIFTED;
+		if (l->rows[i].status == ROW_PENDING)
+			v = STATUS_PENDING;
+	}
+	return v;
+}
+
+static const char *verdict_name(enum status_verdict v)
+{
+	return v == STATUS_DRIFTED ? "drifted" : v == STATUS_PENDING ? "pending" : "in-effect";
+}
+
+int render_status_text(struct strbuf *b, const struct profile *p, const struct layers *l,
+		       uint64_t gtt_total, const char *gtt_card)
+{
+	enum status_verdict v = status_verdict(l);
+
+	strbuf_printf(b, "Applied profile: %s (%s)\n", p->name, p->file);
+	strbuf_printf(b, "Status:          %s\n",
+		      v == STATUS_DRIFTED ? "drifted: the configuration on disk no longer "
+					    "gives this profile (see 'amdgpu-tune diff')"
+		      : v == STATUS_PENDING ? "pending reboot: configured, not yet running"
+					    : "in effect");
+	strbuf_putc(b, '\n');
+	for (size_t i = 0; i < l->n_rows; i++) {
+		const struct row *r = &l->rows[i];
+		_cleanup_free_ char *next = escape_untrusted(shown(&r->next, true));
+		_cleanup_free_ char *run =
+			escape_untrusted(shown(&r->running, r->running_known));
+
+		strbuf_printf(b, "%-10s %s=%s: next boot %s (", 
+			      r->status == ROW_CHANGE    ? "drifted"
+			      : r->status == ROW_PENDING ? "pending"
+							 : "ok",
+			      r->setting->name, r->setting->value ? r->setting->value : "",
+			      next ? next : "");
+		put_source(b, &r->next);
+		strbuf_printf(b, "), running %s\n", run ? run : "");
+	}
+	if (gtt_total) {
+		char gib[32];
+
+		format_gib(gtt_total, gib);
+		strbuf_printf(b, "\nGTT as the driver reports it: %s (%s)\n", gib, gtt_card);
+	}
+	return b->s ? 0 : -ENOMEM;
+}
+
+int render_status_json(struct strbuf *b, const struct profile *p, const struct layers *l,
+		       uint64_t gtt_total, const char *gtt_card, const struct diag_list *d)
+{
+	bool first = true;
+
+	strbuf_putc(b, '{');
+	json_key(b, &first, "profile");
+	json_string(b, p ? p->name : NULL);
+	json_key(b, &first, "status");
+	if (l)
+		json_string(b, verdict_name(status_verdict(l)));
+	else
+		strbuf_puts(b, "null");
+	if (l)
+		json_rows(b, l, &first);
+	json_key(b, &first, "gtt_total_bytes");
+	if (gtt_total)
+		json_u64(b, gtt_total);
+	else
+		strbuf_puts(b, "null");
+	json_key(b, &first, "gtt_source");
+	json_string(b, gtt_total ? gtt_card : NULL);
+	json_key(b, &first, "warnings");
+	render_json_diags(b, d, DIAG_WARNING);
+	json_key(b, &first, "errors");
+	render_json_diags(b, d, DIAG_ERROR);
+	strbuf_puts(b, "}\n");
+	return b->s ? 0 : -ENOMEM;
+}

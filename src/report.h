@@ -1,0 +1,47 @@
+/* Output of detect, diff and status, as text for people or one JSON document. Pure:
+ * written into a strbuf that main.c prints. */
+#pragma once
+
+#include "bootcfg.h"
+#include "diag.h"
+#include "facts.h"
+#include "layers.h"
+#include "profile.h"
+#include "util.h"
+
+/* A file apply manages: its current text (NULL: absent) and what apply would make it
+ * (NULL: absent). */
+struct file_change {
+	const char *path; /* relative to the root */
+	char *old;
+	char *new;
+};
+
+/* detect: profiles[i] names the profile matching gpus[i] (NULL: none). */
+int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
+		       char *const *profiles, const struct machine_facts *m,
+		       const struct boot_facts *bf);
+int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
+		       char *const *profiles, const struct machine_facts *m,
+		       const struct boot_facts *bf, const struct diag_list *d);
+
+/* diff: the settings' layers and the unified diff of every managed file. */
+int render_diff_text(struct strbuf *b, const struct profile *p, const struct layers *l,
+		     const struct file_change *files, size_t n_files, bool applied);
+int render_diff_json(struct strbuf *b, const struct profile *p, const struct layers *l,
+		     const struct file_change *files, size_t n_files,
+		     const struct diag_list *d);
+
+enum status_verdict {
+	STATUS_IN_EFFECT,
+	STATUS_PENDING, /* configured, the running kernel does not have it yet */
+	STATUS_DRIFTED, /* the configuration on disk no longer gives the profile */
+};
+
+enum status_verdict status_verdict(const struct layers *l);
+
+/* status: gtt_total is mem_info_gtt_total of the first AMD card in bytes (0: none). */
+int render_status_text(struct strbuf *b, const struct profile *p, const struct layers *l,
+		       uint64_t gtt_total, const char *gtt_card);
+int render_status_json(struct strbuf *b, const struct profile *p, const struct layers *l,
+		       uint64_t gtt_total, const char *gtt_card, const struct diag_list *d);

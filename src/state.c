@@ -1,0 +1,144 @@
+#include <errno.h>
+
+#include "profile.h"
+#include "state.h"
+#include "sysroot.h"
+
+#define STATE_MAX (64 * 1024)
+
+void state_free(struct state *s)
+{
+	if (!s)
+		return;
+	free(s->profile);
+	for (size_t i = 0; i < s->n_files; i++) {
+		free(s->files[i].path);
+		free(s->files[i].sha256);
+	}
+	free(s->files);
+	free(s);
+}
+
+static bool is_hex64(const char *s)
+{
+	size_t n = 0;
+
+	for (; (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f'); s++)
+		n++;
+	return n == 64 && !*s;
+}
+
+static bool is_rel_path(const char *s)
+{
+	/* Relative, no "..", only the characters our own file names use. */
+	if (!*s || *s == '/' || strstr(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("_.-/", *s)))
+			return false;
+	return true;
+}
+
+static int bad(struct diag_list *d, const char *file, unsigned line, const char *what)
+{
+	int r = diag_add(d, DIAG_ERROR, file, line, "corrupt state: %s", what);
+
+	return r < 0 ? r : -EBADMSG;
+}
+
+int state_parse(const char *file, const char *buf, size_t len, struct state **ret,
+		struct diag_list *d)
+{
+	struct state *s = calloc(1, sizeof(*s));
+	char *copy = strndup(buf, len);
+	unsigned line = 0;
+	bool version = false;
+	int r = 0;
+
+	if (!s || !copy) {
+		free(copy);
+		state_free(s);
+		return -ENOMEM;
+	}
+	if (memchr(buf, '\0', len))
+		r = bad(d, file, 0, "NUL byte");
+	for (char *l = copy, *next; r == 0 && l && *l; l = next) {
+		char *key = l, *val, *val2;
+
+		line++;
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*l || *l == '#')
+			continue;
+		val = strchr(key, ' ');
+		if (!val) {
+			r = bad(d, file, line, "a key without a value");
+			break;
+		}
+		*val++ = '\0';
+		if (streq(key, "version")) {
+			if (!streq(val, "1") || version)
+				r = bad(d, file, line, "unknown or repeated version");
+			version = true;
+		} else if (streq(key, "profile")) {
+			if (s->profile || !profile_name_is_valid(val))
+				r = bad(d, file, line, "invalid or repeated profile");
+			else if (!(s->profile = strdup(val)))
+				r = -ENOMEM;
+		} else if (streq(key, "file")) {
+			struct state_file *f;
+
+			val2 = strchr(val, ' ');
+			if (!val2) {
+				r = bad(d, file, line, "file without a checksum");
+				break;
+			}
+			*val2++ = '\0';
+			if (!is_rel_path(val) || !is_hex64(val2)) {
+				r = bad(d, file, line, "invalid file entry");
+				break;
+			}
+			f = realloc(s->files, (s->n_files + 1) * sizeof(*f));
+			if (!f) {
+				r = -ENOMEM;
+				break;
+			}
+			s->files = f;
+			f[s->n_files] = (struct state_file){strdup(val), strdup(val2)};
+			s->n_files++;
+			if (!f[s->n_files - 1].path || !f[s->n_files - 1].sha256)
+				r = -ENOMEM;
+		} else {
+			r = bad(d, file, line, "unknown key");
+		}
+	}
+	if (r == 0 && (!version || !s->profile))
+		r = bad(d, file, 0, "no version or no profile");
+	free(copy);
+	if (r < 0) {
+		state_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int state_read(const struct sysroot *root, struct state **ret, struct diag_list *d)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = sysroot_read_file(root, STATE_FILE, STATE_MAX, true, &buf, &len);
+
+	*ret = NULL;
+	if (r == -ENOENT)
+		return 0;
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		r = diag_add(d, DIAG_ERROR, STATE_FILE, 0, "cannot read: %s", strerror(-r));
+		return r < 0 ? r : -EIO;
+	}
+	return state_parse(STATE_FILE, buf, len, ret, d);
+}

@@ -1,0 +1,33 @@
+/* amdgpu-tune's record of what it applied, var/lib/amdgpu-tune/state: one
+ * "key value" per line, '#' comments.
+ *   version 1
+ *   profile NAME
+ *   file PATH SHA256      (a file apply wrote, relative to the root, and its checksum)
+ * The file is ours but still read as hostile: anything else is -EBADMSG. */
+#pragma once
+
+#include "diag.h"
+
+struct sysroot;
+
+#define STATE_FILE "var/lib/amdgpu-tune/state"
+
+struct state_file {
+	char *path;
+	char *sha256; /* 64 lowercase hex digits */
+};
+
+struct state {
+	char *profile;
+	struct state_file *files;
+	size_t n_files;
+};
+
+/* Parses the text of a state file. Pure. *ret owned by the caller (state_free()).
+ * 0, -EBADMSG (a finding naming the line is added to d) or -ENOMEM. */
+int state_parse(const char *file, const char *buf, size_t len, struct state **ret,
+		struct diag_list *d);
+/* Reads STATE_FILE from root: 0 with *ret set, 0 with *ret NULL when nothing was ever
+ * applied, -EBADMSG, -EIO (with a finding) or -ENOMEM. */
+int state_read(const struct sysroot *root, struct state **ret, struct diag_list *d);
+void state_free(struct state *s);
