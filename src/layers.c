@@ -229,6 +229,9 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 
 		l->n_rows++;
 		row->setting = s;
+		/* A module option in modprobe.d is still known when the command line is
+		 * not, but the command line could override it. */
+		row->next_known = now && now->next_known;
 		r = value_of(&pn, s, NULL, &row->next);
 		if (r == 0)
 			r = value_of(&pa, s, NULL, &row->after);
@@ -269,6 +272,11 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 			r = diag_add(d, DIAG_WARNING, NULL, 0,
 				     "%s=%s comes after amdgpu-tune's setting and wins",
 				     s->name, row->after.value ? row->after.value : "");
+		else if (!overridden && pa.cmdline.init_args)
+			r = diag_add(d, DIAG_WARNING, NULL, 0,
+				     "a bare '--' on the kernel command line hands everything "
+				     "after it to init, %s too: remove the '--' or what follows it",
+				     s->name);
 		else if (!overridden)
 			r = diag_add(d, DIAG_WARNING, NULL, 0,
 				     "%s would still be unset after apply", s->name);

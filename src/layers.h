@@ -29,6 +29,7 @@ struct row {
 	const struct setting *setting; /* borrowed from the plan */
 	struct lvalue next, after, running, written;
 	bool running_known;
+	bool next_known; /* false: the command line of the next boot is not known */
 	enum row_status status;
 };
 

@@ -599,7 +599,13 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 		free(mod);
 	if (r < 0)
 		return r;
-	r = boot_facts_read(root, versions, ov, &c->after, d);
+	{
+		/* What reading the files as apply leaves them finds again is already in d. */
+		struct diag_list again = {0};
+
+		r = boot_facts_read(root, versions, ov, &c->after, &again);
+		diag_list_done(&again);
+	}
 	if (r < 0)
 		return r;
 	fs = calloc(pl->n_settings + 1, sizeof(*fs));
@@ -689,7 +695,7 @@ static int cmd_diff(struct sysroot *root, const struct options *o, int argc, cha
 		r = o->json ? render_diff_json(&out, c.planned.profile, c.layers, c.files,
 					       c.n_files, &d)
 			    : render_diff_text(&out, c.planned.profile, c.layers, c.files,
-					       c.n_files, applied != NULL);
+					       c.n_files, c.after, applied != NULL);
 	} else {
 		code = exit_for(r);
 		if (o->json)

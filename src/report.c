@@ -146,8 +146,11 @@ static size_t width(const char *s)
 }
 
 int render_diff_text(struct strbuf *b, const struct profile *p, const struct layers *l,
-		     const struct file_change *files, size_t n_files, bool applied)
+		     const struct file_change *files, size_t n_files,
+		     const struct boot_facts *after, bool applied)
 {
+	bool cmdline = false;
+
 	static const char *const head[] = {"SETTING", "WHERE",	 "WANTED", "NEXT BOOT",
 					   "RUNNING", "STATUS", "FROM"};
 	size_t w[6] = {0}, n_change = 0, n_pending = 0;
@@ -162,7 +165,7 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 		const char *cell[6] = {r->setting->name,
 				       r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe",
 				       r->setting->value ? r->setting->value : "(flag)",
-				       shown(&r->next, true), shown(&r->running, r->running_known),
+				       shown(&r->next, r->next_known), shown(&r->running, r->running_known),
 				       row_status_name(r->status)};
 
 		for (size_t c = 0; c < 6; c++)
@@ -177,7 +180,7 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 			      (int)w[4], head[4], (int)w[5], head[5], head[6]);
 	for (size_t i = 0; i < l->n_rows; i++) {
 		const struct row *r = &l->rows[i];
-		_cleanup_free_ char *next = escape_untrusted(shown(&r->next, true));
+		_cleanup_free_ char *next = escape_untrusted(shown(&r->next, r->next_known));
 		_cleanup_free_ char *run =
 			escape_untrusted(shown(&r->running, r->running_known));
 
@@ -201,6 +204,14 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 	}
 	if (any_file)
 		strbuf_putc(b, '\n');
+	for (size_t i = 0; i < l->n_rows; i++)
+		cmdline |= l->rows[i].setting->where == WHERE_CMDLINE;
+	if (cmdline && after && after->next_known) {
+		_cleanup_free_ char *e =
+			escape_untrusted(after->next.text.s ? after->next.text.s : "");
+
+		strbuf_printf(b, "Command line after apply: %s\n", e ? e : "");
+	}
 	if (n_change)
 		strbuf_printf(b, "apply would change %zu setting%s", n_change,
 			      n_change == 1 ? "" : "s");
@@ -238,7 +249,7 @@ static void json_rows(struct strbuf *b, const struct layers *l, bool *first)
 		json_key(b, &f, "wanted");
 		json_string(b, r->setting->value ? r->setting->value : "");
 		json_key(b, &f, "next_boot");
-		json_lvalue(b, &r->next, true);
+		json_lvalue(b, &r->next, r->next_known);
 		json_key(b, &f, "next_boot_source");
 		json_string(b, r->next.set ? r->next.file : NULL);
 		json_key(b, &f, "next_boot_line");

@@ -25,9 +25,11 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		       char *const *profiles, const struct machine_facts *m,
 		       const struct boot_facts *bf, const struct diag_list *d);
 
-/* diff: the settings' layers and the unified diff of every managed file. */
+/* diff: the settings' layers and the unified diff of every managed file; after is the
+ * boot configuration with apply's files in place (its command line is shown). */
 int render_diff_text(struct strbuf *b, const struct profile *p, const struct layers *l,
-		     const struct file_change *files, size_t n_files, bool applied);
+		     const struct file_change *files, size_t n_files,
+		     const struct boot_facts *after, bool applied);
 int render_diff_json(struct strbuf *b, const struct profile *p, const struct layers *l,
 		     const struct file_change *files, size_t n_files,
 		     const struct diag_list *d);

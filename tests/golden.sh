@@ -1,7 +1,7 @@
 #!/bin/sh
 # Golden tests of the real binary on fake roots. Each directory under tests/golden/ is a
 # case: "cmd" (the arguments), optional "kernels" (make_kernel lines) and "root/" (files
-# copied into the root), and the expected "stdout", "stderr" and "rc". The root is built
+# copied into the root, optional "setup" run inside it), and the expected "stdout", "stderr" and "rc". The root is built
 # in a temporary directory (srcdir is read-only under make distcheck) and the command runs
 # there with --root; paths are shown as @ROOT@ and @PROFILES@. TAP output.
 # UPDATE_GOLDEN=1 rewrites the expectations from what the binary prints now.
@@ -36,6 +36,10 @@ for c in $cases; do
 			# shellcheck disable=SC2086
 			make_kernel "$root" $line || echo "bail: cannot build kernel $line" >&2
 		done < "$src/kernels"
+	fi
+	# Optional setup run inside the root, for what files cannot carry (mtimes).
+	if [ -f "$src/setup" ]; then
+		(cd "$root" && sh "$src/setup") || echo "bail: setup of $c failed" >&2
 	fi
 	cmd=$(cat "$src/cmd")
 	# shellcheck disable=SC2086
