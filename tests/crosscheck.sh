@@ -1,0 +1,100 @@
+#!/bin/sh
+# The modprobe.d and GRUB readers against the real thing: libkmod reading the same
+# modprobe.d directories (the host's own and hostile fake roots), and the real sh
+# sourcing the GRUB defaults the way grub-mkconfig does. TAP output.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+bin=$top_builddir/amdgpu-tune
+check=$top_builddir/tests/kmod-crosscheck
+work=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+LC_ALL=C
+export LC_ALL
+i=0
+failed=0
+result() { # name status
+	i=$((i + 1))
+	if [ "$2" -eq 0 ]; then echo "ok $i - $1"; else echo "not ok $i - $1"; failed=$((failed + 1)); fi
+}
+
+# --- modprobe.d against libkmod ---
+"$check" /
+result "modprobe.d of this host as libkmod reads it" $?
+
+mp() { # case file text
+	mkdir -p "$work/mp-$1/$(dirname "$2")"
+	printf "$3" > "$work/mp-$1/$2"
+}
+mp order etc/modprobe.d/10-a.conf 'options amdgpu noretry=0\noptions ttm pages_limit=1\n'
+mp order lib/modprobe.d/20-b.conf 'options amdgpu noretry=1 vm-fragment-size=9\n'
+mp order run/modprobe.d/05-c.conf 'options amdgpu dc=1\n'
+mp order usr/local/lib/modprobe.d/30-d.conf 'options ttm page_pool_size=2\n'
+mp shadow etc/modprobe.d/amdgpu.conf 'options amdgpu a=etc\n'
+mp shadow lib/modprobe.d/amdgpu.conf 'options amdgpu a=lib\n'
+mp shadow run/modprobe.d/amdgpu.conf 'options amdgpu a=run\n'
+mp syntax etc/modprobe.d/x.conf 'options amdgpu a=1 \\\n b=2\n# options amdgpu c=3\n  options amdgpu d=4\n\toptions\tamdgpu\te=5\tf=6\noptions amd-gpu g=7\noptions amdgpu\noptions amdgpu h=\\8\n#x \\\noptions amdgpu i=9\n  # y\noptions amdgpu j="a b"\n'
+mp syntax etc/modprobe.d/.hidden.conf 'options amdgpu hidden=1\n'
+mp syntax etc/modprobe.d/notconf.txt 'options amdgpu txt=1\n'
+mp syntax etc/modprobe.d/y.alias 'options amdgpu alias=1\n'
+mp syntax etc/modprobe.d/z.conf 'options amdgpu last=1'
+mkdir -p "$work/mp-syntax/etc/modprobe.d/dir.conf"
+for c in order shadow syntax; do
+	"$check" "$work/mp-$c"
+	result "modprobe.d case '$c' as libkmod reads it" $?
+done
+
+# --- GRUB defaults against sh ---
+gr() { # case file text
+	mkdir -p "$work/gr-$1/etc/default/grub.d"
+	printf '%s' "$3" > "$work/gr-$1/$2"
+}
+gr plain etc/default/grub 'GRUB_DEFAULT=0
+GRUB_CMDLINE_LINUX_DEFAULT="quiet splash"
+GRUB_CMDLINE_LINUX=""
+'
+gr cloud etc/default/grub 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"
+GRUB_CMDLINE_LINUX="root=/dev/vda1"
+'
+gr cloud etc/default/grub.d/50-cloudimg-settings.cfg 'GRUB_CMDLINE_LINUX_DEFAULT="console=tty1 console=ttyS0"
+'
+gr cloud etc/default/grub.d/90-amdgpu-tune.cfg '# Written by amdgpu-tune
+GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} iommu=pt ttm.pages_limit=25165824"
+'
+gr cloud etc/default/grub.d/.hidden.cfg 'GRUB_CMDLINE_LINUX_DEFAULT="hidden"
+'
+gr cloud etc/default/grub.d/notcfg 'GRUB_CMDLINE_LINUX_DEFAULT="notcfg"
+'
+gr quoting etc/default/grub "X=pt
+export GRUB_CMDLINE_LINUX_DEFAULT='a \$b'\"  c=\$X\"\\ d
+GRUB_CMDLINE_LINUX=\"one \\
+two\" ; Y=1 GRUB_CMDLINE_LINUX=\"\$GRUB_CMDLINE_LINUX \${Y}\" # comment
+"
+gr quoting etc/default/grub.d/10-a.cfg 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT
+multi
+line"
+'
+gr quoting etc/default/grub.d/20-b.cfg "GRUB_CMDLINE_LINUX_DEFAULT=\"\$GRUB_CMDLINE_LINUX_DEFAULT \\\"q\\\" \\\\x\"
+"
+for c in plain cloud quoting; do
+	root=$work/gr-$c
+	# grub-mkconfig: . etc/default/grub, then each etc/default/grub.d/*.cfg; 10_linux
+	# joins the two variables with a space.
+	want=$(cd "$root" && sh -ec '
+		unset GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT
+		if test -f etc/default/grub; then . ./etc/default/grub; fi
+		for x in etc/default/grub.d/*.cfg; do
+			if [ -e "$x" ]; then . "./$x"; fi
+		done
+		l=${GRUB_CMDLINE_LINUX-}; d=${GRUB_CMDLINE_LINUX_DEFAULT-}
+		if [ -n "$l" ] && [ -n "$d" ]; then printf "%s %s" "$l" "$d"; else printf "%s%s" "$l" "$d"; fi' | od -An -c)
+	mkdir -p "$root/usr/sbin" && : > "$root/usr/sbin/update-grub"
+	got=$("$bin" --root "$root" --json detect --memory 1GiB 2>/dev/null |
+		sed -n 's/.*"cmdline_next_boot":"\(\([^"\\]\|\\.\)*\)".*/\1/p' |
+		sed 's/\\u000a/\n/g; s/\\"/"/g; s/\\\\/\\/g' | head -c -1 | od -An -c)
+	[ -n "$want" ] && [ "$want" = "$got" ]
+	st=$?
+	[ $st -eq 0 ] || printf '# sh:\n%s\n# amdgpu-tune:\n%s\n' "$want" "$got"
+	result "GRUB defaults '$c' as sh sources them" $st
+done
+echo "1..$i"
+[ "$failed" -eq 0 ]
