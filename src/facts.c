@@ -9,6 +9,7 @@
 #include "facts.h"
 #include "gpu.h"
 #include "modinfo.h"
+#include "paramcache.h"
 #include "strv.h"
 #include "sysroot.h"
 
@@ -187,6 +188,14 @@ static int read_builtin(const struct sysroot *root, const char *version, char **
 	return 0;
 }
 
+/* AMDGPU_TUNE_NO_CACHE=1 reads every module file (benchmarks, debugging). */
+static bool getenv_cache_enabled(void)
+{
+	const char *e = secure_getenv("AMDGPU_TUNE_NO_CACHE");
+
+	return !e || !*e || streq(e, "0");
+}
+
 static int read_kernel(const struct sysroot *root, const char *version,
 		       char *const *modules, struct kernel_info *k, struct diag_list *d)
 {
@@ -239,7 +248,13 @@ static int read_kernel(const struct sysroot *root, const char *version,
 		s->builtin = strv_contains(builtin, s->module);
 		s->found = s->builtin;
 		if (ctx && !s->builtin) {
-			r = modinfo_lookup(ctx, s->module, s);
+			struct paramcache pc = {.root = root, .version = version,
+						.moddir = moddir,
+						.disabled = !getenv_cache_enabled()};
+			struct modinfo_cache ops = paramcache_ops;
+
+			ops.data = &pc;
+			r = modinfo_lookup(ctx, s->module, &ops, s);
 			if (r == -ENOMEM)
 				goto out;
 			if (r < 0)

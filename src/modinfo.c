@@ -93,7 +93,8 @@ int modinfo_read_file(struct kmod_ctx *ctx, const char *path, struct module_sche
 	return r;
 }
 
-int modinfo_lookup(struct kmod_ctx *ctx, const char *module, struct module_schema *s)
+int modinfo_lookup(struct kmod_ctx *ctx, const char *module,
+		   const struct modinfo_cache *cache, struct module_schema *s)
 {
 	struct kmod_module *mod = NULL;
 	_cleanup_free_ char *name = cmdline_name_canonical(module);
@@ -113,7 +114,13 @@ int modinfo_lookup(struct kmod_ctx *ctx, const char *module, struct module_schem
 	}
 	s->path = strdup(path);
 	s->found = true;
+	if (s->path && cache && cache->load(cache->data, s->path, s)) {
+		kmod_module_unref(mod);
+		return 0;
+	}
 	r = s->path ? read_info(mod, s) : -ENOMEM;
+	if (r == 0 && cache)
+		cache->store(cache->data, s->path, s);
 	kmod_module_unref(mod);
 	return r;
 }

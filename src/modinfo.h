@@ -2,6 +2,8 @@
  * (plain .ko or compressed) found through the kernel's modules.dep index. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "facts.h"
 
 struct kmod_ctx;
@@ -10,10 +12,21 @@ struct kmod_ctx;
  * configuration files and no logging. NULL on failure. */
 struct kmod_ctx *modinfo_context(const char *moddir);
 
+/* A cache of parameter tables in front of the module files: load() fills s->params
+ * for the file at path and returns true when it has a valid entry; store() is called
+ * after a file was read. */
+struct modinfo_cache {
+	bool (*load)(void *data, const char *path, struct module_schema *s);
+	void (*store)(void *data, const char *path, const struct module_schema *s);
+	void *data;
+};
+
 /* Looks module up by name in ctx's index. When found, fills s->path (as libkmod gives
- * it), s->found and the parameters from its .modinfo; when absent, s->found is false.
- * 0, -ENOMEM, or a negative errno when the module file cannot be read. */
-int modinfo_lookup(struct kmod_ctx *ctx, const char *module, struct module_schema *s);
+ * it), s->found and the parameters from cache (may be NULL) or its .modinfo; when
+ * absent, s->found is false. 0, -ENOMEM, or a negative errno when the module file
+ * cannot be read. */
+int modinfo_lookup(struct kmod_ctx *ctx, const char *module,
+		   const struct modinfo_cache *cache, struct module_schema *s);
 
 /* Reads the parameters of the module file at path into s (s->module left alone).
  * 0 or -errno. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sysroot.h"
@@ -232,4 +233,122 @@ const struct file_override *file_override_find(const struct file_override *list,
 		if (streq(list->rel, rel))
 			return list;
 	return NULL;
+}
+
+int sysroot_mkdir_p(const struct sysroot *r, const char *rel, mode_t mode)
+{
+	_cleanup_free_ char *path = strdup(rel);
+	int fd, k;
+
+	if (!path)
+		return -ENOMEM;
+	for (char *p = path;; p++) {
+		bool last = !*p;
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (*path) {
+			fd = sysroot_openat(r, path, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+			if (fd == -ENOENT) {
+				_cleanup_free_ char *parent = strdup(path);
+				char *slash = parent ? strrchr(parent, '/') : NULL;
+				int dfd;
+
+				if (!parent)
+					return -ENOMEM;
+				if (slash)
+					*slash = '\0';
+				dfd = sysroot_openat(r, slash ? parent : ".",
+						     O_PATH | O_DIRECTORY | O_NOFOLLOW);
+				if (dfd < 0)
+					return dfd;
+				k = mkdirat(dfd, slash ? slash + 1 : path, mode);
+				close(dfd);
+				if (k < 0 && errno != EEXIST)
+					return -errno;
+				fd = sysroot_openat(r, path, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+			}
+			if (fd < 0)
+				return fd == -ELOOP ? -ENOTDIR : fd;
+			close(fd);
+		}
+		if (last)
+			break;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			return -EIO;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+int sysroot_write_atomic(const struct sysroot *r, const char *rel, const void *data,
+			 size_t len, mode_t mode)
+{
+	_cleanup_free_ char *dir = strdup(rel);
+	char tmp[300], *slash;
+	const char *base;
+	int dfd, fd = -1, k = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	base = slash ? slash + 1 : dir;
+	if (slash)
+		*slash = '\0';
+	if (!*base || strlen(base) > 200)
+		return -EINVAL;
+	dfd = sysroot_openat(r, slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (dfd < 0)
+		return dfd;
+	for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
+		unsigned rnd = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL) ^
+			       (unsigned)attempt * 40503u;
+
+		snprintf(tmp, sizeof(tmp), ".%s.%08x.tmp", base, rnd);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd < 0 && errno != EEXIST) {
+			k = -errno;
+			close(dfd);
+			return k;
+		}
+	}
+	if (fd < 0) {
+		close(dfd);
+		return -EEXIST;
+	}
+	k = write_all(fd, data, len);
+	if (k == 0 && fchmod(fd, mode) < 0)
+		k = -errno;
+	if (k == 0 && fsync(fd) < 0)
+		k = -errno;
+	if (close(fd) < 0 && k == 0)
+		k = -errno;
+	if (k == 0 && renameat(dfd, tmp, dfd, base) < 0)
+		k = -errno;
+	if (k < 0) {
+		unlinkat(dfd, tmp, 0);
+		close(dfd);
+		return k;
+	}
+	if (fsync(dfd) < 0)
+		k = -EIO;
+	close(dfd);
+	return k;
 }

@@ -61,3 +61,17 @@ struct file_override {
 /* The override for rel in list (which may be NULL), or NULL. */
 const struct file_override *file_override_find(const struct file_override *list,
 					       const char *rel);
+
+/* Creates rel and its missing parents inside the root (mode for new ones); existing
+ * directories are fine, a symlink or a file in the way is -ENOTDIR. 0 or -errno. */
+int sysroot_mkdir_p(const struct sysroot *r, const char *rel, mode_t mode);
+
+/* Replaces rel inside the root atomically with len bytes of data: a temporary dotfile in
+ * the same directory (no grub "*.cfg" or kmod "*.conf" glob matches it) opened
+ * O_CREAT|O_EXCL|O_NOFOLLOW, the whole buffer written, fchmod(mode), fsync, renameat over
+ * rel, fsync of the directory. The temporary file is removed on every error. The parent
+ * directory must exist. 0, or -errno of the step that failed; -EIO after the rename
+ * when only the directory fsync failed (the new file is in place but maybe not durable).
+ */
+int sysroot_write_atomic(const struct sysroot *r, const char *rel, const void *data,
+			 size_t len, mode_t mode);

@@ -95,11 +95,11 @@ static void test_lookup(void **state)
 
 	strbuf_printf(&dir, "%s/lib/modules/6.12.1-t", tmpdir);
 	ctx = modinfo_context(dir.s);
-	assert_int_equal(modinfo_lookup(ctx, "ttm", &s), 0);
+	assert_int_equal(modinfo_lookup(ctx, "ttm", NULL, &s), 0);
 	assert_true(s.found);
 	assert_non_null(strstr(s.path, "kernel/ttm.ko"));
 	assert_string_equal(param(&s, "pages_limit")->type, "ulong");
-	assert_int_equal(modinfo_lookup(ctx, "amdttm", &t), 0);
+	assert_int_equal(modinfo_lookup(ctx, "amdttm", NULL, &t), 0);
 	assert_false(t.found);
 	module_schema_done(&s);
 	module_schema_done(&t);

@@ -1,0 +1,59 @@
+#!/bin/sh
+# The parameter cache on a fake root: written on first use, used while the module file
+# is unchanged, ignored when the module changes, when damaged, when others could have
+# written it, or when disabled. TAP output.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib.sh"
+bin=$top_builddir/amdgpu-tune
+AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
+export AMDGPU_TUNE_PROFILE_DIR
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+ver=6.12.117+deb12-amd64
+make_kernel "$root" $ver 6.12 xz || exit 99
+entry=$root/var/cache/amdgpu-tune/$ver/ttm.params
+i=0
+failed=0
+result() { # name status
+	i=$((i + 1))
+	if [ "$2" -eq 0 ]; then echo "ok $i - $1"; else echo "not ok $i - $1"; failed=$((failed + 1)); fi
+}
+show() { "$bin" --root "$root" show strix-halo --memory 128GiB > "$work/out" 2> "$work/err"; }
+
+show && grep -q "ttm.pages_limit=25165824" "$work/out"
+result "the first run reads the module and plans" $?
+[ -f "$entry" ] && head -1 "$entry" | grep -q "^amdgpu-tune params 1$" && grep -q "^pages_limit	" "$entry"
+result "it leaves a cache entry for ttm" $?
+
+# An entry with the right key but without pages_limit: a run that uses it must fail.
+grep -v "^pages_limit	" "$entry" > "$work/doctored" && cp "$work/doctored" "$entry" && chmod 644 "$entry"
+show
+[ $? -eq 2 ] && grep -q "pages_limit" "$work/err"
+result "a valid entry is used instead of the module file" $?
+
+chmod 666 "$entry"
+show && grep -q "ttm.pages_limit=25165824" "$work/out"
+result "an entry others can write is ignored" $?
+
+cp "$work/doctored" "$entry" && chmod 644 "$entry"
+AMDGPU_TUNE_NO_CACHE=1 "$bin" --root "$root" show strix-halo --memory 128GiB > "$work/out" 2>&1
+result "AMDGPU_TUNE_NO_CACHE=1 reads the module file" $?
+
+ttm=$(find "$root/lib/modules/$ver" -name 'ttm.ko*' | head -1)
+touch -d "2020-01-01 00:00" "$ttm"
+show && grep -q "ttm.pages_limit=25165824" "$work/out" && grep -q "^pages_limit	" "$entry"
+result "a changed module file misses the entry and refreshes it" $?
+
+printf 'amdgpu-tune params 1\nkey garbage\n\001\002\n' > "$entry"
+show && grep -q "ttm.pages_limit=25165824" "$work/out"
+result "a damaged entry is ignored" $?
+
+rm -rf "$root/var/cache"
+mkdir -p "$root/var" && ln -s /nonexistent-target "$root/var/cache"
+show && grep -q "ttm.pages_limit=25165824" "$work/out"
+result "a cache directory that cannot be created only costs time" $?
+
+echo "1..$i"
+[ "$failed" -eq 0 ]
