@@ -1,0 +1,96 @@
+#!/bin/sh
+# Benchmark of `amdgpu-tune diff` on a realistic root: three 6.12-style kernels with the
+# real Debian amdgpu.ko.xz and ttm.ko.xz, ~200 modprobe.d files, a long GRUB command
+# line. Reports cold (no parameter cache) and warm runs: median wall time and peak RSS,
+# and the ratio to `modprobe -c` reading the same modprobe.d tree in the same run.
+# Usage: bench/run.sh [BUILDDIR] (default: the source tree). Needs the Debian archive the
+# first time (apt-get download of linux-image-6.12.*+deb12-amd64), cached like check-real.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${1:-$top}
+bin=$build/amdgpu-tune
+runs=${BENCH_RUNS:-15}
+cache=${AMDGPU_TUNE_TEST_CACHE:-/var/tmp/amdgpu-tune-test-cache}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export AMDGPU_TUNE_PROFILE_DIR=$top/profiles LC_ALL=C
+mkdir -p "$cache"
+
+cc -O2 -o "$work/rusage" "$here/rusage.c"
+
+pkg=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' | awk '{print $1}' | sort -V | tail -n 1)
+[ -n "$pkg" ] || { echo "bench: no linux-image-6.12 in the apt lists (apt-get update)" >&2; exit 1; }
+if ! ls "$cache/${pkg}_"*.deb >/dev/null 2>&1; then
+	(cd "$cache" && apt-get download "$pkg")
+fi
+deb=$(ls "$cache/${pkg}_"*.deb | tail -n 1)
+mkdir -p "$work/x"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" --wildcards '*/amdgpu.ko*' '*/ttm.ko*' '*/drm.ko*' '*/modules.builtin' '*/modules.order'
+src=$(find "$work/x" -type d -path '*/modules/*' -prune | head -n 1)
+
+root=$work/root
+base=${pkg#linux-image-}
+patch=${base#6.12.}
+patch=${patch%%+*}
+for k in 0 1 2; do
+	v=6.12.$((patch - k))+deb12-amd64
+	mkdir -p "$root/lib/modules/$v"
+	cp -R "$src/." "$root/lib/modules/$v/"
+	depmod -b "$root" "$v" 2>/dev/null
+	: > "$root/boot-vmlinuz-$v"
+	mkdir -p "$root/boot" && mv "$root/boot-vmlinuz-$v" "$root/boot/vmlinuz-$v"
+done
+mkdir -p "$root/etc/modprobe.d" "$root/lib/modprobe.d" "$root/etc/default/grub.d" \
+	"$root/usr/sbin" "$root/boot/grub" "$root/proc" "$root/var/lib/amdgpu-tune"
+i=0
+while [ $i -lt 200 ]; do
+	d=etc
+	[ $((i % 3)) -eq 0 ] && d=lib
+	printf '# file %d\noptions mod%d param_a=%d param_b=0x%x\nalias pci:v%08X* mod%d\nblacklist old%d\n' \
+		$i $i $i $i $i $i $i > "$root/$d/modprobe.d/$(printf '%03d' $i)-bench.conf"
+	i=$((i + 1))
+done
+printf 'options amdgpu noretry=0\noptions ttm page_pool_size=1000\n' > "$root/etc/modprobe.d/amdgpu.conf"
+long=""
+i=0
+while [ $i -lt 60 ]; do long="$long opt$i=value$i"; i=$((i + 1)); done
+printf 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet splash%s"\nGRUB_CMDLINE_LINUX="root=UUID=0b3c9a44-1b8e-4a0c-9e52-7c0d3f3a2b11 ro"\n' "$long" > "$root/etc/default/grub"
+printf 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT console=tty1 console=ttyS0"\n' > "$root/etc/default/grub.d/50-cloudimg-settings.cfg"
+: > "$root/usr/sbin/update-grub"
+: > "$root/boot/grub/grub.cfg"
+echo "BOOT_IMAGE=/boot/vmlinuz-$base root=UUID=0b3c ro quiet splash$long" > "$root/proc/cmdline"
+printf 'MemTotal:       131072000 kB\n' > "$root/proc/meminfo"
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+measure() { # label command...
+	label=$1
+	shift
+	: > "$work/t"
+	: > "$work/m"
+	n=0
+	while [ $n -lt "$runs" ]; do
+		[ "$label" = cold ] && rm -rf "$root/var/cache/amdgpu-tune"
+		"$work/rusage" "$@" > "$work/one"
+		read -r us kib rc < "$work/one"
+		[ "$rc" -le 1 ] || { echo "bench: $label exited $rc" >&2; exit 1; }
+		echo "$us" >> "$work/t"
+		echo "$kib" >> "$work/m"
+		n=$((n + 1))
+	done
+	t=$(median < "$work/t")
+	m=$(sort -n "$work/m" | tail -n 1)
+	printf '%-12s median %8.2f ms   peak RSS %6d KiB\n' "$label" "$(echo "$t" | awk '{print $1/1000}')" "$m"
+	eval "t_$label=$t m_$label=$m"
+}
+
+echo "root: 3 kernels ($base and two older), $(ls "$root/etc/modprobe.d" "$root/lib/modprobe.d" | grep -c conf) modprobe.d files, command line ${#long}+ bytes, $runs runs each"
+measure modprobe modprobe -c -C "$root/etc/modprobe.d" -C "$root/lib/modprobe.d" -d "$root" -S "$base"
+measure cold "$bin" --root "$root" diff strix-halo
+measure warm "$bin" --root "$root" diff strix-halo
+awk -v w="$t_warm" -v c="$t_cold" -v m="$t_modprobe" 'BEGIN {
+	printf "warm/modprobe -c: %.2fx   cold/warm: %.1fx\n", w / m, c / w }'
+# Targets: warm within 3x of modprobe -c, under 5 MB RSS.
+awk -v w="$t_warm" -v m="$t_modprobe" -v r="$m_warm" 'BEGIN {
+	ok = (w <= 3 * m) && (r < 5120)
+	print ok ? "targets met" : "targets MISSED"; exit !ok }'
