@@ -389,6 +389,28 @@ static int cmd_check(struct sysroot *root, const struct options *o, int argc, ch
 	if (argc != 1)
 		return usage_error("check takes one profile name or file");
 	r = make_plan(root, o, argv[0], &p, &d);
+	if (r == 0) {
+		/* The configuration on disk that would live beside the profile. */
+		_cleanup_strv_free_ char **versions = NULL;
+		struct boot_facts *bf = NULL;
+
+		for (size_t i = 0; r == 0 && i < p.facts->n_kernels; i++)
+			r = strv_push(&versions, p.facts->kernels[i].version);
+		struct diag_list boot = {0};
+
+		if (r == 0)
+			r = boot_facts_read(root, versions, NULL, &bf, &boot);
+		if (r == 0)
+			r = layers_lint(p.facts, bf, NULL, &boot);
+		/* The profile is valid whatever the machine's files say: their findings
+		 * are warnings here. */
+		for (size_t i = 0; r == 0 && i < boot.n; i++)
+			r = diag_add(&d, DIAG_WARNING, boot.items[i].file, boot.items[i].line,
+				     "%s", boot.items[i].message);
+		diag_list_done(&boot);
+		boot_facts_free(bf);
+		diag_sort(&d);
+	}
 	code = r == 0 ? EXIT_OK : exit_for(r);
 	if (o->json)
 		render_check_json(&out, p.profile ? p.profile->name : argv[0],
