@@ -61,9 +61,10 @@ static void unescape_octal(char *s)
 	char *w = s;
 
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
 			s += 3;
 		} else {
 			*w++ = *s;
@@ -161,8 +162,9 @@ static const char *probe_live(const struct sysroot *root, struct strbuf *ev)
 				      strerror(-r));
 			continue;
 		}
-		strbuf_printf(ev, "; %s on %s: %s%s%s", points[i], dev, fs ? fs : "no file system",
-			      pt ? ", partition type " : "", pt ? pt : "");
+		strbuf_printf(ev, "; %s on %s: %s%s%s", points[i], dev,
+			      fs ? fs : "no file system", pt ? ", partition type " : "",
+			      pt ? pt : "");
 		if (!esp && pt && (strcasecmp(pt, ESP_GUID) == 0 || streq(pt, ESP_MBR))) {
 			esp = points[i] + 1;
 			strbuf_puts(ev, " (EFI system partition)");
@@ -195,7 +197,8 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 		strbuf_puts(&ev, "probed with libblkid");
 		esp = probe_live(root, &ev);
 	} else {
-		strbuf_puts(&ev, "decided from files under --root (no block devices probed)");
+		strbuf_puts(&ev,
+			    "decided from files under --root (no block devices probed)");
 	}
 	if (esp) {
 		sdboot = has_sdboot(root, esp);
@@ -231,7 +234,8 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 static int read_kernel_cmdline(const struct sysroot *root, const struct file_override *ov,
 			       struct boot_facts *b, struct diag_list *d)
 {
-	static const char *const files[] = {"etc/kernel/cmdline", "usr/lib/kernel/cmdline"};
+	static const char *const files[] = {"etc/kernel/cmdline",
+					    "usr/lib/kernel/cmdline"};
 
 	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
 		_cleanup_free_ char *buf = NULL;
@@ -246,8 +250,8 @@ static int read_kernel_cmdline(const struct sysroot *root, const struct file_ove
 			r = buf ? 0 : -ENOMEM;
 			len = buf ? strlen(buf) : 0;
 		} else {
-			r = sysroot_read_file(root, files[i], CMDLINE_FILE_MAX, false, &buf,
-					      &len);
+			r = sysroot_read_file(root, files[i], CMDLINE_FILE_MAX, false,
+					      &buf, &len);
 		}
 		if (r == -ENOENT)
 			continue;
@@ -261,7 +265,8 @@ static int read_kernel_cmdline(const struct sysroot *root, const struct file_ove
 		if (strv_push(&b->next_files, files[i]) < 0)
 			return -ENOMEM;
 		b->next_files_owned = true;
-		/* Newlines separate arguments like blanks (kernel-install joins lines). */
+		/* Newlines separate arguments like blanks (kernel-install joins lines).
+		 */
 		for (char *p = buf; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
@@ -294,11 +299,13 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 			return -ENOMEM;
 	}
 	if (!v) {
-		b->default_why = strdup("no boot/vmlinuz-VERSION for an installed kernel");
+		b->default_why =
+			strdup("no boot/vmlinuz-VERSION for an installed kernel");
 		return b->default_why ? 0 : -ENOMEM;
 	}
 	qsort(v, strv_length(v), sizeof(char *), cmp_version);
-	if ((b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB) && !streq(dflt, "0")) {
+	if ((b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB) &&
+	    !streq(dflt, "0")) {
 		_cleanup_free_ char *e = escape_untrusted(dflt);
 
 		strbuf_printf(&why, "GRUB_DEFAULT=%s: not computed", e ? e : "?");
@@ -306,9 +313,10 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		return b->default_why ? 0 : -ENOMEM;
 	}
 	b->default_kernel = strdup(v[strv_length(v) - 1]);
-	b->default_why = strdup(b->loader == BOOT_SYSTEMD_BOOT
-					? "newest boot/vmlinuz-VERSION (systemd-boot sorts entries by version)"
-					: "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)");
+	b->default_why = strdup(
+		b->loader == BOOT_SYSTEMD_BOOT
+			? "newest boot/vmlinuz-VERSION (systemd-boot sorts entries by version)"
+			: "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)");
 	return b->default_kernel && b->default_why ? 0 : -ENOMEM;
 }
 
@@ -327,7 +335,8 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 	if (!b->evidence)
 		r = -ENOMEM;
 	if (r == 0 && (b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB))
-		r = grub_read(root, overrides, b->loader == BOOT_DEBIAN_GRUB, &b->grub, d);
+		r = grub_read(root, overrides, b->loader == BOOT_DEBIAN_GRUB, &b->grub,
+			      d);
 	if (r == 0 && b->grub) {
 		b->next_files = b->grub->files;
 		b->next_known = b->grub->understood;
@@ -338,8 +347,8 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 	}
 	if (r == 0)
 		r = modprobe_read(root, overrides, &b->modprobe, d);
-	if (r == 0 && sysroot_read_file(root, "proc/cmdline", CMDLINE_FILE_MAX, false, &proc,
-					&len) == 0) {
+	if (r == 0 && sysroot_read_file(root, "proc/cmdline", CMDLINE_FILE_MAX, false,
+					&proc, &len) == 0) {
 		struct srcline l = {0};
 
 		r = srcline_append(&l, proc, strlen(proc), (struct src){UINT32_MAX, 0});
@@ -386,7 +395,8 @@ int boot_running_param(const struct sysroot *root, const char *module, const cha
 	size_t len;
 	int r;
 
-	if (strchr(module, '/') || strchr(param, '/') || module[0] == '.' || param[0] == '.')
+	if (strchr(module, '/') || strchr(param, '/') || module[0] == '.' ||
+	    param[0] == '.')
 		return -EINVAL;
 	snprintf(rel, sizeof(rel), "sys/module/%s/parameters/%s", module, param);
 	r = sysroot_read_file(root, rel, 4096, false, ret, &len);

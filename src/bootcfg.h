@@ -23,7 +23,7 @@ enum bootloader {
 
 struct boot_facts {
 	enum bootloader loader;
-	char *evidence;	   /* one line: what the decision rests on */
+	char *evidence;		  /* one line: what the decision rests on */
 	struct grub_config *grub; /* GRUB defaults, when read */
 	/* The next boot's arguments on normal entries; origins index next_files. */
 	struct srcline next;
@@ -41,7 +41,7 @@ struct boot_facts {
 		char *version;
 		char *path; /* relative to the root */
 		int64_t mtime;
-	} *initrds;
+	} * initrds;
 	size_t n_initrds;
 };
 

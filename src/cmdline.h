@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 struct cmdline_arg {
-	char *name;  /* as the kernel sees it, quotes removed the way next_arg() does */
-	char *value; /* NULL for a bare name ("quiet"); "" for "name=" */
+	char *name;    /* as the kernel sees it, quotes removed the way next_arg() does */
+	char *value;   /* NULL for a bare name ("quiet"); "" for "name=" */
 	size_t offset; /* where the token starts in the parsed line (for provenance) */
 };
 

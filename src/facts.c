@@ -248,7 +248,8 @@ static int read_kernel(const struct sysroot *root, const char *version,
 		s->builtin = strv_contains(builtin, s->module);
 		s->found = s->builtin;
 		if (ctx && !s->builtin) {
-			struct paramcache pc = {.root = root, .version = version,
+			struct paramcache pc = {.root = root,
+						.version = version,
 						.moddir = moddir,
 						.disabled = !getenv_cache_enabled()};
 			struct modinfo_cache ops = paramcache_ops;

@@ -53,7 +53,8 @@ int fragment_grub(const char *profile, const struct plan *pl, char **ret)
 	if (r == 0)
 		/* Appends, so a cloud image's earlier assignment is kept; only the
 		 * _DEFAULT variable, so recovery entries stay clean. */
-		r = strbuf_puts(&b, "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT}");
+		r = strbuf_puts(
+			&b, "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT}");
 	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
 		const struct setting *s = &pl->settings[i];
 

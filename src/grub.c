@@ -5,7 +5,7 @@
 #include "strv.h"
 #include "sysroot.h"
 
-#define GRUB_FILE_MAX (256 * 1024)
+#define GRUB_FILE_MAX  (256 * 1024)
 #define GRUB_FILES_MAX 1024
 #define GRUB_VALUE_MAX (64 * 1024)
 
@@ -47,7 +47,8 @@ static int not_understood(struct parser *p, const char *what)
 static struct grub_var *var_find(const struct grub_config *c, const char *name, size_t n)
 {
 	for (size_t i = 0; i < c->n_vars; i++)
-		if (strlen(c->vars[i].name) == n && strncmp(c->vars[i].name, name, n) == 0)
+		if (strlen(c->vars[i].name) == n &&
+		    strncmp(c->vars[i].name, name, n) == 0)
 			return &c->vars[i];
 	return NULL;
 }
@@ -60,8 +61,7 @@ const struct srcline *grub_var_get(const struct grub_config *c, const char *name
 }
 
 /* $NAME or ${NAME}: appends the variable's value (with its own origins) to out. */
-static int expand(struct parser *p, struct srcline *out, bool *ret_self,
-		  const char *self)
+static int expand(struct parser *p, struct srcline *out, bool *ret_self, const char *self)
 {
 	size_t start, n;
 	bool braced = peek(p, 1) == '{';
@@ -87,7 +87,9 @@ static int expand(struct parser *p, struct srcline *out, bool *ret_self,
 		/* grub-mkconfig exports nothing these files can rely on besides the
 		 * GRUB_ settings themselves, which are empty until assigned. */
 		if (n < 5 || strncmp(p->buf + start, "GRUB_", 5) != 0)
-			return not_understood(p, "a variable that is not assigned in the GRUB defaults");
+			return not_understood(
+				p,
+				"a variable that is not assigned in the GRUB defaults");
 		return 0;
 	}
 	return srcline_append_line(out, &v->value);
@@ -139,12 +141,14 @@ static int parse_word(struct parser *p, struct srcline *out, const char *self,
 
 				at.line = p->line;
 				if (c2 < 0)
-					return not_understood(p, "unterminated double quote");
+					return not_understood(
+						p, "unterminated double quote");
 				if (c2 == '`')
 					return not_understood(p, "command substitution");
 				if (c2 == '$') {
 					if (peek(p, 1) == '(')
-						return not_understood(p, "command substitution");
+						return not_understood(
+							p, "command substitution");
 					r = expand(p, out, ret_self, self);
 					continue;
 				}
@@ -156,9 +160,10 @@ static int parse_word(struct parser *p, struct srcline *out, const char *self,
 						p->line++;
 						continue;
 					}
-					if (c3 == '$' || c3 == '`' || c3 == '"' || c3 == '\\') {
-						r = srcline_append(out, p->buf + p->pos + 1, 1,
-								   at);
+					if (c3 == '$' || c3 == '`' || c3 == '"' ||
+					    c3 == '\\') {
+						r = srcline_append(
+							out, p->buf + p->pos + 1, 1, at);
 						p->pos += 2;
 						continue;
 					}
@@ -221,7 +226,8 @@ static int assign(struct parser *p, const char *name, struct srcline *value, boo
 	srcline_done(&v->value);
 	v->value = *value;
 	*value = (struct srcline){0};
-	if (streq(name, "GRUB_CMDLINE_LINUX") || streq(name, "GRUB_CMDLINE_LINUX_DEFAULT")) {
+	if (streq(name, "GRUB_CMDLINE_LINUX") ||
+	    streq(name, "GRUB_CMDLINE_LINUX_DEFAULT")) {
 		struct grub_assign *a =
 			realloc(p->c->assigns, (p->c->n_assigns + 1) * sizeof(*a));
 
@@ -317,7 +323,8 @@ static int parse_command(struct parser *p)
 int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len,
 	       struct diag_list *d)
 {
-	struct parser p = {.c = c, .d = d, .file = file, .buf = buf, .len = len, .line = 1};
+	struct parser p = {
+		.c = c, .d = d, .file = file, .buf = buf, .len = len, .line = 1};
 	int r = 0;
 
 	if (memchr(buf, '\0', len)) {
@@ -479,8 +486,8 @@ int grub_cmdline(const struct grub_config *c, bool recovery, struct srcline *ret
 	if (l)
 		r = srcline_append_line(&out, l);
 	if (r == 0 && !recovery && dflt && dflt->text.len) {
-		/* 10_linux writes "${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}"; the
-		 * space only matters between two parts. */
+		/* 10_linux writes "${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}";
+		 * the space only matters between two parts. */
 		/* The separating space belongs to no file. */
 		if (out.text.len)
 			r = srcline_append(&out, " ", 1, (struct src){UINT32_MAX, 0});

@@ -45,8 +45,8 @@ int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len
 /* Adds a file name to the table; its index or -ENOMEM. */
 int grub_add_file(struct grub_config *c, const char *rel);
 
-/* Reads etc/default/grub and every etc/default/grub.d/NAME.cfg (no dotfiles, byte order as in
- * the C locale) from root. *ret is NULL when etc/default/grub and grub.d are both
+/* Reads etc/default/grub and every etc/default/grub.d/NAME.cfg (no dotfiles, byte order
+ * as in the C locale) from root. *ret is NULL when etc/default/grub and grub.d are both
  * absent. Files in ov are read as given there; dropins false reads etc/default/grub
  * only (GRUBs without Debian's drop-in support). Owned by the caller
  * (grub_config_free()). 0 or -ENOMEM. */

@@ -79,8 +79,8 @@ static const struct sarg *find_from(const struct sargs *a, const char *name,
 
 /* What the next boot gives setting s under configuration p; only_file restricts it to
  * what that file says (the "written" layer). */
-static int value_of(const struct parsed *p, const struct setting *s, const char *only_file,
-		    struct lvalue *ret)
+static int value_of(const struct parsed *p, const struct setting *s,
+		    const char *only_file, struct lvalue *ret)
 {
 	const struct sarg *a = NULL;
 	int r;
@@ -120,7 +120,8 @@ static struct kparam_type type_of(const struct machine_facts *m, const struct se
 	*known = false;
 	for (size_t k = 0; s->module && k < m->n_kernels && !*known; k++) {
 		const struct module_schema *ms = kernel_module(&m->kernels[k], s->module);
-		const struct param_def *pd = ms ? module_schema_param(ms, s->param) : NULL;
+		const struct param_def *pd =
+			ms ? module_schema_param(ms, s->param) : NULL;
 
 		*known = pd && pd->type && kparam_type_parse(pd->type, &t) == 0;
 	}
@@ -192,11 +193,12 @@ static int lint_grub_override(const struct boot_facts *after, struct diag_list *
 		    !streq(a->name, "GRUB_CMDLINE_LINUX_DEFAULT"))
 			continue;
 		*found = true;
-		r = diag_add(d, DIAG_WARNING, g->files[a->file], a->line,
-			     "replaces GRUB_CMDLINE_LINUX_DEFAULT after %s, so the next boot "
-			     "loses amdgpu-tune's parameters; append instead "
-			     "(GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT ...\")",
-			     FRAGMENT_GRUB);
+		r = diag_add(
+			d, DIAG_WARNING, g->files[a->file], a->line,
+			"replaces GRUB_CMDLINE_LINUX_DEFAULT after %s, so the next boot "
+			"loses amdgpu-tune's parameters; append instead "
+			"(GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT ...\")",
+			FRAGMENT_GRUB);
 		if (r < 0)
 			return r;
 	}
@@ -237,7 +239,8 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 			r = value_of(&pa, s, NULL, &row->after);
 		if (r == 0)
 			r = value_of(&pn, s,
-				     s->where == WHERE_CMDLINE ? FRAGMENT_GRUB : FRAGMENT_MODPROBE,
+				     s->where == WHERE_CMDLINE ? FRAGMENT_GRUB
+							       : FRAGMENT_MODPROBE,
 				     &row->written);
 		if (r == 0)
 			r = running_of(now, s, sysfs ? &sysfs[i] : NULL, &row->running,
@@ -253,30 +256,34 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 
 		if (s->where == WHERE_CMDLINE && (!after || !after->next_known)) {
 			if (!warned_unknown && after && after->loader == BOOT_UNKNOWN)
-				r = diag_add(d, DIAG_WARNING, NULL, 0,
-					     "no supported boot loader found: set the kernel "
-					     "parameters by hand (%s...)",
-					     s->name);
+				r = diag_add(
+					d, DIAG_WARNING, NULL, 0,
+					"no supported boot loader found: set the kernel "
+					"parameters by hand (%s...)",
+					s->name);
 			warned_unknown = true;
 			continue;
 		}
 		if (same(m, s, &row->after, s->value))
 			continue;
 		if (row->after.set && row->after.file)
-			r = diag_add(d, DIAG_WARNING, row->after.file, row->after.line,
-				     "sets %s=%s after amdgpu-tune's %s: the next boot would "
-				     "still get that; change or remove it here",
-				     s->name, row->after.value ? row->after.value : "",
-				     s->where == WHERE_CMDLINE ? "drop-in" : "modprobe.d file");
+			r = diag_add(
+				d, DIAG_WARNING, row->after.file, row->after.line,
+				"sets %s=%s after amdgpu-tune's %s: the next boot would "
+				"still get that; change or remove it here",
+				s->name, row->after.value ? row->after.value : "",
+				s->where == WHERE_CMDLINE ? "drop-in"
+							  : "modprobe.d file");
 		else if (row->after.set)
 			r = diag_add(d, DIAG_WARNING, NULL, 0,
 				     "%s=%s comes after amdgpu-tune's setting and wins",
 				     s->name, row->after.value ? row->after.value : "");
 		else if (!overridden && pa.cmdline.init_args)
-			r = diag_add(d, DIAG_WARNING, NULL, 0,
-				     "a bare '--' on the kernel command line hands everything "
-				     "after it to init, %s too: remove the '--' or what follows it",
-				     s->name);
+			r = diag_add(
+				d, DIAG_WARNING, NULL, 0,
+				"a bare '--' on the kernel command line hands everything "
+				"after it to init, %s too: remove the '--' or what follows it",
+				s->name);
 		else if (!overridden)
 			r = diag_add(d, DIAG_WARNING, NULL, 0,
 				     "%s would still be unset after apply", s->name);
@@ -310,8 +317,9 @@ static bool contains_ci(const char *hay, const char *needle)
 
 /* Checks module.param against the kernels' metadata: unknown names and deprecated
  * parameters, for modules whose metadata was read. */
-static int lint_param(const struct machine_facts *m, const char *module, const char *param,
-		      const char *file, unsigned line, struct diag_list *d)
+static int lint_param(const struct machine_facts *m, const char *module,
+		      const char *param, const char *file, unsigned line,
+		      struct diag_list *d)
 {
 	struct strbuf unknown = {0}, deprecated = {0};
 	int r = 0;
@@ -332,11 +340,11 @@ static int lint_param(const struct machine_facts *m, const char *module, const c
 	}
 	if (unknown.len)
 		r = diag_add(d, DIAG_WARNING, file, line,
-			     "%s.%s is unknown to %s (%s): the kernel ignores it", module, param,
-			     module, unknown.s);
+			     "%s.%s is unknown to %s (%s): the kernel ignores it", module,
+			     param, module, unknown.s);
 	if (r == 0 && deprecated.len)
-		r = diag_add(d, DIAG_WARNING, file, line, "%s.%s is deprecated in %s", module,
-			     param, deprecated.s);
+		r = diag_add(d, DIAG_WARNING, file, line, "%s.%s is deprecated in %s",
+			     module, param, deprecated.s);
 	strbuf_done(&unknown);
 	strbuf_done(&deprecated);
 	return r;
@@ -372,12 +380,14 @@ static void effective(const struct boot_facts *b, const struct sargs *cmd,
 
 	*ret = (struct effective){0};
 	if (a) {
-		*ret = (struct effective){a->value, boot_next_file(b, a->at), a->at.line, true};
+		*ret = (struct effective){a->value, boot_next_file(b, a->at), a->at.line,
+					  true};
 		return;
 	}
 	a = opts ? sargs_find(opts, param) : NULL;
 	if (a)
-		*ret = (struct effective){a->value, modprobe_file(b, a->at), a->at.line, true};
+		*ret = (struct effective){a->value, modprobe_file(b, a->at), a->at.line,
+					  true};
 }
 
 static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
@@ -403,15 +413,16 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 			break;
 		effective(b, cmd, &opts, name, "pages_limit", &p);
 		if (p.set && p.value && kparam_parse_u64(g.value, &mib) == 0 &&
-		    kparam_parse_u64(p.value, &pages) == 0 && pages != 0 && mib <= UINT32_MAX &&
-		    mib * 1024 * 1024 != pages * m->page_size)
-			r = diag_add(d, DIAG_WARNING, g.file, g.line,
-				     "amdgpu.gttsize=%s (MiB) disagrees with %s=%s (%" PRIu64
-				     " MiB in %" PRIu64 "-byte pages, set at %s:%u); the "
-				     "kernel logs \"this is unusual\" (kernel %s)",
-				     g.value, name, p.value, pages * m->page_size >> 20,
-				     m->page_size, p.file ? p.file : "?", p.line,
-				     m->kernels[k].version);
+		    kparam_parse_u64(p.value, &pages) == 0 && pages != 0 &&
+		    mib <= UINT32_MAX && mib * 1024 * 1024 != pages * m->page_size)
+			r = diag_add(
+				d, DIAG_WARNING, g.file, g.line,
+				"amdgpu.gttsize=%s (MiB) disagrees with %s=%s (%" PRIu64
+				" MiB in %" PRIu64 "-byte pages, set at %s:%u); the "
+				"kernel logs \"this is unusual\" (kernel %s)",
+				g.value, name, p.value, pages * m->page_size >> 20,
+				m->page_size, p.file ? p.file : "?", p.line,
+				m->kernels[k].version);
 		sargs_done(&opts);
 	}
 	sargs_done(&amdgpu);
@@ -435,12 +446,15 @@ static int lint_cmdline(const struct machine_facts *m, const struct boot_facts *
 				     a->value);
 		else if (cmdline_name_equal(a->name, "amd_iommu") &&
 			 streq_ptr(a->value, "off") && m->npu_present)
-			r = diag_add(d, DIAG_WARNING, file, a->at.line,
-				     "amd_iommu=off also disables this machine's NPU (amdxdna)");
+			r = diag_add(
+				d, DIAG_WARNING, file, a->at.line,
+				"amd_iommu=off also disables this machine's NPU (amdxdna)");
 		dot = strchr(a->name, '.');
 		if (r == 0 && dot && dot > a->name) {
-			_cleanup_free_ char *mod = strndup(a->name, (size_t)(dot - a->name));
-			_cleanup_free_ char *cmod = mod ? cmdline_name_canonical(mod) : NULL;
+			_cleanup_free_ char *mod =
+				strndup(a->name, (size_t)(dot - a->name));
+			_cleanup_free_ char *cmod =
+				mod ? cmdline_name_canonical(mod) : NULL;
 
 			if (!cmod)
 				return -ENOMEM;
@@ -454,8 +468,8 @@ static int lint_cmdline(const struct machine_facts *m, const struct boot_facts *
  * modprobe.d options are read from the initramfs copy. */
 static bool loaded_from_initramfs(const char *module)
 {
-	return streq(module, "amdgpu") || streq(module, "ttm") || streq(module, "amdttm") ||
-	       streq(module, "drm");
+	return streq(module, "amdgpu") || streq(module, "ttm") ||
+	       streq(module, "amdttm") || streq(module, "drm");
 }
 
 static int lint_modprobe(const struct machine_facts *m, const struct boot_facts *b,
@@ -474,28 +488,30 @@ static int lint_modprobe(const struct machine_facts *m, const struct boot_facts 
 		if (r < 0)
 			break;
 		if (opts.n && is_builtin_somewhere(m, mm->module, &version))
-			r = diag_add(d, DIAG_WARNING, modprobe_file(b, opts.v[0].at),
-				     opts.v[0].at.line,
-				     "%s is built into kernel %s: modprobe.d options for it "
-				     "are ignored there (use %s.PARAM= on the kernel command line)",
-				     mm->module, version, mm->module);
+			r = diag_add(
+				d, DIAG_WARNING, modprobe_file(b, opts.v[0].at),
+				opts.v[0].at.line,
+				"%s is built into kernel %s: modprobe.d options for it "
+				"are ignored there (use %s.PARAM= on the kernel command line)",
+				mm->module, version, mm->module);
 		for (size_t k = 0; r == 0 && k < opts.n; k++) {
 			const struct sarg *a = &opts.v[k];
 			uint32_t f = a->at.file;
 
 			r = lint_param(m, mm->module, a->name, modprobe_file(b, a->at),
 				       a->at.line, d);
-			if (r < 0 || !loaded_from_initramfs(mm->module) || f >= c->n_files ||
-			    initrd_warned[f])
+			if (r < 0 || !loaded_from_initramfs(mm->module) ||
+			    f >= c->n_files || initrd_warned[f])
 				continue;
 			for (size_t n = 0; r == 0 && n < b->n_initrds; n++)
 				if (b->initrds[n].mtime < c->mtimes[f]) {
 					initrd_warned[f] = true;
-					r = diag_add(d, DIAG_WARNING, c->files[f], 0,
-						     "newer than %s: if the initramfs loads %s "
-						     "(Debian's does with plymouth), these options "
-						     "take effect only after 'update-initramfs -u -k all'",
-						     b->initrds[n].path, mm->module);
+					r = diag_add(
+						d, DIAG_WARNING, c->files[f], 0,
+						"newer than %s: if the initramfs loads %s "
+						"(Debian's does with plymouth), these options "
+						"take effect only after 'update-initramfs -u -k all'",
+						b->initrds[n].path, mm->module);
 					break;
 				}
 		}

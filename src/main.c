@@ -49,11 +49,16 @@ static void help(void)
 	       "for this machine and its kernels, checked against each kernel's own metadata.\n"
 	       "\n"
 	       "Commands:\n"
+	       "  detect              GPUs, memory, NPU, kernels, boot loader, next-boot and\n"
+	       "                      running command line, and the profile that fits\n"
 	       "  profiles            list profiles with their description and file\n"
 	       "  show [PROFILE]      the kernel parameters and module options PROFILE means on\n"
 	       "                      this machine, each with its reason; without PROFILE, the\n"
 	       "                      profile that matches this machine's AMD GPU\n"
 	       "  check PROFILE|FILE  validate a profile (a name, or a path to a .conf file)\n"
+	       "  diff [PROFILE]      wanted / next boot / running for every setting, and the\n"
+	       "                      files apply would write; without PROFILE, the applied one\n"
+	       "  status              applied profile: in effect, pending reboot or drifted\n"
 	       "\n"
 	       "Options:\n"
 	       "      --root DIR      operate on the tree at DIR instead of /\n"
@@ -67,7 +72,9 @@ static void help(void)
 	       "  -h, --help          show this help\n"
 	       "  -V, --version       show the version\n"
 	       "\n"
-	       "Exit status: 0 success, 2 usage error or invalid input, 4 failure.\n"
+	       "Exit status: 0 success, 1 diff/status found a difference, 2 usage error or\n"
+	       "invalid input, 4 failure. apply, rollback, snapshots and remove are not\n"
+	       "implemented yet.\n"
 	       "See amdgpu-tune(8) and amdgpu-tune.conf(5).\n",
 	       program);
 }
@@ -253,8 +260,8 @@ static int match_profiles(struct sysroot *root, const struct gpu *gpus, size_t n
 			if (!strv_contains(p->match, id) &&
 			    !(gpus[g].gfx && strv_contains(p->match, gpus[g].gfx)))
 				continue;
-			if (strbuf_printf(&b, "%s%s%s", per[g] ? per[g] : "", per[g] ? "," : "",
-					  l[i].name) < 0) {
+			if (strbuf_printf(&b, "%s%s%s", per[g] ? per[g] : "",
+					  per[g] ? "," : "", l[i].name) < 0) {
 				r = -ENOMEM;
 				break;
 			}
@@ -405,8 +412,8 @@ static int cmd_check(struct sysroot *root, const struct options *o, int argc, ch
 		/* The profile is valid whatever the machine's files say: their findings
 		 * are warnings here. */
 		for (size_t i = 0; r == 0 && i < boot.n; i++)
-			r = diag_add(&d, DIAG_WARNING, boot.items[i].file, boot.items[i].line,
-				     "%s", boot.items[i].message);
+			r = diag_add(&d, DIAG_WARNING, boot.items[i].file,
+				     boot.items[i].line, "%s", boot.items[i].message);
 		diag_list_done(&boot);
 		boot_facts_free(bf);
 		diag_sort(&d);
@@ -622,7 +629,8 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 	if (r < 0)
 		return r;
 	{
-		/* What reading the files as apply leaves them finds again is already in d. */
+		/* What reading the files as apply leaves them finds again is already in
+		 * d. */
 		struct diag_list again = {0};
 
 		r = boot_facts_read(root, versions, ov, &c->after, &again);
@@ -638,7 +646,8 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 
 		fs[i].known = sys && s->module;
 		if (s->module && sys) {
-			int k = boot_running_param(root, s->module, s->param, &fs[i].value);
+			int k = boot_running_param(root, s->module, s->param,
+						   &fs[i].value);
 
 			if (k == -ENOMEM)
 				r = k;
@@ -647,7 +656,8 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 		}
 	}
 	if (r == 0)
-		r = layers_compute(pl, c->planned.facts, c->now, c->after, fs, &c->layers, d);
+		r = layers_compute(pl, c->planned.facts, c->now, c->after, fs, &c->layers,
+				   d);
 	if (r == 0)
 		r = layers_lint(c->planned.facts, c->now, c->after, d);
 	for (size_t i = 0; i < pl->n_settings; i++)
@@ -742,12 +752,14 @@ static uint64_t gtt_total(struct sysroot *root, char card[static 128])
 		size_t len;
 		uint64_t v;
 
-		snprintf(rel, sizeof(rel), "sys/class/drm/card%d/device/mem_info_gtt_total", i);
+		snprintf(rel, sizeof(rel),
+			 "sys/class/drm/card%d/device/mem_info_gtt_total", i);
 		if (sysroot_read_file(root, rel, 64, false, &buf, &len) < 0)
 			continue;
 		if (len && buf[len - 1] == '\n')
 			buf[len - 1] = '\0';
-		if (buf[0] >= '0' && buf[0] <= '9' && kparam_parse_u64(buf, &v) == 0 && v) {
+		if (buf[0] >= '0' && buf[0] <= '9' && kparam_parse_u64(buf, &v) == 0 &&
+		    v) {
 			snprintf(card, 128, "%s", rel);
 			return v;
 		}
@@ -788,12 +800,14 @@ static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 	}
 	r = compare(root, o, applied, &c, &d);
 	if (r == 0) {
-		code = status_verdict(c.layers) == STATUS_IN_EFFECT ? EXIT_OK : EXIT_DIFFERS;
+		code = status_verdict(c.layers) == STATUS_IN_EFFECT ? EXIT_OK
+								    : EXIT_DIFFERS;
 		if (diag_count(&d, DIAG_ERROR))
 			code = EXIT_INVALID;
-		r = o->json ? render_status_json(&out, c.planned.profile, c.layers, gtt, card,
-						 &d)
-			    : render_status_text(&out, c.planned.profile, c.layers, gtt, card);
+		r = o->json ? render_status_json(&out, c.planned.profile, c.layers, gtt,
+						 card, &d)
+			    : render_status_text(&out, c.planned.profile, c.layers, gtt,
+						 card);
 	}
 	print_diags(&d, o);
 	if (r == 0)
@@ -808,12 +822,8 @@ static const struct verb {
 	const char *name;
 	int (*run)(struct sysroot *root, const struct options *o, int argc, char **argv);
 } verbs[] = {
-	{"detect", cmd_detect},
-	{"profiles", cmd_profiles},
-	{"show", cmd_show},
-	{"check", cmd_check},
-	{"diff", cmd_diff},
-	{"status", cmd_status},
+	{"detect", cmd_detect}, {"profiles", cmd_profiles}, {"show", cmd_show},
+	{"check", cmd_check},	{"diff", cmd_diff},	    {"status", cmd_status},
 };
 
 int main(int argc, char **argv)

@@ -10,13 +10,16 @@
 #include "strv.h"
 #include "sysroot.h"
 
-#define MODPROBE_FILE_MAX (1024 * 1024)
+#define MODPROBE_FILE_MAX  (1024 * 1024)
 #define MODPROBE_FILES_MAX 4096
 
 const char *const modprobe_dirs[] = {
-	"etc/modprobe.d", "run/modprobe.d", "usr/local/lib/modprobe.d",
+	"etc/modprobe.d",
+	"run/modprobe.d",
+	"usr/local/lib/modprobe.d",
 	"usr/lib/modprobe.d", /* kmod >= 32; the same directory as lib/ on merged /usr */
-	"lib/modprobe.d",     NULL,
+	"lib/modprobe.d",
+	NULL,
 };
 
 static struct modprobe_module *module_get(struct modprobe_config *c, const char *name)
@@ -84,8 +87,9 @@ static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, c
 	rest = *s ? s + 1 : s;
 	*s = '\0';
 	if (!*mod || !*rest)
-		return diag_add(d, DIAG_WARNING, c->files[file], line,
-				"kmod ignores this line: 'options' needs a module and options");
+		return diag_add(
+			d, DIAG_WARNING, c->files[file], line,
+			"kmod ignores this line: 'options' needs a module and options");
 	for (char *p = mod; *p; p++)
 		if (*p == '-')
 			*p = '_';
@@ -126,10 +130,12 @@ int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, si
 			}
 		} else if (ch == '\n') {
 			if (nul)
-				r = diag_add(d, DIAG_WARNING, c->files[file], start,
-					     "NUL byte: kmod ignores the rest of the line");
+				r = diag_add(
+					d, DIAG_WARNING, c->files[file], start,
+					"NUL byte: kmod ignores the rest of the line");
 			if (r == 0)
-				r = parse_line(c, file, start, l.s ? l.s : (char[]){0}, d);
+				r = parse_line(c, file, start, l.s ? l.s : (char[]){0},
+					       d);
 			strbuf_done(&l);
 			l = (struct strbuf){0};
 			nul = false;
@@ -295,10 +301,11 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 					      &len);
 		}
 		if (k < 0) {
-			r = k == -ENOMEM ? k
-					 : diag_add(d, DIAG_WARNING, rel, 0,
-						    "cannot read: %s (kmod would read it)",
-						    strerror(-k));
+			r = k == -ENOMEM
+				    ? k
+				    : diag_add(d, DIAG_WARNING, rel, 0,
+					       "cannot read: %s (kmod would read it)",
+					       strerror(-k));
 			continue;
 		}
 		k = modprobe_add_file(c, rel, (int64_t)st.st_mtime);

@@ -14,7 +14,7 @@ struct sysroot;
 struct file_override;
 
 struct modprobe_module {
-	char *module;	      /* '-' written as '_' */
+	char *module;	     /* '-' written as '_' */
 	struct srcline opts; /* every options line for it, in order, joined by ' ' */
 };
 

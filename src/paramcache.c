@@ -7,9 +7,9 @@
 #include "paramcache.h"
 #include "sysroot.h"
 
-#define MAGIC	       "amdgpu-tune params 1\n"
-#define CACHE_MAX      (1024 * 1024)
-#define CACHE_DIR      "var/cache/amdgpu-tune"
+#define MAGIC	  "amdgpu-tune params 1\n"
+#define CACHE_MAX (1024 * 1024)
+#define CACHE_DIR "var/cache/amdgpu-tune"
 
 void paramcache_key(const char *rel, const struct stat *st, char *buf, size_t n)
 {
@@ -113,7 +113,8 @@ static void params_free(struct param_def *p, size_t n)
 	free(p);
 }
 
-int paramcache_parse(const char *buf, size_t len, const char *key, struct module_schema *s)
+int paramcache_parse(const char *buf, size_t len, const char *key,
+		     struct module_schema *s)
 {
 	const char *p = buf, *end = buf + len, *nl;
 	struct param_def *params = NULL;

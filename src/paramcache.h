@@ -29,7 +29,8 @@ int paramcache_format(const char *key, const struct module_schema *s, char **ret
 
 /* Fills s->params from an entry's text when its key equals key. 0, -ESTALE (another
  * key), -EBADMSG (not an entry) or -ENOMEM; s is unchanged on failure. Pure. */
-int paramcache_parse(const char *buf, size_t len, const char *key, struct module_schema *s);
+int paramcache_parse(const char *buf, size_t len, const char *key,
+		     struct module_schema *s);
 
 /* The hooks for modinfo_lookup(); data is a struct paramcache. */
 extern const struct modinfo_cache paramcache_ops;

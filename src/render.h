@@ -17,7 +17,8 @@ int render_diag(struct strbuf *b, const struct diag *d);
 
 /* JSON pieces shared by every command: the findings of one level as an array of
  * strings, and the machine's memory_bytes, page_size and kernels as keys. */
-void render_json_diags(struct strbuf *b, const struct diag_list *d, enum diag_level level);
+void render_json_diags(struct strbuf *b, const struct diag_list *d,
+		       enum diag_level level);
 void render_json_machine(struct strbuf *b, bool *first, const struct machine_facts *m);
 
 int render_show_text(struct strbuf *b, const struct profile *p, const struct plan *pl,

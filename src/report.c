@@ -16,12 +16,15 @@ static void text_machine(struct strbuf *b, const struct machine_facts *m)
 		strbuf_printf(b, "Memory:      %s%s, %" PRIu64 "-byte pages\n", ram,
 			      m->mem_from_option ? " (--memory)" : "", m->page_size);
 	} else {
-		strbuf_printf(b, "Memory:      unknown (no proc/meminfo; use --memory), %" PRIu64
-				 "-byte pages\n",
-			      m->page_size);
+		strbuf_printf(
+			b,
+			"Memory:      unknown (no proc/meminfo; use --memory), %" PRIu64
+			"-byte pages\n",
+			m->page_size);
 	}
 	strbuf_printf(b, "NPU:         %s\n",
-		      m->npu_present ? "present (amd_iommu=off would disable it)" : "none");
+		      m->npu_present ? "present (amd_iommu=off would disable it)"
+				     : "none");
 }
 
 int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
@@ -29,28 +32,33 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		       const struct boot_facts *bf)
 {
 	if (n_gpus == 0)
-		strbuf_puts(b, "GPUs:        none (no display controller of vendor 0x1002)\n");
+		strbuf_puts(
+			b,
+			"GPUs:        none (no display controller of vendor 0x1002)\n");
 	for (size_t i = 0; i < n_gpus; i++)
 		strbuf_printf(b, "%s %s  1002:%04x  %-8s  driver %-8s  profile %s\n",
-			      i ? "            " : "GPUs:       ", gpus[i].pci, gpus[i].device,
-			      gpus[i].gfx ? gpus[i].gfx : "unknown",
+			      i ? "            " : "GPUs:       ", gpus[i].pci,
+			      gpus[i].device, gpus[i].gfx ? gpus[i].gfx : "unknown",
 			      gpus[i].driver ? gpus[i].driver : "none",
 			      profiles[i] ? profiles[i] : "none matches");
 	text_machine(b, m);
 	if (m->n_kernels == 0)
 		strbuf_puts(b, "Kernels:     none found under lib/modules\n");
 	for (size_t i = 0; i < m->n_kernels; i++)
-		strbuf_printf(b, "%s %s  (%s)%s\n", i ? "            " : "Kernels:    ",
-			      m->kernels[i].version, m->kernels[i].ttm_module,
-			      bf->default_kernel && streq(bf->default_kernel, m->kernels[i].version)
+		strbuf_printf(b, "%s %s  (%s)%s\n",
+			      i ? "            " : "Kernels:    ", m->kernels[i].version,
+			      m->kernels[i].ttm_module,
+			      bf->default_kernel && streq(bf->default_kernel,
+							  m->kernels[i].version)
 				      ? "  boots by default"
 				      : "");
 	if (!bf->default_kernel && bf->default_why)
 		strbuf_printf(b, "Default:     unknown: %s\n", bf->default_why);
-	strbuf_printf(b, "Boot loader: %s\n             %s\n", bootloader_name(bf->loader),
-		      bf->evidence);
+	strbuf_printf(b, "Boot loader: %s\n             %s\n",
+		      bootloader_name(bf->loader), bf->evidence);
 	if (bf->next_known) {
-		_cleanup_free_ char *e = escape_untrusted(bf->next.text.s ? bf->next.text.s : "");
+		_cleanup_free_ char *e =
+			escape_untrusted(bf->next.text.s ? bf->next.text.s : "");
 
 		strbuf_printf(b, "Next boot:   %s\n", e ? e : "");
 	} else {
@@ -60,9 +68,10 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		strbuf_puts(b, "Running:    ");
 		for (size_t i = 0; i < bf->running.n; i++) {
 			_cleanup_free_ char *n = escape_untrusted(bf->running.v[i].name);
-			_cleanup_free_ char *v = bf->running.v[i].value
-							 ? escape_untrusted(bf->running.v[i].value)
-							 : NULL;
+			_cleanup_free_ char *v =
+				bf->running.v[i].value
+					? escape_untrusted(bf->running.v[i].value)
+					: NULL;
 
 			strbuf_printf(b, " %s%s%s", n ? n : "", v ? "=" : "", v ? v : "");
 		}
@@ -151,21 +160,23 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 {
 	bool cmdline = false;
 
-	static const char *const head[] = {"SETTING", "WHERE",	 "WANTED", "NEXT BOOT",
+	static const char *const head[] = {"SETTING", "WHERE",	"WANTED", "NEXT BOOT",
 					   "RUNNING", "STATUS", "FROM"};
 	size_t w[6] = {0}, n_change = 0, n_pending = 0;
 	bool any_file = false;
 
-	strbuf_printf(b, "%s %s (%s)\n\n", applied ? "Applied profile" : "Profile", p->name,
-		      p->file);
+	strbuf_printf(b, "%s %s (%s)\n\n", applied ? "Applied profile" : "Profile",
+		      p->name, p->file);
 	for (size_t c = 0; c < 6; c++)
 		w[c] = width(head[c]);
 	for (size_t i = 0; i < l->n_rows; i++) {
 		const struct row *r = &l->rows[i];
 		const char *cell[6] = {r->setting->name,
-				       r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe",
+				       r->setting->where == WHERE_CMDLINE ? "cmdline"
+									  : "modprobe",
 				       r->setting->value ? r->setting->value : "(flag)",
-				       shown(&r->next, r->next_known), shown(&r->running, r->running_known),
+				       shown(&r->next, r->next_known),
+				       shown(&r->running, r->running_known),
 				       row_status_name(r->status)};
 
 		for (size_t c = 0; c < 6; c++)
@@ -175,12 +186,13 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 	if (l->n_rows == 0)
 		strbuf_puts(b, "This profile sets nothing.\n");
 	else
-		strbuf_printf(b, "%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)w[0], head[0],
-			      (int)w[1], head[1], (int)w[2], head[2], (int)w[3], head[3],
-			      (int)w[4], head[4], (int)w[5], head[5], head[6]);
+		strbuf_printf(b, "%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)w[0],
+			      head[0], (int)w[1], head[1], (int)w[2], head[2], (int)w[3],
+			      head[3], (int)w[4], head[4], (int)w[5], head[5], head[6]);
 	for (size_t i = 0; i < l->n_rows; i++) {
 		const struct row *r = &l->rows[i];
-		_cleanup_free_ char *next = escape_untrusted(shown(&r->next, r->next_known));
+		_cleanup_free_ char *next =
+			escape_untrusted(shown(&r->next, r->next_known));
 		_cleanup_free_ char *run =
 			escape_untrusted(shown(&r->running, r->running_known));
 
@@ -188,8 +200,8 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 			      r->setting->name, (int)w[1],
 			      r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe",
 			      (int)w[2], r->setting->value ? r->setting->value : "(flag)",
-			      (int)w[3], next ? next : "", (int)w[4], run ? run : "", (int)w[5],
-			      row_status_name(r->status));
+			      (int)w[3], next ? next : "", (int)w[4], run ? run : "",
+			      (int)w[5], row_status_name(r->status));
 		put_source(b, &r->next);
 		strbuf_putc(b, '\n');
 		n_change += r->status == ROW_CHANGE;
@@ -245,7 +257,8 @@ static void json_rows(struct strbuf *b, const struct layers *l, bool *first)
 		json_key(b, &f, "name");
 		json_string(b, r->setting->name);
 		json_key(b, &f, "where");
-		json_string(b, r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe");
+		json_string(b,
+			    r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe");
 		json_key(b, &f, "wanted");
 		json_string(b, r->setting->value ? r->setting->value : "");
 		json_key(b, &f, "next_boot");
@@ -322,7 +335,9 @@ enum status_verdict status_verdict(const struct layers *l)
 
 static const char *verdict_name(enum status_verdict v)
 {
-	return v == STATUS_DRIFTED ? "drifted" : v == STATUS_PENDING ? "pending" : "in-effect";
+	return v == STATUS_DRIFTED   ? "drifted"
+	       : v == STATUS_PENDING ? "pending"
+				     : "in-effect";
 }
 
 int render_status_text(struct strbuf *b, const struct profile *p, const struct layers *l,
@@ -331,11 +346,12 @@ int render_status_text(struct strbuf *b, const struct profile *p, const struct l
 	enum status_verdict v = status_verdict(l);
 
 	strbuf_printf(b, "Applied profile: %s (%s)\n", p->name, p->file);
-	strbuf_printf(b, "Status:          %s\n",
-		      v == STATUS_DRIFTED ? "drifted: the configuration on disk no longer "
-					    "gives this profile (see 'amdgpu-tune diff')"
-		      : v == STATUS_PENDING ? "pending reboot: configured, not yet running"
-					    : "in effect");
+	strbuf_printf(
+		b, "Status:          %s\n",
+		v == STATUS_DRIFTED   ? "drifted: the configuration on disk no longer "
+					"gives this profile (see 'amdgpu-tune diff')"
+		: v == STATUS_PENDING ? "pending reboot: configured, not yet running"
+				      : "in effect");
 	strbuf_putc(b, '\n');
 	for (size_t i = 0; i < l->n_rows; i++) {
 		const struct row *r = &l->rows[i];
@@ -343,11 +359,12 @@ int render_status_text(struct strbuf *b, const struct profile *p, const struct l
 		_cleanup_free_ char *run =
 			escape_untrusted(shown(&r->running, r->running_known));
 
-		strbuf_printf(b, "%-10s %s=%s: next boot %s (", 
-			      r->status == ROW_CHANGE    ? "drifted"
+		strbuf_printf(b, "%-10s %s=%s: next boot %s (",
+			      r->status == ROW_CHANGE	 ? "drifted"
 			      : r->status == ROW_PENDING ? "pending"
 							 : "ok",
-			      r->setting->name, r->setting->value ? r->setting->value : "",
+			      r->setting->name,
+			      r->setting->value ? r->setting->value : "",
 			      next ? next : "");
 		put_source(b, &r->next);
 		strbuf_printf(b, "), running %s\n", run ? run : "");
@@ -356,13 +373,15 @@ int render_status_text(struct strbuf *b, const struct profile *p, const struct l
 		char gib[32];
 
 		format_gib(gtt_total, gib);
-		strbuf_printf(b, "\nGTT as the driver reports it: %s (%s)\n", gib, gtt_card);
+		strbuf_printf(b, "\nGTT as the driver reports it: %s (%s)\n", gib,
+			      gtt_card);
 	}
 	return b->s ? 0 : -ENOMEM;
 }
 
 int render_status_json(struct strbuf *b, const struct profile *p, const struct layers *l,
-		       uint64_t gtt_total, const char *gtt_card, const struct diag_list *d)
+		       uint64_t gtt_total, const char *gtt_card,
+		       const struct diag_list *d)
 {
 	bool first = true;
 

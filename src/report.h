@@ -46,4 +46,5 @@ enum status_verdict status_verdict(const struct layers *l);
 int render_status_text(struct strbuf *b, const struct profile *p, const struct layers *l,
 		       uint64_t gtt_total, const char *gtt_card);
 int render_status_json(struct strbuf *b, const struct profile *p, const struct layers *l,
-		       uint64_t gtt_total, const char *gtt_card, const struct diag_list *d);
+		       uint64_t gtt_total, const char *gtt_card,
+		       const struct diag_list *d);

@@ -137,7 +137,8 @@ int state_read(const struct sysroot *root, struct state **ret, struct diag_list 
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		r = diag_add(d, DIAG_ERROR, STATE_FILE, 0, "cannot read: %s", strerror(-r));
+		r = diag_add(d, DIAG_ERROR, STATE_FILE, 0, "cannot read: %s",
+			     strerror(-r));
 		return r < 0 ? r : -EIO;
 	}
 	return state_parse(STATE_FILE, buf, len, ret, d);

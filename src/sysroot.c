@@ -267,7 +267,8 @@ int sysroot_mkdir_p(const struct sysroot *r, const char *rel, mode_t mode)
 				close(dfd);
 				if (k < 0 && errno != EEXIST)
 					return -errno;
-				fd = sysroot_openat(r, path, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+				fd = sysroot_openat(r, path,
+						    O_PATH | O_DIRECTORY | O_NOFOLLOW);
 			}
 			if (fd < 0)
 				return fd == -ELOOP ? -ENOTDIR : fd;
@@ -321,8 +322,8 @@ int sysroot_write_atomic(const struct sysroot *r, const char *rel, const void *d
 			       (unsigned)attempt * 40503u;
 
 		snprintf(tmp, sizeof(tmp), ".%s.%08x.tmp", base, rnd);
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
+		fd = openat(dfd, tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST) {
 			k = -errno;
 			close(dfd);

@@ -78,8 +78,8 @@ static int script(const struct lines *a, const struct lines *b, enum op **ret,
 		for (size_t i = n; i-- > 0;)
 			for (size_t j = m; j-- > 0;)
 				T(i, j) = line_eq(a, i, b, j) ? T(i + 1, j + 1) + 1
-				: T(i + 1, j) >= T(i, j + 1)  ? T(i + 1, j)
-							      : T(i, j + 1);
+					  : T(i + 1, j) >= T(i, j + 1) ? T(i + 1, j)
+								       : T(i, j + 1);
 		for (size_t i = 0, j = 0; i < n || j < m;) {
 			if (i < n && j < m && line_eq(a, i, b, j)) {
 				ops[k++] = OP_SAME;

@@ -25,7 +25,8 @@ static int proc_options(const char *module, char ***ret)
 	*ret = NULL;
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
-	for (char *t = strtok_r(buf, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
+	for (char *t = strtok_r(buf, " \t\n", &save); t;
+	     t = strtok_r(NULL, " \t\n", &save)) {
 		char *dot = strchr(t, '.'), *eq = strchr(t, '=');
 		_cleanup_free_ char *mod = NULL;
 
@@ -59,8 +60,8 @@ int main(int argc, char **argv)
 	size_t n = 0, failures = 0;
 
 	for (size_t i = 0; modprobe_dirs[i]; i++) {
-		snprintf(paths[i], sizeof(paths[i]), "%s/%s", streq(root, "/") ? "" : root,
-			 modprobe_dirs[i]);
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s",
+			 streq(root, "/") ? "" : root, modprobe_dirs[i]);
 		cfg[i] = paths[i];
 	}
 	ctx = kmod_new(NULL, cfg);
@@ -71,7 +72,8 @@ int main(int argc, char **argv)
 	it = kmod_config_get_options(ctx);
 	kmod_set_log_fn(ctx, quiet, NULL);
 	while (it && kmod_config_iter_next(it)) {
-		const char *m = kmod_config_iter_get_key(it), *o = kmod_config_iter_get_value(it);
+		const char *m = kmod_config_iter_get_key(it),
+			   *o = kmod_config_iter_get_value(it);
 		size_t k;
 
 		for (k = 0; mods && mods[k] && !streq(mods[k], m); k++)
@@ -114,10 +116,13 @@ int main(int argc, char **argv)
 
 		for (size_t i = 0; i < c->n_modules; i++)
 			if (streq(c->modules[i].module, mods[k]))
-				ours = c->modules[i].opts.text.s ? c->modules[i].opts.text.s : "";
+				ours = c->modules[i].opts.text.s
+					       ? c->modules[i].opts.text.s
+					       : "";
 		n++;
 		if (!streq(ours, theirs[k])) {
-			printf("# %s: libkmod '%s', amdgpu-tune '%s'\n", mods[k], theirs[k], ours);
+			printf("# %s: libkmod '%s', amdgpu-tune '%s'\n", mods[k],
+			       theirs[k], ours);
 			failures++;
 		}
 	}
@@ -127,7 +132,8 @@ int main(int argc, char **argv)
 			       c->modules[i].opts.text.s);
 			failures++;
 		}
-	printf("# %s: %zu modules with options compared, %zu differ\n", root, n, failures);
+	printf("# %s: %zu modules with options compared, %zu differ\n", root, n,
+	       failures);
 	strv_free(mods);
 	strv_free(theirs);
 	modprobe_config_free(c);

@@ -23,7 +23,8 @@ static void test_round_trip(void **state)
 	char *text = NULL;
 
 	assert_int_equal(paramcache_format("k 1 2.000000003 4 5", &s, &text), 0);
-	assert_int_equal(paramcache_parse(text, strlen(text), "k 1 2.000000003 4 5", &t), 0);
+	assert_int_equal(paramcache_parse(text, strlen(text), "k 1 2.000000003 4 5", &t),
+			 0);
 	assert_int_equal(t.n_params, ELEMENTSOF(params));
 	for (size_t i = 0; i < t.n_params; i++) {
 		assert_string_equal(t.params[i].name, params[i].name);

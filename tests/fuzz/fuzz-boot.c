@@ -1,0 +1,69 @@
+/* libFuzzer target: the readers of files on the target machine (GRUB defaults,
+ * modprobe.d, our own state) must never crash or leak, whatever the bytes. The first
+ * byte picks the reader. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grub.h"
+#include "modprobe.h"
+#include "state.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct diag_list d = {0};
+	const char *buf = (const char *)data + 1;
+
+	if (size < 1)
+		return 0;
+	size--;
+	switch (data[0] % 3) {
+	case 0: {
+		struct grub_config *c = calloc(1, sizeof(*c));
+		struct srcline l = {0};
+		struct sargs a = {0};
+
+		if (!c || grub_add_file(c, "f.cfg") < 0)
+			abort();
+		c->understood = true;
+		if (grub_parse(c, 0, buf, size, &d) < 0)
+			abort();
+		if (grub_cmdline(c, false, &l) == 0 && srcline_args(&l, &a) == 0)
+			for (size_t i = 0; i < a.n; i++)
+				if (a.v[i].at.file != 0 && a.v[i].at.file != UINT32_MAX)
+					abort();
+		sargs_done(&a);
+		srcline_done(&l);
+		grub_config_free(c);
+		break;
+	}
+	case 1: {
+		struct modprobe_config *c = calloc(1, sizeof(*c));
+
+		if (!c || modprobe_add_file(c, "f.conf", 0) < 0)
+			abort();
+		if (modprobe_parse(c, 0, buf, size, &d) < 0)
+			abort();
+		for (size_t i = 0; i < c->n_modules; i++) {
+			struct sargs a = {0};
+
+			if (srcline_args(&c->modules[i].opts, &a) < 0)
+				abort();
+			sargs_done(&a);
+		}
+		modprobe_config_free(c);
+		break;
+	}
+	default: {
+		struct state *s = NULL;
+
+		if (state_parse("state", buf, size, &s, &d) == 0 && !s->profile)
+			abort();
+		state_free(s);
+	}
+	}
+	diag_list_done(&d);
+	return 0;
+}
