@@ -50,9 +50,7 @@ void boot_facts_free(struct boot_facts *b)
 
 const char *boot_next_file(const struct boot_facts *b, struct src at)
 {
-	size_t n = strv_length(b->next_files);
-
-	return at.file < n ? b->next_files[at.file] : NULL;
+	return at.file < b->n_next_files ? b->next_files[at.file] : NULL;
 }
 
 /* mountinfo(5) escapes blanks and backslashes in paths as octal. */
@@ -264,6 +262,7 @@ static int read_kernel_cmdline(const struct sysroot *root, const struct file_ove
 			return diag_add(d, DIAG_ERROR, files[i], 0, "NUL byte");
 		if (strv_push(&b->next_files, files[i]) < 0)
 			return -ENOMEM;
+		b->n_next_files = 1;
 		b->next_files_owned = true;
 		/* Newlines separate arguments like blanks (kernel-install joins lines).
 		 */
@@ -339,6 +338,7 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 			      d);
 	if (r == 0 && b->grub) {
 		b->next_files = b->grub->files;
+		b->n_next_files = b->grub->n_files;
 		b->next_known = b->grub->understood;
 		if (b->next_known)
 			r = grub_cmdline(b->grub, false, &b->next);

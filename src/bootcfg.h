@@ -29,6 +29,7 @@ struct boot_facts {
 	struct srcline next;
 	bool next_known;
 	char **next_files; /* borrowed from grub, or owned (kernel cmdline file) */
+	size_t n_next_files;
 	bool next_files_owned;
 	struct modprobe_config *modprobe;
 	/* The running kernel's command line (proc/cmdline), when the root has one. */

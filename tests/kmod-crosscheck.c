@@ -28,11 +28,12 @@ static int proc_options(const char *module, char ***ret)
 	for (char *t = strtok_r(buf, " \t\n", &save); t;
 	     t = strtok_r(NULL, " \t\n", &save)) {
 		char *dot = strchr(t, '.'), *eq = strchr(t, '=');
-		_cleanup_free_ char *mod = NULL;
+		_cleanup_free_ char *raw = NULL, *mod = NULL;
 
 		if (!dot || dot == t || (eq && eq < dot) || strchr(t, '"'))
 			continue;
-		mod = cmdline_name_canonical(strndup(t, (size_t)(dot - t)) ?: "");
+		raw = strndup(t, (size_t)(dot - t));
+		mod = raw ? cmdline_name_canonical(raw) : NULL;
 		if (mod && streq(mod, module) && strv_push(&v, dot + 1) < 0)
 			return -ENOMEM;
 	}
