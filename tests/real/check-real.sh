@@ -86,7 +86,7 @@ printf '[profile]\ndescription = mi300\nmatch = gfx942\n[memory]\nmtype = nc\n' 
 printf '[profile]\ndescription = typo\n[module amdgpu]\ngtt_size = 16384\n' > "$work/typo.conf"
 printf '[profile]\ndescription = gart\n[module amdgpu]\ngartsize = -1\n' > "$work/gart.conf"
 
-echo "1..9"
+echo "1..12"
 check "mtype_local is unknown to $v61" 2 "mtype_local: no such parameter of amdgpu in $v61" \
 	--kernel "$v61" check "$work/mtype.conf"
 check "mtype_local is known to $v612" 0 "valid, 1 setting" \
@@ -105,5 +105,36 @@ check "strix-halo on $v61 (plain .ko) adds gttsize in MiB" 0 "amdgpu.gttsize=983
 	--kernel "$v61" show strix-halo --memory 128GiB
 check "the shipped profiles validate against both real kernels" 0 "checked against $v61, $v612" \
 	check rdna2
+
+# diff on a copy of the real root: the parameter cache and the on-disk lints with the
+# real module metadata.
+copy=$work/root
+cp -a "$root" "$copy"
+mkdir -p "$copy/etc/modprobe.d"
+printf 'options amdgpu gtt_size=16384\n' > "$copy/etc/modprobe.d/forum.conf"
+root=$copy
+check "diff names a misspelt option on disk with the real $v612 metadata" 1 \
+	"etc/modprobe.d/forum.conf:1: warning: amdgpu.gtt_size is unknown to amdgpu" \
+	--kernel "$v612" diff strix-halo --memory 128GiB
+n=$((n + 1))
+entry=$copy/var/cache/amdgpu-tune/$v612/amdgpu.params
+if [ -f "$entry" ] && grep -q "^gttsize	int	" "$entry"; then
+	echo "ok $n - the real amdgpu.ko.xz's parameters are cached"
+else
+	echo "not ok $n - the real amdgpu.ko.xz's parameters are cached"
+	failed=$((failed + 1))
+fi
+n=$((n + 1))
+cold=$("$bin" --root "$copy" diff strix-halo --memory 128GiB 2>&1 && echo rc=0 || echo "rc=$?")
+rm -rf "$copy/var/cache/amdgpu-tune"
+rc=0
+AMDGPU_TUNE_NO_CACHE=1 "$bin" --root "$copy" diff strix-halo --memory 128GiB > "$work/nocache" 2>&1 || rc=$?
+echo "rc=$rc" >> "$work/nocache"
+if [ "$cold" = "$(cat "$work/nocache")" ]; then
+	echo "ok $n - diff from the cache equals diff from the module files"
+else
+	echo "not ok $n - diff from the cache equals diff from the module files"
+	failed=$((failed + 1))
+fi
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
