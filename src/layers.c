@@ -234,8 +234,8 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 		/* A module option in modprobe.d is still known when the command line is
 		 * not, but the command line could override it. */
 		row->next_known = now && (now->next_known ||
-					   (s->where == WHERE_MODPROBE &&
-					    !(now->grub && !now->grub->understood)));
+					  (s->where == WHERE_MODPROBE &&
+					   !(now->grub && !now->grub->understood)));
 		r = value_of(&pn, s, NULL, &row->next);
 		if (r == 0)
 			r = value_of(&pa, s, NULL, &row->after);
