@@ -33,6 +33,11 @@ const struct param_def *module_schema_param(const struct module_schema *s,
 	return NULL;
 }
 
+bool param_is_deprecated(const struct param_def *p)
+{
+	return p->desc && strcasestr(p->desc, "deprecated");
+}
+
 bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b,
 			     unsigned c)
 {

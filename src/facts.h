@@ -54,6 +54,10 @@ const struct module_schema *kernel_module(const struct kernel_info *k,
 const struct param_def *module_schema_param(const struct module_schema *s,
 					    const char *name);
 
+/* True when the parameter's description says it is deprecated (modinfo "parm" text,
+ * as amdgpu marks gttsize from 6.15). */
+bool param_is_deprecated(const struct param_def *p);
+
 /* True when kernel version v is at least a.b.c. */
 bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b,
 			     unsigned c);

@@ -2,33 +2,26 @@
 
 #include "cmdline.h"
 #include "fragment.h"
-
-static bool is_safe(const char *s)
-{
-	/* The profile allowlist, checked again here: this is the last step before the
-	 * text reaches root-run interpreters. */
-	for (; s && *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_.,:+/-=", *s)))
-			return false;
-	return true;
-}
+#include "profile.h"
 
 static int put_arg(struct strbuf *b, const char *name, const char *value)
 {
 	_cleanup_free_ char *a = NULL;
-	int r = cmdline_arg_format(name, value, &a);
+	int r;
 
+	/* The profile allowlist, checked again here: this is the last step before the
+	 * text reaches root-run interpreters. An allowlisted pair needs no quoting. */
+	if (!profile_key_is_safe(name, true) || (value && !profile_value_is_safe(value)))
+		return -EINVAL;
+	r = cmdline_arg_format(name, value, &a);
 	if (r < 0)
 		return r;
-	if (!is_safe(a) || a[0] == '-')
-		return -EINVAL;
 	return strbuf_puts(b, a);
 }
 
 static int header(struct strbuf *b, const char *profile)
 {
-	if (!is_safe(profile))
+	if (!profile_name_is_valid(profile))
 		return -EINVAL;
 	return strbuf_printf(b,
 			     "# Written by amdgpu-tune from profile %s.\n"
@@ -89,7 +82,7 @@ int fragment_modprobe(const char *profile, const struct plan *pl, char **ret)
 			continue;
 		if (!b.s)
 			r = header(&b, profile);
-		if (r == 0 && (!is_safe(s->module) || s->module[0] == '-'))
+		if (r == 0 && !profile_key_is_safe(s->module, false))
 			r = -EINVAL;
 		if (r == 0)
 			r = strbuf_printf(&b, "options %s", s->module);

@@ -307,16 +307,6 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 	return 0;
 }
 
-static bool contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; hay && *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return true;
-	return false;
-}
-
 /* Checks module.param against the kernels' metadata: unknown names and deprecated
  * parameters, for modules whose metadata was read. */
 static int lint_param(const struct machine_facts *m, const char *module,
@@ -336,7 +326,7 @@ static int lint_param(const struct machine_facts *m, const char *module,
 		if (!pd)
 			strbuf_printf(&unknown, "%s%s", unknown.len ? ", " : "",
 				      m->kernels[k].version);
-		else if (contains_ci(pd->desc, "deprecated"))
+		else if (param_is_deprecated(pd))
 			strbuf_printf(&deprecated, "%s%s", deprecated.len ? ", " : "",
 				      m->kernels[k].version);
 	}

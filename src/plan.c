@@ -242,16 +242,6 @@ static const char *closest_param(const struct machine_facts *m, const char *modu
 	return best_d <= limit ? best : NULL;
 }
 
-static bool contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; hay && *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return true;
-	return false;
-}
-
 /* Checks a module option against every target kernel's metadata: the name must exist in
  * at least one (else error with the closest real name), the value must parse as the
  * kernel parses that type in every kernel that has the parameter. */
@@ -282,7 +272,7 @@ static void validate_option(struct ctx *c, const struct setting *s)
 			continue;
 		}
 		list_add(&known, k->version);
-		if (contains_ci(pd->desc, "deprecated") && !deprecated.len)
+		if (param_is_deprecated(pd) && !deprecated.len)
 			list_add(&deprecated, k->version);
 		if (!pd->type || kparam_type_parse(pd->type, &t) < 0) {
 			finding(c, DIAG_WARNING, false, s->file, s->line,
