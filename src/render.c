@@ -18,7 +18,7 @@ int render_diag(struct strbuf *b, const struct diag *d)
 			     d->message);
 }
 
-static const char *where_name(enum where w)
+const char *render_where_name(enum where w)
 {
 	return w == WHERE_CMDLINE ? "cmdline" : "modprobe";
 }
@@ -108,7 +108,7 @@ static void json_settings(struct strbuf *b, const struct plan *pl)
 		json_key(b, &first, "name");
 		json_string(b, s->name);
 		json_key(b, &first, "where");
-		json_string(b, where_name(s->where));
+		json_string(b, render_where_name(s->where));
 		json_key(b, &first, "value");
 		json_string(b, s->value);
 		json_key(b, &first, "reason");

@@ -15,6 +15,9 @@
  * known). */
 int render_diag(struct strbuf *b, const struct diag *d);
 
+/* "cmdline" or "modprobe", as JSON and tables name where a setting goes. */
+const char *render_where_name(enum where w);
+
 /* JSON pieces shared by every command: the findings of one level as an array of
  * strings, and the machine's memory_bytes, page_size and kernels as keys. */
 void render_json_diags(struct strbuf *b, const struct diag_list *d,

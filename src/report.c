@@ -27,6 +27,17 @@ static void text_machine(struct strbuf *b, const struct machine_facts *m)
 				     : "none");
 }
 
+/* Ends a document: its "warnings" and "errors" arrays and the closing brace. */
+static int json_close(struct strbuf *b, bool *first, const struct diag_list *d)
+{
+	json_key(b, first, "warnings");
+	render_json_diags(b, d, DIAG_WARNING);
+	json_key(b, first, "errors");
+	render_json_diags(b, d, DIAG_ERROR);
+	strbuf_puts(b, "}\n");
+	return b->s ? 0 : -ENOMEM;
+}
+
 int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		       char *const *profiles, const struct machine_facts *m,
 		       const struct boot_facts *bf)
@@ -121,12 +132,7 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	json_string(b, bf->evidence);
 	json_key(b, &first, "cmdline_next_boot");
 	json_string(b, bf->next_known ? (bf->next.text.s ? bf->next.text.s : "") : NULL);
-	json_key(b, &first, "warnings");
-	render_json_diags(b, d, DIAG_WARNING);
-	json_key(b, &first, "errors");
-	render_json_diags(b, d, DIAG_ERROR);
-	strbuf_puts(b, "}\n");
-	return b->s ? 0 : -ENOMEM;
+	return json_close(b, &first, d);
 }
 
 /* A layer's value as text: "-" for unset, the value (empty for a bare flag). */
@@ -149,11 +155,6 @@ static void put_source(struct strbuf *b, const struct lvalue *v)
 		strbuf_puts(b, "-");
 }
 
-static size_t width(const char *s)
-{
-	return strlen(s);
-}
-
 int render_diff_text(struct strbuf *b, const struct profile *p, const struct layers *l,
 		     const struct file_change *files, size_t n_files,
 		     const struct boot_facts *after, bool applied)
@@ -168,20 +169,19 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 	strbuf_printf(b, "%s %s (%s)\n\n", applied ? "Applied profile" : "Profile",
 		      p->name, p->file);
 	for (size_t c = 0; c < 6; c++)
-		w[c] = width(head[c]);
+		w[c] = strlen(head[c]);
 	for (size_t i = 0; i < l->n_rows; i++) {
 		const struct row *r = &l->rows[i];
 		const char *cell[6] = {r->setting->name,
-				       r->setting->where == WHERE_CMDLINE ? "cmdline"
-									  : "modprobe",
+				       render_where_name(r->setting->where),
 				       r->setting->value ? r->setting->value : "(flag)",
 				       shown(&r->next, r->next_known),
 				       shown(&r->running, r->running_known),
 				       row_status_name(r->status)};
 
 		for (size_t c = 0; c < 6; c++)
-			if (width(cell[c]) > w[c])
-				w[c] = width(cell[c]);
+			if (strlen(cell[c]) > w[c])
+				w[c] = strlen(cell[c]);
 	}
 	if (l->n_rows == 0)
 		strbuf_puts(b, "This profile sets nothing.\n");
@@ -198,10 +198,10 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 
 		strbuf_printf(b, "%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  ", (int)w[0],
 			      r->setting->name, (int)w[1],
-			      r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe",
-			      (int)w[2], r->setting->value ? r->setting->value : "(flag)",
-			      (int)w[3], next ? next : "", (int)w[4], run ? run : "",
-			      (int)w[5], row_status_name(r->status));
+			      render_where_name(r->setting->where), (int)w[2],
+			      r->setting->value ? r->setting->value : "(flag)", (int)w[3],
+			      next ? next : "", (int)w[4], run ? run : "", (int)w[5],
+			      row_status_name(r->status));
 		put_source(b, &r->next);
 		strbuf_putc(b, '\n');
 		n_change += r->status == ROW_CHANGE;
@@ -257,8 +257,7 @@ static void json_rows(struct strbuf *b, const struct layers *l, bool *first)
 		json_key(b, &f, "name");
 		json_string(b, r->setting->name);
 		json_key(b, &f, "where");
-		json_string(b,
-			    r->setting->where == WHERE_CMDLINE ? "cmdline" : "modprobe");
+		json_string(b, render_where_name(r->setting->where));
 		json_key(b, &f, "wanted");
 		json_string(b, r->setting->value ? r->setting->value : "");
 		json_key(b, &f, "next_boot");
@@ -312,12 +311,7 @@ int render_diff_json(struct strbuf *b, const struct profile *p, const struct lay
 		strbuf_done(&u);
 	}
 	strbuf_putc(b, ']');
-	json_key(b, &first, "warnings");
-	render_json_diags(b, d, DIAG_WARNING);
-	json_key(b, &first, "errors");
-	render_json_diags(b, d, DIAG_ERROR);
-	strbuf_puts(b, "}\n");
-	return b->s ? 0 : -ENOMEM;
+	return json_close(b, &first, d);
 }
 
 enum status_verdict status_verdict(const struct layers *l)
@@ -402,10 +396,5 @@ int render_status_json(struct strbuf *b, const struct profile *p, const struct l
 		strbuf_puts(b, "null");
 	json_key(b, &first, "gtt_source");
 	json_string(b, gtt_total ? gtt_card : NULL);
-	json_key(b, &first, "warnings");
-	render_json_diags(b, d, DIAG_WARNING);
-	json_key(b, &first, "errors");
-	render_json_diags(b, d, DIAG_ERROR);
-	strbuf_puts(b, "}\n");
-	return b->s ? 0 : -ENOMEM;
+	return json_close(b, &first, d);
 }
