@@ -320,8 +320,8 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 }
 
 int boot_facts_read(const struct sysroot *root, char *const *kernels,
-		    const struct file_override *overrides, struct boot_facts **ret,
-		    struct diag_list *d)
+		    const struct file_override *overrides, const struct boot_facts *like,
+		    struct boot_facts **ret, struct diag_list *d)
 {
 	struct boot_facts *b = calloc(1, sizeof(*b));
 	_cleanup_free_ char *proc = NULL;
@@ -330,7 +330,13 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 
 	if (!b)
 		return -ENOMEM;
-	detect_loader(root, b);
+	if (like) {
+		/* The files apply writes do not change which boot loader is used. */
+		b->loader = like->loader;
+		b->evidence = strdup(like->evidence);
+	} else {
+		detect_loader(root, b);
+	}
 	if (!b->evidence)
 		r = -ENOMEM;
 	if (r == 0 && (b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB))

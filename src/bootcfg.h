@@ -47,12 +47,14 @@ struct boot_facts {
 };
 
 /* Reads the boot facts of root; kernels are the installed versions (for the default
- * kernel). overrides may be NULL or end with a {NULL} entry. Findings go to d (a GRUB
+ * kernel). overrides may be NULL or end with a {NULL} entry. like, when not NULL, is an
+ * earlier read of the same root whose boot loader decision is reused instead of probing
+ * again (for the read with apply's files in place). Findings go to d (a GRUB
  * file the reader does not understand is an error there, and next_known is then
  * false). *ret owned by the caller (boot_facts_free()). 0 or -ENOMEM. */
 int boot_facts_read(const struct sysroot *root, char *const *kernels,
-		    const struct file_override *overrides, struct boot_facts **ret,
-		    struct diag_list *d);
+		    const struct file_override *overrides, const struct boot_facts *like,
+		    struct boot_facts **ret, struct diag_list *d);
 void boot_facts_free(struct boot_facts *b);
 
 /* The file (relative to the root) a next-boot argument came from, or NULL. */

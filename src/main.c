@@ -406,7 +406,7 @@ static int cmd_check(struct sysroot *root, const struct options *o, int argc, ch
 		struct diag_list boot = {0};
 
 		if (r == 0)
-			r = boot_facts_read(root, versions, NULL, &bf, &boot);
+			r = boot_facts_read(root, versions, NULL, NULL, &bf, &boot);
 		if (r == 0)
 			r = layers_lint(p.facts, bf, NULL, &boot);
 		/* The profile is valid whatever the machine's files say: their findings
@@ -497,7 +497,7 @@ static int cmd_detect(struct sysroot *root, const struct options *o, int argc,
 	for (size_t i = 0; r == 0 && i < m->n_kernels; i++)
 		r = strv_push(&versions, m->kernels[i].version);
 	if (r == 0)
-		r = boot_facts_read(root, versions, NULL, &bf, &d);
+		r = boot_facts_read(root, versions, NULL, NULL, &bf, &d);
 	if (r == 0)
 		r = layers_lint(m, bf, NULL, &d);
 	if (r == 0) {
@@ -589,7 +589,7 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 	for (size_t i = 0; i < c->planned.facts->n_kernels; i++)
 		if (strv_push(&versions, c->planned.facts->kernels[i].version) < 0)
 			return -ENOMEM;
-	r = boot_facts_read(root, versions, NULL, &c->now, d);
+	r = boot_facts_read(root, versions, NULL, NULL, &c->now, d);
 	if (r < 0)
 		return r;
 	r = fragment_modprobe(c->planned.profile->name, pl, &mod);
@@ -633,7 +633,7 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 		 * d. */
 		struct diag_list again = {0};
 
-		r = boot_facts_read(root, versions, ov, &c->after, &again);
+		r = boot_facts_read(root, versions, ov, c->now, &c->after, &again);
 		diag_list_done(&again);
 	}
 	if (r < 0)
