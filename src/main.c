@@ -4,29 +4,37 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bootcfg.h"
+#include "cmdline.h"
 #include "facts.h"
 #include "fragment.h"
 #include "gpu.h"
 #include "kparam.h"
 #include "layers.h"
 #include "plan.h"
+#include "privs.h"
 #include "profile.h"
 #include "profiledir.h"
+#include "regen.h"
 #include "render.h"
 #include "report.h"
 #include "size.h"
+#include "snapshot.h"
 #include "state.h"
 #include "strv.h"
 #include "sysroot.h"
+#include "txn.h"
 
 enum {
 	EXIT_OK = 0,
 	EXIT_DIFFERS = 1,
 	EXIT_INVALID = 2, /* usage error or invalid/unsafe input; nothing changed */
 	EXIT_PRIVILEGE = 3,
-	EXIT_FAILED = 4, /* failed; previous configuration intact */
+	EXIT_FAILED = 4,      /* failed; previous configuration intact */
+	EXIT_UNRECOVERED = 5, /* failed after a partial change recovery could not undo */
 };
 
 struct options {
@@ -35,6 +43,9 @@ struct options {
 	uint64_t memory;
 	bool json;
 	bool force;
+	bool dry_run;
+	bool no_update;
+	bool update; /* with --root: run the regeneration commands in a chroot */
 	bool quiet;
 	bool verbose;
 };
@@ -522,6 +533,8 @@ static int cmd_detect(struct sysroot *root, const struct options *o, int argc,
  * write. */
 struct compared {
 	struct planned planned;
+	struct state *state; /* what the last apply recorded, or NULL */
+	char *kcmd_base;     /* etc/kernel/cmdline without the tokens apply added */
 	struct boot_facts *now, *after;
 	struct layers *layers;
 	struct file_change files[3];
@@ -530,6 +543,8 @@ struct compared {
 
 static void compared_done(struct compared *c)
 {
+	state_free(c->state);
+	free(c->kcmd_base);
 	layers_free(c->layers);
 	boot_facts_free(c->after);
 	boot_facts_free(c->now);
@@ -568,6 +583,51 @@ static int add_file(struct sysroot *root, struct compared *c, const char *rel,
 	return r;
 }
 
+/* cur without one occurrence of each of tokens (the arguments an earlier apply added),
+ * its words joined by single spaces; cur itself when there are no tokens. */
+static int strip_tokens(const char *cur, char *const *tokens, char **ret)
+{
+	_cleanup_strv_free_ char **w = NULL;
+	_cleanup_free_ char *flat = strdup(cur);
+	struct strbuf b = {0};
+	bool *used;
+	int r = 0;
+
+	if (!flat)
+		return -ENOMEM;
+	if (!tokens || !tokens[0]) {
+		*ret = flat;
+		flat = NULL;
+		return 0;
+	}
+	for (char *p = flat; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (strv_split_ws(flat, &w) < 0)
+		return -ENOMEM;
+	used = calloc(strv_length(tokens) + 1, sizeof(*used));
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && w && w[i]; i++) {
+		bool drop = false;
+
+		for (size_t k = 0; !drop && tokens[k]; k++)
+			if (!used[k] && streq(w[i], tokens[k]))
+				drop = used[k] = true;
+		if (!drop)
+			r = strbuf_printf(&b, "%s%s", b.len ? " " : "", w[i]);
+	}
+	free(used);
+	if (r == 0)
+		r = strbuf_putc(&b, '\n');
+	if (r < 0) {
+		strbuf_done(&b);
+		return r;
+	}
+	*ret = strbuf_steal(&b);
+	return 0;
+}
+
 /* Plans name, reads the boot configuration now and as it would be after apply, and
  * compares them layer by layer. */
 static int compare(struct sysroot *root, const struct options *o, const char *name,
@@ -585,6 +645,15 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 	r = make_plan(root, o, name, &c->planned, d);
 	if (r < 0)
 		return r;
+	r = state_read(root, &c->state, d);
+	if (r < 0)
+		return r == -EBADMSG ? -EINVAL : r;
+	if (sysroot_exists(root, TXN_JOURNAL)) {
+		r = diag_add(d, DIAG_WARNING, TXN_JOURNAL, 0,
+			     "an earlier apply, rollback or remove was interrupted; the next one undoes it first");
+		if (r < 0)
+			return r;
+	}
 	pl = c->planned.plan;
 	for (size_t i = 0; i < c->planned.facts->n_kernels; i++)
 		if (strv_push(&versions, c->planned.facts->kernels[i].version) < 0)
@@ -600,7 +669,10 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 
 		r = read_managed(root, "etc/kernel/cmdline", &cur, d);
 		if (r == 0)
-			r = fragment_kernel_cmdline(cur ? cur : "", pl, &kcmd);
+			r = strip_tokens(cur ? cur : "", c->state ? c->state->tokens : NULL,
+					 &c->kcmd_base);
+		if (r == 0)
+			r = fragment_kernel_cmdline(c->kcmd_base, pl, &kcmd);
 	}
 	if (r < 0) {
 		free(grub);
@@ -818,23 +890,619 @@ static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 	return r < 0 ? exit_for(r) : code;
 }
 
+/* ---- Changing the configuration: apply, rollback, remove ---- */
+
+static bool run_commands(const struct sysroot *root, const struct options *o)
+{
+	return !o->no_update && (sysroot_is_live(root) || o->update);
+}
+
+static unsigned lock_timeout(void)
+{
+	const char *e = secure_getenv("AMDGPU_TUNE_LOCK_TIMEOUT");
+	uint64_t v;
+
+	if (e && *e >= '0' && *e <= '9' && kparam_parse_u64(e, &v) == 0 && v <= 3600)
+		return (unsigned)v;
+	return 120;
+}
+
+/* What every command that writes does first: the privilege check, the lock, and
+ * undoing an interrupted run. 0, or the exit code to stop with. */
+static int begin_change(struct sysroot *root, const struct options *o, const char *verb,
+			int *lock_fd, struct diag_list *d)
+{
+	const char *missing = NULL;
+	unsigned undone = 0;
+	int r;
+
+	if (privs_check_write(root, !sysroot_is_live(root) && run_commands(root, o),
+			      &missing) < 0) {
+		fprintf(stderr, "%s: %s needs root privileges (%s); use sudo\n", program, verb,
+			missing);
+		return EXIT_PRIVILEGE;
+	}
+	profiledir_strict = privs_elevated();
+	r = txn_lock(root, lock_timeout(), lock_fd, d);
+	if (r < 0)
+		return r == -ENOMEM ? exit_for(r) : EXIT_FAILED;
+	r = txn_recover(root, run_commands(root, o), &undone, d);
+	if (undone)
+		fprintf(stderr,
+			"%s: an interrupted run was undone: snapshot %u is restored\n",
+			program, undone);
+	if (r == TXN_UNRECOVERED)
+		return EXIT_UNRECOVERED;
+	if (r < 0)
+		return r == -ENOMEM ? exit_for(r) : EXIT_FAILED;
+	return 0;
+}
+
+/* The boot loader, for rollback and remove (apply has it from compare()). */
+static int current_loader(struct sysroot *root, enum bootloader *ret)
+{
+	struct boot_facts *bf = NULL;
+	struct diag_list quiet = {0};
+	int r = boot_facts_read(root, NULL, NULL, NULL, &bf, &quiet);
+
+	if (r == 0)
+		*ret = bf->loader;
+	boot_facts_free(bf);
+	diag_list_done(&quiet);
+	return r;
+}
+
+/* A managed fragment that differs from what the last apply recorded was edited by
+ * hand: it is not replaced or removed without --force. */
+static int check_hand_edit(const struct options *o, const struct state *st,
+			   const char *path, const char *old, const char *new,
+			   struct diag_list *d)
+{
+	const char *want;
+	char sha[65];
+
+	if (!old || streq_ptr(old, new))
+		return 0;
+	if (!streq(path, FRAGMENT_GRUB) && !streq(path, FRAGMENT_MODPROBE))
+		return 0;
+	want = state_sha_of(st, path);
+	sha256_hex(old, strlen(old), sha);
+	if (want && streq(want, sha))
+		return 0;
+	if (o->force)
+		return diag_add(d, DIAG_WARNING, path, 0,
+				"replacing a file edited by hand (--force); the snapshot keeps it");
+	return diag_add(d, DIAG_ERROR, path, 0,
+			"%s since amdgpu-tune wrote it; 'amdgpu-tune diff' shows it, --force replaces it (a snapshot keeps a copy)",
+			want ? "edited by hand" : "not written by amdgpu-tune, or its record is lost,")
+		       ?: -EINVAL;
+}
+
+/* The tail shared by apply, rollback and remove: keeps the files of t that differ from
+ * the disk, plans the regeneration, then prints (dry run) or commits. fc[i] describes
+ * t->files[i] for the report; the headline after a change is done_pre, the snapshot's
+ * id, done_post. Returns the exit code. */
+static int run_change(struct sysroot *root, const struct options *o, struct txn *t,
+		      struct file_change *fc, const char *profile_after,
+		      const char *nothing, const char *done_pre, const char *done_post,
+		      struct diag_list *d)
+{
+	struct file_change shown[8];
+	_cleanup_strv_free_ char **cmds = NULL;
+	struct change_report rep = {.operation = t->operation,
+				    .profile = profile_after,
+				    .dry_run = o->dry_run,
+				    .files = shown,
+				    .chroot = sysroot_is_live(root) ? NULL : root->path};
+	struct strbuf out = {0}, head = {0};
+	bool cmdline = false, modprobe = false;
+	size_t n = 0;
+	int r = 0, code = EXIT_OK;
+
+	for (size_t i = 0; r == 0 && i < t->n_files; i++) {
+		bool differs;
+
+		r = txn_file_differs(root, &t->files[i], &differs);
+		if (r < 0) {
+			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0, "cannot read: %s",
+				     strerror(-r))
+				    ?: -EIO;
+			break;
+		}
+		if (!differs)
+			continue;
+		cmdline |= txn_path_is_cmdline(t->files[i].path);
+		modprobe |= txn_path_is_modprobe(t->files[i].path);
+		t->files[n] = t->files[i];
+		shown[n++] = fc[i];
+	}
+	t->n_files = n;
+	rep.n_files = n;
+	t->run = run_commands(root, o) && !o->dry_run;
+	if (r == 0 && n)
+		r = regen_plan(root, t->loader, cmdline, modprobe, t->cmds, &t->n_cmds,
+			       t->run, d);
+	for (size_t i = 0; r == 0 && i < t->n_cmds; i++)
+		r = strv_consume(&cmds, regen_format(&t->cmds[i]));
+	rep.commands = cmds;
+	if (r < 0) {
+		print_diags(d, o);
+		return r == -ENOMEM ? exit_for(r) : EXIT_FAILED;
+	}
+	if (n == 0) {
+		rep.headline = nothing;
+	} else if (o->dry_run) {
+		rep.headline = "Dry run: nothing is written. The changes:";
+	} else {
+		long busy = t->run && t->n_cmds ? regen_dpkg_busy(root) : 0;
+
+		if (busy) {
+			diag_add(d, DIAG_ERROR, "var/lib/dpkg/lock", 0,
+				 "a package manager is running (PID %ld); run this again when it has finished",
+				 busy);
+			code = EXIT_FAILED;
+		} else {
+			r = txn_commit(root, t, d);
+			code = r == 0			? EXIT_OK
+			       : r == TXN_UNRECOVERED ? EXIT_UNRECOVERED
+			       : r == -ENOMEM	? exit_for(r)
+						: EXIT_FAILED;
+		}
+		rep.snapshot = t->snapshot;
+		rep.ran = t->run;
+		strbuf_printf(&head, "%s%u%s", done_pre, t->snapshot, done_post);
+		rep.headline = head.s;
+	}
+	print_diags(d, o);
+	if (code == EXIT_OK || o->json) {
+		if (o->json)
+			render_change_json(&out, &rep, d);
+		else
+			render_change_text(&out, &rep);
+		if (out.s)
+			fputs(out.s, stdout);
+	}
+	strbuf_done(&out);
+	strbuf_done(&head);
+	return code;
+}
+
+static int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	struct compared c = {0};
+	struct diag_list d = {0};
+	struct txn_file files[4];
+	struct file_change fc[4];
+	struct state next = {0};
+	struct state_file recorded[3];
+	_cleanup_free_ char *state_text = NULL, *state_old = NULL, *nothing = NULL,
+			    *done = NULL;
+	_cleanup_strv_free_ char **tokens = NULL;
+	struct txn t = {.operation = "apply"};
+	char sums[3][65];
+	int lock = -1, r, code = EXIT_OK;
+	size_t n = 0;
+
+	if (argc != 1)
+		return usage_error("apply takes one profile name");
+	if (looks_like_path(argv[0]))
+		return usage_error("apply takes a profile name, not a file; install the file as /%s/NAME.conf",
+				   PROFILEDIR_ETC);
+	if (!o->dry_run) {
+		code = begin_change(root, o, "apply", &lock, &d);
+		if (code)
+			goto out;
+	}
+	r = compare(root, o, argv[0], &c, &d);
+	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
+		code = r < 0 ? exit_for(r) : EXIT_INVALID;
+		goto out;
+	}
+	t.loader = c.now->loader;
+	t.profile_before = c.state ? c.state->profile : NULL;
+	/* Command-line settings need a boot loader we can write to, unless the next boot
+	 * already has them. */
+	if (c.now->loader != BOOT_DEBIAN_GRUB && c.now->loader != BOOT_SYSTEMD_BOOT) {
+		struct strbuf args = {0};
+
+		for (size_t i = 0; i < c.layers->n_rows; i++) {
+			const struct setting *st = c.layers->rows[i].setting;
+
+			if (st->where == WHERE_CMDLINE &&
+			    c.layers->rows[i].status == ROW_CHANGE) {
+				_cleanup_free_ char *a = NULL;
+
+				if (cmdline_arg_format(st->name, st->value, &a) == 0)
+					strbuf_printf(&args, "%s%s", args.len ? " " : "", a);
+			}
+		}
+		if (args.len) {
+			diag_add(&d, DIAG_ERROR, NULL, 0,
+				 "amdgpu-tune cannot change the kernel command line of this boot loader (%s); add '%s' to it by hand (for GRUB: GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then update-grub), then apply again",
+				 bootloader_name(c.now->loader), args.s);
+			strbuf_done(&args);
+			code = EXIT_FAILED;
+			goto out;
+		}
+	}
+	next.profile = c.planned.profile->name;
+	next.files = recorded;
+	for (size_t i = 0; i < c.n_files; i++) {
+		const struct file_change *f = &c.files[i];
+		struct stat st;
+		mode_t mode = 0644;
+
+		r = check_hand_edit(o, c.state, f->path, f->old, f->new, &d);
+		if (r < 0)
+			goto fail;
+		if (streq(f->path, "etc/kernel/cmdline")) {
+			_cleanup_strv_free_ char **base = NULL, **all = NULL;
+
+			if (sysroot_stat(root, f->path, &st) == 0)
+				mode = st.st_mode & 07777;
+			if (strv_split_ws(c.kcmd_base, &base) < 0 ||
+			    strv_split_ws(f->new, &all) < 0) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			for (size_t k = strv_length(base); all && k < strv_length(all); k++) {
+				char *tok = all[k];
+
+				tok[strcspn(tok, "\n")] = '\0';
+				if (*tok && state_token_is_safe(tok) &&
+				    strv_push(&tokens, tok) < 0) {
+					r = -ENOMEM;
+					goto fail;
+				}
+			}
+		} else if (f->new) {
+			size_t k = next.n_files++;
+
+			sha256_hex(f->new, strlen(f->new), sums[k]);
+			recorded[k] = (struct state_file){(char *)f->path, sums[k]};
+		}
+		files[n] = (struct txn_file){.path = f->path,
+					     .present = f->new != NULL,
+					     .data = f->new,
+					     .len = f->new ? strlen(f->new) : 0,
+					     .mode = mode};
+		fc[n++] = *f;
+	}
+	if (diag_count(&d, DIAG_ERROR)) {
+		code = EXIT_INVALID;
+		goto out;
+	}
+	next.tokens = tokens;
+	r = state_format(&next, &state_text);
+	if (r == 0)
+		r = read_managed(root, STATE_FILE, &state_old, &d);
+	if (r < 0)
+		goto fail;
+	files[n] = (struct txn_file){.path = STATE_FILE,
+				     .present = true,
+				     .data = state_text,
+				     .len = strlen(state_text),
+				     .mode = 0644};
+	fc[n++] = (struct file_change){STATE_FILE, state_old, state_text};
+	t.files = files;
+	t.n_files = n;
+	if (asprintf(&nothing, "%s is already applied: nothing written, nothing regenerated.",
+		     next.profile) < 0 ||
+	    asprintf(&done, "Applied %s (snapshot ", next.profile) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	code = run_change(root, o, &t, fc, next.profile, nothing, done,
+			  " keeps the previous files; 'amdgpu-tune rollback' restores them):",
+			  &d);
+	diag_list_done(&d);
+	compared_done(&c);
+	if (lock >= 0)
+		close(lock);
+	return code;
+fail:
+	code = exit_for(r);
+out:
+	print_diags(&d, o);
+	diag_list_done(&d);
+	compared_done(&c);
+	if (lock >= 0)
+		close(lock);
+	return code;
+}
+
+/* The newest snapshot of an apply or remove that no later rollback undid. */
+static unsigned last_undoable(struct snapshot *const *l, size_t n)
+{
+	for (size_t i = n; i > 0; i--) {
+		bool undone = false;
+
+		if (streq(l[i - 1]->operation, "rollback"))
+			continue;
+		for (size_t k = i; k < n; k++)
+			undone |= l[k]->undoes == l[i - 1]->id;
+		if (!undone)
+			return l[i - 1]->id;
+	}
+	return 0;
+}
+
+/* The current state's profile (for the snapshot), NULL when none or unreadable. */
+static char *profile_now(struct sysroot *root)
+{
+	struct diag_list quiet = {0};
+	struct state *st = NULL;
+	char *p = NULL;
+
+	if (state_read(root, &st, &quiet) == 0 && st)
+		p = strdup(st->profile);
+	state_free(st);
+	diag_list_done(&quiet);
+	return p;
+}
+
+static int cmd_rollback(struct sysroot *root, const struct options *o, int argc,
+			char **argv)
+{
+	struct diag_list d = {0};
+	struct snapshot **l = NULL, *s = NULL;
+	struct txn_file files[8];
+	struct file_change fc[8];
+	char *old[8] = {0};
+	_cleanup_free_ char *before = NULL, *after = NULL, *done = NULL, *nothing = NULL;
+	struct txn t = {.operation = "rollback"};
+	bool has_state = false;
+	size_t n = 0;
+	unsigned id = 0;
+	int lock = -1, r, code = EXIT_OK;
+
+	if (argc > 1)
+		return usage_error("rollback takes at most one snapshot id");
+	if (argc == 1) {
+		uint64_t v;
+
+		if (argv[0][0] < '1' || argv[0][0] > '9' ||
+		    kparam_parse_u64(argv[0], &v) < 0 || v > 999999999) {
+			_cleanup_free_ char *e = escape_untrusted(argv[0]);
+
+			return usage_error("'%s' is not a snapshot id; 'amdgpu-tune snapshots' lists them",
+					   e ? e : "?");
+		}
+		id = (unsigned)v;
+	}
+	if (!o->dry_run) {
+		code = begin_change(root, o, "rollback", &lock, &d);
+		if (code)
+			goto out;
+	}
+	r = snapshot_list(root, &l, &n, &d);
+	if (r < 0) {
+		code = exit_for(r);
+		goto out;
+	}
+	if (!id)
+		id = last_undoable(l, n);
+	snapshot_list_free(l, n);
+	if (!id) {
+		printf("Nothing to roll back: every apply and remove has been rolled back, or none was made.\n");
+		goto out;
+	}
+	r = snapshot_load(root, id, &s, &d);
+	if (r == -ENOENT) {
+		diag_add(&d, DIAG_ERROR, NULL, 0,
+			 "no snapshot %u; 'amdgpu-tune snapshots' lists them", id);
+		code = EXIT_INVALID;
+		goto out;
+	}
+	if (r < 0 || (r = current_loader(root, &t.loader)) < 0) {
+		code = r == -ENOMEM ? exit_for(r) : EXIT_FAILED;
+		goto out;
+	}
+	if (s->n_files > ELEMENTSOF(files)) {
+		diag_add(&d, DIAG_ERROR, NULL, 0, "snapshot %u lists too many files", id);
+		code = EXIT_FAILED;
+		goto out;
+	}
+	for (size_t i = 0; i < s->n_files; i++) {
+		const struct snap_file *f = &s->files[i];
+
+		r = read_managed(root, f->path, &old[i], &d);
+		if (r < 0) {
+			code = exit_for(r);
+			goto out;
+		}
+		files[i] = (struct txn_file){.path = f->path,
+					     .present = f->present,
+					     .data = f->data,
+					     .len = f->len,
+					     .mode = f->mode,
+					     .owner = true,
+					     .uid = f->uid,
+					     .gid = f->gid};
+		/* The report shows text; a copy with a NUL byte is restored all the
+		 * same. */
+		fc[i] = (struct file_change){f->path, old[i], f->present ? f->data : NULL};
+		has_state |= streq(f->path, STATE_FILE);
+		if (streq(f->path, STATE_FILE) && f->present) {
+			struct state *st = NULL;
+			struct diag_list quiet = {0};
+
+			if (state_parse(STATE_FILE, f->data, f->len, &st, &quiet) == 0)
+				after = strdup(st->profile);
+			state_free(st);
+			diag_list_done(&quiet);
+		}
+	}
+	before = profile_now(root);
+	if (!has_state)
+		after = before ? strdup(before) : NULL;
+	t.profile_before = before;
+	t.undoes = id;
+	t.files = files;
+	t.n_files = s->n_files;
+	if (asprintf(&nothing, "The files already match snapshot %u: nothing to restore.", id) <
+		    0 ||
+	    asprintf(&done, "Restored snapshot %u (snapshot ", id) < 0) {
+		code = exit_for(-ENOMEM);
+		goto out;
+	}
+	code = run_change(root, o, &t, fc, after, nothing, done,
+			  " keeps what was there before):", &d);
+	snapshot_free(s);
+	for (size_t i = 0; i < ELEMENTSOF(old); i++)
+		free(old[i]);
+	diag_list_done(&d);
+	if (lock >= 0)
+		close(lock);
+	return code;
+out:
+	print_diags(&d, o);
+	snapshot_free(s);
+	for (size_t i = 0; i < ELEMENTSOF(old); i++)
+		free(old[i]);
+	diag_list_done(&d);
+	if (lock >= 0)
+		close(lock);
+	return code;
+}
+
+static int cmd_remove(struct sysroot *root, const struct options *o, int argc,
+		      char **argv)
+{
+	static const char *const managed[] = {FRAGMENT_GRUB, FRAGMENT_MODPROBE,
+					      "etc/kernel/cmdline", STATE_FILE};
+	struct diag_list d = {0};
+	struct state *st = NULL;
+	struct txn_file files[4];
+	struct file_change fc[4];
+	char *old[4] = {0}, *kcmd = NULL;
+	struct txn t = {.operation = "remove"};
+	size_t n = 0;
+	int lock = -1, r = 0, code = EXIT_OK;
+
+	(void)argv;
+	if (argc != 0)
+		return usage_error("remove takes no arguments");
+	if (!o->dry_run) {
+		code = begin_change(root, o, "remove", &lock, &d);
+		if (code)
+			goto out;
+	}
+	r = state_read(root, &st, &d);
+	if (r == 0)
+		r = current_loader(root, &t.loader);
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(managed); i++) {
+		const char *path = managed[i];
+		struct stat sst;
+
+		r = read_managed(root, path, &old[i], &d);
+		if (r < 0 || !old[i])
+			continue;
+		if (streq(path, "etc/kernel/cmdline")) {
+			/* Only the tokens apply added. */
+			if (!st || !st->tokens)
+				continue;
+			r = strip_tokens(old[i], st->tokens, &kcmd);
+			if (r < 0 || sysroot_stat(root, path, &sst) < 0)
+				continue;
+			files[n] = (struct txn_file){.path = path,
+						     .present = true,
+						     .data = kcmd,
+						     .len = strlen(kcmd),
+						     .mode = sst.st_mode & 07777};
+			fc[n++] = (struct file_change){path, old[i], kcmd};
+			continue;
+		}
+		r = check_hand_edit(o, st, path, old[i], NULL, &d);
+		files[n] = (struct txn_file){.path = path};
+		fc[n++] = (struct file_change){path, old[i], NULL};
+	}
+	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
+		code = r < 0 && r != -EINVAL ? exit_for(r == -EBADMSG ? -EINVAL : r)
+					     : EXIT_INVALID;
+		goto out;
+	}
+	t.profile_before = st ? st->profile : NULL;
+	t.files = files;
+	t.n_files = n;
+	code = run_change(root, o, &t, fc, NULL,
+			  "Nothing to remove: no amdgpu-tune file is present.",
+			  "Removed amdgpu-tune's settings (snapshot ",
+			  " keeps them; 'amdgpu-tune rollback' puts them back):", &d);
+	diag_list_done(&d);
+	goto done;
+out:
+	print_diags(&d, o);
+	diag_list_done(&d);
+done:
+	state_free(st);
+	free(kcmd);
+	for (size_t i = 0; i < ELEMENTSOF(old); i++)
+		free(old[i]);
+	if (lock >= 0)
+		close(lock);
+	return code;
+}
+
+static int cmd_snapshots(struct sysroot *root, const struct options *o, int argc,
+			 char **argv)
+{
+	struct diag_list d = {0};
+	struct snapshot **l = NULL;
+	struct strbuf out = {0};
+	size_t n = 0;
+	int r;
+
+	(void)argv;
+	if (argc != 0)
+		return usage_error("snapshots takes no arguments");
+	r = snapshot_list(root, &l, &n, &d);
+	if (r == 0)
+		r = o->json ? render_snapshots_json(&out, l, n, &d)
+			    : render_snapshots_text(&out, l, n);
+	print_diags(&d, o);
+	if (r == 0 && out.s)
+		fputs(out.s, stdout);
+	strbuf_done(&out);
+	snapshot_list_free(l, n);
+	r = r < 0 ? exit_for(r) : diag_count(&d, DIAG_ERROR) ? EXIT_FAILED : EXIT_OK;
+	diag_list_done(&d);
+	return r;
+}
+
 static const struct verb {
 	const char *name;
 	int (*run)(struct sysroot *root, const struct options *o, int argc, char **argv);
+	bool writes; /* changes the configuration (unless --dry-run) */
 } verbs[] = {
-	{"detect", cmd_detect}, {"profiles", cmd_profiles}, {"show", cmd_show},
-	{"check", cmd_check},	{"diff", cmd_diff},	    {"status", cmd_status},
+	{"detect", cmd_detect, false},	   {"profiles", cmd_profiles, false},
+	{"show", cmd_show, false},	   {"check", cmd_check, false},
+	{"diff", cmd_diff, false},	   {"status", cmd_status, false},
+	{"apply", cmd_apply, true},	   {"rollback", cmd_rollback, true},
+	{"remove", cmd_remove, true},	   {"snapshots", cmd_snapshots, false},
 };
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = 0x100, OPT_JSON, OPT_KERNEL, OPT_MEMORY, OPT_FORCE };
+	enum {
+		OPT_ROOT = 0x100,
+		OPT_JSON,
+		OPT_KERNEL,
+		OPT_MEMORY,
+		OPT_FORCE,
+		OPT_DRY_RUN,
+		OPT_NO_UPDATE,
+		OPT_UPDATE,
+	};
 	static const struct option longopts[] = {
 		{"root", required_argument, NULL, OPT_ROOT},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"kernel", required_argument, NULL, OPT_KERNEL},
 		{"memory", required_argument, NULL, OPT_MEMORY},
 		{"force", no_argument, NULL, OPT_FORCE},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"no-update", no_argument, NULL, OPT_NO_UPDATE},
+		{"update", no_argument, NULL, OPT_UPDATE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -877,6 +1545,15 @@ int main(int argc, char **argv)
 		case OPT_FORCE:
 			o.force = true;
 			break;
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case OPT_NO_UPDATE:
+			o.no_update = true;
+			break;
+		case OPT_UPDATE:
+			o.update = true;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -900,6 +1577,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
 		if (!streq(argv[optind], verbs[i].name))
 			continue;
+		if (o.update && o.no_update)
+			return usage_error("--update and --no-update contradict each other");
+		/* Commands that only read give up every capability first. */
+		if ((!verbs[i].writes || o.dry_run) && privs_drop_all() < 0) {
+			fprintf(stderr, "%s: cannot drop capabilities: %m\n", program);
+			return EXIT_FAILED;
+		}
 		r = sysroot_open(o.root, &root);
 		if (r < 0) {
 			fprintf(stderr, "%s: --root %s: %s\n", program, o.root,

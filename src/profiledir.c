@@ -3,9 +3,12 @@
 #include <stdlib.h>
 
 #include "profile.h"
+#include "privs.h"
 #include "profiledir.h"
 #include "strv.h"
 #include "sysroot.h"
+
+bool profiledir_strict;
 
 const char *profiledir_shipped(void)
 {
@@ -18,18 +21,38 @@ const char *profiledir_shipped(void)
 
 /* Reads dir/name.conf from the root (or the host for an absolute shipped override). */
 static int read_in(struct sysroot *root, const char *dir, const char *name,
-		   char **ret_file, char **ret_buf, size_t *ret_len)
+		   char **ret_file, char **ret_buf, size_t *ret_len, struct diag_list *d)
 {
 	struct strbuf rel = {0};
+	struct stat st;
 	int r;
 
 	if (strbuf_printf(&rel, "%s/%s.conf", dir, name) < 0)
 		return -ENOMEM;
 	if (dir[0] == '/')
-		r = read_host_file(rel.s, PROFILE_MAX_BYTES + 1, ret_buf, ret_len);
+		r = read_host_file_stat(rel.s, PROFILE_MAX_BYTES + 1, ret_buf, ret_len, &st);
 	else
-		r = sysroot_read_file(root, rel.s, PROFILE_MAX_BYTES + 1, true, ret_buf,
-				      ret_len);
+		r = sysroot_read_file_stat(root, rel.s, PROFILE_MAX_BYTES + 1, true,
+					   ret_buf, ret_len, &st);
+	if (r == 0 && profiledir_strict) {
+		_cleanup_free_ char *what = NULL;
+
+		r = privs_trusted(dir[0] == '/' ? NULL : root, rel.s, &st, &what);
+		if (r < 0) {
+			free(*ret_buf);
+			*ret_buf = NULL;
+		}
+		if (r == -EPERM) {
+			_cleanup_free_ char *e = escape_untrusted(what ? what : rel.s);
+
+			r = diag_add(d, DIAG_ERROR, NULL, 0,
+				     "refusing profile '%s': %s is not owned by root or is writable by group or others",
+				     name, e ? e : "?")
+				    ?: -EACCES;
+			strbuf_done(&rel);
+			return r;
+		}
+	}
 	if (r == 0) {
 		*ret_file = dir[0] == '/' ? strdup(rel.s) : sysroot_display(root, rel.s);
 		if (!*ret_file) {
@@ -57,7 +80,9 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 			       ?: -EINVAL;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		r = read_in(root, dirs[i], name, ret_file, ret_buf, ret_len);
+		r = read_in(root, dirs[i], name, ret_file, ret_buf, ret_len, d);
+		if (r == -EACCES)
+			return -EINVAL;
 		if (r != -ENOENT)
 			break;
 	}

@@ -2,6 +2,7 @@
  * $(datadir)/amdgpu-tune/profiles, both inside the root. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -16,6 +17,10 @@ struct profile_file {
 	char *file;	/* path shown to the user (root joined) */
 	char *shadowed; /* the shipped file this one replaces, or NULL */
 };
+
+/* When set (a command running with privileges), every profile read must pass
+ * privs_trusted(): root-owned, not writable by group or others, up to the top. */
+extern bool profiledir_strict;
 
 /* The shipped directory relative to the root, or an absolute host path when the
  * environment variable AMDGPU_TUNE_PROFILE_DIR names one (running from a build tree). */

@@ -1,7 +1,9 @@
 #include <errno.h>
+#include <sha2.h>
 
 #include "profile.h"
 #include "state.h"
+#include "strv.h"
 #include "sysroot.h"
 
 #define STATE_MAX (64 * 1024)
@@ -16,6 +18,7 @@ void state_free(struct state *s)
 		free(s->files[i].sha256);
 	}
 	free(s->files);
+	strv_free(s->tokens);
 	free(s);
 }
 
@@ -110,6 +113,13 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 			s->n_files++;
 			if (!f[s->n_files - 1].path || !f[s->n_files - 1].sha256)
 				r = -ENOMEM;
+		} else if (streq(key, "token")) {
+			/* An argument apply added to etc/kernel/cmdline: one allowlisted
+			 * token, nothing an interpreter could read twice. */
+			if (!*val || strpbrk(val, " \t\"\\") || !state_token_is_safe(val))
+				r = bad(d, file, line, "invalid token");
+			else if (strv_push(&s->tokens, val) < 0)
+				r = -ENOMEM;
 		} else {
 			r = bad(d, file, line, "unknown key");
 		}
@@ -142,4 +152,52 @@ int state_read(const struct sysroot *root, struct state **ret, struct diag_list 
 		return r < 0 ? r : -EIO;
 	}
 	return state_parse(STATE_FILE, buf, len, ret, d);
+}
+
+bool state_token_is_safe(const char *t)
+{
+	if (*t == '-')
+		return false;
+	for (; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
+		      (*t >= '0' && *t <= '9') || strchr("_.,:+/=-", *t)))
+			return false;
+	return true;
+}
+
+const char *state_sha_of(const struct state *s, const char *path)
+{
+	for (size_t i = 0; s && i < s->n_files; i++)
+		if (streq(s->files[i].path, path))
+			return s->files[i].sha256;
+	return NULL;
+}
+
+void sha256_hex(const void *data, size_t len, char out[static 65])
+{
+	SHA2_CTX ctx;
+
+	SHA256Init(&ctx);
+	SHA256Update(&ctx, data, len);
+	SHA256End(&ctx, out);
+}
+
+int state_format(const struct state *s, char **ret)
+{
+	struct strbuf b = {0};
+	int r = strbuf_printf(&b,
+			      "# amdgpu-tune: what the last apply wrote. Do not edit.\n"
+			      "version 1\nprofile %s\n",
+			      s->profile);
+
+	for (size_t i = 0; r == 0 && i < s->n_files; i++)
+		r = strbuf_printf(&b, "file %s %s\n", s->files[i].path, s->files[i].sha256);
+	for (size_t i = 0; r == 0 && s->tokens && s->tokens[i]; i++)
+		r = strbuf_printf(&b, "token %s\n", s->tokens[i]);
+	if (r < 0) {
+		strbuf_done(&b);
+		return r;
+	}
+	*ret = strbuf_steal(&b);
+	return 0;
 }

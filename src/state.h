@@ -3,6 +3,7 @@
  *   version 1
  *   profile NAME
  *   file PATH SHA256      (a file apply wrote, relative to the root, and its checksum)
+ *   token ARG             (an argument apply added to etc/kernel/cmdline)
  * The file is ours but still read as hostile: anything else is -EBADMSG. */
 #pragma once
 
@@ -21,6 +22,7 @@ struct state {
 	char *profile;
 	struct state_file *files;
 	size_t n_files;
+	char **tokens; /* NULL-terminated, or NULL */
 };
 
 /* Parses the text of a state file. Pure. *ret owned by the caller (state_free()).
@@ -31,3 +33,12 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
  * applied, -EBADMSG, -EIO (with a finding) or -ENOMEM. */
 int state_read(const struct sysroot *root, struct state **ret, struct diag_list *d);
 void state_free(struct state *s);
+
+/* The text of a state file for s. 0 or -ENOMEM. */
+int state_format(const struct state *s, char **ret);
+/* The recorded checksum of path, or NULL. */
+const char *state_sha_of(const struct state *s, const char *path);
+/* True for a kernel command-line token apply may record and remove again. */
+bool state_token_is_safe(const char *t);
+/* SHA-256 of data as 64 lowercase hex digits (libmd). */
+void sha256_hex(const void *data, size_t len, char out[static 65]);

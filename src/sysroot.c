@@ -70,7 +70,7 @@ int sysroot_openat(const struct sysroot *r, const char *rel, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct stat *ret_st)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -78,6 +78,8 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (ret_st)
+		*ret_st = st;
 	if (!S_ISREG(st.st_mode))
 		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADF;
 	for (;;) {
@@ -124,24 +126,37 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 int sysroot_read_file(const struct sysroot *r, const char *rel, size_t max, bool nofollow,
 		      char **ret, size_t *ret_len)
 {
+	return sysroot_read_file_stat(r, rel, max, nofollow, ret, ret_len, NULL);
+}
+
+int sysroot_read_file_stat(const struct sysroot *r, const char *rel, size_t max,
+			   bool nofollow, char **ret, size_t *ret_len, struct stat *ret_st)
+{
 	int fd = sysroot_openat(r, rel,
 				O_RDONLY | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0)),
 	    k;
 
 	if (fd < 0)
 		return fd;
-	k = read_fd(fd, max, ret, ret_len);
+	k = read_fd(fd, max, ret, ret_len, ret_st);
 	close(fd);
 	return k;
 }
 
 int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC), k;
+	return read_host_file_stat(path, max, ret, ret_len, NULL);
+}
+
+int read_host_file_stat(const char *path, size_t max, char **ret, size_t *ret_len,
+			struct stat *ret_st)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | (ret_st ? O_NOFOLLOW : 0)),
+	    k;
 
 	if (fd < 0)
 		return -errno;
-	k = read_fd(fd, max, ret, ret_len);
+	k = read_fd(fd, max, ret, ret_len, ret_st);
 	close(fd);
 	return k;
 }
@@ -301,6 +316,12 @@ static int write_all(int fd, const char *p, size_t len)
 int sysroot_write_atomic(const struct sysroot *r, const char *rel, const void *data,
 			 size_t len, mode_t mode)
 {
+	return sysroot_write_atomic_as(r, rel, data, len, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int sysroot_write_atomic_as(const struct sysroot *r, const char *rel, const void *data,
+			    size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
 	_cleanup_free_ char *dir = strdup(rel);
 	char tmp[300], *slash;
 	const char *base;
@@ -335,6 +356,9 @@ int sysroot_write_atomic(const struct sysroot *r, const char *rel, const void *d
 		return -EEXIST;
 	}
 	k = write_all(fd, data, len);
+	if (k == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+		k = -errno;
+	/* After fchown, which clears set-id bits. */
 	if (k == 0 && fchmod(fd, mode) < 0)
 		k = -errno;
 	if (k == 0 && fsync(fd) < 0)
@@ -352,4 +376,43 @@ int sysroot_write_atomic(const struct sysroot *r, const char *rel, const void *d
 		k = -EIO;
 	close(dfd);
 	return k;
+}
+
+/* Opens the directory holding rel; *ret_base points into the returned copy. */
+static int open_parent(const struct sysroot *r, const char *rel, char **ret_dir,
+		       const char **ret_base)
+{
+	char *dir = strdup(rel), *slash;
+	int dfd;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	*ret_base = slash ? slash + 1 : dir;
+	if (slash)
+		*slash = '\0';
+	dfd = sysroot_openat(r, slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (dfd < 0)
+		free(dir);
+	else
+		*ret_dir = dir;
+	return dfd;
+}
+
+int sysroot_unlink(const struct sysroot *r, const char *rel, bool dir)
+{
+	_cleanup_free_ char *copy = NULL;
+	const char *base;
+	int dfd = open_parent(r, rel, &copy, &base), k = 0;
+
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, base, dir ? AT_REMOVEDIR : 0) < 0)
+		k = errno == ENOENT ? 1 : -errno;
+	else if (fsync(dfd) < 0)
+		k = -EIO;
+	close(dfd);
+	return k == 1 ? 0 : k;
 }

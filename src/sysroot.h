@@ -30,8 +30,16 @@ int sysroot_openat(const struct sysroot *r, const char *rel, int flags);
 int sysroot_read_file(const struct sysroot *r, const char *rel, size_t max, bool nofollow,
 		      char **ret, size_t *ret_len);
 
+/* The same, also giving the fstat(2) of the file it read (for owner and mode checks). */
+int sysroot_read_file_stat(const struct sysroot *r, const char *rel, size_t max,
+			   bool nofollow, char **ret, size_t *ret_len, struct stat *ret_st);
+
 /* Same for a path on the host (not under the root), e.g. `check ./my.conf`. */
 int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* The same, refusing a symlink as the last component, with the file's fstat(2). */
+int read_host_file_stat(const char *path, size_t max, char **ret, size_t *ret_len,
+			struct stat *ret_st);
 
 /* Opens a directory inside the root for reading. 0 or -errno. */
 int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret);
@@ -75,3 +83,13 @@ int sysroot_mkdir_p(const struct sysroot *r, const char *rel, mode_t mode);
  */
 int sysroot_write_atomic(const struct sysroot *r, const char *rel, const void *data,
 			 size_t len, mode_t mode);
+
+/* The same, also setting the owner (fchown before fchmod; (uid_t)-1 and (gid_t)-1 keep
+ * the caller's). */
+int sysroot_write_atomic_as(const struct sysroot *r, const char *rel, const void *data,
+			    size_t len, mode_t mode, uid_t uid, gid_t gid);
+
+/* Removes the file rel (dir: the empty directory rel) and fsyncs its directory. A
+ * missing rel or parent is 0; a directory that is not empty is -ENOTEMPTY. 0 or -errno.
+ */
+int sysroot_unlink(const struct sysroot *r, const char *rel, bool dir);

@@ -1,0 +1,107 @@
+#include <errno.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "privs.h"
+#include "sysroot.h"
+#include "util.h"
+
+static bool have_cap(cap_t caps, cap_value_t v)
+{
+	cap_flag_value_t f = CAP_CLEAR;
+
+	return caps && cap_get_flag(caps, v, CAP_EFFECTIVE, &f) == 0 && f == CAP_SET;
+}
+
+bool privs_elevated(void)
+{
+	cap_t caps = cap_get_proc();
+	bool r = have_cap(caps, CAP_DAC_OVERRIDE);
+
+	cap_free(caps);
+	return r;
+}
+
+int privs_drop_all(void)
+{
+	cap_t none = cap_init();
+	int r = 0;
+
+	if (!none)
+		return -errno;
+	if (cap_set_proc(none) < 0)
+		r = -errno;
+	cap_free(none);
+	return r;
+}
+
+int privs_check_write(const struct sysroot *root, bool chroot, const char **ret_missing)
+{
+	cap_t caps = cap_get_proc();
+	bool all = have_cap(caps, CAP_DAC_OVERRIDE) && have_cap(caps, CAP_CHOWN) &&
+		   have_cap(caps, CAP_FOWNER);
+	bool ch = have_cap(caps, CAP_SYS_CHROOT);
+	struct stat st;
+	int r = 0;
+
+	cap_free(caps);
+	*ret_missing = NULL;
+	if (!all && (sysroot_is_live(root) || fstat(root->fd, &st) < 0 ||
+		     st.st_uid != geteuid())) {
+		*ret_missing = "CAP_DAC_OVERRIDE, CAP_CHOWN and CAP_FOWNER";
+		r = -EPERM;
+	} else if (chroot && !ch) {
+		*ret_missing = "CAP_SYS_CHROOT";
+		r = -EPERM;
+	}
+	return r;
+}
+
+static bool dir_ok(const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode) || st->st_uid != 0)
+		return false;
+	return !(st->st_mode & 022) || (st->st_mode & S_ISVTX);
+}
+
+int privs_trusted(const struct sysroot *root, const char *path, const struct stat *st,
+		  char **ret_what)
+{
+	_cleanup_free_ char *p = strdup(path);
+	char *slash;
+
+	*ret_what = NULL;
+	if (!p)
+		return -ENOMEM;
+	if (!S_ISREG(st->st_mode) || st->st_uid != 0 || (st->st_mode & 022)) {
+		*ret_what = strdup(path);
+		return *ret_what ? -EPERM : -ENOMEM;
+	}
+	/* Every parent, up to the top, one component at a time. */
+	while ((slash = strrchr(p, '/'))) {
+		struct stat d;
+		int k;
+
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		k = root ? sysroot_stat(root, p, &d) : (stat(p, &d) < 0 ? -errno : 0);
+		if (k < 0 || !dir_ok(&d)) {
+			*ret_what = root ? sysroot_display(root, p) : strdup(p);
+			return *ret_what ? -EPERM : -ENOMEM;
+		}
+		if (slash == p)
+			break;
+	}
+	if (root) {
+		struct stat d;
+
+		if (fstat(root->fd, &d) < 0 || !dir_ok(&d)) {
+			*ret_what = strdup(root->path);
+			return *ret_what ? -EPERM : -ENOMEM;
+		}
+	}
+	return 0;
+}

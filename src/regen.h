@@ -1,0 +1,46 @@
+/* Regenerating the boot files after a change: the distribution's own tools, found at
+ * absolute paths inside the root, run with execve(2) and a fixed environment (never a
+ * shell, never the caller's environment: grub-mkconfig takes pkgdatadir and grub_probe
+ * from it and sources code from there). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "bootcfg.h"
+#include "diag.h"
+
+struct sysroot;
+
+#define REGEN_MAX_ARGS 5
+
+struct regen_cmd {
+	const char *argv[REGEN_MAX_ARGS + 1]; /* argv[0] is the absolute path */
+	bool grub;			      /* regenerates the boot menu (else initramfs) */
+};
+
+/* The commands that bring the boot files in line after a change: the boot menu when
+ * the command line changed (GRUB: update-grub or grub-mkconfig -o), the initramfs when
+ * modprobe.d changed or, on systemd-boot, the command line did (its kernel-install hook
+ * rewrites the entries). Tools are looked up inside root. Up to two commands in cmds.
+ * A step whose tool is missing is an error finding naming the tool when need (the
+ * commands are to run); otherwise the Debian tool is named, for the user to run. 0 or
+ * -ENOENT. */
+int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_changed,
+	       bool modprobe_changed, struct regen_cmd cmds[static 2], size_t *ret_n,
+	       bool need, struct diag_list *d);
+
+/* Runs one command: fork, chroot into the root when it is not "/", chdir("/"), every fd
+ * above 2 closed, stdout sent to stderr, execve with PATH and LANG fixed (and
+ * DPKG_MAINTSCRIPT_PACKAGE kept when we run inside a dpkg maintainer script, so
+ * update-initramfs can defer to dpkg's trigger). 0, or -EIO with a finding when it
+ * could not start or did not exit 0. */
+int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d);
+
+/* The command as a user would type it, e.g. "update-initramfs -u -k all". New string or
+ * NULL. */
+char *regen_format(const struct regen_cmd *c);
+
+/* When another package manager run holds dpkg's lock (and we are not one of its
+ * maintainer scripts), the PID holding it; else 0. Running update-grub under it races
+ * with the packages being changed. */
+long regen_dpkg_busy(const struct sysroot *root);

@@ -1,0 +1,81 @@
+/* Rollback snapshots: var/lib/amdgpu-tune/snapshots/<id>/, one per apply, rollback or
+ * remove, holding a copy of every file the operation touches (bytes, mode, owner) or the
+ * fact that it was absent, and the directories it was about to create. The manifest is
+ * written last and the directory renamed into place, so a snapshot without a complete
+ * manifest never has a numeric name. Manifest, one "key value" per line:
+ *   version 1
+ *   id N
+ *   time SECONDS-SINCE-EPOCH
+ *   operation apply|rollback|remove
+ *   profile NAME|-        (the profile applied when the snapshot was taken)
+ *   undoes N              (rollback: the snapshot it restored)
+ *   dir PATH              (absent then; removed again on restore when empty)
+ *   file PATH absent
+ *   file PATH MODE UID GID SHA256   (octal mode; the bytes are in the file named by the
+ *                                    entry's index among the "file" lines)
+ * Read as hostile: anything else is -EBADMSG. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+struct sysroot;
+
+#define STATE_DIR     "var/lib/amdgpu-tune"
+#define SNAPSHOT_DIR  "var/lib/amdgpu-tune/snapshots"
+#define SNAPSHOT_KEEP 20
+
+struct snap_file {
+	char *path;
+	bool present;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	char sha256[65];
+	char *data; /* loaded by snapshot_load(), else NULL */
+	size_t len;
+};
+
+struct snapshot {
+	unsigned id;
+	int64_t time;
+	char *operation;
+	char *profile; /* NULL for "-" */
+	unsigned undoes;
+	char **dirs;
+	struct snap_file *files;
+	size_t n_files;
+};
+
+void snapshot_free(struct snapshot *s);
+
+/* Parses a manifest. Pure. 0, -EBADMSG (with a finding naming the line) or -ENOMEM. */
+int manifest_parse(const char *file, const char *buf, size_t len, struct snapshot **ret,
+		   struct diag_list *d);
+/* The manifest text of s. 0 or -ENOMEM. */
+int manifest_format(const struct snapshot *s, char **ret);
+
+/* Copies paths (each relative to the root; absent ones recorded as such) and records
+ * dirs into a new snapshot with the next id. 0 with *ret_id set, or -errno with a
+ * finding. */
+int snapshot_take(const struct sysroot *root, char *const *paths, char *const *dirs,
+		  const char *operation, const char *profile, unsigned undoes,
+		  unsigned *ret_id, struct diag_list *d);
+
+/* Every complete snapshot, oldest first, without file data. *ret (n entries) freed with
+ * snapshot_list_free(). 0 or -errno with a finding. */
+int snapshot_list(const struct sysroot *root, struct snapshot ***ret, size_t *ret_n,
+		  struct diag_list *d);
+void snapshot_list_free(struct snapshot **l, size_t n);
+
+/* Loads snapshot id with every file's bytes, verified against the manifest's checksums.
+ * -ENOENT (no such snapshot), -EBADMSG (corrupt; a finding says where) or -errno. */
+int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret,
+		  struct diag_list *d);
+
+/* Removes all but the newest keep snapshots and any incomplete one left by an
+ * interrupted run. Best effort: 0 or -ENOMEM. */
+int snapshot_prune(const struct sysroot *root, unsigned keep);

@@ -1,0 +1,402 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fragment.h"
+#include "snapshot.h"
+#include "strv.h"
+#include "sysroot.h"
+#include "txn.h"
+
+#define JOURNAL_MAX 4096
+
+bool txn_path_is_cmdline(const char *path)
+{
+	return streq(path, FRAGMENT_GRUB) || streq(path, "etc/kernel/cmdline");
+}
+
+bool txn_path_is_modprobe(const char *path)
+{
+	return streq(path, FRAGMENT_MODPROBE);
+}
+
+int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
+	     struct diag_list *d)
+{
+	struct timespec start, now;
+	bool told = false;
+	int dfd, fd, r;
+
+	r = sysroot_mkdir_p(root, STATE_DIR, 0755);
+	if (r < 0)
+		return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot create: %s",
+				strerror(-r))
+			       ?: r;
+	dfd = sysroot_openat(root, STATE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+	if (dfd < 0)
+		return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot open: %s",
+				strerror(-dfd))
+			       ?: dfd;
+	fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	r = fd < 0 ? -errno : 0;
+	close(dfd);
+	if (r < 0)
+		return diag_add(d, DIAG_ERROR, TXN_LOCK, 0, "cannot open: %s", strerror(-r))
+			       ?: r;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		struct timespec pause = {0, 100 * 1000 * 1000};
+		long pid;
+
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			break;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+			r = -errno;
+			close(fd);
+			return diag_add(d, DIAG_ERROR, TXN_LOCK, 0, "cannot lock: %s",
+					strerror(-r))
+				       ?: r;
+		}
+		fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		pid = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? fl.l_pid : 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= (time_t)timeout) {
+			close(fd);
+			return diag_add(d, DIAG_ERROR, TXN_LOCK, 0,
+					"another amdgpu-tune (PID %ld) is changing the configuration; gave up after %u s",
+					pid, timeout)
+				       ?: -EAGAIN;
+		}
+		if (!told) {
+			fprintf(stderr,
+				"amdgpu-tune: waiting for another amdgpu-tune (PID %ld) to finish\n",
+				pid);
+			told = true;
+		}
+		nanosleep(&pause, NULL);
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	int r = sysroot_read_file_stat(root, f->path, 1024 * 1024, true, &buf, &len, &st);
+
+	if (r == -ENOENT) {
+		*ret = f->present;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	*ret = !f->present || len != f->len || memcmp(buf, f->data, len) != 0 ||
+	       (st.st_mode & 07777) != f->mode ||
+	       (f->owner && (st.st_uid != f->uid || st.st_gid != f->gid));
+	return 0;
+}
+
+/* The parent directories of path that do not exist yet, outermost first. */
+static int missing_dirs(const struct sysroot *root, const char *path, char ***dirs)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (!sysroot_exists(root, p) && !strv_contains(*dirs, p) &&
+		    strv_push(dirs, p) < 0)
+			return -ENOMEM;
+		*s = '/';
+	}
+	return 0;
+}
+
+static int put_file(const struct sysroot *root, const struct txn_file *f,
+		    struct diag_list *d)
+{
+	int r = 0;
+
+	if (f->present) {
+		_cleanup_free_ char *dir = strdup(f->path);
+		char *slash = dir ? strrchr(dir, '/') : NULL;
+
+		if (!dir)
+			return -ENOMEM;
+		if (slash) {
+			*slash = '\0';
+			r = sysroot_mkdir_p(root, dir, 0755);
+		}
+		if (r == 0)
+			r = sysroot_write_atomic_as(root, f->path, f->data, f->len, f->mode,
+						    f->owner ? f->uid : (uid_t)-1,
+						    f->owner ? f->gid : (gid_t)-1);
+	} else {
+		r = sysroot_unlink(root, f->path, false);
+	}
+	if (r < 0 && r != -ENOMEM)
+		return diag_add(d, DIAG_ERROR, f->path, 0, "cannot %s: %s%s",
+				f->present ? "write" : "remove", strerror(-r),
+				r == -EIO && f->present
+					? " (the new file may be in place but not on disk yet)"
+					: "")
+			       ?: r;
+	return r;
+}
+
+/* Puts back every file of snapshot s that differs from it, then removes the
+ * directories it records as absent (when empty). *ret_cmdline and *ret_modprobe say
+ * which kinds of file changed. 0 or the first error (a finding). */
+static int restore(const struct sysroot *root, const struct snapshot *s,
+		   bool *ret_cmdline, bool *ret_modprobe, struct diag_list *d)
+{
+	int first = 0;
+
+	for (size_t i = 0; i < s->n_files; i++) {
+		const struct snap_file *sf = &s->files[i];
+		struct txn_file f = {.path = sf->path,
+				     .present = sf->present,
+				     .data = sf->data,
+				     .len = sf->len,
+				     .mode = sf->mode,
+				     .owner = true,
+				     .uid = sf->uid,
+				     .gid = sf->gid};
+		bool differs = true;
+		int r = txn_file_differs(root, &f, &differs);
+
+		if (r == 0 && !differs)
+			continue;
+		if (r == 0)
+			r = put_file(root, &f, d);
+		if (r < 0 && !first)
+			first = r;
+		if (r == 0 && txn_path_is_cmdline(f.path))
+			*ret_cmdline = true;
+		if (r == 0 && txn_path_is_modprobe(f.path))
+			*ret_modprobe = true;
+	}
+	for (size_t i = strv_length(s->dirs); first == 0 && i > 0; i--) {
+		int r = sysroot_unlink(root, s->dirs[i - 1], true);
+
+		if (r < 0 && r != -ENOTEMPTY && r != -EEXIST && r != -ENOTDIR)
+			first = diag_add(d, DIAG_ERROR, s->dirs[i - 1], 0,
+					 "cannot remove: %s", strerror(-r))
+					?: r;
+	}
+	return first;
+}
+
+static int journal_write(const struct sysroot *root, unsigned snapshot,
+			 enum bootloader loader, struct diag_list *d)
+{
+	char text[256];
+	int r;
+
+	snprintf(text, sizeof(text),
+		 "# amdgpu-tune: a change in progress; the next run undoes it.\n"
+		 "version 1\nsnapshot %u\nloader %s\n",
+		 snapshot, bootloader_name(loader));
+	r = sysroot_write_atomic(root, TXN_JOURNAL, text, strlen(text), 0600);
+	if (r < 0 && r != -ENOMEM)
+		return diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot write: %s",
+				strerror(-r))
+			       ?: r;
+	return r;
+}
+
+static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
+			enum bootloader *ret_loader, struct diag_list *d)
+{
+	_cleanup_free_ char *buf = NULL;
+	unsigned line = 0;
+	bool version = false;
+	size_t len;
+	int r = sysroot_read_file(root, TXN_JOURNAL, JOURNAL_MAX, true, &buf, &len);
+
+	*ret_snapshot = 0;
+	*ret_loader = BOOT_UNKNOWN;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r == -ENOMEM ? r
+				    : diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
+					       "cannot read: %s", strerror(-r))
+					      ?: r;
+	for (char *l = buf, *next; l && *l; l = next) {
+		char *end;
+		unsigned long v;
+		bool ok = false;
+
+		line++;
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		if (*l == '#' || !*l)
+			continue;
+		if (streq(l, "version 1")) {
+			ok = !version;
+			version = true;
+		} else if (startswith(l, "snapshot ")) {
+			errno = 0;
+			v = strtoul(l + 9, &end, 10);
+			ok = l[9] >= '1' && l[9] <= '9' && !*end && !errno && v < 1000000000;
+			*ret_snapshot = (unsigned)v;
+		} else if (startswith(l, "loader ")) {
+			for (int b = BOOT_UNKNOWN; b <= BOOT_SYSTEMD_BOOT; b++)
+				if (streq(l + 7, bootloader_name((enum bootloader)b))) {
+					*ret_loader = (enum bootloader)b;
+					ok = true;
+				}
+		}
+		if (!ok)
+			return diag_add(d, DIAG_ERROR, TXN_JOURNAL, line,
+					"corrupt journal: remove it after checking the configuration by hand")
+				       ?: -EBADMSG;
+	}
+	if (!version || !*ret_snapshot)
+		return diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
+				"corrupt journal: remove it after checking the configuration by hand")
+			       ?: -EBADMSG;
+	return 0;
+}
+
+/* Regenerates what a restore changed; failures are findings that say what to run. */
+static int regen_after_restore(const struct sysroot *root, enum bootloader loader,
+			       bool cmdline, bool modprobe, struct diag_list *d)
+{
+	struct regen_cmd cmds[2];
+	size_t n = 0;
+	int r = regen_plan(root, loader, cmdline, modprobe, cmds, &n, true, d);
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = regen_run(root, &cmds[i], d);
+		if (r < 0 && r != -ENOMEM) {
+			_cleanup_free_ char *shown = regen_format(&cmds[i]);
+
+			r = diag_add(d, DIAG_ERROR, NULL, 0,
+				     "the configuration is restored, but the boot files may not match it: run '%s' once the cause is fixed",
+				     shown ? shown : cmds[i].argv[0])
+				    ?: r;
+		}
+	}
+	return r;
+}
+
+int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
+		struct diag_list *d)
+{
+	struct snapshot *s = NULL;
+	enum bootloader loader;
+	bool cmdline = false, modprobe = false;
+	unsigned id;
+	int r = journal_read(root, &id, &loader, d);
+
+	*ret_snapshot = 0;
+	if (r < 0 || !id)
+		return r;
+	r = snapshot_load(root, id, &s, d);
+	if (r == 0)
+		r = restore(root, s, &cmdline, &modprobe, d);
+	snapshot_free(s);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
+				"an interrupted run could not be undone from snapshot %u", id)
+			       ?: TXN_UNRECOVERED;
+	if (run && (cmdline || modprobe) &&
+	    regen_after_restore(root, loader, cmdline, modprobe, d) < 0)
+		r = TXN_UNRECOVERED;
+	if (sysroot_unlink(root, TXN_JOURNAL, false) < 0 && r == 0)
+		r = diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot remove") ?: TXN_UNRECOVERED;
+	*ret_snapshot = id;
+	return r;
+}
+
+int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **paths = NULL, **dirs = NULL;
+	struct snapshot *s = NULL;
+	bool cmdline = false, modprobe = false, touched = false;
+	int r = 0, undo;
+
+	if (t->n_files > ELEMENTSOF(t->written))
+		return -EINVAL;
+	for (size_t i = 0; r == 0 && i < t->n_files; i++) {
+		r = strv_push(&paths, t->files[i].path);
+		if (r == 0 && t->files[i].present)
+			r = missing_dirs(root, t->files[i].path, &dirs);
+	}
+	if (r < 0)
+		return r;
+	/* 1. What is there now, before anything is touched. */
+	r = snapshot_take(root, paths, dirs, t->operation, t->profile_before, t->undoes,
+			  &t->snapshot, d);
+	if (r < 0)
+		return r == -ENOMEM ? r : TXN_FAILED;
+	r = journal_write(root, t->snapshot, t->loader, d);
+	if (r < 0)
+		return r == -ENOMEM ? r : TXN_FAILED;
+	/* 2. The files. */
+	for (size_t i = 0; r == 0 && i < t->n_files; i++) {
+		bool differs = true;
+
+		r = txn_file_differs(root, &t->files[i], &differs);
+		if (r < 0)
+			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0, "cannot read: %s",
+				     strerror(-r))
+				    ?: r;
+		if (r == 0 && differs) {
+			touched = true;
+			r = put_file(root, &t->files[i], d);
+			t->written[i] = r == 0;
+		}
+	}
+	/* 3. The boot files. */
+	for (size_t i = 0; r == 0 && t->run && i < t->n_cmds; i++) {
+		r = regen_run(root, &t->cmds[i], d);
+		t->ran[i] = true;
+	}
+	/* 4. Commit. */
+	if (r == 0) {
+		r = sysroot_unlink(root, TXN_JOURNAL, false);
+		if (r < 0)
+			r = diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot remove: %s",
+				     strerror(-r))
+				    ?: r;
+	}
+	if (r == 0) {
+		snapshot_prune(root, SNAPSHOT_KEEP);
+		return 0;
+	}
+	if (r == -ENOMEM && !touched)
+		return r;
+	/* Undo: the snapshot back, the boot files regenerated from it. */
+	undo = snapshot_load(root, t->snapshot, &s, d);
+	if (undo == 0)
+		undo = restore(root, s, &cmdline, &modprobe, d);
+	snapshot_free(s);
+	if (undo < 0)
+		return diag_add(d, DIAG_ERROR, NULL, 0,
+				"the previous configuration could not be fully restored; the next 'amdgpu-tune apply', 'rollback' or 'remove' restores snapshot %u",
+				t->snapshot)
+			       ?: TXN_UNRECOVERED;
+	for (size_t i = 0; i < t->n_cmds; i++) {
+		cmdline |= t->ran[i] && t->cmds[i].grub;
+		modprobe |= t->ran[i] && !t->cmds[i].grub;
+	}
+	if (t->run && (cmdline || modprobe) &&
+	    regen_after_restore(root, t->loader, cmdline, modprobe, d) < 0)
+		return TXN_UNRECOVERED;
+	/* The configuration is back; if the journal stays, the next run finds nothing
+	 * left to undo. */
+	sysroot_unlink(root, TXN_JOURNAL, false);
+	return TXN_FAILED;
+}

@@ -1,0 +1,76 @@
+/* Changing the configuration as one transaction: under a lock, snapshot what will be
+ * touched, record a journal naming the snapshot, replace the files atomically, run the
+ * regeneration commands, then drop the journal (the commit point). Any failure before
+ * the commit restores the snapshot; a run killed before it is undone by the next one
+ * (txn_recover()). */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "bootcfg.h"
+#include "diag.h"
+#include "regen.h"
+
+struct sysroot;
+
+#define TXN_LOCK    "var/lib/amdgpu-tune/lock"
+#define TXN_JOURNAL "var/lib/amdgpu-tune/transaction"
+
+/* One file as the transaction wants it. */
+struct txn_file {
+	const char *path; /* relative to the root */
+	bool present;
+	const char *data;
+	size_t len;
+	mode_t mode;
+	bool owner; /* also set uid and gid (rollback restores them) */
+	uid_t uid;
+	gid_t gid;
+};
+
+struct txn {
+	const char *operation;	    /* "apply", "rollback", "remove" */
+	const char *profile_before; /* the profile applied now, for the snapshot; or NULL */
+	unsigned undoes;	    /* rollback: the snapshot it restores */
+	enum bootloader loader;
+	struct txn_file *files;
+	size_t n_files;
+	struct regen_cmd cmds[2];
+	size_t n_cmds;
+	bool run; /* run the commands (else the caller prints them) */
+	/* Results. */
+	unsigned snapshot;
+	bool written[8]; /* per file: replaced or removed */
+	bool ran[2];	 /* per command */
+};
+
+enum {
+	TXN_FAILED = -1000,	/* failed; the previous configuration is back */
+	TXN_UNRECOVERED = -1001 /* failed and not fully undone; findings say what to do */
+};
+
+/* Takes the lock (creating var/lib/amdgpu-tune), waiting up to timeout seconds for
+ * another run. *ret_fd holds it until closed. 0, or -EAGAIN (a finding names the
+ * holder's PID) or -errno. */
+int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
+	     struct diag_list *d);
+
+/* Whether file f differs from what is on disk now (bytes, presence, mode, owner). */
+int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool *ret);
+
+/* Finishes an interrupted run, with the lock held: when a journal is present, restores
+ * its snapshot, regenerates (when run) what the restore changed, removes the journal.
+ * *ret_snapshot is the snapshot restored, 0 when there was nothing to do. 0,
+ * TXN_UNRECOVERED or -errno (findings in d). */
+int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
+		struct diag_list *d);
+
+/* Runs t: snapshot, journal, write, regenerate, commit. Files that already match are
+ * left alone. 0, TXN_FAILED, TXN_UNRECOVERED or -ENOMEM; findings in d. */
+int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d);
+
+/* True when path is one whose change needs the boot menu (the command line) or the
+ * initramfs (modprobe.d) regenerated. */
+bool txn_path_is_cmdline(const char *path);
+bool txn_path_is_modprobe(const char *path);
