@@ -649,8 +649,9 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 	if (r < 0)
 		return r == -EBADMSG ? -EINVAL : r;
 	if (sysroot_exists(root, TXN_JOURNAL)) {
-		r = diag_add(d, DIAG_WARNING, TXN_JOURNAL, 0,
-			     "an earlier apply, rollback or remove was interrupted; the next one undoes it first");
+		r = diag_add(
+			d, DIAG_WARNING, TXN_JOURNAL, 0,
+			"an earlier apply, rollback or remove was interrupted; the next one undoes it first");
 		if (r < 0)
 			return r;
 	}
@@ -669,7 +670,8 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 
 		r = read_managed(root, "etc/kernel/cmdline", &cur, d);
 		if (r == 0)
-			r = strip_tokens(cur ? cur : "", c->state ? c->state->tokens : NULL,
+			r = strip_tokens(cur ? cur : "",
+					 c->state ? c->state->tokens : NULL,
 					 &c->kcmd_base);
 		if (r == 0)
 			r = fragment_kernel_cmdline(c->kcmd_base, pl, &kcmd);
@@ -918,8 +920,8 @@ static int begin_change(struct sysroot *root, const struct options *o, const cha
 
 	if (privs_check_write(root, !sysroot_is_live(root) && run_commands(root, o),
 			      &missing) < 0) {
-		fprintf(stderr, "%s: %s needs root privileges (%s); use sudo\n", program, verb,
-			missing);
+		fprintf(stderr, "%s: %s needs root privileges (%s); use sudo\n", program,
+			verb, missing);
 		return EXIT_PRIVILEGE;
 	}
 	profiledir_strict = privs_elevated();
@@ -970,11 +972,14 @@ static int check_hand_edit(const struct options *o, const struct state *st,
 	if (want && streq(want, sha))
 		return 0;
 	if (o->force)
-		return diag_add(d, DIAG_WARNING, path, 0,
-				"replacing a file edited by hand (--force); the snapshot keeps it");
-	return diag_add(d, DIAG_ERROR, path, 0,
-			"%s since amdgpu-tune wrote it; 'amdgpu-tune diff' shows it, --force replaces it (a snapshot keeps a copy)",
-			want ? "edited by hand" : "not written by amdgpu-tune, or its record is lost,")
+		return diag_add(
+			d, DIAG_WARNING, path, 0,
+			"replacing a file edited by hand (--force); the snapshot keeps it");
+	return diag_add(
+		       d, DIAG_ERROR, path, 0,
+		       "%s since amdgpu-tune wrote it; 'amdgpu-tune diff' shows it, --force replaces it (a snapshot keeps a copy)",
+		       want ? "edited by hand"
+			    : "not written by amdgpu-tune, or its record is lost,")
 		       ?: -EINVAL;
 }
 
@@ -1004,8 +1009,8 @@ static int run_change(struct sysroot *root, const struct options *o, struct txn 
 
 		r = txn_file_differs(root, &t->files[i], &differs);
 		if (r < 0) {
-			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0, "cannot read: %s",
-				     strerror(-r))
+			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0,
+				     "cannot read: %s", strerror(-r))
 				    ?: -EIO;
 			break;
 		}
@@ -1037,16 +1042,17 @@ static int run_change(struct sysroot *root, const struct options *o, struct txn 
 		long busy = t->run && t->n_cmds ? regen_dpkg_busy(root) : 0;
 
 		if (busy) {
-			diag_add(d, DIAG_ERROR, "var/lib/dpkg/lock", 0,
-				 "a package manager is running (PID %ld); run this again when it has finished",
-				 busy);
+			diag_add(
+				d, DIAG_ERROR, "var/lib/dpkg/lock", 0,
+				"a package manager is running (PID %ld); run this again when it has finished",
+				busy);
 			code = EXIT_FAILED;
 		} else {
 			r = txn_commit(root, t, d);
-			code = r == 0			? EXIT_OK
+			code = r == 0		      ? EXIT_OK
 			       : r == TXN_UNRECOVERED ? EXIT_UNRECOVERED
-			       : r == -ENOMEM	? exit_for(r)
-						: EXIT_FAILED;
+			       : r == -ENOMEM	      ? exit_for(r)
+						      : EXIT_FAILED;
 		}
 		rep.snapshot = t->snapshot;
 		rep.ran = t->run;
@@ -1086,8 +1092,9 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 	if (argc != 1)
 		return usage_error("apply takes one profile name");
 	if (looks_like_path(argv[0]))
-		return usage_error("apply takes a profile name, not a file; install the file as /%s/NAME.conf",
-				   PROFILEDIR_ETC);
+		return usage_error(
+			"apply takes a profile name, not a file; install the file as /%s/NAME.conf",
+			PROFILEDIR_ETC);
 	if (!o->dry_run) {
 		code = begin_change(root, o, "apply", &lock, &d);
 		if (code)
@@ -1113,13 +1120,15 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 				_cleanup_free_ char *a = NULL;
 
 				if (cmdline_arg_format(st->name, st->value, &a) == 0)
-					strbuf_printf(&args, "%s%s", args.len ? " " : "", a);
+					strbuf_printf(&args, "%s%s", args.len ? " " : "",
+						      a);
 			}
 		}
 		if (args.len) {
-			diag_add(&d, DIAG_ERROR, NULL, 0,
-				 "amdgpu-tune cannot change the kernel command line of this boot loader (%s); add '%s' to it by hand (for GRUB: GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then update-grub), then apply again",
-				 bootloader_name(c.now->loader), args.s);
+			diag_add(
+				&d, DIAG_ERROR, NULL, 0,
+				"amdgpu-tune cannot change the kernel command line of this boot loader (%s); add '%s' to it by hand (for GRUB: GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then update-grub), then apply again",
+				bootloader_name(c.now->loader), args.s);
 			strbuf_done(&args);
 			code = EXIT_FAILED;
 			goto out;
@@ -1145,7 +1154,8 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 				r = -ENOMEM;
 				goto fail;
 			}
-			for (size_t k = strv_length(base); all && k < strv_length(all); k++) {
+			for (size_t k = strv_length(base); all && k < strv_length(all);
+			     k++) {
 				char *tok = all[k];
 
 				tok[strcspn(tok, "\n")] = '\0';
@@ -1186,15 +1196,16 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 	fc[n++] = (struct file_change){STATE_FILE, state_old, state_text};
 	t.files = files;
 	t.n_files = n;
-	if (asprintf(&nothing, "%s is already applied: nothing written, nothing regenerated.",
+	if (asprintf(&nothing,
+		     "%s is already applied: nothing written, nothing regenerated.",
 		     next.profile) < 0 ||
 	    asprintf(&done, "Applied %s (snapshot ", next.profile) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	code = run_change(root, o, &t, fc, next.profile, nothing, done,
-			  " keeps the previous files; 'amdgpu-tune rollback' restores them):",
-			  &d);
+	code = run_change(
+		root, o, &t, fc, next.profile, nothing, done,
+		" keeps the previous files; 'amdgpu-tune rollback' restores them):", &d);
 	diag_list_done(&d);
 	compared_done(&c);
 	if (lock >= 0)
@@ -1265,8 +1276,9 @@ static int cmd_rollback(struct sysroot *root, const struct options *o, int argc,
 		    kparam_parse_u64(argv[0], &v) < 0 || v > 999999999) {
 			_cleanup_free_ char *e = escape_untrusted(argv[0]);
 
-			return usage_error("'%s' is not a snapshot id; 'amdgpu-tune snapshots' lists them",
-					   e ? e : "?");
+			return usage_error(
+				"'%s' is not a snapshot id; 'amdgpu-tune snapshots' lists them",
+				e ? e : "?");
 		}
 		id = (unsigned)v;
 	}
@@ -1321,7 +1333,8 @@ static int cmd_rollback(struct sysroot *root, const struct options *o, int argc,
 					     .gid = f->gid};
 		/* The report shows text; a copy with a NUL byte is restored all the
 		 * same. */
-		fc[i] = (struct file_change){f->path, old[i], f->present ? f->data : NULL};
+		fc[i] = (struct file_change){f->path, old[i],
+					     f->present ? f->data : NULL};
 		has_state |= streq(f->path, STATE_FILE);
 		if (streq(f->path, STATE_FILE) && f->present) {
 			struct state *st = NULL;
@@ -1338,10 +1351,11 @@ static int cmd_rollback(struct sysroot *root, const struct options *o, int argc,
 		after = before ? strdup(before) : NULL;
 	t.profile_before = before;
 	t.undoes = id;
+	t.rmdirs = s->dirs;
 	t.files = files;
 	t.n_files = s->n_files;
-	if (asprintf(&nothing, "The files already match snapshot %u: nothing to restore.", id) <
-		    0 ||
+	if (asprintf(&nothing, "The files already match snapshot %u: nothing to restore.",
+		     id) < 0 ||
 	    asprintf(&done, "Restored snapshot %u (snapshot ", id) < 0) {
 		code = exit_for(-ENOMEM);
 		goto out;
@@ -1475,11 +1489,11 @@ static const struct verb {
 	int (*run)(struct sysroot *root, const struct options *o, int argc, char **argv);
 	bool writes; /* changes the configuration (unless --dry-run) */
 } verbs[] = {
-	{"detect", cmd_detect, false},	   {"profiles", cmd_profiles, false},
-	{"show", cmd_show, false},	   {"check", cmd_check, false},
-	{"diff", cmd_diff, false},	   {"status", cmd_status, false},
-	{"apply", cmd_apply, true},	   {"rollback", cmd_rollback, true},
-	{"remove", cmd_remove, true},	   {"snapshots", cmd_snapshots, false},
+	{"detect", cmd_detect, false}, {"profiles", cmd_profiles, false},
+	{"show", cmd_show, false},     {"check", cmd_check, false},
+	{"diff", cmd_diff, false},     {"status", cmd_status, false},
+	{"apply", cmd_apply, true},    {"rollback", cmd_rollback, true},
+	{"remove", cmd_remove, true},  {"snapshots", cmd_snapshots, false},
 };
 
 int main(int argc, char **argv)
@@ -1578,7 +1592,8 @@ int main(int argc, char **argv)
 		if (!streq(argv[optind], verbs[i].name))
 			continue;
 		if (o.update && o.no_update)
-			return usage_error("--update and --no-update contradict each other");
+			return usage_error(
+				"--update and --no-update contradict each other");
 		/* Commands that only read give up every capability first. */
 		if ((!verbs[i].writes || o.dry_run) && privs_drop_all() < 0) {
 			fprintf(stderr, "%s: cannot drop capabilities: %m\n", program);

@@ -27,9 +27,11 @@ bool profile_name_is_valid(const char *name)
 
 bool profile_value_is_safe(const char *s)
 {
-	return strspn(s,
+	/* "--" reads as an option or, bare, as the end of the kernel's arguments. */
+	return !startswith(s, "--") &&
+	       strspn(s,
 		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:+/-") ==
-	       strlen(s);
+		       strlen(s);
 }
 
 bool profile_key_is_safe(const char *s, bool allow_dot)
@@ -618,7 +620,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		if (!profile_value_is_safe(value)) {
 			parse_error(
 				st, st->line,
-				"value '%s' of %s: only letters, digits and _ . , : + / - are allowed (inline comments start with ' ;')",
+				"value '%s' of %s: only letters, digits and _ . , : + / - are allowed, and no leading '--' (inline comments start with ' ;')",
 				evalue, ekey);
 			return 0;
 		}

@@ -30,7 +30,8 @@ static int read_in(struct sysroot *root, const char *dir, const char *name,
 	if (strbuf_printf(&rel, "%s/%s.conf", dir, name) < 0)
 		return -ENOMEM;
 	if (dir[0] == '/')
-		r = read_host_file_stat(rel.s, PROFILE_MAX_BYTES + 1, ret_buf, ret_len, &st);
+		r = read_host_file_stat(rel.s, PROFILE_MAX_BYTES + 1, ret_buf, ret_len,
+					&st);
 	else
 		r = sysroot_read_file_stat(root, rel.s, PROFILE_MAX_BYTES + 1, true,
 					   ret_buf, ret_len, &st);
@@ -45,9 +46,10 @@ static int read_in(struct sysroot *root, const char *dir, const char *name,
 		if (r == -EPERM) {
 			_cleanup_free_ char *e = escape_untrusted(what ? what : rel.s);
 
-			r = diag_add(d, DIAG_ERROR, NULL, 0,
-				     "refusing profile '%s': %s is not owned by root or is writable by group or others",
-				     name, e ? e : "?")
+			r = diag_add(
+				    d, DIAG_ERROR, NULL, 0,
+				    "refusing profile '%s': %s is not owned by root or is writable by group or others",
+				    name, e ? e : "?")
 				    ?: -EACCES;
 			strbuf_done(&rel);
 			return r;

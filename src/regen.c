@@ -20,7 +20,8 @@ static bool have_tool(const struct sysroot *root, const char *abs)
 	       (st.st_mode & 0111);
 }
 
-/* Inside a dpkg maintainer script (see regen_run) with a package name we would pass on. */
+/* Inside a dpkg maintainer script (see regen_run) with a package name we would pass on.
+ */
 static const char *maintscript_package(void)
 {
 	const char *p = getenv("DPKG_MAINTSCRIPT_PACKAGE");
@@ -58,8 +59,9 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 		} else if (!need) {
 			c->argv[0] = "/usr/sbin/update-grub";
 		} else {
-			return diag_add(d, DIAG_ERROR, NULL, 0,
-					"neither /usr/sbin/update-grub nor grub-mkconfig is installed: the GRUB menu cannot be regenerated")
+			return diag_add(
+				       d, DIAG_ERROR, NULL, 0,
+				       "neither /usr/sbin/update-grub nor grub-mkconfig is installed: the GRUB menu cannot be regenerated")
 				       ?: -ENOENT;
 		}
 	}
@@ -79,8 +81,9 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 			}
 		} else if (have_tool(root, "/usr/bin/dracut") ||
 			   have_tool(root, "/usr/sbin/dracut")) {
-			c->argv[0] = have_tool(root, "/usr/bin/dracut") ? "/usr/bin/dracut"
-									: "/usr/sbin/dracut";
+			c->argv[0] = have_tool(root, "/usr/bin/dracut")
+					     ? "/usr/bin/dracut"
+					     : "/usr/sbin/dracut";
 			c->argv[1] = "-f";
 			c->argv[2] = "--regenerate-all";
 		} else if (have_tool(root, "/usr/bin/mkinitcpio")) {
@@ -92,8 +95,9 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 			c->argv[2] = "-k";
 			c->argv[3] = "all";
 		} else if (loader == BOOT_SYSTEMD_BOOT) {
-			return diag_add(d, DIAG_ERROR, NULL, 0,
-					"no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the systemd-boot entries")
+			return diag_add(
+				       d, DIAG_ERROR, NULL, 0,
+				       "no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the systemd-boot entries")
 				       ?: -ENOENT;
 		} else {
 			/* No initramfs: modules load from the root file system, which
@@ -138,8 +142,9 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 	_cleanup_free_ char *shown = regen_format(c);
 	const char *pkg = maintscript_package();
 	char pkgvar[160];
-	char *envp[4] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			 "LANG=C", NULL, NULL};
+	char *envp[4] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"LANG=C", NULL, NULL};
 	int status, pipefd[2];
 	ssize_t k;
 	int child_errno = 0;
@@ -170,7 +175,8 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 			e = errno;
-		if (!e && !sysroot_is_live(root) && (fchdir(root->fd) < 0 || chroot(".") < 0))
+		if (!e && !sysroot_is_live(root) &&
+		    (fchdir(root->fd) < 0 || chroot(".") < 0))
 			e = errno;
 		if (!e && chdir("/") < 0)
 			e = errno;
@@ -200,8 +206,8 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		return diag_add(d, DIAG_ERROR, NULL, 0, "%s failed (exit status %d)", shown,
-				WEXITSTATUS(status))
+		return diag_add(d, DIAG_ERROR, NULL, 0, "%s failed (exit status %d)",
+				shown, WEXITSTATUS(status))
 			       ?: -EIO;
 	return diag_add(d, DIAG_ERROR, NULL, 0, "%s was killed by signal %d", shown,
 			WTERMSIG(status))

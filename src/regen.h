@@ -15,7 +15,7 @@ struct sysroot;
 
 struct regen_cmd {
 	const char *argv[REGEN_MAX_ARGS + 1]; /* argv[0] is the absolute path */
-	bool grub;			      /* regenerates the boot menu (else initramfs) */
+	bool grub; /* regenerates the boot menu (else initramfs) */
 };
 
 /* The commands that bring the boot files in line after a change: the boot menu when

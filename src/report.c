@@ -414,7 +414,8 @@ int render_change_text(struct strbuf *b, const struct change_report *c)
 		if (c->dry_run)
 			udiff(b, f->path, f->old, f->path, f->new);
 		else
-			strbuf_printf(b, "  %-8s %s\n", f->new ? "wrote" : "removed", f->path);
+			strbuf_printf(b, "  %-8s %s\n", f->new ? "wrote" : "removed",
+				      f->path);
 	}
 	for (size_t i = 0; c->ran && c->commands && c->commands[i]; i++)
 		strbuf_printf(b, "  %-8s %s\n", "ran", c->commands[i]);
@@ -428,8 +429,9 @@ int render_change_text(struct strbuf *b, const struct change_report *c)
 				      c->commands[i]);
 	}
 	if (boot && !c->dry_run)
-		strbuf_printf(b, "Reboot to use the new settings; 'amdgpu-tune status' checks "
-				 "them afterwards.\n");
+		strbuf_printf(
+			b, "Reboot to use the new settings; 'amdgpu-tune status' checks "
+			   "them afterwards.\n");
 	return b->s ? 0 : -ENOMEM;
 }
 
@@ -499,8 +501,8 @@ int render_snapshots_text(struct strbuf *b, struct snapshot *const *l, size_t n)
 	if (!n)
 		return strbuf_puts(b, "No snapshots (nothing was applied, rolled back or "
 				      "removed yet).\n");
-	strbuf_printf(b, "%-4s  %-20s  %-9s  %-20s  %s\n", "ID", "TIME (UTC)", "OPERATION",
-		      "PROFILE THEN", "FILES");
+	strbuf_printf(b, "%-4s  %-20s  %-9s  %-20s  %s\n", "ID", "TIME (UTC)",
+		      "OPERATION", "PROFILE THEN", "FILES");
 	for (size_t i = 0; i < n; i++) {
 		char t[32], op[32];
 

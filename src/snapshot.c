@@ -73,7 +73,8 @@ static int parse_uint(const char *s, int base, uint64_t max, uint64_t *ret)
 
 static int bad(struct diag_list *d, const char *file, unsigned line, const char *what)
 {
-	int r = diag_add(d, DIAG_ERROR, file, line, "corrupt snapshot manifest: %s", what);
+	int r = diag_add(d, DIAG_ERROR, file, line, "corrupt snapshot manifest: %s",
+			 what);
 
 	return r < 0 ? r : -EBADMSG;
 }
@@ -176,7 +177,8 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 			else if (!(s->operation = strdup(val)))
 				r = -ENOMEM;
 		} else if (streq(l, "profile")) {
-			if (have_profile || (!streq(val, "-") && !profile_name_is_valid(val)))
+			if (have_profile ||
+			    (!streq(val, "-") && !profile_name_is_valid(val)))
 				r = bad(d, file, line, "invalid or repeated profile");
 			else if (!streq(val, "-") && !(s->profile = strdup(val)))
 				r = -ENOMEM;
@@ -218,7 +220,8 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 			r = bad(d, file, line, "unknown key");
 		}
 	}
-	if (r == 0 && (!version || !have_id || !have_time || !s->operation || !have_profile))
+	if (r == 0 &&
+	    (!version || !have_id || !have_time || !s->operation || !have_profile))
 		r = bad(d, file, 0, "a required key is missing");
 	free(copy);
 	if (r < 0) {
@@ -232,11 +235,11 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 int manifest_format(const struct snapshot *s, char **ret)
 {
 	struct strbuf b = {0};
-	int r = strbuf_printf(&b,
-			      "# amdgpu-tune snapshot. Restore with 'amdgpu-tune rollback %u'.\n"
-			      "version 1\nid %u\ntime %" PRId64 "\noperation %s\nprofile %s\n",
-			      s->id, s->id, s->time, s->operation,
-			      s->profile ? s->profile : "-");
+	int r = strbuf_printf(
+		&b,
+		"# amdgpu-tune snapshot. Restore with 'amdgpu-tune rollback %u'.\n"
+		"version 1\nid %u\ntime %" PRId64 "\noperation %s\nprofile %s\n",
+		s->id, s->id, s->time, s->operation, s->profile ? s->profile : "-");
 
 	if (r == 0 && s->undoes)
 		r = strbuf_printf(&b, "undoes %u\n", s->undoes);
@@ -403,7 +406,8 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 		size_t len = 0;
 
 		f->path = paths[i];
-		r = sysroot_read_file_stat(root, paths[i], BLOB_MAX, true, &buf, &len, &st);
+		r = sysroot_read_file_stat(root, paths[i], BLOB_MAX, true, &buf, &len,
+					   &st);
 		if (r == -ENOENT) {
 			r = 0;
 			continue;
@@ -439,14 +443,16 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 	if (r == 0)
 		r = snapdir(&final, s.id, NULL);
 	if (r == 0) {
-		dfd = sysroot_openat(root, SNAPSHOT_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+		dfd = sysroot_openat(root, SNAPSHOT_DIR,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 		if (dfd < 0) {
 			r = fail(d, SNAPSHOT_DIR, dfd, "cannot open");
 		} else {
 			if (renameat(dfd, tmp.s + strlen(SNAPSHOT_DIR) + 1, dfd,
 				     final.s + strlen(SNAPSHOT_DIR) + 1) < 0 ||
 			    fsync(dfd) < 0)
-				r = fail(d, final.s, -errno, "cannot complete the snapshot");
+				r = fail(d, final.s, -errno,
+					 "cannot complete the snapshot");
 			close(dfd);
 		}
 	}
@@ -531,7 +537,8 @@ int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret
 		if (r == 0)
 			r = strbuf_printf(&rel, "/%zu", i);
 		if (r == 0)
-			r = sysroot_read_file(root, rel.s, BLOB_MAX, true, &f->data, &f->len);
+			r = sysroot_read_file(root, rel.s, BLOB_MAX, true, &f->data,
+					      &f->len);
 		if (r < 0) {
 			r = r == -ENOENT ? bad(d, rel.s, 0, "a copied file is missing")
 					 : fail(d, rel.s, r, "cannot read");
@@ -572,7 +579,8 @@ int snapshot_prune(const struct sysroot *root, unsigned keep)
 		char **stale = NULL;
 
 		while ((de = readdir(dir)))
-			if (startswith(de->d_name, ".new-") && strv_push(&stale, de->d_name) < 0)
+			if (startswith(de->d_name, ".new-") &&
+			    strv_push(&stale, de->d_name) < 0)
 				r = -ENOMEM;
 		closedir(dir);
 		for (size_t i = 0; r == 0 && stale && stale[i]; i++) {

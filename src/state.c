@@ -191,7 +191,8 @@ int state_format(const struct state *s, char **ret)
 			      s->profile);
 
 	for (size_t i = 0; r == 0 && i < s->n_files; i++)
-		r = strbuf_printf(&b, "file %s %s\n", s->files[i].path, s->files[i].sha256);
+		r = strbuf_printf(&b, "file %s %s\n", s->files[i].path,
+				  s->files[i].sha256);
 	for (size_t i = 0; r == 0 && s->tokens && s->tokens[i]; i++)
 		r = strbuf_printf(&b, "token %s\n", s->tokens[i]);
 	if (r < 0) {

@@ -130,7 +130,8 @@ int sysroot_read_file(const struct sysroot *r, const char *rel, size_t max, bool
 }
 
 int sysroot_read_file_stat(const struct sysroot *r, const char *rel, size_t max,
-			   bool nofollow, char **ret, size_t *ret_len, struct stat *ret_st)
+			   bool nofollow, char **ret, size_t *ret_len,
+			   struct stat *ret_st)
 {
 	int fd = sysroot_openat(r, rel,
 				O_RDONLY | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0)),

@@ -32,7 +32,8 @@ int sysroot_read_file(const struct sysroot *r, const char *rel, size_t max, bool
 
 /* The same, also giving the fstat(2) of the file it read (for owner and mode checks). */
 int sysroot_read_file_stat(const struct sysroot *r, const char *rel, size_t max,
-			   bool nofollow, char **ret, size_t *ret_len, struct stat *ret_st);
+			   bool nofollow, char **ret, size_t *ret_len,
+			   struct stat *ret_st);
 
 /* Same for a path on the host (not under the root), e.g. `check ./my.conf`. */
 int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len);

@@ -39,11 +39,13 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 		return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot open: %s",
 				strerror(-dfd))
 			       ?: dfd;
-	fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		    0600);
 	r = fd < 0 ? -errno : 0;
 	close(dfd);
 	if (r < 0)
-		return diag_add(d, DIAG_ERROR, TXN_LOCK, 0, "cannot open: %s", strerror(-r))
+		return diag_add(d, DIAG_ERROR, TXN_LOCK, 0, "cannot open: %s",
+				strerror(-r))
 			       ?: r;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -65,9 +67,10 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= (time_t)timeout) {
 			close(fd);
-			return diag_add(d, DIAG_ERROR, TXN_LOCK, 0,
-					"another amdgpu-tune (PID %ld) is changing the configuration; gave up after %u s",
-					pid, timeout)
+			return diag_add(
+				       d, DIAG_ERROR, TXN_LOCK, 0,
+				       "another amdgpu-tune (PID %ld) is changing the configuration; gave up after %u s",
+				       pid, timeout)
 				       ?: -EAGAIN;
 		}
 		if (!told) {
@@ -134,20 +137,36 @@ static int put_file(const struct sysroot *root, const struct txn_file *f,
 			r = sysroot_mkdir_p(root, dir, 0755);
 		}
 		if (r == 0)
-			r = sysroot_write_atomic_as(root, f->path, f->data, f->len, f->mode,
+			r = sysroot_write_atomic_as(root, f->path, f->data, f->len,
+						    f->mode,
 						    f->owner ? f->uid : (uid_t)-1,
 						    f->owner ? f->gid : (gid_t)-1);
 	} else {
 		r = sysroot_unlink(root, f->path, false);
 	}
 	if (r < 0 && r != -ENOMEM)
-		return diag_add(d, DIAG_ERROR, f->path, 0, "cannot %s: %s%s",
-				f->present ? "write" : "remove", strerror(-r),
-				r == -EIO && f->present
-					? " (the new file may be in place but not on disk yet)"
-					: "")
+		return diag_add(
+			       d, DIAG_ERROR, f->path, 0, "cannot %s: %s%s",
+			       f->present ? "write" : "remove", strerror(-r),
+			       r == -EIO && f->present
+				       ? " (the new file may be in place but not on disk yet)"
+				       : "")
 			       ?: r;
 	return r;
+}
+
+/* Removes the directories (innermost last in dirs) that are empty. */
+static int remove_dirs(const struct sysroot *root, char *const *dirs, struct diag_list *d)
+{
+	for (size_t i = strv_length((char **)dirs); i > 0; i--) {
+		int r = sysroot_unlink(root, dirs[i - 1], true);
+
+		if (r < 0 && r != -ENOTEMPTY && r != -EEXIST && r != -ENOTDIR)
+			return diag_add(d, DIAG_ERROR, dirs[i - 1], 0,
+					"cannot remove: %s", strerror(-r))
+				       ?: r;
+	}
+	return 0;
 }
 
 /* Puts back every file of snapshot s that differs from it, then removes the
@@ -182,15 +201,7 @@ static int restore(const struct sysroot *root, const struct snapshot *s,
 		if (r == 0 && txn_path_is_modprobe(f.path))
 			*ret_modprobe = true;
 	}
-	for (size_t i = strv_length(s->dirs); first == 0 && i > 0; i--) {
-		int r = sysroot_unlink(root, s->dirs[i - 1], true);
-
-		if (r < 0 && r != -ENOTEMPTY && r != -EEXIST && r != -ENOTDIR)
-			first = diag_add(d, DIAG_ERROR, s->dirs[i - 1], 0,
-					 "cannot remove: %s", strerror(-r))
-					?: r;
-	}
-	return first;
+	return first ?: remove_dirs(root, s->dirs, d);
 }
 
 static int journal_write(const struct sysroot *root, unsigned snapshot,
@@ -246,7 +257,8 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 		} else if (startswith(l, "snapshot ")) {
 			errno = 0;
 			v = strtoul(l + 9, &end, 10);
-			ok = l[9] >= '1' && l[9] <= '9' && !*end && !errno && v < 1000000000;
+			ok = l[9] >= '1' && l[9] <= '9' && !*end && !errno &&
+			     v < 1000000000;
 			*ret_snapshot = (unsigned)v;
 		} else if (startswith(l, "loader ")) {
 			for (int b = BOOT_UNKNOWN; b <= BOOT_SYSTEMD_BOOT; b++)
@@ -256,13 +268,15 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 				}
 		}
 		if (!ok)
-			return diag_add(d, DIAG_ERROR, TXN_JOURNAL, line,
-					"corrupt journal: remove it after checking the configuration by hand")
+			return diag_add(
+				       d, DIAG_ERROR, TXN_JOURNAL, line,
+				       "corrupt journal: remove it after checking the configuration by hand")
 				       ?: -EBADMSG;
 	}
 	if (!version || !*ret_snapshot)
-		return diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
-				"corrupt journal: remove it after checking the configuration by hand")
+		return diag_add(
+			       d, DIAG_ERROR, TXN_JOURNAL, 0,
+			       "corrupt journal: remove it after checking the configuration by hand")
 			       ?: -EBADMSG;
 	return 0;
 }
@@ -280,9 +294,10 @@ static int regen_after_restore(const struct sysroot *root, enum bootloader loade
 		if (r < 0 && r != -ENOMEM) {
 			_cleanup_free_ char *shown = regen_format(&cmds[i]);
 
-			r = diag_add(d, DIAG_ERROR, NULL, 0,
-				     "the configuration is restored, but the boot files may not match it: run '%s' once the cause is fixed",
-				     shown ? shown : cmds[i].argv[0])
+			r = diag_add(
+				    d, DIAG_ERROR, NULL, 0,
+				    "the configuration is restored, but the boot files may not match it: run '%s' once the cause is fixed",
+				    shown ? shown : cmds[i].argv[0])
 				    ?: r;
 		}
 	}
@@ -309,13 +324,15 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 		return r;
 	if (r < 0)
 		return diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
-				"an interrupted run could not be undone from snapshot %u", id)
+				"an interrupted run could not be undone from snapshot %u",
+				id)
 			       ?: TXN_UNRECOVERED;
 	if (run && (cmdline || modprobe) &&
 	    regen_after_restore(root, loader, cmdline, modprobe, d) < 0)
 		r = TXN_UNRECOVERED;
 	if (sysroot_unlink(root, TXN_JOURNAL, false) < 0 && r == 0)
-		r = diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot remove") ?: TXN_UNRECOVERED;
+		r = diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot remove")
+			    ?: TXN_UNRECOVERED;
 	*ret_snapshot = id;
 	return r;
 }
@@ -350,8 +367,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 
 		r = txn_file_differs(root, &t->files[i], &differs);
 		if (r < 0)
-			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0, "cannot read: %s",
-				     strerror(-r))
+			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0,
+				     "cannot read: %s", strerror(-r))
 				    ?: r;
 		if (r == 0 && differs) {
 			touched = true;
@@ -359,6 +376,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 			t->written[i] = r == 0;
 		}
 	}
+	if (r == 0 && t->rmdirs)
+		r = remove_dirs(root, t->rmdirs, d);
 	/* 3. The boot files. */
 	for (size_t i = 0; r == 0 && t->run && i < t->n_cmds; i++) {
 		r = regen_run(root, &t->cmds[i], d);
@@ -384,19 +403,20 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		undo = restore(root, s, &cmdline, &modprobe, d);
 	snapshot_free(s);
 	if (undo < 0)
-		return diag_add(d, DIAG_ERROR, NULL, 0,
-				"the previous configuration could not be fully restored; the next 'amdgpu-tune apply', 'rollback' or 'remove' restores snapshot %u",
-				t->snapshot)
+		return diag_add(
+			       d, DIAG_ERROR, NULL, 0,
+			       "the previous configuration could not be fully restored; the next 'amdgpu-tune apply', 'rollback' or 'remove' restores snapshot %u",
+			       t->snapshot)
 			       ?: TXN_UNRECOVERED;
 	for (size_t i = 0; i < t->n_cmds; i++) {
 		cmdline |= t->ran[i] && t->cmds[i].grub;
 		modprobe |= t->ran[i] && !t->cmds[i].grub;
 	}
-	if (t->run && (cmdline || modprobe) &&
-	    regen_after_restore(root, t->loader, cmdline, modprobe, d) < 0)
-		return TXN_UNRECOVERED;
+	undo = t->run && (cmdline || modprobe)
+		       ? regen_after_restore(root, t->loader, cmdline, modprobe, d)
+		       : 0;
 	/* The configuration is back; if the journal stays, the next run finds nothing
 	 * left to undo. */
 	sysroot_unlink(root, TXN_JOURNAL, false);
-	return TXN_FAILED;
+	return undo < 0 ? TXN_UNRECOVERED : TXN_FAILED;
 }

@@ -30,12 +30,15 @@ struct txn_file {
 };
 
 struct txn {
-	const char *operation;	    /* "apply", "rollback", "remove" */
-	const char *profile_before; /* the profile applied now, for the snapshot; or NULL */
-	unsigned undoes;	    /* rollback: the snapshot it restores */
+	const char *operation; /* "apply", "rollback", "remove" */
+	const char
+		*profile_before; /* the profile applied now, for the snapshot; or NULL */
+	unsigned undoes;	 /* rollback: the snapshot it restores */
 	enum bootloader loader;
 	struct txn_file *files;
 	size_t n_files;
+	char *const
+		*rmdirs; /* rollback: directories to remove when empty, innermost last */
 	struct regen_cmd cmds[2];
 	size_t n_cmds;
 	bool run; /* run the commands (else the caller prints them) */

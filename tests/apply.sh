@@ -1,0 +1,411 @@
+#!/bin/bash
+# apply, rollback, remove and snapshots on fake roots: byte-for-byte rollback on every
+# golden root, A -> B -> rollback -> rollback, idempotence, the GRUB fragment as sh reads
+# it, hostile profiles, hand edits, privileges, the lock, concurrency, systemd-boot
+# tokens, and the regeneration commands recorded by a stand-in inside the root (these
+# need chroot: root, or an unprivileged user namespace; skipped otherwise). TAP output.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib.sh"
+bin=$top_builddir/amdgpu-tune
+AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
+export AMDGPU_TUNE_PROFILE_DIR LC_ALL=C
+CC=${CC:-cc}
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { # check NAME COMMAND...: ok when the command succeeds
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+# What rollback must give back: every path with its type, mode and owner, and every
+# file's bytes; amdgpu-tune's own state and cache directories aside.
+tree_sum() {
+	(cd "$1" && find . \( -path ./var/lib/amdgpu-tune -o -path ./var/cache/amdgpu-tune -o -path ./var/log \) -prune -o -printf '%P %y %m %U:%G %l\n' | sort &&
+		find . \( -path ./var/lib/amdgpu-tune -o -path ./var/cache/amdgpu-tune -o -path ./var/log \) -prune -o -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+# Inode and mtime of every file, to prove nothing was rewritten.
+tree_stamp() { (cd "$1" && find . -printf '%P %i %T@\n' | sort); }
+
+# build_case CASE DIR: the golden case's root (files, kernels, setup) in DIR.
+build_case() (
+	src=$top_srcdir/tests/golden/$1
+	mkdir -p "$2"
+	[ -d "$src/root" ] && cp -R "$src/root/." "$2/" && chmod -R u+w "$2"
+	if [ -f "$src/kernels" ]; then
+		while read -r line; do
+			[ -n "$line" ] || continue
+			# shellcheck disable=SC2086
+			make_kernel "$2" $line || return 1
+		done < "$src/kernels"
+	fi
+	if [ -f "$src/setup" ]; then (cd "$2" && sh "$src/setup") || return 1; fi
+	# Every system has these; apply keeps its lock and state under var/lib.
+	mkdir -p "$2/var/lib" "$2/var/cache"
+)
+
+# chroot for the regeneration tests: as root directly, else in a user namespace.
+as_root=
+if [ "$(id -u)" = 0 ]; then
+	as_root=
+elif unshare -r true 2> /dev/null; then
+	as_root="unshare -r"
+else
+	as_root=none
+fi
+$CC -static -O2 -o "$work/fake-regen" "$top_srcdir/tests/helpers/fake-regen.c" 2> /dev/null || as_root=none
+$CC -O2 -o "$work/hold-lock" "$top_srcdir/tests/helpers/hold-lock.c" || exit 99
+
+# A root whose regeneration tools are the stand-in, with the profiles inside it (a
+# user namespace does not map the build tree's owner, so they cannot come from there).
+regen_root() {
+	build_case diff-cloudimg "$1" || return 1
+	mkdir -p "$1/usr/sbin" "$1/var/log" "$1/etc/fake-regen" "$1/etc/amdgpu-tune/profiles"
+	install -m 755 "$work/fake-regen" "$1/usr/sbin/update-grub"
+	install -m 755 "$work/fake-regen" "$1/usr/sbin/update-initramfs"
+	cp "$top_srcdir"/profiles/*.conf "$1/etc/amdgpu-tune/profiles/"
+}
+regen() { # regen ROOT ARGS...: amdgpu-tune with --update, the profiles from the root
+	r=$1
+	shift
+	env -u AMDGPU_TUNE_PROFILE_DIR pkgdatadir=/nonexistent grub_probe=/bin/false \
+		$as_root "$bin" --root "$r" --update "$@"
+}
+
+# ---- 1. apply -> rollback gives back every golden root byte for byte ----
+for dir in "$top_srcdir"/tests/golden/*/; do
+	c=$(basename "$dir")
+	[ -d "$dir/root" ] || [ -f "$dir/kernels" ] || continue
+	r=$work/golden/$c
+	build_case "$c" "$r" || { not_ok "golden $c: build"; continue; }
+	# The case's profile and options; strix-halo when it names none.
+	set -- $(cat "$dir/cmd")
+	shift
+	profile=strix-halo opts=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--memory | --kernel) opts="$opts $1 $2" && shift ;;
+		--*) ;;
+		*) profile=$1 ;;
+		esac
+		shift
+	done
+	case $profile in *[!a-z0-9.-]* | nosuch | loop-*) profile=strix-halo ;; esac
+	case $opts in *--memory*) ;; *) opts="$opts --memory 64GiB" ;; esac
+	before=$(tree_sum "$r")
+	# shellcheck disable=SC2086
+	"$bin" --root "$r" apply "$profile" $opts --force > "$work/out" 2>&1
+	rc=$?
+	if [ $rc != 0 ]; then
+		# Refused: nothing may have changed.
+		if { [ $rc = 2 ] || [ $rc = 4 ]; } && [ "$(tree_sum "$r")" = "$before" ]; then
+			ok "golden $c: apply $profile refused (exit $rc), tree unchanged"
+		else
+			not_ok "golden $c: apply $profile exit $rc"
+			sed 's/^/# /' "$work/out"
+		fi
+		continue
+	fi
+	changed=$(tree_sum "$r")
+	"$bin" --root "$r" rollback > "$work/out" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && [ "$(tree_sum "$r")" = "$before" ] && [ "$changed" != "$before" ] &&
+		[ ! -e "$r/var/lib/amdgpu-tune/transaction" ]; then
+		ok "golden $c: apply $profile, rollback: byte for byte"
+	elif [ $rc = 0 ] && [ "$changed" = "$before" ] && [ "$(tree_sum "$r")" = "$before" ]; then
+		ok "golden $c: apply $profile changed only the state; rollback: byte for byte"
+	else
+		not_ok "golden $c: rollback exit $rc"
+		sed 's/^/# /' "$work/out"
+		diff <(echo "$before") <(tree_sum "$r") | sed 's/^/# /' | head -20
+	fi
+done
+
+# ---- 2. A -> B -> rollback -> rollback ----
+r=$work/ab
+build_case diff-cloudimg "$r"
+orig=$(tree_sum "$r")
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+a=$(tree_sum "$r")
+"$bin" --root "$r" apply strix-halo --memory 64GiB > /dev/null 2>&1
+b=$(tree_sum "$r")
+"$bin" --root "$r" rollback > /dev/null 2>&1
+r1=$(tree_sum "$r")
+"$bin" --root "$r" rollback > /dev/null 2>&1
+r2=$(tree_sum "$r")
+check "apply A, apply B, rollback gives A" [ "$r1" = "$a" ] && [ "$a" != "$b" ]
+check "a second rollback gives the original" [ "$r2" = "$orig" ]
+check "no state after rolling back to the original" [ ! -e "$r/var/lib/amdgpu-tune/state" ]
+"$bin" --root "$r" rollback > "$work/out" 2>&1
+check "a third rollback has nothing left to undo" grep -q "Nothing to roll back" "$work/out"
+"$bin" --root "$r" snapshots > "$work/out"
+check "snapshots lists the four snapshots" [ "$(grep -c '^[0-9]' "$work/out")" = 4 ]
+"$bin" --root "$r" rollback 2 > /dev/null 2>&1
+check "rollback ID restores that snapshot (the state before B)" [ "$(tree_sum "$r")" = "$a" ]
+"$bin" --root "$r" --json snapshots > "$work/out"
+check "snapshots --json" grep -q '"operation":"rollback","undoes":1' "$work/out"
+
+# ---- 3. idempotence ----
+r=$work/idem
+build_case diff-cloudimg "$r"
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+s1=$(tree_stamp "$r")
+"$bin" --root "$r" apply rdna1 --memory 64GiB > "$work/out" 2>&1
+rc=$?
+check "second apply: exit 0, says so" [ $rc = 0 ] && grep -q "already applied: nothing written" "$work/out"
+check "second apply: no file, inode or mtime changed, no snapshot" [ "$(tree_stamp "$r")" = "$s1" ]
+
+# ---- 4. the GRUB fragment as grub-mkconfig's sh reads it ----
+r=$work/sh
+build_case diff-cloudimg "$r"
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+frag=$r/etc/default/grub.d/90-amdgpu-tune.cfg
+check "sh -n accepts the fragment" sh -n "$frag"
+src_all() { (cd "$r" && sh -c '. ./etc/default/grub; for f in ./etc/default/grub.d/*.cfg; do . "$f"; done; printf "%s|%s" "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT"'); }
+cloud=$(cd "$r" && sh -c '. ./etc/default/grub; . ./etc/default/grub.d/50-cloudimg-settings.cfg; printf "%s|%s" "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT"')
+check "sourced after the 50- drop-in: _DEFAULT gains exactly iommu=pt, LINUX unchanged" [ "$(src_all)" = "$cloud iommu=pt" ]
+
+# ---- 5. hostile profiles: refused with exit 2, nothing written, nothing run ----
+r=$work/inj
+if [ "$as_root" = none ]; then build_case diff-cloudimg "$r"; else regen_root "$r"; fi
+mkdir -p "$r/etc/amdgpu-tune/profiles"
+before=$(tree_sum "$r")
+mark=$work/pwned
+i=0
+inj_fail=0
+while IFS= read -r tok; do
+	[ -n "$tok" ] || continue
+	tok=${tok//MARK/$mark}
+	for shape in value key section kernelvalue; do
+		i=$((i + 1))
+		p=$r/etc/amdgpu-tune/profiles/inj$i.conf
+		case $shape in
+		value) printf '[profile]\ndescription = x\n[module amdgpu]\nnoretry = %s\n' "$tok" ;;
+		# (a line starting with ';' or '#' is a comment, not a key)
+		key) printf '[profile]\ndescription = x\n[module amdgpu]\na%s = 1\n' "$tok" ;;
+		section) printf '[profile]\ndescription = x\n[module %s]\nnoretry = 1\n' "$tok" ;;
+		kernelvalue) case $tok in [\;\#]*) tok=pt$tok ;; esac
+			printf '[profile]\ndescription = x\n[kernel]\niommu = %s\n' "$tok" ;;
+		esac > "$p"
+		if [ "$as_root" = none ]; then
+			"$bin" --root "$r" apply "inj$i" --memory 64GiB > /dev/null 2>&1
+		else
+			regen "$r" apply "inj$i" --memory 64GiB > /dev/null 2>&1
+		fi
+		rc=$?
+		rm -f "$p"
+		if [ $rc != 2 ]; then
+			inj_fail=$((inj_fail + 1))
+			echo "# $shape '$tok': exit $rc"
+		fi
+	done
+	# The token as the profile name itself.
+	"$bin" --root "$r" apply "$tok" > /dev/null 2>&1
+	rc=$?
+	[ $rc = 2 ] || { inj_fail=$((inj_fail + 1)) && echo "# name '$tok': exit $rc"; }
+done < "$top_srcdir/tests/injection.txt"
+check "hostile values, keys, sections, names: $i profiles, all exit 2" [ $inj_fail = 0 ]
+check "hostile profiles: nothing written" [ "$(tree_sum "$r")" = "$before" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]
+check "hostile profiles: nothing executed" [ ! -e "$mark" ] && [ ! -e "$r/var/log/fake-regen.log" ]
+
+# ---- 6. hand edits, --dry-run, remove ----
+r=$work/edit
+build_case diff-cloudimg "$r"
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+echo "options amdgpu noretry=0" >> "$r/etc/modprobe.d/90-amdgpu-tune.conf"
+before=$(tree_sum "$r")
+"$bin" --root "$r" apply strix-halo --memory 64GiB > /dev/null 2> "$work/err"
+rc=$?
+check "a hand-edited fragment is not replaced: exit 2, names the file" [ $rc = 2 ] && grep -q "etc/modprobe.d/90-amdgpu-tune.conf.*edited by hand.*--force" "$work/err"
+check "... and nothing changed" [ "$(tree_sum "$r")" = "$before" ]
+"$bin" --root "$r" apply strix-halo --memory 64GiB --dry-run > "$work/out" 2>&1
+rc=$?
+check "--dry-run: exit 2 too while the edit stands" [ $rc = 2 ]
+"$bin" --root "$r" apply strix-halo --memory 64GiB --force > /dev/null 2>&1
+check "--force replaces it" grep -q "pages_limit" "$r/etc/modprobe.d/90-amdgpu-tune.conf"
+"$bin" --root "$r" rollback > /dev/null 2>&1
+check "... and rollback brings the edited file back" [ "$(tree_sum "$r")" = "$before" ]
+r=$work/dry
+build_case diff-cloudimg "$r"
+before=$(tree_stamp "$r")
+"$bin" --root "$r" apply rdna1 --memory 64GiB --dry-run > "$work/out" 2>&1
+rc=$?
+check "--dry-run: exit 0, writes nothing (not even the state directory)" [ $rc = 0 ] && [ "$(tree_stamp "$r")" = "$before" ]
+check "--dry-run: prints the unified diff and the commands" grep -q '^+GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} iommu=pt"$' "$work/out" && grep -q "update-initramfs -u -k all" "$work/out"
+orig=$(tree_sum "$r")
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" remove > "$work/out" 2>&1
+rc=$?
+check "remove: exit 0, fragments and state gone" [ $rc = 0 ] && [ "$(tree_sum "$r")" = "$orig" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]
+"$bin" --root "$r" remove > "$work/out" 2>&1
+check "remove again: nothing to remove" grep -q "Nothing to remove" "$work/out"
+"$bin" --root "$r" rollback > /dev/null 2>&1
+check "rollback after remove puts the settings back" [ -f "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && grep -q "profile rdna1" "$r/var/lib/amdgpu-tune/state"
+
+# ---- 7. keep the last 20 snapshots ----
+r=$work/keep
+build_case diff-cloudimg "$r"
+for k in $(seq 1 13); do
+	"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	"$bin" --root "$r" apply rdna2 --memory 64GiB > /dev/null 2>&1
+done
+ids=$(ls "$r/var/lib/amdgpu-tune/snapshots" | sort -n | tr '\n' ' ')
+check "26 applies keep the last 20 snapshots (7..26)" [ "$ids" = "$(seq 7 26 | tr '\n' ' ')" ]
+
+# ---- 8. systemd-boot: only our tokens in etc/kernel/cmdline ----
+r=$work/sdboot
+build_case diff-systemd-boot "$r"
+orig=$(cat "$r/etc/kernel/cmdline")
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+check "systemd-boot: the token is appended to etc/kernel/cmdline and recorded" [ "$(cat "$r/etc/kernel/cmdline")" = "$orig iommu=pt" ] && grep -q "^token iommu=pt$" "$r/var/lib/amdgpu-tune/state"
+s1=$(tree_stamp "$r")
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+check "systemd-boot: re-apply changes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
+"$bin" --root "$r" remove > /dev/null 2>&1
+check "systemd-boot: remove takes away only our token" [ "$(cat "$r/etc/kernel/cmdline")" = "$orig" ]
+
+# ---- 9. a boot loader it cannot write ----
+r=$work/unknown
+build_case diff-cloudimg "$r"
+rm -rf "$r/etc/default"
+before=$(tree_sum "$r")
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+rc=$?
+check "unknown boot loader with command-line settings: exit 4, says what to set by hand" [ $rc = 4 ] && grep -q "add 'iommu=pt' to it by hand" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]
+
+# ---- 10. privileges ----
+r=$work/priv
+build_case diff-cloudimg "$r"
+if [ "$(id -u)" = 0 ]; then
+	if command -v setpriv > /dev/null; then
+		chown 65534 "$r"
+		setpriv --bounding-set=-all --inh-caps=-all "$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+		rc=$?
+		chown 0 "$r"
+		check "without capabilities, on a root it does not own: exit 3, says sudo" [ $rc = 3 ] && grep -q "needs root privileges.*sudo" "$work/err"
+	else
+		skip "exit 3 without capabilities" "no setpriv"
+	fi
+	cp -R "$top_srcdir/profiles" "$work/gw"
+	chmod 775 "$work/gw"
+	AMDGPU_TUNE_PROFILE_DIR=$work/gw "$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	check "with privileges, a group-writable profile directory is refused (exit 2)" [ $rc = 2 ] && grep -q "refusing profile 'rdna1'.*gw is not owned by root or is writable" "$work/err"
+else
+	"$bin" apply rdna1 > /dev/null 2> "$work/err"
+	rc=$?
+	check "an ordinary user applying to / gets exit 3 and 'use sudo'" [ $rc = 3 ] && grep -q "needs root privileges.*sudo" "$work/err"
+	skip "group-writable profiles refused with privileges" "not root"
+fi
+if command -v strace > /dev/null; then
+	strace -f -e trace=capset -o "$work/strace" "$bin" --root "$r" diff rdna1 --memory 64GiB > /dev/null 2>&1
+	check "read-only commands drop every capability" grep -q 'capset(.*{effective=0, permitted=0, inheritable=0})' "$work/strace"
+else
+	skip "read-only commands drop every capability" "no strace"
+fi
+
+# ---- 11. the lock ----
+r=$work/lock
+build_case diff-cloudimg "$r"
+mkdir -p "$r/var/lib/amdgpu-tune"
+before=$(tree_sum "$r")
+mkfifo "$work/hold"
+"$work/hold-lock" "$r/var/lib/amdgpu-tune/lock" < "$work/hold" > "$work/held" &
+holder=$!
+exec 9> "$work/hold"
+while ! grep -q locked "$work/held"; do sleep 0.1; done
+AMDGPU_TUNE_LOCK_TIMEOUT=1 "$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+rc=$?
+exec 9>&-
+wait $holder
+check "a held lock: exit 4 after the timeout, naming the holder's PID; nothing written" [ $rc = 4 ] && grep -q "(PID $holder)" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]
+
+# ---- 12. concurrent applies end in the state of one of them ----
+r=$work/conc
+build_case diff-cloudimg "$r"
+for p in rdna1 rdna2 strix-halo strix-halo-no-iommu; do
+	"$bin" --root "$r" apply $p --memory 64GiB --force > "$work/conc-$p" 2>&1 &
+done
+wait
+last=$(sed -n 's/^profile //p' "$r/var/lib/amdgpu-tune/state")
+ref=$work/ref-conc
+build_case diff-cloudimg "$ref"
+"$bin" --root "$ref" apply "$last" --memory 64GiB --force > /dev/null 2>&1
+all_applied() { ! grep -L "^Applied" "$work"/conc-* | grep -q .; }
+check "4 parallel applies: all exit 0" all_applied
+check "4 parallel applies: the tree is exactly that of '$last' applied alone" [ "$(tree_sum "$r")" = "$(tree_sum "$ref")" ] && cmp -s "$r/var/lib/amdgpu-tune/state" "$ref/var/lib/amdgpu-tune/state"
+check "4 parallel applies: 4 snapshots" [ "$(ls "$r/var/lib/amdgpu-tune/snapshots" | wc -l)" = 4 ]
+
+# ---- 13. regeneration commands, recorded inside the root ----
+if [ "$as_root" = none ]; then
+	for t in "regeneration argv and environment" "regeneration failure paths"; do
+		skip "$t" "needs chroot (root or a user namespace)"
+	done
+else
+	r=$work/regen
+	regen_root "$r"
+	log=$r/var/log/fake-regen.log
+	before=$(tree_sum "$r")
+	regen "$r" apply rdna1 --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	expect='argv: /usr/sbin/update-grub
+cwd: /
+env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+env: LANG=C
+argv: /usr/sbin/update-initramfs -u -k all
+cwd: /
+env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+env: LANG=C'
+	check "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2" [ $rc = 0 ] && [ "$(cat "$log")" = "$expect" ]
+	check "... and reports them" grep -q "ran      update-initramfs -u -k all" "$work/out"
+	: > "$log"
+	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	check "re-apply runs nothing" [ ! -s "$log" ]
+	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nvm_fragment_size = 9\n' > "$r/etc/amdgpu-tune/profiles/mod-a.conf"
+	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nnoretry = 0\n' > "$r/etc/amdgpu-tune/profiles/mod-b.conf"
+	regen "$r" apply mod-a --memory 64GiB > /dev/null 2>&1
+	: > "$log"
+	regen "$r" apply mod-b --memory 64GiB > /dev/null 2>&1
+	check "a change in modprobe.d only runs only update-initramfs" [ "$(grep -c '^argv' "$log")" = 1 ] && grep -q "^argv: /usr/sbin/update-initramfs" "$log"
+	: > "$log"
+	DPKG_MAINTSCRIPT_PACKAGE=rocm-dkms regen "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	check "inside a dpkg maintainer script: update-initramfs -u (deferred to the trigger), DPKG_MAINTSCRIPT_PACKAGE kept" grep -q "^argv: /usr/sbin/update-initramfs -u$" "$log" && grep -q "^env: DPKG_MAINTSCRIPT_PACKAGE=rocm-dkms$" "$log"
+	: > "$log"
+	for k in 1 2 3 4; do regen "$r" rollback > /dev/null 2>&1; done
+	check "rollback regenerates too" grep -q "^argv: /usr/sbin/update-grub$" "$log"
+	rm -f "$r"/etc/amdgpu-tune/profiles/mod-?.conf
+	check "four rollbacks give back the original tree" [ "$(tree_sum "$r")" = "$before" ]
+
+	# Failures: the previous configuration comes back, and the boot files are
+	# regenerated from it.
+	: > "$log"
+	touch "$r/etc/fake-regen/fail-once-update-grub"
+	before=$(tree_sum "$r")
+	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	check "update-grub fails: exit 4, files restored, update-grub run again on them" [ $rc = 4 ] && [ "$(tree_sum "$r")" = "$before" ] && grep -q "update-grub failed (exit status 1)" "$work/err" && [ "$(grep -c '^argv: /usr/sbin/update-grub$' "$log")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]
+	: > "$log"
+	touch "$r/etc/fake-regen/fail-once-update-initramfs"
+	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	check "update-initramfs fails once: exit 4, restored, both regenerated again from the old files" [ $rc = 4 ] && [ "$(tree_sum "$r")" = "$before" ] && [ "$(grep '^argv' "$log" | cut -c7- | tr '\n' ,)" = "/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all,/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all," ]
+	touch "$r/etc/fake-regen/fail-update-initramfs"
+	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	check "update-initramfs keeps failing: exit 5, files restored, says what to run" [ $rc = 5 ] && [ "$(tree_sum "$r")" = "$before" ] && grep -q "run 'update-initramfs -u -k all' once the cause is fixed" "$work/err" && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]
+	rm "$r/etc/fake-regen/fail-update-initramfs"
+	rm "$r/usr/sbin/update-initramfs"
+	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	check "without the initramfs tool (nothing to rebuild) only update-grub runs" [ $rc = 0 ]
+fi
+
+echo "1..$n"
+[ $failed = 0 ]
