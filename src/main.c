@@ -689,12 +689,19 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 	if (c->now->loader == BOOT_DEBIAN_GRUB) {
 		ov[n_ov++] = (struct file_override){FRAGMENT_GRUB, grub};
 		r = add_file(root, c, FRAGMENT_GRUB, grub, d);
-	} else if (c->now->loader == BOOT_SYSTEMD_BOOT) {
-		ov[n_ov++] = (struct file_override){"etc/kernel/cmdline", kcmd};
-		r = add_file(root, c, "etc/kernel/cmdline", kcmd, d);
 	} else {
+		/* Not (or no longer) a GRUB that reads grub.d: a drop-in of ours there is
+		 * stale, and a boot loader misread must not leave one behind. */
 		free(grub);
+		ov[n_ov++] = (struct file_override){FRAGMENT_GRUB, NULL};
+		r = add_file(root, c, FRAGMENT_GRUB, NULL, d);
+		if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
+			ov[n_ov++] = (struct file_override){"etc/kernel/cmdline", kcmd};
+			r = add_file(root, c, "etc/kernel/cmdline", kcmd, d);
+			kcmd = NULL;
+		}
 	}
+	free(kcmd);
 	ov[n_ov++] = (struct file_override){FRAGMENT_MODPROBE, mod};
 	if (r == 0)
 		r = add_file(root, c, FRAGMENT_MODPROBE, mod, d);
