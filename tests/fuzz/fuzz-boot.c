@@ -1,12 +1,13 @@
 /* libFuzzer target: the readers of files on the target machine (GRUB defaults,
- * modprobe.d, our own state) must never crash or leak, whatever the bytes. The first
- * byte picks the reader. */
+ * modprobe.d, our own state and snapshot manifests) must never crash or leak, whatever
+ * the bytes. The first byte picks the reader. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "grub.h"
 #include "modprobe.h"
+#include "snapshot.h"
 #include "state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	size--;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0: {
 		struct grub_config *c = calloc(1, sizeof(*c));
 		struct srcline l = {0};
@@ -54,6 +55,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sargs_done(&a);
 		}
 		modprobe_config_free(c);
+		break;
+	}
+	case 3: {
+		struct snapshot *s = NULL;
+		char *again = NULL;
+
+		/* What parses must format and parse back to the same. */
+		if (manifest_parse("manifest", buf, size, &s, &d) == 0) {
+			struct snapshot *t = NULL;
+
+			if (manifest_format(s, &again) < 0 ||
+			    manifest_parse("again", again, strlen(again), &t, &d) < 0 ||
+			    t->id != s->id || t->n_files != s->n_files)
+				abort();
+			snapshot_free(t);
+		}
+		free(again);
+		snapshot_free(s);
 		break;
 	}
 	default: {
