@@ -37,25 +37,6 @@ void snapshot_list_free(struct snapshot **l, size_t n)
 	free(l);
 }
 
-/* Relative, no "." or ".." component, only the characters our own paths use. */
-static bool is_rel_path(const char *s)
-{
-	if (!*s || *s == '/')
-		return false;
-	for (const char *c = s; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || strchr("_.-/", *c)))
-			return false;
-	for (const char *c = s; c; c = strchr(c, '/')) {
-		if (*c == '/')
-			c++;
-		if (*c == '/' || !*c || startswith(c, "./") || streq(c, ".") ||
-		    startswith(c, "../") || streq(c, ".."))
-			return false;
-	}
-	return true;
-}
-
 static int parse_uint(const char *s, int base, uint64_t max, uint64_t *ret)
 {
 	char *end;
@@ -184,7 +165,7 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 				r = -ENOMEM;
 			have_profile = true;
 		} else if (streq(l, "dir")) {
-			if (!is_rel_path(val))
+			if (!rel_path_is_safe(val))
 				r = bad(d, file, line, "invalid directory");
 			else if (strv_push(&s->dirs, val) < 0)
 				r = -ENOMEM;
@@ -205,7 +186,7 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 			s->files = f;
 			f = &s->files[s->n_files];
 			*f = (struct snap_file){0};
-			if (!is_rel_path(val) || parse_file(rest, f) < 0) {
+			if (!rel_path_is_safe(val) || parse_file(rest, f) < 0) {
 				r = bad(d, file, line, "invalid file entry");
 				break;
 			}

@@ -31,18 +31,6 @@ static bool is_hex64(const char *s)
 	return n == 64 && !*s;
 }
 
-static bool is_rel_path(const char *s)
-{
-	/* Relative, no "..", only the characters our own file names use. */
-	if (!*s || *s == '/' || strstr(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_.-/", *s)))
-			return false;
-	return true;
-}
-
 static int bad(struct diag_list *d, const char *file, unsigned line, const char *what)
 {
 	int r = diag_add(d, DIAG_ERROR, file, line, "corrupt state: %s", what);
@@ -99,7 +87,7 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 				break;
 			}
 			*val2++ = '\0';
-			if (!is_rel_path(val) || !is_hex64(val2)) {
+			if (!rel_path_is_safe(val) || !is_hex64(val2)) {
 				r = bad(d, file, line, "invalid file entry");
 				break;
 			}

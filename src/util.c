@@ -148,3 +148,21 @@ void format_gib(uint64_t bytes, char buf[static 32])
 	snprintf(buf, 32, "%llu.%02llu GiB", (unsigned long long)(hundredths / 100),
 		 (unsigned long long)(hundredths % 100));
 }
+
+bool rel_path_is_safe(const char *s)
+{
+	if (!*s || *s == '/')
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("_.-/", *c)))
+			return false;
+	for (const char *c = s; c; c = strchr(c, '/')) {
+		if (*c == '/')
+			c++;
+		if (*c == '/' || !*c || startswith(c, "./") || streq(c, ".") ||
+		    startswith(c, "../") || streq(c, ".."))
+			return false;
+	}
+	return true;
+}

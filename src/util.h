@@ -60,6 +60,10 @@ int strbuf_put_escaped(struct strbuf *b, const char *s);
  */
 char *escape_untrusted(const char *s);
 
+/* A path relative to the root as amdgpu-tune's own records name them: not absolute, no
+ * empty, "." or ".." component, only letters, digits and "_.-/". */
+bool rel_path_is_safe(const char *s);
+
 /* strdup that accepts NULL (returns NULL) and reports ENOMEM through *ret_err. */
 int strdup_ptr(const char *s, char **ret);
 
