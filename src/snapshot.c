@@ -111,22 +111,14 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 	}
 	if (memchr(buf, '\0', len))
 		r = bad(d, file, 0, "NUL byte");
-	for (char *l = copy, *next; r == 0 && l && *l; l = next) {
-		char *val;
+	for (char *cur = copy, *l, *val;
+	     r == 0 && next_key_value(&cur, &line, &l, &val) > 0;) {
 		uint64_t v;
 
-		line++;
-		next = strchr(l, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!*l || *l == '#')
-			continue;
-		val = strchr(l, ' ');
 		if (!val) {
 			r = bad(d, file, line, "a key without a value");
 			break;
 		}
-		*val++ = '\0';
 		if (streq(l, "version")) {
 			if (!streq(val, "1") || version)
 				r = bad(d, file, line, "unknown or repeated version");

@@ -54,21 +54,12 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 	}
 	if (memchr(buf, '\0', len))
 		r = bad(d, file, 0, "NUL byte");
-	for (char *l = copy, *next; r == 0 && l && *l; l = next) {
-		char *key = l, *val, *val2;
-
-		line++;
-		next = strchr(l, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!*l || *l == '#')
-			continue;
-		val = strchr(key, ' ');
+	for (char *cur = copy, *key, *val, *val2;
+	     r == 0 && next_key_value(&cur, &line, &key, &val) > 0;) {
 		if (!val) {
 			r = bad(d, file, line, "a key without a value");
 			break;
 		}
-		*val++ = '\0';
 		if (streq(key, "version")) {
 			if (!streq(val, "1") || version)
 				r = bad(d, file, line, "unknown or repeated version");

@@ -240,29 +240,25 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 				    : diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
 					       "cannot read: %s", strerror(-r))
 					      ?: r;
-	for (char *l = buf, *next; l && *l; l = next) {
+	for (char *cur = buf, *key, *val; next_key_value(&cur, &line, &key, &val) > 0;) {
 		char *end;
 		unsigned long v;
 		bool ok = false;
 
-		line++;
-		next = strchr(l, '\n');
-		if (next)
-			*next++ = '\0';
-		if (*l == '#' || !*l)
-			continue;
-		if (streq(l, "version 1")) {
-			ok = !version;
+		if (!val) {
+			/* fall through to the error below */
+		} else if (streq(key, "version")) {
+			ok = !version && streq(val, "1");
 			version = true;
-		} else if (startswith(l, "snapshot ")) {
+		} else if (streq(key, "snapshot")) {
 			errno = 0;
-			v = strtoul(l + 9, &end, 10);
-			ok = l[9] >= '1' && l[9] <= '9' && !*end && !errno &&
+			v = strtoul(val, &end, 10);
+			ok = val[0] >= '1' && val[0] <= '9' && !*end && !errno &&
 			     v < 1000000000;
 			*ret_snapshot = (unsigned)v;
-		} else if (startswith(l, "loader ")) {
+		} else if (streq(key, "loader")) {
 			for (int b = BOOT_UNKNOWN; b <= BOOT_SYSTEMD_BOOT; b++)
-				if (streq(l + 7, bootloader_name((enum bootloader)b))) {
+				if (streq(val, bootloader_name((enum bootloader)b))) {
 					*ret_loader = (enum bootloader)b;
 					ok = true;
 				}
@@ -344,8 +340,6 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	bool cmdline = false, modprobe = false, touched = false;
 	int r = 0, undo;
 
-	if (t->n_files > ELEMENTSOF(t->written))
-		return -EINVAL;
 	for (size_t i = 0; r == 0 && i < t->n_files; i++) {
 		r = strv_push(&paths, t->files[i].path);
 		if (r == 0 && t->files[i].present)
@@ -363,18 +357,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		return r == -ENOMEM ? r : TXN_FAILED;
 	/* 2. The files. */
 	for (size_t i = 0; r == 0 && i < t->n_files; i++) {
-		bool differs = true;
-
-		r = txn_file_differs(root, &t->files[i], &differs);
-		if (r < 0)
-			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0,
-				     "cannot read: %s", strerror(-r))
-				    ?: r;
-		if (r == 0 && differs) {
-			touched = true;
-			r = put_file(root, &t->files[i], d);
-			t->written[i] = r == 0;
-		}
+		touched = true;
+		r = put_file(root, &t->files[i], d);
 	}
 	if (r == 0 && t->rmdirs)
 		r = remove_dirs(root, t->rmdirs, d);

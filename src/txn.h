@@ -44,8 +44,7 @@ struct txn {
 	bool run; /* run the commands (else the caller prints them) */
 	/* Results. */
 	unsigned snapshot;
-	bool written[8]; /* per file: replaced or removed */
-	bool ran[2];	 /* per command */
+	bool ran[2]; /* per command */
 };
 
 enum {
@@ -69,8 +68,9 @@ int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool 
 int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 		struct diag_list *d);
 
-/* Runs t: snapshot, journal, write, regenerate, commit. Files that already match are
- * left alone. 0, TXN_FAILED, TXN_UNRECOVERED or -ENOMEM; findings in d. */
+/* Runs t: snapshot, journal, write, regenerate, commit. t->files are the files that
+ * change (the caller leaves out those that already match, see txn_file_differs()). 0,
+ * TXN_FAILED, TXN_UNRECOVERED or -ENOMEM; findings in d. */
 int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d);
 
 /* True when path is one whose change needs the boot menu (the command line) or the

@@ -166,3 +166,24 @@ bool rel_path_is_safe(const char *s)
 	}
 	return true;
 }
+
+int next_key_value(char **cursor, unsigned *line, char **key, char **value)
+{
+	while (*cursor && **cursor) {
+		char *l = *cursor, *next = strchr(l, '\n'), *sp;
+
+		if (next)
+			*next++ = '\0';
+		*cursor = next;
+		(*line)++;
+		if (!*l || *l == '#')
+			continue;
+		sp = strchr(l, ' ');
+		if (sp)
+			*sp++ = '\0';
+		*key = l;
+		*value = sp;
+		return 1;
+	}
+	return 0;
+}

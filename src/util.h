@@ -60,6 +60,12 @@ int strbuf_put_escaped(struct strbuf *b, const char *s);
  */
 char *escape_untrusted(const char *s);
 
+/* amdgpu-tune's own record files (state, snapshot manifests, the journal) hold one
+ * "key value" per line; empty lines and '#' comments are skipped. Cuts the next such line
+ * out of the writable text at *cursor, counting lines in *line. 1 with *key set and
+ * *value after the first space (NULL when there is none), 0 at the end. */
+int next_key_value(char **cursor, unsigned *line, char **key, char **value);
+
 /* A path relative to the root as amdgpu-tune's own records name them: not absolute, no
  * empty, "." or ".." component, only letters, digits and "_.-/". */
 bool rel_path_is_safe(const char *s);
