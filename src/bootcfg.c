@@ -40,6 +40,7 @@ void boot_facts_free(struct boot_facts *b)
 	free(b->evidence);
 	free(b->default_kernel);
 	free(b->default_why);
+	free(b->next_why);
 	for (size_t i = 0; i < b->n_initrds; i++) {
 		free(b->initrds[i].version);
 		free(b->initrds[i].path);
@@ -275,6 +276,24 @@ static int read_kernel_cmdline(const struct sysroot *root, const struct file_ove
 	return 0;
 }
 
+/* The next boot's command line depends on a value the GRUB reader did not compute:
+ * says so once, with the file and line of the cause. */
+static int unknown_why(struct boot_facts *b, const struct grub_why *why,
+		       struct diag_list *d)
+{
+	const char *file =
+		why->file < b->grub->n_files ? b->grub->files[why->file] : NULL;
+	struct strbuf s = {0};
+
+	if (strbuf_printf(&s, "%s%s%u: %s", file ? file : "", file ? ":" : "", why->line,
+			  why->what) < 0)
+		return -ENOMEM;
+	b->next_why = s.s;
+	return diag_add(d, DIAG_WARNING, file, why->line,
+			"the next boot's kernel command line is not known: %s",
+			why->what);
+}
+
 static int cmp_version(const void *a, const void *b)
 {
 	return strverscmp(*(char *const *)a, *(char *const *)b);
@@ -286,8 +305,9 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 			  char *const *kernels)
 {
 	_cleanup_strv_free_ char **v = NULL;
-	const struct srcline *gd = b->grub ? grub_var_get(b->grub, "GRUB_DEFAULT") : NULL;
-	const char *dflt = gd && gd->text.s ? gd->text.s : "0";
+	const struct srcline *gd = NULL;
+	bool gd_unknown = b->grub && grub_var_lookup(b->grub, "GRUB_DEFAULT", &gd, NULL);
+	const char *dflt = gd_unknown ? "?" : gd && gd->text.s ? gd->text.s : "0";
 	struct strbuf why = {0};
 
 	for (size_t i = 0; kernels && kernels[i]; i++) {
@@ -345,9 +365,15 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 	if (r == 0 && b->grub) {
 		b->next_files = b->grub->files;
 		b->n_next_files = b->grub->n_files;
-		b->next_known = b->grub->understood;
-		if (b->next_known)
-			r = grub_cmdline(b->grub, false, &b->next);
+		struct grub_why why = {0};
+		int k = b->grub->understood ? grub_cmdline(b->grub, false, &b->next, &why)
+					    : 1;
+
+		b->next_known = k == 0;
+		if (k < 0)
+			r = k;
+		else if (k > 0 && b->grub->understood)
+			r = unknown_why(b, &why, d);
 	} else if (r == 0 && b->loader == BOOT_SYSTEMD_BOOT) {
 		r = read_kernel_cmdline(root, overrides, b, d);
 	}

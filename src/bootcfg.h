@@ -28,6 +28,7 @@ struct boot_facts {
 	/* The next boot's arguments on normal entries; origins index next_files. */
 	struct srcline next;
 	bool next_known;
+	char *next_why;	   /* "FILE:LINE: cause" when a GRUB value was not computed */
 	char **next_files; /* borrowed from grub, or owned (kernel cmdline file) */
 	size_t n_next_files;
 	bool next_files_owned;

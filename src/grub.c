@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "grub.h"
@@ -6,8 +7,14 @@
 #include "sysroot.h"
 
 #define GRUB_FILE_MAX  (256 * 1024)
-#define GRUB_FILES_MAX 1024
 #define GRUB_VALUE_MAX (64 * 1024)
+#define GRUB_DEPTH_MAX 64
+
+/* A here-document whose body starts at the next newline. */
+struct heredoc {
+	char *delim;
+	bool strip_tabs;
+};
 
 struct parser {
 	struct grub_config *c;
@@ -16,17 +23,69 @@ struct parser {
 	const char *buf;
 	size_t len, pos;
 	unsigned line;
-	bool failed; /* a construct was not understood: stop reading this file */
+	bool failed; /* a syntax error: stop reading this file */
+	bool done;   /* `return` at the top level: the rest of the file is not read */
+	unsigned depth;
+	/* Inside a branch, loop or `&&`/`||` operand the reader does not decide: what is
+	 * assigned there is unknown. cond_why says which construct (static text). */
+	unsigned cond;
+	const char *cond_why;
+	/* After a `return` or `exit` the reader does not decide: the rest of the file
+	 * may not run, so what it assigns is unknown. */
+	bool maybe_left;
+	/* Inside a subshell or a pipeline part: sh drops what is assigned there. */
+	unsigned sub;
+	/* Reading a function's body: effects are collected into it, not applied. */
+	struct grub_func *def;
+	/* Names assigned by the current pipeline, for marking them unknown when it turns
+	 * out to run in a subshell or in the background. */
+	char **touched;
+	struct heredoc *heredocs;
+	size_t n_heredocs;
 };
 
-static bool is_name_start(char ch)
+/* One word after quote removal and expansion. */
+struct word {
+	struct srcline text;
+	bool unknown;
+	struct grub_why why;
+	bool literal;  /* no quote, escape or expansion: may be a reserved word */
+	bool self;     /* expands the variable being assigned */
+	unsigned line; /* where it starts */
+};
+
+enum word_mode {
+	WORD_ARG,    /* a command word */
+	WORD_ASSIGN, /* the value of NAME=... */
+	WORD_INNER,  /* the word of ${NAME-word}: ends at '}' */
+};
+
+static bool is_name_start(int ch)
 {
 	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_';
 }
 
-static bool is_name_char(char ch)
+static bool is_name_char(int ch)
 {
 	return is_name_start(ch) || (ch >= '0' && ch <= '9');
+}
+
+static bool in_list(const char *const *v, const char *s)
+{
+	for (; *v; v++)
+		if (streq(*v, s))
+			return true;
+	return false;
+}
+
+static bool is_name(const char *s)
+{
+	if (!is_name_start((unsigned char)*s))
+		return false;
+	while (*++s)
+		if (!is_name_char((unsigned char)*s))
+			return false;
+	return true;
 }
 
 static int peek(const struct parser *p, size_t off)
@@ -34,14 +93,45 @@ static int peek(const struct parser *p, size_t off)
 	return p->pos + off < p->len ? (unsigned char)p->buf[p->pos + off] : -1;
 }
 
-static int not_understood(struct parser *p, const char *what)
+/* A character that ends an unquoted word (sh's metacharacters). */
+static bool is_meta(int ch)
 {
+	return ch < 0 || ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' ||
+	       ch == '&' || ch == '|' || ch == '<' || ch == '>' || ch == '(' || ch == ')';
+}
+
+_printf_(2, 3) static int syntax_error(struct parser *p, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->failed)
+		return 0;
 	p->failed = true;
 	p->c->understood = false;
 	return diag_add(p->d, DIAG_ERROR, p->c->files[p->file], p->line,
-			"%s: not understood by amdgpu-tune's reader (it runs no shell); "
-			"simplify the line or set the kernel parameters by hand",
-			what);
+			"%s: sh would refuse this file, and update-grub with it", msg);
+}
+
+static struct grub_why why_here(const struct parser *p, unsigned line, const char *what)
+{
+	return (struct grub_why){p->file, line, what};
+}
+
+static void word_unknown(struct word *w, struct grub_why why)
+{
+	if (!w->unknown) {
+		w->unknown = true;
+		w->why = why;
+	}
+}
+
+static void word_done(struct word *w)
+{
+	srcline_done(&w->text);
 }
 
 static struct grub_var *var_find(const struct grub_config *c, const char *name, size_t n)
@@ -53,103 +143,444 @@ static struct grub_var *var_find(const struct grub_config *c, const char *name, 
 	return NULL;
 }
 
-const struct srcline *grub_var_get(const struct grub_config *c, const char *name)
+static struct grub_func *func_find(const struct grub_config *c, const char *name)
 {
-	const struct grub_var *v = var_find(c, name, strlen(name));
-
-	return v ? &v->value : NULL;
+	for (size_t i = 0; i < c->n_funcs; i++)
+		if (streq(c->funcs[i].name, name))
+			return &c->funcs[i];
+	return NULL;
 }
 
-/* $NAME or ${NAME}: appends the variable's value (with its own origins) to out. */
-static int expand(struct parser *p, struct srcline *out, bool *ret_self, const char *self)
-{
-	size_t start, n;
-	bool braced = peek(p, 1) == '{';
-	const struct grub_var *v;
+/* Variables grub-mkconfig (grub-common 2.06) sets before it sources the defaults, from
+ * probing the machine or its own installation: not computed here. */
+static const char *const mkconfig_vars[] = {
+	"GRUB_DEVICE",
+	"GRUB_DEVICE_UUID",
+	"GRUB_DEVICE_PARTUUID",
+	"GRUB_DEVICE_BOOT",
+	"GRUB_DEVICE_BOOT_UUID",
+	"GRUB_FS",
+	"GRUB_DISABLE_OS_PROBER",
+	"GRUB_EARLY_INITRD_LINUX_STOCK",
+	"prefix",
+	"exec_prefix",
+	"datarootdir",
+	"datadir",
+	"sbindir",
+	"bindir",
+	"sysconfdir",
+	"pkgdatadir",
+	"PACKAGE_NAME",
+	"PACKAGE_VERSION",
+	"host_os",
+	"grub_cfg",
+	"grub_mkconfig_dir",
+	"self",
+	"grub_probe",
+	"grub_file",
+	"grub_editenv",
+	"grub_script_check",
+	"grub_mkrelpath",
+	"TEXTDOMAIN",
+	"TEXTDOMAINDIR",
+	"option",
+	NULL,
+};
 
-	p->pos += braced ? 2 : 1;
-	start = p->pos;
-	if (peek(p, 0) < 0 || !is_name_start((char)peek(p, 0)))
-		return not_understood(p, braced ? "'${' without a plain variable name"
-						: "'$' not followed by a variable name");
-	while (peek(p, 0) >= 0 && is_name_char((char)peek(p, 0)))
-		p->pos++;
-	n = p->pos - start;
-	if (braced) {
-		if (peek(p, 0) != '}')
-			return not_understood(p, "'${VAR...}' with an operator");
-		p->pos++;
+/* Functions of grub-mkconfig_lib (grub-common 2.06), which grub-mkconfig sources first,
+ * and the variables each assigns; none assigns a GRUB_ setting. The others
+ * (grub_warn, gettext_printf's output, grub_quote...) assign nothing. */
+static const struct {
+	const char *name;
+	const char *assigns;
+} mkconfig_lib[] = {
+	{"convert_system_path_to_grub_path", "path"},
+	{"is_path_readable_by_grub", "path"},
+	{"gettext_printf", "gettext_printf_format"},
+	{"grub_fmt", "grub_have_fmt grub_tab"},
+	{"grub_get_device_id", "old_ifs IFS device"},
+	{"prepare_grub_to_access_device",
+	 "old_ifs IFS partmap loop_file grub_loop_device loop_device abstraction fs "
+	 "fs_hint hints loop_mountpoint module uuid"},
+	{"print_option_help",
+	 "print_option_help_wc grub_have_fmt print_option_help_lead print_option_help_lspace "
+	 "print_option_help_fill print_option_help_nl print_option_help_i "
+	 "print_option_help_split"},
+	{"uses_abstraction", "device old_ifs IFS abstraction"},
+	{"version_find_latest", "version_find_latest_a i"},
+	{"version_sort", "LC_ALL version_sort_sort_has_v"},
+	{"version_test_gt",
+	 "version_test_gt_sedexp version_test_gt_a version_test_gt_b version_test_gt_cmp"},
+	{"version_test_numeric",
+	 "version_test_numeric_a version_test_numeric_cmp version_test_numeric_b "
+	 "version_test_numeric_c"},
+};
+
+/* Looks up $NAME for an expansion: appends its value to w, or makes w unknown. *set
+ * says whether the variable is set (for ${NAME-word}); false when unknown. */
+static int lookup(struct parser *p, const char *name, size_t n, struct word *w, bool *set)
+{
+	const struct grub_config *c = p->c;
+	const struct grub_var *v = var_find(c, name, n);
+	char nm[256];
+
+	*set = false;
+	if (v && (c->any_gen == 0 || v->gen > c->any_gen)) {
+		if (v->unknown) {
+			word_unknown(w, v->why);
+			return 0;
+		}
+		*set = v->set;
+		return v->set ? srcline_append_line(&w->text, &v->value) : 0;
 	}
-	if (self && strlen(self) == n && strncmp(self, p->buf + start, n) == 0)
-		*ret_self = true;
-	v = var_find(p->c, p->buf + start, n);
-	if (!v) {
-		/* grub-mkconfig exports nothing these files can rely on besides the
-		 * GRUB_ settings themselves, which are empty until assigned. */
-		if (n < 5 || strncmp(p->buf + start, "GRUB_", 5) != 0)
-			return not_understood(
-				p,
-				"a variable that is not assigned in the GRUB defaults");
+	if (c->any_gen) {
+		word_unknown(w, c->any_why);
 		return 0;
 	}
-	return srcline_append_line(out, &v->value);
+	snprintf(nm, sizeof(nm), "%.*s", (int)n, name);
+	if (in_list(mkconfig_vars, nm)) {
+		word_unknown(w,
+			     why_here(p, p->line,
+				      "a variable grub-mkconfig sets before it reads the "
+				      "defaults, not computed by amdgpu-tune"));
+		return 0;
+	}
+	/* A GRUB_ setting the files do not assign is empty: update-grub's callers do not
+	 * pass GRUB_ settings in the environment. Any other name comes from the
+	 * environment grub-mkconfig runs in. */
+	if (n < 5 || strncmp(name, "GRUB_", 5) != 0)
+		word_unknown(
+			w,
+			why_here(
+				p, p->line,
+				"a variable from the environment grub-mkconfig runs in"));
+	return 0;
 }
 
-/* One word, quotes removed and variables expanded, into out. Stops before a blank,
- * newline, ';', '#' or the end. */
-static int parse_word(struct parser *p, struct srcline *out, const char *self,
-		      bool *ret_self)
+/* Skips a command substitution's text up to its closing character: ')' for $( (after
+ * the '('), '`' for backquotes. Quotes and nesting are followed; nothing is run. */
+static int skip_subst(struct parser *p, int close)
+{
+	unsigned depth = 0, start = p->line;
+
+	while (!p->failed) {
+		int ch = peek(p, 0);
+
+		if (ch < 0)
+			return syntax_error(
+				p, "command substitution from line %u is not closed",
+				start);
+		if (ch == '\n')
+			p->line++;
+		if (close == '`') {
+			if (ch == '\\' && peek(p, 1) >= 0) {
+				if (peek(p, 1) == '\n')
+					p->line++;
+				p->pos += 2;
+				continue;
+			}
+			p->pos++;
+			if (ch == '`')
+				return 0;
+			continue;
+		}
+		p->pos++;
+		switch (ch) {
+		case '\\':
+			if (peek(p, 0) == '\n')
+				p->line++;
+			if (peek(p, 0) >= 0)
+				p->pos++;
+			break;
+		case '\'':
+			while (peek(p, 0) >= 0 && peek(p, 0) != '\'') {
+				if (peek(p, 0) == '\n')
+					p->line++;
+				p->pos++;
+			}
+			if (peek(p, 0) < 0)
+				return syntax_error(p, "unterminated single quote");
+			p->pos++;
+			break;
+		case '"':
+			while (peek(p, 0) >= 0 && peek(p, 0) != '"' && !p->failed) {
+				int c2 = peek(p, 0);
+
+				if (c2 == '\n')
+					p->line++;
+				p->pos++;
+				if (c2 == '\\' && peek(p, 0) >= 0) {
+					if (peek(p, 0) == '\n')
+						p->line++;
+					p->pos++;
+				} else if (c2 == '`') {
+					skip_subst(p, '`');
+				} else if (c2 == '$' && peek(p, 0) == '(') {
+					p->pos++;
+					skip_subst(p, ')');
+				}
+			}
+			if (peek(p, 0) < 0)
+				return syntax_error(p, "unterminated double quote");
+			p->pos++;
+			break;
+		case '`':
+			skip_subst(p, '`');
+			break;
+		case '(':
+			depth++;
+			break;
+		case ')':
+			if (depth == 0)
+				return 0;
+			depth--;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int parse_word(struct parser *p, enum word_mode mode, const char *self,
+		      struct word *w);
+
+/* $NAME, ${NAME}, ${NAME<op>word}, $(...), $((...)), $1, $@... at p->pos ('$'). */
+static int effect_assign(struct parser *p, const char *name, struct word *w);
+
+static int expand(struct parser *p, const char *self, struct word *w)
+{
+	unsigned line = p->line;
+	int next = peek(p, 1), r;
+	bool set;
+
+	w->literal = false;
+	if (next == '(') {
+		bool arith = peek(p, 2) == '(';
+
+		p->pos += arith ? 3 : 2;
+		r = skip_subst(p, ')');
+		if (r == 0 && arith && peek(p, 0) == ')')
+			p->pos++;
+		word_unknown(w,
+			     why_here(p, line,
+				      arith ? "arithmetic expansion, not computed by "
+					      "amdgpu-tune"
+					    : "command substitution: amdgpu-tune runs no "
+					      "commands"));
+		return r;
+	}
+	if (is_name_start(next)) {
+		size_t start = ++p->pos;
+
+		while (is_name_char(peek(p, 0)))
+			p->pos++;
+		if (self && strlen(self) == p->pos - start &&
+		    strncmp(self, p->buf + start, p->pos - start) == 0)
+			w->self = true;
+		return lookup(p, p->buf + start, p->pos - start, w, &set);
+	}
+	if ((next >= '0' && next <= '9') || (next >= 0 && strchr("@*#?-$!", next))) {
+		p->pos += 2;
+		word_unknown(w, why_here(p, line, "a positional or special parameter"));
+		return 0;
+	}
+	if (next == '{') {
+		size_t start;
+		char op[3] = "";
+		struct word inner = {0};
+		bool known_set = false;
+
+		p->pos += 2;
+		if (peek(p, 0) == '#' && peek(p, 1) != '}') {
+			/* ${#NAME}: a length. */
+			while (peek(p, 0) >= 0 && peek(p, 0) != '}' && peek(p, 0) != '\n')
+				p->pos++;
+			if (peek(p, 0) != '}')
+				return syntax_error(p, "'${' without its '}'");
+			p->pos++;
+			word_unknown(w,
+				     why_here(p, line,
+					      "${#NAME}, not computed by amdgpu-tune"));
+			return 0;
+		}
+		start = p->pos;
+		if (is_name_start(peek(p, 0))) {
+			while (is_name_char(peek(p, 0)))
+				p->pos++;
+		} else if (peek(p, 0) >= 0 && strchr("0123456789@*#?-$!", peek(p, 0))) {
+			p->pos++;
+		} else {
+			return syntax_error(p, "bad substitution '${'");
+		}
+		if (peek(p, 0) == '}') {
+			p->pos++;
+			if (!is_name_start((unsigned char)p->buf[start])) {
+				word_unknown(
+					w, why_here(p, line,
+						    "a positional or special parameter"));
+				return 0;
+			}
+			if (self && strlen(self) == p->pos - 1 - start &&
+			    strncmp(self, p->buf + start, p->pos - 1 - start) == 0)
+				w->self = true;
+			return lookup(p, p->buf + start, p->pos - 1 - start, w, &set);
+		}
+		/* An operator and a word. */
+		if (peek(p, 0) == ':' && peek(p, 1) >= 0 && strchr("-=+?", peek(p, 1))) {
+			op[0] = ':';
+			op[1] = (char)peek(p, 1);
+			p->pos += 2;
+		} else if (peek(p, 0) >= 0 && strchr("-=+?#%", peek(p, 0))) {
+			op[0] = (char)peek(p, 0);
+			p->pos++;
+			if ((op[0] == '#' || op[0] == '%') && peek(p, 0) == op[0]) {
+				op[1] = op[0];
+				p->pos++;
+			}
+		} else {
+			return syntax_error(p, "bad substitution in '${'");
+		}
+		{
+			size_t name_end = start;
+			struct word val = {0};
+			char name[256];
+			bool empty;
+
+			while (name_end < p->len &&
+			       is_name_char((unsigned char)p->buf[name_end]))
+				name_end++;
+			r = parse_word(p, WORD_INNER, NULL, &inner);
+			if (r < 0 || p->failed) {
+				word_done(&inner);
+				return r;
+			}
+			if (peek(p, 0) != '}') {
+				word_done(&inner);
+				return syntax_error(p, "'${' without its '}'");
+			}
+			p->pos++;
+			if (!is_name_start((unsigned char)p->buf[start]) ||
+			    name_end - start >= sizeof(name) || op[0] == '#' ||
+			    op[0] == '%' || op[strlen(op) - 1] == '?') {
+				word_done(&inner);
+				word_unknown(
+					w, why_here(p, line,
+						    "a ${NAME...} operator not computed "
+						    "by amdgpu-tune"));
+				return 0;
+			}
+			memcpy(name, p->buf + start, name_end - start);
+			name[name_end - start] = '\0';
+			r = lookup(p, name, name_end - start, &val, &known_set);
+			empty = val.text.text.len == 0;
+			if (r == 0 && val.unknown) {
+				word_unknown(w, val.why);
+			} else if (r == 0) {
+				/* ${X-w} and ${X:-w}: X when set (and not empty), else w;
+				 * ${X+w} and ${X:+w}: the other way round; ${X=w}: like
+				 * ${X-w}, and X takes the value. */
+				bool use_word, colon = op[0] == ':';
+				char o = colon ? op[1] : op[0];
+				bool have = known_set && !(colon && empty);
+
+				use_word = o == '+' ? have : !have;
+				if (use_word) {
+					if (inner.unknown)
+						word_unknown(w, inner.why);
+					else
+						r = srcline_append_line(&w->text,
+									&inner.text);
+				} else if (o != '+') {
+					r = srcline_append_line(&w->text, &val.text);
+				}
+				if (r == 0 && o == '=' && use_word) {
+					/* ${X=w} assigns w to X. */
+					inner.line = line;
+					inner.self = false;
+					r = effect_assign(p, name, &inner);
+				}
+			}
+			word_done(&val);
+			word_done(&inner);
+			return r;
+		}
+	}
+	/* A '$' before anything else is literal. */
+	r = srcline_append(&w->text, "$", 1, (struct src){p->file, p->line});
+	p->pos++;
+	return r;
+}
+
+/* One word, quotes removed and variables expanded, into w. Stops before a
+ * metacharacter (or, inside ${...}, before the closing '}'). */
+static int parse_word(struct parser *p, enum word_mode mode, const char *self,
+		      struct word *w)
 {
 	int r = 0;
+	bool first = true;
 
+	w->literal = true;
+	w->line = p->line;
 	while (r == 0 && !p->failed) {
 		int ch = peek(p, 0);
 		struct src at = {p->file, p->line};
 
-		if (out->text.len > GRUB_VALUE_MAX)
-			return not_understood(p, "a value longer than 64 KiB");
-		if (ch < 0 || ch == ' ' || ch == '\t' || ch == '\n' || ch == ';')
+		if (w->text.text.len > GRUB_VALUE_MAX) {
+			word_unknown(w,
+				     why_here(p, p->line, "a value longer than 64 KiB"));
+			srcline_done(&w->text);
+		}
+		if (mode == WORD_INNER ? ch < 0 || ch == '}' : is_meta(ch))
 			break;
 		switch (ch) {
 		case '\\':
+			w->literal = false;
 			if (peek(p, 1) == '\n') {
 				p->pos += 2;
 				p->line++;
 			} else if (peek(p, 1) >= 0) {
-				r = srcline_append(out, p->buf + p->pos + 1, 1, at);
+				r = srcline_append(&w->text, p->buf + p->pos + 1, 1, at);
 				p->pos += 2;
 			} else {
 				p->pos++;
 			}
 			break;
 		case '\'':
+			w->literal = false;
 			p->pos++;
 			while (peek(p, 0) >= 0 && peek(p, 0) != '\'' && r == 0) {
 				at.line = p->line;
 				if (peek(p, 0) == '\n')
 					p->line++;
-				r = srcline_append(out, p->buf + p->pos++, 1, at);
+				r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
 			}
 			if (peek(p, 0) < 0)
-				return not_understood(p, "unterminated single quote");
+				return syntax_error(p, "unterminated single quote");
 			p->pos++;
 			break;
 		case '"':
+			w->literal = false;
 			p->pos++;
 			while (r == 0 && !p->failed && peek(p, 0) != '"') {
 				int c2 = peek(p, 0);
 
 				at.line = p->line;
 				if (c2 < 0)
-					return not_understood(
-						p, "unterminated double quote");
-				if (c2 == '`')
-					return not_understood(p, "command substitution");
+					return syntax_error(p,
+							    "unterminated double quote");
+				if (c2 == '`') {
+					unsigned line = p->line;
+
+					p->pos++;
+					r = skip_subst(p, '`');
+					word_unknown(
+						w,
+						why_here(p, line,
+							 "command substitution: "
+							 "amdgpu-tune runs no commands"));
+					continue;
+				}
 				if (c2 == '$') {
-					if (peek(p, 1) == '(')
-						return not_understood(
-							p, "command substitution");
-					r = expand(p, out, ret_self, self);
+					r = expand(p, self, w);
 					continue;
 				}
 				if (c2 == '\\') {
@@ -162,72 +593,133 @@ static int parse_word(struct parser *p, struct srcline *out, const char *self,
 					}
 					if (c3 == '$' || c3 == '`' || c3 == '"' ||
 					    c3 == '\\') {
-						r = srcline_append(
-							out, p->buf + p->pos + 1, 1, at);
+						r = srcline_append(&w->text,
+								   p->buf + p->pos + 1, 1,
+								   at);
 						p->pos += 2;
 						continue;
 					}
 				}
 				if (c2 == '\n')
 					p->line++;
-				r = srcline_append(out, p->buf + p->pos++, 1, at);
+				r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
 			}
 			if (!p->failed && r == 0)
 				p->pos++;
 			break;
 		case '$':
-			if (peek(p, 1) == '(')
-				return not_understood(p, "command substitution");
-			r = expand(p, out, ret_self, self);
+			r = expand(p, self, w);
 			break;
-		case '`':
-			return not_understood(p, "command substitution");
-		case '|':
-		case '&':
-		case '<':
-		case '>':
-		case '(':
-		case ')':
-		case '{':
-		case '}':
-		case '*':
-		case '?':
-		case '[':
-		case '~': {
-			char what[64];
+		case '`': {
+			unsigned line = p->line;
 
-			snprintf(what, sizeof(what), "the shell operator '%c'", ch);
-			return not_understood(p, what);
+			w->literal = false;
+			p->pos++;
+			r = skip_subst(p, '`');
+			word_unknown(w,
+				     why_here(p, line,
+					      "command substitution: amdgpu-tune runs no "
+					      "commands"));
+			break;
 		}
+		case '~':
+			/* A tilde prefix expands to a home directory. */
+			if (first && mode != WORD_INNER)
+				word_unknown(
+					w, why_here(p, p->line,
+						    "a ~ home directory, not computed by "
+						    "amdgpu-tune"));
+			r = srcline_append(&w->text, "~", 1, at);
+			p->pos++;
+			break;
 		default:
-			r = srcline_append(out, p->buf + p->pos++, 1, at);
+			if (ch == '\n')
+				p->line++;
+			r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
 		}
+		first = false;
 	}
 	return r;
 }
 
-static int assign(struct parser *p, const char *name, struct srcline *value, bool self,
-		  unsigned line)
+/* ---- effects on the variables ---- */
+
+static int touch(struct parser *p, const char *name)
 {
-	struct grub_var *v = var_find(p->c, name, strlen(name));
+	if (strv_contains(p->touched, name))
+		return 0;
+	return strv_push(&p->touched, name);
+}
 
-	if (!v) {
-		struct grub_var *n = realloc(p->c->vars, (p->c->n_vars + 1) * sizeof(*n));
+static struct grub_var *var_get(struct grub_config *c, const char *name)
+{
+	struct grub_var *v = var_find(c, name, strlen(name)), *n;
 
-		if (!n)
-			return -ENOMEM;
-		p->c->vars = n;
-		v = &n[p->c->n_vars];
-		*v = (struct grub_var){.name = strdup(name)};
-		if (!v->name)
-			return -ENOMEM;
-		p->c->n_vars++;
+	if (v)
+		return v;
+	n = realloc(c->vars, (c->n_vars + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	c->vars = n;
+	v = &n[c->n_vars];
+	*v = (struct grub_var){.name = strdup(name)};
+	if (!v->name)
+		return NULL;
+	c->n_vars++;
+	return v;
+}
+
+static int func_note(struct grub_func *f, const char *name)
+{
+	if (!name) {
+		f->any = true;
+		return 0;
 	}
+	return strv_contains(f->assigns, name) ? 0 : strv_push(&f->assigns, name);
+}
+
+/* Applies "name may now be anything" (why says why). */
+static int effect_unknown(struct parser *p, const char *name, struct grub_why why)
+{
+	struct grub_var *v;
+
+	if (p->sub)
+		return 0;
+	if (p->def)
+		return func_note(p->def, name);
+	if (touch(p, name) < 0 || !(v = var_get(p->c, name)))
+		return -ENOMEM;
 	srcline_done(&v->value);
-	v->value = *value;
-	*value = (struct srcline){0};
-	if (streq(name, "GRUB_CMDLINE_LINUX") ||
-	    streq(name, "GRUB_CMDLINE_LINUX_DEFAULT")) {
+	v->set = true;
+	v->unknown = true;
+	v->why = why;
+	v->gen = ++p->c->gen;
+	return 0;
+}
+
+/* Every variable may have changed (eval, `.`, a function that does either). */
+static int effect_any(struct parser *p, struct grub_why why)
+{
+	if (p->sub)
+		return 0;
+	if (p->def)
+		return func_note(p->def, NULL);
+	p->c->any_gen = ++p->c->gen;
+	p->c->any_why = why;
+	return 0;
+}
+
+static int effect_assign(struct parser *p, const char *name, struct word *w)
+{
+	struct grub_var *v;
+	bool cmdline = streq(name, "GRUB_CMDLINE_LINUX") ||
+		       streq(name, "GRUB_CMDLINE_LINUX_DEFAULT");
+
+	if (p->sub)
+		return 0;
+	if (p->def)
+		return func_note(p->def, name);
+	if (cmdline) {
 		struct grub_assign *a =
 			realloc(p->c->assigns, (p->c->n_assigns + 1) * sizeof(*a));
 
@@ -237,13 +729,105 @@ static int assign(struct parser *p, const char *name, struct srcline *value, boo
 		a[p->c->n_assigns] = (struct grub_assign){
 			.name = strdup(name),
 			.file = p->file,
-			.line = line,
-			.keeps_previous = self,
+			.line = w->line,
+			.keeps_previous = w->self,
 		};
 		if (!a[p->c->n_assigns].name)
 			return -ENOMEM;
 		p->c->n_assigns++;
 	}
+	if (p->cond || p->maybe_left)
+		return effect_unknown(
+			p, name,
+			why_here(p, w->line,
+				 p->cond ? p->cond_why
+					 : "assigned after a return or exit that may end "
+					   "the file early"));
+	if (w->unknown)
+		return effect_unknown(p, name, w->why);
+	if (touch(p, name) < 0 || !(v = var_get(p->c, name)))
+		return -ENOMEM;
+	srcline_done(&v->value);
+	v->value = w->text;
+	w->text = (struct srcline){0};
+	v->set = true;
+	v->unknown = false;
+	v->gen = ++p->c->gen;
+	return 0;
+}
+
+static int effect_unset(struct parser *p, const char *name)
+{
+	struct grub_var *v;
+
+	if (p->sub)
+		return 0;
+	if (p->def)
+		return func_note(p->def, name);
+	if (p->cond || p->maybe_left)
+		return effect_unknown(
+			p, name,
+			why_here(p, p->line,
+				 p->cond ? p->cond_why
+					 : "unset after a return or exit that may end "
+					   "the file early"));
+	if (touch(p, name) < 0 || !(v = var_get(p->c, name)))
+		return -ENOMEM;
+	srcline_done(&v->value);
+	v->set = false;
+	v->unknown = false;
+	v->gen = ++p->c->gen;
+	return 0;
+}
+
+/* What the current pipeline assigned is unknown after all (it ran in a subshell or in
+ * the background, where sh drops it; the reader read it as if it ran here). */
+static int touched_unknown(struct parser *p, char **names, const char *what,
+			   unsigned line)
+{
+	for (size_t i = 0; names && names[i]; i++) {
+		int r = effect_unknown(p, names[i], why_here(p, line, what));
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- the grammar ---- */
+
+static int newline(struct parser *p)
+{
+	p->pos++;
+	p->line++;
+	/* Here-document bodies start after the line that opened them. */
+	for (size_t i = 0; i < p->n_heredocs; i++) {
+		const struct heredoc *h = &p->heredocs[i];
+		size_t n = strlen(h->delim);
+		bool found = false;
+
+		while (p->pos < p->len) {
+			size_t s = p->pos, e;
+
+			if (h->strip_tabs)
+				while (s < p->len && p->buf[s] == '\t')
+					s++;
+			for (e = s; e < p->len && p->buf[e] != '\n'; e++)
+				;
+			found = e - s == n && strncmp(p->buf + s, h->delim, n) == 0;
+			p->pos = e < p->len ? e + 1 : e;
+			p->line++;
+			if (found)
+				break;
+		}
+		if (!found)
+			return syntax_error(p,
+					    "here-document ending in '%s' is not closed",
+					    h->delim);
+	}
+	for (size_t i = 0; i < p->n_heredocs; i++)
+		free(p->heredocs[i].delim);
+	p->n_heredocs = 0;
 	return 0;
 }
 
@@ -261,63 +845,896 @@ static void skip_blanks(struct parser *p)
 	}
 }
 
-/* One simple command: assignments, optionally after `export`. */
-static int parse_command(struct parser *p)
+static void skip_comment(struct parser *p)
 {
-	bool exporting = false, first = true;
-	unsigned line = p->line;
+	if (peek(p, 0) == '#')
+		while (peek(p, 0) >= 0 && peek(p, 0) != '\n')
+			p->pos++;
+}
+
+/* Blanks, comments and newlines (where the grammar allows a line break). */
+static int skip_linebreaks(struct parser *p)
+{
 	int r = 0;
 
 	for (;;) {
-		size_t start;
-		char name[256];
-		struct srcline value = {0};
-		bool self = false;
+		skip_blanks(p);
+		skip_comment(p);
+		if (peek(p, 0) != '\n' || r < 0 || p->failed)
+			return r;
+		r = newline(p);
+	}
+}
+
+/* The reserved word at p->pos, if the next token is exactly one. */
+static const char *reserved(const struct parser *p)
+{
+	static const char *const words[] = {
+		"if",	 "then", "elif", "else", "fi", "case", "esac", "for", "while",
+		"until", "do",	 "done", "in",	 "{",  "}",    "!",    NULL};
+
+	for (size_t i = 0; words[i]; i++) {
+		size_t n = strlen(words[i]);
+		int after;
+
+		if (p->pos + n > p->len || strncmp(p->buf + p->pos, words[i], n) != 0)
+			continue;
+		after = p->pos + n < p->len ? (unsigned char)p->buf[p->pos + n] : -1;
+		if (is_meta(after) || after == '#')
+			return words[i];
+	}
+	return NULL;
+}
+
+static int expect(struct parser *p, const char *word, const char *what, unsigned line)
+{
+	const char *w;
+
+	if (p->failed)
+		return 0;
+	w = reserved(p);
+	if (!w || !streq(w, word))
+		return syntax_error(p, "'%s' from line %u lacks its '%s'", what, line,
+				    word);
+	p->pos += strlen(word);
+	return 0;
+}
+
+static int parse_list(struct parser *p, const char *const *stop, bool in_case);
+static int parse_command(struct parser *p);
+
+/* Enters a part that may or may not run. */
+static const char *cond_enter(struct parser *p, const char *why)
+{
+	const char *old = p->cond_why;
+
+	if (p->cond++ == 0)
+		p->cond_why = why;
+	return old;
+}
+
+static void cond_leave(struct parser *p, const char *old)
+{
+	p->cond--;
+	p->cond_why = old;
+}
+
+/* Redirections after a compound command, and inside simple commands: the target word
+ * is read (and ignored); a here-document's body is skipped at the next newline. */
+static int parse_redirection(struct parser *p)
+{
+	bool heredoc = false, strip = false;
+	struct word target = {0};
+	int r;
+
+	while (peek(p, 0) >= '0' && peek(p, 0) <= '9')
+		p->pos++;
+	if (peek(p, 0) == '<' && peek(p, 1) == '<') {
+		heredoc = true;
+		p->pos += 2;
+		if (peek(p, 0) == '-') {
+			strip = true;
+			p->pos++;
+		}
+	} else {
+		p->pos++;
+		if (peek(p, 0) == '>' || peek(p, 0) == '&' || peek(p, 0) == '|' ||
+		    (p->buf[p->pos - 1] == '<' && peek(p, 0) == '>'))
+			p->pos++;
+	}
+	skip_blanks(p);
+	if (is_meta(peek(p, 0)))
+		return syntax_error(p, "a redirection without its file");
+	r = parse_word(p, WORD_ARG, NULL, &target);
+	if (r == 0 && !p->failed && heredoc) {
+		struct heredoc *h =
+			realloc(p->heredocs, (p->n_heredocs + 1) * sizeof(*h));
+
+		if (!h) {
+			r = -ENOMEM;
+		} else {
+			p->heredocs = h;
+			h[p->n_heredocs].delim =
+				strdup(target.text.text.s ? target.text.text.s : "");
+			h[p->n_heredocs].strip_tabs = strip;
+			r = h[p->n_heredocs].delim ? 0 : -ENOMEM;
+			if (r == 0)
+				p->n_heredocs++;
+		}
+	}
+	word_done(&target);
+	return r;
+}
+
+static bool at_redirection(const struct parser *p)
+{
+	size_t i = 0;
+
+	while (peek(p, i) >= '0' && peek(p, i) <= '9')
+		i++;
+	return peek(p, i) == '<' || peek(p, i) == '>';
+}
+
+static int parse_redirections(struct parser *p)
+{
+	int r = 0;
+
+	for (;;) {
+		skip_blanks(p);
+		if (r < 0 || p->failed || !at_redirection(p))
+			return r;
+		r = parse_redirection(p);
+	}
+}
+
+static int parse_if(struct parser *p)
+{
+	static const char *const to_then[] = {"then", NULL},
+				 *const to_else[] = {"elif", "else", "fi", NULL},
+				 *const to_fi[] = {"fi", NULL};
+	unsigned line = p->line;
+	const char *old;
+	int r;
+
+	p->pos += 2;
+	r = parse_list(p, to_then, false);
+	if (r == 0)
+		r = expect(p, "then", "if", line);
+	old = cond_enter(p, "assigned in an if/elif/else branch: amdgpu-tune does not "
+			    "evaluate conditions");
+	if (r == 0)
+		r = parse_list(p, to_else, false);
+	while (r == 0 && !p->failed) {
+		const char *w = reserved(p);
+
+		if (w && streq(w, "elif")) {
+			p->pos += 4;
+			r = parse_list(p, to_then, false);
+			if (r == 0)
+				r = expect(p, "then", "elif", line);
+			if (r == 0)
+				r = parse_list(p, to_else, false);
+		} else if (w && streq(w, "else")) {
+			p->pos += 4;
+			r = parse_list(p, to_fi, false);
+			break;
+		} else {
+			break;
+		}
+	}
+	cond_leave(p, old);
+	if (r == 0)
+		r = expect(p, "fi", "if", line);
+	return r;
+}
+
+static int parse_loop(struct parser *p, const char *kw)
+{
+	static const char *const to_do[] = {"do", NULL}, *const to_done[] = {"done",
+									     NULL};
+	unsigned line = p->line;
+	const char *old =
+		cond_enter(p, "assigned in a loop: amdgpu-tune does not evaluate "
+			      "loops");
+	int r = 0;
+
+	p->pos += strlen(kw);
+	if (streq(kw, "for")) {
+		struct word name = {0};
 
 		skip_blanks(p);
-		if (peek(p, 0) < 0 || peek(p, 0) == '\n' || peek(p, 0) == ';' ||
-		    peek(p, 0) == '#')
-			break;
-		start = p->pos;
-		while (peek(p, 0) >= 0 && is_name_char((char)peek(p, 0)))
-			p->pos++;
-		if (p->pos > start && is_name_start(p->buf[start]) && peek(p, 0) == '=' &&
-		    p->pos - start < sizeof(name)) {
-			memcpy(name, p->buf + start, p->pos - start);
-			name[p->pos - start] = '\0';
-			p->pos++;
-			r = parse_word(p, &value, name, &self);
-			if (r == 0 && !p->failed)
-				r = assign(p, name, &value, self, line);
-			srcline_done(&value);
-		} else if (first && p->pos - start == 6 &&
-			   strncmp(p->buf + start, "export", 6) == 0 &&
-			   (peek(p, 0) == ' ' || peek(p, 0) == '\t')) {
-			exporting = true;
-		} else if (exporting && p->pos > start &&
-			   (peek(p, 0) < 0 || peek(p, 0) == ' ' || peek(p, 0) == '\t' ||
-			    peek(p, 0) == '\n' || peek(p, 0) == ';')) {
-			/* `export NAME`: nothing to assign. */
-		} else {
-			struct srcline word = {0};
-			_cleanup_free_ char *e = NULL;
-			char what[200];
+		r = parse_word(p, WORD_ARG, NULL, &name);
+		if (r == 0 && !p->failed &&
+		    (!name.literal || !name.text.text.s || !is_name(name.text.text.s)))
+			r = syntax_error(p, "'for' without a variable name");
+		if (r == 0 && !p->failed)
+			r = effect_unknown(p, name.text.text.s,
+					   why_here(p, line, "a for loop's variable"));
+		word_done(&name);
+		if (r == 0)
+			r = skip_linebreaks(p);
+		if (r == 0 && !p->failed && reserved(p) && streq(reserved(p), "in")) {
+			p->pos += 2;
+			while (r == 0 && !p->failed) {
+				struct word w = {0};
 
-			p->pos = start;
-			r = parse_word(p, &word, NULL, &self);
-			if (r == 0 && !p->failed) {
-				e = escape_untrusted(word.text.s ? word.text.s : "");
-				snprintf(what, sizeof(what), "the command '%.60s'",
-					 e ? e : "?");
-				r = not_understood(p, what);
+				skip_blanks(p);
+				if (peek(p, 0) == ';' || peek(p, 0) == '\n' ||
+				    peek(p, 0) < 0)
+					break;
+				if (is_meta(peek(p, 0))) {
+					r = syntax_error(p, "unexpected '%c' in 'for'",
+							 peek(p, 0));
+					break;
+				}
+				r = parse_word(p, WORD_ARG, NULL, &w);
+				word_done(&w);
 			}
-			srcline_done(&word);
 		}
-		if (r < 0 || p->failed)
-			return r;
-		first = false;
+		if (r == 0 && peek(p, 0) == ';')
+			p->pos++;
+		if (r == 0)
+			r = skip_linebreaks(p);
+	} else {
+		r = parse_list(p, to_do, false);
 	}
+	if (r == 0)
+		r = expect(p, "do", kw, line);
+	if (r == 0)
+		r = parse_list(p, to_done, false);
+	if (r == 0)
+		r = expect(p, "done", kw, line);
+	cond_leave(p, old);
+	return r;
+}
+
+static int parse_case(struct parser *p)
+{
+	static const char *const to_esac[] = {"esac", NULL};
+	unsigned line = p->line;
+	struct word subject = {0};
+	const char *old;
+	int r;
+
+	p->pos += 4;
+	skip_blanks(p);
+	r = parse_word(p, WORD_ARG, NULL, &subject);
+	word_done(&subject);
+	if (r == 0)
+		r = skip_linebreaks(p);
+	if (r == 0)
+		r = expect(p, "in", "case", line);
+	old = cond_enter(p, "assigned in a case branch: amdgpu-tune does not evaluate "
+			    "conditions");
+	while (r == 0 && !p->failed) {
+		r = skip_linebreaks(p);
+		if (r < 0 || p->failed)
+			break;
+		if (reserved(p) && streq(reserved(p), "esac"))
+			break;
+		if (peek(p, 0) == '(')
+			p->pos++;
+		/* Patterns, separated by '|', up to ')'. */
+		for (;;) {
+			struct word pat = {0};
+
+			skip_blanks(p);
+			r = parse_word(p, WORD_ARG, NULL, &pat);
+			word_done(&pat);
+			skip_blanks(p);
+			if (r < 0 || p->failed)
+				break;
+			if (peek(p, 0) == '|') {
+				p->pos++;
+				continue;
+			}
+			if (peek(p, 0) != ')')
+				r = syntax_error(p, "a case pattern without its ')'");
+			else
+				p->pos++;
+			break;
+		}
+		if (r == 0 && !p->failed)
+			r = parse_list(p, to_esac, true);
+		if (r == 0 && !p->failed && peek(p, 0) == ';' && peek(p, 1) == ';')
+			p->pos += 2;
+		else if (r == 0 && !p->failed &&
+			 !(reserved(p) && streq(reserved(p), "esac")))
+			r = syntax_error(p, "a case branch without ';;'");
+	}
+	cond_leave(p, old);
+	if (r == 0)
+		r = expect(p, "esac", "case", line);
+	return r;
+}
+
+/* NAME() compound-command: what the body assigns is recorded, not applied. */
+static int parse_function(struct parser *p, const char *name)
+{
+	struct grub_func *f = func_find(p->c, name), *saved = p->def;
+	int r;
+
+	if (p->def || p->sub || p->cond || p->maybe_left) {
+		/* A function defined conditionally, inside another or in a subshell:
+		 * calling it may do anything the reader cannot follow. */
+		struct grub_func scratch = {0};
+
+		p->def = &scratch;
+		r = skip_linebreaks(p);
+		if (r == 0 && !p->failed)
+			r = parse_command(p);
+		p->def = saved;
+		strv_free(scratch.assigns);
+		if (r == 0 && !saved && !p->sub) {
+			if (!f) {
+				struct grub_func *n = realloc(
+					p->c->funcs, (p->c->n_funcs + 1) * sizeof(*n));
+
+				if (!n)
+					return -ENOMEM;
+				p->c->funcs = n;
+				f = &n[p->c->n_funcs];
+				*f = (struct grub_func){.name = strdup(name)};
+				if (!f->name)
+					return -ENOMEM;
+				p->c->n_funcs++;
+			}
+			f->any = true;
+		}
+		return r;
+	}
+	if (!f) {
+		struct grub_func *n =
+			realloc(p->c->funcs, (p->c->n_funcs + 1) * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		p->c->funcs = n;
+		f = &n[p->c->n_funcs];
+		*f = (struct grub_func){.name = strdup(name)};
+		if (!f->name)
+			return -ENOMEM;
+		p->c->n_funcs++;
+	} else {
+		strv_free(f->assigns);
+		f->assigns = NULL;
+		f->any = false;
+	}
+	f->file = p->file;
+	f->line = p->line;
+	/* The function table may move while the body is read (a nested definition). */
+	{
+		size_t idx = (size_t)(f - p->c->funcs);
+		struct grub_func body = {0};
+
+		p->def = &body;
+		r = skip_linebreaks(p);
+		if (r == 0 && !p->failed)
+			r = parse_command(p);
+		p->def = saved;
+		f = &p->c->funcs[idx];
+		f->assigns = body.assigns;
+		f->any = body.any;
+	}
+	return r;
+}
+
+/* Calls a function: what it may assign becomes unknown. */
+static int call_function(struct parser *p, const struct grub_func *f, unsigned line)
+{
+	const char *what = "assigned by a shell function called here, which amdgpu-tune "
+			   "does not run";
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && f->assigns && f->assigns[i]; i++)
+		r = effect_unknown(p, f->assigns[i], why_here(p, line, what));
+	if (r == 0 && f->any)
+		r = effect_any(
+			p, why_here(p, line,
+				    "after a call of a shell function that may change "
+				    "any variable (eval, ., read...)"));
+	return r;
+}
+
+/* The effect of a simple command named cmd with arguments args[1..]. */
+static int run_builtin(struct parser *p, const char *cmd, struct word *args, size_t n,
+		       unsigned line)
+{
+	static const char *const any[] = {"eval",    ".",	"source",  "alias",
+					  "command", "builtin", "mapfile", "readarray",
+					  "declare", "typeset", "let",	   "exec",
+					  NULL};
+	const struct grub_func *f;
+	int r = 0;
+
+	if (streq(cmd, "unset")) {
+		bool funcs = false;
+
+		for (size_t i = 1; r == 0 && i < n; i++) {
+			const char *a = args[i].text.text.s ? args[i].text.text.s : "";
+
+			if (args[i].unknown)
+				return effect_any(
+					p, why_here(p, line, "unset of a computed name"));
+			if (streq(a, "-f"))
+				funcs = true;
+			else if (streq(a, "-v"))
+				funcs = false;
+			else if (funcs && !p->sub && !p->def && !p->cond)
+				; /* a function removed: calling it later runs a command
+				   */
+			else if (!funcs && is_name(a))
+				r = effect_unset(p, a);
+		}
+		return r;
+	}
+	if (streq(cmd, "read") || streq(cmd, "getopts") || streq(cmd, "printf") ||
+	    streq(cmd, "cd") || streq(cmd, "local")) {
+		static const char *const read_why = "read from input, not known";
+
+		if (streq(cmd, "cd"))
+			return effect_unknown(p, "PWD", why_here(p, line, "cd"))
+				       ?: effect_unknown(p, "OLDPWD",
+							 why_here(p, line, "cd"));
+		if (streq(cmd, "printf")) {
+			/* bash's printf -v NAME assigns; dash's printf has no -v. */
+			if (n > 2 && streq_ptr(args[1].text.text.s, "-v") &&
+			    args[2].text.text.s)
+				return effect_unknown(p, args[2].text.text.s,
+						      why_here(p, line, "printf -v"));
+			return 0;
+		}
+		if (streq(cmd, "read"))
+			r = effect_unknown(p, "REPLY", why_here(p, line, read_why));
+		if (streq(cmd, "getopts")) {
+			r = effect_unknown(p, "OPTARG", why_here(p, line, "getopts"));
+			if (r == 0)
+				r = effect_unknown(p, "OPTIND",
+						   why_here(p, line, "getopts"));
+		}
+		for (size_t i = 1; r == 0 && i < n; i++) {
+			const char *a = args[i].text.text.s;
+
+			if (args[i].unknown)
+				return effect_any(p,
+						  why_here(p, line,
+							   "a builtin given a computed "
+							   "variable name"));
+			if (a && is_name(a))
+				r = effect_unknown(p, a,
+						   why_here(p, line,
+							    streq(cmd, "local")
+								    ? "local"
+								    : read_why));
+		}
+		return r;
+	}
+	if (in_list(any, cmd))
+		return effect_any(p,
+				  why_here(p, line,
+					   "after eval, '.', source or a similar builtin "
+					   "that amdgpu-tune does not follow"));
+	if (streq(cmd, "return") || streq(cmd, "exit")) {
+		if (p->def)
+			return 0;
+		if (streq(cmd, "exit"))
+			r = effect_any(p,
+				       why_here(p, line,
+						"after exit, which stops grub-mkconfig"));
+		if (r == 0 && !p->cond && !p->sub && streq(cmd, "return"))
+			p->done = true;
+		else if (!p->sub)
+			p->maybe_left = true;
+		return r;
+	}
+	if ((f = func_find(p->c, cmd))) {
+		/* Called from another function's body: that one may do the same. */
+		for (size_t i = 0; p->def && f->assigns && f->assigns[i] && r == 0; i++)
+			r = func_note(p->def, f->assigns[i]);
+		if (p->def)
+			return r == 0 && f->any ? func_note(p->def, NULL) : r;
+		return call_function(p, f, line);
+	}
+	for (size_t i = 0; i < sizeof(mkconfig_lib) / sizeof(mkconfig_lib[0]); i++) {
+		_cleanup_strv_free_ char **names = NULL;
+
+		if (!streq(cmd, mkconfig_lib[i].name))
+			continue;
+		if (strv_split_ws(mkconfig_lib[i].assigns, &names) < 0)
+			return -ENOMEM;
+		for (size_t j = 0; r == 0 && names[j]; j++)
+			r = effect_unknown(
+				p, names[j],
+				why_here(p, line,
+					 "assigned by a grub-mkconfig_lib function"));
+		return r;
+	}
+	/* echo, printf, test, [, true, false, :, trap, and every external program:
+	 * nothing that changes this shell's variables. */
 	return 0;
+}
+
+/* Special builtins keep the assignments written before them (POSIX 2.14). */
+static bool is_special_builtin(const char *cmd)
+{
+	static const char *const special[] = {
+		":",	 ".",	  "eval", "exec",  "export", "readonly", "return", "set",
+		"shift", "times", "trap", "unset", "break",  "continue", "exit",   NULL};
+
+	return in_list(special, cmd);
+}
+
+/* Whether the word at p->pos starts NAME=. */
+static size_t assignment_name(const struct parser *p)
+{
+	size_t i = 0;
+
+	if (!is_name_start(peek(p, 0)))
+		return 0;
+	while (is_name_char(peek(p, i)))
+		i++;
+	return peek(p, i) == '=' ? i : 0;
+}
+
+static int parse_assignment_word(struct parser *p, size_t n, char **name,
+				 struct word *value)
+{
+	*name = strndup(p->buf + p->pos, n);
+	if (!*name)
+		return -ENOMEM;
+	p->pos += n + 1;
+	return parse_word(p, WORD_ASSIGN, *name, value);
+}
+
+/* An assignment before a command word: applied at once, since later words may
+ * expand it, and undone when a command that is not a special builtin follows. */
+struct pending {
+	char *name;
+	struct word value;
+	bool existed;
+	struct grub_var old; /* with its own copy of the value */
+	size_t n_assigns;
+};
+
+static int pending_save(struct parser *p, struct pending *a)
+{
+	const struct grub_var *v = var_find(p->c, a->name, strlen(a->name));
+
+	a->n_assigns = p->c->n_assigns;
+	a->existed = v != NULL;
+	if (!v)
+		return 0;
+	a->old = *v;
+	a->old.name = NULL;
+	a->old.value = (struct srcline){0};
+	return srcline_copy(&a->old.value, &v->value);
+}
+
+static void pending_undo(struct parser *p, struct pending *a)
+{
+	struct grub_config *c = p->c;
+	struct grub_var *v = var_find(c, a->name, strlen(a->name));
+
+	while (c->n_assigns > a->n_assigns)
+		free(c->assigns[--c->n_assigns].name);
+	if (!v)
+		return;
+	srcline_done(&v->value);
+	if (a->existed) {
+		char *name = v->name;
+
+		*v = a->old;
+		v->name = name;
+		a->old.value = (struct srcline){0};
+		return;
+	}
+	free(v->name);
+	*v = c->vars[--c->n_vars];
+}
+
+static int parse_simple(struct parser *p)
+{
+	struct pending *assigns = NULL;
+	struct word *args = NULL;
+	size_t n_assigns = 0, n_args = 0;
+	unsigned line = p->line;
+	bool decl = false; /* export/readonly/local: NAME=value arguments assign */
+	int r = 0;
+
+	for (;;) {
+		size_t an;
+
+		skip_blanks(p);
+		if (r < 0 || p->failed || (is_meta(peek(p, 0)) && !at_redirection(p)))
+			break;
+		if (n_args == 0 && peek(p, 0) == '#')
+			break;
+		if (at_redirection(p)) {
+			r = parse_redirection(p);
+			continue;
+		}
+		an = assignment_name(p);
+		if (an && (n_args == 0 || decl)) {
+			struct pending *a =
+				realloc(assigns, (n_assigns + 1) * sizeof(*a));
+
+			if (!a) {
+				r = -ENOMEM;
+				break;
+			}
+			assigns = a;
+			a[n_assigns] = (struct pending){0};
+			r = parse_assignment_word(p, an, &a[n_assigns].name,
+						  &a[n_assigns].value);
+			n_assigns++;
+			if (!decl && r == 0 && !p->failed)
+				r = pending_save(p, &a[n_assigns - 1]);
+			if (!decl && r == 0 && !p->failed)
+				r = effect_assign(p, a[n_assigns - 1].name,
+						  &a[n_assigns - 1].value);
+			if (decl && r == 0 && !p->failed) {
+				/* export NAME=value assigns like NAME=value. */
+				struct word *w = realloc(args, (n_args + 1) * sizeof(*w));
+
+				if (!w) {
+					r = -ENOMEM;
+					break;
+				}
+				args = w;
+				args[n_args] = (struct word){0};
+				r = srcline_append(&args[n_args].text,
+						   a[n_assigns - 1].name,
+						   strlen(a[n_assigns - 1].name),
+						   (struct src){p->file, line});
+				n_args++;
+			}
+			continue;
+		}
+		{
+			struct word *w = realloc(args, (n_args + 1) * sizeof(*w));
+
+			if (!w) {
+				r = -ENOMEM;
+				break;
+			}
+			args = w;
+			args[n_args] = (struct word){0};
+			r = parse_word(p, WORD_ARG, NULL, &args[n_args]);
+			n_args++;
+			if (n_args == 1 && r == 0 && !args[0].unknown &&
+			    args[0].text.text.s &&
+			    (streq(args[0].text.text.s, "export") ||
+			     streq(args[0].text.text.s, "readonly") ||
+			     streq(args[0].text.text.s, "local")))
+				decl = true;
+		}
+	}
+	if (r == 0 && !p->failed) {
+		const char *cmd =
+			n_args ? (args[0].text.text.s ? args[0].text.text.s : "") : NULL;
+
+		if (n_args && args[0].unknown) {
+			r = effect_any(
+				p, why_here(p, line,
+					    "after a command whose name is computed"));
+		} else if (decl) {
+			for (size_t i = 0; r == 0 && i < n_assigns; i++)
+				r = streq_ptr(cmd, "local")
+					    ? effect_unknown(p, assigns[i].name,
+							     why_here(p, line, "local"))
+					    : effect_assign(p, assigns[i].name,
+							    &assigns[i].value);
+		} else if (cmd && !is_special_builtin(cmd)) {
+			/* The assignments were for that command's environment only. */
+			for (size_t i = n_assigns; i-- > 0;)
+				pending_undo(p, &assigns[i]);
+		}
+		if (r == 0 && cmd && !decl && !args[0].unknown)
+			r = run_builtin(p, cmd, args, n_args, line);
+	}
+	for (size_t i = 0; i < n_assigns; i++) {
+		free(assigns[i].name);
+		word_done(&assigns[i].value);
+		srcline_done(&assigns[i].old.value);
+	}
+	free(assigns);
+	for (size_t i = 0; i < n_args; i++)
+		word_done(&args[i]);
+	free(args);
+	return r;
+}
+
+/* Whether NAME() starts here; *n is NAME's length. */
+static bool at_function(const struct parser *p, size_t *n)
+{
+	size_t i = 0;
+
+	if (!is_name_start(peek(p, 0)))
+		return false;
+	while (is_name_char(peek(p, i)))
+		i++;
+	*n = i;
+	while (peek(p, i) == ' ' || peek(p, i) == '\t')
+		i++;
+	if (peek(p, i) != '(')
+		return false;
+	i++;
+	while (peek(p, i) == ' ' || peek(p, i) == '\t')
+		i++;
+	return peek(p, i) == ')';
+}
+
+static int parse_command(struct parser *p)
+{
+	static const char *const to_brace[] = {"}", NULL}, *const to_paren[] = {NULL};
+	const char *w;
+	size_t n;
+	int r;
+
+	if (++p->depth > GRUB_DEPTH_MAX) {
+		p->depth--;
+		return syntax_error(p, "nested more than %d deep", GRUB_DEPTH_MAX);
+	}
+	skip_blanks(p);
+	w = reserved(p);
+	if (w && streq(w, "if")) {
+		r = parse_if(p);
+	} else if (w && streq(w, "case")) {
+		r = parse_case(p);
+	} else if (w && (streq(w, "while") || streq(w, "until") || streq(w, "for"))) {
+		r = parse_loop(p, w);
+	} else if (w && streq(w, "{")) {
+		unsigned line = p->line;
+
+		p->pos++;
+		r = parse_list(p, to_brace, false);
+		if (r == 0)
+			r = expect(p, "}", "{", line);
+	} else if (peek(p, 0) == '(') {
+		unsigned line = p->line;
+
+		p->pos++;
+		p->sub++;
+		r = parse_list(p, to_paren, false);
+		p->sub--;
+		if (r == 0 && !p->failed && peek(p, 0) != ')')
+			r = syntax_error(p, "'(' from line %u lacks its ')'", line);
+		else if (r == 0 && !p->failed)
+			p->pos++;
+	} else if (w && !streq(w, "!")) {
+		r = syntax_error(p, "unexpected '%s'", w);
+	} else if (at_function(p, &n)) {
+		_cleanup_free_ char *name = strndup(p->buf + p->pos, n);
+
+		if (!name) {
+			r = -ENOMEM;
+		} else {
+			while (peek(p, 0) != ')')
+				p->pos++;
+			p->pos++;
+			r = parse_function(p, name);
+		}
+		p->depth--;
+		return r;
+	} else {
+		r = parse_simple(p);
+		p->depth--;
+		return r;
+	}
+	if (r == 0 && !p->failed)
+		r = parse_redirections(p);
+	p->depth--;
+	return r;
+}
+
+/* [!] command [| command]...: every part of a pipeline of two or more runs in a
+ * subshell (dash), so nothing it assigns stays. */
+static int parse_pipeline(struct parser *p)
+{
+	char **saved = p->touched;
+	unsigned line = p->line;
+	bool piped = false;
+	int r;
+
+	p->touched = NULL;
+	skip_blanks(p);
+	if (reserved(p) && streq(reserved(p), "!"))
+		p->pos++;
+	r = parse_command(p);
+	for (;;) {
+		skip_blanks(p);
+		if (r < 0 || p->failed || peek(p, 0) != '|' || peek(p, 1) == '|')
+			break;
+		p->pos++;
+		piped = true;
+		r = skip_linebreaks(p);
+		p->sub++;
+		if (r == 0 && !p->failed)
+			r = parse_command(p);
+		p->sub--;
+	}
+	if (r == 0 && piped)
+		r = touched_unknown(p, p->touched,
+				    "assigned in a pipeline, which sh runs in a subshell",
+				    line);
+	for (size_t i = 0; r == 0 && p->touched && p->touched[i]; i++)
+		if (!strv_contains(saved, p->touched[i]))
+			r = strv_push(&saved, p->touched[i]);
+	strv_free(p->touched);
+	p->touched = saved;
+	return r;
+}
+
+/* pipeline [&& pipeline | || pipeline]... [; | &] */
+static int parse_and_or(struct parser *p)
+{
+	char **saved = p->touched;
+	unsigned line = p->line;
+	int r;
+
+	p->touched = NULL;
+	r = parse_pipeline(p);
+	for (;;) {
+		const char *old;
+
+		skip_blanks(p);
+		if (r < 0 || p->failed ||
+		    !((peek(p, 0) == '&' && peek(p, 1) == '&') ||
+		      (peek(p, 0) == '|' && peek(p, 1) == '|')))
+			break;
+		p->pos += 2;
+		r = skip_linebreaks(p);
+		old = cond_enter(p,
+				 "assigned after && or ||: amdgpu-tune does not evaluate "
+				 "conditions");
+		if (r == 0 && !p->failed)
+			r = parse_pipeline(p);
+		cond_leave(p, old);
+	}
+	skip_blanks(p);
+	if (r == 0 && !p->failed && peek(p, 0) == '&') {
+		p->pos++;
+		r = touched_unknown(p, p->touched, "assigned in a background job", line);
+	} else if (r == 0 && !p->failed && peek(p, 0) == ';' && peek(p, 1) != ';') {
+		p->pos++;
+	}
+	for (size_t i = 0; r == 0 && p->touched && p->touched[i]; i++)
+		if (!strv_contains(saved, p->touched[i]))
+			r = strv_push(&saved, p->touched[i]);
+	strv_free(p->touched);
+	p->touched = saved;
+	return r;
+}
+
+/* Commands up to one of the reserved words in stop (not consumed), a ')' or ";;" (in
+ * a case branch), or the end. */
+static int parse_list(struct parser *p, const char *const *stop, bool in_case)
+{
+	int r = 0;
+
+	while (r == 0 && !p->failed && !p->done) {
+		const char *w;
+
+		r = skip_linebreaks(p);
+		if (r < 0 || p->failed || peek(p, 0) < 0)
+			break;
+		if (peek(p, 0) == ';' && !in_case) {
+			r = syntax_error(p, "unexpected ';'");
+			break;
+		}
+		if (peek(p, 0) == ';' && in_case)
+			break;
+		if (peek(p, 0) == ')') {
+			if (!stop || stop[0])
+				r = syntax_error(p, "unexpected ')'");
+			break;
+		}
+		w = reserved(p);
+		if (w && stop && in_list(stop, w))
+			break;
+		r = parse_and_or(p);
+	}
+	return r;
 }
 
 int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len,
@@ -325,28 +1742,26 @@ int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len
 {
 	struct parser p = {
 		.c = c, .d = d, .file = file, .buf = buf, .len = len, .line = 1};
-	int r = 0;
+	int r;
 
 	if (memchr(buf, '\0', len)) {
 		c->understood = false;
 		return diag_add(d, DIAG_ERROR, c->files[file], 0,
 				"NUL byte: this is not a shell script");
 	}
-	while (r == 0 && !p.failed && p.pos < len) {
-		int ch = peek(&p, 0);
+	r = parse_list(&p, NULL, false);
+	if (r == 0 && !p.failed && !p.done && p.pos < p.len) {
+		const char *w = reserved(&p);
 
-		if (ch == '#') {
-			while (peek(&p, 0) >= 0 && peek(&p, 0) != '\n')
-				p.pos++;
-		} else if (ch == '\n') {
-			p.pos++;
-			p.line++;
-		} else if (ch == ';' || ch == ' ' || ch == '\t') {
-			p.pos++;
-		} else {
-			r = parse_command(&p);
-		}
+		r = syntax_error(&p, "unexpected '%s'", w ? w : ")");
 	}
+	if (r == 0 && !p.failed && p.n_heredocs && !p.done)
+		r = syntax_error(&p, "here-document ending in '%s' is not closed",
+				 p.heredocs[0].delim);
+	for (size_t i = 0; i < p.n_heredocs; i++)
+		free(p.heredocs[i].delim);
+	free(p.heredocs);
+	strv_free(p.touched);
 	return r;
 }
 
@@ -379,6 +1794,11 @@ void grub_config_free(struct grub_config *c)
 	for (size_t i = 0; i < c->n_assigns; i++)
 		free(c->assigns[i].name);
 	free(c->assigns);
+	for (size_t i = 0; i < c->n_funcs; i++) {
+		free(c->funcs[i].name);
+		strv_free(c->funcs[i].assigns);
+	}
+	free(c->funcs);
 	free(c);
 }
 
@@ -407,8 +1827,15 @@ static int read_one(const struct sysroot *root, const struct file_override *ov,
 		return diag_add(d, DIAG_ERROR, rel, 0, "cannot read: %s", strerror(-k));
 	}
 	k = grub_add_file(c, rel);
+	if (k == -E2BIG) {
+		c->understood = false;
+		return diag_add(d, DIAG_ERROR, rel, 0,
+				"more than %d GRUB defaults files: amdgpu-tune reads no "
+				"further, so the next boot's command line is not known",
+				GRUB_FILES_MAX);
+	}
 	if (k < 0)
-		return k == -E2BIG ? 0 : k;
+		return k;
 	return grub_parse(c, (uint32_t)k, buf, len, d);
 }
 
@@ -460,7 +1887,7 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 		r = read_one(root, ov, c, "etc/default/grub", d);
 	if (names)
 		strv_sort(names);
-	for (size_t i = 0; r == 0 && names && names[i]; i++) {
+	for (size_t i = 0; r == 0 && c->understood && names && names[i]; i++) {
 		char rel[512];
 
 		snprintf(rel, sizeof(rel), "etc/default/grub.d/%s", names[i]);
@@ -476,19 +1903,41 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 	return 0;
 }
 
-int grub_cmdline(const struct grub_config *c, bool recovery, struct srcline *ret)
+int grub_var_lookup(const struct grub_config *c, const char *name,
+		    const struct srcline **ret, struct grub_why *why)
 {
-	const struct srcline *l = grub_var_get(c, "GRUB_CMDLINE_LINUX"),
-			     *dflt = grub_var_get(c, "GRUB_CMDLINE_LINUX_DEFAULT");
-	struct srcline out = {0};
-	int r = 0;
+	const struct grub_var *v = var_find(c, name, strlen(name));
 
-	if (l)
-		r = srcline_append_line(&out, l);
-	if (r == 0 && !recovery && dflt && dflt->text.len) {
+	*ret = NULL;
+	if (c->any_gen && (!v || v->gen <= c->any_gen)) {
+		if (why)
+			*why = c->any_why;
+		return 1;
+	}
+	if (v && v->unknown) {
+		if (why)
+			*why = v->why;
+		return 1;
+	}
+	if (v && v->set)
+		*ret = &v->value;
+	return 0;
+}
+
+int grub_cmdline(const struct grub_config *c, bool recovery, struct srcline *ret,
+		 struct grub_why *why)
+{
+	const struct srcline *l, *dflt = NULL;
+	struct srcline out = {0};
+	int r;
+
+	if (grub_var_lookup(c, "GRUB_CMDLINE_LINUX", &l, why) ||
+	    (!recovery && grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &dflt, why)))
+		return 1;
+	r = l ? srcline_append_line(&out, l) : 0;
+	if (r == 0 && dflt && dflt->text.len) {
 		/* 10_linux writes "${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}";
-		 * the space only matters between two parts. */
-		/* The separating space belongs to no file. */
+		 * the separating space belongs to no file. */
 		if (out.text.len)
 			r = srcline_append(&out, " ", 1, (struct src){UINT32_MAX, 0});
 		if (r == 0)

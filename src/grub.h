@@ -1,7 +1,11 @@
 /* The GRUB defaults as grub-mkconfig sees them (Debian grub 2.06: grub-mkconfig sources
  * etc/default/grub, then etc/default/grub.d/NAME.cfg in glob order, as sh). Nothing is
- * executed: a small reader understands assignments, `export`, quoting, `$VAR` and
- * `${VAR}`, and reports anything else with its file and line instead of guessing. */
+ * executed. The reader follows the shell grammar (lists, pipelines, if/case/loops,
+ * functions, redirections, here-documents, quoting, parameter expansion) and computes
+ * every variable it can; a value it cannot compute (command substitution, a variable
+ * from the caller's environment, an assignment under a condition it does not evaluate,
+ * a builtin such as eval or read) makes that variable unknown, with the file and line
+ * of the cause. Only a syntax error sh itself would reject is an error. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,9 +17,29 @@
 struct sysroot;
 struct file_override;
 
+/* Why a value is not known: the file (index into files), line and construct. */
+struct grub_why {
+	uint32_t file;
+	unsigned line;
+	const char *what; /* static text */
+};
+
 struct grub_var {
 	char *name;
 	struct srcline value;
+	bool set;	     /* false after `unset` */
+	bool unknown;	     /* the value was not computed; why says where */
+	struct grub_why why; /* when unknown */
+	unsigned gen;	     /* when assigned, to compare with an eval's */
+};
+
+/* A function defined in the files: what calling it may assign. */
+struct grub_func {
+	char *name;
+	char **assigns; /* names it may assign */
+	bool any;	/* it may change any variable (eval, ., read of unknown names) */
+	unsigned line;
+	uint32_t file;
 };
 
 /* One assignment to GRUB_CMDLINE_LINUX or GRUB_CMDLINE_LINUX_DEFAULT, for the lint that
@@ -34,15 +58,21 @@ struct grub_config {
 	size_t n_vars;
 	struct grub_assign *assigns;
 	size_t n_assigns;
-	bool understood; /* false when a construct was not understood (an error in d) */
+	struct grub_func *funcs;
+	size_t n_funcs;
+	/* After an eval, `.` or a call of such a function, every variable not assigned
+	 * again since (gen > any_gen) is unknown for any_why. */
+	unsigned gen, any_gen;
+	struct grub_why any_why;
+	bool understood; /* false after a syntax error (an error in d) */
 };
 
-/* Reads one sourced file's text into c (file is its index in c->files). Constructs the
- * reader does not understand are errors in d and clear c->understood. Pure.
- * 0 or -ENOMEM. */
+/* Reads one sourced file's text into c (file is its index in c->files). A syntax error
+ * is an error in d and clears c->understood; values the reader cannot compute make
+ * their variables unknown. Pure. 0 or -ENOMEM. */
 int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len,
 	       struct diag_list *d);
-/* Adds a file name to the table; its index or -ENOMEM. */
+/* Adds a file name to the table; its index, -E2BIG past GRUB_FILES_MAX, or -ENOMEM. */
 int grub_add_file(struct grub_config *c, const char *rel);
 
 /* Reads etc/default/grub and every etc/default/grub.d/NAME.cfg (no dotfiles, byte order
@@ -54,10 +84,15 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 	      struct grub_config **ret, struct diag_list *d);
 void grub_config_free(struct grub_config *c);
 
-/* The value of a variable after all files, or NULL when never assigned. */
-const struct srcline *grub_var_get(const struct grub_config *c, const char *name);
+#define GRUB_FILES_MAX 1024
+
+/* The value of a variable after all files: 0 with *ret (NULL when unset), or 1 when the
+ * value is not known (*why says why, when why is not NULL). */
+int grub_var_lookup(const struct grub_config *c, const char *name,
+		    const struct srcline **ret, struct grub_why *why);
 
 /* The arguments of normal boot entries as 10_linux puts them:
  * "${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}"; recovery entries get only the
- * first. 0 or -ENOMEM. */
-int grub_cmdline(const struct grub_config *c, bool recovery, struct srcline *ret);
+ * first. 0, 1 when a part is not known (*why says why; *ret untouched), or -ENOMEM. */
+int grub_cmdline(const struct grub_config *c, bool recovery, struct srcline *ret,
+		 struct grub_why *why);

@@ -15,7 +15,10 @@
 
 const char *row_status_name(enum row_status s)
 {
-	return s == ROW_CHANGE ? "change" : s == ROW_PENDING ? "pending" : "ok";
+	return s == ROW_CHANGE	  ? "change"
+	       : s == ROW_PENDING ? "pending"
+	       : s == ROW_UNKNOWN ? "unknown"
+				  : "ok";
 }
 
 static void lvalue_done(struct lvalue *v)
@@ -232,10 +235,8 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 		l->n_rows++;
 		row->setting = s;
 		/* A module option in modprobe.d is still known when the command line is
-		 * not, but the command line could override it. */
-		row->next_known = now && (now->next_known ||
-					  (s->where == WHERE_MODPROBE &&
-					   !(now->grub && !now->grub->understood)));
+		 * not (a warning says the command line could override it). */
+		row->next_known = now && (now->next_known || s->where == WHERE_MODPROBE);
 		r = value_of(&pn, s, NULL, &row->next);
 		if (r == 0)
 			r = value_of(&pa, s, NULL, &row->after);
@@ -249,7 +250,10 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 				       &row->running_known);
 		if (r < 0)
 			break;
-		if (!same(m, s, &row->next, s->value))
+		if (!row->next_known) {
+			row->status = ROW_UNKNOWN;
+			row->next_why = now ? now->next_why : NULL;
+		} else if (!same(m, s, &row->next, s->value))
 			row->status = ROW_CHANGE;
 		else if (row->running_known && !same(m, s, &row->running, s->value))
 			row->status = ROW_PENDING;

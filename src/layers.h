@@ -15,6 +15,7 @@ enum row_status {
 	ROW_OK,	     /* next boot = wanted, and running = wanted (or unknown) */
 	ROW_CHANGE,  /* next boot differs: apply would change it */
 	ROW_PENDING, /* next boot = wanted, running differs: reboot */
+	ROW_UNKNOWN, /* the next boot's value is not known (next_why says why) */
 };
 
 /* A value in one layer: set (value may be NULL for a bare flag) or unset. */
@@ -29,7 +30,8 @@ struct row {
 	const struct setting *setting; /* borrowed from the plan */
 	struct lvalue next, after, running, written;
 	bool running_known;
-	bool next_known; /* false: the command line of the next boot is not known */
+	bool next_known;      /* false: the command line of the next boot is not known */
+	const char *next_why; /* then: "FILE:LINE: cause", borrowed from the boot facts */
 	enum row_status status;
 };
 

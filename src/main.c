@@ -808,7 +808,8 @@ static int cmd_diff(struct sysroot *root, const struct options *o, int argc, cha
 	if (r == 0) {
 		for (size_t i = 0; i < c.layers->n_rows; i++)
 			if (c.layers->rows[i].status ==
-			    (applied ? ROW_PENDING : ROW_CHANGE))
+				    (applied ? ROW_PENDING : ROW_CHANGE) ||
+			    c.layers->rows[i].status == ROW_UNKNOWN)
 				code = EXIT_DIFFERS;
 		if (diag_count(&d, DIAG_ERROR))
 			code = EXIT_INVALID;
@@ -1130,7 +1131,8 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 			const struct setting *st = c.layers->rows[i].setting;
 
 			if (st->where == WHERE_CMDLINE &&
-			    c.layers->rows[i].status == ROW_CHANGE) {
+			    (c.layers->rows[i].status == ROW_CHANGE ||
+			     c.layers->rows[i].status == ROW_UNKNOWN)) {
 				_cleanup_free_ char *a = NULL;
 
 				if (cmdline_arg_format(st->name, st->value, &a) == 0)
@@ -1145,6 +1147,34 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 				bootloader_name(c.now->loader), args.s);
 			strbuf_done(&args);
 			code = EXIT_FAILED;
+			goto out;
+		}
+	}
+	/* A next-boot command line the GRUB reader could not compute: a command-line
+	 * setting could not be verified after apply, a module option could still be
+	 * overridden from the command line. */
+	if (c.now->grub && !c.now->next_known && c.now->grub->understood) {
+		bool cmdline = false;
+
+		for (size_t i = 0; i < c.layers->n_rows; i++)
+			cmdline |= c.layers->rows[i].setting->where == WHERE_CMDLINE;
+		if (cmdline && !o->force)
+			r = diag_add(
+				&d, DIAG_ERROR, NULL, 0,
+				"not applied: the profile sets kernel parameters and the "
+				"next boot's command line is not known (%s); simplify that "
+				"line, or --force to write the drop-in anyway",
+				c.now->next_why ? c.now->next_why : "?");
+		else
+			r = diag_add(
+				&d, DIAG_WARNING, NULL, 0,
+				"the next boot's command line is not known (%s): it was "
+				"not checked for settings that override the profile's",
+				c.now->next_why ? c.now->next_why : "?");
+		if (r < 0)
+			goto fail;
+		if (cmdline && !o->force) {
+			code = EXIT_INVALID;
 			goto out;
 		}
 	}

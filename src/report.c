@@ -75,8 +75,12 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 			escape_untrusted(bf->next.text.s ? bf->next.text.s : "");
 
 		strbuf_printf(b, "Next boot:   %s\n", e ? e : "");
+	} else if (bf->next_why) {
+		_cleanup_free_ char *e = escape_untrusted(bf->next_why);
+
+		strbuf_printf(b, "Next boot:   not known: %s\n", e ? e : "");
 	} else {
-		strbuf_puts(b, "Next boot:   unknown\n");
+		strbuf_puts(b, "Next boot:   not known\n");
 	}
 	if (bf->running_known) {
 		strbuf_puts(b, "Running:    ");
@@ -135,6 +139,8 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	json_string(b, bf->evidence);
 	json_key(b, &first, "cmdline_next_boot");
 	json_string(b, bf->next_known ? (bf->next.text.s ? bf->next.text.s : "") : NULL);
+	json_key(b, &first, "cmdline_next_boot_unknown");
+	json_string(b, bf->next_known ? NULL : bf->next_why);
 	return json_close(b, &first, d);
 }
 
@@ -166,7 +172,7 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 
 	static const char *const head[] = {"SETTING", "WHERE",	"WANTED", "NEXT BOOT",
 					   "RUNNING", "STATUS", "FROM"};
-	size_t w[6] = {0}, n_change = 0, n_pending = 0;
+	size_t w[6] = {0}, n_change = 0, n_pending = 0, n_unknown = 0;
 	bool any_file = false;
 
 	strbuf_printf(b, "%s %s (%s)\n\n", applied ? "Applied profile" : "Profile",
@@ -205,8 +211,15 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 			      r->setting->value ? r->setting->value : "(flag)", (int)w[3],
 			      next ? next : "", (int)w[4], run ? run : "", (int)w[5],
 			      row_status_name(r->status));
-		put_source(b, &r->next);
+		if (r->status == ROW_UNKNOWN && r->next_why) {
+			_cleanup_free_ char *e = escape_untrusted(r->next_why);
+
+			strbuf_printf(b, "not known: %s", e ? e : "");
+		} else {
+			put_source(b, &r->next);
+		}
 		strbuf_putc(b, '\n');
+		n_unknown += r->status == ROW_UNKNOWN;
 		n_change += r->status == ROW_CHANGE;
 		n_pending += r->status == ROW_PENDING;
 	}
@@ -230,8 +243,13 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 	if (n_change)
 		strbuf_printf(b, "apply would change %zu setting%s", n_change,
 			      n_change == 1 ? "" : "s");
+	else if (n_unknown)
+		strbuf_printf(b, "The next boot's value of %zu setting%s is not known",
+			      n_unknown, n_unknown == 1 ? "" : "s");
 	else
 		strbuf_printf(b, "The next boot gives every setting of %s", p->name);
+	if (n_change && n_unknown)
+		strbuf_printf(b, "; %zu not known", n_unknown);
 	if (n_pending)
 		strbuf_printf(b, "; %zu setting%s wait%s for a reboot", n_pending,
 			      n_pending == 1 ? "" : "s", n_pending == 1 ? "s" : "");
@@ -265,6 +283,8 @@ static void json_rows(struct strbuf *b, const struct layers *l, bool *first)
 		json_string(b, r->setting->value ? r->setting->value : "");
 		json_key(b, &f, "next_boot");
 		json_lvalue(b, &r->next, r->next_known);
+		json_key(b, &f, "next_boot_unknown");
+		json_string(b, r->status == ROW_UNKNOWN ? r->next_why : NULL);
 		json_key(b, &f, "next_boot_source");
 		json_string(b, r->next.set ? r->next.file : NULL);
 		json_key(b, &f, "next_boot_line");
@@ -324,7 +344,9 @@ enum status_verdict status_verdict(const struct layers *l)
 	for (size_t i = 0; i < l->n_rows; i++) {
 		if (l->rows[i].status == ROW_CHANGE)
 			return STATUS_DRIFTED;
-		if (l->rows[i].status == ROW_PENDING)
+		if (l->rows[i].status == ROW_UNKNOWN)
+			v = STATUS_UNKNOWN;
+		if (l->rows[i].status == ROW_PENDING && v != STATUS_UNKNOWN)
 			v = STATUS_PENDING;
 	}
 	return v;
@@ -334,6 +356,7 @@ static const char *verdict_name(enum status_verdict v)
 {
 	return v == STATUS_DRIFTED   ? "drifted"
 	       : v == STATUS_PENDING ? "pending"
+	       : v == STATUS_UNKNOWN ? "unknown"
 				     : "in-effect";
 }
 
@@ -348,7 +371,10 @@ int render_status_text(struct strbuf *b, const struct profile *p, const struct l
 		v == STATUS_DRIFTED   ? "drifted: the configuration on disk no longer "
 					"gives this profile (see 'amdgpu-tune diff')"
 		: v == STATUS_PENDING ? "pending reboot: configured, not yet running"
-				      : "in effect");
+		: v == STATUS_UNKNOWN
+			? "not known: the next boot's command line could not "
+			  "be computed (see below)"
+			: "in effect");
 	strbuf_putc(b, '\n');
 	for (size_t i = 0; i < l->n_rows; i++) {
 		const struct row *r = &l->rows[i];
@@ -356,6 +382,16 @@ int render_status_text(struct strbuf *b, const struct profile *p, const struct l
 		_cleanup_free_ char *run =
 			escape_untrusted(shown(&r->running, r->running_known));
 
+		if (r->status == ROW_UNKNOWN) {
+			_cleanup_free_ char *e =
+				escape_untrusted(r->next_why ? r->next_why : "");
+
+			strbuf_printf(b, "%-10s %s=%s: next boot not known (%s)\n",
+				      "unknown", r->setting->name,
+				      r->setting->value ? r->setting->value : "",
+				      e ? e : "");
+			continue;
+		}
 		strbuf_printf(b, "%-10s %s=%s: next boot %s (",
 			      r->status == ROW_CHANGE	 ? "drifted"
 			      : r->status == ROW_PENDING ? "pending"

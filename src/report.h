@@ -38,6 +38,7 @@ enum status_verdict {
 	STATUS_IN_EFFECT,
 	STATUS_PENDING, /* configured, the running kernel does not have it yet */
 	STATUS_DRIFTED, /* the configuration on disk no longer gives the profile */
+	STATUS_UNKNOWN, /* the next boot's command line could not be computed */
 };
 
 enum status_verdict status_verdict(const struct layers *l);

@@ -10,97 +10,215 @@
 
 #include "grub.h"
 
+enum kind { KNOWN, UNKNOWN, SYNTAX };
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 static const struct {
 	const char *what;
 	const char *files[3];
-	const char *expect; /* GRUB_CMDLINE_LINUX_DEFAULT, or NULL when not understood */
-	unsigned err_line;  /* line of the error */
+	enum kind kind;
+	const char *expect; /* GRUB_CMDLINE_LINUX_DEFAULT when KNOWN (NULL: unset) */
+	unsigned line;	    /* of the cause when UNKNOWN, of the error when SYNTAX */
 } cases[] = {
 	{"a double-quoted assignment",
 	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\n"},
-	 "quiet splash",
-	 0},
+	 KNOWN,
+	 "quiet splash"},
 	{"a single-quoted assignment",
 	 {"GRUB_CMDLINE_LINUX_DEFAULT='quiet $X'\n"},
-	 "quiet $X",
-	 0},
-	{"an unquoted assignment", {"GRUB_CMDLINE_LINUX_DEFAULT=quiet\n"}, "quiet", 0},
+	 KNOWN,
+	 "quiet $X"},
+	{"an unquoted assignment",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=quiet\n"},
+	 KNOWN,
+	 "quiet"},
 	{"the append idiom keeps the earlier value",
 	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n",
 	  "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT iommu=pt\"\n"},
-	 "quiet iommu=pt",
-	 0},
+	 KNOWN,
+	 "quiet iommu=pt"},
 	{"braces work too",
 	 {"GRUB_CMDLINE_LINUX_DEFAULT=quiet\n",
 	  "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT} a=1\"\n"},
-	 "quiet a=1",
-	 0},
+	 KNOWN,
+	 "quiet a=1"},
 	{"a later plain assignment replaces (cloud images)",
 	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet a=1\"\n",
 	  "GRUB_CMDLINE_LINUX_DEFAULT=\"console=ttyS0\"\n"},
-	 "console=ttyS0",
-	 0},
+	 KNOWN,
+	 "console=ttyS0"},
 	{"export with an assignment",
 	 {"export GRUB_CMDLINE_LINUX_DEFAULT=\"x=1\"\n"},
-	 "x=1",
-	 0},
+	 KNOWN,
+	 "x=1"},
 	{"comments and blank lines",
 	 {"# GRUB_CMDLINE_LINUX_DEFAULT=no\n\n  # x\nGRUB_CMDLINE_LINUX_DEFAULT=yes # trailing\n"},
-	 "yes",
-	 0},
-	{"a quote across lines", {"GRUB_CMDLINE_LINUX_DEFAULT=\"a\nb\"\n"}, "a\nb", 0},
+	 KNOWN,
+	 "yes"},
+	{"a quote across lines",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"a\nb\"\n"},
+	 KNOWN,
+	 "a\nb"},
 	{"backslash escapes in double quotes",
 	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"a=\\\"b\\\" \\$c \\x\"\n"},
-	 "a=\"b\" $c \\x",
-	 0},
+	 KNOWN,
+	 "a=\"b\" $c \\x"},
 	{"two assignments on one line, left to right",
 	 {"A=1 GRUB_CMDLINE_LINUX_DEFAULT=\"$A\"\n"},
-	 "1",
-	 0},
+	 KNOWN,
+	 "1"},
 	{"a variable defined in the same files",
 	 {"X=pt\nGRUB_CMDLINE_LINUX_DEFAULT=\"iommu=$X\"\n"},
-	 "iommu=pt",
-	 0},
+	 KNOWN,
+	 "iommu=pt"},
 	{"an unset GRUB_ variable is empty",
 	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_FOO x\"\n"},
-	 " x",
-	 0},
+	 KNOWN,
+	 " x"},
 	{"a semicolon separates commands",
 	 {"A=1; GRUB_CMDLINE_LINUX_DEFAULT=$A\n"},
-	 "1",
-	 0},
+	 KNOWN,
+	 "1"},
 	{"line continuation outside quotes",
 	 {"GRUB_CMDLINE_LINUX_DEFAULT=a\\\nb\n"},
-	 "ab",
-	 0},
-	{"command substitution is refused",
+	 KNOWN,
+	 "ab"},
+	/* Debian's and Ubuntu's stock GRUB_DISTRIBUTOR lines. */
+	{"command substitution makes only its variable unknown",
+	 {"GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`\n"
+	  "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"},
+	 KNOWN,
+	 "quiet"},
+	{"a subshell in backquotes, with an operator inside",
+	 {"GRUB_DISTRIBUTOR=`( . /etc/os-release; echo ${NAME:-Ubuntu} ) 2>/dev/null || "
+	  "echo Ubuntu`\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\n"},
+	 KNOWN,
+	 "quiet splash"},
+	{"command substitution in the command line",
 	 {"\nGRUB_CMDLINE_LINUX_DEFAULT=\"$(cat /x)\"\n"},
+	 UNKNOWN,
 	 NULL,
 	 2},
-	{"backticks are refused", {"GRUB_CMDLINE_LINUX_DEFAULT=`cat /x`\n"}, NULL, 1},
-	{"an if is refused",
+	{"backquotes in the command line",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=`cat /x`\n"},
+	 UNKNOWN,
+	 NULL,
+	 1},
+	{"through a variable",
+	 {"X=$(uname -r)\nY=$X\nGRUB_CMDLINE_LINUX_DEFAULT=\"a $Y\"\n"},
+	 UNKNOWN,
+	 NULL,
+	 1},
+	{"assigned again after an unknown value: known",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=`x`\nGRUB_CMDLINE_LINUX_DEFAULT=b\n"},
+	 KNOWN,
+	 "b"},
+	{"an assignment under if is unknown",
 	 {"if [ -e /x ]; then\nGRUB_CMDLINE_LINUX_DEFAULT=a\nfi\n"},
-	 NULL,
-	 1},
-	{"sourcing another file is refused", {". /etc/other\n"}, NULL, 1},
-	{"parameter operators are refused",
-	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"${X:-a}\"\n"},
-	 NULL,
-	 1},
-	{"an environment variable is refused",
-	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"$HOME\"\n"},
-	 NULL,
-	 1},
-	{"an unterminated quote is refused",
-	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"a\n"},
+	 UNKNOWN,
 	 NULL,
 	 2},
-	{"a pipe is refused", {"A=1 | b\n"}, NULL, 1},
-	{"a bash append is refused", {"GRUB_CMDLINE_LINUX_DEFAULT+=\" a\"\n"}, NULL, 1},
-	{"an error in a later file names that file's line",
-	 {"GRUB_CMDLINE_LINUX_DEFAULT=a\n", "\n\nrm -rf /\n"},
+	{"if/elif/else with other variables only",
+	 {"if [ -e /x ]; then\n  A=1\nelif true; then B=2\nelse\n  C=3\nfi\n"
+	  "GRUB_CMDLINE_LINUX_DEFAULT=q\n"},
+	 KNOWN,
+	 "q"},
+	{"a case branch",
+	 {"case `uname -m` in\n  x86_64) GRUB_CMDLINE_LINUX_DEFAULT=a ;;\n  *) ;;\nesac\n"},
+	 UNKNOWN,
 	 NULL,
-	 3},
+	 2},
+	{"case with a pattern list and no final ;;",
+	 {"case $x in a|b) X=1;; (c) Y=2\nesac\nGRUB_CMDLINE_LINUX_DEFAULT=k\n"},
+	 KNOWN,
+	 "k"},
+	{"&& makes the right side conditional",
+	 {"[ -f /x ] && GRUB_CMDLINE_LINUX_DEFAULT=a\n"},
+	 UNKNOWN,
+	 NULL,
+	 1},
+	{"harmless commands are skipped",
+	 {"echo hello >&2\nprintf '%s\\n' x | cat > /dev/null\n[ -d /x ] || true\n"
+	  "test 1 = 1; : ; false || grub_warn \"x\"\n"
+	  "GRUB_CMDLINE_LINUX_DEFAULT=ok\n"},
+	 KNOWN,
+	 "ok"},
+	{"an assignment before a command is that command's only",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=a\nGRUB_CMDLINE_LINUX_DEFAULT=b env\n"},
+	 KNOWN,
+	 "a"},
+	{"a pipeline runs in subshells",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=a\necho x | GRUB_CMDLINE_LINUX_DEFAULT=b\n"},
+	 KNOWN,
+	 "a"},
+	{"a subshell changes nothing",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=a\n(GRUB_CMDLINE_LINUX_DEFAULT=b; eval x)\n"},
+	 KNOWN,
+	 "a"},
+	{"a group runs here", {"{ GRUB_CMDLINE_LINUX_DEFAULT=a; }\n"}, KNOWN, "a"},
+	{"eval makes everything unknown", {"eval \"$x\"\n"}, UNKNOWN, NULL, 1},
+	{"sourcing another file", {"A=1\n. /etc/other\n"}, UNKNOWN, NULL, 2},
+	{"read", {"read GRUB_CMDLINE_LINUX_DEFAULT < /x\n"}, UNKNOWN, NULL, 1},
+	{"unset is followed",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=a\nunset GRUB_CMDLINE_LINUX_DEFAULT\n"},
+	 KNOWN,
+	 NULL},
+	{"a function that assigns, called",
+	 {"f() {\n  GRUB_CMDLINE_LINUX_DEFAULT=x\n}\nGRUB_CMDLINE_LINUX_DEFAULT=a\nf\n"},
+	 UNKNOWN,
+	 NULL,
+	 5},
+	{"a function that is never called",
+	 {"f() { GRUB_CMDLINE_LINUX_DEFAULT=x; }\nGRUB_CMDLINE_LINUX_DEFAULT=a\n"},
+	 KNOWN,
+	 "a"},
+	{"a loop",
+	 {"for i in 1 2; do\nGRUB_CMDLINE_LINUX_DEFAULT=$i\ndone\n"},
+	 UNKNOWN,
+	 NULL,
+	 2},
+	{"a here-document is skipped",
+	 {"cat <<EOF >/dev/null\nGRUB_CMDLINE_LINUX_DEFAULT=no\nEOF\n"
+	  "GRUB_CMDLINE_LINUX_DEFAULT=yes\n"},
+	 KNOWN,
+	 "yes"},
+	{"${X:-y} with X unset gives y",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_X:-quiet} ${GRUB_CMDLINE_LINUX:+z}\"\n"},
+	 KNOWN,
+	 "quiet "},
+	{"${X#pattern} is unknown",
+	 {"A=ab\nGRUB_CMDLINE_LINUX_DEFAULT=\"${A#a}\"\n"},
+	 UNKNOWN,
+	 NULL,
+	 2},
+	{"an environment variable is unknown",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"$HOME\"\n"},
+	 UNKNOWN,
+	 NULL,
+	 1},
+	{"a positional parameter is unknown",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"$1\"\n"},
+	 UNKNOWN,
+	 NULL,
+	 1},
+	{"return ends the file",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=a\nreturn\nGRUB_CMDLINE_LINUX_DEFAULT=b\n"},
+	 KNOWN,
+	 "a"},
+	{"an unterminated quote is a syntax error",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=\"a\n"},
+	 SYNTAX,
+	 NULL,
+	 2},
+	{"fi without if", {"A=1\nfi\n"}, SYNTAX, NULL, 2},
+	{"if without fi", {"if true; then\nA=1\n"}, SYNTAX, NULL, 3},
+	{"an unclosed command substitution", {"A=$(x\n"}, SYNTAX, NULL, 2},
+	{"an error in a later file names that file's line",
+	 {"GRUB_CMDLINE_LINUX_DEFAULT=a\n", "\n\ncase x in\n"},
+	 SYNTAX,
+	 NULL,
+	 4},
 };
 
 static void test_cases(void **state)
@@ -108,7 +226,9 @@ static void test_cases(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		struct grub_config *c = calloc(1, sizeof(*c));
 		struct diag_list d = {0};
-		const struct srcline *v;
+		const struct srcline *v = NULL;
+		struct grub_why why = {0};
+		int k;
 
 		assert_non_null(c);
 		c->understood = true;
@@ -121,18 +241,30 @@ static void test_cases(void **state)
 						    strlen(cases[i].files[f]), &d),
 					 0);
 		}
-		v = grub_var_get(c, "GRUB_CMDLINE_LINUX_DEFAULT");
-		if (cases[i].expect) {
-			if (!c->understood || !v ||
-			    !streq(v->text.s ? v->text.s : "", cases[i].expect))
-				fail_msg("%s: got '%s'", cases[i].what,
+		k = grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &v, &why);
+		switch (cases[i].kind) {
+		case KNOWN:
+			if (!c->understood || d.n || k != 0 ||
+			    (cases[i].expect ? !v || !streq(v->text.s ? v->text.s : "",
+							    cases[i].expect)
+					     : v != NULL))
+				fail_msg("%s: k=%d, %zu findings, got '%s'",
+					 cases[i].what, k, d.n,
 					 v && v->text.s ? v->text.s : "(unset)");
-		} else {
+			break;
+		case UNKNOWN:
+			if (!c->understood || d.n || k != 1 ||
+			    why.line != cases[i].line || !why.what)
+				fail_msg("%s: k=%d, %zu findings, line %u", cases[i].what,
+					 k, d.n, why.line);
+			break;
+		case SYNTAX:
 			if (c->understood || d.n != 1 || d.items[0].level != DIAG_ERROR ||
-			    d.items[0].line != cases[i].err_line)
+			    d.items[0].line != cases[i].line)
 				fail_msg("%s: understood=%d, %zu findings, line %u",
 					 cases[i].what, c->understood, d.n,
 					 d.n ? d.items[0].line : 0);
+			break;
 		}
 		diag_list_done(&d);
 		grub_config_free(c);
@@ -158,7 +290,7 @@ static void test_origin(void **state)
 		assert_int_equal(grub_add_file(c, f ? "b.cfg" : "grub"), (int)f);
 		assert_int_equal(grub_parse(c, f, files[f], strlen(files[f]), &d), 0);
 	}
-	assert_int_equal(grub_cmdline(c, false, &l), 0);
+	assert_int_equal(grub_cmdline(c, false, &l, NULL), 0);
 	assert_string_equal(l.text.s, "root=/dev/sda quiet ttm.pages_limit=1");
 	assert_int_equal(srcline_args(&l, &a), 0);
 	s = sargs_find(&a, "quiet");
@@ -172,7 +304,7 @@ static void test_origin(void **state)
 	sargs_done(&a);
 	srcline_done(&l);
 	/* Recovery entries get GRUB_CMDLINE_LINUX only. */
-	assert_int_equal(grub_cmdline(c, true, &l), 0);
+	assert_int_equal(grub_cmdline(c, true, &l, NULL), 0);
 	assert_string_equal(l.text.s, "root=/dev/sda");
 	srcline_done(&l);
 	/* The append assignment is recorded as keeping the previous value. */
