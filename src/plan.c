@@ -18,6 +18,7 @@
 #define GTT_FOLLOWS_TTM_MINOR	 5
 #define GTTSIZE_DEPRECATED_MAJOR 6
 #define GTTSIZE_DEPRECATED_MINOR 15
+#define MIB			 UINT64_C(1048576)
 /* ppfeaturemask default in amdgpu_drv.c (6.1 and 6.12). */
 #define PPFEATUREMASK_DEFAULT UINT64_C(0xfff7bfff)
 
@@ -323,6 +324,26 @@ static void validate_option(struct ctx *c, const struct setting *s)
 	strbuf_done(&deprecated);
 }
 
+/* Sorts the target kernels by how they size the GTT: need (before 6.5: only
+ * amdgpu.gttsize moves it), dep (6.15 on: gttsize is deprecated) and unknown (version
+ * not parsed); the others follow pages_limit and need nothing more. */
+static void gttsize_kernels(const struct ctx *c, struct strbuf *need, struct strbuf *dep,
+			    struct strbuf *unknown)
+{
+	for (size_t i = 0; i < c->m->n_kernels; i++) {
+		const struct kernel_info *k = &c->m->kernels[i];
+
+		if (!k->ver_known)
+			list_add(unknown, k->version);
+		else if (!kernel_version_at_least(k, GTT_FOLLOWS_TTM_MAJOR,
+						  GTT_FOLLOWS_TTM_MINOR, 0))
+			list_add(need, k->version);
+		else if (kernel_version_at_least(k, GTTSIZE_DEPRECATED_MAJOR,
+						 GTTSIZE_DEPRECATED_MINOR, 0))
+			list_add(dep, k->version);
+	}
+}
+
 static void plan_memory(struct ctx *c)
 {
 	const struct psection *mem = profile_section(c->p, PSECTION_MEMORY, NULL);
@@ -330,8 +351,9 @@ static void plan_memory(struct ctx *c)
 			    *pool = psection_get(mem, "page_pool"),
 			    *mtype = psection_get(mem, "mtype");
 	const struct machine_facts *m = c->m;
-	uint64_t gtt_bytes = 0;
+	uint64_t gtt_bytes = 0, gtt_page_bytes = 0;
 	char gib[32], ram[32];
+	bool stop = false;
 
 	format_gib(m->mem_total, ram);
 	if ((gtt || pool) && !m->mem_known) {
@@ -343,7 +365,8 @@ static void plan_memory(struct ctx *c)
 	}
 	if (gtt) {
 		struct size_spec spec;
-		uint64_t pages;
+		struct strbuf need = {0}, dep = {0}, unknown = {0};
+		uint64_t pages, unit;
 		unsigned permille;
 
 		if (size_parse(gtt->value, &spec, NULL) < 0 ||
@@ -352,6 +375,22 @@ static void plan_memory(struct ctx *c)
 				"gtt = %s is less than one page", gtt->value);
 			return;
 		}
+		gtt_page_bytes = gtt_bytes;
+		gttsize_kernels(c, &need, &dep, &unknown);
+		/* amdgpu.gttsize counts MiB and pages_limit counts pages: when both are
+		 * written, the GTT is rounded down once to a whole MiB (and page; page
+		 * sizes are powers of two), so that gttsize << 20 is exactly pages_limit
+		 * pages and the two never disagree. */
+		unit = m->page_size > MIB ? m->page_size : MIB;
+		if (need.len && !dep.len)
+			gtt_bytes -= gtt_bytes % unit;
+		if (gtt_bytes == 0) {
+			finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
+				"gtt = %s is less than one MiB, the unit of amdgpu.gttsize",
+				gtt->value);
+			stop = true;
+			goto gtt_done;
+		}
 		permille = (unsigned)(gtt_bytes /
 				      (m->mem_total / 1000 ? m->mem_total / 1000 : 1));
 		format_gib(gtt_bytes, gib);
@@ -359,7 +398,8 @@ static void plan_memory(struct ctx *c)
 			finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
 				"gtt = %s is %s, more than the %s of RAM", gtt->value,
 				gib, ram);
-			return;
+			stop = true;
+			goto gtt_done;
 		}
 		if (gtt_bytes / 9 > m->mem_total / 10)
 			finding(c, DIAG_ERROR, true, gtt->file, gtt->line,
@@ -379,63 +419,56 @@ static void plan_memory(struct ctx *c)
 				 gtt->reason ? gtt->reason : "");
 			s = add_setting(c, c->ttm_modules[i], "pages_limit", v, reason,
 					gtt->file, gtt->line);
-			if (!s)
-				return;
+			if (!s) {
+				stop = true;
+				goto gtt_done;
+			}
 			s->is_size = true;
 			s->bytes = gtt_bytes;
 		}
-		{
-			struct strbuf need = {0}, dep = {0}, unknown = {0};
+		if (need.len && dep.len) {
+			finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
+				"%s size GTT from amdgpu.gttsize, which %s deprecate: gttsize is not written, so on %s the GPU keeps its default GTT size (plan for one kernel line with --kernel)",
+				need.s, dep.s, need.s);
+		} else if (need.len) {
+			char v[32], reason[256];
+			struct setting *s;
 
-			for (size_t i = 0; i < m->n_kernels; i++) {
-				const struct kernel_info *k = &m->kernels[i];
-
-				if (!k->ver_known)
-					list_add(&unknown, k->version);
-				else if (!kernel_version_at_least(
-						 k, GTT_FOLLOWS_TTM_MAJOR,
-						 GTT_FOLLOWS_TTM_MINOR, 0))
-					list_add(&need, k->version);
-				else if (kernel_version_at_least(
-						 k, GTTSIZE_DEPRECATED_MAJOR,
-						 GTTSIZE_DEPRECATED_MINOR, 0))
-					list_add(&dep, k->version);
+			snprintf(v, sizeof(v), "%" PRIu64, gtt_bytes >> 20);
+			snprintf(
+				reason, sizeof(reason),
+				"GTT %s in MiB: %s size the GTT from gttsize, not from %s.pages_limit (before 6.5)",
+				gib, need.s, c->ttm_modules[0]);
+			s = add_setting(c, "amdgpu", "gttsize", v, reason, gtt->file,
+					gtt->line);
+			if (s) {
+				s->is_size = true;
+				s->bytes = gtt_bytes;
 			}
-			if (need.len && dep.len) {
-				finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
-					"%s size GTT from amdgpu.gttsize, which %s deprecate: gttsize is not written, so on %s the GPU keeps its default GTT size (plan for one kernel line with --kernel)",
-					need.s, dep.s, need.s);
-			} else if (need.len) {
-				char v[32], reason[256];
-				struct setting *s;
-
-				snprintf(v, sizeof(v), "%" PRIu64, gtt_bytes >> 20);
-				snprintf(
-					reason, sizeof(reason),
-					"GTT %s in MiB: %s size the GTT from gttsize, not from %s.pages_limit (before 6.5)",
-					gib, need.s, c->ttm_modules[0]);
-				s = add_setting(c, "amdgpu", "gttsize", v, reason,
-						gtt->file, gtt->line);
-				if (s) {
-					s->is_size = true;
-					s->bytes = gtt_bytes >> 20 << 20;
-				}
-			}
-			if (unknown.len)
-				finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
-					"cannot tell from the version of %s whether it needs amdgpu.gttsize; assumed not",
-					unknown.s);
-			strbuf_done(&need);
-			strbuf_done(&dep);
-			strbuf_done(&unknown);
 		}
+		if (unknown.len)
+			finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
+				"cannot tell from the version of %s whether it needs amdgpu.gttsize; assumed not",
+				unknown.s);
+	gtt_done:
+		strbuf_done(&need);
+		strbuf_done(&dep);
+		strbuf_done(&unknown);
+		if (stop)
+			return;
 	}
 	if (pool) {
 		struct size_spec spec;
 		uint64_t bytes;
 
-		if (size_parse(pool->value, &spec, NULL) < 0 ||
-		    size_resolve(&spec, m->mem_total, m->page_size, &bytes) < 0) {
+		bool ok = size_parse(pool->value, &spec, NULL) == 0 &&
+			  size_resolve(&spec, m->mem_total, m->page_size, &bytes) == 0;
+
+		/* Above gtt only by gtt's rounding to a whole MiB: the pool is all of it.
+		 */
+		if (ok && gtt && bytes > gtt_bytes && bytes <= gtt_page_bytes)
+			bytes = gtt_bytes;
+		if (!ok) {
 			finding(c, DIAG_ERROR, false, pool->file, pool->line,
 				"page_pool = %s is less than one page", pool->value);
 		} else if (bytes > (gtt ? gtt_bytes : m->mem_total)) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "kparam.h"
 #include "plan.h"
 #include "strv.h"
 #include "util.h"
@@ -182,6 +183,65 @@ static void test_gtt_61_needs_gttsize(void **state)
 	assert_string_equal(must(&res, "amdgpu.gttsize")->value, "98304");
 	assert_true(said(&res, DIAG_WARNING, "older than 6.18.4"));
 	result_done(&res);
+}
+
+#define MiB (UINT64_C(1) << 20)
+
+static const struct {
+	const char *what;
+	uint64_t mem, page_size;
+	const char *profile;
+	const char *pages, *gttsize;
+} gtt_61_cases[] = {
+	{"75% of 100001 MiB is 75000.75 MiB: both say 75000 MiB", 100001 * MiB, 4096,
+	 "gtt = 75%\n", "19200000", "75000"},
+	{"75% of 12345 MiB is 9258.75 MiB: both say 9258 MiB", 12345 * MiB, 4096,
+	 "gtt = 75%\n", "2370048", "9258"},
+	{"75% of 61 GiB and 1 MiB is not a whole MiB either", 61 * GiB + MiB, 4096,
+	 "gtt = 75%\n", "11993088", "46848"},
+	{"a whole number of MiB is kept as it is", 128 * GiB, 4096, "gtt = 75%\n",
+	 "25165824", "98304"},
+	{"64 KiB pages: 75000 MiB is 1200000 of them", 100001 * MiB, 65536, "gtt = 75%\n",
+	 "1200000", "75000"},
+	{"a pool as large as gtt stays within it after the rounding", 100001 * MiB, 4096,
+	 "gtt = 75%\npage_pool = 75%\n", "19200000", "75000"},
+};
+
+/* On a kernel that sizes the GTT from gttsize, the GTT is rounded down once to a whole
+ * MiB, so that gttsize MiB is exactly pages_limit pages (else the disk lint calls them
+ * disagreeing and the kernel logs "this is unusual"). */
+static void test_gtt_61_rounding(void **state)
+{
+	for (size_t i = 0; i < ELEMENTSOF(gtt_61_cases); i++) {
+		struct machine_facts *m =
+			machine(gtt_61_cases[i].mem, "6.1.0-56-amd64", false);
+		struct strbuf t = {0};
+		struct result res;
+		const struct setting *pages, *gttsize, *pool;
+		uint64_t np, mib;
+
+		m->page_size = gtt_61_cases[i].page_size;
+		strbuf_printf(&t, STRIX "%s", gtt_61_cases[i].profile);
+		res = run(t.s, m, false);
+		if (res.r != 0)
+			fail_msg("%s: refused: %s", gtt_61_cases[i].what,
+				 res.d.n ? res.d.items[0].message : "?");
+		pages = must(&res, "ttm.pages_limit");
+		gttsize = must(&res, "amdgpu.gttsize");
+		if (!streq(pages->value, gtt_61_cases[i].pages) ||
+		    !streq(gttsize->value, gtt_61_cases[i].gttsize))
+			fail_msg("%s: pages_limit=%s gttsize=%s", gtt_61_cases[i].what,
+				 pages->value, gttsize->value);
+		assert_int_equal(kparam_parse_u64(pages->value, &np), 0);
+		assert_int_equal(kparam_parse_u64(gttsize->value, &mib), 0);
+		assert_true(np * gtt_61_cases[i].page_size == mib * MiB);
+		assert_true(pages->bytes == gttsize->bytes);
+		pool = find(&res, "ttm.page_pool_size");
+		if (pool)
+			assert_string_equal(pool->value, pages->value);
+		strbuf_done(&t);
+		result_done(&res);
+	}
 }
 
 /* A 6.1 kernel next to one that deprecates gttsize: not written, and said. */
@@ -407,6 +467,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gtt_612),
 		cmocka_unit_test(test_gtt_61_needs_gttsize),
+		cmocka_unit_test(test_gtt_61_rounding),
 		cmocka_unit_test(test_gtt_mixed),
 		cmocka_unit_test(test_ttm_variants),
 		cmocka_unit_test(test_gtt_guard),
