@@ -806,11 +806,16 @@ static int cmd_diff(struct sysroot *root, const struct options *o, int argc, cha
 	}
 	r = compare(root, o, applied ? applied : argv[0], &c, &d);
 	if (r == 0) {
-		for (size_t i = 0; i < c.layers->n_rows; i++)
-			if (c.layers->rows[i].status ==
-				    (applied ? ROW_PENDING : ROW_CHANGE) ||
-			    c.layers->rows[i].status == ROW_UNKNOWN)
+		/* diff PROFILE differs when apply would change something; diff of the
+		 * applied profile when the next reboot would: a pending setting, and a
+		 * changed one too (the disk no longer gives what was applied). */
+		for (size_t i = 0; i < c.layers->n_rows; i++) {
+			enum row_status s = c.layers->rows[i].status;
+
+			if (s == ROW_CHANGE || s == ROW_UNKNOWN ||
+			    (applied && s == ROW_PENDING))
 				code = EXIT_DIFFERS;
+		}
 		if (diag_count(&d, DIAG_ERROR))
 			code = EXIT_INVALID;
 		r = o->json ? render_diff_json(&out, c.planned.profile, c.layers, c.files,
