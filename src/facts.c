@@ -305,12 +305,16 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 	if (!m)
 		return -ENOMEM;
 	m->page_size = ps > 0 ? (uint64_t)ps : 4096;
+	/* The root's own MemTotal is read even when --memory overrides it, so that the
+	 * caller can say when the two differ. */
+	r = read_memtotal(root, &m->mem_machine);
+	m->mem_machine_known = r == 0;
 	if (mem_override) {
 		m->mem_total = mem_override;
 		m->mem_known = m->mem_from_option = true;
 	} else {
-		r = read_memtotal(root, &m->mem_total);
-		m->mem_known = r == 0;
+		m->mem_total = m->mem_machine_known ? m->mem_machine : 0;
+		m->mem_known = m->mem_machine_known;
 	}
 	m->npu_present = npu_present(root);
 

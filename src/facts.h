@@ -39,7 +39,10 @@ struct kernel_info {
 struct machine_facts {
 	uint64_t mem_total; /* bytes */
 	bool mem_known;
-	bool mem_from_option;
+	bool mem_from_option; /* mem_total is --memory */
+	uint64_t
+		mem_machine; /* MemTotal of the root's proc/meminfo, also with --memory */
+	bool mem_machine_known; /* false: no proc/meminfo, or no MemTotal in it */
 	uint64_t page_size;
 	struct kernel_info *kernels;
 	size_t n_kernels;
@@ -65,9 +68,10 @@ bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b
 /* Parses "6.12.117+deb12-amd64" into major, minor, patch. 0 or -EINVAL. */
 int kernel_version_parse(const char *s, unsigned ret[3]);
 
-/* Reads facts from root: MemTotal (unless mem_override is non-zero), page size, NPU,
- * and the kernels under lib/modules (only only_kernel when not NULL) with the schemas
- * of every module named in modules (NULL-terminated) plus ttm/amdttm/amdgpu.
+/* Reads facts from root: MemTotal (mem_total is mem_override when that is non-zero;
+ * mem_machine is MemTotal all the same), page size, NPU, and the kernels under
+ * lib/modules (only only_kernel when not NULL) with the schemas of every module named
+ * in modules (NULL-terminated) plus ttm/amdttm/amdgpu.
  * Problems that leave a fact unknown are warnings in d; *ret is owned by the caller
  * (machine_facts_free()). 0, -ENOENT (only_kernel not installed, error in d), -ENOMEM. */
 int machine_facts_read(struct sysroot *root, uint64_t mem_override,

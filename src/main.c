@@ -41,6 +41,7 @@ struct options {
 	const char *root;
 	const char *kernel;
 	uint64_t memory;
+	const char *memory_arg; /* --memory as given */
 	bool json;
 	bool force;
 	bool dry_run;
@@ -80,7 +81,8 @@ static void help(void)
 	       "      --json          machine-readable output on stdout\n"
 	       "      --kernel VER    validate and plan for this kernel only (default: every\n"
 	       "                      kernel under lib/modules)\n"
-	       "      --memory SIZE   assume this much RAM (e.g. 128GiB)\n"
+	       "      --memory SIZE   assume this much RAM (e.g. 128GiB) for a root without\n"
+	       "                      proc/meminfo; apply refuses another machine's size\n"
 	       "      --force         accept what is refused by default (named in the error)\n"
 	       "      --dry-run       apply/rollback/remove: show the changes, write nothing\n"
 	       "      --no-update     do not run update-grub/update-initramfs; print them\n"
@@ -225,10 +227,38 @@ static void planned_done(struct planned *p)
 	profile_free(p->profile);
 }
 
-/* Profile -> facts -> plan, the common path of show and check. A profile that fails to
- * load leaves p->profile NULL; a plan with errors leaves p->plan NULL. */
+/* --memory is an assumption for a root without proc/meminfo. Where the root (or this
+ * machine, live) says how much RAM it has, a different --memory plans for another
+ * machine: said by every command that plans, and refused by apply (writes) unless
+ * --force. 0, or -errno from diag_add. */
+static int check_memory(const struct options *o, const struct machine_facts *m,
+			bool writes, struct diag_list *d)
+{
+	char have[32];
+
+	if (!m->mem_from_option || !m->mem_machine_known ||
+	    m->mem_machine == m->mem_total)
+		return 0;
+	format_gib(m->mem_machine, have);
+	if (writes && !o->force)
+		return diag_add(
+			d, DIAG_ERROR, NULL, 0,
+			"--memory %s differs from this machine's MemTotal %s "
+			"(proc/meminfo): apply plans for the machine it writes to; "
+			"drop --memory, or --force to apply for %s anyway",
+			o->memory_arg, have, o->memory_arg);
+	return diag_add(d, DIAG_WARNING, NULL, 0,
+			"--memory %s differs from this machine's MemTotal %s "
+			"(proc/meminfo): planned for %s%s",
+			o->memory_arg, have, o->memory_arg,
+			writes ? " (accepted with --force)" : ", not for this machine");
+}
+
+/* Profile -> facts -> plan, the common path of show, check, diff, status and apply
+ * (writes: apply, which refuses a --memory that is not this machine's). A profile that
+ * fails to load leaves p->profile NULL; a plan with errors leaves p->plan NULL. */
 static int make_plan(struct sysroot *root, const struct options *o, const char *arg,
-		     struct planned *p, struct diag_list *d)
+		     bool writes, struct planned *p, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **mods = NULL;
 	struct plan_options po = {.force = o->force};
@@ -241,6 +271,8 @@ static int make_plan(struct sysroot *root, const struct options *o, const char *
 	if (r < 0)
 		return r;
 	r = machine_facts_read(root, o->memory, o->kernel, mods, &p->facts, d);
+	if (r == 0)
+		r = check_memory(o, p->facts, writes, d);
 	if (r < 0)
 		return r;
 	r = plan_build(p->profile, p->facts, &po, &p->plan, d);
@@ -388,7 +420,7 @@ static int cmd_show(struct sysroot *root, const struct options *o, int argc, cha
 			return code;
 		name = picked;
 	}
-	r = make_plan(root, o, name, &p, &d);
+	r = make_plan(root, o, name, false, &p, &d);
 	if (r == 0)
 		r = o->json ? render_show_json(&out, p.profile, p.plan, p.facts, &d)
 			    : render_show_text(&out, p.profile, p.plan, p.facts,
@@ -413,7 +445,7 @@ static int cmd_check(struct sysroot *root, const struct options *o, int argc, ch
 
 	if (argc != 1)
 		return usage_error("check takes one profile name or file");
-	r = make_plan(root, o, argv[0], &p, &d);
+	r = make_plan(root, o, argv[0], false, &p, &d);
 	if (r == 0) {
 		/* The configuration on disk that would live beside the profile. */
 		_cleanup_strv_free_ char **versions = NULL;
@@ -636,9 +668,9 @@ static int strip_tokens(const char *cur, char *const *tokens, char **ret)
 }
 
 /* Plans name, reads the boot configuration now and as it would be after apply, and
- * compares them layer by layer. */
+ * compares them layer by layer; writes: for apply (see make_plan()). */
 static int compare(struct sysroot *root, const struct options *o, const char *name,
-		   struct compared *c, struct diag_list *d)
+		   bool writes, struct compared *c, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **versions = NULL;
 	struct file_override ov[4] = {{0}};
@@ -649,7 +681,7 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 	const struct plan *pl;
 	int r;
 
-	r = make_plan(root, o, name, &c->planned, d);
+	r = make_plan(root, o, name, writes, &c->planned, d);
 	if (r < 0)
 		return r;
 	r = state_read(root, &c->state, d);
@@ -804,7 +836,7 @@ static int cmd_diff(struct sysroot *root, const struct options *o, int argc, cha
 			return EXIT_OK;
 		}
 	}
-	r = compare(root, o, applied ? applied : argv[0], &c, &d);
+	r = compare(root, o, applied ? applied : argv[0], false, &c, &d);
 	if (r == 0) {
 		/* diff PROFILE differs when apply would change something; diff of the
 		 * applied profile when the next reboot would: a pending setting, and a
@@ -892,7 +924,7 @@ static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 		diag_list_done(&d);
 		return EXIT_OK;
 	}
-	r = compare(root, o, applied, &c, &d);
+	r = compare(root, o, applied, false, &c, &d);
 	if (r == 0) {
 		code = status_verdict(c.layers) == STATUS_IN_EFFECT ? EXIT_OK
 								    : EXIT_DIFFERS;
@@ -1120,7 +1152,7 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 		if (code)
 			goto out;
 	}
-	r = compare(root, o, argv[0], &c, &d);
+	r = compare(root, o, argv[0], true, &c, &d);
 	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
 		code = r < 0 ? exit_for(r) : EXIT_INVALID;
 		goto out;
@@ -1603,6 +1635,7 @@ int main(int argc, char **argv)
 					: hint	  ? hint
 						  : "out of range");
 			o.memory = s.value;
+			o.memory_arg = optarg;
 			break;
 		}
 		case OPT_FORCE:

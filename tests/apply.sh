@@ -407,5 +407,29 @@ env: LANG=C'
 	check "without the initramfs tool (nothing to rebuild) only update-grub runs" [ $rc = 0 ]
 fi
 
+# ---- 14. --memory against the MemTotal of the root (the machine's) ----
+r=$work/mem
+build_case show-memory-not-this-machine "$r"
+before=$(tree_sum "$r")
+"$bin" --root "$r" apply strix-halo --memory 1TiB > /dev/null 2> "$work/err"
+rc=$?
+check "apply --memory other than proc/meminfo's MemTotal: exit 2, names both, nothing written" [ $rc = 2 ] && grep -q "memory 1TiB differs from this machine's MemTotal 23.34 GiB.*--force" "$work/err" && [ "$(tree_sum "$r")" = "$before" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]
+"$bin" --root "$r" apply strix-halo --memory 1TiB --dry-run > /dev/null 2>&1
+check "... --dry-run refuses it too (exit 2)" [ $? = 2 ]
+"$bin" --root "$r" apply strix-halo --memory 1TiB --force > /dev/null 2> "$work/err"
+rc=$?
+check "... --force applies it, with a warning" [ $rc = 0 ] && grep -q "warning: --memory 1TiB differs.*accepted with --force" "$work/err" && grep -q "pages_limit=201326592" "$r/etc/modprobe.d/90-amdgpu-tune.conf"
+r=$work/mem-same
+build_case show-memory-not-this-machine "$r"
+"$bin" --root "$r" apply strix-halo --memory 24470000KiB > /dev/null 2> "$work/err"
+rc=$?
+check "apply --memory equal to MemTotal: exit 0, no warning about it" [ $rc = 0 ] && ! grep -q "differs" "$work/err"
+r=$work/mem-none
+build_case show-memory-not-this-machine "$r"
+rm "$r/proc/meminfo"
+"$bin" --root "$r" apply strix-halo --memory 1TiB > /dev/null 2> "$work/err"
+rc=$?
+check "a root without proc/meminfo: --memory is the assumption, applied without a word" [ $rc = 0 ] && ! grep -q "differs" "$work/err"
+
 echo "1..$n"
 [ $failed = 0 ]
