@@ -345,6 +345,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 
 /* $NAME, ${NAME}, ${NAME<op>word}, $(...), $((...)), $1, $@... at p->pos ('$'). */
 static int effect_assign(struct parser *p, const char *name, struct word *w);
+static int effect_any(struct parser *p, struct grub_why why);
 
 static int expand(struct parser *p, const char *self, struct word *w)
 {
@@ -355,11 +356,19 @@ static int expand(struct parser *p, const char *self, struct word *w)
 	w->literal = false;
 	if (next == '(') {
 		bool arith = peek(p, 2) == '(';
+		size_t start = p->pos;
 
 		p->pos += arith ? 3 : 2;
 		r = skip_subst(p, ')');
 		if (r == 0 && arith && peek(p, 0) == ')')
 			p->pos++;
+		/* $((X=1)), $((X+=1)): arithmetic can assign. */
+		if (r == 0 && arith && memchr(p->buf + start, '=', p->pos - start))
+			r = effect_any(
+				p,
+				why_here(
+					p, line,
+					"after an arithmetic expansion that may assign"));
 		word_unknown(w,
 			     why_here(p, line,
 				      arith ? "arithmetic expansion, not computed by "
@@ -516,7 +525,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 		      struct word *w)
 {
 	int r = 0;
-	bool first = true;
+	bool first = true, prev_plain = false;
 
 	w->literal = true;
 	w->line = p->line;
@@ -623,8 +632,12 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 			break;
 		}
 		case '~':
-			/* A tilde prefix expands to a home directory. */
-			if (first && mode != WORD_INNER)
+			/* A tilde prefix expands to a home directory; in an assignment
+			 * also after each unquoted ':' (dash). */
+			if ((first || (mode == WORD_ASSIGN && w->text.text.len &&
+				       w->text.text.s[w->text.text.len - 1] == ':' &&
+				       prev_plain)) &&
+			    mode != WORD_INNER)
 				word_unknown(
 					w, why_here(p, p->line,
 						    "a ~ home directory, not computed by "
@@ -637,6 +650,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 				p->line++;
 			r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
 		}
+		prev_plain = ch != '\\' && ch != '\'' && ch != '"';
 		first = false;
 	}
 	return r;
@@ -1240,10 +1254,9 @@ static int call_function(struct parser *p, const struct grub_func *f, unsigned l
 static int run_builtin(struct parser *p, const char *cmd, struct word *args, size_t n,
 		       unsigned line)
 {
-	static const char *const any[] = {"eval",    ".",	"source",  "alias",
-					  "command", "builtin", "mapfile", "readarray",
-					  "declare", "typeset", "let",	   "exec",
-					  NULL};
+	static const char *const any[] = {"eval",    ".",	  "source",  "alias",
+					  "mapfile", "readarray", "declare", "typeset",
+					  "let",     "exec",	  NULL};
 	const struct grub_func *f;
 	int r = 0;
 
@@ -1308,6 +1321,27 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 								    : read_why));
 		}
 		return r;
+	}
+	/* exec with redirections only changes no variable. */
+	if (streq(cmd, "exec") && n == 1)
+		return 0;
+	/* command/builtin NAME ARGS runs NAME (a builtin or program, never a function);
+	 * command -v/-V only looks NAME up. */
+	if (streq(cmd, "command") || streq(cmd, "builtin")) {
+		size_t k = 1;
+
+		while (k < n && streq_ptr(args[k].text.text.s, "-p"))
+			k++;
+		if (k >= n || streq_ptr(args[k].text.text.s, "-v") ||
+		    streq_ptr(args[k].text.text.s, "-V"))
+			return 0;
+		if (args[k].unknown || !args[k].text.text.s)
+			return effect_any(
+				p, why_here(p, line,
+					    "after a command whose name is computed"));
+		if (func_find(p->c, args[k].text.text.s))
+			return 0;
+		return run_builtin(p, args[k].text.text.s, args + k, n - k, line);
 	}
 	if (in_list(any, cmd))
 		return effect_any(p,
@@ -1447,7 +1481,8 @@ static int parse_simple(struct parser *p)
 		skip_blanks(p);
 		if (r < 0 || p->failed || (is_meta(peek(p, 0)) && !at_redirection(p)))
 			break;
-		if (n_args == 0 && peek(p, 0) == '#')
+		/* A '#' that starts a word starts a comment. */
+		if (peek(p, 0) == '#')
 			break;
 		if (at_redirection(p)) {
 			r = parse_redirection(p);
@@ -1525,9 +1560,18 @@ static int parse_simple(struct parser *p)
 					    : effect_assign(p, assigns[i].name,
 							    &assigns[i].value);
 		} else if (cmd && !is_special_builtin(cmd)) {
-			/* The assignments were for that command's environment only. */
+			/* The assignments were for that command's environment only.
+			 * Before a function call dash drops them afterwards too, but bash
+			 * as sh keeps them: unknown then. */
 			for (size_t i = n_assigns; i-- > 0;)
 				pending_undo(p, &assigns[i]);
+			for (size_t i = 0;
+			     r == 0 && func_find(p->c, cmd) && i < n_assigns; i++)
+				r = effect_unknown(
+					p, assigns[i].name,
+					why_here(p, line,
+						 "assigned before a function call, "
+						 "which shells keep or drop"));
 		}
 		if (r == 0 && cmd && !decl && !args[0].unknown)
 			r = run_builtin(p, cmd, args, n_args, line);

@@ -96,5 +96,37 @@ for c in plain cloud quoting; do
 	[ $st -eq 0 ] || printf '# sh:\n%s\n# amdgpu-tune:\n%s\n' "$want" "$got"
 	result "GRUB defaults '$c' as sh sources them" $st
 done
+
+mkdir -p "$work/rand"
+awk -v n="${CROSSCHECK_RANDOM:-300}" -v dir="$work/rand" -f "$top_srcdir/tests/shgen.awk"
+known=0 agree=0 total=0
+for f in "$work/rand"/*; do
+	total=$((total + 1))
+	root=$work/rr
+	rm -rf "$root"
+	mkdir -p "$root/etc/default" "$root/usr/sbin"
+	cp "$f" "$root/etc/default/grub"
+	: > "$root/usr/sbin/update-grub"
+	json=$("$bin" --root "$root" --json detect --memory 1GiB 2>/dev/null)
+	case $json in
+	*'"cmdline_next_boot":null'*) continue ;;
+	esac
+	known=$((known + 1))
+	want=$(cd "$root" && env -i PATH=/usr/bin:/bin sh -c '
+		. ./etc/default/grub >/dev/null
+		l=${GRUB_CMDLINE_LINUX-}; d=${GRUB_CMDLINE_LINUX_DEFAULT-}
+		if [ -n "$l" ] && [ -n "$d" ]; then printf "%s %s" "$l" "$d"; else printf "%s%s" "$l" "$d"; fi' 2>/dev/null | od -An -c)
+	got=$(printf '%s\n' "$json" | sed -n 's/.*"cmdline_next_boot":"\(\([^"\\]\|\\.\)*\)".*/\1/p' |
+		sed 's/\\u000a/\n/g; s/\\"/"/g; s/\\\\/\\/g' | head -c -1 | od -An -c)
+	if [ "$want" = "$got" ]; then
+		agree=$((agree + 1))
+	else
+		printf '# %s:\n' "${f##*/}"; sed 's/^/#   /' "$f"
+		printf '# sh:%s\n# amdgpu-tune:%s\n' "$want" "$got"
+	fi
+done
+echo "# random files: $known of $total computed by the reader, $agree of them as sh computes them"
+[ "$known" -gt 0 ] && [ "$agree" -eq "$known" ]
+result "random shell files: every command line the reader computes equals sh's" $?
 echo "1..$i"
 [ "$failed" -eq 0 ]

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c->understood = true;
 		if (grub_parse(c, 0, buf, size, &d) < 0)
 			abort();
-		if (grub_cmdline(c, false, &l) == 0 && srcline_args(&l, &a) == 0)
+		if (grub_cmdline(c, false, &l, NULL) == 0 && srcline_args(&l, &a) == 0)
 			for (size_t i = 0; i < a.n; i++)
 				if (a.v[i].at.file != 0 && a.v[i].at.file != UINT32_MAX)
 					abort();
