@@ -20,10 +20,12 @@ for page in amdgpu-tune.8 amdgpu-tune.conf.5; do
 	[ $st -eq 0 ] || printf '%s\n' "$warn" | sed 's/^/# /'
 	result "man/$page renders without warnings" $st
 done
+help=$("$bin" --help) || { echo "Bail out! $bin --help failed"; exit 1; }
+printf '%s\n' "$help" | grep -q -- '--root' || { echo "Bail out! $bin --help lists no options"; exit 1; }
 # The man page source spells options as \-\-name.
 documented=$(sed 's/\\-/-/g' "$top_srcdir/man/amdgpu-tune.8")
 missing=
-for opt in $("$bin" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+for opt in $(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 	printf '%s\n' "$documented" | grep -q -- "$opt" || missing="$missing $opt"
 done
 [ -z "$missing" ]
@@ -31,7 +33,7 @@ st=$?
 [ $st -eq 0 ] || echo "# not in man/amdgpu-tune.8:$missing"
 result "every option of --help is in amdgpu-tune(8)" $st
 missing=
-for verb in $("$bin" --help | awk '/^Commands:/ {c = 1; next} c && /^  [a-z]/ {print $1} c && /^$/ {c = 0}'); do
+for verb in $(printf '%s\n' "$help" | awk '/^Commands:/ {c = 1; next} c && /^  [a-z]/ {print $1} c && /^$/ {c = 0}'); do
 	printf '%s\n' "$documented" | grep -Eq -- "^\.BI? \"?$verb( |\"|\$)" || missing="$missing $verb"
 done
 [ -z "$missing" ]
