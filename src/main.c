@@ -568,12 +568,27 @@ static int cmd_detect(struct sysroot *root, const struct options *o, int argc,
 	return r;
 }
 
+/* What a comparison compares the configuration with. */
+enum compare_mode {
+	COMPARE_PROFILE, /* diff PROFILE: the profile as planned now */
+	COMPARE_APPLIED, /* status, diff: what the last apply recorded, when it did */
+	COMPARE_APPLY,	 /* apply: planned now, refusing another machine's --memory */
+};
+
 /* Everything diff and status compare: the plan's layers and the files apply would
  * write. */
 struct compared {
-	struct planned planned;
-	struct state *state; /* what the last apply recorded, or NULL */
-	char *kcmd_base;     /* etc/kernel/cmdline without the tokens apply added */
+	struct planned planned;	   /* the profile planned now; with a recorded state the
+				    * profile or plan may be NULL (not loadable, refused) */
+	struct state *state;	   /* what the last apply recorded, or NULL */
+	const char *name;	   /* the profile compared */
+	const char *file;	   /* its file, NULL when it cannot be loaded now */
+	const struct plan *wanted; /* what the rows compare with: planned.plan, or the
+				    * settings the state records */
+	char **notes; /* lines for the user: re-planning now, a lost profile */
+	int replan;   /* recorded: re-planning now differs (1), does not (0), unknown (-1)
+		       */
+	char *kcmd_base; /* etc/kernel/cmdline without the tokens apply added */
 	struct boot_facts *now, *after;
 	struct layers *layers;
 	struct file_change files[3];
@@ -582,6 +597,7 @@ struct compared {
 
 static void compared_done(struct compared *c)
 {
+	strv_free(c->notes);
 	state_free(c->state);
 	free(c->kcmd_base);
 	layers_free(c->layers);
@@ -667,10 +683,131 @@ static int strip_tokens(const char *cur, char *const *tokens, char **ret)
 	return 0;
 }
 
-/* Plans name, reads the boot configuration now and as it would be after apply, and
- * compares them layer by layer; writes: for apply (see make_plan()). */
+/* Copies the findings of from into d, errors as warnings (they concern a re-plan that
+ * decides nothing). 0 or -ENOMEM. */
+static int add_as_warnings(struct diag_list *d, const struct diag_list *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		int r = diag_add(d, DIAG_WARNING, from->items[i].file,
+				 from->items[i].line, "%s", from->items[i].message);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Why re-planning now differs from the recorded plan, as far as the recorded inputs
+ * tell: the RAM, the kernel restriction, or else the profile or kernels. */
+static int replan_cause(const struct state *st, const struct machine_facts *m,
+			const struct options *o, struct strbuf *b)
+{
+	int r = 0;
+
+	if (st->has_memory && m->mem_known && st->memory != m->mem_total) {
+		char then[32], now[32];
+
+		format_gib(st->memory, then);
+		format_gib(m->mem_total, now);
+		r = strbuf_printf(b, "RAM changed since apply (planned for %s, now %s%s)",
+				  then, now, m->mem_from_option ? " with --memory" : "");
+	}
+	if (r == 0 && !streq_ptr(st->kernel, o->kernel))
+		r = strbuf_printf(b, "%sapply planned for %s%s%s, now for %s%s%s",
+				  b->len ? "; " : "",
+				  st->kernel ? "kernel " : "every installed kernel",
+				  st->kernel ? st->kernel : "", st->kernel ? " only" : "",
+				  o->kernel ? "kernel " : "every installed kernel",
+				  o->kernel ? o->kernel : "", o->kernel ? " only" : "");
+	if (r == 0 && !b->len)
+		r = strbuf_puts(
+			b, "the profile or the installed kernels changed since apply");
+	return r;
+}
+
+/* COMPARE_APPLIED with a state that records its settings: the rows compare with what
+ * apply wrote, and the profile is planned again only to say whether that would now give
+ * something else (c->replan, c->notes). Works without the profile. */
+static int plan_recorded(struct sysroot *root, const struct options *o,
+			 struct compared *c, struct diag_list *d)
+{
+	const struct state *st = c->state;
+	struct plan_options po = {.force = o->force};
+	struct diag_list pd = {0};
+	struct strbuf note = {0}, chg = {0};
+	_cleanup_strv_free_ char **mods = NULL;
+	int r, lr, pr = -1;
+
+	c->name = st->profile;
+	c->wanted = st->applied;
+	c->replan = -1;
+	lr = load_profile(root, st->profile, &c->planned.profile, &pd);
+	r = lr == -ENOMEM ? lr : 0;
+	if (r == 0 && lr == 0)
+		r = profile_modules(c->planned.profile, &mods);
+	for (size_t i = 0; r == 0 && i < st->applied->n_settings; i++) {
+		const char *m = st->applied->settings[i].module;
+
+		if (m && !strv_contains(mods, m))
+			r = strv_push(&mods, m);
+	}
+	if (r == 0)
+		r = machine_facts_read(root, o->memory, o->kernel, mods,
+				       &c->planned.facts, d);
+	if (r == 0)
+		r = check_memory(o, c->planned.facts, false, d);
+	if (r < 0)
+		goto out;
+	if (lr < 0) {
+		for (size_t i = 0; r == 0 && i < pd.n; i++)
+			r = diag_add(d, pd.items[i].level, pd.items[i].file,
+				     pd.items[i].line, "%s", pd.items[i].message);
+		if (r == 0)
+			r = lr;
+		goto out;
+	}
+	c->file = c->planned.profile->file;
+	pr = plan_build(c->planned.profile, c->planned.facts, &po, &c->planned.plan, &pd);
+	if (pr == -ENOMEM) {
+		r = pr;
+		goto out;
+	}
+	r = add_as_warnings(d, &pd);
+	if (r == 0 && pr < 0) {
+		r = strbuf_printf(
+			&note,
+			"re-planning %s now is refused (see the warnings): compared with the settings recorded at apply",
+			st->profile);
+	} else if (r == 0) {
+		int n = plan_describe_changes(st->applied, c->planned.plan, &chg);
+
+		r = n < 0 ? n : 0;
+		c->replan = n > 0;
+		if (n > 0)
+			r = replan_cause(st, c->planned.facts, o, &note);
+		if (r == 0 && n > 0)
+			r = strbuf_printf(
+				&note,
+				": re-planning now would %s; 'amdgpu-tune apply %s%s%s%s%s' updates it",
+				chg.s, st->profile, o->memory_arg ? " --memory " : "",
+				o->memory_arg ? o->memory_arg : "",
+				o->kernel ? " --kernel " : "",
+				o->kernel ? o->kernel : "");
+	}
+out:
+	if (r == 0 && note.len)
+		r = strv_consume(&c->notes, strbuf_steal(&note));
+	strbuf_done(&note);
+	strbuf_done(&chg);
+	diag_list_done(&pd);
+	return r;
+}
+
+/* Plans name (or, COMPARE_APPLIED with a recorded state, takes what apply wrote), reads
+ * the boot configuration now and as it would be after apply, and compares them layer
+ * by layer. */
 static int compare(struct sysroot *root, const struct options *o, const char *name,
-		   bool writes, struct compared *c, struct diag_list *d)
+		   enum compare_mode mode, struct compared *c, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **versions = NULL;
 	struct file_override ov[4] = {{0}};
@@ -681,12 +818,25 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 	const struct plan *pl;
 	int r;
 
-	r = make_plan(root, o, name, writes, &c->planned, d);
-	if (r < 0)
-		return r;
 	r = state_read(root, &c->state, d);
 	if (r < 0)
 		return r == -EBADMSG ? -EINVAL : r;
+	c->replan = -1;
+	if (mode == COMPARE_APPLIED && c->state && c->state->applied) {
+		r = plan_recorded(root, o, c, d);
+		diag_sort(d);
+	} else {
+		/* A state of an older amdgpu-tune does not record the settings: the
+		 * profile as planned now stands for them. */
+		r = make_plan(root, o, name, mode == COMPARE_APPLY, &c->planned, d);
+		if (r == 0) {
+			c->name = c->planned.profile->name;
+			c->file = c->planned.profile->file;
+			c->wanted = c->planned.plan;
+		}
+	}
+	if (r < 0)
+		return r;
 	if (sysroot_exists(root, TXN_JOURNAL)) {
 		r = diag_add(
 			d, DIAG_WARNING, TXN_JOURNAL, 0,
@@ -694,16 +844,16 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 		if (r < 0)
 			return r;
 	}
-	pl = c->planned.plan;
+	pl = c->wanted;
 	for (size_t i = 0; i < c->planned.facts->n_kernels; i++)
 		if (strv_push(&versions, c->planned.facts->kernels[i].version) < 0)
 			return -ENOMEM;
 	r = boot_facts_read(root, versions, NULL, NULL, &c->now, d);
 	if (r < 0)
 		return r;
-	r = fragment_modprobe(c->planned.profile->name, pl, &mod);
+	r = fragment_modprobe(c->name, pl, &mod);
 	if (r == 0 && (c->now->loader == BOOT_DEBIAN_GRUB))
-		r = fragment_grub(c->planned.profile->name, pl, &grub);
+		r = fragment_grub(c->name, pl, &grub);
 	if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
 		_cleanup_free_ char *cur = NULL;
 
@@ -836,7 +986,8 @@ static int cmd_diff(struct sysroot *root, const struct options *o, int argc, cha
 			return EXIT_OK;
 		}
 	}
-	r = compare(root, o, applied ? applied : argv[0], false, &c, &d);
+	r = compare(root, o, applied ? applied : argv[0],
+		    applied ? COMPARE_APPLIED : COMPARE_PROFILE, &c, &d);
 	if (r == 0) {
 		/* diff PROFILE differs when apply would change something; diff of the
 		 * applied profile when the next reboot would: a pending setting, and a
@@ -850,14 +1001,16 @@ static int cmd_diff(struct sysroot *root, const struct options *o, int argc, cha
 		}
 		if (diag_count(&d, DIAG_ERROR))
 			code = EXIT_INVALID;
-		r = o->json ? render_diff_json(&out, c.planned.profile, c.layers, c.files,
-					       c.n_files, &d)
-			    : render_diff_text(&out, c.planned.profile, c.layers, c.files,
-					       c.n_files, c.after, applied != NULL);
+		struct applied_notes an = {c.notes, c.replan};
+
+		r = o->json ? render_diff_json(&out, c.name, c.layers, c.files, c.n_files,
+					       applied ? &an : NULL, &d)
+			    : render_diff_text(&out, c.name, c.file, c.layers, c.files,
+					       c.n_files, c.after, applied ? &an : NULL);
 	} else {
 		code = exit_for(r);
 		if (o->json)
-			render_diff_json(&out, NULL, NULL, NULL, 0, &d);
+			render_diff_json(&out, NULL, NULL, NULL, 0, NULL, &d);
 	}
 	print_diags(&d, o);
 	if (out.s && (r == 0 || o->json))
@@ -915,7 +1068,7 @@ static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 	gtt = gtt_total(root, card);
 	if (!applied) {
 		if (o->json) {
-			render_status_json(&out, NULL, NULL, gtt, card, &d);
+			render_status_json(&out, NULL, NULL, gtt, card, NULL, &d);
 			fputs(out.s, stdout);
 			strbuf_done(&out);
 		} else {
@@ -924,16 +1077,18 @@ static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 		diag_list_done(&d);
 		return EXIT_OK;
 	}
-	r = compare(root, o, applied, false, &c, &d);
+	r = compare(root, o, applied, COMPARE_APPLIED, &c, &d);
 	if (r == 0) {
 		code = status_verdict(c.layers) == STATUS_IN_EFFECT ? EXIT_OK
 								    : EXIT_DIFFERS;
 		if (diag_count(&d, DIAG_ERROR))
 			code = EXIT_INVALID;
-		r = o->json ? render_status_json(&out, c.planned.profile, c.layers, gtt,
-						 card, &d)
-			    : render_status_text(&out, c.planned.profile, c.layers, gtt,
-						 card);
+		struct applied_notes an = {c.notes, c.replan};
+
+		r = o->json ? render_status_json(&out, c.name, c.layers, gtt, card, &an,
+						 &d)
+			    : render_status_text(&out, c.name, c.file, c.layers, gtt,
+						 card, &an);
 	}
 	print_diags(&d, o);
 	if (r == 0)
@@ -1152,7 +1307,7 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 		if (code)
 			goto out;
 	}
-	r = compare(root, o, argv[0], true, &c, &d);
+	r = compare(root, o, argv[0], COMPARE_APPLY, &c, &d);
 	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
 		code = r < 0 ? exit_for(r) : EXIT_INVALID;
 		goto out;
@@ -1217,6 +1372,12 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 	}
 	next.profile = c.planned.profile->name;
 	next.files = recorded;
+	/* The settings written and what they were planned from, so that status compares
+	 * with them and can tell why a new plan would differ. */
+	next.applied = c.planned.plan;
+	next.has_memory = c.planned.facts->mem_known;
+	next.memory = c.planned.facts->mem_total;
+	next.kernel = (char *)o->kernel;
 	for (size_t i = 0; i < c.n_files; i++) {
 		const struct file_change *f = &c.files[i];
 		struct stat st;

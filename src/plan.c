@@ -79,6 +79,73 @@ void plan_free(struct plan *p)
 	free(p);
 }
 
+int plan_append(struct plan *pl, const char *module, const char *param, const char *value,
+		enum where where)
+{
+	struct setting *n = realloc(pl->settings, (pl->n_settings + 1) * sizeof(*n)),
+		       s = {0};
+	struct strbuf name = {0};
+
+	if (!n)
+		return -ENOMEM;
+	pl->settings = n;
+	if (module)
+		strbuf_printf(&name, "%s.", module);
+	strbuf_puts(&name, param);
+	s.name = name.s ? cmdline_name_canonical(name.s) : NULL;
+	strbuf_done(&name);
+	s.where = where;
+	if (!s.name || strdup_ptr(module, &s.module) < 0 ||
+	    strdup_ptr(param, &s.param) < 0 || strdup_ptr(value, &s.value) < 0 ||
+	    !(s.reason = strdup(""))) {
+		free(s.name);
+		free(s.module);
+		free(s.param);
+		free(s.value);
+		free(s.reason);
+		return -ENOMEM;
+	}
+	n[pl->n_settings++] = s;
+	return 0;
+}
+
+static const struct setting *plan_find(const struct plan *pl, const char *name)
+{
+	for (size_t i = 0; i < pl->n_settings; i++)
+		if (streq(pl->settings[i].name, name))
+			return &pl->settings[i];
+	return NULL;
+}
+
+int plan_describe_changes(const struct plan *from, const struct plan *to,
+			  struct strbuf *b)
+{
+	size_t set = 0, gone = 0;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < to->n_settings; i++) {
+		const struct setting *t = &to->settings[i], *f = plan_find(from, t->name);
+
+		if (f && f->where == t->where && streq_ptr(f->value, t->value))
+			continue;
+		r = strbuf_printf(b, "%s%s%s%s%s", set++ ? ", " : "set ", t->name,
+				  t->value ? "=" : "", t->value ? t->value : "",
+				  f && f->where != t->where
+					  ? (t->where == WHERE_CMDLINE
+						     ? " (on the command line)"
+						     : " (in modprobe.d)")
+					  : "");
+	}
+	for (size_t i = 0; r == 0 && i < from->n_settings; i++)
+		if (!plan_find(to, from->settings[i].name))
+			r = strbuf_printf(b, "%s%s",
+					  gone++ ? ", "
+					  : set	 ? " and no longer set "
+						 : "no longer set ",
+					  from->settings[i].name);
+	return r < 0 ? r : (int)(set + gone);
+}
+
 int plan_profile_targets(const struct profile *p, char ***ret)
 {
 	char **v = NULL;

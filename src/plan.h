@@ -45,6 +45,19 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 	       const struct plan_options *o, struct plan **ret, struct diag_list *d);
 void plan_free(struct plan *p);
 
+/* Appends a setting as apply recorded it (module NULL for a kernel parameter, value
+ * NULL for a bare flag) to pl: its name is module.param, or param, spelled canonically;
+ * no reason, no file. The caller validated the strings. 0 or -ENOMEM. */
+int plan_append(struct plan *pl, const char *module, const char *param, const char *value,
+		enum where where);
+
+/* Says in b how plan to differs from plan from: "set A=1, B=2 and no longer set C",
+ * where A and B are settings to has with another value or place than from (or that from
+ * lacks) and C one only from has. Returns the number of differences (0: the same
+ * settings, values compared as strings, b untouched), or -ENOMEM. */
+int plan_describe_changes(const struct plan *from, const struct plan *to,
+			  struct strbuf *b);
+
 /* The gfx targets a profile's match names, ids translated through the GPU table, into a
  * new vector. 0 or -ENOMEM. */
 int plan_profile_targets(const struct profile *p, char ***ret);

@@ -164,9 +164,39 @@ static void put_source(struct strbuf *b, const struct lvalue *v)
 		strbuf_puts(b, "-");
 }
 
-int render_diff_text(struct strbuf *b, const struct profile *p, const struct layers *l,
-		     const struct file_change *files, size_t n_files,
-		     const struct boot_facts *after, bool applied)
+/* The file a profile came from, or what is known when it cannot be loaded now. */
+static const char *file_or_gone(const char *file)
+{
+	return file ? file : "no profile file now";
+}
+
+static void text_notes(struct strbuf *b, const struct applied_notes *an)
+{
+	for (size_t i = 0; an && an->notes && an->notes[i]; i++) {
+		_cleanup_free_ char *e = escape_untrusted(an->notes[i]);
+
+		strbuf_printf(b, "Note: %s\n", e ? e : "");
+	}
+}
+
+static void json_notes(struct strbuf *b, bool *first, const struct applied_notes *an)
+{
+	json_key(b, first, "notes");
+	strbuf_putc(b, '[');
+	for (size_t i = 0; an && an->notes && an->notes[i]; i++) {
+		if (i)
+			strbuf_putc(b, ',');
+		json_string(b, an->notes[i]);
+	}
+	strbuf_putc(b, ']');
+	json_key(b, first, "replan_differs");
+	strbuf_puts(b, !an || an->replan < 0 ? "null" : an->replan ? "true" : "false");
+}
+
+int render_diff_text(struct strbuf *b, const char *name, const char *file,
+		     const struct layers *l, const struct file_change *files,
+		     size_t n_files, const struct boot_facts *after,
+		     const struct applied_notes *an)
 {
 	bool cmdline = false;
 
@@ -175,8 +205,8 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 	size_t w[6] = {0}, n_change = 0, n_pending = 0, n_unknown = 0;
 	bool any_file = false;
 
-	strbuf_printf(b, "%s %s (%s)\n\n", applied ? "Applied profile" : "Profile",
-		      p->name, p->file);
+	strbuf_printf(b, "%s %s (%s)\n\n", an ? "Applied profile" : "Profile", name,
+		      file_or_gone(file));
 	for (size_t c = 0; c < 6; c++)
 		w[c] = strlen(head[c]);
 	for (size_t i = 0; i < l->n_rows; i++) {
@@ -247,7 +277,7 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 		strbuf_printf(b, "The next boot's value of %zu setting%s is not known",
 			      n_unknown, n_unknown == 1 ? "" : "s");
 	else
-		strbuf_printf(b, "The next boot gives every setting of %s", p->name);
+		strbuf_printf(b, "The next boot gives every setting of %s", name);
 	if (n_change && n_unknown)
 		strbuf_printf(b, "; %zu not known", n_unknown);
 	if (n_pending)
@@ -255,6 +285,7 @@ int render_diff_text(struct strbuf *b, const struct profile *p, const struct lay
 			      n_pending == 1 ? "" : "s", n_pending == 1 ? "s" : "");
 	strbuf_puts(b, any_file && !n_change ? " (apply would only rewrite its files).\n"
 					     : ".\n");
+	text_notes(b, an);
 	return b->s ? 0 : -ENOMEM;
 }
 
@@ -303,15 +334,15 @@ static void json_rows(struct strbuf *b, const struct layers *l, bool *first)
 	strbuf_putc(b, ']');
 }
 
-int render_diff_json(struct strbuf *b, const struct profile *p, const struct layers *l,
+int render_diff_json(struct strbuf *b, const char *name, const struct layers *l,
 		     const struct file_change *files, size_t n_files,
-		     const struct diag_list *d)
+		     const struct applied_notes *an, const struct diag_list *d)
 {
 	bool first = true;
 
 	strbuf_putc(b, '{');
 	json_key(b, &first, "profile");
-	json_string(b, p ? p->name : NULL);
+	json_string(b, name);
 	if (l)
 		json_rows(b, l, &first);
 	json_key(b, &first, "files");
@@ -334,6 +365,8 @@ int render_diff_json(struct strbuf *b, const struct profile *p, const struct lay
 		strbuf_done(&u);
 	}
 	strbuf_putc(b, ']');
+	if (an)
+		json_notes(b, &first, an);
 	return json_close(b, &first, d);
 }
 
@@ -360,12 +393,13 @@ static const char *verdict_name(enum status_verdict v)
 				     : "in-effect";
 }
 
-int render_status_text(struct strbuf *b, const struct profile *p, const struct layers *l,
-		       uint64_t gtt_total, const char *gtt_card)
+int render_status_text(struct strbuf *b, const char *name, const char *file,
+		       const struct layers *l, uint64_t gtt_total, const char *gtt_card,
+		       const struct applied_notes *an)
 {
 	enum status_verdict v = status_verdict(l);
 
-	strbuf_printf(b, "Applied profile: %s (%s)\n", p->name, p->file);
+	strbuf_printf(b, "Applied profile: %s (%s)\n", name, file_or_gone(file));
 	strbuf_printf(
 		b, "Status:          %s\n",
 		v == STATUS_DRIFTED   ? "drifted: the configuration on disk no longer "
@@ -402,6 +436,10 @@ int render_status_text(struct strbuf *b, const struct profile *p, const struct l
 		put_source(b, &r->next);
 		strbuf_printf(b, "), running %s\n", run ? run : "");
 	}
+	if (an && an->notes && an->notes[0]) {
+		strbuf_putc(b, '\n');
+		text_notes(b, an);
+	}
 	if (gtt_total) {
 		char gib[32];
 
@@ -412,15 +450,15 @@ int render_status_text(struct strbuf *b, const struct profile *p, const struct l
 	return b->s ? 0 : -ENOMEM;
 }
 
-int render_status_json(struct strbuf *b, const struct profile *p, const struct layers *l,
+int render_status_json(struct strbuf *b, const char *name, const struct layers *l,
 		       uint64_t gtt_total, const char *gtt_card,
-		       const struct diag_list *d)
+		       const struct applied_notes *an, const struct diag_list *d)
 {
 	bool first = true;
 
 	strbuf_putc(b, '{');
 	json_key(b, &first, "profile");
-	json_string(b, p ? p->name : NULL);
+	json_string(b, name);
 	json_key(b, &first, "status");
 	if (l)
 		json_string(b, verdict_name(status_verdict(l)));
@@ -435,6 +473,7 @@ int render_status_json(struct strbuf *b, const struct profile *p, const struct l
 		strbuf_puts(b, "null");
 	json_key(b, &first, "gtt_source");
 	json_string(b, gtt_total ? gtt_card : NULL);
+	json_notes(b, &first, an);
 	return json_close(b, &first, d);
 }
 

@@ -25,14 +25,26 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		       char *const *profiles, const struct machine_facts *m,
 		       const struct boot_facts *bf, const struct diag_list *d);
 
-/* diff: the settings' layers and the unified diff of every managed file; after is the
- * boot configuration with apply's files in place (its command line is shown). */
-int render_diff_text(struct strbuf *b, const struct profile *p, const struct layers *l,
+/* What diff and status say about the applied profile beside the rows: notes (one line
+ * each; NULL-terminated or NULL) and whether re-planning now gives other settings than
+ * those applied (1, 0, or -1 when that is not known). */
+struct applied_notes {
+	char *const *notes;
+	int replan;
+};
+
+/* diff: the settings' layers and the unified diff of every managed file for profile
+ * name (file NULL: it cannot be loaded now); after is the boot configuration with
+ * apply's files in place (its command line is shown). an is non-NULL for the applied
+ * profile (diff without PROFILE): its notes are shown, and in JSON "notes" and
+ * "replan_differs". */
+int render_diff_text(struct strbuf *b, const char *name, const char *file,
+		     const struct layers *l, const struct file_change *files,
+		     size_t n_files, const struct boot_facts *after,
+		     const struct applied_notes *an);
+int render_diff_json(struct strbuf *b, const char *name, const struct layers *l,
 		     const struct file_change *files, size_t n_files,
-		     const struct boot_facts *after, bool applied);
-int render_diff_json(struct strbuf *b, const struct profile *p, const struct layers *l,
-		     const struct file_change *files, size_t n_files,
-		     const struct diag_list *d);
+		     const struct applied_notes *an, const struct diag_list *d);
 
 enum status_verdict {
 	STATUS_IN_EFFECT,
@@ -43,12 +55,15 @@ enum status_verdict {
 
 enum status_verdict status_verdict(const struct layers *l);
 
-/* status: gtt_total is mem_info_gtt_total of the first AMD card in bytes (0: none). */
-int render_status_text(struct strbuf *b, const struct profile *p, const struct layers *l,
-		       uint64_t gtt_total, const char *gtt_card);
-int render_status_json(struct strbuf *b, const struct profile *p, const struct layers *l,
+/* status of the applied profile name (file NULL: it cannot be loaded now; name NULL:
+ * nothing applied, JSON only); gtt_total is mem_info_gtt_total of the first AMD card in
+ * bytes (0: none). an may be NULL (no notes, re-planning unknown). */
+int render_status_text(struct strbuf *b, const char *name, const char *file,
+		       const struct layers *l, uint64_t gtt_total, const char *gtt_card,
+		       const struct applied_notes *an);
+int render_status_json(struct strbuf *b, const char *name, const struct layers *l,
 		       uint64_t gtt_total, const char *gtt_card,
-		       const struct diag_list *d);
+		       const struct applied_notes *an, const struct diag_list *d);
 
 struct snapshot;
 

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <sha2.h>
 
 #include "profile.h"
@@ -19,6 +20,8 @@ void state_free(struct state *s)
 	}
 	free(s->files);
 	strv_free(s->tokens);
+	free(s->kernel);
+	plan_free(s->applied);
 	free(s);
 }
 
@@ -38,13 +41,86 @@ static int bad(struct diag_list *d, const char *file, unsigned line, const char 
 	return r < 0 ? r : -EBADMSG;
 }
 
+/* A byte count as we write it: decimal, no sign, no leading zero, not zero. */
+static int parse_bytes(const char *s, uint64_t *ret)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*s < '1' || *s > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* A directory name under lib/modules as --kernel takes it: letters, digits and "._+~-",
+ * not starting with a dot, at most 200 bytes (what the facts reader looks at). */
+static bool kernel_version_is_safe(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && n <= 200 && s[0] != '.' &&
+	       strspn(s,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+~-") ==
+		       n;
+}
+
+/* "WHERE MODULE PARAM[=VALUE]": the allowlist of profiles for every part, as the
+ * fragments were written from them; a kernel parameter (MODULE '-') only on the command
+ * line; a name only once. */
+static int parse_setting(struct state *s, char *val, const char *file, unsigned line,
+			 struct diag_list *d)
+{
+	char *module, *param, *value;
+	enum where where;
+
+	module = strchr(val, ' ');
+	param = module ? strchr(module + 1, ' ') : NULL;
+	if (!param || strchr(param + 1, ' '))
+		return bad(d, file, line, "a setting is WHERE MODULE PARAM[=VALUE]");
+	*module++ = '\0';
+	*param++ = '\0';
+	value = strchr(param, '=');
+	if (value)
+		*value++ = '\0';
+	if (streq(val, "cmdline"))
+		where = WHERE_CMDLINE;
+	else if (streq(val, "modprobe"))
+		where = WHERE_MODPROBE;
+	else
+		return bad(d, file, line, "a setting goes to cmdline or modprobe");
+	if (streq(module, "-"))
+		module = NULL;
+	if ((module && !profile_key_is_safe(module, false)) ||
+	    (!module && where == WHERE_MODPROBE) ||
+	    !profile_key_is_safe(param, !module) ||
+	    (value && !profile_value_is_safe(value)))
+		return bad(d, file, line, "invalid setting");
+	if (!s->applied && !(s->applied = calloc(1, sizeof(*s->applied))))
+		return -ENOMEM;
+	if (plan_append(s->applied, module, param, value, where) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i + 1 < s->applied->n_settings; i++)
+		if (streq(s->applied->settings[i].name,
+			  s->applied->settings[s->applied->n_settings - 1].name))
+			return bad(d, file, line, "repeated setting");
+	return 0;
+}
+
 int state_parse(const char *file, const char *buf, size_t len, struct state **ret,
 		struct diag_list *d)
 {
 	struct state *s = calloc(1, sizeof(*s));
 	char *copy = strndup(buf, len);
-	unsigned line = 0;
-	bool version = false;
+	unsigned line = 0, version = 0, v2_line = 0;
+	const char *v2_key = NULL;
 	int r = 0;
 
 	if (!s || !copy) {
@@ -60,10 +136,31 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 			r = bad(d, file, line, "a key without a value");
 			break;
 		}
+		if (streq(key, "memory") || streq(key, "kernel") ||
+		    streq(key, "setting")) {
+			/* The record of version 2; refused in a version 1 file below. */
+			if (!v2_line) {
+				v2_line = line;
+				v2_key = streq(key, "memory")	? "memory"
+					 : streq(key, "kernel") ? "kernel"
+								: "setting";
+			}
+		}
 		if (streq(key, "version")) {
-			if (!streq(val, "1") || version)
+			if ((!streq(val, "1") && !streq(val, "2")) || version)
 				r = bad(d, file, line, "unknown or repeated version");
-			version = true;
+			version = val[0] == '2' ? 2 : 1;
+		} else if (streq(key, "memory")) {
+			if (s->has_memory || parse_bytes(val, &s->memory) < 0)
+				r = bad(d, file, line, "invalid or repeated memory");
+			s->has_memory = true;
+		} else if (streq(key, "kernel")) {
+			if (s->kernel || !kernel_version_is_safe(val))
+				r = bad(d, file, line, "invalid or repeated kernel");
+			else if (!(s->kernel = strdup(val)))
+				r = -ENOMEM;
+		} else if (streq(key, "setting")) {
+			r = parse_setting(s, val, file, line, d);
 		} else if (streq(key, "profile")) {
 			if (s->profile || !profile_name_is_valid(val))
 				r = bad(d, file, line, "invalid or repeated profile");
@@ -105,6 +202,17 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 	}
 	if (r == 0 && (!version || !s->profile))
 		r = bad(d, file, 0, "no version or no profile");
+	if (r == 0 && version == 1 && v2_line) {
+		struct strbuf m = {0};
+
+		r = strbuf_printf(&m, "%s in a version 1 state", v2_key);
+		r = r < 0 ? r : bad(d, file, v2_line, m.s);
+		strbuf_done(&m);
+	}
+	/* Version 2 records the settings, even when there are none. */
+	if (r == 0 && version == 2 && !s->applied &&
+	    !(s->applied = calloc(1, sizeof(*s->applied))))
+		r = -ENOMEM;
 	free(copy);
 	if (r < 0) {
 		state_free(s);
@@ -166,9 +274,31 @@ int state_format(const struct state *s, char **ret)
 	struct strbuf b = {0};
 	int r = strbuf_printf(&b,
 			      "# amdgpu-tune: what the last apply wrote. Do not edit.\n"
-			      "version 1\nprofile %s\n",
-			      s->profile);
+			      "version %d\nprofile %s\n",
+			      s->applied ? 2 : 1, s->profile);
 
+	if (r == 0 && s->applied && s->has_memory)
+		r = strbuf_printf(&b, "memory %" PRIu64 "\n", s->memory);
+	if (r == 0 && s->applied && s->kernel)
+		r = kernel_version_is_safe(s->kernel)
+			    ? strbuf_printf(&b, "kernel %s\n", s->kernel)
+			    : -EINVAL;
+	for (size_t i = 0; r == 0 && s->applied && i < s->applied->n_settings; i++) {
+		const struct setting *t = &s->applied->settings[i];
+
+		/* What the reader accepts, so that a state we write is always read. */
+		if ((t->module && !profile_key_is_safe(t->module, false)) ||
+		    (!t->module && t->where == WHERE_MODPROBE) ||
+		    !profile_key_is_safe(t->param, !t->module) ||
+		    (t->value && !profile_value_is_safe(t->value))) {
+			r = -EINVAL;
+			break;
+		}
+		r = strbuf_printf(&b, "setting %s %s %s%s%s\n",
+				  t->where == WHERE_CMDLINE ? "cmdline" : "modprobe",
+				  t->module ? t->module : "-", t->param,
+				  t->value ? "=" : "", t->value ? t->value : "");
+	}
 	for (size_t i = 0; r == 0 && i < s->n_files; i++)
 		r = strbuf_printf(&b, "file %s %s\n", s->files[i].path,
 				  s->files[i].sha256);

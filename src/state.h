@@ -1,13 +1,21 @@
 /* amdgpu-tune's record of what it applied, var/lib/amdgpu-tune/state: one
  * "key value" per line, '#' comments.
- *   version 1
+ *   version 2             (1: a file written before the settings were recorded)
  *   profile NAME
+ *   memory BYTES          (version 2: the RAM the plan was made for, when known)
+ *   kernel VERSION        (version 2: the --kernel the plan was restricted to)
+ *   setting WHERE MODULE PARAM[=VALUE]
+ *                         (version 2, in plan order: a setting written; WHERE is
+ *                         cmdline or modprobe, MODULE is '-' for a kernel parameter)
  *   file PATH SHA256      (a file apply wrote, relative to the root, and its checksum)
  *   token ARG             (an argument apply added to etc/kernel/cmdline)
  * The file is ours but still read as hostile: anything else is -EBADMSG. */
 #pragma once
 
+#include <stdint.h>
+
 #include "diag.h"
+#include "plan.h"
 
 struct sysroot;
 
@@ -23,6 +31,11 @@ struct state {
 	struct state_file *files;
 	size_t n_files;
 	char **tokens; /* NULL-terminated, or NULL */
+	/* Version 2: the plan's inputs and the settings written. */
+	bool has_memory;
+	uint64_t memory;      /* bytes */
+	char *kernel;	      /* --kernel of the apply, or NULL */
+	struct plan *applied; /* owned; NULL for a version 1 file */
 };
 
 /* Parses the text of a state file. Pure. *ret owned by the caller (state_free()).
@@ -34,7 +47,9 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 int state_read(const struct sysroot *root, struct state **ret, struct diag_list *d);
 void state_free(struct state *s);
 
-/* The text of a state file for s. 0 or -ENOMEM. */
+/* The text of a state file for s: version 2 with the record when s->applied is set
+ * (every name and value in it must pass the profile allowlist: -EINVAL otherwise),
+ * version 1 without. 0, -EINVAL or -ENOMEM. */
 int state_format(const struct state *s, char **ret);
 /* The recorded checksum of path, or NULL. */
 const char *state_sha_of(const struct state *s, const char *path);

@@ -431,5 +431,31 @@ rm "$r/proc/meminfo"
 rc=$?
 check "a root without proc/meminfo: --memory is the assumption, applied without a word" [ $rc = 0 ] && ! grep -q "differs" "$work/err"
 
+# ---- 15. status and diff compare with what apply recorded ----
+r=$work/rec
+build_case show-memory-not-this-machine "$r"
+st=$r/var/lib/amdgpu-tune/state
+"$bin" --root "$r" apply strix-halo --memory 128GiB --force > /dev/null 2>&1
+check "apply records the RAM it planned for and the settings it wrote" grep -qx "memory 137438953472" "$st" && grep -qx "setting modprobe ttm pages_limit=25165824" "$st" && grep -qx "version 2" "$st"
+# As after the reboot.
+mkdir -p "$r/sys/module/ttm/parameters"
+echo 25165824 > "$r/sys/module/ttm/parameters/pages_limit"
+"$bin" --root "$r" status > "$work/out" 2>&1
+rc=$?
+check "status after apply --memory: in effect with the values written (exit 0), not drifted" [ $rc = 0 ] && grep -q "^Status: *in effect" "$work/out" && grep -q "^ok *ttm.pages_limit=25165824: next boot 25165824" "$work/out"
+check "... and a note says what re-planning for this machine's RAM would set" grep -q "^Note: RAM changed since apply (planned for 128.00 GiB, now 23.34 GiB): re-planning now would set ttm.pages_limit=4588125; 'amdgpu-tune apply strix-halo' updates it$" "$work/out"
+"$bin" --root "$r" diff > "$work/out" 2>&1
+rc=$?
+check "diff of the applied profile: exit 0, the same note" [ $rc = 0 ] && grep -q "^Note: RAM changed since apply" "$work/out"
+"$bin" --root "$r" --json status > "$work/out" 2> /dev/null
+check "status --json: the note and replan_differs true" grep -q '"notes":\["RAM changed since apply.*"replan_differs":true' "$work/out"
+"$bin" --root "$r" apply strix-halo > /dev/null 2>&1
+"$bin" --root "$r" status > "$work/out" 2>&1
+rc=$?
+check "apply for this machine: status pending on the new value, no note" [ $rc = 1 ] && grep -q "^pending *ttm.pages_limit=4588125" "$work/out" && ! grep -q "^Note" "$work/out"
+s1=$(tree_stamp "$r")
+"$bin" --root "$r" apply strix-halo > /dev/null 2>&1
+check "a second apply with the record in the state writes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
+
 echo "1..$n"
 [ $failed = 0 ]
