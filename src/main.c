@@ -582,12 +582,12 @@ struct compared {
 				    * profile or plan may be NULL (not loadable, refused) */
 	struct state *state;	   /* what the last apply recorded, or NULL */
 	const char *name;	   /* the profile compared */
-	const char *file;	   /* its file, NULL when it cannot be loaded now */
+	const char *file;	   /* its file, NULL when it is gone */
+	char *file_owned;	   /* file, when the profile there no longer loads */
 	const struct plan *wanted; /* what the rows compare with: planned.plan, or the
 				    * settings the state records */
-	char **notes; /* lines for the user: re-planning now, a lost profile */
-	int replan;   /* recorded: re-planning now differs (1), does not (0), unknown (-1)
-		       */
+	char **notes;	 /* lines for the user: re-planning now, a lost profile */
+	int replan;	 /* re-planning now differs: 1 yes, 0 no, -1 not known */
 	char *kcmd_base; /* etc/kernel/cmdline without the tokens apply added */
 	struct boot_facts *now, *after;
 	struct layers *layers;
@@ -598,6 +598,7 @@ struct compared {
 static void compared_done(struct compared *c)
 {
 	strv_free(c->notes);
+	free(c->file_owned);
 	state_free(c->state);
 	free(c->kcmd_base);
 	layers_free(c->layers);
@@ -759,11 +760,25 @@ static int plan_recorded(struct sysroot *root, const struct options *o,
 	if (r < 0)
 		goto out;
 	if (lr < 0) {
-		for (size_t i = 0; r == 0 && i < pd.n; i++)
-			r = diag_add(d, pd.items[i].level, pd.items[i].file,
-				     pd.items[i].line, "%s", pd.items[i].message);
+		_cleanup_free_ char *f = NULL, *buf = NULL;
+		struct diag_list quiet = {0};
+		size_t len = 0;
+		bool gone = profiledir_load(root, st->profile, &f, &buf, &len, &quiet) ==
+			    -ENOENT;
+
+		diag_list_done(&quiet);
+		if (!gone) {
+			c->file = c->file_owned = f;
+			f = NULL;
+			r = add_as_warnings(d, &pd);
+		}
 		if (r == 0)
-			r = lr;
+			r = strbuf_printf(
+				&note,
+				"profile %s %s: compared with the settings recorded at apply, which cannot be planned again ('amdgpu-tune remove' takes them away)",
+				st->profile,
+				gone ? "is no longer installed (its file is gone)"
+				     : "no longer loads (see the warnings)");
 		goto out;
 	}
 	c->file = c->planned.profile->file;

@@ -457,5 +457,25 @@ s1=$(tree_stamp "$r")
 "$bin" --root "$r" apply strix-halo > /dev/null 2>&1
 check "a second apply with the record in the state writes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
 
+# ---- 16. the applied profile's file is gone: status and diff work from the state ----
+r=$work/gone
+build_case diff-cloudimg "$r"
+mkdir -p "$r/etc/amdgpu-tune/profiles"
+printf '[profile]\ndescription = mine\n[kernel]\niommu = pt\n[module amdgpu]\nvm_fragment_size = 9\n' > "$r/etc/amdgpu-tune/profiles/mine.conf"
+"$bin" --root "$r" apply mine --memory 64GiB > /dev/null 2>&1
+rm "$r/etc/amdgpu-tune/profiles/mine.conf"
+"$bin" --root "$r" status > "$work/out" 2> "$work/err"
+rc=$?
+check "status without the profile file: exit 0, the recorded settings, a note that the file is gone" [ $rc = 0 ] && grep -q "^ok *iommu=pt" "$work/out" && grep -q "^ok *amdgpu.vm_fragment_size=9" "$work/out" && grep -q "^Note: profile mine is no longer installed (its file is gone)" "$work/out" && [ ! -s "$work/err" ]
+"$bin" --root "$r" diff > "$work/out" 2>&1
+rc=$?
+check "diff without the profile file: exit 0, the same note" [ $rc = 0 ] && grep -q "^Note: profile mine is no longer installed" "$work/out"
+printf '[profile]\ndescription = mine\n[kernel]\niommu = on-purpose-bad\n[bogus]\n' > "$r/etc/amdgpu-tune/profiles/mine.conf"
+"$bin" --root "$r" status > "$work/out" 2> "$work/err"
+rc=$?
+check "a profile that no longer loads: status exit 0, its errors as warnings, a note" [ $rc = 0 ] && grep -q "^Note: profile mine no longer loads (see the warnings)" "$work/out" && grep -q "warning:" "$work/err" && ! grep -qv "warning:" "$work/err"
+"$bin" --root "$r" remove > /dev/null 2>&1
+check "remove takes the settings of a lost profile away" [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]
+
 echo "1..$n"
 [ $failed = 0 ]
