@@ -70,7 +70,8 @@ static void help(void)
 	       "  check PROFILE|FILE  validate a profile (a name, or a path to a .conf file)\n"
 	       "  diff [PROFILE]      wanted / next boot / running for every setting, and the\n"
 	       "                      files apply would write; without PROFILE, the applied one\n"
-	       "  status              applied profile: in effect, pending reboot or drifted\n"
+	       "  status              applied profile: in effect, pending reboot, drifted or\n"
+	       "                      not known\n"
 	       "  apply PROFILE       snapshot, write the drop-ins, regenerate the boot files\n"
 	       "  snapshots           list rollback snapshots\n"
 	       "  rollback [ID]       restore a snapshot (default: undo the last apply/remove)\n"
@@ -240,7 +241,11 @@ static int check_memory(const struct options *o, const struct machine_facts *m,
 	    m->mem_machine == m->mem_total)
 		return 0;
 	format_gib(m->mem_machine, have);
-	if (writes && !o->force)
+	/* MemTotal is the installed RAM less what the firmware, the GPU carve-out and the
+	 * kernel keep: a --memory of the installed size (at most 1/16 above MemTotal) is
+	 * the same machine, said but not refused. */
+	if (writes && !o->force &&
+	    (m->mem_total < m->mem_machine || m->mem_total - m->mem_machine > m->mem_machine / 16))
 		return diag_add(
 			d, DIAG_ERROR, NULL, 0,
 			"--memory %s differs from this machine's MemTotal %s "

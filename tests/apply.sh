@@ -424,6 +424,15 @@ build_case show-memory-not-this-machine "$r"
 "$bin" --root "$r" apply strix-halo --memory 24470000KiB > /dev/null 2> "$work/err"
 rc=$?
 check "apply --memory equal to MemTotal: exit 0, no warning about it" [ $rc = 0 ] && ! grep -q "differs" "$work/err"
+r=$work/mem-label
+build_case show-memory-not-this-machine "$r"
+"$bin" --root "$r" apply strix-halo --memory 24GiB > /dev/null 2> "$work/err"
+rc=$?
+check "apply --memory of the installed size (MemTotal 23.34 GiB, --memory 24GiB): applied, with the warning" [ $rc = 0 ] && grep -q "warning: --memory 24GiB differs" "$work/err"
+r=$work/mem-less
+build_case show-memory-not-this-machine "$r"
+"$bin" --root "$r" apply strix-halo --memory 16GiB > /dev/null 2>&1
+check "apply --memory below MemTotal: refused (exit 2)" [ $? = 2 ]
 r=$work/mem-none
 build_case show-memory-not-this-machine "$r"
 rm "$r/proc/meminfo"
