@@ -245,7 +245,8 @@ static int check_memory(const struct options *o, const struct machine_facts *m,
 	 * kernel keep: a --memory of the installed size (at most 1/16 above MemTotal) is
 	 * the same machine, said but not refused. */
 	if (writes && !o->force &&
-	    (m->mem_total < m->mem_machine || m->mem_total - m->mem_machine > m->mem_machine / 16))
+	    (m->mem_total < m->mem_machine ||
+	     m->mem_total - m->mem_machine > m->mem_machine / 16))
 		return diag_add(
 			d, DIAG_ERROR, NULL, 0,
 			"--memory %s differs from this machine's MemTotal %s "
