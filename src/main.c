@@ -135,8 +135,9 @@ static int exit_for(int r)
 		fprintf(stderr, "%s: out of memory\n", program);
 		return EXIT_FAILED;
 	}
-	return r == -EINVAL || r == -ENOENT || r == -ELOOP || r == -EFBIG ? EXIT_INVALID
-									  : EXIT_FAILED;
+	return r == -EINVAL || r == -ENOENT || r == -ELOOP || r == -EFBIG || r == -EBADMSG
+		       ? EXIT_INVALID
+		       : EXIT_FAILED;
 }
 
 static bool looks_like_path(const char *arg)
@@ -1153,9 +1154,11 @@ static int begin_change(struct sysroot *root, const struct options *o, const cha
 		return EXIT_PRIVILEGE;
 	}
 	profiledir_strict = privs_elevated();
+	if (run_commands(root, o) && regen_root_trusted(root, o->force, d) < 0)
+		return EXIT_INVALID;
 	r = txn_lock(root, lock_timeout(), lock_fd, d);
 	if (r < 0)
-		return r == -ENOMEM ? exit_for(r) : EXIT_FAILED;
+		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
 	r = txn_recover(root, run_commands(root, o), &undone, d);
 	if (undone)
 		fprintf(stderr,
@@ -1164,7 +1167,7 @@ static int begin_change(struct sysroot *root, const struct options *o, const cha
 	if (r == TXN_UNRECOVERED)
 		return EXIT_UNRECOVERED;
 	if (r < 0)
-		return r == -ENOMEM ? exit_for(r) : EXIT_FAILED;
+		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
 	return 0;
 }
 
@@ -1570,7 +1573,7 @@ static int cmd_rollback(struct sysroot *root, const struct options *o, int argc,
 		goto out;
 	}
 	if (r < 0 || (r = current_loader(root, &t.loader)) < 0) {
-		code = r == -ENOMEM ? exit_for(r) : EXIT_FAILED;
+		code = r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
 		goto out;
 	}
 	if (s->n_files > ELEMENTSOF(files)) {
@@ -1790,6 +1793,9 @@ int main(int argc, char **argv)
 	struct sysroot *root = NULL;
 	int c, r;
 
+	/* What we create (state, snapshots, drop-ins) is never group or world writable,
+	 * whatever umask the caller (or a package hook) runs with. */
+	umask(022);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
 		switch (c) {

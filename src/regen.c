@@ -111,6 +111,71 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 	return 0;
 }
 
+int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list *d)
+{
+	/* What the chroot'd update-grub, grub-mkconfig and update-initramfs execute or
+	 * source: the shell and libraries, the tools, GRUB's scripts and
+	 * initramfs-tools' hooks. */
+	static const char *const paths[] = {
+		".",
+		"bin",
+		"sbin",
+		"lib",
+		"lib64",
+		"usr",
+		"usr/bin",
+		"usr/sbin",
+		"usr/lib",
+		"usr/lib64",
+		"usr/share",
+		"usr/share/grub",
+		"usr/share/initramfs-tools",
+		"etc",
+		"etc/grub.d",
+		"etc/default",
+		"etc/initramfs-tools",
+		"usr/sbin/update-grub",
+		"usr/sbin/grub-mkconfig",
+		"usr/sbin/update-initramfs",
+		"usr/bin/dracut",
+		"usr/bin/mkinitcpio",
+		"usr/bin/sh",
+		"bin/sh",
+		NULL,
+	};
+	uid_t me = geteuid();
+
+	if (sysroot_is_live(root))
+		return 0;
+	for (size_t i = 0; paths[i]; i++) {
+		struct stat st;
+		char what[96];
+
+		if (sysroot_lstat(root, paths[i], &st) < 0)
+			continue;
+		if (st.st_uid != 0 && st.st_uid != me)
+			snprintf(what, sizeof(what), "is owned by uid %u",
+				 (unsigned)st.st_uid);
+		else if (!S_ISLNK(st.st_mode) && (st.st_mode & 022))
+			snprintf(what, sizeof(what), "is writable by group or others");
+		else
+			continue;
+		if (force)
+			return diag_add(
+				d, DIAG_WARNING, paths[i], 0,
+				"%s: --update runs this tree's programs as you (--force)",
+				what);
+		return diag_add(
+			       d, DIAG_ERROR, paths[i], 0,
+			       "%s, and --update would run this tree's programs as you: whoever "
+			       "can write it would get your privileges; fix the tree's owners and "
+			       "modes, leave out --update (the commands are printed), or --force",
+			       what)
+			       ?: -EPERM;
+	}
+	return 0;
+}
+
 char *regen_format(const struct regen_cmd *c)
 {
 	struct strbuf b = {0};

@@ -36,6 +36,13 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
  * could not start or did not exit 0. */
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d);
 
+/* Before running a --root tree's own tools as root (--update): the tree and what those
+ * tools run from must be owned by root (or the caller) and not writable by group or
+ * others, or whoever can write them gets root. Checked in order, each parent before
+ * its children; a symlink is judged by its own owner and not followed. 0, or -EPERM with
+ * an error finding (a warning when force). Live roots: always 0. */
+int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list *d);
+
 /* The command as a user would type it, e.g. "update-initramfs -u -k all". New string or
  * NULL. */
 char *regen_format(const struct regen_cmd *c);

@@ -1,10 +1,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fragment.h"
 #include "profile.h"
 #include "snapshot.h"
 #include "state.h"
@@ -60,6 +62,29 @@ static int bad(struct diag_list *d, const char *file, unsigned line, const char 
 	return r < 0 ? r : -EBADMSG;
 }
 
+/* The files apply, rollback and remove change, and so the only ones a snapshot may
+ * restore; the directories it may remove are their parents. */
+static const char *const managed[] = {FRAGMENT_GRUB, FRAGMENT_MODPROBE,
+				      "etc/kernel/cmdline", STATE_FILE, NULL};
+
+static bool managed_file(const char *path)
+{
+	for (size_t i = 0; managed[i]; i++)
+		if (streq(path, managed[i]))
+			return true;
+	return false;
+}
+
+static bool managed_dir(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; managed[i]; i++)
+		if (strncmp(managed[i], path, n) == 0 && managed[i][n] == '/')
+			return true;
+	return false;
+}
+
 /* One "file" line's fields after the path. */
 static int parse_file(char *rest, struct snap_file *f)
 {
@@ -79,7 +104,9 @@ static int parse_file(char *rest, struct snap_file *f)
 	}
 	if (n != 4)
 		return -EINVAL;
-	if (parse_uint(field[0], 8, 07777, &v) < 0)
+	/* apply writes no set-id, sticky or executable file, none that group or others
+	 * may write: nor may a restore. */
+	if (parse_uint(field[0], 8, 07777, &v) < 0 || (v & ~(uint64_t)0644))
 		return -EINVAL;
 	f->mode = (mode_t)v;
 	if (parse_uint(field[1], 10, UINT32_MAX - 1, &v) < 0)
@@ -157,8 +184,9 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 				r = -ENOMEM;
 			have_profile = true;
 		} else if (streq(l, "dir")) {
-			if (!rel_path_is_safe(val))
-				r = bad(d, file, line, "invalid directory");
+			if (!rel_path_is_safe(val) || !managed_dir(val))
+				r = bad(d, file, line,
+					"a directory apply does not create");
 			else if (strv_push(&s->dirs, val) < 0)
 				r = -ENOMEM;
 		} else if (streq(l, "file")) {
@@ -178,8 +206,14 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 			s->files = f;
 			f = &s->files[s->n_files];
 			*f = (struct snap_file){0};
-			if (!rel_path_is_safe(val) || parse_file(rest, f) < 0) {
-				r = bad(d, file, line, "invalid file entry");
+			if (!rel_path_is_safe(val) || !managed_file(val)) {
+				r = bad(d, file, line,
+					"a file amdgpu-tune does not manage");
+				break;
+			}
+			if (parse_file(rest, f) < 0) {
+				r = bad(d, file, line,
+					"invalid file entry (or a mode apply never writes)");
 				break;
 			}
 			for (size_t i = 0; i < s->n_files; i++)
@@ -249,18 +283,22 @@ static bool id_name(const char *n, unsigned *ret)
 
 /* The ids of complete snapshots (numeric names) and the highest id in use, also counting
  * incomplete ".new-N" directories. */
+/* The snapshot ids, oldest first; only real directories count (a symlink named like a
+ * snapshot is never followed). -EBADMSG (a finding) when the directory is not ours. */
 static int scan(const struct sysroot *root, unsigned **ret, size_t *ret_n,
-		unsigned *ret_max)
+		unsigned *ret_max, struct diag_list *d)
 {
 	DIR *dir = NULL;
 	struct dirent *de;
 	unsigned *ids = NULL, max = 0;
 	size_t n = 0;
-	int r = sysroot_opendir(root, SNAPSHOT_DIR, &dir);
+	int r = state_path_trusted(root, SNAPSHOT_DIR, d);
 
 	*ret = NULL;
 	*ret_n = 0;
 	*ret_max = 0;
+	if (r == 0)
+		r = sysroot_opendir(root, SNAPSHOT_DIR, &dir);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -272,6 +310,14 @@ static int scan(const struct sysroot *root, unsigned **ret, size_t *ret_n,
 
 		if (!id_name(tmp ? name + 5 : name, &id))
 			continue;
+		if (de->d_type != DT_DIR) {
+			struct stat st;
+
+			if (de->d_type != DT_UNKNOWN ||
+			    fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISDIR(st.st_mode))
+				continue;
+		}
 		if (id > max)
 			max = id;
 		if (tmp)
@@ -351,7 +397,9 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 	r = sysroot_mkdir_p(root, SNAPSHOT_DIR, 0700);
 	if (r < 0)
 		return fail(d, SNAPSHOT_DIR, r, "cannot create");
-	r = scan(root, &ids, &n_ids, &max);
+	r = scan(root, &ids, &n_ids, &max, d);
+	if (r == -EBADMSG || r == -ENOMEM)
+		return r;
 	if (r < 0)
 		return fail(d, SNAPSHOT_DIR, r, "cannot read");
 	s.id = max + 1;
@@ -450,6 +498,12 @@ static int read_manifest(const struct sysroot *root, unsigned id, struct snapsho
 	int r = snapdir(&rel, id, MANIFEST);
 
 	if (r == 0)
+		r = state_path_trusted(root, rel.s, d);
+	if (r == -EBADMSG) {
+		strbuf_done(&rel);
+		return r;
+	}
+	if (r == 0)
 		r = sysroot_read_file(root, rel.s, MANIFEST_MAX, true, &buf, &len);
 	if (r == 0)
 		r = manifest_parse(rel.s, buf, len, ret, d);
@@ -471,8 +525,10 @@ int snapshot_list(const struct sysroot *root, struct snapshot ***ret, size_t *re
 	struct snapshot **l;
 	size_t n_ids, n = 0;
 	unsigned max;
-	int r = scan(root, &ids, &n_ids, &max);
+	int r = scan(root, &ids, &n_ids, &max, d);
 
+	if (r == -EBADMSG || r == -ENOMEM)
+		return r;
 	if (r < 0)
 		return fail(d, SNAPSHOT_DIR, r, "cannot read");
 	l = calloc(n_ids + 1, sizeof(*l));
@@ -509,6 +565,19 @@ int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret
 		r = snapdir(&rel, id, NULL);
 		if (r == 0)
 			r = strbuf_printf(&rel, "/%zu", i);
+		if (r == 0 && !state_owner_ok(root, f->uid, f->gid)) {
+			char what[96];
+
+			snprintf(what, sizeof(what),
+				 "file %s with owner %u:%u, which apply never writes",
+				 f->path, (unsigned)f->uid, (unsigned)f->gid);
+			r = bad(d, rel.s, 0, what);
+			break;
+		}
+		if (r == 0)
+			r = state_path_trusted(root, rel.s, d);
+		if (r == -EBADMSG)
+			break;
 		if (r == 0)
 			r = sysroot_read_file(root, rel.s, BLOB_MAX, true, &f->data,
 					      &f->len);
@@ -538,8 +607,10 @@ int snapshot_prune(const struct sysroot *root, unsigned keep)
 	struct strbuf rel = {0};
 	size_t n;
 	unsigned max;
-	int r = scan(root, &ids, &n, &max);
+	struct diag_list ignored = {0};
+	int r = scan(root, &ids, &n, &max, &ignored);
 
+	diag_list_done(&ignored);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
 	for (size_t i = 0; r == 0 && n > keep && i < n - keep; i++) {

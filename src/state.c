@@ -1,10 +1,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sha2.h>
+#include <stdio.h>
+#include <unistd.h>
 
+#include "cmdline.h"
 #include "profile.h"
 #include "state.h"
 #include "strv.h"
+#include "snapshot.h"
 #include "sysroot.h"
 
 #define STATE_MAX (64 * 1024)
@@ -213,6 +217,28 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 	if (r == 0 && version == 2 && !s->applied &&
 	    !(s->applied = calloc(1, sizeof(*s->applied))))
 		r = -ENOMEM;
+	/* remove takes the tokens away from etc/kernel/cmdline: in version 2 each must be
+	 * exactly a command-line setting recorded as written, so no forged "token
+	 * root=..." can strip what the system boots with. */
+	for (size_t i = 0; r == 0 && version == 2 && s->tokens && s->tokens[i]; i++) {
+		bool found = false;
+
+		for (size_t k = 0; r == 0 && !found && k < s->applied->n_settings; k++) {
+			const struct setting *st = &s->applied->settings[k];
+			_cleanup_free_ char *a = NULL;
+
+			if (st->where != WHERE_CMDLINE)
+				continue;
+			r = cmdline_arg_format(st->name, st->value, &a);
+			if (r == -ENOMEM)
+				break;
+			found = r == 0 && streq(a, s->tokens[i]);
+			r = 0;
+		}
+		if (r == 0 && !found)
+			r = bad(d, file, 0,
+				"a token that is no setting the state records as written");
+	}
 	free(copy);
 	if (r < 0) {
 		state_free(s);
@@ -222,15 +248,80 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 	return 0;
 }
 
+bool state_owner_ok(const struct sysroot *root, uid_t uid, gid_t gid)
+{
+	if (uid == 0 && gid == 0)
+		return true;
+	return !sysroot_is_live(root) && uid == (uid_t)geteuid() &&
+	       (gid == 0 || gid == (gid_t)getegid());
+}
+
+static int untrusted(const char *rel, const char *what, struct diag_list *d)
+{
+	return diag_add(
+		       d, DIAG_ERROR, rel, 0,
+		       "not trusted: %s; amdgpu-tune reads its state only from files only "
+		       "root (or, with --root, you) can write. Check who changed it, then fix "
+		       "its owner and mode or remove it",
+		       what)
+		       ?: -EBADMSG;
+}
+
+int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_list *d)
+{
+	size_t n = strlen(STATE_DIR);
+	_cleanup_free_ char *p = strdup(rel);
+
+	if (!p)
+		return -ENOMEM;
+	if (strncmp(rel, STATE_DIR, n) != 0 || (rel[n] && rel[n] != '/'))
+		return -EINVAL;
+	for (size_t i = n;; i++) {
+		if (p[i] == '/' || !p[i]) {
+			char c = p[i];
+			struct stat st;
+			int r;
+
+			p[i] = '\0';
+			r = sysroot_lstat_strict(root, p, &st);
+			if (r == -ENOENT)
+				return r;
+			if (r == -ELOOP)
+				return untrusted(p, "a symbolic link is on its path", d);
+			if (r < 0)
+				return diag_add(d, DIAG_ERROR, p, 0, "cannot read: %s",
+						strerror(-r))
+					       ?: -EBADMSG;
+			if (st.st_uid != 0 &&
+			    (sysroot_is_live(root) || st.st_uid != (uid_t)geteuid())) {
+				char what[96];
+
+				snprintf(what, sizeof(what), "owned by uid %u",
+					 (unsigned)st.st_uid);
+				return untrusted(p, what, d);
+			}
+			if (st.st_mode & 022)
+				return untrusted(p, "group or others may write to it", d);
+			if (!c)
+				return 0;
+			p[i] = c;
+		}
+	}
+}
+
 int state_read(const struct sysroot *root, struct state **ret, struct diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = sysroot_read_file(root, STATE_FILE, STATE_MAX, true, &buf, &len);
+	int r = state_path_trusted(root, STATE_FILE, d);
 
 	*ret = NULL;
+	if (r == 0)
+		r = sysroot_read_file(root, STATE_FILE, STATE_MAX, true, &buf, &len);
 	if (r == -ENOENT)
 		return 0;
+	if (r == -EBADMSG)
+		return r;
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {

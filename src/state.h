@@ -12,7 +12,9 @@
  * The file is ours but still read as hostile: anything else is -EBADMSG. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "diag.h"
 #include "plan.h"
@@ -20,6 +22,16 @@
 struct sysroot;
 
 #define STATE_FILE "var/lib/amdgpu-tune/state"
+
+/* Our own files are data, never instructions: rel (under var/lib/amdgpu-tune) and every
+ * directory from var/lib/amdgpu-tune down to it must be reached without a symlink, be
+ * owned by root (or, under --root, by the caller) and not be writable by group or
+ * others. 0, -ENOENT when rel is absent (no finding), or -EBADMSG with a finding that
+ * names the path and what to check. */
+int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_list *d);
+/* Whether an owner recorded for a file we restore is one apply could have written:
+ * root, or under --root the caller. */
+bool state_owner_ok(const struct sysroot *root, uid_t uid, gid_t gid);
 
 struct state_file {
 	char *path;

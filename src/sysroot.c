@@ -192,6 +192,59 @@ int sysroot_stat(const struct sysroot *r, const char *rel, struct stat *ret)
 	return k;
 }
 
+int sysroot_lstat_strict(const struct sysroot *r, const char *rel, struct stat *ret)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+	int k = 0;
+
+	while (*rel == '/')
+		rel++;
+	fd = syscall(SYS_openat2, r->fd, *rel ? rel : ".", &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		/* Kernels before 5.6: every prefix, each without following a link. */
+		_cleanup_free_ char *p = strdup(rel);
+
+		if (!p)
+			return -ENOMEM;
+		for (char *s = p;; s++) {
+			bool end = !*s;
+
+			if (*s == '/' || end) {
+				struct stat st;
+
+				*s = '\0';
+				if (fstatat(r->fd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+					return -errno;
+				if (S_ISLNK(st.st_mode))
+					return -ELOOP;
+				if (end) {
+					*ret = st;
+					return 0;
+				}
+				*s = '/';
+			}
+		}
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat((int)fd, ret) < 0)
+		k = -errno;
+	close((int)fd);
+	return k;
+}
+
+int sysroot_lstat(const struct sysroot *r, const char *rel, struct stat *ret)
+{
+	while (*rel == '/')
+		rel++;
+	return fstatat(r->fd, *rel ? rel : ".", ret, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
+									      : 0;
+}
+
 int sysroot_link_basename(const struct sysroot *r, const char *rel, char **ret)
 {
 	_cleanup_free_ char *dir = strdup(rel);

@@ -47,6 +47,12 @@ int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret);
 
 /* stat(2) of rel inside the root, following symlinks. 0 or -errno. */
 int sysroot_stat(const struct sysroot *r, const char *rel, struct stat *ret);
+/* Like sysroot_stat(), but a symlink anywhere on the path is -ELOOP (the path itself is
+ * not followed either). */
+int sysroot_lstat_strict(const struct sysroot *r, const char *rel, struct stat *ret);
+/* The last component of rel without following it (a symlink is described itself);
+ * for paths whose parents were checked with it first. */
+int sysroot_lstat(const struct sysroot *r, const char *rel, struct stat *ret);
 
 /* The last component of the target of the symlink rel (e.g. a sysfs "driver" link), in
  * a new string. 0 or -errno. */

@@ -6,6 +6,7 @@
 
 #include "fragment.h"
 #include "snapshot.h"
+#include "state.h"
 #include "strv.h"
 #include "sysroot.h"
 #include "txn.h"
@@ -34,6 +35,9 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 		return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot create: %s",
 				strerror(-r))
 			       ?: r;
+	r = state_path_trusted(root, STATE_DIR, d);
+	if (r < 0)
+		return r;
 	dfd = sysroot_openat(root, STATE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW);
 	if (dfd < 0)
 		return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot open: %s",
@@ -229,12 +233,16 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 	unsigned line = 0;
 	bool version = false;
 	size_t len;
-	int r = sysroot_read_file(root, TXN_JOURNAL, JOURNAL_MAX, true, &buf, &len);
+	int r = state_path_trusted(root, TXN_JOURNAL, d);
 
 	*ret_snapshot = 0;
 	*ret_loader = BOOT_UNKNOWN;
+	if (r == 0)
+		r = sysroot_read_file(root, TXN_JOURNAL, JOURNAL_MAX, true, &buf, &len);
 	if (r == -ENOENT)
 		return 0;
+	if (r == -EBADMSG)
+		return r;
 	if (r < 0)
 		return r == -ENOMEM ? r
 				    : diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
@@ -313,6 +321,16 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 	if (r < 0 || !id)
 		return r;
 	r = snapshot_load(root, id, &s, d);
+	if (r == -ENOENT || r == -EBADMSG)
+		/* Nothing to undo it from: say what to check, and how to go on. */
+		return diag_add(
+			       d, DIAG_ERROR, TXN_JOURNAL, 0,
+			       "names snapshot %u, which is %s: the interrupted run cannot be "
+			       "undone from it. Check %s, %s and etc/kernel/cmdline by hand "
+			       "('amdgpu-tune diff' shows them), then remove %s",
+			       id, r == -ENOENT ? "missing" : "not usable (above)",
+			       FRAGMENT_GRUB, FRAGMENT_MODPROBE, TXN_JOURNAL)
+			       ?: -EBADMSG;
 	if (r == 0)
 		r = restore(root, s, &cmdline, &modprobe, d);
 	snapshot_free(s);

@@ -486,5 +486,109 @@ check "a profile that no longer loads: status exit 0, its errors as warnings, a 
 "$bin" --root "$r" remove > /dev/null 2>&1
 check "remove takes the settings of a lost profile away" [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]
 
+# ---- 17. our own state, snapshots and journal are data, never instructions ----
+# forge_snapshot ROOT ID PATH MODE: a snapshot that would restore PATH (mode MODE, owned
+# by the caller) with a shell script as its bytes.
+forge_snapshot() {
+	d=$1/var/lib/amdgpu-tune/snapshots/$2
+	mkdir -p "$d"
+	printf '#!/bin/sh\nid\n' > "$d/0"
+	sum=$(sha256sum "$d/0" | cut -d' ' -f1)
+	printf 'version 1\nid %s\ntime 1\noperation apply\nprofile -\nfile %s %s %s %s %s\n' \
+		"$2" "$3" "$4" "$(id -u)" "$(id -g)" "$sum" > "$d/manifest"
+}
+hostile=$work/hostile
+build_case diff-cloudimg "$hostile"
+"$bin" --root "$hostile" apply rdna1 --memory 64GiB > /dev/null 2>&1
+hbase=$work/hostile-base
+cp -a "$hostile" "$hbase"
+fresh() { rm -rf "$hostile" && cp -a "$hbase" "$hostile"; }
+
+fresh
+forge_snapshot "$hostile" 90 usr/bin/evil 0755
+before=$(tree_sum "$hostile")
+"$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
+rc=$?
+check "rollback of a snapshot naming a file apply never writes: exit 2, names the line, nothing written" [ $rc = 2 ] && grep -q "manifest:6: .*a file amdgpu-tune does not manage" "$work/err" && [ ! -e "$hostile/usr/bin/evil" ] && [ "$(tree_sum "$hostile")" = "$before" ]
+
+fresh
+forge_snapshot "$hostile" 90 etc/modprobe.d/90-amdgpu-tune.conf 04755
+before=$(tree_sum "$hostile")
+"$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
+rc=$?
+check "a snapshot with a set-uid mode for a managed file: exit 2, nothing written" [ $rc = 2 ] && grep -q "a mode apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]
+
+fresh
+forge_snapshot "$hostile" 90 usr/bin/evil 04755
+printf 'version 1\nsnapshot 90\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
+chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
+"$bin" --root "$hostile" apply rdna2 --memory 64GiB > /dev/null 2> "$work/err"
+rc=$?
+check "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing" [ $rc = 2 ] && [ ! -e "$hostile/usr/bin/evil" ] && grep -q "transaction: names snapshot 90, which is not usable (above).*then remove var/lib/amdgpu-tune/transaction" "$work/err"
+for cmd in "remove" "rollback"; do
+	"$bin" --root "$hostile" $cmd > /dev/null 2>&1
+done
+check "... nor do remove and rollback" [ ! -e "$hostile/usr/bin/evil" ]
+
+fresh
+mkdir -p "$work/elsewhere"
+forge_snapshot "$work" 91 etc/modprobe.d/90-amdgpu-tune.conf 0644
+mv "$work/var/lib/amdgpu-tune/snapshots/91" "$work/elsewhere/91"
+rm -rf "$work/var"
+ln -s "$work/elsewhere/91" "$hostile/var/lib/amdgpu-tune/snapshots/91"
+"$bin" --root "$hostile" rollback 91 > /dev/null 2> "$work/err"
+rc=$?
+"$bin" --root "$hostile" snapshots > "$work/out" 2>&1
+check "a symlinked snapshots/ID is never followed: rollback 91 fails, snapshots does not list it, its target is intact" [ $rc != 0 ] && ! grep -q "^ *91 " "$work/out" && [ -f "$work/elsewhere/91/manifest" ] && [ -f "$work/elsewhere/91/0" ]
+
+fresh
+chmod 0777 "$hostile/var/lib/amdgpu-tune"
+before=$(tree_sum "$hostile")
+"$bin" --root "$hostile" status > /dev/null 2> "$work/err"
+rc=$?
+"$bin" --root "$hostile" remove > /dev/null 2>&1
+check "a state directory others may write: status exit 2 naming it, remove changes nothing" [ $rc = 2 ] && grep -q "var/lib/amdgpu-tune: not trusted: group or others may write to it" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]
+
+fresh
+chmod 0666 "$hostile/var/lib/amdgpu-tune/state"
+"$bin" --root "$hostile" diff > /dev/null 2> "$work/err"
+check "a state file others may write: diff exit 2" [ $? = 2 ] && grep -q "state: not trusted" "$work/err"
+
+fresh
+mv "$hostile/var/lib/amdgpu-tune/state" "$work/state.elsewhere"
+ln -s "$work/state.elsewhere" "$hostile/var/lib/amdgpu-tune/state"
+"$bin" --root "$hostile" status > /dev/null 2> "$work/err"
+check "a state file reached through a symlink: exit 2" [ $? = 2 ] && grep -q "not trusted: a symbolic link is on its path" "$work/err"
+
+r=$work/forged-token
+build_case diff-systemd-boot "$r"
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+echo "token root=/dev/sda1" >> "$r/var/lib/amdgpu-tune/state"
+cmdline=$(cat "$r/etc/kernel/cmdline")
+"$bin" --root "$r" remove > /dev/null 2> "$work/err"
+rc=$?
+check "a forged 'token root=...' in the state: remove exit 2, etc/kernel/cmdline untouched" [ $rc = 2 ] && grep -q "a token that is no setting the state records" "$work/err" && [ "$(cat "$r/etc/kernel/cmdline")" = "$cmdline" ]
+
+if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
+	fresh
+	chown -R nobody "$hostile/var/lib/amdgpu-tune"
+	before=$(tree_sum "$hostile")
+	"$bin" --root "$hostile" apply rdna2 --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	check "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written" [ $rc = 2 ] && grep -q "not trusted: owned by uid $(id -u nobody)" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]
+	u=$work/user-tree
+	build_case diff-cloudimg "$u"
+	mkdir -p "$u/usr/sbin"
+	printf '#!/bin/sh\ntouch /planted\n' > "$u/usr/sbin/update-grub"
+	chmod 755 "$u/usr/sbin/update-grub"
+	chown -R nobody "$u"
+	"$bin" --root "$u" apply rdna1 --memory 64GiB --update > /dev/null 2> "$work/err"
+	rc=$?
+	check "--update on a tree another user owns: exit 2, says why, nothing run or written" [ $rc = 2 ] && grep -q "is owned by uid $(id -u nobody), and --update would run this tree's programs" "$work/err" && [ ! -e "$u/planted" ] && [ ! -e "$u/etc/modprobe.d/90-amdgpu-tune.conf" ]
+else
+	skip "ownership of the state by another user" "needs root and a 'nobody' user"
+	skip "--update on a tree another user owns" "needs root and a 'nobody' user"
+fi
+
 echo "1..$n"
 [ $failed = 0 ]

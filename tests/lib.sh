@@ -1,4 +1,6 @@
 # Shared by the shell tests: builds fake roots.
+# What the tests create is what a root-owned system has: not group-writable.
+umask 022
 # make_kernel ROOT VERSION COLUMN [xz] [amdttm] [builtin-ttm]
 #   A kernel under ROOT/lib/modules/VERSION whose amdgpu and ttm modules carry the
 #   parameter types of Debian's 6.1 or 6.12 line (COLUMN 6.1 or 6.12), taken from
