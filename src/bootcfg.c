@@ -258,7 +258,7 @@ static int read_kernel_cmdline(const struct sysroot *root, const struct file_ove
 			return r;
 		if (r < 0)
 			return diag_add(d, DIAG_ERROR, files[i], 0, "cannot read: %s",
-					strerror(-r));
+					read_error_text(-r));
 		if (memchr(buf, '\0', len))
 			return diag_add(d, DIAG_ERROR, files[i], 0, "NUL byte");
 		if (strv_push(&b->next_files, files[i]) < 0)

@@ -1868,7 +1868,8 @@ static int read_one(const struct sysroot *root, const struct file_override *ov,
 		return k;
 	if (k < 0) {
 		c->understood = false;
-		return diag_add(d, DIAG_ERROR, rel, 0, "cannot read: %s", strerror(-k));
+		return diag_add(d, DIAG_ERROR, rel, 0, "cannot read: %s",
+				read_error_text(-k));
 	}
 	k = grub_add_file(c, rel);
 	if (k == -E2BIG) {

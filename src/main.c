@@ -171,7 +171,7 @@ static int load_profile(struct sysroot *root, const char *arg, struct profile **
 			_cleanup_free_ char *e = escape_untrusted(arg);
 
 			return diag_add(d, DIAG_ERROR, e, 0, "cannot read: %s",
-					strerror(-r))
+					read_error_text(-r))
 				       ?: (r == -ENOENT ? -ENOENT : -EIO);
 		}
 	} else {
@@ -630,7 +630,8 @@ static int read_managed(struct sysroot *root, const char *rel, char **ret,
 		return 0;
 	}
 	if (r < 0 && r != -ENOMEM)
-		return diag_add(d, DIAG_ERROR, rel, 0, "cannot read: %s", strerror(-r))
+		return diag_add(d, DIAG_ERROR, rel, 0, "cannot read: %s",
+				read_error_text(-r))
 			       ?: -EINVAL;
 	return r;
 }
@@ -1241,7 +1242,7 @@ static int run_change(struct sysroot *root, const struct options *o, struct txn 
 		r = txn_file_differs(root, &t->files[i], &differs);
 		if (r < 0) {
 			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0,
-				     "cannot read: %s", strerror(-r))
+				     "cannot read: %s", read_error_text(-r))
 				    ?: -EIO;
 			break;
 		}

@@ -305,7 +305,7 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 				    ? k
 				    : diag_add(d, DIAG_WARNING, rel, 0,
 					       "cannot read: %s (kmod would read it)",
-					       strerror(-k));
+					       read_error_text(-k));
 			continue;
 		}
 		k = modprobe_add_file(c, rel, (int64_t)st.st_mtime);

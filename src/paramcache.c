@@ -205,7 +205,7 @@ bool paramcache_load(void *data, const char *path, struct module_schema *s)
 
 	if (!entry_paths(c, path, s->module, rel, key))
 		return false;
-	fd = sysroot_openat(c->root, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY);
+	fd = sysroot_openat(c->root, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return false;
 	/* Only an entry this user or root wrote, and nobody else can change. */

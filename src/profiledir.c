@@ -105,7 +105,7 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 		return diag_add(d, DIAG_ERROR, f, 0, "cannot read profile '%s': %s", name,
 				r == -EFBIG   ? "larger than 64 KiB"
 				: r == -ELOOP ? "is a symbolic link"
-					      : strerror(-r))
+					      : read_error_text(-r))
 			       ?: r;
 	}
 	return 0;

@@ -288,7 +288,8 @@ long regen_dpkg_busy(const struct sysroot *root)
 		return 0;
 	for (size_t i = 0; i < ELEMENTSOF(locks); i++) {
 		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-		int fd = sysroot_openat(root, locks[i], O_RDONLY | O_NOFOLLOW);
+		int fd = sysroot_openat(root, locks[i],
+					O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 
 		if (fd < 0)
 			continue;

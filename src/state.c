@@ -290,7 +290,7 @@ int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_
 				return untrusted(p, "a symbolic link is on its path", d);
 			if (r < 0)
 				return diag_add(d, DIAG_ERROR, p, 0, "cannot read: %s",
-						strerror(-r))
+						read_error_text(-r))
 					       ?: -EBADMSG;
 			if (st.st_uid != 0 &&
 			    (sysroot_is_live(root) || st.st_uid != (uid_t)geteuid())) {
@@ -326,7 +326,7 @@ int state_read(const struct sysroot *root, struct state **ret, struct diag_list 
 		return r;
 	if (r < 0) {
 		r = diag_add(d, DIAG_ERROR, STATE_FILE, 0, "cannot read: %s",
-			     strerror(-r));
+			     read_error_text(-r));
 		return r < 0 ? r : -EIO;
 	}
 	return state_parse(STATE_FILE, buf, len, ret, d);

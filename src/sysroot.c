@@ -134,7 +134,8 @@ int sysroot_read_file_stat(const struct sysroot *r, const char *rel, size_t max,
 			   struct stat *ret_st)
 {
 	int fd = sysroot_openat(r, rel,
-				O_RDONLY | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0)),
+				O_RDONLY | O_NOCTTY | O_NONBLOCK |
+					(nofollow ? O_NOFOLLOW : 0)),
 	    k;
 
 	if (fd < 0)
@@ -152,7 +153,8 @@ int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len)
 int read_host_file_stat(const char *path, size_t max, char **ret, size_t *ret_len,
 			struct stat *ret_st)
 {
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | (ret_st ? O_NOFOLLOW : 0)),
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
+				    (ret_st ? O_NOFOLLOW : 0)),
 	    k;
 
 	if (fd < 0)

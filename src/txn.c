@@ -246,7 +246,7 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 	if (r < 0)
 		return r == -ENOMEM ? r
 				    : diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
-					       "cannot read: %s", strerror(-r))
+					       "cannot read: %s", read_error_text(-r))
 					      ?: r;
 	for (char *cur = buf, *key, *val; next_key_value(&cur, &line, &key, &val) > 0;) {
 		char *end;

@@ -187,3 +187,10 @@ int next_key_value(char **cursor, unsigned *line, char **key, char **value)
 	}
 	return 0;
 }
+
+const char *read_error_text(int err)
+{
+	if (err == EBADF)
+		return "not a regular file";
+	return strerror(err);
+}

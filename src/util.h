@@ -75,3 +75,7 @@ int strdup_ptr(const char *s, char **ret);
 
 /* Formats a byte count as binary GiB with two decimals ("96.00 GiB"), into buf. */
 void format_gib(uint64_t bytes, char buf[static 32]);
+
+/* strerror() for what reading a file returned: sysroot's readers refuse anything but a
+ * regular file (a FIFO would block) with -EBADF. */
+const char *read_error_text(int err);

@@ -590,5 +590,23 @@ else
 	skip "--update on a tree another user owns" "needs root and a 'nobody' user"
 fi
 
+# ---- 18. a FIFO at a read path: never a hang, apply never stuck holding the lock ----
+fifo_bad=
+for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/grub proc/cmdline proc/meminfo \
+	etc/amdgpu-tune/profiles/rdna1.conf sys/module/ttm/parameters/pages_limit var/lib/amdgpu-tune/state; do
+	r=$work/fifo
+	rm -rf "$r"
+	build_case diff-cloudimg "$r"
+	mkdir -p "$r/${p%/*}"
+	rm -f "$r/$p"
+	mkfifo "$r/$p"
+	for cmd in "status" "diff rdna1" "apply rdna1"; do
+		# shellcheck disable=SC2086
+		timeout 20 "$bin" --root "$r" $cmd --memory 64GiB > /dev/null 2>&1
+		[ $? = 124 ] && fifo_bad="$fifo_bad $p($cmd)"
+	done
+done
+check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
+
 echo "1..$n"
 [ $failed = 0 ]
