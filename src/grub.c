@@ -9,11 +9,13 @@
 #define GRUB_FILE_MAX  (256 * 1024)
 #define GRUB_VALUE_MAX (64 * 1024)
 #define GRUB_DEPTH_MAX 64
+#define GRUB_WORK_MAX  (20 * 1000 * 1000)
 
 /* A here-document whose body starts at the next newline. */
 struct heredoc {
 	char *delim;
 	bool strip_tabs;
+	bool quoted; /* a quoted delimiter: the body is not expanded */
 };
 
 struct parser {
@@ -42,6 +44,17 @@ struct parser {
 	char **touched;
 	struct heredoc *heredocs;
 	size_t n_heredocs;
+	/* grub-mkconfig sources with set -e: a command that fails where the shell does
+	 * not test it (not in a condition, not before && or ||) stops it. */
+	unsigned noerrexit;
+	unsigned loops; /* for/while/until nesting */
+	bool dropin;	/* sourced inside grub-mkconfig's for loop (grub.d/NAME.cfg) */
+	bool may_fail;	/* the last simple command may fail (see noerrexit) */
+	const char *left_why; /* why maybe_left was set */
+	/* The exit status of what ran last may be non-zero: at the end of a file, the
+	 * '.' that grub-mkconfig sources it with then fails, and set -e stops it. */
+	bool status;
+	unsigned commands; /* and-or lists read, to refuse empty compound lists */
 };
 
 /* One word after quote removal and expansion. */
@@ -50,14 +63,17 @@ struct word {
 	bool unknown;
 	struct grub_why why;
 	bool literal;  /* no quote, escape or expansion: may be a reserved word */
+	bool quoted;   /* a quote appeared in it: it is a field even when empty */
+	bool split;    /* an unquoted expansion in it: sh splits and may drop it */
 	bool self;     /* expands the variable being assigned */
 	unsigned line; /* where it starts */
 };
 
 enum word_mode {
-	WORD_ARG,    /* a command word */
-	WORD_ASSIGN, /* the value of NAME=... */
-	WORD_INNER,  /* the word of ${NAME-word}: ends at '}' */
+	WORD_ARG,      /* a command word */
+	WORD_ASSIGN,   /* the value of NAME=... */
+	WORD_INNER,    /* the word of ${NAME-word}: ends at '}' */
+	WORD_INNER_DQ, /* the same inside double quotes: ' is literal, \ escapes less */
 };
 
 static bool is_name_start(int ch)
@@ -136,6 +152,8 @@ static void word_done(struct word *w)
 
 static struct grub_var *var_find(const struct grub_config *c, const char *name, size_t n)
 {
+	/* Linear, so counted: a file made to be slow ends as "not known" (below). */
+	((struct grub_config *)c)->work += c->n_vars + 1;
 	for (size_t i = 0; i < c->n_vars; i++)
 		if (strlen(c->vars[i].name) == n &&
 		    strncmp(c->vars[i].name, name, n) == 0)
@@ -194,27 +212,60 @@ static const struct {
 	const char *name;
 	const char *assigns;
 } mkconfig_lib[] = {
-	{"convert_system_path_to_grub_path", "path"},
-	{"is_path_readable_by_grub", "path"},
+	{"convert_system_path_to_grub_path",
+	 "path drive relative_path abstractions abstraction old_ifs IFS partmap loop_file "
+	 "grub_loop_device loop_device fs fs_hint hints loop_mountpoint module uuid "
+	 "fs_uuid device"},
+	{"is_path_readable_by_grub",
+	 "path drive relative_path abstractions abstraction old_ifs IFS partmap loop_file "
+	 "grub_loop_device loop_device fs fs_hint hints loop_mountpoint module uuid "
+	 "fs_uuid device"},
 	{"gettext_printf", "gettext_printf_format"},
 	{"grub_fmt", "grub_have_fmt grub_tab"},
-	{"grub_get_device_id", "old_ifs IFS device"},
+	{"grub_get_device_id", "old_ifs IFS device fs_uuid"},
 	{"prepare_grub_to_access_device",
 	 "old_ifs IFS partmap loop_file grub_loop_device loop_device abstraction fs "
-	 "fs_hint hints loop_mountpoint module uuid"},
+	 "fs_hint hints loop_mountpoint module uuid fs_uuid"},
 	{"print_option_help",
 	 "print_option_help_wc grub_have_fmt print_option_help_lead print_option_help_lspace "
 	 "print_option_help_fill print_option_help_nl print_option_help_i "
 	 "print_option_help_split"},
-	{"uses_abstraction", "device old_ifs IFS abstraction"},
-	{"version_find_latest", "version_find_latest_a i"},
+	{"uses_abstraction", "device old_ifs IFS abstraction module"},
+	{"version_find_latest",
+	 "version_find_latest_a i version_test_gt_sedexp version_test_gt_a "
+	 "version_test_gt_b version_test_gt_cmp version_test_numeric_a "
+	 "version_test_numeric_cmp version_test_numeric_b version_test_numeric_c"},
 	{"version_sort", "LC_ALL version_sort_sort_has_v"},
 	{"version_test_gt",
-	 "version_test_gt_sedexp version_test_gt_a version_test_gt_b version_test_gt_cmp"},
+	 "version_test_gt_sedexp version_test_gt_a version_test_gt_b version_test_gt_cmp "
+	 "version_test_numeric_a version_test_numeric_cmp version_test_numeric_b "
+	 "version_test_numeric_c"},
 	{"version_test_numeric",
 	 "version_test_numeric_a version_test_numeric_cmp version_test_numeric_b "
 	 "version_test_numeric_c"},
 };
+
+static void poison(struct parser *p, struct grub_why why);
+
+/* Nesting deeper than the reader goes (sh would go on): nothing is known, and this
+ * file is not read further. */
+static int too_deep(struct parser *p)
+{
+	poison(p, why_here(p, p->line,
+			   "constructs nested deeper than amdgpu-tune's reader "
+			   "follows"));
+	p->failed = true;
+	return 0;
+}
+
+/* Nothing is known after this point, in this file or any later one. */
+static void poison(struct parser *p, struct grub_why why)
+{
+	if (!p->c->poisoned) {
+		p->c->poisoned = true;
+		p->c->poison_why = why;
+	}
+}
 
 /* Looks up $NAME for an expansion: appends its value to w, or makes w unknown. *set
  * says whether the variable is set (for ${NAME-word}); false when unknown. */
@@ -225,6 +276,10 @@ static int lookup(struct parser *p, const char *name, size_t n, struct word *w, 
 	char nm[256];
 
 	*set = false;
+	if (c->poisoned) {
+		word_unknown(w, c->poison_why);
+		return 0;
+	}
 	if (v && (c->any_gen == 0 || v->gen > c->any_gen)) {
 		if (v->unknown) {
 			word_unknown(w, v->why);
@@ -262,9 +317,34 @@ static int lookup(struct parser *p, const char *name, size_t n, struct word *w, 
 static int skip_subst(struct parser *p, int close)
 {
 	unsigned depth = 0, start = p->line;
+	bool word_start = true;
 
+	if (p->depth > GRUB_DEPTH_MAX * 4)
+		return too_deep(p);
+	p->depth++;
 	while (!p->failed) {
 		int ch = peek(p, 0);
+		bool was_start = word_start;
+
+		word_start = ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' ||
+			     ch == '&' || ch == '|' || ch == '(' || ch == ')';
+		if (close == ')' && was_start && ch == '#') {
+			/* A comment, up to the end of the line. */
+			while (peek(p, 0) >= 0 && peek(p, 0) != '\n')
+				p->pos++;
+			continue;
+		}
+		if (close == ')' &&
+		    ((ch == '<' && peek(p, 1) == '<') ||
+		     (was_start && p->pos + 4 <= p->len &&
+		      strncmp(p->buf + p->pos, "case", 4) == 0 && is_meta(peek(p, 4)))))
+			/* Here-documents and case patterns move where the substitution
+			 * ends; the reader does not follow them there. */
+			poison(p,
+			       why_here(
+				       p, p->line,
+				       "a here-document or case inside a command "
+				       "substitution, which amdgpu-tune does not follow"));
 
 		if (ch < 0)
 			return syntax_error(
@@ -280,8 +360,10 @@ static int skip_subst(struct parser *p, int close)
 				continue;
 			}
 			p->pos++;
-			if (ch == '`')
+			if (ch == '`') {
+				p->depth--;
 				return 0;
+			}
 			continue;
 		}
 		p->pos++;
@@ -331,12 +413,15 @@ static int skip_subst(struct parser *p, int close)
 			depth++;
 			break;
 		case ')':
-			if (depth == 0)
+			if (depth == 0) {
+				p->depth--;
 				return 0;
+			}
 			depth--;
 			break;
 		}
 	}
+	p->depth--;
 	return 0;
 }
 
@@ -346,14 +431,34 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 /* $NAME, ${NAME}, ${NAME<op>word}, $(...), $((...)), $1, $@... at p->pos ('$'). */
 static int effect_assign(struct parser *p, const char *name, struct word *w);
 static int effect_any(struct parser *p, struct grub_why why);
+static const char *cond_enter(struct parser *p, const char *why);
+static void cond_leave(struct parser *p, const char *old);
 
-static int expand(struct parser *p, const char *self, struct word *w)
+static int expand_one(struct parser *p, const char *self, struct word *w, bool dq);
+
+/* One expansion; nested ones (${X-${Y-...}}) count against the depth limit. */
+static int expand(struct parser *p, const char *self, struct word *w, bool dq)
+{
+	int r;
+
+	if (++p->depth > GRUB_DEPTH_MAX) {
+		p->depth--;
+		return too_deep(p);
+	}
+	r = expand_one(p, self, w, dq);
+	p->depth--;
+	return r;
+}
+
+static int expand_one(struct parser *p, const char *self, struct word *w, bool dq)
 {
 	unsigned line = p->line;
 	int next = peek(p, 1), r;
 	bool set;
 
 	w->literal = false;
+	if (!dq)
+		w->split = true;
 	if (next == '(') {
 		bool arith = peek(p, 2) == '(';
 		size_t start = p->pos;
@@ -382,6 +487,12 @@ static int expand(struct parser *p, const char *self, struct word *w)
 
 		while (is_name_char(peek(p, 0)))
 			p->pos++;
+		/* sh removes a line continuation before it reads the name. */
+		if (peek(p, 0) == '\\' && peek(p, 1) == '\n')
+			word_unknown(
+				w,
+				why_here(p, line,
+					 "a line continuation inside a variable name"));
 		if (self && strlen(self) == p->pos - start &&
 		    strncmp(self, p->buf + start, p->pos - start) == 0)
 			w->self = true;
@@ -396,7 +507,6 @@ static int expand(struct parser *p, const char *self, struct word *w)
 		size_t start;
 		char op[3] = "";
 		struct word inner = {0};
-		bool known_set = false;
 
 		p->pos += 2;
 		if (peek(p, 0) == '#' && peek(p, 1) != '}') {
@@ -452,61 +562,82 @@ static int expand(struct parser *p, const char *self, struct word *w)
 			size_t name_end = start;
 			struct word val = {0};
 			char name[256];
-			bool empty;
+			bool computed, use_word = false, colon = op[0] == ':',
+				       known = false;
+			char o = colon ? op[1] : op[0];
+			const char *old = NULL;
 
 			while (name_end < p->len &&
 			       is_name_char((unsigned char)p->buf[name_end]))
 				name_end++;
-			r = parse_word(p, WORD_INNER, NULL, &inner);
+			computed = is_name_start((unsigned char)p->buf[start]) &&
+				   name_end - start < sizeof(name) && o != '#' &&
+				   o != '%' && o != '?';
+			if (computed) {
+				memcpy(name, p->buf + start, name_end - start);
+				name[name_end - start] = '\0';
+				r = lookup(p, name, name_end - start, &val, &known);
+				if (r < 0) {
+					word_done(&val);
+					return r;
+				}
+				if (!val.unknown) {
+					/* ${X-w} and ${X:-w}: X when set (and not empty),
+					 * else w; ${X+w} and ${X:+w}: the other way
+					 * round; ${X=w}: like ${X-w}, and X takes the
+					 * value. */
+					bool have = known &&
+						    !(colon && val.text.text.len == 0);
+
+					use_word = o == '+' ? have : !have;
+				}
+			}
+			/* The word is expanded only when it is used: its effects happen
+			 * then only (or may happen, when that is not known). */
+			if (computed && !val.unknown && !use_word)
+				p->sub++;
+			else if (!computed || val.unknown)
+				old = cond_enter(
+					p,
+					"assigned in a ${NAME...} word that may not be "
+					"expanded");
+			r = parse_word(p, dq ? WORD_INNER_DQ : WORD_INNER, NULL, &inner);
+			if (computed && !val.unknown && !use_word)
+				p->sub--;
+			else if (!computed || val.unknown)
+				cond_leave(p, old);
 			if (r < 0 || p->failed) {
 				word_done(&inner);
+				word_done(&val);
 				return r;
 			}
 			if (peek(p, 0) != '}') {
 				word_done(&inner);
+				word_done(&val);
 				return syntax_error(p, "'${' without its '}'");
 			}
 			p->pos++;
-			if (!is_name_start((unsigned char)p->buf[start]) ||
-			    name_end - start >= sizeof(name) || op[0] == '#' ||
-			    op[0] == '%' || op[strlen(op) - 1] == '?') {
-				word_done(&inner);
+			if (!computed) {
 				word_unknown(
-					w, why_here(p, line,
-						    "a ${NAME...} operator not computed "
-						    "by amdgpu-tune"));
-				return 0;
-			}
-			memcpy(name, p->buf + start, name_end - start);
-			name[name_end - start] = '\0';
-			r = lookup(p, name, name_end - start, &val, &known_set);
-			empty = val.text.text.len == 0;
-			if (r == 0 && val.unknown) {
+					w,
+					why_here(p, line,
+						 "a ${NAME...} operator not computed by "
+						 "amdgpu-tune"));
+			} else if (val.unknown) {
 				word_unknown(w, val.why);
-			} else if (r == 0) {
-				/* ${X-w} and ${X:-w}: X when set (and not empty), else w;
-				 * ${X+w} and ${X:+w}: the other way round; ${X=w}: like
-				 * ${X-w}, and X takes the value. */
-				bool use_word, colon = op[0] == ':';
-				char o = colon ? op[1] : op[0];
-				bool have = known_set && !(colon && empty);
-
-				use_word = o == '+' ? have : !have;
-				if (use_word) {
-					if (inner.unknown)
-						word_unknown(w, inner.why);
-					else
-						r = srcline_append_line(&w->text,
-									&inner.text);
-				} else if (o != '+') {
-					r = srcline_append_line(&w->text, &val.text);
-				}
-				if (r == 0 && o == '=' && use_word) {
+			} else if (use_word) {
+				if (inner.unknown)
+					word_unknown(w, inner.why);
+				else
+					r = srcline_append_line(&w->text, &inner.text);
+				if (r == 0 && o == '=') {
 					/* ${X=w} assigns w to X. */
 					inner.line = line;
 					inner.self = false;
 					r = effect_assign(p, name, &inner);
 				}
+			} else if (o != '+') {
+				r = srcline_append_line(&w->text, &val.text);
 			}
 			word_done(&val);
 			word_done(&inner);
@@ -538,11 +669,21 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 				     why_here(p, p->line, "a value longer than 64 KiB"));
 			srcline_done(&w->text);
 		}
-		if (mode == WORD_INNER ? ch < 0 || ch == '}' : is_meta(ch))
+		if (mode == WORD_INNER || mode == WORD_INNER_DQ ? ch < 0 || ch == '}'
+								: is_meta(ch))
 			break;
 		switch (ch) {
 		case '\\':
 			w->literal = false;
+			if (mode == WORD_INNER_DQ && peek(p, 1) >= 0 &&
+			    !strchr("$`\"\\}\n", peek(p, 1))) {
+				/* Inside double quotes a backslash escapes only these. */
+				r = srcline_append(&w->text, "\\", 1, at);
+				p->pos++;
+				break;
+			}
+			if (peek(p, 1) != '\n')
+				w->quoted = true;
 			if (peek(p, 1) == '\n') {
 				p->pos += 2;
 				p->line++;
@@ -555,6 +696,13 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 			break;
 		case '\'':
 			w->literal = false;
+			if (mode == WORD_INNER_DQ) {
+				/* Literal inside double quotes. */
+				r = srcline_append(&w->text, "'", 1, at);
+				p->pos++;
+				break;
+			}
+			w->quoted = true;
 			p->pos++;
 			while (peek(p, 0) >= 0 && peek(p, 0) != '\'' && r == 0) {
 				at.line = p->line;
@@ -568,6 +716,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 			break;
 		case '"':
 			w->literal = false;
+			w->quoted = true;
 			p->pos++;
 			while (r == 0 && !p->failed && peek(p, 0) != '"') {
 				int c2 = peek(p, 0);
@@ -589,7 +738,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 					continue;
 				}
 				if (c2 == '$') {
-					r = expand(p, self, w);
+					r = expand(p, self, w, true);
 					continue;
 				}
 				if (c2 == '\\') {
@@ -617,7 +766,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 				p->pos++;
 			break;
 		case '$':
-			r = expand(p, self, w);
+			r = expand(p, self, w, mode == WORD_INNER_DQ);
 			break;
 		case '`': {
 			unsigned line = p->line;
@@ -637,7 +786,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 			if ((first || (mode == WORD_ASSIGN && w->text.text.len &&
 				       w->text.text.s[w->text.text.len - 1] == ':' &&
 				       prev_plain)) &&
-			    mode != WORD_INNER)
+			    mode != WORD_INNER_DQ)
 				word_unknown(
 					w, why_here(p, p->line,
 						    "a ~ home directory, not computed by "
@@ -660,6 +809,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 
 static int touch(struct parser *p, const char *name)
 {
+	p->c->work += strv_length(p->touched) + 1;
 	if (strv_contains(p->touched, name))
 		return 0;
 	return strv_push(&p->touched, name);
@@ -697,7 +847,7 @@ static int effect_unknown(struct parser *p, const char *name, struct grub_why wh
 {
 	struct grub_var *v;
 
-	if (p->sub)
+	if (p->sub || p->done)
 		return 0;
 	if (p->def)
 		return func_note(p->def, name);
@@ -714,7 +864,7 @@ static int effect_unknown(struct parser *p, const char *name, struct grub_why wh
 /* Every variable may have changed (eval, `.`, a function that does either). */
 static int effect_any(struct parser *p, struct grub_why why)
 {
-	if (p->sub)
+	if (p->sub || p->done)
 		return 0;
 	if (p->def)
 		return func_note(p->def, NULL);
@@ -729,10 +879,15 @@ static int effect_assign(struct parser *p, const char *name, struct word *w)
 	bool cmdline = streq(name, "GRUB_CMDLINE_LINUX") ||
 		       streq(name, "GRUB_CMDLINE_LINUX_DEFAULT");
 
-	if (p->sub)
+	if (p->sub || p->done)
 		return 0;
 	if (p->def)
 		return func_note(p->def, name);
+	if (strv_contains(p->c->readonly, name))
+		/* dash stops on assigning a readonly variable. */
+		poison(p, why_here(p, w->line,
+				   "an assignment to a readonly variable, which "
+				   "stops grub-mkconfig"));
 	if (cmdline) {
 		struct grub_assign *a =
 			realloc(p->c->assigns, (p->c->n_assigns + 1) * sizeof(*a));
@@ -755,8 +910,10 @@ static int effect_assign(struct parser *p, const char *name, struct word *w)
 			p, name,
 			why_here(p, w->line,
 				 p->cond ? p->cond_why
-					 : "assigned after a return or exit that may end "
-					   "the file early"));
+				 : p->left_why
+					 ? p->left_why
+					 : "assigned after a return that may end the "
+					   "file early"));
 	if (w->unknown)
 		return effect_unknown(p, name, w->why);
 	if (touch(p, name) < 0 || !(v = var_get(p->c, name)))
@@ -774,7 +931,11 @@ static int effect_unset(struct parser *p, const char *name)
 {
 	struct grub_var *v;
 
-	if (p->sub)
+	if (!p->sub && !p->done && !p->def && strv_contains(p->c->readonly, name))
+		poison(p, why_here(p, p->line,
+				   "unset of a readonly variable, which stops "
+				   "grub-mkconfig"));
+	if (p->sub || p->done)
 		return 0;
 	if (p->def)
 		return func_note(p->def, name);
@@ -817,27 +978,46 @@ static int newline(struct parser *p)
 	/* Here-document bodies start after the line that opened them. */
 	for (size_t i = 0; i < p->n_heredocs; i++) {
 		const struct heredoc *h = &p->heredocs[i];
-		size_t n = strlen(h->delim);
-		bool found = false;
+		size_t n = strlen(h->delim), body = p->pos;
+		unsigned line = p->line;
+		bool joined = false;
 
+		/* Up to the delimiter line, or the end of the file (dash accepts that).
+		 * In an unquoted body a backslash at the end of a line joins the next
+		 * one to it, which is then no delimiter. */
 		while (p->pos < p->len) {
-			size_t s = p->pos, e;
+			size_t s = p->pos, e, bs = 0;
+			bool found;
 
 			if (h->strip_tabs)
 				while (s < p->len && p->buf[s] == '\t')
 					s++;
 			for (e = s; e < p->len && p->buf[e] != '\n'; e++)
-				;
-			found = e - s == n && strncmp(p->buf + s, h->delim, n) == 0;
+				bs = p->buf[e] == '\\' ? bs + 1 : 0;
+			found = !joined && e - s == n &&
+				strncmp(p->buf + s, h->delim, n) == 0;
+			joined = !h->quoted && bs % 2 == 1;
 			p->pos = e < p->len ? e + 1 : e;
 			p->line++;
 			if (found)
 				break;
 		}
-		if (!found)
-			return syntax_error(p,
-					    "here-document ending in '%s' is not closed",
-					    h->delim);
+		/* An unquoted body is expanded: ${X=y} and $((X=1)) there assign. */
+		if (!h->quoted) {
+			for (size_t k = body; k + 2 < p->pos; k++)
+				if (p->buf[k] == '$' &&
+				    (p->buf[k + 1] == '{' ||
+				     (p->buf[k + 1] == '(' && p->buf[k + 2] == '('))) {
+					int r = effect_any(
+						p, why_here(p, line,
+							    "after a here-document whose "
+							    "expansions may assign"));
+
+					if (r < 0)
+						return r;
+					break;
+				}
+		}
 	}
 	for (size_t i = 0; i < p->n_heredocs; i++)
 		free(p->heredocs[i].delim);
@@ -894,7 +1074,7 @@ static const char *reserved(const struct parser *p)
 		if (p->pos + n > p->len || strncmp(p->buf + p->pos, words[i], n) != 0)
 			continue;
 		after = p->pos + n < p->len ? (unsigned char)p->buf[p->pos + n] : -1;
-		if (is_meta(after) || after == '#')
+		if (is_meta(after))
 			return words[i];
 	}
 	return NULL;
@@ -959,7 +1139,45 @@ static int parse_redirection(struct parser *p)
 	skip_blanks(p);
 	if (is_meta(peek(p, 0)))
 		return syntax_error(p, "a redirection without its file");
-	r = parse_word(p, WORD_ARG, NULL, &target);
+	if (heredoc) {
+		/* The delimiter gets quote removal only, never expansion. */
+		struct src at = {p->file, p->line};
+		bool quoted = false;
+
+		r = 0;
+		while (r == 0 && !is_meta(peek(p, 0))) {
+			int ch = peek(p, 0);
+
+			if (ch == '\'' || ch == '"') {
+				quoted = true;
+				p->pos++;
+				while (r == 0 && peek(p, 0) >= 0 && peek(p, 0) != ch) {
+					if (ch == '"' && peek(p, 0) == '\\' &&
+					    peek(p, 1) >= 0 &&
+					    strchr("$`\"\\", peek(p, 1)))
+						p->pos++;
+					if (peek(p, 0) == '\n')
+						p->line++;
+					r = srcline_append(&target.text,
+							   p->buf + p->pos++, 1, at);
+				}
+				if (peek(p, 0) < 0)
+					return syntax_error(p, "unterminated quote");
+				p->pos++;
+			} else if (ch == '\\' && peek(p, 1) >= 0) {
+				quoted = true;
+				r = srcline_append(&target.text, p->buf + p->pos + 1, 1,
+						   at);
+				p->pos += 2;
+			} else {
+				r = srcline_append(&target.text, p->buf + p->pos++, 1,
+						   at);
+			}
+		}
+		target.quoted = quoted;
+	} else {
+		r = parse_word(p, WORD_ARG, NULL, &target);
+	}
 	if (r == 0 && !p->failed && heredoc) {
 		struct heredoc *h =
 			realloc(p->heredocs, (p->n_heredocs + 1) * sizeof(*h));
@@ -971,6 +1189,7 @@ static int parse_redirection(struct parser *p)
 			h[p->n_heredocs].delim =
 				strdup(target.text.text.s ? target.text.text.s : "");
 			h[p->n_heredocs].strip_tabs = strip;
+			h[p->n_heredocs].quoted = target.quoted;
 			r = h[p->n_heredocs].delim ? 0 : -ENOMEM;
 			if (r == 0)
 				p->n_heredocs++;
@@ -1001,6 +1220,14 @@ static int parse_redirections(struct parser *p)
 	}
 }
 
+/* sh refuses an empty compound list ("if then", "{ }"). */
+static int nonempty(struct parser *p, unsigned before, const char *what)
+{
+	if (p->failed || p->commands != before)
+		return 0;
+	return syntax_error(p, "no command after '%s'", what);
+}
+
 static int parse_if(struct parser *p)
 {
 	static const char *const to_then[] = {"then", NULL},
@@ -1010,27 +1237,45 @@ static int parse_if(struct parser *p)
 	const char *old;
 	int r;
 
+	unsigned before;
+
 	p->pos += 2;
+	p->noerrexit++;
+	before = p->commands;
 	r = parse_list(p, to_then, false);
+	p->noerrexit--;
+	if (r == 0)
+		r = nonempty(p, before, "if");
 	if (r == 0)
 		r = expect(p, "then", "if", line);
 	old = cond_enter(p, "assigned in an if/elif/else branch: amdgpu-tune does not "
 			    "evaluate conditions");
+	before = p->commands;
 	if (r == 0)
 		r = parse_list(p, to_else, false);
+	if (r == 0)
+		r = nonempty(p, before, "then");
 	while (r == 0 && !p->failed) {
 		const char *w = reserved(p);
 
 		if (w && streq(w, "elif")) {
 			p->pos += 4;
+			p->noerrexit++;
 			r = parse_list(p, to_then, false);
+			p->noerrexit--;
 			if (r == 0)
 				r = expect(p, "then", "elif", line);
+			before = p->commands;
 			if (r == 0)
 				r = parse_list(p, to_else, false);
+			if (r == 0)
+				r = nonempty(p, before, "then");
 		} else if (w && streq(w, "else")) {
 			p->pos += 4;
+			before = p->commands;
 			r = parse_list(p, to_fi, false);
+			if (r == 0)
+				r = nonempty(p, before, "else");
 			break;
 		} else {
 			break;
@@ -1090,12 +1335,26 @@ static int parse_loop(struct parser *p, const char *kw)
 		if (r == 0)
 			r = skip_linebreaks(p);
 	} else {
+		unsigned before = p->commands;
+
+		p->noerrexit++;
 		r = parse_list(p, to_do, false);
+		p->noerrexit--;
+		if (r == 0)
+			r = nonempty(p, before, kw);
 	}
 	if (r == 0)
 		r = expect(p, "do", kw, line);
-	if (r == 0)
-		r = parse_list(p, to_done, false);
+	p->loops++;
+	{
+		unsigned before = p->commands;
+
+		if (r == 0)
+			r = parse_list(p, to_done, false);
+		if (r == 0)
+			r = nonempty(p, before, "do");
+	}
+	p->loops--;
 	if (r == 0)
 		r = expect(p, "done", kw, line);
 	cond_leave(p, old);
@@ -1163,121 +1422,214 @@ static int parse_case(struct parser *p)
 }
 
 /* NAME() compound-command: what the body assigns is recorded, not applied. */
+static struct grub_func *func_get(struct grub_config *c, const char *name)
+{
+	struct grub_func *f = func_find(c, name), *n;
+
+	if (f)
+		return f;
+	n = realloc(c->funcs, (c->n_funcs + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	c->funcs = n;
+	f = &n[c->n_funcs];
+	*f = (struct grub_func){.name = strdup(name)};
+	if (!f->name)
+		return NULL;
+	c->n_funcs++;
+	return f;
+}
+
+/* NAME() compound-command: what the body assigns and calls is recorded, not applied.
+ * A definition inside another function's body, under a condition or after a return
+ * that may have happened may or may not take effect: calling it may then do anything. */
 static int parse_function(struct parser *p, const char *name)
 {
-	struct grub_func *f = func_find(p->c, name), *saved = p->def;
+	struct grub_func *saved = p->def, body = {0}, *f;
+	bool uncertain = saved || p->cond || p->maybe_left;
+	unsigned line = p->line;
 	int r;
 
-	if (p->def || p->sub || p->cond || p->maybe_left) {
-		/* A function defined conditionally, inside another or in a subshell:
-		 * calling it may do anything the reader cannot follow. */
-		struct grub_func scratch = {0};
+	p->def = &body;
+	r = skip_linebreaks(p);
+	if (r == 0 && !p->failed) {
+		const char *w = reserved(p);
 
-		p->def = &scratch;
-		r = skip_linebreaks(p);
-		if (r == 0 && !p->failed)
+		/* The body is a compound command. */
+		if (!(w && (streq(w, "{") || streq(w, "if") || streq(w, "case") ||
+			    streq(w, "for") || streq(w, "while") || streq(w, "until"))) &&
+		    peek(p, 0) != '(')
+			r = syntax_error(
+				p, "a function body that is not a compound command");
+		else
 			r = parse_command(p);
-		p->def = saved;
-		strv_free(scratch.assigns);
-		if (r == 0 && !saved && !p->sub) {
-			if (!f) {
-				struct grub_func *n = realloc(
-					p->c->funcs, (p->c->n_funcs + 1) * sizeof(*n));
-
-				if (!n)
-					return -ENOMEM;
-				p->c->funcs = n;
-				f = &n[p->c->n_funcs];
-				*f = (struct grub_func){.name = strdup(name)};
-				if (!f->name)
-					return -ENOMEM;
-				p->c->n_funcs++;
-			}
-			f->any = true;
-		}
+	}
+	p->def = saved;
+	if (r < 0 || p->failed || p->sub) {
+		/* In a subshell the definition is gone afterwards. */
+		strv_free(body.assigns);
+		strv_free(body.calls);
 		return r;
 	}
+	f = func_get(p->c, name);
 	if (!f) {
-		struct grub_func *n =
-			realloc(p->c->funcs, (p->c->n_funcs + 1) * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		p->c->funcs = n;
-		f = &n[p->c->n_funcs];
-		*f = (struct grub_func){.name = strdup(name)};
-		if (!f->name)
-			return -ENOMEM;
-		p->c->n_funcs++;
-	} else {
-		strv_free(f->assigns);
-		f->assigns = NULL;
-		f->any = false;
+		strv_free(body.assigns);
+		strv_free(body.calls);
+		return -ENOMEM;
 	}
+	strv_free(f->assigns);
+	strv_free(f->calls);
+	f->assigns = body.assigns;
+	f->calls = body.calls;
+	f->any = body.any || uncertain;
+	f->poisons = body.poisons;
+	f->fails = p->status || body.any || uncertain;
 	f->file = p->file;
-	f->line = p->line;
-	/* The function table may move while the body is read (a nested definition). */
-	{
-		size_t idx = (size_t)(f - p->c->funcs);
-		struct grub_func body = {0};
-
-		p->def = &body;
-		r = skip_linebreaks(p);
-		if (r == 0 && !p->failed)
-			r = parse_command(p);
-		p->def = saved;
-		f = &p->c->funcs[idx];
-		f->assigns = body.assigns;
-		f->any = body.any;
-	}
-	return r;
+	f->line = line;
+	f->gen = ++p->c->gen;
+	return 0;
 }
 
 /* Calls a function: what it may assign becomes unknown. */
-static int call_function(struct parser *p, const struct grub_func *f, unsigned line)
+/* The effects of calling f: what it may assign becomes unknown; what its body calls
+ * is looked up now, as sh looks it up when it runs. */
+static int apply_function(struct parser *p, const struct grub_func *f, unsigned line,
+			  unsigned depth)
 {
 	const char *what = "assigned by a shell function called here, which amdgpu-tune "
 			   "does not run";
 	int r = 0;
 
+	if (depth > 16)
+		return effect_any(
+			p, why_here(p, line, "after calls of functions nested too deep"));
 	for (size_t i = 0; r == 0 && f->assigns && f->assigns[i]; i++)
 		r = effect_unknown(p, f->assigns[i], why_here(p, line, what));
+	if (r == 0 && f->poisons)
+		poison(p,
+		       why_here(
+			       p, line,
+			       "after a call of a function that sets a trap or an alias"));
 	if (r == 0 && f->any)
 		r = effect_any(
 			p, why_here(p, line,
 				    "after a call of a shell function that may change "
 				    "any variable (eval, ., read...)"));
+	for (size_t i = 0; r == 0 && f->calls && f->calls[i]; i++) {
+		const struct grub_func *g = func_find(p->c, f->calls[i]);
+
+		if (g && g != f)
+			r = apply_function(p, g, line, depth + 1);
+	}
 	return r;
+}
+
+static int call_function(struct parser *p, const struct grub_func *f, unsigned line)
+{
+	return apply_function(p, f, line, 0);
+}
+
+static bool is_special_builtin(const char *cmd);
+
+/* Builtins that cannot fail (for set -e) and change no variable. */
+static const char *const no_fail[] = {
+	":",	 "true",      "echo",		"printf",  "export",	 "readonly",
+	"unset", "set",	      "trap",		"local",   "shift",	 "times",
+	"umask", "grub_warn", "gettext_printf", "gettext", "grub_quote", "gettext_quoted",
+	"exec",	 "break",     "continue",	"return",  NULL};
+
+/* Poisons, or makes the function being read poison when it is called. */
+static void poison_here(struct parser *p, unsigned line, const char *what)
+{
+	if (p->sub || p->done)
+		return;
+	if (p->def)
+		p->def->poisons = true;
+	else
+		poison(p, why_here(p, line, what));
+}
+
+static int note_call(struct parser *p, const char *cmd)
+{
+	if (!p->def || strv_contains(p->def->calls, cmd))
+		return 0;
+	return strv_push(&p->def->calls, cmd);
+}
+
+/* return, exit, break, continue: the rest of this file (and for exit and break in a
+ * drop-in, of the others) may not run. */
+static int leave(struct parser *p, const char *cmd, unsigned line)
+{
+	bool sure = !p->cond && !p->sub && !p->maybe_left;
+
+	if (p->def || p->sub)
+		return 0;
+	if (streq(cmd, "exit")) {
+		/* grub-mkconfig stops and writes no grub.cfg. */
+		poison(p, why_here(p, line, "after exit, which stops grub-mkconfig"));
+		return 0;
+	}
+	if ((streq(cmd, "break") || streq(cmd, "continue")) && p->loops)
+		return 0; /* what follows in the loop is conditional already */
+	if (streq(cmd, "return") || (p->dropin && streq(cmd, "continue"))) {
+		if (sure)
+			p->done = true;
+		else
+			p->maybe_left = true;
+		return 0;
+	}
+	/* break in a drop-in ends grub-mkconfig's loop over grub.d; elsewhere it is
+	 * not one the reader follows. */
+	if (p->dropin && sure) {
+		p->done = true;
+		p->c->stop_sourcing = true;
+	} else {
+		p->maybe_left = true;
+		p->c->later_maybe_left = true;
+	}
+	return 0;
 }
 
 /* The effect of a simple command named cmd with arguments args[1..]. */
 static int run_builtin(struct parser *p, const char *cmd, struct word *args, size_t n,
 		       unsigned line)
 {
-	static const char *const any[] = {"eval",    ".",	  "source",  "alias",
-					  "mapfile", "readarray", "declare", "typeset",
-					  "let",     "exec",	  NULL};
+	static const char *const any[] = {"eval",      ".",	  "source",  "mapfile",
+					  "readarray", "declare", "typeset", "let",
+					  "builtin",   NULL};
 	const struct grub_func *f;
 	int r = 0;
 
+	p->may_fail = !in_list(no_fail, cmd);
+	/* Functions come before every builtin but the special ones. */
+	if (!is_special_builtin(cmd) && !p->def && (f = func_find(p->c, cmd))) {
+		p->may_fail = f->fails;
+		return call_function(p, f, line);
+	}
+	r = note_call(p, cmd);
+	if (r < 0)
+		return r;
 	if (streq(cmd, "unset")) {
 		bool funcs = false;
 
 		for (size_t i = 1; r == 0 && i < n; i++) {
 			const char *a = args[i].text.text.s ? args[i].text.text.s : "";
 
-			if (args[i].unknown)
+			if (args[i].unknown || args[i].split)
 				return effect_any(
 					p, why_here(p, line, "unset of a computed name"));
-			if (streq(a, "-f"))
-				funcs = true;
-			else if (streq(a, "-v"))
-				funcs = false;
-			else if (funcs && !p->sub && !p->def && !p->cond)
-				; /* a function removed: calling it later runs a command
-				   */
-			else if (!funcs && is_name(a))
+			if (a[0] == '-' && a[1]) {
+				/* -v, -f, -vf...: the last letter wins (dash). */
+				for (const char *o = a + 1; *o; o++)
+					funcs = *o == 'f'   ? true
+						: *o == 'v' ? false
+							    : funcs;
+				continue;
+			}
+			if (!funcs && is_name(a))
 				r = effect_unset(p, a);
+			/* A function removed: calling it later runs a command, which the
+			 * reader keeps treating as the function (conservative). */
 		}
 		return r;
 	}
@@ -1308,7 +1660,7 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 		for (size_t i = 1; r == 0 && i < n; i++) {
 			const char *a = args[i].text.text.s;
 
-			if (args[i].unknown)
+			if (args[i].unknown || args[i].split)
 				return effect_any(p,
 						  why_here(p, line,
 							   "a builtin given a computed "
@@ -1325,9 +1677,12 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 	/* exec with redirections only changes no variable. */
 	if (streq(cmd, "exec") && n == 1)
 		return 0;
-	/* command/builtin NAME ARGS runs NAME (a builtin or program, never a function);
+	if (streq(cmd, "exec"))
+		return effect_any(
+			p, why_here(p, line, "after exec, which replaces grub-mkconfig"));
+	/* command NAME ARGS runs NAME (a builtin or program, never a function);
 	 * command -v/-V only looks NAME up. */
-	if (streq(cmd, "command") || streq(cmd, "builtin")) {
+	if (streq(cmd, "command")) {
 		size_t k = 1;
 
 		while (k < n && streq_ptr(args[k].text.text.s, "-p"))
@@ -1335,40 +1690,68 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 		if (k >= n || streq_ptr(args[k].text.text.s, "-v") ||
 		    streq_ptr(args[k].text.text.s, "-V"))
 			return 0;
-		if (args[k].unknown || !args[k].text.text.s)
+		if (args[k].unknown || args[k].split || !args[k].text.text.s)
 			return effect_any(
 				p, why_here(p, line,
 					    "after a command whose name is computed"));
-		if (func_find(p->c, args[k].text.text.s))
-			return 0;
+		if (in_list((const char *const[]){"export", "readonly", "local", "unset",
+						  "command", "alias", "trap", "set",
+						  NULL},
+			    args[k].text.text.s))
+			return effect_any(p,
+					  why_here(p, line,
+						   "after 'command' with a builtin that "
+						   "amdgpu-tune does not follow there"));
 		return run_builtin(p, args[k].text.text.s, args + k, n - k, line);
+	}
+	if (streq(cmd, "trap")) {
+		const char *a = n > 1 && args[1].text.text.s ? args[1].text.text.s : "";
+
+		/* trap ACTION SIGNAL...: the action runs later, at any point. */
+		if (n > 1 && (args[1].unknown || (*a && !streq(a, "-") && a[0] != '-' &&
+						  strspn(a, "0123456789") != strlen(a))))
+			poison_here(p, line,
+				    "after a trap, whose action may run at any point");
+		return 0;
+	}
+	if (streq(cmd, "alias")) {
+		for (size_t i = 1; i < n; i++)
+			if (args[i].unknown ||
+			    (args[i].text.text.s && strchr(args[i].text.text.s, '=')))
+				poison_here(
+					p, line,
+					"after an alias, which changes what later lines mean");
+		return 0;
+	}
+	if (streq(cmd, "set")) {
+		for (size_t i = 1; i < n; i++) {
+			const char *a = args[i].text.text.s ? args[i].text.text.s : "";
+
+			if (streq(a, "--") || streq(a, "-"))
+				break;
+			if (args[i].unknown ||
+			    ((a[0] == '-' || a[0] == '+') && strchr(a + 1, 'n')) ||
+			    (streq(a, "-o") && i + 1 < n &&
+			     streq_ptr(args[i + 1].text.text.s, "noexec")))
+				poison_here(
+					p, line,
+					"after set -n (noexec): sh reads the rest without "
+					"running it");
+			if (a[0] != '-' && a[0] != '+')
+				break;
+		}
+		return 0;
 	}
 	if (in_list(any, cmd))
 		return effect_any(p,
 				  why_here(p, line,
 					   "after eval, '.', source or a similar builtin "
 					   "that amdgpu-tune does not follow"));
-	if (streq(cmd, "return") || streq(cmd, "exit")) {
-		if (p->def)
-			return 0;
-		if (streq(cmd, "exit"))
-			r = effect_any(p,
-				       why_here(p, line,
-						"after exit, which stops grub-mkconfig"));
-		if (r == 0 && !p->cond && !p->sub && streq(cmd, "return"))
-			p->done = true;
-		else if (!p->sub)
-			p->maybe_left = true;
-		return r;
-	}
-	if ((f = func_find(p->c, cmd))) {
-		/* Called from another function's body: that one may do the same. */
-		for (size_t i = 0; p->def && f->assigns && f->assigns[i] && r == 0; i++)
-			r = func_note(p->def, f->assigns[i]);
-		if (p->def)
-			return r == 0 && f->any ? func_note(p->def, NULL) : r;
-		return call_function(p, f, line);
-	}
+	if (streq(cmd, "return") || streq(cmd, "exit") || streq(cmd, "break") ||
+	    streq(cmd, "continue"))
+		return leave(p, cmd, line);
+	if (p->def && func_find(p->c, cmd))
+		return 0; /* resolved when the function being read is called */
 	for (size_t i = 0; i < sizeof(mkconfig_lib) / sizeof(mkconfig_lib[0]); i++) {
 		_cleanup_strv_free_ char **names = NULL;
 
@@ -1383,8 +1766,8 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 					 "assigned by a grub-mkconfig_lib function"));
 		return r;
 	}
-	/* echo, printf, test, [, true, false, :, trap, and every external program:
-	 * nothing that changes this shell's variables. */
+	/* echo, printf, test, [, true, false, :, and every external program: nothing
+	 * that changes this shell's variables. */
 	return 0;
 }
 
@@ -1399,80 +1782,95 @@ static bool is_special_builtin(const char *cmd)
 }
 
 /* Whether the word at p->pos starts NAME=. */
+/* The length of NAME when the word at p->pos starts NAME=, else 0; (size_t)-1 when
+ * it does only once line continuations are removed (as sh removes them first). */
 static size_t assignment_name(const struct parser *p)
 {
 	size_t i = 0;
+	bool continued = false;
 
 	if (!is_name_start(peek(p, 0)))
 		return 0;
-	while (is_name_char(peek(p, i)))
-		i++;
-	return peek(p, i) == '=' ? i : 0;
+	for (;;) {
+		if (is_name_char(peek(p, i))) {
+			i++;
+		} else if (peek(p, i) == '\\' && peek(p, i + 1) == '\n') {
+			continued = true;
+			i += 2;
+		} else {
+			break;
+		}
+	}
+	if (peek(p, i) != '=')
+		return 0;
+	return continued ? (size_t)-1 : i;
 }
 
-static int parse_assignment_word(struct parser *p, size_t n, char **name,
-				 struct word *value)
-{
-	*name = strndup(p->buf + p->pos, n);
-	if (!*name)
-		return -ENOMEM;
-	p->pos += n + 1;
-	return parse_word(p, WORD_ASSIGN, *name, value);
-}
-
-/* An assignment before a command word: applied at once, since later words may
- * expand it, and undone when a command that is not a special builtin follows. */
+/* An assignment word: where it is, to expand it after the command's other words (sh
+ * expands those first, then the assignments from left to right). */
 struct pending {
 	char *name;
-	struct word value;
-	bool existed;
-	struct grub_var old; /* with its own copy of the value */
-	size_t n_assigns;
+	size_t pos; /* of the value */
+	unsigned line;
+	size_t arg; /* export NAME=value: its expanded value is args[arg] */
 };
 
-static int pending_save(struct parser *p, struct pending *a)
+static int expand_assignment(struct parser *p, const struct pending *a, struct word *w)
 {
-	const struct grub_var *v = var_find(p->c, a->name, strlen(a->name));
+	size_t pos = p->pos;
+	unsigned line = p->line;
+	int r;
 
-	a->n_assigns = p->c->n_assigns;
-	a->existed = v != NULL;
-	if (!v)
-		return 0;
-	a->old = *v;
-	a->old.name = NULL;
-	a->old.value = (struct srcline){0};
-	return srcline_copy(&a->old.value, &v->value);
+	p->pos = a->pos;
+	p->line = a->line;
+	r = parse_word(p, WORD_ASSIGN, a->name, w);
+	w->line = a->line;
+	p->pos = pos;
+	p->line = line;
+	return r;
 }
 
-static void pending_undo(struct parser *p, struct pending *a)
+/* Applies the assignment words, in order: what they assign, or (when known is false)
+ * that they may assign anything. */
+static int apply_assignments(struct parser *p, const struct pending *a, size_t n,
+			     bool known, const char *why, unsigned line)
 {
-	struct grub_config *c = p->c;
-	struct grub_var *v = var_find(c, a->name, strlen(a->name));
+	int r = 0;
 
-	while (c->n_assigns > a->n_assigns)
-		free(c->assigns[--c->n_assigns].name);
-	if (!v)
-		return;
-	srcline_done(&v->value);
-	if (a->existed) {
-		char *name = v->name;
+	for (size_t i = 0; r == 0 && !p->failed && i < n; i++) {
+		struct word w = {0};
 
-		*v = a->old;
-		v->name = name;
-		a->old.value = (struct srcline){0};
-		return;
+		r = expand_assignment(p, &a[i], &w);
+		if (r == 0 && !p->failed)
+			r = known ? effect_assign(p, a[i].name, &w)
+				  : effect_unknown(p, a[i].name, why_here(p, line, why));
+		word_done(&w);
 	}
-	free(v->name);
-	*v = c->vars[--c->n_vars];
+	return r;
+}
+
+static int add_word(struct word **args, size_t *n)
+{
+	struct word *w = realloc(*args, (*n + 1) * sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	*args = w;
+	w[(*n)++] = (struct word){0};
+	return 0;
 }
 
 static int parse_simple(struct parser *p)
 {
-	struct pending *assigns = NULL;
+	static const char *const words[] = {
+		"if",	 "then",  "elif", "else", "fi", "case", "esac", "for",
+		"while", "until", "do",	  "done", "{",	"}",	"!",	NULL};
+	struct pending *assigns = NULL, *decls = NULL;
 	struct word *args = NULL;
-	size_t n_assigns = 0, n_args = 0;
+	size_t n_assigns = 0, n_decls = 0, n_args = 0, fields = 0;
 	unsigned line = p->line;
-	bool decl = false; /* export/readonly/local: NAME=value arguments assign */
+	bool decl = false, redirected = false, consumed = false, decl_any = false;
+	const char *cmd = NULL;
 	int r = 0;
 
 	for (;;) {
@@ -1484,104 +1882,193 @@ static int parse_simple(struct parser *p)
 		/* A '#' that starts a word starts a comment. */
 		if (peek(p, 0) == '#')
 			break;
+		consumed = true;
 		if (at_redirection(p)) {
+			redirected = true;
 			r = parse_redirection(p);
 			continue;
 		}
 		an = assignment_name(p);
-		if (an && (n_args == 0 || decl)) {
-			struct pending *a =
-				realloc(assigns, (n_assigns + 1) * sizeof(*a));
+		if (an == (size_t)-1) {
+			poison(p, why_here(p, p->line,
+					   "a line continuation inside a variable name"));
+			an = 0;
+		}
+		if (an && (fields == 0 || decl)) {
+			struct pending *a;
+			struct pending **list = fields ? &decls : &assigns;
+			size_t *nl = fields ? &n_decls : &n_assigns;
+			struct word skip = {0};
 
+			a = realloc(*list, (*nl + 1) * sizeof(*a));
 			if (!a) {
 				r = -ENOMEM;
 				break;
 			}
-			assigns = a;
-			a[n_assigns] = (struct pending){0};
-			r = parse_assignment_word(p, an, &a[n_assigns].name,
-						  &a[n_assigns].value);
-			n_assigns++;
-			if (!decl && r == 0 && !p->failed)
-				r = pending_save(p, &a[n_assigns - 1]);
-			if (!decl && r == 0 && !p->failed)
-				r = effect_assign(p, a[n_assigns - 1].name,
-						  &a[n_assigns - 1].value);
-			if (decl && r == 0 && !p->failed) {
-				/* export NAME=value assigns like NAME=value. */
-				struct word *w = realloc(args, (n_args + 1) * sizeof(*w));
-
-				if (!w) {
-					r = -ENOMEM;
-					break;
-				}
-				args = w;
-				args[n_args] = (struct word){0};
-				r = srcline_append(&args[n_args].text,
-						   a[n_assigns - 1].name,
-						   strlen(a[n_assigns - 1].name),
-						   (struct src){p->file, line});
-				n_args++;
-			}
-			continue;
-		}
-		{
-			struct word *w = realloc(args, (n_args + 1) * sizeof(*w));
-
-			if (!w) {
+			*list = a;
+			a = &a[(*nl)++];
+			*a = (struct pending){.name = strndup(p->buf + p->pos, an),
+					      .pos = p->pos + an + 1,
+					      .line = p->line};
+			if (!a->name) {
 				r = -ENOMEM;
 				break;
 			}
-			args = w;
-			args[n_args] = (struct word){0};
-			r = parse_word(p, WORD_ARG, NULL, &args[n_args]);
-			n_args++;
-			if (n_args == 1 && r == 0 && !args[0].unknown &&
-			    args[0].text.text.s &&
-			    (streq(args[0].text.text.s, "export") ||
-			     streq(args[0].text.text.s, "readonly") ||
-			     streq(args[0].text.text.s, "local")))
+			p->pos += an + 1;
+			if (fields == 0) {
+				/* Found now, expanded after the other words. */
+				p->sub++;
+				r = parse_word(p, WORD_ASSIGN, a->name, &skip);
+				p->sub--;
+				word_done(&skip);
+			} else {
+				/* export NAME=value: a word like the others, expanded in
+				 * order. */
+				r = add_word(&args, &n_args);
+				if (r == 0) {
+					a->arg = n_args - 1;
+					r = parse_word(p, WORD_ASSIGN, a->name,
+						       &args[n_args - 1]);
+					args[n_args - 1].line = a->line;
+					fields++;
+				}
+			}
+			continue;
+		}
+		r = add_word(&args, &n_args);
+		if (r < 0)
+			break;
+		r = parse_word(p, WORD_ARG, NULL, &args[n_args - 1]);
+		if (r < 0 || p->failed)
+			break;
+		{
+			struct word *w = &args[n_args - 1];
+
+			/* An unquoted expansion that gives nothing is no field (sh
+			 * drops it); one that holds blanks is split: the reader does
+			 * not follow what that runs. */
+			if (w->split && !w->quoted && !w->unknown &&
+			    w->text.text.len == 0) {
+				word_done(w);
+				n_args--;
+				continue;
+			}
+			if (w->split && !w->unknown && w->text.text.s &&
+			    strpbrk(w->text.text.s, " \t\n"))
+				word_unknown(
+					w,
+					why_here(p, line,
+						 "an unquoted expansion that sh splits "
+						 "into fields"));
+			fields++;
+			if (fields == 1 && !w->unknown && w->text.text.s &&
+			    (streq(w->text.text.s, "export") ||
+			     streq(w->text.text.s, "readonly") ||
+			     streq(w->text.text.s, "local")))
 				decl = true;
+			if (fields > 1 && decl &&
+			    (w->unknown || !w->literal ||
+			     (w->text.text.s &&
+			      (w->text.text.s[0] == '-' || strchr(w->text.text.s, '=')))))
+				/* export "X=y", export $V, export -p: not followed. */
+				decl_any = true;
 		}
 	}
-	if (r == 0 && !p->failed) {
-		const char *cmd =
-			n_args ? (args[0].text.text.s ? args[0].text.text.s : "") : NULL;
-
-		if (n_args && args[0].unknown) {
+	if (r == 0 && !p->failed && !consumed) {
+		if (peek(p, 0) < 0 || peek(p, 0) == '\n')
+			r = syntax_error(p, "a command is missing");
+		else
+			r = syntax_error(p, "unexpected '%c'", peek(p, 0));
+	}
+	if (r == 0 && !p->failed && peek(p, 0) == '(')
+		r = syntax_error(p, "unexpected '('");
+	if (r < 0 || p->failed)
+		goto done;
+	cmd = n_args ? (args[0].text.text.s ? args[0].text.text.s : "") : NULL;
+	p->may_fail = false;
+	if (!n_args) {
+		/* Only assignments: they stay. A redirection that fails (a missing
+		 * file) would drop them. */
+		r = apply_assignments(p, assigns, n_assigns, !redirected,
+				      "assigned with a redirection that may fail", line);
+		goto done;
+	}
+	if (args[0].unknown) {
+		r = apply_assignments(p, assigns, n_assigns, false,
+				      "assigned before a computed command", line);
+		if (r == 0)
 			r = effect_any(
 				p, why_here(p, line,
 					    "after a command whose name is computed"));
-		} else if (decl) {
-			for (size_t i = 0; r == 0 && i < n_assigns; i++)
-				r = streq_ptr(cmd, "local")
-					    ? effect_unknown(p, assigns[i].name,
-							     why_here(p, line, "local"))
-					    : effect_assign(p, assigns[i].name,
-							    &assigns[i].value);
-		} else if (cmd && !is_special_builtin(cmd)) {
-			/* The assignments were for that command's environment only.
-			 * Before a function call dash drops them afterwards too, but bash
-			 * as sh keeps them: unknown then. */
-			for (size_t i = n_assigns; i-- > 0;)
-				pending_undo(p, &assigns[i]);
-			for (size_t i = 0;
-			     r == 0 && func_find(p->c, cmd) && i < n_assigns; i++)
-				r = effect_unknown(
-					p, assigns[i].name,
-					why_here(p, line,
-						 "assigned before a function call, "
-						 "which shells keep or drop"));
-		}
-		if (r == 0 && cmd && !decl && !args[0].unknown)
-			r = run_builtin(p, cmd, args, n_args, line);
+		p->may_fail = true;
+		goto done;
 	}
-	for (size_t i = 0; i < n_assigns; i++) {
+	if (!args[0].literal && in_list(words, cmd)) {
+		/* Built by quotes or a line continuation: sh may read it as a reserved
+		 * word, the reader did not. */
+		poison(p, why_here(p, line,
+				   "a reserved word written with quotes or a line "
+				   "continuation"));
+		goto done;
+	}
+	if (streq(cmd, "local") && !p->def && !p->sub && !p->done) {
+		/* Outside a function, local is an error that stops grub-mkconfig. */
+		poison(p, why_here(p, line,
+				   "local outside a function, which stops "
+				   "grub-mkconfig"));
+		goto done;
+	}
+	if (is_special_builtin(cmd) || decl) {
+		/* Special builtins keep the assignments written before them. */
+		r = apply_assignments(p, assigns, n_assigns, true, NULL, line);
+	} else if (func_find(p->c, cmd)) {
+		/* dash drops them after a function call, bash as sh keeps them. */
+		r = apply_assignments(
+			p, assigns, n_assigns, false,
+			"assigned before a function call, which shells keep "
+			"or drop",
+			line);
+	} else {
+		/* For that command's environment only; their expansions still run. */
+		p->sub++;
+		r = apply_assignments(p, assigns, n_assigns, true, NULL, line);
+		p->sub--;
+	}
+	if (r == 0 && decl && decl_any)
+		r = effect_any(
+			p, why_here(p, line,
+				    "after export/readonly/local with words amdgpu-tune "
+				    "does not follow"));
+	for (size_t i = 0; r == 0 && decl && i < n_decls; i++)
+		r = streq(cmd, "local")
+			    ? effect_unknown(p, decls[i].name, why_here(p, line, "local"))
+			    : effect_assign(p, decls[i].name, &args[decls[i].arg]);
+	if (r == 0 && decl && streq(cmd, "readonly"))
+		for (size_t i = 0; r == 0 && i < n_decls; i++)
+			r = strv_contains(p->c->readonly, decls[i].name)
+				    ? 0
+				    : strv_push(&p->c->readonly, decls[i].name);
+	if (r == 0 && decl && streq(cmd, "readonly"))
+		for (size_t i = 1; r == 0 && i < n_args; i++)
+			if (args[i].literal && args[i].text.text.s &&
+			    is_name(args[i].text.text.s) &&
+			    !strv_contains(p->c->readonly, args[i].text.text.s))
+				r = strv_push(&p->c->readonly, args[i].text.text.s);
+	if (r == 0 && !decl)
+		r = run_builtin(p, cmd, args, n_args, line);
+	if (r == 0 && streq(cmd, "return"))
+		/* return N, or the status of what ran before it. */
+		p->may_fail = n_args > 1 ? !streq_ptr(args[1].text.text.s, "0") ||
+						   args[1].unknown
+					 : p->status;
+done:
+	p->status = p->may_fail;
+	for (size_t i = 0; i < n_assigns; i++)
 		free(assigns[i].name);
-		word_done(&assigns[i].value);
-		srcline_done(&assigns[i].old.value);
-	}
 	free(assigns);
+	for (size_t i = 0; i < n_decls; i++)
+		free(decls[i].name);
+	free(decls);
 	for (size_t i = 0; i < n_args; i++)
 		word_done(&args[i]);
 	free(args);
@@ -1617,7 +2104,7 @@ static int parse_command(struct parser *p)
 
 	if (++p->depth > GRUB_DEPTH_MAX) {
 		p->depth--;
-		return syntax_error(p, "nested more than %d deep", GRUB_DEPTH_MAX);
+		return too_deep(p);
 	}
 	skip_blanks(p);
 	w = reserved(p);
@@ -1630,17 +2117,27 @@ static int parse_command(struct parser *p)
 	} else if (w && streq(w, "{")) {
 		unsigned line = p->line;
 
+		unsigned before = p->commands;
+
 		p->pos++;
 		r = parse_list(p, to_brace, false);
+		if (r == 0)
+			r = nonempty(p, before, "{");
 		if (r == 0)
 			r = expect(p, "}", "{", line);
 	} else if (peek(p, 0) == '(') {
 		unsigned line = p->line;
 
+		unsigned before = p->commands;
+		bool done = p->done;
+
 		p->pos++;
 		p->sub++;
 		r = parse_list(p, to_paren, false);
 		p->sub--;
+		p->done = done; /* a return there leaves the subshell only */
+		if (r == 0)
+			r = nonempty(p, before, "(");
 		if (r == 0 && !p->failed && peek(p, 0) != ')')
 			r = syntax_error(p, "'(' from line %u lacks its ')'", line);
 		else if (r == 0 && !p->failed)
@@ -1658,6 +2155,9 @@ static int parse_command(struct parser *p)
 			p->pos++;
 			r = parse_function(p, name);
 		}
+		/* A definition's status is 0. */
+		p->status = false;
+		p->may_fail = false;
 		p->depth--;
 		return r;
 	} else {
@@ -1667,6 +2167,9 @@ static int parse_command(struct parser *p)
 	}
 	if (r == 0 && !p->failed)
 		r = parse_redirections(p);
+	/* set -e does not stop on a compound command's status (POSIX 2.8.1), but
+	 * p->status keeps it, for the end of the file. */
+	p->may_fail = false;
 	p->depth--;
 	return r;
 }
@@ -1676,14 +2179,16 @@ static int parse_command(struct parser *p)
 static int parse_pipeline(struct parser *p)
 {
 	char **saved = p->touched;
-	unsigned line = p->line;
-	bool piped = false;
+	unsigned line = p->line, gen = p->c->gen;
+	bool piped = false, negated = false, done = p->done;
 	int r;
 
 	p->touched = NULL;
 	skip_blanks(p);
-	if (reserved(p) && streq(reserved(p), "!"))
+	if (reserved(p) && streq(reserved(p), "!")) {
 		p->pos++;
+		negated = true;
+	}
 	r = parse_command(p);
 	for (;;) {
 		skip_blanks(p);
@@ -1697,10 +2202,21 @@ static int parse_pipeline(struct parser *p)
 			r = parse_command(p);
 		p->sub--;
 	}
-	if (r == 0 && piped)
+	if (r == 0 && piped) {
+		/* The first part ran in a subshell too: its return, its functions and
+		 * its assignments are not this shell's. */
+		p->done = done;
+		for (size_t i = 0; i < p->c->n_funcs; i++)
+			if (p->c->funcs[i].gen > gen)
+				p->c->funcs[i].any = true;
 		r = touched_unknown(p, p->touched,
 				    "assigned in a pipeline, which sh runs in a subshell",
 				    line);
+	}
+	if (negated) {
+		p->may_fail = false;
+		p->status = true;
+	}
 	for (size_t i = 0; r == 0 && p->touched && p->touched[i]; i++)
 		if (!strv_contains(saved, p->touched[i]))
 			r = strv_push(&saved, p->touched[i]);
@@ -1713,10 +2229,14 @@ static int parse_pipeline(struct parser *p)
 static int parse_and_or(struct parser *p)
 {
 	char **saved = p->touched;
-	unsigned line = p->line;
+	unsigned line = p->line, gen = p->c->gen;
+	bool done = p->done;
 	int r;
 
+	bool status = false;
+
 	p->touched = NULL;
+	p->commands++;
 	r = parse_pipeline(p);
 	for (;;) {
 		const char *old;
@@ -1726,6 +2246,9 @@ static int parse_and_or(struct parser *p)
 		    !((peek(p, 0) == '&' && peek(p, 1) == '&') ||
 		      (peek(p, 0) == '|' && peek(p, 1) == '|')))
 			break;
+		/* a && b fails when a does; after a || b only b's status counts. */
+		if (peek(p, 0) == '&')
+			status |= p->status;
 		p->pos += 2;
 		r = skip_linebreaks(p);
 		old = cond_enter(p,
@@ -1735,13 +2258,30 @@ static int parse_and_or(struct parser *p)
 			r = parse_pipeline(p);
 		cond_leave(p, old);
 	}
+	status |= p->status;
 	skip_blanks(p);
 	if (r == 0 && !p->failed && peek(p, 0) == '&') {
 		p->pos++;
+		p->done = done;
+		status = false; /* a background job's status is 0 */
+		for (size_t i = 0; i < p->c->n_funcs; i++)
+			if (p->c->funcs[i].gen > gen)
+				p->c->funcs[i].any = true;
 		r = touched_unknown(p, p->touched, "assigned in a background job", line);
-	} else if (r == 0 && !p->failed && peek(p, 0) == ';' && peek(p, 1) != ';') {
-		p->pos++;
+	} else {
+		/* set -e: an untested command that fails stops grub-mkconfig. */
+		if (p->may_fail && !p->noerrexit && !p->def && !p->sub && !p->done)
+			/* Then no grub.cfg is written at all. */
+			poison(p,
+			       why_here(
+				       p, line,
+				       "a command that may fail where nothing tests it: "
+				       "grub-mkconfig runs with set -e and would stop there"));
+		if (r == 0 && !p->failed && peek(p, 0) == ';' && peek(p, 1) != ';')
+			p->pos++;
 	}
+	p->may_fail = false;
+	p->status = status;
 	for (size_t i = 0; r == 0 && p->touched && p->touched[i]; i++)
 		if (!strv_contains(saved, p->touched[i]))
 			r = strv_push(&saved, p->touched[i]);
@@ -1756,9 +2296,20 @@ static int parse_list(struct parser *p, const char *const *stop, bool in_case)
 {
 	int r = 0;
 
-	while (r == 0 && !p->failed && !p->done) {
+	/* After a return, a compound command is still read to its end (sh parses it
+	 * whole), with no effect; the file itself is not read further. */
+	while (r == 0 && !p->failed && !(p->done && p->depth == 0)) {
 		const char *w;
 
+		if (p->c->work > GRUB_WORK_MAX) {
+			poison(p,
+			       why_here(
+				       p, p->line,
+				       "a file that takes amdgpu-tune's reader too long"));
+			p->done = true;
+			p->c->stop_sourcing = true;
+			break;
+		}
 		r = skip_linebreaks(p);
 		if (r < 0 || p->failed || peek(p, 0) < 0)
 			break;
@@ -1786,22 +2337,34 @@ int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len
 {
 	struct parser p = {
 		.c = c, .d = d, .file = file, .buf = buf, .len = len, .line = 1};
+	size_t n = strlen(c->files[file]);
 	int r;
 
+	/* grub-mkconfig sources etc/default/grub, then grub.d/NAME.cfg in a loop. */
+	p.dropin = n > 4 && streq(c->files[file] + n - 4, ".cfg");
+	if (c->later_maybe_left) {
+		p.maybe_left = true;
+		p.left_why =
+			"after a command or break that may stop grub-mkconfig before "
+			"this file";
+	}
 	if (memchr(buf, '\0', len)) {
 		c->understood = false;
 		return diag_add(d, DIAG_ERROR, c->files[file], 0,
 				"NUL byte: this is not a shell script");
 	}
 	r = parse_list(&p, NULL, false);
+	if (r == 0 && !p.failed && p.status)
+		poison(&p,
+		       why_here(
+			       &p, p.line,
+			       "a last command that may fail: grub-mkconfig's '.' of this "
+			       "file then fails, and with set -e it stops"));
 	if (r == 0 && !p.failed && !p.done && p.pos < p.len) {
 		const char *w = reserved(&p);
 
 		r = syntax_error(&p, "unexpected '%s'", w ? w : ")");
 	}
-	if (r == 0 && !p.failed && p.n_heredocs && !p.done)
-		r = syntax_error(&p, "here-document ending in '%s' is not closed",
-				 p.heredocs[0].delim);
 	for (size_t i = 0; i < p.n_heredocs; i++)
 		free(p.heredocs[i].delim);
 	free(p.heredocs);
@@ -1841,8 +2404,10 @@ void grub_config_free(struct grub_config *c)
 	for (size_t i = 0; i < c->n_funcs; i++) {
 		free(c->funcs[i].name);
 		strv_free(c->funcs[i].assigns);
+		strv_free(c->funcs[i].calls);
 	}
 	free(c->funcs);
+	strv_free(c->readonly);
 	free(c);
 }
 
@@ -1932,7 +2497,8 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 		r = read_one(root, ov, c, "etc/default/grub", d);
 	if (names)
 		strv_sort(names);
-	for (size_t i = 0; r == 0 && c->understood && names && names[i]; i++) {
+	for (size_t i = 0;
+	     r == 0 && c->understood && !c->stop_sourcing && names && names[i]; i++) {
 		char rel[512];
 
 		snprintf(rel, sizeof(rel), "etc/default/grub.d/%s", names[i]);
@@ -1954,6 +2520,11 @@ int grub_var_lookup(const struct grub_config *c, const char *name,
 	const struct grub_var *v = var_find(c, name, strlen(name));
 
 	*ret = NULL;
+	if (c->poisoned) {
+		if (why)
+			*why = c->poison_why;
+		return 1;
+	}
 	if (c->any_gen && (!v || v->gen <= c->any_gen)) {
 		if (why)
 			*why = c->any_why;

@@ -37,7 +37,11 @@ struct grub_var {
 struct grub_func {
 	char *name;
 	char **assigns; /* names it may assign */
+	char **calls;	/* commands its body runs, resolved when it is called */
 	bool any;	/* it may change any variable (eval, ., read of unknown names) */
+	bool poisons;	/* it sets a trap or an alias: nothing after a call is known */
+	bool fails;	/* its status may be non-zero (set -e) */
+	unsigned gen;	/* when defined */
 	unsigned line;
 	uint32_t file;
 };
@@ -64,6 +68,16 @@ struct grub_config {
 	 * again since (gen > any_gen) is unknown for any_why. */
 	unsigned gen, any_gen;
 	struct grub_why any_why;
+	/* A trap, an alias, set -n, a failing command under grub-mkconfig's set -e, or
+	 * more than the reader follows: no variable is known after all files. */
+	bool poisoned;
+	struct grub_why poison_why;
+	/* The next files start as after a return that may have happened (a break, a
+	 * command that may fail), or are not sourced at all (an unconditional break in
+	 * a drop-in: grub-mkconfig sources them in a for loop). */
+	bool later_maybe_left, stop_sourcing;
+	char **readonly; /* names made readonly: changing one stops grub-mkconfig */
+	uint64_t work;	 /* steps taken, against GRUB_WORK_MAX */
 	bool understood; /* false after a syntax error (an error in d) */
 };
 

@@ -114,12 +114,15 @@ for f in "$work/rand"/*; do
 	*) echo "# ${f##*/}: no output from detect"; known=$((known + 1)); continue ;;
 	esac
 	known=$((known + 1))
-	want=$(cd "$root" && env -i PATH=/usr/bin:/bin sh -c '
+	# As grub-mkconfig sources it: with set -e; a failure there means grub.cfg is
+	# not rewritten, so a reader that claims a value is wrong.
+	want=$(cd "$root" && env -i PATH=/usr/bin:/bin sh -ec '
 		. ./etc/default/grub >/dev/null
 		l=${GRUB_CMDLINE_LINUX-}; d=${GRUB_CMDLINE_LINUX_DEFAULT-}
-		if [ -n "$l" ] && [ -n "$d" ]; then printf "%s %s" "$l" "$d"; else printf "%s%s" "$l" "$d"; fi' 2>/dev/null | od -An -c)
+		if [ -n "$l" ] && [ -n "$d" ]; then printf "%s %s" "$l" "$d"; else printf "%s%s" "$l" "$d"; fi
+		echo "rc=0"' 2>/dev/null | od -An -c)
 	got=$(printf '%s\n' "$json" | sed -n 's/.*"cmdline_next_boot":"\(\([^"\\]\|\\.\)*\)".*/\1/p' |
-		sed 's/\\u000a/\n/g; s/\\"/"/g; s/\\\\/\\/g' | head -c -1 | od -An -c)
+		sed 's/\\u000a/\n/g; s/\\"/"/g; s/\\\\/\\/g' | head -c -1 | { cat; echo "rc=0"; } | od -An -c)
 	if [ "$want" = "$got" ]; then
 		agree=$((agree + 1))
 	else

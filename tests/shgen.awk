@@ -38,6 +38,18 @@ BEGIN {
 	p[++np] = "V=\"${V:+$V }p@\""
 	p[++np] = "readonly R@=1"
 	p[++np] = "echo x # V=no '"
+	p[++np] = ": ${V-${A=i@}}"
+	p[++np] = "V=\"${A-'q@'} ${A-\\\\z}\""
+	p[++np] = "g() { V=g@; }"
+	p[++np] = "h() { g; }"
+	p[++np] = "h"
+	p[++np] = "return | :"
+	p[++np] = ": <<E\n${V=h@}\nE"
+	p[++np] = "[ -d /nonexistent ]"
+	p[++np] = "A=x@ : ${V=$A}"
+	p[++np] = "V=v@ export V"
+	p[++np] = "V=w@ ${A-}"
+	p[++np] = "{ V=r@; }"
 	for (i = 1; i <= n; i++) {
 		f = dir "/" i
 		lines = 1 + int(rand() * 6)
