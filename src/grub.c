@@ -1161,8 +1161,10 @@ static int parse_redirection(struct parser *p)
 					r = srcline_append(&target.text,
 							   p->buf + p->pos++, 1, at);
 				}
-				if (peek(p, 0) < 0)
+				if (peek(p, 0) < 0) {
+					word_done(&target);
 					return syntax_error(p, "unterminated quote");
+				}
 				p->pos++;
 			} else if (ch == '\\' && peek(p, 1) >= 0) {
 				quoted = true;
