@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <sha2.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -286,7 +287,7 @@ int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_
 			r = sysroot_lstat_strict(root, p, &st);
 			if (r == -ENOENT)
 				return r;
-			if (r == -ELOOP)
+			if (r == -ELOOP || (r == 0 && S_ISLNK(st.st_mode)))
 				return untrusted(p, "a symbolic link is on its path", d);
 			if (r < 0)
 				return diag_add(d, DIAG_ERROR, p, 0, "cannot read: %s",

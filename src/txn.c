@@ -208,16 +208,21 @@ static int restore(const struct sysroot *root, const struct snapshot *s,
 	return first ?: remove_dirs(root, s->dirs, d);
 }
 
+/* The journal names the snapshot to go back to and the regenerations that ran or may
+ * have run: recovery runs those again on the restored files even when the restore
+ * itself changes nothing (a run killed while regenerating from the restored files). */
 static int journal_write(const struct sysroot *root, unsigned snapshot,
-			 enum bootloader loader, struct diag_list *d)
+			 enum bootloader loader, bool regen_grub, bool regen_initramfs,
+			 struct diag_list *d)
 {
-	char text[256];
+	char text[320];
 	int r;
 
 	snprintf(text, sizeof(text),
 		 "# amdgpu-tune: a change in progress; the next run undoes it.\n"
-		 "version 1\nsnapshot %u\nloader %s\n",
-		 snapshot, bootloader_name(loader));
+		 "version 1\nsnapshot %u\nloader %s\n%s%s",
+		 snapshot, bootloader_name(loader), regen_grub ? "regen grub\n" : "",
+		 regen_initramfs ? "regen initramfs\n" : "");
 	r = sysroot_write_atomic(root, TXN_JOURNAL, text, strlen(text), 0600);
 	if (r < 0 && r != -ENOMEM)
 		return diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot write: %s",
@@ -227,7 +232,8 @@ static int journal_write(const struct sysroot *root, unsigned snapshot,
 }
 
 static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
-			enum bootloader *ret_loader, struct diag_list *d)
+			enum bootloader *ret_loader, bool *ret_grub, bool *ret_initramfs,
+			struct diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
 	unsigned line = 0;
@@ -237,6 +243,7 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 
 	*ret_snapshot = 0;
 	*ret_loader = BOOT_UNKNOWN;
+	*ret_grub = *ret_initramfs = false;
 	if (r == 0)
 		r = sysroot_read_file(root, TXN_JOURNAL, JOURNAL_MAX, true, &buf, &len);
 	if (r == -ENOENT)
@@ -264,6 +271,12 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 			ok = val[0] >= '1' && val[0] <= '9' && !*end && !errno &&
 			     v < 1000000000;
 			*ret_snapshot = (unsigned)v;
+		} else if (streq(key, "regen")) {
+			ok = streq(val, "grub") || streq(val, "initramfs");
+			if (streq(val, "grub"))
+				*ret_grub = true;
+			else if (ok)
+				*ret_initramfs = true;
 		} else if (streq(key, "loader")) {
 			for (int b = BOOT_UNKNOWN; b <= BOOT_SYSTEMD_BOOT; b++)
 				if (streq(val, bootloader_name((enum bootloader)b))) {
@@ -315,7 +328,8 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 	enum bootloader loader;
 	bool cmdline = false, modprobe = false;
 	unsigned id;
-	int r = journal_read(root, &id, &loader, d);
+	bool ran_grub, ran_initramfs;
+	int r = journal_read(root, &id, &loader, &ran_grub, &ran_initramfs, d);
 
 	*ret_snapshot = 0;
 	if (r < 0 || !id)
@@ -341,6 +355,8 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 				"an interrupted run could not be undone from snapshot %u",
 				id)
 			       ?: TXN_UNRECOVERED;
+	cmdline |= ran_grub;
+	modprobe |= ran_initramfs;
 	if (run && (cmdline || modprobe) &&
 	    regen_after_restore(root, loader, cmdline, modprobe, d) < 0)
 		r = TXN_UNRECOVERED;
@@ -370,7 +386,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 			  &t->snapshot, d);
 	if (r < 0)
 		return r == -ENOMEM ? r : TXN_FAILED;
-	r = journal_write(root, t->snapshot, t->loader, d);
+	r = journal_write(root, t->snapshot, t->loader, false, false, d);
 	if (r < 0)
 		return r == -ENOMEM ? r : TXN_FAILED;
 	/* 2. The files. */
@@ -380,7 +396,17 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	}
 	if (r == 0 && t->rmdirs)
 		r = remove_dirs(root, t->rmdirs, d);
-	/* 3. The boot files. */
+	/* 3. The boot files: the journal first says which regenerations may run. */
+	if (r == 0 && t->run && t->n_cmds) {
+		bool g = false, ir = false;
+
+		for (size_t i = 0; i < t->n_cmds; i++) {
+			g |= t->cmds[i].grub;
+			ir |= !t->cmds[i].grub;
+		}
+		r = journal_write(root, t->snapshot, t->loader, g, ir, d);
+		touched = true;
+	}
 	for (size_t i = 0; r == 0 && t->run && i < t->n_cmds; i++) {
 		r = regen_run(root, &t->cmds[i], d);
 		t->ran[i] = true;
