@@ -1495,10 +1495,12 @@ static unsigned last_undoable(struct snapshot *const *l, size_t n)
 	for (size_t i = n; i > 0; i--) {
 		bool undone = false;
 
-		if (streq(l[i - 1]->operation, "rollback"))
+		/* A failed (undone) operation changed nothing to roll back, and a
+		 * failed rollback undid nothing. */
+		if (streq(l[i - 1]->operation, "rollback") || l[i - 1]->undone)
 			continue;
 		for (size_t k = i; k < n; k++)
-			undone |= l[k]->undoes == l[i - 1]->id;
+			undone |= !l[k]->undone && l[k]->undoes == l[i - 1]->id;
 		if (!undone)
 			return l[i - 1]->id;
 	}

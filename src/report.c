@@ -583,9 +583,11 @@ int render_snapshots_text(struct strbuf *b, struct snapshot *const *l, size_t n)
 
 		format_time(l[i]->time, t);
 		if (l[i]->undoes)
-			snprintf(op, sizeof(op), "rollback %u", l[i]->undoes);
+			snprintf(op, sizeof(op), "rollback %u%s", l[i]->undoes,
+				 l[i]->undone ? " (failed)" : "");
 		else
-			snprintf(op, sizeof(op), "%s", l[i]->operation);
+			snprintf(op, sizeof(op), "%s%s", l[i]->operation,
+				 l[i]->undone ? " (failed)" : "");
 		strbuf_printf(b, "%-4u  %-20s  %-9s  %-20s ", l[i]->id, t, op,
 			      l[i]->profile ? l[i]->profile : "-");
 		for (size_t k = 0; k < l[i]->n_files; k++)
@@ -623,6 +625,8 @@ int render_snapshots_json(struct strbuf *b, struct snapshot *const *l, size_t n,
 			strbuf_puts(b, "null");
 		json_key(b, &ff, "profile");
 		json_string(b, l[i]->profile);
+		json_key(b, &ff, "took_effect");
+		strbuf_puts(b, l[i]->undone ? "false" : "true");
 		json_key(b, &ff, "files");
 		strbuf_putc(b, '[');
 		for (size_t k = 0; k < l[i]->n_files; k++) {

@@ -515,6 +515,18 @@ static int read_manifest(const struct sysroot *root, unsigned id, struct snapsho
 		*ret = NULL;
 		r = bad(d, rel.s, 0, "its id is not its directory's name");
 	}
+	if (r == 0) {
+		struct stat st;
+
+		rel.len = 0;
+		r = snapdir(&rel, id, "undone");
+		(*ret)->undone = r == 0 && sysroot_lstat_strict(root, rel.s, &st) == 0 &&
+				 S_ISREG(st.st_mode);
+		if (r < 0) {
+			snapshot_free(*ret);
+			*ret = NULL;
+		}
+	}
 	strbuf_done(&rel);
 	return r;
 }
@@ -598,6 +610,17 @@ int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret
 	}
 	*ret = s;
 	return 0;
+}
+
+int snapshot_mark_undone(const struct sysroot *root, unsigned id)
+{
+	struct strbuf rel = {0};
+	int r = snapdir(&rel, id, "undone");
+
+	if (r == 0)
+		r = sysroot_write_atomic(root, rel.s, "", 0, 0644);
+	strbuf_done(&rel);
+	return r;
 }
 
 int snapshot_prune(const struct sysroot *root, unsigned keep)

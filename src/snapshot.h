@@ -48,6 +48,9 @@ struct snapshot {
 	char **dirs;
 	struct snap_file *files;
 	size_t n_files;
+	/* Its operation never took effect: it failed and was undone (the file "undone"
+	 * beside the manifest). rollback's default skips it. */
+	bool undone;
 };
 
 void snapshot_free(struct snapshot *s);
@@ -75,6 +78,9 @@ void snapshot_list_free(struct snapshot **l, size_t n);
  * -ENOENT (no such snapshot), -EBADMSG (corrupt; a finding says where) or -errno. */
 int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret,
 		  struct diag_list *d);
+
+/* Records that snapshot id's operation failed and was undone. 0 or -errno. */
+int snapshot_mark_undone(const struct sysroot *root, unsigned id);
 
 /* Removes all but the newest keep snapshots and any incomplete one left by an
  * interrupted run. Best effort: 0 or -ENOMEM. */

@@ -357,6 +357,7 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 			       ?: TXN_UNRECOVERED;
 	cmdline |= ran_grub;
 	modprobe |= ran_initramfs;
+	snapshot_mark_undone(root, id);
 	if (run && (cmdline || modprobe) &&
 	    regen_after_restore(root, loader, cmdline, modprobe, d) < 0)
 		r = TXN_UNRECOVERED;
@@ -444,7 +445,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		       ? regen_after_restore(root, t->loader, cmdline, modprobe, d)
 		       : 0;
 	/* The configuration is back; if the journal stays, the next run finds nothing
-	 * left to undo. */
+	 * left to undo. The snapshot is of an operation that never took effect. */
+	snapshot_mark_undone(root, t->snapshot);
 	sysroot_unlink(root, TXN_JOURNAL, false);
 	return undo < 0 ? TXN_UNRECOVERED : TXN_FAILED;
 }

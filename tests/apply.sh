@@ -411,6 +411,21 @@ env: LANG=C'
 	rc=$?
 	check "without the initramfs tool (nothing to rebuild) only update-grub runs" [ $rc = 0 ]
 
+	# A failed apply's snapshot never took effect: the default rollback skips it.
+	r2=$work/regen-failed
+	regen_root "$r2"
+	orig2=$(tree_sum "$r2")
+	regen "$r2" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	touch "$r2/etc/fake-regen/fail-once-update-grub"
+	regen "$r2" apply rdna2 --memory 64GiB > /dev/null 2>&1
+	rc=$?
+	regen "$r2" rollback > "$work/out" 2>&1
+	rc2=$?
+	"$bin" --root "$r2" snapshots > "$work/snaps" 2>&1
+	if [ $rc = 4 ] && [ $rc2 = 0 ] && [ "$(tree_sum "$r2")" = "$orig2" ] && grep -q "apply (failed)" "$work/snaps"; then ok "after a failed apply, rollback undoes the last apply that took effect; snapshots marks the failed one"; else not_ok "after a failed apply, rollback undoes the last apply that took effect; snapshots marks the failed one"; fi
+
+	r=$work/regen # (regen sets r)
+
 	# Killed while regenerating from the restored files: the files are already
 	# back, so the restore changes nothing, but grub.cfg may still be the undone
 	# one; the journal says update-grub may have run, and recovery runs it again.
