@@ -116,8 +116,33 @@ int fragment_kernel_cmdline(const char *existing, const struct plan *pl, char **
 	size_t n = strlen(existing);
 	int r;
 
+	const char *init = NULL; /* " -- ..." : what the kernel hands to init */
+	size_t init_len = 0;
+	bool quoted = false;
+
 	while (n && (existing[n - 1] == '\n' || existing[n - 1] == ' '))
 		n--;
+	/* Our arguments go before a bare "--" (outside quotes), or init gets them. */
+	for (size_t i = 0, start = 0; i <= n; i++) {
+		if (i < n && existing[i] == '"')
+			quoted = !quoted;
+		if (i == n || (!quoted && (existing[i] == ' ' || existing[i] == '\t' ||
+					   existing[i] == '\n'))) {
+			if (i - start == 2 && strncmp(existing + start, "--", 2) == 0) {
+				size_t k = start;
+
+				while (k > 0 && (existing[k - 1] == ' ' ||
+						 existing[k - 1] == '\t' ||
+						 existing[k - 1] == '\n'))
+					k--;
+				init = existing + k;
+				init_len = n - k;
+				n = k;
+				break;
+			}
+			start = i + 1;
+		}
+	}
 	r = strbuf_append(&b, existing, n);
 	if (r == 0)
 		r = cmdline_parse(b.s ? b.s : "", &c);
@@ -135,6 +160,8 @@ int fragment_kernel_cmdline(const char *existing, const struct plan *pl, char **
 		if (r == 0)
 			r = put_arg(&b, s->name, s->value);
 	}
+	if (r == 0 && init)
+		r = strbuf_append(&b, init, init_len);
 	if (r == 0)
 		r = strbuf_putc(&b, '\n');
 	cmdline_free(c);

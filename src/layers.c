@@ -13,6 +13,16 @@
  * root=UUID=<36> ro ", counted with a 40-byte version. */
 #define GRUB_PREFIX_BYTES (strlen("BOOT_IMAGE=/boot/vmlinuz- root=UUID= ro ") + 40 + 36)
 
+size_t layers_cmdline_bytes(const struct boot_facts *b)
+{
+	return b->next.text.len + (b->grub ? GRUB_PREFIX_BYTES : 0);
+}
+
+bool layers_cmdline_too_long(const struct boot_facts *b)
+{
+	return b && b->next_known && layers_cmdline_bytes(b) > COMMAND_LINE_SIZE;
+}
+
 const char *row_status_name(enum row_status s)
 {
 	return s == ROW_CHANGE	  ? "change"
@@ -295,12 +305,11 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 				     "%s would still be unset after apply", s->name);
 	}
 	/* GRUB drops arguments that do not fit the kernel's buffer, from the end. */
-	if (r == 0 && after && after->next_known && after->grub &&
-	    after->next.text.len + GRUB_PREFIX_BYTES > COMMAND_LINE_SIZE)
+	if (r == 0 && layers_cmdline_too_long(after))
 		r = diag_add(d, DIAG_WARNING, NULL, 0,
 			     "the kernel command line would be about %zu bytes, over the "
-			     "kernel's %d: GRUB silently drops the last arguments",
-			     after->next.text.len + GRUB_PREFIX_BYTES, COMMAND_LINE_SIZE);
+			     "kernel's %d: the last arguments would be dropped",
+			     layers_cmdline_bytes(after), COMMAND_LINE_SIZE);
 	sargs_done(&pn.cmdline);
 	sargs_done(&pa.cmdline);
 	if (r < 0) {

@@ -672,14 +672,25 @@ static int strip_tokens(const char *cur, char *const *tokens, char **ret)
 	used = calloc(strv_length(tokens) + 1, sizeof(*used));
 	if (!used)
 		return -ENOMEM;
-	for (size_t i = 0; r == 0 && w && w[i]; i++) {
-		bool drop = false;
+	{
+		/* apply appended its tokens (before a bare "--"): the occurrence to drop
+		 * is the last one, or a value the user repeated earlier would be the one
+		 * removed and the effective value would flip. */
+		size_t n = strv_length(w);
+		bool *drop = calloc(n + 1, sizeof(*drop));
 
-		for (size_t k = 0; !drop && tokens[k]; k++)
-			if (!used[k] && streq(w[i], tokens[k]))
-				drop = used[k] = true;
-		if (!drop)
-			r = strbuf_printf(&b, "%s%s", b.len ? " " : "", w[i]);
+		if (!drop) {
+			free(used);
+			return -ENOMEM;
+		}
+		for (size_t i = n; i-- > 0;)
+			for (size_t k = 0; !drop[i] && tokens[k]; k++)
+				if (!used[k] && streq(w[i], tokens[k]))
+					drop[i] = used[k] = true;
+		for (size_t i = 0; r == 0 && i < n; i++)
+			if (!drop[i])
+				r = strbuf_printf(&b, "%s%s", b.len ? " " : "", w[i]);
+		free(drop);
 	}
 	free(used);
 	if (r == 0)
@@ -1367,6 +1378,22 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 			goto out;
 		}
 	}
+	/* A command line over the kernel's limit loses its last arguments: ours. */
+	if (layers_cmdline_too_long(c.after)) {
+		r = diag_add(
+			&d, o->force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
+			"%sthe kernel command line would be about %zu bytes, over the "
+			"kernel's 2048, and its last arguments would be lost%s",
+			o->force ? "--force: " : "not applied: ",
+			layers_cmdline_bytes(c.after),
+			o->force ? "" : "; shorten it, or --force");
+		if (r < 0)
+			goto fail;
+		if (!o->force) {
+			code = EXIT_INVALID;
+			goto out;
+		}
+	}
 	/* A next-boot command line the GRUB reader could not compute: a command-line
 	 * setting could not be verified after apply, a module option could still be
 	 * overridden from the command line. */
@@ -1421,12 +1448,24 @@ static int cmd_apply(struct sysroot *root, const struct options *o, int argc, ch
 				r = -ENOMEM;
 				goto fail;
 			}
-			for (size_t k = strv_length(base); all && k < strv_length(all);
-			     k++) {
+			/* Our tokens: what the new line has that the old one had not
+			 * (apply inserts them before a bare "--", not only at the end).
+			 */
+			for (size_t j = 0; base && base[j]; j++)
+				base[j][strcspn(base[j], "\n")] = '\0';
+			for (size_t k = 0; all && all[k]; k++) {
 				char *tok = all[k];
+				size_t in_all = 0, in_base = 0, seen = 0;
 
 				tok[strcspn(tok, "\n")] = '\0';
-				if (*tok && state_token_is_safe(tok) &&
+				for (size_t j = 0; all[j]; j++)
+					in_all += streq(all[j], tok);
+				for (size_t j = 0; base && base[j]; j++)
+					in_base += streq(base[j], tok);
+				for (size_t j = 0; tokens && tokens[j]; j++)
+					seen += streq(tokens[j], tok);
+				if (*tok && in_all > in_base + seen &&
+				    state_token_is_safe(tok) &&
 				    strv_push(&tokens, tok) < 0) {
 					r = -ENOMEM;
 					goto fail;

@@ -276,6 +276,41 @@ check "systemd-boot: re-apply changes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
 "$bin" --root "$r" remove > /dev/null 2>&1
 check "systemd-boot: remove takes away only our token" [ "$(cat "$r/etc/kernel/cmdline")" = "$orig" ]
 
+for orig in "root=/dev/vda1 iommu=pt quiet iommu=nopt" "root=/dev/vda1 quiet -- single"; do
+	r=$work/sdboot2
+	rm -rf "$r"
+	build_case diff-systemd-boot "$r"
+	echo "$orig" > "$r/etc/kernel/cmdline"
+	"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	after=$(cat "$r/etc/kernel/cmdline")
+	"$bin" --root "$r" remove > /dev/null 2>&1
+	case $orig in
+	*--*) want_after="root=/dev/vda1 quiet iommu=pt -- single" ;;
+	*) want_after="$orig iommu=pt" ;;
+	esac
+	if [ "$after" = "$want_after" ] && [ "$(cat "$r/etc/kernel/cmdline")" = "$orig" ]; then ok "systemd-boot '$orig': apply gives '$want_after', remove gives it back exactly"; else not_ok "systemd-boot '$orig': apply gives '$want_after' (got '$after'), remove gives it back exactly (got '$(cat "$r/etc/kernel/cmdline")')"; fi
+done
+
+# ---- 8b. a command line over the kernel's 2048 bytes loses its last arguments: ours ----
+long=$(printf 'opt%04d=1 ' $(seq 1 205))
+for c in diff-cloudimg diff-systemd-boot; do
+	r=$work/long-$c
+	build_case $c "$r"
+	if [ $c = diff-systemd-boot ]; then
+		echo "root=/dev/vda1 $long" > "$r/etc/kernel/cmdline"
+	else
+		echo "GRUB_CMDLINE_LINUX=\"$long\"" >> "$r/etc/default/grub"
+	fi
+	before=$(tree_sum "$r")
+	"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	same=no
+	[ "$(tree_sum "$r")" = "$before" ] && same=yes
+	"$bin" --root "$r" apply rdna1 --memory 64GiB --force > /dev/null 2>&1
+	rc2=$?
+	if [ $rc = 2 ] && [ $same = yes ] && grep -q "over the kernel's 2048, and its last arguments would be lost" "$work/err" && [ $rc2 = 0 ]; then ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies"; else not_ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies (rc $rc, $rc2)"; fi
+done
+
 # ---- 9. a boot loader it cannot write ----
 r=$work/unknown
 build_case diff-cloudimg "$r"
