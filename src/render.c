@@ -6,12 +6,17 @@
 
 int render_diag(struct strbuf *b, const struct diag *d)
 {
+	/* File names come from the machine (a drop-in may be named anything): escaped
+	 * like every other untrusted text. */
+	_cleanup_free_ char *f = d->file ? escape_untrusted(d->file) : NULL;
 	int r = 0;
 
-	if (d->file && d->line)
-		r = strbuf_printf(b, "%s:%u: ", d->file, d->line);
-	else if (d->file)
-		r = strbuf_printf(b, "%s: ", d->file);
+	if (d->file && !f)
+		return -ENOMEM;
+	if (f && d->line)
+		r = strbuf_printf(b, "%s:%u: ", f, d->line);
+	else if (f)
+		r = strbuf_printf(b, "%s: ", f);
 	if (r < 0)
 		return r;
 	return strbuf_printf(b, "%s%s", d->level == DIAG_WARNING ? "warning: " : "",

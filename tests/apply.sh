@@ -683,5 +683,12 @@ for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/
 done
 check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
 
+# ---- 19. a file name from the machine never reaches the terminal raw ----
+r=$work/esc
+build_case diff-cloudimg "$r"
+echo 'GRUB_CMDLINE_LINUX_DEFAULT="$(x)"' > "$r/etc/default/grub.d/a$(printf '\033')[31mX.cfg"
+"$bin" --root "$r" detect --memory 1GiB > "$work/out" 2> "$work/err"
+if ! grep -q "$(printf '\033')" "$work/out" "$work/err" && grep -q 'a\\x1b\[31mX.cfg:1: warning' "$work/err"; then ok "a drop-in named with an escape sequence is shown escaped"; else not_ok "a drop-in named with an escape sequence is shown escaped"; fi
+
 echo "1..$n"
 [ $failed = 0 ]
