@@ -1171,6 +1171,7 @@ static int begin_change(struct sysroot *root, const struct options *o, const cha
 	r = txn_lock(root, lock_timeout(), lock_fd, d);
 	if (r < 0)
 		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
+	txn_remove_stale(root);
 	r = txn_recover(root, run_commands(root, o), &undone, d);
 	if (undone)
 		fprintf(stderr,

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -319,6 +320,44 @@ static int regen_after_restore(const struct sysroot *root, enum bootloader loade
 		}
 	}
 	return r;
+}
+
+void txn_remove_stale(const struct sysroot *root)
+{
+	static const char *const paths[] = {FRAGMENT_GRUB,	  FRAGMENT_MODPROBE,
+					    "etc/kernel/cmdline", STATE_FILE,
+					    TXN_JOURNAL,	  NULL};
+
+	for (size_t i = 0; paths[i]; i++) {
+		_cleanup_free_ char *dir = strdup(paths[i]);
+		const char *base;
+		char *slash;
+		DIR *d = NULL;
+		struct dirent *de;
+
+		if (!dir || !(slash = strrchr(dir, '/')))
+			continue;
+		*slash = '\0';
+		base = slash + 1;
+		if (sysroot_opendir(root, dir, &d) < 0)
+			continue;
+		while ((de = readdir(d))) {
+			const char *n = de->d_name;
+			size_t bl = strlen(base);
+			struct stat st;
+
+			/* Exactly what sysroot_write_atomic() names its temporaries. */
+			if (n[0] != '.' || strncmp(n + 1, base, bl) != 0 ||
+			    n[1 + bl] != '.' || strlen(n + 2 + bl) != 12 ||
+			    strspn(n + 2 + bl, "0123456789abcdef") != 8 ||
+			    strcmp(n + 10 + bl, ".tmp") != 0)
+				continue;
+			if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode))
+				unlinkat(dirfd(d), n, 0);
+		}
+		closedir(d);
+	}
 }
 
 int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,

@@ -65,6 +65,10 @@ int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool 
  * its snapshot, regenerates (when run) what the restore changed, removes the journal.
  * *ret_snapshot is the snapshot restored, 0 when there was nothing to do. 0,
  * TXN_UNRECOVERED or -errno (findings in d). */
+/* Removes the temporaries (".NAME.XXXXXXXX.tmp") a killed run left beside the files
+ * amdgpu-tune writes. Call with the lock held. Best effort. */
+void txn_remove_stale(const struct sysroot *root);
+
 int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 		struct diag_list *d);
 

@@ -683,6 +683,16 @@ for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/
 done
 check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
 
+# ---- 18b. a killed run's temporaries are removed by the next run (under the lock) ----
+r=$work/stale
+build_case diff-cloudimg "$r"
+mkdir -p "$r/etc/modprobe.d" "$r/var/lib/amdgpu-tune"
+: > "$r/etc/modprobe.d/.90-amdgpu-tune.conf.0123abcd.tmp"
+: > "$r/var/lib/amdgpu-tune/.state.deadbeef.tmp"
+: > "$r/etc/modprobe.d/.other.conf.0123abcd.tmp"
+"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+if [ ! -e "$r/etc/modprobe.d/.90-amdgpu-tune.conf.0123abcd.tmp" ] && [ ! -e "$r/var/lib/amdgpu-tune/.state.deadbeef.tmp" ] && [ -e "$r/etc/modprobe.d/.other.conf.0123abcd.tmp" ]; then ok "a killed run's temporaries are removed by the next apply, and nothing else"; else not_ok "a killed run's temporaries are removed by the next apply, and nothing else"; fi
+
 # ---- 19. a file name from the machine never reaches the terminal raw ----
 r=$work/esc
 build_case diff-cloudimg "$r"
