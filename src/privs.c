@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sys/prctl.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +34,9 @@ int privs_drop_all(void)
 	if (cap_set_proc(none) < 0)
 		r = -errno;
 	cap_free(none);
+	/* Nothing a read-only command could run may gain privileges either. */
+	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		r = -errno;
 	return r;
 }
 

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -236,8 +237,23 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 	}
 	if (pid == 0) {
 		int e = 0;
+		sigset_t none;
+		struct rlimit fsize;
 
-		signal(SIGPIPE, SIG_DFL);
+		/* What the caller set up (a package hook's ignored SIGINT/SIGHUP, a
+		 * blocked mask, a small RLIMIT_FSIZE) is not the tools' to inherit:
+		 * default dispositions, nothing blocked, no file size limit (as far as
+		 * the hard limit allows). The umask is already 022. */
+		for (int s = 1; s < NSIG; s++)
+			if (s != SIGKILL && s != SIGSTOP)
+				signal(s, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 &&
+		    fsize.rlim_cur != fsize.rlim_max) {
+			fsize.rlim_cur = fsize.rlim_max;
+			setrlimit(RLIMIT_FSIZE, &fsize);
+		}
 		if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 			e = errno;
 		if (!e && !sysroot_is_live(root) &&

@@ -408,6 +408,14 @@ env: LANG=C'
 	: > "$log"
 	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
 	check "re-apply runs nothing" [ ! -s "$log" ]
+	# A caller (a package hook) that ignores SIGINT/SIGHUP/SIGTERM: the tools get the
+	# default dispositions, and no file size limit (up to the hard one).
+	r3=$work/regen-sig
+	regen_root "$r3"
+	(trap '' INT HUP TERM && ulimit -S -f 1000000 && regen "$r3" apply rdna1 --memory 64GiB > /dev/null 2>&1)
+	r=$work/regen # (regen sets r)
+	log3=$r3/var/log/fake-regen.log
+	if grep -q '^argv' "$log3" && ! grep -q '^ignored signal\|^blocked signal' "$log3" && { [ "$(ulimit -H -f)" != unlimited ] || ! grep -q '^file size limit' "$log3"; }; then ok "regeneration tools get default signal dispositions and no inherited file size limit"; else not_ok "regeneration tools get default signal dispositions and no inherited file size limit"; sed 's/^/# /' "$log3" | grep -v '^# env'; fi
 	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nvm_fragment_size = 9\n' > "$r/etc/amdgpu-tune/profiles/mod-a.conf"
 	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nnoretry = 0\n' > "$r/etc/amdgpu-tune/profiles/mod-b.conf"
 	regen "$r" apply mod-a --memory 64GiB > /dev/null 2>&1
