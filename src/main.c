@@ -1856,15 +1856,16 @@ int main(int argc, char **argv)
 			o.kernel = optarg;
 			break;
 		case OPT_MEMORY: {
-			struct size_spec s;
+			struct size_spec s = {0};
 			const char *hint = NULL;
+			bool bad = size_parse(optarg, &s, &hint) < 0;
 
-			if (size_parse(optarg, &s, &hint) < 0 || s.percent)
+			if (bad || s.percent)
 				return usage_error(
 					"--memory '%s': %s", optarg,
-					s.percent ? "give an amount, not a percentage"
-					: hint	  ? hint
-						  : "out of range");
+					!bad   ? "give an amount, not a percentage"
+					: hint ? hint
+					       : "out of range");
 			o.memory = s.value;
 			o.memory_arg = optarg;
 			break;
