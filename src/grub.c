@@ -1423,7 +1423,6 @@ static int parse_case(struct parser *p)
 	return r;
 }
 
-/* NAME() compound-command: what the body assigns is recorded, not applied. */
 static struct grub_func *func_get(struct grub_config *c, const char *name)
 {
 	struct grub_func *f = func_find(c, name), *n;
@@ -1526,11 +1525,6 @@ static int apply_function(struct parser *p, const struct grub_func *f, unsigned 
 	return r;
 }
 
-static int call_function(struct parser *p, const struct grub_func *f, unsigned line)
-{
-	return apply_function(p, f, line, 0);
-}
-
 static bool is_special_builtin(const char *cmd);
 
 /* Builtins that cannot fail (for set -e) and change no variable. */
@@ -1606,7 +1600,7 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 	/* Functions come before every builtin but the special ones. */
 	if (!is_special_builtin(cmd) && !p->def && (f = func_find(p->c, cmd))) {
 		p->may_fail = f->fails;
-		return call_function(p, f, line);
+		return apply_function(p, f, line, 0);
 	}
 	r = note_call(p, cmd);
 	if (r < 0)
