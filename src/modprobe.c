@@ -265,11 +265,15 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 			char rel[600];
 			const struct file_override *o;
 
-			if (!wanted_name(de->d_name) ||
-			    fstatat(dirfd(dir), de->d_name, &st, 0) < 0 ||
-			    S_ISDIR(st.st_mode))
+			if (!wanted_name(de->d_name))
 				continue;
 			snprintf(rel, sizeof(rel), "%s/%s", modprobe_dirs[i], de->d_name);
+			/* Followed inside the root, where kmod will follow it (an fstatat
+			 * on the directory would resolve a link against the host). kmod's
+			 * conf_files_filter_out() skips directories only: a link that
+			 * leads nowhere is listed, and reading it fails below. */
+			if (sysroot_stat(root, rel, &st) == 0 && S_ISDIR(st.st_mode))
+				continue;
 			o = file_override_find(ov, rel);
 			if (o && !o->text)
 				continue;

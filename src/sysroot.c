@@ -51,6 +51,113 @@ bool sysroot_is_live(const struct sysroot *r)
 	return streq(r->path, "/");
 }
 
+/* Kernels before 5.6 have no openat2(2). This resolves rel the way RESOLVE_IN_ROOT
+ * does (fs/namei.c: ".." never climbs above the root, an absolute symlink target starts
+ * again at the root, at most 40 symlinks): one component at a time, each opened with
+ * O_NOFOLLOW relative to the directory fd before it, so a symlink is only ever followed
+ * here, as text, inside the root. Magic links (/proc/PID/fd/N) are read as text too,
+ * which is what RESOLVE_NO_MAGICLINKS asks for. */
+#define IN_ROOT_MAX_DEPTH 128
+#define IN_ROOT_MAX_LINKS 40
+
+int open_in_root(int rootfd, const char *rel, int flags)
+{
+	int stack[IN_ROOT_MAX_DEPTH], depth = 0, links = 0, k = 0;
+	/* What is left to resolve; a symlink's target is put in front of it. */
+	_cleanup_free_ char *todo = strdup(rel);
+
+	if (!todo)
+		return -ENOMEM;
+	stack[0] = rootfd;
+	for (;;) {
+		char *p = todo, *name;
+		struct stat st;
+		bool last;
+		int fd;
+
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			/* The path ends on a directory (".", "a/..", "a/"). */
+			fd = openat(stack[depth], ".", flags);
+			k = fd < 0 ? -errno : fd;
+			break;
+		}
+		name = p;
+		p += strcspn(p, "/");
+		if (*p)
+			*p++ = '\0';
+		while (*p == '/')
+			p++;
+		last = !*p;
+		if (streq(name, ".")) {
+			memmove(todo, p, strlen(p) + 1);
+			continue;
+		}
+		if (streq(name, "..")) {
+			if (depth > 0)
+				close(stack[depth--]);
+			memmove(todo, p, strlen(p) + 1);
+			continue;
+		}
+		if (fstatat(stack[depth], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			k = -errno;
+			break;
+		}
+		if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+			char target[4096];
+			ssize_t n = readlinkat(stack[depth], name, target,
+					       sizeof(target) - 1);
+			char *next;
+
+			if (n < 0) {
+				k = -errno;
+				break;
+			}
+			if (++links > IN_ROOT_MAX_LINKS) {
+				k = -ELOOP;
+				break;
+			}
+			target[n] = '\0';
+			if (target[0] == '/')
+				while (depth > 0)
+					close(stack[depth--]);
+			if (asprintf(&next, "%s/%s", target, p) < 0) {
+				k = -ENOMEM;
+				break;
+			}
+			free(todo);
+			todo = next;
+			continue;
+		}
+		if (last) {
+			/* O_NOFOLLOW: a symlink put here since the fstatat is refused. */
+			fd = openat(stack[depth], name, flags | O_NOFOLLOW);
+			k = fd < 0 ? -errno : fd;
+			break;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			k = -ENOTDIR;
+			break;
+		}
+		if (depth + 1 >= IN_ROOT_MAX_DEPTH) {
+			k = -ENAMETOOLONG;
+			break;
+		}
+		fd = openat(stack[depth], name,
+			    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			k = -errno;
+			break;
+		}
+		stack[++depth] = fd;
+		memmove(todo, p, strlen(p) + 1);
+	}
+	while (depth > 0)
+		close(stack[depth--]);
+	return k;
+}
+
 int sysroot_openat(const struct sysroot *r, const char *rel, int flags)
 {
 	struct open_how how = {
@@ -65,8 +172,7 @@ int sysroot_openat(const struct sysroot *r, const char *rel, int flags)
 		rel = ".";
 	fd = syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS)
-		/* Kernels before 5.6: plain openat, relative to the root. */
-		fd = openat(r->fd, rel, flags | O_CLOEXEC);
+		return open_in_root(r->fd, rel, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : (int)fd;
 }
 

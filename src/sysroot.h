@@ -24,6 +24,10 @@ bool sysroot_is_live(const struct sysroot *r);
  * Returns the fd or -errno. */
 int sysroot_openat(const struct sysroot *r, const char *rel, int flags);
 
+/* What sysroot_openat() does on kernels without openat2(2): rel resolved inside the
+ * directory rootfd one component at a time, as RESOLVE_IN_ROOT would. fd or -errno. */
+int open_in_root(int rootfd, const char *rel, int flags);
+
 /* Reads a whole regular (or proc/sysfs) file of at most max bytes; a larger file is
  * -EFBIG. *ret is NUL-terminated and owned by the caller. Symlinks in the last component
  * are refused when nofollow is set. 0 or -errno. */

@@ -5,6 +5,7 @@
 # in a temporary directory (srcdir is read-only under make distcheck) and the command runs
 # there with --root; paths are shown as @ROOT@ and @PROFILES@. TAP output.
 # UPDATE_GOLDEN=1 rewrites the expectations from what the binary prints now.
+# GOLDEN_WRAP, when set, is a command the binary runs under (tests/no-openat2.sh).
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib.sh"
@@ -43,7 +44,7 @@ for c in $cases; do
 	fi
 	cmd=$(cat "$src/cmd")
 	# shellcheck disable=SC2086
-	(cd "$root" && eval "\"\$bin\" --root \"\$root\" $cmd") > "$work/$c/out" 2> "$work/$c/err"
+	(cd "$root" && eval "\${GOLDEN_WRAP:-} \"\$bin\" --root \"\$root\" $cmd") > "$work/$c/out" 2> "$work/$c/err"
 	echo $? > "$work/$c/rc"
 	for f in out err; do
 		sed -e "s|$root|@ROOT@|g" -e "s|$AMDGPU_TUNE_PROFILE_DIR|@PROFILES@|g" "$work/$c/$f" > "$work/$c/$f.n"
