@@ -193,6 +193,13 @@ static int read_builtin(const struct sysroot *root, const char *version, char **
 	return 0;
 }
 
+static bool cache_writes;
+
+void machine_facts_cache_writes(bool on)
+{
+	cache_writes = on;
+}
+
 /* AMDGPU_TUNE_NO_CACHE=1 reads every module file (benchmarks, debugging). */
 static bool getenv_cache_enabled(void)
 {
@@ -256,7 +263,8 @@ static int read_kernel(const struct sysroot *root, const char *version,
 			struct paramcache pc = {.root = root,
 						.version = version,
 						.moddir = moddir,
-						.disabled = !getenv_cache_enabled()};
+						.disabled = !getenv_cache_enabled(),
+						.read_only = !cache_writes};
 			struct modinfo_cache ops = paramcache_ops;
 
 			ops.data = &pc;

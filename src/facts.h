@@ -68,6 +68,11 @@ bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b
 /* Parses "6.12.117+deb12-amd64" into major, minor, patch. 0 or -EINVAL. */
 int kernel_version_parse(const char *s, unsigned ret[3]);
 
+/* Whether reading module parameter tables may store them in the cache
+ * (var/cache/amdgpu-tune). Off by default: only the commands that write (apply,
+ * rollback, remove) turn it on, so the read-only ones change nothing on disk. */
+void machine_facts_cache_writes(bool on);
+
 /* Reads facts from root: MemTotal (mem_total is mem_override when that is non-zero;
  * mem_machine is MemTotal all the same), page size, NPU, and the kernels under
  * lib/modules (only only_kernel when not NULL) with the schemas of every module named

@@ -1913,6 +1913,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: cannot drop capabilities: %m\n", program);
 			return EXIT_FAILED;
 		}
+		/* ... and leave the parameter cache as it is. */
+		machine_facts_cache_writes(verbs[i].writes && !o.dry_run);
 		r = sysroot_open(o.root, &root);
 		if (r < 0) {
 			fprintf(stderr, "%s: --root %s: %s\n", program, o.root,

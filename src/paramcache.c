@@ -201,20 +201,18 @@ bool paramcache_load(void *data, const char *path, struct module_schema *s)
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t len;
-	int fd, r;
+	_cleanup_free_ char *at = NULL;
+	char why[96];
 
 	if (!entry_paths(c, path, s->module, rel, key))
 		return false;
-	fd = sysroot_openat(c->root, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
+	/* Only an entry root (or, with --root, the caller) wrote, in directories nobody
+	 * else can change: the checks the state gets (an untrusted entry would change
+	 * what `check` says). */
+	if (sysroot_path_trusted(c->root, CACHE_DIR, rel, &at, why) < 0)
 		return false;
-	/* Only an entry this user or root wrote, and nobody else can change. */
-	r = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022);
-	close(fd);
-	if (r)
-		return false;
-	if (sysroot_read_file(c->root, rel, CACHE_MAX, true, &buf, &len) < 0)
+	if (sysroot_read_file_stat(c->root, rel, CACHE_MAX, true, &buf, &len, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
 		return false;
 	return paramcache_parse(buf, len, key, s) == 0;
 }
@@ -225,7 +223,7 @@ void paramcache_store(void *data, const char *path, const struct module_schema *
 	char rel[512], key[1024], dir[512];
 	_cleanup_free_ char *text = NULL;
 
-	if (!entry_paths(c, path, s->module, rel, key) ||
+	if (c->read_only || !entry_paths(c, path, s->module, rel, key) ||
 	    paramcache_format(key, s, &text) < 0)
 		return;
 	snprintf(dir, sizeof(dir), CACHE_DIR "/%s", c->version);

@@ -2,7 +2,9 @@
  * so commands need not decompress amdgpu.ko.xz (about half a second) every run. An
  * entry is keyed by the module file's path, size, modification time, inode and device:
  * a changed or reinstalled module misses and is read again. Entries are written
- * atomically; a corrupt, foreign-owned or writable-by-others entry is ignored. */
+ * atomically; a corrupt entry is ignored, and so is one that it or a directory from
+ * var/cache/amdgpu-tune down to it is a symlink, owned by another user than root (or,
+ * with --root, the caller) or writable by group or others. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,6 +20,7 @@ struct paramcache {
 	const char *version; /* kernel the module belongs to */
 	const char *moddir;  /* the path prefix libkmod's module paths start with */
 	bool disabled;
+	bool read_only; /* load entries, store none */
 };
 
 /* The cache key of a module file: "PATH SIZE MTIME.NSEC INODE DEVICE" with PATH below

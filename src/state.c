@@ -270,44 +270,17 @@ static int untrusted(const char *rel, const char *what, struct diag_list *d)
 
 int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_list *d)
 {
-	size_t n = strlen(STATE_DIR);
-	_cleanup_free_ char *p = strdup(rel);
+	_cleanup_free_ char *at = NULL;
+	char why[96];
+	int r = sysroot_path_trusted(root, STATE_DIR, rel, &at, why);
 
-	if (!p)
-		return -ENOMEM;
-	if (strncmp(rel, STATE_DIR, n) != 0 || (rel[n] && rel[n] != '/'))
-		return -EINVAL;
-	for (size_t i = n;; i++) {
-		if (p[i] == '/' || !p[i]) {
-			char c = p[i];
-			struct stat st;
-			int r;
-
-			p[i] = '\0';
-			r = sysroot_lstat_strict(root, p, &st);
-			if (r == -ENOENT)
-				return r;
-			if (r == -ELOOP || (r == 0 && S_ISLNK(st.st_mode)))
-				return untrusted(p, "a symbolic link is on its path", d);
-			if (r < 0)
-				return diag_add(d, DIAG_ERROR, p, 0, "cannot read: %s",
-						read_error_text(-r))
-					       ?: -EBADMSG;
-			if (st.st_uid != 0 &&
-			    (sysroot_is_live(root) || st.st_uid != (uid_t)geteuid())) {
-				char what[96];
-
-				snprintf(what, sizeof(what), "owned by uid %u",
-					 (unsigned)st.st_uid);
-				return untrusted(p, what, d);
-			}
-			if (st.st_mode & 022)
-				return untrusted(p, "group or others may write to it", d);
-			if (!c)
-				return 0;
-			p[i] = c;
-		}
-	}
+	if (r == -EPERM)
+		return untrusted(at, why, d);
+	if (r < 0 && r != -ENOENT && r != -ENOMEM && r != -EINVAL)
+		return diag_add(d, DIAG_ERROR, at ? at : rel, 0, "cannot read: %s",
+				read_error_text(-r))
+			       ?: -EBADMSG;
+	return r;
 }
 
 int state_read(const struct sysroot *root, struct state **ret, struct diag_list *d)

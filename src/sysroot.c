@@ -345,6 +345,47 @@ int sysroot_lstat_strict(const struct sysroot *r, const char *rel, struct stat *
 	return k;
 }
 
+int sysroot_path_trusted(const struct sysroot *r, const char *from, const char *rel,
+			 char **ret_at, char ret_why[static 96])
+{
+	size_t n = strlen(from);
+	_cleanup_free_ char *p = strdup(rel);
+
+	*ret_at = NULL;
+	if (!p)
+		return -ENOMEM;
+	if (strncmp(rel, from, n) != 0 || (rel[n] && rel[n] != '/'))
+		return -EINVAL;
+	for (size_t i = n;; i++) {
+		char c = p[i];
+		struct stat st;
+		int k;
+
+		if (c && c != '/')
+			continue;
+		p[i] = '\0';
+		k = sysroot_lstat_strict(r, p, &st);
+		if (k == -ELOOP || (k == 0 && S_ISLNK(st.st_mode))) {
+			snprintf(ret_why, 96, "a symbolic link is on its path");
+			k = -EPERM;
+		} else if (k == 0 && st.st_uid != 0 &&
+			   (sysroot_is_live(r) || st.st_uid != geteuid())) {
+			snprintf(ret_why, 96, "owned by uid %u", (unsigned)st.st_uid);
+			k = -EPERM;
+		} else if (k == 0 && (st.st_mode & 022)) {
+			snprintf(ret_why, 96, "group or others may write to it");
+			k = -EPERM;
+		}
+		if (k < 0) {
+			*ret_at = strdup(p);
+			return *ret_at || k == -ENOENT ? k : -ENOMEM;
+		}
+		if (!c)
+			return 0;
+		p[i] = c;
+	}
+}
+
 int sysroot_lstat(const struct sysroot *r, const char *rel, struct stat *ret)
 {
 	while (*rel == '/')

@@ -54,6 +54,13 @@ int sysroot_stat(const struct sysroot *r, const char *rel, struct stat *ret);
 /* Like sysroot_stat(), but a symlink anywhere on the path is -ELOOP (the path itself is
  * not followed either). */
 int sysroot_lstat_strict(const struct sysroot *r, const char *rel, struct stat *ret);
+/* Whether rel and every directory from its prefix `from` down to it can be trusted as
+ * the tool's own data: reached without a symlink, owned by root (in a root other than
+ * "/", also by the caller), not writable by group or others. 0; -EPERM with the first
+ * such path in *ret_at (a new string) and what is wrong with it in ret_why; -ENOENT
+ * (*ret_at: the missing path), -EINVAL (rel not below from) or another -errno. */
+int sysroot_path_trusted(const struct sysroot *r, const char *from, const char *rel,
+			 char **ret_at, char ret_why[static 96]);
 /* The last component of rel without following it (a symlink is described itself);
  * for paths whose parents were checked with it first. */
 int sysroot_lstat(const struct sysroot *r, const char *rel, struct stat *ret);
