@@ -490,6 +490,93 @@ env: LANG=C'
 	if [ $journal = yes ] && grep -q "an interrupted run was undone" "$work/err" && grep -q '^argv: /usr/sbin/update-grub$' "$log"; then ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; else not_ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; fi
 fi
 
+# ---- 13b. kill -9 at random points of apply, rollback and remove, with regeneration ----
+# The stand-in regenerators record what they were built from (etc/fake-regen/record),
+# so a grub.cfg or initrd that no longer matches the configuration is visible. Each case
+# (every other one with a regenerator failing once) kills the command's whole process group (the tool and the regenerator it runs, as a
+# power loss or a cgroup kill would) after a random delay, then runs the next apply;
+# after it the boot files must match the configuration, and no journal may be left.
+if [ "$as_root" = none ]; then
+	skip "kill -9 loop with regeneration" "needs chroot (root or a user namespace)"
+else
+	# What the recorders build from a root's configuration.
+	expect_boot() { # expect_boot ROOT grub|initrd
+		if [ "$2" = grub ]; then
+			echo "== /etc/default/grub" && cat "$1/etc/default/grub"
+			set -- "$1" etc/default/grub.d .cfg
+		else
+			set -- "$1" etc/modprobe.d .conf
+		fi
+		for f in $(cd "$1/$2" 2> /dev/null && ls -- *"$3" 2> /dev/null | LC_ALL=C sort); do
+			echo "== /$2/$f" && cat "$1/$2/$f"
+		done
+	}
+	boot_ok() { # boot_ok ROOT: both records match the configuration
+		[ "$(expect_boot "$1" grub)" = "$(cat "$1/boot/grub/grub.cfg")" ] &&
+			[ "$(expect_boot "$1" initrd)" = "$(cat "$1/boot/initrd.img-record" 2> /dev/null)" ]
+	}
+	kb1=$work/kill-base1 kb2=$work/kill-base2
+	regen_root "$kb1"
+	touch "$kb1/etc/fake-regen/record"
+	regen "$kb1" apply rdna1 --memory 64GiB > /dev/null 2>&1 || not_ok "kill loop: base apply"
+	cp -a "$kb1" "$kb2"
+	regen "$kb2" apply strix-halo --memory 64GiB --force > /dev/null 2>&1 || not_ok "kill loop: base apply 2"
+	# How long one run takes here (sanitizers make it longer): kills land in [0, 1.3x].
+	cp -a "$kb1" "$work/kill-t"
+	t0=$(date +%s%N)
+	regen "$work/kill-t" apply strix-halo --memory 64GiB --force > /dev/null 2>&1
+	dur=$((($(date +%s%N) - t0) / 1000000 * 13 / 10 + 1))
+	[ "$dur" -lt 999 ] || dur=999
+	cases=0 interrupted=0 violations=0 deadline=$((SECONDS + ${KILL_LOOP_SECONDS:-40}))
+	set -m
+	while [ $cases -lt "${KILL_LOOP_CASES:-120}" ] && [ $SECONDS -lt $deadline ]; do
+		k=$work/kill-case
+		rm -rf "$k"
+		case $((cases % 3)) in
+		0) cp -a "$kb1" "$k" && op="apply strix-halo --memory 64GiB --force" ;;
+		1) cp -a "$kb2" "$k" && op="rollback" ;;
+		2) cp -a "$kb1" "$k" && op="remove" ;;
+		esac
+		# Every other case, one regenerator fails once: the run then restores the
+		# files and regenerates from them, and the kill may land in that.
+		case $((cases % 4)) in
+		1) touch "$k/etc/fake-regen/fail-once-update-grub" ;;
+		3) touch "$k/etc/fake-regen/fail-once-update-initramfs" ;;
+		esac
+		delay=$((RANDOM % dur))
+		# shellcheck disable=SC2086
+		regen "$k" $op > /dev/null 2>&1 &
+		pid=$!
+		sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+		kill -9 -- -$pid 2> /dev/null
+		wait $pid 2> /dev/null
+		# No member of the group still runs (zombies, reaped late, do not count).
+		while awk -v g=$pid '$5 == g && $3 != "Z" { f = 1 } END { exit !f }' /proc/[0-9]*/stat 2> /dev/null; do
+			sleep 0.01
+		done
+		cases=$((cases + 1))
+		[ -e "$k/var/lib/amdgpu-tune/transaction" ] && interrupted=$((interrupted + 1))
+		rm -f "$k"/etc/fake-regen/fail-once-*
+		regen "$k" apply rdna1 --memory 64GiB > "$work/kill-out" 2>&1
+		rc=$?
+		if [ $rc != 0 ] || ! boot_ok "$k" || [ -e "$k/var/lib/amdgpu-tune/transaction" ]; then
+			violations=$((violations + 1))
+			if [ $violations -le 3 ]; then
+				echo "# case $cases: '$op' killed after ${delay} ms; next apply exit $rc"
+				sed 's/^/#   /' "$work/kill-out" | head -5
+				diff <(expect_boot "$k" grub) "$k/boot/grub/grub.cfg" | sed 's/^/#   grub.cfg: /' | head -8
+				diff <(expect_boot "$k" initrd) "$k/boot/initrd.img-record" | sed 's/^/#   initrd: /' | head -8
+			fi
+		fi
+	done
+	set +m
+	if [ $violations = 0 ] && [ $interrupted -ge 3 ]; then
+		ok "kill -9 loop with regeneration: $cases cases, killed at 0-$dur ms ($interrupted left a journal), boot files always match the configuration after the next run"
+	else
+		not_ok "kill -9 loop with regeneration: $cases cases ($interrupted left a journal), $violations with stale boot files or a failed next run"
+	fi
+fi
+
 # ---- 14. --memory against the MemTotal of the root (the machine's) ----
 r=$work/mem
 build_case show-memory-not-this-machine "$r"

@@ -2,8 +2,17 @@
  * it runs after chroot. It appends its argv, environment and open fds above 2 to
  * /var/log/fake-regen.log, then fails when /etc/fake-regen/fail-NAME exists (or
  * fail-once-NAME, which it removes), and sleeps 2 s when sleep-NAME exists. Signals it
- * inherited as ignored or blocked, and a file size limit, are logged too. */
+ * inherited as ignored or blocked, and a file size limit, are logged too.
+ * When /etc/fake-regen/record exists it also builds what the real tools would build
+ * from the configuration, so a stale boot file is visible: update-grub writes
+ * /boot/grub/grub.cfg from /etc/default/grub and /etc/default/grub.d/ *.cfg, and
+ * update-initramfs writes /boot/initrd.img-record from /etc/modprobe.d/ *.conf (each
+ * file's name and text, in the order the tools read them; replaced atomically, after
+ * a pause of 20 ms so that a kill can land while it runs). */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -11,6 +20,74 @@
 #include <unistd.h>
 
 extern char **environ;
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void copy_file(FILE *out, const char *path)
+{
+	FILE *in = fopen(path, "r");
+	int c;
+
+	if (!in)
+		return;
+	fprintf(out, "== %s\n", path);
+	while ((c = getc(in)) != EOF)
+		putc(c, out);
+	fclose(in);
+}
+
+/* Appends each file of dir whose name ends in suffix (not starting with '.'), sorted. */
+static void copy_dir(FILE *out, const char *dir, const char *suffix)
+{
+	char *names[256], path[512];
+	size_t n = 0, sl = strlen(suffix);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while (n < 256 && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && l > sl &&
+		    strcmp(de->d_name + l - sl, suffix) == 0)
+			names[n++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		copy_file(out, path);
+		free(names[i]);
+	}
+}
+
+static int record(const char *name)
+{
+	const char *target = strcmp(name, "update-grub") == 0 ? "/boot/grub/grub.cfg"
+							      : "/boot/initrd.img-record";
+	struct timespec pause = {0, 20 * 1000 * 1000};
+	char tmp[300];
+	FILE *out;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", target);
+	out = fopen(tmp, "w");
+	if (!out)
+		return 1;
+	if (strcmp(name, "update-grub") == 0) {
+		copy_file(out, "/etc/default/grub");
+		copy_dir(out, "/etc/default/grub.d", ".cfg");
+	} else {
+		copy_dir(out, "/etc/modprobe.d", ".conf");
+	}
+	nanosleep(&pause, NULL);
+	if (fclose(out) != 0 || rename(tmp, target) != 0)
+		return 1;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -56,5 +133,9 @@ int main(int argc, char **argv)
 	if (unlink(path) == 0)
 		return 1;
 	snprintf(path, sizeof(path), "/etc/fake-regen/fail-%s", name);
-	return access(path, F_OK) == 0 ? 1 : 0;
+	if (access(path, F_OK) == 0)
+		return 1;
+	if (access("/etc/fake-regen/record", F_OK) == 0)
+		return record(name);
+	return 0;
 }
