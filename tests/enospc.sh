@@ -1,0 +1,159 @@
+#!/bin/bash
+# A full file system at every stage of apply: the root lives on a small tmpfs (in a
+# private mount namespace: as root directly, else in a user namespace), and for each
+# amount of free space from none up to more than apply needs (in pages), and then for
+# each number of free inodes, `apply` runs once. Each run must leave every managed file
+# its old or its new self with a consistent exit status (0: new; 5: the next run
+# finishes; anything else: old); after space is freed, the next apply must give the new
+# state with no journal and no temporary left, and rollback must give the old one back.
+# TAP output; says loudly when no tmpfs can be mounted here.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+if [ -z "${ENOSPC_INNER:-}" ]; then
+	export ENOSPC_INNER=1
+	if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2> /dev/null; then
+		exec unshare -m --propagation private bash "$0" "$@"
+	elif unshare -rm true 2> /dev/null; then
+		exec unshare -rm bash "$0" "$@"
+	fi
+	echo "enospc.sh: cannot mount a tmpfs here (needs root or user namespaces): a full file system is NOT tested" >&2
+	echo "1..0 # SKIP cannot mount a tmpfs here: a full file system is NOT tested"
+	exit 0
+fi
+. "$top_srcdir/tests/lib.sh"
+bin=$top_builddir/amdgpu-tune
+work=$(mktemp -d)
+chmod 755 "$work"
+# The profiles come from inside the root: in a user namespace the build tree's owner is
+# not mapped, and a profile directory someone else owns is refused.
+unset AMDGPU_TUNE_PROFILE_DIR
+export LC_ALL=C
+fs=$work/fs
+mkdir "$fs"
+trap 'umount "$fs" 2> /dev/null; rm -rf "$work"' EXIT
+if ! mount -t tmpfs -o size=8m,nr_inodes=100000,mode=755 tmpfs "$fs" 2> "$work/err"; then
+	echo "enospc.sh: mount tmpfs failed: $(cat "$work/err"): a full file system is NOT tested" >&2
+	echo "1..0 # SKIP cannot mount a tmpfs here: a full file system is NOT tested"
+	exit 0
+fi
+managed="etc/default/grub.d/90-amdgpu-tune.cfg etc/modprobe.d/90-amdgpu-tune.conf var/lib/amdgpu-tune/state"
+new_args="apply strix-halo --memory 64GiB --force"
+sums() { for f in $managed; do if [ -e "$1/$f" ]; then sha256sum < "$1/$f" | cut -c1-64; else echo absent; fi; done; }
+
+# The old state (rdna1 applied) and the new one (strix-halo), as in tests/fault.sh.
+base=$work/base
+mkdir -p "$base/var/lib" "$base/var/cache"
+cp -R "$top_srcdir/tests/golden/diff-cloudimg/root/." "$base/"
+mkdir -p "$base/etc/amdgpu-tune/profiles"
+cp "$top_srcdir"/profiles/*.conf "$base/etc/amdgpu-tune/profiles/"
+chmod -R u+w "$base"
+make_kernel "$base" 6.12.117+deb12-amd64 6.12 xz || exit 99
+"$bin" --root "$base" apply rdna1 --memory 64GiB > /dev/null 2>&1 || exit 99
+old=$(sums "$base")
+cp -a "$base" "$work/ref"
+# shellcheck disable=SC2086
+"$bin" --root "$work/ref" $new_args > /dev/null 2>&1 || exit 99
+new=$(sums "$work/ref")
+[ "$old" != "$new" ] || exit 99
+
+mixed_ok() {
+	local i=0 s o w
+	for s in $(sums "$1"); do
+		i=$((i + 1))
+		o=$(echo "$old" | sed -n "${i}p")
+		w=$(echo "$new" | sed -n "${i}p")
+		[ "$s" = "$o" ] || [ "$s" = "$w" ] || return 1
+	done
+}
+n=0 failed=0 cases=0 full=0 exits=
+# run_case DESCRIPTION: apply on $fs/root as it is now, then judge; the caller frees
+# the space (free_space) before the follow-up runs.
+run_case() {
+	local r=$fs/root rc why=
+	cases=$((cases + 1))
+	# shellcheck disable=SC2086
+	"$bin" --root "$r" $new_args > /dev/null 2> "$work/err"
+	rc=$?
+	exits="$exits $rc"
+	grep -q "No space left on device" "$work/err" && full=$((full + 1))
+	mixed_ok "$r" || why="a managed file is neither old nor new"
+	case $rc in
+	0) [ "$(sums "$r")" = "$new" ] || why="exit 0 without the new files" ;;
+	5) ;;
+	*) [ "$(sums "$r")" = "$old" ] || why="exit $rc without the old files" ;;
+	esac
+	free_space
+	# shellcheck disable=SC2086
+	if [ -z "$why" ] && ! "$bin" --root "$r" $new_args > /dev/null 2>> "$work/err"; then
+		why="with space again, apply failed"
+	fi
+	if [ -z "$why" ]; then
+		if [ "$(sums "$r")" != "$new" ] || [ -e "$r/var/lib/amdgpu-tune/transaction" ]; then
+			why="with space again, apply did not give the new state"
+		elif [ -n "$(find "$r" -name '.*.tmp' | head -1)" ]; then
+			why="a temporary was left: $(find "$r" -name '.*.tmp' | head -1)"
+		elif ! "$bin" --root "$r" rollback > /dev/null 2>> "$work/err" ||
+			[ "$(sums "$r")" != "$old" ]; then
+			why="rollback did not give the old state back"
+		fi
+	fi
+	if [ -n "$why" ]; then
+		failed=$((failed + 1))
+		echo "# $1: exit $rc: $why"
+		sed 's/^/#   /' "$work/err" | head -4
+		return 1
+	fi
+}
+fresh_root() { rm -rf "$fs/root" "$fs/filler" && cp -a "$base" "$fs/root"; }
+inode_sweep=no
+free_space() { rm -f "$fs/filler" && { [ $inode_sweep = no ] || mount -o remount,nr_inodes=100000 "$fs"; }; }
+
+# (1) Free space from 0 to 32 pages (apply needs a few).
+bad=0
+page=$(getconf PAGESIZE)
+for pages in $(seq 0 32); do
+	fresh_root || exit 99
+	avail=$(($(stat -f -c '%a * %S' "$fs")))
+	want=$((pages * page))
+	if [ "$avail" -gt "$want" ]; then
+		fallocate -l $((avail - want)) "$fs/filler" 2> /dev/null ||
+			head -c $((avail - want)) /dev/zero > "$fs/filler" 2> /dev/null
+	fi
+	run_case "$pages pages free" || bad=$((bad + 1))
+done
+n=$((n + 1))
+if [ $bad = 0 ] && [ $full -ge 3 ]; then
+	echo "ok $n - 0 to 32 pages free: old or new files, consistent exits, recovered when space is back ($full runs met ENOSPC)"
+else
+	echo "not ok $n - free space: $bad of 33 cases wrong, $full met ENOSPC"
+	failed=$((failed + 1))
+fi
+blocks_full=$full
+
+# (2) Free inodes from 0 to 24 (tmpfs counts one per file and directory).
+bad=0
+for inodes in $(seq 0 24); do
+	fresh_root || exit 99
+	used=$(($(stat -f -c '%c - %d' "$fs")))
+	if ! mount -o remount,nr_inodes=$((used + inodes)) "$fs" 2> /dev/null; then
+		inode_sweep=refused
+		break
+	fi
+	inode_sweep=yes
+	run_case "$inodes inodes free" || bad=$((bad + 1))
+done
+n=$((n + 1))
+if [ $inode_sweep = refused ]; then
+	echo "enospc.sh: remounting the tmpfs with nr_inodes is refused here (a user namespace): running out of inodes is NOT tested" >&2
+	echo "ok $n - 0 to 24 inodes free # SKIP remount with nr_inodes refused here"
+elif [ $bad = 0 ] && [ $((full - blocks_full)) -ge 3 ]; then
+	echo "ok $n - 0 to 24 inodes free: old or new files, consistent exits, recovered ($((full - blocks_full)) runs met ENOSPC)"
+else
+	echo "not ok $n - free inodes: $bad cases wrong, $((full - blocks_full)) met ENOSPC"
+	failed=$((failed + 1))
+fi
+
+hist=$(echo $exits | tr ' ' '\n' | sort -n | uniq -c | awk '{printf "%s%d x exit %s", s, $1, $2; s = ", "}')
+echo "# $cases runs: $hist"
+echo "1..$n"
+[ $failed = 0 ]
