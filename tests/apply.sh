@@ -763,7 +763,10 @@ fi
 # ---- 18. a FIFO at a read path: never a hang, apply never stuck holding the lock ----
 fifo_bad=
 for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/grub proc/cmdline proc/meminfo \
-	etc/amdgpu-tune/profiles/rdna1.conf sys/module/ttm/parameters/pages_limit var/lib/amdgpu-tune/state; do
+	etc/amdgpu-tune/profiles/rdna1.conf sys/module/ttm/parameters/pages_limit var/lib/amdgpu-tune/state \
+	var/lib/amdgpu-tune/transaction var/lib/amdgpu-tune/snapshots/1/manifest etc/kernel/cmdline \
+	lib/modules/6.12.117+deb12-amd64/modules.builtin var/cache/amdgpu-tune/6.12.117+deb12-amd64/ttm.params \
+	boot/grub/grub.cfg; do
 	r=$work/fifo
 	rm -rf "$r"
 	build_case diff-cloudimg "$r"
@@ -776,7 +779,7 @@ for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/
 		[ $? = 124 ] && fifo_bad="$fifo_bad $p($cmd)"
 	done
 done
-check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
+check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state, journal, a manifest, etc/kernel/cmdline, modules.builtin, the cache, grub.cfg): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
 
 # ---- 18b. a killed run's temporaries are removed by the next run (under the lock) ----
 r=$work/stale
