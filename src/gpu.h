@@ -1,5 +1,6 @@
-/* AMD GPU identities: PCI device id -> family, gfx target and GC IP version, from the
- * table generated out of data/amd-pci-ids.tsv; and what each GC version honours.
+/* AMD GPU identities: PCI device id -> family, gfx target and GC IP version, and GC IP
+ * version -> gfx target, from the tables generated out of data/amd-pci-ids.tsv and
+ * data/amd-gc-gfx.tsv; and what each GC version honours.
  * Pure: no I/O. */
 #pragma once
 
@@ -16,6 +17,15 @@ struct gpu_id {
 
 extern const struct gpu_id gpu_id_table[];
 extern const size_t gpu_id_table_len;
+
+/* GC IP version -> gfx target, generated from data/amd-gc-gfx.tsv (kfd_device.c). */
+struct gpu_gc {
+	unsigned major, minor, rev;
+	const char *gfx;
+};
+
+extern const struct gpu_gc gpu_gc_table[];
+extern const size_t gpu_gc_table_len;
 
 /* The table entry for an AMD (vendor 0x1002) device id, or NULL. */
 const struct gpu_id *gpu_id_lookup(uint16_t device);

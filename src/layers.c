@@ -5,7 +5,9 @@
 #include "cmdline.h"
 #include "fragment.h"
 #include "kparam.h"
+#include "kfacts.h"
 #include "layers.h"
+#include "rules.h"
 
 /* x86 COMMAND_LINE_SIZE; GRUB drops what does not fit, silently. */
 #define COMMAND_LINE_SIZE 2048
@@ -53,12 +55,14 @@ void layers_free(struct layers *l)
 /* A boot configuration split into arguments once. */
 struct parsed {
 	const struct boot_facts *b;
+	const struct machine_facts *m;
 	struct sargs cmdline;
 };
 
-static int parsed_init(struct parsed *p, const struct boot_facts *b)
+static int parsed_init(struct parsed *p, const struct boot_facts *b,
+		       const struct machine_facts *m)
 {
-	*p = (struct parsed){.b = b};
+	*p = (struct parsed){.b = b, .m = m};
 	return b && b->next_known ? srcline_args(&b->next, &p->cmdline) : 0;
 }
 
@@ -90,6 +94,20 @@ static const struct sarg *find_from(const struct sargs *a, const char *name,
 	return NULL;
 }
 
+static bool is_builtin_somewhere(const struct machine_facts *m, const char *module,
+				 const char **ret_version)
+{
+	for (size_t k = 0; k < m->n_kernels; k++) {
+		const struct module_schema *s = kernel_module(&m->kernels[k], module);
+
+		if (s && s->builtin) {
+			*ret_version = m->kernels[k].version;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* What the next boot gives setting s under configuration p; only_file restricts it to
  * what that file says (the "written" layer). */
 static int value_of(const struct parsed *p, const struct setting *s,
@@ -105,9 +123,20 @@ static int value_of(const struct parsed *p, const struct setting *s,
 	 * place; for a loadable module, modprobe appends it after modprobe.d, so it
 	 * wins. */
 	if (p->b->next_known) {
-		a = find_from(&p->cmdline, s->name,
-			      only_file && s->where == WHERE_CMDLINE ? only_file : NULL,
-			      boot_next_file, p->b);
+		const char *from =
+			only_file && s->where == WHERE_CMDLINE ? only_file : NULL;
+		const char *builtin_in;
+
+		/* After "--", kmod still finds a loadable module's options (and they come
+		 * last, so they win); a built-in module or the kernel never sees them. */
+		if (s->module && !is_builtin_somewhere(p->m, s->module, &builtin_in)) {
+			struct sargs tail = {.v = p->cmdline.tail,
+					     .n = p->cmdline.n_tail};
+
+			a = find_from(&tail, s->name, from, boot_next_file, p->b);
+		}
+		if (!a)
+			a = find_from(&p->cmdline, s->name, from, boot_next_file, p->b);
 		if (a && (!only_file || s->where == WHERE_CMDLINE))
 			return set_value(ret, a, boot_next_file(p->b, a->at));
 	}
@@ -233,9 +262,9 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 	l->rows = calloc(pl->n_settings + 1, sizeof(*l->rows));
 	r = l->rows ? 0 : -ENOMEM;
 	if (r == 0)
-		r = parsed_init(&pn, now);
+		r = parsed_init(&pn, now, m);
 	if (r == 0)
-		r = parsed_init(&pa, after);
+		r = parsed_init(&pa, after, m);
 	if (r == 0)
 		r = lint_grub_override(after, d, &overridden);
 	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
@@ -339,7 +368,7 @@ static int lint_param(const struct machine_facts *m, const char *module,
 		if (!pd)
 			strbuf_printf(&unknown, "%s%s", unknown.len ? ", " : "",
 				      m->kernels[k].version);
-		else if (param_is_deprecated(pd))
+		else if (kf_param_deprecated(&m->kernels[k], module, pd))
 			strbuf_printf(&deprecated, "%s%s", deprecated.len ? ", " : "",
 				      m->kernels[k].version);
 	}
@@ -353,20 +382,6 @@ static int lint_param(const struct machine_facts *m, const char *module,
 	strbuf_done(&unknown);
 	strbuf_done(&deprecated);
 	return r;
-}
-
-static bool is_builtin_somewhere(const struct machine_facts *m, const char *module,
-				 const char **ret_version)
-{
-	for (size_t k = 0; k < m->n_kernels; k++) {
-		const struct module_schema *s = kernel_module(&m->kernels[k], module);
-
-		if (s && s->builtin) {
-			*ret_version = m->kernels[k].version;
-			return true;
-		}
-	}
-	return false;
 }
 
 struct effective {
@@ -393,6 +408,33 @@ static void effective(const struct boot_facts *b, const struct sargs *cmd,
 	if (a)
 		*ret = (struct effective){a->value, modprobe_file(b, a->at), a->at.line,
 					  true};
+}
+
+struct lint_at {
+	struct diag_list *d;
+	const char *file;
+	unsigned line;
+};
+
+/* On disk every rule's finding is a warning: the file is not ours to refuse. */
+static int lint_finding(void *data, enum diag_level level, bool forcible, const char *msg)
+{
+	struct lint_at *at = data;
+
+	(void)level;
+	(void)forcible;
+	return diag_add(at->d, DIAG_WARNING, at->file, at->line, "%s", msg);
+}
+
+/* The rules a profile is checked with (rules.c), for a setting found on disk. */
+static int lint_rules(const struct machine_facts *m, const char *module,
+		      const char *param, const char *value, const char *file,
+		      unsigned line, struct diag_list *d)
+{
+	struct rules_input in = {.m = m};
+	struct lint_at at = {.d = d, .file = file, .line = line};
+
+	return rules_check(&in, module, param, value, lint_finding, &at);
 }
 
 static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
@@ -443,18 +485,9 @@ static int lint_cmdline(const struct machine_facts *m, const struct boot_facts *
 		const struct sarg *a = &cmd->v[i];
 		const char *file = boot_next_file(b, a->at), *dot;
 
-		if (cmdline_name_equal(a->name, "amd_iommu") && a->value &&
-		    (streq(a->value, "on") || streq(a->value, "pt")))
-			r = diag_add(d, DIAG_WARNING, file, a->at.line,
-				     "amd_iommu=%s does not exist: the kernel ignores it "
-				     "(iommu=pt selects passthrough)",
-				     a->value);
-		else if (cmdline_name_equal(a->name, "amd_iommu") &&
-			 streq_ptr(a->value, "off") && m->npu_present)
-			r = diag_add(
-				d, DIAG_WARNING, file, a->at.line,
-				"amd_iommu=off also disables this machine's NPU (amdxdna)");
 		dot = strchr(a->name, '.');
+		if (!dot)
+			r = lint_rules(m, NULL, a->name, a->value, file, a->at.line, d);
 		if (r == 0 && dot && dot > a->name) {
 			_cleanup_free_ char *mod =
 				strndup(a->name, (size_t)(dot - a->name));
@@ -464,6 +497,9 @@ static int lint_cmdline(const struct machine_facts *m, const struct boot_facts *
 			if (!cmod)
 				return -ENOMEM;
 			r = lint_param(m, cmod, dot + 1, file, a->at.line, d);
+			if (r == 0)
+				r = lint_rules(m, cmod, dot + 1, a->value, file,
+					       a->at.line, d);
 		}
 	}
 	return r;
@@ -505,6 +541,9 @@ static int lint_modprobe(const struct machine_facts *m, const struct boot_facts 
 
 			r = lint_param(m, mm->module, a->name, modprobe_file(b, a->at),
 				       a->at.line, d);
+			if (r == 0)
+				r = lint_rules(m, mm->module, a->name, a->value,
+					       modprobe_file(b, a->at), a->at.line, d);
 			if (r < 0 || !loaded_from_initramfs(mm->module) ||
 			    f >= c->n_files || initrd_warned[f])
 				continue;

@@ -5,23 +5,15 @@
 
 #include "cmdline.h"
 #include "gpu.h"
+#include "kfacts.h"
 #include "kparam.h"
 #include "plan.h"
+#include "rules.h"
 #include "size.h"
 #include "strv.h"
 
-/* amdgpu's default GTT size follows ttm.pages_limit from 6.5 on ("drm/amdgpu: Set GTT
- * size equal to TTM mem limit", amdgpu_ttm_init()); before that it is max(3 GiB, RAM/2)
- * and only amdgpu.gttsize moves it. From 6.15 gttsize is deprecated (amdgpu_ttm_init()
- * warns "Configuring gttsize via module parameter is deprecated"). */
-#define GTT_FOLLOWS_TTM_MAJOR	 6
-#define GTT_FOLLOWS_TTM_MINOR	 5
-#define GTTSIZE_DEPRECATED_MAJOR 6
-#define GTTSIZE_DEPRECATED_MINOR 15
-#define MIB			 UINT64_C(1048576)
+#define MIB UINT64_C(1048576)
 /* ppfeaturemask default in amdgpu_drv.c (6.1 and 6.12). */
-#define PPFEATUREMASK_DEFAULT UINT64_C(0xfff7bfff)
-
 struct ctx {
 	const struct profile *p;
 	const struct machine_facts *m;
@@ -287,6 +279,15 @@ static void list_add(struct strbuf *b, const char *name)
 	strbuf_puts(b, name);
 }
 
+/* The target kernels (with a parsed version) for which pred holds, as a list. */
+static void kernels_where(const struct ctx *c, bool (*pred)(const unsigned v[3]),
+			  struct strbuf *ret)
+{
+	for (size_t i = 0; i < c->m->n_kernels; i++)
+		if (c->m->kernels[i].ver_known && pred(c->m->kernels[i].ver))
+			list_add(ret, c->m->kernels[i].version);
+}
+
 static const char *closest_param(const struct machine_facts *m, const char *module,
 				 const char *param)
 {
@@ -340,7 +341,7 @@ static void validate_option(struct ctx *c, const struct setting *s)
 			continue;
 		}
 		list_add(&known, k->version);
-		if (param_is_deprecated(pd) && !deprecated.len)
+		if (kf_param_deprecated(k, s->module, pd))
 			list_add(&deprecated, k->version);
 		if (!pd->type || kparam_type_parse(pd->type, &t) < 0) {
 			finding(c, DIAG_WARNING, false, s->file, s->line,
@@ -402,11 +403,9 @@ static void gttsize_kernels(const struct ctx *c, struct strbuf *need, struct str
 
 		if (!k->ver_known)
 			list_add(unknown, k->version);
-		else if (!kernel_version_at_least(k, GTT_FOLLOWS_TTM_MAJOR,
-						  GTT_FOLLOWS_TTM_MINOR, 0))
+		else if (!kf_gtt_follows_ttm(k->ver))
 			list_add(need, k->version);
-		else if (kernel_version_at_least(k, GTTSIZE_DEPRECATED_MAJOR,
-						 GTTSIZE_DEPRECATED_MINOR, 0))
+		else if (kf_gttsize_deprecated(k->ver))
 			list_add(dep, k->version);
 	}
 }
@@ -570,31 +569,65 @@ static void plan_memory(struct ctx *c)
 				  : streq(mtype->value, "nc") ? "1"
 							      : "2";
 		bool honoured = false;
+		struct strbuf taints = {0}, why = {0};
 
 		for (size_t i = 0; c->plan->targets[i]; i++)
 			honoured |= gpu_gfx_honours_mtype(c->plan->targets[i]);
+		kernels_where(c, kf_mtype_local_taints, &taints);
+		if (taints.len)
+			strbuf_printf(&why, "it taints %s (6.14 and later)", taints.s);
 		if (!c->plan->targets[0])
 			finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
-				"mtype = %s: the profile has no match, so whether the GPU honours it is unknown; amdgpu.mtype_local is not written (it taints the kernel)",
-				mtype->value);
+				"mtype = %s: the profile has no match, so whether the GPU honours it is unknown; amdgpu.mtype_local is not written%s%s%s",
+				mtype->value, why.len ? " (" : "", why.len ? why.s : "",
+				why.len ? ")" : "");
 		else if (!honoured)
 			finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
-				"mtype = %s has no effect on %s (only GC 9.4.3/9.4.4/9.5 read it): amdgpu.mtype_local is not written, it would taint the kernel and change nothing",
-				mtype->value, c->plan->targets[0]);
-		else
-			add_setting(
-				c, "amdgpu", "mtype_local", num,
-				mtype->reason
-					? mtype->reason
-					: "MTYPE for local memory (taints the kernel)",
-				mtype->file, mtype->line);
+				"mtype = %s has no effect on %s (only GC 9.4.3, 9.4.4 and 9.5.0 read it, and GC 12.1 on 7.x): amdgpu.mtype_local is not written%s%s",
+				mtype->value, c->plan->targets[0], why.len ? "; " : "",
+				why.len ? why.s : "");
+		else {
+			struct strbuf r = {0};
+
+			strbuf_printf(&r, "%s%s%s",
+				      mtype->reason ? mtype->reason
+						    : "MTYPE for local memory",
+				      why.len ? "; " : "", why.len ? why.s : "");
+			add_setting(c, "amdgpu", "mtype_local", num, r.s ? r.s : "",
+				    mtype->file, mtype->line);
+			strbuf_done(&r);
+		}
+		strbuf_done(&taints);
+		strbuf_done(&why);
 	}
 }
 
-static const char *const amd_iommu_options[] = {
-	"off",	    "force_enable", "fullflush",   "force_isolation", "pgtbl_v1",
-	"pgtbl_v2", "irtcachedis",  "nohugepages", "v2_pgsizes_only", NULL,
+/* A rule's finding about a profile entry: at the entry's line, refusing the profile
+ * when it is an error. */
+struct rule_at {
+	struct ctx *c;
+	const struct pentry *e;
 };
+
+static int rule_finding(void *data, enum diag_level level, bool forcible, const char *msg)
+{
+	struct rule_at *at = data;
+
+	finding(at->c, level, forcible, at->e->file, at->e->line, "%s", msg);
+	return at->c->err;
+}
+
+static void check_rules(struct ctx *c, const char *module, const char *param,
+			const struct pentry *e)
+{
+	struct rules_input in = {.m = c->m, .gfx = c->plan->targets};
+	struct rule_at at = {.c = c, .e = e};
+
+	if (rules_check(&in, module, param, *e->value ? e->value : NULL, rule_finding,
+			&at) < 0 &&
+	    !c->err)
+		c->err = -ENOMEM;
+}
 
 static void check_kernel_param(struct ctx *c, const struct pentry *e)
 {
@@ -605,35 +638,7 @@ static void check_kernel_param(struct ctx *c, const struct pentry *e)
 		c->err = -ENOMEM;
 		return;
 	}
-	if (streq(canon, "amd_iommu")) {
-		_cleanup_strv_free_ char **opts = NULL;
-		_cleanup_free_ char *v = strdup(e->value);
-
-		for (char *p = v; p && *p; p++)
-			if (*p == ',')
-				*p = ' ';
-		if (!v || strv_split_ws(v, &opts) < 0) {
-			c->err = -ENOMEM;
-			return;
-		}
-		for (size_t i = 0; opts[i]; i++) {
-			if (streq(opts[i], "on") || streq(opts[i], "pt"))
-				finding(c, DIAG_ERROR, false, e->file, e->line,
-					"amd_iommu=%s does not exist: the kernel logs it as unknown and ignores it (the AMD IOMMU is on by default; for passthrough use iommu=pt)",
-					opts[i]);
-			else if (streq(opts[i], "off") && c->m->npu_present)
-				finding(c, DIAG_ERROR, true, e->file, e->line,
-					"amd_iommu=off disables the XDNA NPU found on this machine (and VFIO passthrough)");
-			else if (streq(opts[i], "off"))
-				finding(c, DIAG_WARNING, false, e->file, e->line,
-					"amd_iommu=off also disables an XDNA NPU (amdxdna) and VFIO passthrough");
-			else if (!strv_contains((char **)amd_iommu_options, opts[i]))
-				finding(c, DIAG_WARNING, false, e->file, e->line,
-					"amd_iommu=%s: not an option the kernel knows (%s)",
-					opts[i],
-					"off, force_enable, fullflush, force_isolation, pgtbl_v1, pgtbl_v2, ...");
-		}
-	}
+	check_rules(c, NULL, canon, e);
 	dot = strchr(canon, '.');
 	if (dot) {
 		_cleanup_free_ char *mod = strndup(canon, (size_t)(dot - canon));
@@ -678,32 +683,9 @@ static void check_module_option(struct ctx *c, const char *module, const struct 
 		} else if (streq(p, "mtype_local")) {
 			finding(c, DIAG_ERROR, false, e->file, e->line,
 				"mtype_local: set it with [memory] mtype, which knows the GPUs that honour it");
-		} else if (streq(p, "dc") && streq(e->value, "0")) {
-			finding(c, DIAG_ERROR, true, e->file, e->line,
-				"amdgpu.dc=0 disables the display core: no display on DCN hardware such as Strix Halo");
-		} else if (streq(p, "ppfeaturemask")) {
-			uint64_t v;
-
-			if (kparam_parse_u64(e->value, &v) == 0)
-				finding(c, DIAG_ERROR, true, e->file, e->line,
-					"ppfeaturemask=%s replaces the whole mask: it flips bits 0x%" PRIx64
-					" of the default 0x%" PRIx64
-					", not just the feature you want (OVERDRIVE 0x4000 taints the kernel)",
-					e->value, v ^ PPFEATUREMASK_DEFAULT,
-					PPFEATUREMASK_DEFAULT);
-		} else if (streq(p, "mes")) {
-			for (size_t i = 0; c->plan->targets[i]; i++)
-				if (gpu_gfx_ignores_mes(c->plan->targets[i])) {
-					finding(c, DIAG_WARNING, false, e->file, e->line,
-						"amdgpu.mes has no effect on %s: GC 10 has no MES, and kernels since 6.12 always use it on GC 11 and 12",
-						c->plan->targets[i]);
-					break;
-				}
-		} else if (streq(p, "cwsr_enable") && streq(e->value, "0")) {
-			finding(c, DIAG_WARNING, false, e->file, e->line,
-				"cwsr_enable=0 turns off compute wave save/restore; it worked around MES hangs on gfx1151 only before kernel commit b42f3bf9536c with ROCm < 7.2.1");
 		}
 	}
+	check_rules(c, module, p, e);
 	if ((streq(module, "ttm") || streq(module, "amdttm")) && has_gtt &&
 	    (streq(p, "pages_limit") || streq(p, "page_pool_size")))
 		finding(c, DIAG_ERROR, false, e->file, e->line,
@@ -715,6 +697,7 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 {
 	struct ctx c = {.p = p, .m = m, .o = o, .d = d};
 	const struct psection *kernel = profile_section(p, PSECTION_KERNEL, NULL);
+	const struct pentry *gtt;
 
 	c.plan = calloc(1, sizeof(*c.plan));
 	if (!c.plan || plan_profile_targets(p, &c.plan->targets) < 0) {
@@ -764,11 +747,34 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 	for (size_t i = 0; i < m->n_kernels && !c.err; i++) {
 		const struct kernel_info *k = &m->kernels[i];
 
-		if (strv_contains(c.plan->targets, "gfx1151") && k->ver_known &&
-		    !kernel_version_at_least(k, 6, 18, 4))
+		if (!strv_contains(c.plan->targets, "gfx1151") || !k->ver_known)
+			continue;
+		switch (kf_gfx1151(k->ver, k->version)) {
+		case KF_GFX1151_NOT_DRIVEN:
 			finding(&c, DIAG_WARNING, false, NULL, 0,
-				"kernel %s is older than 6.18.4, which AMD requires for gfx1151 (Strix Halo)",
+				"kernel %s predates amdgpu's GC 11.5.1 support (added in 2024, after 6.8): unless it was backported, this kernel does not drive gfx1151 (Strix Halo) at all, and these settings only matter on a newer one",
 				k->version);
+			break;
+		case KF_GFX1151_NOT_KNOWN:
+			finding(&c, DIAG_WARNING, false, NULL, 0,
+				"kernel %s is not known to carry the two KFD fixes gfx1151 (Strix Halo) needs for ROCm; 6.12.64 and later 6.12 kernels, 6.18.4 and later, and Ubuntu OEM 6.14.0-1018 and later have them (AMD's documentation asks for 6.18.4)",
+				k->version);
+			break;
+		case KF_GFX1151_FIXED:
+			break;
+		}
+	}
+	/* Before 6.5 ROCm does not get the GTT size; say so where a size is planned. */
+	if (!c.err &&
+	    (gtt = psection_get(profile_section(p, PSECTION_MEMORY, NULL), "gtt"))) {
+		struct strbuf capped = {0};
+
+		kernels_where(&c, kf_kfd_capped_at_3_8, &capped);
+		if (capped.len)
+			finding(&c, DIAG_WARNING, false, gtt->file, gtt->line,
+				"on %s ROCm (KFD) allocates at most 3/8 of the RAM free when amdgpu loads, whatever the GTT size (amdgpu_amdkfd_gpuvm_init_mem_limits); from 6.5 its limit is ttm.pages_limit",
+				capped.s);
+		strbuf_done(&capped);
 	}
 	strv_free(c.ttm_modules);
 	if (c.err || c.failed) {

@@ -65,6 +65,49 @@ void srcline_done(struct srcline *l)
 	*l = (struct srcline){0};
 }
 
+/* Splits what follows "--" (a suffix of l's text) into a->tail, every further "--"
+ * included, as kmod reads it. */
+static int split_tail(const struct srcline *l, const char *tail, struct sargs *a)
+{
+	size_t off = strlen(l->text.s) - strlen(tail);
+	_cleanup_free_ char *rest = strdup(tail);
+
+	while (rest) {
+		struct cmdline *c = NULL;
+		struct sarg *n;
+		int r = cmdline_parse(rest, &c);
+
+		if (r < 0)
+			return r;
+		n = realloc(a->tail, (a->n_tail + c->n_args + 1) * sizeof(*n));
+		if (!n) {
+			cmdline_free(c);
+			return -ENOMEM;
+		}
+		a->tail = n;
+		for (size_t i = 0; i < c->n_args; i++) {
+			a->tail[a->n_tail++] = (struct sarg){
+				.name = c->args[i].name,
+				.value = c->args[i].value,
+				.at = l->src[off + c->args[i].offset],
+			};
+			c->args[i].name = c->args[i].value = NULL;
+		}
+		free(rest);
+		rest = NULL;
+		if (c->init_args) {
+			off += strlen(l->text.s + off) - strlen(c->init_args);
+			rest = c->init_args;
+			c->init_args = NULL;
+		} else {
+			cmdline_free(c);
+			return 0;
+		}
+		cmdline_free(c);
+	}
+	return -ENOMEM;
+}
+
 int srcline_args(const struct srcline *l, struct sargs *ret)
 {
 	struct cmdline *c = NULL;
@@ -91,6 +134,11 @@ int srcline_args(const struct srcline *l, struct sargs *ret)
 	a.init_args = c->init_args;
 	c->init_args = NULL;
 	cmdline_free(c);
+	r = a.init_args ? split_tail(l, a.init_args, &a) : 0;
+	if (r < 0) {
+		sargs_done(&a);
+		return r;
+	}
 	*ret = a;
 	return 0;
 }
@@ -102,6 +150,11 @@ void sargs_done(struct sargs *a)
 		free(a->v[i].value);
 	}
 	free(a->v);
+	for (size_t i = 0; i < a->n_tail; i++) {
+		free(a->tail[i].name);
+		free(a->tail[i].value);
+	}
+	free(a->tail);
 	free(a->init_args);
 	*a = (struct sargs){0};
 }

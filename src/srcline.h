@@ -40,6 +40,12 @@ struct sargs {
 	struct sarg *v;
 	size_t n;
 	char *init_args; /* after a bare "--", or NULL */
+	/* The arguments after "--", split the same way: the kernel hands them to init,
+	 * but kmod reads all of /proc/cmdline (kmod_config_parse_kcmdline() does not
+	 * stop at "--"), so a loadable module's MOD.PARAM there still reaches modprobe.
+	 */
+	struct sarg *tail;
+	size_t n_tail;
 };
 
 /* Splits l as the kernel does (cmdline_parse()) into *ret, which the caller owns

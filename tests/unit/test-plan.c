@@ -181,7 +181,9 @@ static void test_gtt_61_needs_gttsize(void **state)
 	assert_int_equal(res.r, 0);
 	assert_string_equal(must(&res, "ttm.pages_limit")->value, "25165824");
 	assert_string_equal(must(&res, "amdgpu.gttsize")->value, "98304");
-	assert_true(said(&res, DIAG_WARNING, "older than 6.18.4"));
+	/* 6.1 has no GC 11.5.1, and KFD there is capped below any GTT size. */
+	assert_true(said(&res, DIAG_WARNING, "predates amdgpu's GC 11.5.1 support"));
+	assert_true(said(&res, DIAG_WARNING, "at most 3/8 of the RAM free"));
 	result_done(&res);
 }
 
@@ -361,14 +363,24 @@ static const struct {
 	{"amdgpu.dc=0 means no display", "[module amdgpu]\ndc = 0\n", true, "no display"},
 	{"a ppfeaturemask literal names the bits it flips",
 	 "[module amdgpu]\nppfeaturemask = 0xffffffff\n", true, "flips bits 0x84000"},
-	{"mes has no effect on GC 11", "[module amdgpu]\nmes = 0\n", false,
-	 "amdgpu.mes has no effect on gfx1151"},
+	{"mes has no effect on GC 11, on 6.1 because MES is always on",
+	 "[module amdgpu]\nmes = 0\n", false,
+	 "amdgpu.mes has no effect on gfx1151 with 6.1.0-56-amd64: GC 11 and 12 always use MES"},
+	{"mes has no effect from 6.12: never read", "[module amdgpu]\nmes = 1\n", false,
+	 "amdgpu.mes has no effect on 6.12.117+deb12-amd64: from 6.12 on the kernel never reads it"},
+	{"amd_iommu=nohugepages is unknown to 6.1", "[kernel]\namd_iommu = nohugepages\n",
+	 false, "amd_iommu=nohugepages: not an option 6.1.0-56-amd64 knows"},
+	{"amdkfd is not a module", "[module amdkfd]\nnoretry = 0\n", false,
+	 "there is no module amdkfd"},
+	{"amdttm options without the DKMS driver", "[module amdttm]\npages_limit = 5\n",
+	 false, "amdttm is not a module of 6.1.0-56-amd64, 6.12.117+deb12-amd64"},
 	{"amd_iommu=on does not exist", "[kernel]\namd_iommu = on\n", true,
 	 "amd_iommu=on does not exist"},
 	{"amd_iommu=pt does not exist", "[kernel]\namd_iommu = pt\n", true,
 	 "amd_iommu=pt does not exist"},
 	{"amd_iommu=off without an NPU is a warning", "[kernel]\namd_iommu = off\n",
-	 false, "disables an XDNA NPU"},
+	 false,
+	 "an XDNA NPU (amdxdna, in the kernel from 6.14) and VFIO passthrough stop working"},
 	{"module options in [kernel] belong in [module]",
 	 "[kernel]\namdgpu.noretry = 0\n", true, "belong in [module amdgpu]"},
 	{"ttm pages_limit is computed from [memory]",
@@ -402,12 +414,42 @@ static void test_options(void **state)
 				 res.d.n ? res.d.items[0].message : "none");
 		for (size_t k = 0; k < res.d.n; k++)
 			if (res.d.items[k].line == 0 && res.d.items[k].file == NULL &&
-			    !strstr(res.d.items[k].message, "6.18.4"))
+			    !strstr(res.d.items[k].message, "gfx1151"))
 				fail_msg("%s: finding without a line: %s",
 					 option_cases[i].what, res.d.items[k].message);
 		strbuf_done(&t);
 		result_done(&res);
 	}
+}
+
+/* Facts that change at 6.13/6.14 are said for the kernels they hold for, and only
+ * for those. */
+static void test_per_kernel(void **state)
+{
+	struct result res = run(
+		"[profile]\ndescription = t\nmatch = gfx1151\n[module amdgpu]\nppfeaturemask = 0xfff7ffff\n",
+		machine(128 * GiB, "6.12.117+deb12-amd64 6.14.0-1018-oem", false), true);
+
+	assert_int_equal(res.r, 0);
+	assert_true(
+		said(&res, DIAG_WARNING,
+		     "its OVERDRIVE bit 0x4000 taints 6.14.0-1018-oem, 6.13 and later"));
+	assert_false(said(&res, DIAG_WARNING, "taints 6.12"));
+	/* Both kernels carry the gfx1151 fixes: no warning about them. */
+	assert_false(said(&res, DIAG_WARNING, "KFD fixes"));
+	result_done(&res);
+	res = run("[profile]\ndescription = mi\nmatch = gfx942\n[memory]\nmtype = nc\n",
+		  machine(128 * GiB, "6.12.117+deb12-amd64 6.14.0-1018-oem", false),
+		  false);
+	assert_int_equal(res.r, 0);
+	assert_true(strstr(must(&res, "amdgpu.mtype_local")->reason,
+			   "it taints 6.14.0-1018-oem (6.14 and later)") != NULL);
+	result_done(&res);
+	res = run("[profile]\ndescription = mi\nmatch = gfx942\n[memory]\nmtype = nc\n",
+		  machine(128 * GiB, "6.12.117+deb12-amd64", false), false);
+	assert_int_equal(res.r, 0);
+	assert_null(strstr(must(&res, "amdgpu.mtype_local")->reason, "taint"));
+	result_done(&res);
 }
 
 /* amd_iommu=off with an NPU present needs --force. */
@@ -475,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_mtype),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_npu),
+		cmocka_unit_test(test_per_kernel),
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_no_kernels),
 		cmocka_unit_test(test_distance),

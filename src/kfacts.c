@@ -1,0 +1,141 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+#include "kfacts.h"
+#include "util.h"
+
+static bool at_least(const unsigned v[3], unsigned a, unsigned b, unsigned c)
+{
+	if (v[0] != a)
+		return v[0] > a;
+	if (v[1] != b)
+		return v[1] > b;
+	return v[2] >= c;
+}
+
+bool kf_gtt_follows_ttm(const unsigned v[3])
+{
+	return at_least(v, 6, 5, 0);
+}
+
+bool kf_kfd_capped_at_3_8(const unsigned v[3])
+{
+	return !at_least(v, 6, 5, 0);
+}
+
+bool kf_gttsize_deprecated(const unsigned v[3])
+{
+	return at_least(v, 6, 15, 0);
+}
+
+bool kf_mtype_local_taints(const unsigned v[3])
+{
+	return at_least(v, 6, 14, 0);
+}
+
+bool kf_gpu_recovery_taints(const unsigned v[3])
+{
+	return at_least(v, 6, 14, 0);
+}
+
+bool kf_overdrive_taints(const unsigned v[3])
+{
+	return at_least(v, 6, 13, 0);
+}
+
+bool kf_mes_never_read(const unsigned v[3])
+{
+	return at_least(v, 6, 12, 0);
+}
+
+int kf_mes_read(const unsigned v[3], unsigned gc_major)
+{
+	if (at_least(v, 6, 12, 0))
+		return 0;
+	if (v[0] == 6 && v[1] == 1)
+		return gc_major == 10 ? 1 : 0;
+	return -1;
+}
+
+int kf_noretry_default(const unsigned v[3], unsigned gc_major, unsigned gc_minor)
+{
+	bool ge_10_3 = gc_major > 10 || (gc_major == 10 && gc_minor >= 3);
+	bool ge_10_1 = gc_major > 10 || (gc_major == 10 && gc_minor >= 1);
+
+	if (ge_10_3 || !ge_10_1)
+		return ge_10_3 ? 1 : 0;
+	/* GC 10.1 (RDNA1): changed for 7.0 and taken into 6.18-stable. */
+	if (at_least(v, 6, 19, 0))
+		return 1;
+	if (v[0] == 6 && v[1] == 18)
+		return -1;
+	return 0;
+}
+
+int kf_amd_iommu_option(const unsigned v[3], const char *opt)
+{
+	static const struct {
+		const char *name;
+		bool in_61; /* else from 6.12 */
+	} options[] = {
+		{"fullflush", true},
+		{"force_enable", true},
+		{"off", true},
+		{"force_isolation", true},
+		{"pgtbl_v1", true},
+		{"pgtbl_v2", true},
+		{"irtcachedis", true},
+		{"nohugepages", false},
+		{"v2_pgsizes_only", false},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(options); i++) {
+		if (strncmp(opt, options[i].name, strlen(options[i].name)) != 0)
+			continue;
+		if (options[i].in_61 || at_least(v, 6, 12, 0))
+			return 1;
+		return v[0] == 6 && v[1] == 1 ? 0 : -1;
+	}
+	/* Unknown to 6.1 and 6.12, so to every kernel between them (options are only
+	 * ever added); later kernels are not known here. */
+	return at_least(v, 6, 1, 0) && !at_least(v, 6, 13, 0) ? 0 : -1;
+}
+
+bool kf_amdxdna_in_tree(const unsigned v[3])
+{
+	return at_least(v, 6, 14, 0);
+}
+
+/* Ubuntu's OEM kernels: "6.14.0-1018-oem"; the ABI number counts their updates. */
+static bool ubuntu_oem_at_least(const char *release, const char *base, unsigned abi)
+{
+	const char *p = startswith(release, base);
+	char *end;
+	unsigned long n;
+
+	if (!p || *p != '-')
+		return false;
+	n = strtoul(p + 1, &end, 10);
+	return end != p + 1 && streq(end, "-oem") && n >= abi;
+}
+
+enum kf_gfx1151 kf_gfx1151(const unsigned v[3], const char *release)
+{
+	if (!at_least(v, 6, 9, 0))
+		return KF_GFX1151_NOT_DRIVEN;
+	if (at_least(v, 6, 19, 0) || (v[0] == 6 && v[1] == 18 && v[2] >= 4) ||
+	    (v[0] == 6 && v[1] == 12 && v[2] >= 64) ||
+	    (release && ubuntu_oem_at_least(release, "6.14.0", 1018)))
+		return KF_GFX1151_FIXED;
+	return KF_GFX1151_NOT_KNOWN;
+}
+
+bool kf_param_deprecated(const struct kernel_info *k, const char *module,
+			 const struct param_def *pd)
+{
+	if (param_is_deprecated(pd))
+		return true;
+	return k->ver_known && streq(module, "amdgpu") && streq(pd->name, "gttsize") &&
+	       kf_gttsize_deprecated(k->ver);
+}

@@ -1,0 +1,78 @@
+/* What a kernel line does with amdgpu, ttm and the IOMMU: one home for each fact that
+ * depends on the kernel version, with the kernel source it comes from. Messages that
+ * state such a fact ask here, for each target kernel, and name the kernels it holds
+ * for. Pure: versions in, answers out (no I/O, no libkmod). */
+#pragma once
+
+#include <stdbool.h>
+
+struct kernel_info;
+struct param_def;
+
+/* amdgpu's GTT follows ttm.pages_limit from 6.5 ("drm/amdgpu: Set GTT size equal to
+ * TTM mem limit", 035c0a1e50e0, amdgpu_ttm_init()); before, only amdgpu.gttsize moves
+ * it. */
+bool kf_gtt_follows_ttm(const unsigned v[3]);
+
+/* Before 6.5, KFD (ROCm) allocations are capped at 3/8 of the RAM free when amdgpu
+ * loads, whatever gttsize or pages_limit say (amdgpu_amdkfd_gpuvm_init_mem_limits);
+ * from 6.5 the limit is ttm_tt_pages_limit(). */
+bool kf_kfd_capped_at_3_8(const unsigned v[3]);
+
+/* amdgpu.gttsize is deprecated from 6.15: amdgpu_ttm_init() logs "Configuring gttsize
+ * via module parameter is deprecated, please use ttm.pages_limit". Its MODULE_PARM_DESC
+ * never says so, so this comes from the version. */
+bool kf_gttsize_deprecated(const unsigned v[3]);
+
+/* Setting amdgpu.mtype_local taints the kernel from 6.14 ("drm/amdgpu: Mark debug KFD
+ * module params as unsafe", f2935a3019ea: module_param_named_unsafe); it exists from
+ * 6.5 and does not taint before 6.14. gpu_recovery became unsafe in the same commit. */
+bool kf_mtype_local_taints(const unsigned v[3]);
+bool kf_gpu_recovery_taints(const unsigned v[3]);
+
+/* The OVERDRIVE bit (0x4000) of amdgpu.ppfeaturemask taints the kernel from 6.13
+ * (b472b8d829c1, amdgpu_device_check_arguments()). */
+bool kf_overdrive_taints(const unsigned v[3]);
+
+/* amdgpu.mes: on 6.1 mes=1 turns MES on for GC 10.1 and 10.3 (amdgpu_device_ip_init
+ * path of 6.1); from 6.12 the value is never read (GC 11 and 12 always use MES, GC 10
+ * never does); in 7.x the parameter is gone (the module metadata says so). Kernels in
+ * between are not known here: -1. 1 when this kernel reads it for GC major gc_major. */
+int kf_mes_read(const unsigned v[3], unsigned gc_major);
+bool kf_mes_never_read(const unsigned v[3]);
+
+/* The default of amdgpu.noretry (-1, auto) for a GC version: 1 for GC >= 10.3 on 6.1
+ * and 6.12, and for GC >= 10.1 (RDNA1 too) from 7.0 and in 6.18-stable
+ * (amdgpu_gmc_noretry_set, e47b0056a08d). 1 or 0, or -1 where the version does not
+ * tell (6.18.y, whose stable releases took the change at some point). */
+int kf_noretry_default(const unsigned v[3], unsigned gc_major, unsigned gc_minor);
+
+/* Whether parse_amd_iommu_options() of this kernel knows the amd_iommu= option opt (it
+ * matches by prefix: "offline" is "off"): 1 yes, 0 no (the kernel logs "Unknown option"
+ * and ignores it), -1 not known here. Checked in the built-in strings of Debian's
+ * 6.1.192 and 6.12.117 kernels: fullflush, force_enable, off, force_isolation, pgtbl_v1,
+ * pgtbl_v2 and irtcachedis in both; nohugepages and v2_pgsizes_only only in 6.12. */
+int kf_amd_iommu_option(const unsigned v[3], const char *opt);
+
+/* amdxdna (the XDNA NPU driver) is in the kernel tree from 6.14. */
+bool kf_amdxdna_in_tree(const unsigned v[3]);
+
+/* Whether a kernel drives gfx1151 (Strix Halo, GC 11.5.1) for ROCm:
+ * - KF_GFX1151_NOT_DRIVEN: 6.8 and older: amdgpu_discovery_set_gc_ip_blocks() has no
+ *   GC 11.5.1 ("drm/amdgpu: add GC 11.5.1 discovery support", posted February 2024, so
+ *   after 6.8; Debian's 6.1 has none): the GPU is not driven unless a distribution
+ *   backported it;
+ * - KF_GFX1151_FIXED: carries the two KFD fixes gfx1151 needs ("bump minimum vgpr size
+ *   for gfx1151" b42f3bf9536c, and the cwsr/ctl_stack size export): 6.12.64 and later
+ *   6.12, 6.18.4 and later, 6.19 and 7.x, Ubuntu OEM 6.14.0-1018 and later. AMD's
+ *   documentation asks for 6.18.4; the same fixes are in those stable lines;
+ * - KF_GFX1151_NOT_KNOWN: anything else (6.9 to 6.17 outside those): not known to carry
+ *   them. release is the kernel's full version string (uname -r), for Ubuntu's OEM
+ *   numbering. */
+enum kf_gfx1151 { KF_GFX1151_NOT_DRIVEN, KF_GFX1151_NOT_KNOWN, KF_GFX1151_FIXED };
+enum kf_gfx1151 kf_gfx1151(const unsigned v[3], const char *release);
+
+/* Whether module.param is deprecated on kernel k: its description says so, or the
+ * version rule above (amdgpu.gttsize from 6.15). */
+bool kf_param_deprecated(const struct kernel_info *k, const char *module,
+			 const struct param_def *pd);

@@ -1,0 +1,262 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmdline.h"
+#include "gpu.h"
+#include "kfacts.h"
+#include "kparam.h"
+#include "rules.h"
+#include "strv.h"
+#include "util.h"
+
+/* ppfeaturemask's default in amdgpu_drv.c (6.1, 6.12, 7.x) and PP_OVERDRIVE_MASK of
+ * amd_shared.h. */
+#define PPFEATUREMASK_DEFAULT UINT64_C(0xfff7bfff)
+#define PP_OVERDRIVE_MASK     UINT64_C(0x4000)
+
+struct out {
+	rules_emit emit;
+	void *data;
+	int r;
+};
+
+_printf_(4, 5) static void say(struct out *o, enum diag_level level, bool forcible,
+			       const char *fmt, ...)
+{
+	struct strbuf b = {0};
+	va_list ap;
+
+	if (o->r < 0)
+		return;
+	va_start(ap, fmt);
+	o->r = strbuf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (o->r == 0)
+		o->r = o->emit(o->data, level, forcible, b.s);
+	strbuf_done(&b);
+}
+
+static void list_add(struct strbuf *b, const char *name)
+{
+	if (b->len)
+		strbuf_puts(b, ", ");
+	strbuf_puts(b, name);
+}
+
+/* The kernels (with a parsed version) for which pred holds. */
+static void kernels_where(const struct machine_facts *m,
+			  bool (*pred)(const unsigned v[3]), struct strbuf *ret)
+{
+	for (size_t i = 0; i < m->n_kernels; i++)
+		if (m->kernels[i].ver_known && pred(m->kernels[i].ver))
+			list_add(ret, m->kernels[i].version);
+}
+
+/* The GC major version of a gfx target ("gfx1151" -> 11, "gfx942" -> 9), 0 if none. */
+static unsigned gfx_gc_major(const char *gfx)
+{
+	const char *p = startswith(gfx, "gfx");
+	size_t n = p ? strspn(p, "0123456789abcdef") : 0;
+
+	if (n == 3)
+		return (unsigned)(p[0] - '0');
+	if (n == 4)
+		return (unsigned)((p[0] - '0') * 10 + (p[1] - '0'));
+	return 0;
+}
+
+/* amd_iommu=: comma-separated options, each matched by prefix
+ * (parse_amd_iommu_options). */
+static void amd_iommu(const struct rules_input *in, const char *value, struct out *o)
+{
+	_cleanup_free_ char *v = strdup(value ? value : "");
+
+	if (!v) {
+		o->r = -ENOMEM;
+		return;
+	}
+	for (char *opt = strtok(v, ","); opt && o->r == 0; opt = strtok(NULL, ",")) {
+		struct strbuf unknown = {0}, xdna = {0};
+
+		if (streq(opt, "on") || streq(opt, "pt")) {
+			say(o, DIAG_ERROR, false,
+			    "amd_iommu=%s does not exist: the kernel logs \"AMD-Vi: Unknown option\" and ignores it (the AMD IOMMU is on by default; for passthrough use iommu=pt)",
+			    opt);
+			continue;
+		}
+		for (size_t i = 0; i < in->m->n_kernels; i++) {
+			const struct kernel_info *k = &in->m->kernels[i];
+
+			if (k->ver_known && kf_amd_iommu_option(k->ver, opt) == 0)
+				list_add(&unknown, k->version);
+		}
+		if (unknown.len)
+			say(o, DIAG_WARNING, false,
+			    "amd_iommu=%s: not an option %s knows; it logs \"AMD-Vi: Unknown option\" and ignores it",
+			    opt, unknown.s);
+		if (strncmp(opt, "off", 3) == 0) {
+			kernels_where(in->m, kf_amdxdna_in_tree, &xdna);
+			if (in->m->npu_present)
+				say(o, DIAG_ERROR, true,
+				    "amd_iommu=%s turns the IOMMU off: the XDNA NPU found on this machine (amdxdna) and VFIO passthrough stop working",
+				    opt);
+			else
+				say(o, DIAG_WARNING, false,
+				    "amd_iommu=%s turns the IOMMU off: an XDNA NPU (amdxdna, in the kernel from 6.14%s%s) and VFIO passthrough stop working",
+				    opt, xdna.len ? ": " : "", xdna.len ? xdna.s : "");
+		}
+		strbuf_done(&unknown);
+		strbuf_done(&xdna);
+	}
+}
+
+static void mtype_local(const struct rules_input *in, struct out *o)
+{
+	struct strbuf taints = {0};
+	bool honoured = false, known = in->gfx && in->gfx[0];
+
+	for (size_t i = 0; known && in->gfx[i]; i++)
+		honoured |= gpu_gfx_honours_mtype(in->gfx[i]);
+	kernels_where(in->m, kf_mtype_local_taints, &taints);
+	if (known && !honoured)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.mtype_local has no effect on %s: only GC 9.4.3, 9.4.4 and 9.5.0 read it (and GC 12.1 on 7.x)%s%s%s",
+		    in->gfx[0], taints.len ? "; setting it taints " : "",
+		    taints.len ? taints.s : "", taints.len ? " (6.14 and later)" : "");
+	else if (!known)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.mtype_local: only GC 9.4.3, 9.4.4 and 9.5.0 (and GC 12.1 on 7.x) read it, never GC 10 or 11%s%s%s",
+		    taints.len ? "; setting it taints " : "", taints.len ? taints.s : "",
+		    taints.len ? " (6.14 and later)" : "");
+	strbuf_done(&taints);
+}
+
+/* amdgpu.mes: never read from 6.12 on; on 6.1 read for GC 10 only (GC 11 and 12 always
+ * use MES); absent from 7.x (the metadata says so). */
+static void mes(const struct rules_input *in, const char *value, struct out *o)
+{
+	struct strbuf never = {0}, always = {0}, dflt = {0};
+	uint64_t v = 1;
+	const char *gpu = NULL;
+
+	for (size_t k = 0; k < in->m->n_kernels; k++) {
+		const struct kernel_info *ki = &in->m->kernels[k];
+		const struct module_schema *ms = kernel_module(ki, "amdgpu");
+		bool always_on = false;
+
+		if (!ki->ver_known || !ms || !module_schema_param(ms, "mes"))
+			continue;
+
+		if (kf_mes_never_read(ki->ver)) {
+			list_add(&never, ki->version);
+			continue;
+		}
+
+		for (size_t i = 0; !always_on && in->gfx && in->gfx[i]; i++)
+			if (gfx_gc_major(in->gfx[i]) >= 11 &&
+			    kf_mes_read(ki->ver, gfx_gc_major(in->gfx[i])) == 0) {
+				list_add(&always, ki->version);
+				gpu = in->gfx[i];
+				always_on = true;
+			}
+		/* Where it is read, 0 ("disabled (default)") is what the kernel has. */
+		if (!always_on && kf_mes_read(ki->ver, 10) == 1 && value &&
+		    kparam_parse_u64(value, &v) == 0 && v == 0)
+			list_add(&dflt, ki->version);
+	}
+	if (never.len)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.mes has no effect on %s: from 6.12 on the kernel never reads it",
+		    never.s);
+	if (always.len)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.mes has no effect on %s with %s: GC 11 and 12 always use MES",
+		    gpu, always.s);
+	if (dflt.len)
+		say(o, DIAG_WARNING, false, "amdgpu.mes=0 is already the default on %s",
+		    dflt.s);
+	strbuf_done(&never);
+	strbuf_done(&always);
+	strbuf_done(&dflt);
+}
+
+static void ppfeaturemask(const struct rules_input *in, const char *value, struct out *o)
+{
+	struct strbuf taints = {0};
+	uint64_t v;
+
+	if (!value || kparam_parse_u64(value, &v) < 0)
+		return;
+	if (v & PP_OVERDRIVE_MASK)
+		kernels_where(in->m, kf_overdrive_taints, &taints);
+	say(o, DIAG_ERROR, true,
+	    "ppfeaturemask=%s replaces the whole mask: it flips bits 0x%" PRIx64
+	    " of the default 0x%" PRIx64 ", not just the feature you want%s%s%s",
+	    value, v ^ PPFEATUREMASK_DEFAULT, PPFEATUREMASK_DEFAULT,
+	    taints.len ? " (its OVERDRIVE bit 0x4000 taints " : "",
+	    taints.len ? taints.s : "", taints.len ? ", 6.13 and later)" : "");
+	strbuf_done(&taints);
+}
+
+/* A module no target kernel has at all: amdkfd (inside amdgpu), or amdttm where the
+ * ROCm DKMS driver is not installed. */
+static void missing_module(const struct rules_input *in, const char *module,
+			   struct out *o)
+{
+	struct strbuf without = {0};
+
+	for (size_t k = 0; k < in->m->n_kernels; k++) {
+		const struct module_schema *ms =
+			kernel_module(&in->m->kernels[k], module);
+
+		if (in->m->kernels[k].has_index && (!ms || !ms->found))
+			list_add(&without, in->m->kernels[k].version);
+	}
+	if (streq(module, "amdkfd"))
+		say(o, DIAG_WARNING, false,
+		    "there is no module amdkfd: KFD is part of amdgpu, so options for amdkfd are never applied (amdgpu.PARAM is what sets them)");
+	else if (without.len)
+		say(o, DIAG_WARNING, false,
+		    "%s is not a module of %s: its options are never applied there%s",
+		    module, without.s,
+		    streq(module, "amdttm")
+			    ? " (amdttm is the ROCm DKMS driver's ttm; without it, ttm.PARAM)"
+			    : "");
+	strbuf_done(&without);
+}
+
+int rules_check(const struct rules_input *in, const char *module, const char *param,
+		const char *value, rules_emit emit, void *data)
+{
+	struct out o = {.emit = emit, .data = data};
+	_cleanup_free_ char *p = cmdline_name_canonical(param);
+	_cleanup_free_ char *mod = module ? cmdline_name_canonical(module) : NULL;
+
+	if (!p || (module && !mod))
+		return -ENOMEM;
+	if (!mod) {
+		if (streq(p, "amd_iommu"))
+			amd_iommu(in, value, &o);
+		return o.r;
+	}
+	if (streq(mod, "amdkfd") || streq(mod, "amdttm"))
+		missing_module(in, mod, &o);
+	if (!streq(mod, "amdgpu"))
+		return o.r;
+	if (streq(p, "dc") && streq_ptr(value, "0"))
+		say(&o, DIAG_ERROR, true,
+		    "amdgpu.dc=0 disables the display core: no display on DCN hardware such as Strix Halo");
+	else if (streq(p, "ppfeaturemask"))
+		ppfeaturemask(in, value, &o);
+	else if (streq(p, "mes"))
+		mes(in, value, &o);
+	else if (streq(p, "mtype_local"))
+		mtype_local(in, &o);
+	else if (streq(p, "cwsr_enable") && streq_ptr(value, "0"))
+		say(&o, DIAG_WARNING, false,
+		    "cwsr_enable=0 turns off compute wave save/restore; it worked around MES hangs on gfx1151 only before kernel commit b42f3bf9536c with ROCm < 7.2.1");
+	return o.r;
+}

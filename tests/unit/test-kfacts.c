@@ -1,0 +1,153 @@
+/* What each kernel line does, as kfacts.h states it: one table row per kernel and
+ * fact, including the kernels where the answer changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "facts.h"
+#include "gpu.h"
+#include "kfacts.h"
+#include "util.h"
+
+static void parse(const char *release, unsigned v[3])
+{
+	assert_int_equal(kernel_version_parse(release, v), 0);
+}
+
+static void test_gfx1151(void **state)
+{
+	static const struct {
+		const char *release;
+		enum kf_gfx1151 want;
+	} cases[] = {
+		{"6.1.0-57-amd64", KF_GFX1151_NOT_DRIVEN},
+		{"6.8.0-49-generic", KF_GFX1151_NOT_DRIVEN},
+		{"6.9.0", KF_GFX1151_NOT_KNOWN},
+		{"6.12.63-amd64", KF_GFX1151_NOT_KNOWN},
+		{"6.12.64-amd64", KF_GFX1151_FIXED},
+		{"6.12.117+deb12-amd64", KF_GFX1151_FIXED},
+		{"6.14.0-1017-oem", KF_GFX1151_NOT_KNOWN},
+		{"6.14.0-1018-oem", KF_GFX1151_FIXED},
+		{"6.14.0-1018-generic", KF_GFX1151_NOT_KNOWN},
+		{"6.16.3-amd64", KF_GFX1151_NOT_KNOWN},
+		{"6.18.3-amd64", KF_GFX1151_NOT_KNOWN},
+		{"6.18.4-amd64", KF_GFX1151_FIXED},
+		{"6.19.1", KF_GFX1151_FIXED},
+		{"7.3.4-amd64", KF_GFX1151_FIXED},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		unsigned v[3];
+
+		parse(cases[i].release, v);
+		if (kf_gfx1151(v, cases[i].release) != cases[i].want)
+			fail_msg("%s: got %d, want %d", cases[i].release,
+				 kf_gfx1151(v, cases[i].release), cases[i].want);
+	}
+}
+
+static void test_versions(void **state)
+{
+	static const struct {
+		const char *release;
+		bool follows, deprecated, mtype_taints, overdrive_taints, xdna;
+	} cases[] = {
+		{"6.1.0-57-amd64", false, false, false, false, false},
+		{"6.4.9", false, false, false, false, false},
+		{"6.5.0", true, false, false, false, false},
+		{"6.12.117+deb12-amd64", true, false, false, false, false},
+		{"6.13.0", true, false, false, true, false},
+		{"6.14.0-1018-oem", true, false, true, true, true},
+		{"6.15.0", true, true, true, true, true},
+		{"7.3.4-amd64", true, true, true, true, true},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		unsigned v[3];
+
+		parse(cases[i].release, v);
+		if (kf_gtt_follows_ttm(v) != cases[i].follows ||
+		    kf_kfd_capped_at_3_8(v) == cases[i].follows ||
+		    kf_gttsize_deprecated(v) != cases[i].deprecated ||
+		    kf_mtype_local_taints(v) != cases[i].mtype_taints ||
+		    kf_gpu_recovery_taints(v) != cases[i].mtype_taints ||
+		    kf_overdrive_taints(v) != cases[i].overdrive_taints ||
+		    kf_amdxdna_in_tree(v) != cases[i].xdna)
+			fail_msg("%s: a version fact is wrong", cases[i].release);
+	}
+}
+
+static void test_mes_noretry(void **state)
+{
+	unsigned v61[3], v612[3], v618[3], v7[3];
+
+	parse("6.1.0-57-amd64", v61);
+	parse("6.12.117+deb12-amd64", v612);
+	parse("6.18.2", v618);
+	parse("7.3.4-amd64", v7);
+	/* mes: read on 6.1 for GC 10 only; never from 6.12. */
+	assert_int_equal(kf_mes_read(v61, 10), 1);
+	assert_int_equal(kf_mes_read(v61, 11), 0);
+	assert_int_equal(kf_mes_read(v612, 10), 0);
+	assert_true(kf_mes_never_read(v612));
+	assert_false(kf_mes_never_read(v61));
+	/* noretry: 1 from GC 10.3 everywhere, GC 10.1 only from 7.0 (6.18.y: not known).
+	 */
+	assert_int_equal(kf_noretry_default(v61, 10, 3), 1);
+	assert_int_equal(kf_noretry_default(v61, 10, 1), 0);
+	assert_int_equal(kf_noretry_default(v612, 10, 1), 0);
+	assert_int_equal(kf_noretry_default(v618, 10, 1), -1);
+	assert_int_equal(kf_noretry_default(v7, 10, 1), 1);
+	assert_int_equal(kf_noretry_default(v7, 9, 0), 0);
+}
+
+static void test_amd_iommu(void **state)
+{
+	unsigned v61[3], v612[3], v7[3];
+
+	parse("6.1.0-57-amd64", v61);
+	parse("6.12.117+deb12-amd64", v612);
+	parse("7.3.4-amd64", v7);
+	assert_int_equal(kf_amd_iommu_option(v61, "off"), 1);
+	assert_int_equal(kf_amd_iommu_option(v61, "irtcachedis"), 1);
+	assert_int_equal(kf_amd_iommu_option(v61, "nohugepages"), 0);
+	assert_int_equal(kf_amd_iommu_option(v612, "nohugepages"), 1);
+	assert_int_equal(kf_amd_iommu_option(v612, "v2_pgsizes_only"), 1);
+	/* Matched by prefix, as parse_amd_iommu_options() does. */
+	assert_int_equal(kf_amd_iommu_option(v61, "offline"), 1);
+	assert_int_equal(kf_amd_iommu_option(v612, "pt"), 0);
+	assert_int_equal(kf_amd_iommu_option(v7, "pt"), -1);
+}
+
+/* GC -> gfx is not monotonic (kfd_device.c): 11.0.1 is Phoenix, gfx1103. */
+static void test_gc_gfx(void **state)
+{
+	assert_string_equal(gpu_gfx_from_gc(11, 0, 1), "gfx1103");
+	assert_string_equal(gpu_gfx_from_gc(11, 0, 3), "gfx1101");
+	assert_string_equal(gpu_gfx_from_gc(11, 0, 4), "gfx1103");
+	assert_string_equal(gpu_gfx_from_gc(11, 5, 1), "gfx1151");
+	assert_string_equal(gpu_gfx_from_gc(10, 1, 1), "gfx1012");
+	assert_string_equal(gpu_gfx_from_gc(10, 3, 4), "gfx1032");
+	assert_null(gpu_gfx_from_gc(99, 0, 0));
+	/* Every PCI id's gfx target agrees with its GC version (the build checks it too).
+	 */
+	for (size_t i = 0; i < gpu_id_table_len; i++)
+		assert_string_equal(gpu_gfx_from_gc(gpu_id_table[i].gc_major,
+						    gpu_id_table[i].gc_minor,
+						    gpu_id_table[i].gc_rev),
+				    gpu_id_table[i].gfx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gfx1151),	    cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_mes_noretry), cmocka_unit_test(test_amd_iommu),
+		cmocka_unit_test(test_gc_gfx),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
