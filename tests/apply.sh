@@ -8,12 +8,16 @@ set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib.sh"
 bin=$top_builddir/amdgpu-tune
-AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
-export AMDGPU_TUNE_PROFILE_DIR LC_ALL=C
+export LC_ALL=C
 CC=${CC:-cc}
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
+# The shipped profiles and the tests' own (tests/profiles: test-mixed writes both a
+# command-line and a modprobe.d setting).
+mkdir "$work/profiles" && cp "$top_srcdir"/profiles/*.conf "$top_srcdir"/tests/profiles/*.conf "$work/profiles/"
+AMDGPU_TUNE_PROFILE_DIR=$work/profiles
+export AMDGPU_TUNE_PROFILE_DIR
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -71,7 +75,7 @@ regen_root() {
 	mkdir -p "$1/usr/sbin" "$1/var/log" "$1/etc/fake-regen" "$1/etc/amdgpu-tune/profiles"
 	install -m 755 "$work/fake-regen" "$1/usr/sbin/update-grub"
 	install -m 755 "$work/fake-regen" "$1/usr/sbin/update-initramfs"
-	cp "$top_srcdir"/profiles/*.conf "$1/etc/amdgpu-tune/profiles/"
+	cp "$work"/profiles/*.conf "$1/etc/amdgpu-tune/profiles/"
 }
 regen() { # regen ROOT ARGS...: amdgpu-tune with --update, the profiles from the root
 	r=$1
@@ -133,7 +137,7 @@ done
 r=$work/ab
 build_case diff-cloudimg "$r"
 orig=$(tree_sum "$r")
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 a=$(tree_sum "$r")
 "$bin" --root "$r" apply strix-halo --memory 64GiB > /dev/null 2>&1
 b=$(tree_sum "$r")
@@ -156,9 +160,9 @@ check "snapshots --json" grep -q '"operation":"rollback","undoes":1' "$work/out"
 # ---- 3. idempotence ----
 r=$work/idem
 build_case diff-cloudimg "$r"
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 s1=$(tree_stamp "$r")
-"$bin" --root "$r" apply rdna1 --memory 64GiB > "$work/out" 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
 rc=$?
 if [ $rc = 0 ] && grep -q "already applied: nothing written" "$work/out"; then ok "second apply: exit 0, says so"; else not_ok "second apply: exit 0, says so"; fi
 check "second apply: no file, inode or mtime changed, no snapshot" [ "$(tree_stamp "$r")" = "$s1" ]
@@ -166,7 +170,7 @@ check "second apply: no file, inode or mtime changed, no snapshot" [ "$(tree_sta
 # ---- 4. the GRUB fragment as grub-mkconfig's sh reads it ----
 r=$work/sh
 build_case diff-cloudimg "$r"
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 frag=$r/etc/default/grub.d/90-amdgpu-tune.cfg
 check "sh -n accepts the fragment" sh -n "$frag"
 src_all() { (cd "$r" && sh -c '. ./etc/default/grub; for f in ./etc/default/grub.d/*.cfg; do . "$f"; done; printf "%s|%s" "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT"'); }
@@ -219,7 +223,7 @@ if [ ! -e "$mark" ] && [ ! -e "$r/var/log/fake-regen.log" ]; then ok "hostile pr
 # ---- 6. hand edits, --dry-run, remove ----
 r=$work/edit
 build_case diff-cloudimg "$r"
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 echo "options amdgpu noretry=0" >> "$r/etc/modprobe.d/90-amdgpu-tune.conf"
 before=$(tree_sum "$r")
 "$bin" --root "$r" apply strix-halo --memory 64GiB > /dev/null 2> "$work/err"
@@ -236,7 +240,7 @@ check "... and rollback brings the edited file back" [ "$(tree_sum "$r")" = "$be
 r=$work/dry
 build_case diff-cloudimg "$r"
 before=$(tree_stamp "$r" | grep -v '^var/cache')
-"$bin" --root "$r" apply rdna1 --memory 64GiB --dry-run > "$work/out" 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB --dry-run > "$work/out" 2>&1
 rc=$?
 # The module parameter cache (var/cache/amdgpu-tune) is written by every command.
 if [ $rc = 0 ] && [ "$(tree_stamp "$r" | grep -v '^var/cache')" = "$before" ]; then ok "--dry-run: exit 0, writes nothing (not even the state directory)"; else not_ok "--dry-run: exit 0, writes nothing (not even the state directory)"; fi
@@ -245,21 +249,21 @@ if grep -q '^+GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} iommu=pt
 # are there before.
 mkdir -p "$r/etc/modprobe.d" "$r/etc/default/grub.d"
 orig=$(tree_sum "$r")
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 "$bin" --root "$r" remove > "$work/out" 2>&1
 rc=$?
 if [ $rc = 0 ] && [ "$(tree_sum "$r")" = "$orig" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then ok "remove: exit 0, fragments and state gone"; else not_ok "remove: exit 0, fragments and state gone"; fi
 "$bin" --root "$r" remove > "$work/out" 2>&1
 check "remove again: nothing to remove" grep -q "Nothing to remove" "$work/out"
 "$bin" --root "$r" rollback > /dev/null 2>&1
-if [ -f "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && grep -q "profile rdna1" "$r/var/lib/amdgpu-tune/state"; then ok "rollback after remove puts the settings back"; else not_ok "rollback after remove puts the settings back"; fi
+if [ -f "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && grep -q "profile test-mixed" "$r/var/lib/amdgpu-tune/state"; then ok "rollback after remove puts the settings back"; else not_ok "rollback after remove puts the settings back"; fi
 
 # ---- 7. keep the last 20 snapshots ----
 r=$work/keep
 build_case diff-cloudimg "$r"
 for k in $(seq 1 13); do
-	"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
-	"$bin" --root "$r" apply rdna2 --memory 64GiB > /dev/null 2>&1
+	"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	"$bin" --root "$r" apply test-mixed2 --memory 64GiB > /dev/null 2>&1
 done
 ids=$(ls "$r/var/lib/amdgpu-tune/snapshots" | sort -n | tr '\n' ' ')
 check "26 applies keep the last 20 snapshots (7..26)" [ "$ids" = "$(seq 7 26 | tr '\n' ' ')" ]
@@ -268,10 +272,10 @@ check "26 applies keep the last 20 snapshots (7..26)" [ "$ids" = "$(seq 7 26 | t
 r=$work/sdboot
 build_case diff-systemd-boot "$r"
 orig=$(cat "$r/etc/kernel/cmdline")
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 if [ "$(cat "$r/etc/kernel/cmdline")" = "$orig iommu=pt" ] && grep -q "^token iommu=pt$" "$r/var/lib/amdgpu-tune/state"; then ok "systemd-boot: the token is appended to etc/kernel/cmdline and recorded"; else not_ok "systemd-boot: the token is appended to etc/kernel/cmdline and recorded"; fi
 s1=$(tree_stamp "$r")
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 check "systemd-boot: re-apply changes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
 "$bin" --root "$r" remove > /dev/null 2>&1
 check "systemd-boot: remove takes away only our token" [ "$(cat "$r/etc/kernel/cmdline")" = "$orig" ]
@@ -281,7 +285,7 @@ for orig in "root=/dev/vda1 iommu=pt quiet iommu=nopt" "root=/dev/vda1 quiet -- 
 	rm -rf "$r"
 	build_case diff-systemd-boot "$r"
 	echo "$orig" > "$r/etc/kernel/cmdline"
-	"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 	after=$(cat "$r/etc/kernel/cmdline")
 	"$bin" --root "$r" remove > /dev/null 2>&1
 	case $orig in
@@ -302,11 +306,11 @@ for c in diff-cloudimg diff-systemd-boot; do
 		echo "GRUB_CMDLINE_LINUX=\"$long\"" >> "$r/etc/default/grub"
 	fi
 	before=$(tree_sum "$r")
-	"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
 	same=no
 	[ "$(tree_sum "$r")" = "$before" ] && same=yes
-	"$bin" --root "$r" apply rdna1 --memory 64GiB --force > /dev/null 2>&1
+	"$bin" --root "$r" apply test-mixed --memory 64GiB --force > /dev/null 2>&1
 	rc2=$?
 	if [ $rc = 2 ] && [ $same = yes ] && grep -q "over the kernel's 2048, and its last arguments would be lost" "$work/err" && [ $rc2 = 0 ]; then ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies"; else not_ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies (rc $rc, $rc2)"; fi
 done
@@ -316,7 +320,7 @@ r=$work/unknown
 build_case diff-cloudimg "$r"
 rm -rf "$r/etc/default"
 before=$(tree_sum "$r")
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 rc=$?
 if [ $rc = 4 ] && grep -q "add 'iommu=pt' to it by hand" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]; then ok "unknown boot loader with command-line settings: exit 4, says what to set by hand"; else not_ok "unknown boot loader with command-line settings: exit 4, says what to set by hand"; fi
 
@@ -326,26 +330,26 @@ build_case diff-cloudimg "$r"
 if [ "$(id -u)" = 0 ]; then
 	if command -v setpriv > /dev/null; then
 		chown 65534 "$r"
-		setpriv --bounding-set=-all --inh-caps=-all "$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+		setpriv --bounding-set=-all --inh-caps=-all "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 		rc=$?
 		chown 0 "$r"
 		if [ $rc = 3 ] && grep -q "needs root privileges.*sudo" "$work/err"; then ok "without capabilities, on a root it does not own: exit 3, says sudo"; else not_ok "without capabilities, on a root it does not own: exit 3, says sudo"; fi
 	else
 		skip "exit 3 without capabilities" "no setpriv"
 	fi
-	cp -R "$top_srcdir/profiles" "$work/gw"
+	cp -R "$work/profiles" "$work/gw"
 	chmod 775 "$work/gw"
-	AMDGPU_TUNE_PROFILE_DIR=$work/gw "$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	AMDGPU_TUNE_PROFILE_DIR=$work/gw "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
-	if [ $rc = 2 ] && grep -q "refusing profile 'rdna1'.*gw is not owned by root or is writable" "$work/err"; then ok "with privileges, a group-writable profile directory is refused (exit 2)"; else not_ok "with privileges, a group-writable profile directory is refused (exit 2)"; fi
+	if [ $rc = 2 ] && grep -q "refusing profile 'test-mixed'.*gw is not owned by root or is writable" "$work/err"; then ok "with privileges, a group-writable profile directory is refused (exit 2)"; else not_ok "with privileges, a group-writable profile directory is refused (exit 2)"; fi
 else
-	"$bin" apply rdna1 > /dev/null 2> "$work/err"
+	"$bin" apply test-mixed > /dev/null 2> "$work/err"
 	rc=$?
 	if [ $rc = 3 ] && grep -q "needs root privileges.*sudo" "$work/err"; then ok "an ordinary user applying to / gets exit 3 and 'use sudo'"; else not_ok "an ordinary user applying to / gets exit 3 and 'use sudo'"; fi
 	skip "group-writable profiles refused with privileges" "not root"
 fi
 if command -v strace > /dev/null; then
-	strace -f -e trace=capset -o "$work/strace" "$bin" --root "$r" diff rdna1 --memory 64GiB > /dev/null 2>&1
+	strace -f -e trace=capset -o "$work/strace" "$bin" --root "$r" diff test-mixed --memory 64GiB > /dev/null 2>&1
 	check "read-only commands drop every capability" grep -q 'capset(.*{effective=0, permitted=0, inheritable=0})' "$work/strace"
 else
 	skip "read-only commands drop every capability" "no strace"
@@ -361,7 +365,7 @@ mkfifo "$work/hold"
 holder=$!
 exec 9> "$work/hold"
 while ! grep -q locked "$work/held"; do sleep 0.1; done
-AMDGPU_TUNE_LOCK_TIMEOUT=1 "$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+AMDGPU_TUNE_LOCK_TIMEOUT=1 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 rc=$?
 exec 9>&-
 wait $holder
@@ -370,7 +374,7 @@ if [ $rc = 4 ] && grep -q "(PID $holder)" "$work/err" && [ "$(tree_sum "$r")" = 
 # ---- 12. concurrent applies end in the state of one of them ----
 r=$work/conc
 build_case diff-cloudimg "$r"
-for p in rdna1 rdna2 strix-halo strix-halo-no-iommu; do
+for p in test-mixed test-mixed2 strix-halo strix-halo-no-iommu; do
 	"$bin" --root "$r" apply $p --memory 64GiB --force > "$work/conc-$p" 2>&1 &
 done
 wait
@@ -393,7 +397,7 @@ else
 	regen_root "$r"
 	log=$r/var/log/fake-regen.log
 	before=$(tree_sum "$r")
-	regen "$r" apply rdna1 --memory 64GiB > "$work/out" 2>&1
+	regen "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
 	rc=$?
 	expect='argv: /usr/sbin/update-grub
 cwd: /
@@ -406,13 +410,13 @@ env: LANG=C'
 	if [ $rc = 0 ] && [ "$(cat "$log")" = "$expect" ]; then ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2"; else not_ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2"; fi
 	check "... and reports them" grep -q "ran      update-initramfs -u -k all" "$work/out"
 	: > "$log"
-	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 	check "re-apply runs nothing" [ ! -s "$log" ]
 	# A caller (a package hook) that ignores SIGINT/SIGHUP/SIGTERM: the tools get the
 	# default dispositions, and no file size limit (up to the hard one).
 	r3=$work/regen-sig
 	regen_root "$r3"
-	(trap '' INT HUP TERM && ulimit -S -f 1000000 && regen "$r3" apply rdna1 --memory 64GiB > /dev/null 2>&1)
+	(trap '' INT HUP TERM && ulimit -S -f 1000000 && regen "$r3" apply test-mixed --memory 64GiB > /dev/null 2>&1)
 	r=$work/regen # (regen sets r)
 	log3=$r3/var/log/fake-regen.log
 	if grep -q '^argv' "$log3" && ! grep -q '^ignored signal\|^blocked signal' "$log3" && { [ "$(ulimit -H -f)" != unlimited ] || ! grep -q '^file size limit' "$log3"; }; then ok "regeneration tools get default signal dispositions and no inherited file size limit"; else not_ok "regeneration tools get default signal dispositions and no inherited file size limit"; sed 's/^/# /' "$log3" | grep -v '^# env'; fi
@@ -423,7 +427,7 @@ env: LANG=C'
 	regen "$r" apply mod-b --memory 64GiB > /dev/null 2>&1
 	if [ "$(grep -c '^argv' "$log")" = 1 ] && grep -q "^argv: /usr/sbin/update-initramfs" "$log"; then ok "a change in modprobe.d only runs only update-initramfs"; else not_ok "a change in modprobe.d only runs only update-initramfs"; fi
 	: > "$log"
-	DPKG_MAINTSCRIPT_PACKAGE=rocm-dkms regen "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	DPKG_MAINTSCRIPT_PACKAGE=rocm-dkms regen "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 	if grep -q "^argv: /usr/sbin/update-initramfs -u$" "$log" && grep -q "^env: DPKG_MAINTSCRIPT_PACKAGE=rocm-dkms$" "$log"; then ok "inside a dpkg maintainer script: update-initramfs -u (deferred to the trigger), DPKG_MAINTSCRIPT_PACKAGE kept"; else not_ok "inside a dpkg maintainer script: update-initramfs -u (deferred to the trigger), DPKG_MAINTSCRIPT_PACKAGE kept"; fi
 	: > "$log"
 	for k in 1 2 3 4; do regen "$r" rollback > /dev/null 2>&1; done
@@ -436,21 +440,21 @@ env: LANG=C'
 	: > "$log"
 	touch "$r/etc/fake-regen/fail-once-update-grub"
 	before=$(tree_sum "$r")
-	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
 	if [ $rc = 4 ] && [ "$(tree_sum "$r")" = "$before" ] && grep -q "update-grub failed (exit status 1)" "$work/err" && [ "$(grep -c '^argv: /usr/sbin/update-grub$' "$log")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]; then ok "update-grub fails: exit 4, files restored, update-grub run again on them"; else not_ok "update-grub fails: exit 4, files restored, update-grub run again on them"; fi
 	: > "$log"
 	touch "$r/etc/fake-regen/fail-once-update-initramfs"
-	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
 	if [ $rc = 4 ] && [ "$(tree_sum "$r")" = "$before" ] && [ "$(grep '^argv' "$log" | cut -c7- | tr '\n' ,)" = "/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all,/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all," ]; then ok "update-initramfs fails once: exit 4, restored, both regenerated again from the old files"; else not_ok "update-initramfs fails once: exit 4, restored, both regenerated again from the old files"; fi
 	touch "$r/etc/fake-regen/fail-update-initramfs"
-	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
 	if [ $rc = 5 ] && [ "$(tree_sum "$r")" = "$before" ] && grep -q "run 'update-initramfs -u -k all' once the cause is fixed" "$work/err" && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]; then ok "update-initramfs keeps failing: exit 5, files restored, says what to run"; else not_ok "update-initramfs keeps failing: exit 5, files restored, says what to run"; fi
 	rm "$r/etc/fake-regen/fail-update-initramfs"
 	rm "$r/usr/sbin/update-initramfs"
-	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
 	check "without the initramfs tool (nothing to rebuild) only update-grub runs" [ $rc = 0 ]
 
@@ -458,9 +462,9 @@ env: LANG=C'
 	r2=$work/regen-failed
 	regen_root "$r2"
 	orig2=$(tree_sum "$r2")
-	regen "$r2" apply rdna1 --memory 64GiB > /dev/null 2>&1
+	regen "$r2" apply test-mixed --memory 64GiB > /dev/null 2>&1
 	touch "$r2/etc/fake-regen/fail-once-update-grub"
-	regen "$r2" apply rdna2 --memory 64GiB > /dev/null 2>&1
+	regen "$r2" apply test-mixed2 --memory 64GiB > /dev/null 2>&1
 	rc=$?
 	regen "$r2" rollback > "$work/out" 2>&1
 	rc2=$?
@@ -475,18 +479,18 @@ env: LANG=C'
 	install -m 755 "$work/fake-regen" "$r/usr/sbin/update-initramfs"
 	: > "$log"
 	touch "$r/etc/fake-regen/fail-once-update-initramfs" "$r/etc/fake-regen/sleep-update-grub"
-	regen "$r" apply rdna2 --memory 64GiB > /dev/null 2>&1 &
+	regen "$r" apply test-mixed2 --memory 64GiB > /dev/null 2>&1 &
 	for _ in $(seq 1 150); do
 		[ "$(grep -c '^argv: /usr/sbin/update-grub$' "$log")" -ge 2 ] && break
 		sleep 0.1
 	done
-	pkill -9 -f -- "--root $r --update apply rdna2"
+	pkill -9 -f -- "--root $r --update apply test-mixed2"
 	wait 2> /dev/null
 	rm -f "$r/etc/fake-regen/sleep-update-grub"
 	journal=no
 	[ -e "$r/var/lib/amdgpu-tune/transaction" ] && journal=yes
 	: > "$log"
-	regen "$r" apply rdna1 --memory 64GiB > /dev/null 2> "$work/err"
+	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	if [ $journal = yes ] && grep -q "an interrupted run was undone" "$work/err" && grep -q '^argv: /usr/sbin/update-grub$' "$log"; then ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; else not_ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; fi
 fi
 
@@ -518,7 +522,7 @@ else
 	kb1=$work/kill-base1 kb2=$work/kill-base2
 	regen_root "$kb1"
 	touch "$kb1/etc/fake-regen/record"
-	regen "$kb1" apply rdna1 --memory 64GiB > /dev/null 2>&1 || not_ok "kill loop: base apply"
+	regen "$kb1" apply test-mixed --memory 64GiB > /dev/null 2>&1 || not_ok "kill loop: base apply"
 	cp -a "$kb1" "$kb2"
 	regen "$kb2" apply strix-halo --memory 64GiB --force > /dev/null 2>&1 || not_ok "kill loop: base apply 2"
 	# How long one run takes here (sanitizers make it longer): kills land in [0, 1.3x].
@@ -557,7 +561,7 @@ else
 		cases=$((cases + 1))
 		[ -e "$k/var/lib/amdgpu-tune/transaction" ] && interrupted=$((interrupted + 1))
 		rm -f "$k"/etc/fake-regen/fail-once-*
-		regen "$k" apply rdna1 --memory 64GiB > "$work/kill-out" 2>&1
+		regen "$k" apply test-mixed --memory 64GiB > "$work/kill-out" 2>&1
 		rc=$?
 		if [ $rc != 0 ] || ! boot_ok "$k" || [ -e "$k/var/lib/amdgpu-tune/transaction" ]; then
 			violations=$((violations + 1))
@@ -669,7 +673,7 @@ forge_snapshot() {
 }
 hostile=$work/hostile
 build_case diff-cloudimg "$hostile"
-"$bin" --root "$hostile" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$hostile" apply test-mixed --memory 64GiB > /dev/null 2>&1
 hbase=$work/hostile-base
 cp -a "$hostile" "$hbase"
 fresh() { rm -rf "$hostile" && cp -a "$hbase" "$hostile"; }
@@ -692,7 +696,7 @@ fresh
 forge_snapshot "$hostile" 90 usr/bin/evil 04755
 printf 'version 1\nsnapshot 90\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
 chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
-"$bin" --root "$hostile" apply rdna2 --memory 64GiB > /dev/null 2> "$work/err"
+"$bin" --root "$hostile" apply test-mixed2 --memory 64GiB > /dev/null 2> "$work/err"
 rc=$?
 if [ $rc = 2 ] && [ ! -e "$hostile/usr/bin/evil" ] && grep -q "transaction: names snapshot 90, which is not usable (above).*then remove var/lib/amdgpu-tune/transaction" "$work/err"; then ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing"; else not_ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing"; fi
 for cmd in "remove" "rollback"; do
@@ -732,7 +736,7 @@ if [ $? = 2 ] && grep -q "not trusted: a symbolic link is on its path" "$work/er
 
 r=$work/forged-token
 build_case diff-systemd-boot "$r"
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 echo "token root=/dev/sda1" >> "$r/var/lib/amdgpu-tune/state"
 cmdline=$(cat "$r/etc/kernel/cmdline")
 "$bin" --root "$r" remove > /dev/null 2> "$work/err"
@@ -743,7 +747,7 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 	fresh
 	chown -R nobody "$hostile/var/lib/amdgpu-tune"
 	before=$(tree_sum "$hostile")
-	"$bin" --root "$hostile" apply rdna2 --memory 64GiB > /dev/null 2> "$work/err"
+	"$bin" --root "$hostile" apply test-mixed2 --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
 	if [ $rc = 2 ] && grep -q "not trusted: owned by uid $(id -u nobody)" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then ok "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written"; else not_ok "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written"; fi
 	u=$work/user-tree
@@ -752,7 +756,7 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 	printf '#!/bin/sh\ntouch /planted\n' > "$u/usr/sbin/update-grub"
 	chmod 755 "$u/usr/sbin/update-grub"
 	chown -R nobody "$u"
-	"$bin" --root "$u" apply rdna1 --memory 64GiB --update > /dev/null 2> "$work/err"
+	"$bin" --root "$u" apply test-mixed --memory 64GiB --update > /dev/null 2> "$work/err"
 	rc=$?
 	if [ $rc = 2 ] && grep -q "is owned by uid $(id -u nobody), and --update would run this tree's programs" "$work/err" && [ ! -e "$u/planted" ] && [ ! -e "$u/etc/modprobe.d/90-amdgpu-tune.conf" ]; then ok "--update on a tree another user owns: exit 2, says why, nothing run or written"; else not_ok "--update on a tree another user owns: exit 2, says why, nothing run or written"; fi
 else
@@ -763,7 +767,7 @@ fi
 # ---- 18. a FIFO at a read path: never a hang, apply never stuck holding the lock ----
 fifo_bad=
 for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/grub proc/cmdline proc/meminfo \
-	etc/amdgpu-tune/profiles/rdna1.conf sys/module/ttm/parameters/pages_limit var/lib/amdgpu-tune/state \
+	etc/amdgpu-tune/profiles/test-mixed.conf sys/module/ttm/parameters/pages_limit var/lib/amdgpu-tune/state \
 	var/lib/amdgpu-tune/transaction var/lib/amdgpu-tune/snapshots/1/manifest etc/kernel/cmdline \
 	lib/modules/6.12.117+deb12-amd64/modules.builtin var/cache/amdgpu-tune/6.12.117+deb12-amd64/ttm.params \
 	boot/grub/grub.cfg; do
@@ -773,7 +777,7 @@ for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/
 	mkdir -p "$r/${p%/*}"
 	rm -f "$r/$p"
 	mkfifo "$r/$p"
-	for cmd in "status" "diff rdna1" "apply rdna1"; do
+	for cmd in "status" "diff test-mixed" "apply test-mixed"; do
 		# shellcheck disable=SC2086
 		timeout 20 "$bin" --root "$r" $cmd --memory 64GiB > /dev/null 2>&1
 		[ $? = 124 ] && fifo_bad="$fifo_bad $p($cmd)"
@@ -788,7 +792,7 @@ mkdir -p "$r/etc/modprobe.d" "$r/var/lib/amdgpu-tune"
 : > "$r/etc/modprobe.d/.90-amdgpu-tune.conf.0123abcd.tmp"
 : > "$r/var/lib/amdgpu-tune/.state.deadbeef.tmp"
 : > "$r/etc/modprobe.d/.other.conf.0123abcd.tmp"
-"$bin" --root "$r" apply rdna1 --memory 64GiB > /dev/null 2>&1
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 if [ ! -e "$r/etc/modprobe.d/.90-amdgpu-tune.conf.0123abcd.tmp" ] && [ ! -e "$r/var/lib/amdgpu-tune/.state.deadbeef.tmp" ] && [ -e "$r/etc/modprobe.d/.other.conf.0123abcd.tmp" ]; then ok "a killed run's temporaries are removed by the next apply, and nothing else"; else not_ok "a killed run's temporaries are removed by the next apply, and nothing else"; fi
 
 # ---- 19. a file name from the machine never reaches the terminal raw ----

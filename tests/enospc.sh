@@ -40,15 +40,15 @@ managed="etc/default/grub.d/90-amdgpu-tune.cfg etc/modprobe.d/90-amdgpu-tune.con
 new_args="apply strix-halo --memory 64GiB --force"
 sums() { for f in $managed; do if [ -e "$1/$f" ]; then sha256sum < "$1/$f" | cut -c1-64; else echo absent; fi; done; }
 
-# The old state (rdna1 applied) and the new one (strix-halo), as in tests/fault.sh.
+# The old state (test-mixed applied) and the new one (strix-halo), as in tests/fault.sh.
 base=$work/base
 mkdir -p "$base/var/lib" "$base/var/cache"
 cp -R "$top_srcdir/tests/golden/diff-cloudimg/root/." "$base/"
 mkdir -p "$base/etc/amdgpu-tune/profiles"
-cp "$top_srcdir"/profiles/*.conf "$base/etc/amdgpu-tune/profiles/"
+cp "$top_srcdir"/profiles/*.conf "$top_srcdir"/tests/profiles/*.conf "$base/etc/amdgpu-tune/profiles/"
 chmod -R u+w "$base"
 make_kernel "$base" 6.12.117+deb12-amd64 6.12 xz || exit 99
-"$bin" --root "$base" apply rdna1 --memory 64GiB > /dev/null 2>&1 || exit 99
+"$bin" --root "$base" apply test-mixed --memory 64GiB > /dev/null 2>&1 || exit 99
 old=$(sums "$base")
 cp -a "$base" "$work/ref"
 # shellcheck disable=SC2086

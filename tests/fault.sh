@@ -5,15 +5,14 @@
 # each managed file must be byte for byte its old or its new self, no temporary file may
 # be visible to grub's "*.cfg" glob or kmod's "*.conf" filter, exit 0 must mean the new
 # state is complete and exit 4 the old one; after exit 5 or a kill, the next apply must
-# finish the job. The old state is rdna1 applied; the new one strix-halo, which replaces
+# finish the job. The old state is test-mixed applied; the new one strix-halo, which replaces
 # the modprobe.d file, removes the GRUB drop-in and rewrites the state. TAP output; the
 # last line reports the number of cases.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib.sh"
 bin=$top_builddir/amdgpu-tune
-AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
-export AMDGPU_TUNE_PROFILE_DIR LC_ALL=C
+export LC_ALL=C
 # LeakSanitizer cannot run under ptrace; the other test scripts check for leaks.
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
@@ -24,6 +23,11 @@ fi
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
+# The shipped profiles and the tests' own (test-mixed: a command-line and a modprobe.d
+# setting).
+mkdir "$work/profiles" && cp "$top_srcdir"/profiles/*.conf "$top_srcdir"/tests/profiles/*.conf "$work/profiles/"
+AMDGPU_TUNE_PROFILE_DIR=$work/profiles
+export AMDGPU_TUNE_PROFILE_DIR
 managed="etc/default/grub.d/90-amdgpu-tune.cfg etc/modprobe.d/90-amdgpu-tune.conf var/lib/amdgpu-tune/state"
 new_args="apply strix-halo --memory 64GiB --force"
 
@@ -32,7 +36,7 @@ mkdir -p "$base/var/lib" "$base/var/cache"
 cp -R "$top_srcdir/tests/golden/diff-cloudimg/root/." "$base/"
 chmod -R u+w "$base"
 make_kernel "$base" 6.12.117+deb12-amd64 6.12 xz || exit 99
-"$bin" --root "$base" apply rdna1 --memory 64GiB > /dev/null 2>&1 || exit 99
+"$bin" --root "$base" apply test-mixed --memory 64GiB > /dev/null 2>&1 || exit 99
 sums() { for f in $managed; do if [ -e "$1/$f" ]; then sha256sum < "$1/$f" | cut -c1-64; else echo absent; fi; done; }
 old=$(sums "$base")
 cp -a "$base" "$work/ref"

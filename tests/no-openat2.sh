@@ -8,10 +8,12 @@ set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib.sh"
 bin=$top_builddir/amdgpu-tune
-AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
-export AMDGPU_TUNE_PROFILE_DIR LC_ALL=C
+export LC_ALL=C
 work=$(mktemp -d)
 trap "${KEEP:+:} rm -rf \"$work\"" EXIT
+mkdir "$work/profiles" && cp "$top_srcdir"/profiles/*.conf "$top_srcdir"/tests/profiles/*.conf "$work/profiles/"
+AMDGPU_TUNE_PROFILE_DIR=$work/profiles
+export AMDGPU_TUNE_PROFILE_DIR
 ${CC:-cc} -O2 -o "$work/no-openat2" "$top_srcdir/tests/helpers/no-openat2.c" || exit 99
 wrap=$work/no-openat2
 "$wrap" true
@@ -57,7 +59,7 @@ for how in openat2 fallback; do
 	[ $how = fallback ] && w=$wrap
 	$w "$bin" --root "$r" show strix-halo > "$work/show.$how" 2>&1
 	echo "rc $?" >> "$work/show.$how"
-	$w "$bin" --root "$r" diff rdna2 --memory 32GiB > "$work/diff.$how" 2>&1
+	$w "$bin" --root "$r" diff test-mixed --memory 32GiB > "$work/diff.$how" 2>&1
 	echo "rc $?" >> "$work/diff.$how"
 done
 if cmp -s "$work/show.openat2" "$work/show.fallback" && cmp -s "$work/diff.openat2" "$work/diff.fallback"; then
@@ -89,9 +91,9 @@ echo 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX iommu=4343"' > "$r/real/grub.d/evi
 ln -s /real/proc "$r/proc"
 ln -s ../../../../real/evil.conf "$r/etc/modprobe.d/evil.conf"
 ln -s ./../../real/./grub.d "$r/etc/default/grub.d"
-"$bin" --root "$r" diff rdna2 > "$work/in.openat2" 2>&1
+"$bin" --root "$r" diff test-mixed > "$work/in.openat2" 2>&1
 echo "rc $?" >> "$work/in.openat2"
-"$wrap" "$bin" --root "$r" diff rdna2 > "$work/in.fallback" 2>&1
+"$wrap" "$bin" --root "$r" diff test-mixed > "$work/in.fallback" 2>&1
 echo "rc $?" >> "$work/in.fallback"
 if cmp -s "$work/in.openat2" "$work/in.fallback" && grep -q 4242 "$work/in.fallback" &&
 	grep -q 4343 "$work/in.fallback"; then
