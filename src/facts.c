@@ -123,6 +123,25 @@ static int read_memtotal(const struct sysroot *root, uint64_t *ret)
 	return -ENODATA;
 }
 
+/* The PCI ids amdxdna binds: vendor 0x1022 and these devices (the union of its
+ * pci_ids[] tables across kernel and out-of-tree releases, amdxdna_pci_drv.c). A class
+ * 0x1180 function of another vendor or device is not an XDNA NPU. */
+static const unsigned xdna_devices[] = {0x1502, 0x17f0, 0x17f1, 0x17f2,
+					0x17f3, 0x1b0a, 0x1b0b, 0x1b0c};
+
+static bool read_hex(const struct sysroot *root, const char *rel, unsigned long *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	char *end;
+
+	if (sysroot_read_file(root, rel, 64, false, &buf, &len) < 0)
+		return false;
+	errno = 0;
+	*ret = strtoul(buf, &end, 16);
+	return errno == 0 && end != buf && (*end == '\n' || *end == '\0');
+}
+
 static bool npu_present(const struct sysroot *root)
 {
 	DIR *d = NULL;
@@ -135,16 +154,18 @@ static bool npu_present(const struct sysroot *root)
 		return false;
 	while (!found && (de = readdir(d))) {
 		char rel[320];
-		_cleanup_free_ char *cls = NULL;
-		size_t len;
+		unsigned long vendor, device;
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/class", de->d_name);
-		/* PCI class 0x1180xx: signal processing controller, as the XDNA NPU
-		 * reports. */
-		if (sysroot_read_file(root, rel, 64, false, &cls, &len) == 0)
-			found = startswith(cls, "0x1180") != NULL;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vendor", de->d_name);
+		if (!read_hex(root, rel, &vendor) || vendor != 0x1022)
+			continue;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/device", de->d_name);
+		if (!read_hex(root, rel, &device))
+			continue;
+		for (size_t i = 0; i < ELEMENTSOF(xdna_devices); i++)
+			found |= device == xdna_devices[i];
 	}
 	closedir(d);
 	return found;
@@ -395,19 +416,6 @@ void gpus_free(struct gpu *g, size_t n)
 		free(g[i].driver);
 	}
 	free(g);
-}
-
-static bool read_hex(const struct sysroot *root, const char *rel, unsigned long *ret)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	char *end;
-
-	if (sysroot_read_file(root, rel, 64, false, &buf, &len) < 0)
-		return false;
-	errno = 0;
-	*ret = strtoul(buf, &end, 16);
-	return errno == 0 && end != buf && (*end == '\n' || *end == '\0');
 }
 
 static int cmp_gpu(const void *a, const void *b)

@@ -46,7 +46,7 @@ struct machine_facts {
 	uint64_t page_size;
 	struct kernel_info *kernels;
 	size_t n_kernels;
-	bool npu_present; /* an XDNA NPU (PCI class 0x1180, or amdxdna loaded) */
+	bool npu_present; /* an XDNA NPU (AMD device amdxdna binds, or amdxdna loaded) */
 };
 
 /* The schema of module in kernel k (names compare with '-' = '_'), or NULL when it was
