@@ -65,10 +65,11 @@ int kf_noretry_default(const unsigned v[3], unsigned gc_major, unsigned gc_minor
 
 	if (ge_10_3 || !ge_10_1)
 		return ge_10_3 ? 1 : 0;
-	/* GC 10.1 (RDNA1): changed for 7.0 and taken into 6.18-stable. */
-	if (at_least(v, 6, 19, 0))
+	/* GC 10.1 (RDNA1): changed for 7.0 and taken into 6.18-stable; which 6.18.y
+	 * and whether 6.19-stable took it too is not known here. */
+	if (at_least(v, 7, 0, 0))
 		return 1;
-	if (v[0] == 6 && v[1] == 18)
+	if (v[0] == 6 && (v[1] == 18 || v[1] == 19))
 		return -1;
 	return 0;
 }

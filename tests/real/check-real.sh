@@ -1,9 +1,13 @@
 #!/bin/sh
-# Checks amdgpu-tune against real Debian kernel modules of both lines: 6.1 (plain .ko)
-# and 6.12 (.ko.xz). Downloads linux-image packages with apt-get download (the newest of
-# each line the archive offers), caches them outside the source tree, extracts only the
-# amdgpu and ttm modules, indexes them with depmod, then runs the binary on that root.
-# Needs network (the Debian archive) the first time; fails loudly when it cannot run.
+# Checks amdgpu-tune against real Debian kernel modules of four kernel lines: 6.1 (plain
+# .ko) and 6.12 (.ko.xz) from bookworm, the newest kernel of trixie-backports and the
+# newest of sid (7.x when this was written). The newer two are packaged differently (linux-modules-VER and linux-base-VER,
+# under usr/lib/modules/VER): they are found through a private apt configuration in the
+# cache (the host's sources are untouched) and installed in a merged-/usr root (lib ->
+# usr/lib), as on a trixie system. Packages are fetched with apt-get download (the newest
+# of each line the archive offers) and cached outside the source tree; only the amdgpu
+# and ttm modules and modules.builtin are extracted and indexed with depmod. Needs
+# network (the Debian archive) the first time; fails loudly when it cannot run.
 # Usage: check-real.sh /path/to/amdgpu-tune
 set -eu
 bin=$1
@@ -57,6 +61,67 @@ fi
 ls "$root/lib/modules/$v61/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko" >/dev/null || fail "6.1 amdgpu is not a plain .ko"
 ls "$root/lib/modules/$v612/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz" >/dev/null || fail "6.12 amdgpu is not .ko.xz"
 
+# ---- the newer lines: trixie-backports and sid, through a private apt configuration ----
+apt=$cache/apt
+mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+[ -f "$apt/status" ] || : > "$apt/status"
+cat > "$apt/sources.list" <<EOS
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main
+EOS
+papt() { # apt-get or apt-cache with only the private configuration's sources and state
+	tool=$1
+	shift
+	"$tool" -q -o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+		-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt" -o Dir::Cache::Archives="$apt/archives" \
+		-o Dir::State::status="$apt/status" -o APT::Architecture=amd64 \
+		-o Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false "$@"
+}
+# The lists are refreshed once a day (suites move; the packages they name are cached).
+if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*_Packages*' -mtime -1 2> /dev/null | head -n 1)" ]; then
+	papt apt-get update > "$apt/update.log" 2>&1 || { cat "$apt/update.log" >&2; fail "apt-get update (private configuration for trixie-backports and sid)"; }
+fi
+pnewest() {
+	papt apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -n 1
+}
+# trixie-backports' kernels end in +deb13, sid's in +deb14 (or later).
+pkgbpo=$(pnewest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb13-amd64$')
+pkgsid=$(pnewest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb1[4-9]-amd64$')
+[ -n "$pkgbpo" ] || fail "no linux-modules-*+deb13-amd64 in trixie-backports"
+[ -n "$pkgsid" ] || fail "no linux-modules-*+deb14-amd64 in sid"
+vbpo=${pkgbpo#linux-modules-}
+vsid=${pkgsid#linux-modules-}
+root4=$cache/root4-$v61-$v612-$vbpo-$vsid
+if [ ! -f "$root4/.complete" ]; then
+	rm -rf "$root4"
+	mkdir -p "$root4/usr/lib/modules"
+	ln -s usr/lib "$root4/lib"
+	for p in "$pkg61" "$pkg612"; do
+		deb=$(ls "$cache/${p}_"*.deb | tail -n 1)
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -x -C "$root4" --keep-directory-symlink --wildcards '*/amdgpu.ko*' '*/ttm.ko*' \
+				'*/modules.builtin' '*/modules.order' || fail "extracting $deb"
+	done
+	for v in "$vbpo" "$vsid"; do
+		for p in "linux-modules-$v" "linux-base-$v"; do
+			if ! ls "$apt/archives/${p}_"*.deb > /dev/null 2>&1; then
+				(cd "$apt/archives" && papt apt-get download "$p") > /dev/null 2>&1 || fail "apt-get download $p"
+			fi
+			deb=$(ls "$apt/archives/${p}_"*.deb | tail -n 1)
+			dpkg-deb --fsys-tarfile "$deb" |
+				tar -x -C "$root4" --keep-directory-symlink --wildcards '*/amdgpu.ko*' '*/ttm.ko*' \
+					'*/modules.builtin' '*/modules.order' 2> /dev/null || true
+		done
+		[ -f "$root4/usr/lib/modules/$v/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz" ] ||
+			fail "linux-modules-$v has no usr/lib/modules/$v/.../amdgpu.ko.xz"
+		[ -f "$root4/usr/lib/modules/$v/modules.builtin" ] || fail "linux-base-$v has no modules.builtin"
+	done
+	for v in "$v61" "$v612" "$vbpo" "$vsid"; do
+		depmod -b "$root4" "$v" 2> /dev/null || fail "depmod $v"
+	done
+	touch "$root4/.complete"
+fi
+
 n=0
 failed=0
 check() { # description, expected exit code, grep pattern (or '!pattern' = must not appear), args...
@@ -86,7 +151,6 @@ printf '[profile]\ndescription = mi300\nmatch = gfx942\n[memory]\nmtype = nc\n' 
 printf '[profile]\ndescription = typo\n[module amdgpu]\ngtt_size = 16384\n' > "$work/typo.conf"
 printf '[profile]\ndescription = gart\n[module amdgpu]\ngartsize = -1\n' > "$work/gart.conf"
 
-echo "1..12"
 check "mtype_local is unknown to $v61" 2 "mtype_local: no such parameter of amdgpu in $v61" \
 	--kernel "$v61" check "$work/mtype.conf"
 check "mtype_local is known to $v612" 0 "valid, 1 setting" \
@@ -110,6 +174,7 @@ check "the shipped profiles validate against both real kernels" 0 "checked again
 # real module metadata.
 copy=$work/root
 cp -a "$root" "$copy"
+rm -rf "$copy/var/cache/amdgpu-tune"
 mkdir -p "$copy/etc/modprobe.d"
 printf 'options amdgpu gtt_size=16384\n' > "$copy/etc/modprobe.d/forum.conf"
 root=$copy
@@ -118,10 +183,12 @@ check "diff names a misspelt option on disk with the real $v612 metadata" 1 \
 	--kernel "$v612" diff strix-halo --memory 128GiB
 n=$((n + 1))
 entry=$copy/var/cache/amdgpu-tune/$v612/amdgpu.params
-if [ -f "$entry" ] && grep -q "^gttsize	int	" "$entry"; then
-	echo "ok $n - the real amdgpu.ko.xz's parameters are cached"
+# diff only reads; apply (then remove) stores the entries.
+if [ ! -e "$entry" ] && "$bin" --root "$copy" --kernel "$v612" apply strix-halo --memory 128GiB --force > /dev/null 2>&1 &&
+	"$bin" --root "$copy" remove > /dev/null 2>&1 && [ -f "$entry" ] && grep -q "^gttsize	int	" "$entry"; then
+	echo "ok $n - diff leaves no cache; apply caches the real amdgpu.ko.xz's parameters"
 else
-	echo "not ok $n - the real amdgpu.ko.xz's parameters are cached"
+	echo "not ok $n - diff leaves no cache; apply caches the real amdgpu.ko.xz's parameters"
 	failed=$((failed + 1))
 fi
 n=$((n + 1))
@@ -136,5 +203,52 @@ else
 	echo "not ok $n - diff from the cache equals diff from the module files"
 	failed=$((failed + 1))
 fi
+# ---- four kernel lines in one merged-/usr root ----
+root=$root4
+printf '[profile]\ndescription = mes\n[module amdgpu]\nmes = 0\n' > "$work/mes.conf"
+# Versions as the tool lists them (sorted by version).
+both=$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | paste -sd, | sed 's/,/, /')
+check "four lines are found through lib -> usr/lib" 0 "$(printf '             %s  (ttm)' "$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | tail -n 1)")" detect
+check "mes exists in $v612 but is never read from 6.12 on" 0 "amdgpu.mes has no effect on $v612: from 6.12 on the kernel never reads it" \
+	--kernel "$v612" check "$work/mes.conf"
+for v in "$vbpo" "$vsid"; do
+	case $v in
+	6.*) ;;
+	*) check "mes does not exist in $v (its own metadata)" 2 "mes: no such parameter of amdgpu in $v" \
+		--kernel "$v" check "$work/mes.conf" ;;
+	esac
+done
+check "mes=0 on $v61 is the default" 0 "amdgpu.mes=0 is already the default on $v61" \
+	--kernel "$v61" check "$work/mes.conf"
+for v in "$v612" "$vbpo" "$vsid"; do
+	check "strix-halo on $v: pages_limit only, no gttsize" 0 "!amdgpu.gttsize" \
+		--kernel "$v" show strix-halo --memory 128GiB
+done
+check "strix-halo on $v61: gttsize added (the GTT does not follow pages_limit before 6.5)" 0 \
+	"amdgpu.gttsize=98304" --kernel "$v61" show strix-halo --memory 128GiB
+check "strix-halo on $v61: ROCm capped at 3/8 of free RAM before 6.5" 0 "at most 3/8 of the RAM free" \
+	--kernel "$v61" show strix-halo --memory 128GiB
+check "strix-halo on $v61: the GPU is not driven" 0 "predates amdgpu's GC 11.5.1 support" \
+	--kernel "$v61" show strix-halo --memory 128GiB
+for v in "$v612" "$vbpo" "$vsid"; do
+	check "strix-halo on $v: carries the gfx1151 KFD fixes, no warning" 0 "!KFD fixes" \
+		--kernel "$v" show strix-halo --memory 128GiB
+done
+check "mtype_local taints $vsid (6.14 and later)" 0 "it taints $vsid (6.14 and later)" \
+	--kernel "$vsid" show "$work/mtype.conf" --memory 128GiB
+check "mtype_local does not taint $v612" 0 "!taints" \
+	--kernel "$v612" show "$work/mtype.conf" --memory 128GiB
+copy=$work/root4
+cp -a "$root4" "$copy"
+mkdir -p "$copy/etc/modprobe.d"
+printf 'options amdgpu gttsize=98304\n' > "$copy/etc/modprobe.d/old-guide.conf"
+root=$copy
+check "gttsize on disk: deprecated in $vbpo and $vsid (from 6.15, by version: its description never says so)" 1 \
+	"etc/modprobe.d/old-guide.conf:1: warning: amdgpu.gttsize is deprecated in $both" \
+	diff strix-halo --memory 128GiB
+check "gttsize on disk: not deprecated in $v612" 1 "!deprecated in $v612" \
+	diff strix-halo --memory 128GiB
+
+echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -82,8 +82,9 @@ static void test_versions(void **state)
 
 static void test_mes_noretry(void **state)
 {
-	unsigned v61[3], v612[3], v618[3], v7[3];
+	unsigned v61[3], v612[3], v618[3], v619[3], v7[3];
 
+	parse("6.19.14+deb13-amd64", v619);
 	parse("6.1.0-57-amd64", v61);
 	parse("6.12.117+deb12-amd64", v612);
 	parse("6.18.2", v618);
@@ -100,6 +101,7 @@ static void test_mes_noretry(void **state)
 	assert_int_equal(kf_noretry_default(v61, 10, 1), 0);
 	assert_int_equal(kf_noretry_default(v612, 10, 1), 0);
 	assert_int_equal(kf_noretry_default(v618, 10, 1), -1);
+	assert_int_equal(kf_noretry_default(v619, 10, 1), -1);
 	assert_int_equal(kf_noretry_default(v7, 10, 1), 1);
 	assert_int_equal(kf_noretry_default(v7, 9, 0), 0);
 }
