@@ -140,3 +140,15 @@ bool kf_param_deprecated(const struct kernel_info *k, const char *module,
 	return k->ver_known && streq(module, "amdgpu") && streq(pd->name, "gttsize") &&
 	       kf_gttsize_deprecated(k->ver);
 }
+
+const char *kf_deprecation_advice(const char *module, const char *param)
+{
+	/* amdgpu_ttm_init() (6.15 and later) logs the message, then still sizes the GTT
+	 * from gttsize, while KFD's limit is ttm_tt_pages_limit(). */
+	if (streq(module, "amdgpu") && streq(param, "gttsize"))
+		return ": the kernel logs \"Configuring gttsize via module parameter is "
+		       "deprecated, please use ttm.pages_limit\" and still sizes the GTT from "
+		       "it, while ROCm (KFD) follows ttm.pages_limit; set ttm.pages_limit "
+		       "instead (from 6.5 it sizes both)";
+	return "";
+}

@@ -72,6 +72,10 @@ bool kf_amdxdna_in_tree(const unsigned v[3]);
 enum kf_gfx1151 { KF_GFX1151_NOT_DRIVEN, KF_GFX1151_NOT_KNOWN, KF_GFX1151_FIXED };
 enum kf_gfx1151 kf_gfx1151(const unsigned v[3], const char *release);
 
+/* What to say after "MODULE.PARAM is deprecated in KERNELS": for amdgpu.gttsize, what
+ * the kernel does with it and the fix; "" for the others. */
+const char *kf_deprecation_advice(const char *module, const char *param);
+
 /* Whether module.param is deprecated on kernel k: its description says so, or the
  * version rule above (amdgpu.gttsize from 6.15). */
 bool kf_param_deprecated(const struct kernel_info *k, const char *module,

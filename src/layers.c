@@ -377,8 +377,9 @@ static int lint_param(const struct machine_facts *m, const char *module,
 			     "%s.%s is unknown to %s (%s): the kernel ignores it", module,
 			     param, module, unknown.s);
 	if (r == 0 && deprecated.len)
-		r = diag_add(d, DIAG_WARNING, file, line, "%s.%s is deprecated in %s",
-			     module, param, deprecated.s);
+		r = diag_add(d, DIAG_WARNING, file, line, "%s.%s is deprecated in %s%s",
+			     module, param, deprecated.s,
+			     kf_deprecation_advice(module, param));
 	strbuf_done(&unknown);
 	strbuf_done(&deprecated);
 	return r;

@@ -380,7 +380,8 @@ static void validate_option(struct ctx *c, const struct setting *s)
 			bad_type, bad.s, s->module);
 	if (deprecated.len)
 		finding(c, DIAG_WARNING, false, s->file, s->line,
-			"%s is deprecated in %s", s->name, deprecated.s);
+			"%s is deprecated in %s%s", s->name, deprecated.s,
+			kf_deprecation_advice(s->module, s->param));
 	if (nomod.len && !known.len && !unknown.len)
 		finding(c, DIAG_WARNING, false, s->file, s->line,
 			"module %s not found (or without metadata) in %s: %s not checked",
