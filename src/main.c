@@ -1,6 +1,7 @@
 /* amdgpu-tune: the command line. Options, the verb table, messages and exit codes live
  * here and nowhere else. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "fragment.h"
 #include "gpu.h"
 #include "kparam.h"
+#include "klog.h"
 #include "layers.h"
 #include "plan.h"
 #include "privs.h"
@@ -49,6 +51,9 @@ struct options {
 	bool update; /* with --root: run the regeneration commands in a chroot */
 	bool quiet;
 	bool verbose;
+	const char *kernel_log; /* --kernel-log: a saved kernel log for status */
+	int kmsg_fd;		/* /dev/kmsg, opened before privileges are dropped */
+	int kmsg_errno;		/* why it could not be opened */
 };
 
 static const char *program = "amdgpu-tune";
@@ -88,6 +93,8 @@ static void help(void)
 	       "      --dry-run       apply/rollback/remove: show the changes, write nothing\n"
 	       "      --no-update     do not run update-grub/update-initramfs; print them\n"
 	       "      --update        with --root: run them inside the root (chroot)\n"
+	       "      --kernel-log FILE  status: read this saved kernel log (dmesg or\n"
+	       "                      'journalctl -k -b' output) instead of /dev/kmsg\n"
 	       "  -q, --quiet         do not print warnings\n"
 	       "  -v, --verbose       also show the module files each kernel provides\n"
 	       "  -h, --help          show this help\n"
@@ -1080,6 +1087,68 @@ static uint64_t gtt_total(struct sysroot *root, char card[static 128])
 	return 0;
 }
 
+/* What this boot's kernel log says about the applied settings: a saved log given with
+ * --kernel-log, else (live system only) /dev/kmsg. Findings are warnings in d,
+ * confirmations notes. 0 or -ENOMEM. */
+#define KERNEL_LOG_MAX (16u << 20)
+static int status_kernel_log(const struct sysroot *root, const struct options *o,
+			     struct compared *c, uint64_t gtt, const char *card,
+			     struct diag_list *d)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *name = o->kernel_log;
+	size_t len = 0;
+	int r;
+
+	/* The GTT the driver reports against the size the profile planned, once the
+	 * limit is in effect (pending or drifted rows say why it differs already). */
+	for (size_t i = 0; gtt && c->layers && i < c->layers->n_rows; i++) {
+		const struct setting *s = c->layers->rows[i].setting;
+		char want[32], got[32];
+		uint64_t diff;
+
+		if (!s->is_size || !s->param || !streq(s->param, "pages_limit") ||
+		    c->layers->rows[i].status != ROW_OK ||
+		    !c->layers->rows[i].running.set)
+			continue;
+		diff = gtt > s->bytes ? gtt - s->bytes : s->bytes - gtt;
+		format_gib(s->bytes, want);
+		format_gib(gtt, got);
+		if (diff >= (UINT64_C(1) << 20) &&
+		    diag_add(
+			    d, DIAG_WARNING, card, 0,
+			    "the driver reports %s of GTT, not the %s the applied profile "
+			    "planned (%s)",
+			    got, want, s->name) < 0)
+			return -ENOMEM;
+		break;
+	}
+	if (o->kernel_log) {
+		r = read_host_file(o->kernel_log, KERNEL_LOG_MAX, &text, &len);
+		if (r < 0)
+			return diag_add(d, DIAG_WARNING, o->kernel_log, 0,
+					"kernel log not read: %s", read_error_text(-r));
+	} else if (sysroot_is_live(root) && o->kmsg_fd >= 0) {
+		name = "/dev/kmsg";
+		r = klog_read_kmsg(o->kmsg_fd, KERNEL_LOG_MAX, &text, &len);
+		if (r < 0)
+			return diag_add(d, DIAG_WARNING, name, 0,
+					"kernel log not read: %s", strerror(-r));
+	} else if (sysroot_is_live(root)) {
+		char note[256];
+
+		snprintf(
+			note, sizeof(note),
+			"kernel log not read (/dev/kmsg: %s); 'journalctl -k -b > FILE' and "
+			"--kernel-log FILE check a saved one",
+			strerror(o->kmsg_errno));
+		return strv_push(&c->notes, note);
+	} else {
+		return 0;
+	}
+	return klog_check(text, len, name, c->layers, &c->notes, d);
+}
+
 static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 		      char **argv)
 {
@@ -1112,6 +1181,8 @@ static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 		return EXIT_OK;
 	}
 	r = compare(root, o, applied, COMPARE_APPLIED, &c, &d);
+	if (r == 0)
+		r = status_kernel_log(root, o, &c, gtt, card, &d);
 	if (r == 0) {
 		code = status_verdict(c.layers) == STATUS_IN_EFFECT ? EXIT_OK
 								    : EXIT_DIFFERS;
@@ -1816,6 +1887,7 @@ int main(int argc, char **argv)
 		OPT_DRY_RUN,
 		OPT_NO_UPDATE,
 		OPT_UPDATE,
+		OPT_KERNEL_LOG,
 	};
 	static const struct option longopts[] = {
 		{"root", required_argument, NULL, OPT_ROOT},
@@ -1826,13 +1898,14 @@ int main(int argc, char **argv)
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 		{"no-update", no_argument, NULL, OPT_NO_UPDATE},
 		{"update", no_argument, NULL, OPT_UPDATE},
+		{"kernel-log", required_argument, NULL, OPT_KERNEL_LOG},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{},
 	};
-	struct options o = {.root = "/"};
+	struct options o = {.root = "/", .kmsg_fd = -1};
 	struct sysroot *root = NULL;
 	int c, r;
 
@@ -1882,6 +1955,9 @@ int main(int argc, char **argv)
 		case OPT_UPDATE:
 			o.update = true;
 			break;
+		case OPT_KERNEL_LOG:
+			o.kernel_log = optarg;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -1908,6 +1984,16 @@ int main(int argc, char **argv)
 		if (o.update && o.no_update)
 			return usage_error(
 				"--update and --no-update contradict each other");
+		if (o.kernel_log && !streq(verbs[i].name, "status"))
+			return usage_error("--kernel-log is for status");
+		/* status reads this boot's kernel log; /dev/kmsg may need CAP_SYSLOG
+		 * (kernel.dmesg_restrict), so it is opened before the capabilities go.
+		 * Never for a --root tree: that log is the host's. */
+		if (streq(verbs[i].name, "status") && !o.kernel_log &&
+		    streq(o.root, "/")) {
+			o.kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			o.kmsg_errno = o.kmsg_fd < 0 ? errno : 0;
+		}
 		/* Commands that only read give up every capability first. */
 		if ((!verbs[i].writes || o.dry_run) && privs_drop_all() < 0) {
 			fprintf(stderr, "%s: cannot drop capabilities: %m\n", program);

@@ -1,0 +1,258 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "klog.h"
+#include "strv.h"
+#include "util.h"
+
+#define MIB (UINT64_C(1) << 20)
+
+/* The message of one log line: without a /dev/kmsg "PRI,SEQ,TS,FLAGS;" header, a dmesg
+ * "[ seconds]" stamp or journalctl's "MON DD HH:MM:SS HOST kernel: " prefix. */
+static const char *message_of(const char *line)
+{
+	const char *p = line, *k;
+
+	if (*p >= '0' && *p <= '9' && (k = strchr(p, ';')) &&
+	    strspn(p, "0123456789,-cm+") == (size_t)(k - p))
+		return k + 1;
+	if (*p == '[' && (k = strchr(p, ']')))
+		return k[1] == ' ' ? k + 2 : k + 1;
+	if ((k = strstr(p, " kernel: ")))
+		return k + 9;
+	return p;
+}
+
+/* The row of the applied profile for MODULE.PARAM (or a kernel parameter), or NULL. */
+static const struct row *row_for(const struct layers *l, const char *module,
+				 const char *param)
+{
+	char name[256];
+
+	if (module)
+		snprintf(name, sizeof(name), "%s.%s", module, param);
+	else
+		snprintf(name, sizeof(name), "%s", param);
+	for (size_t i = 0; l && i < l->n_rows; i++)
+		if (cmdline_name_equal(l->rows[i].setting->name, name))
+			return &l->rows[i];
+	return NULL;
+}
+
+/* " (amdgpu-tune's setting, written to FILE:LINE)" for a row, or "" . */
+static void whose(const struct row *r, char *buf, size_t n)
+{
+	if (r && r->written.set && r->written.file)
+		snprintf(buf, n, " (amdgpu-tune's setting, written to %s:%u)",
+			 r->written.file, r->written.line);
+	else if (r)
+		snprintf(buf, n, " (a setting of the applied profile)");
+	else
+		buf[0] = '\0';
+}
+
+/* Copies the text between the first occurrence of open and the next close after it. */
+static bool between(const char *s, const char *open, char close, char *out, size_t n)
+{
+	const char *a = strstr(s, open), *b;
+
+	if (!a)
+		return false;
+	a += strlen(open);
+	b = strchr(a, close);
+	if (!b || (size_t)(b - a) >= n)
+		return false;
+	memcpy(out, a, (size_t)(b - a));
+	out[b - a] = '\0';
+	return true;
+}
+
+/* The planned GTT in MiB: the pages_limit setting's size. 0 when none. */
+static uint64_t planned_gtt_mib(const struct layers *l)
+{
+	for (size_t i = 0; l && i < l->n_rows; i++) {
+		const struct setting *s = l->rows[i].setting;
+
+		if (s->is_size && s->param && streq(s->param, "pages_limit"))
+			return s->bytes / MIB;
+	}
+	return 0;
+}
+
+static int one_line(const char *msg, const char *name, unsigned line,
+		    const struct layers *l, char ***notes, struct diag_list *d)
+{
+	char a[128], b[128], c[128], who[320];
+	const char *p;
+	int r = 0;
+
+	/* kernel/params.c parse_args(): "MOD: unknown parameter 'P' ignored". */
+	if ((p = strstr(msg, ": unknown parameter '")) && p > msg &&
+	    between(p, "parameter '", '\'', b, sizeof(b))) {
+		snprintf(a, sizeof(a), "%.*s", (int)(p - msg), msg);
+		whose(row_for(l, a, b), who, sizeof(who));
+		r = diag_add(
+			d, DIAG_WARNING, name, line,
+			"this boot's kernel ignored %s.%s: %s has no such parameter%s", a,
+			b, a, who);
+	} else if ((p = strstr(msg, "' invalid for parameter `")) &&
+		   between(msg, ": `", '\'', b, sizeof(b)) &&
+		   between(p, "parameter `", '\'', c, sizeof(c)) && strstr(msg, ": `")) {
+		/* parse_one(): "MOD: `VALUE' invalid for parameter `P'"; the module did
+		 * not load. */
+		snprintf(a, sizeof(a), "%.*s", (int)(strstr(msg, ": `") - msg), msg);
+		whose(row_for(l, a, c), who, sizeof(who));
+		r = diag_add(
+			d, DIAG_WARNING, name, line,
+			"this boot's kernel refused %s.%s=%s, and %s did not load with it%s",
+			a, c, b, a, who);
+	} else if ((p = strstr(msg, "Setting dangerous option ")) &&
+		   sscanf(p, "Setting dangerous option %127s", a) == 1) {
+		/* param_check_unsafe(). */
+		whose(row_for(l, "amdgpu", a), who, sizeof(who));
+		r = diag_add(
+			d, DIAG_WARNING, name, line,
+			"this boot is tainted: %s is a dangerous option and was set%s", a,
+			who);
+	} else if (strstr(msg,
+			  "Configuring gttsize via module parameter is deprecated")) {
+		whose(row_for(l, "amdgpu", "gttsize"), who, sizeof(who));
+		r = diag_add(
+			d, DIAG_WARNING, name, line,
+			"this boot's amdgpu calls amdgpu.gttsize deprecated%s: it still "
+			"sizes the GTT from it while ROCm (KFD) follows ttm.pages_limit; "
+			"set ttm.pages_limit instead",
+			who);
+	} else if (strstr(msg, "this is unusual") &&
+		   strstr(msg, "GTT size has been set")) {
+		r = diag_add(
+			d, DIAG_WARNING, name, line,
+			"this boot's amdgpu found amdgpu.gttsize and the TTM limit "
+			"disagreeing (\"this is unusual\"): the GTT and ROCm's limit differ");
+	} else if ((p = strstr(msg, "Capping GTT to "))) {
+		r = diag_add(
+			d, DIAG_WARNING, name, line,
+			"this boot's amdgpu capped the GTT (\"%s\"): the planned size is "
+			"more than the memory it found",
+			p);
+	} else if ((p = strstr(msg, "AMD-Vi: Unknown option - '")) &&
+		   between(p, "option - '", '\'', a, sizeof(a))) {
+		r = diag_add(
+			d, DIAG_WARNING, name, line,
+			"this boot's AMD IOMMU driver ignored amd_iommu=%s: not an option "
+			"it knows",
+			a);
+	} else if ((p = strstr(msg, "Unknown kernel command line parameters \""))) {
+		/* print_unknown_bootoptions(): BOOT_IMAGE, splash and the like are meant
+		 * for user space; only the applied profile's own are findings. */
+		_cleanup_free_ char *list = strndup(
+			p + strlen("Unknown kernel command line parameters \""),
+			strcspn(p + strlen("Unknown kernel command line parameters \""),
+				"\""));
+
+		if (!list)
+			return -ENOMEM;
+		for (char *t = strtok(list, " "); t && r == 0; t = strtok(NULL, " ")) {
+			char key[128];
+
+			snprintf(key, sizeof(key), "%.*s", (int)strcspn(t, "="), t);
+			if (!row_for(l, NULL, key))
+				continue;
+			r = diag_add(
+				d, DIAG_WARNING, name, line,
+				"this boot's kernel did not know %s and passed it to init "
+				"(amdgpu-tune's setting %s)",
+				t, key);
+		}
+	} else if ((p = strstr(msg, "M of GTT memory ready"))) {
+		/* amdgpu_ttm_init(): "%uM of GTT memory ready." */
+		const char *q = p;
+		uint64_t mib, want = planned_gtt_mib(l);
+		char note[256];
+
+		while (q > msg && q[-1] >= '0' && q[-1] <= '9')
+			q--;
+		if (q == p || !want)
+			return 0;
+		mib = strtoull(q, NULL, 10);
+		if (mib == want) {
+			snprintf(note, sizeof(note),
+				 "kernel log (%s:%u): amdgpu set up %" PRIu64
+				 " MiB of GTT, as planned",
+				 name, line, mib);
+			r = strv_push(notes, note);
+		} else {
+			r = diag_add(d, DIAG_WARNING, name, line,
+				     "this boot's amdgpu set up %" PRIu64
+				     " MiB of GTT, not the planned %" PRIu64 " MiB",
+				     mib, want);
+		}
+	}
+	return r;
+}
+
+int klog_check(const char *text, size_t len, const char *name, const struct layers *l,
+	       char ***notes, struct diag_list *d)
+{
+	const char *p = text, *end = text + len;
+	unsigned line = 0;
+	int r = 0;
+
+	while (r == 0 && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char buf[1024];
+
+		line++;
+		/* /dev/kmsg continuation lines (" KEY=value") carry no message. */
+		if (*p != ' ' && n < sizeof(buf)) {
+			_cleanup_free_ char *safe = NULL;
+
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			safe = escape_untrusted(message_of(buf));
+			r = safe ? one_line(safe, name, line, l, notes, d) : -ENOMEM;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return r;
+}
+
+int klog_read_kmsg(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	struct strbuf b = {0};
+	char rec[8192];
+
+	for (;;) {
+		ssize_t k = read(fd, rec, sizeof(rec) - 1);
+
+		if (k < 0 && (errno == EINTR || errno == EPIPE))
+			continue; /* EPIPE: records were overwritten meanwhile */
+		if (k < 0 && errno == EAGAIN)
+			break;
+		if (k < 0) {
+			int e = -errno;
+
+			strbuf_done(&b);
+			return e;
+		}
+		if (k == 0 || b.len + (size_t)k > max)
+			break;
+		rec[k] = '\0';
+		if (strbuf_puts(&b, rec) < 0 ||
+		    (k && rec[k - 1] != '\n' && strbuf_putc(&b, '\n') < 0)) {
+			strbuf_done(&b);
+			return -ENOMEM;
+		}
+	}
+	if (!b.s && strbuf_puts(&b, "") < 0)
+		return -ENOMEM;
+	*ret_len = b.len;
+	*ret = strbuf_steal(&b);
+	return 0;
+}
