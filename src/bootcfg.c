@@ -377,8 +377,10 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 	} else if (r == 0 && b->loader == BOOT_SYSTEMD_BOOT) {
 		r = read_kernel_cmdline(root, overrides, b, d);
 	}
-	if (r == 0)
-		r = modprobe_read(root, overrides, &b->modprobe, d);
+	if (r == 0) {
+		modprobe_rules_read(root, &b->modprobe_rules);
+		r = modprobe_read(root, overrides, &b->modprobe_rules, &b->modprobe, d);
+	}
 	if (r == 0 && sysroot_read_file(root, "proc/cmdline", CMDLINE_FILE_MAX, false,
 					&proc, &len) == 0) {
 		struct srcline l = {0};

@@ -33,6 +33,7 @@ struct boot_facts {
 	size_t n_next_files;
 	bool next_files_owned;
 	struct modprobe_config *modprobe;
+	struct modprobe_rules modprobe_rules; /* what the root's kmod reads */
 	/* The running kernel's command line (proc/cmdline), when the root has one. */
 	struct sargs running;
 	bool running_known;

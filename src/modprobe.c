@@ -17,7 +17,7 @@ const char *const modprobe_dirs[] = {
 	"etc/modprobe.d",
 	"run/modprobe.d",
 	"usr/local/lib/modprobe.d",
-	"usr/lib/modprobe.d", /* kmod >= 32; the same directory as lib/ on merged /usr */
+	"usr/lib/modprobe.d", /* kmod >= 32 (rules); the same as lib/ on merged /usr */
 	"lib/modprobe.d",
 	NULL,
 };
@@ -189,15 +189,61 @@ void modprobe_config_free(struct modprobe_config *c)
 	free(c);
 }
 
-/* conf_files_filter_out() of kmod 30: no dotfiles, "*.conf" or "*.alias", and not a
- * directory (stat follows symlinks). */
-static bool wanted_name(const char *n)
+/* conf_files_filter_out(): no dotfiles, "*.conf" (and "*.alias" before kmod 33), and
+ * not a directory (stat follows symlinks). */
+static bool wanted_name(const char *n, const struct modprobe_rules *rules)
 {
 	size_t len = strlen(n);
 
 	if (n[0] == '.' || len < 6)
 		return false;
-	return streq(n + len - 5, ".conf") || streq(n + len - 6, ".alias");
+	return streq(n + len - 5, ".conf") ||
+	       (rules->alias_files && streq(n + len - 6, ".alias"));
+}
+
+void modprobe_rules_from_status(const char *status, struct modprobe_rules *ret)
+{
+	const char *p = status;
+
+	*ret = (struct modprobe_rules){.usr_lib = true, .alias_files = true};
+	/* The "Package: kmod" stanza, installed, and its Version's leading number. */
+	while (p && *p) {
+		const char *end = strstr(p, "\n\n");
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		_cleanup_free_ char *st = strndup(p, n);
+		const char *v;
+
+		if (!st)
+			return;
+		if ((startswith(st, "Package: kmod\n") ||
+		     strstr(st, "\nPackage: kmod\n")) &&
+		    strstr(st, "\nStatus: install ok installed") &&
+		    (v = strstr(st, "\nVersion: "))) {
+			char *e;
+			unsigned long k = strtoul(v + 10, &e, 10);
+
+			if (e != v + 10 && k > 0 && k < 1000) {
+				ret->kmod = (unsigned)k;
+				ret->source = "var/lib/dpkg/status";
+				ret->usr_lib = k >= 32;
+				ret->alias_files = k < 33;
+			}
+			return;
+		}
+		p = end ? end + 2 : NULL;
+	}
+}
+
+void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (sysroot_read_file(root, "var/lib/dpkg/status", 64 << 20, false, &buf, &len) ==
+	    0)
+		modprobe_rules_from_status(buf, ret);
+	else
+		modprobe_rules_from_status("", ret);
 }
 
 struct entry {
@@ -236,7 +282,8 @@ static int add_entry(struct entry **e, size_t *n, const char *dir, const char *n
 }
 
 int modprobe_read(const struct sysroot *root, const struct file_override *ov,
-		  struct modprobe_config **ret, struct diag_list *d)
+		  const struct modprobe_rules *rules, struct modprobe_config **ret,
+		  struct diag_list *d)
 {
 	struct modprobe_config *c = calloc(1, sizeof(*c));
 	struct entry *e = NULL;
@@ -251,11 +298,13 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 		struct dirent *de;
 		size_t dl = strlen(modprobe_dirs[i]);
 
+		if (!rules->usr_lib && streq(modprobe_dirs[i], "usr/lib/modprobe.d"))
+			continue;
 		/* A file an override creates, listed as if it were on disk. */
 		for (const struct file_override *o = ov; o && o->rel && r == 0; o++)
 			if (o->text && strncmp(o->rel, modprobe_dirs[i], dl) == 0 &&
 			    o->rel[dl] == '/' && !strchr(o->rel + dl + 1, '/') &&
-			    wanted_name(o->rel + dl + 1))
+			    wanted_name(o->rel + dl + 1, rules))
 				r = add_entry(&e, &n, modprobe_dirs[i], o->rel + dl + 1,
 					      &too_many);
 		if (r < 0 || sysroot_opendir(root, modprobe_dirs[i], &dir) < 0)
@@ -265,7 +314,7 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 			char rel[600];
 			const struct file_override *o;
 
-			if (!wanted_name(de->d_name))
+			if (!wanted_name(de->d_name, rules))
 				continue;
 			snprintf(rel, sizeof(rel), "%s/%s", modprobe_dirs[i], de->d_name);
 			/* Followed inside the root, where kmod will follow it (an fstatat

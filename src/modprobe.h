@@ -39,12 +39,28 @@ int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, si
 int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime);
 
 /* Reads every modprobe.d file of the root in kmod's order: all directories' *.conf
- * (and *.alias, as kmod 30 on Debian 12 does) sorted together by basename, a basename in
+ * (and *.alias where rules say so) sorted together by basename, a basename in
  * a higher-priority directory hiding the same one below, no dotfiles or directories.
  * *ret owned by the caller (modprobe_config_free()). 0 or -ENOMEM; unreadable files
  * are warnings in d. Files in ov are read as given there. */
+/* What the root's kmod reads, which depends on its version: usr/lib/modprobe.d from
+ * kmod 32 (its DISTCONFDIR), "*.alias" files only before kmod 33. */
+struct modprobe_rules {
+	unsigned kmod;	    /* major version, 0 when not known */
+	const char *source; /* where the version came from, or NULL */
+	bool usr_lib;	    /* usr/lib/modprobe.d is read */
+	bool alias_files;   /* "*.alias" files are read */
+};
+
+/* The rules for the kmod the root has installed (var/lib/dpkg/status); when that does
+ * not say, kmod 30's (Debian 12), with usr/lib/modprobe.d too: source NULL. */
+void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret);
+/* The same from a dpkg status text. Pure. */
+void modprobe_rules_from_status(const char *status, struct modprobe_rules *ret);
+
 int modprobe_read(const struct sysroot *root, const struct file_override *ov,
-		  struct modprobe_config **ret, struct diag_list *d);
+		  const struct modprobe_rules *rules, struct modprobe_config **ret,
+		  struct diag_list *d);
 void modprobe_config_free(struct modprobe_config *c);
 
 /* The options modprobe.d gives module, split as the kernel splits them, into *ret

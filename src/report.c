@@ -70,6 +70,17 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		strbuf_printf(b, "Default:     unknown: %s\n", bf->default_why);
 	strbuf_printf(b, "Boot loader: %s\n             %s\n",
 		      bootloader_name(bf->loader), bf->evidence);
+	if (bf->modprobe_rules.kmod)
+		strbuf_printf(b, "modprobe.d:  as kmod %u reads it (%s): *.conf%s%s\n",
+			      bf->modprobe_rules.kmod, bf->modprobe_rules.source,
+			      bf->modprobe_rules.alias_files ? " and *.alias" : "",
+			      bf->modprobe_rules.usr_lib ? ", usr/lib/modprobe.d too"
+							 : "");
+	else
+		strbuf_puts(
+			b,
+			"modprobe.d:  kmod's version not known (no var/lib/dpkg/status "
+			"entry): read as kmod 32 does (*.conf and *.alias, usr/lib/modprobe.d too)\n");
 	if (bf->next_known) {
 		_cleanup_free_ char *e =
 			escape_untrusted(bf->next.text.s ? bf->next.text.s : "");
@@ -137,6 +148,12 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	json_string(b, bootloader_name(bf->loader));
 	json_key(b, &first, "bootloader_evidence");
 	json_string(b, bf->evidence);
+	/* The kmod whose modprobe.d rules were used (null: not known, kmod 32's). */
+	json_key(b, &first, "kmod_version");
+	if (bf->modprobe_rules.kmod)
+		strbuf_printf(b, "%u", bf->modprobe_rules.kmod);
+	else
+		strbuf_puts(b, "null");
 	json_key(b, &first, "cmdline_next_boot");
 	json_string(b, bf->next_known ? (bf->next.text.s ? bf->next.text.s : "") : NULL);
 	json_key(b, &first, "cmdline_next_boot_unknown");

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 	struct kmod_config_iter *it;
 	struct sysroot *sr = NULL;
 	struct modprobe_config *c = NULL;
+	struct modprobe_rules rules;
 	struct diag_list d = {0};
 	char **mods = NULL;
 	char **theirs = NULL; /* "module\toptions joined by ' '" in first-seen order */
@@ -91,7 +92,15 @@ int main(int argc, char **argv)
 		}
 	}
 	kmod_config_iter_free_iter(it);
-	if (sysroot_open(root, &sr) < 0 || modprobe_read(sr, NULL, &c, &d) < 0) {
+	/* The rules of the libkmod this program runs with: the host's kmod. */
+	{
+		struct sysroot *host = NULL;
+
+		if (sysroot_open("/", &host) == 0)
+			modprobe_rules_read(host, &rules);
+		sysroot_free(host);
+	}
+	if (sysroot_open(root, &sr) < 0 || modprobe_read(sr, NULL, &rules, &c, &d) < 0) {
 		fprintf(stderr, "cannot read %s\n", root);
 		return 2;
 	}

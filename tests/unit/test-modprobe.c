@@ -236,11 +236,48 @@ static void test_flag(void **state)
 	modprobe_config_free(c);
 }
 
+/* What the root's kmod reads follows its version in the dpkg status. */
+static void test_rules(void **state)
+{
+	static const struct {
+		const char *status;
+		unsigned kmod;
+		bool usr_lib, alias;
+	} cases[] = {
+		{"Package: kmod\nStatus: install ok installed\nVersion: 30+20221128-1\n",
+		 30, false, true},
+		{"Package: kmod\nStatus: install ok installed\nVersion: 32-1\n", 32, true,
+		 true},
+		{"Package: kmod\nStatus: install ok installed\nVersion: 34.2-2\n", 34,
+		 true, false},
+		{"Package: libkmod2\nStatus: install ok installed\nVersion: 34-1\n\n"
+		 "Package: kmod\nStatus: install ok installed\nVersion: 33-1\n",
+		 33, true, false},
+		/* Removed, not installed: not known, read as kmod 32 does. */
+		{"Package: kmod\nStatus: deinstall ok config-files\nVersion: 30-1\n", 0,
+		 true, true},
+		{"", 0, true, true},
+		{"Package: kmod\nStatus: install ok installed\nVersion: x\n", 0, true,
+		 true},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct modprobe_rules r;
+
+		modprobe_rules_from_status(cases[i].status, &r);
+		if (r.kmod != cases[i].kmod || r.usr_lib != cases[i].usr_lib ||
+		    r.alias_files != cases[i].alias)
+			fail_msg("case %zu: kmod %u usr_lib %d alias %d", i, r.kmod,
+				 r.usr_lib, r.alias_files);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_flag),
+		cmocka_unit_test(test_rules),
 	};
 	return cmocka_run_group_tests_name("modprobe", tests, NULL, NULL);
 }
