@@ -82,6 +82,7 @@ void module_schema_done(struct module_schema *s)
 	free(s->params);
 	free(s->module);
 	free(s->path);
+	strv_free(s->depends);
 }
 
 static void kernel_info_done(struct kernel_info *k)
@@ -308,9 +309,22 @@ static int read_kernel(const struct sysroot *root, const char *version,
 		}
 	}
 	{
-		const struct module_schema *amdttm = kernel_module(k, "amdttm");
+		/* The TTM amdgpu uses is the one the amdgpu modprobe loads depends on
+		 * (a DKMS amdgpu in updates/ wins over the kernel's and needs amdttm);
+		 * without that, amdttm whenever it is installed. */
+		const struct module_schema *amdttm = kernel_module(k, "amdttm"),
+					   *amdgpu = kernel_module(k, "amdgpu");
 
-		k->ttm_module = strdup(amdttm && amdttm->found ? "amdttm" : "ttm");
+		if (amdgpu && strv_contains(amdgpu->depends, "amdttm"))
+			k->ttm_module = strdup("amdttm");
+		else if (amdgpu && strv_contains(amdgpu->depends, "ttm"))
+			k->ttm_module = strdup("ttm");
+		else
+			k->ttm_module =
+				strdup(amdttm && amdttm->found ? "amdttm" : "ttm");
+		k->ttm_from_depends =
+			amdgpu && (strv_contains(amdgpu->depends, "amdttm") ||
+				   strv_contains(amdgpu->depends, "ttm"));
 	}
 	r = k->ttm_module ? 0 : -ENOMEM;
 out:
@@ -346,6 +360,8 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 		m->mem_known = m->mem_machine_known;
 	}
 	m->npu_present = npu_present(root);
+	m->ttm_both_loaded = sysroot_exists(root, "sys/module/ttm/parameters") &&
+			     sysroot_exists(root, "sys/module/amdttm/parameters");
 
 	for (const char *base[] = {"amdgpu", "ttm", "amdttm", NULL}, **b = base; *b; b++)
 		if (strv_push(&want, *b) < 0)

@@ -24,6 +24,7 @@ struct module_schema {
 	bool builtin; /* listed in modules.builtin: only the command line reaches it */
 	struct param_def *params;
 	size_t n_params;
+	char **depends; /* the modules it needs (modules.dep), NULL when none or unread */
 };
 
 struct kernel_info {
@@ -31,7 +32,9 @@ struct kernel_info {
 	unsigned ver[3]; /* major, minor, patch parsed from version */
 	bool ver_known;
 	bool has_index;	  /* modules.dep.bin present: libkmod can look modules up */
-	char *ttm_module; /* "ttm", or "amdttm" when the DKMS driver is installed */
+	char *ttm_module; /* the TTM amdgpu uses: "ttm", or "amdttm" (ROCm's DKMS driver)
+			   */
+	bool ttm_from_depends; /* decided by what amdgpu depends on (modules.dep) */
 	struct module_schema *modules;
 	size_t n_modules;
 };
@@ -47,6 +50,9 @@ struct machine_facts {
 	struct kernel_info *kernels;
 	size_t n_kernels;
 	bool npu_present; /* an XDNA NPU (AMD device amdxdna binds, or amdxdna loaded) */
+	/* Both ttm and amdttm are loaded in the root's running kernel (sys/module): then
+	 * the limit is written for both. */
+	bool ttm_both_loaded;
 };
 
 /* The schema of module in kernel k (names compare with '-' = '_'), or NULL when it was

@@ -4,6 +4,7 @@
 
 #include "cmdline.h"
 #include "modinfo.h"
+#include "strv.h"
 #include "util.h"
 
 static void silent_log(void *data, int priority, const char *file, int line,
@@ -114,6 +115,24 @@ int modinfo_lookup(struct kmod_ctx *ctx, const char *module,
 	}
 	s->path = strdup(path);
 	s->found = true;
+	/* From the modules.dep index: cheap, and not part of the cached metadata. */
+	{
+		struct kmod_list *deps = kmod_module_get_dependencies(mod), *l;
+
+		kmod_list_foreach(l, deps)
+		{
+			struct kmod_module *dm = kmod_module_get_module(l);
+
+			if (dm && strv_push(&s->depends, kmod_module_get_name(dm)) < 0)
+				r = -ENOMEM;
+			kmod_module_unref(dm);
+		}
+		kmod_module_unref_list(deps);
+		if (r == -ENOMEM) {
+			kmod_module_unref(mod);
+			return r;
+		}
+	}
 	if (s->path && cache && cache->load(cache->data, s->path, s)) {
 		kmod_module_unref(mod);
 		return 0;

@@ -712,6 +712,14 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 			c.err = -ENOMEM;
 	if (!c.ttm_modules && strv_push(&c.ttm_modules, "ttm") < 0)
 		c.err = -ENOMEM;
+	/* Both loaded (a DKMS amdgpu on amdttm, and ttm for another driver or the
+	 * kernel's amdgpu): the limit goes to both, so it holds whichever amdgpu runs. */
+	if (m->ttm_both_loaded)
+		for (const char *const *t = (const char *const[]){"ttm", "amdttm", NULL};
+		     *t; t++)
+			if (!strv_contains(c.ttm_modules, *t) &&
+			    strv_push(&c.ttm_modules, *t) < 0)
+				c.err = -ENOMEM;
 
 	if (!c.err)
 		plan_memory(&c);
