@@ -12,6 +12,18 @@ const struct gpu_id *gpu_id_lookup(uint16_t device)
 	return NULL;
 }
 
+bool gpu_gc_from_gfx(const char *gfx, unsigned *major, unsigned *minor, unsigned *rev)
+{
+	for (size_t i = 0; i < gpu_gc_table_len; i++)
+		if (streq(gpu_gc_table[i].gfx, gfx)) {
+			*major = gpu_gc_table[i].major;
+			*minor = gpu_gc_table[i].minor;
+			*rev = gpu_gc_table[i].rev;
+			return true;
+		}
+	return false;
+}
+
 const char *gpu_gfx_from_gc(unsigned major, unsigned minor, unsigned rev)
 {
 	for (size_t i = 0; i < gpu_gc_table_len; i++)

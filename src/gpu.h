@@ -30,6 +30,10 @@ extern const size_t gpu_gc_table_len;
 /* The table entry for an AMD (vendor 0x1002) device id, or NULL. */
 const struct gpu_id *gpu_id_lookup(uint16_t device);
 
+/* The GC IP version of a gfx target (the first GC version giving it): true, or false
+ * when the table lacks it. */
+bool gpu_gc_from_gfx(const char *gfx, unsigned *major, unsigned *minor, unsigned *rev);
+
 /* The gfx target for a GC IP version ("gfx1151" for 11.5.1), or NULL when unknown. */
 const char *gpu_gfx_from_gc(unsigned major, unsigned minor, unsigned rev);
 

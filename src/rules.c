@@ -183,6 +183,45 @@ static void mes(const struct rules_input *in, const char *value, struct out *o)
 	strbuf_done(&dflt);
 }
 
+/* amdgpu.noretry against its default (-1: amdgpu_gmc_noretry_set()) for each target
+ * GPU and kernel. */
+static void noretry(const struct rules_input *in, const char *value, struct out *o)
+{
+	uint64_t v;
+
+	if (!value || kparam_parse_u64(value, &v) < 0 || v > 1)
+		return;
+	for (size_t i = 0; in->gfx && in->gfx[i]; i++) {
+		struct strbuf same = {0}, unknown = {0};
+		unsigned maj, min, rev;
+
+		if (!gpu_gc_from_gfx(in->gfx[i], &maj, &min, &rev))
+			continue;
+		for (size_t k = 0; k < in->m->n_kernels; k++) {
+			const struct kernel_info *ki = &in->m->kernels[k];
+			int d;
+
+			if (!ki->ver_known)
+				continue;
+			d = kf_noretry_default(ki->ver, maj, min);
+			if (d == (int)v)
+				list_add(&same, ki->version);
+			else if (d < 0)
+				list_add(&unknown, ki->version);
+		}
+		if (same.len)
+			say(o, DIAG_WARNING, false,
+			    "amdgpu.noretry=%s is already the default on %s (GC %u.%u) with %s: no effect there",
+			    value, in->gfx[i], maj, min, same.s);
+		if (unknown.len)
+			say(o, DIAG_WARNING, false,
+			    "amdgpu.noretry: whether %s defaults to 0 or 1 on %s is not known here (7.0 made it 1 for GC 10.1, and a 6.18 stable release took that change)",
+			    unknown.s, in->gfx[i]);
+		strbuf_done(&same);
+		strbuf_done(&unknown);
+	}
+}
+
 static void ppfeaturemask(const struct rules_input *in, const char *value, struct out *o)
 {
 	struct strbuf taints = {0};
@@ -253,6 +292,8 @@ int rules_check(const struct rules_input *in, const char *module, const char *pa
 		ppfeaturemask(in, value, &o);
 	else if (streq(p, "mes"))
 		mes(in, value, &o);
+	else if (streq(p, "noretry"))
+		noretry(in, value, &o);
 	else if (streq(p, "mtype_local"))
 		mtype_local(in, &o);
 	else if (streq(p, "cwsr_enable") && streq_ptr(value, "0"))

@@ -374,6 +374,9 @@ static const struct {
 	 "there is no module amdkfd"},
 	{"amdttm options without the DKMS driver", "[module amdttm]\npages_limit = 5\n",
 	 false, "amdttm is not a module of 6.1.0-56-amd64, 6.12.117+deb12-amd64"},
+	{"noretry=1 is GC 11's default everywhere", "[module amdgpu]\nnoretry = 1\n",
+	 false,
+	 "amdgpu.noretry=1 is already the default on gfx1151 (GC 11.5) with 6.1.0-56-amd64, 6.12.117+deb12-amd64: no effect there"},
 	{"amd_iommu=on does not exist", "[kernel]\namd_iommu = on\n", true,
 	 "amd_iommu=on does not exist"},
 	{"amd_iommu=pt does not exist", "[kernel]\namd_iommu = pt\n", true,
@@ -437,6 +440,19 @@ static void test_per_kernel(void **state)
 	assert_false(said(&res, DIAG_WARNING, "taints 6.12"));
 	/* Both kernels carry the gfx1151 fixes: no warning about them. */
 	assert_false(said(&res, DIAG_WARNING, "KFD fixes"));
+	result_done(&res);
+	/* RDNA1's noretry default changed in 7.0: 0 is a no-op on 6.12 only. */
+	res = run(
+		"[profile]\ndescription = t\nmatch = gfx1010\n[module amdgpu]\nnoretry = 0\n",
+		machine(128 * GiB, "6.12.117+deb12-amd64 7.3.4-amd64 6.18.2-amd64",
+			false),
+		false);
+	assert_int_equal(res.r, 0);
+	assert_true(said(
+		&res, DIAG_WARNING,
+		"amdgpu.noretry=0 is already the default on gfx1010 (GC 10.1) with 6.12.117+deb12-amd64"));
+	assert_false(said(&res, DIAG_WARNING, "7.3.4-amd64: no effect"));
+	assert_true(said(&res, DIAG_WARNING, "whether 6.18.2-amd64 defaults to 0 or 1"));
 	result_done(&res);
 	res = run("[profile]\ndescription = mi\nmatch = gfx942\n[memory]\nmtype = nc\n",
 		  machine(128 * GiB, "6.12.117+deb12-amd64 6.14.0-1018-oem", false),
