@@ -63,8 +63,11 @@ int kf_noretry_default(const unsigned v[3], unsigned gc_major, unsigned gc_minor
 	bool ge_10_3 = gc_major > 10 || (gc_major == 10 && gc_minor >= 3);
 	bool ge_10_1 = gc_major > 10 || (gc_major == 10 && gc_minor >= 1);
 
-	if (ge_10_3 || !ge_10_1)
-		return ge_10_3 ? 1 : 0;
+	if (ge_10_3)
+		return 1;
+	/* Before GC 10.1 (GC 9 has its own per-chip defaults): not known here. */
+	if (!ge_10_1)
+		return -1;
 	/* GC 10.1 (RDNA1): changed for 7.0 and taken into 6.18-stable; which 6.18.y
 	 * and whether 6.19-stable took it too is not known here. */
 	if (at_least(v, 7, 0, 0))
@@ -94,6 +97,8 @@ int kf_amd_iommu_option(const unsigned v[3], const char *opt)
 	for (size_t i = 0; i < ELEMENTSOF(options); i++) {
 		if (strncmp(opt, options[i].name, strlen(options[i].name)) != 0)
 			continue;
+		if (!at_least(v, 6, 1, 0))
+			return -1; /* older kernels were not checked */
 		if (options[i].in_61 || at_least(v, 6, 12, 0))
 			return 1;
 		return v[0] == 6 && v[1] == 1 ? 0 : -1;

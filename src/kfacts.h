@@ -43,8 +43,8 @@ bool kf_mes_never_read(const unsigned v[3]);
 
 /* The default of amdgpu.noretry (-1, auto) for a GC version: 1 for GC >= 10.3 on 6.1
  * and 6.12, and for GC >= 10.1 (RDNA1 too) from 7.0 and in 6.18-stable
- * (amdgpu_gmc_noretry_set, e47b0056a08d). 1 or 0, or -1 where the version does not
- * tell (6.18.y and 6.19.y: stable releases took the change at some point). */
+ * (amdgpu_gmc_noretry_set, e47b0056a08d). 1 or 0, or -1 where that is not known:
+ * 6.18.y and 6.19.y (a 6.18 stable release took the change), and GC before 10.1. */
 int kf_noretry_default(const unsigned v[3], unsigned gc_major, unsigned gc_minor);
 
 /* Whether parse_amd_iommu_options() of this kernel knows the amd_iommu= option opt (it

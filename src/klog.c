@@ -14,17 +14,35 @@
 
 /* The message of one log line: without a /dev/kmsg "PRI,SEQ,TS,FLAGS;" header, a dmesg
  * "[ seconds]" stamp or journalctl's "MON DD HH:MM:SS HOST kernel: " prefix. */
+/* After a timestamp: "HOST kernel: MESSAGE" -> MESSAGE ("Booting kernel: " is a
+ * message of its own, from parse_args()). */
+static const char *after_host(const char *p)
+{
+	size_t host = strcspn(p, " ");
+
+	if (host && !(host == 7 && strncmp(p, "Booting", 7) == 0) &&
+	    strncmp(p + host, " kernel: ", 9) == 0)
+		return p + host + 9;
+	return p;
+}
+
 static const char *message_of(const char *line)
 {
 	const char *p = line, *k;
+	int n = 0;
 
+	/* /dev/kmsg: "PRI,SEQ,TS,FLAGS[,caller=T1];" (the caller field with
+	 * CONFIG_PRINTK_CALLER). */
 	if (*p >= '0' && *p <= '9' && (k = strchr(p, ';')) &&
-	    strspn(p, "0123456789,-cm+") == (size_t)(k - p))
+	    strspn(p, "0123456789,") >= 6 && !memchr(p, ' ', (size_t)(k - p)))
 		return k + 1;
+	/* dmesg "[ seconds] ", journalctl -o short-monotonic "[ seconds] HOST kernel: ".
+	 */
 	if (*p == '[' && (k = strchr(p, ']')))
-		return k[1] == ' ' ? k + 2 : k + 1;
-	if ((k = strstr(p, " kernel: ")))
-		return k + 9;
+		return after_host(k[1] == ' ' ? k + 2 : k + 1);
+	/* journalctl -k: "Mon DD HH:MM:SS HOST kernel: ". */
+	if (sscanf(p, "%*3[A-Za-z] %*2d %*2d:%*2d:%*2d %n", &n) == 0 && n > 0)
+		return after_host(p + n);
 	return p;
 }
 
@@ -78,7 +96,9 @@ static uint64_t planned_gtt_mib(const struct layers *l)
 	for (size_t i = 0; l && i < l->n_rows; i++) {
 		const struct setting *s = l->rows[i].setting;
 
-		if (s->is_size && s->param && streq(s->param, "pages_limit"))
+		/* Only once the limit runs: before the reboot the log is the old one. */
+		if (s->is_size && s->param && streq(s->param, "pages_limit") &&
+		    l->rows[i].status == ROW_OK && l->rows[i].running.set)
 			return s->bytes / MIB;
 	}
 	return 0;
@@ -106,11 +126,23 @@ static int one_line(const char *msg, const char *name, unsigned line,
 		/* parse_one(): "MOD: `VALUE' invalid for parameter `P'"; the module did
 		 * not load. */
 		snprintf(a, sizeof(a), "%.*s", (int)(strstr(msg, ": `") - msg), msg);
-		whose(row_for(l, a, c), who, sizeof(who));
-		r = diag_add(
-			d, DIAG_WARNING, name, line,
-			"this boot's kernel refused %s.%s=%s, and %s did not load with it%s",
-			a, c, b, a, who);
+		if (streq(a, "Booting kernel")) {
+			/* The command line of a built-in module (P is MOD.PARAM) or a
+			 * kernel parameter: the value is dropped, boot goes on with the
+			 * default. */
+			whose(row_for(l, NULL, c), who, sizeof(who));
+			r = diag_add(
+				d, DIAG_WARNING, name, line,
+				"this boot's kernel refused %s=%s and kept the default%s",
+				c, b, who);
+		} else {
+			whose(row_for(l, a, c), who, sizeof(who));
+			r = diag_add(
+				d, DIAG_WARNING, name, line,
+				"this boot's kernel refused %s.%s=%s, and %s did not load "
+				"with it%s",
+				a, c, b, a, who);
+		}
 	} else if ((p = strstr(msg, "Setting dangerous option ")) &&
 		   sscanf(p, "Setting dangerous option %127s", a) == 1) {
 		/* param_check_unsafe(). */
@@ -137,11 +169,15 @@ static int one_line(const char *msg, const char *name, unsigned line,
 	} else if ((p = strstr(msg, "Capping GTT to "))) {
 		r = diag_add(
 			d, DIAG_WARNING, name, line,
-			"this boot's amdgpu capped the GTT (\"%s\"): the planned size is "
-			"more than the memory it found",
-			p);
+			"this boot's amdgpu capped the GTT (\"%s\")%s", p,
+			planned_gtt_mib(l)
+				? ": the planned size is more than the memory it found"
+				: "");
 	} else if ((p = strstr(msg, "AMD-Vi: Unknown option - '")) &&
 		   between(p, "option - '", '\'', a, sizeof(a))) {
+		/* parse_amd_iommu_options() prints the rest of the list from the
+		 * unknown option on; the ones after it were still parsed. */
+		a[strcspn(a, ",")] = '\0';
 		r = diag_add(
 			d, DIAG_WARNING, name, line,
 			"this boot's AMD IOMMU driver ignored amd_iommu=%s: not an option "
@@ -206,16 +242,13 @@ int klog_check(const char *text, size_t len, const char *name, const struct laye
 	while (r == 0 && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char buf[1024];
 
 		line++;
 		/* /dev/kmsg continuation lines (" KEY=value") carry no message. */
-		if (*p != ' ' && n < sizeof(buf)) {
-			_cleanup_free_ char *safe = NULL;
+		if (*p != ' ') {
+			_cleanup_free_ char *buf = strndup(p, n), *safe = NULL;
 
-			memcpy(buf, p, n);
-			buf[n] = '\0';
-			safe = escape_untrusted(message_of(buf));
+			safe = buf ? escape_untrusted(message_of(buf)) : NULL;
 			r = safe ? one_line(safe, name, line, l, notes, d) : -ENOMEM;
 		}
 		p = nl ? nl + 1 : end;
@@ -226,7 +259,9 @@ int klog_check(const char *text, size_t len, const char *name, const struct laye
 int klog_read_kmsg(int fd, size_t max, char **ret, size_t *ret_len)
 {
 	struct strbuf b = {0};
-	char rec[8192];
+	/* A record is at most CONSOLE_EXT_LOG_MAX (8192) bytes; a smaller buffer gets
+	 * EINVAL. */
+	char rec[8192 + 1];
 
 	for (;;) {
 		ssize_t k = read(fd, rec, sizeof(rec) - 1);

@@ -466,11 +466,17 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 			r = diag_add(
 				d, DIAG_WARNING, g.file, g.line,
 				"amdgpu.gttsize=%s (MiB) disagrees with %s=%s (%" PRIu64
-				" MiB in %" PRIu64 "-byte pages, set at %s:%u); the "
-				"kernel logs \"this is unusual\" (kernel %s)",
+				" MiB in %" PRIu64
+				"-byte pages, set at %s:%u): on kernel %s "
+				"the GTT follows gttsize and ROCm (KFD) the TTM limit%s",
 				g.value, name, p.value, pages * m->page_size >> 20,
 				m->page_size, p.file ? p.file : "?", p.line,
-				m->kernels[k].version);
+				m->kernels[k].version,
+				/* amdgpu_ttm_init() of 6.15 and later logs it. */
+				m->kernels[k].ver_known &&
+						kf_gttsize_deprecated(m->kernels[k].ver)
+					? ", and it logs \"this is unusual\""
+					: "");
 		sargs_done(&opts);
 	}
 	sargs_done(&amdgpu);

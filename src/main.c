@@ -1989,8 +1989,8 @@ int main(int argc, char **argv)
 		/* status reads this boot's kernel log; /dev/kmsg may need CAP_SYSLOG
 		 * (kernel.dmesg_restrict), so it is opened before the capabilities go.
 		 * Never for a --root tree: that log is the host's. */
-		if (streq(verbs[i].name, "status") && !o.kernel_log &&
-		    streq(o.root, "/")) {
+		if (streq(verbs[i].name, "status") && !o.kernel_log && *o.root &&
+		    strspn(o.root, "/") == strlen(o.root)) {
 			o.kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 			o.kmsg_errno = o.kmsg_fd < 0 ? errno : 0;
 		}

@@ -123,12 +123,12 @@ static void mtype_local(const struct rules_input *in, struct out *o)
 	kernels_where(in->m, kf_mtype_local_taints, &taints);
 	if (known && !honoured)
 		say(o, DIAG_WARNING, false,
-		    "amdgpu.mtype_local has no effect on %s: only GC 9.4.3, 9.4.4 and 9.5.0 read it (and GC 12.1 on 7.x)%s%s%s",
+		    "amdgpu.mtype_local has no effect on %s: only GC 9.4.3 and 9.4.4 read it (and GC 9.5.0 and 12.1 on 7.x)%s%s%s",
 		    in->gfx[0], taints.len ? "; setting it taints " : "",
 		    taints.len ? taints.s : "", taints.len ? " (6.14 and later)" : "");
 	else if (!known)
 		say(o, DIAG_WARNING, false,
-		    "amdgpu.mtype_local: only GC 9.4.3, 9.4.4 and 9.5.0 (and GC 12.1 on 7.x) read it, never GC 10 or 11%s%s%s",
+		    "amdgpu.mtype_local: only GC 9.4.3 and 9.4.4 (and GC 9.5.0 and 12.1 on 7.x) read it, never GC 10 or 11%s%s%s",
 		    taints.len ? "; setting it taints " : "", taints.len ? taints.s : "",
 		    taints.len ? " (6.14 and later)" : "");
 	strbuf_done(&taints);
@@ -195,7 +195,9 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 		struct strbuf same = {0}, unknown = {0};
 		unsigned maj, min, rev;
 
-		if (!gpu_gc_from_gfx(in->gfx[i], &maj, &min, &rev))
+		/* GC 10.1 and later: what amdgpu_gmc_noretry_set() does is known. */
+		if (!gpu_gc_from_gfx(in->gfx[i], &maj, &min, &rev) || maj < 10 ||
+		    (maj == 10 && min < 1))
 			continue;
 		for (size_t k = 0; k < in->m->n_kernels; k++) {
 			const struct kernel_info *ki = &in->m->kernels[k];
@@ -222,21 +224,49 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 	}
 }
 
+/* The ppfeaturemask bits worth naming (amd_shared.h enum PP_FEATURE_MASK). */
+static const struct {
+	uint64_t bit;
+	const char *name;
+} pp_bits[] = {
+	{PP_OVERDRIVE_MASK, "OVERDRIVE"},
+	{UINT64_C(0x8000), "GFXOFF"},
+	{UINT64_C(0x20000), "STUTTER"},
+	{UINT64_C(0x80000), "GFX_DCS"},
+};
+
 static void ppfeaturemask(const struct rules_input *in, const char *value, struct out *o)
 {
 	struct strbuf taints = {0};
-	uint64_t v;
+	uint64_t v, flipped;
+	const char *named = NULL;
 
 	if (!value || kparam_parse_u64(value, &v) < 0)
 		return;
+	flipped = v ^ PPFEATUREMASK_DEFAULT;
+	for (size_t i = 0; i < ELEMENTSOF(pp_bits); i++)
+		if (flipped == pp_bits[i].bit)
+			named = pp_bits[i].name;
 	if (v & PP_OVERDRIVE_MASK)
 		kernels_where(in->m, kf_overdrive_taints, &taints);
-	say(o, DIAG_ERROR, true,
-	    "ppfeaturemask=%s replaces the whole mask: it flips bits 0x%" PRIx64
-	    " of the default 0x%" PRIx64 ", not just the feature you want%s%s%s",
-	    value, v ^ PPFEATUREMASK_DEFAULT, PPFEATUREMASK_DEFAULT,
-	    taints.len ? " (its OVERDRIVE bit 0x4000 taints " : "",
-	    taints.len ? taints.s : "", taints.len ? ", 6.13 and later)" : "");
+	if (!flipped)
+		say(o, DIAG_WARNING, false,
+		    "ppfeaturemask=%s is the default mask: it changes nothing", value);
+	else if (named)
+		/* A mask derived from the default, one named bit changed: what it is. */
+		say(o, DIAG_WARNING, false,
+		    "ppfeaturemask=%s %s %s (0x%" PRIx64 ") of the default 0x%" PRIx64
+		    "%s%s%s",
+		    value, v & flipped ? "sets" : "clears", named, flipped,
+		    PPFEATUREMASK_DEFAULT, taints.len ? "; OVERDRIVE taints " : "",
+		    taints.len ? taints.s : "", taints.len ? " (6.13 and later)" : "");
+	else
+		say(o, DIAG_ERROR, true,
+		    "ppfeaturemask=%s replaces the whole mask: it flips bits 0x%" PRIx64
+		    " of the default 0x%" PRIx64 ", not just the feature you want%s%s%s",
+		    value, flipped, PPFEATUREMASK_DEFAULT,
+		    taints.len ? " (its OVERDRIVE bit 0x4000 taints " : "",
+		    taints.len ? taints.s : "", taints.len ? ", 6.13 and later)" : "");
 	strbuf_done(&taints);
 }
 

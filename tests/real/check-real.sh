@@ -232,9 +232,17 @@ check "strix-halo on $v61: ROCm capped at 3/8 of free RAM before 6.5" 0 "at most
 	--kernel "$v61" show strix-halo --memory 128GiB
 check "strix-halo on $v61: the GPU is not driven" 0 "predates amdgpu's GC 11.5.1 support" \
 	--kernel "$v61" show strix-halo --memory 128GiB
+# ge A B: version A is B or later.
+ge() { [ "$(printf '%s\n%s\n' "${1%%[+-]*}" "$2" | sort -V | head -n 1)" = "$2" ]; }
 for v in "$v612" "$vbpo" "$vsid"; do
-	check "strix-halo on $v: carries the gfx1151 KFD fixes, no warning" 0 "!KFD fixes" \
-		--kernel "$v" show strix-halo --memory 128GiB
+	case $v in 6.12.*) fixed_from=6.12.64 ;; *) fixed_from=6.18.4 ;; esac
+	if ge "$v" "$fixed_from"; then
+		check "strix-halo on $v: carries the gfx1151 KFD fixes, no warning" 0 "!KFD fixes" \
+			--kernel "$v" show strix-halo --memory 128GiB
+	else
+		check "strix-halo on $v: not known to carry the gfx1151 KFD fixes" 0 "not known to carry the two KFD fixes" \
+			--kernel "$v" show strix-halo --memory 128GiB
+	fi
 done
 check "mtype_local taints $vsid (6.14 and later)" 0 "it taints $vsid (6.14 and later)" \
 	--kernel "$vsid" show "$work/mtype.conf" --memory 128GiB

@@ -103,7 +103,7 @@ static void test_mes_noretry(void **state)
 	assert_int_equal(kf_noretry_default(v618, 10, 1), -1);
 	assert_int_equal(kf_noretry_default(v619, 10, 1), -1);
 	assert_int_equal(kf_noretry_default(v7, 10, 1), 1);
-	assert_int_equal(kf_noretry_default(v7, 9, 0), 0);
+	assert_int_equal(kf_noretry_default(v7, 9, 4), -1);
 }
 
 static void test_amd_iommu(void **state)

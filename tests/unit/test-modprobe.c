@@ -243,7 +243,7 @@ static void test_rules(void **state)
 		const char *status;
 		unsigned kmod;
 		bool usr_lib, alias;
-	} cases[] = {
+	} rule_cases[] = {
 		{"Package: kmod\nStatus: install ok installed\nVersion: 30+20221128-1\n",
 		 30, false, true},
 		{"Package: kmod\nStatus: install ok installed\nVersion: 32-1\n", 32, true,
@@ -261,12 +261,12 @@ static void test_rules(void **state)
 		 true},
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(rule_cases) / sizeof(rule_cases[0]); i++) {
 		struct modprobe_rules r;
 
-		modprobe_rules_from_status(cases[i].status, &r);
-		if (r.kmod != cases[i].kmod || r.usr_lib != cases[i].usr_lib ||
-		    r.alias_files != cases[i].alias)
+		modprobe_rules_from_status(rule_cases[i].status, &r);
+		if (r.kmod != rule_cases[i].kmod || r.usr_lib != rule_cases[i].usr_lib ||
+		    r.alias_files != rule_cases[i].alias)
 			fail_msg("case %zu: kmod %u usr_lib %d alias %d", i, r.kmod,
 				 r.usr_lib, r.alias_files);
 	}

@@ -434,10 +434,25 @@ static void test_per_kernel(void **state)
 		machine(128 * GiB, "6.12.117+deb12-amd64 6.14.0-1018-oem", false), true);
 
 	assert_int_equal(res.r, 0);
+	/* The default with OVERDRIVE set: named, not refused. */
+	assert_true(
+		said(&res, DIAG_WARNING,
+		     "ppfeaturemask=0xfff7ffff sets OVERDRIVE (0x4000) of the default "
+		     "0xfff7bfff; OVERDRIVE taints 6.14.0-1018-oem (6.13 and later)"));
+	assert_false(said(&res, DIAG_WARNING, "taints 6.12"));
+	result_done(&res);
+	res = run(
+		"[profile]\ndescription = t\nmatch = gfx1151\n[module amdgpu]\nppfeaturemask = 0xffffffff\n",
+		machine(128 * GiB, "6.12.117+deb12-amd64 6.14.0-1018-oem", false), true);
 	assert_true(
 		said(&res, DIAG_WARNING,
 		     "its OVERDRIVE bit 0x4000 taints 6.14.0-1018-oem, 6.13 and later"));
-	assert_false(said(&res, DIAG_WARNING, "taints 6.12"));
+	result_done(&res);
+	res = run(
+		"[profile]\ndescription = t\nmatch = gfx1151\n[module amdgpu]\nppfeaturemask = 0xfff7bfff\n",
+		machine(128 * GiB, "6.12.117+deb12-amd64", false), false);
+	assert_int_equal(res.r, 0);
+	assert_true(said(&res, DIAG_WARNING, "is the default mask: it changes nothing"));
 	/* Both kernels carry the gfx1151 fixes: no warning about them. */
 	assert_false(said(&res, DIAG_WARNING, "KFD fixes"));
 	result_done(&res);
