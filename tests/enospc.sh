@@ -38,7 +38,6 @@ if ! mount -t tmpfs -o size=8m,nr_inodes=100000,mode=755 tmpfs "$fs" 2> "$work/e
 fi
 managed="etc/default/grub.d/90-amdgpu-tune.cfg etc/modprobe.d/90-amdgpu-tune.conf var/lib/amdgpu-tune/state"
 new_args="apply strix-halo --memory 64GiB --force"
-sums() { for f in $managed; do if [ -e "$1/$f" ]; then sha256sum < "$1/$f" | cut -c1-64; else echo absent; fi; done; }
 
 # The old state (test-mixed applied) and the new one (strix-halo), as in tests/fault.sh.
 base=$work/base
@@ -56,15 +55,6 @@ cp -a "$base" "$work/ref"
 new=$(sums "$work/ref")
 [ "$old" != "$new" ] || exit 99
 
-mixed_ok() {
-	local i=0 s o w
-	for s in $(sums "$1"); do
-		i=$((i + 1))
-		o=$(echo "$old" | sed -n "${i}p")
-		w=$(echo "$new" | sed -n "${i}p")
-		[ "$s" = "$o" ] || [ "$s" = "$w" ] || return 1
-	done
-}
 n=0 failed=0 cases=0 full=0 exits=
 # run_case DESCRIPTION: apply on $fs/root as it is now, then judge; the caller frees
 # the space (free_space) before the follow-up runs.

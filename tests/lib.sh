@@ -46,3 +46,18 @@ make_kernel() {
 	[ -f "$dir/modules.builtin" ] || : > "$dir/modules.builtin"
 	"${DEPMOD:-depmod}" -b "$root" "$version" 2>/dev/null
 }
+
+# For the fault tests (fault.sh, enospc.sh), which set $managed (the managed files) and
+# $old and $new (their sums before and after the operation under test):
+# sums ROOT: each managed file's SHA-256 in ROOT, or "absent", one per line.
+sums() { for f in $managed; do if [ -e "$1/$f" ]; then sha256sum < "$1/$f" | cut -c1-64; else echo absent; fi; done; }
+# mixed_ok ROOT: every managed file of ROOT is byte for byte its old or its new self.
+mixed_ok() {
+	local i=0 s o w
+	for s in $(sums "$1"); do
+		i=$((i + 1))
+		o=$(echo "$old" | sed -n "${i}p")
+		w=$(echo "$new" | sed -n "${i}p")
+		[ "$s" = "$o" ] || [ "$s" = "$w" ] || return 1
+	done
+}
