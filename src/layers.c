@@ -428,11 +428,11 @@ static int lint_finding(void *data, enum diag_level level, bool forcible, const 
 }
 
 /* The rules a profile is checked with (rules.c), for a setting found on disk. */
-static int lint_rules(const struct machine_facts *m, const char *module,
+static int lint_rules(const struct machine_facts *m, char *const *gfx, const char *module,
 		      const char *param, const char *value, const char *file,
 		      unsigned line, struct diag_list *d)
 {
-	struct rules_input in = {.m = m};
+	struct rules_input in = {.m = m, .gfx = gfx};
 	struct lint_at at = {.d = d, .file = file, .line = line};
 
 	return rules_check(&in, module, param, value, lint_finding, &at);
@@ -483,18 +483,26 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 	return r;
 }
 
-static int lint_cmdline(const struct machine_facts *m, const struct boot_facts *b,
-			const struct sargs *cmd, struct diag_list *d)
+static int lint_cmdline(const struct machine_facts *m, char *const *gfx,
+			const struct boot_facts *b, const struct sargs *cmd,
+			struct diag_list *d)
 {
 	int r = 0;
 
-	for (size_t i = 0; r == 0 && i < cmd->n; i++) {
-		const struct sarg *a = &cmd->v[i];
+	/* Then the arguments after "--": kmod still applies a loadable module's
+	 * MOD.PARAM there, so it gets the same lints (kernel parameters there are
+	 * init's). */
+	for (size_t i = 0; r == 0 && i < cmd->n + cmd->n_tail; i++) {
+		bool tail = i >= cmd->n;
+		const struct sarg *a = tail ? &cmd->tail[i - cmd->n] : &cmd->v[i];
 		const char *file = boot_next_file(b, a->at), *dot;
 
 		dot = strchr(a->name, '.');
+		if (tail && !dot)
+			continue;
 		if (!dot)
-			r = lint_rules(m, NULL, a->name, a->value, file, a->at.line, d);
+			r = lint_rules(m, gfx, NULL, a->name, a->value, file, a->at.line,
+				       d);
 		if (r == 0 && dot && dot > a->name) {
 			_cleanup_free_ char *mod =
 				strndup(a->name, (size_t)(dot - a->name));
@@ -505,7 +513,7 @@ static int lint_cmdline(const struct machine_facts *m, const struct boot_facts *
 				return -ENOMEM;
 			r = lint_param(m, cmod, dot + 1, file, a->at.line, d);
 			if (r == 0)
-				r = lint_rules(m, cmod, dot + 1, a->value, file,
+				r = lint_rules(m, gfx, cmod, dot + 1, a->value, file,
 					       a->at.line, d);
 		}
 	}
@@ -520,8 +528,8 @@ static bool loaded_from_initramfs(const char *module)
 	       streq(module, "amdttm") || streq(module, "drm");
 }
 
-static int lint_modprobe(const struct machine_facts *m, const struct boot_facts *b,
-			 struct diag_list *d)
+static int lint_modprobe(const struct machine_facts *m, char *const *gfx,
+			 const struct boot_facts *b, struct diag_list *d)
 {
 	const struct modprobe_config *c = b->modprobe;
 	bool *initrd_warned = calloc(c->n_files + 1, sizeof(bool));
@@ -549,7 +557,7 @@ static int lint_modprobe(const struct machine_facts *m, const struct boot_facts 
 			r = lint_param(m, mm->module, a->name, modprobe_file(b, a->at),
 				       a->at.line, d);
 			if (r == 0)
-				r = lint_rules(m, mm->module, a->name, a->value,
+				r = lint_rules(m, gfx, mm->module, a->name, a->value,
 					       modprobe_file(b, a->at), a->at.line, d);
 			if (r < 0 || !loaded_from_initramfs(mm->module) ||
 			    f >= c->n_files || initrd_warned[f])
@@ -573,7 +581,7 @@ static int lint_modprobe(const struct machine_facts *m, const struct boot_facts 
 }
 
 int layers_lint(const struct machine_facts *m, const struct boot_facts *b,
-		const struct boot_facts *after, struct diag_list *d)
+		const struct boot_facts *after, char *const *gfx, struct diag_list *d)
 {
 	struct sargs cmd = {0}, acmd = {0};
 	const struct boot_facts *g = after ? after : b;
@@ -586,9 +594,9 @@ int layers_lint(const struct machine_facts *m, const struct boot_facts *b,
 	if (r == 0 && g->next_known)
 		r = srcline_args(&g->next, &acmd);
 	if (r == 0)
-		r = lint_cmdline(m, b, &cmd, d);
+		r = lint_cmdline(m, gfx, b, &cmd, d);
 	if (r == 0 && b->modprobe)
-		r = lint_modprobe(m, b, d);
+		r = lint_modprobe(m, gfx, b, d);
 	/* The disagreement that matters is the one the next boot would see. */
 	if (r == 0 && g->modprobe)
 		r = lint_gtt(m, g, g->next_known ? &acmd : NULL, d);

@@ -57,7 +57,9 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 		   struct diag_list *d);
 void layers_free(struct layers *l);
 
-/* Lints of the boot configuration itself, with or without a profile: deprecated or
+/* gfx: the GPUs the settings are for (a profile's targets, or the detected GPUs), NULL
+ * when not known; GPU-dependent rules then state only the kernel side.
+ * Lints of the boot configuration itself, with or without a profile: deprecated or
  * unknown parameters, gttsize against pages_limit, amd_iommu=on/pt, amd_iommu=off with
  * an NPU, options for built-in modules, an initramfs older than the options it should
  * carry. b is the configuration on disk; after (may be NULL) the same after apply, for
@@ -69,6 +71,6 @@ size_t layers_cmdline_bytes(const struct boot_facts *b);
 bool layers_cmdline_too_long(const struct boot_facts *b);
 
 int layers_lint(const struct machine_facts *m, const struct boot_facts *b,
-		const struct boot_facts *after, struct diag_list *d);
+		const struct boot_facts *after, char *const *gfx, struct diag_list *d);
 
 const char *row_status_name(enum row_status s);

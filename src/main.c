@@ -472,7 +472,7 @@ static int cmd_check(struct sysroot *root, const struct options *o, int argc, ch
 		if (r == 0)
 			r = boot_facts_read(root, versions, NULL, NULL, &bf, &boot);
 		if (r == 0)
-			r = layers_lint(p.facts, bf, NULL, &boot);
+			r = layers_lint(p.facts, bf, NULL, p.plan->targets, &boot);
 		/* The profile is valid whatever the machine's files say: their findings
 		 * are warnings here. */
 		for (size_t i = 0; r == 0 && i < boot.n; i++)
@@ -562,8 +562,15 @@ static int cmd_detect(struct sysroot *root, const struct options *o, int argc,
 		r = strv_push(&versions, m->kernels[i].version);
 	if (r == 0)
 		r = boot_facts_read(root, versions, NULL, NULL, &bf, &d);
-	if (r == 0)
-		r = layers_lint(m, bf, NULL, &d);
+	if (r == 0) {
+		_cleanup_strv_free_ char **gfx = NULL;
+
+		for (size_t i = 0; r == 0 && i < n_gpus; i++)
+			if (gpus[i].gfx && !strv_contains(gfx, gpus[i].gfx))
+				r = strv_push(&gfx, gpus[i].gfx);
+		if (r == 0)
+			r = layers_lint(m, bf, NULL, gfx, &d);
+	}
 	if (r == 0) {
 		diag_sort(&d);
 		r = o->json ? render_detect_json(&out, gpus, n_gpus, per, m, bf, &d)
@@ -970,7 +977,8 @@ static int compare(struct sysroot *root, const struct options *o, const char *na
 		r = layers_compute(pl, c->planned.facts, c->now, c->after, fs, &c->layers,
 				   d);
 	if (r == 0)
-		r = layers_lint(c->planned.facts, c->now, c->after, d);
+		r = layers_lint(c->planned.facts, c->now, c->after,
+				c->planned.plan ? c->planned.plan->targets : NULL, d);
 	for (size_t i = 0; i < pl->n_settings; i++)
 		free(fs[i].value);
 	free(fs);

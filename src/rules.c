@@ -191,14 +191,25 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 
 	if (!value || kparam_parse_u64(value, &v) < 0 || v > 1)
 		return;
+	/* Once per GC version: the default depends on GC and kernel only. */
 	for (size_t i = 0; in->gfx && in->gfx[i]; i++) {
-		struct strbuf same = {0}, unknown = {0};
-		unsigned maj, min, rev;
+		struct strbuf same = {0}, unknown = {0}, gpus = {0};
+		unsigned maj, min, rev, m2, n2, r2;
+		bool seen = false;
 
 		/* GC 10.1 and later: what amdgpu_gmc_noretry_set() does is known. */
 		if (!gpu_gc_from_gfx(in->gfx[i], &maj, &min, &rev) || maj < 10 ||
 		    (maj == 10 && min < 1))
 			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = gpu_gc_from_gfx(in->gfx[j], &m2, &n2, &r2) && m2 == maj &&
+			       n2 == min;
+		if (seen)
+			continue;
+		for (size_t j = i; in->gfx[j]; j++)
+			if (gpu_gc_from_gfx(in->gfx[j], &m2, &n2, &r2) && m2 == maj &&
+			    n2 == min)
+				list_add(&gpus, in->gfx[j]);
 		for (size_t k = 0; k < in->m->n_kernels; k++) {
 			const struct kernel_info *ki = &in->m->kernels[k];
 			int d;
@@ -214,13 +225,14 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 		if (same.len)
 			say(o, DIAG_WARNING, false,
 			    "amdgpu.noretry=%s is already the default on %s (GC %u.%u) with %s: no effect there",
-			    value, in->gfx[i], maj, min, same.s);
+			    value, gpus.s, maj, min, same.s);
 		if (unknown.len)
 			say(o, DIAG_WARNING, false,
 			    "amdgpu.noretry: whether %s defaults to 0 or 1 on %s is not known here (7.0 made it 1 for GC 10.1, and a 6.18 stable release took that change)",
-			    unknown.s, in->gfx[i]);
+			    unknown.s, gpus.s);
 		strbuf_done(&same);
 		strbuf_done(&unknown);
+		strbuf_done(&gpus);
 	}
 }
 
