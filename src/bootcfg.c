@@ -318,8 +318,33 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 			return -ENOMEM;
 	}
 	if (!v) {
-		b->default_why =
-			strdup("no boot/vmlinuz-VERSION for an installed kernel");
+		/* Debian's split kernel packages (linux-binary-VER) ship the image as
+		 * lib/modules/VER/vmlinuz; Debian 12's 10_linux lists only
+		 * /boot/vmlinuz-*, /vmlinuz-* and /boot/kernel-*, so an image there alone
+		 * is no GRUB entry. */
+		const char *only = NULL;
+
+		for (size_t i = 0; kernels && kernels[i] && !only; i++) {
+			char rel[512];
+
+			snprintf(rel, sizeof(rel), "lib/modules/%s/vmlinuz", kernels[i]);
+			if (sysroot_exists(root, rel))
+				only = kernels[i];
+		}
+		if (only)
+			strbuf_printf(
+				&why,
+				"no boot/vmlinuz-VERSION: %s has only lib/modules/%s/vmlinuz%s",
+				only, only,
+				b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB
+					? ", which GRUB's 10_linux does not list (it "
+					  "looks for /boot/vmlinuz-*, /vmlinuz-* and "
+					  "/boot/kernel-*)"
+					: "");
+		else
+			strbuf_puts(&why,
+				    "no boot/vmlinuz-VERSION for an installed kernel");
+		b->default_why = why.s;
 		return b->default_why ? 0 : -ENOMEM;
 	}
 	qsort(v, strv_length(v), sizeof(char *), cmp_version);

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Checks amdgpu-tune against real Debian kernel modules of four kernel lines: 6.1 (plain
 # .ko) and 6.12 (.ko.xz) from bookworm, the newest kernel of trixie-backports and the
-# newest of sid (7.x when this was written). The newer two are packaged differently (linux-modules-VER and linux-base-VER,
-# under usr/lib/modules/VER): they are found through a private apt configuration in the
-# cache (the host's sources are untouched) and installed in a merged-/usr root (lib ->
-# usr/lib), as on a trixie system. Packages are fetched with apt-get download (the newest
-# of each line the archive offers) and cached outside the source tree; only the amdgpu
-# and ttm modules and modules.builtin are extracted and indexed with depmod. Needs
-# network (the Debian archive) the first time; fails loudly when it cannot run.
+# newest of sid (7.x when this was written). The newer two are packaged differently
+# (linux-modules-VER, linux-base-VER and linux-binary-VER, all under
+# usr/lib/modules/VER): they are found through a private apt configuration in the cache
+# (the host's sources are untouched) and installed in a merged-/usr root (lib -> usr/lib),
+# as on a trixie system. Packages are fetched with apt-get download (the newest of each
+# line the archive offers) and cached outside the source tree; only the amdgpu and ttm
+# modules, modules.builtin and the kernel image are extracted, and depmod indexes them.
+# Needs network (the Debian archive) the first time; fails loudly when it cannot run.
 # Usage: check-real.sh /path/to/amdgpu-tune
 set -eu
 bin=$1
@@ -91,7 +92,7 @@ pkgsid=$(pnewest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb1[4-9]-amd64$')
 [ -n "$pkgsid" ] || fail "no linux-modules-*+deb14-amd64 in sid"
 vbpo=${pkgbpo#linux-modules-}
 vsid=${pkgsid#linux-modules-}
-root4=$cache/root4-$v61-$v612-$vbpo-$vsid
+root4=$cache/root4b-$v61-$v612-$vbpo-$vsid
 if [ ! -f "$root4/.complete" ]; then
 	rm -rf "$root4"
 	mkdir -p "$root4/usr/lib/modules"
@@ -103,18 +104,19 @@ if [ ! -f "$root4/.complete" ]; then
 				'*/modules.builtin' '*/modules.order' || fail "extracting $deb"
 	done
 	for v in "$vbpo" "$vsid"; do
-		for p in "linux-modules-$v" "linux-base-$v"; do
+		for p in "linux-modules-$v" "linux-base-$v" "linux-binary-$v"; do
 			if ! ls "$apt/archives/${p}_"*.deb > /dev/null 2>&1; then
 				(cd "$apt/archives" && papt apt-get download "$p") > /dev/null 2>&1 || fail "apt-get download $p"
 			fi
 			deb=$(ls "$apt/archives/${p}_"*.deb | tail -n 1)
 			dpkg-deb --fsys-tarfile "$deb" |
 				tar -x -C "$root4" --keep-directory-symlink --wildcards '*/amdgpu.ko*' '*/ttm.ko*' \
-					'*/modules.builtin' '*/modules.order' 2> /dev/null || true
+					'*/modules.builtin' '*/modules.order' '*/vmlinuz' 2> /dev/null || true
 		done
 		[ -f "$root4/usr/lib/modules/$v/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz" ] ||
 			fail "linux-modules-$v has no usr/lib/modules/$v/.../amdgpu.ko.xz"
 		[ -f "$root4/usr/lib/modules/$v/modules.builtin" ] || fail "linux-base-$v has no modules.builtin"
+		[ -f "$root4/usr/lib/modules/$v/vmlinuz" ] || fail "linux-binary-$v has no usr/lib/modules/$v/vmlinuz"
 	done
 	for v in "$v61" "$v612" "$vbpo" "$vsid"; do
 		depmod -b "$root4" "$v" 2> /dev/null || fail "depmod $v"
@@ -209,6 +211,8 @@ printf '[profile]\ndescription = mes\n[module amdgpu]\nmes = 0\n' > "$work/mes.c
 # Versions as the tool lists them (sorted by version).
 both=$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | paste -sd, | sed 's/,/, /')
 check "four lines are found through lib -> usr/lib" 0 "$(printf '             %s  (ttm' "$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | tail -n 1)")" detect
+check "a split kernel package's image (usr/lib/modules/VER/vmlinuz) is found, and said to be no GRUB entry as unpacked" 0 \
+	"has only lib/modules/$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | head -n 1)/vmlinuz" detect
 check "the real amdgpu of $v612 depends on ttm (modules.dep): that is the limit written" 0 \
 	"$v612  (ttm, which amdgpu depends on)" detect
 check "mes exists in $v612 but is never read from 6.12 on" 0 "amdgpu.mes has no effect on $v612: from 6.12 on the kernel never reads it" \
