@@ -14,6 +14,14 @@ static bool at_least(const unsigned v[3], unsigned a, unsigned b, unsigned c)
 	return v[2] >= c;
 }
 
+void kf_kernels_where(const struct machine_facts *m, bool (*fact)(const unsigned v[3]),
+		      struct strbuf *ret)
+{
+	for (size_t i = 0; i < m->n_kernels; i++)
+		if (m->kernels[i].ver_known && fact(m->kernels[i].ver))
+			strbuf_list_add(ret, m->kernels[i].version);
+}
+
 bool kf_gtt_follows_ttm(const unsigned v[3])
 {
 	return at_least(v, 6, 5, 0);

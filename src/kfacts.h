@@ -7,7 +7,14 @@
 #include <stdbool.h>
 
 struct kernel_info;
+struct machine_facts;
 struct param_def;
+struct strbuf;
+
+/* Appends to ret (a comma-separated list) the kernels of m, with a parsed version, for
+ * which fact holds: how messages name the kernels a fact is about. */
+void kf_kernels_where(const struct machine_facts *m, bool (*fact)(const unsigned v[3]),
+		      struct strbuf *ret);
 
 /* amdgpu's GTT follows ttm.pages_limit from 6.5 ("drm/amdgpu: Set GTT size equal to
  * TTM mem limit", 035c0a1e50e0, amdgpu_ttm_init()); before, only amdgpu.gttsize moves

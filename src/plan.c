@@ -272,22 +272,6 @@ fail:
 }
 
 /* Appends ", " and name to a list being built in b. */
-static void list_add(struct strbuf *b, const char *name)
-{
-	if (b->len)
-		strbuf_puts(b, ", ");
-	strbuf_puts(b, name);
-}
-
-/* The target kernels (with a parsed version) for which pred holds, as a list. */
-static void kernels_where(const struct ctx *c, bool (*pred)(const unsigned v[3]),
-			  struct strbuf *ret)
-{
-	for (size_t i = 0; i < c->m->n_kernels; i++)
-		if (c->m->kernels[i].ver_known && pred(c->m->kernels[i].ver))
-			list_add(ret, c->m->kernels[i].version);
-}
-
 static const char *closest_param(const struct machine_facts *m, const char *module,
 				 const char *param)
 {
@@ -332,17 +316,17 @@ static void validate_option(struct ctx *c, const struct setting *s)
 		int r;
 
 		if (!ms || !ms->found || (ms->builtin && ms->n_params == 0)) {
-			list_add(&nomod, k->version);
+			strbuf_list_add(&nomod, k->version);
 			continue;
 		}
 		pd = module_schema_param(ms, s->param);
 		if (!pd) {
-			list_add(&unknown, k->version);
+			strbuf_list_add(&unknown, k->version);
 			continue;
 		}
-		list_add(&known, k->version);
+		strbuf_list_add(&known, k->version);
 		if (kf_param_deprecated(k, s->module, pd))
-			list_add(&deprecated, k->version);
+			strbuf_list_add(&deprecated, k->version);
 		if (!pd->type || kparam_type_parse(pd->type, &t) < 0) {
 			finding(c, DIAG_WARNING, false, s->file, s->line,
 				"%s: type '%s' in %s is not one this tool checks; value not validated",
@@ -351,7 +335,7 @@ static void validate_option(struct ctx *c, const struct setting *s)
 		}
 		r = kparam_check(&t, s->value);
 		if (r < 0) {
-			list_add(&bad, k->version);
+			strbuf_list_add(&bad, k->version);
 			bad_type = pd->type;
 			bad_err = r;
 		}
@@ -403,11 +387,11 @@ static void gttsize_kernels(const struct ctx *c, struct strbuf *need, struct str
 		const struct kernel_info *k = &c->m->kernels[i];
 
 		if (!k->ver_known)
-			list_add(unknown, k->version);
+			strbuf_list_add(unknown, k->version);
 		else if (!kf_gtt_follows_ttm(k->ver))
-			list_add(need, k->version);
+			strbuf_list_add(need, k->version);
 		else if (kf_gttsize_deprecated(k->ver))
-			list_add(dep, k->version);
+			strbuf_list_add(dep, k->version);
 	}
 }
 
@@ -574,7 +558,7 @@ static void plan_memory(struct ctx *c)
 
 		for (size_t i = 0; c->plan->targets[i]; i++)
 			honoured |= gpu_gfx_honours_mtype(c->plan->targets[i]);
-		kernels_where(c, kf_mtype_local_taints, &taints);
+		kf_kernels_where(c->m, kf_mtype_local_taints, &taints);
 		if (taints.len)
 			strbuf_printf(&why, "it taints %s (6.14 and later)", taints.s);
 		if (!c->plan->targets[0])
@@ -778,7 +762,7 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 	    (gtt = psection_get(profile_section(p, PSECTION_MEMORY, NULL), "gtt"))) {
 		struct strbuf capped = {0};
 
-		kernels_where(&c, kf_kfd_capped_at_3_8, &capped);
+		kf_kernels_where(c.m, kf_kfd_capped_at_3_8, &capped);
 		if (capped.len)
 			finding(&c, DIAG_WARNING, false, gtt->file, gtt->line,
 				"on %s ROCm (KFD) allocates at most 3/8 of the RAM free when amdgpu loads, whatever the GTT size (amdgpu_amdkfd_gpuvm_init_mem_limits); from 6.5 its limit is ttm.pages_limit",

@@ -39,22 +39,6 @@ _printf_(4, 5) static void say(struct out *o, enum diag_level level, bool forcib
 	strbuf_done(&b);
 }
 
-static void list_add(struct strbuf *b, const char *name)
-{
-	if (b->len)
-		strbuf_puts(b, ", ");
-	strbuf_puts(b, name);
-}
-
-/* The kernels (with a parsed version) for which pred holds. */
-static void kernels_where(const struct machine_facts *m,
-			  bool (*pred)(const unsigned v[3]), struct strbuf *ret)
-{
-	for (size_t i = 0; i < m->n_kernels; i++)
-		if (m->kernels[i].ver_known && pred(m->kernels[i].ver))
-			list_add(ret, m->kernels[i].version);
-}
-
 /* The GC major version of a gfx target ("gfx1151" -> 11, "gfx942" -> 9), 0 if none. */
 static unsigned gfx_gc_major(const char *gfx)
 {
@@ -91,14 +75,14 @@ static void amd_iommu(const struct rules_input *in, const char *value, struct ou
 			const struct kernel_info *k = &in->m->kernels[i];
 
 			if (k->ver_known && kf_amd_iommu_option(k->ver, opt) == 0)
-				list_add(&unknown, k->version);
+				strbuf_list_add(&unknown, k->version);
 		}
 		if (unknown.len)
 			say(o, DIAG_WARNING, false,
 			    "amd_iommu=%s: not an option %s knows; it logs \"AMD-Vi: Unknown option\" and ignores it",
 			    opt, unknown.s);
 		if (strncmp(opt, "off", 3) == 0) {
-			kernels_where(in->m, kf_amdxdna_in_tree, &xdna);
+			kf_kernels_where(in->m, kf_amdxdna_in_tree, &xdna);
 			if (in->m->npu_present)
 				say(o, DIAG_ERROR, true,
 				    "amd_iommu=%s turns the IOMMU off: the XDNA NPU found on this machine (amdxdna) and VFIO passthrough stop working",
@@ -120,7 +104,7 @@ static void mtype_local(const struct rules_input *in, struct out *o)
 
 	for (size_t i = 0; known && in->gfx[i]; i++)
 		honoured |= gpu_gfx_honours_mtype(in->gfx[i]);
-	kernels_where(in->m, kf_mtype_local_taints, &taints);
+	kf_kernels_where(in->m, kf_mtype_local_taints, &taints);
 	if (known && !honoured)
 		say(o, DIAG_WARNING, false,
 		    "amdgpu.mtype_local has no effect on %s: only GC 9.4.3 and 9.4.4 read it (and GC 9.5.0 and 12.1 on 7.x)%s%s%s",
@@ -151,21 +135,21 @@ static void mes(const struct rules_input *in, const char *value, struct out *o)
 			continue;
 
 		if (kf_mes_never_read(ki->ver)) {
-			list_add(&never, ki->version);
+			strbuf_list_add(&never, ki->version);
 			continue;
 		}
 
 		for (size_t i = 0; !always_on && in->gfx && in->gfx[i]; i++)
 			if (gfx_gc_major(in->gfx[i]) >= 11 &&
 			    kf_mes_read(ki->ver, gfx_gc_major(in->gfx[i])) == 0) {
-				list_add(&always, ki->version);
+				strbuf_list_add(&always, ki->version);
 				gpu = in->gfx[i];
 				always_on = true;
 			}
 		/* Where it is read, 0 ("disabled (default)") is what the kernel has. */
 		if (!always_on && kf_mes_read(ki->ver, 10) == 1 && value &&
 		    kparam_parse_u64(value, &v) == 0 && v == 0)
-			list_add(&dflt, ki->version);
+			strbuf_list_add(&dflt, ki->version);
 	}
 	if (never.len)
 		say(o, DIAG_WARNING, false,
@@ -209,7 +193,7 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 		for (size_t j = i; in->gfx[j]; j++)
 			if (gpu_gc_from_gfx(in->gfx[j], &m2, &n2, &r2) && m2 == maj &&
 			    n2 == min)
-				list_add(&gpus, in->gfx[j]);
+				strbuf_list_add(&gpus, in->gfx[j]);
 		for (size_t k = 0; k < in->m->n_kernels; k++) {
 			const struct kernel_info *ki = &in->m->kernels[k];
 			int d;
@@ -218,9 +202,9 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 				continue;
 			d = kf_noretry_default(ki->ver, maj, min);
 			if (d == (int)v)
-				list_add(&same, ki->version);
+				strbuf_list_add(&same, ki->version);
 			else if (d < 0)
-				list_add(&unknown, ki->version);
+				strbuf_list_add(&unknown, ki->version);
 		}
 		if (same.len)
 			say(o, DIAG_WARNING, false,
@@ -260,7 +244,7 @@ static void ppfeaturemask(const struct rules_input *in, const char *value, struc
 		if (flipped == pp_bits[i].bit)
 			named = pp_bits[i].name;
 	if (v & PP_OVERDRIVE_MASK)
-		kernels_where(in->m, kf_overdrive_taints, &taints);
+		kf_kernels_where(in->m, kf_overdrive_taints, &taints);
 	if (!flipped)
 		say(o, DIAG_WARNING, false,
 		    "ppfeaturemask=%s is the default mask: it changes nothing", value);
@@ -294,7 +278,7 @@ static void missing_module(const struct rules_input *in, const char *module,
 			kernel_module(&in->m->kernels[k], module);
 
 		if (in->m->kernels[k].has_index && (!ms || !ms->found))
-			list_add(&without, in->m->kernels[k].version);
+			strbuf_list_add(&without, in->m->kernels[k].version);
 	}
 	if (streq(module, "amdkfd"))
 		say(o, DIAG_WARNING, false,

@@ -53,6 +53,13 @@ int strbuf_putc(struct strbuf *b, char c)
 	return strbuf_append(b, &c, 1);
 }
 
+int strbuf_list_add(struct strbuf *b, const char *item)
+{
+	if (b->len && strbuf_puts(b, ", ") < 0)
+		return -ENOMEM;
+	return strbuf_puts(b, item);
+}
+
 int strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap)
 {
 	va_list aq;

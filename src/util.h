@@ -46,6 +46,8 @@ struct strbuf {
 int strbuf_append(struct strbuf *b, const char *s, size_t n);
 int strbuf_puts(struct strbuf *b, const char *s);
 int strbuf_putc(struct strbuf *b, char c);
+/* Appends item to a comma-separated list in b ("a, b, c"). 0 or -ENOMEM. */
+int strbuf_list_add(struct strbuf *b, const char *item);
 int strbuf_printf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
 int strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap) _printf_(2, 0);
 /* Hands the string to the caller (never NULL on success: an empty buffer gives ""). */

@@ -41,19 +41,7 @@ new_args="apply strix-halo --memory 64GiB --force"
 
 # The old state (test-mixed applied) and the new one (strix-halo), as in tests/fault.sh.
 base=$work/base
-mkdir -p "$base/var/lib" "$base/var/cache"
-cp -R "$top_srcdir/tests/golden/diff-cloudimg/root/." "$base/"
-mkdir -p "$base/etc/amdgpu-tune/profiles"
-cp "$top_srcdir"/profiles/*.conf "$top_srcdir"/tests/profiles/*.conf "$base/etc/amdgpu-tune/profiles/"
-chmod -R u+w "$base"
-make_kernel "$base" 6.12.117+deb12-amd64 6.12 xz || exit 99
-"$bin" --root "$base" apply test-mixed --memory 64GiB > /dev/null 2>&1 || exit 99
-old=$(sums "$base")
-cp -a "$base" "$work/ref"
-# shellcheck disable=SC2086
-"$bin" --root "$work/ref" $new_args > /dev/null 2>&1 || exit 99
-new=$(sums "$work/ref")
-[ "$old" != "$new" ] || exit 99
+fault_roots "$base" "$work/ref" || exit 99
 
 n=0 failed=0 cases=0 full=0 exits=
 # run_case DESCRIPTION: apply on $fs/root as it is now, then judge; the caller frees

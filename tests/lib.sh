@@ -61,3 +61,20 @@ mixed_ok() {
 		[ "$s" = "$o" ] || [ "$s" = "$w" ] || return 1
 	done
 }
+# fault_roots BASE REF: BASE is the old state (test-mixed applied to the cloud-image
+# root), REF the same after $new_args; sets $old and $new. The profiles are copied into
+# BASE too (etc/amdgpu-tune/profiles), for runs in a user namespace. 0 or 1.
+fault_roots() {
+	mkdir -p "$1/var/lib" "$1/var/cache" "$1/etc/amdgpu-tune/profiles" &&
+		cp -R "$top_srcdir/tests/golden/diff-cloudimg/root/." "$1/" &&
+		cp "$top_srcdir"/profiles/*.conf "$top_srcdir"/tests/profiles/*.conf "$1/etc/amdgpu-tune/profiles/" &&
+		chmod -R u+w "$1" &&
+		make_kernel "$1" 6.12.117+deb12-amd64 6.12 xz &&
+		"$bin" --root "$1" apply test-mixed --memory 64GiB > /dev/null 2>&1 || return 1
+	old=$(sums "$1")
+	cp -a "$1" "$2" || return 1
+	# shellcheck disable=SC2086
+	"$bin" --root "$2" $new_args > /dev/null 2>&1 || return 1
+	new=$(sums "$2")
+	[ "$old" != "$new" ]
+}
