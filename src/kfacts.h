@@ -38,13 +38,13 @@ bool kf_mtype_local_taints(const unsigned v[3]);
 bool kf_gpu_recovery_taints(const unsigned v[3]);
 
 /* The OVERDRIVE bit (0x4000) of amdgpu.ppfeaturemask taints the kernel from 6.13
- * (b472b8d829c1, amdgpu_device_check_arguments()). */
+ * (kernel commit b472b8d829c1). */
 bool kf_overdrive_taints(const unsigned v[3]);
 
-/* amdgpu.mes: on 6.1 mes=1 turns MES on for GC 10.1 and 10.3 (amdgpu_device_ip_init
- * path of 6.1); from 6.12 the value is never read (GC 11 and 12 always use MES, GC 10
- * never does); in 7.x the parameter is gone (the module metadata says so). Kernels in
- * between are not known here: -1. 1 when this kernel reads it for GC major gc_major. */
+/* amdgpu.mes: on 6.1 mes=1 turns MES on for GC 10.1 and 10.3, and GC 11 always uses
+ * MES; from 6.12 the value is never read; in 7.x the parameter is gone (its module
+ * metadata says so: Debian's 7.2 and 7.3 amdgpu have no "mes"). Kernels between 6.1
+ * and 6.12 are not known here: -1. 1 when this kernel reads it for GC major gc_major. */
 int kf_mes_read(const unsigned v[3], unsigned gc_major);
 bool kf_mes_never_read(const unsigned v[3]);
 
