@@ -24,8 +24,8 @@ fail() {
 	exit 1
 }
 
-newest() {
-	apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -n 1
+newest() { # newest PATTERN [WRAPPER]: the newest package name matching, e.g. through papt
+	${2:-} apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -n 1
 }
 pkg61=$(newest '^linux-image-6\.1\.0-[0-9]+-amd64$')
 pkg612=$(newest '^linux-image-6\.12\.[0-9]+\+deb12-amd64$')
@@ -82,12 +82,9 @@ papt() { # apt-get or apt-cache with only the private configuration's sources an
 if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*_Packages*' -mtime -1 2> /dev/null | head -n 1)" ]; then
 	papt apt-get update > "$apt/update.log" 2>&1 || { cat "$apt/update.log" >&2; fail "apt-get update (private configuration for trixie-backports and sid)"; }
 fi
-pnewest() {
-	papt apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -n 1
-}
 # trixie-backports' kernels end in +deb13, sid's in +deb14 (or later).
-pkgbpo=$(pnewest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb13-amd64$')
-pkgsid=$(pnewest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb1[4-9]-amd64$')
+pkgbpo=$(newest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb13-amd64$' papt)
+pkgsid=$(newest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb1[4-9]-amd64$' papt)
 [ -n "$pkgbpo" ] || fail "no linux-modules-*+deb13-amd64 in trixie-backports"
 [ -n "$pkgsid" ] || fail "no linux-modules-*+deb14-amd64 in sid"
 vbpo=${pkgbpo#linux-modules-}
