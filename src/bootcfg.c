@@ -321,7 +321,10 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		/* Debian's split kernel packages (linux-binary-VER) ship the image as
 		 * lib/modules/VER/vmlinuz; Debian 12's 10_linux lists only
 		 * /boot/vmlinuz-*, /vmlinuz-* and /boot/kernel-*, so an image there alone
-		 * is no GRUB entry. */
+		 * is no GRUB entry. linux-base 4.17's postinst.d/00-legacy-boot hook
+		 * (run by linux-run-hooks from linux-image-VER's postinst) links or
+		 * copies it to /boot/vmlinuz-VER at configure, so a kernel seen this
+		 * way is unpacked but not configured, or linux-base is older. */
 		const char *only = NULL;
 
 		for (size_t i = 0; kernels && kernels[i] && !only; i++) {
@@ -334,13 +337,16 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		if (only)
 			strbuf_printf(
 				&why,
-				"no boot/vmlinuz-VERSION: %s has only lib/modules/%s/vmlinuz%s",
+				"no boot/vmlinuz-VERSION: %s has only lib/modules/%s/vmlinuz%s; "
+				"linux-base's 00-legacy-boot hook copies it to boot/ when "
+				"linux-image-%s is configured",
 				only, only,
 				b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB
 					? ", which GRUB's 10_linux does not list (it "
 					  "looks for /boot/vmlinuz-*, /vmlinuz-* and "
 					  "/boot/kernel-*)"
-					: "");
+					: "",
+				only);
 		else
 			strbuf_puts(&why,
 				    "no boot/vmlinuz-VERSION for an installed kernel");
