@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmdline.h"
 #include "klog.h"
@@ -254,40 +253,4 @@ int klog_check(const char *text, size_t len, const char *name, const struct laye
 		p = nl ? nl + 1 : end;
 	}
 	return r;
-}
-
-int klog_read_kmsg(int fd, size_t max, char **ret, size_t *ret_len)
-{
-	struct strbuf b = {0};
-	/* A record is at most CONSOLE_EXT_LOG_MAX (8192) bytes; a smaller buffer gets
-	 * EINVAL. */
-	char rec[8192 + 1];
-
-	for (;;) {
-		ssize_t k = read(fd, rec, sizeof(rec) - 1);
-
-		if (k < 0 && (errno == EINTR || errno == EPIPE))
-			continue; /* EPIPE: records were overwritten meanwhile */
-		if (k < 0 && errno == EAGAIN)
-			break;
-		if (k < 0) {
-			int e = -errno;
-
-			strbuf_done(&b);
-			return e;
-		}
-		if (k == 0 || b.len + (size_t)k > max)
-			break;
-		rec[k] = '\0';
-		if (strbuf_puts(&b, rec) < 0 ||
-		    (k && rec[k - 1] != '\n' && strbuf_putc(&b, '\n') < 0)) {
-			strbuf_done(&b);
-			return -ENOMEM;
-		}
-	}
-	if (!b.s && strbuf_puts(&b, "") < 0)
-		return -ENOMEM;
-	*ret_len = b.len;
-	*ret = strbuf_steal(&b);
-	return 0;
 }

@@ -15,6 +15,7 @@
 #include "gpu.h"
 #include "kparam.h"
 #include "klog.h"
+#include "klogread.h"
 #include "layers.h"
 #include "plan.h"
 #include "privs.h"
@@ -1096,8 +1097,8 @@ static uint64_t gtt_total(struct sysroot *root, char card[static 128])
 }
 
 /* What this boot's kernel log says about the applied settings: a saved log given with
- * --kernel-log, else (live system only) /dev/kmsg. Findings are warnings in d,
- * confirmations notes. 0 or -ENOMEM. */
+ * --kernel-log, else (live system only) /dev/kmsg or the journal (klog_read_this_boot()).
+ * Findings are warnings in d, confirmations notes. 0 or -ENOMEM. */
 #define KERNEL_LOG_MAX (16u << 20)
 static int status_kernel_log(const struct sysroot *root, const struct options *o,
 			     struct compared *c, uint64_t gtt, const char *card,
@@ -1136,21 +1137,34 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 		if (r < 0)
 			return diag_add(d, DIAG_WARNING, o->kernel_log, 0,
 					"kernel log not read: %s", read_error_text(-r));
-	} else if (sysroot_is_live(root) && o->kmsg_fd >= 0) {
-		name = "/dev/kmsg";
-		r = klog_read_kmsg(o->kmsg_fd, KERNEL_LOG_MAX, &text, &len);
-		if (r < 0)
-			return diag_add(d, DIAG_WARNING, name, 0,
-					"kernel log not read: %s", strerror(-r));
 	} else if (sysroot_is_live(root)) {
-		char note[256];
+		/* journalctl at its Debian (usrmerge) path or the unmerged one. */
+		const char *jc =
+			access("/usr/bin/journalctl", X_OK) == 0 ? "/usr/bin/journalctl"
+			: access("/bin/journalctl", X_OK) == 0	 ? "/bin/journalctl"
+								 : NULL;
+		_cleanup_free_ char *note = NULL;
 
-		snprintf(
-			note, sizeof(note),
-			"kernel log not read (/dev/kmsg: %s); 'journalctl -k -b > FILE' and "
-			"--kernel-log FILE check a saved one",
-			strerror(o->kmsg_errno));
-		return strv_push(&c->notes, note);
+		r = klog_read_this_boot(o->kmsg_fd, o->kmsg_errno, jc, KERNEL_LOG_MAX,
+					&text, &len, &name, &note);
+		if (r < 0)
+			return r;
+		if (note && !text) {
+			char *n = NULL;
+
+			if (asprintf(
+				    &n,
+				    "kernel log not read (%s); 'journalctl -k -b > FILE' and "
+				    "--kernel-log FILE check a saved one",
+				    note) < 0)
+				return -ENOMEM;
+			free(note);
+			note = n;
+		}
+		if (note && strv_push(&c->notes, note) < 0)
+			return -ENOMEM;
+		if (!text)
+			return 0;
 	} else {
 		return 0;
 	}

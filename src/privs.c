@@ -2,6 +2,7 @@
 #include <sys/prctl.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "privs.h"
@@ -108,4 +109,19 @@ int privs_trusted(const struct sysroot *root, const char *path, const struct sta
 		}
 	}
 	return 0;
+}
+
+/* Closes every fd above 2 except keep. */
+void privs_close_fds_but(int keep)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+
+	if ((keep <= 3 || syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0) &&
+	    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0)
+		return;
+	if (max <= 0 || max > 65536)
+		max = 65536;
+	for (long fd = 3; fd < max; fd++)
+		if (fd != keep)
+			close((int)fd);
 }

@@ -29,3 +29,7 @@ int privs_check_write(const struct sysroot *root, bool chroot, const char **ret_
  * the host. 0, or -EPERM with *ret_what set to the offending path (a new string). */
 int privs_trusted(const struct sysroot *root, const char *path, const struct stat *st,
 		  char **ret_what);
+
+/* In a child before execve: closes every descriptor above 2 but keep (with
+ * close_range(2) where the kernel has it), so nothing of ours leaks into the program. */
+void privs_close_fds_but(int keep);

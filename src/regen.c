@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "privs.h"
 #include "regen.h"
 #include "sysroot.h"
 #include "util.h"
@@ -188,21 +188,6 @@ char *regen_format(const struct regen_cmd *c)
 	return b.s;
 }
 
-/* Closes every fd above 2 except keep. */
-static void close_fds_but(int keep)
-{
-	long max = sysconf(_SC_OPEN_MAX);
-
-	if ((keep <= 3 || syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0) &&
-	    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0)
-		return;
-	if (max <= 0 || max > 65536)
-		max = 65536;
-	for (long fd = 3; fd < max; fd++)
-		if (fd != keep)
-			close((int)fd);
-}
-
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d)
 {
 	_cleanup_free_ char *shown = regen_format(c);
@@ -262,7 +247,7 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 		if (!e && chdir("/") < 0)
 			e = errno;
 		if (!e) {
-			close_fds_but(pipefd[1]);
+			privs_close_fds_but(pipefd[1]);
 			execve(c->argv[0], (char *const *)c->argv, envp);
 			e = errno;
 		}

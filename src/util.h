@@ -19,6 +19,15 @@ static inline void freep(void *p)
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+/* Hands a pointer owned by a _cleanup_ variable to someone else: returns it and leaves
+ * NULL behind, so the cleanup does nothing. */
+#define TAKE_PTR(p)                         \
+	({                                  \
+		__typeof__(p) _taken = (p); \
+		(p) = NULL;                 \
+		_taken;                     \
+	})
+
 static inline bool streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;
