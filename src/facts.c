@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "facts.h"
 #include "gpu.h"
+#include "kparam.h"
 #include "modinfo.h"
 #include "paramcache.h"
 #include "strv.h"
@@ -519,4 +520,86 @@ oom:
 	closedir(d);
 	gpus_free(g, n);
 	return -ENOMEM;
+}
+
+/* The value of "KEY N" in a KFD properties file (one "key value" pair per line, as
+ * kfd_topology.c's sysprops_show/mem_show print them). */
+static bool kfd_property(const char *text, const char *key, uint64_t *ret)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char num[32];
+		size_t len;
+
+		if (strncmp(p, key, n) != 0 || p[n] != ' ')
+			continue;
+		len = strcspn(p + n + 1, "\n");
+		if (len == 0 || len >= sizeof(num))
+			return false;
+		memcpy(num, p + n + 1, len);
+		num[len] = '\0';
+		return num[0] >= '0' && num[0] <= '9' && kparam_parse_u64(num, ret) == 0;
+	}
+	return false;
+}
+
+int kfd_gpu_memory(const struct sysroot *root, uint64_t *ret_bytes,
+		   char ret_node[static 128])
+{
+	for (int node = 0; node < 64; node++) {
+		_cleanup_free_ char *id = NULL;
+		char rel[160];
+		uint64_t sum = 0, gpu_id = 0;
+		size_t len;
+		bool any = false;
+
+		snprintf(rel, sizeof(rel), "sys/class/kfd/kfd/topology/nodes/%d/gpu_id",
+			 node);
+		if (sysroot_read_file(root, rel, 64, false, &id, &len) < 0)
+			continue;
+		if (len && id[len - 1] == '\n')
+			id[len - 1] = '\0';
+		if (id[0] < '0' || id[0] > '9' || kparam_parse_u64(id, &gpu_id) < 0 ||
+		    gpu_id == 0)
+			continue; /* a CPU node */
+		for (int bank = 0; bank < 16; bank++) {
+			_cleanup_free_ char *props = NULL;
+			uint64_t size;
+
+			snprintf(
+				rel, sizeof(rel),
+				"sys/class/kfd/kfd/topology/nodes/%d/mem_banks/%d/properties",
+				node, bank);
+			if (sysroot_read_file(root, rel, 4096, false, &props, &len) < 0)
+				break;
+			if (kfd_property(props, "size_in_bytes", &size) &&
+			    sum + size >= sum) {
+				sum += size;
+				any = true;
+			}
+		}
+		if (!any)
+			continue;
+		snprintf(ret_node, 128, "sys/class/kfd/kfd/topology/nodes/%d", node);
+		*ret_bytes = sum;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+bool running_release(const struct sysroot *root, char buf[static 128])
+{
+	_cleanup_free_ char *s = NULL;
+	size_t len;
+
+	if (sysroot_read_file(root, "proc/sys/kernel/osrelease", 127, false, &s, &len) <
+	    0)
+		return false;
+	if (len && s[len - 1] == '\n')
+		s[--len] = '\0';
+	if (!len || strlen(s) != len || strcspn(s, " \t\n/") != len)
+		return false;
+	memcpy(buf, s, len + 1);
+	return true;
 }

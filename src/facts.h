@@ -103,3 +103,15 @@ struct gpu {
 int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n);
 void gpus_free(struct gpu *g, size_t n);
 void module_schema_done(struct module_schema *s);
+
+/* The memory KFD reports to ROCm for the first GPU node of the root's running kernel:
+ * the sum of size_in_bytes over sys/class/kfd/kfd/topology/nodes/N/mem_banks/M/properties
+ * of the first node whose gpu_id is not 0 (kfd_topology.c). *ret_node names the node's
+ * directory (ret_node holds 128 bytes). 0, or -ENOENT when the root shows no KFD GPU
+ * node. */
+int kfd_gpu_memory(const struct sysroot *root, uint64_t *ret_bytes,
+		   char ret_node[static 128]);
+
+/* The root's running kernel release (proc/sys/kernel/osrelease), into buf; false when
+ * it is not known. */
+bool running_release(const struct sysroot *root, char buf[static 128]);

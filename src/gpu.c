@@ -43,3 +43,15 @@ bool gpu_gfx_ignores_mes(const char *gfx)
 	return startswith(gfx, "gfx10") || startswith(gfx, "gfx11") ||
 	       startswith(gfx, "gfx12");
 }
+
+bool gpu_gfx_is_apu(const char *gfx)
+{
+	static const char *const apus[] = {"gfx902",  "gfx909",	 "gfx90c",  "gfx1033",
+					   "gfx1035", "gfx1036", "gfx1103", "gfx1150",
+					   "gfx1151", "gfx1152"};
+
+	for (size_t i = 0; gfx && i < ELEMENTSOF(apus); i++)
+		if (streq(gfx, apus[i]))
+			return true;
+	return false;
+}

@@ -37,6 +37,12 @@ bool gpu_gc_from_gfx(const char *gfx, unsigned *major, unsigned *minor, unsigned
 /* The gfx target for a GC IP version ("gfx1151" for 11.5.1), or NULL when unknown. */
 const char *gpu_gfx_from_gc(unsigned major, unsigned minor, unsigned rev);
 
+/* Whether the gfx target is an APU's (the GPU shares the system RAM): Raven, Picasso
+ * and Renoir (gfx902, gfx909, gfx90c), Van Gogh (gfx1033), Rembrandt (gfx1035), Raphael
+ * (gfx1036), Phoenix (gfx1103), Strix Point, Strix Halo and Krackan (gfx1150, gfx1151,
+ * gfx1152); amdgpu sets AMD_IS_APU for these chips (amdgpu_drv.c's pciidlist). */
+bool gpu_gfx_is_apu(const char *gfx);
+
 /* True when amdgpu reads mtype_local on this gfx target: only the GC 9.4.3, 9.4.4 and
  * 9.5.0 (MI300-class) paths do (amdgpu gmc_v9_0.c); gfx10/11 ignore it. */
 bool gpu_gfx_honours_mtype(const char *gfx);

@@ -32,6 +32,11 @@ bool kf_kfd_capped_at_3_8(const unsigned v[3])
 	return !at_least(v, 6, 5, 0);
 }
 
+bool kf_kfd_reports_ttm_limit_on_apu(const unsigned v[3])
+{
+	return at_least(v, 6, 10, 0);
+}
+
 bool kf_gttsize_deprecated(const unsigned v[3])
 {
 	return at_least(v, 6, 15, 0);

@@ -26,6 +26,13 @@ bool kf_gtt_follows_ttm(const unsigned v[3]);
  * from 6.5 the limit is ttm_tt_pages_limit(). */
 bool kf_kfd_capped_at_3_8(const unsigned v[3]);
 
+/* On an APU, KFD reports ttm_tt_pages_limit() as the GPU's memory from 6.10
+ * ("drm/amdkfd: Let VRAM allocations go to GTT domain on small APUs", eb853413d02c:
+ * amdgpu_amdkfd_get_local_mem_info()), so the topology's memory bank size is the TTM
+ * limit. Earlier lines report the BIOS carve-out (some stable lines took the commit;
+ * they are not told apart here, so nothing is compared before 6.10). */
+bool kf_kfd_reports_ttm_limit_on_apu(const unsigned v[3]);
+
 /* amdgpu.gttsize is deprecated from 6.15: amdgpu_ttm_init() logs "Configuring gttsize
  * via module parameter is deprecated, please use ttm.pages_limit". Its MODULE_PARM_DESC
  * never says so, so this comes from the version. */

@@ -15,6 +15,7 @@
 #include "gpu.h"
 #include "kparam.h"
 #include "klog.h"
+#include "kfacts.h"
 #include "klogread.h"
 #include "layers.h"
 #include "plan.h"
@@ -1111,26 +1112,62 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 
 	/* The GTT the driver reports against the size the profile planned, once the
 	 * limit is in effect (pending or drifted rows say why it differs already). */
-	for (size_t i = 0; gtt && c->layers && i < c->layers->n_rows; i++) {
-		const struct setting *s = c->layers->rows[i].setting;
-		char want[32], got[32];
-		uint64_t diff;
+	const struct setting *limit = NULL;
 
-		if (!s->is_size || !s->param || !streq(s->param, "pages_limit") ||
-		    c->layers->rows[i].status != ROW_OK ||
-		    !c->layers->rows[i].running.set)
-			continue;
-		diff = gtt > s->bytes ? gtt - s->bytes : s->bytes - gtt;
-		format_gib(s->bytes, want);
+	for (size_t i = 0; c->layers && i < c->layers->n_rows && !limit; i++) {
+		const struct setting *s = c->layers->rows[i].setting;
+
+		if (s->is_size && s->param && streq(s->param, "pages_limit") &&
+		    c->layers->rows[i].status == ROW_OK && c->layers->rows[i].running.set)
+			limit = s;
+	}
+	if (limit && gtt) {
+		uint64_t diff =
+			gtt > limit->bytes ? gtt - limit->bytes : limit->bytes - gtt;
+		char want[32], got[32];
+
+		format_gib(limit->bytes, want);
 		format_gib(gtt, got);
 		if (diff >= (UINT64_C(1) << 20) &&
 		    diag_add(
 			    d, DIAG_WARNING, card, 0,
 			    "the driver reports %s of GTT, not the %s the applied profile "
 			    "planned (%s)",
-			    got, want, s->name) < 0)
+			    got, want, limit->name) < 0)
 			return -ENOMEM;
-		break;
+	}
+	/* On an APU, what KFD tells ROCm the GPU has: the TTM limit from 6.10. */
+	bool apu = false;
+	char release[128], node[128];
+	unsigned v[3];
+	uint64_t kfd;
+
+	for (size_t i = 0; c->wanted && c->wanted->targets && c->wanted->targets[i]; i++)
+		apu = apu || gpu_gfx_is_apu(c->wanted->targets[i]);
+	if (limit && apu && running_release(root, release) &&
+	    kernel_version_parse(release, v) == 0 && kf_kfd_reports_ttm_limit_on_apu(v) &&
+	    kfd_gpu_memory(root, &kfd, node) == 0) {
+		uint64_t diff =
+			kfd > limit->bytes ? kfd - limit->bytes : limit->bytes - kfd;
+		char want[32], got[32], note[256];
+
+		format_gib(limit->bytes, want);
+		format_gib(kfd, got);
+		if (diff >= (UINT64_C(1) << 20)) {
+			if (diag_add(
+				    d, DIAG_WARNING, node, 0,
+				    "KFD reports %s of GPU memory to ROCm, not the %s the "
+				    "applied profile planned (%s): on %s KFD reports the TTM "
+				    "limit on an APU",
+				    got, want, limit->name, release) < 0)
+				return -ENOMEM;
+		} else {
+			snprintf(note, sizeof(note),
+				 "KFD reports %s of GPU memory to ROCm (%s), as planned",
+				 got, node);
+			if (strv_push(&c->notes, note) < 0)
+				return -ENOMEM;
+		}
 	}
 	if (o->kernel_log) {
 		r = read_host_file(o->kernel_log, KERNEL_LOG_MAX, &text, &len);

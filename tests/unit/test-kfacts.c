@@ -53,16 +53,18 @@ static void test_versions(void **state)
 {
 	static const struct {
 		const char *release;
-		bool follows, deprecated, mtype_taints, overdrive_taints, xdna;
+		bool follows, deprecated, mtype_taints, overdrive_taints, xdna, kfd_apu;
 	} cases[] = {
-		{"6.1.0-57-amd64", false, false, false, false, false},
-		{"6.4.9", false, false, false, false, false},
-		{"6.5.0", true, false, false, false, false},
-		{"6.12.117+deb12-amd64", true, false, false, false, false},
-		{"6.13.0", true, false, false, true, false},
-		{"6.14.0-1018-oem", true, false, true, true, true},
-		{"6.15.0", true, true, true, true, true},
-		{"7.3.4-amd64", true, true, true, true, true},
+		{"6.1.0-57-amd64", false, false, false, false, false, false},
+		{"6.4.9", false, false, false, false, false, false},
+		{"6.5.0", true, false, false, false, false, false},
+		{"6.9.12", true, false, false, false, false, false},
+		{"6.10.0", true, false, false, false, false, true},
+		{"6.12.117+deb12-amd64", true, false, false, false, false, true},
+		{"6.13.0", true, false, false, true, false, true},
+		{"6.14.0-1018-oem", true, false, true, true, true, true},
+		{"6.15.0", true, true, true, true, true, true},
+		{"7.3.4-amd64", true, true, true, true, true, true},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -75,7 +77,8 @@ static void test_versions(void **state)
 		    kf_mtype_local_taints(v) != cases[i].mtype_taints ||
 		    kf_gpu_recovery_taints(v) != cases[i].mtype_taints ||
 		    kf_overdrive_taints(v) != cases[i].overdrive_taints ||
-		    kf_amdxdna_in_tree(v) != cases[i].xdna)
+		    kf_amdxdna_in_tree(v) != cases[i].xdna ||
+		    kf_kfd_reports_ttm_limit_on_apu(v) != cases[i].kfd_apu)
 			fail_msg("%s: a version fact is wrong", cases[i].release);
 	}
 }
