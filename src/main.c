@@ -60,53 +60,66 @@ struct options {
 
 static const char *program = "amdgpu-tune";
 
-static void help(void)
+/* Which options a command takes, beyond --root, --json, -q and -v (every command's). */
+enum {
+	VOPT_KERNEL = 1 << 0,	  /* --kernel */
+	VOPT_MEMORY = 1 << 1,	  /* --memory */
+	VOPT_FORCE = 1 << 2,	  /* --force */
+	VOPT_CHANGE = 1 << 3,	  /* --dry-run, --update, --no-update */
+	VOPT_KERNEL_LOG = 1 << 4, /* --kernel-log */
+};
+
+struct verb {
+	const char *name;
+	int (*run)(struct sysroot *root, const struct options *o, int argc, char **argv);
+	bool writes;	  /* changes the configuration (unless --dry-run) */
+	unsigned options; /* VOPT_* */
+	const char *args; /* for --help, e.g. "[PROFILE]" */
+	const char *help; /* for --help: lines of at most 58 columns, '\n' between */
+};
+
+/* --json: every command prints exactly one document on stdout, on failure too. What
+ * the commands print goes through json_print(); the findings they report go through
+ * print_diags() and usage_error(), which keep them here, so that main() can print
+ * {"warnings":[...],"errors":[...]} when a command ended before its own document. */
+static struct {
+	bool on;
+	bool printed;
+	struct diag_list diags;
+} json_out;
+
+static void json_print(const char *doc)
 {
-	printf("Usage: %s [OPTIONS] COMMAND [ARGS]\n"
-	       "\n"
-	       "Turns named AMD GPU profiles into the exact kernel parameters and module options\n"
-	       "for this machine and its kernels, checked against each kernel's own metadata.\n"
-	       "\n"
-	       "Commands:\n"
-	       "  detect              GPUs, memory, NPU, kernels, boot loader, next-boot and\n"
-	       "                      running command line, and the profile that fits\n"
-	       "  profiles            list profiles with their description and file\n"
-	       "  show [PROFILE]      the kernel parameters and module options PROFILE means on\n"
-	       "                      this machine, each with its reason; without PROFILE, the\n"
-	       "                      profile that matches this machine's AMD GPU\n"
-	       "  check PROFILE|FILE  validate a profile (a name, or a path to a .conf file)\n"
-	       "  diff [PROFILE]      wanted / next boot / running for every setting, and the\n"
-	       "                      files apply would write; without PROFILE, the applied one\n"
-	       "  status              applied profile: in effect, pending reboot, drifted or\n"
-	       "                      not known\n"
-	       "  apply PROFILE       snapshot, write the drop-ins, regenerate the boot files\n"
-	       "  snapshots           list rollback snapshots\n"
-	       "  rollback [ID]       restore a snapshot (default: undo the last apply/remove)\n"
-	       "  remove              take amdgpu-tune's settings away (snapshot first)\n"
-	       "\n"
-	       "Options:\n"
-	       "      --root DIR      operate on the tree at DIR instead of /\n"
-	       "      --json          machine-readable output on stdout\n"
-	       "      --kernel VER    validate and plan for this kernel only (default: every\n"
-	       "                      kernel under lib/modules)\n"
-	       "      --memory SIZE   assume this much RAM (e.g. 128GiB) for a root without\n"
-	       "                      proc/meminfo; apply refuses another machine's size\n"
-	       "      --force         accept what is refused by default (named in the error)\n"
-	       "      --dry-run       apply/rollback/remove: show the changes, write nothing\n"
-	       "      --no-update     do not run update-grub/update-initramfs; print them\n"
-	       "      --update        with --root: run them inside the root (chroot)\n"
-	       "      --kernel-log FILE  status: read this saved kernel log (dmesg or\n"
-	       "                      'journalctl -k -b' output) instead of /dev/kmsg\n"
-	       "  -q, --quiet         do not print warnings\n"
-	       "  -v, --verbose       also show the module files each kernel provides\n"
-	       "  -h, --help          show this help\n"
-	       "  -V, --version       show the version\n"
-	       "\n"
-	       "Exit status: 0 success, 1 diff/status found a difference, 2 usage error or\n"
-	       "invalid input, 3 insufficient privileges, 4 failure (configuration intact),\n"
-	       "5 failure that could not be fully undone.\n"
-	       "See amdgpu-tune(8) and amdgpu-tune.conf(5).\n",
-	       program);
+	fputs(doc, stdout);
+	json_out.printed = true;
+}
+
+/* A line for the user that is no finding ("No AMD GPU found ..."): on stdout, or with
+ * --json on stderr and in the document's warnings, so stdout holds only JSON. */
+_printf_(2, 3) static void say(const struct options *o, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!o->json) {
+		fputs(msg, stdout);
+		return;
+	}
+	fputs(msg, stderr);
+	msg[strcspn(msg, "\n")] = '\0';
+	diag_add(&json_out.diags, DIAG_WARNING, NULL, 0, "%s", msg);
+}
+
+/* A command's output: its JSON document, or its text. */
+static void print_out(const struct options *o, const char *s)
+{
+	if (o->json)
+		json_print(s);
+	else
+		fputs(s, stdout);
 }
 
 _printf_(1, 2) static int usage_error(const char *fmt, ...)
@@ -118,6 +131,14 @@ _printf_(1, 2) static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help'.\n", program);
+	if (json_out.on) {
+		char msg[512];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		diag_add(&json_out.diags, DIAG_ERROR, NULL, 0, "%s", msg);
+	}
 	return EXIT_INVALID;
 }
 
@@ -126,6 +147,9 @@ static void print_diags(const struct diag_list *d, const struct options *o)
 	for (size_t i = 0; i < d->n; i++) {
 		struct strbuf b = {0};
 
+		if (json_out.on)
+			diag_add(&json_out.diags, d->items[i].level, d->items[i].file,
+				 d->items[i].line, "%s", d->items[i].message);
 		if (d->items[i].level == DIAG_WARNING && o->quiet)
 			continue;
 		if (!d->items[i].file)
@@ -144,9 +168,14 @@ static int exit_for(int r)
 		fprintf(stderr, "%s: out of memory\n", program);
 		return EXIT_FAILED;
 	}
-	return r == -EINVAL || r == -ENOENT || r == -ELOOP || r == -EFBIG || r == -EBADMSG
-		       ? EXIT_INVALID
-		       : EXIT_FAILED;
+	/* Errors of the input (a profile, a file, a path in the root) are exit 2; any
+	 * other failure is 4: nothing was changed, or it was undone. */
+	static const int invalid[] = {-EINVAL, -ENOENT, -ELOOP, -EFBIG, -EBADMSG};
+
+	for (size_t i = 0; i < ELEMENTSOF(invalid); i++)
+		if (r == invalid[i])
+			return EXIT_INVALID;
+	return EXIT_FAILED;
 }
 
 static bool looks_like_path(const char *arg)
@@ -369,9 +398,13 @@ static int pick_profile(struct sysroot *root, const struct options *o, char **re
 	if (r < 0)
 		return r;
 	if (n_gpus == 0) {
-		printf("No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n"
-		       "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
-		       sysroot_is_live(root) ? "" : root->path, program, program);
+		_cleanup_free_ char *where =
+			escape_untrusted(sysroot_is_live(root) ? "" : root->path);
+
+		say(o,
+		    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n"
+		    "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
+		    where ? where : "?", program, program);
 		gpus_free(gpus, n_gpus);
 		return 0;
 	}
@@ -391,13 +424,17 @@ static int pick_profile(struct sysroot *root, const struct options *o, char **re
 			      gpus[g].gfx ? gpus[g].gfx : "unknown gfx");
 	}
 	if (!picked) {
-		printf("No profile matches this machine's AMD GPU%s:",
-		       n_gpus > 1 ? "s" : "");
+		struct strbuf l = {0};
+
 		for (size_t g = 0; g < n_gpus; g++)
-			printf(" %s 1002:%04x (%s)", gpus[g].pci, gpus[g].device,
-			       gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
-		printf(".\nName a profile to use one anyway; '%s profiles' lists them.\n",
-		       program);
+			strbuf_printf(&l, " %s 1002:%04x (%s)", gpus[g].pci,
+				      gpus[g].device,
+				      gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
+		say(o,
+		    "No profile matches this machine's AMD GPU%s:%s.\nName a profile to use one "
+		    "anyway; '%s profiles' lists them.\n",
+		    n_gpus > 1 ? "s" : "", l.s ? l.s : "", program);
+		strbuf_done(&l);
 	} else if (several) {
 		fprintf(stderr, "%s: several profiles fit this machine: %s; name one\n",
 			program, why.s);
@@ -443,7 +480,7 @@ static int cmd_show(struct sysroot *root, const struct options *o, int argc, cha
 					       o->verbose);
 	print_diags(&d, o);
 	if (r == 0)
-		fputs(out.s, stdout);
+		print_out(o, out.s);
 	else
 		code = exit_for(r);
 	strbuf_done(&out);
@@ -493,7 +530,7 @@ static int cmd_check(struct sysroot *root, const struct options *o, int argc, ch
 		render_check_text(&out, p.profile, p.plan, p.facts);
 	print_diags(&d, o);
 	if (out.s)
-		fputs(out.s, stdout);
+		print_out(o, out.s);
 	strbuf_done(&out);
 	diag_list_done(&d);
 	planned_done(&p);
@@ -526,11 +563,11 @@ static int cmd_profiles(struct sysroot *root, const struct options *o, int argc,
 		if (parse_named(root, l[i].name, &p, &d) == 0)
 			desc[i] = strdup(p->description);
 	}
-	r = o->json ? render_profiles_json(&out, l, n, desc)
+	r = o->json ? render_profiles_json(&out, l, n, desc, &d)
 		    : render_profiles_text(&out, l, n, desc);
 	print_diags(&d, o);
 	if (r == 0)
-		fputs(out.s, stdout);
+		print_out(o, out.s);
 	strbuf_done(&out);
 	diag_list_done(&d);
 	for (size_t i = 0; i < n; i++)
@@ -580,7 +617,7 @@ static int cmd_detect(struct sysroot *root, const struct options *o, int argc,
 	}
 	print_diags(&d, o);
 	if (r == 0)
-		fputs(out.s, stdout);
+		print_out(o, out.s);
 	strbuf_done(&out);
 	boot_facts_free(bf);
 	machine_facts_free(m);
@@ -1025,9 +1062,9 @@ static int cmd_diff(struct sysroot *root, const struct options *o, int argc, cha
 		}
 		if (!applied) {
 			if (o->json)
-				fputs("{\"profile\":null,\"settings\":[],\"files\":[],"
-				      "\"warnings\":[],\"errors\":[]}\n",
-				      stdout);
+				json_print(
+					"{\"profile\":null,\"settings\":[],\"files\":[],"
+					"\"warnings\":[],\"errors\":[]}\n");
 			else
 				printf("No profile applied (no %s): the next boot changes nothing "
 				       "amdgpu-tune manages.\nName one to compare, e.g. '%s diff "
@@ -1065,7 +1102,7 @@ static int cmd_diff(struct sysroot *root, const struct options *o, int argc, cha
 	}
 	print_diags(&d, o);
 	if (out.s && (r == 0 || o->json))
-		fputs(out.s, stdout);
+		print_out(o, out.s);
 	strbuf_done(&out);
 	compared_done(&c);
 	diag_list_done(&d);
@@ -1231,7 +1268,7 @@ static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 	if (!applied) {
 		if (o->json) {
 			render_status_json(&out, NULL, NULL, gtt, card, NULL, &d);
-			fputs(out.s, stdout);
+			print_out(o, out.s);
 			strbuf_done(&out);
 		} else {
 			printf("No profile applied (no %s).\n", STATE_FILE);
@@ -1256,7 +1293,7 @@ static int cmd_status(struct sysroot *root, const struct options *o, int argc,
 	}
 	print_diags(&d, o);
 	if (r == 0)
-		fputs(out.s, stdout);
+		print_out(o, out.s);
 	strbuf_done(&out);
 	compared_done(&c);
 	diag_list_done(&d);
@@ -1440,7 +1477,7 @@ static int run_change(struct sysroot *root, const struct options *o, struct txn 
 		else
 			render_change_text(&out, &rep);
 		if (out.s)
-			fputs(out.s, stdout);
+			print_out(o, out.s);
 	}
 	strbuf_done(&out);
 	strbuf_done(&head);
@@ -1735,7 +1772,8 @@ static int cmd_rollback(struct sysroot *root, const struct options *o, int argc,
 		id = last_undoable(l, n);
 	snapshot_list_free(l, n);
 	if (!id) {
-		printf("Nothing to roll back: every apply and remove has been rolled back, or none was made.\n");
+		say(o,
+		    "Nothing to roll back: every apply and remove has been rolled back, or none was made.\n");
 		goto out;
 	}
 	r = snapshot_load(root, id, &s, &d);
@@ -1915,7 +1953,7 @@ static int cmd_snapshots(struct sysroot *root, const struct options *o, int argc
 			    : render_snapshots_text(&out, l, n);
 	print_diags(&d, o);
 	if (r == 0 && out.s)
-		fputs(out.s, stdout);
+		print_out(o, out.s);
 	strbuf_done(&out);
 	snapshot_list_free(l, n);
 	r = r < 0 ? exit_for(r) : diag_count(&d, DIAG_ERROR) ? EXIT_FAILED : EXIT_OK;
@@ -1923,19 +1961,123 @@ static int cmd_snapshots(struct sysroot *root, const struct options *o, int argc
 	return r;
 }
 
-static const struct verb {
-	const char *name;
-	int (*run)(struct sysroot *root, const struct options *o, int argc, char **argv);
-	bool writes; /* changes the configuration (unless --dry-run) */
-} verbs[] = {
-	{"detect", cmd_detect, false}, {"profiles", cmd_profiles, false},
-	{"show", cmd_show, false},     {"check", cmd_check, false},
-	{"diff", cmd_diff, false},     {"status", cmd_status, false},
-	{"apply", cmd_apply, true},    {"rollback", cmd_rollback, true},
-	{"remove", cmd_remove, true},  {"snapshots", cmd_snapshots, false},
+static const struct verb verbs[] = {
+	{"detect", cmd_detect, false, VOPT_KERNEL | VOPT_MEMORY, "",
+	 "GPUs, memory, NPU, kernels, boot loader, next-boot and\n"
+	 "running command line, and the profile that fits"},
+	{"profiles", cmd_profiles, false, 0, "",
+	 "list profiles with their description and file"},
+	{"show", cmd_show, false, VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE, "[PROFILE]",
+	 "the kernel parameters and module options PROFILE means on\n"
+	 "this machine, each with its reason; without PROFILE, the\n"
+	 "profile that matches this machine's AMD GPU"},
+	{"check", cmd_check, false, VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE,
+	 "PROFILE|FILE", "validate a profile (a name, or a path to a .conf file)"},
+	{"diff", cmd_diff, false, VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE, "[PROFILE]",
+	 "wanted / next boot / running for every setting, and the\n"
+	 "files apply would write; without PROFILE, the applied one"},
+	{"status", cmd_status, false,
+	 VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE | VOPT_KERNEL_LOG, "",
+	 "applied profile: in effect, pending reboot, drifted or\n"
+	 "not known"},
+	{"apply", cmd_apply, true, VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE | VOPT_CHANGE,
+	 "PROFILE", "snapshot, write the drop-ins, regenerate the boot files"},
+	{"snapshots", cmd_snapshots, false, 0, "", "list rollback snapshots"},
+	{"rollback", cmd_rollback, true, VOPT_FORCE | VOPT_CHANGE, "[ID]",
+	 "restore a snapshot (default: undo the last apply/remove)"},
+	{"remove", cmd_remove, true, VOPT_FORCE | VOPT_CHANGE, "",
+	 "take amdgpu-tune's settings away (snapshot first)"},
 };
+static const size_t n_verbs = ELEMENTSOF(verbs);
+
+static void help(void)
+{
+	printf("Usage: %s [OPTIONS] COMMAND [ARGS]\n"
+	       "\n"
+	       "Turns named AMD GPU profiles into the exact kernel parameters and module options\n"
+	       "for this machine and its kernels, checked against each kernel's own metadata.\n"
+	       "\n"
+	       "Commands:\n",
+	       program);
+	for (size_t i = 0; i < n_verbs; i++) {
+		char head[64];
+		const char *h = verbs[i].help;
+
+		snprintf(head, sizeof(head), "%s%s%s", verbs[i].name,
+			 *verbs[i].args ? " " : "", verbs[i].args);
+		/* Two spaces, the command in 20 columns, then its help; a longer command
+		 * puts its first help line on the next line. */
+		printf("  %-20s%s", head, strlen(head) >= 20 ? "\n                      " : "");
+		for (;;) {
+			size_t n = strcspn(h, "\n");
+
+			printf("%.*s\n", (int)n, h);
+			if (!h[n])
+				break;
+			h += n + 1;
+			printf("                      ");
+		}
+	}
+	printf("\n"
+	       "Options:\n"
+	       "      --root DIR      operate on the tree at DIR instead of /\n"
+	       "      --json          machine-readable output on stdout\n"
+	       "      --kernel VER    validate and plan for this kernel only (default: every\n"
+	       "                      kernel under lib/modules)\n"
+	       "      --memory SIZE   assume this much RAM (e.g. 128GiB) for a root without\n"
+	       "                      proc/meminfo; apply refuses another machine's size\n"
+	       "      --force         accept what is refused by default (named in the error)\n"
+	       "      --dry-run       apply/rollback/remove: show the changes, write nothing\n"
+	       "      --no-update     do not run update-grub/update-initramfs; print them\n"
+	       "      --update        with --root: run them inside the root (chroot)\n"
+	       "      --kernel-log FILE  status: read this saved kernel log (dmesg or\n"
+	       "                      'journalctl -k -b' output) instead of /dev/kmsg\n"
+	       "  -q, --quiet         do not print warnings\n"
+	       "  -v, --verbose       also show the module files each kernel provides\n"
+	       "  -h, --help          show this help\n"
+	       "  -V, --version       show the version\n"
+	       "\n"
+	       "Exit status: 0 success, 1 diff/status found a difference, 2 usage error or\n"
+	       "invalid input, 3 insufficient privileges, 4 failure (configuration intact),\n"
+	       "5 failure that could not be fully undone.\n"
+	       "See amdgpu-tune(8) and amdgpu-tune.conf(5).\n");
+}
+
+/* The long option a getopt value stands for, as the user typed it. */
+static const char *option_name(const struct option *longopts, int val, char buf[static 8])
+{
+	for (size_t i = 0; longopts[i].name; i++)
+		if (longopts[i].val == val)
+			return longopts[i].name;
+	if (val > ' ' && val < 127)
+		snprintf(buf, 8, "%c", val);
+	else
+		snprintf(buf, 8, "?");
+	return NULL;
+}
+
+static int run(int argc, char **argv);
 
 int main(int argc, char **argv)
+{
+	int code = run(argc, argv);
+
+	/* A --json command that ended before printing its document still prints one. */
+	if (json_out.on && !json_out.printed) {
+		struct strbuf b = {0};
+		bool first = true;
+
+		strbuf_putc(&b, '{');
+		render_json_close(&b, &first, &json_out.diags);
+		if (b.s)
+			fputs(b.s, stdout);
+		strbuf_done(&b);
+	}
+	diag_list_done(&json_out.diags);
+	return code;
+}
+
+static int run(int argc, char **argv)
 {
 	enum {
 		OPT_ROOT = 0x100,
@@ -1966,39 +2108,72 @@ int main(int argc, char **argv)
 	};
 	struct options o = {.root = "/", .kmsg_fd = -1};
 	struct sysroot *root = NULL;
+	/* The VOPT_* options given, and the first of each as typed, for "does not apply".
+	 */
+	unsigned given = 0;
+	const char *given_name[5] = {0};
 	int c, r;
 
 	/* What we create (state, snapshots, drop-ins) is never group or world writable,
 	 * whatever umask the caller (or a package hook) runs with. */
 	umask(022);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
+	/* --json before anything else: a usage error after it is a JSON document too. */
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+		json_out.on = json_out.on || streq(argv[i], "--json");
+	while ((c = getopt_long(argc, argv, ":qvhV", longopts, NULL)) != -1) {
+		static const struct {
+			int opt;
+			unsigned flag;
+			const char *name;
+		} scoped[] = {
+			{OPT_KERNEL, VOPT_KERNEL, "--kernel"},
+			{OPT_MEMORY, VOPT_MEMORY, "--memory"},
+			{OPT_FORCE, VOPT_FORCE, "--force"},
+			{OPT_DRY_RUN, VOPT_CHANGE, "--dry-run"},
+			{OPT_NO_UPDATE, VOPT_CHANGE, "--no-update"},
+			{OPT_UPDATE, VOPT_CHANGE, "--update"},
+			{OPT_KERNEL_LOG, VOPT_KERNEL_LOG, "--kernel-log"},
+		};
+
+		for (size_t k = 0; k < ELEMENTSOF(scoped); k++) {
+			if (scoped[k].opt != c || (given & scoped[k].flag))
+				continue;
+			given |= scoped[k].flag;
+			given_name[__builtin_ctz(scoped[k].flag)] = scoped[k].name;
+		}
 		switch (c) {
 		case OPT_ROOT:
 			o.root = optarg;
 			break;
 		case OPT_JSON:
 			o.json = true;
+			json_out.on = true;
 			break;
-		case OPT_KERNEL:
+		case OPT_KERNEL: {
+			_cleanup_free_ char *e = escape_untrusted(optarg);
+
 			if (!*optarg || strchr(optarg, '/') || streq(optarg, ".") ||
 			    streq(optarg, ".."))
 				return usage_error(
-					"--kernel: '%s' is not a kernel version", optarg);
+					"--kernel: '%s' is not a kernel version",
+					e ? e : "?");
 			o.kernel = optarg;
 			break;
+		}
 		case OPT_MEMORY: {
-			struct size_spec s = {0};
+			struct size_spec sz = {0};
 			const char *hint = NULL;
-			bool bad = size_parse(optarg, &s, &hint) < 0;
+			bool bad = size_parse(optarg, &sz, &hint) < 0;
+			_cleanup_free_ char *e = escape_untrusted(optarg);
 
-			if (bad || s.percent)
+			if (bad || sz.percent)
 				return usage_error(
-					"--memory '%s': %s", optarg,
+					"--memory '%s': %s", e ? e : "?",
 					!bad   ? "give an amount, not a percentage"
 					: hint ? hint
 					       : "out of range");
-			o.memory = s.value;
+			o.memory = sz.value;
 			o.memory_arg = optarg;
 			break;
 		}
@@ -2029,22 +2204,39 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("%s %s\n", program, PACKAGE_VERSION);
 			return EXIT_OK;
-		default:
-			if (optopt)
-				return usage_error("invalid option '-%c'", optopt);
-			return usage_error("invalid option '%s'", argv[optind - 1]);
+		case ':': {
+			char buf[8];
+			const char *name = option_name(longopts, optopt, buf);
+
+			return usage_error("option '%s%s' needs an argument",
+					   name ? "--" : "-", name ? name : buf);
+		}
+		default: {
+			char buf[8];
+			_cleanup_free_ char *e = NULL;
+
+			if (optopt) {
+				option_name(longopts, optopt, buf);
+				return usage_error("invalid option '-%s'", buf);
+			}
+			e = escape_untrusted(argv[optind - 1]);
+			return usage_error("invalid option '%s'", e ? e : "?");
+		}
 		}
 	}
 	if (optind >= argc)
 		return usage_error("no command given");
-	for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+	for (size_t i = 0; i < n_verbs; i++) {
 		if (!streq(argv[optind], verbs[i].name))
 			continue;
 		if (o.update && o.no_update)
 			return usage_error(
 				"--update and --no-update contradict each other");
-		if (o.kernel_log && !streq(verbs[i].name, "status"))
-			return usage_error("--kernel-log is for status");
+		if (given & ~verbs[i].options)
+			return usage_error(
+				"%s does not apply to %s",
+				given_name[__builtin_ctz(given & ~verbs[i].options)],
+				verbs[i].name);
 		/* status reads this boot's kernel log; /dev/kmsg may need CAP_SYSLOG
 		 * (kernel.dmesg_restrict), so it is opened before the capabilities go.
 		 * Never for a --root tree: that log is the host's. */

@@ -157,6 +157,16 @@ void render_json_diags(struct strbuf *b, const struct diag_list *d, enum diag_le
 	strbuf_putc(b, ']');
 }
 
+int render_json_close(struct strbuf *b, bool *first, const struct diag_list *d)
+{
+	json_key(b, first, "warnings");
+	render_json_diags(b, d, DIAG_WARNING);
+	json_key(b, first, "errors");
+	render_json_diags(b, d, DIAG_ERROR);
+	strbuf_puts(b, "}\n");
+	return b->s ? 0 : -ENOMEM;
+}
+
 void render_json_machine(struct strbuf *b, bool *first, const struct machine_facts *m)
 {
 	json_key(b, first, "memory_bytes");
@@ -196,10 +206,7 @@ int render_show_json(struct strbuf *b, const struct profile *p, const struct pla
 	render_json_machine(b, &first, m);
 	json_key(b, &first, "settings");
 	json_settings(b, pl);
-	json_key(b, &first, "warnings");
-	render_json_diags(b, d, DIAG_WARNING);
-	strbuf_puts(b, "}\n");
-	return b->s ? 0 : -ENOMEM;
+	return render_json_close(b, &first, d);
 }
 
 int render_check_text(struct strbuf *b, const struct profile *p, const struct plan *pl,
@@ -235,12 +242,7 @@ int render_check_json(struct strbuf *b, const char *name, const char *file,
 		render_json_machine(b, &first, m);
 	json_key(b, &first, "settings");
 	json_settings(b, pl);
-	json_key(b, &first, "errors");
-	render_json_diags(b, d, DIAG_ERROR);
-	json_key(b, &first, "warnings");
-	render_json_diags(b, d, DIAG_WARNING);
-	strbuf_puts(b, "}\n");
-	return b->s ? 0 : -ENOMEM;
+	return render_json_close(b, &first, d);
 }
 
 int render_profiles_text(struct strbuf *b, const struct profile_file *l, size_t n,
@@ -266,8 +268,10 @@ int render_profiles_text(struct strbuf *b, const struct profile_file *l, size_t 
 }
 
 int render_profiles_json(struct strbuf *b, const struct profile_file *l, size_t n,
-			 char *const *descriptions)
+			 char *const *descriptions, const struct diag_list *d)
 {
+	bool top = false;
+
 	strbuf_puts(b, "{\"profiles\":[");
 	for (size_t i = 0; i < n; i++) {
 		bool first = true;
@@ -283,6 +287,6 @@ int render_profiles_json(struct strbuf *b, const struct profile_file *l, size_t 
 		json_string(b, l[i].shadowed);
 		strbuf_putc(b, '}');
 	}
-	strbuf_puts(b, "]}\n");
-	return b->s ? 0 : -ENOMEM;
+	strbuf_putc(b, ']');
+	return render_json_close(b, &top, d);
 }

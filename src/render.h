@@ -24,6 +24,11 @@ void render_json_diags(struct strbuf *b, const struct diag_list *d,
 		       enum diag_level level);
 void render_json_machine(struct strbuf *b, bool *first, const struct machine_facts *m);
 
+/* Ends every command's document the same way: its "warnings" and "errors" arrays (d's
+ * findings; d may be NULL) and the closing brace and newline. *first as json_key()
+ * keeps it. 0 or -ENOMEM. */
+int render_json_close(struct strbuf *b, bool *first, const struct diag_list *d);
+
 int render_show_text(struct strbuf *b, const struct profile *p, const struct plan *pl,
 		     const struct machine_facts *m, bool verbose);
 int render_show_json(struct strbuf *b, const struct profile *p, const struct plan *pl,
@@ -40,4 +45,4 @@ int render_check_json(struct strbuf *b, const char *name, const char *file,
 int render_profiles_text(struct strbuf *b, const struct profile_file *l, size_t n,
 			 char *const *descriptions);
 int render_profiles_json(struct strbuf *b, const struct profile_file *l, size_t n,
-			 char *const *descriptions);
+			 char *const *descriptions, const struct diag_list *d);

@@ -30,17 +30,6 @@ static void text_machine(struct strbuf *b, const struct machine_facts *m)
 				     : "none");
 }
 
-/* Ends a document: its "warnings" and "errors" arrays and the closing brace. */
-static int json_close(struct strbuf *b, bool *first, const struct diag_list *d)
-{
-	json_key(b, first, "warnings");
-	render_json_diags(b, d, DIAG_WARNING);
-	json_key(b, first, "errors");
-	render_json_diags(b, d, DIAG_ERROR);
-	strbuf_puts(b, "}\n");
-	return b->s ? 0 : -ENOMEM;
-}
-
 int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		       char *const *profiles, const struct machine_facts *m,
 		       const struct boot_facts *bf)
@@ -160,7 +149,7 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	json_string(b, bf->next_known ? (bf->next.text.s ? bf->next.text.s : "") : NULL);
 	json_key(b, &first, "cmdline_next_boot_unknown");
 	json_string(b, bf->next_known ? NULL : bf->next_why);
-	return json_close(b, &first, d);
+	return render_json_close(b, &first, d);
 }
 
 /* A layer's value as text: "-" for unset, the value (empty for a bare flag). */
@@ -386,7 +375,7 @@ int render_diff_json(struct strbuf *b, const char *name, const struct layers *l,
 	strbuf_putc(b, ']');
 	if (an)
 		json_notes(b, &first, an);
-	return json_close(b, &first, d);
+	return render_json_close(b, &first, d);
 }
 
 enum status_verdict status_verdict(const struct layers *l)
@@ -493,7 +482,7 @@ int render_status_json(struct strbuf *b, const char *name, const struct layers *
 	json_key(b, &first, "gtt_source");
 	json_string(b, gtt_total ? gtt_card : NULL);
 	json_notes(b, &first, an);
-	return json_close(b, &first, d);
+	return render_json_close(b, &first, d);
 }
 
 int render_change_text(struct strbuf *b, const struct change_report *c)
@@ -578,7 +567,7 @@ int render_change_json(struct strbuf *b, const struct change_report *c,
 	strbuf_puts(b, c->ran ? "true" : "false");
 	json_key(b, &first, "reboot_needed");
 	strbuf_puts(b, boot && !c->dry_run ? "true" : "false");
-	return json_close(b, &first, d);
+	return render_json_close(b, &first, d);
 }
 
 static void format_time(int64_t t, char buf[static 32])
@@ -661,5 +650,5 @@ int render_snapshots_json(struct strbuf *b, struct snapshot *const *l, size_t n,
 		strbuf_puts(b, "]}");
 	}
 	strbuf_putc(b, ']');
-	return json_close(b, &first, d);
+	return render_json_close(b, &first, d);
 }
