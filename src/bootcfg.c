@@ -13,20 +13,6 @@
 #define ESP_GUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 #define ESP_MBR	 "0xef"
 
-const char *bootloader_name(enum bootloader l)
-{
-	switch (l) {
-	case BOOT_DEBIAN_GRUB:
-		return "debian-grub";
-	case BOOT_GRUB:
-		return "grub";
-	case BOOT_SYSTEMD_BOOT:
-		return "systemd-boot";
-	default:
-		return "unknown";
-	}
-}
-
 void boot_facts_free(struct boot_facts *b)
 {
 	if (!b)
@@ -47,11 +33,6 @@ void boot_facts_free(struct boot_facts *b)
 	}
 	free(b->initrds);
 	free(b);
-}
-
-const char *boot_next_file(const struct boot_facts *b, struct src at)
-{
-	return at.file < b->n_next_files ? b->next_files[at.file] : NULL;
 }
 
 /* mountinfo(5) escapes blanks and backslashes in paths as octal. */

@@ -59,10 +59,27 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 		    struct boot_facts **ret, struct diag_list *d);
 void boot_facts_free(struct boot_facts *b);
 
-/* The file (relative to the root) a next-boot argument came from, or NULL. */
-const char *boot_next_file(const struct boot_facts *b, struct src at);
+/* The file (relative to the root) a next-boot argument came from, or NULL. Inline,
+ * like bootloader_name(), so that the pure units reading boot_facts (layers, report)
+ * link without the reader. */
+static inline const char *boot_next_file(const struct boot_facts *b, struct src at)
+{
+	return at.file < b->n_next_files ? b->next_files[at.file] : NULL;
+}
 
-const char *bootloader_name(enum bootloader l);
+static inline const char *bootloader_name(enum bootloader l)
+{
+	switch (l) {
+	case BOOT_DEBIAN_GRUB:
+		return "debian-grub";
+	case BOOT_GRUB:
+		return "grub";
+	case BOOT_SYSTEMD_BOOT:
+		return "systemd-boot";
+	default:
+		return "unknown";
+	}
+}
 
 /* The value sysfs shows for a module parameter (sys/module/M/parameters/P) without the
  * trailing newline, in *ret (caller frees). -ENOENT when the module is not loaded or the

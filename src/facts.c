@@ -17,94 +17,6 @@
 #define MEMINFO_MAX (64 * 1024)
 #define BUILTIN_MAX (4 * 1024 * 1024)
 
-const struct module_schema *kernel_module(const struct kernel_info *k, const char *module)
-{
-	for (size_t i = 0; i < k->n_modules; i++)
-		if (cmdline_name_equal(k->modules[i].module, module))
-			return &k->modules[i];
-	return NULL;
-}
-
-const struct param_def *module_schema_param(const struct module_schema *s,
-					    const char *name)
-{
-	for (size_t i = 0; i < s->n_params; i++)
-		if (cmdline_name_equal(s->params[i].name, name))
-			return &s->params[i];
-	return NULL;
-}
-
-bool param_is_deprecated(const struct param_def *p)
-{
-	return p->desc && strcasestr(p->desc, "deprecated");
-}
-
-bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b,
-			     unsigned c)
-{
-	if (k->ver[0] != a)
-		return k->ver[0] > a;
-	if (k->ver[1] != b)
-		return k->ver[1] > b;
-	return k->ver[2] >= c;
-}
-
-int kernel_version_parse(const char *s, unsigned ret[3])
-{
-	unsigned v[3] = {0};
-	size_t i = 0;
-
-	for (;;) {
-		unsigned long n = 0;
-		size_t digits = 0;
-
-		while (*s >= '0' && *s <= '9' && digits < 6)
-			n = n * 10 + (unsigned long)(*s++ - '0'), digits++;
-		if (!digits)
-			return -EINVAL;
-		v[i++] = (unsigned)n;
-		if (i == 3 || *s != '.')
-			break;
-		s++;
-	}
-	if (i < 2)
-		return -EINVAL;
-	memcpy(ret, v, sizeof(v));
-	return 0;
-}
-
-void module_schema_done(struct module_schema *s)
-{
-	for (size_t i = 0; i < s->n_params; i++) {
-		free(s->params[i].name);
-		free(s->params[i].type);
-		free(s->params[i].desc);
-	}
-	free(s->params);
-	free(s->module);
-	free(s->path);
-	strv_free(s->depends);
-}
-
-static void kernel_info_done(struct kernel_info *k)
-{
-	for (size_t i = 0; i < k->n_modules; i++)
-		module_schema_done(&k->modules[i]);
-	free(k->modules);
-	free(k->version);
-	free(k->ttm_module);
-}
-
-void machine_facts_free(struct machine_facts *m)
-{
-	if (!m)
-		return;
-	for (size_t i = 0; i < m->n_kernels; i++)
-		kernel_info_done(&m->kernels[i]);
-	free(m->kernels);
-	free(m);
-}
-
 static int read_memtotal(const struct sysroot *root, uint64_t *ret)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -423,16 +335,6 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 oom:
 	machine_facts_free(m);
 	return -ENOMEM;
-}
-
-void gpus_free(struct gpu *g, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(g[i].pci);
-		free(g[i].gfx);
-		free(g[i].driver);
-	}
-	free(g);
 }
 
 static int cmp_gpu(const void *a, const void *b)

@@ -1,6 +1,5 @@
-/* What amdgpu-tune knows about the target machine: RAM, page size, installed kernels and
- * their module parameter schemas, NPU presence. The types are plain data that the pure
- * plan reads; facts.c fills them from a root through sysroot and libkmod. */
+/* Reading the target machine's facts (machine.h) from a root: proc/meminfo, the PCI
+ * devices, lib/modules through libkmod and the parameter cache, KFD's topology. */
 #pragma once
 
 #include <stdbool.h>
@@ -8,71 +7,9 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "machine.h"
 
 struct sysroot;
-
-struct param_def {
-	char *name;
-	char *type; /* modinfo parmtype ("int", "array of uint"), or NULL when absent */
-	char *desc; /* modinfo parm description, or NULL */
-};
-
-struct module_schema {
-	char *module;
-	char *path;   /* module file relative to the root, NULL when not found */
-	bool found;   /* the kernel has this module (as a file or built in) */
-	bool builtin; /* listed in modules.builtin: only the command line reaches it */
-	struct param_def *params;
-	size_t n_params;
-	char **depends; /* the modules it needs (modules.dep), NULL when none or unread */
-};
-
-struct kernel_info {
-	char *version;	 /* directory name under lib/modules */
-	unsigned ver[3]; /* major, minor, patch parsed from version */
-	bool ver_known;
-	bool has_index;	  /* modules.dep.bin present: libkmod can look modules up */
-	char *ttm_module; /* the TTM amdgpu uses: "ttm", or "amdttm" (ROCm's DKMS driver)
-			   */
-	bool ttm_from_depends; /* decided by what amdgpu depends on (modules.dep) */
-	struct module_schema *modules;
-	size_t n_modules;
-};
-
-struct machine_facts {
-	uint64_t mem_total; /* bytes */
-	bool mem_known;
-	bool mem_from_option; /* mem_total is --memory */
-	uint64_t
-		mem_machine; /* MemTotal of the root's proc/meminfo, also with --memory */
-	bool mem_machine_known; /* false: no proc/meminfo, or no MemTotal in it */
-	uint64_t page_size;
-	struct kernel_info *kernels;
-	size_t n_kernels;
-	bool npu_present; /* an XDNA NPU (AMD device amdxdna binds, or amdxdna loaded) */
-	/* Both ttm and amdttm are loaded in the root's running kernel (sys/module): then
-	 * the limit is written for both. */
-	bool ttm_both_loaded;
-};
-
-/* The schema of module in kernel k (names compare with '-' = '_'), or NULL when it was
- * not loaded. */
-const struct module_schema *kernel_module(const struct kernel_info *k,
-					  const char *module);
-/* The parameter of s named name ('-' = '_'), or NULL. */
-const struct param_def *module_schema_param(const struct module_schema *s,
-					    const char *name);
-
-/* True when the parameter's description says it is deprecated (modinfo "parm" text,
- * as amdgpu marks gttsize from 6.15). */
-bool param_is_deprecated(const struct param_def *p);
-
-/* True when kernel version v is at least a.b.c. */
-bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b,
-			     unsigned c);
-
-/* Parses "6.12.117+deb12-amd64" into major, minor, patch. 0 or -EINVAL. */
-int kernel_version_parse(const char *s, unsigned ret[3]);
 
 /* Whether reading module parameter tables may store them in the cache
  * (var/cache/amdgpu-tune). Off by default: only the commands that write (apply,
@@ -88,21 +25,10 @@ void machine_facts_cache_writes(bool on);
 int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 		       const char *only_kernel, char *const *modules,
 		       struct machine_facts **ret, struct diag_list *d);
-void machine_facts_free(struct machine_facts *m);
-
-/* A display-class PCI function of vendor 0x1002 under sys/bus/pci/devices. */
-struct gpu {
-	char *pci; /* PCI address, e.g. 0000:c3:00.0 */
-	unsigned device;
-	char *gfx; /* from ip_discovery GC version, else the id table; NULL if unknown */
-	char *driver; /* bound driver ("amdgpu"), NULL when none */
-};
 
 /* The AMD GPUs of the root, sorted by PCI address. *ret owned by the caller
  * (gpus_free()); none is a normal result (n = 0). 0 or -ENOMEM. */
 int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n);
-void gpus_free(struct gpu *g, size_t n);
-void module_schema_done(struct module_schema *s);
 
 /* The memory KFD reports to ROCm for the first GPU node of the root's running kernel:
  * the sum of size_in_bytes over sys/class/kfd/kfd/topology/nodes/N/mem_banks/M/properties

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "facts.h"
+#include "machine.h"
 #include "kfacts.h"
 #include "util.h"
 

@@ -8,7 +8,7 @@
 
 #include "bootcfg.h"
 #include "diag.h"
-#include "facts.h"
+#include "machine.h"
 #include "plan.h"
 
 enum row_status {

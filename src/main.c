@@ -2007,7 +2007,8 @@ static void help(void)
 			 *verbs[i].args ? " " : "", verbs[i].args);
 		/* Two spaces, the command in 20 columns, then its help; a longer command
 		 * puts its first help line on the next line. */
-		printf("  %-20s%s", head, strlen(head) >= 20 ? "\n                      " : "");
+		printf("  %-20s%s", head,
+		       strlen(head) >= 20 ? "\n                      " : "");
 		for (;;) {
 			size_t n = strcspn(h, "\n");
 

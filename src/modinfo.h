@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-#include "facts.h"
+#include "diag.h"
+#include "machine.h"
 
 struct kmod_ctx;
 

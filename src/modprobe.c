@@ -382,17 +382,3 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 	*ret = c;
 	return 0;
 }
-
-int modprobe_module_args(const struct modprobe_config *c, const char *module,
-			 struct sargs *ret)
-{
-	_cleanup_free_ char *name = cmdline_name_canonical(module);
-
-	if (!name)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->n_modules; i++)
-		if (streq(c->modules[i].module, name))
-			return srcline_args(&c->modules[i].opts, ret);
-	*ret = (struct sargs){0};
-	return 0;
-}

@@ -5,10 +5,13 @@
  * cannot be used for a --root tree: it always mixes in the host's /proc/cmdline. */
 #pragma once
 
+#include <errno.h>
 #include <stdint.h>
 
+#include "cmdline.h"
 #include "diag.h"
 #include "srcline.h"
+#include "util.h"
 
 struct sysroot;
 struct file_override;
@@ -64,6 +67,18 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 void modprobe_config_free(struct modprobe_config *c);
 
 /* The options modprobe.d gives module, split as the kernel splits them, into *ret
- * (sargs_done()). A module with no options gives an empty list. 0 or -ENOMEM. */
-int modprobe_module_args(const struct modprobe_config *c, const char *module,
-			 struct sargs *ret);
+ * (sargs_done()). A module with no options gives an empty list. 0 or -ENOMEM. Inline:
+ * the pure units (layers, report) use it without the reader. */
+static inline int modprobe_module_args(const struct modprobe_config *c,
+				       const char *module, struct sargs *ret)
+{
+	_cleanup_free_ char *name = cmdline_name_canonical(module);
+
+	if (!name)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_modules; i++)
+		if (streq(c->modules[i].module, name))
+			return srcline_args(&c->modules[i].opts, ret);
+	*ret = (struct sargs){0};
+	return 0;
+}

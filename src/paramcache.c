@@ -6,6 +6,7 @@
 
 #include "paramcache.h"
 #include "sysroot.h"
+#include "util.h"
 
 #define MAGIC	  "amdgpu-tune params 1\n"
 #define CACHE_MAX (1024 * 1024)

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
-#include "facts.h"
+#include "machine.h"
 #include "modinfo.h"
 
 struct sysroot;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "diag.h"
-#include "facts.h"
+#include "machine.h"
 #include "profile.h"
 
 enum where {

@@ -103,3 +103,10 @@ bool profile_value_is_safe(const char *s);
 /* True for a parameter or option name that may reach a boot file: [A-Za-z0-9_.-]+ without
  * a leading '-'; dots refused when allow_dot is false. */
 bool profile_key_is_safe(const char *s, bool allow_dot);
+
+/* A profile as the search path lists it (profiledir_list()). */
+struct profile_file {
+	char *name;
+	char *file;	/* path shown to the user (root joined) */
+	char *shadowed; /* the shipped file this one replaces, or NULL */
+};

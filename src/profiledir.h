@@ -6,17 +6,12 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "profile.h"
 
 struct sysroot;
 
 /* The administrator's directory, relative to the root. */
 #define PROFILEDIR_ETC "etc/amdgpu-tune/profiles"
-
-struct profile_file {
-	char *name;
-	char *file;	/* path shown to the user (root joined) */
-	char *shadowed; /* the shipped file this one replaces, or NULL */
-};
 
 /* When set (a command running with privileges), every profile read must pass
  * privs_trusted(): root-owned, not writable by group or others, up to the top. */

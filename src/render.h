@@ -5,10 +5,9 @@
 #include <stdbool.h>
 
 #include "diag.h"
-#include "facts.h"
+#include "machine.h"
 #include "plan.h"
 #include "profile.h"
-#include "profiledir.h"
 #include "util.h"
 
 /* Formats a finding as one line: "file:line: warning: message" (file and line when

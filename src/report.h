@@ -4,7 +4,7 @@
 
 #include "bootcfg.h"
 #include "diag.h"
-#include "facts.h"
+#include "machine.h"
 #include "layers.h"
 #include "profile.h"
 #include "util.h"

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "diag.h"
-#include "facts.h"
+#include "machine.h"
 
 struct rules_input {
 	const struct machine_facts *m;

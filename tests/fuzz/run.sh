@@ -8,7 +8,7 @@ build=$2
 : "${CLANG:=clang}" "${FUZZ_SECONDS:=30}"
 out=$build/tests/fuzz
 mkdir -p "$out"
-common="$src/src/util.c $src/src/strv.c $src/src/diag.c $src/src/size.c $src/src/cmdline.c $src/src/profile.c $src/src/srcline.c $src/src/grub.c $src/src/modprobe.c $src/src/state.c $src/src/snapshot.c $src/src/sysroot.c $src/src/plan.c $src/src/kparam.c $src/src/facts.c $src/src/modinfo.c $src/src/paramcache.c $src/src/gpu.c $src/src/kfacts.c $src/src/rules.c $src/src/klog.c $build/src/pciids.c"
+common="$src/src/util.c $src/src/strv.c $src/src/diag.c $src/src/size.c $src/src/cmdline.c $src/src/profile.c $src/src/srcline.c $src/src/grub.c $src/src/modprobe.c $src/src/state.c $src/src/snapshot.c $src/src/sysroot.c $src/src/plan.c $src/src/kparam.c $src/src/machine.c $src/src/facts.c $src/src/modinfo.c $src/src/paramcache.c $src/src/gpu.c $src/src/kfacts.c $src/src/rules.c $src/src/klog.c $build/src/pciids.c"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -include $build/config.h -I$src/src"
 for t in cmdline profile boot klog; do
 	# shellcheck disable=SC2086
