@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "facts.h"
+#include "machine.h"
 #include "gpu.h"
 #include "kfacts.h"
 #include "util.h"
