@@ -1,0 +1,213 @@
+/* Changing the configuration: the lock and the recovery of an interrupted run
+ * (begin_change), the hand-edit checks, and running one transaction with its
+ * regenerations for apply, rollback and remove. */
+#include <stdio.h>
+
+#include "change.h"
+#include "fragment.h"
+#include "kparam.h"
+#include "privs.h"
+#include "profiledir.h"
+#include "strv.h"
+#include "sysroot.h"
+
+static bool run_commands(const struct sysroot *root, const struct options *o)
+{
+	return !o->no_update && (sysroot_is_live(root) || o->update);
+}
+
+static unsigned lock_timeout(void)
+{
+	const char *e = secure_getenv("AMDGPU_TUNE_LOCK_TIMEOUT");
+	uint64_t v;
+
+	if (e && *e >= '0' && *e <= '9' && kparam_parse_u64(e, &v) == 0 && v <= 3600)
+		return (unsigned)v;
+	return 120;
+}
+
+int begin_change(struct sysroot *root, const struct options *o, const char *verb,
+		 int *lock_fd, struct diag_list *d)
+{
+	const char *missing = NULL;
+	unsigned undone = 0;
+	int r;
+
+	if (privs_check_write(root, !sysroot_is_live(root) && run_commands(root, o),
+			      &missing) < 0) {
+		fprintf(stderr, "%s: %s needs root privileges (%s); use sudo\n", program,
+			verb, missing);
+		return EXIT_PRIVILEGE;
+	}
+	profiledir_strict = privs_elevated();
+	if (run_commands(root, o) && regen_root_trusted(root, o->force, d) < 0)
+		return EXIT_INVALID;
+	r = txn_lock(root, lock_timeout(), lock_fd, d);
+	if (r < 0)
+		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
+	txn_remove_stale(root);
+	r = txn_recover(root, run_commands(root, o), &undone, d);
+	if (undone)
+		fprintf(stderr,
+			"%s: an interrupted run was undone: snapshot %u is restored\n",
+			program, undone);
+	if (r == TXN_UNRECOVERED)
+		return EXIT_UNRECOVERED;
+	if (r < 0)
+		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
+	return 0;
+}
+
+int current_loader(struct sysroot *root, enum bootloader *ret)
+{
+	struct boot_facts *bf = NULL;
+	struct diag_list quiet = {0};
+	int r = boot_facts_read(root, NULL, NULL, NULL, &bf, &quiet);
+
+	if (r == 0)
+		*ret = bf->loader;
+	boot_facts_free(bf);
+	diag_list_done(&quiet);
+	return r;
+}
+
+int check_hand_edit(const struct options *o, const struct state *st, const char *path,
+		    const char *old, const char *new, struct diag_list *d)
+{
+	const char *want;
+	char sha[65];
+
+	if (!old || streq_ptr(old, new))
+		return 0;
+	if (!streq(path, FRAGMENT_GRUB) && !streq(path, FRAGMENT_MODPROBE))
+		return 0;
+	want = state_sha_of(st, path);
+	sha256_hex(old, strlen(old), sha);
+	if (want && streq(want, sha))
+		return 0;
+	if (o->force)
+		return diag_add(
+			d, DIAG_WARNING, path, 0,
+			"replacing a file edited by hand (--force); the snapshot keeps it");
+	return diag_add(
+		       d, DIAG_ERROR, path, 0,
+		       "%s since amdgpu-tune wrote it; 'amdgpu-tune diff' shows it, --force replaces it (a snapshot keeps a copy)",
+		       want ? "edited by hand"
+			    : "not written by amdgpu-tune, or its record is lost,")
+		       ?: -EINVAL;
+}
+
+int run_change(struct sysroot *root, const struct options *o, struct txn *t,
+	       struct file_change *fc, const char *profile_after, const char *nothing,
+	       const char *done_pre, const char *done_post, struct diag_list *d)
+{
+	struct file_change shown[8];
+	_cleanup_strv_free_ char **cmds = NULL;
+	struct change_report rep = {.operation = t->operation,
+				    .profile = profile_after,
+				    .dry_run = o->dry_run,
+				    .files = shown,
+				    .chroot = sysroot_is_live(root) ? NULL : root->path};
+	struct strbuf out = {0}, head = {0};
+	bool cmdline = false, modprobe = false;
+	size_t n = 0;
+	int r = 0, code = EXIT_OK;
+
+	for (size_t i = 0; r == 0 && i < t->n_files; i++) {
+		bool differs;
+
+		r = txn_file_differs(root, &t->files[i], &differs);
+		if (r < 0) {
+			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0,
+				     "cannot read: %s", read_error_text(-r))
+				    ?: -EIO;
+			break;
+		}
+		if (!differs)
+			continue;
+		cmdline |= txn_path_is_cmdline(t->files[i].path);
+		modprobe |= txn_path_is_modprobe(t->files[i].path);
+		t->files[n] = t->files[i];
+		shown[n++] = fc[i];
+	}
+	t->n_files = n;
+	rep.n_files = n;
+	t->run = run_commands(root, o) && !o->dry_run;
+	if (r == 0 && n)
+		r = regen_plan(root, t->loader, cmdline, modprobe, t->cmds, &t->n_cmds,
+			       t->run, d);
+	for (size_t i = 0; r == 0 && i < t->n_cmds; i++)
+		r = strv_consume(&cmds, regen_format(&t->cmds[i]));
+	rep.commands = cmds;
+	if (r < 0) {
+		print_diags(d, o);
+		return r == -ENOMEM ? exit_for(r) : EXIT_FAILED;
+	}
+	if (n == 0) {
+		rep.headline = nothing;
+	} else if (o->dry_run) {
+		rep.headline = "Dry run: nothing is written. The changes:";
+	} else {
+		long busy = t->run && t->n_cmds ? regen_dpkg_busy(root) : 0;
+
+		if (busy) {
+			diag_add(
+				d, DIAG_ERROR, "var/lib/dpkg/lock", 0,
+				"a package manager is running (PID %ld); run this again when it has finished",
+				busy);
+			code = EXIT_FAILED;
+		} else {
+			r = txn_commit(root, t, d);
+			code = r == 0		      ? EXIT_OK
+			       : r == TXN_UNRECOVERED ? EXIT_UNRECOVERED
+			       : r == -ENOMEM	      ? exit_for(r)
+						      : EXIT_FAILED;
+		}
+		rep.snapshot = t->snapshot;
+		rep.ran = t->run;
+		strbuf_printf(&head, "%s%u%s", done_pre, t->snapshot, done_post);
+		rep.headline = head.s;
+	}
+	print_diags(d, o);
+	if (code == EXIT_OK || o->json) {
+		if (o->json)
+			render_change_json(&out, &rep, d);
+		else
+			render_change_text(&out, &rep);
+		if (out.s)
+			print_out(o, out.s);
+	}
+	strbuf_done(&out);
+	strbuf_done(&head);
+	return code;
+}
+
+unsigned last_undoable(struct snapshot *const *l, size_t n)
+{
+	for (size_t i = n; i > 0; i--) {
+		bool undone = false;
+
+		/* A failed (undone) operation changed nothing to roll back, and a
+		 * failed rollback undid nothing. */
+		if (streq(l[i - 1]->operation, "rollback") || l[i - 1]->undone)
+			continue;
+		for (size_t k = i; k < n; k++)
+			undone |= !l[k]->undone && l[k]->undoes == l[i - 1]->id;
+		if (!undone)
+			return l[i - 1]->id;
+	}
+	return 0;
+}
+
+char *profile_now(struct sysroot *root)
+{
+	struct diag_list quiet = {0};
+	struct state *st = NULL;
+	char *p = NULL;
+
+	if (state_read(root, &st, &quiet) == 0 && st)
+		p = strdup(st->profile);
+	state_free(st);
+	diag_list_done(&quiet);
+	return p;
+}

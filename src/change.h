@@ -1,0 +1,40 @@
+/* Changing the configuration (change.c): lock and recovery, hand-edit checks, one
+ * transaction with its regenerations. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "bootcfg.h"
+#include "cli.h"
+#include "diag.h"
+#include "report.h"
+#include "snapshot.h"
+#include "state.h"
+#include "txn.h"
+
+/* What every command that writes does first: the privilege check, the lock, and
+ * undoing an interrupted run. 0, or the exit code to stop with. */
+int begin_change(struct sysroot *root, const struct options *o, const char *verb,
+		 int *lock_fd, struct diag_list *d);
+
+/* The boot loader, for rollback and remove (apply has it from compare()). */
+int current_loader(struct sysroot *root, enum bootloader *ret);
+
+/* A managed fragment that differs from what the last apply recorded was edited by
+ * hand: it is not replaced or removed without --force. */
+int check_hand_edit(const struct options *o, const struct state *st, const char *path,
+		    const char *old, const char *new, struct diag_list *d);
+
+/* The tail shared by apply, rollback and remove: keeps the files of t that differ from
+ * the disk, plans the regeneration, then prints (dry run) or commits. fc[i] describes
+ * t->files[i] for the report; the headline after a change is done_pre, the snapshot's
+ * id, done_post. Returns the exit code. */
+int run_change(struct sysroot *root, const struct options *o, struct txn *t,
+	       struct file_change *fc, const char *profile_after, const char *nothing,
+	       const char *done_pre, const char *done_post, struct diag_list *d);
+
+/* The newest snapshot of an apply or remove that no later rollback undid. */
+unsigned last_undoable(struct snapshot *const *l, size_t n);
+
+/* The current state's profile (for the snapshot), NULL when none or unreadable. */
+char *profile_now(struct sysroot *root);

@@ -1,0 +1,127 @@
+/* What every command shares for talking to the user: the program name, findings on
+ * stderr, the one JSON document of --json, usage errors and the exit status for an
+ * error. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "render.h"
+
+const char *program = "amdgpu-tune";
+
+/* --json: every command prints exactly one document on stdout, on failure too. What
+ * the commands print goes through json_print(); the findings they report go through
+ * print_diags() and usage_error(), which keep them here, so that main() can print
+ * {"warnings":[...],"errors":[...]} when a command ended before its own document. */
+static struct {
+	bool on;
+	bool printed;
+	struct diag_list diags;
+} json_out;
+
+void json_print(const char *doc)
+{
+	fputs(doc, stdout);
+	json_out.printed = true;
+}
+
+_printf_(2, 3) void say(const struct options *o, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!o->json) {
+		fputs(msg, stdout);
+		return;
+	}
+	fputs(msg, stderr);
+	msg[strcspn(msg, "\n")] = '\0';
+	diag_add(&json_out.diags, DIAG_WARNING, NULL, 0, "%s", msg);
+}
+
+void print_out(const struct options *o, const char *s)
+{
+	if (o->json)
+		json_print(s);
+	else
+		fputs(s, stdout);
+}
+
+_printf_(1, 2) int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", program);
+	if (json_out.on) {
+		char msg[512];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		diag_add(&json_out.diags, DIAG_ERROR, NULL, 0, "%s", msg);
+	}
+	return EXIT_INVALID;
+}
+
+void print_diags(const struct diag_list *d, const struct options *o)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct strbuf b = {0};
+
+		if (json_out.on)
+			diag_add(&json_out.diags, d->items[i].level, d->items[i].file,
+				 d->items[i].line, "%s", d->items[i].message);
+		if (d->items[i].level == DIAG_WARNING && o->quiet)
+			continue;
+		if (!d->items[i].file)
+			strbuf_printf(&b, "%s: ", program);
+		render_diag(&b, &d->items[i]);
+		if (b.s)
+			fprintf(stderr, "%s\n", b.s);
+		strbuf_done(&b);
+	}
+}
+
+int exit_for(int r)
+{
+	if (r == -ENOMEM) {
+		fprintf(stderr, "%s: out of memory\n", program);
+		return EXIT_FAILED;
+	}
+	/* Errors of the input (a profile, a file, a path in the root) are exit 2; any
+	 * other failure is 4: nothing was changed, or it was undone. */
+	static const int invalid[] = {-EINVAL, -ENOENT, -ELOOP, -EFBIG, -EBADMSG};
+
+	for (size_t i = 0; i < ELEMENTSOF(invalid); i++)
+		if (r == invalid[i])
+			return EXIT_INVALID;
+	return EXIT_FAILED;
+}
+
+void cli_json_enable(void)
+{
+	json_out.on = true;
+}
+
+void cli_json_finish(void)
+{
+	/* A --json command that ended before printing its document still prints one. */
+	if (json_out.on && !json_out.printed) {
+		struct strbuf b = {0};
+		bool first = true;
+
+		strbuf_putc(&b, '{');
+		render_json_close(&b, &first, &json_out.diags);
+		if (b.s)
+			fputs(b.s, stdout);
+		strbuf_done(&b);
+	}
+	diag_list_done(&json_out.diags);
+}

@@ -1,0 +1,64 @@
+/* What every command shares for talking to the user (cli.c): options as parsed, exit
+ * codes, findings, output and --json. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "util.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_DIFFERS = 1,
+	EXIT_INVALID = 2, /* usage error or invalid/unsafe input; nothing changed */
+	EXIT_PRIVILEGE = 3,
+	EXIT_FAILED = 4,      /* failed; previous configuration intact */
+	EXIT_UNRECOVERED = 5, /* failed after a partial change recovery could not undo */
+};
+
+struct options {
+	const char *root;
+	const char *kernel;
+	uint64_t memory;
+	const char *memory_arg; /* --memory as given */
+	bool json;
+	bool force;
+	bool dry_run;
+	bool no_update;
+	bool update; /* with --root: run the regeneration commands in a chroot */
+	bool quiet;
+	bool verbose;
+	const char *kernel_log; /* --kernel-log: a saved kernel log for status */
+	int kmsg_fd;		/* /dev/kmsg, opened before privileges are dropped */
+	int kmsg_errno;		/* why it could not be opened */
+};
+
+extern const char *program;
+
+/* --json: every command prints exactly one document on stdout, on failure too. After
+ * cli_json_enable(), the findings print_diags(), usage_error() and say() report are
+ * kept, and cli_json_finish() (at exit) prints {"warnings":[...],"errors":[...]} when
+ * the command printed no document of its own with json_print(). */
+void cli_json_enable(void);
+void cli_json_finish(void);
+
+/* Prints the command's JSON document. */
+void json_print(const char *doc);
+
+/* A line for the user that is no finding ("No AMD GPU found ..."): on stdout, or with
+ * --json on stderr and in the document's warnings, so stdout holds only JSON. */
+_printf_(2, 3) void say(const struct options *o, const char *fmt, ...);
+
+/* A command's output: its JSON document, or its text. */
+void print_out(const struct options *o, const char *s);
+
+/* "amdgpu-tune: MESSAGE" and the --help hint on stderr. Returns EXIT_INVALID. */
+_printf_(1, 2) int usage_error(const char *fmt, ...);
+
+/* Prints the findings of d on stderr (warnings unless --quiet), each as its file:line
+ * and message. */
+void print_diags(const struct diag_list *d, const struct options *o);
+
+/* Maps an internal error to the exit status; findings were already added to d. */
+int exit_for(int r);

@@ -1,0 +1,222 @@
+/* The apply command. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "change.h"
+#include "ops.h"
+#include "profiledir.h"
+#include "strv.h"
+#include "sysroot.h"
+#include "verbs.h"
+
+int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	struct compared c = {0};
+	struct diag_list d = {0};
+	struct txn_file files[4];
+	struct file_change fc[4];
+	struct state next = {0};
+	struct state_file recorded[3];
+	_cleanup_free_ char *state_text = NULL, *state_old = NULL, *nothing = NULL,
+			    *done = NULL;
+	_cleanup_strv_free_ char **tokens = NULL;
+	struct txn t = {.operation = "apply"};
+	char sums[3][65];
+	int lock = -1, r, code = EXIT_OK;
+	size_t n = 0;
+
+	if (argc != 1)
+		return usage_error("apply takes one profile name");
+	if (looks_like_path(argv[0]))
+		return usage_error(
+			"apply takes a profile name, not a file; install the file as /%s/NAME.conf",
+			PROFILEDIR_ETC);
+	if (!o->dry_run) {
+		code = begin_change(root, o, "apply", &lock, &d);
+		if (code)
+			goto out;
+	}
+	r = compare(root, o, argv[0], COMPARE_APPLY, &c, &d);
+	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
+		code = r < 0 ? exit_for(r) : EXIT_INVALID;
+		goto out;
+	}
+	t.loader = c.now->loader;
+	t.profile_before = c.state ? c.state->profile : NULL;
+	/* Command-line settings need a boot loader we can write to, unless the next boot
+	 * already has them. */
+	if (c.now->loader != BOOT_DEBIAN_GRUB && c.now->loader != BOOT_SYSTEMD_BOOT) {
+		struct strbuf args = {0};
+
+		for (size_t i = 0; i < c.layers->n_rows; i++) {
+			const struct setting *st = c.layers->rows[i].setting;
+
+			if (st->where == WHERE_CMDLINE &&
+			    (c.layers->rows[i].status == ROW_CHANGE ||
+			     c.layers->rows[i].status == ROW_UNKNOWN)) {
+				_cleanup_free_ char *a = NULL;
+
+				if (cmdline_arg_format(st->name, st->value, &a) == 0)
+					strbuf_printf(&args, "%s%s", args.len ? " " : "",
+						      a);
+			}
+		}
+		if (args.len) {
+			diag_add(
+				&d, DIAG_ERROR, NULL, 0,
+				"amdgpu-tune cannot change the kernel command line of this boot loader (%s); add '%s' to it by hand (for GRUB: GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then update-grub), then apply again",
+				bootloader_name(c.now->loader), args.s);
+			strbuf_done(&args);
+			code = EXIT_FAILED;
+			goto out;
+		}
+	}
+	/* A command line over the kernel's limit loses its last arguments: ours. */
+	if (layers_cmdline_too_long(c.after)) {
+		r = diag_add(
+			&d, o->force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
+			"%sthe kernel command line would be about %zu bytes, over the "
+			"kernel's 2048, and its last arguments would be lost%s",
+			o->force ? "--force: " : "not applied: ",
+			layers_cmdline_bytes(c.after),
+			o->force ? "" : "; shorten it, or --force");
+		if (r < 0)
+			goto fail;
+		if (!o->force) {
+			code = EXIT_INVALID;
+			goto out;
+		}
+	}
+	/* A next-boot command line the GRUB reader could not compute: a command-line
+	 * setting could not be verified after apply, a module option could still be
+	 * overridden from the command line. */
+	if (c.now->grub && !c.now->next_known && c.now->grub->understood) {
+		bool cmdline = false;
+
+		for (size_t i = 0; i < c.layers->n_rows; i++)
+			cmdline |= c.layers->rows[i].setting->where == WHERE_CMDLINE;
+		if (cmdline && !o->force)
+			r = diag_add(
+				&d, DIAG_ERROR, NULL, 0,
+				"not applied: the profile sets kernel parameters and the "
+				"next boot's command line is not known (%s); simplify that "
+				"line, or --force to write the drop-in anyway",
+				c.now->next_why ? c.now->next_why : "?");
+		else
+			r = diag_add(
+				&d, DIAG_WARNING, NULL, 0,
+				"the next boot's command line is not known (%s): it was "
+				"not checked for settings that override the profile's",
+				c.now->next_why ? c.now->next_why : "?");
+		if (r < 0)
+			goto fail;
+		if (cmdline && !o->force) {
+			code = EXIT_INVALID;
+			goto out;
+		}
+	}
+	next.profile = c.planned.profile->name;
+	next.files = recorded;
+	/* The settings written and what they were planned from, so that status compares
+	 * with them and can tell why a new plan would differ. */
+	next.applied = c.planned.plan;
+	next.has_memory = c.planned.facts->mem_known;
+	next.memory = c.planned.facts->mem_total;
+	next.kernel = (char *)o->kernel;
+	for (size_t i = 0; i < c.n_files; i++) {
+		const struct file_change *f = &c.files[i];
+		struct stat st;
+		mode_t mode = 0644;
+
+		r = check_hand_edit(o, c.state, f->path, f->old, f->new, &d);
+		if (r < 0)
+			goto fail;
+		if (streq(f->path, "etc/kernel/cmdline")) {
+			_cleanup_strv_free_ char **base = NULL, **all = NULL;
+
+			if (sysroot_stat(root, f->path, &st) == 0)
+				mode = st.st_mode & 07777;
+			if (strv_split_ws(c.kcmd_base, &base) < 0 ||
+			    strv_split_ws(f->new, &all) < 0) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			/* Our tokens: what the new line has that the old one had not
+			 * (apply inserts them before a bare "--", not only at the end).
+			 */
+			for (size_t j = 0; base && base[j]; j++)
+				base[j][strcspn(base[j], "\n")] = '\0';
+			for (size_t k = 0; all && all[k]; k++) {
+				char *tok = all[k];
+				size_t in_all = 0, in_base = 0, seen = 0;
+
+				tok[strcspn(tok, "\n")] = '\0';
+				for (size_t j = 0; all[j]; j++)
+					in_all += streq(all[j], tok);
+				for (size_t j = 0; base && base[j]; j++)
+					in_base += streq(base[j], tok);
+				for (size_t j = 0; tokens && tokens[j]; j++)
+					seen += streq(tokens[j], tok);
+				if (*tok && in_all > in_base + seen &&
+				    state_token_is_safe(tok) &&
+				    strv_push(&tokens, tok) < 0) {
+					r = -ENOMEM;
+					goto fail;
+				}
+			}
+		} else if (f->new) {
+			size_t k = next.n_files++;
+
+			sha256_hex(f->new, strlen(f->new), sums[k]);
+			recorded[k] = (struct state_file){(char *)f->path, sums[k]};
+		}
+		files[n] = (struct txn_file){.path = f->path,
+					     .present = f->new != NULL,
+					     .data = f->new,
+					     .len = f->new ? strlen(f->new) : 0,
+					     .mode = mode};
+		fc[n++] = *f;
+	}
+	if (diag_count(&d, DIAG_ERROR)) {
+		code = EXIT_INVALID;
+		goto out;
+	}
+	next.tokens = tokens;
+	r = state_format(&next, &state_text);
+	if (r == 0)
+		r = read_managed(root, STATE_FILE, &state_old, &d);
+	if (r < 0)
+		goto fail;
+	files[n] = (struct txn_file){.path = STATE_FILE,
+				     .present = true,
+				     .data = state_text,
+				     .len = strlen(state_text),
+				     .mode = 0644};
+	fc[n++] = (struct file_change){STATE_FILE, state_old, state_text};
+	t.files = files;
+	t.n_files = n;
+	if (asprintf(&nothing,
+		     "%s is already applied: nothing written, nothing regenerated.",
+		     next.profile) < 0 ||
+	    asprintf(&done, "Applied %s (snapshot ", next.profile) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	code = run_change(
+		root, o, &t, fc, next.profile, nothing, done,
+		" keeps the previous files; 'amdgpu-tune rollback' restores them):", &d);
+	diag_list_done(&d);
+	compared_done(&c);
+	if (lock >= 0)
+		close(lock);
+	return code;
+fail:
+	code = exit_for(r);
+out:
+	print_diags(&d, o);
+	diag_list_done(&d);
+	compared_done(&c);
+	if (lock >= 0)
+		close(lock);
+	return code;
+}

@@ -1,0 +1,85 @@
+/* The remove command. */
+#include <unistd.h>
+
+#include "change.h"
+#include "fragment.h"
+#include "ops.h"
+#include "sysroot.h"
+#include "verbs.h"
+
+int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	static const char *const managed[] = {FRAGMENT_GRUB, FRAGMENT_MODPROBE,
+					      "etc/kernel/cmdline", STATE_FILE};
+	struct diag_list d = {0};
+	struct state *st = NULL;
+	struct txn_file files[4];
+	struct file_change fc[4];
+	char *old[4] = {0}, *kcmd = NULL;
+	struct txn t = {.operation = "remove"};
+	size_t n = 0;
+	int lock = -1, r = 0, code = EXIT_OK;
+
+	(void)argv;
+	if (argc != 0)
+		return usage_error("remove takes no arguments");
+	if (!o->dry_run) {
+		code = begin_change(root, o, "remove", &lock, &d);
+		if (code)
+			goto out;
+	}
+	r = state_read(root, &st, &d);
+	if (r == 0)
+		r = current_loader(root, &t.loader);
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(managed); i++) {
+		const char *path = managed[i];
+		struct stat sst;
+
+		r = read_managed(root, path, &old[i], &d);
+		if (r < 0 || !old[i])
+			continue;
+		if (streq(path, "etc/kernel/cmdline")) {
+			/* Only the tokens apply added. */
+			if (!st || !st->tokens)
+				continue;
+			r = strip_tokens(old[i], st->tokens, &kcmd);
+			if (r < 0 || sysroot_stat(root, path, &sst) < 0)
+				continue;
+			files[n] = (struct txn_file){.path = path,
+						     .present = true,
+						     .data = kcmd,
+						     .len = strlen(kcmd),
+						     .mode = sst.st_mode & 07777};
+			fc[n++] = (struct file_change){path, old[i], kcmd};
+			continue;
+		}
+		r = check_hand_edit(o, st, path, old[i], NULL, &d);
+		files[n] = (struct txn_file){.path = path};
+		fc[n++] = (struct file_change){path, old[i], NULL};
+	}
+	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
+		code = r < 0 && r != -EINVAL ? exit_for(r == -EBADMSG ? -EINVAL : r)
+					     : EXIT_INVALID;
+		goto out;
+	}
+	t.profile_before = st ? st->profile : NULL;
+	t.files = files;
+	t.n_files = n;
+	code = run_change(root, o, &t, fc, NULL,
+			  "Nothing to remove: no amdgpu-tune file is present.",
+			  "Removed amdgpu-tune's settings (snapshot ",
+			  " keeps them; 'amdgpu-tune rollback' puts them back):", &d);
+	diag_list_done(&d);
+	goto done;
+out:
+	print_diags(&d, o);
+	diag_list_done(&d);
+done:
+	state_free(st);
+	free(kcmd);
+	for (size_t i = 0; i < ELEMENTSOF(old); i++)
+		free(old[i]);
+	if (lock >= 0)
+		close(lock);
+	return code;
+}

@@ -1,0 +1,42 @@
+/* The show command. */
+
+#include "ops.h"
+#include "render.h"
+#include "verbs.h"
+
+int cmd_show(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	struct planned p = {0};
+	struct diag_list d = {0};
+	struct strbuf out = {0};
+	_cleanup_free_ char *picked = NULL;
+	const char *name;
+	int r, code = EXIT_OK;
+
+	if (argc > 1)
+		return usage_error("show takes at most one profile");
+	if (argc == 1) {
+		name = argv[0];
+	} else {
+		r = pick_profile(root, o, &picked, &code);
+		if (r < 0)
+			return exit_for(r);
+		if (!picked)
+			return code;
+		name = picked;
+	}
+	r = make_plan(root, o, name, false, &p, &d);
+	if (r == 0)
+		r = o->json ? render_show_json(&out, p.profile, p.plan, p.facts, &d)
+			    : render_show_text(&out, p.profile, p.plan, p.facts,
+					       o->verbose);
+	print_diags(&d, o);
+	if (r == 0)
+		print_out(o, out.s);
+	else
+		code = exit_for(r);
+	strbuf_done(&out);
+	diag_list_done(&d);
+	planned_done(&p);
+	return code;
+}

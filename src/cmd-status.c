@@ -1,0 +1,206 @@
+/* The status command. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "gpu.h"
+#include "kfacts.h"
+#include "klog.h"
+#include "klogread.h"
+#include "kparam.h"
+#include "ops.h"
+#include "strv.h"
+#include "sysroot.h"
+#include "verbs.h"
+
+/* mem_info_gtt_total of the first AMD card that shows it: the GTT size the driver
+ * chose, in bytes. */
+static uint64_t gtt_total(struct sysroot *root, char card[static 128])
+{
+	for (int i = 0; i < 16; i++) {
+		char rel[128];
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+		uint64_t v;
+
+		snprintf(rel, sizeof(rel),
+			 "sys/class/drm/card%d/device/mem_info_gtt_total", i);
+		if (sysroot_read_file(root, rel, 64, false, &buf, &len) < 0)
+			continue;
+		if (len && buf[len - 1] == '\n')
+			buf[len - 1] = '\0';
+		if (buf[0] >= '0' && buf[0] <= '9' && kparam_parse_u64(buf, &v) == 0 &&
+		    v) {
+			snprintf(card, 128, "%s", rel);
+			return v;
+		}
+	}
+	return 0;
+}
+
+/* What this boot's kernel log says about the applied settings: a saved log given with
+ * --kernel-log, else (live system only) /dev/kmsg or the journal (klog_read_this_boot()).
+ * Findings are warnings in d, confirmations notes. 0 or -ENOMEM. */
+#define KERNEL_LOG_MAX (16u << 20)
+
+static int status_kernel_log(const struct sysroot *root, const struct options *o,
+			     struct compared *c, uint64_t gtt, const char *card,
+			     struct diag_list *d)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *name = o->kernel_log;
+	size_t len = 0;
+	int r;
+
+	/* The GTT the driver reports against the size the profile planned, once the
+	 * limit is in effect (pending or drifted rows say why it differs already). */
+	const struct setting *limit = NULL;
+
+	for (size_t i = 0; c->layers && i < c->layers->n_rows && !limit; i++) {
+		const struct setting *s = c->layers->rows[i].setting;
+
+		if (s->is_size && s->param && streq(s->param, "pages_limit") &&
+		    c->layers->rows[i].status == ROW_OK && c->layers->rows[i].running.set)
+			limit = s;
+	}
+	if (limit && gtt) {
+		uint64_t diff =
+			gtt > limit->bytes ? gtt - limit->bytes : limit->bytes - gtt;
+		char want[32], got[32];
+
+		format_gib(limit->bytes, want);
+		format_gib(gtt, got);
+		if (diff >= (UINT64_C(1) << 20) &&
+		    diag_add(
+			    d, DIAG_WARNING, card, 0,
+			    "the driver reports %s of GTT, not the %s the applied profile "
+			    "planned (%s)",
+			    got, want, limit->name) < 0)
+			return -ENOMEM;
+	}
+	/* On an APU, what KFD tells ROCm the GPU has: the TTM limit from 6.10. */
+	bool apu = false;
+	char release[128], node[128];
+	unsigned v[3];
+	uint64_t kfd;
+
+	for (size_t i = 0; c->wanted && c->wanted->targets && c->wanted->targets[i]; i++)
+		apu = apu || gpu_gfx_is_apu(c->wanted->targets[i]);
+	if (limit && apu && running_release(root, release) &&
+	    kernel_version_parse(release, v) == 0 && kf_kfd_reports_ttm_limit_on_apu(v) &&
+	    kfd_gpu_memory(root, &kfd, node) == 0) {
+		uint64_t diff =
+			kfd > limit->bytes ? kfd - limit->bytes : limit->bytes - kfd;
+		char want[32], got[32], note[256];
+
+		format_gib(limit->bytes, want);
+		format_gib(kfd, got);
+		if (diff >= (UINT64_C(1) << 20)) {
+			if (diag_add(
+				    d, DIAG_WARNING, node, 0,
+				    "KFD reports %s of GPU memory to ROCm, not the %s the "
+				    "applied profile planned (%s): on %s KFD reports the TTM "
+				    "limit on an APU",
+				    got, want, limit->name, release) < 0)
+				return -ENOMEM;
+		} else {
+			snprintf(note, sizeof(note),
+				 "KFD reports %s of GPU memory to ROCm (%s), as planned",
+				 got, node);
+			if (strv_push(&c->notes, note) < 0)
+				return -ENOMEM;
+		}
+	}
+	if (o->kernel_log) {
+		r = read_host_file(o->kernel_log, KERNEL_LOG_MAX, &text, &len);
+		if (r < 0)
+			return diag_add(d, DIAG_WARNING, o->kernel_log, 0,
+					"kernel log not read: %s", read_error_text(-r));
+	} else if (sysroot_is_live(root)) {
+		/* journalctl at its Debian (usrmerge) path or the unmerged one. */
+		const char *jc =
+			access("/usr/bin/journalctl", X_OK) == 0 ? "/usr/bin/journalctl"
+			: access("/bin/journalctl", X_OK) == 0	 ? "/bin/journalctl"
+								 : NULL;
+		_cleanup_free_ char *note = NULL;
+
+		r = klog_read_this_boot(o->kmsg_fd, o->kmsg_errno, jc, KERNEL_LOG_MAX,
+					&text, &len, &name, &note);
+		if (r < 0)
+			return r;
+		if (note && !text) {
+			char *n = NULL;
+
+			if (asprintf(
+				    &n,
+				    "kernel log not read (%s); 'journalctl -k -b > FILE' and "
+				    "--kernel-log FILE check a saved one",
+				    note) < 0)
+				return -ENOMEM;
+			free(note);
+			note = n;
+		}
+		if (note && strv_push(&c->notes, note) < 0)
+			return -ENOMEM;
+		if (!text)
+			return 0;
+	} else {
+		return 0;
+	}
+	return klog_check(text, len, name, c->layers, &c->notes, d);
+}
+
+int cmd_status(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	struct compared c = {0};
+	struct diag_list d = {0};
+	struct strbuf out = {0};
+	_cleanup_free_ char *applied = NULL;
+	char card[128] = "";
+	uint64_t gtt;
+	int r, code = EXIT_OK;
+
+	if (argc != 0)
+		return usage_error("status takes no arguments");
+	r = applied_profile(root, &applied, &d);
+	if (r < 0) {
+		print_diags(&d, o);
+		diag_list_done(&d);
+		return exit_for(r == -EBADMSG ? -EINVAL : r);
+	}
+	gtt = gtt_total(root, card);
+	if (!applied) {
+		if (o->json) {
+			render_status_json(&out, NULL, NULL, gtt, card, NULL, &d);
+			print_out(o, out.s);
+			strbuf_done(&out);
+		} else {
+			printf("No profile applied (no %s).\n", STATE_FILE);
+		}
+		diag_list_done(&d);
+		return EXIT_OK;
+	}
+	r = compare(root, o, applied, COMPARE_APPLIED, &c, &d);
+	if (r == 0)
+		r = status_kernel_log(root, o, &c, gtt, card, &d);
+	if (r == 0) {
+		code = status_verdict(c.layers) == STATUS_IN_EFFECT ? EXIT_OK
+								    : EXIT_DIFFERS;
+		if (diag_count(&d, DIAG_ERROR))
+			code = EXIT_INVALID;
+		struct applied_notes an = {c.notes, c.replan};
+
+		r = o->json ? render_status_json(&out, c.name, c.layers, gtt, card, &an,
+						 &d)
+			    : render_status_text(&out, c.name, c.file, c.layers, gtt,
+						 card, &an);
+	}
+	print_diags(&d, o);
+	if (r == 0)
+		print_out(o, out.s);
+	strbuf_done(&out);
+	compared_done(&c);
+	diag_list_done(&d);
+	return r < 0 ? exit_for(r) : code;
+}
+
+/* ---- Changing the configuration: apply, rollback, remove ---- */

@@ -1,0 +1,651 @@
+/* The operations the read-only commands and apply build on: loading and resolving a
+ * profile, planning it for the machine, matching GPUs to profiles, and comparing a
+ * plan with the boot configuration on disk and the running kernel. */
+#include <stdio.h>
+
+#include "fragment.h"
+#include "ops.h"
+#include "profiledir.h"
+#include "strv.h"
+#include "sysroot.h"
+#include "txn.h"
+
+bool looks_like_path(const char *arg)
+{
+	size_t n = strlen(arg);
+
+	return strchr(arg, '/') || (n > 5 && streq(arg + n - 5, ".conf"));
+}
+
+/* Loads and resolves a profile given by name (search path) or by path (check FILE). */
+static int load_profile(struct sysroot *root, const char *arg, struct profile **ret,
+			struct diag_list *d)
+{
+	_cleanup_free_ char *file = NULL, *buf = NULL, *name = NULL;
+	_cleanup_profile_free_ struct profile *top = NULL;
+	size_t len = 0;
+	int r;
+
+	if (looks_like_path(arg)) {
+		const char *base = strrchr(arg, '/');
+		size_t n;
+
+		base = base ? base + 1 : arg;
+		n = strlen(base);
+		name = strndup(base, n > 5 && streq(base + n - 5, ".conf") ? n - 5 : n);
+		file = strdup(arg);
+		if (!name || !file)
+			return -ENOMEM;
+		r = read_host_file(arg, PROFILE_MAX_BYTES + 1, &buf, &len);
+		if (r < 0) {
+			_cleanup_free_ char *e = escape_untrusted(arg);
+
+			return diag_add(d, DIAG_ERROR, e, 0, "cannot read: %s",
+					read_error_text(-r))
+				       ?: (r == -ENOENT ? -ENOENT : -EIO);
+		}
+	} else {
+		name = strdup(arg);
+		if (!name)
+			return -ENOMEM;
+		r = profiledir_load(root, arg, &file, &buf, &len, d);
+		if (r < 0)
+			return r;
+	}
+	r = profile_parse(name, file, buf, len, &top, d);
+	if (r < 0)
+		return r;
+	return profile_resolve(top, profiledir_load, root, ret, d);
+}
+
+int parse_named(struct sysroot *root, const char *name, struct profile **ret,
+		struct diag_list *d)
+{
+	_cleanup_free_ char *file = NULL, *buf = NULL;
+	size_t len = 0;
+	int r = profiledir_load(root, name, &file, &buf, &len, d);
+
+	return r < 0 ? r : profile_parse(name, file, buf, len, ret, d);
+}
+
+/* The module names a profile has sections for, for the facts reader. */
+static int profile_modules(const struct profile *p, char ***ret)
+{
+	char **v = calloc(1, sizeof(char *));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_sections; i++)
+		if (p->sections[i].kind == PSECTION_MODULE &&
+		    strv_push(&v, p->sections[i].module) < 0) {
+			strv_free(v);
+			return -ENOMEM;
+		}
+	*ret = v;
+	return 0;
+}
+
+void planned_done(struct planned *p)
+{
+	plan_free(p->plan);
+	machine_facts_free(p->facts);
+	profile_free(p->profile);
+}
+
+/* --memory is an assumption for a root without proc/meminfo. Where the root (or this
+ * machine, live) says how much RAM it has, a different --memory plans for another
+ * machine: said by every command that plans, and refused by apply (writes) unless
+ * --force. 0, or -errno from diag_add. */
+static int check_memory(const struct options *o, const struct machine_facts *m,
+			bool writes, struct diag_list *d)
+{
+	char have[32];
+
+	if (!m->mem_from_option || !m->mem_machine_known ||
+	    m->mem_machine == m->mem_total)
+		return 0;
+	format_gib(m->mem_machine, have);
+	/* MemTotal is the installed RAM less what the firmware, the GPU carve-out and the
+	 * kernel keep: a --memory of the installed size (at most 1/16 above MemTotal) is
+	 * the same machine, said but not refused. */
+	if (writes && !o->force &&
+	    (m->mem_total < m->mem_machine ||
+	     m->mem_total - m->mem_machine > m->mem_machine / 16))
+		return diag_add(
+			d, DIAG_ERROR, NULL, 0,
+			"--memory %s differs from this machine's MemTotal %s "
+			"(proc/meminfo): apply plans for the machine it writes to; "
+			"drop --memory, or --force to apply for %s anyway",
+			o->memory_arg, have, o->memory_arg);
+	return diag_add(d, DIAG_WARNING, NULL, 0,
+			"--memory %s differs from this machine's MemTotal %s "
+			"(proc/meminfo): planned for %s%s",
+			o->memory_arg, have, o->memory_arg,
+			writes ? " (accepted with --force)" : ", not for this machine");
+}
+
+int make_plan(struct sysroot *root, const struct options *o, const char *arg, bool writes,
+	      struct planned *p, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **mods = NULL;
+	struct plan_options po = {.force = o->force};
+	int r;
+
+	r = load_profile(root, arg, &p->profile, d);
+	if (r < 0)
+		return r;
+	r = profile_modules(p->profile, &mods);
+	if (r < 0)
+		return r;
+	r = machine_facts_read(root, o->memory, o->kernel, mods, &p->facts, d);
+	if (r == 0)
+		r = check_memory(o, p->facts, writes, d);
+	if (r < 0)
+		return r;
+	r = plan_build(p->profile, p->facts, &po, &p->plan, d);
+	diag_sort(d);
+	return r;
+}
+
+int match_profiles(struct sysroot *root, const struct gpu *gpus, size_t n_gpus,
+		   char ***ret)
+{
+	struct profile_file *l = NULL;
+	char **per = calloc(n_gpus + 1, sizeof(char *));
+	size_t n = 0;
+	int r;
+
+	if (!per)
+		return -ENOMEM;
+	r = n_gpus ? profiledir_list(root, &l, &n) : 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct diag_list d = {0};
+		_cleanup_profile_free_ struct profile *p = NULL;
+
+		if (parse_named(root, l[i].name, &p, &d) < 0) {
+			diag_list_done(&d);
+			continue;
+		}
+		diag_list_done(&d);
+		for (size_t g = 0; r == 0 && g < n_gpus; g++) {
+			char id[16];
+			struct strbuf b = {0};
+
+			snprintf(id, sizeof(id), "1002:%04x", gpus[g].device);
+			if (!strv_contains(p->match, id) &&
+			    !(gpus[g].gfx && strv_contains(p->match, gpus[g].gfx)))
+				continue;
+			if (strbuf_printf(&b, "%s%s%s", per[g] ? per[g] : "",
+					  per[g] ? "," : "", l[i].name) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+			free(per[g]);
+			per[g] = b.s;
+		}
+	}
+	profiledir_list_free(l, n);
+	if (r < 0) {
+		strv_free(per);
+		return r;
+	}
+	*ret = per;
+	return 0;
+}
+
+void free_per_gpu(char **per, size_t n)
+{
+	for (size_t i = 0; per && i < n; i++)
+		free(per[i]);
+	free(per);
+}
+
+int pick_profile(struct sysroot *root, const struct options *o, char **ret,
+		 int *exit_code)
+{
+	struct gpu *gpus = NULL;
+	char **per = NULL, *picked = NULL;
+	size_t n_gpus = 0;
+	struct strbuf why = {0};
+	bool several = false;
+	int r;
+
+	*ret = NULL;
+	*exit_code = EXIT_OK;
+	r = gpus_read(root, &gpus, &n_gpus);
+	if (r < 0)
+		return r;
+	if (n_gpus == 0) {
+		_cleanup_free_ char *where =
+			escape_untrusted(sysroot_is_live(root) ? "" : root->path);
+
+		say(o,
+		    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n"
+		    "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
+		    where ? where : "?", program, program);
+		gpus_free(gpus, n_gpus);
+		return 0;
+	}
+	r = match_profiles(root, gpus, n_gpus, &per);
+	if (r < 0) {
+		gpus_free(gpus, n_gpus);
+		return r;
+	}
+	for (size_t g = 0; g < n_gpus; g++) {
+		if (!per[g])
+			continue;
+		several |= strchr(per[g], ',') || (picked && !streq(picked, per[g]));
+		if (!picked)
+			picked = per[g];
+		strbuf_printf(&why, "%s%s (%s 1002:%04x %s)", why.len ? ", " : "", per[g],
+			      gpus[g].pci, gpus[g].device,
+			      gpus[g].gfx ? gpus[g].gfx : "unknown gfx");
+	}
+	if (!picked) {
+		struct strbuf l = {0};
+
+		for (size_t g = 0; g < n_gpus; g++)
+			strbuf_printf(&l, " %s 1002:%04x (%s)", gpus[g].pci,
+				      gpus[g].device,
+				      gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
+		say(o,
+		    "No profile matches this machine's AMD GPU%s:%s.\nName a profile to use one "
+		    "anyway; '%s profiles' lists them.\n",
+		    n_gpus > 1 ? "s" : "", l.s ? l.s : "", program);
+		strbuf_done(&l);
+	} else if (several) {
+		fprintf(stderr, "%s: several profiles fit this machine: %s; name one\n",
+			program, why.s);
+		*exit_code = EXIT_INVALID;
+	} else {
+		*ret = strdup(picked);
+		if (!*ret)
+			r = -ENOMEM;
+		else if (!o->json && !o->quiet)
+			fprintf(stderr, "%s: using %s\n", program, why.s);
+	}
+	strbuf_done(&why);
+	free_per_gpu(per, n_gpus);
+	gpus_free(gpus, n_gpus);
+	return r;
+}
+
+void compared_done(struct compared *c)
+{
+	strv_free(c->notes);
+	free(c->file_owned);
+	state_free(c->state);
+	free(c->kcmd_base);
+	layers_free(c->layers);
+	boot_facts_free(c->after);
+	boot_facts_free(c->now);
+	for (size_t i = 0; i < c->n_files; i++) {
+		free(c->files[i].old);
+		free(c->files[i].new);
+	}
+	planned_done(&c->planned);
+}
+
+int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_list *d)
+{
+	size_t len;
+	int r = sysroot_read_file(root, rel, PROFILE_MAX_BYTES, true, ret, &len);
+
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (r < 0 && r != -ENOMEM)
+		return diag_add(d, DIAG_ERROR, rel, 0, "cannot read: %s",
+				read_error_text(-r))
+			       ?: -EINVAL;
+	return r;
+}
+
+static int add_file(struct sysroot *root, struct compared *c, const char *rel,
+		    char *new_text, struct diag_list *d)
+{
+	struct file_change *f = &c->files[c->n_files++];
+	int r;
+
+	*f = (struct file_change){.path = rel, .new = new_text};
+	r = read_managed(root, rel, &f->old, d);
+	return r;
+}
+
+int strip_tokens(const char *cur, char *const *tokens, char **ret)
+{
+	_cleanup_strv_free_ char **w = NULL;
+	_cleanup_free_ char *flat = strdup(cur);
+	struct strbuf b = {0};
+	bool *used;
+	int r = 0;
+
+	if (!flat)
+		return -ENOMEM;
+	if (!tokens || !tokens[0]) {
+		*ret = flat;
+		flat = NULL;
+		return 0;
+	}
+	for (char *p = flat; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (strv_split_ws(flat, &w) < 0)
+		return -ENOMEM;
+	used = calloc(strv_length(tokens) + 1, sizeof(*used));
+	if (!used)
+		return -ENOMEM;
+	{
+		/* apply appended its tokens (before a bare "--"): the occurrence to drop
+		 * is the last one, or a value the user repeated earlier would be the one
+		 * removed and the effective value would flip. */
+		size_t n = strv_length(w);
+		bool *drop = calloc(n + 1, sizeof(*drop));
+
+		if (!drop) {
+			free(used);
+			return -ENOMEM;
+		}
+		for (size_t i = n; i-- > 0;)
+			for (size_t k = 0; !drop[i] && tokens[k]; k++)
+				if (!used[k] && streq(w[i], tokens[k]))
+					drop[i] = used[k] = true;
+		for (size_t i = 0; r == 0 && i < n; i++)
+			if (!drop[i])
+				r = strbuf_printf(&b, "%s%s", b.len ? " " : "", w[i]);
+		free(drop);
+	}
+	free(used);
+	if (r == 0)
+		r = strbuf_putc(&b, '\n');
+	if (r < 0) {
+		strbuf_done(&b);
+		return r;
+	}
+	*ret = strbuf_steal(&b);
+	return 0;
+}
+
+/* Copies the findings of from into d, errors as warnings (they concern a re-plan that
+ * decides nothing). 0 or -ENOMEM. */
+static int add_as_warnings(struct diag_list *d, const struct diag_list *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		int r = diag_add(d, DIAG_WARNING, from->items[i].file,
+				 from->items[i].line, "%s", from->items[i].message);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Why re-planning now differs from the recorded plan, as far as the recorded inputs
+ * tell: the RAM, the kernel restriction, or else the profile or kernels. */
+static int replan_cause(const struct state *st, const struct machine_facts *m,
+			const struct options *o, struct strbuf *b)
+{
+	int r = 0;
+
+	if (st->has_memory && m->mem_known && st->memory != m->mem_total) {
+		char then[32], now[32];
+
+		format_gib(st->memory, then);
+		format_gib(m->mem_total, now);
+		r = strbuf_printf(b, "RAM changed since apply (planned for %s, now %s%s)",
+				  then, now, m->mem_from_option ? " with --memory" : "");
+	}
+	if (r == 0 && !streq_ptr(st->kernel, o->kernel))
+		r = strbuf_printf(b, "%sapply planned for %s%s%s, now for %s%s%s",
+				  b->len ? "; " : "",
+				  st->kernel ? "kernel " : "every installed kernel",
+				  st->kernel ? st->kernel : "", st->kernel ? " only" : "",
+				  o->kernel ? "kernel " : "every installed kernel",
+				  o->kernel ? o->kernel : "", o->kernel ? " only" : "");
+	if (r == 0 && !b->len)
+		r = strbuf_puts(
+			b, "the profile or the installed kernels changed since apply");
+	return r;
+}
+
+/* COMPARE_APPLIED with a state that records its settings: the rows compare with what
+ * apply wrote, and the profile is planned again only to say whether that would now give
+ * something else (c->replan, c->notes). Works without the profile. */
+static int plan_recorded(struct sysroot *root, const struct options *o,
+			 struct compared *c, struct diag_list *d)
+{
+	const struct state *st = c->state;
+	struct plan_options po = {.force = o->force};
+	struct diag_list pd = {0};
+	struct strbuf note = {0}, chg = {0};
+	_cleanup_strv_free_ char **mods = NULL;
+	int r, lr, pr = -1;
+
+	c->name = st->profile;
+	c->wanted = st->applied;
+	c->replan = -1;
+	lr = load_profile(root, st->profile, &c->planned.profile, &pd);
+	r = lr == -ENOMEM ? lr : 0;
+	if (r == 0 && lr == 0)
+		r = profile_modules(c->planned.profile, &mods);
+	for (size_t i = 0; r == 0 && i < st->applied->n_settings; i++) {
+		const char *m = st->applied->settings[i].module;
+
+		if (m && !strv_contains(mods, m))
+			r = strv_push(&mods, m);
+	}
+	if (r == 0)
+		r = machine_facts_read(root, o->memory, o->kernel, mods,
+				       &c->planned.facts, d);
+	if (r == 0)
+		r = check_memory(o, c->planned.facts, false, d);
+	if (r < 0)
+		goto out;
+	if (lr < 0) {
+		_cleanup_free_ char *f = NULL, *buf = NULL;
+		struct diag_list quiet = {0};
+		size_t len = 0;
+		bool gone = profiledir_load(root, st->profile, &f, &buf, &len, &quiet) ==
+			    -ENOENT;
+
+		diag_list_done(&quiet);
+		if (!gone) {
+			c->file = c->file_owned = f;
+			f = NULL;
+			r = add_as_warnings(d, &pd);
+		}
+		if (r == 0)
+			r = strbuf_printf(
+				&note,
+				"profile %s %s: compared with the settings recorded at apply, which cannot be planned again ('amdgpu-tune remove' takes them away)",
+				st->profile,
+				gone ? "is no longer installed (its file is gone)"
+				     : "no longer loads (see the warnings)");
+		goto out;
+	}
+	c->file = c->planned.profile->file;
+	pr = plan_build(c->planned.profile, c->planned.facts, &po, &c->planned.plan, &pd);
+	if (pr == -ENOMEM) {
+		r = pr;
+		goto out;
+	}
+	r = add_as_warnings(d, &pd);
+	if (r == 0 && pr < 0) {
+		r = strbuf_printf(
+			&note,
+			"re-planning %s now is refused (see the warnings): compared with the settings recorded at apply",
+			st->profile);
+	} else if (r == 0) {
+		int n = plan_describe_changes(st->applied, c->planned.plan, &chg);
+
+		r = n < 0 ? n : 0;
+		c->replan = n > 0;
+		if (n > 0)
+			r = replan_cause(st, c->planned.facts, o, &note);
+		if (r == 0 && n > 0)
+			r = strbuf_printf(
+				&note,
+				": re-planning now would %s; 'amdgpu-tune apply %s%s%s%s%s' updates it",
+				chg.s, st->profile, o->memory_arg ? " --memory " : "",
+				o->memory_arg ? o->memory_arg : "",
+				o->kernel ? " --kernel " : "",
+				o->kernel ? o->kernel : "");
+	}
+out:
+	if (r == 0 && note.len)
+		r = strv_consume(&c->notes, strbuf_steal(&note));
+	strbuf_done(&note);
+	strbuf_done(&chg);
+	diag_list_done(&pd);
+	return r;
+}
+
+int compare(struct sysroot *root, const struct options *o, const char *name,
+	    enum compare_mode mode, struct compared *c, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **versions = NULL;
+	struct file_override ov[4] = {{0}};
+	struct sysfs_value *fs = NULL;
+	char *grub = NULL, *mod = NULL, *kcmd = NULL;
+	size_t n_ov = 0;
+	bool sys = sysroot_exists(root, "sys/module");
+	const struct plan *pl;
+	int r;
+
+	r = state_read(root, &c->state, d);
+	if (r < 0)
+		return r == -EBADMSG ? -EINVAL : r;
+	c->replan = -1;
+	if (mode == COMPARE_APPLIED && c->state && c->state->applied) {
+		r = plan_recorded(root, o, c, d);
+		diag_sort(d);
+	} else {
+		/* A state of an older amdgpu-tune does not record the settings: the
+		 * profile as planned now stands for them. */
+		r = make_plan(root, o, name, mode == COMPARE_APPLY, &c->planned, d);
+		if (r == 0) {
+			c->name = c->planned.profile->name;
+			c->file = c->planned.profile->file;
+			c->wanted = c->planned.plan;
+		}
+	}
+	if (r < 0)
+		return r;
+	if (sysroot_exists(root, TXN_JOURNAL)) {
+		r = diag_add(
+			d, DIAG_WARNING, TXN_JOURNAL, 0,
+			"an earlier apply, rollback or remove was interrupted; the next one undoes it first");
+		if (r < 0)
+			return r;
+	}
+	pl = c->wanted;
+	for (size_t i = 0; i < c->planned.facts->n_kernels; i++)
+		if (strv_push(&versions, c->planned.facts->kernels[i].version) < 0)
+			return -ENOMEM;
+	r = boot_facts_read(root, versions, NULL, NULL, &c->now, d);
+	if (r < 0)
+		return r;
+	r = fragment_modprobe(c->name, pl, &mod);
+	if (r == 0 && (c->now->loader == BOOT_DEBIAN_GRUB))
+		r = fragment_grub(c->name, pl, &grub);
+	if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
+		_cleanup_free_ char *cur = NULL;
+
+		r = read_managed(root, "etc/kernel/cmdline", &cur, d);
+		if (r == 0)
+			r = strip_tokens(cur ? cur : "",
+					 c->state ? c->state->tokens : NULL,
+					 &c->kcmd_base);
+		if (r == 0)
+			r = fragment_kernel_cmdline(c->kcmd_base, pl, &kcmd);
+	}
+	if (r < 0) {
+		free(grub);
+		free(mod);
+		free(kcmd);
+		return r == -EINVAL ? diag_add(d, DIAG_ERROR, NULL, 0,
+					       "a value cannot be written safely")
+					      ?: -EINVAL
+				    : r;
+	}
+	/* The managed files, in the order apply writes them. */
+	if (c->now->loader == BOOT_DEBIAN_GRUB) {
+		ov[n_ov++] = (struct file_override){FRAGMENT_GRUB, grub};
+		r = add_file(root, c, FRAGMENT_GRUB, grub, d);
+	} else {
+		/* Not (or no longer) a GRUB that reads grub.d: a drop-in of ours there is
+		 * stale, and a boot loader misread must not leave one behind. */
+		free(grub);
+		ov[n_ov++] = (struct file_override){FRAGMENT_GRUB, NULL};
+		r = add_file(root, c, FRAGMENT_GRUB, NULL, d);
+		if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
+			ov[n_ov++] = (struct file_override){"etc/kernel/cmdline", kcmd};
+			r = add_file(root, c, "etc/kernel/cmdline", kcmd, d);
+			kcmd = NULL;
+		}
+	}
+	free(kcmd);
+	ov[n_ov++] = (struct file_override){FRAGMENT_MODPROBE, mod};
+	if (r == 0)
+		r = add_file(root, c, FRAGMENT_MODPROBE, mod, d);
+	else
+		free(mod);
+	if (r < 0)
+		return r;
+	{
+		/* What reading the files as apply leaves them finds again is already in
+		 * d. */
+		struct diag_list again = {0};
+
+		r = boot_facts_read(root, versions, ov, c->now, &c->after, &again);
+		diag_list_done(&again);
+	}
+	if (r < 0)
+		return r;
+	fs = calloc(pl->n_settings + 1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
+		const struct setting *s = &pl->settings[i];
+
+		fs[i].known = sys && s->module;
+		if (s->module && sys) {
+			int k = boot_running_param(root, s->module, s->param,
+						   &fs[i].value);
+
+			if (k == -ENOMEM)
+				r = k;
+			else if (k < 0 && k != -ENOENT)
+				fs[i].known = false;
+		}
+	}
+	if (r == 0)
+		r = layers_compute(pl, c->planned.facts, c->now, c->after, fs, &c->layers,
+				   d);
+	if (r == 0)
+		r = layers_lint(c->planned.facts, c->now, c->after,
+				c->planned.plan ? c->planned.plan->targets : NULL, d);
+	for (size_t i = 0; i < pl->n_settings; i++)
+		free(fs[i].value);
+	free(fs);
+	diag_sort(d);
+	return r;
+}
+
+int applied_profile(struct sysroot *root, char **ret, struct diag_list *d)
+{
+	struct state *st = NULL;
+	int r = state_read(root, &st, d);
+
+	*ret = NULL;
+	if (r < 0)
+		return r;
+	if (st) {
+		*ret = strdup(st->profile);
+		state_free(st);
+		if (!*ret)
+			return -ENOMEM;
+	}
+	return 0;
+}

@@ -1,0 +1,97 @@
+/* Operations (ops.c): profile loading and planning, GPU matching and the comparison
+ * of a plan with the disk and the running kernel. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bootcfg.h"
+#include "cli.h"
+#include "diag.h"
+#include "facts.h"
+#include "layers.h"
+#include "plan.h"
+#include "profile.h"
+#include "report.h"
+#include "state.h"
+
+/* A profile planned for this machine: what make_plan() gives (planned_done()). */
+struct planned {
+	struct profile *profile;
+	struct machine_facts *facts;
+	struct plan *plan;
+};
+
+/* What a comparison compares the configuration with. */
+enum compare_mode {
+	COMPARE_PROFILE, /* diff PROFILE: the profile as planned now */
+	COMPARE_APPLIED, /* status, diff: what the last apply recorded, when it did */
+	COMPARE_APPLY,	 /* apply: planned now, refusing another machine's --memory */
+};
+
+/* Everything diff and status compare: the plan's layers and the files apply would
+ * write. */
+struct compared {
+	struct planned planned;	   /* the profile planned now; with a recorded state the
+				    * profile or plan may be NULL (not loadable, refused) */
+	struct state *state;	   /* what the last apply recorded, or NULL */
+	const char *name;	   /* the profile compared */
+	const char *file;	   /* its file, NULL when it is gone */
+	char *file_owned;	   /* file, when the profile there no longer loads */
+	const struct plan *wanted; /* what the rows compare with: planned.plan, or the
+				    * settings the state records */
+	char **notes;	 /* lines for the user: re-planning now, a lost profile */
+	int replan;	 /* re-planning now differs: 1 yes, 0 no, -1 not known */
+	char *kcmd_base; /* etc/kernel/cmdline without the tokens apply added */
+	struct boot_facts *now, *after;
+	struct layers *layers;
+	struct file_change files[3];
+	size_t n_files;
+};
+
+/* True when a command's PROFILE argument names a file (has a '/' or ends in .conf),
+ * not a profile in the search path. */
+bool looks_like_path(const char *arg);
+
+/* Loads and parses the named profile from the search path, without resolving includes. */
+int parse_named(struct sysroot *root, const char *name, struct profile **ret,
+		struct diag_list *d);
+
+void planned_done(struct planned *p);
+
+/* Profile -> facts -> plan, the common path of show, check, diff, status and apply
+ * (writes: apply, which refuses a --memory that is not this machine's). A profile that
+ * fails to load leaves p->profile NULL; a plan with errors leaves p->plan NULL. */
+int make_plan(struct sysroot *root, const struct options *o, const char *arg, bool writes,
+	      struct planned *p, struct diag_list *d);
+
+/* For each GPU, the names of the profiles whose match fits it, comma-separated, or NULL
+ * when none does. *ret is an array of n strings owned by the caller. 0 or -errno. */
+int match_profiles(struct sysroot *root, const struct gpu *gpus, size_t n_gpus,
+		   char ***ret);
+
+/* Frees match_profiles()'s result. */
+void free_per_gpu(char **per, size_t n);
+
+/* Finds the profile whose match fits this machine's GPU. Returns 0 with *ret set, or 0
+ * with *ret NULL after telling the user why none was picked (no GPU, no match). */
+int pick_profile(struct sysroot *root, const struct options *o, char **ret,
+		 int *exit_code);
+
+void compared_done(struct compared *c);
+
+/* Reads a managed file's current text into *ret (NULL when absent). */
+int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_list *d);
+
+/* cur without one occurrence of each of tokens (the arguments an earlier apply added),
+ * its words joined by single spaces; cur itself when there are no tokens. */
+int strip_tokens(const char *cur, char *const *tokens, char **ret);
+
+/* Plans name (or, COMPARE_APPLIED with a recorded state, takes what apply wrote), reads
+ * the boot configuration now and as it would be after apply, and compares them layer
+ * by layer. */
+int compare(struct sysroot *root, const struct options *o, const char *name,
+	    enum compare_mode mode, struct compared *c, struct diag_list *d);
+
+/* The profile recorded by the last apply, or NULL (and a message) when none. */
+int applied_profile(struct sysroot *root, char **ret, struct diag_list *d);
