@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "bootcfg.h"
+#include "paths.h"
 #include "strv.h"
 #include "sysroot.h"
 
@@ -214,8 +215,7 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 static int read_kernel_cmdline(const struct sysroot *root, const struct file_override *ov,
 			       struct boot_facts *b, struct diag_list *d)
 {
-	static const char *const files[] = {"etc/kernel/cmdline",
-					    "usr/lib/kernel/cmdline"};
+	static const char *const files[] = {KERNEL_CMDLINE, "usr/lib/kernel/cmdline"};
 
 	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
 		_cleanup_free_ char *buf = NULL;

@@ -74,12 +74,11 @@ int current_loader(struct sysroot *root, enum bootloader *ret)
 int check_hand_edit(const struct options *o, const struct state *st, const char *path,
 		    const char *old, const char *new, struct diag_list *d)
 {
+	const struct managed_file *m = managed_file_lookup(path);
 	const char *want;
 	char sha[65];
 
-	if (!old || streq_ptr(old, new))
-		return 0;
-	if (!streq(path, FRAGMENT_GRUB) && !streq(path, FRAGMENT_MODPROBE))
+	if (!old || streq_ptr(old, new) || !m || !m->hand_edit)
 		return 0;
 	want = state_sha_of(st, path);
 	sha256_hex(old, strlen(old), sha);

@@ -131,7 +131,7 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 		r = check_hand_edit(o, c.state, f->path, f->old, f->new, &d);
 		if (r < 0)
 			goto fail;
-		if (streq(f->path, "etc/kernel/cmdline")) {
+		if (streq(f->path, KERNEL_CMDLINE)) {
 			_cleanup_strv_free_ char **base = NULL, **all = NULL;
 
 			if (sysroot_stat(root, f->path, &st) == 0)

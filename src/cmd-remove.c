@@ -9,13 +9,11 @@
 
 int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
-	static const char *const managed[] = {FRAGMENT_GRUB, FRAGMENT_MODPROBE,
-					      "etc/kernel/cmdline", STATE_FILE};
 	struct diag_list d = {0};
 	struct state *st = NULL;
-	struct txn_file files[4];
-	struct file_change fc[4];
-	char *old[4] = {0}, *kcmd = NULL;
+	struct txn_file files[N_MANAGED];
+	struct file_change fc[N_MANAGED];
+	char *old[N_MANAGED] = {0}, *kcmd = NULL;
 	struct txn t = {.operation = "remove"};
 	size_t n = 0;
 	int lock = -1, r = 0, code = EXIT_OK;
@@ -31,14 +29,14 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	r = state_read(root, &st, &d);
 	if (r == 0)
 		r = current_loader(root, &t.loader);
-	for (size_t i = 0; r == 0 && i < ELEMENTSOF(managed); i++) {
-		const char *path = managed[i];
+	for (size_t i = 0; r == 0 && i < n_managed_files; i++) {
+		const char *path = managed_files[i].path;
 		struct stat sst;
 
 		r = read_managed(root, path, &old[i], &d);
 		if (r < 0 || !old[i])
 			continue;
-		if (streq(path, "etc/kernel/cmdline")) {
+		if (streq(path, KERNEL_CMDLINE)) {
 			/* Only the tokens apply added. */
 			if (!st || !st->tokens)
 				continue;

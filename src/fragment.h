@@ -6,8 +6,7 @@
 
 #include "plan.h"
 
-#define FRAGMENT_GRUB	  "etc/default/grub.d/90-amdgpu-tune.cfg"
-#define FRAGMENT_MODPROBE "etc/modprobe.d/90-amdgpu-tune.conf"
+#include "paths.h"
 
 /* The GRUB drop-in for the plan's command-line settings:
  * GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} ..." under a header naming

@@ -552,7 +552,7 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 	if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
 		_cleanup_free_ char *cur = NULL;
 
-		r = read_managed(root, "etc/kernel/cmdline", &cur, d);
+		r = read_managed(root, KERNEL_CMDLINE, &cur, d);
 		if (r == 0)
 			r = strip_tokens(cur ? cur : "",
 					 c->state ? c->state->tokens : NULL,
@@ -580,8 +580,8 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 		ov[n_ov++] = (struct file_override){FRAGMENT_GRUB, NULL};
 		r = add_file(root, c, FRAGMENT_GRUB, NULL, d);
 		if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
-			ov[n_ov++] = (struct file_override){"etc/kernel/cmdline", kcmd};
-			r = add_file(root, c, "etc/kernel/cmdline", kcmd, d);
+			ov[n_ov++] = (struct file_override){KERNEL_CMDLINE, kcmd};
+			r = add_file(root, c, KERNEL_CMDLINE, kcmd, d);
 			kcmd = NULL;
 		}
 	}

@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include "paramcache.h"
+#include "paths.h"
 #include "sysroot.h"
 #include "util.h"
 
 #define MAGIC	  "amdgpu-tune params 1\n"
 #define CACHE_MAX (1024 * 1024)
-#define CACHE_DIR "var/cache/amdgpu-tune"
 
 void paramcache_key(const char *rel, const struct stat *st, char *buf, size_t n)
 {

@@ -10,8 +10,7 @@
 
 struct sysroot;
 
-/* The administrator's directory, relative to the root. */
-#define PROFILEDIR_ETC "etc/amdgpu-tune/profiles"
+#include "paths.h"
 
 /* When set (a command running with privileges), every profile read must pass
  * privs_trusted(): root-owned, not writable by group or others, up to the top. */

@@ -62,25 +62,14 @@ static int bad(struct diag_list *d, const char *file, unsigned line, const char 
 	return r < 0 ? r : -EBADMSG;
 }
 
-/* The files apply, rollback and remove change, and so the only ones a snapshot may
- * restore; the directories it may remove are their parents. */
-static const char *const managed[] = {FRAGMENT_GRUB, FRAGMENT_MODPROBE,
-				      "etc/kernel/cmdline", STATE_FILE, NULL};
-
-static bool managed_file(const char *path)
-{
-	for (size_t i = 0; managed[i]; i++)
-		if (streq(path, managed[i]))
-			return true;
-	return false;
-}
-
+/* A directory a managed file lives in (apply may have created it). */
 static bool managed_dir(const char *path)
 {
 	size_t n = strlen(path);
 
-	for (size_t i = 0; managed[i]; i++)
-		if (strncmp(managed[i], path, n) == 0 && managed[i][n] == '/')
+	for (size_t i = 0; i < n_managed_files; i++)
+		if (strncmp(managed_files[i].path, path, n) == 0 &&
+		    managed_files[i].path[n] == '/')
 			return true;
 	return false;
 }
@@ -206,7 +195,7 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 			s->files = f;
 			f = &s->files[s->n_files];
 			*f = (struct snap_file){0};
-			if (!rel_path_is_safe(val) || !managed_file(val)) {
+			if (!rel_path_is_safe(val) || !managed_file_lookup(val)) {
 				r = bad(d, file, line,
 					"a file amdgpu-tune does not manage");
 				break;

@@ -24,8 +24,8 @@
 
 struct sysroot;
 
-#define STATE_DIR     "var/lib/amdgpu-tune"
-#define SNAPSHOT_DIR  "var/lib/amdgpu-tune/snapshots"
+#include "paths.h"
+
 #define SNAPSHOT_KEEP 20
 
 struct snap_file {

@@ -21,7 +21,7 @@
 
 struct sysroot;
 
-#define STATE_FILE "var/lib/amdgpu-tune/state"
+#include "paths.h"
 
 /* Our own files are data, never instructions: rel (under var/lib/amdgpu-tune) and every
  * directory from var/lib/amdgpu-tune down to it must be reached without a symlink, be

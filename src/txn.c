@@ -16,12 +16,16 @@
 
 bool txn_path_is_cmdline(const char *path)
 {
-	return streq(path, FRAGMENT_GRUB) || streq(path, "etc/kernel/cmdline");
+	const struct managed_file *m = managed_file_lookup(path);
+
+	return m && m->kind == MANAGED_CMDLINE;
 }
 
 bool txn_path_is_modprobe(const char *path)
 {
-	return streq(path, FRAGMENT_MODPROBE);
+	const struct managed_file *m = managed_file_lookup(path);
+
+	return m && m->kind == MANAGED_MODPROBE;
 }
 
 int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
@@ -324,12 +328,10 @@ static int regen_after_restore(const struct sysroot *root, enum bootloader loade
 
 void txn_remove_stale(const struct sysroot *root)
 {
-	static const char *const paths[] = {FRAGMENT_GRUB,	  FRAGMENT_MODPROBE,
-					    "etc/kernel/cmdline", STATE_FILE,
-					    TXN_JOURNAL,	  NULL};
-
-	for (size_t i = 0; paths[i]; i++) {
-		_cleanup_free_ char *dir = strdup(paths[i]);
+	/* Beside every managed file, and beside the journal. */
+	for (size_t i = 0; i <= n_managed_files; i++) {
+		_cleanup_free_ char *dir =
+			strdup(i < n_managed_files ? managed_files[i].path : TXN_JOURNAL);
 		const char *base;
 		char *slash;
 		DIR *d = NULL;

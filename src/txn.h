@@ -14,8 +14,7 @@
 
 struct sysroot;
 
-#define TXN_LOCK    "var/lib/amdgpu-tune/lock"
-#define TXN_JOURNAL "var/lib/amdgpu-tune/transaction"
+#include "paths.h"
 
 /* One file as the transaction wants it. */
 struct txn_file {

@@ -1,0 +1,50 @@
+/* Every file and directory amdgpu-tune itself reads or writes, relative to the root,
+ * in one place; and the table of the files a change may touch. Pure. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What apply writes. */
+#define FRAGMENT_GRUB	  "etc/default/grub.d/90-amdgpu-tune.cfg"
+#define FRAGMENT_MODPROBE "etc/modprobe.d/90-amdgpu-tune.conf"
+#define KERNEL_CMDLINE	  "etc/kernel/cmdline" /* systemd-boot: our tokens in it */
+
+/* The administrator's profiles. */
+#define PROFILEDIR_ETC "etc/amdgpu-tune/profiles"
+
+/* Our own state: data, never instructions (state.h, snapshot.h, txn.h). */
+#define STATE_DIR    "var/lib/amdgpu-tune"
+#define STATE_FILE   STATE_DIR "/state"
+#define SNAPSHOT_DIR STATE_DIR "/snapshots"
+#define TXN_LOCK     STATE_DIR "/lock"
+#define TXN_JOURNAL  STATE_DIR "/transaction"
+
+/* Module parameter tables read from the kernels' modules (paramcache.h). */
+#define CACHE_DIR "var/cache/amdgpu-tune"
+
+/* What a managed file carries, and so what must be regenerated after it changes. */
+enum managed_kind {
+	MANAGED_CMDLINE,  /* kernel parameters: the boot menu (GRUB) or, on systemd-boot,
+			   * the entries kernel-install writes */
+	MANAGED_MODPROBE, /* module options: the initramfs */
+	MANAGED_STATE,	  /* our record of the last change: nothing */
+};
+
+/* The files apply, rollback and remove change: the only ones a snapshot may restore
+ * or a journal may name, and the directories they may create or remove are their
+ * parents. */
+struct managed_file {
+	const char *path;
+	enum managed_kind kind;
+	/* Ours as a whole, with its checksum in the state: any other text there is a
+	 * hand edit, not replaced or removed without --force. False for
+	 * etc/kernel/cmdline (only the tokens we added are ours) and for the state. */
+	bool hand_edit;
+};
+#define N_MANAGED 4
+extern const struct managed_file managed_files[N_MANAGED];
+extern const size_t n_managed_files;
+
+/* The table row for path, or NULL when we never change that file. */
+const struct managed_file *managed_file_lookup(const char *path);
