@@ -458,18 +458,22 @@ static void plan_memory(struct ctx *c)
 				gtt->value, gib, permille / 10, permille % 10, ram);
 		pages = gtt_bytes / m->page_size;
 		for (size_t i = 0; c->ttm_modules[i]; i++) {
-			char v[32], reason[256];
-			struct setting *s;
+			_cleanup_(strbuf_done) struct strbuf reason = {0};
+			char v[32];
+			struct setting *s = NULL;
 
 			snprintf(v, sizeof(v), "%" PRIu64, pages);
-			snprintf(reason, sizeof(reason),
-				 "GTT %s = %" PRIu64 " pages of %" PRIu64
-				 " bytes = %u.%u%% of %s RAM%s%s",
-				 gib, pages, m->page_size, permille / 10, permille % 10,
-				 ram, gtt->reason ? "; " : "",
-				 gtt->reason ? gtt->reason : "");
-			s = add_setting(c, c->ttm_modules[i], "pages_limit", v, reason,
-					gtt->file, gtt->line);
+			strbuf_printf(&reason,
+				      "GTT %s = %" PRIu64 " pages of %" PRIu64
+				      " bytes = %u.%u%% of %s RAM%s%s",
+				      gib, pages, m->page_size, permille / 10,
+				      permille % 10, ram, gtt->reason ? "; " : "",
+				      gtt->reason ? gtt->reason : "");
+			if (reason.s)
+				s = add_setting(c, c->ttm_modules[i], "pages_limit", v,
+						reason.s, gtt->file, gtt->line);
+			else
+				c->err = -ENOMEM;
 			if (!s) {
 				stop = true;
 				goto gtt_done;
@@ -482,16 +486,20 @@ static void plan_memory(struct ctx *c)
 				"%s size GTT from amdgpu.gttsize, which %s deprecate: gttsize is not written, so on %s the GPU keeps its default GTT size (plan for one kernel line with --kernel)",
 				need.s, dep.s, need.s);
 		} else if (need.len) {
-			char v[32], reason[256];
-			struct setting *s;
+			_cleanup_(strbuf_done) struct strbuf reason = {0};
+			char v[32];
+			struct setting *s = NULL;
 
 			snprintf(v, sizeof(v), "%" PRIu64, gtt_bytes >> 20);
-			snprintf(
-				reason, sizeof(reason),
+			strbuf_printf(
+				&reason,
 				"GTT %s in MiB: %s size the GTT from gttsize, not from %s.pages_limit (before 6.5)",
 				gib, need.s, c->ttm_modules[0]);
-			s = add_setting(c, "amdgpu", "gttsize", v, reason, gtt->file,
-					gtt->line);
+			if (reason.s)
+				s = add_setting(c, "amdgpu", "gttsize", v, reason.s,
+						gtt->file, gtt->line);
+			else
+				c->err = -ENOMEM;
 			if (s) {
 				s->is_size = true;
 				s->bytes = gtt_bytes;
@@ -528,19 +536,22 @@ static void plan_memory(struct ctx *c)
 				"page_pool = %s (%s) is larger than %s", pool->value, gib,
 				gtt ? "gtt" : "RAM");
 		} else {
-			char v[32], reason[256];
+			_cleanup_(strbuf_done) struct strbuf reason = {0};
+			char v[32];
 
 			format_gib(bytes, gib);
 			snprintf(v, sizeof(v), "%" PRIu64, bytes / m->page_size);
-			snprintf(
-				reason, sizeof(reason),
+			strbuf_printf(
+				&reason,
 				"TTM page pool %s = %s pages; bounds only TTM's cache of freed pages%s%s",
 				gib, v, pool->reason ? "; " : "",
 				pool->reason ? pool->reason : "");
-			for (size_t i = 0; c->ttm_modules[i]; i++) {
+			if (!reason.s)
+				c->err = -ENOMEM;
+			for (size_t i = 0; reason.s && c->ttm_modules[i]; i++) {
 				struct setting *s = add_setting(
-					c, c->ttm_modules[i], "page_pool_size", v, reason,
-					pool->file, pool->line);
+					c, c->ttm_modules[i], "page_pool_size", v,
+					reason.s, pool->file, pool->line);
 
 				if (!s)
 					return;
