@@ -72,7 +72,7 @@ static const char *next_arg(const char *args, char **ret_name, char **ret_value,
 			*err = -ENOMEM;
 			return NULL;
 		}
-		/* The name is the prefix of the same buffer; cut it to its own size. */
+		/* The value is a copy; the name keeps the buffer, cut at the '='. */
 	} else {
 		*ret_value = NULL;
 	}

@@ -25,8 +25,8 @@ int cmdline_parse(const char *line, struct cmdline **ret);
 void cmdline_free(struct cmdline *c);
 
 /* Serializes one argument so that next_arg() gives back exactly name and value,
- * quoting only when needed. Returns a new string, -EINVAL into *ret_err when no
- * quoting can represent the pair (e.g. a value with both whitespace and '"'). */
+ * quoting only when needed, into *ret (a new string). 0, -EINVAL when no quoting can
+ * represent the pair (e.g. a value with both whitespace and '"'), or -ENOMEM. */
 int cmdline_arg_format(const char *name, const char *value, char **ret);
 
 /* Serializes a whole command line: arguments joined by single spaces, then " -- " and

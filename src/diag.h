@@ -16,7 +16,8 @@ struct diag {
 	enum diag_level level;
 	char *file;    /* NULL when no file is at fault */
 	unsigned line; /* 0 when no line is at fault */
-	char *message; /* one line, untrusted parts already escaped */
+	char *message; /* one line; the caller escapes untrusted parts
+			* (escape_untrusted()), render_diag() escapes the file name */
 };
 
 struct diag_list {

@@ -314,8 +314,13 @@ static int run(int argc, char **argv)
 		machine_facts_cache_writes(verbs[i].writes && !o.dry_run);
 		r = sysroot_open(o.root, &root);
 		if (r < 0) {
-			fprintf(stderr, "%s: --root %s: %s\n", program, o.root,
-				strerror(-r));
+			_cleanup_free_ char *e = escape_untrusted(o.root);
+			struct diag_list d = {0};
+
+			diag_add(&d, DIAG_ERROR, NULL, 0, "--root %s: %s", e ? e : "?",
+				 strerror(-r));
+			print_diags(&d, &o);
+			diag_list_done(&d);
 			return EXIT_INVALID;
 		}
 		r = verbs[i].run(root, &o, argc - optind - 1, argv + optind + 1);

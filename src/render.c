@@ -44,7 +44,12 @@ static void header(struct strbuf *b, const struct profile *p,
 {
 	char ram[32];
 
-	strbuf_printf(b, "%s: %s\n", p->name, p->description);
+	{
+		/* A profile's description is the administrator's text: escaped. */
+		_cleanup_free_ char *desc = escape_untrusted(p->description);
+
+		strbuf_printf(b, "%s: %s\n", p->name, desc ? desc : "?");
+	}
 	strbuf_printf(b, "  file:    %s\n", p->file);
 	if (p->chain && p->chain[1]) {
 		strbuf_puts(b, "  include:");

@@ -1,5 +1,6 @@
-/* Output of the read-only commands, as text for people or one JSON document. Pure:
- * everything is written into a strbuf that main.c prints. */
+/* Output about profiles and plans (show, check, profiles), the findings, and the JSON
+ * pieces every document shares, as text for people or one JSON document. Pure:
+ * everything is written into a strbuf that the command (cmd-*.c) prints. */
 #pragma once
 
 #include <stdbool.h>

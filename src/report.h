@@ -1,5 +1,6 @@
-/* Output of detect, diff and status, as text for people or one JSON document. Pure:
- * written into a strbuf that main.c prints. */
+/* Output about the machine and the changes (detect, diff, status, apply, rollback,
+ * remove, snapshots), as text for people or one JSON document. Pure: written into a
+ * strbuf that the command (cmd-*.c) prints. */
 #pragma once
 
 #include "bootcfg.h"

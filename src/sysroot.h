@@ -1,6 +1,9 @@
-/* Every file access goes through here, relative to the root the tool operates on
- * (--root, default "/"). Paths are resolved as if the root were "/" (openat2
- * RESOLVE_IN_ROOT), so an absolute symlink inside an image cannot reach the host. */
+/* Every access to the files of the root the tool operates on (--root, default "/")
+ * goes through here. Paths are resolved as if the root were "/" (openat2
+ * RESOLVE_IN_ROOT, or open_in_root() where the kernel lacks it), so an absolute symlink
+ * inside an image cannot reach the host. The host files read otherwise are named by the
+ * user (check FILE, --kernel-log FILE) or are the live system's own (/dev/kmsg,
+ * journalctl). */
 #pragma once
 
 #include <dirent.h>
