@@ -38,12 +38,6 @@ bool gpu_gfx_honours_mtype(const char *gfx)
 	return streq(gfx, "gfx942") || streq(gfx, "gfx950");
 }
 
-bool gpu_gfx_ignores_mes(const char *gfx)
-{
-	return startswith(gfx, "gfx10") || startswith(gfx, "gfx11") ||
-	       startswith(gfx, "gfx12");
-}
-
 bool gpu_gfx_is_apu(const char *gfx)
 {
 	static const char *const apus[] = {"gfx902",  "gfx909",	 "gfx90c",  "gfx1033",

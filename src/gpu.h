@@ -46,7 +46,3 @@ bool gpu_gfx_is_apu(const char *gfx);
 /* True when amdgpu reads mtype_local on this gfx target: only the GC 9.4.3, 9.4.4 and
  * 9.5.0 (MI300-class) paths do (amdgpu gmc_v9_0.c); gfx10/11 ignore it. */
 bool gpu_gfx_honours_mtype(const char *gfx);
-
-/* True when amdgpu.mes changes nothing on this target: GC 10 has no MES scheduler to
- * turn on, and kernels since 6.12 always use MES on GC 11 and 12 without reading it. */
-bool gpu_gfx_ignores_mes(const char *gfx);

@@ -29,16 +29,6 @@ bool param_is_deprecated(const struct param_def *p)
 	return p->desc && strcasestr(p->desc, "deprecated");
 }
 
-bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b,
-			     unsigned c)
-{
-	if (k->ver[0] != a)
-		return k->ver[0] > a;
-	if (k->ver[1] != b)
-		return k->ver[1] > b;
-	return k->ver[2] >= c;
-}
-
 int kernel_version_parse(const char *s, unsigned ret[3])
 {
 	unsigned v[3] = {0};

@@ -64,10 +64,6 @@ const struct param_def *module_schema_param(const struct module_schema *s,
  * as amdgpu marks gttsize from 6.15). */
 bool param_is_deprecated(const struct param_def *p);
 
-/* True when kernel version v is at least a.b.c. */
-bool kernel_version_at_least(const struct kernel_info *k, unsigned a, unsigned b,
-			     unsigned c);
-
 /* Parses "6.12.117+deb12-amd64" into major, minor, patch. 0 or -EINVAL. */
 int kernel_version_parse(const char *s, unsigned ret[3]);
 

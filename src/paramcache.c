@@ -12,7 +12,9 @@
 #define MAGIC	  "amdgpu-tune params 1\n"
 #define CACHE_MAX (1024 * 1024)
 
-void paramcache_key(const char *rel, const struct stat *st, char *buf, size_t n)
+/* The cache key of a module file: "PATH SIZE MTIME.NSEC INODE DEVICE" with PATH below
+ * the kernel's module directory. Writes into buf (at most n bytes). */
+static void paramcache_key(const char *rel, const struct stat *st, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s %" PRIu64 " %" PRId64 ".%09ld %" PRIu64 " %" PRIu64, rel,
 		 (uint64_t)st->st_size, (int64_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
@@ -195,7 +197,7 @@ static bool entry_paths(const struct paramcache *c, const char *path, const char
 	return true;
 }
 
-bool paramcache_load(void *data, const char *path, struct module_schema *s)
+static bool paramcache_load(void *data, const char *path, struct module_schema *s)
 {
 	const struct paramcache *c = data;
 	char rel[512], key[1024];
@@ -218,7 +220,7 @@ bool paramcache_load(void *data, const char *path, struct module_schema *s)
 	return paramcache_parse(buf, len, key, s) == 0;
 }
 
-void paramcache_store(void *data, const char *path, const struct module_schema *s)
+static void paramcache_store(void *data, const char *path, const struct module_schema *s)
 {
 	const struct paramcache *c = data;
 	char rel[512], key[1024], dir[512];

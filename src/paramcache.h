@@ -23,10 +23,6 @@ struct paramcache {
 	bool read_only; /* load entries, store none */
 };
 
-/* The cache key of a module file: "PATH SIZE MTIME.NSEC INODE DEVICE" with PATH below
- * the kernel's module directory. Writes into buf (at most n bytes). */
-void paramcache_key(const char *rel, const struct stat *st, char *buf, size_t n);
-
 /* The text of an entry for s under key, in a new string. 0 or -ENOMEM. Pure. */
 int paramcache_format(const char *key, const struct module_schema *s, char **ret);
 
@@ -37,5 +33,3 @@ int paramcache_parse(const char *buf, size_t len, const char *key,
 
 /* The hooks for modinfo_lookup(); data is a struct paramcache. */
 extern const struct modinfo_cache paramcache_ops;
-bool paramcache_load(void *data, const char *path, struct module_schema *s);
-void paramcache_store(void *data, const char *path, const struct module_schema *s);

@@ -138,7 +138,9 @@ int plan_describe_changes(const struct plan *from, const struct plan *to,
 	return r < 0 ? r : (int)(set + gone);
 }
 
-int plan_profile_targets(const struct profile *p, char ***ret)
+/* The gfx targets a profile's match names, ids translated through the GPU table, into a
+ * new vector. 0 or -ENOMEM. */
+static int plan_profile_targets(const struct profile *p, char ***ret)
 {
 	char **v = NULL;
 

@@ -58,9 +58,5 @@ int plan_append(struct plan *pl, const char *module, const char *param, const ch
 int plan_describe_changes(const struct plan *from, const struct plan *to,
 			  struct strbuf *b);
 
-/* The gfx targets a profile's match names, ids translated through the GPU table, into a
- * new vector. 0 or -ENOMEM. */
-int plan_profile_targets(const struct profile *p, char ***ret);
-
 /* Edit distance between two parameter names with '-' = '_' (for "did you mean"). */
 unsigned plan_name_distance(const char *a, const char *b);

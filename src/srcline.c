@@ -45,19 +45,6 @@ int srcline_append_line(struct srcline *l, const struct srcline *o)
 	return 0;
 }
 
-int srcline_copy(struct srcline *l, const struct srcline *o)
-{
-	struct srcline n = {0};
-
-	if (srcline_append_line(&n, o) < 0) {
-		srcline_done(&n);
-		return -ENOMEM;
-	}
-	srcline_done(l);
-	*l = n;
-	return 0;
-}
-
 void srcline_done(struct srcline *l)
 {
 	strbuf_done(&l->text);

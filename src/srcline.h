@@ -24,8 +24,6 @@ struct srcline {
 int srcline_append(struct srcline *l, const char *p, size_t n, struct src at);
 /* Appends another sourced text, keeping its origins. 0 or -ENOMEM. */
 int srcline_append_line(struct srcline *l, const struct srcline *o);
-/* Replaces l's content by a copy of o. 0 or -ENOMEM. */
-int srcline_copy(struct srcline *l, const struct srcline *o);
 void srcline_done(struct srcline *l);
 
 /* One argument as the kernel's next_arg() splits it, with the origin of its first
