@@ -318,14 +318,10 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		if (only)
 			strbuf_printf(
 				&why,
-				"no boot/vmlinuz-VERSION: %s has only lib/modules/%s/vmlinuz%s; "
-				"linux-base's 00-legacy-boot hook copies it to boot/ when "
-				"linux-image-%s is configured",
+				"no boot/vmlinuz-VERSION: %s has only lib/modules/%s/vmlinuz%s; linux-base's 00-legacy-boot hook copies it to boot/ when linux-image-%s is configured",
 				only, only,
 				b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB
-					? ", which GRUB's 10_linux does not list (it "
-					  "looks for /boot/vmlinuz-*, /vmlinuz-* and "
-					  "/boot/kernel-*)"
+					? ", which GRUB's 10_linux does not list (it looks for /boot/vmlinuz-*, /vmlinuz-* and /boot/kernel-*)"
 					: "",
 				only);
 		else

@@ -75,8 +75,7 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 	if (layers_cmdline_too_long(c.after)) {
 		r = diag_add(
 			&d, o->force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
-			"%sthe kernel command line would be about %zu bytes, over the "
-			"kernel's 2048, and its last arguments would be lost%s",
+			"%sthe kernel command line would be about %zu bytes, over the kernel's 2048, and its last arguments would be lost%s",
 			o->force ? "--force: " : "not applied: ",
 			layers_cmdline_bytes(c.after),
 			o->force ? "" : "; shorten it, or --force");
@@ -98,15 +97,12 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 		if (cmdline && !o->force)
 			r = diag_add(
 				&d, DIAG_ERROR, NULL, 0,
-				"not applied: the profile sets kernel parameters and the "
-				"next boot's command line is not known (%s); simplify that "
-				"line, or --force to write the drop-in anyway",
+				"not applied: the profile sets kernel parameters and the next boot's command line is not known (%s); simplify that line, or --force to write the drop-in anyway",
 				c.now->next_why ? c.now->next_why : "?");
 		else
 			r = diag_add(
 				&d, DIAG_WARNING, NULL, 0,
-				"the next boot's command line is not known (%s): it was "
-				"not checked for settings that override the profile's",
+				"the next boot's command line is not known (%s): it was not checked for settings that override the profile's",
 				c.now->next_why ? c.now->next_why : "?");
 		if (r < 0)
 			goto fail;

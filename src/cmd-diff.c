@@ -24,12 +24,9 @@ int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **arg
 		if (!applied) {
 			if (o->json)
 				json_print(
-					"{\"profile\":null,\"settings\":[],\"files\":[],"
-					"\"warnings\":[],\"errors\":[]}\n");
+					"{\"profile\":null,\"settings\":[],\"files\":[],\"warnings\":[],\"errors\":[]}\n");
 			else
-				printf("No profile applied (no %s): the next boot changes nothing "
-				       "amdgpu-tune manages.\nName one to compare, e.g. '%s diff "
-				       "strix-halo'.\n",
+				printf("No profile applied (no %s): the next boot changes nothing amdgpu-tune manages.\nName one to compare, e.g. '%s diff strix-halo'.\n",
 				       STATE_FILE, program);
 			diag_list_done(&d);
 			return EXIT_OK;

@@ -72,8 +72,7 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 		if (diff >= (UINT64_C(1) << 20) &&
 		    diag_add(
 			    d, DIAG_WARNING, card, 0,
-			    "the driver reports %s of GTT, not the %s the applied profile "
-			    "planned (%s)",
+			    "the driver reports %s of GTT, not the %s the applied profile planned (%s)",
 			    got, want, limit->name) < 0)
 			return -ENOMEM;
 	}
@@ -97,9 +96,7 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 		if (diff >= (UINT64_C(1) << 20)) {
 			if (diag_add(
 				    d, DIAG_WARNING, node, 0,
-				    "KFD reports %s of GPU memory to ROCm, not the %s the "
-				    "applied profile planned (%s): on %s KFD reports the TTM "
-				    "limit on an APU",
+				    "KFD reports %s of GPU memory to ROCm, not the %s the applied profile planned (%s): on %s KFD reports the TTM limit on an APU",
 				    got, want, limit->name, release) < 0)
 				return -ENOMEM;
 		} else {
@@ -132,8 +129,7 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 
 			if (asprintf(
 				    &n,
-				    "kernel log not read (%s); 'journalctl -k -b > FILE' and "
-				    "--kernel-log FILE check a saved one",
+				    "kernel log not read (%s); 'journalctl -k -b > FILE' and --kernel-log FILE check a saved one",
 				    note) < 0)
 				return -ENOMEM;
 			free(note);

@@ -23,11 +23,11 @@ static int header(struct strbuf *b, const char *profile)
 {
 	if (!profile_name_is_valid(profile))
 		return -EINVAL;
-	return strbuf_printf(b,
-			     "# Written by amdgpu-tune from profile %s.\n"
-			     "# Do not edit: 'amdgpu-tune apply', 'rollback' or 'remove' "
-			     "manage this file.\n",
-			     profile);
+	return strbuf_printf(
+		b,
+		"# Written by amdgpu-tune from profile %s.\n"
+		"# Do not edit: 'amdgpu-tune apply', 'rollback' or 'remove' manage this file.\n",
+		profile);
 }
 
 int fragment_grub(const char *profile, const struct plan *pl, char **ret)

@@ -213,36 +213,24 @@ static const struct {
 	const char *assigns;
 } mkconfig_lib[] = {
 	{"convert_system_path_to_grub_path",
-	 "path drive relative_path abstractions abstraction old_ifs IFS partmap loop_file "
-	 "grub_loop_device loop_device fs fs_hint hints loop_mountpoint module uuid "
-	 "fs_uuid device"},
+	 "path drive relative_path abstractions abstraction old_ifs IFS partmap loop_file grub_loop_device loop_device fs fs_hint hints loop_mountpoint module uuid fs_uuid device"},
 	{"is_path_readable_by_grub",
-	 "path drive relative_path abstractions abstraction old_ifs IFS partmap loop_file "
-	 "grub_loop_device loop_device fs fs_hint hints loop_mountpoint module uuid "
-	 "fs_uuid device"},
+	 "path drive relative_path abstractions abstraction old_ifs IFS partmap loop_file grub_loop_device loop_device fs fs_hint hints loop_mountpoint module uuid fs_uuid device"},
 	{"gettext_printf", "gettext_printf_format"},
 	{"grub_fmt", "grub_have_fmt grub_tab"},
 	{"grub_get_device_id", "old_ifs IFS device fs_uuid"},
 	{"prepare_grub_to_access_device",
-	 "old_ifs IFS partmap loop_file grub_loop_device loop_device abstraction fs "
-	 "fs_hint hints loop_mountpoint module uuid fs_uuid"},
+	 "old_ifs IFS partmap loop_file grub_loop_device loop_device abstraction fs fs_hint hints loop_mountpoint module uuid fs_uuid"},
 	{"print_option_help",
-	 "print_option_help_wc grub_have_fmt print_option_help_lead print_option_help_lspace "
-	 "print_option_help_fill print_option_help_nl print_option_help_i "
-	 "print_option_help_split"},
+	 "print_option_help_wc grub_have_fmt print_option_help_lead print_option_help_lspace print_option_help_fill print_option_help_nl print_option_help_i print_option_help_split"},
 	{"uses_abstraction", "device old_ifs IFS abstraction module"},
 	{"version_find_latest",
-	 "version_find_latest_a i version_test_gt_sedexp version_test_gt_a "
-	 "version_test_gt_b version_test_gt_cmp version_test_numeric_a "
-	 "version_test_numeric_cmp version_test_numeric_b version_test_numeric_c"},
+	 "version_find_latest_a i version_test_gt_sedexp version_test_gt_a version_test_gt_b version_test_gt_cmp version_test_numeric_a version_test_numeric_cmp version_test_numeric_b version_test_numeric_c"},
 	{"version_sort", "LC_ALL version_sort_sort_has_v"},
 	{"version_test_gt",
-	 "version_test_gt_sedexp version_test_gt_a version_test_gt_b version_test_gt_cmp "
-	 "version_test_numeric_a version_test_numeric_cmp version_test_numeric_b "
-	 "version_test_numeric_c"},
+	 "version_test_gt_sedexp version_test_gt_a version_test_gt_b version_test_gt_cmp version_test_numeric_a version_test_numeric_cmp version_test_numeric_b version_test_numeric_c"},
 	{"version_test_numeric",
-	 "version_test_numeric_a version_test_numeric_cmp version_test_numeric_b "
-	 "version_test_numeric_c"},
+	 "version_test_numeric_a version_test_numeric_cmp version_test_numeric_b version_test_numeric_c"},
 };
 
 static void poison(struct parser *p, struct grub_why why);
@@ -252,8 +240,7 @@ static void poison(struct parser *p, struct grub_why why);
 static int too_deep(struct parser *p)
 {
 	poison(p, why_here(p, p->line,
-			   "constructs nested deeper than amdgpu-tune's reader "
-			   "follows"));
+			   "constructs nested deeper than amdgpu-tune's reader follows"));
 	p->failed = true;
 	return 0;
 }
@@ -294,10 +281,11 @@ static int lookup(struct parser *p, const char *name, size_t n, struct word *w, 
 	}
 	snprintf(nm, sizeof(nm), "%.*s", (int)n, name);
 	if (in_list(mkconfig_vars, nm)) {
-		word_unknown(w,
-			     why_here(p, p->line,
-				      "a variable grub-mkconfig sets before it reads the "
-				      "defaults, not computed by amdgpu-tune"));
+		word_unknown(
+			w,
+			why_here(
+				p, p->line,
+				"a variable grub-mkconfig sets before it reads the defaults, not computed by amdgpu-tune"));
 		return 0;
 	}
 	/* A GRUB_ setting the files do not assign is empty: update-grub's callers do not
@@ -343,8 +331,7 @@ static int skip_subst(struct parser *p, int close)
 			poison(p,
 			       why_here(
 				       p, p->line,
-				       "a here-document or case inside a command "
-				       "substitution, which amdgpu-tune does not follow"));
+				       "a here-document or case inside a command substitution, which amdgpu-tune does not follow"));
 
 		if (ch < 0)
 			return syntax_error(
@@ -474,12 +461,12 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 				why_here(
 					p, line,
 					"after an arithmetic expansion that may assign"));
-		word_unknown(w,
-			     why_here(p, line,
-				      arith ? "arithmetic expansion, not computed by "
-					      "amdgpu-tune"
-					    : "command substitution: amdgpu-tune runs no "
-					      "commands"));
+		word_unknown(
+			w,
+			why_here(
+				p, line,
+				arith ? "arithmetic expansion, not computed by amdgpu-tune"
+				      : "command substitution: amdgpu-tune runs no commands"));
 		return r;
 	}
 	if (is_name_start(next)) {
@@ -599,8 +586,7 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 			else if (!computed || val.unknown)
 				old = cond_enter(
 					p,
-					"assigned in a ${NAME...} word that may not be "
-					"expanded");
+					"assigned in a ${NAME...} word that may not be expanded");
 			r = parse_word(p, dq ? WORD_INNER_DQ : WORD_INNER, NULL, &inner);
 			if (computed && !val.unknown && !use_word)
 				p->sub--;
@@ -620,9 +606,9 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 			if (!computed) {
 				word_unknown(
 					w,
-					why_here(p, line,
-						 "a ${NAME...} operator not computed by "
-						 "amdgpu-tune"));
+					why_here(
+						p, line,
+						"a ${NAME...} operator not computed by amdgpu-tune"));
 			} else if (val.unknown) {
 				word_unknown(w, val.why);
 			} else if (use_word) {
@@ -732,9 +718,9 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 					r = skip_subst(p, '`');
 					word_unknown(
 						w,
-						why_here(p, line,
-							 "command substitution: "
-							 "amdgpu-tune runs no commands"));
+						why_here(
+							p, line,
+							"command substitution: amdgpu-tune runs no commands"));
 					continue;
 				}
 				if (c2 == '$') {
@@ -774,10 +760,11 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 			w->literal = false;
 			p->pos++;
 			r = skip_subst(p, '`');
-			word_unknown(w,
-				     why_here(p, line,
-					      "command substitution: amdgpu-tune runs no "
-					      "commands"));
+			word_unknown(
+				w,
+				why_here(
+					p, line,
+					"command substitution: amdgpu-tune runs no commands"));
 			break;
 		}
 		case '~':
@@ -788,9 +775,10 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 				       prev_plain)) &&
 			    mode != WORD_INNER_DQ)
 				word_unknown(
-					w, why_here(p, p->line,
-						    "a ~ home directory, not computed by "
-						    "amdgpu-tune"));
+					w,
+					why_here(
+						p, p->line,
+						"a ~ home directory, not computed by amdgpu-tune"));
 			r = srcline_append(&w->text, "~", 1, at);
 			p->pos++;
 			break;
@@ -885,9 +873,10 @@ static int effect_assign(struct parser *p, const char *name, struct word *w)
 		return func_note(p->def, name);
 	if (strv_contains(p->c->readonly, name))
 		/* dash stops on assigning a readonly variable. */
-		poison(p, why_here(p, w->line,
-				   "an assignment to a readonly variable, which "
-				   "stops grub-mkconfig"));
+		poison(p,
+		       why_here(
+			       p, w->line,
+			       "an assignment to a readonly variable, which stops grub-mkconfig"));
 	if (cmdline) {
 		struct grub_assign *a =
 			realloc(p->c->assigns, (p->c->n_assigns + 1) * sizeof(*a));
@@ -908,12 +897,12 @@ static int effect_assign(struct parser *p, const char *name, struct word *w)
 	if (p->cond || p->maybe_left)
 		return effect_unknown(
 			p, name,
-			why_here(p, w->line,
-				 p->cond ? p->cond_why
-				 : p->left_why
-					 ? p->left_why
-					 : "assigned after a return that may end the "
-					   "file early"));
+			why_here(
+				p, w->line,
+				p->cond ? p->cond_why
+				: p->left_why
+					? p->left_why
+					: "assigned after a return that may end the file early"));
 	if (w->unknown)
 		return effect_unknown(p, name, w->why);
 	if (touch(p, name) < 0 || !(v = var_get(p->c, name)))
@@ -932,9 +921,10 @@ static int effect_unset(struct parser *p, const char *name)
 	struct grub_var *v;
 
 	if (!p->sub && !p->done && !p->def && strv_contains(p->c->readonly, name))
-		poison(p, why_here(p, p->line,
-				   "unset of a readonly variable, which stops "
-				   "grub-mkconfig"));
+		poison(p,
+		       why_here(
+			       p, p->line,
+			       "unset of a readonly variable, which stops grub-mkconfig"));
 	if (p->sub || p->done)
 		return 0;
 	if (p->def)
@@ -942,10 +932,10 @@ static int effect_unset(struct parser *p, const char *name)
 	if (p->cond || p->maybe_left)
 		return effect_unknown(
 			p, name,
-			why_here(p, p->line,
-				 p->cond ? p->cond_why
-					 : "unset after a return or exit that may end "
-					   "the file early"));
+			why_here(
+				p, p->line,
+				p->cond ? p->cond_why
+					: "unset after a return or exit that may end the file early"));
 	if (touch(p, name) < 0 || !(v = var_get(p->c, name)))
 		return -ENOMEM;
 	srcline_done(&v->value);
@@ -1009,9 +999,10 @@ static int newline(struct parser *p)
 				    (p->buf[k + 1] == '{' ||
 				     (p->buf[k + 1] == '(' && p->buf[k + 2] == '('))) {
 					int r = effect_any(
-						p, why_here(p, line,
-							    "after a here-document whose "
-							    "expansions may assign"));
+						p,
+						why_here(
+							p, line,
+							"after a here-document whose expansions may assign"));
 
 					if (r < 0)
 						return r;
@@ -1250,8 +1241,9 @@ static int parse_if(struct parser *p)
 		r = nonempty(p, before, "if");
 	if (r == 0)
 		r = expect(p, "then", "if", line);
-	old = cond_enter(p, "assigned in an if/elif/else branch: amdgpu-tune does not "
-			    "evaluate conditions");
+	old = cond_enter(
+		p,
+		"assigned in an if/elif/else branch: amdgpu-tune does not evaluate conditions");
 	before = p->commands;
 	if (r == 0)
 		r = parse_list(p, to_else, false);
@@ -1295,8 +1287,7 @@ static int parse_loop(struct parser *p, const char *kw)
 									     NULL};
 	unsigned line = p->line;
 	const char *old =
-		cond_enter(p, "assigned in a loop: amdgpu-tune does not evaluate "
-			      "loops");
+		cond_enter(p, "assigned in a loop: amdgpu-tune does not evaluate loops");
 	int r = 0;
 
 	p->pos += strlen(kw);
@@ -1379,8 +1370,8 @@ static int parse_case(struct parser *p)
 		r = skip_linebreaks(p);
 	if (r == 0)
 		r = expect(p, "in", "case", line);
-	old = cond_enter(p, "assigned in a case branch: amdgpu-tune does not evaluate "
-			    "conditions");
+	old = cond_enter(
+		p, "assigned in a case branch: amdgpu-tune does not evaluate conditions");
 	while (r == 0 && !p->failed) {
 		r = skip_linebreaks(p);
 		if (r < 0 || p->failed)
@@ -1497,8 +1488,8 @@ static int parse_function(struct parser *p, const char *name)
 static int apply_function(struct parser *p, const struct grub_func *f, unsigned line,
 			  unsigned depth)
 {
-	const char *what = "assigned by a shell function called here, which amdgpu-tune "
-			   "does not run";
+	const char *what =
+		"assigned by a shell function called here, which amdgpu-tune does not run";
 	int r = 0;
 
 	if (depth > 16)
@@ -1513,9 +1504,10 @@ static int apply_function(struct parser *p, const struct grub_func *f, unsigned 
 			       "after a call of a function that sets a trap or an alias"));
 	if (r == 0 && f->any)
 		r = effect_any(
-			p, why_here(p, line,
-				    "after a call of a shell function that may change "
-				    "any variable (eval, ., read...)"));
+			p,
+			why_here(
+				p, line,
+				"after a call of a shell function that may change any variable (eval, ., read...)"));
 	for (size_t i = 0; r == 0 && f->calls && f->calls[i]; i++) {
 		const struct grub_func *g = func_find(p->c, f->calls[i]);
 
@@ -1657,10 +1649,11 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 			const char *a = args[i].text.text.s;
 
 			if (args[i].unknown || args[i].split)
-				return effect_any(p,
-						  why_here(p, line,
-							   "a builtin given a computed "
-							   "variable name"));
+				return effect_any(
+					p,
+					why_here(
+						p, line,
+						"a builtin given a computed variable name"));
 			if (a && is_name(a))
 				r = effect_unknown(p, a,
 						   why_here(p, line,
@@ -1694,10 +1687,11 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 						  "command", "alias", "trap", "set",
 						  NULL},
 			    args[k].text.text.s))
-			return effect_any(p,
-					  why_here(p, line,
-						   "after 'command' with a builtin that "
-						   "amdgpu-tune does not follow there"));
+			return effect_any(
+				p,
+				why_here(
+					p, line,
+					"after 'command' with a builtin that amdgpu-tune does not follow there"));
 		return run_builtin(p, args[k].text.text.s, args + k, n - k, line);
 	}
 	if (streq(cmd, "trap")) {
@@ -1731,18 +1725,18 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 			     streq_ptr(args[i + 1].text.text.s, "noexec")))
 				poison_here(
 					p, line,
-					"after set -n (noexec): sh reads the rest without "
-					"running it");
+					"after set -n (noexec): sh reads the rest without running it");
 			if (a[0] != '-' && a[0] != '+')
 				break;
 		}
 		return 0;
 	}
 	if (in_list(any, cmd))
-		return effect_any(p,
-				  why_here(p, line,
-					   "after eval, '.', source or a similar builtin "
-					   "that amdgpu-tune does not follow"));
+		return effect_any(
+			p,
+			why_here(
+				p, line,
+				"after eval, '.', source or a similar builtin that amdgpu-tune does not follow"));
 	if (streq(cmd, "return") || streq(cmd, "exit") || streq(cmd, "break") ||
 	    streq(cmd, "continue"))
 		return leave(p, cmd, line);
@@ -1953,9 +1947,9 @@ static int parse_simple(struct parser *p)
 			    strpbrk(w->text.text.s, " \t\n"))
 				word_unknown(
 					w,
-					why_here(p, line,
-						 "an unquoted expansion that sh splits "
-						 "into fields"));
+					why_here(
+						p, line,
+						"an unquoted expansion that sh splits into fields"));
 			fields++;
 			if (fields == 1 && !w->unknown && w->text.text.s &&
 			    (streq(w->text.text.s, "export") ||
@@ -2002,16 +1996,17 @@ static int parse_simple(struct parser *p)
 	if (!args[0].literal && in_list(words, cmd)) {
 		/* Built by quotes or a line continuation: sh may read it as a reserved
 		 * word, the reader did not. */
-		poison(p, why_here(p, line,
-				   "a reserved word written with quotes or a line "
-				   "continuation"));
+		poison(p,
+		       why_here(
+			       p, line,
+			       "a reserved word written with quotes or a line continuation"));
 		goto done;
 	}
 	if (streq(cmd, "local") && !p->def && !p->sub && !p->done) {
 		/* Outside a function, local is an error that stops grub-mkconfig. */
-		poison(p, why_here(p, line,
-				   "local outside a function, which stops "
-				   "grub-mkconfig"));
+		poison(p,
+		       why_here(p, line,
+				"local outside a function, which stops grub-mkconfig"));
 		goto done;
 	}
 	if (is_special_builtin(cmd) || decl) {
@@ -2021,8 +2016,7 @@ static int parse_simple(struct parser *p)
 		/* dash drops them after a function call, bash as sh keeps them. */
 		r = apply_assignments(
 			p, assigns, n_assigns, false,
-			"assigned before a function call, which shells keep "
-			"or drop",
+			"assigned before a function call, which shells keep or drop",
 			line);
 	} else {
 		/* For that command's environment only; their expansions still run. */
@@ -2032,9 +2026,10 @@ static int parse_simple(struct parser *p)
 	}
 	if (r == 0 && decl && decl_any)
 		r = effect_any(
-			p, why_here(p, line,
-				    "after export/readonly/local with words amdgpu-tune "
-				    "does not follow"));
+			p,
+			why_here(
+				p, line,
+				"after export/readonly/local with words amdgpu-tune does not follow"));
 	for (size_t i = 0; r == 0 && decl && i < n_decls; i++)
 		r = streq(cmd, "local")
 			    ? effect_unknown(p, decls[i].name, why_here(p, line, "local"))
@@ -2247,9 +2242,9 @@ static int parse_and_or(struct parser *p)
 			status |= p->status;
 		p->pos += 2;
 		r = skip_linebreaks(p);
-		old = cond_enter(p,
-				 "assigned after && or ||: amdgpu-tune does not evaluate "
-				 "conditions");
+		old = cond_enter(
+			p,
+			"assigned after && or ||: amdgpu-tune does not evaluate conditions");
 		if (r == 0 && !p->failed)
 			r = parse_pipeline(p);
 		cond_leave(p, old);
@@ -2271,8 +2266,7 @@ static int parse_and_or(struct parser *p)
 			poison(p,
 			       why_here(
 				       p, line,
-				       "a command that may fail where nothing tests it: "
-				       "grub-mkconfig runs with set -e and would stop there"));
+				       "a command that may fail where nothing tests it: grub-mkconfig runs with set -e and would stop there"));
 		if (r == 0 && !p->failed && peek(p, 0) == ';' && peek(p, 1) != ';')
 			p->pos++;
 	}
@@ -2341,8 +2335,7 @@ int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len
 	if (c->later_maybe_left) {
 		p.maybe_left = true;
 		p.left_why =
-			"after a command or break that may stop grub-mkconfig before "
-			"this file";
+			"after a command or break that may stop grub-mkconfig before this file";
 	}
 	if (memchr(buf, '\0', len)) {
 		c->understood = false;
@@ -2354,8 +2347,7 @@ int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len
 		poison(&p,
 		       why_here(
 			       &p, p.line,
-			       "a last command that may fail: grub-mkconfig's '.' of this "
-			       "file then fails, and with set -e it stops"));
+			       "a last command that may fail: grub-mkconfig's '.' of this file then fails, and with set -e it stops"));
 	if (r == 0 && !p.failed && !p.done && p.pos < p.len) {
 		const char *w = reserved(&p);
 
@@ -2435,10 +2427,10 @@ static int read_one(const struct sysroot *root, const struct file_override *ov,
 	k = grub_add_file(c, rel);
 	if (k == -E2BIG) {
 		c->understood = false;
-		return diag_add(d, DIAG_ERROR, rel, 0,
-				"more than %d GRUB defaults files: amdgpu-tune reads no "
-				"further, so the next boot's command line is not known",
-				GRUB_FILES_MAX);
+		return diag_add(
+			d, DIAG_ERROR, rel, 0,
+			"more than %d GRUB defaults files: amdgpu-tune reads no further, so the next boot's command line is not known",
+			GRUB_FILES_MAX);
 	}
 	if (k < 0)
 		return k;

@@ -164,9 +164,6 @@ const char *kf_deprecation_advice(const char *module, const char *param)
 	/* amdgpu_ttm_init() (6.15 and later) logs the message, then still sizes the GTT
 	 * from gttsize, while KFD's limit is ttm_tt_pages_limit(). */
 	if (streq(module, "amdgpu") && streq(param, "gttsize"))
-		return ": the kernel logs \"Configuring gttsize via module parameter is "
-		       "deprecated, please use ttm.pages_limit\" and still sizes the GTT from "
-		       "it, while ROCm (KFD) follows ttm.pages_limit; set ttm.pages_limit "
-		       "instead (from 6.5 it sizes both)";
+		return ": the kernel logs \"Configuring gttsize via module parameter is deprecated, please use ttm.pages_limit\" and still sizes the GTT from it, while ROCm (KFD) follows ttm.pages_limit; set ttm.pages_limit instead (from 6.5 it sizes both)";
 	return "";
 }

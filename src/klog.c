@@ -138,8 +138,7 @@ static int one_line(const char *msg, const char *name, unsigned line,
 			whose(row_for(l, a, c), who, sizeof(who));
 			r = diag_add(
 				d, DIAG_WARNING, name, line,
-				"this boot's kernel refused %s.%s=%s, and %s did not load "
-				"with it%s",
+				"this boot's kernel refused %s.%s=%s, and %s did not load with it%s",
 				a, c, b, a, who);
 		}
 	} else if ((p = strstr(msg, "Setting dangerous option ")) &&
@@ -155,16 +154,13 @@ static int one_line(const char *msg, const char *name, unsigned line,
 		whose(row_for(l, "amdgpu", "gttsize"), who, sizeof(who));
 		r = diag_add(
 			d, DIAG_WARNING, name, line,
-			"this boot's amdgpu calls amdgpu.gttsize deprecated%s: it still "
-			"sizes the GTT from it while ROCm (KFD) follows ttm.pages_limit; "
-			"set ttm.pages_limit instead",
+			"this boot's amdgpu calls amdgpu.gttsize deprecated%s: it still sizes the GTT from it while ROCm (KFD) follows ttm.pages_limit; set ttm.pages_limit instead",
 			who);
 	} else if (strstr(msg, "this is unusual") &&
 		   strstr(msg, "GTT size has been set")) {
 		r = diag_add(
 			d, DIAG_WARNING, name, line,
-			"this boot's amdgpu found amdgpu.gttsize and the TTM limit "
-			"disagreeing (\"this is unusual\"): the GTT and ROCm's limit differ");
+			"this boot's amdgpu found amdgpu.gttsize and the TTM limit disagreeing (\"this is unusual\"): the GTT and ROCm's limit differ");
 	} else if ((p = strstr(msg, "Capping GTT to "))) {
 		r = diag_add(
 			d, DIAG_WARNING, name, line,
@@ -179,8 +175,7 @@ static int one_line(const char *msg, const char *name, unsigned line,
 		a[strcspn(a, ",")] = '\0';
 		r = diag_add(
 			d, DIAG_WARNING, name, line,
-			"this boot's AMD IOMMU driver ignored amd_iommu=%s: not an option "
-			"it knows",
+			"this boot's AMD IOMMU driver ignored amd_iommu=%s: not an option it knows",
 			a);
 	} else if ((p = strstr(msg, "Unknown kernel command line parameters \""))) {
 		/* print_unknown_bootoptions(): BOOT_IMAGE, splash and the like are meant
@@ -200,8 +195,7 @@ static int one_line(const char *msg, const char *name, unsigned line,
 				continue;
 			r = diag_add(
 				d, DIAG_WARNING, name, line,
-				"this boot's kernel did not know %s and passed it to init "
-				"(amdgpu-tune's setting %s)",
+				"this boot's kernel did not know %s and passed it to init (amdgpu-tune's setting %s)",
 				t, key);
 		}
 	} else if ((p = strstr(msg, "M of GTT memory ready"))) {

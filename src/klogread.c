@@ -216,11 +216,10 @@ int klog_read_this_boot(int kmsg_fd, int kmsg_errno, const char *journalctl, siz
 			return 0;
 		}
 		if (r == 0)
-			strbuf_printf(&why,
-				      "; %s -k -b printed nothing (no journal of this "
-				      "boot, or you may not read it: group adm or "
-				      "systemd-journal)",
-				      journalctl);
+			strbuf_printf(
+				&why,
+				"; %s -k -b printed nothing (no journal of this boot, or you may not read it: group adm or systemd-journal)",
+				journalctl);
 		else if (r == -EIO && WIFEXITED(status))
 			strbuf_printf(&why, "; %s -k -b failed (exit status %d)",
 				      journalctl, WEXITSTATUS(status));

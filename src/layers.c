@@ -237,9 +237,7 @@ static int lint_grub_override(const struct boot_facts *after, struct diag_list *
 		*found = true;
 		r = diag_add(
 			d, DIAG_WARNING, g->files[a->file], a->line,
-			"replaces GRUB_CMDLINE_LINUX_DEFAULT after %s, so the next boot "
-			"loses amdgpu-tune's parameters; append instead "
-			"(GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT ...\")",
+			"replaces GRUB_CMDLINE_LINUX_DEFAULT after %s, so the next boot loses amdgpu-tune's parameters; append instead (GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT ...\")",
 			FRAGMENT_GRUB);
 		if (r < 0)
 			return r;
@@ -303,8 +301,7 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 			if (!warned_unknown && after && after->loader == BOOT_UNKNOWN)
 				r = diag_add(
 					d, DIAG_WARNING, NULL, 0,
-					"no supported boot loader found: set the kernel "
-					"parameters by hand (%s...)",
+					"no supported boot loader found: set the kernel parameters by hand (%s...)",
 					s->name);
 			warned_unknown = true;
 			continue;
@@ -314,8 +311,7 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 		if (row->after.set && row->after.file)
 			r = diag_add(
 				d, DIAG_WARNING, row->after.file, row->after.line,
-				"sets %s=%s after amdgpu-tune's %s: the next boot would "
-				"still get that; change or remove it here",
+				"sets %s=%s after amdgpu-tune's %s: the next boot would still get that; change or remove it here",
 				s->name, row->after.value ? row->after.value : "",
 				s->where == WHERE_CMDLINE ? "drop-in"
 							  : "modprobe.d file");
@@ -326,8 +322,7 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 		else if (!overridden && pa.cmdline.init_args)
 			r = diag_add(
 				d, DIAG_WARNING, NULL, 0,
-				"a bare '--' on the kernel command line hands everything "
-				"after it to init, %s too: remove the '--' or what follows it",
+				"a bare '--' on the kernel command line hands everything after it to init, %s too: remove the '--' or what follows it",
 				s->name);
 		else if (!overridden)
 			r = diag_add(d, DIAG_WARNING, NULL, 0,
@@ -335,10 +330,10 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 	}
 	/* GRUB drops arguments that do not fit the kernel's buffer, from the end. */
 	if (r == 0 && layers_cmdline_too_long(after))
-		r = diag_add(d, DIAG_WARNING, NULL, 0,
-			     "the kernel command line would be about %zu bytes, over the "
-			     "kernel's %d: the last arguments would be dropped",
-			     layers_cmdline_bytes(after), COMMAND_LINE_SIZE);
+		r = diag_add(
+			d, DIAG_WARNING, NULL, 0,
+			"the kernel command line would be about %zu bytes, over the kernel's %d: the last arguments would be dropped",
+			layers_cmdline_bytes(after), COMMAND_LINE_SIZE);
 	sargs_done(&pn.cmdline);
 	sargs_done(&pa.cmdline);
 	if (r < 0) {
@@ -467,8 +462,7 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 				d, DIAG_WARNING, g.file, g.line,
 				"amdgpu.gttsize=%s (MiB) disagrees with %s=%s (%" PRIu64
 				" MiB in %" PRIu64
-				"-byte pages, set at %s:%u): on kernel %s "
-				"the GTT follows gttsize and ROCm (KFD) the TTM limit%s",
+				"-byte pages, set at %s:%u): on kernel %s the GTT follows gttsize and ROCm (KFD) the TTM limit%s",
 				g.value, name, p.value, pages * m->page_size >> 20,
 				m->page_size, p.file ? p.file : "?", p.line,
 				m->kernels[k].version,
@@ -547,8 +541,7 @@ static int lint_modprobe(const struct machine_facts *m, char *const *gfx,
 			r = diag_add(
 				d, DIAG_WARNING, modprobe_file(b, opts.v[0].at),
 				opts.v[0].at.line,
-				"%s is built into kernel %s: modprobe.d options for it "
-				"are ignored there (use %s.PARAM= on the kernel command line)",
+				"%s is built into kernel %s: modprobe.d options for it are ignored there (use %s.PARAM= on the kernel command line)",
 				mm->module, version, mm->module);
 		for (size_t k = 0; r == 0 && k < opts.n; k++) {
 			const struct sarg *a = &opts.v[k];
@@ -567,9 +560,7 @@ static int lint_modprobe(const struct machine_facts *m, char *const *gfx,
 					initrd_warned[f] = true;
 					r = diag_add(
 						d, DIAG_WARNING, c->files[f], 0,
-						"newer than %s: if the initramfs loads %s "
-						"(Debian's does with plymouth), these options "
-						"take effect only after 'update-initramfs -u -k all'",
+						"newer than %s: if the initramfs loads %s (Debian's does with plymouth), these options take effect only after 'update-initramfs -u -k all'",
 						b->initrds[n].path, mm->module);
 					break;
 				}

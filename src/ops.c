@@ -113,15 +113,13 @@ static int check_memory(const struct options *o, const struct machine_facts *m,
 	     m->mem_total - m->mem_machine > m->mem_machine / 16))
 		return diag_add(
 			d, DIAG_ERROR, NULL, 0,
-			"--memory %s differs from this machine's MemTotal %s "
-			"(proc/meminfo): apply plans for the machine it writes to; "
-			"drop --memory, or --force to apply for %s anyway",
+			"--memory %s differs from this machine's MemTotal %s (proc/meminfo): apply plans for the machine it writes to; drop --memory, or --force to apply for %s anyway",
 			o->memory_arg, have, o->memory_arg);
-	return diag_add(d, DIAG_WARNING, NULL, 0,
-			"--memory %s differs from this machine's MemTotal %s "
-			"(proc/meminfo): planned for %s%s",
-			o->memory_arg, have, o->memory_arg,
-			writes ? " (accepted with --force)" : ", not for this machine");
+	return diag_add(
+		d, DIAG_WARNING, NULL, 0,
+		"--memory %s differs from this machine's MemTotal %s (proc/meminfo): planned for %s%s",
+		o->memory_arg, have, o->memory_arg,
+		writes ? " (accepted with --force)" : ", not for this machine");
 }
 
 int make_plan(struct sysroot *root, const struct options *o, const char *arg, bool writes,
@@ -249,8 +247,7 @@ int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 				      gpus[g].device,
 				      gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
 		say(o,
-		    "No profile matches this machine's AMD GPU%s:%s.\nName a profile to use one "
-		    "anyway; '%s profiles' lists them.\n",
+		    "No profile matches this machine's AMD GPU%s:%s.\nName a profile to use one anyway; '%s profiles' lists them.\n",
 		    n_gpus > 1 ? "s" : "", l.s ? l.s : "", program);
 		strbuf_done(&l);
 	} else if (several) {

@@ -168,9 +168,7 @@ int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list 
 				what);
 		return diag_add(
 			       d, DIAG_ERROR, paths[i], 0,
-			       "%s, and --update would run this tree's programs as you: whoever "
-			       "can write it would get your privileges; fix the tree's owners and "
-			       "modes, leave out --update (the commands are printed), or --force",
+			       "%s, and --update would run this tree's programs as you: whoever can write it would get your privileges; fix the tree's owners and modes, leave out --update (the commands are printed), or --force",
 			       what)
 			       ?: -EPERM;
 	}

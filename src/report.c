@@ -70,8 +70,7 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	else
 		strbuf_puts(
 			b,
-			"modprobe.d:  kmod's version not known (no var/lib/dpkg/status "
-			"entry): read as kmod 32 does (*.conf and *.alias, usr/lib/modprobe.d too)\n");
+			"modprobe.d:  kmod's version not known (no var/lib/dpkg/status entry): read as kmod 32 does (*.conf and *.alias, usr/lib/modprobe.d too)\n");
 	if (bf->next_known) {
 		_cleanup_free_ char *e =
 			escape_untrusted(bf->next.text.s ? bf->next.text.s : "");
@@ -410,12 +409,11 @@ int render_status_text(struct strbuf *b, const char *name, const char *file,
 	strbuf_printf(b, "Applied profile: %s (%s)\n", name, file_or_gone(file));
 	strbuf_printf(
 		b, "Status:          %s\n",
-		v == STATUS_DRIFTED   ? "drifted: the configuration on disk no longer "
-					"gives this profile (see 'amdgpu-tune diff')"
+		v == STATUS_DRIFTED
+			? "drifted: the configuration on disk no longer gives this profile (see 'amdgpu-tune diff')"
 		: v == STATUS_PENDING ? "pending reboot: configured, not yet running"
 		: v == STATUS_UNKNOWN
-			? "not known: the next boot's command line could not "
-			  "be computed (see below)"
+			? "not known: the next boot's command line could not be computed (see below)"
 			: "in effect");
 	strbuf_putc(b, '\n');
 	for (size_t i = 0; i < l->n_rows; i++) {
@@ -513,8 +511,8 @@ int render_change_text(struct strbuf *b, const struct change_report *c)
 	}
 	if (boot && !c->dry_run)
 		strbuf_printf(
-			b, "Reboot to use the new settings; 'amdgpu-tune status' checks "
-			   "them afterwards.\n");
+			b,
+			"Reboot to use the new settings; 'amdgpu-tune status' checks them afterwards.\n");
 	return b->s ? 0 : -ENOMEM;
 }
 
@@ -582,8 +580,9 @@ static void format_time(int64_t t, char buf[static 32])
 int render_snapshots_text(struct strbuf *b, struct snapshot *const *l, size_t n)
 {
 	if (!n)
-		return strbuf_puts(b, "No snapshots (nothing was applied, rolled back or "
-				      "removed yet).\n");
+		return strbuf_puts(
+			b,
+			"No snapshots (nothing was applied, rolled back or removed yet).\n");
 	strbuf_printf(b, "%-4s  %-20s  %-9s  %-20s  %s\n", "ID", "TIME (UTC)",
 		      "OPERATION", "PROFILE THEN", "FILES");
 	for (size_t i = 0; i < n; i++) {

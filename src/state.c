@@ -261,9 +261,7 @@ static int untrusted(const char *rel, const char *what, struct diag_list *d)
 {
 	return diag_add(
 		       d, DIAG_ERROR, rel, 0,
-		       "not trusted: %s; amdgpu-tune reads its state only from files only "
-		       "root (or, with --root, you) can write. Check who changed it, then fix "
-		       "its owner and mode or remove it",
+		       "not trusted: %s; amdgpu-tune reads its state only from files only root (or, with --root, you) can write. Check who changed it, then fix its owner and mode or remove it",
 		       what)
 		       ?: -EBADMSG;
 }

@@ -380,9 +380,7 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 		/* Nothing to undo it from: say what to check, and how to go on. */
 		return diag_add(
 			       d, DIAG_ERROR, TXN_JOURNAL, 0,
-			       "names snapshot %u, which is %s: the interrupted run cannot be "
-			       "undone from it. Check %s, %s and etc/kernel/cmdline by hand "
-			       "('amdgpu-tune diff' shows them), then remove %s",
+			       "names snapshot %u, which is %s: the interrupted run cannot be undone from it. Check %s, %s and etc/kernel/cmdline by hand ('amdgpu-tune diff' shows them), then remove %s",
 			       id, r == -ENOENT ? "missing" : "not usable (above)",
 			       FRAGMENT_GRUB, FRAGMENT_MODPROBE, TXN_JOURNAL)
 			       ?: -EBADMSG;
