@@ -104,7 +104,7 @@ int render_show_text(struct strbuf *b, const struct profile *p, const struct pla
 			strbuf_printf(b, "    %s\n", reason);
 		strbuf_printf(b, "    from %s:%u\n", s->file, s->line);
 	}
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 static void json_settings(struct strbuf *b, const struct plan *pl)
@@ -169,7 +169,7 @@ int render_json_close(struct strbuf *b, bool *first, const struct diag_list *d)
 	json_key(b, first, "errors");
 	render_json_diags(b, d, DIAG_ERROR);
 	strbuf_puts(b, "}\n");
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 void render_json_machine(struct strbuf *b, bool *first, const struct machine_facts *m)
@@ -227,7 +227,7 @@ int render_check_text(struct strbuf *b, const struct profile *p, const struct pl
 		strbuf_puts(b, ", no kernel to check module options against");
 	}
 	strbuf_putc(b, '\n');
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 int render_check_json(struct strbuf *b, const char *name, const char *file,
@@ -269,7 +269,7 @@ int render_profiles_text(struct strbuf *b, const struct profile_file *l, size_t 
 		strbuf_printf(b, "%-*s  %s%s\n", w, "", l[i].file,
 			      l[i].shadowed ? " (replaces the shipped profile)" : "");
 	}
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 int render_profiles_json(struct strbuf *b, const struct profile_file *l, size_t n,

@@ -96,7 +96,7 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		}
 		strbuf_putc(b, '\n');
 	}
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
@@ -293,7 +293,7 @@ int render_diff_text(struct strbuf *b, const char *name, const char *file,
 	strbuf_puts(b, any_file && !n_change ? " (apply would only rewrite its files).\n"
 					     : ".\n");
 	text_notes(b, an);
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 static void json_lvalue(struct strbuf *b, const struct lvalue *v, bool known)
@@ -453,7 +453,7 @@ int render_status_text(struct strbuf *b, const char *name, const char *file,
 		strbuf_printf(b, "\nGTT as the driver reports it: %s (%s)\n", gib,
 			      gtt_card);
 	}
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 int render_status_json(struct strbuf *b, const char *name, const struct layers *l,
@@ -513,7 +513,7 @@ int render_change_text(struct strbuf *b, const struct change_report *c)
 		strbuf_printf(
 			b,
 			"Reboot to use the new settings; 'amdgpu-tune status' checks them afterwards.\n");
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 int render_change_json(struct strbuf *b, const struct change_report *c,
@@ -602,7 +602,7 @@ int render_snapshots_text(struct strbuf *b, struct snapshot *const *l, size_t n)
 				      l[i]->files[k].present ? "" : " (absent)");
 		strbuf_putc(b, '\n');
 	}
-	return b->s ? 0 : -ENOMEM;
+	return b->s ? strbuf_error(b) : -ENOMEM;
 }
 
 int render_snapshots_json(struct strbuf *b, struct snapshot *const *l, size_t n,

@@ -10,13 +10,22 @@ const char *startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, n) == 0 ? s + n : NULL;
 }
 
+static int strbuf_fail(struct strbuf *b, int err)
+{
+	if (!b->err)
+		b->err = err;
+	return b->err;
+}
+
 static int strbuf_reserve(struct strbuf *b, size_t extra)
 {
 	size_t need, cap;
 	char *p;
 
+	if (b->err)
+		return b->err;
 	if (extra > SIZE_MAX - b->len - 1)
-		return -ENOMEM;
+		return strbuf_fail(b, -ENOMEM);
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -25,7 +34,7 @@ static int strbuf_reserve(struct strbuf *b, size_t extra)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	p = realloc(b->s, cap);
 	if (!p)
-		return -ENOMEM;
+		return strbuf_fail(b, -ENOMEM);
 	b->s = p;
 	b->cap = cap;
 	return 0;
@@ -65,11 +74,13 @@ int strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap)
 	va_list aq;
 	int n, r;
 
+	if (b->err)
+		return b->err;
 	va_copy(aq, ap);
 	n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
 	if (n < 0)
-		return -EINVAL;
+		return strbuf_fail(b, -EINVAL);
 	r = strbuf_reserve(b, (size_t)n);
 	if (r < 0)
 		return r;
@@ -93,10 +104,15 @@ char *strbuf_steal(struct strbuf *b)
 {
 	char *s = b->s;
 
-	if (!s)
+	if (b->err) {
+		free(s);
+		s = NULL;
+	} else if (!s) {
 		s = strdup("");
+	}
 	b->s = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 	return s;
 }
 
@@ -105,6 +121,7 @@ void strbuf_done(struct strbuf *b)
 	free(b->s);
 	b->s = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 }
 
 int strbuf_put_escaped(struct strbuf *b, const char *s)

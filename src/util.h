@@ -43,15 +43,19 @@ static inline bool streq_ptr(const char *a, const char *b)
 /* Returns s without the prefix, or NULL when s does not start with it. */
 const char *startswith(const char *s, const char *prefix);
 
-/* A NUL-terminated, growable buffer. The caller owns .s; strbuf_done() frees it. */
+/* A NUL-terminated, growable buffer. The caller owns .s; strbuf_done() frees it. It
+ * remembers its first failure: after one, every append fails at once (so the text never
+ * misses a piece in the middle), strbuf_error() reports it and strbuf_steal() gives
+ * NULL, so a writer may append without checking each call and check once at the end. */
 struct strbuf {
 	char *s;
 	size_t len;
 	size_t cap;
+	int err; /* the first failure (-ENOMEM, -EINVAL), 0 while none */
 };
 
-/* Append bytes, a string or formatted text. 0 on success, -ENOMEM on failure; on
- * failure the buffer keeps what it held. */
+/* Append bytes, a string or formatted text. 0 on success, the buffer's error on
+ * failure (now or earlier). */
 int strbuf_append(struct strbuf *b, const char *s, size_t n);
 int strbuf_puts(struct strbuf *b, const char *s);
 int strbuf_putc(struct strbuf *b, char c);
@@ -59,7 +63,13 @@ int strbuf_putc(struct strbuf *b, char c);
 int strbuf_list_add(struct strbuf *b, const char *item);
 int strbuf_printf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
 int strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap) _printf_(2, 0);
-/* Hands the string to the caller (never NULL on success: an empty buffer gives ""). */
+/* The first failure of an append to b, or 0. */
+static inline int strbuf_error(const struct strbuf *b)
+{
+	return b->err;
+}
+/* Hands the string to the caller: "" for an empty buffer, NULL after a failure (the
+ * buffer is then freed). */
 char *strbuf_steal(struct strbuf *b);
 void strbuf_done(struct strbuf *b);
 
