@@ -18,16 +18,6 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/profiles" && cp "$top_srcdir"/profiles/*.conf "$top_srcdir"/tests/profiles/*.conf "$work/profiles/"
 AMDGPU_TUNE_PROFILE_DIR=$work/profiles
 export AMDGPU_TUNE_PROFILE_DIR
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # check NAME COMMAND...: ok when the command succeeds
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 # What rollback must give back: every path with its type, mode and owner, and every
 # file's bytes; amdgpu-tune's own state and cache directories, and the regeneration
@@ -89,7 +79,7 @@ for dir in "$top_srcdir"/tests/golden/*/; do
 	c=$(basename "$dir")
 	[ -d "$dir/root" ] || [ -f "$dir/kernels" ] || continue
 	r=$work/golden/$c
-	build_case "$c" "$r" || { not_ok "golden $c: build"; continue; }
+	build_case "$c" "$r" || { tap_not_ok "golden $c: build"; continue; }
 	# The case's profile and options; strix-halo when it names none.
 	set -- $(cat "$dir/cmd")
 	shift
@@ -111,9 +101,9 @@ for dir in "$top_srcdir"/tests/golden/*/; do
 	if [ $rc != 0 ]; then
 		# Refused: nothing may have changed.
 		if { [ $rc = 2 ] || [ $rc = 4 ]; } && [ "$(tree_sum "$r")" = "$before" ]; then
-			ok "golden $c: apply $profile refused (exit $rc), tree unchanged"
+			tap_ok "golden $c: apply $profile refused (exit $rc), tree unchanged"
 		else
-			not_ok "golden $c: apply $profile exit $rc"
+			tap_not_ok "golden $c: apply $profile exit $rc"
 			sed 's/^/# /' "$work/out"
 		fi
 		continue
@@ -123,11 +113,11 @@ for dir in "$top_srcdir"/tests/golden/*/; do
 	rc=$?
 	if [ $rc = 0 ] && [ "$(tree_sum "$r")" = "$before" ] && [ "$changed" != "$before" ] &&
 		[ ! -e "$r/var/lib/amdgpu-tune/transaction" ]; then
-		ok "golden $c: apply $profile, rollback: byte for byte"
+		tap_ok "golden $c: apply $profile, rollback: byte for byte"
 	elif [ $rc = 0 ] && [ "$changed" = "$before" ] && [ "$(tree_sum "$r")" = "$before" ]; then
-		ok "golden $c: apply $profile changed only the state; rollback: byte for byte"
+		tap_ok "golden $c: apply $profile changed only the state; rollback: byte for byte"
 	else
-		not_ok "golden $c: rollback exit $rc"
+		tap_not_ok "golden $c: rollback exit $rc"
 		sed 's/^/# /' "$work/out"
 		diff <(echo "$before") <(tree_sum "$r") | sed 's/^/# /' | head -20
 	fi
@@ -145,17 +135,17 @@ b=$(tree_sum "$r")
 r1=$(tree_sum "$r")
 "$bin" --root "$r" rollback > /dev/null 2>&1
 r2=$(tree_sum "$r")
-if [ "$r1" = "$a" ] && [ "$a" != "$b" ]; then ok "apply A, apply B, rollback gives A"; else not_ok "apply A, apply B, rollback gives A"; fi
-check "a second rollback gives the original" [ "$r2" = "$orig" ]
-check "no state after rolling back to the original" [ ! -e "$r/var/lib/amdgpu-tune/state" ]
+if [ "$r1" = "$a" ] && [ "$a" != "$b" ]; then tap_ok "apply A, apply B, rollback gives A"; else tap_not_ok "apply A, apply B, rollback gives A"; fi
+tap_check "a second rollback gives the original" [ "$r2" = "$orig" ]
+tap_check "no state after rolling back to the original" [ ! -e "$r/var/lib/amdgpu-tune/state" ]
 "$bin" --root "$r" rollback > "$work/out" 2>&1
-check "a third rollback has nothing left to undo" grep -q "Nothing to roll back" "$work/out"
+tap_check "a third rollback has nothing left to undo" grep -q "Nothing to roll back" "$work/out"
 "$bin" --root "$r" snapshots > "$work/out"
-check "snapshots lists the four snapshots" [ "$(grep -c '^[0-9]' "$work/out")" = 4 ]
+tap_check "snapshots lists the four snapshots" [ "$(grep -c '^[0-9]' "$work/out")" = 4 ]
 "$bin" --root "$r" rollback 2 > /dev/null 2>&1
-check "rollback ID restores that snapshot (the state before B)" [ "$(tree_sum "$r")" = "$a" ]
+tap_check "rollback ID restores that snapshot (the state before B)" [ "$(tree_sum "$r")" = "$a" ]
 "$bin" --root "$r" --json snapshots > "$work/out"
-check "snapshots --json" grep -q '"operation":"rollback","undoes":1' "$work/out"
+tap_check "snapshots --json" grep -q '"operation":"rollback","undoes":1' "$work/out"
 
 # ---- 3. idempotence ----
 r=$work/idem
@@ -164,18 +154,18 @@ build_case diff-cloudimg "$r"
 s1=$(tree_stamp "$r")
 "$bin" --root "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
 rc=$?
-if [ $rc = 0 ] && grep -q "already applied: nothing written" "$work/out"; then ok "second apply: exit 0, says so"; else not_ok "second apply: exit 0, says so"; fi
-check "second apply: no file, inode or mtime changed, no snapshot" [ "$(tree_stamp "$r")" = "$s1" ]
+if [ $rc = 0 ] && grep -q "already applied: nothing written" "$work/out"; then tap_ok "second apply: exit 0, says so"; else tap_not_ok "second apply: exit 0, says so"; fi
+tap_check "second apply: no file, inode or mtime changed, no snapshot" [ "$(tree_stamp "$r")" = "$s1" ]
 
 # ---- 4. the GRUB fragment as grub-mkconfig's sh reads it ----
 r=$work/sh
 build_case diff-cloudimg "$r"
 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 frag=$r/etc/default/grub.d/90-amdgpu-tune.cfg
-check "sh -n accepts the fragment" sh -n "$frag"
+tap_check "sh -n accepts the fragment" sh -n "$frag"
 src_all() { (cd "$r" && sh -c '. ./etc/default/grub; for f in ./etc/default/grub.d/*.cfg; do . "$f"; done; printf "%s|%s" "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT"'); }
 cloud=$(cd "$r" && sh -c '. ./etc/default/grub; . ./etc/default/grub.d/50-cloudimg-settings.cfg; printf "%s|%s" "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT"')
-check "sourced after the 50- drop-in: _DEFAULT gains exactly iommu=pt, LINUX unchanged" [ "$(src_all)" = "$cloud iommu=pt" ]
+tap_check "sourced after the 50- drop-in: _DEFAULT gains exactly iommu=pt, LINUX unchanged" [ "$(src_all)" = "$cloud iommu=pt" ]
 
 # ---- 5. hostile profiles: refused with exit 2, nothing written, nothing run ----
 r=$work/inj
@@ -216,9 +206,9 @@ while IFS= read -r tok; do
 	rc=$?
 	[ $rc = 2 ] || { inj_fail=$((inj_fail + 1)) && echo "# name '$tok': exit $rc"; }
 done < "$top_srcdir/tests/injection.txt"
-check "hostile values, keys, sections, names: $i profiles, all exit 2" [ $inj_fail = 0 ]
-if [ "$(tree_sum "$r")" = "$before" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then ok "hostile profiles: nothing written"; else not_ok "hostile profiles: nothing written"; fi
-if [ ! -e "$mark" ] && [ ! -e "$r/var/log/fake-regen.log" ]; then ok "hostile profiles: nothing executed"; else not_ok "hostile profiles: nothing executed"; fi
+tap_check "hostile values, keys, sections, names: $i profiles, all exit 2" [ $inj_fail = 0 ]
+if [ "$(tree_sum "$r")" = "$before" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then tap_ok "hostile profiles: nothing written"; else tap_not_ok "hostile profiles: nothing written"; fi
+if [ ! -e "$mark" ] && [ ! -e "$r/var/log/fake-regen.log" ]; then tap_ok "hostile profiles: nothing executed"; else tap_not_ok "hostile profiles: nothing executed"; fi
 
 # ---- 6. hand edits, --dry-run, remove ----
 r=$work/edit
@@ -228,23 +218,23 @@ echo "options amdgpu noretry=0" >> "$r/etc/modprobe.d/90-amdgpu-tune.conf"
 before=$(tree_sum "$r")
 "$bin" --root "$r" apply strix-halo --memory 64GiB > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 2 ] && grep -q "etc/modprobe.d/90-amdgpu-tune.conf.*edited by hand.*--force" "$work/err"; then ok "a hand-edited fragment is not replaced: exit 2, names the file"; else not_ok "a hand-edited fragment is not replaced: exit 2, names the file"; fi
-check "... and nothing changed" [ "$(tree_sum "$r")" = "$before" ]
+if [ $rc = 2 ] && grep -q "etc/modprobe.d/90-amdgpu-tune.conf.*edited by hand.*--force" "$work/err"; then tap_ok "a hand-edited fragment is not replaced: exit 2, names the file"; else tap_not_ok "a hand-edited fragment is not replaced: exit 2, names the file"; fi
+tap_check "... and nothing changed" [ "$(tree_sum "$r")" = "$before" ]
 "$bin" --root "$r" apply strix-halo --memory 64GiB --dry-run > "$work/out" 2>&1
 rc=$?
-check "--dry-run: exit 2 too while the edit stands" [ $rc = 2 ]
+tap_check "--dry-run: exit 2 too while the edit stands" [ $rc = 2 ]
 "$bin" --root "$r" apply strix-halo --memory 64GiB --force > /dev/null 2>&1
-check "--force replaces it" grep -q "pages_limit" "$r/etc/modprobe.d/90-amdgpu-tune.conf"
+tap_check "--force replaces it" grep -q "pages_limit" "$r/etc/modprobe.d/90-amdgpu-tune.conf"
 "$bin" --root "$r" rollback > /dev/null 2>&1
-check "... and rollback brings the edited file back" [ "$(tree_sum "$r")" = "$before" ]
+tap_check "... and rollback brings the edited file back" [ "$(tree_sum "$r")" = "$before" ]
 r=$work/dry
 build_case diff-cloudimg "$r"
 before=$(tree_stamp "$r" | grep -v '^var/cache')
 "$bin" --root "$r" apply test-mixed --memory 64GiB --dry-run > "$work/out" 2>&1
 rc=$?
 # The module parameter cache (var/cache/amdgpu-tune) is written by every command.
-if [ $rc = 0 ] && [ "$(tree_stamp "$r" | grep -v '^var/cache')" = "$before" ]; then ok "--dry-run: exit 0, writes nothing (not even the state directory)"; else not_ok "--dry-run: exit 0, writes nothing (not even the state directory)"; fi
-if grep -q '^+GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} iommu=pt"$' "$work/out" && grep -q "update-initramfs -u -k all" "$work/out"; then ok "--dry-run: prints the unified diff and the commands"; else not_ok "--dry-run: prints the unified diff and the commands"; fi
+if [ $rc = 0 ] && [ "$(tree_stamp "$r" | grep -v '^var/cache')" = "$before" ]; then tap_ok "--dry-run: exit 0, writes nothing (not even the state directory)"; else tap_not_ok "--dry-run: exit 0, writes nothing (not even the state directory)"; fi
+if grep -q '^+GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} iommu=pt"$' "$work/out" && grep -q "update-initramfs -u -k all" "$work/out"; then tap_ok "--dry-run: prints the unified diff and the commands"; else tap_not_ok "--dry-run: prints the unified diff and the commands"; fi
 # remove leaves the directories (etc/modprobe.d is kmod's): as on a real system they
 # are there before.
 mkdir -p "$r/etc/modprobe.d" "$r/etc/default/grub.d"
@@ -252,11 +242,11 @@ orig=$(tree_sum "$r")
 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 "$bin" --root "$r" remove > "$work/out" 2>&1
 rc=$?
-if [ $rc = 0 ] && [ "$(tree_sum "$r")" = "$orig" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then ok "remove: exit 0, fragments and state gone"; else not_ok "remove: exit 0, fragments and state gone"; fi
+if [ $rc = 0 ] && [ "$(tree_sum "$r")" = "$orig" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then tap_ok "remove: exit 0, fragments and state gone"; else tap_not_ok "remove: exit 0, fragments and state gone"; fi
 "$bin" --root "$r" remove > "$work/out" 2>&1
-check "remove again: nothing to remove" grep -q "Nothing to remove" "$work/out"
+tap_check "remove again: nothing to remove" grep -q "Nothing to remove" "$work/out"
 "$bin" --root "$r" rollback > /dev/null 2>&1
-if [ -f "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && grep -q "profile test-mixed" "$r/var/lib/amdgpu-tune/state"; then ok "rollback after remove puts the settings back"; else not_ok "rollback after remove puts the settings back"; fi
+if [ -f "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && grep -q "profile test-mixed" "$r/var/lib/amdgpu-tune/state"; then tap_ok "rollback after remove puts the settings back"; else tap_not_ok "rollback after remove puts the settings back"; fi
 
 # ---- 7. keep the last 20 snapshots ----
 r=$work/keep
@@ -266,19 +256,19 @@ for k in $(seq 1 13); do
 	"$bin" --root "$r" apply test-mixed2 --memory 64GiB > /dev/null 2>&1
 done
 ids=$(ls "$r/var/lib/amdgpu-tune/snapshots" | sort -n | tr '\n' ' ')
-check "26 applies keep the last 20 snapshots (7..26)" [ "$ids" = "$(seq 7 26 | tr '\n' ' ')" ]
+tap_check "26 applies keep the last 20 snapshots (7..26)" [ "$ids" = "$(seq 7 26 | tr '\n' ' ')" ]
 
 # ---- 8. systemd-boot: only our tokens in etc/kernel/cmdline ----
 r=$work/sdboot
 build_case diff-systemd-boot "$r"
 orig=$(cat "$r/etc/kernel/cmdline")
 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
-if [ "$(cat "$r/etc/kernel/cmdline")" = "$orig iommu=pt" ] && grep -q "^token iommu=pt$" "$r/var/lib/amdgpu-tune/state"; then ok "systemd-boot: the token is appended to etc/kernel/cmdline and recorded"; else not_ok "systemd-boot: the token is appended to etc/kernel/cmdline and recorded"; fi
+if [ "$(cat "$r/etc/kernel/cmdline")" = "$orig iommu=pt" ] && grep -q "^token iommu=pt$" "$r/var/lib/amdgpu-tune/state"; then tap_ok "systemd-boot: the token is appended to etc/kernel/cmdline and recorded"; else tap_not_ok "systemd-boot: the token is appended to etc/kernel/cmdline and recorded"; fi
 s1=$(tree_stamp "$r")
 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
-check "systemd-boot: re-apply changes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
+tap_check "systemd-boot: re-apply changes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
 "$bin" --root "$r" remove > /dev/null 2>&1
-check "systemd-boot: remove takes away only our token" [ "$(cat "$r/etc/kernel/cmdline")" = "$orig" ]
+tap_check "systemd-boot: remove takes away only our token" [ "$(cat "$r/etc/kernel/cmdline")" = "$orig" ]
 
 for orig in "root=/dev/vda1 iommu=pt quiet iommu=nopt" "root=/dev/vda1 quiet -- single"; do
 	r=$work/sdboot2
@@ -292,7 +282,7 @@ for orig in "root=/dev/vda1 iommu=pt quiet iommu=nopt" "root=/dev/vda1 quiet -- 
 	*--*) want_after="root=/dev/vda1 quiet iommu=pt -- single" ;;
 	*) want_after="$orig iommu=pt" ;;
 	esac
-	if [ "$after" = "$want_after" ] && [ "$(cat "$r/etc/kernel/cmdline")" = "$orig" ]; then ok "systemd-boot '$orig': apply gives '$want_after', remove gives it back exactly"; else not_ok "systemd-boot '$orig': apply gives '$want_after' (got '$after'), remove gives it back exactly (got '$(cat "$r/etc/kernel/cmdline")')"; fi
+	if [ "$after" = "$want_after" ] && [ "$(cat "$r/etc/kernel/cmdline")" = "$orig" ]; then tap_ok "systemd-boot '$orig': apply gives '$want_after', remove gives it back exactly"; else tap_not_ok "systemd-boot '$orig': apply gives '$want_after' (got '$after'), remove gives it back exactly (got '$(cat "$r/etc/kernel/cmdline")')"; fi
 done
 
 # ---- 8b. a command line over the kernel's 2048 bytes loses its last arguments: ours ----
@@ -312,7 +302,7 @@ for c in diff-cloudimg diff-systemd-boot; do
 	[ "$(tree_sum "$r")" = "$before" ] && same=yes
 	"$bin" --root "$r" apply test-mixed --memory 64GiB --force > /dev/null 2>&1
 	rc2=$?
-	if [ $rc = 2 ] && [ $same = yes ] && grep -q "over the kernel's 2048, and its last arguments would be lost" "$work/err" && [ $rc2 = 0 ]; then ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies"; else not_ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies (rc $rc, $rc2)"; fi
+	if [ $rc = 2 ] && [ $same = yes ] && grep -q "over the kernel's 2048, and its last arguments would be lost" "$work/err" && [ $rc2 = 0 ]; then tap_ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies"; else tap_not_ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies (rc $rc, $rc2)"; fi
 done
 
 # ---- 9. a boot loader it cannot write ----
@@ -322,7 +312,7 @@ rm -rf "$r/etc/default"
 before=$(tree_sum "$r")
 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 4 ] && grep -q "add 'iommu=pt' to it by hand" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]; then ok "unknown boot loader with command-line settings: exit 4, says what to set by hand"; else not_ok "unknown boot loader with command-line settings: exit 4, says what to set by hand"; fi
+if [ $rc = 4 ] && grep -q "add 'iommu=pt' to it by hand" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]; then tap_ok "unknown boot loader with command-line settings: exit 4, says what to set by hand"; else tap_not_ok "unknown boot loader with command-line settings: exit 4, says what to set by hand"; fi
 
 # ---- 10. privileges ----
 r=$work/priv
@@ -333,26 +323,26 @@ if [ "$(id -u)" = 0 ]; then
 		setpriv --bounding-set=-all --inh-caps=-all "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 		rc=$?
 		chown 0 "$r"
-		if [ $rc = 3 ] && grep -q "needs root privileges.*sudo" "$work/err"; then ok "without capabilities, on a root it does not own: exit 3, says sudo"; else not_ok "without capabilities, on a root it does not own: exit 3, says sudo"; fi
+		if [ $rc = 3 ] && grep -q "needs root privileges.*sudo" "$work/err"; then tap_ok "without capabilities, on a root it does not own: exit 3, says sudo"; else tap_not_ok "without capabilities, on a root it does not own: exit 3, says sudo"; fi
 	else
-		skip "exit 3 without capabilities" "no setpriv"
+		tap_skip "exit 3 without capabilities" "no setpriv"
 	fi
 	cp -R "$work/profiles" "$work/gw"
 	chmod 775 "$work/gw"
 	AMDGPU_TUNE_PROFILE_DIR=$work/gw "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
-	if [ $rc = 2 ] && grep -q "refusing profile 'test-mixed'.*gw is not owned by root or is writable" "$work/err"; then ok "with privileges, a group-writable profile directory is refused (exit 2)"; else not_ok "with privileges, a group-writable profile directory is refused (exit 2)"; fi
+	if [ $rc = 2 ] && grep -q "refusing profile 'test-mixed'.*gw is not owned by root or is writable" "$work/err"; then tap_ok "with privileges, a group-writable profile directory is refused (exit 2)"; else tap_not_ok "with privileges, a group-writable profile directory is refused (exit 2)"; fi
 else
 	"$bin" apply test-mixed > /dev/null 2> "$work/err"
 	rc=$?
-	if [ $rc = 3 ] && grep -q "needs root privileges.*sudo" "$work/err"; then ok "an ordinary user applying to / gets exit 3 and 'use sudo'"; else not_ok "an ordinary user applying to / gets exit 3 and 'use sudo'"; fi
-	skip "group-writable profiles refused with privileges" "not root"
+	if [ $rc = 3 ] && grep -q "needs root privileges.*sudo" "$work/err"; then tap_ok "an ordinary user applying to / gets exit 3 and 'use sudo'"; else tap_not_ok "an ordinary user applying to / gets exit 3 and 'use sudo'"; fi
+	tap_skip "group-writable profiles refused with privileges" "not root"
 fi
 if command -v strace > /dev/null; then
 	strace -f -e trace=capset -o "$work/strace" "$bin" --root "$r" diff test-mixed --memory 64GiB > /dev/null 2>&1
-	check "read-only commands drop every capability" grep -q 'capset(.*{effective=0, permitted=0, inheritable=0})' "$work/strace"
+	tap_check "read-only commands drop every capability" grep -q 'capset(.*{effective=0, permitted=0, inheritable=0})' "$work/strace"
 else
-	skip "read-only commands drop every capability" "no strace"
+	tap_skip "read-only commands drop every capability" "no strace"
 fi
 
 # ---- 11. the lock ----
@@ -369,7 +359,7 @@ AMDGPU_TUNE_LOCK_TIMEOUT=1 "$bin" --root "$r" apply test-mixed --memory 64GiB > 
 rc=$?
 exec 9>&-
 wait $holder
-if [ $rc = 4 ] && grep -q "(PID $holder)" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]; then ok "a held lock: exit 4 after the timeout, naming the holder's PID; nothing written"; else not_ok "a held lock: exit 4 after the timeout, naming the holder's PID; nothing written"; fi
+if [ $rc = 4 ] && grep -q "(PID $holder)" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]; then tap_ok "a held lock: exit 4 after the timeout, naming the holder's PID; nothing written"; else tap_not_ok "a held lock: exit 4 after the timeout, naming the holder's PID; nothing written"; fi
 
 # ---- 12. concurrent applies end in the state of one of them ----
 r=$work/conc
@@ -382,15 +372,16 @@ last=$(sed -n 's/^profile //p' "$r/var/lib/amdgpu-tune/state")
 ref=$work/ref-conc
 build_case diff-cloudimg "$ref"
 "$bin" --root "$ref" apply "$last" --memory 64GiB --force > /dev/null 2>&1
+# shellcheck disable=SC2317 # called by tap_check
 all_applied() { ! grep -L "^Applied" "$work"/conc-* | grep -q .; }
-check "4 parallel applies: all exit 0" all_applied
-if [ "$(tree_sum "$r")" = "$(tree_sum "$ref")" ] && cmp -s "$r/var/lib/amdgpu-tune/state" "$ref/var/lib/amdgpu-tune/state"; then ok "4 parallel applies: the tree is exactly that of '$last' applied alone"; else not_ok "4 parallel applies: the tree is exactly that of '$last' applied alone"; fi
-check "4 parallel applies: 4 snapshots" [ "$(ls "$r/var/lib/amdgpu-tune/snapshots" | wc -l)" = 4 ]
+tap_check "4 parallel applies: all exit 0" all_applied
+if [ "$(tree_sum "$r")" = "$(tree_sum "$ref")" ] && cmp -s "$r/var/lib/amdgpu-tune/state" "$ref/var/lib/amdgpu-tune/state"; then tap_ok "4 parallel applies: the tree is exactly that of '$last' applied alone"; else tap_not_ok "4 parallel applies: the tree is exactly that of '$last' applied alone"; fi
+tap_check "4 parallel applies: 4 snapshots" [ "$(ls "$r/var/lib/amdgpu-tune/snapshots" | wc -l)" = 4 ]
 
 # ---- 13. regeneration commands, recorded inside the root ----
 if [ "$as_root" = none ]; then
 	for t in "regeneration argv and environment" "regeneration failure paths"; do
-		skip "$t" "needs chroot (root or a user namespace)"
+		tap_skip "$t" "needs chroot (root or a user namespace)"
 	done
 else
 	r=$work/regen
@@ -407,11 +398,11 @@ argv: /usr/sbin/update-initramfs -u -k all
 cwd: /
 env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 env: LANG=C'
-	if [ $rc = 0 ] && [ "$(cat "$log")" = "$expect" ]; then ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2"; else not_ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2"; fi
-	check "... and reports them" grep -q "ran      update-initramfs -u -k all" "$work/out"
+	if [ $rc = 0 ] && [ "$(cat "$log")" = "$expect" ]; then tap_ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2"; else tap_not_ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2"; fi
+	tap_check "... and reports them" grep -q "ran      update-initramfs -u -k all" "$work/out"
 	: > "$log"
 	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
-	check "re-apply runs nothing" [ ! -s "$log" ]
+	tap_check "re-apply runs nothing" [ ! -s "$log" ]
 	# A caller (a package hook) that ignores SIGINT/SIGHUP/SIGTERM: the tools get the
 	# default dispositions, and no file size limit (up to the hard one).
 	r3=$work/regen-sig
@@ -419,21 +410,21 @@ env: LANG=C'
 	(trap '' INT HUP TERM && ulimit -S -f 1000000 && regen "$r3" apply test-mixed --memory 64GiB > /dev/null 2>&1)
 	r=$work/regen # (regen sets r)
 	log3=$r3/var/log/fake-regen.log
-	if grep -q '^argv' "$log3" && ! grep -q '^ignored signal\|^blocked signal' "$log3" && { [ "$(ulimit -H -f)" != unlimited ] || ! grep -q '^file size limit' "$log3"; }; then ok "regeneration tools get default signal dispositions and no inherited file size limit"; else not_ok "regeneration tools get default signal dispositions and no inherited file size limit"; sed 's/^/# /' "$log3" | grep -v '^# env'; fi
+	if grep -q '^argv' "$log3" && ! grep -q '^ignored signal\|^blocked signal' "$log3" && { [ "$(ulimit -H -f)" != unlimited ] || ! grep -q '^file size limit' "$log3"; }; then tap_ok "regeneration tools get default signal dispositions and no inherited file size limit"; else tap_not_ok "regeneration tools get default signal dispositions and no inherited file size limit"; sed 's/^/# /' "$log3" | grep -v '^# env'; fi
 	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nvm_fragment_size = 9\n' > "$r/etc/amdgpu-tune/profiles/mod-a.conf"
 	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nnoretry = 0\n' > "$r/etc/amdgpu-tune/profiles/mod-b.conf"
 	regen "$r" apply mod-a --memory 64GiB > /dev/null 2>&1
 	: > "$log"
 	regen "$r" apply mod-b --memory 64GiB > /dev/null 2>&1
-	if [ "$(grep -c '^argv' "$log")" = 1 ] && grep -q "^argv: /usr/sbin/update-initramfs" "$log"; then ok "a change in modprobe.d only runs only update-initramfs"; else not_ok "a change in modprobe.d only runs only update-initramfs"; fi
+	if [ "$(grep -c '^argv' "$log")" = 1 ] && grep -q "^argv: /usr/sbin/update-initramfs" "$log"; then tap_ok "a change in modprobe.d only runs only update-initramfs"; else tap_not_ok "a change in modprobe.d only runs only update-initramfs"; fi
 	: > "$log"
 	DPKG_MAINTSCRIPT_PACKAGE=rocm-dkms regen "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
-	if grep -q "^argv: /usr/sbin/update-initramfs -u$" "$log" && grep -q "^env: DPKG_MAINTSCRIPT_PACKAGE=rocm-dkms$" "$log"; then ok "inside a dpkg maintainer script: update-initramfs -u (deferred to the trigger), DPKG_MAINTSCRIPT_PACKAGE kept"; else not_ok "inside a dpkg maintainer script: update-initramfs -u (deferred to the trigger), DPKG_MAINTSCRIPT_PACKAGE kept"; fi
+	if grep -q "^argv: /usr/sbin/update-initramfs -u$" "$log" && grep -q "^env: DPKG_MAINTSCRIPT_PACKAGE=rocm-dkms$" "$log"; then tap_ok "inside a dpkg maintainer script: update-initramfs -u (deferred to the trigger), DPKG_MAINTSCRIPT_PACKAGE kept"; else tap_not_ok "inside a dpkg maintainer script: update-initramfs -u (deferred to the trigger), DPKG_MAINTSCRIPT_PACKAGE kept"; fi
 	: > "$log"
 	for k in 1 2 3 4; do regen "$r" rollback > /dev/null 2>&1; done
-	check "rollback regenerates too" grep -q "^argv: /usr/sbin/update-grub$" "$log"
+	tap_check "rollback regenerates too" grep -q "^argv: /usr/sbin/update-grub$" "$log"
 	rm -f "$r"/etc/amdgpu-tune/profiles/mod-?.conf
-	check "four rollbacks give back the original tree" [ "$(tree_sum "$r")" = "$before" ]
+	tap_check "four rollbacks give back the original tree" [ "$(tree_sum "$r")" = "$before" ]
 
 	# Failures: the previous configuration comes back, and the boot files are
 	# regenerated from it.
@@ -442,21 +433,21 @@ env: LANG=C'
 	before=$(tree_sum "$r")
 	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
-	if [ $rc = 4 ] && [ "$(tree_sum "$r")" = "$before" ] && grep -q "update-grub failed (exit status 1)" "$work/err" && [ "$(grep -c '^argv: /usr/sbin/update-grub$' "$log")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]; then ok "update-grub fails: exit 4, files restored, update-grub run again on them"; else not_ok "update-grub fails: exit 4, files restored, update-grub run again on them"; fi
+	if [ $rc = 4 ] && [ "$(tree_sum "$r")" = "$before" ] && grep -q "update-grub failed (exit status 1)" "$work/err" && [ "$(grep -c '^argv: /usr/sbin/update-grub$' "$log")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]; then tap_ok "update-grub fails: exit 4, files restored, update-grub run again on them"; else tap_not_ok "update-grub fails: exit 4, files restored, update-grub run again on them"; fi
 	: > "$log"
 	touch "$r/etc/fake-regen/fail-once-update-initramfs"
 	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
-	if [ $rc = 4 ] && [ "$(tree_sum "$r")" = "$before" ] && [ "$(grep '^argv' "$log" | cut -c7- | tr '\n' ,)" = "/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all,/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all," ]; then ok "update-initramfs fails once: exit 4, restored, both regenerated again from the old files"; else not_ok "update-initramfs fails once: exit 4, restored, both regenerated again from the old files"; fi
+	if [ $rc = 4 ] && [ "$(tree_sum "$r")" = "$before" ] && [ "$(grep '^argv' "$log" | cut -c7- | tr '\n' ,)" = "/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all,/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all," ]; then tap_ok "update-initramfs fails once: exit 4, restored, both regenerated again from the old files"; else tap_not_ok "update-initramfs fails once: exit 4, restored, both regenerated again from the old files"; fi
 	touch "$r/etc/fake-regen/fail-update-initramfs"
 	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
-	if [ $rc = 5 ] && [ "$(tree_sum "$r")" = "$before" ] && grep -q "run 'update-initramfs -u -k all' once the cause is fixed" "$work/err" && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]; then ok "update-initramfs keeps failing: exit 5, files restored, says what to run"; else not_ok "update-initramfs keeps failing: exit 5, files restored, says what to run"; fi
+	if [ $rc = 5 ] && [ "$(tree_sum "$r")" = "$before" ] && grep -q "run 'update-initramfs -u -k all' once the cause is fixed" "$work/err" && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]; then tap_ok "update-initramfs keeps failing: exit 5, files restored, says what to run"; else tap_not_ok "update-initramfs keeps failing: exit 5, files restored, says what to run"; fi
 	rm "$r/etc/fake-regen/fail-update-initramfs"
 	rm "$r/usr/sbin/update-initramfs"
 	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
-	check "without the initramfs tool (nothing to rebuild) only update-grub runs" [ $rc = 0 ]
+	tap_check "without the initramfs tool (nothing to rebuild) only update-grub runs" [ $rc = 0 ]
 
 	# A failed apply's snapshot never took effect: the default rollback skips it.
 	r2=$work/regen-failed
@@ -469,7 +460,7 @@ env: LANG=C'
 	regen "$r2" rollback > "$work/out" 2>&1
 	rc2=$?
 	"$bin" --root "$r2" snapshots > "$work/snaps" 2>&1
-	if [ $rc = 4 ] && [ $rc2 = 0 ] && [ "$(tree_sum "$r2")" = "$orig2" ] && grep -q "apply (failed)" "$work/snaps"; then ok "after a failed apply, rollback undoes the last apply that took effect; snapshots marks the failed one"; else not_ok "after a failed apply, rollback undoes the last apply that took effect; snapshots marks the failed one"; fi
+	if [ $rc = 4 ] && [ $rc2 = 0 ] && [ "$(tree_sum "$r2")" = "$orig2" ] && grep -q "apply (failed)" "$work/snaps"; then tap_ok "after a failed apply, rollback undoes the last apply that took effect; snapshots marks the failed one"; else tap_not_ok "after a failed apply, rollback undoes the last apply that took effect; snapshots marks the failed one"; fi
 
 	r=$work/regen # (regen sets r)
 
@@ -491,7 +482,7 @@ env: LANG=C'
 	[ -e "$r/var/lib/amdgpu-tune/transaction" ] && journal=yes
 	: > "$log"
 	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
-	if [ $journal = yes ] && grep -q "an interrupted run was undone" "$work/err" && grep -q '^argv: /usr/sbin/update-grub$' "$log"; then ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; else not_ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; fi
+	if [ $journal = yes ] && grep -q "an interrupted run was undone" "$work/err" && grep -q '^argv: /usr/sbin/update-grub$' "$log"; then tap_ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; else tap_not_ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; fi
 fi
 
 # ---- 13b. kill -9 at random points of apply, rollback and remove, with regeneration ----
@@ -501,7 +492,7 @@ fi
 # power loss or a cgroup kill would) after a random delay, then runs the next apply;
 # after it the boot files must match the configuration, and no journal may be left.
 if [ "$as_root" = none ]; then
-	skip "kill -9 loop with regeneration" "needs chroot (root or a user namespace)"
+	tap_skip "kill -9 loop with regeneration" "needs chroot (root or a user namespace)"
 else
 	# What the recorders build from a root's configuration.
 	expect_boot() { # expect_boot ROOT grub|initrd
@@ -522,9 +513,9 @@ else
 	kb1=$work/kill-base1 kb2=$work/kill-base2
 	regen_root "$kb1"
 	touch "$kb1/etc/fake-regen/record"
-	regen "$kb1" apply test-mixed --memory 64GiB > /dev/null 2>&1 || not_ok "kill loop: base apply"
+	regen "$kb1" apply test-mixed --memory 64GiB > /dev/null 2>&1 || tap_not_ok "kill loop: base apply"
 	cp -a "$kb1" "$kb2"
-	regen "$kb2" apply strix-halo --memory 64GiB --force > /dev/null 2>&1 || not_ok "kill loop: base apply 2"
+	regen "$kb2" apply strix-halo --memory 64GiB --force > /dev/null 2>&1 || tap_not_ok "kill loop: base apply 2"
 	# How long one run takes here (sanitizers make it longer): kills land in [0, 1.3x].
 	cp -a "$kb1" "$work/kill-t"
 	t0=$(date +%s%N)
@@ -575,9 +566,9 @@ else
 	done
 	set +m
 	if [ $violations = 0 ] && [ $interrupted -ge 3 ]; then
-		ok "kill -9 loop with regeneration: $cases cases, killed at 0-$dur ms ($interrupted left a journal), boot files always match the configuration after the next run"
+		tap_ok "kill -9 loop with regeneration: $cases cases, killed at 0-$dur ms ($interrupted left a journal), boot files always match the configuration after the next run"
 	else
-		not_ok "kill -9 loop with regeneration: $cases cases ($interrupted left a journal), $violations with stale boot files or a failed next run"
+		tap_not_ok "kill -9 loop with regeneration: $cases cases ($interrupted left a journal), $violations with stale boot files or a failed next run"
 	fi
 fi
 
@@ -587,58 +578,58 @@ build_case show-memory-not-this-machine "$r"
 before=$(tree_sum "$r")
 "$bin" --root "$r" apply strix-halo --memory 1TiB > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 2 ] && grep -q "memory 1TiB differs from this machine's MemTotal 23.34 GiB.*--force" "$work/err" && [ "$(tree_sum "$r")" = "$before" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then ok "apply --memory other than proc/meminfo's MemTotal: exit 2, names both, nothing written"; else not_ok "apply --memory other than proc/meminfo's MemTotal: exit 2, names both, nothing written"; fi
+if [ $rc = 2 ] && grep -q "memory 1TiB differs from this machine's MemTotal 23.34 GiB.*--force" "$work/err" && [ "$(tree_sum "$r")" = "$before" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then tap_ok "apply --memory other than proc/meminfo's MemTotal: exit 2, names both, nothing written"; else tap_not_ok "apply --memory other than proc/meminfo's MemTotal: exit 2, names both, nothing written"; fi
 "$bin" --root "$r" apply strix-halo --memory 1TiB --dry-run > /dev/null 2>&1
-check "... --dry-run refuses it too (exit 2)" [ $? = 2 ]
+tap_check "... --dry-run refuses it too (exit 2)" [ $? = 2 ]
 "$bin" --root "$r" apply strix-halo --memory 1TiB --force > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 0 ] && grep -q "warning: --memory 1TiB differs.*accepted with --force" "$work/err" && grep -q "pages_limit=201326592" "$r/etc/modprobe.d/90-amdgpu-tune.conf"; then ok "... --force applies it, with a warning"; else not_ok "... --force applies it, with a warning"; fi
+if [ $rc = 0 ] && grep -q "warning: --memory 1TiB differs.*accepted with --force" "$work/err" && grep -q "pages_limit=201326592" "$r/etc/modprobe.d/90-amdgpu-tune.conf"; then tap_ok "... --force applies it, with a warning"; else tap_not_ok "... --force applies it, with a warning"; fi
 r=$work/mem-same
 build_case show-memory-not-this-machine "$r"
 "$bin" --root "$r" apply strix-halo --memory 24470000KiB > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 0 ] && ! grep -q "differs" "$work/err"; then ok "apply --memory equal to MemTotal: exit 0, no warning about it"; else not_ok "apply --memory equal to MemTotal: exit 0, no warning about it"; fi
+if [ $rc = 0 ] && ! grep -q "differs" "$work/err"; then tap_ok "apply --memory equal to MemTotal: exit 0, no warning about it"; else tap_not_ok "apply --memory equal to MemTotal: exit 0, no warning about it"; fi
 r=$work/mem-label
 build_case show-memory-not-this-machine "$r"
 "$bin" --root "$r" apply strix-halo --memory 24GiB > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 0 ] && grep -q "warning: --memory 24GiB differs" "$work/err"; then ok "apply --memory of the installed size (MemTotal 23.34 GiB, --memory 24GiB): applied, with the warning"; else not_ok "apply --memory of the installed size (MemTotal 23.34 GiB, --memory 24GiB): applied, with the warning"; fi
+if [ $rc = 0 ] && grep -q "warning: --memory 24GiB differs" "$work/err"; then tap_ok "apply --memory of the installed size (MemTotal 23.34 GiB, --memory 24GiB): applied, with the warning"; else tap_not_ok "apply --memory of the installed size (MemTotal 23.34 GiB, --memory 24GiB): applied, with the warning"; fi
 r=$work/mem-less
 build_case show-memory-not-this-machine "$r"
 "$bin" --root "$r" apply strix-halo --memory 16GiB > /dev/null 2>&1
-check "apply --memory below MemTotal: refused (exit 2)" [ $? = 2 ]
+tap_check "apply --memory below MemTotal: refused (exit 2)" [ $? = 2 ]
 r=$work/mem-none
 build_case show-memory-not-this-machine "$r"
 rm "$r/proc/meminfo"
 "$bin" --root "$r" apply strix-halo --memory 1TiB > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 0 ] && ! grep -q "differs" "$work/err"; then ok "a root without proc/meminfo: --memory is the assumption, applied without a word"; else not_ok "a root without proc/meminfo: --memory is the assumption, applied without a word"; fi
+if [ $rc = 0 ] && ! grep -q "differs" "$work/err"; then tap_ok "a root without proc/meminfo: --memory is the assumption, applied without a word"; else tap_not_ok "a root without proc/meminfo: --memory is the assumption, applied without a word"; fi
 
 # ---- 15. status and diff compare with what apply recorded ----
 r=$work/rec
 build_case show-memory-not-this-machine "$r"
 st=$r/var/lib/amdgpu-tune/state
 "$bin" --root "$r" apply strix-halo --memory 128GiB --force > /dev/null 2>&1
-if grep -qx "memory 137438953472" "$st" && grep -qx "setting modprobe ttm pages_limit=25165824" "$st" && grep -qx "version 2" "$st"; then ok "apply records the RAM it planned for and the settings it wrote"; else not_ok "apply records the RAM it planned for and the settings it wrote"; fi
+if grep -qx "memory 137438953472" "$st" && grep -qx "setting modprobe ttm pages_limit=25165824" "$st" && grep -qx "version 2" "$st"; then tap_ok "apply records the RAM it planned for and the settings it wrote"; else tap_not_ok "apply records the RAM it planned for and the settings it wrote"; fi
 # As after the reboot.
 mkdir -p "$r/sys/module/ttm/parameters"
 echo 25165824 > "$r/sys/module/ttm/parameters/pages_limit"
 "$bin" --root "$r" status > "$work/out" 2>&1
 rc=$?
-if [ $rc = 0 ] && grep -q "^Status: *in effect" "$work/out" && grep -q "^ok *ttm.pages_limit=25165824: next boot 25165824" "$work/out"; then ok "status after apply --memory: in effect with the values written (exit 0), not drifted"; else not_ok "status after apply --memory: in effect with the values written (exit 0), not drifted"; fi
-check "... and a note says what re-planning for this machine's RAM would set" grep -q "^Note: RAM changed since apply (planned for 128.00 GiB, now 23.34 GiB): re-planning now would set ttm.pages_limit=4588125; 'amdgpu-tune apply strix-halo' updates it$" "$work/out"
+if [ $rc = 0 ] && grep -q "^Status: *in effect" "$work/out" && grep -q "^ok *ttm.pages_limit=25165824: next boot 25165824" "$work/out"; then tap_ok "status after apply --memory: in effect with the values written (exit 0), not drifted"; else tap_not_ok "status after apply --memory: in effect with the values written (exit 0), not drifted"; fi
+tap_check "... and a note says what re-planning for this machine's RAM would set" grep -q "^Note: RAM changed since apply (planned for 128.00 GiB, now 23.34 GiB): re-planning now would set ttm.pages_limit=4588125; 'amdgpu-tune apply strix-halo' updates it$" "$work/out"
 "$bin" --root "$r" diff > "$work/out" 2>&1
 rc=$?
-if [ $rc = 0 ] && grep -q "^Note: RAM changed since apply" "$work/out"; then ok "diff of the applied profile: exit 0, the same note"; else not_ok "diff of the applied profile: exit 0, the same note"; fi
+if [ $rc = 0 ] && grep -q "^Note: RAM changed since apply" "$work/out"; then tap_ok "diff of the applied profile: exit 0, the same note"; else tap_not_ok "diff of the applied profile: exit 0, the same note"; fi
 "$bin" --root "$r" --json status > "$work/out" 2> /dev/null
-check "status --json: the note and replan_differs true" grep -q '"notes":\["RAM changed since apply.*"replan_differs":true' "$work/out"
+tap_check "status --json: the note and replan_differs true" grep -q '"notes":\["RAM changed since apply.*"replan_differs":true' "$work/out"
 "$bin" --root "$r" apply strix-halo > /dev/null 2>&1
 "$bin" --root "$r" status > "$work/out" 2>&1
 rc=$?
-if [ $rc = 1 ] && grep -q "^pending *ttm.pages_limit=4588125" "$work/out" && ! grep -q "^Note" "$work/out"; then ok "apply for this machine: status pending on the new value, no note"; else not_ok "apply for this machine: status pending on the new value, no note"; fi
+if [ $rc = 1 ] && grep -q "^pending *ttm.pages_limit=4588125" "$work/out" && ! grep -q "^Note" "$work/out"; then tap_ok "apply for this machine: status pending on the new value, no note"; else tap_not_ok "apply for this machine: status pending on the new value, no note"; fi
 s1=$(tree_stamp "$r")
 "$bin" --root "$r" apply strix-halo > /dev/null 2>&1
-check "a second apply with the record in the state writes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
+tap_check "a second apply with the record in the state writes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
 
 # ---- 16. the applied profile's file is gone: status and diff work from the state ----
 r=$work/gone
@@ -649,16 +640,16 @@ printf '[profile]\ndescription = mine\n[kernel]\niommu = pt\n[module amdgpu]\nvm
 rm "$r/etc/amdgpu-tune/profiles/mine.conf"
 "$bin" --root "$r" status > "$work/out" 2> "$work/err"
 rc=$?
-if [ $rc = 0 ] && grep -q "^ok *iommu=pt" "$work/out" && grep -q "^ok *amdgpu.vm_fragment_size=9" "$work/out" && grep -q "^Note: profile mine is no longer installed (its file is gone)" "$work/out" && [ ! -s "$work/err" ]; then ok "status without the profile file: exit 0, the recorded settings, a note that the file is gone"; else not_ok "status without the profile file: exit 0, the recorded settings, a note that the file is gone"; fi
+if [ $rc = 0 ] && grep -q "^ok *iommu=pt" "$work/out" && grep -q "^ok *amdgpu.vm_fragment_size=9" "$work/out" && grep -q "^Note: profile mine is no longer installed (its file is gone)" "$work/out" && [ ! -s "$work/err" ]; then tap_ok "status without the profile file: exit 0, the recorded settings, a note that the file is gone"; else tap_not_ok "status without the profile file: exit 0, the recorded settings, a note that the file is gone"; fi
 "$bin" --root "$r" diff > "$work/out" 2>&1
 rc=$?
-if [ $rc = 0 ] && grep -q "^Note: profile mine is no longer installed" "$work/out"; then ok "diff without the profile file: exit 0, the same note"; else not_ok "diff without the profile file: exit 0, the same note"; fi
+if [ $rc = 0 ] && grep -q "^Note: profile mine is no longer installed" "$work/out"; then tap_ok "diff without the profile file: exit 0, the same note"; else tap_not_ok "diff without the profile file: exit 0, the same note"; fi
 printf '[profile]\ndescription = mine\n[kernel]\niommu = on-purpose-bad\n[bogus]\n' > "$r/etc/amdgpu-tune/profiles/mine.conf"
 "$bin" --root "$r" status > "$work/out" 2> "$work/err"
 rc=$?
-if [ $rc = 0 ] && grep -q "^Note: profile mine no longer loads (see the warnings)" "$work/out" && grep -q "warning:" "$work/err" && ! grep -qv "warning:" "$work/err"; then ok "a profile that no longer loads: status exit 0, its errors as warnings, a note"; else not_ok "a profile that no longer loads: status exit 0, its errors as warnings, a note"; fi
+if [ $rc = 0 ] && grep -q "^Note: profile mine no longer loads (see the warnings)" "$work/out" && grep -q "warning:" "$work/err" && ! grep -qv "warning:" "$work/err"; then tap_ok "a profile that no longer loads: status exit 0, its errors as warnings, a note"; else tap_not_ok "a profile that no longer loads: status exit 0, its errors as warnings, a note"; fi
 "$bin" --root "$r" remove > /dev/null 2>&1
-if [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then ok "remove takes the settings of a lost profile away"; else not_ok "remove takes the settings of a lost profile away"; fi
+if [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]; then tap_ok "remove takes the settings of a lost profile away"; else tap_not_ok "remove takes the settings of a lost profile away"; fi
 
 # ---- 17. our own state, snapshots and journal are data, never instructions ----
 # forge_snapshot ROOT ID PATH MODE: a snapshot that would restore PATH (mode MODE, owned
@@ -683,14 +674,14 @@ forge_snapshot "$hostile" 90 usr/bin/evil 0755
 before=$(tree_sum "$hostile")
 "$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 2 ] && grep -q "manifest:6: .*a file amdgpu-tune does not manage" "$work/err" && [ ! -e "$hostile/usr/bin/evil" ] && [ "$(tree_sum "$hostile")" = "$before" ]; then ok "rollback of a snapshot naming a file apply never writes: exit 2, names the line, nothing written"; else not_ok "rollback of a snapshot naming a file apply never writes: exit 2, names the line, nothing written"; fi
+if [ $rc = 2 ] && grep -q "manifest:6: .*a file amdgpu-tune does not manage" "$work/err" && [ ! -e "$hostile/usr/bin/evil" ] && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "rollback of a snapshot naming a file apply never writes: exit 2, names the line, nothing written"; else tap_not_ok "rollback of a snapshot naming a file apply never writes: exit 2, names the line, nothing written"; fi
 
 fresh
 forge_snapshot "$hostile" 90 etc/modprobe.d/90-amdgpu-tune.conf 04755
 before=$(tree_sum "$hostile")
 "$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 2 ] && grep -q "a mode apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then ok "a snapshot with a set-uid mode for a managed file: exit 2, nothing written"; else not_ok "a snapshot with a set-uid mode for a managed file: exit 2, nothing written"; fi
+if [ $rc = 2 ] && grep -q "a mode apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a snapshot with a set-uid mode for a managed file: exit 2, nothing written"; else tap_not_ok "a snapshot with a set-uid mode for a managed file: exit 2, nothing written"; fi
 
 fresh
 forge_snapshot "$hostile" 90 usr/bin/evil 04755
@@ -698,11 +689,11 @@ printf 'version 1\nsnapshot 90\nloader debian-grub\n' > "$hostile/var/lib/amdgpu
 chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
 "$bin" --root "$hostile" apply test-mixed2 --memory 64GiB > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 2 ] && [ ! -e "$hostile/usr/bin/evil" ] && grep -q "transaction: names snapshot 90, which is not usable (above).*then remove var/lib/amdgpu-tune/transaction" "$work/err"; then ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing"; else not_ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing"; fi
+if [ $rc = 2 ] && [ ! -e "$hostile/usr/bin/evil" ] && grep -q "transaction: names snapshot 90, which is not usable (above).*then remove var/lib/amdgpu-tune/transaction" "$work/err"; then tap_ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing"; else tap_not_ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing"; fi
 for cmd in "remove" "rollback"; do
 	"$bin" --root "$hostile" $cmd > /dev/null 2>&1
 done
-check "... nor do remove and rollback" [ ! -e "$hostile/usr/bin/evil" ]
+tap_check "... nor do remove and rollback" [ ! -e "$hostile/usr/bin/evil" ]
 
 fresh
 mkdir -p "$work/elsewhere"
@@ -713,7 +704,7 @@ ln -s "$work/elsewhere/91" "$hostile/var/lib/amdgpu-tune/snapshots/91"
 "$bin" --root "$hostile" rollback 91 > /dev/null 2> "$work/err"
 rc=$?
 "$bin" --root "$hostile" snapshots > "$work/out" 2>&1
-if [ $rc != 0 ] && ! grep -q "^ *91 " "$work/out" && [ -f "$work/elsewhere/91/manifest" ] && [ -f "$work/elsewhere/91/0" ]; then ok "a symlinked snapshots/ID is never followed: rollback 91 fails, snapshots does not list it, its target is intact"; else not_ok "a symlinked snapshots/ID is never followed: rollback 91 fails, snapshots does not list it, its target is intact"; fi
+if [ $rc != 0 ] && ! grep -q "^ *91 " "$work/out" && [ -f "$work/elsewhere/91/manifest" ] && [ -f "$work/elsewhere/91/0" ]; then tap_ok "a symlinked snapshots/ID is never followed: rollback 91 fails, snapshots does not list it, its target is intact"; else tap_not_ok "a symlinked snapshots/ID is never followed: rollback 91 fails, snapshots does not list it, its target is intact"; fi
 
 fresh
 chmod 0777 "$hostile/var/lib/amdgpu-tune"
@@ -721,18 +712,18 @@ before=$(tree_sum "$hostile")
 "$bin" --root "$hostile" status > /dev/null 2> "$work/err"
 rc=$?
 "$bin" --root "$hostile" remove > /dev/null 2>&1
-if [ $rc = 2 ] && grep -q "var/lib/amdgpu-tune: not trusted: group or others may write to it" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then ok "a state directory others may write: status exit 2 naming it, remove changes nothing"; else not_ok "a state directory others may write: status exit 2 naming it, remove changes nothing"; fi
+if [ $rc = 2 ] && grep -q "var/lib/amdgpu-tune: not trusted: group or others may write to it" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a state directory others may write: status exit 2 naming it, remove changes nothing"; else tap_not_ok "a state directory others may write: status exit 2 naming it, remove changes nothing"; fi
 
 fresh
 chmod 0666 "$hostile/var/lib/amdgpu-tune/state"
 "$bin" --root "$hostile" diff > /dev/null 2> "$work/err"
-if [ $? = 2 ] && grep -q "state: not trusted" "$work/err"; then ok "a state file others may write: diff exit 2"; else not_ok "a state file others may write: diff exit 2"; fi
+if [ $? = 2 ] && grep -q "state: not trusted" "$work/err"; then tap_ok "a state file others may write: diff exit 2"; else tap_not_ok "a state file others may write: diff exit 2"; fi
 
 fresh
 mv "$hostile/var/lib/amdgpu-tune/state" "$work/state.elsewhere"
 ln -s "$work/state.elsewhere" "$hostile/var/lib/amdgpu-tune/state"
 "$bin" --root "$hostile" status > /dev/null 2> "$work/err"
-if [ $? = 2 ] && grep -q "not trusted: a symbolic link is on its path" "$work/err"; then ok "a state file reached through a symlink: exit 2"; else not_ok "a state file reached through a symlink: exit 2"; fi
+if [ $? = 2 ] && grep -q "not trusted: a symbolic link is on its path" "$work/err"; then tap_ok "a state file reached through a symlink: exit 2"; else tap_not_ok "a state file reached through a symlink: exit 2"; fi
 
 r=$work/forged-token
 build_case diff-systemd-boot "$r"
@@ -741,7 +732,7 @@ echo "token root=/dev/sda1" >> "$r/var/lib/amdgpu-tune/state"
 cmdline=$(cat "$r/etc/kernel/cmdline")
 "$bin" --root "$r" remove > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 2 ] && grep -q "a token that is no setting the state records" "$work/err" && [ "$(cat "$r/etc/kernel/cmdline")" = "$cmdline" ]; then ok "a forged 'token root=...' in the state: remove exit 2, etc/kernel/cmdline untouched"; else not_ok "a forged 'token root=...' in the state: remove exit 2, etc/kernel/cmdline untouched"; fi
+if [ $rc = 2 ] && grep -q "a token that is no setting the state records" "$work/err" && [ "$(cat "$r/etc/kernel/cmdline")" = "$cmdline" ]; then tap_ok "a forged 'token root=...' in the state: remove exit 2, etc/kernel/cmdline untouched"; else tap_not_ok "a forged 'token root=...' in the state: remove exit 2, etc/kernel/cmdline untouched"; fi
 
 if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 	fresh
@@ -749,7 +740,7 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 	before=$(tree_sum "$hostile")
 	"$bin" --root "$hostile" apply test-mixed2 --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
-	if [ $rc = 2 ] && grep -q "not trusted: owned by uid $(id -u nobody)" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then ok "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written"; else not_ok "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written"; fi
+	if [ $rc = 2 ] && grep -q "not trusted: owned by uid $(id -u nobody)" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written"; else tap_not_ok "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written"; fi
 	u=$work/user-tree
 	build_case diff-cloudimg "$u"
 	mkdir -p "$u/usr/sbin"
@@ -758,10 +749,10 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 	chown -R nobody "$u"
 	"$bin" --root "$u" apply test-mixed --memory 64GiB --update > /dev/null 2> "$work/err"
 	rc=$?
-	if [ $rc = 2 ] && grep -q "is owned by uid $(id -u nobody), and --update would run this tree's programs" "$work/err" && [ ! -e "$u/planted" ] && [ ! -e "$u/etc/modprobe.d/90-amdgpu-tune.conf" ]; then ok "--update on a tree another user owns: exit 2, says why, nothing run or written"; else not_ok "--update on a tree another user owns: exit 2, says why, nothing run or written"; fi
+	if [ $rc = 2 ] && grep -q "is owned by uid $(id -u nobody), and --update would run this tree's programs" "$work/err" && [ ! -e "$u/planted" ] && [ ! -e "$u/etc/modprobe.d/90-amdgpu-tune.conf" ]; then tap_ok "--update on a tree another user owns: exit 2, says why, nothing run or written"; else tap_not_ok "--update on a tree another user owns: exit 2, says why, nothing run or written"; fi
 else
-	skip "ownership of the state by another user" "needs root and a 'nobody' user"
-	skip "--update on a tree another user owns" "needs root and a 'nobody' user"
+	tap_skip "ownership of the state by another user" "needs root and a 'nobody' user"
+	tap_skip "--update on a tree another user owns" "needs root and a 'nobody' user"
 fi
 
 # ---- 18. a FIFO at a read path: never a hang, apply never stuck holding the lock ----
@@ -783,7 +774,7 @@ for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/
 		[ $? = 124 ] && fifo_bad="$fifo_bad $p($cmd)"
 	done
 done
-check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state, journal, a manifest, etc/kernel/cmdline, modules.builtin, the cache, grub.cfg): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
+tap_check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state, journal, a manifest, etc/kernel/cmdline, modules.builtin, the cache, grub.cfg): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
 
 # ---- 18b. a killed run's temporaries are removed by the next run (under the lock) ----
 r=$work/stale
@@ -793,14 +784,13 @@ mkdir -p "$r/etc/modprobe.d" "$r/var/lib/amdgpu-tune"
 : > "$r/var/lib/amdgpu-tune/.state.deadbeef.tmp"
 : > "$r/etc/modprobe.d/.other.conf.0123abcd.tmp"
 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
-if [ ! -e "$r/etc/modprobe.d/.90-amdgpu-tune.conf.0123abcd.tmp" ] && [ ! -e "$r/var/lib/amdgpu-tune/.state.deadbeef.tmp" ] && [ -e "$r/etc/modprobe.d/.other.conf.0123abcd.tmp" ]; then ok "a killed run's temporaries are removed by the next apply, and nothing else"; else not_ok "a killed run's temporaries are removed by the next apply, and nothing else"; fi
+if [ ! -e "$r/etc/modprobe.d/.90-amdgpu-tune.conf.0123abcd.tmp" ] && [ ! -e "$r/var/lib/amdgpu-tune/.state.deadbeef.tmp" ] && [ -e "$r/etc/modprobe.d/.other.conf.0123abcd.tmp" ]; then tap_ok "a killed run's temporaries are removed by the next apply, and nothing else"; else tap_not_ok "a killed run's temporaries are removed by the next apply, and nothing else"; fi
 
 # ---- 19. a file name from the machine never reaches the terminal raw ----
 r=$work/esc
 build_case diff-cloudimg "$r"
 echo 'GRUB_CMDLINE_LINUX_DEFAULT="$(x)"' > "$r/etc/default/grub.d/a$(printf '\033')[31mX.cfg"
 "$bin" --root "$r" detect --memory 1GiB > "$work/out" 2> "$work/err"
-if ! grep -q "$(printf '\033')" "$work/out" "$work/err" && grep -q 'a\\x1b\[31mX.cfg:1: warning' "$work/err"; then ok "a drop-in named with an escape sequence is shown escaped"; else not_ok "a drop-in named with an escape sequence is shown escaped"; fi
+if ! grep -q "$(printf '\033')" "$work/out" "$work/err" && grep -q 'a\\x1b\[31mX.cfg:1: warning' "$work/err"; then tap_ok "a drop-in named with an escape sequence is shown escaped"; else tap_not_ok "a drop-in named with an escape sequence is shown escaped"; fi
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

@@ -15,12 +15,6 @@ root=$work/root
 ver=6.12.117+deb12-amd64
 make_kernel "$root" $ver 6.12 xz || exit 99
 entry=$root/var/cache/amdgpu-tune/$ver/ttm.params
-i=0
-failed=0
-result() { # name status
-	i=$((i + 1))
-	if [ "$2" -eq 0 ]; then echo "ok $i - $1"; else echo "not ok $i - $1"; failed=$((failed + 1)); fi
-}
 show() { "$bin" --root "$root" show strix-halo --memory 128GiB > "$work/out" 2> "$work/err"; }
 # apply (then remove) is what stores entries.
 warm() {
@@ -30,7 +24,7 @@ warm() {
 }
 
 show && grep -q "ttm.pages_limit=25165824" "$work/out" && [ ! -e "$root/var/cache/amdgpu-tune" ]
-result "show reads the module, plans, and writes no cache" $?
+tap_result "show reads the module, plans, and writes no cache" $?
 for cmd in "diff strix-halo --memory 128GiB" "status" "detect" "check" \
 	"apply strix-halo --memory 128GiB --force --dry-run"; do
 	# shellcheck disable=SC2086
@@ -39,66 +33,65 @@ for cmd in "diff strix-halo --memory 128GiB" "status" "detect" "check" \
 	rc=$?
 	label=${cmd%% *}
 	case $cmd in *--dry-run) label="$label --dry-run" ;; esac
-	result "$label: no cache written" $rc
+	tap_result "$label: no cache written" $rc
 done
 warm
-result "apply reads the module and plans" $?
+tap_result "apply reads the module and plans" $?
 [ -f "$entry" ] && head -1 "$entry" | grep -q "^amdgpu-tune params 1$" && grep -q "^pages_limit	" "$entry"
-result "it leaves a cache entry for ttm" $?
+tap_result "it leaves a cache entry for ttm" $?
 
 # An entry with the right key but without pages_limit: a run that uses it must fail.
 grep -v "^pages_limit	" "$entry" > "$work/doctored" && cp "$work/doctored" "$entry" && chmod 644 "$entry"
 show
 [ $? -eq 2 ] && grep -q "pages_limit" "$work/err"
-result "a valid entry is used instead of the module file" $?
+tap_result "a valid entry is used instead of the module file" $?
 
 chmod 666 "$entry"
 show && grep -q "ttm.pages_limit=25165824" "$work/out"
-result "an entry others can write is ignored" $?
+tap_result "an entry others can write is ignored" $?
 
 # The entry is fine; the directories above it are not.
 chmod 644 "$entry"
 for dir in "$root/var/cache/amdgpu-tune/$ver" "$root/var/cache/amdgpu-tune"; do
 	chmod 777 "$dir"
 	show && grep -q "ttm.pages_limit=25165824" "$work/out"
-	result "an entry in a directory others can write (${dir#"$root"/}) is ignored" $?
+	tap_result "an entry in a directory others can write (${dir#"$root"/}) is ignored" $?
 	chmod 755 "$dir"
 done
 if [ "$(id -u)" = 0 ]; then
 	chown 4242 "$root/var/cache/amdgpu-tune/$ver"
 	show && grep -q "ttm.pages_limit=25165824" "$work/out"
-	result "an entry in a directory another user owns is ignored" $?
+	tap_result "an entry in a directory another user owns is ignored" $?
 	chown 0 "$root/var/cache/amdgpu-tune/$ver"
 else
-	echo "ok $((i += 1)) - # SKIP chown to another user needs root"
+	tap_skip "an entry in a directory another user owns is ignored" "chown to another user needs root"
 fi
 mv "$root/var/cache/amdgpu-tune/$ver" "$work/elsewhere"
 ln -s "$work/elsewhere" "$root/var/cache/amdgpu-tune/$ver"
 show && grep -q "ttm.pages_limit=25165824" "$work/out"
-result "an entry reached through a symlink is ignored" $?
+tap_result "an entry reached through a symlink is ignored" $?
 rm "$root/var/cache/amdgpu-tune/$ver"
 mv "$work/elsewhere" "$root/var/cache/amdgpu-tune/$ver"
 show
 [ $? -eq 2 ]
-result "the same entry back in place is used again" $?
+tap_result "the same entry back in place is used again" $?
 
 cp "$work/doctored" "$entry" && chmod 644 "$entry"
 AMDGPU_TUNE_NO_CACHE=1 "$bin" --root "$root" show strix-halo --memory 128GiB > "$work/out" 2>&1
-result "AMDGPU_TUNE_NO_CACHE=1 reads the module file" $?
+tap_result "AMDGPU_TUNE_NO_CACHE=1 reads the module file" $?
 
 ttm=$(find "$root/lib/modules/$ver" -name 'ttm.ko*' | head -1)
 touch -d "2020-01-01 00:00" "$ttm"
 warm && grep -q "^pages_limit	" "$entry" && show && grep -q "ttm.pages_limit=25165824" "$work/out"
-result "a changed module file misses the entry and refreshes it" $?
+tap_result "a changed module file misses the entry and refreshes it" $?
 
 printf 'amdgpu-tune params 1\nkey garbage\n\001\002\n' > "$entry"
 show && grep -q "ttm.pages_limit=25165824" "$work/out"
-result "a damaged entry is ignored" $?
+tap_result "a damaged entry is ignored" $?
 
 rm -rf "$root/var/cache"
 mkdir -p "$root/var" && ln -s /nonexistent-target "$root/var/cache"
 warm && show && grep -q "ttm.pages_limit=25165824" "$work/out"
-result "a cache directory that cannot be created only costs time" $?
+tap_result "a cache directory that cannot be created only costs time" $?
 
-echo "1..$i"
-[ "$failed" -eq 0 ]
+tap_done

@@ -4,22 +4,17 @@
 # sourcing the GRUB defaults the way grub-mkconfig does. TAP output.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib.sh"
 bin=$top_builddir/amdgpu-tune
 check=$top_builddir/tests/kmod-crosscheck
 work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 LC_ALL=C
 export LC_ALL
-i=0
-failed=0
-result() { # name status
-	i=$((i + 1))
-	if [ "$2" -eq 0 ]; then echo "ok $i - $1"; else echo "not ok $i - $1"; failed=$((failed + 1)); fi
-}
 
 # --- modprobe.d against libkmod ---
 "$check" /
-result "modprobe.d of this host as libkmod reads it" $?
+tap_result "modprobe.d of this host as libkmod reads it" $?
 
 mp() { # case file text
 	mkdir -p "$work/mp-$1/$(dirname "$2")"
@@ -40,7 +35,7 @@ mp syntax etc/modprobe.d/z.conf 'options amdgpu last=1'
 mkdir -p "$work/mp-syntax/etc/modprobe.d/dir.conf"
 for c in order shadow syntax; do
 	"$check" "$work/mp-$c"
-	result "modprobe.d case '$c' as libkmod reads it" $?
+	tap_result "modprobe.d case '$c' as libkmod reads it" $?
 done
 
 # --- GRUB defaults against sh ---
@@ -94,7 +89,7 @@ for c in plain cloud quoting; do
 	[ -n "$want" ] && [ "$want" = "$got" ]
 	st=$?
 	[ $st -eq 0 ] || printf '# sh:\n%s\n# amdgpu-tune:\n%s\n' "$want" "$got"
-	result "GRUB defaults '$c' as sh sources them" $st
+	tap_result "GRUB defaults '$c' as sh sources them" $st
 done
 
 mkdir -p "$work/rand"
@@ -132,6 +127,5 @@ for f in "$work/rand"/*; do
 done
 echo "# random files: $known of $total computed by the reader, $agree of them as sh computes them"
 [ "$known" -gt 0 ] && [ "$agree" -eq "$known" ]
-result "random shell files: every command line the reader computes equals sh's" $?
-echo "1..$i"
-[ "$failed" -eq 0 ]
+tap_result "random shell files: every command line the reader computes equals sh's" $?
+tap_done

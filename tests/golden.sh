@@ -17,13 +17,10 @@ export LC_ALL
 
 cases=$(cd "$top_srcdir/tests/golden" && ls -d */ | tr -d /)
 n=$(echo "$cases" | wc -w)
-echo "1..$n"
-i=0
-failed=0
+tap_plan "$n"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for c in $cases; do
-	i=$((i + 1))
 	src=$top_srcdir/tests/golden/$c
 	root=$work/$c/root
 	mkdir -p "$root"
@@ -56,13 +53,12 @@ for c in $cases; do
 	fi
 	if cmp -s "$work/$c/out.n" "$src/stdout" && cmp -s "$work/$c/err.n" "$src/stderr" &&
 		cmp -s "$work/$c/rc" "$src/rc"; then
-		echo "ok $i - $c"
+		tap_ok "$c"
 	else
-		echo "not ok $i - $c"
-		failed=$((failed + 1))
+		tap_not_ok "$c"
 		diff -u "$src/rc" "$work/$c/rc" | sed 's/^/# /'
 		diff -u "$src/stdout" "$work/$c/out.n" | sed 's/^/# /'
 		diff -u "$src/stderr" "$work/$c/err.n" | sed 's/^/# /'
 	fi
 done
-[ "$failed" -eq 0 ]
+tap_done

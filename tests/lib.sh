@@ -1,4 +1,4 @@
-# Shared by the shell tests: builds fake roots.
+# Shared by the shell tests: builds fake roots; TAP output (tap_*, at the end).
 # What the tests create is what a root-owned system has: not group-writable.
 umask 022
 # make_kernel ROOT VERSION COLUMN [xz] [amdttm] [builtin-ttm]
@@ -78,3 +78,32 @@ fault_roots() {
 	new=$(sums "$2")
 	[ "$old" != "$new" ]
 }
+
+# TAP output, for every test script. Each result is numbered in turn; tap_done prints
+# the plan at the end (unless tap_plan printed it first) and is the script's verdict.
+#   tap_ok DESC / tap_not_ok DESC   a passed or failed test
+#   tap_skip DESC REASON            a skipped test ("ok N - DESC # SKIP REASON")
+#   tap_result DESC STATUS          ok when STATUS is 0: "COND1 && COND2; tap_result DESC $?"
+#   tap_check DESC COMMAND [ARG...] ok when the one simple command succeeds. The shell
+#       splits "tap_check DESC A && B" before tap_check runs: tap_check judges A alone
+#       and B's failure goes unreported. Conditions joined by && or || take tap_result.
+#   tap_plan N                      the plan first, when the count is known up front
+#   tap_done                        exits 0 if nothing failed, else 1
+#   tap_skip_all REASON             the whole script cannot run here: plan 1..0, exit 0
+tap_n=0 tap_failed=0 tap_planned=
+tap_ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+tap_not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $1"; }
+tap_skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
+tap_result() { if [ "$2" -eq 0 ]; then tap_ok "$1"; else tap_not_ok "$1"; fi; }
+tap_check() {
+	tap_desc=$1
+	shift
+	if "$@"; then tap_ok "$tap_desc"; else tap_not_ok "$tap_desc"; fi
+}
+tap_plan() { tap_planned=$1; echo "1..$1"; }
+tap_done() {
+	[ -n "$tap_planned" ] || echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ] || exit 1
+	exit 0
+}
+tap_skip_all() { echo "1..0 # SKIP $1"; exit 0; }

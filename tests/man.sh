@@ -3,22 +3,17 @@
 # option and command that --help lists is documented in amdgpu-tune(8). TAP output.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib.sh"
 bin=$top_builddir/amdgpu-tune
 LC_ALL=C
 export LC_ALL
-i=0
-failed=0
-result() { # name status
-	i=$((i + 1))
-	if [ "$2" -eq 0 ]; then echo "ok $i - $1"; else echo "not ok $i - $1"; failed=$((failed + 1)); fi
-}
 command -v man >/dev/null || { echo "Bail out! man (man-db) is not installed"; exit 1; }
 for page in amdgpu-tune.8 amdgpu-tune.conf.5; do
 	warn=$(MANWIDTH=80 man --warnings -l -Tutf8 "$top_srcdir/man/$page" 2>&1 >/dev/null)
 	[ -z "$warn" ]
 	st=$?
 	[ $st -eq 0 ] || printf '%s\n' "$warn" | sed 's/^/# /'
-	result "man/$page renders without warnings" $st
+	tap_result "man/$page renders without warnings" $st
 done
 help=$("$bin" --help) || { echo "Bail out! $bin --help failed"; exit 1; }
 printf '%s\n' "$help" | grep -q -- '--root' || { echo "Bail out! $bin --help lists no options"; exit 1; }
@@ -31,7 +26,7 @@ done
 [ -z "$missing" ]
 st=$?
 [ $st -eq 0 ] || echo "# not in man/amdgpu-tune.8:$missing"
-result "every option of --help is in amdgpu-tune(8)" $st
+tap_result "every option of --help is in amdgpu-tune(8)" $st
 missing=
 for verb in $(printf '%s\n' "$help" | awk '/^Commands:/ {c = 1; next} c && /^  [a-z]/ {print $1} c && /^$/ {c = 0}'); do
 	printf '%s\n' "$documented" | grep -Eq -- "^\.BI? \"?$verb( |\"|\$)" || missing="$missing $verb"
@@ -39,6 +34,5 @@ done
 [ -z "$missing" ]
 st=$?
 [ $st -eq 0 ] || echo "# not in man/amdgpu-tune.8:$missing"
-result "every command of --help is in amdgpu-tune(8)" $st
-echo "1..$i"
-[ "$failed" -eq 0 ]
+tap_result "every command of --help is in amdgpu-tune(8)" $st
+tap_done

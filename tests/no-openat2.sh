@@ -19,23 +19,19 @@ wrap=$work/no-openat2
 "$wrap" true
 case $? in
 0) ;;
-77) echo "1..0 # SKIP no seccomp filter here: the fallback is not tested" && exit 0 ;;
+77) tap_skip_all "no seccomp filter here: the fallback is not tested" ;;
 *) exit 99 ;;
 esac
-echo "1..5"
-n=0
-ok() { n=$((n + 1)) && echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)) && echo "not ok $n - $1" && failed=1; }
-failed=0
+tap_plan 5
 
 # (1) The golden cases under the filter.
 GOLDEN_WRAP=$wrap sh "$top_srcdir/tests/golden.sh" > "$work/golden.tap" 2>&1
 bad=$(grep -c '^not ok' "$work/golden.tap")
 all=$(grep -c '^ok\|^not ok' "$work/golden.tap")
 if [ "$bad" = 0 ] && [ "$all" -gt 50 ]; then
-	ok "golden cases without openat2: $all of $all print the same"
+	tap_ok "golden cases without openat2: $all of $all print the same"
 else
-	not_ok "golden cases without openat2: $bad of $all differ"
+	tap_not_ok "golden cases without openat2: $bad of $all differ"
 	grep -A12 '^not ok' "$work/golden.tap" | head -60 | sed 's/^/# /'
 fi
 
@@ -63,22 +59,22 @@ for how in openat2 fallback; do
 	echo "rc $?" >> "$work/diff.$how"
 done
 if cmp -s "$work/show.openat2" "$work/show.fallback" && cmp -s "$work/diff.openat2" "$work/diff.fallback"; then
-	ok "host symlinks: the fallback prints what openat2 does"
+	tap_ok "host symlinks: the fallback prints what openat2 does"
 else
-	not_ok "host symlinks: the fallback prints what openat2 does"
+	tap_not_ok "host symlinks: the fallback prints what openat2 does"
 	diff -u "$work/show.openat2" "$work/show.fallback" | sed 's/^/# /'
 	diff -u "$work/diff.openat2" "$work/diff.fallback" | sed 's/^/# /'
 fi
 if grep -q 'no MemTotal' "$work/show.fallback"; then
-	ok "proc -> /proc: the host's meminfo is not read"
+	tap_ok "proc -> /proc: the host's meminfo is not read"
 else
-	not_ok "proc -> /proc: the host's meminfo is not read"
+	tap_not_ok "proc -> /proc: the host's meminfo is not read"
 	sed 's/^/# /' "$work/show.fallback"
 fi
 if ! grep -q 4242 "$work/diff.fallback" && ! grep -q 4343 "$work/diff.fallback"; then
-	ok "../ and absolute links to host files: not read"
+	tap_ok "../ and absolute links to host files: not read"
 else
-	not_ok "../ and absolute links to host files: not read"
+	tap_not_ok "../ and absolute links to host files: not read"
 	sed 's/^/# /' "$work/diff.fallback"
 fi
 
@@ -97,9 +93,9 @@ echo "rc $?" >> "$work/in.openat2"
 echo "rc $?" >> "$work/in.fallback"
 if cmp -s "$work/in.openat2" "$work/in.fallback" && grep -q 4242 "$work/in.fallback" &&
 	grep -q 4343 "$work/in.fallback"; then
-	ok "links inside the root: followed as openat2 follows them"
+	tap_ok "links inside the root: followed as openat2 follows them"
 else
-	not_ok "links inside the root: followed as openat2 follows them"
+	tap_not_ok "links inside the root: followed as openat2 follows them"
 	diff -u "$work/in.openat2" "$work/in.fallback" | sed 's/^/# /'
 fi
-[ "$failed" = 0 ]
+tap_done

@@ -15,7 +15,7 @@ io_headers='<unistd.h> <fcntl.h> <dirent.h> <sys/stat.h> <sys/wait.h> <sys/sysca
 "profiledir.h"'
 work=$(mktemp -d)
 trap "${KEEP:+:} rm -rf \"$work\"" EXIT
-echo "1..2"
+tap_plan 2
 
 bad=
 for m in $pure; do
@@ -29,9 +29,9 @@ for m in $pure; do
 	done
 done
 if [ -z "$bad" ]; then
-	echo "ok 1 - no pure unit includes an I/O header"
+	tap_ok "no pure unit includes an I/O header"
 else
-	echo "not ok 1 - pure units include I/O headers:$bad"
+	tap_not_ok "pure units include I/O headers:$bad"
 fi
 
 srcs=
@@ -43,9 +43,10 @@ inih=$(pkg-config --libs inih 2> /dev/null || echo -linih)
 # shellcheck disable=SC2086 # word splitting of the source list is wanted
 if ${CC:-cc} -std=gnu11 -include "$top_builddir/config.h" -I"$top_srcdir/src" -o "$work/pure" \
 	"$work/main.c" $srcs "$top_builddir/src/pciids.c" $inih > "$work/link.out" 2>&1; then
-	echo "ok 2 - the pure units link with inih alone (no sysroot, libkmod, libblkid, libcap)"
+	tap_ok "the pure units link with inih alone (no sysroot, libkmod, libblkid, libcap)"
 else
-	echo "not ok 2 - the pure units do not link on their own"
+	tap_not_ok "the pure units do not link on their own"
 	grep -o "undefined reference to \`[A-Za-z_0-9]*'" "$work/link.out" | sort -u | sed 's/^/# /'
 	grep -v 'undefined reference' "$work/link.out" | head -20 | sed 's/^/# /'
 fi
+tap_done
