@@ -270,9 +270,9 @@ static int unknown_why(struct boot_facts *b, const struct grub_why *why,
 			  why->what) < 0)
 		return -ENOMEM;
 	b->next_why = s.s;
-	return diag_add(d, DIAG_WARNING, file, why->line,
-			"the next boot's kernel command line is not known: %s",
-			why->what);
+	return diag_warning(d, file, why->line,
+			    "the next boot's kernel command line is not known: %s",
+			    why->what);
 }
 
 static int cmp_version(const void *a, const void *b)

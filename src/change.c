@@ -85,15 +85,14 @@ int check_hand_edit(const struct options *o, const struct state *st, const char 
 	if (want && streq(want, sha))
 		return 0;
 	if (o->force)
-		return diag_add(
-			d, DIAG_WARNING, path, 0,
+		return diag_warning(
+			d, path, 0,
 			"replacing a file edited by hand (--force); the snapshot keeps it");
-	return diag_add(
-		       d, DIAG_ERROR, path, 0,
-		       "%s since amdgpu-tune wrote it; 'amdgpu-tune diff' shows it, --force replaces it (a snapshot keeps a copy)",
-		       want ? "edited by hand"
-			    : "not written by amdgpu-tune, or its record is lost,")
-		       ?: -EINVAL;
+	return diag_error(
+		d, -EINVAL, path, 0,
+		"%s since amdgpu-tune wrote it; 'amdgpu-tune diff' shows it, --force replaces it (a snapshot keeps a copy)",
+		want ? "edited by hand"
+		     : "not written by amdgpu-tune, or its record is lost,");
 }
 
 int run_change(struct sysroot *root, const struct options *o, struct txn *t,
@@ -117,9 +116,8 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 
 		r = txn_file_differs(root, &t->files[i], &differs);
 		if (r < 0) {
-			r = diag_add(d, DIAG_ERROR, t->files[i].path, 0,
-				     "cannot read: %s", read_error_text(-r))
-				    ?: -EIO;
+			r = diag_error(d, -EIO, t->files[i].path, 0, "cannot read: %s",
+				       read_error_text(-r));
 			break;
 		}
 		if (!differs)

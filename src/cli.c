@@ -39,7 +39,7 @@ _printf_(2, 3) void say(const struct options *o, const char *fmt, ...)
 	}
 	fputs(msg, stderr);
 	msg[strcspn(msg, "\n")] = '\0';
-	diag_add(&json_out.diags, DIAG_WARNING, NULL, 0, "%s", msg);
+	diag_warning(&json_out.diags, NULL, 0, "%s", msg);
 }
 
 void print_out(const struct options *o, const char *s)

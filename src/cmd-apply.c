@@ -100,8 +100,8 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 				"not applied: the profile sets kernel parameters and the next boot's command line is not known (%s); simplify that line, or --force to write the drop-in anyway",
 				c.now->next_why ? c.now->next_why : "?");
 		else
-			r = diag_add(
-				&d, DIAG_WARNING, NULL, 0,
+			r = diag_warning(
+				&d, NULL, 0,
 				"the next boot's command line is not known (%s): it was not checked for settings that override the profile's",
 				c.now->next_why ? c.now->next_why : "?");
 		if (r < 0)

@@ -31,8 +31,8 @@ int cmd_check(struct sysroot *root, const struct options *o, int argc, char **ar
 		/* The profile is valid whatever the machine's files say: their findings
 		 * are warnings here. */
 		for (size_t i = 0; r == 0 && i < boot.n; i++)
-			r = diag_add(&d, DIAG_WARNING, boot.items[i].file,
-				     boot.items[i].line, "%s", boot.items[i].message);
+			r = diag_warning(&d, boot.items[i].file, boot.items[i].line, "%s",
+					 boot.items[i].message);
 		diag_list_done(&boot);
 		boot_facts_free(bf);
 		diag_sort(&d);

@@ -70,8 +70,8 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 		format_gib(limit->bytes, want);
 		format_gib(gtt, got);
 		if (diff >= (UINT64_C(1) << 20) &&
-		    diag_add(
-			    d, DIAG_WARNING, card, 0,
+		    diag_warning(
+			    d, card, 0,
 			    "the driver reports %s of GTT, not the %s the applied profile planned (%s)",
 			    got, want, limit->name) < 0)
 			return -ENOMEM;
@@ -94,8 +94,8 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 		format_gib(limit->bytes, want);
 		format_gib(kfd, got);
 		if (diff >= (UINT64_C(1) << 20)) {
-			if (diag_add(
-				    d, DIAG_WARNING, node, 0,
+			if (diag_warning(
+				    d, node, 0,
 				    "KFD reports %s of GPU memory to ROCm, not the %s the applied profile planned (%s): on %s KFD reports the TTM limit on an APU",
 				    got, want, limit->name, release) < 0)
 				return -ENOMEM;
@@ -110,8 +110,9 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 	if (o->kernel_log) {
 		r = read_host_file(o->kernel_log, KERNEL_LOG_MAX, &text, &len);
 		if (r < 0)
-			return diag_add(d, DIAG_WARNING, o->kernel_log, 0,
-					"kernel log not read: %s", read_error_text(-r));
+			return diag_warning(d, o->kernel_log, 0,
+					    "kernel log not read: %s",
+					    read_error_text(-r));
 	} else if (sysroot_is_live(root)) {
 		/* journalctl at its Debian (usrmerge) path or the unmerged one. */
 		const char *jc =

@@ -3,19 +3,14 @@
 
 #include "diag.h"
 
-int diag_add(struct diag_list *l, enum diag_level level, const char *file, unsigned line,
-	     const char *fmt, ...)
+static int diag_addv(struct diag_list *l, enum diag_level level, const char *file,
+		     unsigned line, const char *fmt, va_list ap)
 {
 	struct strbuf b = {0};
 	struct diag *n;
 	char *f = NULL;
-	va_list ap;
-	int r;
 
-	va_start(ap, fmt);
-	r = strbuf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if (r < 0 || strdup_ptr(file, &f) < 0)
+	if (strbuf_vprintf(&b, fmt, ap) < 0 || strdup_ptr(file, &f) < 0)
 		goto oom;
 	n = realloc(l->items, (l->n + 1) * sizeof(*n));
 	if (!n)
@@ -32,6 +27,42 @@ oom:
 	free(f);
 	strbuf_done(&b);
 	return -ENOMEM;
+}
+
+int diag_add(struct diag_list *l, enum diag_level level, const char *file, unsigned line,
+	     const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = diag_addv(l, level, file, line, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int diag_error(struct diag_list *l, int err, const char *file, unsigned line,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = diag_addv(l, DIAG_ERROR, file, line, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : err;
+}
+
+int diag_warning(struct diag_list *l, const char *file, unsigned line, const char *fmt,
+		 ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = diag_addv(l, DIAG_WARNING, file, line, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 size_t diag_count(const struct diag_list *l, enum diag_level level)

@@ -28,6 +28,16 @@ struct diag_list {
 /* Adds a finding. The message is formatted and copied; file may be NULL. 0 or -ENOMEM. */
 int diag_add(struct diag_list *l, enum diag_level level, const char *file, unsigned line,
 	     const char *fmt, ...) _printf_(5, 6);
+
+/* Records an error finding and returns err (a -errno), or -ENOMEM when the finding
+ * cannot be recorded: "return diag_error(d, -EINVAL, file, line, ...)" stops the caller
+ * with the reason said. */
+int diag_error(struct diag_list *l, int err, const char *file, unsigned line,
+	       const char *fmt, ...) _printf_(5, 6);
+
+/* Records a warning: the caller goes on. 0 or -ENOMEM. */
+int diag_warning(struct diag_list *l, const char *file, unsigned line, const char *fmt,
+		 ...) _printf_(4, 5);
 size_t diag_count(const struct diag_list *l, enum diag_level level);
 /* Orders findings by file and line, keeping the order of equal ones; findings without a
  * file come last. */

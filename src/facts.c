@@ -158,14 +158,14 @@ static int read_kernel(const struct sysroot *root, const char *version,
 	k->ver_known = kernel_version_parse(version, k->ver) == 0;
 	r = read_builtin(root, version, &builtin);
 	if (r < 0)
-		diag_add(d, DIAG_WARNING, NULL, 0, "lib/modules/%s/modules.builtin: %s",
-			 version, strerror(-r));
+		diag_warning(d, NULL, 0, "lib/modules/%s/modules.builtin: %s", version,
+			     strerror(-r));
 
 	snprintf(rel, sizeof(rel), "lib/modules/%s/modules.dep.bin", version);
 	k->has_index = sysroot_exists(root, rel);
 	if (!k->has_index)
-		diag_add(
-			d, DIAG_WARNING, NULL, 0,
+		diag_warning(
+			d, NULL, 0,
 			"kernel %s has no modules.dep.bin (run depmod): its modules are not checked",
 			version);
 	snprintf(rel, sizeof(rel), "lib/modules/%s", version);
@@ -207,9 +207,9 @@ static int read_kernel(const struct sysroot *root, const char *version,
 			if (r == -ENOMEM)
 				goto out;
 			if (r < 0)
-				diag_add(d, DIAG_WARNING, NULL, 0,
-					 "kernel %s: cannot read module %s: %s", version,
-					 s->module, strerror(-r));
+				diag_warning(d, NULL, 0,
+					     "kernel %s: cannot read module %s: %s",
+					     version, s->module, strerror(-r));
 			if (s->path && startswith(s->path, moddir)) {
 				/* Show the module file relative to the root, not through
 				 * /proc. */
@@ -311,10 +311,9 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 	}
 	if (only_kernel && !versions) {
 		machine_facts_free(m);
-		return diag_add(d, DIAG_ERROR, NULL, 0,
-				"kernel '%s' is not installed (no lib/modules/%s)",
-				only_kernel, only_kernel)
-			       ?: -ENOENT;
+		return diag_error(d, -ENOENT, NULL, 0,
+				  "kernel '%s' is not installed (no lib/modules/%s)",
+				  only_kernel, only_kernel);
 	}
 	if (versions)
 		qsort(versions, strv_length(versions), sizeof(char *), cmp_version);

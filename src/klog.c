@@ -115,8 +115,8 @@ static int one_line(const char *msg, const char *name, unsigned line,
 	    between(p, "parameter '", '\'', b, sizeof(b))) {
 		snprintf(a, sizeof(a), "%.*s", (int)(p - msg), msg);
 		whose(row_for(l, a, b), who, sizeof(who));
-		r = diag_add(
-			d, DIAG_WARNING, name, line,
+		r = diag_warning(
+			d, name, line,
 			"this boot's kernel ignored %s.%s: %s has no such parameter%s", a,
 			b, a, who);
 	} else if ((p = strstr(msg, "' invalid for parameter `")) &&
@@ -130,14 +130,14 @@ static int one_line(const char *msg, const char *name, unsigned line,
 			 * kernel parameter: the value is dropped, boot goes on with the
 			 * default. */
 			whose(row_for(l, NULL, c), who, sizeof(who));
-			r = diag_add(
-				d, DIAG_WARNING, name, line,
+			r = diag_warning(
+				d, name, line,
 				"this boot's kernel refused %s=%s and kept the default%s",
 				c, b, who);
 		} else {
 			whose(row_for(l, a, c), who, sizeof(who));
-			r = diag_add(
-				d, DIAG_WARNING, name, line,
+			r = diag_warning(
+				d, name, line,
 				"this boot's kernel refused %s.%s=%s, and %s did not load with it%s",
 				a, c, b, a, who);
 		}
@@ -145,26 +145,25 @@ static int one_line(const char *msg, const char *name, unsigned line,
 		   sscanf(p, "Setting dangerous option %127s", a) == 1) {
 		/* param_check_unsafe(). */
 		whose(row_for(l, "amdgpu", a), who, sizeof(who));
-		r = diag_add(
-			d, DIAG_WARNING, name, line,
+		r = diag_warning(
+			d, name, line,
 			"this boot is tainted: %s is a dangerous option and was set%s", a,
 			who);
 	} else if (strstr(msg,
 			  "Configuring gttsize via module parameter is deprecated")) {
 		whose(row_for(l, "amdgpu", "gttsize"), who, sizeof(who));
-		r = diag_add(
-			d, DIAG_WARNING, name, line,
+		r = diag_warning(
+			d, name, line,
 			"this boot's amdgpu calls amdgpu.gttsize deprecated%s: it still sizes the GTT from it while ROCm (KFD) follows ttm.pages_limit; set ttm.pages_limit instead",
 			who);
 	} else if (strstr(msg, "this is unusual") &&
 		   strstr(msg, "GTT size has been set")) {
-		r = diag_add(
-			d, DIAG_WARNING, name, line,
+		r = diag_warning(
+			d, name, line,
 			"this boot's amdgpu found amdgpu.gttsize and the TTM limit disagreeing (\"this is unusual\"): the GTT and ROCm's limit differ");
 	} else if ((p = strstr(msg, "Capping GTT to "))) {
-		r = diag_add(
-			d, DIAG_WARNING, name, line,
-			"this boot's amdgpu capped the GTT (\"%s\")%s", p,
+		r = diag_warning(
+			d, name, line, "this boot's amdgpu capped the GTT (\"%s\")%s", p,
 			planned_gtt_mib(l)
 				? ": the planned size is more than the memory it found"
 				: "");
@@ -173,8 +172,8 @@ static int one_line(const char *msg, const char *name, unsigned line,
 		/* parse_amd_iommu_options() prints the rest of the list from the
 		 * unknown option on; the ones after it were still parsed. */
 		a[strcspn(a, ",")] = '\0';
-		r = diag_add(
-			d, DIAG_WARNING, name, line,
+		r = diag_warning(
+			d, name, line,
 			"this boot's AMD IOMMU driver ignored amd_iommu=%s: not an option it knows",
 			a);
 	} else if ((p = strstr(msg, "Unknown kernel command line parameters \""))) {
@@ -193,8 +192,8 @@ static int one_line(const char *msg, const char *name, unsigned line,
 			snprintf(key, sizeof(key), "%.*s", (int)strcspn(t, "="), t);
 			if (!row_for(l, NULL, key))
 				continue;
-			r = diag_add(
-				d, DIAG_WARNING, name, line,
+			r = diag_warning(
+				d, name, line,
 				"this boot's kernel did not know %s and passed it to init (amdgpu-tune's setting %s)",
 				t, key);
 		}
@@ -216,10 +215,10 @@ static int one_line(const char *msg, const char *name, unsigned line,
 				 name, line, mib);
 			r = strv_push(notes, note);
 		} else {
-			r = diag_add(d, DIAG_WARNING, name, line,
-				     "this boot's amdgpu set up %" PRIu64
-				     " MiB of GTT, not the planned %" PRIu64 " MiB",
-				     mib, want);
+			r = diag_warning(d, name, line,
+					 "this boot's amdgpu set up %" PRIu64
+					 " MiB of GTT, not the planned %" PRIu64 " MiB",
+					 mib, want);
 		}
 	}
 	return r;

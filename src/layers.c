@@ -235,8 +235,8 @@ static int lint_grub_override(const struct boot_facts *after, struct diag_list *
 		    !streq(a->name, "GRUB_CMDLINE_LINUX_DEFAULT"))
 			continue;
 		*found = true;
-		r = diag_add(
-			d, DIAG_WARNING, g->files[a->file], a->line,
+		r = diag_warning(
+			d, g->files[a->file], a->line,
 			"replaces GRUB_CMDLINE_LINUX_DEFAULT after %s, so the next boot loses amdgpu-tune's parameters; append instead (GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT ...\")",
 			FRAGMENT_GRUB);
 		if (r < 0)
@@ -299,8 +299,8 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 
 		if (s->where == WHERE_CMDLINE && (!after || !after->next_known)) {
 			if (!warned_unknown && after && after->loader == BOOT_UNKNOWN)
-				r = diag_add(
-					d, DIAG_WARNING, NULL, 0,
+				r = diag_warning(
+					d, NULL, 0,
 					"no supported boot loader found: set the kernel parameters by hand (%s...)",
 					s->name);
 			warned_unknown = true;
@@ -309,29 +309,30 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 		if (same(m, s, &row->after, s->value))
 			continue;
 		if (row->after.set && row->after.file)
-			r = diag_add(
-				d, DIAG_WARNING, row->after.file, row->after.line,
+			r = diag_warning(
+				d, row->after.file, row->after.line,
 				"sets %s=%s after amdgpu-tune's %s: the next boot would still get that; change or remove it here",
 				s->name, row->after.value ? row->after.value : "",
 				s->where == WHERE_CMDLINE ? "drop-in"
 							  : "modprobe.d file");
 		else if (row->after.set)
-			r = diag_add(d, DIAG_WARNING, NULL, 0,
-				     "%s=%s comes after amdgpu-tune's setting and wins",
-				     s->name, row->after.value ? row->after.value : "");
+			r = diag_warning(
+				d, NULL, 0,
+				"%s=%s comes after amdgpu-tune's setting and wins",
+				s->name, row->after.value ? row->after.value : "");
 		else if (!overridden && pa.cmdline.init_args)
-			r = diag_add(
-				d, DIAG_WARNING, NULL, 0,
+			r = diag_warning(
+				d, NULL, 0,
 				"a bare '--' on the kernel command line hands everything after it to init, %s too: remove the '--' or what follows it",
 				s->name);
 		else if (!overridden)
-			r = diag_add(d, DIAG_WARNING, NULL, 0,
-				     "%s would still be unset after apply", s->name);
+			r = diag_warning(d, NULL, 0,
+					 "%s would still be unset after apply", s->name);
 	}
 	/* GRUB drops arguments that do not fit the kernel's buffer, from the end. */
 	if (r == 0 && layers_cmdline_too_long(after))
-		r = diag_add(
-			d, DIAG_WARNING, NULL, 0,
+		r = diag_warning(
+			d, NULL, 0,
 			"the kernel command line would be about %zu bytes, over the kernel's %d: the last arguments would be dropped",
 			layers_cmdline_bytes(after), COMMAND_LINE_SIZE);
 	sargs_done(&pn.cmdline);
@@ -368,13 +369,13 @@ static int lint_param(const struct machine_facts *m, const char *module,
 				      m->kernels[k].version);
 	}
 	if (unknown.len)
-		r = diag_add(d, DIAG_WARNING, file, line,
-			     "%s.%s is unknown to %s (%s): the kernel ignores it", module,
-			     param, module, unknown.s);
+		r = diag_warning(d, file, line,
+				 "%s.%s is unknown to %s (%s): the kernel ignores it",
+				 module, param, module, unknown.s);
 	if (r == 0 && deprecated.len)
-		r = diag_add(d, DIAG_WARNING, file, line, "%s.%s is deprecated in %s%s",
-			     module, param, deprecated.s,
-			     kf_deprecation_advice(module, param));
+		r = diag_warning(d, file, line, "%s.%s is deprecated in %s%s", module,
+				 param, deprecated.s,
+				 kf_deprecation_advice(module, param));
 	strbuf_done(&unknown);
 	strbuf_done(&deprecated);
 	return r;
@@ -419,7 +420,7 @@ static int lint_finding(void *data, enum diag_level level, bool forcible, const 
 
 	(void)level;
 	(void)forcible;
-	return diag_add(at->d, DIAG_WARNING, at->file, at->line, "%s", msg);
+	return diag_warning(at->d, at->file, at->line, "%s", msg);
 }
 
 /* The rules a profile is checked with (rules.c), for a setting found on disk. */
@@ -458,8 +459,8 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 		if (p.set && p.value && kparam_parse_u64(g.value, &mib) == 0 &&
 		    kparam_parse_u64(p.value, &pages) == 0 && pages != 0 &&
 		    mib <= UINT32_MAX && mib * 1024 * 1024 != pages * m->page_size)
-			r = diag_add(
-				d, DIAG_WARNING, g.file, g.line,
+			r = diag_warning(
+				d, g.file, g.line,
 				"amdgpu.gttsize=%s (MiB) disagrees with %s=%s (%" PRIu64
 				" MiB in %" PRIu64
 				"-byte pages, set at %s:%u): on kernel %s the GTT follows gttsize and ROCm (KFD) the TTM limit%s",
@@ -538,9 +539,8 @@ static int lint_modprobe(const struct machine_facts *m, char *const *gfx,
 		if (r < 0)
 			break;
 		if (opts.n && is_builtin_somewhere(m, mm->module, &version))
-			r = diag_add(
-				d, DIAG_WARNING, modprobe_file(b, opts.v[0].at),
-				opts.v[0].at.line,
+			r = diag_warning(
+				d, modprobe_file(b, opts.v[0].at), opts.v[0].at.line,
 				"%s is built into kernel %s: modprobe.d options for it are ignored there (use %s.PARAM= on the kernel command line)",
 				mm->module, version, mm->module);
 		for (size_t k = 0; r == 0 && k < opts.n; k++) {
@@ -558,8 +558,8 @@ static int lint_modprobe(const struct machine_facts *m, char *const *gfx,
 			for (size_t n = 0; r == 0 && n < b->n_initrds; n++)
 				if (b->initrds[n].mtime < c->mtimes[f]) {
 					initrd_warned[f] = true;
-					r = diag_add(
-						d, DIAG_WARNING, c->files[f], 0,
+					r = diag_warning(
+						d, c->files[f], 0,
 						"newer than %s: if the initramfs loads %s (Debian's does with plymouth), these options take effect only after 'update-initramfs -u -k all'",
 						b->initrds[n].path, mm->module);
 					break;

@@ -74,8 +74,8 @@ static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, c
 		for (size_t i = 0; i < ELEMENTSOF(known); i++)
 			if (streq(cmd, known[i]))
 				return 0; /* not ours to read */
-		return diag_add(d, DIAG_WARNING, c->files[file], line,
-				"kmod ignores this line (unknown command)");
+		return diag_warning(d, c->files[file], line,
+				    "kmod ignores this line (unknown command)");
 	}
 	while (is_blank(*s))
 		s++;
@@ -87,8 +87,8 @@ static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, c
 	rest = *s ? s + 1 : s;
 	*s = '\0';
 	if (!*mod || !*rest)
-		return diag_add(
-			d, DIAG_WARNING, c->files[file], line,
+		return diag_warning(
+			d, c->files[file], line,
 			"kmod ignores this line: 'options' needs a module and options");
 	for (char *p = mod; *p; p++)
 		if (*p == '-')
@@ -130,8 +130,8 @@ int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, si
 			}
 		} else if (ch == '\n') {
 			if (nul)
-				r = diag_add(
-					d, DIAG_WARNING, c->files[file], start,
+				r = diag_warning(
+					d, c->files[file], start,
 					"NUL byte: kmod ignores the rest of the line");
 			if (r == 0)
 				r = parse_line(c, file, start, l.s ? l.s : (char[]){0},
@@ -356,9 +356,9 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 		if (k < 0) {
 			r = k == -ENOMEM
 				    ? k
-				    : diag_add(d, DIAG_WARNING, rel, 0,
-					       "cannot read: %s (kmod would read it)",
-					       read_error_text(-k));
+				    : diag_warning(d, rel, 0,
+						   "cannot read: %s (kmod would read it)",
+						   read_error_text(-k));
 			continue;
 		}
 		k = modprobe_add_file(c, rel, (int64_t)st.st_mtime);
@@ -372,9 +372,9 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 		free(e[i].base);
 	free(e);
 	if (r == 0 && too_many)
-		r = diag_add(d, DIAG_WARNING, NULL, 0,
-			     "more than %d modprobe.d files: the rest are not read",
-			     MODPROBE_FILES_MAX);
+		r = diag_warning(d, NULL, 0,
+				 "more than %d modprobe.d files: the rest are not read",
+				 MODPROBE_FILES_MAX);
 	if (r < 0) {
 		modprobe_config_free(c);
 		return r;

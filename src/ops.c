@@ -115,8 +115,8 @@ static int check_memory(const struct options *o, const struct machine_facts *m,
 			d, DIAG_ERROR, NULL, 0,
 			"--memory %s differs from this machine's MemTotal %s (proc/meminfo): apply plans for the machine it writes to; drop --memory, or --force to apply for %s anyway",
 			o->memory_arg, have, o->memory_arg);
-	return diag_add(
-		d, DIAG_WARNING, NULL, 0,
+	return diag_warning(
+		d, NULL, 0,
 		"--memory %s differs from this machine's MemTotal %s (proc/meminfo): planned for %s%s",
 		o->memory_arg, have, o->memory_arg,
 		writes ? " (accepted with --force)" : ", not for this machine");
@@ -293,9 +293,8 @@ int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_
 		return 0;
 	}
 	if (r < 0 && r != -ENOMEM)
-		return diag_add(d, DIAG_ERROR, rel, 0, "cannot read: %s",
-				read_error_text(-r))
-			       ?: -EINVAL;
+		return diag_error(d, -EINVAL, rel, 0, "cannot read: %s",
+				  read_error_text(-r));
 	return r;
 }
 
@@ -369,8 +368,8 @@ int strip_tokens(const char *cur, char *const *tokens, char **ret)
 static int add_as_warnings(struct diag_list *d, const struct diag_list *from)
 {
 	for (size_t i = 0; i < from->n; i++) {
-		int r = diag_add(d, DIAG_WARNING, from->items[i].file,
-				 from->items[i].line, "%s", from->items[i].message);
+		int r = diag_warning(d, from->items[i].file, from->items[i].line, "%s",
+				     from->items[i].message);
 
 		if (r < 0)
 			return r;
@@ -530,8 +529,8 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 	if (r < 0)
 		return r;
 	if (sysroot_exists(root, TXN_JOURNAL)) {
-		r = diag_add(
-			d, DIAG_WARNING, TXN_JOURNAL, 0,
+		r = diag_warning(
+			d, TXN_JOURNAL, 0,
 			"an earlier apply, rollback or remove was interrupted; the next one undoes it first");
 		if (r < 0)
 			return r;
@@ -561,9 +560,8 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 		free(grub);
 		free(mod);
 		free(kcmd);
-		return r == -EINVAL ? diag_add(d, DIAG_ERROR, NULL, 0,
-					       "a value cannot be written safely")
-					      ?: -EINVAL
+		return r == -EINVAL ? diag_error(d, -EINVAL, NULL, 0,
+						 "a value cannot be written safely")
 				    : r;
 	}
 	/* The managed files, in the order apply writes them. */

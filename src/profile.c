@@ -651,14 +651,13 @@ int profile_parse(const char *name, const char *file, const char *buf, size_t le
 	int r;
 
 	if (len > PROFILE_MAX_BYTES)
-		return diag_add(d, DIAG_ERROR, file, 0,
-				"larger than %d bytes: not a profile", PROFILE_MAX_BYTES)
-			       ?: -EINVAL;
+		return diag_error(d, -EINVAL, file, 0,
+				  "larger than %d bytes: not a profile",
+				  PROFILE_MAX_BYTES);
 	nul = memchr(buf, '\0', len);
 	if (nul)
-		return diag_add(d, DIAG_ERROR, file,
-				line_of_offset(buf, (size_t)(nul - buf)), "NUL byte")
-			       ?: -EINVAL;
+		return diag_error(d, -EINVAL, file,
+				  line_of_offset(buf, (size_t)(nul - buf)), "NUL byte");
 
 	st.p = calloc(1, sizeof(*st.p));
 	if (!st.p || strdup_ptr(name, &st.p->name) < 0 ||
@@ -710,11 +709,10 @@ static int merge_into(struct profile *dst, const struct profile *src, struct dia
 			_cleanup_free_ char *ek = escape_untrusted(s->unsets[j].key);
 
 			if (!e) {
-				return diag_add(d, DIAG_ERROR, s->unsets[j].file,
-						s->unsets[j].line,
-						"unset '%s': no included profile sets it",
-						ek ? ek : "?")
-					       ?: -EINVAL;
+				return diag_error(
+					d, -EINVAL, s->unsets[j].file, s->unsets[j].line,
+					"unset '%s': no included profile sets it",
+					ek ? ek : "?");
 			}
 			pentry_done(e);
 			memmove(e, e + 1,
@@ -770,17 +768,15 @@ int profile_resolve(const struct profile *top, profile_loader_t load, void *user
 				for (size_t k = 0; k < n; k++)
 					strbuf_printf(&b, "%s -> ", chain[k]->name);
 				strbuf_puts(&b, cur->include);
-				r = diag_add(d, DIAG_ERROR, cur->file, cur->include_line,
-					     "include cycle: %s", b.s ? b.s : "?")
-					    ?: -EINVAL;
+				r = diag_error(d, -EINVAL, cur->file, cur->include_line,
+					       "include cycle: %s", b.s ? b.s : "?");
 				strbuf_done(&b);
 				goto fail;
 			}
 		if (n > PROFILE_MAX_INCLUDE_DEPTH) {
-			r = diag_add(d, DIAG_ERROR, cur->file, cur->include_line,
-				     "include chain deeper than %d profiles",
-				     PROFILE_MAX_INCLUDE_DEPTH)
-				    ?: -EINVAL;
+			r = diag_error(d, -EINVAL, cur->file, cur->include_line,
+				       "include chain deeper than %d profiles",
+				       PROFILE_MAX_INCLUDE_DEPTH);
 			goto fail;
 		}
 		r = load(userdata, cur->include, &file, &buf, &len, d);

@@ -46,11 +46,10 @@ static int read_in(struct sysroot *root, const char *dir, const char *name,
 		if (r == -EPERM) {
 			_cleanup_free_ char *e = escape_untrusted(what ? what : rel.s);
 
-			r = diag_add(
-				    d, DIAG_ERROR, NULL, 0,
-				    "refusing profile '%s': %s is not owned by root or is writable by group or others",
-				    name, e ? e : "?")
-				    ?: -EACCES;
+			r = diag_error(
+				d, -EACCES, NULL, 0,
+				"refusing profile '%s': %s is not owned by root or is writable by group or others",
+				name, e ? e : "?");
 			strbuf_done(&rel);
 			return r;
 		}
@@ -76,10 +75,9 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 	if (!profile_name_is_valid(name)) {
 		_cleanup_free_ char *e = escape_untrusted(name);
 
-		return diag_add(d, DIAG_ERROR, NULL, 0,
-				"'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)",
-				e ? e : "?")
-			       ?: -EINVAL;
+		return diag_error(d, -EINVAL, NULL, 0,
+				  "'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)",
+				  e ? e : "?");
 	}
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		r = read_in(root, dirs[i], name, ret_file, ret_buf, ret_len, d);
@@ -89,12 +87,10 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 			break;
 	}
 	if (r == -ENOENT)
-		return diag_add(
-			       d, DIAG_ERROR, NULL, 0,
-			       "no profile '%s' (looked in /%s and %s%s); 'amdgpu-tune profiles' lists them",
-			       name, PROFILEDIR_ETC, dirs[1][0] == '/' ? "" : "/",
-			       dirs[1])
-			       ?: -ENOENT;
+		return diag_error(
+			d, -ENOENT, NULL, 0,
+			"no profile '%s' (looked in /%s and %s%s); 'amdgpu-tune profiles' lists them",
+			name, PROFILEDIR_ETC, dirs[1][0] == '/' ? "" : "/", dirs[1]);
 	if (r < 0) {
 		_cleanup_free_ char *f = NULL;
 		struct strbuf b = {0};

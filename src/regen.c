@@ -60,10 +60,9 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 		} else if (!need) {
 			c->argv[0] = "/usr/sbin/update-grub";
 		} else {
-			return diag_add(
-				       d, DIAG_ERROR, NULL, 0,
-				       "neither /usr/sbin/update-grub nor grub-mkconfig is installed: the GRUB menu cannot be regenerated")
-				       ?: -ENOENT;
+			return diag_error(
+				d, -ENOENT, NULL, 0,
+				"neither /usr/sbin/update-grub nor grub-mkconfig is installed: the GRUB menu cannot be regenerated");
 		}
 	}
 	if (modprobe_changed || (cmdline_changed && loader == BOOT_SYSTEMD_BOOT)) {
@@ -96,10 +95,9 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 			c->argv[2] = "-k";
 			c->argv[3] = "all";
 		} else if (loader == BOOT_SYSTEMD_BOOT) {
-			return diag_add(
-				       d, DIAG_ERROR, NULL, 0,
-				       "no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the systemd-boot entries")
-				       ?: -ENOENT;
+			return diag_error(
+				d, -ENOENT, NULL, 0,
+				"no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the systemd-boot entries");
 		} else {
 			/* No initramfs: modules load from the root file system, which
 			 * reads modprobe.d at load time. Nothing to regenerate. */
@@ -162,15 +160,14 @@ int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list 
 		else
 			continue;
 		if (force)
-			return diag_add(
-				d, DIAG_WARNING, paths[i], 0,
+			return diag_warning(
+				d, paths[i], 0,
 				"%s: --update runs this tree's programs as you (--force)",
 				what);
-		return diag_add(
-			       d, DIAG_ERROR, paths[i], 0,
-			       "%s, and --update would run this tree's programs as you: whoever can write it would get your privileges; fix the tree's owners and modes, leave out --update (the commands are printed), or --force",
-			       what)
-			       ?: -EPERM;
+		return diag_error(
+			d, -EPERM, paths[i], 0,
+			"%s, and --update would run this tree's programs as you: whoever can write it would get your privileges; fix the tree's owners and modes, leave out --update (the commands are printed), or --force",
+			what);
 	}
 	return 0;
 }
@@ -262,20 +259,17 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 		if (errno != EINTR)
 			return -errno;
 	if (k == (ssize_t)sizeof(child_errno))
-		return diag_add(d, DIAG_ERROR, NULL, 0, "cannot run %s%s%s: %s", shown,
-				sysroot_is_live(root) ? "" : " in ",
-				sysroot_is_live(root) ? "" : root->path,
-				strerror(child_errno))
-			       ?: -EIO;
+		return diag_error(d, -EIO, NULL, 0, "cannot run %s%s%s: %s", shown,
+				  sysroot_is_live(root) ? "" : " in ",
+				  sysroot_is_live(root) ? "" : root->path,
+				  strerror(child_errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		return diag_add(d, DIAG_ERROR, NULL, 0, "%s failed (exit status %d)",
-				shown, WEXITSTATUS(status))
-			       ?: -EIO;
-	return diag_add(d, DIAG_ERROR, NULL, 0, "%s was killed by signal %d", shown,
-			WTERMSIG(status))
-		       ?: -EIO;
+		return diag_error(d, -EIO, NULL, 0, "%s failed (exit status %d)", shown,
+				  WEXITSTATUS(status));
+	return diag_error(d, -EIO, NULL, 0, "%s was killed by signal %d", shown,
+			  WTERMSIG(status));
 }
 
 long regen_dpkg_busy(const struct sysroot *root)

@@ -259,11 +259,10 @@ bool state_owner_ok(const struct sysroot *root, uid_t uid, gid_t gid)
 
 static int untrusted(const char *rel, const char *what, struct diag_list *d)
 {
-	return diag_add(
-		       d, DIAG_ERROR, rel, 0,
-		       "not trusted: %s; amdgpu-tune reads its state only from files only root (or, with --root, you) can write. Check who changed it, then fix its owner and mode or remove it",
-		       what)
-		       ?: -EBADMSG;
+	return diag_error(
+		d, -EBADMSG, rel, 0,
+		"not trusted: %s; amdgpu-tune reads its state only from files only root (or, with --root, you) can write. Check who changed it, then fix its owner and mode or remove it",
+		what);
 }
 
 int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_list *d)
@@ -275,9 +274,8 @@ int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_
 	if (r == -EPERM)
 		return untrusted(at, why, d);
 	if (r < 0 && r != -ENOENT && r != -ENOMEM && r != -EINVAL)
-		return diag_add(d, DIAG_ERROR, at ? at : rel, 0, "cannot read: %s",
-				read_error_text(-r))
-			       ?: -EBADMSG;
+		return diag_error(d, -EBADMSG, at ? at : rel, 0, "cannot read: %s",
+				  read_error_text(-r));
 	return r;
 }
 

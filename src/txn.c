@@ -76,11 +76,10 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= (time_t)timeout) {
 			close(fd);
-			return diag_add(
-				       d, DIAG_ERROR, TXN_LOCK, 0,
-				       "another amdgpu-tune (PID %ld) is changing the configuration; gave up after %u s",
-				       pid, timeout)
-				       ?: -EAGAIN;
+			return diag_error(
+				d, -EAGAIN, TXN_LOCK, 0,
+				"another amdgpu-tune (PID %ld) is changing the configuration; gave up after %u s",
+				pid, timeout);
 		}
 		if (!told) {
 			fprintf(stderr,
@@ -290,16 +289,14 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 				}
 		}
 		if (!ok)
-			return diag_add(
-				       d, DIAG_ERROR, TXN_JOURNAL, line,
-				       "corrupt journal: remove it after checking the configuration by hand")
-				       ?: -EBADMSG;
+			return diag_error(
+				d, -EBADMSG, TXN_JOURNAL, line,
+				"corrupt journal: remove it after checking the configuration by hand");
 	}
 	if (!version || !*ret_snapshot)
-		return diag_add(
-			       d, DIAG_ERROR, TXN_JOURNAL, 0,
-			       "corrupt journal: remove it after checking the configuration by hand")
-			       ?: -EBADMSG;
+		return diag_error(
+			d, -EBADMSG, TXN_JOURNAL, 0,
+			"corrupt journal: remove it after checking the configuration by hand");
 	return 0;
 }
 
@@ -378,22 +375,20 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 	r = snapshot_load(root, id, &s, d);
 	if (r == -ENOENT || r == -EBADMSG)
 		/* Nothing to undo it from: say what to check, and how to go on. */
-		return diag_add(
-			       d, DIAG_ERROR, TXN_JOURNAL, 0,
-			       "names snapshot %u, which is %s: the interrupted run cannot be undone from it. Check %s, %s and etc/kernel/cmdline by hand ('amdgpu-tune diff' shows them), then remove %s",
-			       id, r == -ENOENT ? "missing" : "not usable (above)",
-			       FRAGMENT_GRUB, FRAGMENT_MODPROBE, TXN_JOURNAL)
-			       ?: -EBADMSG;
+		return diag_error(
+			d, -EBADMSG, TXN_JOURNAL, 0,
+			"names snapshot %u, which is %s: the interrupted run cannot be undone from it. Check %s, %s and etc/kernel/cmdline by hand ('amdgpu-tune diff' shows them), then remove %s",
+			id, r == -ENOENT ? "missing" : "not usable (above)",
+			FRAGMENT_GRUB, FRAGMENT_MODPROBE, TXN_JOURNAL);
 	if (r == 0)
 		r = restore(root, s, &cmdline, &modprobe, d);
 	snapshot_free(s);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
-				"an interrupted run could not be undone from snapshot %u",
-				id)
-			       ?: TXN_UNRECOVERED;
+		return diag_error(
+			d, TXN_UNRECOVERED, TXN_JOURNAL, 0,
+			"an interrupted run could not be undone from snapshot %u", id);
 	cmdline |= ran_grub;
 	modprobe |= ran_initramfs;
 	snapshot_mark_undone(root, id);
@@ -401,8 +396,7 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 	    regen_after_restore(root, loader, cmdline, modprobe, d) < 0)
 		r = TXN_UNRECOVERED;
 	if (sysroot_unlink(root, TXN_JOURNAL, false) < 0 && r == 0)
-		r = diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot remove")
-			    ?: TXN_UNRECOVERED;
+		r = diag_error(d, TXN_UNRECOVERED, TXN_JOURNAL, 0, "cannot remove");
 	*ret_snapshot = id;
 	return r;
 }
@@ -471,11 +465,10 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		undo = restore(root, s, &cmdline, &modprobe, d);
 	snapshot_free(s);
 	if (undo < 0)
-		return diag_add(
-			       d, DIAG_ERROR, NULL, 0,
-			       "the previous configuration could not be fully restored; the next 'amdgpu-tune apply', 'rollback' or 'remove' restores snapshot %u",
-			       t->snapshot)
-			       ?: TXN_UNRECOVERED;
+		return diag_error(
+			d, TXN_UNRECOVERED, NULL, 0,
+			"the previous configuration could not be fully restored; the next 'amdgpu-tune apply', 'rollback' or 'remove' restores snapshot %u",
+			t->snapshot);
 	for (size_t i = 0; i < t->n_cmds; i++) {
 		cmdline |= t->ran[i] && t->cmds[i].grub;
 		modprobe |= t->ran[i] && !t->cmds[i].grub;

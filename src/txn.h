@@ -5,6 +5,8 @@
  * (txn_recover()). */
 #pragma once
 
+#include <errno.h>
+
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -46,10 +48,12 @@ struct txn {
 	bool ran[2]; /* per command */
 };
 
-enum {
-	TXN_FAILED = -1000,	/* failed; the previous configuration is back */
-	TXN_UNRECOVERED = -1001 /* failed and not fully undone; findings say what to do */
-};
+/* The two ways a transaction fails, as -errno values like every other error:
+ * TXN_FAILED, the previous configuration is back (the change was cancelled);
+ * TXN_UNRECOVERED, it is not fully back and the findings say what to do. Nothing else
+ * in the tool returns these two errno values. */
+#define TXN_FAILED	(-ECANCELED)
+#define TXN_UNRECOVERED (-ENOTRECOVERABLE)
 
 /* Takes the lock (creating var/lib/amdgpu-tune), waiting up to timeout seconds for
  * another run. *ret_fd holds it until closed. 0, or -EAGAIN (a finding names the
