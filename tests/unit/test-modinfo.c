@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <libkmod.h>
 
+#include "facts.h"
 #include "modinfo.h"
 #include "strv.h"
 #include "sysroot.h"
