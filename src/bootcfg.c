@@ -387,7 +387,8 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 	}
 	if (r == 0) {
 		modprobe_rules_read(root, &b->modprobe_rules);
-		r = modprobe_read(root, overrides, &b->modprobe_rules, &b->modprobe, d);
+		r = modprobe_read(root, overrides, &b->modprobe_rules,
+				  like ? like->modprobe : NULL, &b->modprobe, d);
 	}
 	if (r == 0 && sysroot_read_file(root, "proc/cmdline", CMDLINE_FILE_MAX, false,
 					&proc, &len) == 0) {

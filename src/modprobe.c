@@ -120,6 +120,18 @@ int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, si
 
 		if (i == len && l.len == 0 && (len == 0 || buf[len - 1] == '\n'))
 			break;
+		if (i < len && ch != '\\' && ch != '\n' && ch != '\0') {
+			/* A run of ordinary bytes, appended at once. */
+			size_t j = i + 1;
+
+			while (j < len && buf[j] != '\\' && buf[j] != '\n' &&
+			       buf[j] != '\0')
+				j++;
+			if (!nul && strbuf_append(&l, buf + i, j - i) < 0)
+				r = -ENOMEM;
+			i = j - 1;
+			continue;
+		}
 		if (ch == '\\') {
 			if (i + 1 >= len)
 				continue;
@@ -136,8 +148,10 @@ int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, si
 			if (r == 0)
 				r = parse_line(c, file, start, l.s ? l.s : (char[]){0},
 					       d);
-			strbuf_done(&l);
-			l = (struct strbuf){0};
+			/* The buffer is kept for the next line. */
+			l.len = 0;
+			if (l.s)
+				l.s[0] = '\0';
 			nul = false;
 			start = ++line;
 			continue;
@@ -153,8 +167,9 @@ int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, si
 
 int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
 {
-	char **f;
+	char **f, **x;
 	int64_t *t;
+	size_t *tl;
 
 	if (c->n_files >= MODPROBE_FILES_MAX)
 		return -E2BIG;
@@ -166,6 +181,16 @@ int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
 	if (!t)
 		return -ENOMEM;
 	c->mtimes = t;
+	x = realloc(c->texts, (c->n_files + 1) * sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	c->texts = x;
+	x[c->n_files] = NULL;
+	tl = realloc(c->text_lens, (c->n_files + 1) * sizeof(*tl));
+	if (!tl)
+		return -ENOMEM;
+	c->text_lens = tl;
+	tl[c->n_files] = 0;
 	f[c->n_files] = strdup(rel);
 	if (!f[c->n_files])
 		return -ENOMEM;
@@ -177,10 +202,14 @@ void modprobe_config_free(struct modprobe_config *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_files; i++)
+	for (size_t i = 0; i < c->n_files; i++) {
 		free(c->files[i]);
+		free(c->texts ? c->texts[i] : NULL);
+	}
 	free(c->files);
 	free(c->mtimes);
+	free(c->texts);
+	free(c->text_lens);
 	for (size_t i = 0; i < c->n_modules; i++) {
 		free(c->modules[i].module);
 		srcline_done(&c->modules[i].opts);
@@ -249,45 +278,79 @@ void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret)
 struct entry {
 	char *base;
 	const char *dir;
+	size_t seq; /* order of listing: directories by priority, then as listed */
 };
 
+/* By basename, and for one basename the first listed (the higher-priority directory)
+ * first. */
 static int cmp_entry(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->base, ((const struct entry *)b)->base);
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->base, y->base);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Adds name from dir unless a higher-priority directory already gave that basename. */
-static int add_entry(struct entry **e, size_t *n, const char *dir, const char *name,
-		     bool *too_many)
+/* Lists name from dir; duplicates are dropped after sorting (drop_hidden()). */
+static int add_entry(struct entry **e, size_t *n, size_t *cap, const char *dir,
+		     const char *name)
 {
-	struct entry *ne;
-
-	/* conf_files_insert_sorted(): the first directory to provide a basename wins. */
-	for (size_t k = 0; k < *n; k++)
-		if (streq((*e)[k].base, name))
-			return 0;
-	if (*n >= MODPROBE_FILES_MAX) {
-		*too_many = true;
+	/* A bound on what is listed: each directory gives each basename once. */
+	if (*n >= ELEMENTSOF(modprobe_dirs) * MODPROBE_FILES_MAX)
 		return 0;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct entry *ne =
+			c > SIZE_MAX / sizeof(*ne) ? NULL : realloc(*e, c * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		*e = ne;
+		*cap = c;
 	}
-	ne = realloc(*e, (*n + 1) * sizeof(*ne));
-	if (!ne)
+	(*e)[*n].base = strdup(name);
+	if (!(*e)[*n].base)
 		return -ENOMEM;
-	*e = ne;
-	ne[*n].base = strdup(name);
-	if (!ne[*n].base)
-		return -ENOMEM;
-	ne[(*n)++].dir = dir;
+	(*e)[*n].dir = dir;
+	(*e)[*n].seq = *n;
+	(*n)++;
 	return 0;
 }
 
+/* After sorting: conf_files_insert_sorted() keeps the first directory to provide a
+ * basename; at most MODPROBE_FILES_MAX files are read (*too_many: more were listed). */
+static void drop_hidden(struct entry *e, size_t *n, bool *too_many)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if ((w && streq(e[w - 1].base, e[i].base)) || w >= MODPROBE_FILES_MAX) {
+			if (!(w && streq(e[w - 1].base, e[i].base)))
+				*too_many = true;
+			free(e[i].base);
+			continue;
+		}
+		e[w++] = e[i];
+	}
+	*n = w;
+}
+
+/* The index of rel among the files c read, or -1. */
+static ssize_t file_index(const struct modprobe_config *c, const char *rel)
+{
+	for (size_t i = 0; c && i < c->n_files; i++)
+		if (streq(c->files[i], rel))
+			return (ssize_t)i;
+	return -1;
+}
+
 int modprobe_read(const struct sysroot *root, const struct file_override *ov,
-		  const struct modprobe_rules *rules, struct modprobe_config **ret,
-		  struct diag_list *d)
+		  const struct modprobe_rules *rules, const struct modprobe_config *like,
+		  struct modprobe_config **ret, struct diag_list *d)
 {
 	struct modprobe_config *c = calloc(1, sizeof(*c));
 	struct entry *e = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	bool too_many = false;
 	int r = 0;
 
@@ -305,8 +368,8 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 			if (o->text && strncmp(o->rel, modprobe_dirs[i], dl) == 0 &&
 			    o->rel[dl] == '/' && !strchr(o->rel + dl + 1, '/') &&
 			    wanted_name(o->rel + dl + 1, rules))
-				r = add_entry(&e, &n, modprobe_dirs[i], o->rel + dl + 1,
-					      &too_many);
+				r = add_entry(&e, &n, &cap, modprobe_dirs[i],
+					      o->rel + dl + 1);
 		if (r < 0 || sysroot_opendir(root, modprobe_dirs[i], &dir) < 0)
 			continue;
 		while (r == 0 && (de = readdir(dir))) {
@@ -326,12 +389,15 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 			o = file_override_find(ov, rel);
 			if (o && !o->text)
 				continue;
-			r = add_entry(&e, &n, modprobe_dirs[i], de->d_name, &too_many);
+			r = add_entry(&e, &n, &cap, modprobe_dirs[i], de->d_name);
 		}
 		closedir(dir);
 	}
-	if (n)
+	if (n) {
+		too_many = n >= ELEMENTSOF(modprobe_dirs) * MODPROBE_FILES_MAX;
 		qsort(e, n, sizeof(*e), cmp_entry);
+		drop_hidden(e, &n, &too_many);
+	}
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		_cleanup_free_ char *buf = NULL;
 		char rel[600];
@@ -340,14 +406,22 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 		int k;
 
 		const struct file_override *o;
+		ssize_t seen;
+		bool reused;
 
 		snprintf(rel, sizeof(rel), "%s/%s", e[i].dir, e[i].base);
 		o = file_override_find(ov, rel);
+		seen = o ? -1 : file_index(like, rel);
 		if (o) {
 			buf = strdup(o->text);
 			len = buf ? strlen(buf) : 0;
 			k = buf ? 0 : -ENOMEM;
 			st.st_mtime = time(NULL);
+		} else if (seen >= 0 && like->texts[seen]) {
+			/* Parsed from like's copy; this read keeps none. */
+			len = like->text_lens[seen];
+			k = 0;
+			st.st_mtime = (time_t)like->mtimes[seen];
 		} else {
 			(void)sysroot_stat(root, rel, &st);
 			k = sysroot_read_file(root, rel, MODPROBE_FILE_MAX, false, &buf,
@@ -366,7 +440,19 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 			r = k;
 			break;
 		}
-		r = modprobe_parse(c, (uint32_t)k, buf, len, d);
+		reused = seen >= 0 && like->texts[seen];
+		r = modprobe_parse(c, (uint32_t)k, reused ? like->texts[seen] : buf, len,
+				   d);
+		/* What this read read itself is kept, at its own size, for a later read
+		 * with this one as its like. */
+		if (r == 0 && !reused) {
+			c->texts[k] = realloc(buf, len + 1);
+			c->text_lens[k] = len;
+			if (c->texts[k])
+				buf = NULL;
+			else
+				r = -ENOMEM;
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		free(e[i].base);

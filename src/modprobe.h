@@ -24,6 +24,8 @@ struct modprobe_module {
 struct modprobe_config {
 	char **files;	 /* files read, relative to the root, in kmod's order */
 	int64_t *mtimes; /* their modification times (seconds) */
+	char **texts; /* the text of those read from disk (for modprobe_read()'s like) */
+	size_t *text_lens; /* and its length (a text may hold NUL bytes) */
 	size_t n_files;
 	struct modprobe_module *modules;
 	size_t n_modules;
@@ -45,7 +47,10 @@ int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
  * (and *.alias where rules say so) sorted together by basename, a basename in
  * a higher-priority directory hiding the same one below, no dotfiles or directories.
  * *ret owned by the caller (modprobe_config_free()). 0 or -ENOMEM; unreadable files
- * are warnings in d. Files in ov are read as given there. */
+ * are warnings in d. Files in ov are read as given there. like, when
+ * not NULL, is an earlier read of the same root: the text of a file it read and ov does
+ * not replace is taken from it instead of read again (diff reads the configuration as
+ * it is and as apply would leave it). */
 /* What the root's kmod reads, which depends on its version: usr/lib/modprobe.d from
  * kmod 32 (its DISTCONFDIR), "*.alias" files only before kmod 33. */
 struct modprobe_rules {
@@ -62,8 +67,8 @@ void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret)
 void modprobe_rules_from_status(const char *status, struct modprobe_rules *ret);
 
 int modprobe_read(const struct sysroot *root, const struct file_override *ov,
-		  const struct modprobe_rules *rules, struct modprobe_config **ret,
-		  struct diag_list *d);
+		  const struct modprobe_rules *rules, const struct modprobe_config *like,
+		  struct modprobe_config **ret, struct diag_list *d);
 void modprobe_config_free(struct modprobe_config *c);
 
 /* The options modprobe.d gives module, split as the kernel splits them, into *ret

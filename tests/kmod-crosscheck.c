@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 			modprobe_rules_read(host, &rules);
 		sysroot_free(host);
 	}
-	if (sysroot_open(root, &sr) < 0 || modprobe_read(sr, NULL, &rules, &c, &d) < 0) {
+	if (sysroot_open(root, &sr) < 0 ||
+	    modprobe_read(sr, NULL, &rules, NULL, &c, &d) < 0) {
 		fprintf(stderr, "cannot read %s\n", root);
 		return 2;
 	}

@@ -8,7 +8,14 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "modprobe.h"
+#include "sysroot.h"
 
 static const struct {
 	const char *what;
@@ -272,12 +279,104 @@ static void test_rules(void **state)
 	}
 }
 
+/* A read that takes its texts from an earlier one (like) gives exactly what a read
+ * from disk gives, with the same override: diff reads modprobe.d twice this way. */
+static void put(const char *dir, const char *rel, const char *text, size_t len)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void same_config(const struct modprobe_config *a, const struct modprobe_config *b)
+{
+	assert_int_equal(a->n_files, b->n_files);
+	for (size_t i = 0; i < a->n_files; i++) {
+		assert_string_equal(a->files[i], b->files[i]);
+		assert_int_equal(a->mtimes[i], b->mtimes[i]);
+	}
+	assert_int_equal(a->n_modules, b->n_modules);
+	for (size_t i = 0; i < a->n_modules; i++) {
+		const struct srcline *x = &a->modules[i].opts, *y = &b->modules[i].opts;
+
+		assert_string_equal(a->modules[i].module, b->modules[i].module);
+		assert_int_equal(x->text.len, y->text.len);
+		assert_memory_equal(x->text.s, y->text.s, x->text.len);
+		assert_memory_equal(x->src, y->src, x->text.len * sizeof(*x->src));
+	}
+}
+
+static void test_like(void **state)
+{
+	char dir[] = "/tmp/test-modprobe.XXXXXX", sub[600];
+	static const char nul[] =
+		"options amdgpu noretry=0\0 gone\noptions ttm pages_limit=1\n";
+	const struct file_override ov[] = {{"etc/modprobe.d/90-amdgpu-tune.conf",
+					    "options ttm pages_limit=25165824\n"},
+					   {"etc/modprobe.d/50-gone.conf", NULL},
+					   {NULL, NULL}};
+	struct modprobe_rules rules = {.usr_lib = true};
+	struct modprobe_config *now = NULL, *fresh = NULL, *again = NULL;
+	struct diag_list d1 = {0}, d2 = {0}, d3 = {0};
+	struct sysroot *root = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/etc", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/etc/modprobe.d", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put(dir, "etc/modprobe.d/10-a.conf", "options amdgpu gttsize=1 \\\n  noretry=1\n",
+	    38);
+	put(dir, "etc/modprobe.d/20-nul.conf", nul, sizeof(nul) - 1);
+	put(dir, "etc/modprobe.d/50-gone.conf", "options amdgpu mes=1\n",
+	    strlen("options amdgpu mes=1\n"));
+	put(dir, "etc/modprobe.d/90-amdgpu-tune.conf", "options ttm pages_limit=1\n",
+	    strlen("options ttm pages_limit=1\n"));
+	assert_int_equal(sysroot_open(dir, &root), 0);
+	assert_int_equal(modprobe_read(root, NULL, &rules, NULL, &now, &d1), 0);
+	assert_int_equal(now->n_files, 4);
+	assert_int_equal(modprobe_read(root, ov, &rules, NULL, &fresh, &d2), 0);
+	assert_int_equal(modprobe_read(root, ov, &rules, now, &again, &d3), 0);
+	assert_int_equal(fresh->n_files, 3);
+	same_config(fresh, again);
+	/* The NUL byte is found in the reused text as on disk. */
+	assert_int_equal(d2.n, d3.n);
+	assert_true(d3.n >= 1);
+	modprobe_config_free(now);
+	modprobe_config_free(fresh);
+	modprobe_config_free(again);
+	diag_list_done(&d1);
+	diag_list_done(&d2);
+	diag_list_done(&d3);
+	sysroot_free(root);
+	for (const char *f = "10-a.conf\0"
+			     "20-nul.conf\0"
+			     "50-gone.conf\0"
+			     "90-amdgpu-tune.conf\0";
+	     *f; f += strlen(f) + 1) {
+		snprintf(sub, sizeof(sub), "%s/etc/modprobe.d/%s", dir, f);
+		unlink(sub);
+	}
+	snprintf(sub, sizeof(sub), "%s/etc/modprobe.d", dir);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/etc", dir);
+	rmdir(sub);
+	rmdir(dir);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_flag),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_like),
 	};
 	return cmocka_run_group_tests_name("modprobe", tests, NULL, NULL);
 }
