@@ -12,7 +12,7 @@
 int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	struct compared c = {0};
-	struct diag_list d = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
 	struct txn_file files[4];
 	struct file_change fc[4];
 	struct state next = {0};
@@ -22,7 +22,8 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 	_cleanup_strv_free_ char **tokens = NULL;
 	struct txn t = {.operation = "apply"};
 	char sums[3][65];
-	int lock = -1, r, code = EXIT_OK;
+	_cleanup_close_ int lock = -1; /* held until we return */
+	int r, code = EXIT_OK;
 	size_t n = 0;
 
 	if (argc != 1)
@@ -201,18 +202,12 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 	code = run_change(
 		root, o, &t, fc, next.profile, nothing, done,
 		" keeps the previous files; 'amdgpu-tune rollback' restores them):", &d);
-	diag_list_done(&d);
 	compared_done(&c);
-	if (lock >= 0)
-		close(lock);
 	return code;
 fail:
 	code = exit_for(r);
 out:
 	print_diags(&d, o);
-	diag_list_done(&d);
 	compared_done(&c);
-	if (lock >= 0)
-		close(lock);
 	return code;
 }

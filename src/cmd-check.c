@@ -8,8 +8,8 @@
 int cmd_check(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	struct planned p = {0};
-	struct diag_list d = {0};
-	struct strbuf out = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_strbuf_ struct strbuf out = {0};
 	int r, code;
 
 	if (argc != 1)
@@ -47,8 +47,6 @@ int cmd_check(struct sysroot *root, const struct options *o, int argc, char **ar
 	print_diags(&d, o);
 	if (out.s)
 		print_out(o, out.s);
-	strbuf_done(&out);
-	diag_list_done(&d);
 	planned_done(&p);
 	return code;
 }

@@ -11,8 +11,8 @@ int cmd_detect(struct sysroot *root, const struct options *o, int argc, char **a
 	_cleanup_strv_free_ char **versions = NULL;
 	struct machine_facts *m = NULL;
 	struct boot_facts *bf = NULL;
-	struct diag_list d = {0};
-	struct strbuf out = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_strbuf_ struct strbuf out = {0};
 	size_t n_gpus = 0;
 	int r;
 
@@ -44,12 +44,10 @@ int cmd_detect(struct sysroot *root, const struct options *o, int argc, char **a
 	print_diags(&d, o);
 	if (r == 0)
 		print_out(o, out.s);
-	strbuf_done(&out);
 	boot_facts_free(bf);
 	machine_facts_free(m);
 	free_per_gpu(per, n_gpus);
 	gpus_free(gpus, n_gpus);
 	r = r < 0 ? exit_for(r) : diag_count(&d, DIAG_ERROR) ? EXIT_INVALID : EXIT_OK;
-	diag_list_done(&d);
 	return r;
 }

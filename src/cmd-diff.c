@@ -7,8 +7,8 @@
 int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	struct compared c = {0};
-	struct diag_list d = {0};
-	struct strbuf out = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_strbuf_ struct strbuf out = {0};
 	_cleanup_free_ char *applied = NULL;
 	int r, code = EXIT_OK;
 
@@ -18,7 +18,6 @@ int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **arg
 		r = applied_profile(root, &applied, &d);
 		if (r < 0) {
 			print_diags(&d, o);
-			diag_list_done(&d);
 			return exit_for(r == -EBADMSG ? -EINVAL : r);
 		}
 		if (!applied) {
@@ -28,7 +27,6 @@ int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **arg
 			else
 				printf("No profile applied (no %s): the next boot changes nothing amdgpu-tune manages.\nName one to compare, e.g. '%s diff strix-halo'.\n",
 				       STATE_FILE, program);
-			diag_list_done(&d);
 			return EXIT_OK;
 		}
 	}
@@ -61,8 +59,6 @@ int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **arg
 	print_diags(&d, o);
 	if (out.s && (r == 0 || o->json))
 		print_out(o, out.s);
-	strbuf_done(&out);
 	compared_done(&c);
-	diag_list_done(&d);
 	return r < 0 ? exit_for(r) : code;
 }

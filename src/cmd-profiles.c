@@ -8,8 +8,8 @@
 int cmd_profiles(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	struct profile_file *l = NULL;
-	struct diag_list d = {0};
-	struct strbuf out = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_strbuf_ struct strbuf out = {0};
 	char **desc;
 	size_t n = 0;
 	int r;
@@ -35,8 +35,6 @@ int cmd_profiles(struct sysroot *root, const struct options *o, int argc, char *
 	print_diags(&d, o);
 	if (r == 0)
 		print_out(o, out.s);
-	strbuf_done(&out);
-	diag_list_done(&d);
 	for (size_t i = 0; i < n; i++)
 		free(desc[i]);
 	free(desc);

@@ -9,14 +9,15 @@
 
 int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
-	struct diag_list d = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
 	struct state *st = NULL;
 	struct txn_file files[N_MANAGED];
 	struct file_change fc[N_MANAGED];
 	char *old[N_MANAGED] = {0}, *kcmd = NULL;
 	struct txn t = {.operation = "remove"};
 	size_t n = 0;
-	int lock = -1, r = 0, code = EXIT_OK;
+	_cleanup_close_ int lock = -1; /* held until we return */
+	int r = 0, code = EXIT_OK;
 
 	(void)argv;
 	if (argc != 0)
@@ -67,17 +68,13 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 			  "Nothing to remove: no amdgpu-tune file is present.",
 			  "Removed amdgpu-tune's settings (snapshot ",
 			  " keeps them; 'amdgpu-tune rollback' puts them back):", &d);
-	diag_list_done(&d);
 	goto done;
 out:
 	print_diags(&d, o);
-	diag_list_done(&d);
 done:
 	state_free(st);
 	free(kcmd);
 	for (size_t i = 0; i < ELEMENTSOF(old); i++)
 		free(old[i]);
-	if (lock >= 0)
-		close(lock);
 	return code;
 }

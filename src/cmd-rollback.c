@@ -3,13 +3,14 @@
 #include <unistd.h>
 
 #include "change.h"
+#include "sysroot.h"
 #include "kparam.h"
 #include "ops.h"
 #include "verbs.h"
 
 int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
-	struct diag_list d = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
 	struct snapshot **l = NULL, *s = NULL;
 	struct txn_file files[8];
 	struct file_change fc[8];
@@ -19,7 +20,8 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 	bool has_state = false;
 	size_t n = 0;
 	unsigned id = 0;
-	int lock = -1, r, code = EXIT_OK;
+	_cleanup_close_ int lock = -1; /* held until we return */
+	int r, code = EXIT_OK;
 
 	if (argc > 1)
 		return usage_error("rollback takes at most one snapshot id");
@@ -120,17 +122,11 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 	snapshot_free(s);
 	for (size_t i = 0; i < ELEMENTSOF(old); i++)
 		free(old[i]);
-	diag_list_done(&d);
-	if (lock >= 0)
-		close(lock);
 	return code;
 out:
 	print_diags(&d, o);
 	snapshot_free(s);
 	for (size_t i = 0; i < ELEMENTSOF(old); i++)
 		free(old[i]);
-	diag_list_done(&d);
-	if (lock >= 0)
-		close(lock);
 	return code;
 }

@@ -7,8 +7,8 @@
 int cmd_show(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	struct planned p = {0};
-	struct diag_list d = {0};
-	struct strbuf out = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_strbuf_ struct strbuf out = {0};
 	_cleanup_free_ char *picked = NULL;
 	const char *name;
 	int r, code = EXIT_OK;
@@ -35,8 +35,6 @@ int cmd_show(struct sysroot *root, const struct options *o, int argc, char **arg
 		print_out(o, out.s);
 	else
 		code = exit_for(r);
-	strbuf_done(&out);
-	diag_list_done(&d);
 	planned_done(&p);
 	return code;
 }

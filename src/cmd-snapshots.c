@@ -5,9 +5,9 @@
 
 int cmd_snapshots(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
-	struct diag_list d = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
 	struct snapshot **l = NULL;
-	struct strbuf out = {0};
+	_cleanup_strbuf_ struct strbuf out = {0};
 	size_t n = 0;
 	int r;
 
@@ -21,9 +21,7 @@ int cmd_snapshots(struct sysroot *root, const struct options *o, int argc, char 
 	print_diags(&d, o);
 	if (r == 0 && out.s)
 		print_out(o, out.s);
-	strbuf_done(&out);
 	snapshot_list_free(l, n);
 	r = r < 0 ? exit_for(r) : diag_count(&d, DIAG_ERROR) ? EXIT_FAILED : EXIT_OK;
-	diag_list_done(&d);
 	return r;
 }

@@ -149,8 +149,8 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 int cmd_status(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	struct compared c = {0};
-	struct diag_list d = {0};
-	struct strbuf out = {0};
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_strbuf_ struct strbuf out = {0};
 	_cleanup_free_ char *applied = NULL;
 	char card[128] = "";
 	uint64_t gtt;
@@ -161,7 +161,6 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 	r = applied_profile(root, &applied, &d);
 	if (r < 0) {
 		print_diags(&d, o);
-		diag_list_done(&d);
 		return exit_for(r == -EBADMSG ? -EINVAL : r);
 	}
 	gtt = gtt_total(root, card);
@@ -169,11 +168,9 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 		if (o->json) {
 			render_status_json(&out, NULL, NULL, gtt, card, NULL, &d);
 			print_out(o, out.s);
-			strbuf_done(&out);
 		} else {
 			printf("No profile applied (no %s).\n", STATE_FILE);
 		}
-		diag_list_done(&d);
 		return EXIT_OK;
 	}
 	r = compare(root, o, applied, COMPARE_APPLIED, &c, &d);
@@ -194,9 +191,7 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 	print_diags(&d, o);
 	if (r == 0)
 		print_out(o, out.s);
-	strbuf_done(&out);
 	compared_done(&c);
-	diag_list_done(&d);
 	return r < 0 ? exit_for(r) : code;
 }
 

@@ -43,3 +43,4 @@ size_t diag_count(const struct diag_list *l, enum diag_level level);
  * file come last. */
 void diag_sort(struct diag_list *l);
 void diag_list_done(struct diag_list *l);
+#define _cleanup_diag_list_ _cleanup_(diag_list_done)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -114,3 +115,18 @@ int sysroot_write_atomic_as(const struct sysroot *r, const char *rel, const void
  * missing rel or parent is 0; a directory that is not empty is -ENOTEMPTY. 0 or -errno.
  */
 int sysroot_unlink(const struct sysroot *r, const char *rel, bool dir);
+
+/* Cleanup for descriptors and directory streams: closed when the variable goes out of
+ * scope (-1 and NULL are left alone). */
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)

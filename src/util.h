@@ -72,6 +72,7 @@ static inline int strbuf_error(const struct strbuf *b)
  * buffer is then freed). */
 char *strbuf_steal(struct strbuf *b);
 void strbuf_done(struct strbuf *b);
+#define _cleanup_strbuf_ _cleanup_(strbuf_done)
 
 /* Writes s into b with control bytes, DEL, backslash and bytes >= 0x80 as \xNN, so a
  * hostile string cannot forge or colour a message line. */
