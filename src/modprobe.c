@@ -357,7 +357,7 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 	if (!c)
 		return -ENOMEM;
 	for (size_t i = 0; modprobe_dirs[i] && r == 0; i++) {
-		DIR *dir = NULL;
+		_cleanup_closedir_ DIR *dir = NULL;
 		struct dirent *de;
 		size_t dl = strlen(modprobe_dirs[i]);
 
@@ -391,7 +391,6 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 				continue;
 			r = add_entry(&e, &n, &cap, modprobe_dirs[i], de->d_name);
 		}
-		closedir(dir);
 	}
 	if (n) {
 		too_many = n >= ELEMENTSOF(modprobe_dirs) * MODPROBE_FILES_MAX;

@@ -109,7 +109,7 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 
 static int list_dir(struct sysroot *root, const char *dir, char ***ret)
 {
-	DIR *d = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 	int r = 0;
 
@@ -136,7 +136,6 @@ static int list_dir(struct sysroot *root, const char *dir, char ***ret)
 			break;
 		}
 	}
-	closedir(d);
 	return r;
 }
 
