@@ -35,9 +35,11 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 
 	if (privs_check_write(root, !sysroot_is_live(root) && run_commands(root, o),
 			      &missing) < 0) {
-		fprintf(stderr, "%s: %s needs root privileges (%s); use sudo\n", program,
-			verb, missing);
-		return EXIT_PRIVILEGE;
+		return diag_error(d, -EPERM, NULL, 0,
+				  "%s needs root privileges (%s); use sudo", verb,
+				  missing) == -ENOMEM
+			       ? exit_for(-ENOMEM)
+			       : EXIT_PRIVILEGE;
 	}
 	profiledir_strict = privs_elevated();
 	if (run_commands(root, o) && regen_root_trusted(root, o->force, d) < 0)
@@ -47,10 +49,11 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
 	txn_remove_stale(root);
 	r = txn_recover(root, run_commands(root, o), &undone, d);
-	if (undone)
-		fprintf(stderr,
-			"%s: an interrupted run was undone: snapshot %u is restored\n",
-			program, undone);
+	if (undone &&
+	    diag_warning(d, NULL, 0,
+			 "an interrupted run was undone: snapshot %u is restored",
+			 undone) < 0)
+		return exit_for(-ENOMEM);
 	if (r == TXN_UNRECOVERED)
 		return EXIT_UNRECOVERED;
 	if (r < 0)

@@ -50,6 +50,19 @@ void print_out(const struct options *o, const char *s)
 		fputs(s, stdout);
 }
 
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", program, msg);
+	if (json_out.on)
+		diag_add(&json_out.diags, DIAG_ERROR, NULL, 0, "%s", msg);
+}
+
 _printf_(1, 2) int usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -92,7 +105,7 @@ void print_diags(const struct diag_list *d, const struct options *o)
 int exit_for(int r)
 {
 	if (r == -ENOMEM) {
-		fprintf(stderr, "%s: out of memory\n", program);
+		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
 	/* Errors of the input (a profile, a file, a path in the root) are exit 2; any
@@ -108,6 +121,11 @@ int exit_for(int r)
 void cli_json_enable(void)
 {
 	json_out.on = true;
+}
+
+void cli_json_disable(void)
+{
+	json_out.on = false;
 }
 
 void cli_json_finish(void)

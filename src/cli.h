@@ -41,6 +41,9 @@ extern const char *program;
  * kept, and cli_json_finish() (at exit) prints {"warnings":[...],"errors":[...]} when
  * the command printed no document of its own with json_print(). */
 void cli_json_enable(void);
+/* Not --json after all (the word was another option's argument), or a command that
+ * prints no document (--help, --version). */
+void cli_json_disable(void);
 void cli_json_finish(void);
 
 /* Prints the command's JSON document. */
@@ -52,6 +55,10 @@ _printf_(2, 3) void say(const struct options *o, const char *fmt, ...);
 
 /* A command's output: its JSON document, or its text. */
 void print_out(const struct options *o, const char *s);
+
+/* "amdgpu-tune: MESSAGE" on stderr, and with --json in the document's errors: for an
+ * error that is no finding of a file (out of memory, a choice the user must make). */
+_printf_(1, 2) void cli_error(const char *fmt, ...);
 
 /* "amdgpu-tune: MESSAGE" and the --help hint on stderr. Returns EXIT_INVALID. */
 _printf_(1, 2) int usage_error(const char *fmt, ...);

@@ -57,7 +57,7 @@ int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **arg
 			render_diff_json(&out, NULL, NULL, NULL, 0, NULL, &d);
 	}
 	print_diags(&d, o);
-	if (out.s && (r == 0 || o->json))
+	if (out.s && !strbuf_error(&out) && (r == 0 || o->json))
 		print_out(o, out.s);
 	compared_done(&c);
 	return r < 0 ? exit_for(r) : code;

@@ -37,6 +37,58 @@ static uint64_t gtt_total(struct sysroot *root, char card[static 128])
 	return 0;
 }
 
+/* What KFD tells ROCm each APU has, against the planned TTM limit (limit, in effect):
+ * an APU whose carve-out (VRAM) is smaller than its GTT reports the TTM limit, on the
+ * kernels kf_kfd_reports_ttm_limit_on_apu() names. A mismatch is a warning, a match a
+ * note. 0 or -ENOMEM. */
+static int status_kfd(const struct sysroot *root, struct compared *c,
+		      const struct setting *limit, struct diag_list *d)
+{
+	struct gpu *gpus = NULL;
+	char release[128];
+	size_t n = 0;
+	unsigned v[3];
+	int r;
+
+	if (!limit || !running_release(root, release) ||
+	    kernel_version_parse(release, v) < 0 || !kf_kfd_reports_ttm_limit_on_apu(v))
+		return 0;
+	r = gpus_read(root, &gpus, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char rel[160], node[128], want[32], got[32], note[256];
+		uint64_t vram, gtt, kfd, diff;
+
+		if (!gpu_gfx_is_apu(gpus[i].gfx))
+			continue;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mem_info_vram_total",
+			 gpus[i].pci);
+		if (!sysfs_read_u64(root, rel, &vram))
+			continue;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mem_info_gtt_total",
+			 gpus[i].pci);
+		if (!sysfs_read_u64(root, rel, &gtt) || vram >= gtt ||
+		    kfd_gpu_memory(root, gpus[i].pci, &kfd, node) < 0)
+			continue;
+		diff = kfd > limit->bytes ? kfd - limit->bytes : limit->bytes - kfd;
+		format_gib(limit->bytes, want);
+		format_gib(kfd, got);
+		if (diff >= (UINT64_C(1) << 20)) {
+			r = diag_warning(
+				d, node, 0,
+				"KFD reports %s of GPU memory to ROCm for %s, not the %s the applied profile planned (%s): on %s an APU whose carve-out is smaller than its GTT reports the TTM limit",
+				got, gpus[i].pci, want, limit->name, release);
+		} else {
+			snprintf(
+				note, sizeof(note),
+				"KFD reports %s of GPU memory to ROCm for %s (%s), as planned",
+				got, gpus[i].pci, node);
+			r = strv_push(&c->notes, note);
+		}
+	}
+	gpus_free(gpus, n);
+	return r;
+}
+
 /* What this boot's kernel log says about the applied settings: a saved log given with
  * --kernel-log, else (live system only) /dev/kmsg or the journal (klog_read_this_boot()).
  * Findings are warnings in d, confirmations notes. 0 or -ENOMEM. */
@@ -76,37 +128,9 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 			    got, want, limit->name) < 0)
 			return -ENOMEM;
 	}
-	/* On an APU, what KFD tells ROCm the GPU has: the TTM limit from 6.10. */
-	bool apu = false;
-	char release[128], node[128];
-	unsigned v[3];
-	uint64_t kfd;
-
-	for (size_t i = 0; c->wanted && c->wanted->targets && c->wanted->targets[i]; i++)
-		apu = apu || gpu_gfx_is_apu(c->wanted->targets[i]);
-	if (limit && apu && running_release(root, release) &&
-	    kernel_version_parse(release, v) == 0 && kf_kfd_reports_ttm_limit_on_apu(v) &&
-	    kfd_gpu_memory(root, &kfd, node) == 0) {
-		uint64_t diff =
-			kfd > limit->bytes ? kfd - limit->bytes : limit->bytes - kfd;
-		char want[32], got[32], note[256];
-
-		format_gib(limit->bytes, want);
-		format_gib(kfd, got);
-		if (diff >= (UINT64_C(1) << 20)) {
-			if (diag_warning(
-				    d, node, 0,
-				    "KFD reports %s of GPU memory to ROCm, not the %s the applied profile planned (%s): on %s KFD reports the TTM limit on an APU",
-				    got, want, limit->name, release) < 0)
-				return -ENOMEM;
-		} else {
-			snprintf(note, sizeof(note),
-				 "KFD reports %s of GPU memory to ROCm (%s), as planned",
-				 got, node);
-			if (strv_push(&c->notes, note) < 0)
-				return -ENOMEM;
-		}
-	}
+	r = status_kfd(root, c, limit, d);
+	if (r < 0)
+		return r;
 	if (o->kernel_log) {
 		r = read_host_file(o->kernel_log, KERNEL_LOG_MAX, &text, &len);
 		if (r < 0)

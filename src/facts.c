@@ -445,36 +445,56 @@ static bool kfd_property(const char *text, const char *key, uint64_t *ret)
 	return false;
 }
 
-int kfd_gpu_memory(const struct sysroot *root, uint64_t *ret_bytes,
+bool sysfs_read_u64(const struct sysroot *root, const char *rel, uint64_t *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (sysroot_read_file(root, rel, 64, false, &buf, &len) < 0)
+		return false;
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	return len && buf[0] >= '0' && buf[0] <= '9' && kparam_parse_u64(buf, ret) == 0;
+}
+
+int kfd_gpu_memory(const struct sysroot *root, const char *pci, uint64_t *ret_bytes,
 		   char ret_node[static 128])
 {
+	unsigned dom, bus, dev, fn;
+	char tail;
+
+	if (sscanf(pci, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) != 4 ||
+	    bus > 0xff || dev > 0x1f || fn > 7)
+		return -ENOENT;
 	for (int node = 0; node < 64; node++) {
-		_cleanup_free_ char *id = NULL;
+		_cleanup_free_ char *props = NULL;
 		char rel[160];
-		uint64_t sum = 0, gpu_id = 0;
+		uint64_t sum = 0, gpu_id = 0, domain, location;
 		size_t len;
 		bool any = false;
 
 		snprintf(rel, sizeof(rel), "sys/class/kfd/kfd/topology/nodes/%d/gpu_id",
 			 node);
-		if (sysroot_read_file(root, rel, 64, false, &id, &len) < 0)
+		if (!sysfs_read_u64(root, rel, &gpu_id) || gpu_id == 0)
+			continue; /* absent, or a CPU node */
+		snprintf(rel, sizeof(rel),
+			 "sys/class/kfd/kfd/topology/nodes/%d/properties", node);
+		if (sysroot_read_file(root, rel, 16384, false, &props, &len) < 0 ||
+		    !kfd_property(props, "location_id", &location) ||
+		    !kfd_property(props, "domain", &domain) || domain != dom ||
+		    location != ((uint64_t)bus << 8 | dev << 3 | fn))
 			continue;
-		if (len && id[len - 1] == '\n')
-			id[len - 1] = '\0';
-		if (id[0] < '0' || id[0] > '9' || kparam_parse_u64(id, &gpu_id) < 0 ||
-		    gpu_id == 0)
-			continue; /* a CPU node */
 		for (int bank = 0; bank < 16; bank++) {
-			_cleanup_free_ char *props = NULL;
+			_cleanup_free_ char *bp = NULL;
 			uint64_t size;
 
 			snprintf(
 				rel, sizeof(rel),
 				"sys/class/kfd/kfd/topology/nodes/%d/mem_banks/%d/properties",
 				node, bank);
-			if (sysroot_read_file(root, rel, 4096, false, &props, &len) < 0)
+			if (sysroot_read_file(root, rel, 4096, false, &bp, &len) < 0)
 				break;
-			if (kfd_property(props, "size_in_bytes", &size) &&
+			if (kfd_property(bp, "size_in_bytes", &size) &&
 			    sum + size >= sum) {
 				sum += size;
 				any = true;

@@ -30,13 +30,16 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
  * (gpus_free()); none is a normal result (n = 0). 0 or -ENOMEM. */
 int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n);
 
-/* The memory KFD reports to ROCm for the first GPU node of the root's running kernel:
- * the sum of size_in_bytes over sys/class/kfd/kfd/topology/nodes/N/mem_banks/M/properties
- * of the first node whose gpu_id is not 0 (kfd_topology.c). *ret_node names the node's
- * directory (ret_node holds 128 bytes). 0, or -ENOENT when the root shows no KFD GPU
- * node. */
-int kfd_gpu_memory(const struct sysroot *root, uint64_t *ret_bytes,
+/* The memory KFD reports to ROCm for the GPU at PCI address pci ("0000:c3:00.0"): the
+ * sum of size_in_bytes over sys/class/kfd/kfd/topology/nodes/N/mem_banks/M/properties of
+ * the node whose properties give that domain and location_id (kfd_topology.c:
+ * pci_domain_nr() and pci_dev_id(), bus << 8 | devfn). *ret_node names the node's
+ * directory (ret_node holds 128 bytes). 0, or -ENOENT when KFD shows no such node. */
+int kfd_gpu_memory(const struct sysroot *root, const char *pci, uint64_t *ret_bytes,
 		   char ret_node[static 128]);
+
+/* A sysfs number (decimal) at rel: true with *ret set, false when absent or not one. */
+bool sysfs_read_u64(const struct sysroot *root, const char *rel, uint64_t *ret);
 
 /* The root's running kernel release (proc/sys/kernel/osrelease), into buf; false when
  * it is not known. */

@@ -28,9 +28,11 @@ bool kf_kfd_capped_at_3_8(const unsigned v[3]);
 
 /* On an APU, KFD reports ttm_tt_pages_limit() as the GPU's memory from 6.10
  * ("drm/amdkfd: Let VRAM allocations go to GTT domain on small APUs", eb853413d02c:
- * amdgpu_amdkfd_get_local_mem_info()), so the topology's memory bank size is the TTM
- * limit. Earlier lines report the BIOS carve-out (some stable lines took the commit;
- * they are not told apart here, so nothing is compared before 6.10). */
+ * amdgpu_amdkfd_get_local_mem_info(); also taken into 6.9.9). Later kernels do so only
+ * when adev->apu_prefer_gtt, set when the carve-out (real_vram_size) is smaller than the
+ * GTT; the caller checks that from sysfs (mem_info_vram_total < mem_info_gtt_total),
+ * which holds for the 6.10 behaviour too. Before 6.10 (6.9.9 aside) the carve-out is
+ * reported, so nothing is compared there. */
 bool kf_kfd_reports_ttm_limit_on_apu(const unsigned v[3]);
 
 /* amdgpu.gttsize is deprecated from 6.15: amdgpu_ttm_init() logs "Configuring gttsize

@@ -113,16 +113,17 @@ static void help(void)
 	       "See amdgpu-tune(8) and amdgpu-tune.conf(5).\n");
 }
 
-/* The long option a getopt value stands for, as the user typed it. */
+/* The long option a getopt value stands for, or NULL; buf always gets the value as a
+ * short option's letter (or "?" when it is none). */
 static const char *option_name(const struct option *longopts, int val, char buf[static 8])
 {
-	for (size_t i = 0; longopts[i].name; i++)
-		if (longopts[i].val == val)
-			return longopts[i].name;
 	if (val > ' ' && val < 127)
 		snprintf(buf, 8, "%c", val);
 	else
 		snprintf(buf, 8, "?");
+	for (size_t i = 0; longopts[i].name; i++)
+		if (longopts[i].val == val)
+			return longopts[i].name;
 	return NULL;
 }
 
@@ -259,9 +260,11 @@ static int run(int argc, char **argv)
 			o.verbose = true;
 			break;
 		case 'h':
+			cli_json_disable(); /* the help is text, with --json too */
 			help();
 			return EXIT_OK;
 		case 'V':
+			cli_json_disable();
 			printf("%s %s\n", program, PACKAGE_VERSION);
 			return EXIT_OK;
 		case ':': {
@@ -276,7 +279,13 @@ static int run(int argc, char **argv)
 			_cleanup_free_ char *e = NULL;
 
 			if (optopt) {
-				option_name(longopts, optopt, buf);
+				/* A known option here is a long one given an argument it
+				 * does not take ("--json=1"). */
+				const char *name = option_name(longopts, optopt, buf);
+
+				if (name)
+					return usage_error(
+						"option '--%s' takes no argument", name);
 				return usage_error("invalid option '-%s'", buf);
 			}
 			e = escape_untrusted(argv[optind - 1]);
@@ -284,6 +293,9 @@ static int run(int argc, char **argv)
 		}
 		}
 	}
+	/* The early look for --json may have seen another option's argument. */
+	if (!o.json)
+		cli_json_disable();
 	if (optind >= argc)
 		return usage_error("no command given");
 	for (size_t i = 0; i < n_verbs; i++) {
@@ -307,7 +319,7 @@ static int run(int argc, char **argv)
 		}
 		/* Commands that only read give up every capability first. */
 		if ((!verbs[i].writes || o.dry_run) && privs_drop_all() < 0) {
-			fprintf(stderr, "%s: cannot drop capabilities: %m\n", program);
+			cli_error("cannot drop capabilities: %s", strerror(errno));
 			return EXIT_FAILED;
 		}
 		/* ... and leave the parameter cache as it is. */

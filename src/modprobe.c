@@ -335,12 +335,18 @@ static void drop_hidden(struct entry *e, size_t *n, bool *too_many)
 	*n = w;
 }
 
-/* The index of rel among the files c read, or -1. */
-static ssize_t file_index(const struct modprobe_config *c, const char *rel)
+/* The index of rel among the files c read, or -1. Both reads list in the same order,
+ * so the search starts where the last one matched (*hint): linear over a whole read. */
+static ssize_t file_index(const struct modprobe_config *c, const char *rel, size_t *hint)
 {
-	for (size_t i = 0; c && i < c->n_files; i++)
-		if (streq(c->files[i], rel))
+	for (size_t k = 0; c && k < c->n_files; k++) {
+		size_t i = (*hint + k) % c->n_files;
+
+		if (streq(c->files[i], rel)) {
+			*hint = i + 1;
 			return (ssize_t)i;
+		}
+	}
 	return -1;
 }
 
@@ -350,7 +356,7 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 {
 	struct modprobe_config *c = calloc(1, sizeof(*c));
 	struct entry *e = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, hint = 0;
 	bool too_many = false;
 	int r = 0;
 
@@ -410,7 +416,7 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 
 		snprintf(rel, sizeof(rel), "%s/%s", e[i].dir, e[i].base);
 		o = file_override_find(ov, rel);
-		seen = o ? -1 : file_index(like, rel);
+		seen = o ? -1 : file_index(like, rel, &hint);
 		if (o) {
 			buf = strdup(o->text);
 			len = buf ? strlen(buf) : 0;
@@ -442,9 +448,9 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 		reused = seen >= 0 && like->texts[seen];
 		r = modprobe_parse(c, (uint32_t)k, reused ? like->texts[seen] : buf, len,
 				   d);
-		/* What this read read itself is kept, at its own size, for a later read
-		 * with this one as its like. */
-		if (r == 0 && !reused) {
+		/* What this read read from disk itself is kept, at its own size, for a
+		 * later read with this one as its like. */
+		if (r == 0 && !reused && !o) {
 			c->texts[k] = realloc(buf, len + 1);
 			c->text_lens[k] = len;
 			if (c->texts[k])

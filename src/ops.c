@@ -251,8 +251,7 @@ int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 		    n_gpus > 1 ? "s" : "", l.s ? l.s : "", program);
 		strbuf_done(&l);
 	} else if (several) {
-		fprintf(stderr, "%s: several profiles fit this machine: %s; name one\n",
-			program, why.s);
+		cli_error("several profiles fit this machine: %s; name one", why.s);
 		*exit_code = EXIT_INVALID;
 	} else {
 		*ret = strdup(picked);

@@ -20,9 +20,9 @@
 
 static char dir[] = "/tmp/test-klog.XXXXXX";
 
-/* A kmsg-like descriptor: each record one datagram; reading past the last gives
- * EAGAIN. */
-static int kmsg_with(const char *const *records)
+/* A kmsg-like descriptor: each record one datagram; with the writer (*peer) still
+ * open, reading past the last gives EAGAIN, as /dev/kmsg opened O_NONBLOCK does. */
+static int kmsg_with(const char *const *records, int *peer)
 {
 	int sv[2];
 
@@ -30,8 +30,7 @@ static int kmsg_with(const char *const *records)
 	for (size_t i = 0; records[i]; i++)
 		assert_int_equal(write(sv[1], records[i], strlen(records[i])),
 				 (ssize_t)strlen(records[i]));
-	close(sv[1]);
-	/* A closed peer reads 0 (end), like EAGAIN on the device. */
+	*peer = sv[1];
 	return sv[0];
 }
 
@@ -59,19 +58,21 @@ static void test_kmsg(void **state)
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	bool whole = false;
-	int fd = kmsg_with(from_boot);
+	int peer, fd = kmsg_with(from_boot, &peer);
 
 	assert_int_equal(klog_read_kmsg(fd, 1 << 20, &text, &len, &whole), 0);
 	close(fd);
+	close(peer);
 	assert_true(whole);
 	assert_string_equal(text, "6,0,0,-;Linux version 6.12.117+deb12-amd64\n"
 				  "6,1,5,-;Command line: amdgpu.gttsize=1\n");
 	assert_int_equal(len, strlen(text));
 	free(text);
 	text = NULL;
-	fd = kmsg_with(wrapped);
+	fd = kmsg_with(wrapped, &peer);
 	assert_int_equal(klog_read_kmsg(fd, 1 << 20, &text, &len, &whole), 0);
 	close(fd);
+	close(peer);
 	assert_false(whole);
 	assert_string_equal(text, "6,4711,9,-;amdgpu: later\n");
 	(void)state;
@@ -111,6 +112,7 @@ static void test_journal(void **state)
 	assert_int_equal(klog_read_journal(big, 4096, &text, &len, &status), 0);
 	assert_true(len <= 4096 && len > 0);
 	assert_memory_equal(text, "0123456789", 10);
+	assert_int_equal(text[len - 1], '\n'); /* whole lines only */
 	(void)state;
 }
 
@@ -121,30 +123,33 @@ static void test_this_boot(void **state)
 	char *text = NULL, *note = NULL;
 	const char *name;
 	size_t len;
-	int fd;
+	int fd, peer;
 
 	/* /dev/kmsg from boot: taken, the journal is not asked. */
-	fd = kmsg_with(from_boot);
+	fd = kmsg_with(from_boot, &peer);
 	assert_int_equal(
 		klog_read_this_boot(fd, 0, jc, 1 << 20, &text, &len, &name, &note), 0);
 	close(fd);
+	close(peer);
 	assert_string_equal(name, "/dev/kmsg");
 	assert_null(note);
 	free(text);
 	/* The ring buffer has wrapped: the journal has the whole boot. */
-	fd = kmsg_with(wrapped);
+	fd = kmsg_with(wrapped, &peer);
 	assert_int_equal(
 		klog_read_this_boot(fd, 0, jc, 1 << 20, &text, &len, &name, &note), 0);
 	close(fd);
+	close(peer);
 	assert_string_equal(name, "journalctl -k -b");
 	assert_string_equal(text, "[    2.0] h kernel: j\n");
 	assert_null(note);
 	free(text);
 	/* Wrapped and an empty journal: what /dev/kmsg has, and a note saying so. */
-	fd = kmsg_with(wrapped);
+	fd = kmsg_with(wrapped, &peer);
 	assert_int_equal(
 		klog_read_this_boot(fd, 0, empty, 1 << 20, &text, &len, &name, &note), 0);
 	close(fd);
+	close(peer);
 	assert_string_equal(name, "/dev/kmsg");
 	assert_string_equal(text, "6,4711,9,-;amdgpu: later\n");
 	assert_non_null(strstr(note, "no longer holds this boot's first messages"));
