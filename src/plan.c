@@ -397,207 +397,243 @@ static void gttsize_kernels(const struct ctx *c, struct strbuf *need, struct str
 	}
 }
 
-static void plan_memory(struct ctx *c)
+/* amdgpu.gttsize for the kernels that size the GTT from it (before 6.5); when other
+ * target kernels deprecate it (6.15) it is not written and a warning says so. need,
+ * dep, unknown: the kernels that need it, deprecate it, or cannot be told
+ * (gttsize_kernels()). */
+static void plan_gttsize(struct ctx *c, const struct pentry *gtt, uint64_t gtt_bytes,
+			 const char *gib, const struct strbuf *need,
+			 const struct strbuf *dep, const struct strbuf *unknown)
 {
-	const struct psection *mem = profile_section(c->p, PSECTION_MEMORY, NULL);
-	const struct pentry *gtt = psection_get(mem, "gtt"),
-			    *pool = psection_get(mem, "page_pool"),
-			    *mtype = psection_get(mem, "mtype");
+	if (need->len && dep->len) {
+		finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
+			"%s size GTT from amdgpu.gttsize, which %s deprecate: gttsize is not written, so on %s the GPU keeps its default GTT size (plan for one kernel line with --kernel)",
+			need->s, dep->s, need->s);
+	} else if (need->len) {
+		_cleanup_(strbuf_done) struct strbuf reason = {0};
+		char v[32];
+		struct setting *s = NULL;
+
+		snprintf(v, sizeof(v), "%" PRIu64, gtt_bytes >> 20);
+		strbuf_printf(
+			&reason,
+			"GTT %s in MiB: %s size the GTT from gttsize, not from %s.pages_limit (before 6.5)",
+			gib, need->s, c->ttm_modules[0]);
+		if (reason.s)
+			s = add_setting(c, "amdgpu", "gttsize", v, reason.s, gtt->file,
+					gtt->line);
+		else
+			c->err = -ENOMEM;
+		if (s) {
+			s->is_size = true;
+			s->bytes = gtt_bytes;
+		}
+	}
+	if (unknown->len)
+		finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
+			"cannot tell from the version of %s whether it needs amdgpu.gttsize; assumed not",
+			unknown->s);
+}
+
+/* gtt = SIZE: TTM's pages_limit for every TTM amdgpu may use, rounded to whole pages
+ * (and to a whole MiB when amdgpu.gttsize is written too), and gttsize where a kernel
+ * needs it. *ret_bytes is the GTT planned, *ret_page_bytes the size before the MiB
+ * rounding. false when an error stops the memory plan. */
+static bool plan_gtt(struct ctx *c, const struct pentry *gtt, uint64_t *ret_bytes,
+		     uint64_t *ret_page_bytes)
+{
 	const struct machine_facts *m = c->m;
 	uint64_t gtt_bytes = 0, gtt_page_bytes = 0;
 	char gib[32], ram[32];
 	bool stop = false;
 
 	format_gib(m->mem_total, ram);
-	if ((gtt || pool) && !m->mem_known) {
+	struct size_spec spec;
+	struct strbuf need = {0}, dep = {0}, unknown = {0};
+	uint64_t pages, unit;
+	unsigned permille;
+
+	if (size_parse(gtt->value, &spec, NULL) < 0 ||
+	    size_resolve(&spec, m->mem_total, m->page_size, &gtt_bytes) < 0) {
+		finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
+			"gtt = %s is less than one page", gtt->value);
+		return false;
+	}
+	gtt_page_bytes = gtt_bytes;
+	gttsize_kernels(c, &need, &dep, &unknown);
+	/* amdgpu.gttsize counts MiB and pages_limit counts pages: when both are
+	 * written, the GTT is rounded down once to a whole MiB (and page; page
+	 * sizes are powers of two), so that gttsize << 20 is exactly pages_limit
+	 * pages and the two never disagree. */
+	unit = m->page_size > MIB ? m->page_size : MIB;
+	if (need.len && !dep.len)
+		gtt_bytes -= gtt_bytes % unit;
+	if (gtt_bytes == 0) {
+		finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
+			"gtt = %s is less than one MiB, the unit of amdgpu.gttsize",
+			gtt->value);
+		stop = true;
+		goto gtt_done;
+	}
+	permille =
+		(unsigned)(gtt_bytes / (m->mem_total / 1000 ? m->mem_total / 1000 : 1));
+	format_gib(gtt_bytes, gib);
+	if (gtt_bytes > m->mem_total) {
+		finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
+			"gtt = %s is %s, more than the %s of RAM", gtt->value, gib, ram);
+		stop = true;
+		goto gtt_done;
+	}
+	if (gtt_bytes / 9 > m->mem_total / 10)
+		finding(c, DIAG_ERROR, true, gtt->file, gtt->line,
+			"gtt = %s is %s, %u.%u%% of %s RAM: above 90%% the kernel and applications can be starved",
+			gtt->value, gib, permille / 10, permille % 10, ram);
+	pages = gtt_bytes / m->page_size;
+	for (size_t i = 0; c->ttm_modules[i]; i++) {
+		_cleanup_(strbuf_done) struct strbuf reason = {0};
+		char v[32];
+		struct setting *s = NULL;
+
+		snprintf(v, sizeof(v), "%" PRIu64, pages);
+		strbuf_printf(&reason,
+			      "GTT %s = %" PRIu64 " pages of %" PRIu64
+			      " bytes = %u.%u%% of %s RAM%s%s",
+			      gib, pages, m->page_size, permille / 10, permille % 10, ram,
+			      gtt->reason ? "; " : "", gtt->reason ? gtt->reason : "");
+		if (reason.s)
+			s = add_setting(c, c->ttm_modules[i], "pages_limit", v, reason.s,
+					gtt->file, gtt->line);
+		else
+			c->err = -ENOMEM;
+		if (!s) {
+			stop = true;
+			goto gtt_done;
+		}
+		s->is_size = true;
+		s->bytes = gtt_bytes;
+	}
+	plan_gttsize(c, gtt, gtt_bytes, gib, &need, &dep, &unknown);
+gtt_done:
+	strbuf_done(&need);
+	strbuf_done(&dep);
+	strbuf_done(&unknown);
+	*ret_bytes = gtt_bytes;
+	*ret_page_bytes = gtt_page_bytes;
+	return !stop;
+}
+
+/* page_pool = SIZE: TTM's page_pool_size, at most the GTT (have_gtt: gtt_bytes, or
+ * gtt_page_bytes before the MiB rounding) or RAM. */
+static void plan_page_pool(struct ctx *c, const struct pentry *pool, bool have_gtt,
+			   uint64_t gtt_bytes, uint64_t gtt_page_bytes)
+{
+	const struct machine_facts *m = c->m;
+	char gib[32];
+	struct size_spec spec;
+	uint64_t bytes;
+
+	bool ok = size_parse(pool->value, &spec, NULL) == 0 &&
+		  size_resolve(&spec, m->mem_total, m->page_size, &bytes) == 0;
+
+	/* Above gtt only by gtt's rounding to a whole MiB: the pool is all of it.
+	 */
+	if (ok && have_gtt && bytes > gtt_bytes && bytes <= gtt_page_bytes)
+		bytes = gtt_bytes;
+	if (!ok) {
+		finding(c, DIAG_ERROR, false, pool->file, pool->line,
+			"page_pool = %s is less than one page", pool->value);
+	} else if (bytes > (have_gtt ? gtt_bytes : m->mem_total)) {
+		format_gib(bytes, gib);
+		finding(c, DIAG_ERROR, false, pool->file, pool->line,
+			"page_pool = %s (%s) is larger than %s", pool->value, gib,
+			have_gtt ? "gtt" : "RAM");
+	} else {
+		_cleanup_(strbuf_done) struct strbuf reason = {0};
+		char v[32];
+
+		format_gib(bytes, gib);
+		snprintf(v, sizeof(v), "%" PRIu64, bytes / m->page_size);
+		strbuf_printf(
+			&reason,
+			"TTM page pool %s = %s pages; bounds only TTM's cache of freed pages%s%s",
+			gib, v, pool->reason ? "; " : "",
+			pool->reason ? pool->reason : "");
+		if (!reason.s)
+			c->err = -ENOMEM;
+		for (size_t i = 0; reason.s && c->ttm_modules[i]; i++) {
+			struct setting *s =
+				add_setting(c, c->ttm_modules[i], "page_pool_size", v,
+					    reason.s, pool->file, pool->line);
+
+			if (!s)
+				return;
+			s->is_size = true;
+			s->bytes = bytes;
+		}
+	}
+}
+
+/* mtype = rw|nc|cc: amdgpu.mtype_local, written only for a GPU that reads it. */
+static void plan_mtype(struct ctx *c, const struct pentry *mtype)
+{
+	const char *num = streq(mtype->value, "rw")   ? "0"
+			  : streq(mtype->value, "nc") ? "1"
+						      : "2";
+	bool honoured = false;
+	struct strbuf taints = {0}, why = {0};
+
+	for (size_t i = 0; c->plan->targets[i]; i++)
+		honoured |= gpu_gfx_honours_mtype(c->plan->targets[i]);
+	kf_kernels_where(c->m, kf_mtype_local_taints, &taints);
+	if (taints.len)
+		strbuf_printf(&why, "it taints %s (6.14 and later)", taints.s);
+	if (!c->plan->targets[0])
+		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
+			"mtype = %s: the profile has no match, so whether the GPU honours it is unknown; amdgpu.mtype_local is not written%s%s%s",
+			mtype->value, why.len ? " (" : "", why.len ? why.s : "",
+			why.len ? ")" : "");
+	else if (!honoured)
+		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
+			"mtype = %s has no effect on %s (only GC 9.4.3, 9.4.4 and 9.5.0 read it, and GC 12.1 on 7.x): amdgpu.mtype_local is not written%s%s",
+			mtype->value, c->plan->targets[0], why.len ? "; " : "",
+			why.len ? why.s : "");
+	else {
+		struct strbuf r = {0};
+
+		strbuf_printf(&r, "%s%s%s",
+			      mtype->reason ? mtype->reason : "MTYPE for local memory",
+			      why.len ? "; " : "", why.len ? why.s : "");
+		add_setting(c, "amdgpu", "mtype_local", num, r.s ? r.s : "", mtype->file,
+			    mtype->line);
+		strbuf_done(&r);
+	}
+	strbuf_done(&taints);
+	strbuf_done(&why);
+}
+
+/* The [memory] section, as four policies: the GTT size, gttsize for old kernels, the
+ * TTM page pool and the MTYPE. */
+static void plan_memory(struct ctx *c)
+{
+	const struct psection *mem = profile_section(c->p, PSECTION_MEMORY, NULL);
+	const struct pentry *gtt = psection_get(mem, "gtt"),
+			    *pool = psection_get(mem, "page_pool"),
+			    *mtype = psection_get(mem, "mtype");
+	uint64_t gtt_bytes = 0, gtt_page_bytes = 0;
+
+	if ((gtt || pool) && !c->m->mem_known) {
 		const struct pentry *e = gtt ? gtt : pool;
 
 		finding(c, DIAG_ERROR, false, e->file, e->line,
 			"the size of RAM is unknown (no MemTotal in proc/meminfo): give it with --memory");
 		return;
 	}
-	if (gtt) {
-		struct size_spec spec;
-		struct strbuf need = {0}, dep = {0}, unknown = {0};
-		uint64_t pages, unit;
-		unsigned permille;
-
-		if (size_parse(gtt->value, &spec, NULL) < 0 ||
-		    size_resolve(&spec, m->mem_total, m->page_size, &gtt_bytes) < 0) {
-			finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
-				"gtt = %s is less than one page", gtt->value);
-			return;
-		}
-		gtt_page_bytes = gtt_bytes;
-		gttsize_kernels(c, &need, &dep, &unknown);
-		/* amdgpu.gttsize counts MiB and pages_limit counts pages: when both are
-		 * written, the GTT is rounded down once to a whole MiB (and page; page
-		 * sizes are powers of two), so that gttsize << 20 is exactly pages_limit
-		 * pages and the two never disagree. */
-		unit = m->page_size > MIB ? m->page_size : MIB;
-		if (need.len && !dep.len)
-			gtt_bytes -= gtt_bytes % unit;
-		if (gtt_bytes == 0) {
-			finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
-				"gtt = %s is less than one MiB, the unit of amdgpu.gttsize",
-				gtt->value);
-			stop = true;
-			goto gtt_done;
-		}
-		permille = (unsigned)(gtt_bytes /
-				      (m->mem_total / 1000 ? m->mem_total / 1000 : 1));
-		format_gib(gtt_bytes, gib);
-		if (gtt_bytes > m->mem_total) {
-			finding(c, DIAG_ERROR, false, gtt->file, gtt->line,
-				"gtt = %s is %s, more than the %s of RAM", gtt->value,
-				gib, ram);
-			stop = true;
-			goto gtt_done;
-		}
-		if (gtt_bytes / 9 > m->mem_total / 10)
-			finding(c, DIAG_ERROR, true, gtt->file, gtt->line,
-				"gtt = %s is %s, %u.%u%% of %s RAM: above 90%% the kernel and applications can be starved",
-				gtt->value, gib, permille / 10, permille % 10, ram);
-		pages = gtt_bytes / m->page_size;
-		for (size_t i = 0; c->ttm_modules[i]; i++) {
-			_cleanup_(strbuf_done) struct strbuf reason = {0};
-			char v[32];
-			struct setting *s = NULL;
-
-			snprintf(v, sizeof(v), "%" PRIu64, pages);
-			strbuf_printf(&reason,
-				      "GTT %s = %" PRIu64 " pages of %" PRIu64
-				      " bytes = %u.%u%% of %s RAM%s%s",
-				      gib, pages, m->page_size, permille / 10,
-				      permille % 10, ram, gtt->reason ? "; " : "",
-				      gtt->reason ? gtt->reason : "");
-			if (reason.s)
-				s = add_setting(c, c->ttm_modules[i], "pages_limit", v,
-						reason.s, gtt->file, gtt->line);
-			else
-				c->err = -ENOMEM;
-			if (!s) {
-				stop = true;
-				goto gtt_done;
-			}
-			s->is_size = true;
-			s->bytes = gtt_bytes;
-		}
-		if (need.len && dep.len) {
-			finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
-				"%s size GTT from amdgpu.gttsize, which %s deprecate: gttsize is not written, so on %s the GPU keeps its default GTT size (plan for one kernel line with --kernel)",
-				need.s, dep.s, need.s);
-		} else if (need.len) {
-			_cleanup_(strbuf_done) struct strbuf reason = {0};
-			char v[32];
-			struct setting *s = NULL;
-
-			snprintf(v, sizeof(v), "%" PRIu64, gtt_bytes >> 20);
-			strbuf_printf(
-				&reason,
-				"GTT %s in MiB: %s size the GTT from gttsize, not from %s.pages_limit (before 6.5)",
-				gib, need.s, c->ttm_modules[0]);
-			if (reason.s)
-				s = add_setting(c, "amdgpu", "gttsize", v, reason.s,
-						gtt->file, gtt->line);
-			else
-				c->err = -ENOMEM;
-			if (s) {
-				s->is_size = true;
-				s->bytes = gtt_bytes;
-			}
-		}
-		if (unknown.len)
-			finding(c, DIAG_WARNING, false, gtt->file, gtt->line,
-				"cannot tell from the version of %s whether it needs amdgpu.gttsize; assumed not",
-				unknown.s);
-	gtt_done:
-		strbuf_done(&need);
-		strbuf_done(&dep);
-		strbuf_done(&unknown);
-		if (stop)
-			return;
-	}
-	if (pool) {
-		struct size_spec spec;
-		uint64_t bytes;
-
-		bool ok = size_parse(pool->value, &spec, NULL) == 0 &&
-			  size_resolve(&spec, m->mem_total, m->page_size, &bytes) == 0;
-
-		/* Above gtt only by gtt's rounding to a whole MiB: the pool is all of it.
-		 */
-		if (ok && gtt && bytes > gtt_bytes && bytes <= gtt_page_bytes)
-			bytes = gtt_bytes;
-		if (!ok) {
-			finding(c, DIAG_ERROR, false, pool->file, pool->line,
-				"page_pool = %s is less than one page", pool->value);
-		} else if (bytes > (gtt ? gtt_bytes : m->mem_total)) {
-			format_gib(bytes, gib);
-			finding(c, DIAG_ERROR, false, pool->file, pool->line,
-				"page_pool = %s (%s) is larger than %s", pool->value, gib,
-				gtt ? "gtt" : "RAM");
-		} else {
-			_cleanup_(strbuf_done) struct strbuf reason = {0};
-			char v[32];
-
-			format_gib(bytes, gib);
-			snprintf(v, sizeof(v), "%" PRIu64, bytes / m->page_size);
-			strbuf_printf(
-				&reason,
-				"TTM page pool %s = %s pages; bounds only TTM's cache of freed pages%s%s",
-				gib, v, pool->reason ? "; " : "",
-				pool->reason ? pool->reason : "");
-			if (!reason.s)
-				c->err = -ENOMEM;
-			for (size_t i = 0; reason.s && c->ttm_modules[i]; i++) {
-				struct setting *s = add_setting(
-					c, c->ttm_modules[i], "page_pool_size", v,
-					reason.s, pool->file, pool->line);
-
-				if (!s)
-					return;
-				s->is_size = true;
-				s->bytes = bytes;
-			}
-		}
-	}
-	if (mtype && !streq(mtype->value, "default")) {
-		const char *num = streq(mtype->value, "rw")   ? "0"
-				  : streq(mtype->value, "nc") ? "1"
-							      : "2";
-		bool honoured = false;
-		struct strbuf taints = {0}, why = {0};
-
-		for (size_t i = 0; c->plan->targets[i]; i++)
-			honoured |= gpu_gfx_honours_mtype(c->plan->targets[i]);
-		kf_kernels_where(c->m, kf_mtype_local_taints, &taints);
-		if (taints.len)
-			strbuf_printf(&why, "it taints %s (6.14 and later)", taints.s);
-		if (!c->plan->targets[0])
-			finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
-				"mtype = %s: the profile has no match, so whether the GPU honours it is unknown; amdgpu.mtype_local is not written%s%s%s",
-				mtype->value, why.len ? " (" : "", why.len ? why.s : "",
-				why.len ? ")" : "");
-		else if (!honoured)
-			finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
-				"mtype = %s has no effect on %s (only GC 9.4.3, 9.4.4 and 9.5.0 read it, and GC 12.1 on 7.x): amdgpu.mtype_local is not written%s%s",
-				mtype->value, c->plan->targets[0], why.len ? "; " : "",
-				why.len ? why.s : "");
-		else {
-			struct strbuf r = {0};
-
-			strbuf_printf(&r, "%s%s%s",
-				      mtype->reason ? mtype->reason
-						    : "MTYPE for local memory",
-				      why.len ? "; " : "", why.len ? why.s : "");
-			add_setting(c, "amdgpu", "mtype_local", num, r.s ? r.s : "",
-				    mtype->file, mtype->line);
-			strbuf_done(&r);
-		}
-		strbuf_done(&taints);
-		strbuf_done(&why);
-	}
+	if (gtt && !plan_gtt(c, gtt, &gtt_bytes, &gtt_page_bytes))
+		return;
+	if (pool)
+		plan_page_pool(c, pool, gtt != NULL, gtt_bytes, gtt_page_bytes);
+	if (mtype && !streq(mtype->value, "default"))
+		plan_mtype(c, mtype);
 }
 
 /* A rule's finding about a profile entry: at the entry's line, refusing the profile
