@@ -34,7 +34,7 @@ bool kf_kfd_capped_at_3_8(const unsigned v[3])
 
 bool kf_kfd_reports_ttm_limit_on_apu(const unsigned v[3])
 {
-	return at_least(v, 6, 10, 0);
+	return at_least(v, 6, 10, 0) || (v[0] == 6 && v[1] == 9 && v[2] >= 9);
 }
 
 bool kf_gttsize_deprecated(const unsigned v[3])

@@ -31,8 +31,8 @@ bool kf_kfd_capped_at_3_8(const unsigned v[3]);
  * amdgpu_amdkfd_get_local_mem_info(); also taken into 6.9.9). Later kernels do so only
  * when adev->apu_prefer_gtt, set when the carve-out (real_vram_size) is smaller than the
  * GTT; the caller checks that from sysfs (mem_info_vram_total < mem_info_gtt_total),
- * which holds for the 6.10 behaviour too. Before 6.10 (6.9.9 aside) the carve-out is
- * reported, so nothing is compared there. */
+ * which holds for the 6.10 behaviour too. Before (6.9.9 and later 6.9 aside) the
+ * carve-out is reported, so nothing is compared there. */
 bool kf_kfd_reports_ttm_limit_on_apu(const unsigned v[3]);
 
 /* amdgpu.gttsize is deprecated from 6.15: amdgpu_ttm_init() logs "Configuring gttsize

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -17,70 +18,66 @@ static void parse(const char *release, unsigned v[3])
 	assert_int_equal(kernel_version_parse(release, v), 0);
 }
 
+static const struct gfx1151_case {
+	const char *release;
+	enum kf_gfx1151 want;
+} gfx1151_cases[] = {
+	{"6.1.0-57-amd64", KF_GFX1151_NOT_DRIVEN},
+	{"6.8.0-49-generic", KF_GFX1151_NOT_DRIVEN},
+	{"6.9.0", KF_GFX1151_NOT_KNOWN},
+	{"6.12.63-amd64", KF_GFX1151_NOT_KNOWN},
+	{"6.12.64-amd64", KF_GFX1151_FIXED},
+	{"6.12.117+deb12-amd64", KF_GFX1151_FIXED},
+	{"6.14.0-1017-oem", KF_GFX1151_NOT_KNOWN},
+	{"6.14.0-1018-oem", KF_GFX1151_FIXED},
+	{"6.14.0-1018-generic", KF_GFX1151_NOT_KNOWN},
+	{"6.16.3-amd64", KF_GFX1151_NOT_KNOWN},
+	{"6.18.3-amd64", KF_GFX1151_NOT_KNOWN},
+	{"6.18.4-amd64", KF_GFX1151_FIXED},
+	{"6.19.1", KF_GFX1151_FIXED},
+	{"7.3.4-amd64", KF_GFX1151_FIXED},
+};
+
 static void test_gfx1151(void **state)
 {
-	static const struct {
-		const char *release;
-		enum kf_gfx1151 want;
-	} cases[] = {
-		{"6.1.0-57-amd64", KF_GFX1151_NOT_DRIVEN},
-		{"6.8.0-49-generic", KF_GFX1151_NOT_DRIVEN},
-		{"6.9.0", KF_GFX1151_NOT_KNOWN},
-		{"6.12.63-amd64", KF_GFX1151_NOT_KNOWN},
-		{"6.12.64-amd64", KF_GFX1151_FIXED},
-		{"6.12.117+deb12-amd64", KF_GFX1151_FIXED},
-		{"6.14.0-1017-oem", KF_GFX1151_NOT_KNOWN},
-		{"6.14.0-1018-oem", KF_GFX1151_FIXED},
-		{"6.14.0-1018-generic", KF_GFX1151_NOT_KNOWN},
-		{"6.16.3-amd64", KF_GFX1151_NOT_KNOWN},
-		{"6.18.3-amd64", KF_GFX1151_NOT_KNOWN},
-		{"6.18.4-amd64", KF_GFX1151_FIXED},
-		{"6.19.1", KF_GFX1151_FIXED},
-		{"7.3.4-amd64", KF_GFX1151_FIXED},
-	};
+	const struct gfx1151_case *c = *state;
+	unsigned v[3];
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		unsigned v[3];
-
-		parse(cases[i].release, v);
-		if (kf_gfx1151(v, cases[i].release) != cases[i].want)
-			fail_msg("%s: got %d, want %d", cases[i].release,
-				 kf_gfx1151(v, cases[i].release), cases[i].want);
-	}
+	parse(c->release, v);
+	assert_int_equal(kf_gfx1151(v, c->release), c->want);
 }
+
+static const struct version_case {
+	const char *release;
+	bool follows, deprecated, mtype_taints, overdrive_taints, xdna, kfd_apu;
+} version_cases[] = {
+	{"6.1.0-57-amd64", false, false, false, false, false, false},
+	{"6.4.9", false, false, false, false, false, false},
+	{"6.5.0", true, false, false, false, false, false},
+	{"6.9.8", true, false, false, false, false, false},
+	{"6.9.12", true, false, false, false, false, true},
+	{"6.10.0", true, false, false, false, false, true},
+	{"6.12.117+deb12-amd64", true, false, false, false, false, true},
+	{"6.13.0", true, false, false, true, false, true},
+	{"6.14.0-1018-oem", true, false, true, true, true, true},
+	{"6.15.0", true, true, true, true, true, true},
+	{"7.3.4-amd64", true, true, true, true, true, true},
+};
 
 static void test_versions(void **state)
 {
-	static const struct {
-		const char *release;
-		bool follows, deprecated, mtype_taints, overdrive_taints, xdna, kfd_apu;
-	} cases[] = {
-		{"6.1.0-57-amd64", false, false, false, false, false, false},
-		{"6.4.9", false, false, false, false, false, false},
-		{"6.5.0", true, false, false, false, false, false},
-		{"6.9.12", true, false, false, false, false, false},
-		{"6.10.0", true, false, false, false, false, true},
-		{"6.12.117+deb12-amd64", true, false, false, false, false, true},
-		{"6.13.0", true, false, false, true, false, true},
-		{"6.14.0-1018-oem", true, false, true, true, true, true},
-		{"6.15.0", true, true, true, true, true, true},
-		{"7.3.4-amd64", true, true, true, true, true, true},
-	};
+	const struct version_case *c = *state;
+	unsigned v[3];
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		unsigned v[3];
-
-		parse(cases[i].release, v);
-		if (kf_gtt_follows_ttm(v) != cases[i].follows ||
-		    kf_kfd_capped_at_3_8(v) == cases[i].follows ||
-		    kf_gttsize_deprecated(v) != cases[i].deprecated ||
-		    kf_mtype_local_taints(v) != cases[i].mtype_taints ||
-		    kf_gpu_recovery_taints(v) != cases[i].mtype_taints ||
-		    kf_overdrive_taints(v) != cases[i].overdrive_taints ||
-		    kf_amdxdna_in_tree(v) != cases[i].xdna ||
-		    kf_kfd_reports_ttm_limit_on_apu(v) != cases[i].kfd_apu)
-			fail_msg("%s: a version fact is wrong", cases[i].release);
-	}
+	parse(c->release, v);
+	assert_int_equal(kf_gtt_follows_ttm(v), c->follows);
+	assert_int_equal(kf_kfd_capped_at_3_8(v), !c->follows);
+	assert_int_equal(kf_gttsize_deprecated(v), c->deprecated);
+	assert_int_equal(kf_mtype_local_taints(v), c->mtype_taints);
+	assert_int_equal(kf_gpu_recovery_taints(v), c->mtype_taints);
+	assert_int_equal(kf_overdrive_taints(v), c->overdrive_taints);
+	assert_int_equal(kf_amdxdna_in_tree(v), c->xdna);
+	assert_int_equal(kf_kfd_reports_ttm_limit_on_apu(v), c->kfd_apu);
 }
 
 static void test_mes_noretry(void **state)
@@ -148,11 +145,39 @@ static void test_gc_gfx(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gfx1151),	    cmocka_unit_test(test_versions),
-		cmocka_unit_test(test_mes_noretry), cmocka_unit_test(test_amd_iommu),
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_mes_noretry),
+		cmocka_unit_test(test_amd_iommu),
 		cmocka_unit_test(test_gc_gfx),
 	};
+	/* One TAP line per table case, named by its kernel. */
+	enum {
+		N = ELEMENTSOF(gfx1151_cases) + ELEMENTSOF(version_cases) +
+		    ELEMENTSOF(fixed)
+	};
+	struct CMUnitTest tests[N];
+	char names[N][96];
+	size_t n = 0;
+	int r;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (size_t i = 0; i < ELEMENTSOF(gfx1151_cases); i++, n++) {
+		snprintf(names[n], sizeof(names[n]), "gfx1151 support of %s",
+			 gfx1151_cases[i].release);
+		tests[n] =
+			(struct CMUnitTest){.name = names[n],
+					    .test_func = test_gfx1151,
+					    .initial_state = (void *)&gfx1151_cases[i]};
+	}
+	for (size_t i = 0; i < ELEMENTSOF(version_cases); i++, n++) {
+		snprintf(names[n], sizeof(names[n]), "version facts of %s",
+			 version_cases[i].release);
+		tests[n] =
+			(struct CMUnitTest){.name = names[n],
+					    .test_func = test_versions,
+					    .initial_state = (void *)&version_cases[i]};
+	}
+	for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+		tests[n++] = fixed[i];
+	r = _cmocka_run_group_tests("kfacts", tests, n, NULL, NULL);
+	return r;
 }
