@@ -80,8 +80,7 @@ static void check_parse(const struct parse_case *c)
 
 static void test_parse(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(parse_cases); i++)
-		check_parse(&parse_cases[i]);
+	check_parse(*state);
 }
 
 /* serialize(parse(x)) parses to the same arguments for every case above, and more. */
@@ -192,11 +191,17 @@ static void test_names(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_names),
-	};
-	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
+	/* One TAP line per parse case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(parse_cases) + 3];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(parse_cases); i++)
+		tests[n++] =
+			(struct CMUnitTest){.name = parse_cases[i].what,
+					    .test_func = test_parse,
+					    .initial_state = (void *)&parse_cases[i]};
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
+	return _cmocka_run_group_tests("cmdline", tests, n, NULL, NULL);
 }

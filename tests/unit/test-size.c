@@ -11,7 +11,7 @@
 
 #define GiB (UINT64_C(1) << 30)
 
-static const struct {
+static const struct size_case {
 	const char *what, *text;
 	int expect;
 	bool percent;
@@ -42,20 +42,18 @@ static const struct {
 
 static void test_parse(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		struct size_spec s = {0};
-		const char *hint = NULL;
-		int r = size_parse(cases[i].text, &s, &hint);
+	const struct size_case *c = *state;
+	struct size_spec s = {0};
+	const char *hint = NULL;
+	int r = size_parse(c->text, &s, &hint);
 
-		if (r != cases[i].expect)
-			fail_msg("%s: '%s' gave %d, want %d", cases[i].what,
-				 cases[i].text, r, cases[i].expect);
-		if (r == 0 &&
-		    (s.percent != cases[i].percent || s.value != cases[i].value))
-			fail_msg("%s: wrong value", cases[i].what);
-		if (r == -EINVAL && !hint)
-			fail_msg("%s: no hint for the user", cases[i].what);
+	assert_int_equal(r, c->expect);
+	if (r == 0) {
+		assert_int_equal(s.percent, c->percent);
+		assert_int_equal(s.value, c->value);
 	}
+	if (r == -EINVAL)
+		assert_non_null(hint); /* a hint for the user */
 }
 
 /* Percentages resolve against MemTotal and round down to whole pages. */
@@ -94,10 +92,15 @@ static void test_format(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_resolve),
-		cmocka_unit_test(test_format),
-	};
-	return cmocka_run_group_tests_name("size", tests, NULL, NULL);
+	/* One TAP line per size case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 2];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
+						 .test_func = test_parse,
+						 .initial_state = (void *)&cases[i]};
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_resolve);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format);
+	return _cmocka_run_group_tests("size", tests, n, NULL, NULL);
 }
