@@ -14,7 +14,7 @@ enum kind { KNOWN, UNKNOWN, SYNTAX };
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-static const struct {
+static const struct tcase {
 	const char *what;
 	const char *files[3];
 	enum kind kind;
@@ -385,7 +385,10 @@ static const struct {
 
 static void test_cases(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i = (size_t)((const struct tcase *)*state - cases);
+
 		struct grub_config *c = calloc(1, sizeof(*c));
 		struct diag_list d = {0};
 		const struct srcline *v = NULL;
@@ -479,9 +482,14 @@ static void test_origin(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_origin),
-	};
-	return cmocka_run_group_tests_name("grub", tests, NULL, NULL);
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 1];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
+						 .test_func = test_cases,
+						 .initial_state = (void *)&cases[i]};
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_origin);
+	return _cmocka_run_group_tests("grub", tests, n, NULL, NULL);
 }

@@ -17,7 +17,7 @@
 #include "modprobe.h"
 #include "sysroot.h"
 
-static const struct {
+static const struct tcase {
 	const char *what;
 	const char *files[3];
 	const char *module, *param;
@@ -183,7 +183,10 @@ static const struct {
 
 static void test_cases(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i = (size_t)((const struct tcase *)*state - cases);
+
 		struct modprobe_config *c = calloc(1, sizeof(*c));
 		struct diag_list d = {0};
 		struct sargs a = {0};
@@ -377,11 +380,16 @@ static void test_like(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_flag),
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_like),
-	};
-	return cmocka_run_group_tests_name("modprobe", tests, NULL, NULL);
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 3];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
+						 .test_func = test_cases,
+						 .initial_state = (void *)&cases[i]};
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flag);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_rules);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_like);
+	return _cmocka_run_group_tests("modprobe", tests, n, NULL, NULL);
 }

@@ -14,7 +14,7 @@
 
 #define HEAD "[profile]\ndescription = test\n"
 
-static const struct {
+static const struct tcase {
 	const char *what, *text;
 	unsigned line;	 /* expected error line; 0 with err NULL means success */
 	const char *err; /* substring of the expected error */
@@ -91,7 +91,10 @@ static const struct {
 
 static void test_cases(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i = (size_t)((const struct tcase *)*state - cases);
+
 		struct diag_list d = {0};
 		struct profile *p = NULL;
 		int r = profile_parse("t", "t.conf", cases[i].text, strlen(cases[i].text),
@@ -311,10 +314,17 @@ static void test_names(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),	cmocka_unit_test(test_reader_limits),
-		cmocka_unit_test(test_reasons), cmocka_unit_test(test_include),
-		cmocka_unit_test(test_names),
-	};
-	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 4];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
+						 .test_func = test_cases,
+						 .initial_state = (void *)&cases[i]};
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_reader_limits);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_reasons);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_include);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
+	return _cmocka_run_group_tests("profile", tests, n, NULL, NULL);
 }

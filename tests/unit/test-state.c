@@ -14,7 +14,7 @@
 
 #define HEAD "version 2\nprofile strix-halo\n"
 
-static const struct {
+static const struct tcase {
 	const char *what, *text;
 	unsigned line;	   /* of the finding; 0 for accepted text */
 	const char *error; /* part of the message; NULL for accepted text */
@@ -73,7 +73,10 @@ static const struct {
 
 static void test_cases(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i = (size_t)((const struct tcase *)*state - cases);
+
 		struct diag_list d = {0};
 		struct state *s = NULL;
 		int r = state_parse("state", cases[i].text, strlen(cases[i].text), &s,
@@ -185,11 +188,16 @@ static void test_format_refuses(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_version_1),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_format_refuses),
-	};
-	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 3];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
+						 .test_func = test_cases,
+						 .initial_state = (void *)&cases[i]};
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_version_1);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format_refuses);
+	return _cmocka_run_group_tests("state", tests, n, NULL, NULL);
 }

@@ -8,7 +8,7 @@
 
 #include "udiff.h"
 
-static const struct {
+static const struct tcase {
 	const char *what, *a, *b, *expect;
 } cases[] = {
 	{"equal texts give nothing", "a\n", "a\n", ""},
@@ -31,7 +31,10 @@ static const struct {
 
 static void test_cases(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i = (size_t)((const struct tcase *)*state - cases);
+
 		struct strbuf b = {0};
 
 		assert_int_equal(udiff(&b, "A", cases[i].a, "B", cases[i].b), 0);
@@ -43,8 +46,13 @@ static void test_cases(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-	};
-	return cmocka_run_group_tests_name("udiff", tests, NULL, NULL);
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 0];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
+						 .test_func = test_cases,
+						 .initial_state = (void *)&cases[i]};
+	return _cmocka_run_group_tests("udiff", tests, n, NULL, NULL);
 }
