@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "cases.h"
+
 #include "cmdline.h"
 #include "util.h"
 
@@ -195,11 +197,7 @@ int main(void)
 	struct CMUnitTest tests[ELEMENTSOF(parse_cases) + 3];
 	size_t n = 0;
 
-	for (size_t i = 0; i < ELEMENTSOF(parse_cases); i++)
-		tests[n++] =
-			(struct CMUnitTest){.name = parse_cases[i].what,
-					    .test_func = test_parse,
-					    .initial_state = (void *)&parse_cases[i]};
+	TABLE_TESTS(tests, n, parse_cases, test_parse);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);

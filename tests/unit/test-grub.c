@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "cases.h"
 #include "grub.h"
 
 enum kind { KNOWN, UNKNOWN, SYNTAX };
@@ -486,10 +487,7 @@ int main(void)
 	struct CMUnitTest tests[ELEMENTSOF(cases) + 1];
 	size_t n = 0;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
-		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
-						 .test_func = test_cases,
-						 .initial_state = (void *)&cases[i]};
+	TABLE_TESTS(tests, n, cases, test_cases);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_origin);
 	return _cmocka_run_group_tests("grub", tests, n, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "cases.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,10 +385,7 @@ int main(void)
 	struct CMUnitTest tests[ELEMENTSOF(cases) + 3];
 	size_t n = 0;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
-		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
-						 .test_func = test_cases,
-						 .initial_state = (void *)&cases[i]};
+	TABLE_TESTS(tests, n, cases, test_cases);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flag);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_like);

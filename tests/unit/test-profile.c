@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cases.h"
 #include "profile.h"
 #include "util.h"
 
@@ -318,10 +319,7 @@ int main(void)
 	struct CMUnitTest tests[ELEMENTSOF(cases) + 4];
 	size_t n = 0;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
-		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
-						 .test_func = test_cases,
-						 .initial_state = (void *)&cases[i]};
+	TABLE_TESTS(tests, n, cases, test_cases);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_reader_limits);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_reasons);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_include);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cases.h"
 #include "size.h"
 #include "util.h"
 
@@ -96,10 +97,7 @@ int main(void)
 	struct CMUnitTest tests[ELEMENTSOF(cases) + 2];
 	size_t n = 0;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
-		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
-						 .test_func = test_parse,
-						 .initial_state = (void *)&cases[i]};
+	TABLE_TESTS(tests, n, cases, test_parse);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_resolve);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format);
 	return _cmocka_run_group_tests("size", tests, n, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cases.h"
 #include "state.h"
 #include "util.h"
 
@@ -192,10 +193,7 @@ int main(void)
 	struct CMUnitTest tests[ELEMENTSOF(cases) + 3];
 	size_t n = 0;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
-		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
-						 .test_func = test_cases,
-						 .initial_state = (void *)&cases[i]};
+	TABLE_TESTS(tests, n, cases, test_cases);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_version_1);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format_refuses);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cases.h"
 #include "udiff.h"
 
 static const struct tcase {
@@ -50,9 +51,6 @@ int main(void)
 	struct CMUnitTest tests[ELEMENTSOF(cases) + 0];
 	size_t n = 0;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
-		tests[n++] = (struct CMUnitTest){.name = cases[i].what,
-						 .test_func = test_cases,
-						 .initial_state = (void *)&cases[i]};
+	TABLE_TESTS(tests, n, cases, test_cases);
 	return _cmocka_run_group_tests("udiff", tests, n, NULL, NULL);
 }
