@@ -3,10 +3,10 @@
  * *state pointing at the element. */
 #pragma once
 
-#define TABLE_TESTS(tests, n, table, fn)                                                 \
-	for (size_t table_i_ = 0; table_i_ < ELEMENTSOF(table); table_i_++)              \
-	(tests)[(n)++] = (struct CMUnitTest)                                             \
-	{                                                                                \
-		.name = (table)[table_i_].what, .test_func = (fn),                       \
-		.initial_state = (void *)&(table)[table_i_]                              \
-	}
+#define TABLE_TESTS(tests, n, table, fn)                                    \
+	for (size_t table_i_ = 0; table_i_ < ELEMENTSOF(table); table_i_++) \
+		(tests)[(n)++] = (struct CMUnitTest)                        \
+		{                                                           \
+			.name = (table)[table_i_].what, .test_func = (fn),  \
+			.initial_state = (void *)&(table)[table_i_]         \
+		}
