@@ -7,10 +7,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cases.h"
+
 #include "kparam.h"
 #include "util.h"
 
-static const struct {
+static const struct check_cases_case {
 	const char *what, *type, *value;
 	int expect;
 } check_cases[] = {
@@ -76,7 +78,11 @@ static const struct {
 
 static void test_check(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(check_cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i =
+			(size_t)((const struct check_cases_case *)*state - check_cases);
+
 		struct kparam_type t;
 		int r;
 
@@ -104,7 +110,7 @@ static void test_charp_limit(void **state)
 	assert_int_equal(kparam_check(&t, big), 0);
 }
 
-static const struct {
+static const struct equal_cases_case {
 	const char *what, *type, *a, *b;
 	int expect;
 } equal_cases[] = {
@@ -125,7 +131,11 @@ static const struct {
 
 static void test_equal(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(equal_cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i =
+			(size_t)((const struct equal_cases_case *)*state - equal_cases);
+
 		struct kparam_type t;
 		int r;
 
@@ -154,11 +164,13 @@ static void test_types(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_check),
-		cmocka_unit_test(test_charp_limit),
-		cmocka_unit_test(test_equal),
-		cmocka_unit_test(test_types),
-	};
-	return cmocka_run_group_tests_name("kparam", tests, NULL, NULL);
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(check_cases) + ELEMENTSOF(equal_cases) + 2];
+	size_t n = 0;
+
+	TABLE_TESTS(tests, n, check_cases, test_check);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_charp_limit);
+	TABLE_TESTS(tests, n, equal_cases, test_equal);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_types);
+	return _cmocka_run_group_tests("kparam", tests, n, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cases.h"
+
 #include "kparam.h"
 #include "plan.h"
 #include "strv.h"
@@ -189,7 +191,7 @@ static void test_gtt_61_needs_gttsize(void **state)
 
 #define MiB (UINT64_C(1) << 20)
 
-static const struct {
+static const struct gtt_61_cases_case {
 	const char *what;
 	uint64_t mem, page_size;
 	const char *profile;
@@ -214,7 +216,11 @@ static const struct {
  * disagreeing and the kernel logs "this is unusual"). */
 static void test_gtt_61_rounding(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(gtt_61_cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i =
+			(size_t)((const struct gtt_61_cases_case *)*state - gtt_61_cases);
+
 		struct machine_facts *m =
 			machine(gtt_61_cases[i].mem, "6.1.0-56-amd64", false);
 		struct strbuf t = {0};
@@ -340,7 +346,7 @@ static void test_mtype(void **state)
 	result_done(&res);
 }
 
-static const struct {
+static const struct option_cases_case {
 	const char *what, *section;
 	bool error;
 	const char *text;
@@ -395,7 +401,11 @@ static const struct {
 
 static void test_options(void **state)
 {
-	for (size_t i = 0; i < ELEMENTSOF(option_cases); i++) {
+	/* One table case per run: *state points at it. */
+	{
+		const size_t i =
+			(size_t)((const struct option_cases_case *)*state - option_cases);
+
 		struct strbuf t = {0};
 		struct result res;
 
@@ -537,21 +547,23 @@ static void test_distance(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gtt_612),
-		cmocka_unit_test(test_gtt_61_needs_gttsize),
-		cmocka_unit_test(test_gtt_61_rounding),
-		cmocka_unit_test(test_gtt_mixed),
-		cmocka_unit_test(test_ttm_variants),
-		cmocka_unit_test(test_gtt_guard),
-		cmocka_unit_test(test_page_pool),
-		cmocka_unit_test(test_mtype),
-		cmocka_unit_test(test_options),
-		cmocka_unit_test(test_npu),
-		cmocka_unit_test(test_per_kernel),
-		cmocka_unit_test(test_placement),
-		cmocka_unit_test(test_no_kernels),
-		cmocka_unit_test(test_distance),
-	};
-	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(gtt_61_cases) + ELEMENTSOF(option_cases) + 12];
+	size_t n = 0;
+
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_612);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_61_needs_gttsize);
+	TABLE_TESTS(tests, n, gtt_61_cases, test_gtt_61_rounding);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_mixed);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ttm_variants);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_guard);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_page_pool);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_mtype);
+	TABLE_TESTS(tests, n, option_cases, test_options);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_npu);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_per_kernel);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_placement);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_kernels);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_distance);
+	return _cmocka_run_group_tests("plan", tests, n, NULL, NULL);
 }
