@@ -80,14 +80,7 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 			code = exit_for(r);
 			goto out;
 		}
-		files[i] = (struct txn_file){.path = f->path,
-					     .present = f->present,
-					     .data = f->data,
-					     .len = f->len,
-					     .mode = f->mode,
-					     .owner = true,
-					     .uid = f->uid,
-					     .gid = f->gid};
+		files[i] = txn_file_from_snap(f);
 		/* The report shows text; a copy with a NUL byte is restored all the
 		 * same. */
 		fc[i] = (struct file_change){f->path, old[i],

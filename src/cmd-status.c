@@ -6,7 +6,6 @@
 #include "kfacts.h"
 #include "klog.h"
 #include "klogread.h"
-#include "kparam.h"
 #include "ops.h"
 #include "strv.h"
 #include "sysroot.h"
@@ -18,18 +17,11 @@ static uint64_t gtt_total(struct sysroot *root, char card[static 128])
 {
 	for (int i = 0; i < 16; i++) {
 		char rel[128];
-		_cleanup_free_ char *buf = NULL;
-		size_t len;
 		uint64_t v;
 
 		snprintf(rel, sizeof(rel),
 			 "sys/class/drm/card%d/device/mem_info_gtt_total", i);
-		if (sysroot_read_file(root, rel, 64, false, &buf, &len) < 0)
-			continue;
-		if (len && buf[len - 1] == '\n')
-			buf[len - 1] = '\0';
-		if (buf[0] >= '0' && buf[0] <= '9' && kparam_parse_u64(buf, &v) == 0 &&
-		    v) {
+		if (sysfs_read_u64(root, rel, &v) && v) {
 			snprintf(card, 128, "%s", rel);
 			return v;
 		}

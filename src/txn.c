@@ -93,6 +93,18 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 	return 0;
 }
 
+struct txn_file txn_file_from_snap(const struct snap_file *sf)
+{
+	return (struct txn_file){.path = sf->path,
+				 .present = sf->present,
+				 .data = sf->data,
+				 .len = sf->len,
+				 .mode = sf->mode,
+				 .owner = true,
+				 .uid = sf->uid,
+				 .gid = sf->gid};
+}
+
 int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool *ret)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -187,14 +199,7 @@ static int restore(const struct sysroot *root, const struct snapshot *s,
 
 	for (size_t i = 0; i < s->n_files; i++) {
 		const struct snap_file *sf = &s->files[i];
-		struct txn_file f = {.path = sf->path,
-				     .present = sf->present,
-				     .data = sf->data,
-				     .len = sf->len,
-				     .mode = sf->mode,
-				     .owner = true,
-				     .uid = sf->uid,
-				     .gid = sf->gid};
+		struct txn_file f = txn_file_from_snap(sf);
 		bool differs = true;
 		int r = txn_file_differs(root, &f, &differs);
 

@@ -64,6 +64,11 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 /* Whether file f differs from what is on disk now (bytes, presence, mode, owner). */
 int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool *ret);
 
+/* A snapshot's file as the transaction restores it: its data, mode and owner. The
+ * result points into sf. */
+struct snap_file;
+struct txn_file txn_file_from_snap(const struct snap_file *sf);
+
 /* Finishes an interrupted run, with the lock held: when a journal is present, restores
  * its snapshot, regenerates (when run) what the restore changed, removes the journal.
  * *ret_snapshot is the snapshot restored, 0 when there was nothing to do. 0,
