@@ -25,21 +25,30 @@ void json_print(const char *doc)
 	json_out.printed = true;
 }
 
+/* With --json, a message is kept for the document's warnings or errors. */
+static void keep(enum diag_level level, const char *msg)
+{
+	if (json_out.on)
+		diag_add(&json_out.diags, level, NULL, 0, "%s", msg);
+}
+
 _printf_(2, 3) void say(const struct options *o, const char *fmt, ...)
 {
+	_cleanup_strbuf_ struct strbuf msg = {0};
 	va_list ap;
-	char msg[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	strbuf_vprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (!msg.s)
+		return;
 	if (!o->json) {
-		fputs(msg, stdout);
+		fputs(msg.s, stdout);
 		return;
 	}
-	fputs(msg, stderr);
-	msg[strcspn(msg, "\n")] = '\0';
-	diag_warning(&json_out.diags, NULL, 0, "%s", msg);
+	fputs(msg.s, stderr);
+	msg.s[strcspn(msg.s, "\n")] = '\0';
+	keep(DIAG_WARNING, msg.s);
 }
 
 void print_out(const struct options *o, const char *s)
@@ -52,34 +61,27 @@ void print_out(const struct options *o, const char *s)
 
 void cli_error(const char *fmt, ...)
 {
+	_cleanup_strbuf_ struct strbuf msg = {0};
 	va_list ap;
-	char msg[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	strbuf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", program, msg);
-	if (json_out.on)
-		diag_add(&json_out.diags, DIAG_ERROR, NULL, 0, "%s", msg);
+	fprintf(stderr, "%s: %s\n", program, msg.s ? msg.s : "out of memory");
+	keep(DIAG_ERROR, msg.s ? msg.s : "out of memory");
 }
 
 _printf_(1, 2) int usage_error(const char *fmt, ...)
 {
+	_cleanup_strbuf_ struct strbuf msg = {0};
 	va_list ap;
 
-	fprintf(stderr, "%s: ", program);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	strbuf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help'.\n", program);
-	if (json_out.on) {
-		char msg[512];
-
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		diag_add(&json_out.diags, DIAG_ERROR, NULL, 0, "%s", msg);
-	}
+	fprintf(stderr, "%s: %s\nTry '%s --help'.\n", program,
+		msg.s ? msg.s : "out of memory", program);
+	keep(DIAG_ERROR, msg.s ? msg.s : "out of memory");
 	return EXIT_INVALID;
 }
 
