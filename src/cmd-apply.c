@@ -1,4 +1,6 @@
-/* The apply command. */
+/* The apply and reapply commands. */
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -9,10 +11,15 @@
 #include "sysroot.h"
 #include "verbs.h"
 
-int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **argv)
+/* apply NAME, after begin_change(): plan, compare, refuse what must be refused, then the
+ * transaction. The headline is done_head and the profile's name after a change, the
+ * name and nothing_tail when nothing changes. Prints the findings of d; returns the exit
+ * code. */
+static int apply_profile(struct sysroot *root, const struct options *o, const char *name,
+			 const char *done_head, const char *nothing_tail,
+			 struct diag_list *d)
 {
 	struct compared c = {0};
-	_cleanup_diag_list_ struct diag_list d = {0};
 	struct txn_file files[4];
 	struct file_change fc[4];
 	struct state next = {0};
@@ -22,23 +29,11 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 	_cleanup_strv_free_ char **tokens = NULL;
 	struct txn t = {.operation = "apply"};
 	char sums[3][65];
-	_cleanup_close_ int lock = -1; /* held until we return */
 	int r, code = EXIT_OK;
 	size_t n = 0;
 
-	if (argc != 1)
-		return usage_error("apply takes one profile name");
-	if (looks_like_path(argv[0]))
-		return usage_error(
-			"apply takes a profile name, not a file; install the file as /%s/NAME.conf",
-			PROFILEDIR_ETC);
-	if (!o->dry_run) {
-		code = begin_change(root, o, "apply", &lock, &d);
-		if (code)
-			goto out;
-	}
-	r = compare(root, o, argv[0], COMPARE_APPLY, &c, &d);
-	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
+	r = compare(root, o, name, COMPARE_APPLY, &c, d);
+	if (r < 0 || diag_count(d, DIAG_ERROR)) {
 		code = r < 0 ? exit_for(r) : EXIT_INVALID;
 		goto out;
 	}
@@ -64,7 +59,7 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 		}
 		if (args.len) {
 			diag_add(
-				&d, DIAG_ERROR, NULL, 0,
+				d, DIAG_ERROR, NULL, 0,
 				"amdgpu-tune cannot change the kernel command line of this boot loader (%s); add '%s' to it by hand (for GRUB: GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then update-grub), then apply again",
 				bootloader_name(c.now->loader), args.s);
 			strbuf_done(&args);
@@ -75,7 +70,7 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 	/* A command line over the kernel's limit loses its last arguments: ours. */
 	if (layers_cmdline_too_long(c.after)) {
 		r = diag_add(
-			&d, o->force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
+			d, o->force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
 			"%sthe kernel command line would be about %zu bytes, over the kernel's 2048, and its last arguments would be lost%s",
 			o->force ? "--force: " : "not applied: ",
 			layers_cmdline_bytes(c.after),
@@ -97,12 +92,12 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 			cmdline |= c.layers->rows[i].setting->where == WHERE_CMDLINE;
 		if (cmdline && !o->force)
 			r = diag_add(
-				&d, DIAG_ERROR, NULL, 0,
+				d, DIAG_ERROR, NULL, 0,
 				"not applied: the profile sets kernel parameters and the next boot's command line is not known (%s); simplify that line, or --force to write the drop-in anyway",
 				c.now->next_why ? c.now->next_why : "?");
 		else
 			r = diag_warning(
-				&d, NULL, 0,
+				d, NULL, 0,
 				"the next boot's command line is not known (%s): it was not checked for settings that override the profile's",
 				c.now->next_why ? c.now->next_why : "?");
 		if (r < 0)
@@ -125,7 +120,7 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 		struct stat st;
 		mode_t mode = 0644;
 
-		r = check_hand_edit(o, c.state, f->path, f->old, f->new, &d);
+		r = check_hand_edit(o, c.state, f->path, f->old, f->new, d);
 		if (r < 0)
 			goto fail;
 		if (streq(f->path, KERNEL_CMDLINE)) {
@@ -174,14 +169,14 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 					     .mode = mode};
 		fc[n++] = *f;
 	}
-	if (diag_count(&d, DIAG_ERROR)) {
+	if (diag_count(d, DIAG_ERROR)) {
 		code = EXIT_INVALID;
 		goto out;
 	}
 	next.tokens = tokens;
 	r = state_format(&next, &state_text);
 	if (r == 0)
-		r = read_managed(root, STATE_FILE, &state_old, &d);
+		r = read_managed(root, STATE_FILE, &state_old, d);
 	if (r < 0)
 		goto fail;
 	files[n] = (struct txn_file){.path = STATE_FILE,
@@ -192,22 +187,216 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 	fc[n++] = (struct file_change){STATE_FILE, state_old, state_text};
 	t.files = files;
 	t.n_files = n;
-	if (asprintf(&nothing,
-		     "%s is already applied: nothing written, nothing regenerated.",
-		     next.profile) < 0 ||
-	    asprintf(&done, "Applied %s (snapshot ", next.profile) < 0) {
+	if (asprintf(&nothing, "%s%s", next.profile, nothing_tail) < 0 ||
+	    asprintf(&done, "%s %s (snapshot ", done_head, next.profile) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	code = run_change(
 		root, o, &t, fc, next.profile, nothing, done,
-		" keeps the previous files; 'amdgpu-tune rollback' restores them):", &d);
+		" keeps the previous files; 'amdgpu-tune rollback' restores them):", d);
 	compared_done(&c);
 	return code;
 fail:
 	code = exit_for(r);
 out:
-	print_diags(&d, o);
+	print_diags(d, o);
 	compared_done(&c);
 	return code;
+}
+
+/* apply --auto: for package post-install scripts. The profile that matches this
+ * machine's GPU, applied only when amdgpu-tune never changed this machine (no state, no
+ * snapshot: an administrator's apply, rollback or remove is left alone). Returns the
+ * exit code as apply would; cmd_apply() turns a failure into 0 unless --strict. */
+static int apply_auto(struct sysroot *root, const struct options *o)
+{
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_free_ char *picked = NULL;
+	_cleanup_close_ int lock = -1; /* held until we return */
+	struct state *st = NULL;
+	struct snapshot **l = NULL;
+	size_t n = 0;
+	int r, code = EXIT_OK;
+
+	/* No GPU or no match: nothing to do, and nothing written (not even the lock). */
+	r = pick_profile(root, o, &picked, &code);
+	if (r < 0)
+		return exit_for(r);
+	if (!picked)
+		return code;
+	if (!o->dry_run) {
+		code = begin_change(root, o, "apply", &lock, &d);
+		if (code) {
+			print_diags(&d, o);
+			return code;
+		}
+	}
+	r = state_read(root, &st, &d);
+	if (r == 0 && !st)
+		r = snapshot_list(root, &l, &n, &d);
+	if (r < 0) {
+		print_diags(&d, o);
+		return exit_for(r);
+	}
+	if (st) {
+		say(o,
+		    "apply --auto: %s is applied already; nothing changed ('%s reapply' re-plans it, 'apply PROFILE' changes it)\n",
+		    st->profile, program);
+		state_free(st);
+		return EXIT_OK;
+	}
+	if (!n)
+		snapshot_list_free(l, n);
+	if (n) {
+		const struct snapshot *last = l[n - 1];
+
+		say(o,
+		    "apply --auto: amdgpu-tune changed this machine before (snapshot %u: %s), and nothing is applied now; left as the administrator left it\n",
+		    last->id, last->operation);
+		snapshot_list_free(l, n);
+		return EXIT_OK;
+	}
+	if (!o->json && !o->quiet)
+		fprintf(stderr, "%s: apply --auto: %s matches this machine's GPU\n",
+			program, picked);
+	return apply_profile(
+		root, o, picked, "Applied",
+		" is already in place: nothing written, nothing regenerated.", &d);
+}
+
+int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_close_ int lock = -1; /* held until we return */
+	int code;
+
+	if (o->strict && !o->auto_apply)
+		return usage_error("--strict needs --auto");
+	if (o->auto_apply) {
+		int fd;
+
+		if (argc != 0)
+			return usage_error(
+				"apply --auto picks the profile itself; name none");
+		/* A package's maintainer script: never read its stdin (the tool never
+		 * asks), and leave its stdout to debconf, the regeneration tools' output
+		 * too. With --json the document is still on stdout, as asked. */
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (fd != STDIN_FILENO)
+				(void)dup2(fd, STDIN_FILENO);
+			if (fd != STDIN_FILENO)
+				close(fd);
+		}
+		if (!o->json) {
+			fflush(stdout);
+			(void)dup2(STDERR_FILENO, STDOUT_FILENO);
+		}
+		code = apply_auto(root, o);
+		if (code != EXIT_OK && !o->strict) {
+			fflush(stdout);
+			fprintf(stderr,
+				"%s: apply --auto: not applied (exit status %d, 0 without --strict); 'amdgpu-tune diff' and 'amdgpu-tune status' show where this machine stands\n",
+				program, code);
+			code = EXIT_OK;
+		}
+		return code;
+	}
+	if (argc != 1)
+		return usage_error("apply takes one profile name");
+	if (looks_like_path(argv[0]))
+		return usage_error(
+			"apply takes a profile name, not a file; install the file as /%s/NAME.conf",
+			PROFILEDIR_ETC);
+	if (!o->dry_run) {
+		code = begin_change(root, o, "apply", &lock, &d);
+		if (code) {
+			print_diags(&d, o);
+			return code;
+		}
+	}
+	return apply_profile(root, o, argv[0], "Applied",
+			     " is already applied: nothing written, nothing regenerated.",
+			     &d);
+}
+
+/* reapply [KERNEL]: the kernel hooks' command. The applied profile planned again, with
+ * what the last apply recorded (its --kernel; its memory where the root does not say
+ * how much RAM it has), for the kernels installed now: a new kernel's own module
+ * metadata decides what it needs. Changed files go through apply's transaction. */
+int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_close_ int lock = -1; /* held until we return */
+	_cleanup_free_ char *name = NULL, *kernel = NULL, *mem = NULL;
+	struct options again = *o;
+	struct state *st = NULL;
+	struct stat sst;
+	int r, code;
+
+	if (argc > 1)
+		return usage_error("reapply takes at most one kernel version");
+	if (argc == 1) {
+		_cleanup_free_ char *e = escape_untrusted(argv[0]);
+		char rel[300];
+
+		if (!*argv[0] || strchr(argv[0], '/') || streq(argv[0], ".") ||
+		    streq(argv[0], "..") || strlen(argv[0]) > 200)
+			return usage_error("reapply: '%s' is not a kernel version",
+					   e ? e : "?");
+		snprintf(rel, sizeof(rel), "lib/modules/%s", argv[0]);
+		if (sysroot_stat(root, rel, &sst) < 0 || !S_ISDIR(sst.st_mode)) {
+			cli_error("reapply: kernel %s has no /%s: is it installed?",
+				  e ? e : "?", rel);
+			return EXIT_INVALID;
+		}
+	}
+	if (!o->dry_run) {
+		code = begin_change(root, o, "reapply", &lock, &d);
+		if (code) {
+			print_diags(&d, o);
+			return code;
+		}
+	}
+	r = state_read(root, &st, &d);
+	if (r == 0 && st) {
+		name = strdup(st->profile);
+		if (st->kernel)
+			kernel = strdup(st->kernel);
+		if (!name || (st->kernel && !kernel))
+			r = -ENOMEM;
+		if (r == 0 && !o->memory && st->has_memory &&
+		    sysroot_stat(root, "proc/meminfo", &sst) < 0) {
+			again.memory = st->memory;
+			if (asprintf(&mem, "%" PRIu64 "B", st->memory) < 0)
+				r = -ENOMEM;
+			again.memory_arg = mem;
+		}
+		state_free(st);
+	}
+	if (r < 0) {
+		print_diags(&d, o);
+		return exit_for(r);
+	}
+	if (!name) {
+		say(o, "Nothing is applied: nothing to re-plan.\n");
+		return EXIT_OK;
+	}
+	if (kernel) {
+		if (argc == 1 && !streq(kernel, argv[0]))
+			r = diag_warning(
+				&d, NULL, 0,
+				"%s was applied for kernel %s only (apply --kernel): it is planned for that kernel again, not for %s; 'amdgpu-tune apply %s' plans for every installed kernel",
+				name, kernel, argv[0], name);
+		if (r < 0) {
+			print_diags(&d, o);
+			return exit_for(r);
+		}
+		again.kernel = kernel;
+	}
+	return apply_profile(
+		root, &again, name, "Planned for the kernels installed now and applied",
+		": planned again for the kernels installed now, it is what is applied: nothing written, nothing regenerated.",
+		&d);
 }

@@ -18,6 +18,7 @@ enum {
 	VOPT_FORCE = 1 << 2,	  /* --force */
 	VOPT_CHANGE = 1 << 3,	  /* --dry-run, --update, --no-update */
 	VOPT_KERNEL_LOG = 1 << 4, /* --kernel-log */
+	VOPT_AUTO = 1 << 5,	  /* --auto, --strict */
 };
 
 struct verb {
@@ -48,8 +49,12 @@ static const struct verb verbs[] = {
 	 VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE | VOPT_KERNEL_LOG, "",
 	 "applied profile: in effect, pending reboot, drifted or\n"
 	 "not known"},
-	{"apply", cmd_apply, true, VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE | VOPT_CHANGE,
-	 "PROFILE", "snapshot, write the drop-ins, regenerate the boot files"},
+	{"apply", cmd_apply, true,
+	 VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE | VOPT_CHANGE | VOPT_AUTO,
+	 "PROFILE|--auto", "snapshot, write the drop-ins, regenerate the boot files"},
+	{"reapply", cmd_reapply, true, VOPT_MEMORY | VOPT_FORCE | VOPT_CHANGE, "[KERNEL]",
+	 "plan the applied profile again for the kernels installed\n"
+	 "now (the kernel hooks run it) and apply what changed"},
 	{"snapshots", cmd_snapshots, false, 0, "", "list rollback snapshots"},
 	{"rollback", cmd_rollback, true, VOPT_FORCE | VOPT_CHANGE, "[ID]",
 	 "restore a snapshot (default: undo the last apply/remove)"},
@@ -102,6 +107,10 @@ static void help(void)
 	       "      --update        with --root: run them inside the root (chroot)\n"
 	       "      --kernel-log FILE  status: read this saved kernel log (dmesg or\n"
 	       "                      'journalctl -k -b' output) instead of /dev/kmsg\n"
+	       "      --auto          apply: the profile matching this machine's GPU, when\n"
+	       "                      amdgpu-tune never changed it; for package scripts:\n"
+	       "                      no stdin, messages on stderr, exit 0 on failure\n"
+	       "      --strict        apply --auto: exit as apply would on failure\n"
 	       "  -q, --quiet         do not print warnings\n"
 	       "  -v, --verbose       also show the module files each kernel provides\n"
 	       "  -h, --help          show this help\n"
@@ -149,6 +158,8 @@ static int run(int argc, char **argv)
 		OPT_NO_UPDATE,
 		OPT_UPDATE,
 		OPT_KERNEL_LOG,
+		OPT_AUTO,
+		OPT_STRICT,
 	};
 	static const struct option longopts[] = {
 		{"root", required_argument, NULL, OPT_ROOT},
@@ -160,6 +171,8 @@ static int run(int argc, char **argv)
 		{"no-update", no_argument, NULL, OPT_NO_UPDATE},
 		{"update", no_argument, NULL, OPT_UPDATE},
 		{"kernel-log", required_argument, NULL, OPT_KERNEL_LOG},
+		{"auto", no_argument, NULL, OPT_AUTO},
+		{"strict", no_argument, NULL, OPT_STRICT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -171,7 +184,7 @@ static int run(int argc, char **argv)
 	/* The VOPT_* options given, and the first of each as typed, for "does not apply".
 	 */
 	unsigned given = 0;
-	const char *given_name[5] = {0};
+	const char *given_name[6] = {0};
 	int c, r;
 
 	/* What we create (state, snapshots, drop-ins) is never group or world writable,
@@ -195,6 +208,8 @@ static int run(int argc, char **argv)
 			{OPT_NO_UPDATE, VOPT_CHANGE, "--no-update"},
 			{OPT_UPDATE, VOPT_CHANGE, "--update"},
 			{OPT_KERNEL_LOG, VOPT_KERNEL_LOG, "--kernel-log"},
+			{OPT_AUTO, VOPT_AUTO, "--auto"},
+			{OPT_STRICT, VOPT_AUTO, "--strict"},
 		};
 
 		for (size_t k = 0; k < ELEMENTSOF(scoped); k++) {
@@ -252,6 +267,12 @@ static int run(int argc, char **argv)
 			break;
 		case OPT_KERNEL_LOG:
 			o.kernel_log = optarg;
+			break;
+		case OPT_AUTO:
+			o.auto_apply = true;
+			break;
+		case OPT_STRICT:
+			o.strict = true;
 			break;
 		case 'q':
 			o.quiet = true;

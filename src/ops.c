@@ -217,10 +217,15 @@ int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 		_cleanup_free_ char *where =
 			escape_untrusted(sysroot_is_live(root) ? "" : root->path);
 
-		say(o,
-		    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n"
-		    "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
-		    where ? where : "?", program, program);
+		if (o->auto_apply)
+			say(o,
+			    "apply --auto: no AMD GPU (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices): nothing to do\n",
+			    where ? where : "?");
+		else
+			say(o,
+			    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n"
+			    "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
+			    where ? where : "?", program, program);
 		gpus_free(gpus, n_gpus);
 		return 0;
 	}
@@ -246,9 +251,14 @@ int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 			strbuf_printf(&l, " %s 1002:%04x (%s)", gpus[g].pci,
 				      gpus[g].device,
 				      gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
-		say(o,
-		    "No profile matches this machine's AMD GPU%s:%s.\nName a profile to use one anyway; '%s profiles' lists them.\n",
-		    n_gpus > 1 ? "s" : "", l.s ? l.s : "", program);
+		if (o->auto_apply)
+			say(o,
+			    "apply --auto: no profile matches this machine's AMD GPU%s:%s: nothing to do\n",
+			    n_gpus > 1 ? "s" : "", l.s ? l.s : "");
+		else
+			say(o,
+			    "No profile matches this machine's AMD GPU%s:%s.\nName a profile to use one anyway; '%s profiles' lists them.\n",
+			    n_gpus > 1 ? "s" : "", l.s ? l.s : "", program);
 		strbuf_done(&l);
 	} else if (several) {
 		cli_error("several profiles fit this machine: %s; name one", why.s);
@@ -257,7 +267,7 @@ int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 		*ret = strdup(picked);
 		if (!*ret)
 			r = -ENOMEM;
-		else if (!o->json && !o->quiet)
+		else if (!o->json && !o->quiet && !o->auto_apply)
 			fprintf(stderr, "%s: using %s\n", program, why.s);
 	}
 	strbuf_done(&why);

@@ -20,6 +20,8 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 
 int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **argv);
 
+int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **argv);
+
 int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char **argv);
 
 int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **argv);

@@ -103,6 +103,10 @@ tap_check() {
 tap_plan() { tap_planned=$1; echo "1..$1"; }
 tap_done() {
 	[ -n "$tap_planned" ] || echo "1..$tap_n"
+	if [ -n "$tap_planned" ] && [ "$tap_n" != "$tap_planned" ]; then
+		echo "# planned $tap_planned results, gave $tap_n"
+		exit 1
+	fi
 	[ "$tap_failed" -eq 0 ] || exit 1
 	exit 0
 }

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The man pages render without warnings (man-db's man --warnings, groff), and every
-# option and command that --help lists is documented in amdgpu-tune(8). TAP output.
+# option and command that --help lists is documented in amdgpu-tune(8), and the other
+# way round: every option and command the page's OPTIONS and COMMANDS describe is in
+# --help. TAP output.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib.sh"
@@ -35,4 +37,24 @@ done
 st=$?
 [ $st -eq 0 ] || echo "# not in man/amdgpu-tune.8:$missing"
 tap_result "every command of --help is in amdgpu-tune(8)" $st
+# The tagged paragraphs of a section: the line after each .TP.
+tags() { printf '%s\n' "$documented" | awk -v s="$1" '/^\.SH/ {on = ($0 == ".SH " s)} on && tp {print; tp = 0} on && /^\.TP/ {tp = 1}'; }
+missing=
+for opt in $(tags OPTIONS | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	printf '%s\n' "$help" | grep -q -- "$opt\b" || missing="$missing $opt"
+done
+n=$(tags OPTIONS | grep -c -- '--')
+[ -z "$missing" ] && [ "$n" -gt 10 ]
+st=$?
+[ $st -eq 0 ] || echo "# in amdgpu-tune(8)'s OPTIONS ($n) but not in --help:$missing"
+tap_result "every option of amdgpu-tune(8)'s OPTIONS is in --help" $st
+missing=
+for verb in $(tags COMMANDS | awk '{print $2}' | tr -d '"' | sort -u); do
+	printf '%s\n' "$help" | grep -q "^  $verb\b" || missing="$missing $verb"
+done
+n=$(tags COMMANDS | wc -l)
+[ -z "$missing" ] && [ "$n" -gt 8 ]
+st=$?
+[ $st -eq 0 ] || echo "# in amdgpu-tune(8)'s COMMANDS ($n) but not in --help:$missing"
+tap_result "every command of amdgpu-tune(8)'s COMMANDS is in --help" $st
 tap_done

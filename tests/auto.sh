@@ -1,0 +1,212 @@
+#!/bin/bash
+# Package and kernel hook use: `apply --auto` (the profile matching the GPU, only on a
+# machine amdgpu-tune never changed; no stdin, nothing on stdout, exit 0 on failure
+# unless --strict), `reapply [KERNEL]` (the applied profile planned again for the
+# kernels installed now), and the two hook scripts as the kernel's packaging runs them.
+# Fake roots; TAP output.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib.sh"
+bin=$top_builddir/amdgpu-tune
+export LC_ALL=C
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
+export AMDGPU_TUNE_PROFILE_DIR
+unset DPKG_MAINTSCRIPT_PACKAGE
+tap_plan 32
+
+# strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
+# RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
+strix_root() {
+	r=$1
+	shift
+	mkdir -p "$r/proc" "$r/var/lib" "$r/var/cache"
+	cp -R "$top_srcdir/tests/golden/diff-cloudimg/root/." "$r/"
+	cp -R "$top_srcdir/tests/golden/show-auto-strix/root/." "$r/"
+	chmod -R u+w "$r"
+	printf 'MemTotal:       131072000 kB\nMemFree:        120000000 kB\n' > "$r/proc/meminfo"
+	[ $# -gt 0 ] || set -- 6.1.0-28-amd64 6.1
+	while [ $# -ge 2 ]; do
+		make_kernel "$r" "$1" "$2" xz || return 1
+		shift 2
+	done
+}
+# gpu DIR DEVICE: one AMD display controller of that device id.
+gpu() {
+	rm -rf "$1/sys"
+	d=$1/sys/bus/pci/devices/0000:03:00.0
+	mkdir -p "$d"
+	echo 0x1002 > "$d/vendor"
+	echo "$2" > "$d/device"
+	echo 0x030000 > "$d/class"
+}
+# Every file's inode, mtime and size, and every directory: what "nothing written" means
+# (the lock file a refused apply leaves and the cache aside).
+tree_stamp() { (cd "$1" && find . \( -path ./var/cache -o -path ./var/lib/amdgpu-tune/lock \) -prune -o \( -type d -printf '%P/\n' \) -o -printf '%P %i %T@ %s\n' | grep -vx 'var/lib/amdgpu-tune/' | sort); }
+frag=etc/modprobe.d/90-amdgpu-tune.conf
+
+# ---- apply --auto ----
+r=$work/nogpu
+strix_root "$r"
+rm -rf "$r/sys"
+s0=$(tree_stamp "$r")
+"$bin" --root "$r" apply --auto > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && [ "$(wc -l < "$work/err")" = 1 ] && grep -q "^apply --auto: no AMD GPU .*: nothing to do$" "$work/err" && [ "$(tree_stamp "$r")" = "$s0" ]; then tap_ok "no AMD GPU: exit 0, one line on stderr, nothing on stdout, nothing written"; else tap_not_ok "no AMD GPU: exit 0, one line on stderr, nothing on stdout, nothing written"; sed 's/^/# /' "$work/err"; fi
+
+r=$work/nomatch
+strix_root "$r"
+gpu "$r" 0x744c # Navi 31 (gfx1100): no shipped profile matches it
+s0=$(tree_stamp "$r")
+"$bin" --root "$r" apply --auto > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && [ "$(wc -l < "$work/err")" = 1 ] && grep -q "^apply --auto: no profile matches this machine's AMD GPU: 0000:03:00.0 1002:744c .*: nothing to do$" "$work/err" && [ "$(tree_stamp "$r")" = "$s0" ]; then tap_ok "an AMD GPU no profile matches: exit 0, one line, nothing written"; else tap_not_ok "an AMD GPU no profile matches: exit 0, one line, nothing written"; sed 's/^/# /' "$work/err"; fi
+
+r=$work/strix
+strix_root "$r"
+# stdin is a pipe with a line in it: still there after the tool ran, so never read.
+left=$(printf 'yes\n' | { "$bin" --root "$r" apply --auto --no-update > "$work/out" 2> "$work/err"; echo "rc=$?" > "$work/rc"; cat; })
+rc=$(cat "$work/rc")
+if [ "$rc" = rc=0 ] && [ ! -s "$work/out" ] && grep -q "^Applied strix-halo (snapshot 1" "$work/err" && grep -q "^options ttm pages_limit=" "$r/$frag" && grep -qx "profile strix-halo" "$r/var/lib/amdgpu-tune/state"; then tap_ok "Strix Halo: strix-halo applied, exit 0, its report on stderr, stdout empty"; else tap_not_ok "Strix Halo: strix-halo applied, exit 0, its report on stderr, stdout empty"; sed 's/^/# /' "$work/out" "$work/err"; fi
+tap_check "... stdin was never read (the line piped in is still there)" [ "$left" = yes ]
+cmp -s "$r/$frag" <(r2=$work/strix-by-name && strix_root "$r2" && "$bin" --root "$r2" apply strix-halo --no-update > /dev/null 2>&1 && cat "$r2/$frag")
+tap_check "... the file written is the one 'apply strix-halo' writes" [ $? = 0 ]
+
+s1=$(tree_stamp "$r")
+"$bin" --root "$r" apply --auto --no-update > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && [ "$(wc -l < "$work/err")" = 1 ] && grep -q "^apply --auto: strix-halo is applied already; nothing changed" "$work/err" && [ "$(tree_stamp "$r")" = "$s1" ]; then tap_ok "applied already: exit 0, one line, nothing written"; else tap_not_ok "applied already: exit 0, one line, nothing written"; sed 's/^/# /' "$work/err"; fi
+
+"$bin" --root "$r" remove --no-update > /dev/null 2>&1
+s2=$(tree_stamp "$r")
+"$bin" --root "$r" apply --auto --no-update > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -e "$r/$frag" ] && grep -q "^apply --auto: amdgpu-tune changed this machine before (snapshot 2: remove), and nothing is applied now; left as the administrator left it$" "$work/err" && [ "$(tree_stamp "$r")" = "$s2" ]; then tap_ok "after the administrator's remove: --auto leaves the machine alone"; else tap_not_ok "after the administrator's remove: --auto leaves the machine alone"; sed 's/^/# /' "$work/err"; fi
+
+# A failure: a root that does not say how much RAM it has (apply needs --memory).
+r=$work/fail
+strix_root "$r"
+rm "$r/proc/meminfo"
+s0=$(tree_stamp "$r")
+"$bin" --root "$r" apply --auto --no-update > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && grep -q "the size of RAM is unknown" "$work/err" && grep -q "^amdgpu-tune: apply --auto: not applied (exit status 2, 0 without --strict)" "$work/err" && [ "$(tree_stamp "$r")" = "$s0" ]; then tap_ok "a failure: reported on stderr, exit 0, nothing written"; else tap_not_ok "a failure: reported on stderr, exit 0, nothing written"; sed 's/^/# /' "$work/err"; fi
+"$bin" --root "$r" apply --auto --strict --no-update > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 2 ] && ! grep -q "0 without --strict" "$work/err" && [ "$(tree_stamp "$r")" = "$s0" ]; then tap_ok "... with --strict: exit 2, as apply"; else tap_not_ok "... with --strict: exit 2, as apply"; fi
+"$bin" --root "$r" apply --auto --json --no-update > "$work/out" 2> /dev/null
+tap_check "... with --json: one document with the errors on stdout" grep -q '"errors":\["[^"]*the size of RAM is unknown' "$work/out"
+"$bin" --root "$r" apply --auto --memory 128000MiB --no-update > /dev/null 2>&1
+tap_check "... and with the memory given it applies" grep -q "^options ttm pages_limit=" "$r/$frag"
+
+# Usage.
+"$bin" --root "$r" apply --auto strix-halo > /dev/null 2> "$work/err"
+tap_check "apply --auto PROFILE: usage error (exit 2)" [ $? = 2 ]
+"$bin" --root "$r" apply --strict strix-halo > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 2 ] && grep -q "strict needs --auto" "$work/err"; then tap_ok "--strict without --auto: usage error"; else tap_not_ok "--strict without --auto: usage error"; fi
+"$bin" --root "$r" detect --auto > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 2 ] && grep -q -- "--auto does not apply to detect" "$work/err"; then tap_ok "detect --auto: does not apply (exit 2)"; else tap_not_ok "detect --auto: does not apply (exit 2)"; fi
+
+# Inside a dpkg maintainer script (the package's postinst): the same, and regeneration
+# as apply does there (tests/apply.sh checks the deferred update-initramfs).
+r=$work/dpkg
+strix_root "$r"
+DPKG_MAINTSCRIPT_PACKAGE=amdgpu-tune "$bin" --root "$r" apply --auto --no-update > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && [ -e "$r/$frag" ]; then tap_ok "inside a maintainer script: applied, exit 0, stdout empty"; else tap_not_ok "inside a maintainer script: applied, exit 0, stdout empty"; fi
+
+# ---- reapply ----
+r=$work/re
+strix_root "$r" 6.1.0-28-amd64 6.1
+"$bin" --root "$r" reapply > "$work/out" 2>&1
+rc=$?
+if [ $rc = 0 ] && [ "$(cat "$work/out")" = "Nothing is applied: nothing to re-plan." ]; then tap_ok "reapply with nothing applied: exit 0, one line"; else tap_not_ok "reapply with nothing applied: exit 0, one line"; fi
+"$bin" --root "$r" apply strix-halo --no-update > /dev/null 2>&1
+tap_check "apply on 6.1: amdgpu.gttsize written (6.1 sizes the GTT from it)" grep -q "^options amdgpu gttsize=" "$r/$frag"
+make_kernel "$r" 6.12.48+deb12-amd64 6.12 xz
+s1=$(tree_stamp "$r")
+"$bin" --root "$r" reapply --no-update 6.12.48+deb12-amd64 > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && grep -q "^strix-halo: planned again for the kernels installed now, it is what is applied: nothing written" "$work/out" && [ "$(tree_stamp "$r")" = "$s1" ]; then tap_ok "6.12 installed beside 6.1: planned again, the same (6.1 still needs gttsize), nothing written"; else tap_not_ok "6.12 installed beside 6.1: planned again, the same (6.1 still needs gttsize), nothing written"; sed 's/^/# /' "$work/out"; fi
+rm -r "$r/lib/modules/6.1.0-28-amd64"
+"$bin" --root "$r" reapply --no-update > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && grep -q "^Planned for the kernels installed now and applied strix-halo (snapshot 2" "$work/out" && ! grep -q gttsize "$r/$frag" && grep -q "^options ttm pages_limit=" "$r/$frag"; then tap_ok "6.1 removed: planned again for 6.12 alone, gttsize dropped, snapshot 2"; else tap_not_ok "6.1 removed: planned again for 6.12 alone, gttsize dropped, snapshot 2"; sed 's/^/# /' "$work/out" "$work/err"; fi
+"$bin" --root "$r" rollback --no-update > /dev/null 2>&1
+tap_check "... rollback gives the file with gttsize back" grep -q "^options amdgpu gttsize=" "$r/$frag"
+"$bin" --root "$r" reapply --no-update 6.99.0-1-amd64 > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 2 ] && grep -q "kernel 6.99.0-1-amd64 has no /lib/modules/6.99.0-1-amd64" "$work/err"; then tap_ok "reapply KERNEL that is not installed: exit 2, says so"; else tap_not_ok "reapply KERNEL that is not installed: exit 2, says so"; fi
+"$bin" --root "$r" reapply --no-update ../../etc > /dev/null 2>&1
+tap_check "reapply with a path for a version: usage error" [ $? = 2 ]
+"$bin" --root "$r" reapply --kernel 6.12.48+deb12-amd64 > /dev/null 2>&1
+tap_check "reapply --kernel: does not apply (the recorded one is used)" [ $? = 2 ]
+
+# The recorded --kernel and the recorded memory (a root without proc/meminfo).
+r=$work/re-rec
+strix_root "$r" 6.1.0-28-amd64 6.1 6.12.48+deb12-amd64 6.12
+rm "$r/proc/meminfo"
+"$bin" --root "$r" apply strix-halo --kernel 6.12.48+deb12-amd64 --memory 64GiB --no-update > /dev/null 2>&1
+cp "$r/$frag" "$work/frag.before"
+"$bin" --root "$r" reapply --no-update 6.1.0-28-amd64 > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && grep -q "warning: strix-halo was applied for kernel 6.12.48+deb12-amd64 only (apply --kernel): it is planned for that kernel again, not for 6.1.0-28-amd64" "$work/err" && cmp -s "$work/frag.before" "$r/$frag"; then tap_ok "applied with --kernel and --memory on a root without meminfo: reapply plans with both again, warns about the other kernel"; else tap_not_ok "applied with --kernel and --memory on a root without meminfo: reapply plans with both again, warns about the other kernel"; sed 's/^/# /' "$work/err"; fi
+
+# ---- the hooks, as the kernel's packaging runs them ----
+# The installed scripts call the installed binary on /; here a wrapper adds --root.
+hookbin=$work/hookbin
+mkdir -p "$hookbin"
+printf '#!/bin/sh\necho "$*" >> %s/calls\nexec %s --root "$HOOK_ROOT" "$@"\n' "$work" "$bin" > "$hookbin/amdgpu-tune"
+chmod 755 "$hookbin/amdgpu-tune"
+for h in kernel-postinst kernel-install; do
+	sed -e "s|@sbindir@|$hookbin|g" -e "s|/var/lib/amdgpu-tune/state|\"\$HOOK_ROOT\"/var/lib/amdgpu-tune/state|" \
+		-e "s|\"/lib/modules/|\"\$HOOK_ROOT/lib/modules/|g" "$top_srcdir/hooks/$h.in" > "$work/$h"
+	chmod 755 "$work/$h"
+done
+grep -q '@' "$work/kernel-postinst" "$work/kernel-install"
+tap_check "the hook templates have no placeholder left after the build's substitutions" [ $? = 1 ]
+
+r=$work/hook
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+export HOOK_ROOT=$r
+: > "$work/calls"
+"$work/kernel-postinst" 6.12.48+deb12-amd64 /boot/vmlinuz-6.12.48+deb12-amd64 > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && [ ! -s "$work/err" ] && [ ! -s "$work/calls" ]; then tap_ok "postinst.d hook, nothing applied: exit 0, silent, the tool not run"; else tap_not_ok "postinst.d hook, nothing applied: exit 0, silent, the tool not run"; fi
+"$bin" --root "$r" apply strix-halo --no-update > /dev/null 2>&1
+make_kernel "$r" 6.1.0-28-amd64 6.1 xz
+"$work/kernel-postinst" 6.1.0-28-amd64 /boot/vmlinuz-6.1.0-28-amd64 > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && grep -q "^Planned for the kernels installed now and applied strix-halo" "$work/err" && grep -q "^options amdgpu gttsize=" "$r/$frag" && grep -qx -- "reapply -- 6.1.0-28-amd64" "$work/calls"; then tap_ok "postinst.d hook, 6.1 installed beside 6.12: gttsize added for it, report on stderr, stdout empty, exit 0"; else tap_not_ok "postinst.d hook, 6.1 installed beside 6.12: gttsize added for it, report on stderr, stdout empty, exit 0"; sed 's/^/# /' "$work/err" "$work/calls"; fi
+chmod 000 "$r/etc/modprobe.d" 2> /dev/null
+rm -r "$r/lib/modules/6.1.0-28-amd64"
+echo broken > "$r/var/lib/amdgpu-tune/state"
+"$work/kernel-postinst" 6.1.0-28-amd64 > "$work/out" 2> "$work/err"
+rc=$?
+chmod 755 "$r/etc/modprobe.d"
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && grep -q "not planned again (exit status 2)" "$work/err"; then tap_ok "postinst.d hook, reapply failing: exit 0 all the same, the failure on stderr"; else tap_not_ok "postinst.d hook, reapply failing: exit 0 all the same, the failure on stderr"; fi
+"$work/kernel-postinst" > /dev/null 2> "$work/err"
+if [ $? = 0 ] && grep -q "without a kernel version" "$work/err"; then tap_ok "postinst.d hook without a version: exit 0, says so"; else tap_not_ok "postinst.d hook without a version: exit 0, says so"; fi
+
+r=$work/ki
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+export HOOK_ROOT=$r
+"$bin" --root "$r" apply strix-halo --no-update > /dev/null 2>&1
+make_kernel "$r" 6.1.0-28-amd64 6.1 xz
+: > "$work/calls"
+"$work/kernel-install" add 6.1.0-28-amd64 /boot/efi/x/6.1.0-28-amd64 /boot/vmlinuz-6.1.0-28-amd64 > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$work/out" ] && grep -q "^options amdgpu gttsize=" "$r/$frag" && grep -qx -- "reapply --no-update -- 6.1.0-28-amd64" "$work/calls"; then tap_ok "kernel-install plugin, add: planned again for the new kernel (--no-update), exit 0"; else tap_not_ok "kernel-install plugin, add: planned again for the new kernel (--no-update), exit 0"; sed 's/^/# /' "$work/err"; fi
+: > "$work/calls"
+"$work/kernel-install" remove 6.1.0-28-amd64 > /dev/null 2>&1
+if [ $? = 0 ] && [ ! -s "$work/calls" ]; then tap_ok "kernel-install plugin, remove: exit 0, the tool not run"; else tap_not_ok "kernel-install plugin, remove: exit 0, the tool not run"; fi
+echo broken > "$r/var/lib/amdgpu-tune/state"
+"$work/kernel-install" add 6.1.0-28-amd64 /boot/efi/x /boot/vmlinuz > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && grep -q "not planned again" "$work/err"; then tap_ok "kernel-install plugin, reapply failing: exit 0 (never 77), the failure on stderr"; else tap_not_ok "kernel-install plugin, reapply failing: exit 0 (never 77), the failure on stderr"; fi
+
+tap_done
