@@ -126,8 +126,10 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		if (streq(f->path, KERNEL_CMDLINE)) {
 			_cleanup_strv_free_ char **base = NULL, **all = NULL;
 
+			/* Its mode kept, within what a snapshot restores (the new file
+			 * is the caller's: its group is the caller's). */
 			if (sysroot_stat(root, f->path, &st) == 0)
-				mode = st.st_mode & 07777;
+				mode = snapshot_mode_clamp(st.st_mode & 07777, getegid());
 			if (strv_split_ws(c.kcmd_base, &base) < 0 ||
 			    strv_split_ws(f->new, &all) < 0) {
 				r = -ENOMEM;

@@ -44,11 +44,13 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 			r = strip_tokens(old[i], st->tokens, &kcmd);
 			if (r < 0 || sysroot_stat(root, path, &sst) < 0)
 				continue;
-			files[n] = (struct txn_file){.path = path,
-						     .present = true,
-						     .data = kcmd,
-						     .len = strlen(kcmd),
-						     .mode = sst.st_mode & 07777};
+			files[n] = (struct txn_file){
+				.path = path,
+				.present = true,
+				.data = kcmd,
+				.len = strlen(kcmd),
+				.mode = snapshot_mode_clamp(sst.st_mode & 07777,
+							    getegid())};
 			fc[n++] = (struct file_change){path, old[i], kcmd};
 			continue;
 		}

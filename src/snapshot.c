@@ -62,6 +62,57 @@ static int bad(struct diag_list *d, const char *file, unsigned line, const char 
 	return r < 0 ? r : -EBADMSG;
 }
 
+bool snapshot_mode_is_safe(mode_t mode, gid_t gid)
+{
+	return snapshot_mode_clamp(mode, gid) == mode;
+}
+
+mode_t snapshot_mode_clamp(mode_t mode, gid_t gid)
+{
+	/* No set-id or sticky bit, nothing others may write; the group may write only
+	 * when it is root's. */
+	mode &= 0775;
+	if (gid != 0)
+		mode &= ~(mode_t)0020;
+	return mode;
+}
+
+bool snapshot_owner_is_safe(const struct sysroot *root, uid_t uid)
+{
+	return uid == 0 || (!sysroot_is_live(root) && uid == geteuid());
+}
+
+/* Whether the caller may give a file group gid (fchown succeeds). */
+static bool may_chgrp(gid_t gid)
+{
+	gid_t groups[256];
+	int n;
+
+	if (geteuid() == 0 || gid == getegid())
+		return true;
+	n = getgroups((int)ELEMENTSOF(groups), groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The owner and mode snapshot_take() records for a live file: the rule's nearest to
+ * what is there, and what a restore by this caller can give back. A live file outside
+ * the rule (a group-writable etc/kernel/cmdline of a non-root group, a set-uid bit, a
+ * user's file on the running system) is recorded clamped, not as it is: recorded as it
+ * is, snapshot_load() would refuse the snapshot and the operation could not be undone. */
+static void record_clamped(const struct sysroot *root, const struct stat *st,
+			   struct snap_file *f)
+{
+	/* On the running system only root's (apply itself writes files as root there);
+	 * under --root root's or the caller's, and a caller other than root can give
+	 * them only its own. */
+	f->uid = sysroot_is_live(root) ? 0 : geteuid();
+	f->gid = may_chgrp(st->st_gid) ? st->st_gid : getegid();
+	f->mode = snapshot_mode_clamp(st->st_mode & 07777, f->gid);
+}
+
 /* A directory a managed file lives in (apply may have created it). */
 static bool managed_dir(const char *path)
 {
@@ -93,9 +144,7 @@ static int parse_file(char *rest, struct snap_file *f)
 	}
 	if (n != 4)
 		return -EINVAL;
-	/* apply writes no set-id, sticky or executable file, none that group or others
-	 * may write: nor may a restore. */
-	if (parse_uint(field[0], 8, 07777, &v) < 0 || (v & ~(uint64_t)0644))
+	if (parse_uint(field[0], 8, 07777, &v) < 0)
 		return -EINVAL;
 	f->mode = (mode_t)v;
 	if (parse_uint(field[1], 10, UINT32_MAX - 1, &v) < 0)
@@ -104,6 +153,10 @@ static int parse_file(char *rest, struct snap_file *f)
 	if (parse_uint(field[2], 10, UINT32_MAX - 1, &v) < 0)
 		return -EINVAL;
 	f->gid = (gid_t)v;
+	/* What snapshot_take() records, and nothing a restore must not create (the
+	 * owner is checked by snapshot_load(), which knows the caller). */
+	if (!snapshot_mode_is_safe(f->mode, f->gid))
+		return -EINVAL;
 	if (strlen(field[3]) != 64 || strspn(field[3], "0123456789abcdef") != 64)
 		return -EINVAL;
 	memcpy(f->sha256, field[3], 65);
@@ -428,9 +481,7 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 			break;
 		}
 		f->present = true;
-		f->mode = st.st_mode & 07777;
-		f->uid = st.st_uid;
-		f->gid = st.st_gid;
+		record_clamped(root, &st, f);
 		sha256_hex(buf, len, f->sha256);
 		rel.len = 0;
 		r = strbuf_printf(&rel, "%s/%zu", tmp.s, i);
@@ -567,7 +618,7 @@ int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret
 		r = snapdir(&rel, id, NULL);
 		if (r == 0)
 			r = strbuf_printf(&rel, "/%zu", i);
-		if (r == 0 && !state_owner_ok(root, f->uid, f->gid)) {
+		if (r == 0 && !snapshot_owner_is_safe(root, f->uid)) {
 			char what[96];
 
 			snprintf(what, sizeof(what),

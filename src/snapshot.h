@@ -55,6 +55,18 @@ struct snapshot {
 
 void snapshot_free(struct snapshot *s);
 
+/* The one rule for the mode and owner of a file a snapshot records and a restore writes
+ * (apply keeps a replaced file's mode within it too), so that what snapshot_take()
+ * records is always restorable and a restore never creates anything dangerous:
+ * permission bits only (no set-uid, set-gid or sticky bit), never writable by others,
+ * writable by the group only when the group is root's; owned by root, or under --root by
+ * the caller. Any group may own it otherwise: without write access, that grants nothing.
+ * snapshot_mode_is_safe() is pure; snapshot_owner_is_safe() depends on the caller. */
+bool snapshot_mode_is_safe(mode_t mode, gid_t gid);
+bool snapshot_owner_is_safe(const struct sysroot *root, uid_t uid);
+/* mode with the bits the rule forbids for a file of group gid cleared. Pure. */
+mode_t snapshot_mode_clamp(mode_t mode, gid_t gid);
+
 /* Parses a manifest. Pure. 0, -EBADMSG (with a finding naming the line) or -ENOMEM. */
 int manifest_parse(const char *file, const char *buf, size_t len, struct snapshot **ret,
 		   struct diag_list *d);
@@ -62,7 +74,9 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 int manifest_format(const struct snapshot *s, char **ret);
 
 /* Copies paths (each relative to the root; absent ones recorded as such) and records
- * dirs into a new snapshot with the next id. 0 with *ret_id set, or -errno with a
+ * dirs into a new snapshot with the next id. A file's mode and owner are recorded
+ * clamped to the rule above (a restore then gives it the nearest safe mode and owner,
+ * not the exact one). 0 with *ret_id set, or -errno with a
  * finding. */
 int snapshot_take(const struct sysroot *root, char *const *paths, char *const *dirs,
 		  const char *operation, const char *profile, unsigned undoes,

@@ -249,14 +249,6 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 	return 0;
 }
 
-bool state_owner_ok(const struct sysroot *root, uid_t uid, gid_t gid)
-{
-	if (uid == 0 && gid == 0)
-		return true;
-	return !sysroot_is_live(root) && uid == (uid_t)geteuid() &&
-	       (gid == 0 || gid == (gid_t)getegid());
-}
-
 static int untrusted(const char *rel, const char *what, struct diag_list *d)
 {
 	return diag_error(

@@ -29,9 +29,6 @@ struct sysroot;
  * others. 0, -ENOENT when rel is absent (no finding), or -EBADMSG with a finding that
  * names the path and what to check. */
 int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_list *d);
-/* Whether an owner recorded for a file we restore is one apply could have written:
- * root, or under --root the caller. */
-bool state_owner_ok(const struct sysroot *root, uid_t uid, gid_t gid);
 
 struct state_file {
 	char *path;

@@ -676,12 +676,36 @@ before=$(tree_sum "$hostile")
 rc=$?
 if [ $rc = 2 ] && grep -q "manifest:6: .*a file amdgpu-tune does not manage" "$work/err" && [ ! -e "$hostile/usr/bin/evil" ] && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "rollback of a snapshot naming a file apply never writes: exit 2, names the line, nothing written"; else tap_not_ok "rollback of a snapshot naming a file apply never writes: exit 2, names the line, nothing written"; fi
 
-fresh
-forge_snapshot "$hostile" 90 etc/modprobe.d/90-amdgpu-tune.conf 04755
-before=$(tree_sum "$hostile")
-"$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
-rc=$?
-if [ $rc = 2 ] && grep -q "a mode apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a snapshot with a set-uid mode for a managed file: exit 2, nothing written"; else tap_not_ok "a snapshot with a set-uid mode for a managed file: exit 2, nothing written"; fi
+for m in 04755 02644 01644 0666 0646; do
+	fresh
+	forge_snapshot "$hostile" 90 etc/modprobe.d/90-amdgpu-tune.conf $m
+	before=$(tree_sum "$hostile")
+	"$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
+	rc=$?
+	if [ $rc = 2 ] && grep -q "a mode apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a snapshot with mode $m (set-id, sticky or others may write) for a managed file: exit 2, nothing written"; else tap_not_ok "a snapshot with mode $m (set-id, sticky or others may write) for a managed file: exit 2, nothing written"; fi
+done
+if [ "$(id -u)" != 0 ]; then
+	tap_skip "a forged group-writable file of a non-root group" "needs root (the caller's group is not root's)"
+else
+	fresh
+	forge_snapshot "$hostile" 90 etc/modprobe.d/90-amdgpu-tune.conf 0664
+	sed -i 's/^\(file .* 0664 0\) 0 /\1 65534 /' "$hostile/var/lib/amdgpu-tune/snapshots/90/manifest"
+	before=$(tree_sum "$hostile")
+	"$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
+	rc=$?
+	if [ $rc = 2 ] && grep -q "a mode apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a snapshot with a file group-writable by a non-root group: exit 2, nothing written"; else tap_not_ok "a snapshot with a file group-writable by a non-root group: exit 2, nothing written"; fi
+fi
+if [ "$(id -u)" != 0 ]; then
+	tap_skip "a forged file owned by another user" "needs root"
+else
+	fresh
+	forge_snapshot "$hostile" 90 etc/modprobe.d/90-amdgpu-tune.conf 0644
+	sed -i 's/^\(file .* 0644\) 0 /\1 65534 /' "$hostile/var/lib/amdgpu-tune/snapshots/90/manifest"
+	before=$(tree_sum "$hostile")
+	"$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
+	rc=$?
+	if [ $rc = 2 ] && grep -q "with owner 65534:0, which apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a snapshot with a file owned by another user: exit 2, nothing written"; else tap_not_ok "a snapshot with a file owned by another user: exit 2, nothing written"; fi
+fi
 
 fresh
 forge_snapshot "$hostile" 90 usr/bin/evil 04755
@@ -753,6 +777,72 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 else
 	tap_skip "ownership of the state by another user" "needs root and a 'nobody' user"
 	tap_skip "--update on a tree another user owns" "needs root and a 'nobody' user"
+fi
+
+# ---- 17b. what apply snapshots, rollback restores: any mode and owner of a managed file ----
+# A snapshot records a mode or owner outside what a restore may write (set-id bits,
+# writable by others, writable by a group other than root's) clamped to it: recorded as
+# it was, the snapshot would be refused and the change could not be undone.
+for m in 0664 0660 0755 04755 0666; do
+	r=$work/modes
+	rm -rf "$r"
+	build_case diff-systemd-boot "$r"
+	chmod $m "$r/etc/kernel/cmdline"
+	before=$(tree_sum "$r")
+	"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	rc=$?
+	"$bin" --root "$r" rollback > "$work/out" 2>&1
+	rc2=$?
+	case $m in
+	04755) want=755 ;;
+	0666) want=664 ;;
+	*) want=${m#0} ;;
+	esac
+	got=$(stat -c %a "$r/etc/kernel/cmdline")
+	if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q "^Restored snapshot 1" "$work/out" && [ "$got" = "$want" ] && { [ "$m" = 04755 ] || [ "$m" = 0666 ] || [ "$(tree_sum "$r")" = "$before" ]; }; then
+		tap_ok "etc/kernel/cmdline at mode $m: apply, rollback restores it (mode $want)"
+	else
+		tap_not_ok "etc/kernel/cmdline at mode $m: apply (exit $rc), rollback (exit $rc2) restores it (mode $want, got $got)"
+		sed 's/^/# /' "$work/out"
+	fi
+done
+if [ "$(id -u)" = 0 ] && getent group nogroup > /dev/null; then
+	r=$work/modes
+	rm -rf "$r"
+	build_case diff-systemd-boot "$r"
+	chgrp nogroup "$r/etc/kernel/cmdline"
+	chmod 0664 "$r/etc/kernel/cmdline"
+	sum=$(sha256sum < "$r/etc/kernel/cmdline")
+	"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	rc=$?
+	"$bin" --root "$r" rollback > "$work/out" 2>&1
+	rc2=$?
+	got=$(stat -c '%a %U:%G' "$r/etc/kernel/cmdline")
+	if [ $rc = 0 ] && [ $rc2 = 0 ] && [ "$got" = "644 root:nogroup" ] && [ "$(sha256sum < "$r/etc/kernel/cmdline")" = "$sum" ]; then tap_ok "etc/kernel/cmdline group-writable by a non-root group: rollback restores its bytes and group, not the group's write access"; else tap_not_ok "etc/kernel/cmdline group-writable by a non-root group: rollback (exit $rc, $rc2) restores its bytes and group ($got)"; sed 's/^/# /' "$work/out"; fi
+else
+	tap_skip "a managed file of a non-root group" "needs root and a 'nogroup' group"
+fi
+# A failed apply undoes itself from the snapshot: EIO at the rename of the modprobe.d
+# file, after etc/kernel/cmdline (mode 0664) was written.
+if command -v strace > /dev/null && strace -qq -o /dev/null true 2> /dev/null; then
+	r=$work/modes
+	rm -rf "$r"
+	build_case diff-systemd-boot "$r"
+	chmod 0664 "$r/etc/kernel/cmdline"
+	"$bin" --root "$r" diff test-mixed --memory 64GiB > /dev/null 2>&1 # (fills the cache)
+	before=$(tree_sum "$r")
+	cp -a "$r" "$work/modes-count"
+	strace -f -qq -e trace=renameat -o "$work/trace" "$bin" --root "$work/modes-count" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	rm -rf "$work/modes-count"
+	at=$(grep -E '^([0-9]+ +)?renameat\(' "$work/trace" | grep -n '"90-amdgpu-tune.conf")' | cut -d: -f1 | head -1)
+	strace -f -qq -e trace=renameat -e inject=renameat:error=EIO:when=${at:-1} -o "$work/trace" "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	after=$(tree_sum "$r")
+	"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err2"
+	rc2=$?
+	if [ -n "$at" ] && grep -q 'INJECTED' "$work/trace" && [ $rc = 4 ] && [ "$after" = "$before" ] && [ $rc2 = 0 ]; then tap_ok "a failed apply on a 0664 etc/kernel/cmdline: exit 4, the files back as they were; the next apply succeeds"; else tap_not_ok "a failed apply on a 0664 etc/kernel/cmdline: exit 4 (got $rc), the files back as they were; the next apply succeeds (exit $rc2)"; sed 's/^/# /' "$work/err" "$work/err2"; fi
+else
+	tap_skip "a failed apply on a 0664 etc/kernel/cmdline" "strace is missing or cannot trace here"
 fi
 
 # ---- 18. a FIFO at a read path: never a hang, apply never stuck holding the lock ----
