@@ -42,8 +42,8 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 			       : EXIT_PRIVILEGE;
 	}
 	profiledir_strict = privs_elevated();
-	if (run_commands(root, o) && regen_root_trusted(root, o->force, d) < 0)
-		return EXIT_INVALID;
+	if (run_commands(root, o) && (r = regen_root_trusted(root, o->force, d)) < 0)
+		return r == -ENOMEM ? exit_for(r) : EXIT_INVALID;
 	r = txn_lock(root, lock_timeout(), lock_fd, d);
 	if (r < 0)
 		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;

@@ -36,6 +36,44 @@ static const char *maintscript_package(void)
 	return p;
 }
 
+/* Every tool regen_plan() may choose, in its order of preference for each step, with
+ * its arguments: one table, so that regen_root_trusted() checks every tool that may
+ * run. */
+static const struct tool {
+	const char *path;
+	bool grub;
+	const char *args[4];
+} tools[] = {
+	{"/usr/sbin/update-grub", true, {NULL}},
+	{"/usr/sbin/grub-mkconfig", true, {"-o", "/boot/grub/grub.cfg", NULL}},
+	{"/usr/sbin/grub2-mkconfig", true, {"-o", "/boot/grub2/grub.cfg", NULL}},
+	/* Debian's update-initramfs defers a bare "-u" to dpkg's trigger when it runs
+	 * inside a maintainer script; the trigger rebuilds once at the end of the dpkg
+	 * run. regen_plan() drops "-k all" there. */
+	{"/usr/sbin/update-initramfs", false, {"-u", "-k", "all", NULL}},
+	{"/usr/bin/dracut", false, {"-f", "--regenerate-all", NULL}},
+	{"/usr/sbin/dracut", false, {"-f", "--regenerate-all", NULL}},
+	{"/usr/bin/mkinitcpio", false, {"-P", NULL}},
+};
+
+/* c as the first tool of its kind present in the root; false when there is none. */
+static bool pick_tool(const struct sysroot *root, bool grub, struct regen_cmd *c)
+{
+	for (size_t i = 0; i < ELEMENTSOF(tools); i++) {
+		const struct tool *t = &tools[i];
+
+		if (t->grub != grub || !have_tool(root, t->path))
+			continue;
+		*c = (struct regen_cmd){.grub = grub, .argv = {t->path}};
+		for (size_t k = 0; t->args[k]; k++)
+			c->argv[k + 1] = t->args[k];
+		if (streq(t->path, "/usr/sbin/update-initramfs") && maintscript_package())
+			c->argv[2] = c->argv[3] = NULL;
+		return true;
+	}
+	return false;
+}
+
 int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_changed,
 	       bool modprobe_changed, struct regen_cmd cmds[static 2], size_t *ret_n,
 	       bool need, struct diag_list *d)
@@ -46,19 +84,11 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 	if (cmdline_changed && (loader == BOOT_DEBIAN_GRUB || loader == BOOT_GRUB)) {
 		struct regen_cmd *c = &cmds[n++];
 
-		*c = (struct regen_cmd){.grub = true};
-		if (have_tool(root, "/usr/sbin/update-grub")) {
-			c->argv[0] = "/usr/sbin/update-grub";
-		} else if (have_tool(root, "/usr/sbin/grub-mkconfig")) {
-			c->argv[0] = "/usr/sbin/grub-mkconfig";
-			c->argv[1] = "-o";
-			c->argv[2] = "/boot/grub/grub.cfg";
-		} else if (have_tool(root, "/usr/sbin/grub2-mkconfig")) {
-			c->argv[0] = "/usr/sbin/grub2-mkconfig";
-			c->argv[1] = "-o";
-			c->argv[2] = "/boot/grub2/grub.cfg";
+		if (pick_tool(root, true, c)) {
+			/* (found) */
 		} else if (!need) {
-			c->argv[0] = "/usr/sbin/update-grub";
+			*c = (struct regen_cmd){.grub = true,
+						.argv = {"/usr/sbin/update-grub"}};
 		} else {
 			return diag_error(
 				d, -ENOENT, NULL, 0,
@@ -68,106 +98,151 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 	if (modprobe_changed || (cmdline_changed && loader == BOOT_SYSTEMD_BOOT)) {
 		struct regen_cmd *c = &cmds[n];
 
-		*c = (struct regen_cmd){0};
-		if (have_tool(root, "/usr/sbin/update-initramfs")) {
-			c->argv[0] = "/usr/sbin/update-initramfs";
-			c->argv[1] = "-u";
-			/* Debian's update-initramfs defers a bare "-u" to dpkg's trigger
-			 * when it runs inside a maintainer script; the trigger rebuilds
-			 * once at the end of the dpkg run. */
-			if (!maintscript_package()) {
-				c->argv[2] = "-k";
-				c->argv[3] = "all";
-			}
-		} else if (have_tool(root, "/usr/bin/dracut") ||
-			   have_tool(root, "/usr/sbin/dracut")) {
-			c->argv[0] = have_tool(root, "/usr/bin/dracut")
-					     ? "/usr/bin/dracut"
-					     : "/usr/sbin/dracut";
-			c->argv[1] = "-f";
-			c->argv[2] = "--regenerate-all";
-		} else if (have_tool(root, "/usr/bin/mkinitcpio")) {
-			c->argv[0] = "/usr/bin/mkinitcpio";
-			c->argv[1] = "-P";
+		if (pick_tool(root, false, c)) {
+			n++;
 		} else if (!need) {
-			c->argv[0] = "/usr/sbin/update-initramfs";
-			c->argv[1] = "-u";
-			c->argv[2] = "-k";
-			c->argv[3] = "all";
+			*c = (struct regen_cmd){.argv = {"/usr/sbin/update-initramfs",
+							 "-u", "-k", "all"}};
+			n++;
 		} else if (loader == BOOT_SYSTEMD_BOOT) {
 			return diag_error(
 				d, -ENOENT, NULL, 0,
 				"no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the systemd-boot entries");
-		} else {
-			/* No initramfs: modules load from the root file system, which
-			 * reads modprobe.d at load time. Nothing to regenerate. */
-			c = NULL;
 		}
-		if (c)
-			n++;
+		/* Else no initramfs: modules load from the root file system, which reads
+		 * modprobe.d at load time. Nothing to regenerate. */
 	}
 	*ret_n = n;
 	return 0;
 }
 
+/* What the chroot'd tools (every one in tools[]) execute, source or load, besides the
+ * tools themselves: the shell, the dynamic loader's configuration and the libraries,
+ * grub-mkconfig's library, configuration (etc/default/grub and its grub.d, which it
+ * sources as root) and scripts (etc/grub.d), and the initramfs builders' hooks, scripts
+ * and configuration. depth: how many levels of a directory's entries are checked too
+ * (never through a symlink). Each parent comes before its children. */
+static const struct {
+	const char *path;
+	unsigned depth;
+} trusted[] = {
+	{".", 0},
+	{"bin", 1},
+	{"sbin", 1},
+	{"lib", 2},
+	{"lib64", 2},
+	{"usr", 0},
+	{"usr/bin", 1},
+	{"usr/sbin", 1},
+	{"usr/lib", 2},
+	{"usr/lib64", 2},
+	{"usr/share", 0},
+	{"usr/share/grub", 1},
+	{"usr/lib/grub", 2},
+	{"usr/share/initramfs-tools", 3},
+	{"usr/lib/dracut", 3},
+	{"usr/lib/initcpio", 3},
+	{"etc", 0},
+	{"etc/ld.so.preload", 0},
+	{"etc/ld.so.conf", 0},
+	{"etc/ld.so.conf.d", 1},
+	{"etc/ld.so.cache", 0},
+	{"etc/default", 0},
+	{"etc/default/grub", 0},
+	{"etc/default/grub.d", 1},
+	{"etc/grub.d", 1},
+	{"etc/initramfs-tools", 3},
+	{"etc/dracut.conf", 0},
+	{"etc/dracut.conf.d", 1},
+	{"etc/mkinitcpio.conf", 0},
+	{"etc/mkinitcpio.d", 1},
+	{"usr/bin/sh", 0},
+	{"bin/sh", 0},
+};
+
+/* Why st (of rel) is not to be trusted, in why; false when it is. */
+static bool untrusted(const struct stat *st, uid_t me, char why[static 96])
+{
+	if (st->st_uid != 0 && st->st_uid != me)
+		snprintf(why, 96, "is owned by uid %u", (unsigned)st->st_uid);
+	else if (!S_ISLNK(st->st_mode) && (st->st_mode & 022))
+		snprintf(why, 96, "is writable by group or others");
+	else
+		return false;
+	return true;
+}
+
+/* Checks rel and, for a directory, depth levels of its entries; a symlink is judged by
+ * its own owner and by what it resolves to inside the root, and never descended into.
+ * 0 (nothing wrong, or rel absent), 1 with the path at fault in *ret_at (a new string)
+ * and why, or -ENOMEM. */
+static int check_tree(const struct sysroot *root, const char *rel, unsigned depth,
+		      uid_t me, char **ret_at, char why[static 96])
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	struct stat st, target;
+	bool bad;
+	int r;
+
+	if (sysroot_lstat(root, rel, &st) < 0)
+		return 0;
+	bad = untrusted(&st, me, why);
+	if (!bad && S_ISLNK(st.st_mode) && sysroot_stat(root, rel, &target) == 0 &&
+	    untrusted(&target, me, why)) {
+		bad = true;
+		strncat(why, " (what the symlink points to)", 95 - strlen(why));
+	}
+	if (bad) {
+		*ret_at = strdup(rel);
+		return *ret_at ? 1 : -ENOMEM;
+	}
+	if (!depth || !S_ISDIR(st.st_mode) || sysroot_opendir(root, rel, &dir) < 0)
+		return 0;
+	while ((de = readdir(dir))) {
+		_cleanup_free_ char *child = NULL;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (asprintf(&child, "%s/%s", rel, de->d_name) < 0)
+			return -ENOMEM;
+		r = check_tree(root, child, depth - 1, me, ret_at, why);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list *d)
 {
-	/* What the chroot'd update-grub, grub-mkconfig and update-initramfs execute or
-	 * source: the shell and libraries, the tools, GRUB's scripts and
-	 * initramfs-tools' hooks. */
-	static const char *const paths[] = {
-		".",
-		"bin",
-		"sbin",
-		"lib",
-		"lib64",
-		"usr",
-		"usr/bin",
-		"usr/sbin",
-		"usr/lib",
-		"usr/lib64",
-		"usr/share",
-		"usr/share/grub",
-		"usr/share/initramfs-tools",
-		"etc",
-		"etc/grub.d",
-		"etc/default",
-		"etc/initramfs-tools",
-		"usr/sbin/update-grub",
-		"usr/sbin/grub-mkconfig",
-		"usr/sbin/update-initramfs",
-		"usr/bin/dracut",
-		"usr/bin/mkinitcpio",
-		"usr/bin/sh",
-		"bin/sh",
-		NULL,
-	};
 	uid_t me = geteuid();
 
 	if (sysroot_is_live(root))
 		return 0;
-	for (size_t i = 0; paths[i]; i++) {
-		struct stat st;
-		char what[96];
+	for (size_t i = 0; i < ELEMENTSOF(trusted) + ELEMENTSOF(tools); i++) {
+		_cleanup_free_ char *at = NULL;
+		char why[96];
+		int r = i < ELEMENTSOF(trusted)
+				? check_tree(root, trusted[i].path, trusted[i].depth, me,
+					     &at, why)
+				: check_tree(root,
+					     tools[i - ELEMENTSOF(trusted)].path + 1, 0,
+					     me, &at, why);
 
-		if (sysroot_lstat(root, paths[i], &st) < 0)
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			continue;
-		if (st.st_uid != 0 && st.st_uid != me)
-			snprintf(what, sizeof(what), "is owned by uid %u",
-				 (unsigned)st.st_uid);
-		else if (!S_ISLNK(st.st_mode) && (st.st_mode & 022))
-			snprintf(what, sizeof(what), "is writable by group or others");
-		else
-			continue;
+		}
 		if (force)
 			return diag_warning(
-				d, paths[i], 0,
+				d, at, 0,
 				"%s: --update runs this tree's programs as you (--force)",
-				what);
+				why);
 		return diag_error(
-			d, -EPERM, paths[i], 0,
+			d, -EPERM, at, 0,
 			"%s, and --update would run this tree's programs as you: whoever can write it would get your privileges; fix the tree's owners and modes, leave out --update (the commands are printed), or --force",
-			what);
+			why);
 	}
 	return 0;
 }

@@ -774,9 +774,50 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 	"$bin" --root "$u" apply test-mixed --memory 64GiB --update > /dev/null 2> "$work/err"
 	rc=$?
 	if [ $rc = 2 ] && grep -q "is owned by uid $(id -u nobody), and --update would run this tree's programs" "$work/err" && [ ! -e "$u/planted" ] && [ ! -e "$u/etc/modprobe.d/90-amdgpu-tune.conf" ]; then tap_ok "--update on a tree another user owns: exit 2, says why, nothing run or written"; else tap_not_ok "--update on a tree another user owns: exit 2, says why, nothing run or written"; fi
+	# Every tool --update may choose, and what they source and run, is checked (a
+	# root-owned tree, one thing in it another user's or writable by others).
+	ut_bad=
+	for plant in usr/sbin/grub2-mkconfig usr/sbin/dracut usr/bin/dracut etc/default/grub etc/default/grub.d/50-x.cfg \
+		etc/grub.d/40_custom usr/share/grub/grub-mkconfig_lib usr/lib/grub/x86_64-efi etc/initramfs-tools/hooks/x etc/initramfs-tools/scripts/init-top/x \
+		etc/initramfs-tools/conf.d/x etc/ld.so.preload etc/ld.so.conf.d/x.conf link:usr/sbin/update-grub writable:etc/ld.so.conf; do
+		u=$work/user-tool
+		rm -rf "$u"
+		build_case diff-cloudimg "$u"
+		p=${plant#*:}
+		mkdir -p "$u/usr/sbin" "$u/$(dirname "$p")"
+		case $plant in
+		link:*)
+			mkdir -p "$u/home" && printf '#!/bin/sh\ntouch /planted\n' > "$u/home/evil"
+			chown nobody "$u/home/evil"
+			chmod 755 "$u/home/evil"
+			ln -sf /home/evil "$u/$p"
+			want="$p: is owned by uid $(id -u nobody) (what the symlink points to), and --update"
+			;;
+		writable:*)
+			echo /lib > "$u/$p"
+			chmod 666 "$u/$p"
+			want="$p: is writable by group or others, and --update"
+			;;
+		*)
+			[ -e "$u/$p" ] || printf '#!/bin/sh\ntouch /planted\n' > "$u/$p"
+			chmod 755 "$u/$p"
+			chown nobody "$u/$p"
+			want="$p: is owned by uid $(id -u nobody), and --update"
+			;;
+		esac
+		before=$(tree_sum "$u")
+		"$bin" --root "$u" apply test-mixed --memory 64GiB --update > /dev/null 2> "$work/err"
+		rc=$?
+		if [ $rc != 2 ] || ! grep -qF "$want" "$work/err" || [ -e "$u/planted" ] || [ "$(tree_sum "$u")" != "$before" ]; then
+			ut_bad="$ut_bad $plant(exit $rc)"
+			sed 's/^/# /' "$work/err" | head -3
+		fi
+	done
+	tap_check "--update on a root-owned tree with one tool, configuration, script or hook another user may write (grub2-mkconfig, dracut, etc/default/grub, grub.d, usr/lib/grub, initramfs-tools hooks/scripts/conf.d, ld.so.*, a symlinked tool): exit 2 naming it, nothing run or written${ut_bad:+ (not refused:$ut_bad)}" [ -z "$ut_bad" ]
 else
 	tap_skip "ownership of the state by another user" "needs root and a 'nobody' user"
 	tap_skip "--update on a tree another user owns" "needs root and a 'nobody' user"
+	tap_skip "--update with one tool, configuration, script or hook another user may write" "needs root and a 'nobody' user"
 fi
 
 # ---- 17b. what apply snapshots, rollback restores: any mode and owner of a managed file ----
