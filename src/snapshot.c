@@ -189,8 +189,9 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 			break;
 		}
 		if (streq(l, "version")) {
-			if (!streq(val, "1") || version)
+			if (!(streq(val, "1") || streq(val, "2")) || version)
 				r = bad(d, file, line, "unknown or repeated version");
+			s->version = val[0] == '2' ? 2 : 1;
 			version = true;
 		} else if (streq(l, "id") || streq(l, "undoes")) {
 			bool id = streq(l, "id");
@@ -287,8 +288,9 @@ int manifest_format(const struct snapshot *s, char **ret)
 	int r = strbuf_printf(
 		&b,
 		"# amdgpu-tune snapshot. Restore with 'amdgpu-tune rollback %u'.\n"
-		"version 1\nid %u\ntime %" PRId64 "\noperation %s\nprofile %s\n",
-		s->id, s->id, s->time, s->operation, s->profile ? s->profile : "-");
+		"version %u\nid %u\ntime %" PRId64 "\noperation %s\nprofile %s\n",
+		s->id, s->version == 1 ? 1 : 2, s->id, s->time, s->operation,
+		s->profile ? s->profile : "-");
 
 	if (r == 0 && s->undoes)
 		r = strbuf_printf(&b, "undoes %u\n", s->undoes);
@@ -425,7 +427,8 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 		  const char *operation, const char *profile, unsigned undoes,
 		  unsigned *ret_id, struct diag_list *d)
 {
-	struct snapshot s = {.time = (int64_t)time(NULL),
+	struct snapshot s = {.version = 2,
+			     .time = (int64_t)time(NULL),
 			     .undoes = undoes,
 			     .operation = (char *)operation,
 			     .profile = (char *)profile,
@@ -530,6 +533,21 @@ out:
 	return r;
 }
 
+/* Whether the marker file name is beside snapshot id's manifest (a regular file, reached
+ * without a symlink). 0 or -ENOMEM. */
+static int marker_is_there(const struct sysroot *root, unsigned id, const char *name,
+			   bool *ret)
+{
+	struct strbuf rel = {0};
+	struct stat st;
+	int r = snapdir(&rel, id, name);
+
+	*ret = r == 0 && sysroot_lstat_strict(root, rel.s, &st) == 0 &&
+	       S_ISREG(st.st_mode);
+	strbuf_done(&rel);
+	return r;
+}
+
 static int read_manifest(const struct sysroot *root, unsigned id, struct snapshot **ret,
 			 struct diag_list *d)
 {
@@ -556,12 +574,12 @@ static int read_manifest(const struct sysroot *root, unsigned id, struct snapsho
 		r = bad(d, rel.s, 0, "its id is not its directory's name");
 	}
 	if (r == 0) {
-		struct stat st;
+		/* See the top of snapshot.h: version 2 counts only when committed,
+		 * version 1 (older snapshots) unless undone. */
+		bool v2 = (*ret)->version == 2, marked = false;
 
-		rel.len = 0;
-		r = snapdir(&rel, id, "undone");
-		(*ret)->undone = r == 0 && sysroot_lstat_strict(root, rel.s, &st) == 0 &&
-				 S_ISREG(st.st_mode);
+		r = marker_is_there(root, id, v2 ? "committed" : "undone", &marked);
+		(*ret)->undone = v2 ? !marked : marked;
 		if (r < 0) {
 			snapshot_free(*ret);
 			*ret = NULL;
@@ -652,13 +670,25 @@ int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret
 	return 0;
 }
 
-int snapshot_mark_undone(const struct sysroot *root, unsigned id)
+int snapshot_mark_committed(const struct sysroot *root, unsigned id)
 {
 	struct strbuf rel = {0};
-	int r = snapdir(&rel, id, "undone");
+	int r = snapdir(&rel, id, "committed");
 
 	if (r == 0)
-		r = sysroot_write_atomic(root, rel.s, "", 0, 0644);
+		r = sysroot_write_atomic(root, rel.s, "", 0, 0600);
+	strbuf_done(&rel);
+	return r;
+}
+
+int snapshot_mark_undone(const struct sysroot *root, const struct snapshot *s)
+{
+	struct strbuf rel = {0};
+	int r = snapdir(&rel, s->id, s->version == 2 ? "committed" : "undone");
+
+	if (r == 0)
+		r = s->version == 2 ? sysroot_unlink(root, rel.s, false)
+				    : sysroot_write_atomic(root, rel.s, "", 0, 0644);
 	strbuf_done(&rel);
 	return r;
 }

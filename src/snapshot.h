@@ -2,8 +2,14 @@
  * remove, holding a copy of every file the operation touches (bytes, mode, owner) or the
  * fact that it was absent, and the directories it was about to create. The manifest is
  * written last and the directory renamed into place, so a snapshot without a complete
- * manifest never has a numeric name. Manifest, one "key value" per line:
- *   version 1
+ * manifest never has a numeric name. Whether its operation took effect: a version 2
+ * snapshot (taken since the marker came) only when the file "committed" is beside the
+ * manifest, written when the operation commits and removed when a failed or killed run
+ * is undone, so a snapshot of a run that never reached its commit (killed before its
+ * journal was written, or failing where no marker can be written) never counts; a
+ * version 1 snapshot (taken before) unless the file "undone" is there, as it was read
+ * before. Manifest, one "key value" per line:
+ *   version 1|2
  *   id N
  *   time SECONDS-SINCE-EPOCH
  *   operation apply|rollback|remove
@@ -48,8 +54,9 @@ struct snapshot {
 	char **dirs;
 	struct snap_file *files;
 	size_t n_files;
-	/* Its operation never took effect: it failed and was undone (the file "undone"
-	 * beside the manifest). rollback's default skips it. */
+	unsigned version; /* of the manifest: 1 or 2 */
+	/* Its operation never took effect (see the top of this file): it failed, was
+	 * undone or never reached its commit. rollback's default skips it. */
 	bool undone;
 };
 
@@ -93,8 +100,13 @@ void snapshot_list_free(struct snapshot **l, size_t n);
 int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret,
 		  struct diag_list *d);
 
-/* Records that snapshot id's operation failed and was undone. 0 or -errno. */
-int snapshot_mark_undone(const struct sysroot *root, unsigned id);
+/* Records that snapshot id's operation took effect (the file "committed"), the step
+ * before the transaction's commit point. 0 or -errno. */
+int snapshot_mark_committed(const struct sysroot *root, unsigned id);
+/* Records that the operation of s (as snapshot_load() gave it) did not take effect: a
+ * version 2 snapshot loses its "committed" file (no space needed), a version 1 one gains
+ * "undone". 0 or -errno. */
+int snapshot_mark_undone(const struct sysroot *root, const struct snapshot *s);
 
 /* Removes all but the newest keep snapshots and any incomplete one left by an
  * interrupted run. Best effort: 0 or -ENOMEM. */

@@ -328,6 +328,22 @@ static int regen_after_restore(const struct sysroot *root, enum bootloader loade
 	return r;
 }
 
+/* snapshot_mark_undone(), its failure a finding: the journal is kept, so that the next
+ * run restores (nothing left to change) and marks again. 0, TXN_UNRECOVERED or -ENOMEM.
+ */
+static int mark_undone(const struct sysroot *root, const struct snapshot *s,
+		       struct diag_list *d)
+{
+	int r = snapshot_mark_undone(root, s);
+
+	if (r == -ENOMEM || r == 0)
+		return r;
+	return diag_error(
+		d, TXN_UNRECOVERED, SNAPSHOT_DIR, 0,
+		"cannot record that snapshot %u did not take effect: %s; the next 'amdgpu-tune apply', 'rollback' or 'remove' does it",
+		s->id, strerror(-r));
+}
+
 void txn_remove_stale(const struct sysroot *root)
 {
 	/* Beside every managed file, and beside the journal. */
@@ -387,16 +403,24 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 			FRAGMENT_GRUB, FRAGMENT_MODPROBE, TXN_JOURNAL);
 	if (r == 0)
 		r = restore(root, s, &cmdline, &modprobe, d);
-	snapshot_free(s);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return diag_error(
-			d, TXN_UNRECOVERED, TXN_JOURNAL, 0,
-			"an interrupted run could not be undone from snapshot %u", id);
+	if (r < 0) {
+		snapshot_free(s);
+		return r == -ENOMEM
+			       ? r
+			       : diag_error(
+					 d, TXN_UNRECOVERED, TXN_JOURNAL, 0,
+					 "an interrupted run could not be undone from snapshot %u",
+					 id);
+	}
 	cmdline |= ran_grub;
 	modprobe |= ran_initramfs;
-	snapshot_mark_undone(root, id);
+	/* Killed after the snapshot was marked committed, before the commit point: it
+	 * did not take effect after all. Until that is recorded the journal stays, and
+	 * the next run does this again. */
+	r = mark_undone(root, s, d);
+	snapshot_free(s);
+	if (r < 0)
+		return r;
 	if (run && (cmdline || modprobe) &&
 	    regen_after_restore(root, loader, cmdline, modprobe, d) < 0)
 		r = TXN_UNRECOVERED;
@@ -450,7 +474,18 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		r = regen_run(root, &t->cmds[i], d);
 		t->ran[i] = true;
 	}
-	/* 4. Commit. */
+	/* 4. Commit: the snapshot is marked as having taken effect, then the journal goes
+	 * (the commit point). Killed between the two, the next run undoes the change
+	 * and removes the mark; a mark that cannot be written fails the change, which
+	 * is undone (a snapshot counts only with its mark: see snapshot.h). */
+	if (r == 0) {
+		r = snapshot_mark_committed(root, t->snapshot);
+		if (r < 0 && r != -ENOMEM)
+			r = diag_add(d, DIAG_ERROR, SNAPSHOT_DIR, 0,
+				     "cannot mark snapshot %u as committed: %s",
+				     t->snapshot, strerror(-r))
+				    ?: r;
+	}
 	if (r == 0) {
 		r = sysroot_unlink(root, TXN_JOURNAL, false);
 		if (r < 0)
@@ -468,12 +503,13 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	undo = snapshot_load(root, t->snapshot, &s, d);
 	if (undo == 0)
 		undo = restore(root, s, &cmdline, &modprobe, d);
-	snapshot_free(s);
-	if (undo < 0)
+	if (undo < 0) {
+		snapshot_free(s);
 		return diag_error(
 			d, TXN_UNRECOVERED, NULL, 0,
 			"the previous configuration could not be fully restored; the next 'amdgpu-tune apply', 'rollback' or 'remove' restores snapshot %u",
 			t->snapshot);
+	}
 	for (size_t i = 0; i < t->n_cmds; i++) {
 		cmdline |= t->ran[i] && t->cmds[i].grub;
 		modprobe |= t->ran[i] && !t->cmds[i].grub;
@@ -482,8 +518,13 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		       ? regen_after_restore(root, t->loader, cmdline, modprobe, d)
 		       : 0;
 	/* The configuration is back; if the journal stays, the next run finds nothing
-	 * left to undo. The snapshot is of an operation that never took effect. */
-	snapshot_mark_undone(root, t->snapshot);
+	 * left to undo. The snapshot is of an operation that never took effect: without
+	 * its mark it does not count (a failure to unmark keeps the journal). */
+	if (mark_undone(root, s, d) < 0) {
+		snapshot_free(s);
+		return TXN_UNRECOVERED;
+	}
+	snapshot_free(s);
 	sysroot_unlink(root, TXN_JOURNAL, false);
 	return undo < 0 ? TXN_UNRECOVERED : TXN_FAILED;
 }

@@ -1,6 +1,7 @@
 /* Changing the configuration as one transaction: under a lock, snapshot what will be
  * touched, record a journal naming the snapshot, replace the files atomically, run the
- * regeneration commands, then drop the journal (the commit point). Any failure before
+ * regeneration commands, mark the snapshot committed, then drop the journal (the commit
+ * point). Any failure before
  * the commit restores the snapshot; a run killed before it is undone by the next one
  * (txn_recover()). */
 #pragma once

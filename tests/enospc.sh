@@ -125,6 +125,47 @@ else
 	tap_not_ok "free inodes: $bad cases wrong, $((full - blocks_full)) met ENOSPC"
 fi
 
+# (3) rollback at 0 to 32 pages free: exit 0 gives the old state, a failure leaves the new
+# one, and once space is back the next rollback goes exactly one step back (a failed
+# rollback's snapshot must not count, also when nothing could be written to say so).
+bad=0 rb_full=0
+for pages in $(seq 0 32); do
+	rm -rf "$fs/root" "$fs/filler" && cp -a "$work/ref" "$fs/root" || exit 99
+	avail=$(($(stat -f -c '%a * %S' "$fs")))
+	want=$((pages * page))
+	if [ "$avail" -gt "$want" ]; then
+		fallocate -l $((avail - want)) "$fs/filler" 2> /dev/null ||
+			head -c $((avail - want)) /dev/zero > "$fs/filler" 2> /dev/null
+	fi
+	"$bin" --root "$fs/root" rollback > /dev/null 2> "$work/err"
+	rc=$?
+	grep -q "No space left on device" "$work/err" && rb_full=$((rb_full + 1))
+	why=
+	case $rc in
+	0) [ "$(sums "$fs/root")" = "$old" ] || why="exit 0 without the old files" ;;
+	5) mixed_ok "$fs/root" || why="a managed file is neither old nor new" ;;
+	*) [ "$(sums "$fs/root")" = "$new" ] || why="exit $rc without the new files" ;;
+	esac
+	rm -f "$fs/filler"
+	if [ -z "$why" ] && [ $rc != 0 ]; then
+		"$bin" --root "$fs/root" rollback > /dev/null 2>> "$work/err" ||
+			why="with space again, rollback failed"
+	fi
+	if [ -z "$why" ] && { [ "$(sums "$fs/root")" != "$old" ] || [ -e "$fs/root/var/lib/amdgpu-tune/transaction" ]; }; then
+		why="with space again, rollback did not go one step back"
+	fi
+	if [ -n "$why" ]; then
+		bad=$((bad + 1))
+		echo "# rollback, $pages pages free: exit $rc: $why"
+		sed 's/^/#   /' "$work/err" | head -4
+	fi
+done
+if [ $bad = 0 ] && [ $rb_full -ge 3 ]; then
+	tap_ok "rollback at 0 to 32 pages free: old or new files; with space again, the next rollback goes one step back ($rb_full runs met ENOSPC)"
+else
+	tap_not_ok "rollback at 0 to 32 pages free: $bad of 33 cases wrong, $rb_full met ENOSPC"
+fi
+
 hist=$(echo $exits | tr ' ' '\n' | sort -n | uniq -c | awk '{printf "%s%d x exit %s", s, $1, $2; s = ", "}')
 echo "# $cases runs: $hist"
 tap_done
