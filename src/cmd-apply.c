@@ -248,17 +248,13 @@ static int apply_auto(struct sysroot *root, const struct options *o)
 		state_free(st);
 		return EXIT_OK;
 	}
-	if (!n)
-		snapshot_list_free(l, n);
-	if (n) {
-		const struct snapshot *last = l[n - 1];
-
+	if (n)
 		say(o,
 		    "apply --auto: amdgpu-tune changed this machine before (snapshot %u: %s), and nothing is applied now; left as the administrator left it\n",
-		    last->id, last->operation);
-		snapshot_list_free(l, n);
+		    l[n - 1]->id, l[n - 1]->operation);
+	snapshot_list_free(l, n);
+	if (n)
 		return EXIT_OK;
-	}
 	if (!o->json && !o->quiet)
 		fprintf(stderr, "%s: apply --auto: %s matches this machine's GPU\n",
 			program, picked);
@@ -285,11 +281,9 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 		 * asks), and leave its stdout to debconf, the regeneration tools' output
 		 * too. With --json the document is still on stdout, as asked. */
 		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			if (fd != STDIN_FILENO)
-				(void)dup2(fd, STDIN_FILENO);
-			if (fd != STDIN_FILENO)
-				close(fd);
+		if (fd > STDIN_FILENO) {
+			(void)dup2(fd, STDIN_FILENO);
+			close(fd);
 		}
 		if (!o->json) {
 			fflush(stdout);
@@ -343,8 +337,7 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 		_cleanup_free_ char *e = escape_untrusted(argv[0]);
 		char rel[300];
 
-		if (!*argv[0] || strchr(argv[0], '/') || streq(argv[0], ".") ||
-		    streq(argv[0], "..") || strlen(argv[0]) > 200)
+		if (!kernel_dir_name_is_valid(argv[0]) || strlen(argv[0]) > 200)
 			return usage_error("reapply: '%s' is not a kernel version",
 					   e ? e : "?");
 		snprintf(rel, sizeof(rel), "lib/modules/%s", argv[0]);

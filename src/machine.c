@@ -29,6 +29,11 @@ bool param_is_deprecated(const struct param_def *p)
 	return p->desc && strcasestr(p->desc, "deprecated");
 }
 
+bool kernel_dir_name_is_valid(const char *s)
+{
+	return *s && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
+}
+
 int kernel_version_parse(const char *s, unsigned ret[3])
 {
 	unsigned v[3] = {0};

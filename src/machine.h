@@ -64,6 +64,10 @@ const struct param_def *module_schema_param(const struct module_schema *s,
  * as amdgpu marks gttsize from 6.15). */
 bool param_is_deprecated(const struct param_def *p);
 
+/* True when s can name a kernel's directory under lib/modules: not empty, no '/', not
+ * "." or "..". */
+bool kernel_dir_name_is_valid(const char *s);
+
 /* Parses "6.12.117+deb12-amd64" into major, minor, patch. 0 or -EINVAL. */
 int kernel_version_parse(const char *s, unsigned ret[3]);
 

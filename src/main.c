@@ -229,8 +229,7 @@ static int run(int argc, char **argv)
 		case OPT_KERNEL: {
 			_cleanup_free_ char *e = escape_untrusted(optarg);
 
-			if (!*optarg || strchr(optarg, '/') || streq(optarg, ".") ||
-			    streq(optarg, ".."))
+			if (!kernel_dir_name_is_valid(optarg))
 				return usage_error(
 					"--kernel: '%s' is not a kernel version",
 					e ? e : "?");
