@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <libkmod.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -143,11 +144,38 @@ static bool getenv_cache_enabled(void)
 	return !e || !*e || streq(e, "0");
 }
 
+/* A path naming the directory dfd for libkmod, which takes a path, not a descriptor:
+ * /proc/self/fd/N, which nothing can swap under it, where procfs is mounted; else (a
+ * chroot being set up, with no /proc) the absolute path getcwd() reports from inside
+ * the directory, every symlink resolved by the kernel, the caller's directory kept.
+ * 0, or -errno. */
+static int moddir_path(int dfd, char *buf, size_t size)
+{
+	int cwd, r = 0;
+
+	snprintf(buf, size, "/proc/self/fd/%d", dfd);
+	if (access(buf, X_OK) == 0)
+		return 0;
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0)
+		return -errno;
+	if (fchdir(dfd) < 0)
+		r = -errno;
+	else if (!getcwd(buf, size))
+		r = -errno;
+	else if (buf[0] != '/')
+		r = -ENOENT; /* "(unreachable)": outside this process's root */
+	if (fchdir(cwd) < 0 && r == 0)
+		r = -errno;
+	close(cwd);
+	return r;
+}
+
 static int read_kernel(const struct sysroot *root, const char *version,
 		       char *const *modules, struct kernel_info *k, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **builtin = NULL;
-	char rel[512], moddir[64];
+	char rel[512], moddir[PATH_MAX];
 	struct kmod_ctx *ctx = NULL;
 	int dfd, r;
 
@@ -173,8 +201,13 @@ static int read_kernel(const struct sysroot *root, const char *version,
 	if (dfd >= 0 && k->has_index) {
 		/* libkmod wants a path: the directory already resolved inside the root.
 		 */
-		snprintf(moddir, sizeof(moddir), "/proc/self/fd/%d", dfd);
-		ctx = modinfo_context(moddir);
+		r = moddir_path(dfd, moddir, sizeof(moddir));
+		if (r < 0)
+			diag_warning(d, NULL, 0, "%s: no path for libkmod: %s", rel,
+				     strerror(-r));
+		else
+			ctx = modinfo_context(moddir);
+		r = 0;
 	}
 	for (size_t i = 0; modules[i]; i++) {
 		struct module_schema *n = realloc(k->modules,
