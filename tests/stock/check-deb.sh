@@ -10,68 +10,28 @@
 # Usage: check-deb.sh SRCDIR
 set -u
 src=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
-cache=${AMDGPU_TUNE_TEST_CACHE:-/var/tmp/amdgpu-tune-test-cache}
+me=check-deb
+. "$src/tests/stock/lib.sh"
 
-bail() {
-	echo "Bail out! $*"
-	echo "check-deb: $*" >&2
-	exit 1
-}
-
-[ "$(id -u)" = 0 ] || bail "needs root (chroot into a stock Debian root)"
-for t in dpkg-buildpackage dh lintian; do
-	command -v "$t" > /dev/null || bail "$t is not installed (apt-get install debhelper lintian)"
-done
-base=$(sh "$src/tests/stock/root.sh" "$cache") || bail "no stock root (tests/stock/root.sh failed)"
-work=$(mktemp -d "$cache/deb-run.XXXXXX")
-root=$work/root
-mounted=
-cleanup() {
-	for m in $mounted; do umount -l "$root/$m" 2> /dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-n=0
-failed=0
-result() { # name status
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
-}
-in_root() { chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+command -v lintian > /dev/null || bail "lintian is not installed (apt-get install lintian)"
+stock_copy deb-run
 
 # ---- build: the files git tracks, as a clean clone has them ----
-mkdir -p "$work/build/amdgpu-tune"
-if git -C "$src" rev-parse --git-dir > /dev/null 2>&1; then
-	(cd "$src" && git ls-files -z | tar --null -T - -cf -) | tar -xf - -C "$work/build/amdgpu-tune"
-else
-	(cd "$src" && tar -cf - --exclude=./debian/amdgpu-tune .) | tar -xf - -C "$work/build/amdgpu-tune"
-fi || bail "copying the source tree failed"
 # make check has run on this tree already (README command 2); DEB_CHECK=1 runs it again
 # inside the package build.
-if [ "${DEB_CHECK:-}" = 1 ]; then opts=; else opts=nocheck; fi
-(cd "$work/build/amdgpu-tune" && DEB_BUILD_OPTIONS=$opts dpkg-buildpackage -us -uc -b) > "$work/build.log" 2>&1
-rc=$?
-[ $rc = 0 ] || tail -n 30 "$work/build.log" | sed 's/^/# /'
-result "dpkg-buildpackage -us -uc -b builds the package" $rc
-deb=$(ls "$work"/build/amdgpu-tune_*_*.deb 2> /dev/null | head -n 1)
+debdir=$(deb_build)
+result "dpkg-buildpackage -us -uc -b builds the package" $?
+deb=$(ls "$debdir"/amdgpu-tune_*_*.deb 2> /dev/null | head -n 1)
 [ -n "$deb" ] || bail "no .deb was built"
-lintian --fail-on error "$work"/build/amdgpu-tune_*.changes > "$work/lintian.out" 2>&1
+lintian --fail-on error "$debdir"/amdgpu-tune_*.changes > "$work/lintian.out" 2>&1
 rc=$?
 sed 's/^/# lintian: /' "$work/lintian.out"
 ! grep -q '^E:' "$work/lintian.out" && [ $rc = 0 ]
 result "lintian reports no error" $?
 
 # ---- install into a stock root ----
-cp -a "$base" "$root" || bail "copying the stock root failed"
-printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
-chmod 755 "$root/usr/sbin/policy-rc.d"
-cp /etc/resolv.conf "$root/etc/resolv.conf" 2> /dev/null || true
 # No sysfs: the root has no GPU to find, whatever the machine running this has.
-mount -t proc proc "$root/proc" && mounted="proc $mounted"
-mount --bind /dev "$root/dev" && mounted="dev $mounted"
-mount -t devpts devpts "$root/dev/pts" && mounted="dev/pts $mounted"
+root_mount proc dev dev/pts
 cp "$deb" "$root/tmp/"
 in_root sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends /tmp/'"${deb##*/}" > "$work/install.log" 2>&1
 rc=$?
@@ -134,5 +94,4 @@ tail -n 12 "$work/purge.log" | sed 's/^/# /'
 	[ ! -e "$root/usr/sbin/amdgpu-tune" ] && ! in_root dpkg -s amdgpu-tune > /dev/null 2>&1
 result "apt-get purge: the settings (amdgpu-tune remove in prerm), the state and every file of the package are gone" $?
 
-echo "1..$n"
-[ "$failed" = 0 ]
+finish

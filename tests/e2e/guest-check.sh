@@ -1,0 +1,27 @@
+#!/bin/sh
+# Runs as init (init=/e2e-check) in the QEMU guest that tests/e2e/e2e.sh boots from a
+# disk image of the Debian root: reports what the booted kernel has, as "E2E key: value"
+# lines on the console, which the host reads from the serial log, then powers off.
+# The initramfs has mounted /dev and /run and moved them here; / is read-only.
+[ -e /proc/cmdline ] || mount -t proc proc /proc
+[ -d /sys/module ] || mount -t sysfs sys /sys
+mount -o remount,rw / 2> /dev/null
+echo "E2E begin"
+echo "E2E kernel: $(uname -r)"
+echo "E2E cmdline: $(cat /proc/cmdline)"
+# Loaded before this script: by the initramfs, whose modprobe.d gave its options.
+if [ -d /sys/module/ttm ]; then echo "E2E ttm-from-initramfs: yes"; else echo "E2E ttm-from-initramfs: no"; fi
+modprobe ttm
+echo "E2E ttm.pages_limit: $(cat /sys/module/ttm/parameters/pages_limit 2>&1)"
+# No GPU to bind, but the module loads and its parameters show what it was given.
+modprobe amdgpu
+echo "E2E modprobe-amdgpu: $?"
+echo "E2E amdgpu.gttsize: $(cat /sys/module/amdgpu/parameters/gttsize 2>&1)"
+amdgpu-tune status > /tmp/status.out 2> /tmp/status.err
+echo "E2E status-exit: $?"
+sed 's/^/E2E status| /' /tmp/status.out
+sed 's/^/E2E status-err| /' /tmp/status.err
+echo "E2E end"
+sync
+echo o > /proc/sysrq-trigger
+while :; do sleep 1; done 2> /dev/null

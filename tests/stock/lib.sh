@@ -1,0 +1,121 @@
+# Shared by the scripts that work in a copy of the stock Debian 12 root (check-stock.sh,
+# check-deb.sh, tests/e2e/e2e.sh). Sourced by POSIX sh; the caller sets $me (its name
+# in messages) and $src (the source tree) first. TAP output on stdout.
+
+cache=${AMDGPU_TUNE_TEST_CACHE:-/var/tmp/amdgpu-tune-test-cache}
+root=
+work=
+mounted=
+n=0
+failed=0
+
+bail() {
+	echo "Bail out! $*"
+	echo "$me: $*" >&2
+	exit 1
+}
+
+result() { # NAME STATUS
+	n=$((n + 1))
+	if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
+}
+
+# Ends the TAP stream; the exit status says whether every result passed.
+finish() {
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+}
+
+root_umount() {
+	for m in $mounted; do umount -l "$root/$m" 2> /dev/null || true; done
+	mounted=
+}
+
+cleanup() {
+	[ -z "$root" ] || root_umount
+	[ -n "${KEEP:-}" ] || [ -z "$work" ] || rm -rf "$work"
+}
+
+# A fresh work directory under the cache and, in it, a copy of the cached stock root at
+# $root where no service may start and the host's resolver answers. Mounts nothing.
+stock_copy() { # PREFIX
+	[ "$(id -u)" = 0 ] || bail "needs root (chroot into a stock Debian root)"
+	base=$(sh "$src/tests/stock/root.sh" "$cache") || bail "no stock root (tests/stock/root.sh failed)"
+	work=$(mktemp -d "$cache/$1.XXXXXX") || bail "mktemp in $cache failed"
+	root=$work/root
+	trap cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+	cp -a "$base" "$root" || bail "copying the stock root failed"
+	printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+	chmod 755 "$root/usr/sbin/policy-rc.d"
+	cp /etc/resolv.conf "$root/etc/resolv.conf" 2> /dev/null || true
+}
+
+# Mounts the named file systems (proc sys dev dev/pts) in $root; root_umount undoes it.
+root_mount() { # WHAT...
+	for m in "$@"; do
+		case $m in
+		proc) mount -t proc proc "$root/proc" ;;
+		sys) mount -t sysfs sys "$root/sys" ;;
+		dev) mount --bind /dev "$root/dev" ;;
+		dev/pts) mount -t devpts devpts "$root/dev/pts" ;;
+		esac || bail "mounting $m in $root failed"
+		mounted="$m $mounted"
+	done
+}
+
+# A command in $root with a clean environment, as root's login shell would have it.
+in_root() {
+	chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# This tree as a user gets it: the files git tracks (a clean clone), or all of them.
+tree_copy() { # DEST
+	mkdir -p "$1" || return 1
+	if git -C "$src" rev-parse --git-dir > /dev/null 2>&1; then
+		(cd "$src" && git ls-files -z | tar --null -T - -cf -) | tar -xf - -C "$1"
+	else
+		(cd "$src" && tar -cf - --exclude=./debian/amdgpu-tune .) | tar -xf - -C "$1"
+	fi
+}
+
+# Builds the Debian package from tree_copy (dpkg-buildpackage -us -uc -b), or reuses the
+# build cached under $cache for exactly these file contents (a git tree only), and prints
+# the directory holding the .deb, .changes and build.log (under $work when the tree is
+# not a git checkout: not cached). DEB_CHECK=1 runs make check
+# inside the build as well (a separate cache entry).
+deb_build() {
+	for t in dpkg-buildpackage dh; do
+		command -v "$t" > /dev/null || bail "$t is not installed (apt-get install dpkg-dev debhelper)"
+	done
+	if [ "${DEB_CHECK:-}" = 1 ]; then opts=; else opts=nocheck; fi
+	key=
+	if git -C "$src" rev-parse --git-dir > /dev/null 2>&1; then
+		key=$( (cd "$src" && git ls-files -z | xargs -0 sha256sum; echo "$opts") | sha256sum | cut -c1-16)
+	fi
+	out=$cache/deb-$key
+	if [ -n "$key" ] && ls "$out"/amdgpu-tune_*.deb > /dev/null 2>&1; then
+		echo "$out"
+		return 0
+	fi
+	if [ -n "$key" ]; then
+		tmp=$(mktemp -d "$cache/deb-build.XXXXXX") || return 1
+	else
+		tmp=$work/deb
+		mkdir -p "$tmp" || return 1
+	fi
+	tree_copy "$tmp/amdgpu-tune" || { rm -rf "$tmp"; return 1; }
+	if ! (cd "$tmp/amdgpu-tune" && DEB_BUILD_OPTIONS=$opts dpkg-buildpackage -us -uc -b) > "$tmp/build.log" 2>&1; then
+		tail -n 30 "$tmp/build.log" >&2
+		rm -rf "$tmp"
+		return 1
+	fi
+	rm -rf "$tmp/amdgpu-tune"
+	if [ -z "$key" ]; then
+		echo "$tmp"
+		return 0
+	fi
+	rm -rf "$out"
+	mv "$tmp" "$out" && echo "$out"
+}
