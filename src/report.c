@@ -550,9 +550,23 @@ int render_change_json(struct strbuf *b, const struct change_report *c,
 		udiff(&u, f->path, f->old, f->path, f->new);
 		json_string(b, u.s ? u.s : "");
 		strbuf_done(&u);
+		/* The whole contents too, for callers that show before/after (Ansible's
+		 * diff mode): null for a file that is not there. */
+		json_key(b, &ff, "before");
+		if (f->old)
+			json_string(b, f->old);
+		else
+			strbuf_puts(b, "null");
+		json_key(b, &ff, "after");
+		if (f->new)
+			json_string(b, f->new);
+		else
+			strbuf_puts(b, "null");
 		strbuf_putc(b, '}');
 	}
 	strbuf_putc(b, ']');
+	json_key(b, &first, "changed");
+	strbuf_puts(b, c->n_files ? "true" : "false");
 	json_key(b, &first, "commands");
 	strbuf_putc(b, '[');
 	for (size_t i = 0; c->commands && c->commands[i]; i++) {
@@ -563,8 +577,9 @@ int render_change_json(struct strbuf *b, const struct change_report *c,
 	strbuf_putc(b, ']');
 	json_key(b, &first, "commands_ran");
 	strbuf_puts(b, c->ran ? "true" : "false");
-	json_key(b, &first, "reboot_needed");
-	strbuf_puts(b, boot && !c->dry_run ? "true" : "false");
+	/* A dry run says what the real run would need: the plan for check modes. */
+	json_key(b, &first, "reboot_required");
+	strbuf_puts(b, boot ? "true" : "false");
 	return render_json_close(b, &first, d);
 }
 

@@ -160,6 +160,43 @@ rc=$?
 if [ $rc = 0 ] && grep -q "already applied: nothing written" "$work/out"; then tap_ok "second apply: exit 0, says so"; else tap_not_ok "second apply: exit 0, says so"; fi
 tap_check "second apply: no file, inode or mtime changed, no snapshot" [ "$(tree_stamp "$r")" = "$s1" ]
 
+# --dry-run --json is the plan a caller's check mode reports: the document of the real
+# run but for dry_run, snapshot and commands_ran, with whole before/after contents.
+r=$work/plan
+build_case diff-cloudimg "$r"
+frag=etc/default/grub.d/90-amdgpu-tune.cfg
+"$bin" --root "$r" --json apply test-mixed --memory 64GiB --no-update --dry-run > "$work/plan.json" 2> /dev/null
+"$bin" --root "$r" --json apply test-mixed --memory 64GiB --no-update > "$work/real.json" 2> /dev/null
+"$bin" --root "$r" --json apply test-mixed --memory 64GiB --no-update > "$work/again.json" 2> /dev/null
+strip_run() { sed 's/"dry_run":[a-z]*,"snapshot":[0-9a-z]*,//; s/"commands_ran":[a-z]*,//' "$1"; }
+if grep -q '"dry_run":true,"snapshot":null,' "$work/plan.json" && grep -q '"changed":true' "$work/plan.json" &&
+	grep -q '"reboot_required":true' "$work/plan.json" && [ "$(strip_run "$work/plan.json")" = "$(strip_run "$work/real.json")" ]; then
+	tap_ok "apply --dry-run --json: changed and reboot_required true, the real run's document otherwise"
+else
+	tap_not_ok "apply --dry-run --json: changed and reboot_required true, the real run's document otherwise"
+	diff "$work/plan.json" "$work/real.json" | sed 's/^/# /'
+fi
+# The fragment as a JSON string: \ and " escaped, each newline \u000a.
+after=$(sed 's/\\/\\\\/g; s/"/\\"/g' "$r/$frag" | awk '{printf "%s\\u000a", $0}')
+if grep -qF "{\"path\":\"$frag\",\"action\":\"write\",\"diff\":" "$work/plan.json" &&
+	grep -qF "\"before\":null,\"after\":\"$after\"}" "$work/plan.json"; then
+	tap_ok "apply --dry-run --json: a new file's before is null, its after the bytes apply then wrote"
+else
+	tap_not_ok "apply --dry-run --json: a new file's before is null, its after the bytes apply then wrote"
+	sed 's/^/# /' "$work/plan.json"
+fi
+tap_check "apply --json again: files [], changed and reboot_required false" \
+	grep -q '"files":\[\],"changed":false,.*"reboot_required":false' "$work/again.json"
+"$bin" --root "$r" --json remove --no-update --dry-run > "$work/rm.json" 2> /dev/null
+if grep -qF "{\"path\":\"$frag\",\"action\":\"remove\"," "$work/rm.json" &&
+	grep -qF "\"before\":\"# Written by amdgpu-tune from profile test-mixed." "$work/rm.json" &&
+	grep -qF "\"after\":null}" "$work/rm.json"; then
+	tap_ok "remove --dry-run --json: the fragment's before is its contents, its after null"
+else
+	tap_not_ok "remove --dry-run --json: the fragment's before is its contents, its after null"
+	sed 's/^/# /' "$work/rm.json"
+fi
+
 # ---- 4. the GRUB fragment as grub-mkconfig's sh reads it ----
 r=$work/sh
 build_case diff-cloudimg "$r"
