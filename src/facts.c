@@ -147,8 +147,10 @@ static bool getenv_cache_enabled(void)
 /* A path naming the directory dfd for libkmod, which takes a path, not a descriptor:
  * /proc/self/fd/N, which nothing can swap under it, where procfs is mounted; else (a
  * chroot being set up, with no /proc) the absolute path getcwd() reports from inside
- * the directory, every symlink resolved by the kernel, the caller's directory kept.
- * 0, or -errno. */
+ * the directory: every symlink resolved by the kernel at that moment, but a path, which
+ * libkmod resolves again when it opens files (a rename in between would be followed).
+ * fchdir() changes the process's directory for a moment, which is safe because the
+ * tool is single-threaded; the caller's directory is restored. 0, or -errno. */
 static int moddir_path(int dfd, char *buf, size_t size)
 {
 	int cwd, r = 0;

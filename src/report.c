@@ -553,15 +553,9 @@ int render_change_json(struct strbuf *b, const struct change_report *c,
 		/* The whole contents too, for callers that show before/after (Ansible's
 		 * diff mode): null for a file that is not there. */
 		json_key(b, &ff, "before");
-		if (f->old)
-			json_string(b, f->old);
-		else
-			strbuf_puts(b, "null");
+		json_string(b, f->old);
 		json_key(b, &ff, "after");
-		if (f->new)
-			json_string(b, f->new);
-		else
-			strbuf_puts(b, "null");
+		json_string(b, f->new);
 		strbuf_putc(b, '}');
 	}
 	strbuf_putc(b, ']');

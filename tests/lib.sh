@@ -111,3 +111,18 @@ tap_done() {
 	exit 0
 }
 tap_skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+# Every golden case with the binary run under WRAP (a command prefix, GOLDEN_WRAP of
+# tests/golden.sh): one result, ok when each prints exactly what it prints unwrapped.
+# Usage: tap_golden_wrapped WRAP WHAT   (WHAT: "without openat2", "without /proc")
+tap_golden_wrapped() {
+	GOLDEN_WRAP=$1 sh "$top_srcdir/tests/golden.sh" > "$work/golden.tap" 2>&1
+	tgw_bad=$(grep -c '^not ok' "$work/golden.tap")
+	tgw_all=$(grep -c '^ok\|^not ok' "$work/golden.tap")
+	if [ "$tgw_bad" = 0 ] && [ "$tgw_all" -gt 50 ]; then
+		tap_ok "golden cases $2: $tgw_all of $tgw_all print the same"
+	else
+		tap_not_ok "golden cases $2: $tgw_bad of $tgw_all differ"
+		grep -A12 '^not ok' "$work/golden.tap" | head -60 | sed 's/^/# /'
+	fi
+}
