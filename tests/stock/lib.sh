@@ -26,14 +26,32 @@ finish() {
 	[ "$failed" -eq 0 ]
 }
 
+# Every mount root_mount made, wherever $root pointed then.
 root_umount() {
-	for m in $mounted; do umount -l "$root/$m" 2> /dev/null || true; done
+	for p in $mounted; do umount -l "$p" 2> /dev/null || true; done
 	mounted=
 }
 
+# rm -rf DIR, but never through a mount point below it (a bind mount of /dev left by a
+# killed run would otherwise take the host's device nodes with it).
+safe_rm() { # DIR
+	[ -e "$1" ] || return 0
+	if awk -v d="$1" '$2 == d || index($2, d "/") == 1 {found = 1} END {exit !found}' /proc/mounts; then
+		echo "$me: not removing $1: something is still mounted below it" >&2
+		return 1
+	fi
+	rm -rf --one-file-system "$1"
+}
+
+# Lazily unmounts whatever is mounted below DIR (left by a run that was killed).
+umount_below() { # DIR
+	awk -v d="$1" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m" 2> /dev/null || true; done
+}
+
 cleanup() {
-	[ -z "$root" ] || root_umount
-	[ -n "${KEEP:-}" ] || [ -z "$work" ] || rm -rf "$work"
+	root_umount
+	[ -n "${KEEP:-}" ] || [ -z "$work" ] || safe_rm "$work"
 }
 
 # A fresh work directory under the cache and, in it, a copy of the cached stock root at
@@ -46,6 +64,11 @@ stock_copy() { # PREFIX
 	trap cleanup EXIT
 	trap 'exit 1' INT TERM HUP
 	cp -a "$base" "$root" || bail "copying the stock root failed"
+	root_prepare
+}
+
+# In $root, no service may start and the host's resolver answers.
+root_prepare() {
 	printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
 	chmod 755 "$root/usr/sbin/policy-rc.d"
 	cp /etc/resolv.conf "$root/etc/resolv.conf" 2> /dev/null || true
@@ -60,7 +83,7 @@ root_mount() { # WHAT...
 		dev) mount --bind /dev "$root/dev" ;;
 		dev/pts) mount -t devpts devpts "$root/dev/pts" ;;
 		esac || bail "mounting $m in $root failed"
-		mounted="$m $mounted"
+		mounted="$root/$m $mounted"
 	done
 }
 
@@ -87,7 +110,7 @@ tree_copy() { # DEST
 # inside the build as well (a separate cache entry).
 deb_build() {
 	for t in dpkg-buildpackage dh; do
-		command -v "$t" > /dev/null || bail "$t is not installed (apt-get install dpkg-dev debhelper)"
+		command -v "$t" > /dev/null || { echo "$me: $t is not installed (apt-get install dpkg-dev debhelper)" >&2; return 1; }
 	done
 	if [ "${DEB_CHECK:-}" = 1 ]; then opts=; else opts=nocheck; fi
 	key=
@@ -116,6 +139,8 @@ deb_build() {
 		echo "$tmp"
 		return 0
 	fi
+	# Builds of other source contents, a week old, go.
+	find "$cache" -maxdepth 1 -name 'deb-????????????????' -mtime +7 -exec rm -rf {} + 2> /dev/null
 	rm -rf "$out"
 	mv "$tmp" "$out" && echo "$out"
 }

@@ -25,13 +25,20 @@ if [ -f "$root/.complete" ]; then
 fi
 
 mkdir -p "$cache"
-rm -rf "$root" "$root.new"
 new=$root.new
+# A run killed while it had /dev bound here must not take the host's /dev with it.
+awk -v d="$new" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/mounts | sort -r |
+	while read -r m; do umount -l "$m" 2>/dev/null || true; done
+if awk -v d="$new" '$2 == d || index($2, d "/") == 1 {found = 1} END {exit !found}' /proc/mounts; then
+	die "$new still has mounts below it: not removing it"
+fi
+rm -rf --one-file-system "$root" "$new"
 mounted=
 cleanup() {
 	for m in $mounted; do umount -l "$new/$m" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 
 debootstrap --variant=minbase bookworm "$new" "$mirror" >&2 || die "debootstrap failed"
 cat > "$new/etc/apt/sources.list" <<EOF
