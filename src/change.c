@@ -30,6 +30,7 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 		 int *lock_fd, struct diag_list *d)
 {
 	const char *missing = NULL;
+	enum bootloader loader = BOOT_UNKNOWN;
 	unsigned undone = 0;
 	int r;
 
@@ -48,7 +49,12 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 	if (r < 0)
 		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
 	txn_remove_stale(root);
-	r = txn_recover(root, run_commands(root, o), &undone, d);
+	/* A journal that cannot be used is removed only when the user says so; the boot
+	 * files are then regenerated for the boot loader there is now. */
+	if (o->discard_journal && current_loader(root, &loader) < 0)
+		loader = BOOT_UNKNOWN;
+	r = txn_recover(root, run_commands(root, o), o->discard_journal, loader, &undone,
+			d);
 	if (undone &&
 	    diag_warning(d, NULL, 0,
 			 "an interrupted run was undone: snapshot %u is restored",

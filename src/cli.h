@@ -26,9 +26,10 @@ struct options {
 	bool force;
 	bool dry_run;
 	bool no_update;
-	bool update;	 /* with --root: run the regeneration commands in a chroot */
-	bool auto_apply; /* apply --auto: for package scripts (cmd-apply.c) */
-	bool strict;	 /* --strict: apply --auto fails as apply would */
+	bool update;	      /* with --root: run the regeneration commands in a chroot */
+	bool discard_journal; /* remove a journal that cannot be undone (change.c) */
+	bool auto_apply;      /* apply --auto: for package scripts (cmd-apply.c) */
+	bool strict;	      /* --strict: apply --auto fails as apply would */
 	bool quiet;
 	bool verbose;
 	const char *kernel_log; /* --kernel-log: a saved kernel log for status */

@@ -74,6 +74,12 @@ size_t diag_count(const struct diag_list *l, enum diag_level level)
 	return c;
 }
 
+void diag_demote(struct diag_list *l, size_t from)
+{
+	for (size_t i = from; i < l->n; i++)
+		l->items[i].level = DIAG_WARNING;
+}
+
 void diag_list_done(struct diag_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {

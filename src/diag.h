@@ -39,6 +39,9 @@ int diag_error(struct diag_list *l, int err, const char *file, unsigned line,
 int diag_warning(struct diag_list *l, const char *file, unsigned line, const char *fmt,
 		 ...) _printf_(4, 5);
 size_t diag_count(const struct diag_list *l, enum diag_level level);
+/* Turns the findings from index from on into warnings: what stops one command is only
+ * worth knowing to another (status reporting what apply would refuse). */
+void diag_demote(struct diag_list *l, size_t from);
 /* Orders findings by file and line, keeping the order of equal ones; findings without a
  * file come last. */
 void diag_sort(struct diag_list *l);

@@ -13,10 +13,10 @@
 
 /* Which options a command takes, beyond --root, --json, -q and -v (every command's). */
 enum {
-	VOPT_KERNEL = 1 << 0,	  /* --kernel */
-	VOPT_MEMORY = 1 << 1,	  /* --memory */
-	VOPT_FORCE = 1 << 2,	  /* --force */
-	VOPT_CHANGE = 1 << 3,	  /* --dry-run, --update, --no-update */
+	VOPT_KERNEL = 1 << 0, /* --kernel */
+	VOPT_MEMORY = 1 << 1, /* --memory */
+	VOPT_FORCE = 1 << 2,  /* --force */
+	VOPT_CHANGE = 1 << 3, /* --dry-run, --update, --no-update, --discard-journal */
 	VOPT_KERNEL_LOG = 1 << 4, /* --kernel-log */
 	VOPT_AUTO = 1 << 5,	  /* --auto, --strict */
 };
@@ -105,6 +105,9 @@ static void help(void)
 	       "      --dry-run       apply/rollback/remove: show the changes, write nothing\n"
 	       "      --no-update     do not run update-grub/update-initramfs; print them\n"
 	       "      --update        with --root: run them inside the root (chroot)\n"
+	       "      --discard-journal  apply/rollback/remove: when an interrupted run\n"
+	       "                      cannot be undone, remove its journal, keep the files\n"
+	       "                      as they are and regenerate the boot files from them\n"
 	       "      --kernel-log FILE  status: read this saved kernel log (dmesg or\n"
 	       "                      'journalctl -k -b' output) instead of /dev/kmsg\n"
 	       "      --auto          apply: the profile matching this machine's GPU, when\n"
@@ -157,6 +160,7 @@ static int run(int argc, char **argv)
 		OPT_DRY_RUN,
 		OPT_NO_UPDATE,
 		OPT_UPDATE,
+		OPT_DISCARD_JOURNAL,
 		OPT_KERNEL_LOG,
 		OPT_AUTO,
 		OPT_STRICT,
@@ -170,6 +174,7 @@ static int run(int argc, char **argv)
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 		{"no-update", no_argument, NULL, OPT_NO_UPDATE},
 		{"update", no_argument, NULL, OPT_UPDATE},
+		{"discard-journal", no_argument, NULL, OPT_DISCARD_JOURNAL},
 		{"kernel-log", required_argument, NULL, OPT_KERNEL_LOG},
 		{"auto", no_argument, NULL, OPT_AUTO},
 		{"strict", no_argument, NULL, OPT_STRICT},
@@ -207,6 +212,7 @@ static int run(int argc, char **argv)
 			{OPT_DRY_RUN, VOPT_CHANGE, "--dry-run"},
 			{OPT_NO_UPDATE, VOPT_CHANGE, "--no-update"},
 			{OPT_UPDATE, VOPT_CHANGE, "--update"},
+			{OPT_DISCARD_JOURNAL, VOPT_CHANGE, "--discard-journal"},
 			{OPT_KERNEL_LOG, VOPT_KERNEL_LOG, "--kernel-log"},
 			{OPT_AUTO, VOPT_AUTO, "--auto"},
 			{OPT_STRICT, VOPT_AUTO, "--strict"},
@@ -263,6 +269,9 @@ static int run(int argc, char **argv)
 			break;
 		case OPT_UPDATE:
 			o.update = true;
+			break;
+		case OPT_DISCARD_JOURNAL:
+			o.discard_journal = true;
 			break;
 		case OPT_KERNEL_LOG:
 			o.kernel_log = optarg;
@@ -324,6 +333,9 @@ static int run(int argc, char **argv)
 		if (o.update && o.no_update)
 			return usage_error(
 				"--update and --no-update contradict each other");
+		if (o.discard_journal && o.dry_run)
+			return usage_error(
+				"--discard-journal and --dry-run contradict each other");
 		if (given & ~verbs[i].options)
 			return usage_error(
 				"%s does not apply to %s",

@@ -538,10 +538,23 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 	if (r < 0)
 		return r;
 	if (sysroot_exists(root, TXN_JOURNAL)) {
-		r = diag_warning(
-			d, TXN_JOURNAL, 0,
-			"an earlier apply, rollback or remove was interrupted; the next one undoes it first");
-		if (r < 0)
+		/* What the next write command will do about it; a journal it cannot
+		 * use stops it, which is only news here. */
+		size_t from = d->n;
+		unsigned id;
+
+		r = txn_journal_check(root, &id, d);
+		diag_demote(d, from);
+		if (r == 0 && id)
+			r = diag_warning(
+				d, TXN_JOURNAL, 0,
+				"an earlier apply, rollback or remove was interrupted; the next one undoes it first (it restores snapshot %u)",
+				id);
+		else if (r != -ENOMEM && r != -EBADMSG)
+			r = diag_warning(
+				d, TXN_JOURNAL, 0,
+				"an earlier apply, rollback or remove was interrupted; the next one undoes it first if it can");
+		if (r == -ENOMEM)
 			return r;
 	}
 	pl = c->wanted;

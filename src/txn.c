@@ -14,6 +14,13 @@
 
 #define JOURNAL_MAX 4096
 
+/* What to do about a journal that cannot be used (corrupt, or naming a snapshot that is
+ * missing or refused): the interrupted run cannot be undone, and every write command
+ * refuses until the user has looked and said to go on (txn_recover()'s discard). */
+#define UNUSABLE_HOWTO                                                       \
+	"check " FRAGMENT_GRUB ", " FRAGMENT_MODPROBE " and " KERNEL_CMDLINE \
+	" by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal: it removes the journal, keeps those files as they are and regenerates the boot files from them"
+
 bool txn_path_is_cmdline(const char *path)
 {
 	const struct managed_file *m = managed_file_lookup(path);
@@ -296,18 +303,19 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 		if (!ok)
 			return diag_error(
 				d, -EBADMSG, TXN_JOURNAL, line,
-				"corrupt journal: remove it after checking the configuration by hand");
+				"corrupt journal: the interrupted run cannot be undone; " UNUSABLE_HOWTO);
 	}
 	if (!version || !*ret_snapshot)
 		return diag_error(
 			d, -EBADMSG, TXN_JOURNAL, 0,
-			"corrupt journal: remove it after checking the configuration by hand");
+			"corrupt journal: the interrupted run cannot be undone; " UNUSABLE_HOWTO);
 	return 0;
 }
 
-/* Regenerates what a restore changed; failures are findings that say what to run. */
-static int regen_after_restore(const struct sysroot *root, enum bootloader loader,
-			       bool cmdline, bool modprobe, struct diag_list *d)
+/* Regenerates what a restore changed (or, after a discarded journal, everything);
+ * failures are findings that say what to run. done says what is already true. */
+static int regen_after(const struct sysroot *root, enum bootloader loader, bool cmdline,
+		       bool modprobe, const char *done, struct diag_list *d)
 {
 	struct regen_cmd cmds[2];
 	size_t n = 0;
@@ -320,8 +328,8 @@ static int regen_after_restore(const struct sysroot *root, enum bootloader loade
 
 			r = diag_add(
 				    d, DIAG_ERROR, NULL, 0,
-				    "the configuration is restored, but the boot files may not match it: run '%s' once the cause is fixed",
-				    shown ? shown : cmds[i].argv[0])
+				    "%s, but the boot files may not match it: run '%s' once the cause is fixed",
+				    done, shown ? shown : cmds[i].argv[0])
 				    ?: r;
 		}
 	}
@@ -380,27 +388,112 @@ void txn_remove_stale(const struct sysroot *root)
 	}
 }
 
-int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
-		struct diag_list *d)
+/* A journal naming snapshot id, which snapshot_load() could not give (r): nothing to
+ * undo the interrupted run from. -EBADMSG, or -ENOMEM. */
+static int snapshot_unusable(unsigned id, int r, struct diag_list *d)
+{
+	return diag_error(
+		d, -EBADMSG, TXN_JOURNAL, 0,
+		"names snapshot %u, which is %s: the interrupted run cannot be undone from it; " UNUSABLE_HOWTO,
+		id, r == -ENOENT ? "missing" : "not usable (above)");
+}
+
+int txn_journal_check(const struct sysroot *root, unsigned *ret_snapshot,
+		      struct diag_list *d)
+{
+	struct snapshot *s = NULL;
+	enum bootloader loader;
+	bool grub, initramfs;
+	unsigned id;
+	int r = journal_read(root, &id, &loader, &grub, &initramfs, d);
+
+	*ret_snapshot = 0;
+	if (r < 0 || !id)
+		return r;
+	r = snapshot_load(root, id, &s, d);
+	snapshot_free(s);
+	if (r == -ENOENT || r == -EBADMSG)
+		return snapshot_unusable(id, r, d);
+	if (r == 0)
+		*ret_snapshot = id;
+	return r;
+}
+
+/* --discard-journal, for a journal that cannot be used: its findings (from index from
+ * on) become warnings, the journal goes, and the boot files are brought in line with
+ * the files as the interrupted run left them (regenerated when run, else named for the
+ * user to run). 0, TXN_UNRECOVERED, or -errno with a finding. */
+static int discard(const struct sysroot *root, bool run, enum bootloader loader,
+		   size_t from, struct diag_list *d)
+{
+	struct regen_cmd cmds[2];
+	struct strbuf shown = {0};
+	_cleanup_free_ char *chroot = NULL;
+	size_t n = 0;
+	int r;
+
+	diag_demote(d, from);
+	r = sysroot_unlink(root, TXN_JOURNAL, false);
+	if (r < 0)
+		return r == -ENOMEM ? r
+				    : diag_error(d, r, TXN_JOURNAL, 0,
+						 "cannot remove: %s", strerror(-r));
+	r = diag_warning(
+		d, TXN_JOURNAL, 0,
+		"removed (--discard-journal): the files stay as the interrupted run left them%s",
+		run ? "; the boot files are regenerated from them" : "");
+	if (r < 0)
+		return r;
+	if (run)
+		return regen_after(root, loader, true, true, "the journal is removed",
+				   d) < 0
+			       ? TXN_UNRECOVERED
+			       : 0;
+	/* As the change report names them: inside a --root tree, through chroot. */
+	if (!sysroot_is_live(root) && !(chroot = escape_untrusted(root->path)))
+		return -ENOMEM;
+	r = regen_plan(root, loader, true, true, cmds, &n, false, d);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		_cleanup_free_ char *c = regen_format(&cmds[i]);
+
+		r = c ? strbuf_printf(&shown, "%s'%s%s%s%s'", i ? ", " : "",
+				      chroot ? "chroot " : "", chroot ? chroot : "",
+				      chroot ? " " : "", c)
+		      : -ENOMEM;
+	}
+	if (r == 0 && n)
+		r = diag_warning(
+			d, NULL, 0,
+			"the boot files may not match the files the interrupted run left: regenerate them before rebooting (%s)",
+			shown.s);
+	strbuf_done(&shown);
+	return r == -ENOMEM ? r : 0;
+}
+
+int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
+		enum bootloader loader_now, unsigned *ret_snapshot, struct diag_list *d)
 {
 	struct snapshot *s = NULL;
 	enum bootloader loader;
 	bool cmdline = false, modprobe = false;
 	unsigned id;
 	bool ran_grub, ran_initramfs;
+	size_t from = d->n;
 	int r = journal_read(root, &id, &loader, &ran_grub, &ran_initramfs, d);
 
 	*ret_snapshot = 0;
+	if (r == -EBADMSG && discard_unusable)
+		return discard(root, run, loader_now, from, d);
 	if (r < 0 || !id)
 		return r;
 	r = snapshot_load(root, id, &s, d);
-	if (r == -ENOENT || r == -EBADMSG)
+	if (r == -ENOENT || r == -EBADMSG) {
 		/* Nothing to undo it from: say what to check, and how to go on. */
-		return diag_error(
-			d, -EBADMSG, TXN_JOURNAL, 0,
-			"names snapshot %u, which is %s: the interrupted run cannot be undone from it. Check %s, %s and etc/kernel/cmdline by hand ('amdgpu-tune diff' shows them), then remove %s",
-			id, r == -ENOENT ? "missing" : "not usable (above)",
-			FRAGMENT_GRUB, FRAGMENT_MODPROBE, TXN_JOURNAL);
+		r = snapshot_unusable(id, r, d);
+		return r == -EBADMSG && discard_unusable
+			       ? discard(root, run, loader_now, from, d)
+			       : r;
+	}
 	if (r == 0)
 		r = restore(root, s, &cmdline, &modprobe, d);
 	if (r < 0) {
@@ -422,7 +515,8 @@ int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
 	if (r < 0)
 		return r;
 	if (run && (cmdline || modprobe) &&
-	    regen_after_restore(root, loader, cmdline, modprobe, d) < 0)
+	    regen_after(root, loader, cmdline, modprobe, "the configuration is restored",
+			d) < 0)
 		r = TXN_UNRECOVERED;
 	if (sysroot_unlink(root, TXN_JOURNAL, false) < 0 && r == 0)
 		r = diag_error(d, TXN_UNRECOVERED, TXN_JOURNAL, 0, "cannot remove");
@@ -515,7 +609,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		modprobe |= t->ran[i] && !t->cmds[i].grub;
 	}
 	undo = t->run && (cmdline || modprobe)
-		       ? regen_after_restore(root, t->loader, cmdline, modprobe, d)
+		       ? regen_after(root, t->loader, cmdline, modprobe,
+				     "the configuration is restored", d)
 		       : 0;
 	/* The configuration is back; if the journal stays, the next run finds nothing
 	 * left to undo. The snapshot is of an operation that never took effect: without

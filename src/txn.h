@@ -70,16 +70,30 @@ int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool 
 struct snap_file;
 struct txn_file txn_file_from_snap(const struct snap_file *sf);
 
-/* Finishes an interrupted run, with the lock held: when a journal is present, restores
- * its snapshot, regenerates (when run) what the restore changed, removes the journal.
- * *ret_snapshot is the snapshot restored, 0 when there was nothing to do. 0,
- * TXN_UNRECOVERED or -errno (findings in d). */
 /* Removes the temporaries (".NAME.XXXXXXXX.tmp") a killed run left beside the files
  * amdgpu-tune writes. Call with the lock held. Best effort. */
 void txn_remove_stale(const struct sysroot *root);
 
-int txn_recover(const struct sysroot *root, bool run, unsigned *ret_snapshot,
-		struct diag_list *d);
+/* Finishes an interrupted run, with the lock held: when a journal is present, restores
+ * its snapshot, regenerates (when run) what the restore changed and what the journal
+ * says may have run, removes the journal. A journal that cannot be used (corrupt,
+ * refused, or naming a snapshot that is missing or refused) is -EBADMSG with findings
+ * that say what to check and how to go on; with discard_unusable (--discard-journal)
+ * those findings become warnings, the journal is removed and the boot files are
+ * regenerated for loader_now from the files as they are (when run; else a warning names
+ * the commands). A usable journal is undone whatever discard_unusable says.
+ * *ret_snapshot is the snapshot restored, 0 when none was. 0, TXN_UNRECOVERED or
+ * -errno (findings in d). */
+int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
+		enum bootloader loader_now, unsigned *ret_snapshot, struct diag_list *d);
+
+/* For the commands that only read (status, diff): what the next write command's
+ * txn_recover() will find, changing nothing. 0 with *ret_snapshot 0 when there is no
+ * journal, 0 with the snapshot it will restore, -EBADMSG with txn_recover()'s findings
+ * when the journal cannot be used, or another -errno (a finding when it is no
+ * -ENOMEM). */
+int txn_journal_check(const struct sysroot *root, unsigned *ret_snapshot,
+		      struct diag_list *d);
 
 /* Runs t: snapshot, journal, write, regenerate, commit. t->files are the files that
  * change (the caller leaves out those that already match, see txn_file_differs()). 0,

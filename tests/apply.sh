@@ -523,6 +523,21 @@ env: LANG=C'
 	: > "$log"
 	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	if [ $journal = yes ] && grep -q "an interrupted run was undone" "$work/err" && grep -q '^argv: /usr/sbin/update-grub$' "$log"; then tap_ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; else tap_not_ok "killed in the update-grub that regenerates from the restored files: the next run undoes it and runs update-grub again"; fi
+
+	# A journal that cannot be used, discarded: the files stay, and the boot files are
+	# regenerated from them even when the command itself changes nothing.
+	printf 'version 1\nsnapshot 999\nloader debian-grub\n' > "$r/var/lib/amdgpu-tune/transaction"
+	chmod 600 "$r/var/lib/amdgpu-tune/transaction"
+	before=$(tree_sum "$r")
+	: > "$log"
+	regen "$r" apply test-mixed --memory 64GiB --discard-journal > "$work/out" 2> "$work/err"
+	rc=$?
+	if [ $rc = 0 ] && [ "$(grep '^argv' "$log" | cut -c7- | tr '\n' ,)" = "/usr/sbin/update-grub,/usr/sbin/update-initramfs -u -k all," ] && [ "$(tree_sum "$r")" = "$before" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ] && grep -q "removed (--discard-journal).*the boot files are regenerated from them" "$work/err"; then
+		tap_ok "apply --update --discard-journal of the profile in place: journal removed, files unchanged, update-grub and update-initramfs run on them"
+	else
+		tap_not_ok "apply --update --discard-journal of the profile in place (exit $rc): journal removed, files unchanged, update-grub and update-initramfs run on them"
+		sed 's/^/# /' "$work/err" "$log"
+	fi
 fi
 
 # ---- 13b. kill -9 at random points of apply, rollback and remove, with regeneration ----
@@ -753,11 +768,48 @@ printf 'version 1\nsnapshot 90\nloader debian-grub\n' > "$hostile/var/lib/amdgpu
 chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
 "$bin" --root "$hostile" apply test-mixed2 --memory 64GiB > /dev/null 2> "$work/err"
 rc=$?
-if [ $rc = 2 ] && [ ! -e "$hostile/usr/bin/evil" ] && grep -q "transaction: names snapshot 90, which is not usable (above).*then remove var/lib/amdgpu-tune/transaction" "$work/err"; then tap_ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing"; else tap_not_ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and remove, restores nothing"; fi
+if [ $rc = 2 ] && [ ! -e "$hostile/usr/bin/evil" ] && grep -q "transaction: names snapshot 90, which is not usable (above).*then run the next apply, rollback or remove with --discard-journal" "$work/err"; then tap_ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and run, restores nothing"; else tap_not_ok "a planted journal naming a forged snapshot: apply exit 2, says what to check and run, restores nothing"; fi
 for cmd in "remove" "rollback"; do
 	"$bin" --root "$hostile" $cmd > /dev/null 2>&1
 done
 tap_check "... nor do remove and rollback" [ ! -e "$hostile/usr/bin/evil" ]
+
+# A journal naming a snapshot that is gone: status says so and what to do, every write
+# command refuses with the same instruction, and --discard-journal does it.
+fresh
+printf 'version 1\nsnapshot 7\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
+chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
+howto="names snapshot 7, which is missing: the interrupted run cannot be undone from it; check etc/default/grub.d/90-amdgpu-tune.cfg, etc/modprobe.d/90-amdgpu-tune.conf and etc/kernel/cmdline by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal"
+"$bin" --root "$hostile" status > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && grep -qF "transaction: warning: $howto" "$work/err" && ! grep -q "undoes it first" "$work/err"; then tap_ok "a journal naming a missing snapshot: status warns that it cannot be undone and says what to do (not that the next run undoes it)"; else tap_not_ok "a journal naming a missing snapshot: status (exit $rc) warns that it cannot be undone and says what to do"; sed 's/^/# /' "$work/err"; fi
+before=$(tree_sum "$hostile")
+jbad=
+for cmd in "apply test-mixed2 --memory 64GiB" "remove" "rollback" "reapply --memory 64GiB"; do
+	# shellcheck disable=SC2086
+	"$bin" --root "$hostile" $cmd > /dev/null 2> "$work/err"
+	rc=$?
+	{ [ $rc = 2 ] && grep -qF "transaction: $howto" "$work/err"; } || jbad="$jbad $cmd(exit $rc)"
+done
+if [ -z "$jbad" ] && [ "$(tree_sum "$hostile")" = "$before" ] && [ -f "$hostile/var/lib/amdgpu-tune/transaction" ]; then tap_ok "... apply, remove, rollback and reapply: exit 2 with that instruction, nothing written"; else tap_not_ok "... apply, remove, rollback and reapply: exit 2 with that instruction, nothing written${jbad:+ (not:$jbad)}"; fi
+"$bin" --root "$hostile" remove --discard-journal > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -e "$hostile/var/lib/amdgpu-tune/transaction" ] && [ ! -e "$hostile/etc/modprobe.d/90-amdgpu-tune.conf" ] && grep -q "^Removed amdgpu-tune's settings" "$work/out" &&
+	grep -q "transaction: warning: removed (--discard-journal): the files stay as the interrupted run left them" "$work/err" &&
+	grep -qF "warning: the boot files may not match the files the interrupted run left: regenerate them before rebooting ('chroot $hostile update-grub', 'chroot $hostile update-initramfs -u -k all')" "$work/err"; then
+	tap_ok "... remove --discard-journal: removes the journal, says which regenerations to run, then removes the settings"
+else
+	tap_not_ok "... remove --discard-journal (exit $rc): removes the journal, says which regenerations to run, then removes the settings"
+	sed 's/^/# /' "$work/err"
+fi
+fresh
+printf 'version 1\nsnapshot 1\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
+chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
+"$bin" --root "$hostile" apply test-mixed2 --memory 64GiB --discard-journal > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && grep -q "an interrupted run was undone: snapshot 1 is restored" "$work/err" && ! grep -q "discard" "$work/err"; then tap_ok "--discard-journal with a journal that can be used: it is undone as always"; else tap_not_ok "--discard-journal with a journal that can be used (exit $rc): it is undone as always"; sed 's/^/# /' "$work/err"; fi
+"$bin" --root "$hostile" remove --dry-run --discard-journal > /dev/null 2> "$work/err"
+if [ $? = 2 ] && grep -q "discard-journal and --dry-run contradict each other" "$work/err"; then tap_ok "--discard-journal with --dry-run: a usage error"; else tap_not_ok "--discard-journal with --dry-run: a usage error"; fi
 
 fresh
 mkdir -p "$work/elsewhere"
