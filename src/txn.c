@@ -42,12 +42,18 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 	bool told = false;
 	int dfd, fd, r;
 
-	r = sysroot_mkdir_p(root, STATE_DIR, 0755);
-	if (r < 0)
-		return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot create: %s",
-				strerror(-r))
-			       ?: r;
+	/* Judged before it is created, and again after: a symlink or another user's
+	 * directory there is refused (-EBADMSG, exit 2) with nothing written, not taken
+	 * for a failure to create it. */
 	r = state_path_trusted(root, STATE_DIR, d);
+	if (r == -ENOENT) {
+		r = sysroot_mkdir_p(root, STATE_DIR, 0755);
+		if (r < 0)
+			return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot create: %s",
+					strerror(-r))
+				       ?: r;
+		r = state_path_trusted(root, STATE_DIR, d);
+	}
 	if (r < 0)
 		return r;
 	dfd = sysroot_openat(root, STATE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW);

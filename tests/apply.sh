@@ -830,6 +830,21 @@ rc=$?
 "$bin" --root "$hostile" remove > /dev/null 2>&1
 if [ $rc = 2 ] && grep -q "var/lib/amdgpu-tune: not trusted: group or others may write to it" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a state directory others may write: status exit 2 naming it, remove changes nothing"; else tap_not_ok "a state directory others may write: status exit 2 naming it, remove changes nothing"; fi
 
+# A symlinked state directory is refused before anything is created through it.
+r=$work/state-link
+build_case diff-cloudimg "$r"
+mkdir -p "$work/state-target"
+ln -s "$work/state-target" "$r/var/lib/amdgpu-tune"
+before=$(tree_stamp "$r")
+slbad=
+for cmd in "apply test-mixed --memory 64GiB" "remove" "rollback" "reapply --memory 64GiB"; do
+	# shellcheck disable=SC2086
+	"$bin" --root "$r" $cmd > /dev/null 2> "$work/err"
+	rc=$?
+	{ [ $rc = 2 ] && grep -q "^var/lib/amdgpu-tune: not trusted: a symbolic link is on its path" "$work/err"; } || slbad="$slbad $cmd(exit $rc)"
+done
+if [ -z "$slbad" ] && [ "$(tree_stamp "$r")" = "$before" ] && [ -z "$(ls -A "$work/state-target")" ]; then tap_ok "a symlinked var/lib/amdgpu-tune: apply, remove, rollback and reapply exit 2 naming it, nothing written there or in the tree"; else tap_not_ok "a symlinked var/lib/amdgpu-tune: apply, remove, rollback and reapply exit 2 naming it, nothing written there or in the tree${slbad:+ (not:$slbad)}"; ls -A "$work/state-target" | sed 's/^/# /'; fi
+
 fresh
 chmod 0666 "$hostile/var/lib/amdgpu-tune/state"
 "$bin" --root "$hostile" diff > /dev/null 2> "$work/err"
