@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <libkmod.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -173,6 +174,32 @@ static int moddir_path(int dfd, char *buf, size_t size)
 	return r;
 }
 
+/* The files of a kernel's module directory libkmod may open: kmod_new() reads
+ * modules.softdep and modules.weakdep as configuration, the lookups the indexes and
+ * modules.builtin.modinfo. It opens them blocking (fopen(), open() without O_NONBLOCK),
+ * so a FIFO among them would hang us: each one present must be a regular file, judged as
+ * libkmod reaches it (through the directory fd, following symlinks). The first that is
+ * not, or NULL. */
+static const char *kmod_files_irregular(int dfd)
+{
+	static const char *const files[] = {
+		"modules.dep.bin",	   "modules.dep",
+		"modules.alias.bin",	   "modules.alias",
+		"modules.symbols.bin",	   "modules.symbols",
+		"modules.builtin.bin",	   "modules.builtin.alias.bin",
+		"modules.builtin.modinfo", "modules.softdep",
+		"modules.weakdep",	   "modules.devname",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		struct stat st;
+
+		if (fstatat(dfd, files[i], &st, 0) == 0 && !S_ISREG(st.st_mode))
+			return files[i];
+	}
+	return NULL;
+}
+
 static int read_kernel(const struct sysroot *root, const char *version,
 		       char *const *modules, struct kernel_info *k, struct diag_list *d)
 {
@@ -200,6 +227,17 @@ static int read_kernel(const struct sysroot *root, const char *version,
 			version);
 	snprintf(rel, sizeof(rel), "lib/modules/%s", version);
 	dfd = sysroot_openat(root, rel, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0 && k->has_index) {
+		const char *bad = kmod_files_irregular(dfd);
+
+		if (bad) {
+			diag_warning(
+				d, NULL, 0,
+				"lib/modules/%s/%s is not a regular file: the modules of kernel %s are not checked",
+				version, bad, version);
+			k->has_index = false;
+		}
+	}
 	if (dfd >= 0 && k->has_index) {
 		/* libkmod wants a path: the directory already resolved inside the root.
 		 */
@@ -244,7 +282,7 @@ static int read_kernel(const struct sysroot *root, const char *version,
 			if (r < 0)
 				diag_warning(d, NULL, 0,
 					     "kernel %s: cannot read module %s: %s",
-					     version, s->module, strerror(-r));
+					     version, s->module, read_error_text(-r));
 			if (s->path && startswith(s->path, moddir)) {
 				/* Show the module file relative to the root, not through
 				 * /proc. */

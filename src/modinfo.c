@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <libkmod.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "cmdline.h"
 #include "modinfo.h"
@@ -82,10 +83,26 @@ static int read_info(struct kmod_module *mod, struct module_schema *s)
 	return r;
 }
 
+/* libkmod opens a module file blocking (kmod_file_open()): a FIFO there would hang
+ * us. 0 for a regular file (after symlinks, as libkmod opens it), -EBADF (not a regular
+ * file) or -errno. */
+static int module_file_check(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	return S_ISREG(st.st_mode) ? 0 : -EBADF;
+}
+
 int modinfo_read_file(struct kmod_ctx *ctx, const char *path, struct module_schema *s)
 {
 	struct kmod_module *mod = NULL;
-	int r = kmod_module_new_from_path(ctx, path, &mod);
+	int r = module_file_check(path);
+
+	if (r < 0)
+		return r;
+	r = kmod_module_new_from_path(ctx, path, &mod);
 
 	if (r < 0)
 		return r;
@@ -133,11 +150,16 @@ int modinfo_lookup(struct kmod_ctx *ctx, const char *module,
 			return r;
 		}
 	}
-	if (s->path && cache && cache->load(cache->data, s->path, s)) {
+	r = s->path ? module_file_check(s->path) : -ENOMEM;
+	if (r < 0) {
+		kmod_module_unref(mod);
+		return r;
+	}
+	if (cache && cache->load(cache->data, s->path, s)) {
 		kmod_module_unref(mod);
 		return 0;
 	}
-	r = s->path ? read_info(mod, s) : -ENOMEM;
+	r = read_info(mod, s);
 	if (r == 0 && cache)
 		cache->store(cache->data, s->path, s);
 	kmod_module_unref(mod);

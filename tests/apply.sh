@@ -1049,6 +1049,8 @@ for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/
 	etc/amdgpu-tune/profiles/test-mixed.conf sys/module/ttm/parameters/pages_limit var/lib/amdgpu-tune/state \
 	var/lib/amdgpu-tune/transaction var/lib/amdgpu-tune/snapshots/1/manifest etc/kernel/cmdline \
 	lib/modules/6.12.117+deb12-amd64/modules.builtin var/cache/amdgpu-tune/6.12.117+deb12-amd64/ttm.params \
+	lib/modules/6.12.117+deb12-amd64/modules.dep.bin lib/modules/6.12.117+deb12-amd64/modules.builtin.bin \
+	lib/modules/6.12.117+deb12-amd64/modules.softdep lib/modules/6.12.117+deb12-amd64/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz \
 	boot/grub/grub.cfg; do
 	r=$work/fifo
 	rm -rf "$r"
@@ -1062,7 +1064,24 @@ for p in etc/modprobe.d/50-fifo.conf etc/default/grub.d/50-fifo.cfg etc/default/
 		[ $? = 124 ] && fifo_bad="$fifo_bad $p($cmd)"
 	done
 done
-tap_check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state, journal, a manifest, etc/kernel/cmdline, modules.builtin, the cache, grub.cfg): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
+tap_check "a FIFO at each read path (modprobe.d, grub.d, etc/default/grub, proc, a profile, sysfs, the state, journal, a manifest, etc/kernel/cmdline, modules.builtin, the cache, libkmod's modules.dep.bin, modules.builtin.bin and modules.softdep, a module file, grub.cfg): no command hangs${fifo_bad:+ (hung:$fifo_bad)}" [ -z "$fifo_bad" ]
+# What libkmod would open blocking is judged first, and said.
+k=lib/modules/6.12.117+deb12-amd64
+fifo_bad=
+for p in modules.dep.bin modules.builtin.bin modules.softdep kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz; do
+	r=$work/fifo
+	rm -rf "$r"
+	build_case diff-cloudimg "$r"
+	rm -f "$r/$k/$p"
+	mkfifo "$r/$k/$p"
+	timeout 20 "$bin" --root "$r" diff test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	case $p in
+	*.ko.xz) want="kernel 6.12.117+deb12-amd64: cannot read module amdgpu: not a regular file" ;;
+	*) want="$k/$p is not a regular file: the modules of kernel 6.12.117+deb12-amd64 are not checked" ;;
+	esac
+	grep -qF "warning: $want" "$work/err" || fifo_bad="$fifo_bad $p"
+done
+tap_check "a FIFO at modules.dep.bin, modules.builtin.bin, modules.softdep or a module file: a warning says it is not a regular file${fifo_bad:+ (not said:$fifo_bad)}" [ -z "$fifo_bad" ]
 
 # ---- 18b. a killed run's temporaries are removed by the next run (under the lock) ----
 r=$work/stale
