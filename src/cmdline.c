@@ -146,6 +146,55 @@ int cmdline_parse(const char *line, struct cmdline **ret)
 	return 0;
 }
 
+int cmdline_spans(const char *line, struct cmdline_span **ret, size_t *ret_n,
+		  size_t *ret_init)
+{
+	struct cmdline_span *v = NULL;
+	size_t n = 0;
+	const char *p = skip_spaces(line);
+
+	*ret_init = strlen(line);
+	while (*p) {
+		/* next_arg()'s scan: whitespace outside quotes ends the token (the
+		 * leading '"' it skips toggles like any other). */
+		const char *end = p, *rest;
+		bool in_quote = false;
+		char *name = NULL, *value = NULL;
+		struct cmdline_span *nv;
+		int err = 0;
+		bool dashdash;
+
+		for (; *end && (in_quote || !cmdline_is_space(*end)); end++)
+			if (*end == '"')
+				in_quote = !in_quote;
+		/* parse_args(): a bare "--", as next_arg() gives it, ends the kernel's
+		 * parameters. */
+		rest = next_arg(p, &name, &value, &err);
+		dashdash = rest && !value && streq(name, "--");
+		free(name);
+		free(value);
+		if (!rest) {
+			free(v);
+			return err;
+		}
+		if (dashdash) {
+			*ret_init = (size_t)(p - line);
+			break;
+		}
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = (struct cmdline_span){(size_t)(p - line), (size_t)(end - line)};
+		p = rest;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
 /* True when next_arg() on s gives exactly name and value and consumes all of s, also
  * when another argument follows: a spelling that ends inside an open quote would
  * swallow the next argument, so s is tested with a sentinel token after it. */

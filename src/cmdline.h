@@ -24,6 +24,18 @@ struct cmdline {
 int cmdline_parse(const char *line, struct cmdline **ret);
 void cmdline_free(struct cmdline *c);
 
+/* One argument as next_arg() delimits it: line[start, end), quotes included. */
+struct cmdline_span {
+	size_t start, end;
+};
+
+/* The byte ranges of line's kernel parameters, in order, up to a bare "--" (what
+ * follows it is init's): *ret (the caller's, free(); NULL when there are none) holds
+ * *ret_n ranges, and *ret_init is where that "--" starts, or strlen(line) without one.
+ * For editing a line without touching the bytes around an argument. 0 or -ENOMEM. */
+int cmdline_spans(const char *line, struct cmdline_span **ret, size_t *ret_n,
+		  size_t *ret_init);
+
 /* Serializes one argument so that next_arg() gives back exactly name and value,
  * quoting only when needed, into *ret (a new string). 0, -EINVAL when no quoting can
  * represent the pair (e.g. a value with both whitespace and '"'), or -ENOMEM. */

@@ -320,56 +320,59 @@ static int add_file(struct sysroot *root, struct compared *c, const char *rel,
 
 int strip_tokens(const char *cur, char *const *tokens, char **ret)
 {
-	_cleanup_strv_free_ char **w = NULL;
-	_cleanup_free_ char *flat = strdup(cur);
+	_cleanup_free_ struct cmdline_span *sp = NULL;
+	_cleanup_free_ bool *used = NULL, *drop = NULL;
 	struct strbuf b = {0};
-	bool *used;
-	int r = 0;
+	size_t n = 0, init, kept = 0, last = 0;
+	int r;
 
-	if (!flat)
-		return -ENOMEM;
 	if (!tokens || !tokens[0]) {
-		*ret = flat;
-		flat = NULL;
-		return 0;
+		*ret = strdup(cur);
+		return *ret ? 0 : -ENOMEM;
 	}
-	for (char *p = flat; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	if (strv_split_ws(flat, &w) < 0)
-		return -ENOMEM;
+	r = cmdline_spans(cur, &sp, &n, &init);
+	if (r < 0)
+		return r;
 	used = calloc(strv_length(tokens) + 1, sizeof(*used));
-	if (!used)
+	drop = calloc(n + 1, sizeof(*drop));
+	if (!used || !drop)
 		return -ENOMEM;
-	{
-		/* apply appended its tokens (before a bare "--"): the occurrence to drop
-		 * is the last one, or a value the user repeated earlier would be the one
-		 * removed and the effective value would flip. */
-		size_t n = strv_length(w);
-		bool *drop = calloc(n + 1, sizeof(*drop));
-
-		if (!drop) {
-			free(used);
-			return -ENOMEM;
-		}
-		for (size_t i = n; i-- > 0;)
-			for (size_t k = 0; !drop[i] && tokens[k]; k++)
-				if (!used[k] && streq(w[i], tokens[k]))
-					drop[i] = used[k] = true;
-		for (size_t i = 0; r == 0 && i < n; i++)
-			if (!drop[i])
-				r = strbuf_printf(&b, "%s%s", b.len ? " " : "", w[i]);
-		free(drop);
+	/* apply inserted its tokens before a bare "--" (what follows is init's, never
+	 * ours): of a token the user also wrote earlier, the one to drop is the last,
+	 * or the effective value would flip. A token is ours only spelt exactly as the
+	 * state records it. */
+	for (size_t i = n; i-- > 0;)
+		for (size_t k = 0; !drop[i] && tokens[k]; k++)
+			if (!used[k] && sp[i].end - sp[i].start == strlen(tokens[k]) &&
+			    memcmp(cur + sp[i].start, tokens[k], strlen(tokens[k])) == 0)
+				drop[i] = used[k] = true;
+	/* Every other byte stays: the blanks before the first argument, each kept
+	 * argument with the blanks that followed the kept one before it (apply put
+	 * " TOKEN" after an argument of the user's), and everything after the last
+	 * argument (blanks, a "--" and init's arguments, the final newline). */
+	r = strbuf_append(&b, cur, n ? sp[0].start : strlen(cur));
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (drop[i])
+			continue;
+		if (kept++)
+			r = strbuf_append(&b, cur + sp[last].end,
+					  sp[last + 1].start - sp[last].end);
+		if (r == 0)
+			r = strbuf_append(&b, cur + sp[i].start, sp[i].end - sp[i].start);
+		last = i;
 	}
-	free(used);
-	if (r == 0)
-		r = strbuf_putc(&b, '\n');
+	/* With none kept and a "--", that "--" comes first again, as before apply. */
+	if (r == 0 && n)
+		r = kept || init == strlen(cur)
+			    ? strbuf_append(&b, cur + sp[n - 1].end,
+					    strlen(cur + sp[n - 1].end))
+			    : strbuf_append(&b, cur + init, strlen(cur + init));
 	if (r < 0) {
 		strbuf_done(&b);
 		return r;
 	}
 	*ret = strbuf_steal(&b);
-	return 0;
+	return *ret ? 0 : -ENOMEM;
 }
 
 /* Copies the findings of from into d, errors as warnings (they concern a re-plan that

@@ -83,8 +83,11 @@ void compared_done(struct compared *c);
 /* Reads a managed file's current text into *ret (NULL when absent). */
 int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_list *d);
 
-/* cur without one occurrence of each of tokens (the arguments an earlier apply added),
- * its words joined by single spaces; cur itself when there are no tokens. */
+/* cur without the arguments an earlier apply added (tokens, each spelt as the state
+ * records it): for each, its last occurrence before a bare "--" (after it, arguments
+ * are init's), with the blanks that separated it. Every other byte of cur stays as it
+ * is (quoted values, blanks, the newline, "--" and what follows). A new string. 0 or
+ * -ENOMEM. */
 int strip_tokens(const char *cur, char *const *tokens, char **ret);
 
 /* Plans name (or, COMPARE_APPLIED with a recorded state, takes what apply wrote), reads
