@@ -111,41 +111,31 @@ int fragment_modprobe(const char *profile, const struct plan *pl, char **ret)
 
 int fragment_kernel_cmdline(const char *existing, const struct plan *pl, char **ret)
 {
+	_cleanup_free_ struct cmdline_span *sp = NULL;
 	struct cmdline *c = NULL;
 	struct strbuf b = {0};
-	size_t n = strlen(existing);
+	size_t n = strlen(existing), n_sp = 0, k;
 	int r;
 
 	const char *init = NULL; /* " -- ..." : what the kernel hands to init */
 	size_t init_len = 0;
-	bool quoted = false;
 
 	while (n && (existing[n - 1] == '\n' || existing[n - 1] == ' '))
 		n--;
-	/* Our arguments go before a bare "--" (outside quotes), or init gets them. */
-	for (size_t i = 0, start = 0; i <= n; i++) {
-		if (i < n && existing[i] == '"')
-			quoted = !quoted;
-		if (i == n || (!quoted && (existing[i] == ' ' || existing[i] == '\t' ||
-					   existing[i] == '\n'))) {
-			if (i - start == 2 && strncmp(existing + start, "--", 2) == 0) {
-				size_t k = start;
-
-				while (k > 0 && (existing[k - 1] == ' ' ||
-						 existing[k - 1] == '\t' ||
-						 existing[k - 1] == '\n'))
-					k--;
-				init = existing + k;
-				init_len = n - k;
-				n = k;
-				break;
-			}
-			start = i + 1;
-		}
-	}
+	/* Our arguments go before a bare "--" as parse_args() finds it, or init gets
+	 * them. */
 	r = strbuf_append(&b, existing, n);
 	if (r == 0)
-		r = cmdline_parse(b.s ? b.s : "", &c);
+		r = cmdline_spans(b.s, &sp, &n_sp, &k);
+	if (r == 0 && k < n) {
+		while (k > 0 && cmdline_is_space(existing[k - 1]))
+			k--;
+		init = existing + k;
+		init_len = n - k;
+		b.s[b.len = k] = '\0';
+	}
+	if (r == 0)
+		r = cmdline_parse(b.s, &c);
 	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
 		const struct setting *s = &pl->settings[i];
 		const struct cmdline_arg *a;
@@ -160,6 +150,9 @@ int fragment_kernel_cmdline(const char *existing, const struct plan *pl, char **
 		if (r == 0)
 			r = put_arg(&b, s->name, s->value);
 	}
+	/* A line that starts with "--" has no blank before it to keep. */
+	if (r == 0 && init && b.len && !cmdline_is_space(*init))
+		r = strbuf_putc(&b, ' ');
 	if (r == 0 && init)
 		r = strbuf_append(&b, init, init_len);
 	if (r == 0)

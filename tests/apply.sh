@@ -328,6 +328,8 @@ root=/dev/vda1 quiet -- single|root=/dev/vda1 quiet iommu=pt -- single
 root=/dev/vda1 quiet -- single iommu=pt|root=/dev/vda1 quiet iommu=pt -- single iommu=pt
 root=/dev/vda1 dyndbg="file  drm.c +p"   quiet|root=/dev/vda1 dyndbg="file  drm.c +p"   quiet iommu=pt
 root=/dev/vda1	quiet  -- x  "y  z"|root=/dev/vda1	quiet iommu=pt  -- x  "y  z"
+-- single|iommu=pt -- single
+root=/dev/vda1 "--" single|root=/dev/vda1 iommu=pt "--" single
 EOF
 
 # ---- 8b. a command line over the kernel's 2048 bytes loses its last arguments: ours ----
