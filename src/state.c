@@ -119,6 +119,48 @@ static int parse_setting(struct state *s, char *val, const char *file, unsigned 
 	return 0;
 }
 
+/* A token is one command-line setting as apply spells it (cmdline_arg_format()), its
+ * name and value within the allowlist parse_setting() holds a recorded one to, and no
+ * name twice. This is the whole check of a version 1 state, which records no settings;
+ * version 2 also requires it to be one of the settings it records (state_parse()). */
+static int parse_token(const struct state *s, const char *val, const char *file,
+		       unsigned line, struct diag_list *d)
+{
+	struct cmdline *c = NULL;
+	_cleanup_free_ char *again = NULL;
+	bool ok;
+	int r = cmdline_parse(val, &c);
+
+	if (r < 0)
+		return r;
+	ok = c->n_args == 1 && !c->init_args &&
+	     profile_key_is_safe(c->args[0].name, true) &&
+	     (!c->args[0].value || profile_value_is_safe(c->args[0].value));
+	if (ok) {
+		r = cmdline_arg_format(c->args[0].name, c->args[0].value, &again);
+		ok = r == 0 && streq(again, val);
+		r = r == -ENOMEM ? r : 0;
+	}
+	for (size_t i = 0; r == 0 && ok && s->tokens && s->tokens[i]; i++) {
+		struct cmdline *o = NULL;
+
+		r = cmdline_parse(s->tokens[i], &o);
+		if (r == 0 && o->n_args == 1 &&
+		    cmdline_name_equal(o->args[0].name, c->args[0].name)) {
+			cmdline_free(o);
+			cmdline_free(c);
+			return bad(d, file, line, "repeated token");
+		}
+		cmdline_free(o);
+	}
+	cmdline_free(c);
+	if (r < 0)
+		return r;
+	return ok ? 0
+		  : bad(d, file, line,
+			"a token that is no command-line setting as apply writes it");
+}
+
 int state_parse(const char *file, const char *buf, size_t len, struct state **ret,
 		struct diag_list *d)
 {
@@ -199,7 +241,9 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 			 * token, nothing an interpreter could read twice. */
 			if (!*val || strpbrk(val, " \t\"\\") || !state_token_is_safe(val))
 				r = bad(d, file, line, "invalid token");
-			else if (strv_push(&s->tokens, val) < 0)
+			else
+				r = parse_token(s, val, file, line, d);
+			if (r == 0 && strv_push(&s->tokens, val) < 0)
 				r = -ENOMEM;
 		} else {
 			r = bad(d, file, line, "unknown key");

@@ -872,6 +872,24 @@ cmdline=$(cat "$r/etc/kernel/cmdline")
 rc=$?
 if [ $rc = 2 ] && grep -q "a token that is no setting the state records" "$work/err" && [ "$(cat "$r/etc/kernel/cmdline")" = "$cmdline" ]; then tap_ok "a forged 'token root=...' in the state: remove exit 2, etc/kernel/cmdline untouched"; else tap_not_ok "a forged 'token root=...' in the state: remove exit 2, etc/kernel/cmdline untouched"; fi
 
+# A version 1 state (an older amdgpu-tune's, no settings recorded): its tokens are
+# still taken away, and one that no setting could be is refused the same way.
+r=$work/v1-token
+build_case diff-systemd-boot "$r"
+cp "$r/etc/kernel/cmdline" "$work/cmdline.orig"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+sed -i -e 's/^version 2$/version 1/' -e '/^setting /d' -e '/^memory /d' -e '/^kernel /d' "$r/var/lib/amdgpu-tune/state"
+cp -a "$r" "$r-forged"
+"$bin" --root "$r" remove > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && cmp -s "$r/etc/kernel/cmdline" "$work/cmdline.orig"; then tap_ok "a version 1 state: remove takes its token away"; else tap_not_ok "a version 1 state: remove (exit $rc) takes its token away"; sed 's/^/# /' "$work/err"; fi
+r=$r-forged
+echo "token quiet,splash" >> "$r/var/lib/amdgpu-tune/state"
+cmdline=$(cat "$r/etc/kernel/cmdline")
+"$bin" --root "$r" remove > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 2 ] && grep -q "state:[0-9]*: corrupt state: a token that is no command-line setting as apply writes it" "$work/err" && [ "$(cat "$r/etc/kernel/cmdline")" = "$cmdline" ]; then tap_ok "a version 1 state with a token no setting could be: remove exit 2 naming the line, etc/kernel/cmdline untouched"; else tap_not_ok "a version 1 state with a token no setting could be: remove (exit $rc) exit 2 naming the line, etc/kernel/cmdline untouched"; sed 's/^/# /' "$work/err"; fi
+
 if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 	fresh
 	chown -R nobody "$hostile/var/lib/amdgpu-tune"

@@ -70,6 +70,25 @@ static const struct tcase {
 	 4, "repeated setting"},
 	{"an unknown key is refused", HEAD "wanted ttm.pages_limit=1\n", 3,
 	 "unknown key"},
+	{"a version 1 file's tokens that are settings as apply writes them are read",
+	 "version 1\nprofile x\ntoken iommu=pt\ntoken amdgpu.vm_fragment_size=9\n"
+	 "token nomodeset\ntoken rd.driver.pre=amdgpu\n",
+	 0, NULL},
+	{"a version 1 token whose name has a character no setting's name has is refused",
+	 "version 1\nprofile x\ntoken a,b=1\n", 3, "no command-line setting"},
+	{"a version 1 token whose value has a character no setting's value has is refused",
+	 "version 1\nprofile x\ntoken a=b=c\n", 3, "no command-line setting"},
+	{"a version 1 token with an empty name is refused",
+	 "version 1\nprofile x\ntoken =1\n", 3, "no command-line setting"},
+	{"a version 1 token whose value starts with -- is refused",
+	 "version 1\nprofile x\ntoken a=--b\n", 3, "no command-line setting"},
+	{"a version 1 token that names a parameter twice is refused, whatever its spelling",
+	 "version 1\nprofile x\ntoken amdgpu.vm_fragment_size=9\n"
+	 "token amdgpu.vm-fragment-size=10\n",
+	 4, "repeated token"},
+	{"a version 2 token that is no recorded setting is refused",
+	 HEAD "setting cmdline - iommu=pt\ntoken iommu=pt\ntoken root=/dev/sda1\n", 0,
+	 "no setting the state records"},
 };
 
 static void test_cases(void **state)
