@@ -358,40 +358,105 @@ static int mark_undone(const struct sysroot *root, const struct snapshot *s,
 		s->id, strerror(-r));
 }
 
+/* Whether n is what sysroot_write_atomic() names a temporary of base,
+ * ".BASE.xxxxxxxx.tmp" (8 lowercase hex digits); with base NULL, of any BASE that ends
+ * in suffix. */
+static bool is_temporary(const char *n, const char *base, const char *suffix)
+{
+	size_t len = strlen(n), bl;
+
+	if (n[0] != '.' || len < 2 + 13 || strcmp(n + len - 4, ".tmp") != 0 ||
+	    n[len - 13] != '.' || strspn(n + len - 12, "0123456789abcdef") != 8)
+		return false;
+	bl = len - 14; /* without the leading '.' and ".xxxxxxxx.tmp" */
+	if (base)
+		return bl == strlen(base) && strncmp(n + 1, base, bl) == 0;
+	return bl > strlen(suffix) &&
+	       strncmp(n + 1 + bl - strlen(suffix), suffix, strlen(suffix)) == 0;
+}
+
+/* Removes the regular files in dir that are temporaries of base (or suffix, see
+ * is_temporary()). */
+static void sweep(const struct sysroot *root, const char *dir, const char *base,
+		  const char *suffix)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+
+	if (sysroot_opendir(root, dir, &d) < 0)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (is_temporary(de->d_name, base, suffix) &&
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* The subdirectories of parent (reached without a symlink, as trusted as our state,
+ * judged from top), each with sweep(). */
+static void sweep_subdirs(const struct sysroot *root, const char *top, const char *parent,
+			  const char *const *bases, const char *suffix)
+{
+	_cleanup_strv_free_ char **subs = NULL;
+	DIR *d = NULL;
+	struct dirent *de;
+
+	if (sysroot_opendir(root, parent, &d) < 0)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+		struct strbuf rel = {0};
+
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (strbuf_printf(&rel, "%s/%s", parent, de->d_name) == 0 &&
+		    strv_push(&subs, rel.s) < 0) {
+			strbuf_done(&rel);
+			break;
+		}
+		strbuf_done(&rel);
+	}
+	closedir(d);
+	for (size_t i = 0; subs && subs[i]; i++) {
+		_cleanup_free_ char *at = NULL;
+		char why[96];
+
+		if (sysroot_path_trusted(root, top, subs[i], &at, why) < 0)
+			continue;
+		for (size_t k = 0; bases && bases[k]; k++)
+			sweep(root, subs[i], bases[k], NULL);
+		if (suffix)
+			sweep(root, subs[i], NULL, suffix);
+	}
+}
+
 void txn_remove_stale(const struct sysroot *root)
 {
+	/* The snapshots' marks (snapshot_mark_committed(), snapshot_mark_undone()). */
+	static const char *const marks[] = {"committed", "undone", NULL};
+
 	/* Beside every managed file, and beside the journal. */
 	for (size_t i = 0; i <= n_managed_files; i++) {
 		_cleanup_free_ char *dir =
 			strdup(i < n_managed_files ? managed_files[i].path : TXN_JOURNAL);
-		const char *base;
 		char *slash;
-		DIR *d = NULL;
-		struct dirent *de;
 
 		if (!dir || !(slash = strrchr(dir, '/')))
 			continue;
 		*slash = '\0';
-		base = slash + 1;
-		if (sysroot_opendir(root, dir, &d) < 0)
-			continue;
-		while ((de = readdir(d))) {
-			const char *n = de->d_name;
-			size_t bl = strlen(base);
-			struct stat st;
-
-			/* Exactly what sysroot_write_atomic() names its temporaries. */
-			if (n[0] != '.' || strncmp(n + 1, base, bl) != 0 ||
-			    n[1 + bl] != '.' || strlen(n + 2 + bl) != 12 ||
-			    strspn(n + 2 + bl, "0123456789abcdef") != 8 ||
-			    strcmp(n + 10 + bl, ".tmp") != 0)
-				continue;
-			if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISREG(st.st_mode))
-				unlinkat(dirfd(d), n, 0);
-		}
-		closedir(d);
+		sweep(root, dir, slash + 1, NULL);
 	}
+	/* In each snapshot, and each kernel's directory of the parameter cache: only
+	 * the write commands write these, with this lock held, so whatever is there
+	 * now was left by a run that was killed. */
+	sweep_subdirs(root, STATE_DIR, SNAPSHOT_DIR, marks, NULL);
+	sweep_subdirs(root, CACHE_DIR, CACHE_DIR, NULL, ".params");
 }
 
 /* A journal naming snapshot id, which snapshot_load() could not give (r): nothing to

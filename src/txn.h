@@ -71,7 +71,9 @@ struct snap_file;
 struct txn_file txn_file_from_snap(const struct snap_file *sf);
 
 /* Removes the temporaries (".NAME.XXXXXXXX.tmp") a killed run left beside the files
- * amdgpu-tune writes. Call with the lock held. Best effort. */
+ * amdgpu-tune writes: the managed files, the state and journal, the snapshots' marks
+ * and the parameter cache's entries (in directories trusted as the state is). Call
+ * with the lock held. Best effort. */
 void txn_remove_stale(const struct sysroot *root);
 
 /* Finishes an interrupted run, with the lock held: when a journal is present, restores

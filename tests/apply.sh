@@ -1117,6 +1117,24 @@ mkdir -p "$r/etc/modprobe.d" "$r/var/lib/amdgpu-tune"
 : > "$r/etc/modprobe.d/.other.conf.0123abcd.tmp"
 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 if [ ! -e "$r/etc/modprobe.d/.90-amdgpu-tune.conf.0123abcd.tmp" ] && [ ! -e "$r/var/lib/amdgpu-tune/.state.deadbeef.tmp" ] && [ -e "$r/etc/modprobe.d/.other.conf.0123abcd.tmp" ]; then tap_ok "a killed run's temporaries are removed by the next apply, and nothing else"; else tap_not_ok "a killed run's temporaries are removed by the next apply, and nothing else"; fi
+# ... also those of a snapshot's mark and of a cache entry.
+snap=$r/var/lib/amdgpu-tune/snapshots/1
+cache=$r/var/cache/amdgpu-tune/6.12.117+deb12-amd64
+stale_bad=
+for f in "$snap/.committed.0123abcd.tmp" "$snap/.undone.89abcdef.tmp" "$cache/.ttm.params.0badf00d.tmp" "$cache/.amdgpu.params.00000000.tmp"; do
+	if [ -d "${f%/*}" ]; then : > "$f"; else stale_bad="$stale_bad no:${f%/*}"; fi
+done
+: > "$snap/.committed.0123abcd.tmpx"
+: > "$cache/.notes.0123abcd.tmp"
+: > "$cache/.ttm.params.0123abcd.tmp.keep"
+"$bin" --root "$r" apply strix-halo --memory 64GiB > /dev/null 2>&1
+for f in "$snap/.committed.0123abcd.tmp" "$snap/.undone.89abcdef.tmp" "$cache/.ttm.params.0badf00d.tmp" "$cache/.amdgpu.params.00000000.tmp"; do
+	[ -e "$f" ] && stale_bad="$stale_bad left:${f#"$r"/}"
+done
+for f in "$snap/.committed.0123abcd.tmpx" "$cache/.notes.0123abcd.tmp" "$cache/.ttm.params.0123abcd.tmp.keep"; do
+	[ -e "$f" ] || stale_bad="$stale_bad removed:${f#"$r"/}"
+done
+tap_check "a killed run's temporaries of a snapshot's mark and of a cache entry are removed by the next apply, and nothing else${stale_bad:+ ($stale_bad)}" [ -z "$stale_bad" ]
 
 # ---- 19. a file name from the machine never reaches the terminal raw ----
 r=$work/esc
