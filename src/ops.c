@@ -519,6 +519,7 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 	size_t n_ov = 0;
 	bool sys = sysroot_exists(root, "sys/module");
 	const struct plan *pl;
+	struct stat jst;
 	int r;
 
 	r = state_read(root, &c->state, d);
@@ -540,9 +541,9 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 	}
 	if (r < 0)
 		return r;
-	if (sysroot_exists(root, TXN_JOURNAL)) {
-		/* What the next write command will do about it; a journal it cannot
-		 * use stops it, which is only news here. */
+	/* Any journal, also a symlink to nothing there: what the next write command
+	 * will do about it; one it cannot use stops it, which is only news here. */
+	if (sysroot_lstat(root, TXN_JOURNAL, &jst) == 0) {
 		size_t from = d->n;
 		unsigned id;
 

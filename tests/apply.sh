@@ -769,6 +769,27 @@ else
 	if [ $rc = 2 ] && grep -q "with owner 65534:0, which apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a snapshot with a file owned by another user: exit 2, nothing written"; else tap_not_ok "a snapshot with a file owned by another user: exit 2, nothing written"; fi
 fi
 
+# A journal reached through a symlink is not read: every write command refuses it,
+# status says so, and --discard-journal removes the link, never what it points to.
+fresh
+printf 'version 1\nsnapshot 1\nloader debian-grub\n' > "$work/journal.elsewhere"
+chmod 600 "$work/journal.elsewhere"
+ln -s "$work/journal.elsewhere" "$hostile/var/lib/amdgpu-tune/transaction"
+before=$(tree_sum "$hostile")
+jl_bad=
+for cmd in "apply test-mixed2 --memory 64GiB" "remove" "rollback"; do
+	# shellcheck disable=SC2086
+	"$bin" --root "$hostile" $cmd > /dev/null 2> "$work/err"
+	rc=$?
+	{ [ $rc = 2 ] && grep -q "^var/lib/amdgpu-tune/transaction: not trusted: a symbolic link is on its path" "$work/err"; } || jl_bad="$jl_bad $cmd(exit $rc)"
+done
+"$bin" --root "$hostile" status > /dev/null 2> "$work/err"
+grep -q "transaction: warning: not trusted: a symbolic link" "$work/err" || jl_bad="$jl_bad status"
+if [ -z "$jl_bad" ] && [ "$(tree_sum "$hostile")" = "$before" ] && [ -L "$hostile/var/lib/amdgpu-tune/transaction" ]; then tap_ok "a symlinked journal: apply, remove and rollback exit 2 naming it, status warns, nothing written"; else tap_not_ok "a symlinked journal: apply, remove and rollback exit 2 naming it, status warns, nothing written${jl_bad:+ (not:$jl_bad)}"; fi
+"$bin" --root "$hostile" remove --discard-journal > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && [ ! -e "$hostile/var/lib/amdgpu-tune/transaction" ] && [ ! -L "$hostile/var/lib/amdgpu-tune/transaction" ] && [ "$(cat "$work/journal.elsewhere")" = "$(printf 'version 1\nsnapshot 1\nloader debian-grub')" ]; then tap_ok "... remove --discard-journal removes the link, not its target"; else tap_not_ok "... remove --discard-journal (exit $rc) removes the link, not its target"; sed 's/^/# /' "$work/err"; fi
+
 fresh
 forge_snapshot "$hostile" 90 usr/bin/evil 04755
 printf 'version 1\nsnapshot 90\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
