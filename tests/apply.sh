@@ -391,6 +391,19 @@ if command -v strace > /dev/null; then
 else
 	tap_skip "read-only commands drop every capability" "no strace"
 fi
+# ... and set no-new-privs, so nothing they could start gains privileges (set-uid).
+if command -v strace > /dev/null && strace -qq -o /dev/null true 2> /dev/null; then
+	nnp_bad=
+	for cmd in "status --memory 64GiB" "diff test-mixed --memory 64GiB" "show test-mixed --memory 64GiB" "detect --memory 64GiB" \
+		"check test-mixed" "profiles" "snapshots" "apply test-mixed --dry-run --memory 64GiB" "remove --dry-run"; do
+		# shellcheck disable=SC2086
+		traced -f -qq -e trace=prctl -o "$work/strace" "$bin" --root "$r" $cmd > /dev/null 2>&1
+		grep -Eq 'prctl\(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0\) += 0$' "$work/strace" || nnp_bad="$nnp_bad ${cmd%% *}"
+	done
+	tap_check "read-only commands (status, diff, show, detect, check, profiles, snapshots, --dry-run) set no-new-privs${nnp_bad:+ (not:$nnp_bad)}" [ -z "$nnp_bad" ]
+else
+	tap_skip "read-only commands set no-new-privs" "strace is missing or cannot trace here"
+fi
 
 # ---- 11. the lock ----
 r=$work/lock
@@ -458,6 +471,18 @@ env: LANG=C'
 	r=$work/regen # (regen sets r)
 	log3=$r3/var/log/fake-regen.log
 	if grep -q '^argv' "$log3" && ! grep -q '^ignored signal\|^blocked signal' "$log3" && { [ "$(ulimit -H -f)" != unlimited ] || ! grep -q '^file size limit' "$log3"; }; then tap_ok "regeneration tools get default signal dispositions and no inherited file size limit"; else tap_not_ok "regeneration tools get default signal dispositions and no inherited file size limit"; sed 's/^/# /' "$log3" | grep -v '^# env'; fi
+	# A caller with umask 000 (or 077): the tools get 022, as the files we write do.
+	umask_bad=
+	for m in 000 077; do
+		r4=$work/regen-umask-$m
+		regen_root "$r4"
+		(umask $m && regen "$r4" apply test-mixed --memory 64GiB > /dev/null 2>&1)
+		r=$work/regen # (regen sets r)
+		log4=$r4/var/log/fake-regen.log
+		if [ "$(grep -c '^argv' "$log4")" != 2 ] || grep -q '^umask' "$log4"; then umask_bad="$umask_bad $m($(grep '^umask' "$log4" | head -1))"; fi
+		[ "$(stat -c %a "$r4/etc/modprobe.d/90-amdgpu-tune.conf")" = 644 ] || umask_bad="$umask_bad $m(fragment $(stat -c %a "$r4/etc/modprobe.d/90-amdgpu-tune.conf"))"
+	done
+	tap_check "a caller's umask 000 or 077: update-grub and update-initramfs run with umask 022, the drop-ins are 0644${umask_bad:+ (not:$umask_bad)}" [ -z "$umask_bad" ]
 	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nvm_fragment_size = 9\n' > "$r/etc/amdgpu-tune/profiles/mod-a.conf"
 	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nnoretry = 0\n' > "$r/etc/amdgpu-tune/profiles/mod-b.conf"
 	regen "$r" apply mod-a --memory 64GiB > /dev/null 2>&1
@@ -769,6 +794,21 @@ else
 	if [ $rc = 2 ] && grep -q "with owner 65534:0, which apply never writes" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "a snapshot with a file owned by another user: exit 2, nothing written"; else tap_not_ok "a snapshot with a file owned by another user: exit 2, nothing written"; fi
 fi
 
+# A manifest's "dir" lines (directories apply created, removed again when empty) may
+# name only the directories of the managed files, compared component by component.
+dir_bad=
+for dir in usr/bin etc/modprobe home/user/.config ../etc etc/modprobe.d/../../usr; do
+	fresh
+	forge_snapshot "$hostile" 90 etc/modprobe.d/90-amdgpu-tune.conf 0644
+	echo "dir $dir" >> "$hostile/var/lib/amdgpu-tune/snapshots/90/manifest"
+	mkdir -p "$hostile/usr/bin" "$hostile/etc/modprobe" "$hostile/home/user/.config"
+	before=$(tree_sum "$hostile")
+	"$bin" --root "$hostile" rollback 90 > /dev/null 2> "$work/err"
+	rc=$?
+	{ [ $rc = 2 ] && grep -q "manifest:7: .*a directory apply does not create" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; } || dir_bad="$dir_bad $dir(exit $rc)"
+done
+tap_check "a manifest whose dir line names an unmanaged directory (usr/bin, etc/modprobe, home/user/.config, ../etc, a path through ..): rollback exit 2 naming the line, nothing removed or written${dir_bad:+ (not:$dir_bad)}" [ -z "$dir_bad" ]
+
 # A journal reached through a symlink is not read: every write command refuses it,
 # status says so, and --discard-journal removes the link, never what it points to.
 fresh
@@ -918,6 +958,25 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 	"$bin" --root "$hostile" apply test-mixed2 --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
 	if [ $rc = 2 ] && grep -q "not trusted: owned by uid $(id -u nobody)" "$work/err" && [ "$(tree_sum "$hostile")" = "$before" ]; then tap_ok "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written"; else tap_not_ok "root applying to a tree whose state another user owns: exit 2, names the owner, nothing written"; fi
+	# The attack issue 11 showed: a tree an ordinary user owns, with a journal and a
+	# snapshot of theirs that would restore a set-uid root binary; root applies.
+	u=$work/user-journal
+	build_case diff-cloudimg "$u"
+	"$bin" --root "$u" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	forge_snapshot "$u" 90 usr/bin/evil 04755
+	printf 'version 1\nsnapshot 90\nloader debian-grub\n' > "$u/var/lib/amdgpu-tune/transaction"
+	chmod 600 "$u/var/lib/amdgpu-tune/transaction"
+	chown -R nobody "$u"
+	before=$(tree_sum "$u")
+	bstate=$(tree_stamp "$u/var/lib/amdgpu-tune")
+	uj_bad=
+	for cmd in "apply test-mixed2 --memory 64GiB" "remove" "rollback" "rollback 90" "apply test-mixed2 --memory 64GiB --discard-journal"; do
+		# shellcheck disable=SC2086
+		"$bin" --root "$u" $cmd > /dev/null 2> "$work/err"
+		rc=$?
+		{ [ $rc = 2 ] && grep -q "^var/lib/amdgpu-tune: not trusted: owned by uid $(id -u nobody)" "$work/err"; } || uj_bad="$uj_bad $cmd(exit $rc)"
+	done
+	if [ -z "$uj_bad" ] && [ ! -e "$u/usr/bin/evil" ] && [ "$(tree_sum "$u")" = "$before" ] && [ "$(tree_stamp "$u/var/lib/amdgpu-tune")" = "$bstate" ]; then tap_ok "root on a tree another user owns, with their journal and a snapshot restoring a set-uid binary: apply, remove, rollback (and --discard-journal) exit 2 naming the state directory, nothing restored or written"; else tap_not_ok "root on a tree another user owns, with their journal and snapshot: exit 2, nothing restored or written${uj_bad:+ (not:$uj_bad)}"; fi
 	u=$work/user-tree
 	build_case diff-cloudimg "$u"
 	mkdir -p "$u/usr/sbin"
@@ -966,10 +1025,30 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 			sed 's/^/# /' "$work/err" | head -3
 		fi
 	done
+	# The walk is bounded: each directory is checked to the depth its tools read
+	# (grub-mkconfig sources etc/default/grub.d/*.cfg, nothing below; initramfs-tools
+	# runs etc/initramfs-tools/scripts/PHASE/*), deeper entries are not.
+	depth_bad=
+	for plant in etc/default/grub.d/sub/x.cfg etc/initramfs-tools/scripts/init-top/sub/x usr/share/grub/a/b; do
+		u=$work/user-depth
+		rm -rf "$u"
+		regen_root "$u"
+		mkdir -p "$u/$(dirname "$plant")"
+		printf '#!/bin/sh\ntouch /planted\n' > "$u/$plant"
+		chmod 755 "$u/$plant"
+		chown nobody "$u/$plant"
+		regen "$u" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+		rc=$?
+		r=$work/user-depth # (regen sets r)
+		{ [ $rc = 0 ] && ! grep -q "and --update would run" "$work/err" && grep -q '^argv: /usr/sbin/update-grub$' "$u/var/log/fake-regen.log"; } || depth_bad="$depth_bad $plant(exit $rc)"
+	done
+	tap_check "--update: an entry deeper than its directory's checked depth (grub.d/sub/x.cfg, initramfs-tools/scripts/PHASE/sub/x, usr/share/grub/a/b) is not refused: the walk is bounded${depth_bad:+ (refused:$depth_bad)}" [ -z "$depth_bad" ]
 	tap_check "--update on a root-owned tree with one tool, configuration, script or hook another user may write (grub2-mkconfig, dracut, etc/default/grub, grub.d, usr/lib/grub, initramfs-tools hooks/scripts/conf.d, ld.so.*, a symlinked tool): exit 2 naming it, nothing run or written${ut_bad:+ (not refused:$ut_bad)}" [ -z "$ut_bad" ]
 else
 	tap_skip "ownership of the state by another user" "needs root and a 'nobody' user"
+	tap_skip "a user-owned tree with a planted journal" "needs root and a 'nobody' user"
 	tap_skip "--update on a tree another user owns" "needs root and a 'nobody' user"
+	tap_skip "--update's bounded walk" "needs root and a 'nobody' user"
 	tap_skip "--update with one tool, configuration, script or hook another user may write" "needs root and a 'nobody' user"
 fi
 

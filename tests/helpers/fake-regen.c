@@ -2,7 +2,8 @@
  * it runs after chroot. It appends its argv, environment and open fds above 2 to
  * /var/log/fake-regen.log, then fails when /etc/fake-regen/fail-NAME exists (or
  * fail-once-NAME, which it removes), and sleeps 2 s when sleep-NAME exists. Signals it
- * inherited as ignored or blocked, and a file size limit, are logged too.
+ * inherited as ignored or blocked, a file size limit and a umask other than 022 are
+ * logged too.
  * When /etc/fake-regen/record exists it also builds what the real tools would build
  * from the configuration, so a stale boot file is visible: update-grub writes
  * /boot/grub/grub.cfg from /etc/default/grub and /etc/default/grub.d/ *.cfg, and
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -124,6 +126,13 @@ int main(int argc, char **argv)
 		    fsize.rlim_cur != RLIM_INFINITY)
 			fprintf(log, "file size limit: %llu\n",
 				(unsigned long long)fsize.rlim_cur);
+	}
+	{
+		mode_t m = umask(022);
+
+		if (m != 022)
+			fprintf(log, "umask: %04o\n", (unsigned)m);
+		umask(m);
 	}
 	fclose(log);
 	snprintf(path, sizeof(path), "/etc/fake-regen/sleep-%s", name);
