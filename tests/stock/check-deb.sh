@@ -20,7 +20,7 @@ stock_copy deb-run
 # make check has run on this tree already (README command 2); DEB_CHECK=1 runs it again
 # inside the package build.
 debdir=$(deb_build)
-result "dpkg-buildpackage -us -uc -b builds the package" $?
+result "dpkg-buildpackage -us -uc -b builds the package (a build of the same sources is reused)" $?
 deb=$(ls "$debdir"/amdgpu-tune_*_*.deb 2> /dev/null | head -n 1)
 [ -n "$deb" ] || bail "no .deb was built"
 lintian --fail-on error "$debdir"/amdgpu-tune_*.changes > "$work/lintian.out" 2>&1
