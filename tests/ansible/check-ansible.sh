@@ -7,7 +7,8 @@
 #           the boot files regenerated (update-initramfs in the root);
 #   rdna2   profile rdna2 given in the inventory, 32 GiB;
 #   nogpu   no AMD GPU: the auto profile leaves it alone;
-#   edited  rdna2 applied before, then its GRUB drop-in edited by hand.
+#   edited  rdna2 applied before, then its GRUB drop-in edited by hand;
+#   fresh   no AMD GPU and the package not installed: the role installs it.
 # Checked: check mode writes nothing and predicts exactly what the real run then reports
 # (changed, reboot_required, every file's diff, the commands); diff mode shows whole
 # before/after contents; the real run writes what the program plans; a second run changes
@@ -31,12 +32,8 @@ done
 [ "$(id -u)" = 0 ] || bail "needs root (the chroot connection)"
 base=$(sh "$src/tests/stock/root.sh" "$cache") || bail "no stock root (tests/stock/root.sh failed)"
 work=$(mktemp -d "$cache/ansible-run.XXXXXX") || bail "mktemp in $cache failed"
-hosts="strix rdna2 nogpu edited"
-fleet_cleanup() {
-	for h in $hosts; do umount -l "$work/$h/dev" 2> /dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap fleet_cleanup EXIT
+hosts="strix rdna2 nogpu edited fresh"
+trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 echo "# work directory: $work"
 debdir=$(deb_build) || bail "building the Debian package failed"
@@ -50,46 +47,41 @@ echo "# fleet base packages: $pkgs"
 fkey=$( (echo "$base"; echo "$pkgs") | sha256sum | cut -c1-16)
 fleet=$cache/fleet-bookworm-$fkey
 if [ ! -f "$fleet/.complete" ]; then
-	rm -rf "$fleet.new"
+	umount_below "$fleet.new"
+	safe_rm "$fleet.new" || bail "cannot remove $fleet.new"
 	cp -a "$base" "$fleet.new" || bail "copying the stock root failed"
-	printf '#!/bin/sh\nexit 101\n' > "$fleet.new/usr/sbin/policy-rc.d"
-	chmod 755 "$fleet.new/usr/sbin/policy-rc.d"
-	cp /etc/resolv.conf "$fleet.new/etc/resolv.conf" 2> /dev/null || true
-	mount --bind /dev "$fleet.new/dev" && mount -t proc proc "$fleet.new/proc" || bail "mounting in $fleet.new failed"
-	chroot "$fleet.new" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive sh -ec '
-		apt-get update -q
-		apt-get install -y -q --no-install-recommends '"$pkgs"'
-		apt-get clean' > "$cache/fleet-build.log" 2>&1
+	root=$fleet.new
+	root_prepare
+	root_mount dev proc
+	in_root sh -ec "apt-get update -q; apt-get install -y -q --no-install-recommends $pkgs; apt-get clean" > "$cache/fleet-build.log" 2>&1
 	rc=$?
-	umount -l "$fleet.new/proc" "$fleet.new/dev"
-	[ $rc = 0 ] || { tail -n 20 "$cache/fleet-build.log" >&2; bail "installing python3 in the fleet root failed"; }
+	root_umount
+	[ $rc = 0 ] || { tail -n 20 "$cache/fleet-build.log" >&2; bail "installing $pkgs in the fleet root failed"; }
 	rm -f "$fleet.new/usr/sbin/policy-rc.d"
 	touch "$fleet.new/.complete"
-	rm -rf "$fleet"
+	safe_rm "$fleet" || bail "cannot remove $fleet"
 	mv "$fleet.new" "$fleet"
 fi
-
-
-
 
 pci() { # ROOT ADDR DEVICE: an AMD display controller in ROOT's sysfs
 	d=$1/sys/bus/pci/devices/$2
 	mkdir -p "$d" && echo 0x1002 > "$d/vendor" && echo "$3" > "$d/device" && echo 0x030000 > "$d/class"
 }
 for h in $hosts; do
-	r=$work/$h
-	cp -a "$fleet" "$r" || bail "copying the fleet root for $h failed"
-	rm -f "$r/.complete"
-	cp "$deb" "$r/tmp/" || bail "copying the .deb failed"
-	mount --bind /dev "$r/dev" || bail "mounting /dev in $r failed"
-	chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg -i "/tmp/${deb##*/}" > "$work/$h.dpkg" 2>&1 ||
-		{ cat "$work/$h.dpkg" >&2; bail "dpkg -i in $h failed"; }
+	root=$work/$h
+	cp -a "$fleet" "$root" || bail "copying the fleet root for $h failed"
+	rm -f "$root/.complete"
+	cp "$deb" "$root/tmp/" || bail "copying the .deb failed"
+	root_mount dev
+	[ $h = fresh ] && continue
+	in_root dpkg -i "/tmp/${deb##*/}" > "$work/$h.dpkg" 2>&1 || { cat "$work/$h.dpkg" >&2; bail "dpkg -i in $h failed"; }
 done
 pci "$work/strix" 0000:c3:00.0 0x1586
 # debootstrap installs no boot loader: the installer's update-grub writes grub.cfg.
-chroot "$work/strix" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin update-grub > /dev/null 2>&1 || bail "update-grub in strix failed"
-chroot "$work/edited" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin amdgpu-tune apply rdna2 --memory 32GiB --no-update > /dev/null 2>&1 ||
-	bail "apply rdna2 in edited failed"
+root=$work/strix
+in_root update-grub > /dev/null 2>&1 || bail "update-grub in strix failed"
+root=$work/edited
+in_root amdgpu-tune apply rdna2 --memory 32GiB --no-update > /dev/null 2>&1 || bail "apply rdna2 in edited failed"
 frag=etc/default/grub.d/90-amdgpu-tune.cfg
 echo 'GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} amd_iommu=off"' >> "$work/edited/$frag"
 edited_sum=$(sha256sum < "$work/edited/$frag")
@@ -97,19 +89,19 @@ edited_sum=$(sha256sum < "$work/edited/$frag")
 # What state=absent must give back: every path's type, mode and owner and every file's
 # bytes, but for amdgpu-tune's state and cache, what apt, dpkg and Ansible keep for
 # themselves, and initrds update-initramfs rebuilt.
+prune='( -path ./var/lib/amdgpu-tune -o -path ./var/cache/amdgpu-tune -o -path ./tmp -o -path ./root/.ansible
+	-o -path ./var/cache/apt -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/log -o -path ./var/cache/debconf
+	-o -path ./dev -o -name initrd.img-* )'
 tree_sum() {
-	(cd "$1" && find . \( -path ./var/lib/amdgpu-tune -o -path ./var/cache/amdgpu-tune -o -path ./tmp -o -path ./root/.ansible \
-		-o -path ./var/cache/apt -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/log -o -path ./var/cache/debconf \
-		-o -path ./dev -o -name 'initrd.img-*' \) -prune -o -printf '%P %y %m %U:%G %l\n' | sort &&
-		find . \( -path ./var/lib/amdgpu-tune -o -path ./var/cache/amdgpu-tune -o -path ./tmp -o -path ./root/.ansible \
-			-o -path ./var/cache/apt -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/log -o -path ./var/cache/debconf \
-			-o -path ./dev -o -name 'initrd.img-*' \) -prune -o -type f -print0 | sort -z | xargs -0 -r sha256sum)
+	# shellcheck disable=SC2086 # $prune is find's words, the glob quoted by set -f
+	(set -f && cd "$1" && find . $prune -prune -o -printf '%P %y %m %U:%G %l\n' | sort &&
+		find . $prune -prune -o -type f -print0 | sort -z | xargs -0 -r sha256sum)
 }
 for h in $hosts; do tree_sum "$work/$h" > "$work/$h.orig"; done
 
 # ---- the inventory, the playbook, the collection where Ansible finds it ----
-mkdir -p "$work/collections/ansible_collections/amdgpu" "$work/ansible-tmp"
-ln -s "$src/ansible" "$work/collections/ansible_collections/amdgpu/tune"
+coll=$work/collections/ansible_collections/amdgpu/tune
+mkdir -p "$coll" "$work/ansible-tmp" && cp -R "$src/ansible/." "$coll/" || bail "copying the collection failed"
 cat > "$work/inventory.yml" << EOF
 all:
   vars:
@@ -122,6 +114,7 @@ all:
     rdna2: {ansible_host: $work/rdna2, amdgpu_tune_profile: rdna2, amdgpu_tune_memory: 32GiB}
     nogpu: {ansible_host: $work/nogpu}
     edited: {ansible_host: $work/edited, amdgpu_tune_profile: rdna2, amdgpu_tune_memory: 32GiB}
+    fresh: {ansible_host: $work/fresh}
 EOF
 cat > "$work/site.yml" << 'EOF'
 - name: AMD GPU kernel settings
@@ -169,6 +162,10 @@ result "diff mode: strix's modprobe.d file, before empty, after with pages_limit
 	report field "$work/check.json" edited 'Apply the profile' msg | grep -q "$frag: edited by hand since amdgpu-tune wrote it" &&
 	[ "$(report field "$work/check.json" edited 'Apply the profile' rc)" = 2 ]
 result "check mode: edited fails with the program's message and exit code 2" $?
+[ "$(report field "$work/check.json" fresh 'Report a host check mode cannot plan' skipped)" = None ] &&
+	[ "$(report skipped "$work/check.json" fresh 'Apply the profile')" = true ] &&
+	[ "$(report field "$work/check.json" fresh 'Report a host check mode cannot plan' failed)" = None ]
+result "check mode on a host without the package: says so, does not fail" $?
 
 # ---- the real run ----
 play real --diff
@@ -189,10 +186,16 @@ grep -qx 'options ttm pages_limit=12582912' "$work/strix/etc/modprobe.d/90-amdgp
 result "the real run: strix's modprobe.d file in its rebuilt initrd, rdna2's GRUB drop-in, nothing on nogpu" $?
 [ "$(report field "$work/real.json" rdna2 'Apply the profile' reboot_required)" = true ] &&
 	[ "$(report field "$work/real.json" rdna2 'Export whether the next boot' amdgpu_tune_reboot_required)" = true ] &&
-	[ "$(report skipped "$work/real.json" rdna2 'Reboot for amdgpu-tune')" = true ]
-result "rdna2: reboot_required, amdgpu_tune_reboot_required exported, the reboot handler skipped (amdgpu_tune_reboot_ok false)" $?
+	[ "$(report field "$work/real.json" rdna2 'Ask for a reboot' changed)" = false ] &&
+	[ "$(report skipped "$work/real.json" rdna2 'Reboot for amdgpu-tune')" = absent ]
+result "rdna2: reboot_required, amdgpu_tune_reboot_required exported, no reboot (amdgpu_tune_reboot_ok false)" $?
+[ -x "$work/fresh/usr/sbin/amdgpu-tune" ] && [ "$(report field "$work/real.json" fresh 'Install amdgpu-tune from a .deb' changed)" = true ] &&
+	report field "$work/real.json" fresh 'Apply the profile' msg | grep -q '^no AMD GPU'
+result "fresh: the role installs the package from the .deb, then finds no GPU to tune" $?
 [ "$(report field "$work/real.json" edited 'Apply the profile' failed)" = true ] && [ "$(sha256sum < "$work/edited/$frag")" = "$edited_sum" ]
 result "the hand-edited drop-in is reported (the host fails) and left as it is" $?
+report field "$work/real.json" strix 'Apply the profile' warnings | grep -q "kernel 6.1.*predates amdgpu's GC 11.5.1 support"
+result "the program's warnings are the task's Ansible warnings (strix: 6.1 predates gfx1151 support)" $?
 report settings "$work/real.json" rdna2 'Apply the profile' | sed 's/^/# rdna2 settings: /'
 report settings "$work/real.json" rdna2 'Apply the profile' | grep -q '^iommu cmdline wanted=pt next_boot=pt '
 result "the settings table: iommu=pt wanted and next boot" $?
@@ -205,19 +208,49 @@ result "amdgpu_tune_info: the applied profile and the matching one" $?
 play again
 echo "# (exit $?)"
 [ "$(report changed "$work/again.json" strix)" = 0 ] && [ "$(report changed "$work/again.json" rdna2)" = 0 ] &&
-	[ "$(report changed "$work/again.json" nogpu)" = 0 ]
+	[ "$(report changed "$work/again.json" nogpu)" = 0 ] && [ "$(report changed "$work/again.json" fresh)" = 0 ]
 result "a second run changes nothing (changed=0 on every host that succeeds)" $?
 
-# ---- state=absent ----
+# ---- state=absent: check mode first, then the real run, then again ----
+for h in $hosts; do tree_sum "$work/$h" > "$work/$h.applied"; done
+play absent_check --check --diff -e amdgpu_tune_state=absent
+echo "# (exit $?)"
+ok=0
+for h in $hosts; do tree_sum "$work/$h" | cmp -s - "$work/$h.applied" || { echo "# $h changed in check mode"; ok=1; }; done
+[ $ok = 0 ] && [ "$(report field "$work/absent_check.json" rdna2 'Apply the profile' changed)" = true ] &&
+	report diff "$work/absent_check.json" rdna2 'Apply the profile' "$frag" | grep -qx 'after: '
+result "state=absent in check mode: nothing changes, rdna2 would lose its drop-in (diff: after empty)" $?
 play absent -e amdgpu_tune_state=absent
 echo "# (exit $?)"
 ok=0
-for h in $hosts; do
+for h in strix rdna2 nogpu; do
+	for k in changed reboot_required plan; do
+		a=$(report field "$work/absent_check.json" $h 'Apply the profile' $k)
+		b=$(report field "$work/absent.json" $h 'Apply the profile' $k)
+		[ "$a" = "$b" ] || { echo "# $h $k: check mode said $a, the real run $b"; ok=1; }
+	done
+done
+[ $ok = 0 ]
+result "state=absent: check mode predicted the real run exactly" $?
+[ "$(report field "$work/absent.json" edited 'Apply the profile' failed)" = true ] &&
+	[ "$(report field "$work/absent.json" edited 'Apply the profile' rc)" = 2 ] && [ "$(sha256sum < "$work/edited/$frag")" = "$edited_sum" ]
+result "state=absent: the hand-edited drop-in is refused again (rc 2) and stays" $?
+! chroot "$work/strix" lsinitramfs "/boot/initrd.img-$(ls "$work/strix/lib/modules" | head -n 1)" | grep -q 'etc/modprobe.d/90-amdgpu-tune.conf'
+result "state=absent: strix's initrd, rebuilt, no longer holds the modprobe.d file" $?
+ok=0
+# fresh has the package now, which it did not have before.
+for h in strix rdna2 nogpu edited; do
 	tree_sum "$work/$h" > "$work/$h.after"
 	cmp -s "$work/$h.orig" "$work/$h.after" || { echo "# $h differs:"; diff "$work/$h.orig" "$work/$h.after" | head -n 10 | sed 's/^/#   /'; ok=1; }
 done
-[ $ok = 0 ] && [ "$(report field "$work/absent.json" rdna2 'Apply the profile' changed)" = true ]
+[ $ok = 0 ] && [ "$(report field "$work/absent.json" rdna2 'Apply the profile' changed)" = true ] &&
+	[ "$(report field "$work/absent.json" strix 'Apply the profile' changed)" = true ]
 result "state=absent: every tree byte for byte as before the first run" $?
+play absent_again -e amdgpu_tune_state=absent
+echo "# (exit $?)"
+[ "$(report changed "$work/absent_again.json" strix)" = 0 ] && [ "$(report changed "$work/absent_again.json" rdna2)" = 0 ] &&
+	[ "$(report changed "$work/absent_again.json" nogpu)" = 0 ]
+result "state=absent again changes nothing" $?
 
 # ---- the collection itself ----
 ok=0
@@ -227,9 +260,24 @@ for m in amdgpu_tune amdgpu_tune_info; do
 done
 [ $ok = 0 ]
 result "ansible-doc renders both modules' DOCUMENTATION, EXAMPLES and RETURN" $?
-(cd "$src/ansible" && env HOME="$work" ANSIBLE_COLLECTIONS_PATH="$work/collections" ansible-lint --offline -p roles/amdgpu_tune plugins) > "$work/lint.out" 2>&1
+# ansible-lint cannot load the collection's own modules here, so it does not check their
+# options (the playbook runs above do); it checks the role and the YAML.
+(cd "$coll" && env HOME="$work" ANSIBLE_COLLECTIONS_PATH="$work/collections" ansible-lint --offline --nocolor -p roles/amdgpu_tune plugins) > "$work/lint.out" 2>&1
 rc=$?
 sed 's/^/# ansible-lint: /' "$work/lint.out" | tail -n 20
 result "ansible-lint (offline) on the role and the modules: no finding" $rc
+# ansible-test sanity: the tests that need no virtualenv (the others download pip).
+tests=
+for t in action-plugin-docs compile empty-init future-import-boilerplate line-endings metaclass-boilerplate no-assert \
+	no-basestring no-dict-iteritems no-dict-iterkeys no-dict-itervalues no-get-exception no-illegal-filenames \
+	no-main-display no-smart-quotes no-unicode-literals replace-urlopen shebang symlinks use-argspec-type-path use-compat-six; do
+	tests="$tests --test $t"
+done
+# shellcheck disable=SC2086
+(cd "$coll" && env HOME="$work" ansible-test sanity --python "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" $tests) > "$work/sanity.out" 2>&1
+rc=$?
+grep -v '^Running sanity test' "$work/sanity.out" | sed 's/^/# ansible-test: /' | tail -n 20
+[ $rc = 0 ] && [ "$(grep -c '^Running sanity test' "$work/sanity.out")" -ge 20 ]
+result "ansible-test sanity, the 21 tests that run offline: no finding" $?
 
 finish

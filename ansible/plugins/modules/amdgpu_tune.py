@@ -24,7 +24,7 @@ description:
   - A drop-in edited by hand since amdgpu-tune wrote it is not overwritten; the task
     fails with the program's message unless I(force=true).
 author:
-  - amdgpu-tune authors
+  - amdgpu-tune authors (!UNKNOWN)
 requirements:
   - amdgpu-tune installed on the target (the Debian package, or make install)
 attributes:
@@ -59,6 +59,7 @@ options:
     description:
       - The RAM to plan for (for example C(128GiB)), for a I(root) without proc/meminfo.
         On a running system a size other than its own is refused unless I(force=true).
+        Not used by I(state=absent).
     type: str
   force:
     description:
@@ -79,10 +80,10 @@ options:
     type: path
 notes:
   - Run with become; the program exits 3 without the privileges to write.
+  - The program's manual page, amdgpu-tune(8), installed with it, says what each
+    setting does and every exit code.
 seealso:
   - module: amdgpu.tune.amdgpu_tune_info
-  - name: amdgpu-tune(8)
-    description: The program's manual page, installed with it.
 """
 
 EXAMPLES = r"""
@@ -193,6 +194,30 @@ rc:
   type: int
 errors:
   description: The program's error messages (on failure).
+  returned: failed
+  type: list
+  elements: str
+exit_meaning:
+  description: What the exit code I(rc) means, from amdgpu-tune(8).
+  returned: failed
+  type: str
+  sample: usage error or invalid/unsafe input, nothing changed
+tool_warnings:
+  description: The program's warnings of the failed run (also shown as Ansible warnings).
+  returned: failed
+  type: list
+  elements: str
+cmd:
+  description: The command that failed, as an argument list.
+  returned: failed
+  type: list
+  elements: str
+stderr:
+  description: The program's standard error, when it printed no JSON document.
+  returned: failed
+  type: str
+matched:
+  description: The profiles the host's GPUs match, when they are more than one (I(auto)).
   returned: failed
   type: list
   elements: str
@@ -310,6 +335,9 @@ def main():
         drc, ddoc, dargv, derr = run_json(module, tool, dargs, root)
         if drc not in (0, 1):
             fail_from(module, drc, ddoc, dargv, derr, **result)
+        # diff repeats most of apply's warnings: only the new ones.
+        seen = set(doc.get("warnings") or [])
+        warn_all(module, {"warnings": [w for w in ddoc.get("warnings") or [] if w not in seen]})
         result["settings"] = ddoc.get("settings") or []
     verb = "would be" if module.check_mode else "was"
     if p["state"] == "present":

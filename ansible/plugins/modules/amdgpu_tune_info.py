@@ -15,8 +15,10 @@ description:
   - I(status.status) is C(in-effect), C(pending) (configured, waiting for a reboot),
     C(drifted) (the configuration on disk no longer gives the profile) or C(unknown);
     null when no profile is applied.
+  - The documents are returned as the module's own keys, not as C(ansible_facts), as for
+    every C(_info) module; register the result to use them.
 author:
-  - amdgpu-tune authors
+  - amdgpu-tune authors (!UNKNOWN)
 requirements:
   - amdgpu-tune installed on the target
 attributes:
@@ -65,9 +67,15 @@ status:
   returned: always
   type: dict
 profile:
-  description: The profile that matches this host's AMD GPU (null - none).
+  description: The profile that matches this host's AMD GPUs (null - none, or GPUs that
+    match different profiles; I(profiles) lists them).
   returned: always
   type: str
+profiles:
+  description: Every profile this host's AMD GPUs match, sorted.
+  returned: always
+  type: list
+  elements: str
 applied:
   description: The applied profile (null - none).
   returned: always
@@ -101,12 +109,13 @@ def main():
     if rc not in (0, 1):
         fail_from(module, rc, status, argv, err, detect=detect)
     warn_all(module, status)
-    names = [g.get("profile") for g in detect.get("gpus") or [] if g.get("profile")]
+    names = sorted(set(g.get("profile") for g in detect.get("gpus") or [] if g.get("profile")))
     module.exit_json(
         changed=False,
         detect=detect,
         status=status,
-        profile=names[0] if names else None,
+        profile=names[0] if len(names) == 1 else None,
+        profiles=names,
         applied=status.get("profile"),
     )
 
