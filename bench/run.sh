@@ -61,6 +61,12 @@ printf 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT console=tty1 con
 : > "$root/boot/grub/grub.cfg"
 echo "BOOT_IMAGE=/boot/vmlinuz-$base root=UUID=0b3c ro quiet splash$long" > "$root/proc/cmdline"
 printf 'MemTotal:       131072000 kB\n' > "$root/proc/meminfo"
+# A real dpkg status (this machine's): diff reads it for the root's kmod version, and on
+# a desktop it is megabytes.
+if [ -f /var/lib/dpkg/status ]; then
+	mkdir -p "$root/var/lib/dpkg"
+	cp /var/lib/dpkg/status "$root/var/lib/dpkg/status"
+fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 one() { # label command...: one run, its wall time and RSS appended to $work/LABEL.{t,m}
@@ -88,7 +94,7 @@ measure() { # label command...: runs times in a row
 	report "$1"
 }
 
-echo "root: 3 kernels ($base and two older), $(ls "$root/etc/modprobe.d" "$root/lib/modprobe.d" | grep -c conf) modprobe.d files, command line ${#long}+ bytes, $runs runs each"
+echo "root: 3 kernels ($base and two older), $(ls "$root/etc/modprobe.d" "$root/lib/modprobe.d" | grep -c conf) modprobe.d files, command line ${#long}+ bytes, dpkg status $(wc -c < "$root/var/lib/dpkg/status" 2>/dev/null || echo 0) bytes, $runs runs each"
 measure cold "$bin" --root "$root" diff strix-halo
 # Only the commands that write store entries: apply (then remove) warms the cache.
 "$bin" --root "$root" apply strix-halo --force > /dev/null 2>&1 &&

@@ -368,8 +368,8 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 	if (!b->evidence)
 		r = -ENOMEM;
 	if (r == 0 && (b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB))
-		r = grub_read(root, overrides, b->loader == BOOT_DEBIAN_GRUB, &b->grub,
-			      d);
+		r = grub_read(root, overrides, b->loader == BOOT_DEBIAN_GRUB,
+			      like ? like->grub : NULL, &b->grub, d);
 	if (r == 0 && b->grub) {
 		b->next_files = b->grub->files;
 		b->n_next_files = b->grub->n_files;
@@ -386,7 +386,12 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 		r = read_kernel_cmdline(root, overrides, b, d);
 	}
 	if (r == 0) {
-		modprobe_rules_read(root, &b->modprobe_rules);
+		/* The files apply writes do not change which kmod is installed, and the
+		 * dpkg status it is read from is megabytes. */
+		if (like)
+			b->modprobe_rules = like->modprobe_rules;
+		else
+			modprobe_rules_read(root, &b->modprobe_rules);
 		r = modprobe_read(root, overrides, &b->modprobe_rules,
 				  like ? like->modprobe : NULL, &b->modprobe, d);
 	}

@@ -97,7 +97,7 @@ static int read_builtin(const struct sysroot *root, const char *version, char **
 {
 	_cleanup_free_ char *buf = NULL;
 	char rel[512], **v = NULL;
-	size_t len;
+	size_t len, n = 0, lines = 1;
 	int r;
 
 	snprintf(rel, sizeof(rel), "lib/modules/%s/modules.builtin", version);
@@ -106,6 +106,12 @@ static int read_builtin(const struct sysroot *root, const char *version, char **
 		*ret = NULL;
 		return r == -ENOENT ? 0 : r;
 	}
+	/* One entry per line at most: the list is sized once (a kernel has hundreds). */
+	for (const char *p = buf; (p = strchr(p, '\n')); p++)
+		lines++;
+	v = calloc(lines + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
 	for (char *line = buf, *next; line && *line; line = next) {
 		char *slash, *dot;
 
@@ -121,10 +127,15 @@ static int read_builtin(const struct sysroot *root, const char *version, char **
 		for (char *c = slash; *c; c++)
 			if (*c == '-')
 				*c = '_';
-		if (strv_push(&v, slash) < 0) {
+		v[n] = strdup(slash);
+		if (!v[n++]) {
 			strv_free(v);
 			return -ENOMEM;
 		}
+	}
+	if (n == 0) {
+		free(v);
+		v = NULL;
 	}
 	*ret = v;
 	return 0;

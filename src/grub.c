@@ -2362,7 +2362,8 @@ int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len
 
 int grub_add_file(struct grub_config *c, const char *rel)
 {
-	char **f;
+	char **f, **t;
+	size_t *tl;
 
 	if (c->n_files >= GRUB_FILES_MAX)
 		return -E2BIG;
@@ -2370,17 +2371,40 @@ int grub_add_file(struct grub_config *c, const char *rel)
 	if (!f)
 		return -ENOMEM;
 	c->files = f;
+	t = realloc(c->texts, (c->n_files + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	c->texts = t;
+	t[c->n_files] = NULL;
+	tl = realloc(c->text_lens, (c->n_files + 1) * sizeof(*tl));
+	if (!tl)
+		return -ENOMEM;
+	c->text_lens = tl;
+	tl[c->n_files] = 0;
 	f[c->n_files] = strdup(rel);
 	return f[c->n_files] ? (int)c->n_files++ : -ENOMEM;
+}
+
+/* The index of rel among the files like read from disk, or -1. */
+static ssize_t like_file(const struct grub_config *like, const char *rel)
+{
+	for (size_t i = 0; like && i < like->n_files; i++)
+		if (like->texts[i] && streq(like->files[i], rel))
+			return (ssize_t)i;
+	return -1;
 }
 
 void grub_config_free(struct grub_config *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_files; i++)
+	for (size_t i = 0; i < c->n_files; i++) {
 		free(c->files[i]);
+		free(c->texts ? c->texts[i] : NULL);
+	}
 	free(c->files);
+	free(c->texts);
+	free(c->text_lens);
 	for (size_t i = 0; i < c->n_vars; i++) {
 		free(c->vars[i].name);
 		srcline_done(&c->vars[i].value);
@@ -2400,11 +2424,13 @@ void grub_config_free(struct grub_config *c)
 }
 
 static int read_one(const struct sysroot *root, const struct file_override *ov,
-		    struct grub_config *c, const char *rel, struct diag_list *d)
+		    const struct grub_config *like, struct grub_config *c,
+		    const char *rel, struct diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	const struct file_override *o = file_override_find(ov, rel);
+	ssize_t seen = o ? -1 : like_file(like, rel);
 	int k;
 
 	if (o && !o->text)
@@ -2413,6 +2439,14 @@ static int read_one(const struct sysroot *root, const struct file_override *ov,
 		buf = strdup(o->text);
 		len = buf ? strlen(buf) : 0;
 		k = buf ? 0 : -ENOMEM;
+	} else if (seen >= 0) {
+		len = like->text_lens[seen];
+		buf = malloc(len + 1);
+		k = buf ? 0 : -ENOMEM;
+		if (buf) {
+			memcpy(buf, like->texts[seen], len);
+			buf[len] = '\0';
+		}
 	} else {
 		k = sysroot_read_file(root, rel, GRUB_FILE_MAX, false, &buf, &len);
 	}
@@ -2434,7 +2468,13 @@ static int read_one(const struct sysroot *root, const struct file_override *ov,
 	}
 	if (k < 0)
 		return k;
-	return grub_parse(c, (uint32_t)k, buf, len, d);
+	if (!o) {
+		/* Kept for a later read with this one as its like. */
+		c->texts[k] = buf;
+		c->text_lens[k] = len;
+		buf = NULL;
+	}
+	return grub_parse(c, (uint32_t)k, o ? buf : c->texts[k], len, d);
 }
 
 static bool is_cfg(const char *name)
@@ -2446,12 +2486,14 @@ static bool is_cfg(const char *name)
 }
 
 int grub_read(const struct sysroot *root, const struct file_override *ov, bool dropins,
-	      struct grub_config **ret, struct diag_list *d)
+	      const struct grub_config *like, struct grub_config **ret,
+	      struct diag_list *d)
 {
 	struct grub_config *c;
 	_cleanup_strv_free_ char **names = NULL;
 	DIR *dir = NULL;
-	bool have_main = sysroot_exists(root, "etc/default/grub");
+	bool have_main = like_file(like, "etc/default/grub") >= 0 ||
+			 sysroot_exists(root, "etc/default/grub");
 	int r = 0;
 
 	for (const struct file_override *o = ov; dropins && o && o->rel; o++) {
@@ -2482,7 +2524,7 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 		return -ENOMEM;
 	c->understood = true;
 	if (have_main)
-		r = read_one(root, ov, c, "etc/default/grub", d);
+		r = read_one(root, ov, like, c, "etc/default/grub", d);
 	if (names)
 		strv_sort(names);
 	for (size_t i = 0;
@@ -2491,8 +2533,9 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 
 		snprintf(rel, sizeof(rel), "etc/default/grub.d/%s", names[i]);
 		/* grub-mkconfig's `[ -e ]` skips dangling links. */
-		if (sysroot_exists(root, rel) || file_override_find(ov, rel))
-			r = read_one(root, ov, c, rel, d);
+		if (file_override_find(ov, rel) || like_file(like, rel) >= 0 ||
+		    sysroot_exists(root, rel))
+			r = read_one(root, ov, like, c, rel, d);
 	}
 	if (r < 0) {
 		grub_config_free(c);

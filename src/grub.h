@@ -58,6 +58,11 @@ struct grub_assign {
 struct grub_config {
 	char **files; /* relative to the root, in the order sourced */
 	size_t n_files;
+	/* The text of each of files that grub_read() read from disk (NULL for the
+	 * others, and in a config grub_parse() alone filled), for a later read with
+	 * this one as its like. */
+	char **texts;
+	size_t *text_lens;
 	struct grub_var *vars;
 	size_t n_vars;
 	struct grub_assign *assigns;
@@ -92,10 +97,13 @@ int grub_add_file(struct grub_config *c, const char *rel);
 /* Reads etc/default/grub and every etc/default/grub.d/NAME.cfg (no dotfiles, byte order
  * as in the C locale) from root. *ret is NULL when etc/default/grub and grub.d are both
  * absent. Files in ov are read as given there; dropins false reads etc/default/grub
- * only (GRUBs without Debian's drop-in support). Owned by the caller
- * (grub_config_free()). 0 or -ENOMEM. */
+ * only (GRUBs without Debian's drop-in support). like, when not NULL, is an earlier
+ * read of the same root: the text of a file it read and ov does not replace is taken
+ * from it instead of read again (every file is still parsed: what a file does depends
+ * on the files before it). Owned by the caller (grub_config_free()). 0 or -ENOMEM. */
 int grub_read(const struct sysroot *root, const struct file_override *ov, bool dropins,
-	      struct grub_config **ret, struct diag_list *d);
+	      const struct grub_config *like, struct grub_config **ret,
+	      struct diag_list *d);
 void grub_config_free(struct grub_config *c);
 
 #define GRUB_FILES_MAX 1024

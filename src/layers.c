@@ -523,6 +523,18 @@ static bool loaded_from_initramfs(const char *module)
 	       streq(module, "amdttm") || streq(module, "drm");
 }
 
+/* Whether any lint below can find something in module's options: a module no kernel
+ * has parameters for, no rule concerns and no initramfs loads has none. */
+static bool module_linted(const struct machine_facts *m, const char *module)
+{
+	if (rules_module_matters(module) || loaded_from_initramfs(module))
+		return true;
+	for (size_t k = 0; k < m->n_kernels; k++)
+		if (kernel_module(&m->kernels[k], module))
+			return true;
+	return false;
+}
+
 static int lint_modprobe(const struct machine_facts *m, char *const *gfx,
 			 const struct boot_facts *b, struct diag_list *d)
 {
@@ -535,6 +547,8 @@ static int lint_modprobe(const struct machine_facts *m, char *const *gfx,
 		struct sargs opts = {0};
 		const char *version;
 
+		if (!module_linted(m, mm->module))
+			continue;
 		r = srcline_args(&mm->opts, &opts);
 		if (r < 0)
 			break;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -22,23 +23,124 @@ const char *const modprobe_dirs[] = {
 	NULL,
 };
 
+/* FNV-1a: a 200-file modprobe.d names as many modules, and each options line looks its
+ * module up. */
+static size_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The index slot of name: where it is, or the free slot where it belongs. */
+static uint32_t *index_slot(const struct modprobe_config *c, const char *name)
+{
+	size_t mask = c->index_cap - 1;
+
+	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask)
+		if (!c->index[i] || streq(c->modules[c->index[i] - 1].module, name))
+			return &c->index[i];
+}
+
+/* Keeps the index at most half full. 0 or -ENOMEM. */
+static int index_grow(struct modprobe_config *c)
+{
+	size_t cap = c->index_cap ? c->index_cap * 2 : 64;
+	uint32_t *old = c->index;
+
+	if (2 * (c->n_modules + 1) <= c->index_cap)
+		return 0;
+	c->index = calloc(cap, sizeof(*c->index));
+	if (!c->index) {
+		c->index = old;
+		return -ENOMEM;
+	}
+	c->index_cap = cap;
+	for (size_t i = 0; i < c->n_modules; i++)
+		*index_slot(c, c->modules[i].module) = (uint32_t)(i + 1);
+	free(old);
+	return 0;
+}
+
+/* Grows the array *p of *cap elements of size sz to hold n. 0 or -ENOMEM. */
+static int grow(void **p, size_t *cap, size_t n, size_t sz)
+{
+	size_t c = *cap ? *cap : 16;
+	void *np;
+
+	if (n <= *cap)
+		return 0;
+	while (c < n)
+		c *= 2;
+	np = c > SIZE_MAX / sz ? NULL : realloc(*p, c * sz);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = c;
+	return 0;
+}
+
 static struct modprobe_module *module_get(struct modprobe_config *c, const char *name)
 {
 	struct modprobe_module *m;
+	uint32_t *slot;
 
-	for (size_t i = 0; i < c->n_modules; i++)
-		if (streq(c->modules[i].module, name))
-			return &c->modules[i];
-	m = realloc(c->modules, (c->n_modules + 1) * sizeof(*m));
-	if (!m)
+	if (c->index_cap) {
+		slot = index_slot(c, name);
+		if (*slot)
+			return &c->modules[*slot - 1];
+	}
+	if (c->n_modules >= UINT32_MAX - 1 || index_grow(c) < 0 ||
+	    grow((void **)&c->modules, &c->modules_cap, c->n_modules + 1, sizeof(*m)) < 0)
 		return NULL;
-	c->modules = m;
-	m = &m[c->n_modules];
+	m = &c->modules[c->n_modules];
 	*m = (struct modprobe_module){.module = strdup(name)};
 	if (!m->module)
 		return NULL;
-	c->n_modules++;
+	*index_slot(c, name) = (uint32_t)++c->n_modules;
 	return m;
+}
+
+/* Adds one options line's text for module, recording it as a piece. 0 or -ENOMEM. */
+static int add_options(struct modprobe_config *c, const char *module, const char *text,
+		       size_t len, struct src at)
+{
+	struct modprobe_module *m = module_get(c, module);
+	struct modprobe_piece *p;
+
+	if (!m || grow((void **)&c->pieces, &c->pieces_cap, c->n_pieces + 1,
+		       sizeof(*c->pieces)) < 0)
+		return -ENOMEM;
+	/* kmod_module_get_options() joins the lines with one space. */
+	if (m->opts.text.len && srcline_append(&m->opts, " ", 1, at) < 0)
+		return -ENOMEM;
+	p = &c->pieces[c->n_pieces];
+	*p = (struct modprobe_piece){at.file, at.line, (uint32_t)(m - c->modules),
+				     m->opts.text.len, len};
+	if (srcline_append(&m->opts, text, len, at) < 0)
+		return -ENOMEM;
+	c->n_pieces++;
+	return 0;
+}
+
+/* Gives c, as its file `file`, the options like found in its file `from`. 0 or
+ * -ENOMEM. */
+static int add_like(struct modprobe_config *c, uint32_t file,
+		    const struct modprobe_config *like, size_t from)
+{
+	for (size_t i = like->file_pieces[from];
+	     i < like->n_pieces && like->pieces[i].file == from; i++) {
+		const struct modprobe_piece *p = &like->pieces[i];
+		const struct modprobe_module *m = &like->modules[p->module];
+		int r = add_options(c, m->module, m->opts.text.s + p->start, p->len,
+				    (struct src){file, p->line});
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static bool is_blank(char ch)
@@ -51,7 +153,6 @@ static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, c
 		      struct diag_list *d)
 {
 	char *cmd, *mod, *rest;
-	struct modprobe_module *m;
 	struct src at = {file, line};
 
 	/* kmod_config_parse(): only a '#' in the first byte starts a comment. */
@@ -96,13 +197,7 @@ static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, c
 	for (char *p = rest; *p; p++)
 		if (*p == '\t')
 			*p = ' ';
-	m = module_get(c, mod);
-	if (!m)
-		return -ENOMEM;
-	/* kmod_module_get_options() joins the lines with one space. */
-	if (m->opts.text.len && srcline_append(&m->opts, " ", 1, at) < 0)
-		return -ENOMEM;
-	return srcline_append(&m->opts, rest, strlen(rest), at);
+	return add_options(c, mod, rest, strlen(rest), at);
 }
 
 int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, size_t len,
@@ -167,34 +262,25 @@ int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, si
 
 int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
 {
-	char **f, **x;
-	int64_t *t;
-	size_t *tl;
+	size_t n = c->n_files + 1, cap = c->files_cap;
 
 	if (c->n_files >= MODPROBE_FILES_MAX)
 		return -E2BIG;
-	f = realloc(c->files, (c->n_files + 1) * sizeof(*f));
-	if (!f)
+	/* The four arrays share one length; each is grown to it in turn. */
+	if (grow((void **)&c->files, &cap, n, sizeof(*c->files)) < 0)
 		return -ENOMEM;
-	c->files = f;
-	t = realloc(c->mtimes, (c->n_files + 1) * sizeof(*t));
-	if (!t)
+	cap = c->files_cap;
+	if (grow((void **)&c->mtimes, &cap, n, sizeof(*c->mtimes)) < 0)
 		return -ENOMEM;
-	c->mtimes = t;
-	x = realloc(c->texts, (c->n_files + 1) * sizeof(*x));
-	if (!x)
+	cap = c->files_cap;
+	if (grow((void **)&c->file_pieces, &cap, n, sizeof(*c->file_pieces)) < 0)
 		return -ENOMEM;
-	c->texts = x;
-	x[c->n_files] = NULL;
-	tl = realloc(c->text_lens, (c->n_files + 1) * sizeof(*tl));
-	if (!tl)
+	c->files_cap = cap;
+	c->files[c->n_files] = strdup(rel);
+	if (!c->files[c->n_files])
 		return -ENOMEM;
-	c->text_lens = tl;
-	tl[c->n_files] = 0;
-	f[c->n_files] = strdup(rel);
-	if (!f[c->n_files])
-		return -ENOMEM;
-	t[c->n_files] = mtime;
+	c->mtimes[c->n_files] = mtime;
+	c->file_pieces[c->n_files] = c->n_pieces;
 	return (int)c->n_files++;
 }
 
@@ -202,19 +288,18 @@ void modprobe_config_free(struct modprobe_config *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_files; i++) {
+	for (size_t i = 0; i < c->n_files; i++)
 		free(c->files[i]);
-		free(c->texts ? c->texts[i] : NULL);
-	}
 	free(c->files);
 	free(c->mtimes);
-	free(c->texts);
-	free(c->text_lens);
+	free(c->file_pieces);
+	free(c->pieces);
 	for (size_t i = 0; i < c->n_modules; i++) {
 		free(c->modules[i].module);
 		srcline_done(&c->modules[i].opts);
 	}
 	free(c->modules);
+	free(c->index);
 	free(c);
 }
 
@@ -230,49 +315,133 @@ static bool wanted_name(const char *n, const struct modprobe_rules *rules)
 	       (rules->alias_files && streq(n + len - 6, ".alias"));
 }
 
-void modprobe_rules_from_status(const char *status, struct modprobe_rules *ret)
+/* The first occurrence of the n bytes of needle in [p, end) that starts a line (p
+ * itself starts one), or NULL. */
+static const char *line_find(const char *p, const char *end, const char *needle, size_t n)
 {
-	const char *p = status;
+	const char *at = p;
 
-	*ret = (struct modprobe_rules){.usr_lib = true, .alias_files = true};
-	/* The "Package: kmod" stanza, installed, and its Version's leading number. */
-	while (p && *p) {
-		const char *end = strstr(p, "\n\n");
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		_cleanup_free_ char *st = strndup(p, n);
-		const char *v;
+	while (at < end && (at = memmem(at, (size_t)(end - at), needle, n))) {
+		if (at == p || at[-1] == '\n')
+			return at;
+		at++;
+	}
+	return NULL;
+}
 
-		if (!st)
-			return;
-		if ((startswith(st, "Package: kmod\n") ||
-		     strstr(st, "\nPackage: kmod\n")) &&
-		    strstr(st, "\nStatus: install ok installed") &&
-		    (v = strstr(st, "\nVersion: "))) {
+/* Whether the stanza [p, end) has "Status: WANT FLAG installed" (dpkg's want may be
+ * install or hold). */
+static bool installed(const char *p, const char *end)
+{
+	static const char word[] = " installed";
+	const char *s = line_find(p, end, "Status: ", strlen("Status: ")), *e;
+
+	if (!s)
+		return false;
+	e = memchr(s, '\n', (size_t)(end - s));
+	e = e ? e : end;
+	return (size_t)(e - s) > sizeof(word) - 1 &&
+	       memcmp(e - (sizeof(word) - 1), word, sizeof(word) - 1) == 0;
+}
+
+/* Looks for the installed kmod's stanza in the whole stanzas [status, all_end); true
+ * when one decided *ret (which is otherwise left alone). */
+static bool rules_from_stanzas(const char *status, const char *all_end,
+			       struct modprobe_rules *ret)
+{
+	static const char pkg[] = "Package: kmod\n";
+	const char *at = status;
+
+	/* The "Package: kmod" stanza, installed, and its Version's leading number. A
+	 * status file is megabytes: it is searched in place, not split. */
+	while ((at = line_find(at, all_end, pkg, sizeof(pkg) - 1))) {
+		const char *start = at, *end, *v;
+
+		while (start > status &&
+		       !(start[-1] == '\n' && start - 1 > status && start[-2] == '\n'))
+			start--;
+		end = memmem(at, (size_t)(all_end - at), "\n\n", 2);
+		end = end ? end + 1 : all_end;
+		at += sizeof(pkg) - 1;
+		if (!installed(start, end))
+			continue;
+		v = line_find(start, end, "Version: ", strlen("Version: "));
+		if (v) {
 			char *e;
-			unsigned long k = strtoul(v + 10, &e, 10);
+			unsigned long k = strtoul(v + 9, &e, 10);
 
-			if (e != v + 10 && k > 0 && k < 1000) {
+			if (e != v + 9 && k > 0 && k < 1000) {
 				ret->kmod = (unsigned)k;
 				ret->source = "var/lib/dpkg/status";
 				ret->usr_lib = k >= 32;
 				ret->alias_files = k < 33;
 			}
-			return;
 		}
-		p = end ? end + 2 : NULL;
+		return true;
 	}
+	return false;
 }
+
+static const struct modprobe_rules rules_default = {.usr_lib = true, .alias_files = true};
+
+void modprobe_rules_from_status(const char *status, struct modprobe_rules *ret)
+{
+	*ret = rules_default;
+	rules_from_stanzas(status, status + strlen(status), ret);
+}
+
+/* The status file is read in pieces of whole stanzas: it is megabytes, and only one
+ * stanza matters (a whole read costs more than all of modprobe.d). */
+#define STATUS_CHUNK	  (64 * 1024)
+#define STATUS_STANZA_MAX (64 << 20)
 
 void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret)
 {
+	_cleanup_close_ int fd = sysroot_openat(root, "var/lib/dpkg/status",
+						O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	_cleanup_free_ char *buf = NULL;
-	size_t len;
+	size_t len = 0, cap = STATUS_CHUNK;
+	struct stat st;
 
-	if (sysroot_read_file(root, "var/lib/dpkg/status", 64 << 20, false, &buf, &len) ==
-	    0)
-		modprobe_rules_from_status(buf, ret);
-	else
-		modprobe_rules_from_status("", ret);
+	*ret = rules_default;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(buf = malloc(cap + 1)))
+		return;
+	for (;;) {
+		ssize_t k = read(fd, buf + len, cap - len);
+		size_t cut;
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return;
+		len += (size_t)k;
+		/* Up to the last blank line, or everything at the end of the file. */
+		cut = len;
+		if (k > 0) {
+			while (cut >= 2 &&
+			       !(buf[cut - 1] == '\n' && buf[cut - 2] == '\n'))
+				cut--;
+			if (cut < 2)
+				cut = 0;
+		}
+		if (cut == 0 && k > 0) {
+			char *n;
+
+			/* One stanza fills the buffer. */
+			if (len < cap)
+				continue;
+			if (cap >= STATUS_STANZA_MAX || !(n = realloc(buf, cap * 2 + 1)))
+				return;
+			buf = n;
+			cap *= 2;
+			continue;
+		}
+		if (rules_from_stanzas(buf, buf + cut, ret) || k == 0)
+			return;
+		memmove(buf, buf + cut, len - cut);
+		len -= cut;
+	}
 }
 
 struct entry {
@@ -335,6 +504,18 @@ static void drop_hidden(struct entry *e, size_t *n, bool *too_many)
 	*n = w;
 }
 
+/* dir/name into rel (dir is one of modprobe_dirs, name a directory entry's, at most
+ * NAME_MAX bytes); snprintf() would cost more than the rest of a file's listing. */
+static void join_rel(char rel[static 300], const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strnlen(name, NAME_MAX);
+
+	memcpy(rel, dir, dl);
+	rel[dl] = '/';
+	memcpy(rel + dl + 1, name, nl);
+	rel[dl + 1 + nl] = '\0';
+}
+
 /* The index of rel among the files c read, or -1. Both reads list in the same order,
  * so the search starts where the last one matched (*hint): linear over a whole read. */
 static ssize_t file_index(const struct modprobe_config *c, const char *rel, size_t *hint)
@@ -385,12 +566,17 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 
 			if (!wanted_name(de->d_name, rules))
 				continue;
-			snprintf(rel, sizeof(rel), "%s/%s", modprobe_dirs[i], de->d_name);
-			/* Followed inside the root, where kmod will follow it (an fstatat
-			 * on the directory would resolve a link against the host). kmod's
-			 * conf_files_filter_out() skips directories only: a link that
-			 * leads nowhere is listed, and reading it fails below. */
-			if (sysroot_stat(root, rel, &st) == 0 && S_ISDIR(st.st_mode))
+			join_rel(rel, modprobe_dirs[i], de->d_name);
+			/* kmod's conf_files_filter_out() skips directories only: a link
+			 * that leads nowhere is listed, and reading it fails below. The
+			 * entry's own type settles it unless it is a link (or the file
+			 * system does not say): a link is followed inside the root, where
+			 * kmod will follow it (an fstatat on the directory would resolve
+			 * it against the host). */
+			if (de->d_type == DT_DIR)
+				continue;
+			if (de->d_type != DT_REG && sysroot_stat(root, rel, &st) == 0 &&
+			    S_ISDIR(st.st_mode))
 				continue;
 			o = file_override_find(ov, rel);
 			if (o && !o->text)
@@ -412,9 +598,8 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 
 		const struct file_override *o;
 		ssize_t seen;
-		bool reused;
 
-		snprintf(rel, sizeof(rel), "%s/%s", e[i].dir, e[i].base);
+		join_rel(rel, e[i].dir, e[i].base);
 		o = file_override_find(ov, rel);
 		seen = o ? -1 : file_index(like, rel, &hint);
 		if (o) {
@@ -422,15 +607,13 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 			len = buf ? strlen(buf) : 0;
 			k = buf ? 0 : -ENOMEM;
 			st.st_mtime = time(NULL);
-		} else if (seen >= 0 && like->texts[seen]) {
-			/* Parsed from like's copy; this read keeps none. */
-			len = like->text_lens[seen];
+		} else if (seen >= 0) {
+			len = 0;
 			k = 0;
 			st.st_mtime = (time_t)like->mtimes[seen];
 		} else {
-			(void)sysroot_stat(root, rel, &st);
-			k = sysroot_read_file(root, rel, MODPROBE_FILE_MAX, false, &buf,
-					      &len);
+			k = sysroot_read_file_stat(root, rel, MODPROBE_FILE_MAX, false,
+						   &buf, &len, &st);
 		}
 		if (k < 0) {
 			r = k == -ENOMEM
@@ -445,19 +628,8 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 			r = k;
 			break;
 		}
-		reused = seen >= 0 && like->texts[seen];
-		r = modprobe_parse(c, (uint32_t)k, reused ? like->texts[seen] : buf, len,
-				   d);
-		/* What this read read from disk itself is kept, at its own size, for a
-		 * later read with this one as its like. */
-		if (r == 0 && !reused && !o) {
-			c->texts[k] = realloc(buf, len + 1);
-			c->text_lens[k] = len;
-			if (c->texts[k])
-				buf = NULL;
-			else
-				r = -ENOMEM;
-		}
+		r = seen >= 0 ? add_like(c, (uint32_t)k, like, (size_t)seen)
+			      : modprobe_parse(c, (uint32_t)k, buf, len, d);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(e[i].base);

@@ -24,11 +24,22 @@ struct modprobe_module {
 struct modprobe_config {
 	char **files;	 /* files read, relative to the root, in kmod's order */
 	int64_t *mtimes; /* their modification times (seconds) */
-	char **texts; /* the text of those read from disk (for modprobe_read()'s like) */
-	size_t *text_lens; /* and its length (a text may hold NUL bytes) */
 	size_t n_files;
 	struct modprobe_module *modules;
 	size_t n_modules;
+	/* Private to modprobe.c. What each options line gave, in the order read: bytes
+	 * [start, start + len) of modules[module].opts, from line `line` of file `file`;
+	 * file f's lines start at pieces[file_pieces[f]]. A later read with this one as
+	 * its like takes a file's options from here instead of reading it again. */
+	struct modprobe_piece {
+		uint32_t file, line, module;
+		size_t start, len;
+	} * pieces;
+	size_t n_pieces, pieces_cap, *file_pieces;
+	/* Allocated lengths, and an open-addressing index of modules by name (module
+	 * index + 1, 0 free) of index_cap slots. */
+	size_t files_cap, modules_cap, index_cap;
+	uint32_t *index;
 };
 
 /* The directories searched, highest priority first, relative to the root. */
@@ -48,9 +59,10 @@ int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
  * a higher-priority directory hiding the same one below, no dotfiles or directories.
  * *ret owned by the caller (modprobe_config_free()). 0 or -ENOMEM; unreadable files
  * are warnings in d. Files in ov are read as given there. like, when
- * not NULL, is an earlier read of the same root: the text of a file it read and ov does
- * not replace is taken from it instead of read again (diff reads the configuration as
- * it is and as apply would leave it). */
+ * not NULL, is an earlier read of the same root: the options of a file it read and ov
+ * does not replace are taken from it instead of read again, and what like's read found
+ * in that file is not found again (diff reads the configuration as it is and as apply
+ * would leave it). */
 /* What the root's kmod reads, which depends on its version: usr/lib/modprobe.d from
  * kmod 32 (its DISTCONFDIR), "*.alias" files only before kmod 33. */
 struct modprobe_rules {

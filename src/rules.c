@@ -293,6 +293,13 @@ static void missing_module(const struct rules_input *in, const char *module,
 	strbuf_done(&without);
 }
 
+bool rules_module_matters(const char *module)
+{
+	return cmdline_name_equal(module, "amdgpu") ||
+	       cmdline_name_equal(module, "amdkfd") ||
+	       cmdline_name_equal(module, "amdttm");
+}
+
 int rules_check(const struct rules_input *in, const char *module, const char *param,
 		const char *value, rules_emit emit, void *data)
 {
@@ -307,6 +314,8 @@ int rules_check(const struct rules_input *in, const char *module, const char *pa
 			amd_iommu(in, value, &o);
 		return o.r;
 	}
+	if (!rules_module_matters(mod))
+		return 0;
 	if (streq(mod, "amdkfd") || streq(mod, "amdttm"))
 		missing_module(in, mod, &o);
 	if (!streq(mod, "amdgpu"))

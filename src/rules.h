@@ -19,6 +19,11 @@ struct rules_input {
 typedef int (*rules_emit)(void *data, enum diag_level level, bool forcible,
 			  const char *message);
 
+/* Whether rules_check() has anything to say about some parameter of module, so that a
+ * caller may skip splitting the options of the modules it does not (a modprobe.d
+ * configures hundreds). */
+bool rules_module_matters(const char *module);
+
 /* Checks module.param=value (module NULL: a kernel parameter such as amd_iommu; value
  * NULL: a bare name). 0 or -ENOMEM (or what emit returned). */
 int rules_check(const struct rules_input *in, const char *module, const char *param,

@@ -8,8 +8,15 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cases.h"
 #include "grub.h"
+#include "sysroot.h"
 
 enum kind { KNOWN, UNKNOWN, SYNTAX };
 
@@ -481,13 +488,97 @@ static void test_origin(void **state)
 	diag_list_done(&d);
 }
 
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static char *cmdline_of(const struct grub_config *c)
+{
+	struct srcline l = {0};
+	char *s;
+
+	assert_int_equal(grub_cmdline(c, false, &l, NULL), 0);
+	s = strdup(l.text.s ? l.text.s : "");
+	srcline_done(&l);
+	return s;
+}
+
+/* A read that takes its texts from an earlier one (like) gives what a read from disk
+ * gives with the same override, reading none of the files again (diff reads the GRUB
+ * defaults as they are and as apply would leave them). */
+static void test_like(void **state)
+{
+	char dir[] = "/tmp/test-grub.XXXXXX", sub[600];
+	const struct file_override ov[] = {
+		{"etc/default/grub.d/90-amdgpu-tune.cfg",
+		 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT iommu=pt\"\n"},
+		{NULL, NULL}};
+	struct grub_config *now = NULL, *fresh = NULL, *again = NULL;
+	struct diag_list d = {0};
+	struct sysroot *root = NULL;
+	char *a, *b;
+
+	assert_non_null(mkdtemp(dir));
+	for (const char *p = "etc\0etc/default\0etc/default/grub.d\0"; *p;
+	     p += strlen(p) + 1) {
+		snprintf(sub, sizeof(sub), "%s/%s", dir, p);
+		assert_int_equal(mkdir(sub, 0755), 0);
+	}
+	put(dir, "etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+	put(dir, "etc/default/grub.d/50-a.cfg",
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT console=ttyS0\"\n");
+	assert_int_equal(sysroot_open(dir, &root), 0);
+	assert_int_equal(grub_read(root, NULL, true, NULL, &now, &d), 0);
+	assert_int_equal(grub_read(root, ov, true, NULL, &fresh, &d), 0);
+	/* Changed on disk after the first read: the read with like must not see it. */
+	put(dir, "etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"changed\"\n");
+	assert_int_equal(grub_read(root, ov, true, now, &again, &d), 0);
+	a = cmdline_of(fresh);
+	b = cmdline_of(again);
+	assert_string_equal(a, "quiet console=ttyS0 iommu=pt");
+	assert_string_equal(a, b);
+	assert_int_equal(fresh->n_files, again->n_files);
+	for (size_t i = 0; i < fresh->n_files; i++)
+		assert_string_equal(fresh->files[i], again->files[i]);
+	/* What the override gave is not kept as read from disk. */
+	assert_null(again->texts[again->n_files - 1]);
+	free(a);
+	free(b);
+	grub_config_free(now);
+	grub_config_free(fresh);
+	grub_config_free(again);
+	diag_list_done(&d);
+	sysroot_free(root);
+	for (const char *p = "etc/default/grub.d/50-a.cfg\0etc/default/grub\0"; *p;
+	     p += strlen(p) + 1) {
+		snprintf(sub, sizeof(sub), "%s/%s", dir, p);
+		unlink(sub);
+	}
+	for (const char *p = "etc/default/grub.d\0etc/default\0etc\0"; *p;
+	     p += strlen(p) + 1) {
+		snprintf(sub, sizeof(sub), "%s/%s", dir, p);
+		rmdir(sub);
+	}
+	rmdir(dir);
+	(void)state;
+}
+
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(cases) + 1];
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 2];
 	size_t n = 0;
 
 	TABLE_TESTS(tests, n, cases, test_cases);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_origin);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_like);
 	return _cmocka_run_group_tests("grub", tests, n, NULL, NULL);
 }
