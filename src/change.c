@@ -105,15 +105,14 @@ int check_hand_edit(const struct options *o, const struct state *st, const char 
 }
 
 int run_change(struct sysroot *root, const struct options *o, struct txn *t,
-	       struct file_change *fc, const char *profile_after, const char *nothing,
-	       const char *done_pre, const char *done_post, struct diag_list *d)
+	       const char *profile_after, const char *nothing, const char *done_pre,
+	       const char *done_post, struct diag_list *d)
 {
-	struct file_change shown[8];
 	_cleanup_strv_free_ char **cmds = NULL;
 	struct change_report rep = {.operation = t->operation,
 				    .profile = profile_after,
 				    .dry_run = o->dry_run,
-				    .files = shown,
+				    .files = t->files,
 				    .chroot = sysroot_is_live(root) ? NULL : root->path};
 	struct strbuf out = {0}, head = {0};
 	bool cmdline = false, modprobe = false;
@@ -133,8 +132,7 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 			continue;
 		cmdline |= txn_path_is_cmdline(t->files[i].path);
 		modprobe |= txn_path_is_modprobe(t->files[i].path);
-		t->files[n] = t->files[i];
-		shown[n++] = fc[i];
+		t->files[n++] = t->files[i];
 	}
 	t->n_files = n;
 	rep.n_files = n;

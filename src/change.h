@@ -26,12 +26,12 @@ int check_hand_edit(const struct options *o, const struct state *st, const char 
 		    const char *old, const char *new, struct diag_list *d);
 
 /* The tail shared by apply, rollback and remove: keeps the files of t that differ from
- * the disk, plans the regeneration, then prints (dry run) or commits. fc[i] describes
- * t->files[i] for the report; the headline after a change is done_pre, the snapshot's
- * id, done_post. Returns the exit code. */
+ * the disk, plans the regeneration, then prints (dry run) or commits; the report shows
+ * each file's old text beside what it becomes. The headline after a change is
+ * done_pre, the snapshot's id, done_post. Returns the exit code. */
 int run_change(struct sysroot *root, const struct options *o, struct txn *t,
-	       struct file_change *fc, const char *profile_after, const char *nothing,
-	       const char *done_pre, const char *done_post, struct diag_list *d);
+	       const char *profile_after, const char *nothing, const char *done_pre,
+	       const char *done_post, struct diag_list *d);
 
 /* The newest snapshot of an apply or remove that no later rollback undid. */
 unsigned last_undoable(struct snapshot *const *l, size_t n);

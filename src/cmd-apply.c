@@ -20,8 +20,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			 struct diag_list *d)
 {
 	struct compared c = {0};
-	struct txn_file files[4];
-	struct file_change fc[4];
+	struct file_change files[4];
 	struct state next = {0};
 	struct state_file recorded[3];
 	_cleanup_free_ char *state_text = NULL, *state_old = NULL, *nothing = NULL,
@@ -120,7 +119,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		struct stat st;
 		mode_t mode = 0644;
 
-		r = check_hand_edit(o, c.state, f->path, f->old, f->new, d);
+		r = check_hand_edit(o, c.state, f->path, f->old, file_change_new(f), d);
 		if (r < 0)
 			goto fail;
 		if (streq(f->path, KERNEL_CMDLINE)) {
@@ -131,7 +130,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			if (sysroot_stat(root, f->path, &st) == 0)
 				mode = snapshot_mode_clamp(st.st_mode & 07777, getegid());
 			if (strv_split_ws(c.kcmd_base, &base) < 0 ||
-			    strv_split_ws(f->new, &all) < 0) {
+			    strv_split_ws(f->data, &all) < 0) {
 				r = -ENOMEM;
 				goto fail;
 			}
@@ -158,18 +157,14 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 					goto fail;
 				}
 			}
-		} else if (f->new) {
+		} else if (f->present) {
 			size_t k = next.n_files++;
 
-			sha256_hex(f->new, strlen(f->new), sums[k]);
+			sha256_hex(f->data, f->len, sums[k]);
 			recorded[k] = (struct state_file){(char *)f->path, sums[k]};
 		}
-		files[n] = (struct txn_file){.path = f->path,
-					     .present = f->new != NULL,
-					     .data = f->new,
-					     .len = f->new ? strlen(f->new) : 0,
-					     .mode = mode};
-		fc[n++] = *f;
+		files[n] = *f;
+		files[n++].mode = mode;
 	}
 	if (diag_count(d, DIAG_ERROR)) {
 		code = EXIT_INVALID;
@@ -181,12 +176,12 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		r = read_managed(root, STATE_FILE, &state_old, d);
 	if (r < 0)
 		goto fail;
-	files[n] = (struct txn_file){.path = STATE_FILE,
-				     .present = true,
-				     .data = state_text,
-				     .len = strlen(state_text),
-				     .mode = 0644};
-	fc[n++] = (struct file_change){STATE_FILE, state_old, state_text};
+	files[n++] = (struct file_change){.path = STATE_FILE,
+					  .old = state_old,
+					  .present = true,
+					  .data = state_text,
+					  .len = strlen(state_text),
+					  .mode = 0644};
 	t.files = files;
 	t.n_files = n;
 	if (asprintf(&nothing, "%s%s", next.profile, nothing_tail) < 0 ||
@@ -195,7 +190,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		goto fail;
 	}
 	code = run_change(
-		root, o, &t, fc, next.profile, nothing, done,
+		root, o, &t, next.profile, nothing, done,
 		" keeps the previous files; 'amdgpu-tune rollback' restores them):", d);
 	compared_done(&c);
 	return code;

@@ -11,8 +11,7 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 {
 	_cleanup_diag_list_ struct diag_list d = {0};
 	struct state *st = NULL;
-	struct txn_file files[N_MANAGED];
-	struct file_change fc[N_MANAGED];
+	struct file_change files[N_MANAGED];
 	char *old[N_MANAGED] = {0}, *kcmd = NULL;
 	struct txn t = {.operation = "remove"};
 	size_t n = 0;
@@ -44,19 +43,18 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 			r = strip_tokens(old[i], st->tokens, &kcmd);
 			if (r < 0 || sysroot_stat(root, path, &sst) < 0)
 				continue;
-			files[n] = (struct txn_file){
+			files[n++] = (struct file_change){
 				.path = path,
+				.old = old[i],
 				.present = true,
 				.data = kcmd,
 				.len = strlen(kcmd),
 				.mode = snapshot_mode_clamp(sst.st_mode & 07777,
 							    getegid())};
-			fc[n++] = (struct file_change){path, old[i], kcmd};
 			continue;
 		}
 		r = check_hand_edit(o, st, path, old[i], NULL, &d);
-		files[n] = (struct txn_file){.path = path};
-		fc[n++] = (struct file_change){path, old[i], NULL};
+		files[n++] = (struct file_change){.path = path, .old = old[i]};
 	}
 	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
 		code = r < 0 && r != -EINVAL ? exit_for(r == -EBADMSG ? -EINVAL : r)
@@ -66,7 +64,7 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	t.profile_before = st ? st->profile : NULL;
 	t.files = files;
 	t.n_files = n;
-	code = run_change(root, o, &t, fc, NULL,
+	code = run_change(root, o, &t, NULL,
 			  "Nothing to remove: no amdgpu-tune file is present.",
 			  "Removed amdgpu-tune's settings (snapshot ",
 			  " keeps them; 'amdgpu-tune rollback' puts them back):", &d);

@@ -12,8 +12,7 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 {
 	_cleanup_diag_list_ struct diag_list d = {0};
 	struct snapshot **l = NULL, *s = NULL;
-	struct txn_file files[8];
-	struct file_change fc[8];
+	struct file_change files[8];
 	char *old[8] = {0};
 	_cleanup_free_ char *before = NULL, *after = NULL, *done = NULL, *nothing = NULL;
 	struct txn t = {.operation = "rollback"};
@@ -73,18 +72,17 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 		goto out;
 	}
 	for (size_t i = 0; i < s->n_files; i++) {
-		const struct snap_file *f = &s->files[i];
+		const struct file_change *f = &s->files[i].f;
 
 		r = read_managed(root, f->path, &old[i], &d);
 		if (r < 0) {
 			code = exit_for(r);
 			goto out;
 		}
-		files[i] = txn_file_from_snap(f);
 		/* The report shows text; a copy with a NUL byte is restored all the
 		 * same. */
-		fc[i] = (struct file_change){f->path, old[i],
-					     f->present ? f->data : NULL};
+		files[i] = *f;
+		files[i].old = old[i];
 		has_state |= streq(f->path, STATE_FILE);
 		if (streq(f->path, STATE_FILE) && f->present) {
 			struct state *st = NULL;
@@ -110,7 +108,7 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 		code = exit_for(-ENOMEM);
 		goto out;
 	}
-	code = run_change(root, o, &t, fc, after, nothing, done,
+	code = run_change(root, o, &t, after, nothing, done,
 			  " keeps what was there before):", &d);
 	snapshot_free(s);
 	for (size_t i = 0; i < ELEMENTSOF(old); i++)

@@ -287,7 +287,7 @@ void compared_done(struct compared *c)
 	boot_facts_free(c->now);
 	for (size_t i = 0; i < c->n_files; i++) {
 		free(c->files[i].old);
-		free(c->files[i].new);
+		free(c->files[i].data);
 	}
 	planned_done(&c->planned);
 }
@@ -313,7 +313,11 @@ static int add_file(struct sysroot *root, struct compared *c, const char *rel,
 	struct file_change *f = &c->files[c->n_files++];
 	int r;
 
-	*f = (struct file_change){.path = rel, .new = new_text};
+	*f = (struct file_change){.path = rel,
+				  .present = new_text != NULL,
+				  .data = new_text,
+				  .len = new_text ? strlen(new_text) : 0,
+				  .mode = 0644};
 	r = read_managed(root, rel, &f->old, d);
 	return r;
 }

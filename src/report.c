@@ -264,7 +264,8 @@ int render_diff_text(struct strbuf *b, const char *name, const char *file,
 	for (size_t i = 0; i < n_files; i++) {
 		size_t before = b->len;
 
-		udiff(b, files[i].path, files[i].old, files[i].path, files[i].new);
+		udiff(b, files[i].path, files[i].old, files[i].path,
+		      file_change_new(&files[i]));
 		any_file |= b->len != before;
 	}
 	if (any_file)
@@ -358,14 +359,15 @@ int render_diff_json(struct strbuf *b, const char *name, const struct layers *l,
 		struct strbuf u = {0};
 		bool f = true;
 
-		udiff(&u, files[i].path, files[i].old, files[i].path, files[i].new);
+		udiff(&u, files[i].path, files[i].old, files[i].path,
+		      file_change_new(&files[i]));
 		strbuf_puts(b, i ? ",{" : "{");
 		json_key(b, &f, "path");
 		json_string(b, files[i].path);
 		json_key(b, &f, "exists");
 		strbuf_puts(b, files[i].old ? "true" : "false");
 		json_key(b, &f, "after_apply");
-		strbuf_puts(b, files[i].new ? "\"present\"" : "\"absent\"");
+		strbuf_puts(b, files[i].present ? "\"present\"" : "\"absent\"");
 		json_key(b, &f, "diff");
 		json_string(b, u.s ? u.s : "");
 		strbuf_putc(b, '}');
@@ -493,9 +495,9 @@ int render_change_text(struct strbuf *b, const struct change_report *c)
 
 		boot |= !streq(f->path, STATE_FILE);
 		if (c->dry_run)
-			udiff(b, f->path, f->old, f->path, f->new);
+			udiff(b, f->path, f->old, f->path, file_change_new(f));
 		else
-			strbuf_printf(b, "  %-8s %s\n", f->new ? "wrote" : "removed",
+			strbuf_printf(b, "  %-8s %s\n", f->present ? "wrote" : "removed",
 				      f->path);
 	}
 	for (size_t i = 0; c->ran && c->commands && c->commands[i]; i++)
@@ -545,9 +547,9 @@ int render_change_json(struct strbuf *b, const struct change_report *c,
 		json_key(b, &ff, "path");
 		json_string(b, f->path);
 		json_key(b, &ff, "action");
-		json_string(b, f->new ? "write" : "remove");
+		json_string(b, f->present ? "write" : "remove");
 		json_key(b, &ff, "diff");
-		udiff(&u, f->path, f->old, f->path, f->new);
+		udiff(&u, f->path, f->old, f->path, file_change_new(f));
 		json_string(b, u.s ? u.s : "");
 		strbuf_done(&u);
 		/* The whole contents too, for callers that show before/after (Ansible's
@@ -555,7 +557,7 @@ int render_change_json(struct strbuf *b, const struct change_report *c,
 		json_key(b, &ff, "before");
 		json_string(b, f->old);
 		json_key(b, &ff, "after");
-		json_string(b, f->new);
+		json_string(b, file_change_new(f));
 		strbuf_putc(b, '}');
 	}
 	strbuf_putc(b, ']');
@@ -607,8 +609,8 @@ int render_snapshots_text(struct strbuf *b, struct snapshot *const *l, size_t n)
 		strbuf_printf(b, "%-4u  %-20s  %-9s  %-20s ", l[i]->id, t, op,
 			      l[i]->profile ? l[i]->profile : "-");
 		for (size_t k = 0; k < l[i]->n_files; k++)
-			strbuf_printf(b, " %s%s", l[i]->files[k].path,
-				      l[i]->files[k].present ? "" : " (absent)");
+			strbuf_printf(b, " %s%s", l[i]->files[k].f.path,
+				      l[i]->files[k].f.present ? "" : " (absent)");
 		strbuf_putc(b, '\n');
 	}
 	return b->s ? strbuf_error(b) : -ENOMEM;
@@ -650,9 +652,9 @@ int render_snapshots_json(struct strbuf *b, struct snapshot *const *l, size_t n,
 
 			strbuf_puts(b, k ? ",{" : "{");
 			json_key(b, &f3, "path");
-			json_string(b, l[i]->files[k].path);
+			json_string(b, l[i]->files[k].f.path);
 			json_key(b, &f3, "present");
-			strbuf_puts(b, l[i]->files[k].present ? "true" : "false");
+			strbuf_puts(b, l[i]->files[k].f.present ? "true" : "false");
 			strbuf_putc(b, '}');
 		}
 		strbuf_puts(b, "]}");

@@ -5,18 +5,11 @@
 
 #include "bootcfg.h"
 #include "diag.h"
+#include "filechange.h"
 #include "machine.h"
 #include "layers.h"
 #include "profile.h"
 #include "util.h"
-
-/* A file apply manages: its current text (NULL: absent) and what apply would make it
- * (NULL: absent). */
-struct file_change {
-	const char *path; /* relative to the root */
-	char *old;
-	char *new;
-};
 
 /* detect: profiles[i] names the profile matching gpus[i] (NULL: none). */
 int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,

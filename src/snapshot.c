@@ -25,8 +25,9 @@ void snapshot_free(struct snapshot *s)
 	free(s->profile);
 	strv_free(s->dirs);
 	for (size_t i = 0; i < s->n_files; i++) {
-		free(s->files[i].path);
-		free(s->files[i].data);
+		/* The snapshot's own copies (file_change borrows elsewhere). */
+		free((char *)s->files[i].f.path);
+		free(s->files[i].f.data);
 	}
 	free(s->files);
 	free(s);
@@ -108,9 +109,9 @@ static void record_clamped(const struct sysroot *root, const struct stat *st,
 	/* On the running system only root's (apply itself writes files as root there);
 	 * under --root root's or the caller's, and a caller other than root can give
 	 * them only its own. */
-	f->uid = sysroot_is_live(root) ? 0 : geteuid();
-	f->gid = may_chgrp(st->st_gid) ? st->st_gid : getegid();
-	f->mode = snapshot_mode_clamp(st->st_mode & 07777, f->gid);
+	f->f.uid = sysroot_is_live(root) ? 0 : geteuid();
+	f->f.gid = may_chgrp(st->st_gid) ? st->st_gid : getegid();
+	f->f.mode = snapshot_mode_clamp(st->st_mode & 07777, f->f.gid);
 }
 
 /* A directory a managed file lives in (apply may have created it). */
@@ -146,21 +147,22 @@ static int parse_file(char *rest, struct snap_file *f)
 		return -EINVAL;
 	if (parse_uint(field[0], 8, 07777, &v) < 0)
 		return -EINVAL;
-	f->mode = (mode_t)v;
+	f->f.mode = (mode_t)v;
 	if (parse_uint(field[1], 10, UINT32_MAX - 1, &v) < 0)
 		return -EINVAL;
-	f->uid = (uid_t)v;
+	f->f.uid = (uid_t)v;
 	if (parse_uint(field[2], 10, UINT32_MAX - 1, &v) < 0)
 		return -EINVAL;
-	f->gid = (gid_t)v;
+	f->f.gid = (gid_t)v;
 	/* What snapshot_take() records, and nothing a restore must not create (the
 	 * owner is checked by snapshot_load(), which knows the caller). */
-	if (!snapshot_mode_is_safe(f->mode, f->gid))
+	if (!snapshot_mode_is_safe(f->f.mode, f->f.gid))
 		return -EINVAL;
 	if (strlen(field[3]) != 64 || strspn(field[3], "0123456789abcdef") != 64)
 		return -EINVAL;
 	memcpy(f->sha256, field[3], 65);
-	f->present = true;
+	f->f.present = true;
+	f->f.owner = true;
 	return 0;
 }
 
@@ -260,9 +262,9 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 				break;
 			}
 			for (size_t i = 0; i < s->n_files; i++)
-				if (streq(s->files[i].path, val))
+				if (streq(s->files[i].f.path, val))
 					r = bad(d, file, line, "repeated file");
-			if (r == 0 && !(f->path = strdup(val)))
+			if (r == 0 && !(f->f.path = strdup(val)))
 				r = -ENOMEM;
 			if (r == 0)
 				s->n_files++;
@@ -299,12 +301,12 @@ int manifest_format(const struct snapshot *s, char **ret)
 	for (size_t i = 0; r == 0 && i < s->n_files; i++) {
 		const struct snap_file *f = &s->files[i];
 
-		if (f->present)
-			r = strbuf_printf(&b, "file %s %04o %u %u %s\n", f->path,
-					  (unsigned)f->mode, (unsigned)f->uid,
-					  (unsigned)f->gid, f->sha256);
+		if (f->f.present)
+			r = strbuf_printf(&b, "file %s %04o %u %u %s\n", f->f.path,
+					  (unsigned)f->f.mode, (unsigned)f->f.uid,
+					  (unsigned)f->f.gid, f->sha256);
 		else
-			r = strbuf_printf(&b, "file %s absent\n", f->path);
+			r = strbuf_printf(&b, "file %s absent\n", f->f.path);
 	}
 	if (r < 0) {
 		strbuf_done(&b);
@@ -472,7 +474,7 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 		struct stat st;
 		size_t len = 0;
 
-		f->path = paths[i];
+		f->f.path = paths[i];
 		r = sysroot_read_file_stat(root, paths[i], BLOB_MAX, true, &buf, &len,
 					   &st);
 		if (r == -ENOENT) {
@@ -483,7 +485,7 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 			r = fail(d, paths[i], r, "cannot copy into a snapshot");
 			break;
 		}
-		f->present = true;
+		f->f.present = true;
 		record_clamped(root, &st, f);
 		sha256_hex(buf, len, f->sha256);
 		rel.len = 0;
@@ -631,17 +633,17 @@ int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret
 		struct snap_file *f = &s->files[i];
 		char sha[65];
 
-		if (!f->present)
+		if (!f->f.present)
 			continue;
 		r = snapdir(&rel, id, NULL);
 		if (r == 0)
 			r = strbuf_printf(&rel, "/%zu", i);
-		if (r == 0 && !snapshot_owner_is_safe(root, f->uid)) {
+		if (r == 0 && !snapshot_owner_is_safe(root, f->f.uid)) {
 			char what[96];
 
 			snprintf(what, sizeof(what),
 				 "file %s with owner %u:%u, which apply never writes",
-				 f->path, (unsigned)f->uid, (unsigned)f->gid);
+				 f->f.path, (unsigned)f->f.uid, (unsigned)f->f.gid);
 			r = bad(d, rel.s, 0, what);
 			break;
 		}
@@ -650,14 +652,14 @@ int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret
 		if (r == -EBADMSG)
 			break;
 		if (r == 0)
-			r = sysroot_read_file(root, rel.s, BLOB_MAX, true, &f->data,
-					      &f->len);
+			r = sysroot_read_file(root, rel.s, BLOB_MAX, true, &f->f.data,
+					      &f->f.len);
 		if (r < 0) {
 			r = r == -ENOENT ? bad(d, rel.s, 0, "a copied file is missing")
 					 : fail(d, rel.s, r, "cannot read");
 			break;
 		}
-		sha256_hex(f->data, f->len, sha);
+		sha256_hex(f->f.data, f->f.len, sha);
 		if (!streq(sha, f->sha256))
 			r = bad(d, rel.s, 0, "a copied file does not match its checksum");
 	}

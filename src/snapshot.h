@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "diag.h"
+#include "filechange.h"
 
 struct sysroot;
 
@@ -34,15 +35,12 @@ struct sysroot;
 
 #define SNAPSHOT_KEEP 20
 
+/* A file as a snapshot keeps it: f is what a restore makes it (with its owner; f.data
+ * loaded by snapshot_load(), else NULL), and sha256 the digest its manifest records.
+ * A snapshot read from disk owns f.path and f.data. */
 struct snap_file {
-	char *path;
-	bool present;
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
+	struct file_change f;
 	char sha256[65];
-	char *data; /* loaded by snapshot_load(), else NULL */
-	size_t len;
 };
 
 struct snapshot {

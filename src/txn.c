@@ -106,19 +106,7 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 	return 0;
 }
 
-struct txn_file txn_file_from_snap(const struct snap_file *sf)
-{
-	return (struct txn_file){.path = sf->path,
-				 .present = sf->present,
-				 .data = sf->data,
-				 .len = sf->len,
-				 .mode = sf->mode,
-				 .owner = true,
-				 .uid = sf->uid,
-				 .gid = sf->gid};
-}
-
-int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool *ret)
+int txn_file_differs(const struct sysroot *root, const struct file_change *f, bool *ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
@@ -154,7 +142,7 @@ static int missing_dirs(const struct sysroot *root, const char *path, char ***di
 	return 0;
 }
 
-static int put_file(const struct sysroot *root, const struct txn_file *f,
+static int put_file(const struct sysroot *root, const struct file_change *f,
 		    struct diag_list *d)
 {
 	int r = 0;
@@ -211,20 +199,19 @@ static int restore(const struct sysroot *root, const struct snapshot *s,
 	int first = 0;
 
 	for (size_t i = 0; i < s->n_files; i++) {
-		const struct snap_file *sf = &s->files[i];
-		struct txn_file f = txn_file_from_snap(sf);
+		const struct file_change *f = &s->files[i].f;
 		bool differs = true;
-		int r = txn_file_differs(root, &f, &differs);
+		int r = txn_file_differs(root, f, &differs);
 
 		if (r == 0 && !differs)
 			continue;
 		if (r == 0)
-			r = put_file(root, &f, d);
+			r = put_file(root, f, d);
 		if (r < 0 && !first)
 			first = r;
-		if (r == 0 && txn_path_is_cmdline(f.path))
+		if (r == 0 && txn_path_is_cmdline(f->path))
 			*ret_cmdline = true;
-		if (r == 0 && txn_path_is_modprobe(f.path))
+		if (r == 0 && txn_path_is_modprobe(f->path))
 			*ret_modprobe = true;
 	}
 	return first ?: remove_dirs(root, s->dirs, d);

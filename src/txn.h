@@ -13,23 +13,12 @@
 
 #include "bootcfg.h"
 #include "diag.h"
+#include "filechange.h"
 #include "regen.h"
 
 struct sysroot;
 
 #include "paths.h"
-
-/* One file as the transaction wants it. */
-struct txn_file {
-	const char *path; /* relative to the root */
-	bool present;
-	const char *data;
-	size_t len;
-	mode_t mode;
-	bool owner; /* also set uid and gid (rollback restores them) */
-	uid_t uid;
-	gid_t gid;
-};
 
 struct txn {
 	const char *operation; /* "apply", "rollback", "remove" */
@@ -37,7 +26,7 @@ struct txn {
 		*profile_before; /* the profile applied now, for the snapshot; or NULL */
 	unsigned undoes;	 /* rollback: the snapshot it restores */
 	enum bootloader loader;
-	struct txn_file *files;
+	struct file_change *files; /* each as it becomes (old is not read) */
 	size_t n_files;
 	char *const
 		*rmdirs; /* rollback: directories to remove when empty, innermost last */
@@ -63,12 +52,7 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 	     struct diag_list *d);
 
 /* Whether file f differs from what is on disk now (bytes, presence, mode, owner). */
-int txn_file_differs(const struct sysroot *root, const struct txn_file *f, bool *ret);
-
-/* A snapshot's file as the transaction restores it: its data, mode and owner. The
- * result points into sf. */
-struct snap_file;
-struct txn_file txn_file_from_snap(const struct snap_file *sf);
+int txn_file_differs(const struct sysroot *root, const struct file_change *f, bool *ret);
 
 /* Removes the temporaries (".NAME.XXXXXXXX.tmp") a killed run left beside the files
  * amdgpu-tune writes: the managed files, the state and journal, the snapshots' marks
