@@ -202,6 +202,18 @@ out:
 	return code;
 }
 
+/* begin_change() unless this is a dry run (which takes no lock), the findings printed
+ * when it stops: 0, or the exit code. */
+static int begin(struct sysroot *root, const struct options *o, const char *verb,
+		 int *lock, struct diag_list *d)
+{
+	int code = o->dry_run ? 0 : begin_change(root, o, verb, lock, d);
+
+	if (code)
+		print_diags(d, o);
+	return code;
+}
+
 /* apply --auto: for package post-install scripts. The profile that matches this
  * machine's GPU, applied only when amdgpu-tune never changed this machine (no state, no
  * snapshot: an administrator's apply, rollback or remove is left alone). Returns the
@@ -222,13 +234,9 @@ static int apply_auto(struct sysroot *root, const struct options *o)
 		return exit_for(r);
 	if (!picked)
 		return code;
-	if (!o->dry_run) {
-		code = begin_change(root, o, "apply", &lock, &d);
-		if (code) {
-			print_diags(&d, o);
-			return code;
-		}
-	}
+	code = begin(root, o, "apply", &lock, &d);
+	if (code)
+		return code;
 	r = state_read(root, &st, &d);
 	if (r == 0 && !st)
 		r = snapshot_list(root, &l, &n, &d);
@@ -300,13 +308,9 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 		return usage_error(
 			"apply takes a profile name, not a file; install the file as /%s/NAME.conf",
 			PROFILEDIR_ETC);
-	if (!o->dry_run) {
-		code = begin_change(root, o, "apply", &lock, &d);
-		if (code) {
-			print_diags(&d, o);
-			return code;
-		}
-	}
+	code = begin(root, o, "apply", &lock, &d);
+	if (code)
+		return code;
 	return apply_profile(root, o, argv[0], "Applied",
 			     " is already applied: nothing written, nothing regenerated.",
 			     &d);
@@ -342,13 +346,9 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 			return EXIT_INVALID;
 		}
 	}
-	if (!o->dry_run) {
-		code = begin_change(root, o, "reapply", &lock, &d);
-		if (code) {
-			print_diags(&d, o);
-			return code;
-		}
-	}
+	code = begin(root, o, "reapply", &lock, &d);
+	if (code)
+		return code;
 	r = state_read(root, &st, &d);
 	if (r == 0 && st) {
 		name = strdup(st->profile);

@@ -137,14 +137,30 @@ play() { # NAME ARGS...: the playbook, its JSON report in $work/NAME.json
 	return $rc
 }
 report() { python3 "$src/tests/ansible/report.py" "$@"; }
+unchanged() { # SUFFIX: 0 when every host's tree still sums as $work/HOST.SUFFIX says
+	u=0
+	for h in $hosts; do
+		tree_sum "$work/$h" | cmp -s - "$work/$h.$1" || { echo "# $h changed in check mode"; u=1; }
+	done
+	return $u
+}
+predicted() { # CHECK REAL: 0 when the check-mode report CHECK.json said what REAL.json did
+	p=0
+	for h in strix rdna2 nogpu; do
+		for k in changed reboot_required plan; do
+			a=$(report field "$work/$1.json" $h 'Apply the profile' $k)
+			b=$(report field "$work/$2.json" $h 'Apply the profile' $k)
+			[ "$a" = "$b" ] || { echo "# $h $k: check mode said $a, the real run $b"; p=1; }
+		done
+	done
+	return $p
+}
 
 # ---- check mode, with diff ----
 play check --check --diff
 echo "# (exit $?: edited fails, as it must)"
-same=0
-for h in $hosts; do
-	tree_sum "$work/$h" | cmp -s - "$work/$h.orig" || { echo "# $h changed in check mode"; same=1; }
-done
+unchanged orig
+same=$?
 [ -s "$work/check.json" ] && [ $same = 0 ] && [ ! -e "$work/strix/var/lib/amdgpu-tune/state" ] && [ ! -e "$work/rdna2/var/lib/amdgpu-tune/state" ]
 result "check mode: no tree changed (no state written anywhere)" $?
 [ "$(report field "$work/check.json" strix 'Apply the profile' profile)" = strix-halo ] &&
@@ -170,15 +186,8 @@ result "check mode on a host without the package: says so, does not fail" $?
 # ---- the real run ----
 play real --diff
 echo "# (exit $?)"
-ok=0
-for h in strix rdna2 nogpu; do
-	for k in changed reboot_required plan; do
-		a=$(report field "$work/check.json" $h 'Apply the profile' $k)
-		b=$(report field "$work/real.json" $h 'Apply the profile' $k)
-		[ "$a" = "$b" ] || { echo "# $h $k: check mode said $a, the real run $b"; ok=1; }
-	done
-done
-[ $ok = 0 ] && [ "$(report field "$work/real.json" rdna2 'Apply the profile' changed)" = true ]
+predicted check real &&
+	[ "$(report field "$work/real.json" rdna2 'Apply the profile' changed)" = true ]
 result "check mode predicted the real run exactly: changed, reboot_required, every file's diff, the commands" $?
 grep -qx 'options ttm pages_limit=12582912' "$work/strix/etc/modprobe.d/90-amdgpu-tune.conf" &&
 	grep -q 'iommu=pt' "$work/rdna2/$frag" && [ ! -e "$work/nogpu/var/lib/amdgpu-tune/state" ] &&
@@ -215,22 +224,13 @@ result "a second run changes nothing (changed=0 on every host that succeeds)" $?
 for h in $hosts; do tree_sum "$work/$h" > "$work/$h.applied"; done
 play absent_check --check --diff -e amdgpu_tune_state=absent
 echo "# (exit $?)"
-ok=0
-for h in $hosts; do tree_sum "$work/$h" | cmp -s - "$work/$h.applied" || { echo "# $h changed in check mode"; ok=1; }; done
-[ $ok = 0 ] && [ "$(report field "$work/absent_check.json" rdna2 'Apply the profile' changed)" = true ] &&
+unchanged applied &&
+	[ "$(report field "$work/absent_check.json" rdna2 'Apply the profile' changed)" = true ] &&
 	report diff "$work/absent_check.json" rdna2 'Apply the profile' "$frag" | grep -qx 'after: '
 result "state=absent in check mode: nothing changes, rdna2 would lose its drop-in (diff: after empty)" $?
 play absent -e amdgpu_tune_state=absent
 echo "# (exit $?)"
-ok=0
-for h in strix rdna2 nogpu; do
-	for k in changed reboot_required plan; do
-		a=$(report field "$work/absent_check.json" $h 'Apply the profile' $k)
-		b=$(report field "$work/absent.json" $h 'Apply the profile' $k)
-		[ "$a" = "$b" ] || { echo "# $h $k: check mode said $a, the real run $b"; ok=1; }
-	done
-done
-[ $ok = 0 ]
+predicted absent_check absent
 result "state=absent: check mode predicted the real run exactly" $?
 [ "$(report field "$work/absent.json" edited 'Apply the profile' failed)" = true ] &&
 	[ "$(report field "$work/absent.json" edited 'Apply the profile' rc)" = 2 ] && [ "$(sha256sum < "$work/edited/$frag")" = "$edited_sum" ]

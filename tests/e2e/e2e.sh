@@ -133,6 +133,12 @@ guest_read_klog() { # NAME
 	! grep -q '^status.*kernel log not read' "$work/$1.guest"
 }
 
+# The guest's `amdgpu-tune status` exited 0, said "in effect" and read the kernel log.
+guest_in_effect() { # NAME
+	[ "$(guest "$1" status-exit)" = 0 ] && [ "$(guest_status "$1")" = "in effect" ] &&
+		guest_read_klog "$1"
+}
+
 run() { # NAME CMD...: a command in the root, its output in $work/NAME.out
 	name=$1
 	shift
@@ -195,7 +201,7 @@ result "guest: /proc/cmdline is the default entry's ($(guest strix cmdline))" $?
 result "guest: ttm, loaded by the initramfs, has pages_limit=$pages (got $(guest strix ttm.pages_limit))" $?
 [ "$(guest strix amdgpu.gttsize)" = "$gtt_mib" ]
 result "guest: amdgpu has gttsize=$gtt_mib (got $(guest strix amdgpu.gttsize))" $?
-[ "$(guest strix status-exit)" = 0 ] && [ "$(guest_status strix)" = "in effect" ] && guest_read_klog strix
+guest_in_effect strix
 result "guest: amdgpu-tune status says in effect (got: $(guest_status strix)) and read the kernel log" $?
 
 # ---- 3. rdna2 in turn: a kernel parameter, through GRUB ----
@@ -220,7 +226,7 @@ result "QEMU boots $ver61 with rdna2 applied" $?
 result "guest: /proc/cmdline carries iommu=pt once ($(guest rdna2 cmdline))" $?
 [ "$(guest rdna2 ttm.pages_limit)" = 0 ] && [ "$(guest rdna2 amdgpu.gttsize)" = -1 ]
 result "guest: ttm.pages_limit and amdgpu.gttsize are the kernel's defaults again (0, -1)" $?
-[ "$(guest rdna2 status-exit)" = 0 ] && [ "$(guest_status rdna2)" = "in effect" ] && guest_read_klog rdna2
+guest_in_effect rdna2
 result "guest: amdgpu-tune status says in effect (got: $(guest_status rdna2))" $?
 grep -q "^status-err| .*this boot's kernel ignored ttm\.e2e_no_such_param: ttm has no such parameter" "$work/rdna2.guest"
 result "guest: status read the guest's kernel log and reports the parameter the kernel ignored" $?
@@ -293,7 +299,7 @@ result "guest: ttm, loaded by $ver612's initramfs, has pages_limit=$pages (got $
 # it too (it warns only when it drives a GPU).
 [ "$(guest k612 amdgpu.gttsize)" = "$gtt_mib" ]
 result "guest: amdgpu on $ver612 has gttsize=$gtt_mib from the shared modprobe.d file (got $(guest k612 amdgpu.gttsize))" $?
-[ "$(guest k612 status-exit)" = 0 ] && [ "$(guest_status k612)" = "in effect" ] && guest_read_klog k612
+guest_in_effect k612
 result "guest: amdgpu-tune status says in effect on $ver612 (got: $(guest_status k612))" $?
 
 step "done"
