@@ -135,36 +135,35 @@ static void test_round_trip(void **state)
 }
 
 /* Formatting quotes only when needed and refuses pairs no spelling can carry. */
+static const struct fcase {
+	const char *what, *name, *value, *expect;
+} format_cases[] = {
+	{"a plain pair is written as is", "iommu", "pt", "iommu=pt"},
+	{"a value with a space is quoted", "a", "b c", "a=\"b c\""},
+	{"a bare name stays bare", "quiet", NULL, "quiet"},
+	{"an empty value keeps its '='", "a", "", "a="},
+	{"a value with a space and a trailing quote has no spelling that ends the argument",
+	 "a", "b c\"", NULL},
+	{"a name containing '=' has no spelling", "a=b", NULL, NULL},
+	{"a value ending in an open quote has no spelling", "a", "x y\"z", NULL},
+	{"a bare -- cannot be written as a parameter", "--", NULL, NULL},
+};
+
 static void test_format(void **state)
 {
-	static const struct {
-		const char *what, *name, *value, *expect;
-	} cases[] = {
-		{"a plain pair is written as is", "iommu", "pt", "iommu=pt"},
-		{"a value with a space is quoted", "a", "b c", "a=\"b c\""},
-		{"a bare name stays bare", "quiet", NULL, "quiet"},
-		{"an empty value keeps its '='", "a", "", "a="},
-		{"a value with a space and a trailing quote has no spelling that ends the argument",
-		 "a", "b c\"", NULL},
-		{"a name containing '=' has no spelling", "a=b", NULL, NULL},
-		{"a value ending in an open quote has no spelling", "a", "x y\"z", NULL},
-		{"a bare -- cannot be written as a parameter", "--", NULL, NULL},
-	};
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		char *s = NULL;
-		int r = cmdline_arg_format(cases[i].name, cases[i].value, &s);
+	const struct fcase *c = *state;
+	char *s = NULL;
+	int r = cmdline_arg_format(c->name, c->value, &s);
 
-		if (!cases[i].expect) {
-			if (r != -EINVAL)
-				fail_msg("%s: got '%s'", cases[i].what, s);
-			continue;
-		}
-		assert_int_equal(r, 0);
-		if (!streq(s, cases[i].expect))
-			fail_msg("%s: got '%s', want '%s'", cases[i].what, s,
-				 cases[i].expect);
-		free(s);
+	if (!c->expect) {
+		if (r != -EINVAL)
+			fail_msg("%s: got '%s'", c->what, s);
+		return;
 	}
+	assert_int_equal(r, 0);
+	if (!streq(s, c->expect))
+		fail_msg("%s: got '%s', want '%s'", c->what, s, c->expect);
+	free(s);
 }
 
 /* Names compare with '-' = '_' character by character, and the last duplicate wins. */
@@ -193,13 +192,13 @@ static void test_names(void **state)
 
 int main(void)
 {
-	/* One TAP line per parse case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(parse_cases) + 3];
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(parse_cases) + ELEMENTSOF(format_cases) + 2];
 	size_t n = 0;
 
 	TABLE_TESTS(tests, n, parse_cases, test_parse);
+	TABLE_TESTS(tests, n, format_cases, test_format);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
 	return _cmocka_run_group_tests("cmdline", tests, n, NULL, NULL);
 }

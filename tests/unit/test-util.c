@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cases.h"
 #include "util.h"
 
 static void test_strbuf_first_error(void **state)
@@ -47,26 +48,28 @@ static void test_strbuf_empty(void **state)
 	(void)state;
 }
 
+/* What reaches a terminal from an untrusted string: control bytes, backslashes and
+ * non-ASCII bytes as \xNN. */
+static const struct ecase {
+	const char *what, *in, *want;
+} escape_cases[] = {
+	{"plain text is kept", "plain text", "plain text"},
+	{"an escape sequence cannot reach the terminal", "\033[2J", "\\x1b[2J"},
+	{"a bell is shown, not rung", "bell\a", "bell\\x07"},
+	{"a backslash is escaped, so escapes are unambiguous", "back\\slash",
+	 "back\\x5cslash"},
+	{"DEL is escaped", "del\177", "del\\x7f"},
+	{"bytes above ASCII are escaped", "\xc3\xa9", "\\xc3\\xa9"},
+	{"an empty string stays empty", "", ""},
+};
+
 static void test_escape(void **state)
 {
-	static const struct {
-		const char *in, *want;
-	} cases[] = {
-		{"plain text", "plain text"},
-		{"\033[2J", "\\x1b[2J"},
-		{"bell\a", "bell\\x07"},
-		{"back\\slash", "back\\x5cslash"},
-		{"del\177", "del\\x7f"},
-		{"\xc3\xa9", "\\xc3\\xa9"},
-		{"", ""},
-	};
+	const struct ecase *c = *state;
+	_cleanup_free_ char *e = escape_untrusted(c->in);
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		_cleanup_free_ char *e = escape_untrusted(cases[i].in);
-
-		assert_string_equal(e, cases[i].want);
-	}
-	(void)state;
+	if (!e || !streq(e, c->want))
+		fail_msg("%s: got '%s'", c->what, e ? e : "(null)");
 }
 
 static void test_take_ptr(void **state)
@@ -82,12 +85,13 @@ static void test_take_ptr(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strbuf_first_error),
-		cmocka_unit_test(test_strbuf_empty),
-		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_take_ptr),
-	};
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(escape_cases) + 3];
+	size_t n = 0;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_strbuf_first_error);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_strbuf_empty);
+	TABLE_TESTS(tests, n, escape_cases, test_escape);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_take_ptr);
+	return _cmocka_run_group_tests("util", tests, n, NULL, NULL);
 }
