@@ -333,9 +333,7 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 	qsort(v, strv_length(v), sizeof(char *), cmp_version);
 	if ((b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB) &&
 	    !streq(dflt, "0")) {
-		_cleanup_free_ char *e = escape_untrusted(dflt);
-
-		strbuf_printf(&why, "GRUB_DEFAULT=%s: not computed", e ? e : "?");
+		strbuf_printf(&why, "GRUB_DEFAULT=%s: not computed", dflt);
 		b->default_why = why.s;
 		return b->default_why ? 0 : -ENOMEM;
 	}

@@ -32,6 +32,29 @@ static void keep(enum diag_level level, const char *msg)
 		diag_add(&json_out.diags, level, NULL, 0, "%s", msg);
 }
 
+/* Prints s with every line escaped as render_diag() escapes a finding: the callers
+ * format untrusted text (a root's path, a command-line argument) into their messages
+ * as it is. */
+static void put_lines(FILE *f, const char *s)
+{
+	_cleanup_strbuf_ struct strbuf b = {0};
+
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, "\n");
+		_cleanup_free_ char *line = strndup(p, n);
+
+		if (!line || strbuf_put_escaped(&b, line) < 0)
+			return;
+		p += n;
+		if (*p == '\n') {
+			strbuf_putc(&b, '\n');
+			p++;
+		}
+	}
+	if (b.s)
+		fputs(b.s, f);
+}
+
 _printf_(2, 3) void say(const struct options *o, const char *fmt, ...)
 {
 	_cleanup_strbuf_ struct strbuf msg = {0};
@@ -43,10 +66,10 @@ _printf_(2, 3) void say(const struct options *o, const char *fmt, ...)
 	if (!msg.s)
 		return;
 	if (!o->json) {
-		fputs(msg.s, stdout);
+		put_lines(stdout, msg.s);
 		return;
 	}
-	fputs(msg.s, stderr);
+	put_lines(stderr, msg.s);
 	msg.s[strcspn(msg.s, "\n")] = '\0';
 	keep(DIAG_WARNING, msg.s);
 }
@@ -67,7 +90,9 @@ void cli_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", program, msg.s ? msg.s : "out of memory");
+	fprintf(stderr, "%s: ", program);
+	put_lines(stderr, msg.s ? msg.s : "out of memory");
+	fputc('\n', stderr);
 	keep(DIAG_ERROR, msg.s ? msg.s : "out of memory");
 }
 
@@ -79,8 +104,9 @@ _printf_(1, 2) int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\nTry '%s --help'.\n", program,
-		msg.s ? msg.s : "out of memory", program);
+	fprintf(stderr, "%s: ", program);
+	put_lines(stderr, msg.s ? msg.s : "out of memory");
+	fprintf(stderr, "\nTry '%s --help'.\n", program);
 	keep(DIAG_ERROR, msg.s ? msg.s : "out of memory");
 	return EXIT_INVALID;
 }

@@ -52,6 +52,11 @@ void cli_json_finish(void);
 /* Prints the command's JSON document. */
 void json_print(const char *doc);
 
+/* Messages are formatted with untrusted text as it is (a --root path, an argument):
+ * say(), cli_error() and usage_error() escape it when they print, as render_diag()
+ * does for findings, and keep it as it is for the JSON document, which escapes it the
+ * same way when rendered. */
+
 /* A line for the user that is no finding ("No AMD GPU found ..."): on stdout, or with
  * --json on stderr and in the document's warnings, so stdout holds only JSON. */
 _printf_(2, 3) void say(const struct options *o, const char *fmt, ...);

@@ -333,16 +333,15 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 	if (argc > 1)
 		return usage_error("reapply takes at most one kernel version");
 	if (argc == 1) {
-		_cleanup_free_ char *e = escape_untrusted(argv[0]);
 		char rel[300];
 
 		if (!kernel_dir_name_is_valid(argv[0]) || strlen(argv[0]) > 200)
 			return usage_error("reapply: '%s' is not a kernel version",
-					   e ? e : "?");
+					   argv[0]);
 		snprintf(rel, sizeof(rel), "lib/modules/%s", argv[0]);
 		if (sysroot_stat(root, rel, &sst) < 0 || !S_ISDIR(sst.st_mode)) {
 			cli_error("reapply: kernel %s has no /%s: is it installed?",
-				  e ? e : "?", rel);
+				  argv[0], rel);
 			return EXIT_INVALID;
 		}
 	}

@@ -29,11 +29,9 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 
 		if (argv[0][0] < '1' || argv[0][0] > '9' ||
 		    kparam_parse_u64(argv[0], &v) < 0 || v > 999999999) {
-			_cleanup_free_ char *e = escape_untrusted(argv[0]);
-
 			return usage_error(
 				"'%s' is not a snapshot id; 'amdgpu-tune snapshots' lists them",
-				e ? e : "?");
+				argv[0]);
 		}
 		id = (unsigned)v;
 	}

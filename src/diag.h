@@ -16,8 +16,8 @@ struct diag {
 	enum diag_level level;
 	char *file;    /* NULL when no file is at fault */
 	unsigned line; /* 0 when no line is at fault */
-	char *message; /* one line; the caller escapes untrusted parts
-			* (escape_untrusted()), render_diag() escapes the file name */
+	char *message; /* one line, untrusted parts as they are: render_diag() escapes
+			* file and message when it shows them */
 };
 
 struct diag_list {

@@ -238,10 +238,10 @@ int klog_check(const char *text, size_t len, const char *name, const struct laye
 		line++;
 		/* /dev/kmsg continuation lines (" KEY=value") carry no message. */
 		if (*p != ' ') {
-			_cleanup_free_ char *buf = strndup(p, n), *safe = NULL;
+			_cleanup_free_ char *buf = strndup(p, n);
 
-			safe = buf ? escape_untrusted(message_of(buf)) : NULL;
-			r = safe ? one_line(safe, name, line, l, notes, d) : -ENOMEM;
+			r = buf ? one_line(message_of(buf), name, line, l, notes, d)
+				: -ENOMEM;
 		}
 		p = nl ? nl + 1 : end;
 	}

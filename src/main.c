@@ -233,12 +233,9 @@ static int run(int argc, char **argv)
 			cli_json_enable();
 			break;
 		case OPT_KERNEL: {
-			_cleanup_free_ char *e = escape_untrusted(optarg);
-
 			if (!kernel_dir_name_is_valid(optarg))
 				return usage_error(
-					"--kernel: '%s' is not a kernel version",
-					e ? e : "?");
+					"--kernel: '%s' is not a kernel version", optarg);
 			o.kernel = optarg;
 			break;
 		}
@@ -246,11 +243,9 @@ static int run(int argc, char **argv)
 			struct size_spec sz = {0};
 			const char *hint = NULL;
 			bool bad = size_parse(optarg, &sz, &hint) < 0;
-			_cleanup_free_ char *e = escape_untrusted(optarg);
-
 			if (bad || sz.percent)
 				return usage_error(
-					"--memory '%s': %s", e ? e : "?",
+					"--memory '%s': %s", optarg,
 					!bad   ? "give an amount, not a percentage"
 					: hint ? hint
 					       : "out of range");
@@ -305,7 +300,6 @@ static int run(int argc, char **argv)
 		}
 		default: {
 			char buf[8];
-			_cleanup_free_ char *e = NULL;
 
 			if (optopt) {
 				/* A known option here is a long one given an argument it
@@ -317,8 +311,7 @@ static int run(int argc, char **argv)
 						"option '--%s' takes no argument", name);
 				return usage_error("invalid option '-%s'", buf);
 			}
-			e = escape_untrusted(argv[optind - 1]);
-			return usage_error("invalid option '%s'", e ? e : "?");
+			return usage_error("invalid option '%s'", argv[optind - 1]);
 		}
 		}
 	}
@@ -358,10 +351,9 @@ static int run(int argc, char **argv)
 		machine_facts_cache_writes(verbs[i].writes && !o.dry_run);
 		r = sysroot_open(o.root, &root);
 		if (r < 0) {
-			_cleanup_free_ char *e = escape_untrusted(o.root);
 			struct diag_list d = {0};
 
-			diag_add(&d, DIAG_ERROR, NULL, 0, "--root %s: %s", e ? e : "?",
+			diag_add(&d, DIAG_ERROR, NULL, 0, "--root %s: %s", o.root,
 				 strerror(-r));
 			print_diags(&d, &o);
 			diag_list_done(&d);
@@ -372,8 +364,6 @@ static int run(int argc, char **argv)
 		return r;
 	}
 	{
-		_cleanup_free_ char *e = escape_untrusted(argv[optind]);
-
-		return usage_error("unknown command '%s'", e ? e : "?");
+		return usage_error("unknown command '%s'", argv[optind]);
 	}
 }

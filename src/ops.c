@@ -38,9 +38,7 @@ static int load_profile(struct sysroot *root, const char *arg, struct profile **
 			return -ENOMEM;
 		r = read_host_file(arg, PROFILE_MAX_BYTES + 1, &buf, &len);
 		if (r < 0) {
-			_cleanup_free_ char *e = escape_untrusted(arg);
-
-			return diag_add(d, DIAG_ERROR, e, 0, "cannot read: %s",
+			return diag_add(d, DIAG_ERROR, arg, 0, "cannot read: %s",
 					read_error_text(-r))
 				       ?: (r == -ENOENT ? -ENOENT : -EIO);
 		}
@@ -214,18 +212,17 @@ int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 	if (r < 0)
 		return r;
 	if (n_gpus == 0) {
-		_cleanup_free_ char *where =
-			escape_untrusted(sysroot_is_live(root) ? "" : root->path);
+		const char *where = sysroot_is_live(root) ? "" : root->path;
 
 		if (o->auto_apply)
 			say(o,
 			    "apply --auto: no AMD GPU (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices): nothing to do\n",
-			    where ? where : "?");
+			    where);
 		else
 			say(o,
 			    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n"
 			    "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
-			    where ? where : "?", program, program);
+			    where, program, program);
 		gpus_free(gpus, n_gpus);
 		return 0;
 	}

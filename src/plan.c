@@ -306,7 +306,7 @@ static void validate_option(struct ctx *c, const struct setting *s)
 		      deprecated = {0};
 	const char *bad_type = NULL;
 	int bad_err = 0;
-	_cleanup_free_ char *ev = s->value ? escape_untrusted(s->value) : NULL;
+	const char *ev = s->value;
 
 	if (c->m->n_kernels == 0)
 		return;

@@ -207,16 +207,6 @@ _printf_(3, 4) static void parse_error(struct parse_state *st, unsigned line,
 	st->failed = true;
 }
 
-/* Escaped copy of untrusted text for a message; on ENOMEM a fixed placeholder. */
-static char *esc(struct parse_state *st, const char *s)
-{
-	char *e = escape_untrusted(s);
-
-	if (!e)
-		st->oom = -ENOMEM;
-	return e;
-}
-
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
@@ -292,7 +282,7 @@ static bool inspect_line(struct parse_state *st, const char *l, size_t n)
 	if (*p == '[') {
 		const char *close = memchr(p, ']', (size_t)(end - p));
 		size_t nn;
-		_cleanup_free_ char *name = NULL, *e = NULL;
+		_cleanup_free_ char *name = NULL;
 
 		strbuf_done(&st->pending);
 		if (!close) {
@@ -306,11 +296,10 @@ static bool inspect_line(struct parse_state *st, const char *l, size_t n)
 			return false;
 		}
 		if (nn > SECTION_NAME_MAX || !section_header_is_valid(p + 1, nn)) {
-			e = esc(st, name);
 			parse_error(
 				st, st->line,
 				"unknown section [%s]: sections are [profile], [memory], [kernel] and [module NAME]",
-				e ? e : "?");
+				name);
 			return false;
 		}
 		for (size_t i = 0; st->headers && st->headers[i]; i++)
@@ -407,7 +396,7 @@ static bool match_token_is_valid(const char *t)
 }
 
 static void handle_profile_key(struct parse_state *st, const char *key, const char *value,
-			       const char *ekey, const char *evalue, bool *store)
+			       bool *store)
 {
 	struct profile *p = st->p;
 
@@ -421,7 +410,7 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 
 		if (first) {
 			parse_error(st, st->line, "duplicate key '%s' (first at line %u)",
-				    ekey, first);
+				    key, first);
 			return;
 		}
 	}
@@ -446,12 +435,10 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 				if (*c >= 'A' && *c <= 'F')
 					*c = (char)(*c - 'A' + 'a');
 			if (!match_token_is_valid(v[i])) {
-				_cleanup_free_ char *e = esc(st, v[i]);
-
 				parse_error(
 					st, st->line,
 					"match '%s': expected a gfx target (gfx1151) or a PCI vendor:device id (1002:1586)",
-					e ? e : "?");
+					v[i]);
 				strv_free(v);
 				return;
 			}
@@ -463,7 +450,7 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 			parse_error(
 				st, st->line,
 				"include '%s': not a profile name ([a-z0-9][a-z0-9._-]*)",
-				evalue);
+				value);
 			return;
 		}
 		p->include = strdup(value);
@@ -474,7 +461,7 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 		if (!streq(value, "modprobe") && !streq(value, "cmdline")) {
 			parse_error(st, st->line,
 				    "placement '%s': expected modprobe or cmdline",
-				    evalue);
+				    value);
 			return;
 		}
 		*store = true;
@@ -482,29 +469,28 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 		parse_error(
 			st, st->line,
 			"unknown key '%s' in [profile]: keys are description, match, include, placement, unset",
-			ekey);
+			key);
 	}
 }
 
-static void handle_memory_key(struct parse_state *st, const char *key, const char *value,
-			      const char *ekey, const char *evalue)
+static void handle_memory_key(struct parse_state *st, const char *key, const char *value)
 {
 	if (streq(key, "gtt") || streq(key, "page_pool")) {
 		struct size_spec s;
 		const char *hint = NULL;
 
 		if (size_parse(value, &s, &hint) < 0)
-			parse_error(st, st->line, "%s = %s: %s", key, evalue,
+			parse_error(st, st->line, "%s = %s: %s", key, value,
 				    hint ? hint : "size out of range");
 	} else if (streq(key, "mtype")) {
 		if (!strv_contains((char *[]){"default", "rw", "nc", "cc", NULL}, value))
 			parse_error(st, st->line,
-				    "mtype '%s': expected default, rw, nc or cc", evalue);
+				    "mtype '%s': expected default, rw, nc or cc", value);
 	} else {
 		parse_error(
 			st, st->line,
 			"unknown key '%s' in [memory]: keys are gtt, page_pool, mtype, unset",
-			ekey);
+			key);
 	}
 }
 
@@ -537,11 +523,8 @@ static void handle_unset(struct parse_state *st, struct psection *s, const char 
 			break;
 		}
 		if (!ok) {
-			_cleanup_free_ char *e = esc(st, n);
-
 			parse_error(st, st->line,
-				    "unset '%s': not a key this section can hold",
-				    e ? e : "?");
+				    "unset '%s': not a key this section can hold", n);
 			return;
 		}
 		if (entry_append(&s->unsets, &s->n_unsets, n, NULL, NULL, st->file,
@@ -556,17 +539,12 @@ static int handler(void *user, const char *section, const char *key, const char 
 	enum psection_kind kind;
 	const char *module;
 	struct psection *s;
-	_cleanup_free_ char *ekey = NULL, *evalue = NULL;
 	bool store = true;
 
 	if (st->failed || st->oom)
 		return 0;
-	ekey = esc(st, key);
-	evalue = esc(st, value);
-	if (!ekey || !evalue)
-		return 0;
 	if (!*section) {
-		parse_error(st, st->line, "key '%s' outside a section", ekey);
+		parse_error(st, st->line, "key '%s' outside a section", key);
 		return 0;
 	}
 	if (!kind_from_section(section, &kind, &module)) {
@@ -597,15 +575,15 @@ static int handler(void *user, const char *section, const char *key, const char 
 	for (size_t i = 0; i < s->n_entries; i++)
 		if (key_equal(kind, s->entries[i].key, key)) {
 			parse_error(st, st->line, "duplicate key '%s' (first at line %u)",
-				    ekey, s->entries[i].line);
+				    key, s->entries[i].line);
 			return 0;
 		}
 	switch (kind) {
 	case PSECTION_PROFILE:
-		handle_profile_key(st, key, value, ekey, evalue, &store);
+		handle_profile_key(st, key, value, &store);
 		break;
 	case PSECTION_MEMORY:
-		handle_memory_key(st, key, value, ekey, evalue);
+		handle_memory_key(st, key, value);
 		break;
 	case PSECTION_KERNEL:
 	case PSECTION_MODULE:
@@ -614,14 +592,14 @@ static int handler(void *user, const char *section, const char *key, const char 
 			parse_error(
 				st, st->line,
 				"name '%s': only letters, digits, '_' and '-'%s are allowed, not starting with '-'",
-				ekey, kind == PSECTION_KERNEL ? ", '.'" : "");
+				key, kind == PSECTION_KERNEL ? ", '.'" : "");
 			return 0;
 		}
 		if (!profile_value_is_safe(value)) {
 			parse_error(
 				st, st->line,
 				"value '%s' of %s: only letters, digits and _ . , : + / - are allowed, and no leading '--' (inline comments start with ' ;')",
-				evalue, ekey);
+				value, key);
 			return 0;
 		}
 		break;
@@ -706,13 +684,11 @@ static int merge_into(struct profile *dst, const struct profile *src, struct dia
 			return -ENOMEM;
 		for (size_t j = 0; j < s->n_unsets; j++) {
 			struct pentry *e = section_find(t, s->unsets[j].key);
-			_cleanup_free_ char *ek = escape_untrusted(s->unsets[j].key);
-
 			if (!e) {
 				return diag_error(
 					d, -EINVAL, s->unsets[j].file, s->unsets[j].line,
 					"unset '%s': no included profile sets it",
-					ek ? ek : "?");
+					s->unsets[j].key);
 			}
 			pentry_done(e);
 			memmove(e, e + 1,

@@ -44,12 +44,10 @@ static int read_in(struct sysroot *root, const char *dir, const char *name,
 			*ret_buf = NULL;
 		}
 		if (r == -EPERM) {
-			_cleanup_free_ char *e = escape_untrusted(what ? what : rel.s);
-
 			r = diag_error(
 				d, -EACCES, NULL, 0,
 				"refusing profile '%s': %s is not owned by root or is writable by group or others",
-				name, e ? e : "?");
+				name, what ? what : rel.s);
 			strbuf_done(&rel);
 			return r;
 		}
@@ -73,11 +71,9 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 	int r = -ENOENT;
 
 	if (!profile_name_is_valid(name)) {
-		_cleanup_free_ char *e = escape_untrusted(name);
-
 		return diag_error(d, -EINVAL, NULL, 0,
 				  "'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)",
-				  e ? e : "?");
+				  name);
 	}
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		r = read_in(root, dirs[i], name, ret_file, ret_buf, ret_len, d);

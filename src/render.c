@@ -6,21 +6,20 @@
 
 int render_diag(struct strbuf *b, const struct diag *d)
 {
-	/* File names come from the machine (a drop-in may be named anything): escaped
-	 * like every other untrusted text. */
-	_cleanup_free_ char *f = d->file ? escape_untrusted(d->file) : NULL;
 	int r = 0;
 
-	if (d->file && !f)
-		return -ENOMEM;
-	if (f && d->line)
-		r = strbuf_printf(b, "%s:%u: ", f, d->line);
-	else if (f)
-		r = strbuf_printf(b, "%s: ", f);
-	if (r < 0)
-		return r;
-	return strbuf_printf(b, "%s%s", d->level == DIAG_WARNING ? "warning: " : "",
-			     d->message);
+	/* Findings are recorded as they are, with whatever the machine, a profile or
+	 * the command line put in them (a drop-in may be named anything); this is where
+	 * they are escaped, once, for the terminal or the JSON string. */
+	if (d->file)
+		r = strbuf_put_escaped(b, d->file);
+	if (r == 0 && d->file && d->line)
+		r = strbuf_printf(b, ":%u: ", d->line);
+	else if (r == 0 && d->file)
+		r = strbuf_puts(b, ": ");
+	if (r == 0 && d->level == DIAG_WARNING)
+		r = strbuf_puts(b, "warning: ");
+	return r < 0 ? r : strbuf_put_escaped(b, d->message);
 }
 
 const char *render_where_name(enum where w)

@@ -12,7 +12,8 @@
 #include "util.h"
 
 /* Formats a finding as one line: "file:line: warning: message" (file and line when
- * known). */
+ * known), file and message escaped (strbuf_put_escaped()): the one place findings
+ * are escaped, for the terminal and the JSON documents alike. */
 int render_diag(struct strbuf *b, const struct diag *d);
 
 /* "cmdline" or "modprobe", as JSON and tables name where a setting goes. */

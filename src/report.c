@@ -57,8 +57,11 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 							  m->kernels[i].version)
 				      ? "  boots by default"
 				      : "");
-	if (!bf->default_kernel && bf->default_why)
-		strbuf_printf(b, "Default:     unknown: %s\n", bf->default_why);
+	if (!bf->default_kernel && bf->default_why) {
+		strbuf_puts(b, "Default:     unknown: ");
+		strbuf_put_escaped(b, bf->default_why);
+		strbuf_putc(b, '\n');
+	}
 	strbuf_printf(b, "Boot loader: %s\n             %s\n",
 		      bootloader_name(bf->loader), bf->evidence);
 	if (bf->modprobe_rules.kmod)
@@ -506,10 +509,15 @@ int render_change_text(struct strbuf *b, const struct change_report *c)
 		strbuf_printf(b, "%s\n",
 			      c->dry_run ? "It would regenerate the boot files with:"
 					 : "Regenerate the boot files before rebooting:");
-		for (size_t i = 0; c->commands[i]; i++)
-			strbuf_printf(b, "  %s%s%s%s\n", c->chroot ? "chroot " : "",
-				      c->chroot ? c->chroot : "", c->chroot ? " " : "",
-				      c->commands[i]);
+		for (size_t i = 0; c->commands[i]; i++) {
+			strbuf_puts(b, c->chroot ? "  chroot " : "  ");
+			if (c->chroot) {
+				/* The root's path as given: escaped for the terminal. */
+				strbuf_put_escaped(b, c->chroot);
+				strbuf_putc(b, ' ');
+			}
+			strbuf_printf(b, "%s\n", c->commands[i]);
+		}
 	}
 	if (boot && !c->dry_run)
 		strbuf_printf(

@@ -158,6 +158,23 @@ int open_in_root(int rootfd, const char *rel, int flags)
 	return k;
 }
 
+/* openat2(2) inside the root. With RESOLVE_IN_ROOT the kernel fails a ".." with EAGAIN
+ * when any rename or mount anywhere on the system raced with the lookup (fs/namei.c,
+ * handle_dots(): the rename and mount sequence counts moved), and the caller is to
+ * try again: a package manager renaming files meanwhile must not make a file look
+ * unreadable. Bounded, so a lookup that keeps racing still ends. */
+static long openat2_in_root(int dirfd, const char *rel, struct open_how *how)
+{
+	long fd;
+
+	for (int tries = 0; tries < 64; tries++) {
+		fd = syscall(SYS_openat2, dirfd, rel, how, sizeof(*how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	return fd;
+}
+
 int sysroot_openat(const struct sysroot *r, const char *rel, int flags)
 {
 	struct open_how how = {
@@ -170,7 +187,7 @@ int sysroot_openat(const struct sysroot *r, const char *rel, int flags)
 		rel++;
 	if (!*rel)
 		rel = ".";
-	fd = syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+	fd = openat2_in_root(r->fd, rel, &how);
 	if (fd < 0 && errno == ENOSYS)
 		return open_in_root(r->fd, rel, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : (int)fd;
@@ -311,7 +328,7 @@ int sysroot_lstat_strict(const struct sysroot *r, const char *rel, struct stat *
 
 	while (*rel == '/')
 		rel++;
-	fd = syscall(SYS_openat2, r->fd, *rel ? rel : ".", &how, sizeof(how));
+	fd = openat2_in_root(r->fd, *rel ? rel : ".", &how);
 	if (fd < 0 && errno == ENOSYS) {
 		/* Kernels before 5.6: every prefix, each without following a link. */
 		_cleanup_free_ char *p = strdup(rel);

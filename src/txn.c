@@ -486,7 +486,7 @@ static int discard(const struct sysroot *root, bool run, enum bootloader loader,
 {
 	struct regen_cmd cmds[2];
 	struct strbuf shown = {0};
-	_cleanup_free_ char *chroot = NULL;
+	const char *chroot = NULL;
 	size_t n = 0;
 	int r;
 
@@ -508,8 +508,8 @@ static int discard(const struct sysroot *root, bool run, enum bootloader loader,
 			       ? TXN_UNRECOVERED
 			       : 0;
 	/* As the change report names them: inside a --root tree, through chroot. */
-	if (!sysroot_is_live(root) && !(chroot = escape_untrusted(root->path)))
-		return -ENOMEM;
+	if (!sysroot_is_live(root))
+		chroot = root->path;
 	r = regen_plan(root, loader, true, true, cmds, &n, false, d);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		_cleanup_free_ char *c = regen_format(&cmds[i]);

@@ -3,7 +3,9 @@
 # itself. This runs the binary under a seccomp filter that makes openat2 fail with
 # ENOSYS (tests/helpers/no-openat2.c) and checks that (1) every golden case prints
 # exactly what it prints with openat2, and (2) symlinks in a --root tree that point
-# outside it, absolutely or through "..", still do not reach the host. TAP output.
+# outside it, absolutely or through "..", still do not reach the host. Also (4): an
+# openat2 that fails with EAGAIN, as the kernel's does when a rename anywhere raced a
+# ".." inside the root, is tried again. TAP output.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib.sh"
@@ -22,7 +24,7 @@ case $? in
 77) tap_skip_all "no seccomp filter here: the fallback is not tested" ;;
 *) exit 99 ;;
 esac
-tap_plan 5
+tap_plan 6
 
 # (1) The golden cases under the filter.
 tap_golden_wrapped "$wrap" "without openat2"
@@ -89,5 +91,22 @@ if cmp -s "$work/in.openat2" "$work/in.fallback" && grep -q 4242 "$work/in.fallb
 else
 	tap_not_ok "links inside the root: followed as openat2 follows them"
 	diff -u "$work/in.openat2" "$work/in.fallback" | sed 's/^/# /'
+fi
+
+# (4) Every other openat2 fails with EAGAIN (strace's fault injection): the output is
+# the same, and the trace shows the faults were injected.
+if command -v strace > /dev/null && strace -qq -o /dev/null true 2> /dev/null; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -qq -o "$work/eagain.trace" -e trace=openat2 -e inject=openat2:error=EAGAIN:when=1+2 \
+		"$bin" --root "$r" diff test-mixed > "$work/in.eagain" 2>&1
+	echo "rc $?" >> "$work/in.eagain"
+	if cmp -s "$work/in.openat2" "$work/in.eagain" && grep -q 'EAGAIN.*(INJECTED)' "$work/eagain.trace"; then
+		tap_ok "openat2 failing with EAGAIN is tried again: the same output"
+	else
+		tap_not_ok "openat2 failing with EAGAIN is tried again: the same output"
+		diff -u "$work/in.openat2" "$work/in.eagain" | sed 's/^/# /'
+	fi
+else
+	tap_skip "openat2 failing with EAGAIN is tried again" "strace is missing or cannot trace here"
 fi
 tap_done

@@ -11,6 +11,7 @@
 
 #include "cases.h"
 #include "profile.h"
+#include "render.h"
 #include "util.h"
 
 #define HEAD "[profile]\ndescription = test\n"
@@ -106,13 +107,19 @@ static void test_cases(void **state)
 				fail_msg("%s: refused: %s", cases[i].what,
 					 d.n ? d.items[0].message : "?");
 		} else {
+			struct strbuf shown = {0};
+
 			if (r != -EINVAL || d.n == 0)
 				fail_msg("%s: accepted", cases[i].what);
+			/* As the user sees it: rendering escapes what the profile
+			 * held. */
+			assert_int_equal(render_diag(&shown, &d.items[0]), 0);
 			if (d.items[0].line != cases[i].line ||
-			    !strstr(d.items[0].message, cases[i].err))
+			    !strstr(shown.s, cases[i].err))
 				fail_msg("%s: got line %u '%s'", cases[i].what,
-					 d.items[0].line, d.items[0].message);
+					 d.items[0].line, shown.s);
 			assert_string_equal(d.items[0].file, "t.conf");
+			strbuf_done(&shown);
 		}
 		profile_free(p);
 		diag_list_done(&d);
