@@ -7,7 +7,7 @@
 #include "bootcfg.h"
 #include "cli.h"
 #include "diag.h"
-#include "report.h"
+#include "render-change.h"
 #include "snapshot.h"
 #include "state.h"
 #include "txn.h"

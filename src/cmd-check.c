@@ -1,7 +1,7 @@
 /* The check command. */
 
 #include "ops.h"
-#include "render.h"
+#include "render-plan.h"
 #include "strv.h"
 #include "verbs.h"
 

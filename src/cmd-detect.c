@@ -1,6 +1,7 @@
 /* The detect command. */
 
 #include "ops.h"
+#include "render-machine.h"
 #include "strv.h"
 #include "verbs.h"
 

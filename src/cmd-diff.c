@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "ops.h"
+#include "render-layers.h"
 #include "verbs.h"
 
 int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **argv)

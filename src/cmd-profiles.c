@@ -2,7 +2,7 @@
 
 #include "ops.h"
 #include "profiledir.h"
-#include "render.h"
+#include "render-plan.h"
 #include "verbs.h"
 
 int cmd_profiles(struct sysroot *root, const struct options *o, int argc, char **argv)

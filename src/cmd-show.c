@@ -1,7 +1,7 @@
 /* The show command. */
 
 #include "ops.h"
-#include "render.h"
+#include "render-plan.h"
 #include "verbs.h"
 
 int cmd_show(struct sysroot *root, const struct options *o, int argc, char **argv)

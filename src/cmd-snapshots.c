@@ -1,6 +1,7 @@
 /* The snapshots command. */
 
 #include "change.h"
+#include "render-change.h"
 #include "verbs.h"
 
 int cmd_snapshots(struct sysroot *root, const struct options *o, int argc, char **argv)

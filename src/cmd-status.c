@@ -7,6 +7,7 @@
 #include "klog.h"
 #include "klogread.h"
 #include "ops.h"
+#include "render-layers.h"
 #include "strv.h"
 #include "sysroot.h"
 #include "verbs.h"

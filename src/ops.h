@@ -12,7 +12,8 @@
 #include "layers.h"
 #include "plan.h"
 #include "profile.h"
-#include "report.h"
+#include "filechange.h"
+#include "layers.h"
 #include "state.h"
 
 /* A profile planned for this machine: what make_plan() gives (planned_done()). */

@@ -1,6 +1,8 @@
-/* Output about profiles and plans (show, check, profiles), the findings, and the JSON
- * pieces every document shares, as text for people or one JSON document. Pure:
- * everything is written into a strbuf that the command (cmd-*.c) prints. */
+/* Output, as text for people or one JSON document, split by the data it shows:
+ * render-plan.h (show, check, profiles), render-machine.h (detect), render-layers.h
+ * (diff, status) and render-change.h (apply, rollback, remove, snapshots). This part is
+ * what they share: findings, the JSON envelope, the machine's keys. Pure: everything
+ * is written into a strbuf that the command (cmd-*.c) prints. */
 #pragma once
 
 #include <stdbool.h>
@@ -8,7 +10,6 @@
 #include "diag.h"
 #include "machine.h"
 #include "plan.h"
-#include "profile.h"
 #include "util.h"
 
 /* Formats a finding as one line: "file:line: warning: message" (file and line when
@@ -29,21 +30,3 @@ void render_json_machine(struct strbuf *b, bool *first, const struct machine_fac
  * findings; d may be NULL) and the closing brace and newline. *first as json_key()
  * keeps it. 0 or -ENOMEM. */
 int render_json_close(struct strbuf *b, bool *first, const struct diag_list *d);
-
-int render_show_text(struct strbuf *b, const struct profile *p, const struct plan *pl,
-		     const struct machine_facts *m, bool verbose);
-int render_show_json(struct strbuf *b, const struct profile *p, const struct plan *pl,
-		     const struct machine_facts *m, const struct diag_list *d);
-
-/* check: valid is false when errors were found (pl may then be NULL). */
-int render_check_text(struct strbuf *b, const struct profile *p, const struct plan *pl,
-		      const struct machine_facts *m);
-int render_check_json(struct strbuf *b, const char *name, const char *file,
-		      const struct plan *pl, const struct machine_facts *m,
-		      const struct diag_list *d);
-
-/* profiles: descriptions[i] is the description of l[i], or NULL when it did not parse. */
-int render_profiles_text(struct strbuf *b, const struct profile_file *l, size_t n,
-			 char *const *descriptions);
-int render_profiles_json(struct strbuf *b, const struct profile_file *l, size_t n,
-			 char *const *descriptions, const struct diag_list *d);

@@ -1,23 +1,12 @@
-/* Output about the machine and the changes (detect, diff, status, apply, rollback,
- * remove, snapshots), as text for people or one JSON document. Pure: written into a
- * strbuf that the command (cmd-*.c) prints. */
+/* Output about the layers of each setting: diff and status (render.h). Pure. */
 #pragma once
 
 #include "bootcfg.h"
 #include "diag.h"
 #include "filechange.h"
-#include "machine.h"
 #include "layers.h"
-#include "profile.h"
+#include "render.h"
 #include "util.h"
-
-/* detect: profiles[i] names the profile matching gpus[i] (NULL: none). */
-int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
-		       char *const *profiles, const struct machine_facts *m,
-		       const struct boot_facts *bf);
-int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
-		       char *const *profiles, const struct machine_facts *m,
-		       const struct boot_facts *bf, const struct diag_list *d);
 
 /* What diff and status say about the applied profile beside the rows: notes (one line
  * each; NULL-terminated or NULL) and whether re-planning now gives other settings than
@@ -58,28 +47,3 @@ int render_status_text(struct strbuf *b, const char *name, const char *file,
 int render_status_json(struct strbuf *b, const char *name, const struct layers *l,
 		       uint64_t gtt_total, const char *gtt_card,
 		       const struct applied_notes *an, const struct diag_list *d);
-
-struct snapshot;
-
-/* What apply, rollback or remove did (or, dry_run, would do). */
-struct change_report {
-	const char *operation; /* "apply", "rollback", "remove" */
-	const char *profile;   /* applied afterwards, or NULL */
-	const char *headline;  /* text output's first line */
-	unsigned snapshot;     /* taken before the change; 0 when none */
-	bool dry_run;
-	const struct file_change *files; /* only the files that change */
-	size_t n_files;
-	char *const *commands; /* as a user types them; NULL-terminated or NULL */
-	bool ran;	       /* the commands ran (else the user must run them) */
-	const char *chroot;    /* the root they must be run in, or NULL for "/" */
-};
-
-int render_change_text(struct strbuf *b, const struct change_report *c);
-int render_change_json(struct strbuf *b, const struct change_report *c,
-		       const struct diag_list *d);
-
-/* snapshots: oldest first. */
-int render_snapshots_text(struct strbuf *b, struct snapshot *const *l, size_t n);
-int render_snapshots_json(struct strbuf *b, struct snapshot *const *l, size_t n,
-			  const struct diag_list *d);
