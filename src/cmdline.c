@@ -201,15 +201,13 @@ int cmdline_spans(const char *line, struct cmdline_span **ret, size_t *ret_n,
 static bool round_trips(const char *s, const char *name, const char *value)
 {
 	char *n = NULL, *v = NULL;
-	struct strbuf b = {0};
+	_cleanup_strbuf_ struct strbuf b = {0};
 	const char *rest;
 	int err = 0;
 	bool ok;
 
-	if (!*s || cmdline_is_space(*s) || strbuf_printf(&b, "%s _", s) < 0) {
-		strbuf_done(&b);
+	if (!*s || cmdline_is_space(*s) || strbuf_printf(&b, "%s _", s) < 0)
 		return false;
-	}
 	rest = next_arg(b.s, &n, &v, &err);
 	ok = rest && streq(rest, "_") && streq(n, name) && streq_ptr(v, value);
 	/* A bare "--" would end the kernel's parameters instead of being one. */
@@ -217,7 +215,6 @@ static bool round_trips(const char *s, const char *name, const char *value)
 		ok = false;
 	free(n);
 	free(v);
-	strbuf_done(&b);
 	return ok;
 }
 

@@ -351,7 +351,8 @@ static int lint_param(const struct machine_facts *m, const char *module,
 		      const char *param, const char *file, unsigned line,
 		      struct diag_list *d)
 {
-	struct strbuf unknown = {0}, deprecated = {0};
+	_cleanup_strbuf_ struct strbuf unknown = {0};
+	_cleanup_strbuf_ struct strbuf deprecated = {0};
 	int r = 0;
 
 	for (size_t k = 0; k < m->n_kernels; k++) {
@@ -376,8 +377,6 @@ static int lint_param(const struct machine_facts *m, const char *module,
 		r = diag_warning(d, file, line, "%s.%s is deprecated in %s%s", module,
 				 param, deprecated.s,
 				 kf_deprecation_advice(module, param));
-	strbuf_done(&unknown);
-	strbuf_done(&deprecated);
 	return r;
 }
 

@@ -427,7 +427,8 @@ static int plan_recorded(struct sysroot *root, const struct options *o,
 	const struct state *st = c->state;
 	struct plan_options po = {.force = o->force};
 	struct diag_list pd = {0};
-	struct strbuf note = {0}, chg = {0};
+	_cleanup_strbuf_ struct strbuf chg = {0};
+	struct strbuf note = {0};
 	_cleanup_strv_free_ char **mods = NULL;
 	int r, lr, pr = -1;
 
@@ -505,7 +506,6 @@ out:
 	if (r == 0 && note.len)
 		r = strv_consume(&c->notes, strbuf_steal(&note));
 	strbuf_done(&note);
-	strbuf_done(&chg);
 	diag_list_done(&pd);
 	return r;
 }

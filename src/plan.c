@@ -28,7 +28,7 @@ struct ctx {
 _printf_(6, 7) static void finding(struct ctx *c, enum diag_level level, bool forcible,
 				   const char *file, unsigned line, const char *fmt, ...)
 {
-	struct strbuf b = {0};
+	_cleanup_strbuf_ struct strbuf b = {0};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -49,7 +49,6 @@ _printf_(6, 7) static void finding(struct ctx *c, enum diag_level level, bool fo
 		c->err = -ENOMEM;
 	if (level == DIAG_ERROR)
 		c->failed = true;
-	strbuf_done(&b);
 }
 
 void plan_free(struct plan *p)
@@ -302,8 +301,11 @@ static const char *closest_param(const struct machine_facts *m, const char *modu
  * kernel parses that type in every kernel that has the parameter. */
 static void validate_option(struct ctx *c, const struct setting *s)
 {
-	struct strbuf unknown = {0}, known = {0}, nomod = {0}, bad = {0},
-		      deprecated = {0};
+	_cleanup_strbuf_ struct strbuf unknown = {0};
+	_cleanup_strbuf_ struct strbuf known = {0};
+	_cleanup_strbuf_ struct strbuf nomod = {0};
+	_cleanup_strbuf_ struct strbuf bad = {0};
+	_cleanup_strbuf_ struct strbuf deprecated = {0};
 	const char *bad_type = NULL;
 	int bad_err = 0;
 	const char *ev = s->value;
@@ -372,11 +374,6 @@ static void validate_option(struct ctx *c, const struct setting *s)
 		finding(c, DIAG_WARNING, false, s->file, s->line,
 			"module %s not found (or without metadata) in %s: %s not checked",
 			s->module, nomod.s, s->name);
-	strbuf_done(&unknown);
-	strbuf_done(&known);
-	strbuf_done(&nomod);
-	strbuf_done(&bad);
-	strbuf_done(&deprecated);
 }
 
 /* Sorts the target kernels by how they size the GTT: need (before 6.5: only
@@ -580,7 +577,8 @@ static void plan_mtype(struct ctx *c, const struct pentry *mtype)
 			  : streq(mtype->value, "nc") ? "1"
 						      : "2";
 	bool honoured = false;
-	struct strbuf taints = {0}, why = {0};
+	_cleanup_strbuf_ struct strbuf taints = {0};
+	_cleanup_strbuf_ struct strbuf why = {0};
 
 	for (size_t i = 0; c->plan->targets[i]; i++)
 		honoured |= gpu_gfx_honours_mtype(c->plan->targets[i]);
@@ -607,8 +605,6 @@ static void plan_mtype(struct ctx *c, const struct pentry *mtype)
 			    mtype->line);
 		strbuf_done(&r);
 	}
-	strbuf_done(&taints);
-	strbuf_done(&why);
 }
 
 /* The [memory] section, as four policies: the GTT size, gttsize for old kernels, the

@@ -23,7 +23,7 @@ const char *profiledir_shipped(void)
 static int read_in(struct sysroot *root, const char *dir, const char *name,
 		   char **ret_file, char **ret_buf, size_t *ret_len, struct diag_list *d)
 {
-	struct strbuf rel = {0};
+	_cleanup_strbuf_ struct strbuf rel = {0};
 	struct stat st;
 	int r;
 
@@ -48,7 +48,6 @@ static int read_in(struct sysroot *root, const char *dir, const char *name,
 				d, -EACCES, NULL, 0,
 				"refusing profile '%s': %s is not owned by root or is writable by group or others",
 				name, what ? what : rel.s);
-			strbuf_done(&rel);
 			return r;
 		}
 	}
@@ -59,7 +58,6 @@ static int read_in(struct sysroot *root, const char *dir, const char *name,
 			r = -ENOMEM;
 		}
 	}
-	strbuf_done(&rel);
 	return r;
 }
 
@@ -89,11 +87,10 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 			name, PROFILEDIR_ETC, dirs[1][0] == '/' ? "" : "/", dirs[1]);
 	if (r < 0) {
 		_cleanup_free_ char *f = NULL;
-		struct strbuf b = {0};
+		_cleanup_strbuf_ struct strbuf b = {0};
 
 		strbuf_printf(&b, "%s/%s.conf", PROFILEDIR_ETC, name);
 		f = b.s ? sysroot_display(root, b.s) : NULL;
-		strbuf_done(&b);
 		return diag_add(d, DIAG_ERROR, f, 0, "cannot read profile '%s': %s", name,
 				r == -EFBIG   ? "larger than 64 KiB"
 				: r == -ELOOP ? "is a symbolic link"

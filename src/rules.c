@@ -26,7 +26,7 @@ struct out {
 _printf_(4, 5) static void say(struct out *o, enum diag_level level, bool forcible,
 			       const char *fmt, ...)
 {
-	struct strbuf b = {0};
+	_cleanup_strbuf_ struct strbuf b = {0};
 	va_list ap;
 
 	if (o->r < 0)
@@ -36,7 +36,6 @@ _printf_(4, 5) static void say(struct out *o, enum diag_level level, bool forcib
 	va_end(ap);
 	if (o->r == 0)
 		o->r = o->emit(o->data, level, forcible, b.s);
-	strbuf_done(&b);
 }
 
 /* The GC major version of a gfx target ("gfx1151" -> 11, "gfx942" -> 9), 0 if none. */
@@ -99,7 +98,7 @@ static void amd_iommu(const struct rules_input *in, const char *value, struct ou
 
 static void mtype_local(const struct rules_input *in, struct out *o)
 {
-	struct strbuf taints = {0};
+	_cleanup_strbuf_ struct strbuf taints = {0};
 	bool honoured = false, known = in->gfx && in->gfx[0];
 
 	for (size_t i = 0; known && in->gfx[i]; i++)
@@ -115,14 +114,15 @@ static void mtype_local(const struct rules_input *in, struct out *o)
 		    "amdgpu.mtype_local: only GC 9.4.3 and 9.4.4 (and GC 9.5.0 and 12.1 on 7.x) read it, never GC 10 or 11%s%s%s",
 		    taints.len ? "; setting it taints " : "", taints.len ? taints.s : "",
 		    taints.len ? " (6.14 and later)" : "");
-	strbuf_done(&taints);
 }
 
 /* amdgpu.mes: never read from 6.12 on; on 6.1 read for GC 10 only (GC 11 and 12 always
  * use MES); absent from 7.x (the metadata says so). */
 static void mes(const struct rules_input *in, const char *value, struct out *o)
 {
-	struct strbuf never = {0}, always = {0}, dflt = {0};
+	_cleanup_strbuf_ struct strbuf never = {0};
+	_cleanup_strbuf_ struct strbuf always = {0};
+	_cleanup_strbuf_ struct strbuf dflt = {0};
 	uint64_t v = 1;
 	const char *gpu = NULL;
 
@@ -162,9 +162,6 @@ static void mes(const struct rules_input *in, const char *value, struct out *o)
 	if (dflt.len)
 		say(o, DIAG_WARNING, false, "amdgpu.mes=0 is already the default on %s",
 		    dflt.s);
-	strbuf_done(&never);
-	strbuf_done(&always);
-	strbuf_done(&dflt);
 }
 
 /* amdgpu.noretry against its default (-1: amdgpu_gmc_noretry_set()) for each target
@@ -233,7 +230,7 @@ static const struct {
 
 static void ppfeaturemask(const struct rules_input *in, const char *value, struct out *o)
 {
-	struct strbuf taints = {0};
+	_cleanup_strbuf_ struct strbuf taints = {0};
 	uint64_t v, flipped;
 	const char *named = NULL;
 
@@ -263,7 +260,6 @@ static void ppfeaturemask(const struct rules_input *in, const char *value, struc
 		    value, flipped, PPFEATUREMASK_DEFAULT,
 		    taints.len ? " (its OVERDRIVE bit 0x4000 taints " : "",
 		    taints.len ? taints.s : "", taints.len ? ", 6.13 and later)" : "");
-	strbuf_done(&taints);
 }
 
 /* A module no target kernel has at all: amdkfd (inside amdgpu), or amdttm where the
@@ -271,7 +267,7 @@ static void ppfeaturemask(const struct rules_input *in, const char *value, struc
 static void missing_module(const struct rules_input *in, const char *module,
 			   struct out *o)
 {
-	struct strbuf without = {0};
+	_cleanup_strbuf_ struct strbuf without = {0};
 
 	for (size_t k = 0; k < in->m->n_kernels; k++) {
 		const struct module_schema *ms =
@@ -290,7 +286,6 @@ static void missing_module(const struct rules_input *in, const char *module,
 		    streq(module, "amdttm")
 			    ? " (amdttm is the ROCm DKMS driver's ttm; without it, ttm.PARAM)"
 			    : "");
-	strbuf_done(&without);
 }
 
 bool rules_module_matters(const char *module)

@@ -437,7 +437,9 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 			     .dirs = (char **)dirs};
 	_cleanup_free_ unsigned *ids = NULL;
 	_cleanup_free_ char *manifest = NULL;
-	struct strbuf tmp = {0}, rel = {0}, final = {0};
+	_cleanup_strbuf_ struct strbuf tmp = {0};
+	_cleanup_strbuf_ struct strbuf rel = {0};
+	_cleanup_strbuf_ struct strbuf final = {0};
 	size_t n_ids, n = strv_length((char **)paths);
 	unsigned max;
 	int r, dfd;
@@ -529,9 +531,6 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 		*ret_id = s.id;
 out:
 	free(s.files);
-	strbuf_done(&tmp);
-	strbuf_done(&rel);
-	strbuf_done(&final);
 	return r;
 }
 
@@ -540,13 +539,12 @@ out:
 static int marker_is_there(const struct sysroot *root, unsigned id, const char *name,
 			   bool *ret)
 {
-	struct strbuf rel = {0};
+	_cleanup_strbuf_ struct strbuf rel = {0};
 	struct stat st;
 	int r = snapdir(&rel, id, name);
 
 	*ret = r == 0 && sysroot_lstat_strict(root, rel.s, &st) == 0 &&
 	       S_ISREG(st.st_mode);
-	strbuf_done(&rel);
 	return r;
 }
 
@@ -554,16 +552,14 @@ static int read_manifest(const struct sysroot *root, unsigned id, struct snapsho
 			 struct diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
-	struct strbuf rel = {0};
+	_cleanup_strbuf_ struct strbuf rel = {0};
 	size_t len;
 	int r = snapdir(&rel, id, MANIFEST);
 
 	if (r == 0)
 		r = state_path_trusted(root, rel.s, d);
-	if (r == -EBADMSG) {
-		strbuf_done(&rel);
+	if (r == -EBADMSG)
 		return r;
-	}
 	if (r == 0)
 		r = sysroot_read_file(root, rel.s, MANIFEST_MAX, true, &buf, &len);
 	if (r == 0)
@@ -587,7 +583,6 @@ static int read_manifest(const struct sysroot *root, unsigned id, struct snapsho
 			*ret = NULL;
 		}
 	}
-	strbuf_done(&rel);
 	return r;
 }
 
@@ -674,24 +669,22 @@ int snapshot_load(const struct sysroot *root, unsigned id, struct snapshot **ret
 
 int snapshot_mark_committed(const struct sysroot *root, unsigned id)
 {
-	struct strbuf rel = {0};
+	_cleanup_strbuf_ struct strbuf rel = {0};
 	int r = snapdir(&rel, id, "committed");
 
 	if (r == 0)
 		r = sysroot_write_atomic(root, rel.s, "", 0, 0600);
-	strbuf_done(&rel);
 	return r;
 }
 
 int snapshot_mark_undone(const struct sysroot *root, const struct snapshot *s)
 {
-	struct strbuf rel = {0};
+	_cleanup_strbuf_ struct strbuf rel = {0};
 	int r = snapdir(&rel, s->id, s->version == 2 ? "committed" : "undone");
 
 	if (r == 0)
 		r = s->version == 2 ? sysroot_unlink(root, rel.s, false)
 				    : sysroot_write_atomic(root, rel.s, "", 0, 0644);
-	strbuf_done(&rel);
 	return r;
 }
 
@@ -700,7 +693,7 @@ int snapshot_prune(const struct sysroot *root, unsigned keep)
 	_cleanup_free_ unsigned *ids = NULL;
 	DIR *dir = NULL;
 	struct dirent *de;
-	struct strbuf rel = {0};
+	_cleanup_strbuf_ struct strbuf rel = {0};
 	size_t n;
 	unsigned max;
 	struct diag_list ignored = {0};
@@ -731,6 +724,5 @@ int snapshot_prune(const struct sysroot *root, unsigned keep)
 		}
 		strv_free(stale);
 	}
-	strbuf_done(&rel);
 	return r;
 }

@@ -485,7 +485,7 @@ static int discard(const struct sysroot *root, bool run, enum bootloader loader,
 		   size_t from, struct diag_list *d)
 {
 	struct regen_cmd cmds[2];
-	struct strbuf shown = {0};
+	_cleanup_strbuf_ struct strbuf shown = {0};
 	const char *chroot = NULL;
 	size_t n = 0;
 	int r;
@@ -524,7 +524,6 @@ static int discard(const struct sysroot *root, bool run, enum bootloader loader,
 			d, NULL, 0,
 			"the boot files may not match the files the interrupted run left: regenerate them before rebooting (%s)",
 			shown.s);
-	strbuf_done(&shown);
 	return r == -ENOMEM ? r : 0;
 }
 
