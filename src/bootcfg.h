@@ -58,6 +58,8 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 		    const struct file_override *overrides, const struct boot_facts *like,
 		    struct boot_facts **ret, struct diag_list *d);
 void boot_facts_free(struct boot_facts *b);
+DEFINE_FREEP(struct boot_facts, boot_facts_free)
+#define _cleanup_boot_facts_ _cleanup_(boot_facts_freep)
 
 /* The file (relative to the root) a next-boot argument came from, or NULL. Inline,
  * like bootloader_name(), so that the pure units reading boot_facts (layers, report)

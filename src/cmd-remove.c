@@ -10,7 +10,7 @@
 int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	_cleanup_diag_list_ struct diag_list d = {0};
-	struct state *st = NULL;
+	_cleanup_state_ struct state *st = NULL;
 	struct file_change files[N_MANAGED];
 	char *old[N_MANAGED] = {0}, *kcmd = NULL;
 	struct txn t = {.operation = "remove"};
@@ -72,7 +72,6 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 out:
 	print_diags(&d, o);
 done:
-	state_free(st);
 	free(kcmd);
 	for (size_t i = 0; i < ELEMENTSOF(old); i++)
 		free(old[i]);

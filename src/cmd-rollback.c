@@ -11,7 +11,8 @@
 int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	_cleanup_diag_list_ struct diag_list d = {0};
-	struct snapshot **l = NULL, *s = NULL;
+	struct snapshot **l = NULL;
+	_cleanup_snapshot_ struct snapshot *s = NULL;
 	struct file_change files[8];
 	char *old[8] = {0};
 	_cleanup_free_ char *before = NULL, *after = NULL, *done = NULL, *nothing = NULL;
@@ -108,13 +109,11 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 	}
 	code = run_change(root, o, &t, after, nothing, done,
 			  " keeps what was there before):", &d);
-	snapshot_free(s);
 	for (size_t i = 0; i < ELEMENTSOF(old); i++)
 		free(old[i]);
 	return code;
 out:
 	print_diags(&d, o);
-	snapshot_free(s);
 	for (size_t i = 0; i < ELEMENTSOF(old); i++)
 		free(old[i]);
 	return code;

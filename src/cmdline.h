@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util.h"
+
 struct cmdline_arg {
 	char *name;    /* as the kernel sees it, quotes removed the way next_arg() does */
 	char *value;   /* NULL for a bare name ("quiet"); "" for "name=" */
@@ -23,6 +25,8 @@ struct cmdline {
  * (cmdline_free()). 0, or -ENOMEM. */
 int cmdline_parse(const char *line, struct cmdline **ret);
 void cmdline_free(struct cmdline *c);
+DEFINE_FREEP(struct cmdline, cmdline_free)
+#define _cleanup_cmdline_ _cleanup_(cmdline_freep)
 
 /* One argument as next_arg() delimits it: line[start, end), quotes included. */
 struct cmdline_span {

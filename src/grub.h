@@ -105,6 +105,8 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 	      const struct grub_config *like, struct grub_config **ret,
 	      struct diag_list *d);
 void grub_config_free(struct grub_config *c);
+DEFINE_FREEP(struct grub_config, grub_config_free)
+#define _cleanup_grub_config_ _cleanup_(grub_config_freep)
 
 #define GRUB_FILES_MAX 1024
 

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct param_def {
 	char *name;
 	char *type; /* modinfo parmtype ("int", "array of uint"), or NULL when absent */
@@ -72,6 +74,8 @@ bool kernel_dir_name_is_valid(const char *s);
 int kernel_version_parse(const char *s, unsigned ret[3]);
 
 void machine_facts_free(struct machine_facts *m);
+DEFINE_FREEP(struct machine_facts, machine_facts_free)
+#define _cleanup_machine_facts_ _cleanup_(machine_facts_freep)
 
 /* A display-class PCI function of vendor 0x1002 under sys/bus/pci/devices. */
 struct gpu {

@@ -82,6 +82,8 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 		  const struct modprobe_rules *rules, const struct modprobe_config *like,
 		  struct modprobe_config **ret, struct diag_list *d);
 void modprobe_config_free(struct modprobe_config *c);
+DEFINE_FREEP(struct modprobe_config, modprobe_config_free)
+#define _cleanup_modprobe_config_ _cleanup_(modprobe_config_freep)
 
 /* The options modprobe.d gives module, split as the kernel splits them, into *ret
  * (sargs_done()). A module with no options gives an empty list. 0 or -ENOMEM. Inline:

@@ -59,6 +59,8 @@ struct snapshot {
 };
 
 void snapshot_free(struct snapshot *s);
+DEFINE_FREEP(struct snapshot, snapshot_free)
+#define _cleanup_snapshot_ _cleanup_(snapshot_freep)
 
 /* The one rule for the mode and owner of a file a snapshot records and a restore writes
  * (apply keeps a replaced file's mode within it too), so that what snapshot_take()

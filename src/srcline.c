@@ -97,7 +97,7 @@ static int split_tail(const struct srcline *l, const char *tail, struct sargs *a
 
 int srcline_args(const struct srcline *l, struct sargs *ret)
 {
-	struct cmdline *c = NULL;
+	_cleanup_cmdline_ struct cmdline *c = NULL;
 	struct sargs a = {0};
 	int r = cmdline_parse(l->text.s ? l->text.s : "", &c);
 
@@ -105,10 +105,8 @@ int srcline_args(const struct srcline *l, struct sargs *ret)
 		return r;
 	if (c->n_args) {
 		a.v = calloc(c->n_args, sizeof(*a.v));
-		if (!a.v) {
-			cmdline_free(c);
+		if (!a.v)
 			return -ENOMEM;
-		}
 	}
 	/* Take the strings over from the parsed line. */
 	for (size_t i = 0; i < c->n_args; i++) {
@@ -120,7 +118,6 @@ int srcline_args(const struct srcline *l, struct sargs *ret)
 	a.n = c->n_args;
 	a.init_args = c->init_args;
 	c->init_args = NULL;
-	cmdline_free(c);
 	r = a.init_args ? split_tail(l, a.init_args, &a) : 0;
 	if (r < 0) {
 		sargs_done(&a);

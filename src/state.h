@@ -55,6 +55,8 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
  * applied, -EBADMSG, -EIO (with a finding) or -ENOMEM. */
 int state_read(const struct sysroot *root, struct state **ret, struct diag_list *d);
 void state_free(struct state *s);
+DEFINE_FREEP(struct state, state_free)
+#define _cleanup_state_ _cleanup_(state_freep)
 
 /* The text of a state file for s: version 2 with the record when s->applied is set
  * (every name and value in it must pass the profile allowlist: -EINVAL otherwise),

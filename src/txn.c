@@ -530,7 +530,7 @@ static int discard(const struct sysroot *root, bool run, enum bootloader loader,
 int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 		enum bootloader loader_now, unsigned *ret_snapshot, struct diag_list *d)
 {
-	struct snapshot *s = NULL;
+	_cleanup_snapshot_ struct snapshot *s = NULL;
 	enum bootloader loader;
 	bool cmdline = false, modprobe = false;
 	unsigned id;
@@ -553,22 +553,19 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 	}
 	if (r == 0)
 		r = restore(root, s, &cmdline, &modprobe, d);
-	if (r < 0) {
-		snapshot_free(s);
+	if (r < 0)
 		return r == -ENOMEM
 			       ? r
 			       : diag_error(
 					 d, TXN_UNRECOVERED, TXN_JOURNAL, 0,
 					 "an interrupted run could not be undone from snapshot %u",
 					 id);
-	}
 	cmdline |= ran_grub;
 	modprobe |= ran_initramfs;
 	/* Killed after the snapshot was marked committed, before the commit point: it
 	 * did not take effect after all. Until that is recorded the journal stays, and
 	 * the next run does this again. */
 	r = mark_undone(root, s, d);
-	snapshot_free(s);
 	if (r < 0)
 		return r;
 	if (run && (cmdline || modprobe) &&
@@ -584,7 +581,7 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **paths = NULL, **dirs = NULL;
-	struct snapshot *s = NULL;
+	_cleanup_snapshot_ struct snapshot *s = NULL;
 	bool cmdline = false, modprobe = false, touched = false;
 	int r = 0, undo;
 
@@ -654,13 +651,11 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	undo = snapshot_load(root, t->snapshot, &s, d);
 	if (undo == 0)
 		undo = restore(root, s, &cmdline, &modprobe, d);
-	if (undo < 0) {
-		snapshot_free(s);
+	if (undo < 0)
 		return diag_error(
 			d, TXN_UNRECOVERED, NULL, 0,
 			"the previous configuration could not be fully restored; the next 'amdgpu-tune apply', 'rollback' or 'remove' restores snapshot %u",
 			t->snapshot);
-	}
 	for (size_t i = 0; i < t->n_cmds; i++) {
 		cmdline |= t->ran[i] && t->cmds[i].grub;
 		modprobe |= t->ran[i] && !t->cmds[i].grub;
@@ -672,11 +667,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	/* The configuration is back; if the journal stays, the next run finds nothing
 	 * left to undo. The snapshot is of an operation that never took effect: without
 	 * its mark it does not count (a failure to unmark keeps the journal). */
-	if (mark_undone(root, s, d) < 0) {
-		snapshot_free(s);
+	if (mark_undone(root, s, d) < 0)
 		return TXN_UNRECOVERED;
-	}
-	snapshot_free(s);
 	sysroot_unlink(root, TXN_JOURNAL, false);
 	return undo < 0 ? TXN_UNRECOVERED : TXN_FAILED;
 }

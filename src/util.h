@@ -19,6 +19,14 @@ static inline void freep(void *p)
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+/* For a type with a free function that takes NULL: TYPE_freep() for _cleanup_(), e.g.
+ * DEFINE_FREEP(struct plan, plan_free) gives plan_freep(). */
+#define DEFINE_FREEP(type, func)             \
+	static inline void func##p(type **p) \
+	{                                    \
+		func(*p);                    \
+	}
+
 /* Hands a pointer owned by a _cleanup_ variable to someone else: returns it and leaves
  * NULL behind, so the cleanup does nothing. */
 #define TAKE_PTR(p)                         \
