@@ -360,7 +360,7 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 	m->ttm_both_loaded = sysroot_exists(root, "sys/module/ttm/parameters") &&
 			     sysroot_exists(root, "sys/module/amdttm/parameters");
 
-	for (const char *base[] = {"amdgpu", "ttm", "amdttm", NULL}, **b = base; *b; b++)
+	for (const char *const *b = amd_modules; *b; b++)
 		if (strv_push(&want, *b) < 0)
 			goto oom;
 	for (size_t i = 0; modules && modules[i]; i++) {

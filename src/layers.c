@@ -514,19 +514,11 @@ static int lint_cmdline(const struct machine_facts *m, char *const *gfx,
 	return r;
 }
 
-/* Modules Debian's initramfs carries on desktops (plymouth's DRM hook), whose
- * modprobe.d options are read from the initramfs copy. */
-static bool loaded_from_initramfs(const char *module)
-{
-	return streq(module, "amdgpu") || streq(module, "ttm") ||
-	       streq(module, "amdttm") || streq(module, "drm");
-}
-
 /* Whether any lint below can find something in module's options: a module no kernel
  * has parameters for, no rule concerns and no initramfs loads has none. */
 static bool module_linted(const struct machine_facts *m, const char *module)
 {
-	if (rules_module_matters(module) || loaded_from_initramfs(module))
+	if (rules_module_matters(module) || initramfs_loads(module))
 		return true;
 	for (size_t k = 0; k < m->n_kernels; k++)
 		if (kernel_module(&m->kernels[k], module))
@@ -565,8 +557,8 @@ static int lint_modprobe(const struct machine_facts *m, char *const *gfx,
 			if (r == 0)
 				r = lint_rules(m, gfx, mm->module, a->name, a->value,
 					       modprobe_file(b, a->at), a->at.line, d);
-			if (r < 0 || !loaded_from_initramfs(mm->module) ||
-			    f >= c->n_files || initrd_warned[f])
+			if (r < 0 || !initramfs_loads(mm->module) || f >= c->n_files ||
+			    initrd_warned[f])
 				continue;
 			for (size_t n = 0; r == 0 && n < b->n_initrds; n++)
 				if (b->initrds[n].mtime < c->mtimes[f]) {

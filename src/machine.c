@@ -7,6 +7,32 @@
 #include "strv.h"
 #include "util.h"
 
+const char *const amd_modules[] = {"amdgpu", "ttm", "amdttm", NULL};
+const char *const ttm_modules[] = {"ttm", "amdttm", NULL};
+
+static bool listed(const char *const *l, const char *module)
+{
+	for (; *l; l++)
+		if (cmdline_name_equal(*l, module))
+			return true;
+	return false;
+}
+
+bool is_amd_module(const char *module)
+{
+	return listed(amd_modules, module);
+}
+
+bool is_ttm_module(const char *module)
+{
+	return listed(ttm_modules, module);
+}
+
+bool initramfs_loads(const char *module)
+{
+	return is_amd_module(module) || cmdline_name_equal(module, "drm");
+}
+
 const struct module_schema *kernel_module(const struct kernel_info *k, const char *module)
 {
 	for (size_t i = 0; i < k->n_modules; i++)

@@ -54,6 +54,19 @@ struct machine_facts {
 	bool ttm_both_loaded;
 };
 
+/* The AMD modules amdgpu-tune reads the parameters of and writes options for: amdgpu
+ * and the TTM under it, the kernel's ttm or the ROCm DKMS driver's amdttm. Lists end
+ * with NULL; names compare with '-' = '_'. */
+extern const char *const amd_modules[];
+extern const char *const ttm_modules[];
+bool is_amd_module(const char *module);
+bool is_ttm_module(const char *module);
+/* Whether an initramfs that loads the GPU driver early loads module, so that a
+ * modprobe.d change takes effect only with a new initramfs: Debian's plymouth hook
+ * (/usr/share/initramfs-tools/hooks/plymouth) copies the DRM driver of each GPU it
+ * finds, amdgpu, and with it drm and its TTM. */
+bool initramfs_loads(const char *module);
+
 /* The schema of module in kernel k (names compare with '-' = '_'), or NULL when it was
  * not loaded. */
 const struct module_schema *kernel_module(const struct kernel_info *k,

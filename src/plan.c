@@ -672,8 +672,7 @@ static void check_kernel_param(struct ctx *c, const struct pentry *e)
 	dot = strchr(canon, '.');
 	if (dot) {
 		_cleanup_free_ char *mod = strndup(canon, (size_t)(dot - canon));
-		bool is_module = mod && (streq(mod, "amdgpu") || streq(mod, "ttm") ||
-					 streq(mod, "amdttm"));
+		bool is_module = mod && is_amd_module(mod);
 
 		for (size_t i = 0; mod && !is_module && i < c->m->n_kernels; i++) {
 			const struct module_schema *s =
@@ -716,7 +715,7 @@ static void check_module_option(struct ctx *c, const char *module, const struct 
 		}
 	}
 	check_rules(c, module, p, e);
-	if ((streq(module, "ttm") || streq(module, "amdttm")) && has_gtt &&
+	if (is_ttm_module(module) && has_gtt &&
 	    (streq(p, "pages_limit") || streq(p, "page_pool_size")))
 		finding(c, DIAG_ERROR, false, e->file, e->line,
 			"%s.%s is computed from [memory]; set it there", module, p);
@@ -744,8 +743,7 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 	/* Both loaded (a DKMS amdgpu on amdttm, and ttm for another driver or the
 	 * kernel's amdgpu): the limit goes to both, so it holds whichever amdgpu runs. */
 	if (m->ttm_both_loaded)
-		for (const char *const *t = (const char *const[]){"ttm", "amdttm", NULL};
-		     *t; t++)
+		for (const char *const *t = ttm_modules; *t; t++)
 			if (!strv_contains(c.ttm_modules, *t) &&
 			    strv_push(&c.ttm_modules, *t) < 0)
 				c.err = -ENOMEM;
