@@ -32,26 +32,14 @@ static void keep(enum diag_level level, const char *msg)
 		diag_add(&json_out.diags, level, NULL, 0, "%s", msg);
 }
 
-/* Prints s with every line escaped as render_diag() escapes a finding: the callers
- * format untrusted text (a root's path, a command-line argument) into their messages
- * as it is. */
-static void put_lines(FILE *f, const char *s)
+/* Prints the message s, one line, escaped as render_diag() escapes a finding (a
+ * newline in it too: the callers format untrusted text such as a root's path or a
+ * command-line argument into their messages as it is), then a newline. */
+static void put_line(FILE *f, const char *s)
 {
 	_cleanup_strbuf_ struct strbuf b = {0};
 
-	for (const char *p = s; *p;) {
-		size_t n = strcspn(p, "\n");
-		_cleanup_free_ char *line = strndup(p, n);
-
-		if (!line || strbuf_put_escaped(&b, line) < 0)
-			return;
-		p += n;
-		if (*p == '\n') {
-			strbuf_putc(&b, '\n');
-			p++;
-		}
-	}
-	if (b.s)
+	if (strbuf_put_escaped(&b, s) == 0 && strbuf_putc(&b, '\n') == 0)
 		fputs(b.s, f);
 }
 
@@ -65,12 +53,10 @@ _printf_(2, 3) void say(const struct options *o, const char *fmt, ...)
 	va_end(ap);
 	if (!msg.s)
 		return;
-	if (!o->json) {
-		put_lines(stdout, msg.s);
-		return;
-	}
-	put_lines(stderr, msg.s);
-	msg.s[strcspn(msg.s, "\n")] = '\0';
+	/* One line: the format's own newline ends it. */
+	if (msg.len && msg.s[msg.len - 1] == '\n')
+		msg.s[--msg.len] = '\0';
+	put_line(o->json ? stderr : stdout, msg.s);
 	keep(DIAG_WARNING, msg.s);
 }
 
@@ -91,8 +77,7 @@ void cli_error(const char *fmt, ...)
 	strbuf_vprintf(&msg, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s: ", program);
-	put_lines(stderr, msg.s ? msg.s : "out of memory");
-	fputc('\n', stderr);
+	put_line(stderr, msg.s ? msg.s : "out of memory");
 	keep(DIAG_ERROR, msg.s ? msg.s : "out of memory");
 }
 
@@ -105,8 +90,8 @@ _printf_(1, 2) int usage_error(const char *fmt, ...)
 	strbuf_vprintf(&msg, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s: ", program);
-	put_lines(stderr, msg.s ? msg.s : "out of memory");
-	fprintf(stderr, "\nTry '%s --help'.\n", program);
+	put_line(stderr, msg.s ? msg.s : "out of memory");
+	fprintf(stderr, "Try '%s --help'.\n", program);
 	keep(DIAG_ERROR, msg.s ? msg.s : "out of memory");
 	return EXIT_INVALID;
 }

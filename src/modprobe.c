@@ -275,12 +275,16 @@ int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
 	cap = c->files_cap;
 	if (grow((void **)&c->file_pieces, &cap, n, sizeof(*c->file_pieces)) < 0)
 		return -ENOMEM;
+	cap = c->files_cap;
+	if (grow((void **)&c->given, &cap, n, sizeof(*c->given)) < 0)
+		return -ENOMEM;
 	c->files_cap = cap;
 	c->files[c->n_files] = strdup(rel);
 	if (!c->files[c->n_files])
 		return -ENOMEM;
 	c->mtimes[c->n_files] = mtime;
 	c->file_pieces[c->n_files] = c->n_pieces;
+	c->given[c->n_files] = false;
 	return (int)c->n_files++;
 }
 
@@ -293,6 +297,7 @@ void modprobe_config_free(struct modprobe_config *c)
 	free(c->files);
 	free(c->mtimes);
 	free(c->file_pieces);
+	free(c->given);
 	free(c->pieces);
 	for (size_t i = 0; i < c->n_modules; i++) {
 		free(c->modules[i].module);
@@ -416,6 +421,8 @@ void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret)
 		if (k < 0)
 			return;
 		len += (size_t)k;
+		/* The buffer has room for it: the search stops at the data read. */
+		buf[len] = '\0';
 		/* Up to the last blank line, or everything at the end of the file. */
 		cut = len;
 		if (k > 0) {
@@ -516,8 +523,9 @@ static void join_rel(char rel[static 300], const char *dir, const char *name)
 	rel[dl + 1 + nl] = '\0';
 }
 
-/* The index of rel among the files c read, or -1. Both reads list in the same order,
- * so the search starts where the last one matched (*hint): linear over a whole read. */
+/* The index of rel among the files c read from disk, or -1. Both reads list in the
+ * same order, so the search starts where the last one matched (*hint): linear over a
+ * whole read. */
 static ssize_t file_index(const struct modprobe_config *c, const char *rel, size_t *hint)
 {
 	for (size_t k = 0; c && k < c->n_files; k++) {
@@ -525,7 +533,7 @@ static ssize_t file_index(const struct modprobe_config *c, const char *rel, size
 
 		if (streq(c->files[i], rel)) {
 			*hint = i + 1;
-			return (ssize_t)i;
+			return c->given[i] ? -1 : (ssize_t)i;
 		}
 	}
 	return -1;
@@ -628,6 +636,7 @@ int modprobe_read(const struct sysroot *root, const struct file_override *ov,
 			r = k;
 			break;
 		}
+		c->given[k] = o != NULL;
 		r = seen >= 0 ? add_like(c, (uint32_t)k, like, (size_t)seen)
 			      : modprobe_parse(c, (uint32_t)k, buf, len, d);
 	}

@@ -36,6 +36,7 @@ struct modprobe_config {
 		size_t start, len;
 	} * pieces;
 	size_t n_pieces, pieces_cap, *file_pieces;
+	bool *given; /* file f's text came from an override, not from disk */
 	/* Allocated lengths, and an open-addressing index of modules by name (module
 	 * index + 1, 0 free) of index_cap slots. */
 	size_t files_cap, modules_cap, index_cap;
@@ -59,8 +60,9 @@ int modprobe_add_file(struct modprobe_config *c, const char *rel, int64_t mtime)
  * a higher-priority directory hiding the same one below, no dotfiles or directories.
  * *ret owned by the caller (modprobe_config_free()). 0 or -ENOMEM; unreadable files
  * are warnings in d. Files in ov are read as given there. like, when
- * not NULL, is an earlier read of the same root: the options of a file it read and ov
- * does not replace are taken from it instead of read again, and what like's read found
+ * not NULL, is an earlier read of the same root: the options of a file it read from disk
+ * (not from its own overrides) and ov does not replace are taken from it instead of
+ * read again, and what like's read found
  * in that file is not found again (diff reads the configuration as it is and as apply
  * would leave it). */
 /* What the root's kmod reads, which depends on its version: usr/lib/modprobe.d from

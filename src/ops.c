@@ -218,11 +218,14 @@ int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 			say(o,
 			    "apply --auto: no AMD GPU (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices): nothing to do\n",
 			    where);
-		else
+		else {
 			say(o,
-			    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n"
+			    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n",
+			    where);
+			say(o,
 			    "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
-			    where, program, program);
+			    program, program);
+		}
 		gpus_free(gpus, n_gpus);
 		return 0;
 	}
@@ -252,10 +255,13 @@ int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 			say(o,
 			    "apply --auto: no profile matches this machine's AMD GPU%s:%s: nothing to do\n",
 			    n_gpus > 1 ? "s" : "", l.s ? l.s : "");
-		else
+		else {
+			say(o, "No profile matches this machine's AMD GPU%s:%s.\n",
+			    n_gpus > 1 ? "s" : "", l.s ? l.s : "");
 			say(o,
-			    "No profile matches this machine's AMD GPU%s:%s.\nName a profile to use one anyway; '%s profiles' lists them.\n",
-			    n_gpus > 1 ? "s" : "", l.s ? l.s : "", program);
+			    "Name a profile to use one anyway; '%s profiles' lists them.\n",
+			    program);
+		}
 		strbuf_done(&l);
 	} else if (several) {
 		cli_error("several profiles fit this machine: %s; name one", why.s);

@@ -18,11 +18,12 @@ static const char *shown(const struct lvalue *v, bool known)
 
 static void put_source(struct strbuf *b, const struct lvalue *v)
 {
+	/* A file of the root: named anything, so escaped. */
+	if (v->set && v->file)
+		strbuf_put_escaped(b, v->file);
 	if (v->set && v->file && v->line)
-		strbuf_printf(b, "%s:%u", v->file, v->line);
-	else if (v->set && v->file)
-		strbuf_puts(b, v->file);
-	else
+		strbuf_printf(b, ":%u", v->line);
+	else if (!v->set || !v->file)
 		strbuf_puts(b, "-");
 }
 

@@ -454,6 +454,23 @@ static void test_like(void **state)
 	 * like's read reported it. */
 	assert_true(d2.n >= 1);
 	assert_int_equal(d3.n, 0);
+	{
+		/* A like that took a file from its own overrides has no options of it
+		 * to give: a read without them reads that file from disk. */
+		struct modprobe_config *plain = NULL;
+		struct diag_list d4 = {0};
+		struct sargs a = {0};
+
+		assert_int_equal(modprobe_read(root, NULL, &rules, fresh, &plain, &d4),
+				 0);
+		assert_int_equal(modprobe_module_args(plain, "ttm", &a), 0);
+		assert_non_null(sargs_find(&a, "pages_limit"));
+		assert_string_equal(sargs_find(&a, "pages_limit")->value, "1");
+		sargs_done(&a);
+		assert_int_equal(plain->n_files, 4);
+		modprobe_config_free(plain);
+		diag_list_done(&d4);
+	}
 	modprobe_config_free(now);
 	modprobe_config_free(fresh);
 	modprobe_config_free(again);
