@@ -256,16 +256,10 @@ int sysroot_read_file_stat(const struct sysroot *r, const char *rel, size_t max,
 			   bool nofollow, char **ret, size_t *ret_len,
 			   struct stat *ret_st)
 {
-	int fd = sysroot_openat(r, rel,
-				O_RDONLY | O_NOCTTY | O_NONBLOCK |
-					(nofollow ? O_NOFOLLOW : 0)),
-	    k;
+	_cleanup_close_ int fd = sysroot_openat(
+		r, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
 
-	if (fd < 0)
-		return fd;
-	k = read_fd(fd, max, ret, ret_len, ret_st);
-	close(fd);
-	return k;
+	return fd < 0 ? fd : read_fd(fd, max, ret, ret_len, ret_st);
 }
 
 int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len)
@@ -276,15 +270,10 @@ int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len)
 int read_host_file_stat(const char *path, size_t max, char **ret, size_t *ret_len,
 			struct stat *ret_st)
 {
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
-				    (ret_st ? O_NOFOLLOW : 0)),
-	    k;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
+						    (ret_st ? O_NOFOLLOW : 0));
 
-	if (fd < 0)
-		return -errno;
-	k = read_fd(fd, max, ret, ret_len, ret_st);
-	close(fd);
-	return k;
+	return fd < 0 ? -errno : read_fd(fd, max, ret, ret_len, ret_st);
 }
 
 int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret)
@@ -307,14 +296,11 @@ int sysroot_opendir(const struct sysroot *r, const char *rel, DIR **ret)
 
 int sysroot_stat(const struct sysroot *r, const char *rel, struct stat *ret)
 {
-	int fd = sysroot_openat(r, rel, O_PATH), k = 0;
+	_cleanup_close_ int fd = sysroot_openat(r, rel, O_PATH);
 
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, ret) < 0)
-		k = -errno;
-	close(fd);
-	return k;
+	return fstat(fd, ret) < 0 ? -errno : 0;
 }
 
 int sysroot_lstat_strict(const struct sysroot *r, const char *rel, struct stat *ret)
