@@ -17,6 +17,7 @@
 #include "cases.h"
 #include "grub.h"
 #include "sysroot.h"
+#include "tmptree.h"
 
 enum kind { KNOWN, UNKNOWN, SYNTAX };
 
@@ -557,17 +558,7 @@ static void test_like(void **state)
 	grub_config_free(again);
 	diag_list_done(&d);
 	sysroot_free(root);
-	for (const char *p = "etc/default/grub.d/50-a.cfg\0etc/default/grub\0"; *p;
-	     p += strlen(p) + 1) {
-		snprintf(sub, sizeof(sub), "%s/%s", dir, p);
-		unlink(sub);
-	}
-	for (const char *p = "etc/default/grub.d\0etc/default\0etc\0"; *p;
-	     p += strlen(p) + 1) {
-		snprintf(sub, sizeof(sub), "%s/%s", dir, p);
-		rmdir(sub);
-	}
-	rmdir(dir);
+	assert_int_equal(tmptree_remove(dir), 0);
 	(void)state;
 }
 

@@ -17,6 +17,7 @@
 
 #include "modprobe.h"
 #include "sysroot.h"
+#include "tmptree.h"
 
 static const struct tcase {
 	const char *what;
@@ -369,13 +370,7 @@ static void test_rules_read(void **state)
 	assert_int_equal(read.kmod, 0);
 	assert_true(read.usr_lib);
 	sysroot_free(root);
-	snprintf(path, sizeof(path), "%s/var/lib/dpkg", dir);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/var/lib", dir);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/var", dir);
-	rmdir(path);
-	rmdir(dir);
+	assert_int_equal(tmptree_remove(dir), 0);
 	free(status);
 	(void)state;
 }
@@ -478,19 +473,7 @@ static void test_like(void **state)
 	diag_list_done(&d2);
 	diag_list_done(&d3);
 	sysroot_free(root);
-	for (const char *f = "10-a.conf\0"
-			     "20-nul.conf\0"
-			     "50-gone.conf\0"
-			     "90-amdgpu-tune.conf\0";
-	     *f; f += strlen(f) + 1) {
-		snprintf(sub, sizeof(sub), "%s/etc/modprobe.d/%s", dir, f);
-		unlink(sub);
-	}
-	snprintf(sub, sizeof(sub), "%s/etc/modprobe.d", dir);
-	rmdir(sub);
-	snprintf(sub, sizeof(sub), "%s/etc", dir);
-	rmdir(sub);
-	rmdir(dir);
+	assert_int_equal(tmptree_remove(dir), 0);
 	(void)state;
 }
 
