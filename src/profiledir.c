@@ -12,11 +12,13 @@ bool profiledir_strict;
 
 const char *profiledir_shipped(void)
 {
-	const char *e = secure_getenv("AMDGPU_TUNE_PROFILE_DIR");
+	const char *e = secure_getenv("AMDGPU_TUNE_PROFILE_DIR"), *d = PROFILEDIR;
 
 	if (e && e[0] == '/')
 		return e;
-	return PROFILEDIR + 1; /* relative to the root */
+	while (*d == '/') /* relative to the root */
+		d++;
+	return d;
 }
 
 /* Reads dir/name.conf from the root (or the host for an absolute shipped override). */
