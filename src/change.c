@@ -34,6 +34,8 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 	unsigned undone = 0;
 	int r;
 
+	if (o->dry_run)
+		return 0;
 	if (privs_check_write(root, !sysroot_is_live(root) && run_commands(root, o),
 			      &missing) < 0) {
 		return diag_error(d, -EPERM, NULL, 0,

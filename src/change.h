@@ -13,7 +13,8 @@
 #include "txn.h"
 
 /* What every command that writes does first: the privilege check, the lock, and
- * undoing an interrupted run. 0, or the exit code to stop with. */
+ * undoing an interrupted run; a dry run does none of it (it takes no lock and writes
+ * nothing). 0, or the exit code to stop with. */
 int begin_change(struct sysroot *root, const struct options *o, const char *verb,
 		 int *lock_fd, struct diag_list *d);
 

@@ -202,12 +202,11 @@ out:
 	return code;
 }
 
-/* begin_change() unless this is a dry run (which takes no lock), the findings printed
- * when it stops: 0, or the exit code. */
+/* begin_change(), the findings printed when it stops: 0, or the exit code. */
 static int begin(struct sysroot *root, const struct options *o, const char *verb,
 		 int *lock, struct diag_list *d)
 {
-	int code = o->dry_run ? 0 : begin_change(root, o, verb, lock, d);
+	int code = begin_change(root, o, verb, lock, d);
 
 	if (code)
 		print_diags(d, o);

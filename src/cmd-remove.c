@@ -21,11 +21,9 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	(void)argv;
 	if (argc != 0)
 		return usage_error("remove takes no arguments");
-	if (!o->dry_run) {
-		code = begin_change(root, o, "remove", &lock, &d);
-		if (code)
-			goto out;
-	}
+	code = begin_change(root, o, "remove", &lock, &d);
+	if (code)
+		goto out;
 	r = state_read(root, &st, &d);
 	if (r == 0)
 		r = current_loader(root, &t.loader);

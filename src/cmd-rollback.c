@@ -36,11 +36,9 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 		}
 		id = (unsigned)v;
 	}
-	if (!o->dry_run) {
-		code = begin_change(root, o, "rollback", &lock, &d);
-		if (code)
-			goto out;
-	}
+	code = begin_change(root, o, "rollback", &lock, &d);
+	if (code)
+		goto out;
 	r = snapshot_list(root, &l, &n, &d);
 	if (r < 0) {
 		code = exit_for(r);
