@@ -1,7 +1,9 @@
 #!/bin/sh
 # The files real systems carry, read by amdgpu-tune exactly as grub-mkconfig's sh and
-# libkmod read them. Taken at test time from Debian's packages (apt-file finds which
-# packages ship them, apt-get download + dpkg-deb -x fetch them, cached outside the tree):
+# libkmod read them. Taken at test time from Debian 12's packages (bookworm, -updates and
+# -security, through the private apt configuration of tests/apt.sh, whatever release the
+# host runs: the archive's Contents lists say which packages ship them, as apt-file would,
+# and apt-get download + dpkg-deb -x fetch them, cached outside the tree):
 #   - grub2-common's /etc/default/grub template (what every Debian system carries);
 #   - every /etc/default/grub.d/*.cfg a Debian package ships, each on top of the template;
 #   - grub-cloud-amd64's /etc/default/grub;
@@ -11,7 +13,7 @@
 # GRUB files are sourced by the real sh with grub-mkconfig's own sourcing code, cut out
 # of the packaged /usr/sbin/grub-mkconfig, after its grub-mkconfig_lib; modprobe.d files
 # are read by libkmod (tests/kmod-crosscheck). TAP output; needs the Debian archive (or
-# the cache) and apt-file's Contents lists.
+# the cache).
 # Usage: check-corpus.sh AMDGPU_TUNE KMOD_CROSSCHECK
 set -u
 bin=$1 kcheck=$2
@@ -29,31 +31,37 @@ bail() {
 	exit 1
 }
 
-command -v apt-file >/dev/null || bail "apt-file is not installed (apt-get install apt-file; apt-file update)"
 command -v apt-get >/dev/null || bail "apt-get is needed to download the packages"
+fail() { bail "$*"; }
+. "$top_srcdir/tests/apt.sh"
+papt_setup bookworm --contents bookworm bookworm-updates bookworm-security
+papt_update
+papt_contents > "$work/contents" || exit 1
 
-# Which packages ship the files (apt-file reads the archive's Contents lists).
-search() {
-	apt-file search -x "$1" 2>/dev/null | cut -d: -f1 | sort -u
+# Which packages ship the files: a Contents line is the path (no leading /), blanks,
+# then SECTION/PACKAGE[,SECTION/PACKAGE...].
+search() { # EXTENDED-REGEX of the path, without its leading /
+	awk -v re="$1" '{p = $0; sub(/[ \t]+[^ \t]+$/, "", p); if (p ~ re) {n = split($NF, a, ","); for (i = 1; i <= n; i++) {sub(/.*\//, "", a[i]); print a[i]}}}' \
+		"$work/contents" | sort -u
 }
-grub_pkgs=$(search '^/etc/default/grub\.d/[^/]*\.cfg$')
-mp_pkgs=$(search '^/(etc|lib|usr/lib|usr/local/lib|run)/modprobe\.d/[^/]*\.conf$')
+grub_pkgs=$(search '^etc/default/grub\.d/[^/]*\.cfg$')
+mp_pkgs=$(search '^(etc|lib|usr/lib|usr/local/lib|run)/modprobe\.d/[^/]*\.conf$')
 if [ -z "$grub_pkgs" ] || [ -z "$mp_pkgs" ]; then
-	bail "apt-file found no package shipping grub.d or modprobe.d files (run 'apt-file update')"
+	bail "the Contents lists of $papt_suites name no package shipping grub.d or modprobe.d files"
 fi
 
 # Downloads (once) and unpacks a package's files into $cache/x/PKG.
 fetch() {
 	pkg=$1
-	ver=$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] || bail "no candidate version of $pkg (apt-get update?)"
+	ver=$(papt apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || bail "no candidate version of $pkg in $papt_suites"
 	key=$(printf '%s' "$ver" | tr ':/' '%_')
 	dir=$cache/x/$pkg-$key
 	if [ ! -f "$dir/.complete" ]; then
 		dl=$cache/debs/$pkg-$key
 		if ! ls "$dl"/*.deb >/dev/null 2>&1; then
 			rm -rf "$dl" && mkdir -p "$dl"
-			(cd "$dl" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
+			(cd "$dl" && papt apt-get download "$pkg=$ver" >/dev/null 2>&1) ||
 				bail "apt-get download $pkg=$ver failed"
 		fi
 		rm -rf "$dir"

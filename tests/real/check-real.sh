@@ -3,12 +3,14 @@
 # .ko) and 6.12 (.ko.xz) from bookworm, the newest kernel of trixie-backports and the
 # newest of sid (7.x when this was written). The newer two are packaged differently
 # (linux-modules-VER, linux-base-VER and linux-binary-VER, all under
-# usr/lib/modules/VER): they are found through a private apt configuration in the cache
-# (the host's sources are untouched) and installed in a merged-/usr root (lib -> usr/lib),
-# as on a trixie system. Packages are fetched with apt-get download (the newest of each
-# line the archive offers) and cached outside the source tree; only the amdgpu and ttm
-# modules, modules.builtin and the kernel image are extracted, and depmod indexes them.
-# Needs network (the Debian archive) the first time; fails loudly when it cannot run.
+# usr/lib/modules/VER) and installed here in a merged-/usr root (lib -> usr/lib), as on a
+# trixie system. Every line comes through a private apt configuration in the cache
+# (tests/apt.sh), so this runs the same on a Debian 12, 13 or sid host, whose own sources
+# are neither used nor changed. Packages are fetched with apt-get download (the newest
+# of each line the archive offers) and cached outside the source tree; only the amdgpu
+# and ttm modules, modules.builtin and the kernel image are extracted, and depmod
+# indexes them. Needs network (the Debian archive) the first time; fails loudly, naming
+# the suite, when it cannot run.
 # Usage: check-real.sh /path/to/amdgpu-tune
 set -eu
 bin=$1
@@ -23,26 +25,34 @@ fail() {
 	echo "check-real: FAILED: $*" >&2
 	exit 1
 }
+. "$top_srcdir/tests/apt.sh"
 
-newest() { # newest PATTERN [WRAPPER]: the newest package name matching, e.g. through papt
-	${2:-} apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -n 1
+# Fetches PKG (once) into the private configuration's archives; prints the .deb.
+download() { # PKG
+	if ! ls "$papt_dir/archives/${1}_"*.deb > /dev/null 2>&1; then
+		(cd "$papt_dir/archives" && papt apt-get download "$1") > "$papt_dir/download.log" 2>&1 ||
+			{ sed 's/^/# /' "$papt_dir/download.log"; fail "apt-get download $1 (from $papt_suites)"; }
+	fi
+	ls "$papt_dir/archives/${1}_"*.deb | tail -n 1
 }
-pkg61=$(newest '^linux-image-6\.1\.0-[0-9]+-amd64$')
-pkg612=$(newest '^linux-image-6\.12\.[0-9]+\+deb12-amd64$')
-[ -n "$pkg61" ] || fail "no linux-image-6.1.0-*-amd64 in the apt lists (run apt-get update)"
-[ -n "$pkg612" ] || fail "no linux-image-6.12.*+deb12-amd64 in the apt lists (run apt-get update)"
+
+# ---- bookworm's two lines: 6.1 from bookworm, 6.12 from bookworm-security ----
+papt_setup bookworm --contents bookworm bookworm-updates bookworm-security
+papt_update
+pkg61=$(papt_newest '^linux-image-6\.1\.0-[0-9]+-amd64$')
+pkg612=$(papt_newest '^linux-image-6\.12\.[0-9]+\+deb12-amd64$')
+[ -n "$pkg61" ] || fail "no linux-image-6.1.0-*-amd64 in $papt_suites"
+[ -n "$pkg612" ] || fail "no linux-image-6.12.*+deb12-amd64 in $papt_suites"
 v61=${pkg61#linux-image-}
 v612=${pkg612#linux-image-}
+deb61=$(download "$pkg61")
+deb612=$(download "$pkg612")
 
 root=$cache/root-$v61-$v612
 if [ ! -f "$root/.complete" ]; then
 	rm -rf "$root"
 	mkdir -p "$root"
-	for p in "$pkg61" "$pkg612"; do
-		if ! ls "$cache/${p}_"*.deb >/dev/null 2>&1; then
-			(cd "$cache" && apt-get download "$p") || fail "apt-get download $p"
-		fi
-		deb=$(ls "$cache/${p}_"*.deb | tail -n 1)
+	for deb in "$deb61" "$deb612"; do
 		dpkg-deb --fsys-tarfile "$deb" |
 			tar -x -C "$root" --wildcards '*/amdgpu.ko*' '*/ttm.ko*' '*/modules.builtin' '*/modules.order' ||
 			fail "extracting $deb"
@@ -62,29 +72,12 @@ fi
 ls "$root/lib/modules/$v61/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko" >/dev/null || fail "6.1 amdgpu is not a plain .ko"
 ls "$root/lib/modules/$v612/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz" >/dev/null || fail "6.12 amdgpu is not .ko.xz"
 
-# ---- the newer lines: trixie-backports and sid, through a private apt configuration ----
-apt=$cache/apt
-mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-[ -f "$apt/status" ] || : > "$apt/status"
-cat > "$apt/sources.list" <<EOS
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main
-EOS
-papt() { # apt-get or apt-cache with only the private configuration's sources and state
-	tool=$1
-	shift
-	"$tool" -q -o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
-		-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt" -o Dir::Cache::Archives="$apt/archives" \
-		-o Dir::State::status="$apt/status" -o APT::Architecture=amd64 \
-		-o Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false "$@"
-}
-# The lists are refreshed once a day (suites move; the packages they name are cached).
-if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*_Packages*' -mtime -1 2> /dev/null | head -n 1)" ]; then
-	papt apt-get update > "$apt/update.log" 2>&1 || { cat "$apt/update.log" >&2; fail "apt-get update (private configuration for trixie-backports and sid)"; }
-fi
+# ---- the newer lines: trixie-backports and sid ----
+papt_setup new trixie-backports sid
+papt_update
 # trixie-backports' kernels end in +deb13, sid's in +deb14 (or later).
-pkgbpo=$(newest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb13-amd64$' papt)
-pkgsid=$(newest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb1[4-9]-amd64$' papt)
+pkgbpo=$(papt_newest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb13-amd64$')
+pkgsid=$(papt_newest '^linux-modules-[0-9]+\.[0-9]+\.[0-9]+\+deb1[4-9]-amd64$')
 [ -n "$pkgbpo" ] || fail "no linux-modules-*+deb13-amd64 in trixie-backports"
 [ -n "$pkgsid" ] || fail "no linux-modules-*+deb14-amd64 in sid"
 vbpo=${pkgbpo#linux-modules-}
@@ -94,18 +87,14 @@ if [ ! -f "$root4/.complete" ]; then
 	rm -rf "$root4"
 	mkdir -p "$root4/usr/lib/modules"
 	ln -s usr/lib "$root4/lib"
-	for p in "$pkg61" "$pkg612"; do
-		deb=$(ls "$cache/${p}_"*.deb | tail -n 1)
+	for deb in "$deb61" "$deb612"; do
 		dpkg-deb --fsys-tarfile "$deb" |
 			tar -x -C "$root4" --keep-directory-symlink --wildcards '*/amdgpu.ko*' '*/ttm.ko*' \
 				'*/modules.builtin' '*/modules.order' || fail "extracting $deb"
 	done
 	for v in "$vbpo" "$vsid"; do
 		for p in "linux-modules-$v" "linux-base-$v" "linux-binary-$v"; do
-			if ! ls "$apt/archives/${p}_"*.deb > /dev/null 2>&1; then
-				(cd "$apt/archives" && papt apt-get download "$p") > /dev/null 2>&1 || fail "apt-get download $p"
-			fi
-			deb=$(ls "$apt/archives/${p}_"*.deb | tail -n 1)
+			deb=$(download "$p")
 			dpkg-deb --fsys-tarfile "$deb" |
 				tar -x -C "$root4" --keep-directory-symlink --wildcards '*/amdgpu.ko*' '*/ttm.ko*' \
 					'*/modules.builtin' '*/modules.order' '*/vmlinuz' 2> /dev/null || true
