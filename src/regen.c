@@ -21,8 +21,8 @@ static bool have_tool(const struct sysroot *root, const char *abs)
 	       (st.st_mode & 0111);
 }
 
-/* Inside a dpkg maintainer script (see regen_run) with a package name we would pass on.
- */
+/* Inside a dpkg maintainer script (see regen_dpkg_busy), with a well-formed package
+ * name. */
 static const char *maintscript_package(void)
 {
 	const char *p = getenv("DPKG_MAINTSCRIPT_PACKAGE");
@@ -47,9 +47,15 @@ static const struct tool {
 	{"/usr/sbin/update-grub", true, {NULL}},
 	{"/usr/sbin/grub-mkconfig", true, {"-o", "/boot/grub/grub.cfg", NULL}},
 	{"/usr/sbin/grub2-mkconfig", true, {"-o", "/boot/grub2/grub.cfg", NULL}},
-	/* Debian's update-initramfs defers a bare "-u" to dpkg's trigger when it runs
-	 * inside a maintainer script; the trigger rebuilds once at the end of the dpkg
-	 * run. regen_plan() drops "-k all" there. */
+	/* "-k all" everywhere, also inside a maintainer script: update-initramfs (and
+	 * dracut's update-initramfs of the same name) defers only a bare "-u" to dpkg's
+	 * trigger, and the trigger runs a bare "-u", which rebuilds the newest kernel's
+	 * initramfs alone (update() after set_highest_version() in initramfs-tools'
+	 * update-initramfs). Every older kernel would keep booting with the previous
+	 * modprobe.d file. "-u -k all" updates every kernel that has an initramfs
+	 * (get_sorted_versions()); a kernel being installed has none yet, and its own
+	 * postinst.d hook (initramfs-tools, dracut), which runs after ours, creates it
+	 * from the new file. */
 	{"/usr/sbin/update-initramfs", false, {"-u", "-k", "all", NULL}},
 	{"/usr/bin/dracut", false, {"-f", "--regenerate-all", NULL}},
 	{"/usr/sbin/dracut", false, {"-f", "--regenerate-all", NULL}},
@@ -67,8 +73,6 @@ static bool pick_tool(const struct sysroot *root, bool grub, struct regen_cmd *c
 		*c = (struct regen_cmd){.grub = grub, .argv = {t->path}};
 		for (size_t k = 0; t->args[k]; k++)
 			c->argv[k + 1] = t->args[k];
-		if (streq(t->path, "/usr/sbin/update-initramfs") && maintscript_package())
-			c->argv[2] = c->argv[3] = NULL;
 		return true;
 	}
 	return false;
@@ -261,11 +265,8 @@ char *regen_format(const struct regen_cmd *c)
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d)
 {
 	_cleanup_free_ char *shown = regen_format(c);
-	const char *pkg = maintscript_package();
-	char pkgvar[160];
-	char *envp[4] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"LANG=C", NULL, NULL};
+	char *envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"LANG=C", NULL};
 	int status, pipefd[2];
 	ssize_t k;
 	int child_errno = 0;
@@ -273,10 +274,6 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 
 	if (!shown)
 		return -ENOMEM;
-	if (pkg) {
-		snprintf(pkgvar, sizeof(pkgvar), "DPKG_MAINTSCRIPT_PACKAGE=%s", pkg);
-		envp[2] = pkgvar;
-	}
 	/* The child reports a failed chroot or execve through a close-on-exec pipe. */
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
