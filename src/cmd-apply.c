@@ -11,13 +11,113 @@
 #include "sysroot.h"
 #include "verbs.h"
 
+/* The kernels a plan is for, as "A, B": --kernel's, or every installed one. */
+static int kernel_list(const struct machine_facts *m, struct strbuf *b)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < m->n_kernels; i++)
+		r = strbuf_printf(b, "%s%s", i ? ", " : "", m->kernels[i].version);
+	if (r == 0 && !m->n_kernels)
+		r = strbuf_puts(b, "none");
+	return r;
+}
+
+/* reapply: what it planned for, then each setting that differs from what the last apply
+ * recorded (prev) and why, as far as the recorded inputs tell: the RAM when a size
+ * changed with it, else the kernels installed now or the profile. */
+static int say_replan(const struct options *o, const struct state *prev,
+		      const struct compared *c)
+{
+	const struct plan *from = prev->applied, *to = c->planned.plan;
+	const struct machine_facts *m = c->planned.facts;
+	_cleanup_strbuf_ struct strbuf kernels = {0}, ram = {0};
+	const char *source;
+	char now[32] = "?", then[32] = "?";
+	bool ram_changed;
+	int r;
+
+	if (!from || !to || !m)
+		return 0;
+	r = kernel_list(m, &kernels);
+	if (r < 0)
+		return r;
+	if (m->mem_known)
+		format_gib(m->mem_total, now);
+	if (prev->has_memory)
+		format_gib(prev->memory, then);
+	switch (o->memory_replayed) {
+	case MEMORY_REPLAYED_OPTION:
+		source = "the --memory recorded at apply";
+		break;
+	case MEMORY_REPLAYED_MEMINFO:
+		source = "the MemTotal recorded at apply: this root has no proc/meminfo";
+		break;
+	case MEMORY_REPLAYED_UNKNOWN:
+		source = "the size recorded at apply: this root has no proc/meminfo";
+		break;
+	default:
+		source = m->mem_from_option ? "--memory" : "MemTotal";
+	}
+	say(o, "reapply: %s planned for %s of RAM (%s) and kernel%s %s\n", prev->profile,
+	    now, source, m->n_kernels == 1 ? "" : "s", kernels.s);
+	ram_changed = prev->has_memory && m->mem_known && prev->memory != m->mem_total;
+	if (ram_changed) {
+		if (o->memory_replayed == MEMORY_NOT_REPLAYED && !m->mem_from_option)
+			r = strbuf_printf(
+				&ram,
+				"the RAM changed: apply planned for %s (%s), MemTotal is %s now",
+				then,
+				!prev->memory_from_known   ? "--memory or MemTotal"
+				: prev->memory_from_option ? "its --memory"
+							   : "MemTotal then",
+				now);
+		else
+			r = strbuf_printf(&ram, "planned for %s of RAM, apply for %s",
+					  now, then);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < to->n_settings; i++) {
+		const struct setting *t = &to->settings[i], *f = plan_find(from, t->name);
+
+		if (f && f->where == t->where && streq_ptr(f->value, t->value))
+			continue;
+		if (!f)
+			say(o,
+			    "  %s%s%s: newly set: the kernels installed now (%s) or the profile need it\n",
+			    t->name, t->value ? "=" : "", t->value ? t->value : "",
+			    kernels.s);
+		else if (!streq_ptr(f->value, t->value))
+			say(o, "  %s: %s -> %s: %s\n", t->name,
+			    f->value ? f->value : "(flag)",
+			    t->value ? t->value : "(flag)",
+			    ram_changed && t->is_size
+				    ? ram.s
+				    : "the kernels installed now or the profile changed");
+		else
+			say(o,
+			    "  %s: moves to %s: the kernels installed now (%s) take it there\n",
+			    t->name,
+			    t->where == WHERE_CMDLINE ? "the kernel command line"
+						      : "modprobe.d",
+			    kernels.s);
+	}
+	for (size_t i = 0; i < from->n_settings; i++)
+		if (!plan_find(to, from->settings[i].name))
+			say(o,
+			    "  %s: no longer set: not needed by the kernels installed now (%s), or no longer in the profile\n",
+			    from->settings[i].name, kernels.s);
+	return 0;
+}
+
 /* apply NAME, after begin_change(): plan, compare, refuse what must be refused, then the
  * transaction. The headline is done_head and the profile's name after a change, the
- * name and nothing_tail when nothing changes. Prints the findings of d; returns the exit
- * code. */
+ * name and nothing_tail when nothing changes. prev, for reapply: the state it plans
+ * again. Prints the findings of d; returns the exit code. */
 static int apply_profile(struct sysroot *root, const struct options *o, const char *name,
-			 const char *done_head, const char *nothing_tail,
-			 struct diag_list *d)
+			 const struct state *prev, const char *done_head,
+			 const char *nothing_tail, struct diag_list *d)
 {
 	struct compared c = {0};
 	struct file_change files[4];
@@ -35,6 +135,11 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	if (r < 0 || diag_count(d, DIAG_ERROR)) {
 		code = r < 0 ? exit_for(r) : EXIT_INVALID;
 		goto out;
+	}
+	if (prev) {
+		r = say_replan(o, prev, &c);
+		if (r < 0)
+			goto fail;
 	}
 	t.loader = c.now->loader;
 	t.profile_before = c.state ? c.state->profile : NULL;
@@ -113,6 +218,12 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	next.applied = c.planned.plan;
 	next.has_memory = c.planned.facts->mem_known;
 	next.memory = c.planned.facts->mem_total;
+	/* Where it came from, so that reapply plans for it again (a --memory) or for the
+	 * RAM the machine has then (MemTotal). A replayed size keeps its source. */
+	next.memory_from_known = o->memory_replayed != MEMORY_REPLAYED_UNKNOWN;
+	next.memory_from_option = o->memory_replayed == MEMORY_NOT_REPLAYED
+					  ? c.planned.facts->mem_from_option
+					  : o->memory_replayed == MEMORY_REPLAYED_OPTION;
 	next.kernel = (char *)o->kernel;
 	for (size_t i = 0; i < c.n_files; i++) {
 		const struct file_change *f = &c.files[i];
@@ -261,7 +372,7 @@ static int apply_auto(struct sysroot *root, const struct options *o)
 		fprintf(stderr, "%s: apply --auto: %s matches this machine's GPU\n",
 			program, picked);
 	return apply_profile(
-		root, o, picked, "Applied",
+		root, o, picked, NULL, "Applied",
 		" is already in place: nothing written, nothing regenerated.", &d);
 }
 
@@ -310,22 +421,25 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 	code = begin(root, o, "apply", &lock, &d);
 	if (code)
 		return code;
-	return apply_profile(root, o, argv[0], "Applied",
+	return apply_profile(root, o, argv[0], NULL, "Applied",
 			     " is already applied: nothing written, nothing regenerated.",
 			     &d);
 }
 
 /* reapply [KERNEL]: the kernel hooks' command. The applied profile planned again, with
- * what the last apply recorded (its --kernel; its memory where the root does not say
- * how much RAM it has), for the kernels installed now: a new kernel's own module
- * metadata decides what it needs. Changed files go through apply's transaction. */
+ * the inputs the last apply recorded, for the kernels installed now: its --kernel; its
+ * --memory (accepted then, with --force where it was not this machine's), or, when it
+ * planned for MemTotal, this machine's MemTotal now (the recorded size where the root
+ * has no proc/meminfo); a new kernel's own module metadata decides what it needs. Says
+ * what each changed setting changes and why. Changed files go through apply's
+ * transaction. */
 int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	_cleanup_diag_list_ struct diag_list d = {0};
 	_cleanup_close_ int lock = -1; /* held until we return */
-	_cleanup_free_ char *name = NULL, *kernel = NULL, *mem = NULL;
+	_cleanup_free_ char *mem = NULL;
+	_cleanup_state_ struct state *st = NULL;
 	struct options again = *o;
-	struct state *st = NULL;
 	struct stat sst;
 	int r, code;
 
@@ -348,43 +462,44 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 	if (code)
 		return code;
 	r = state_read(root, &st, &d);
-	if (r == 0 && st) {
-		name = strdup(st->profile);
-		if (st->kernel)
-			kernel = strdup(st->kernel);
-		if (!name || (st->kernel && !kernel))
-			r = -ENOMEM;
-		if (r == 0 && !o->memory && st->has_memory &&
-		    sysroot_stat(root, "proc/meminfo", &sst) < 0) {
+	if (r == 0 && st && !o->memory && st->has_memory) {
+		bool given = st->memory_from_known && st->memory_from_option;
+		bool live = sysroot_stat(root, "proc/meminfo", &sst) == 0;
+
+		if (given || !live) {
 			again.memory = st->memory;
+			again.memory_replayed = given ? MEMORY_REPLAYED_OPTION
+						: st->memory_from_known
+							? MEMORY_REPLAYED_MEMINFO
+							: MEMORY_REPLAYED_UNKNOWN;
 			if (asprintf(&mem, "%" PRIu64 "B", st->memory) < 0)
 				r = -ENOMEM;
 			again.memory_arg = mem;
 		}
-		state_free(st);
 	}
 	if (r < 0) {
 		print_diags(&d, o);
 		return exit_for(r);
 	}
-	if (!name) {
+	if (!st) {
 		say(o, "Nothing is applied: nothing to re-plan.\n");
 		return EXIT_OK;
 	}
-	if (kernel) {
-		if (argc == 1 && !streq(kernel, argv[0]))
+	if (st->kernel) {
+		if (argc == 1 && !streq(st->kernel, argv[0]))
 			r = diag_warning(
 				&d, NULL, 0,
 				"%s was applied for kernel %s only (apply --kernel): it is planned for that kernel again, not for %s; 'amdgpu-tune apply %s' plans for every installed kernel",
-				name, kernel, argv[0], name);
+				st->profile, st->kernel, argv[0], st->profile);
 		if (r < 0) {
 			print_diags(&d, o);
 			return exit_for(r);
 		}
-		again.kernel = kernel;
+		again.kernel = st->kernel;
 	}
 	return apply_profile(
-		root, &again, name, "Planned for the kernels installed now and applied",
+		root, &again, st->profile, st,
+		"Planned for the kernels installed now and applied",
 		": planned again for the kernels installed now, it is what is applied: nothing written, nothing regenerated.",
 		&d);
 }

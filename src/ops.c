@@ -1,6 +1,7 @@
 /* The operations the read-only commands and apply build on: loading and resolving a
  * profile, planning it for the machine, matching GPUs to profiles, and comparing a
  * plan with the boot configuration on disk and the running kernel. */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "fragment.h"
@@ -103,6 +104,20 @@ static int check_memory(const struct options *o, const struct machine_facts *m,
 	    m->mem_machine == m->mem_total)
 		return 0;
 	format_gib(m->mem_machine, have);
+	/* reapply of a plan made for a --memory that apply accepted: the same input
+	 * again, said, never refused (a kernel hook has no one to add --force). */
+	if (o->memory_replayed != MEMORY_NOT_REPLAYED) {
+		char planned[32];
+
+		format_gib(m->mem_total, planned);
+		return diag_warning(
+			d, NULL, 0,
+			"planned for %s of RAM again, the %s recorded at apply; this machine's MemTotal is %s (proc/meminfo): 'amdgpu-tune apply PROFILE' plans for it",
+			planned,
+			o->memory_replayed == MEMORY_REPLAYED_OPTION ? "--memory"
+								     : "size",
+			have);
+	}
 	/* MemTotal is the installed RAM less what the firmware, the GPU carve-out and the
 	 * kernel keep: a --memory of the installed size (at most 1/16 above MemTotal) is
 	 * the same machine, said but not refused. */
@@ -408,8 +423,16 @@ static int replan_cause(const struct state *st, const struct machine_facts *m,
 
 		format_gib(st->memory, then);
 		format_gib(m->mem_total, now);
-		r = strbuf_printf(b, "RAM changed since apply (planned for %s, now %s%s)",
-				  then, now, m->mem_from_option ? " with --memory" : "");
+		if (st->memory_from_known && st->memory_from_option)
+			r = strbuf_printf(
+				b, "apply planned for its --memory %s, now for %s%s",
+				then, now, m->mem_from_option ? " with --memory" : "");
+		else
+			r = strbuf_printf(
+				b, "%s since apply (planned for %s, now %s%s)",
+				st->memory_from_known ? "RAM changed"
+						      : "RAM or --memory changed",
+				then, now, m->mem_from_option ? " with --memory" : "");
 	}
 	if (r == 0 && !streq_ptr(st->kernel, o->kernel))
 		r = strbuf_printf(b, "%sapply planned for %s%s%s, now for %s%s%s",
@@ -432,6 +455,8 @@ static int plan_recorded(struct sysroot *root, const struct options *o,
 {
 	const struct state *st = c->state;
 	struct plan_options po = {.force = o->force};
+	struct options replay = *o;
+	char mem_arg[32];
 	struct diag_list pd = {0};
 	_cleanup_strbuf_ struct strbuf chg = {0};
 	struct strbuf note = {0};
@@ -450,6 +475,17 @@ static int plan_recorded(struct sysroot *root, const struct options *o,
 
 		if (m && !strv_contains(mods, m))
 			r = strv_push(&mods, m);
+	}
+	/* A --memory recorded at apply is what reapply plans for again: so does this
+	 * comparison, and a MemTotal that differs is said as such, not as a RAM change.
+	 */
+	if (!o->memory && st->has_memory && st->memory_from_known &&
+	    st->memory_from_option) {
+		replay.memory = st->memory;
+		replay.memory_replayed = MEMORY_REPLAYED_OPTION;
+		snprintf(mem_arg, sizeof(mem_arg), "%" PRIu64 "B", st->memory);
+		replay.memory_arg = mem_arg;
+		o = &replay;
 	}
 	if (r == 0)
 		r = machine_facts_read(root, o->memory, o->kernel, mods,

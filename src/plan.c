@@ -100,7 +100,7 @@ int plan_append(struct plan *pl, const char *module, const char *param, const ch
 	return 0;
 }
 
-static const struct setting *plan_find(const struct plan *pl, const char *name)
+const struct setting *plan_find(const struct plan *pl, const char *name)
 {
 	for (size_t i = 0; i < pl->n_settings; i++)
 		if (streq(pl->settings[i].name, name))

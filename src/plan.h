@@ -53,6 +53,9 @@ DEFINE_FREEP(struct plan, plan_free)
 int plan_append(struct plan *pl, const char *module, const char *param, const char *value,
 		enum where where);
 
+/* The setting of pl named name (canonical), or NULL. */
+const struct setting *plan_find(const struct plan *pl, const char *name);
+
 /* Says in b how plan to differs from plan from: "set A=1, B=2 and no longer set C",
  * where A and B are settings to has with another value or place than from (or that from
  * lacks) and C one only from has. Returns the number of differences (0: the same

@@ -265,8 +265,9 @@ char *regen_format(const struct regen_cmd *c)
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d)
 {
 	_cleanup_free_ char *shown = regen_format(c);
-	char *envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"LANG=C", NULL};
+	char *envp[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"LANG=C", NULL};
 	int status, pipefd[2];
 	ssize_t k;
 	int child_errno = 0;

@@ -183,14 +183,15 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 			r = bad(d, file, line, "a key without a value");
 			break;
 		}
-		if (streq(key, "memory") || streq(key, "kernel") ||
-		    streq(key, "setting")) {
+		if (streq(key, "memory") || streq(key, "memory-from") ||
+		    streq(key, "kernel") || streq(key, "setting")) {
 			/* The record of version 2; refused in a version 1 file below. */
 			if (!v2_line) {
 				v2_line = line;
-				v2_key = streq(key, "memory")	? "memory"
-					 : streq(key, "kernel") ? "kernel"
-								: "setting";
+				v2_key = streq(key, "memory")	     ? "memory"
+					 : streq(key, "memory-from") ? "memory-from"
+					 : streq(key, "kernel")	     ? "kernel"
+								     : "setting";
 			}
 		}
 		if (streq(key, "version")) {
@@ -201,6 +202,14 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 			if (s->has_memory || parse_bytes(val, &s->memory) < 0)
 				r = bad(d, file, line, "invalid or repeated memory");
 			s->has_memory = true;
+		} else if (streq(key, "memory-from")) {
+			/* What the memory line says where it came from: after it. */
+			if (!s->has_memory || s->memory_from_known ||
+			    (!streq(val, "option") && !streq(val, "meminfo")))
+				r = bad(d, file, line,
+					"invalid or repeated memory-from, or no memory before it");
+			s->memory_from_known = true;
+			s->memory_from_option = streq(val, "option");
 		} else if (streq(key, "kernel")) {
 			if (s->kernel || !kernel_version_is_safe(val))
 				r = bad(d, file, line, "invalid or repeated kernel");
@@ -376,6 +385,9 @@ int state_format(const struct state *s, char **ret)
 
 	if (r == 0 && s->applied && s->has_memory)
 		r = strbuf_printf(&b, "memory %" PRIu64 "\n", s->memory);
+	if (r == 0 && s->applied && s->has_memory && s->memory_from_known)
+		r = strbuf_printf(&b, "memory-from %s\n",
+				  s->memory_from_option ? "option" : "meminfo");
 	if (r == 0 && s->applied && s->kernel)
 		r = kernel_version_is_safe(s->kernel)
 			    ? strbuf_printf(&b, "kernel %s\n", s->kernel)

@@ -3,6 +3,9 @@
  *   version 2             (1: a file written before the settings were recorded)
  *   profile NAME
  *   memory BYTES          (version 2: the RAM the plan was made for, when known)
+ *   memory-from SOURCE    (version 2, after memory: "option" when it was --memory,
+ *                         "meminfo" when it was the machine's MemTotal; absent in a
+ *                         file written before it was recorded)
  *   kernel VERSION        (version 2: the --kernel the plan was restricted to)
  *   setting WHERE MODULE PARAM[=VALUE]
  *                         (version 2, in plan order: a setting written; WHERE is
@@ -42,7 +45,11 @@ struct state {
 	char **tokens; /* NULL-terminated, or NULL */
 	/* Version 2: the plan's inputs and the settings written. */
 	bool has_memory;
-	uint64_t memory;      /* bytes */
+	uint64_t memory; /* bytes */
+	/* Where memory came from: known (memory-from) and, if so, --memory or MemTotal.
+	 */
+	bool memory_from_known;
+	bool memory_from_option;
 	char *kernel;	      /* --kernel of the apply, or NULL */
 	struct plan *applied; /* owned; NULL for a version 1 file */
 };

@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
 export AMDGPU_TUNE_PROFILE_DIR
 unset DPKG_MAINTSCRIPT_PACKAGE
-tap_plan 32
+tap_plan 35
 
 # strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
 # RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
@@ -155,6 +155,46 @@ cp "$r/$frag" "$work/frag.before"
 "$bin" --root "$r" reapply --no-update 6.1.0-28-amd64 > "$work/out" 2> "$work/err"
 rc=$?
 if [ $rc = 0 ] && grep -q "warning: strix-halo was applied for kernel 6.12.48+deb12-amd64 only (apply --kernel): it is planned for that kernel again, not for 6.1.0-28-amd64" "$work/err" && cmp -s "$work/frag.before" "$r/$frag"; then tap_ok "applied with --kernel and --memory on a root without meminfo: reapply plans with both again, warns about the other kernel"; else tap_not_ok "applied with --kernel and --memory on a root without meminfo: reapply plans with both again, warns about the other kernel"; sed 's/^/# /' "$work/err"; fi
+
+# A --memory accepted with --force on a machine that says how much RAM it has: reapply
+# (a new kernel) plans for it again, and says so; the RAM is not said to have changed.
+r=$work/re-mem
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+"$bin" --root "$r" apply strix-halo --memory 96GiB --force --no-update > /dev/null 2>&1
+pages96=$((96 * 1024 * 1024 * 1024 * 3 / 4 / 4096))
+make_kernel "$r" 6.1.0-28-amd64 6.1 xz
+"$bin" --root "$r" reapply --no-update 6.1.0-28-amd64 > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && grep -qx "memory-from option" "$r/var/lib/amdgpu-tune/state" && grep -qx "options ttm pages_limit=$pages96" "$r/$frag" &&
+	grep -q "^reapply: strix-halo planned for 96.00 GiB of RAM (the --memory recorded at apply) and kernels 6.1.0-28-amd64, 6.12.48+deb12-amd64$" "$work/out" &&
+	grep -q "^  amdgpu.gttsize=$((96 * 1024 * 3 / 4)): newly set: the kernels installed now" "$work/out" &&
+	grep -q "warning: planned for 96.00 GiB of RAM again, the --memory recorded at apply; this machine's MemTotal is 125.00 GiB" "$work/err" &&
+	! grep -q "RAM changed" "$work/out" "$work/err"; then
+	tap_ok "a recorded --memory (forced, MemTotal differs): reapply plans for it again, says so, and adds gttsize for the new 6.1 kernel"
+else
+	tap_not_ok "a recorded --memory (forced, MemTotal differs): reapply plans for it again, says so, and adds gttsize for the new 6.1 kernel"
+	sed 's/^/# /' "$work/out" "$work/err" "$r/$frag"
+fi
+"$bin" --root "$r" status > "$work/out" 2> "$work/err"
+if ! grep -q "RAM changed" "$work/out" "$work/err" && grep -q "the --memory recorded at apply" "$work/err"; then tap_ok "... status does not call the recorded --memory a RAM change"; else tap_not_ok "... status does not call the recorded --memory a RAM change"; sed 's/^/# /' "$work/out" "$work/err"; fi
+
+# The RAM itself changed (MemTotal 125 GiB at apply, 62.5 GiB now): reapply plans for
+# the RAM there is, and names the change per setting.
+r=$work/re-ram
+strix_root "$r" 6.1.0-28-amd64 6.1
+"$bin" --root "$r" apply strix-halo --no-update > /dev/null 2>&1
+old_pages=$(sed -n 's/^options ttm pages_limit=//p' "$r/$frag")
+printf 'MemTotal:       65536000 kB\nMemFree:        60000000 kB\n' > "$r/proc/meminfo"
+"$bin" --root "$r" reapply --no-update > "$work/out" 2> "$work/err"
+rc=$?
+new_pages=$((65536000 * 1024 * 3 / 4 / 4096))
+if [ $rc = 0 ] && grep -qx "memory-from meminfo" "$r/var/lib/amdgpu-tune/state" && grep -qx "options ttm pages_limit=$new_pages" "$r/$frag" &&
+	grep -q "^  ttm.pages_limit: $old_pages -> $new_pages: the RAM changed: apply planned for 125.00 GiB (MemTotal then), MemTotal is 62.50 GiB now$" "$work/out"; then
+	tap_ok "MemTotal changed since apply: reapply plans for the RAM there is and names the change per setting"
+else
+	tap_not_ok "MemTotal changed since apply: reapply plans for the RAM there is and names the change per setting"
+	sed 's/^/# /' "$work/out" "$work/err"
+fi
 
 # ---- the hooks, as the kernel's packaging runs them ----
 # The installed scripts call the installed binary on /; here a wrapper adds --root.
