@@ -331,6 +331,12 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		return b->default_why ? 0 : -ENOMEM;
 	}
 	qsort(v, strv_length(v), sizeof(char *), cmp_version);
+	/* Which kernel boots is the boot loader's choice: without one we know, none. */
+	if (b->loader == BOOT_UNKNOWN) {
+		b->default_why = strdup(
+			"no supported boot loader found, so which kernel it boots is not known");
+		return b->default_why ? 0 : -ENOMEM;
+	}
 	if ((b->loader == BOOT_DEBIAN_GRUB || b->loader == BOOT_GRUB) &&
 	    !streq(dflt, "0")) {
 		strbuf_printf(&why, "GRUB_DEFAULT=%s: not computed", dflt);

@@ -252,7 +252,8 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 {
 	struct layers *l = calloc(1, sizeof(*l));
 	struct parsed pn = {0}, pa = {0};
-	bool overridden = false, warned_unknown = false;
+	bool overridden = false;
+	_cleanup_strbuf_ struct strbuf by_hand = {0}; /* with no boot loader we know */
 	int r;
 
 	if (!l)
@@ -298,12 +299,14 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 			row->status = ROW_OK;
 
 		if (s->where == WHERE_CMDLINE && (!after || !after->next_known)) {
-			if (!warned_unknown && after && after->loader == BOOT_UNKNOWN)
-				r = diag_warning(
-					d, NULL, 0,
-					"no supported boot loader found: set the kernel parameters by hand (%s...)",
-					s->name);
-			warned_unknown = true;
+			if (after && after->loader == BOOT_UNKNOWN) {
+				_cleanup_free_ char *a = NULL;
+
+				r = cmdline_arg_format(s->name, s->value, &a);
+				if (r == 0)
+					r = strbuf_printf(&by_hand, "%s%s",
+							  by_hand.len ? " " : "", a);
+			}
 			continue;
 		}
 		if (same(m, s, &row->after, s->value))
@@ -329,6 +332,11 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 			r = diag_warning(d, NULL, 0,
 					 "%s would still be unset after apply", s->name);
 	}
+	if (r == 0 && by_hand.len)
+		r = diag_warning(
+			d, NULL, 0,
+			"no supported boot loader found: add these kernel parameters to its command line by hand: %s",
+			by_hand.s);
 	/* GRUB drops arguments that do not fit the kernel's buffer, from the end. */
 	if (r == 0 && layers_cmdline_too_long(after))
 		r = diag_warning(
