@@ -44,11 +44,14 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	if (m->n_kernels == 0)
 		strbuf_puts(b, "Kernels:     none found under lib/modules\n");
 	for (size_t i = 0; i < m->n_kernels; i++)
-		strbuf_printf(b, "%s %s  (%s%s)%s\n",
+		/* The TTM module amdgpu uses (ttm, or ROCm's amdttm), whose options
+		 * apply writes: from amdgpu's modules.dep entry when there is one. */
+		strbuf_printf(b, "%s %s  (TTM module: %s%s)%s\n",
 			      i ? "            " : "Kernels:    ", m->kernels[i].version,
 			      m->kernels[i].ttm_module,
-			      m->kernels[i].ttm_from_depends ? ", which amdgpu depends on"
-							     : "",
+			      m->kernels[i].ttm_from_depends
+				      ? ", as amdgpu's modules.dep entry names it"
+				      : "",
 			      bf->default_kernel && streq(bf->default_kernel,
 							  m->kernels[i].version)
 				      ? "  boots by default"

@@ -196,11 +196,11 @@ root=$root4
 printf '[profile]\ndescription = mes\n[module amdgpu]\nmes = 0\n' > "$work/mes.conf"
 # Versions as the tool lists them (sorted by version).
 both=$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | paste -sd, | sed 's/,/, /')
-check "four lines are found through lib -> usr/lib" 0 "$(printf '             %s  (ttm' "$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | tail -n 1)")" detect
+check "four lines are found through lib -> usr/lib" 0 "$(printf '             %s  (TTM module: ttm' "$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | tail -n 1)")" detect
 check "a split kernel package's image (usr/lib/modules/VER/vmlinuz) is found, and said to be no GRUB entry as unpacked" 0 \
 	"has only lib/modules/$(printf '%s\n%s\n' "$vbpo" "$vsid" | sort -V | head -n 1)/vmlinuz" detect
 check "the real amdgpu of $v612 depends on ttm (modules.dep): that is the limit written" 0 \
-	"$v612  (ttm, which amdgpu depends on)" detect
+	"$v612  (TTM module: ttm, as amdgpu's modules.dep entry names it)" detect
 check "mes exists in $v612 but is never read from 6.12 on" 0 "amdgpu.mes has no effect on $v612: from 6.12 on the kernel never reads it" \
 	--kernel "$v612" check "$work/mes.conf"
 for v in "$vbpo" "$vsid"; do
