@@ -26,6 +26,8 @@ int cmd_show(struct sysroot *root, const struct options *o, int argc, char **arg
 		name = picked;
 	}
 	r = make_plan(root, o, name, false, &p, &d);
+	if (r == 0 && argc == 1)
+		r = warn_gpu_absent(root, p.plan, &d);
 	if (r == 0)
 		r = o->json ? render_show_json(&out, p.profile, p.plan, p.facts, &d)
 			    : render_show_text(&out, p.profile, p.plan, p.facts,

@@ -211,6 +211,35 @@ void free_per_gpu(char **per, size_t n)
 	free(per);
 }
 
+int warn_gpu_absent(struct sysroot *root, const struct plan *pl, struct diag_list *d)
+{
+	_cleanup_strbuf_ struct strbuf want = {0}, have = {0};
+	struct gpu *gpus = NULL;
+	size_t n = 0;
+	bool found = false;
+	int r;
+
+	if (!pl || !pl->targets || !pl->targets[0])
+		return 0;
+	r = gpus_read(root, &gpus, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && !found; i++)
+		found = gpus[i].gfx && strv_contains(pl->targets, gpus[i].gfx);
+	for (size_t i = 0; r == 0 && !found && pl->targets[i]; i++)
+		r = strbuf_printf(&want, "%s%s", i ? ", " : "", pl->targets[i]);
+	for (size_t i = 0; r == 0 && !found && i < n; i++)
+		r = strbuf_printf(&have, "%s%s %s", i ? ", " : "",
+				  gpus[i].gfx ? gpus[i].gfx : "unknown", gpus[i].pci);
+	gpus_free(gpus, n);
+	if (r < 0 || found)
+		return r;
+	return diag_warning(d, NULL, 0, "the profile is for %s GPUs; %s has %s%s", want.s,
+			    sysroot_is_live(root) ? "this machine" : "the tree",
+			    n ? "only " : "no AMD GPU",
+			    n ? have.s : " (under sys/bus/pci/devices)");
+}
+
 int pick_profile(struct sysroot *root, const struct options *o, char **ret,
 		 int *exit_code)
 {
@@ -576,6 +605,9 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 		/* A state of an older amdgpu-tune does not record the settings: the
 		 * profile as planned now stands for them. */
 		r = make_plan(root, o, name, mode == COMPARE_APPLY, &c->planned, d);
+		/* diff PROFILE and apply name a profile for this machine. */
+		if (r == 0 && mode != COMPARE_APPLIED)
+			r = warn_gpu_absent(root, c->planned.plan, d);
 		if (r == 0) {
 			c->name = c->planned.profile->name;
 			c->file = c->planned.profile->file;

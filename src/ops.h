@@ -60,6 +60,10 @@ int parse_named(struct sysroot *root, const char *name, struct profile **ret,
 
 void planned_done(struct planned *p);
 
+/* One warning when the plan is for GPUs (the profile's match) and the machine, or the
+ * tree under --root, has none of them. 0 or -ENOMEM. */
+int warn_gpu_absent(struct sysroot *root, const struct plan *pl, struct diag_list *d);
+
 /* Profile -> facts -> plan, the common path of show, check, diff, status and apply
  * (writes: apply, which refuses a --memory that is not this machine's). A profile that
  * fails to load leaves p->profile NULL; a plan with errors leaves p->plan NULL. */
