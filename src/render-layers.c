@@ -130,7 +130,7 @@ int render_diff_text(struct strbuf *b, const char *name, const char *file,
 		cmdline |= l->rows[i].setting->where == WHERE_CMDLINE;
 	if (cmdline && after && after->next_known) {
 		_cleanup_free_ char *e =
-			escape_untrusted(after->next.text.s ? after->next.text.s : "");
+			escape_cmdline(after->next.text.s ? after->next.text.s : "");
 
 		strbuf_printf(b, "Command line after apply: %s\n", e ? e : "");
 	}

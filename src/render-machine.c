@@ -75,7 +75,7 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 			"modprobe.d:  kmod's version not known (no var/lib/dpkg/status entry): read as kmod 32 does (*.conf and *.alias, usr/lib/modprobe.d too)\n");
 	if (bf->next_known) {
 		_cleanup_free_ char *e =
-			escape_untrusted(bf->next.text.s ? bf->next.text.s : "");
+			escape_cmdline(bf->next.text.s ? bf->next.text.s : "");
 
 		strbuf_printf(b, "Next boot:   %s\n", e ? e : "");
 	} else if (bf->next_why) {

@@ -139,6 +139,19 @@ int strbuf_put_escaped(struct strbuf *b, const char *s)
 	return 0;
 }
 
+char *escape_cmdline(const char *s)
+{
+	_cleanup_free_ char *t = NULL;
+	size_t n;
+
+	s += strspn(s, " \t\n");
+	n = strlen(s);
+	while (n && strchr(" \t\n", s[n - 1]))
+		n--;
+	t = strndup(s, n);
+	return t ? escape_untrusted(t) : NULL;
+}
+
 char *escape_untrusted(const char *s)
 {
 	struct strbuf b = {0};

@@ -89,6 +89,9 @@ int strbuf_put_escaped(struct strbuf *b, const char *s);
 /* Returns a newly allocated escaped copy of s (see strbuf_put_escaped), NULL on ENOMEM.
  */
 char *escape_untrusted(const char *s);
+/* The same, for a command line shown as the kernel gets it: without the blanks around
+ * it (a file's final newline, kernel-install's joined lines). */
+char *escape_cmdline(const char *s);
 
 /* amdgpu-tune's own record files (state, snapshot manifests, the journal) hold one
  * "key value" per line; empty lines and '#' comments are skipped. Cuts the next such line
