@@ -7,6 +7,17 @@
 #include "sysroot.h"
 #include "verbs.h"
 
+/* Run by our own package's prerm: the program goes away with it, and purge deletes the
+ * snapshots, so the usual "'amdgpu-tune rollback' puts them back" is not true as it
+ * stands. dpkg sets both variables in maintainer scripts (dpkg's maintscript_exec). */
+static bool removing_package(void)
+{
+	const char *pkg = getenv("DPKG_MAINTSCRIPT_PACKAGE"),
+		   *script = getenv("DPKG_MAINTSCRIPT_NAME");
+
+	return pkg && script && streq(pkg, "amdgpu-tune") && streq(script, "prerm");
+}
+
 int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	_cleanup_diag_list_ struct diag_list d = {0};
@@ -62,10 +73,13 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	t.profile_before = st ? st->profile : NULL;
 	t.files = files;
 	t.n_files = n;
-	code = run_change(root, o, &t, NULL,
-			  "Nothing to remove: no amdgpu-tune file is present.",
-			  "Removed amdgpu-tune's settings (snapshot ",
-			  " keeps them; 'amdgpu-tune rollback' puts them back):", &d);
+	code = run_change(
+		root, o, &t, NULL, "Nothing to remove: no amdgpu-tune file is present.",
+		"Removed amdgpu-tune's settings (snapshot ",
+		removing_package()
+			? " keeps them until the package is purged; with amdgpu-tune installed again, 'amdgpu-tune rollback' puts them back):"
+			: " keeps them; 'amdgpu-tune rollback' puts them back):",
+		&d);
 	goto done;
 out:
 	print_diags(&d, o);

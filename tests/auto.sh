@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
 export AMDGPU_TUNE_PROFILE_DIR
 unset DPKG_MAINTSCRIPT_PACKAGE
-tap_plan 35
+tap_plan 36
 
 # strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
 # RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
@@ -195,6 +195,15 @@ else
 	tap_not_ok "MemTotal changed since apply: reapply plans for the RAM there is and names the change per setting"
 	sed 's/^/# /' "$work/out" "$work/err"
 fi
+
+# remove from our own package's prerm: the rollback it names needs the package again,
+# and purge deletes the snapshot.
+r=$work/prerm
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+"$bin" --root "$r" apply strix-halo --no-update > /dev/null 2>&1
+DPKG_MAINTSCRIPT_PACKAGE=amdgpu-tune DPKG_MAINTSCRIPT_NAME=prerm "$bin" --root "$r" remove --no-update > "$work/out" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q "^Removed amdgpu-tune's settings (snapshot 2 keeps them until the package is purged; with amdgpu-tune installed again, 'amdgpu-tune rollback' puts them back):" "$work/out" && [ ! -e "$r/$frag" ]; then tap_ok "remove from the package's prerm: says the snapshot lasts until purge and rollback needs the package"; else tap_not_ok "remove from the package's prerm: says the snapshot lasts until purge and rollback needs the package"; sed 's/^/# /' "$work/out"; fi
 
 # ---- the hooks, as the kernel's packaging runs them ----
 # The installed scripts call the installed binary on /; here a wrapper adds --root.
