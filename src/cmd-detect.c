@@ -1,9 +1,76 @@
 /* The detect command. */
 
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "ops.h"
 #include "render-machine.h"
 #include "strv.h"
+#include "sysroot.h"
 #include "verbs.h"
+
+/* On this machine (no --root): the amdgpu-tune that PATH finds first should be this
+ * one, and no other copy should sit behind it (a 'make install' into /usr/local beside
+ * the package's /usr/sbin, an old copy left in a PATH directory). One warning when the
+ * first one is another program than the one running, one for each further copy. Says
+ * nothing when it cannot tell (no PATH, no /proc). 0 or -ENOMEM. */
+static int check_path_copies(struct diag_list *d)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *dirs = NULL;
+	_cleanup_strv_free_ char **found = NULL;
+	struct stat self, st;
+	bool first_is_self = false;
+	char *save = NULL;
+	int r = 0;
+
+	if (!path || !*path || stat("/proc/self/exe", &self) < 0)
+		return 0;
+	if (!(dirs = strdup(path)))
+		return -ENOMEM;
+	for (char *dir = strtok_r(dirs, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char f[PATH_MAX];
+		bool dup = false;
+
+		/* Only absolute entries name a place; "" and "." are the working
+		 * directory, not an installed copy. */
+		if (dir[0] != '/' ||
+		    (size_t)snprintf(f, sizeof(f), "%s/amdgpu-tune", dir) >= sizeof(f))
+			continue;
+		if (stat(f, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+			continue;
+		/* The same file through two PATH entries (/sbin -> usr/sbin) is one copy.
+		 */
+		for (size_t i = 0; found && found[i]; i++) {
+			struct stat o;
+
+			dup |= stat(found[i], &o) == 0 && o.st_dev == st.st_dev &&
+			       o.st_ino == st.st_ino;
+		}
+		if (dup)
+			continue;
+		if (!found)
+			first_is_self =
+				st.st_dev == self.st_dev && st.st_ino == self.st_ino;
+		if (strv_push(&found, f) < 0)
+			return -ENOMEM;
+	}
+	if (found && !first_is_self)
+		r = diag_warning(
+			d, NULL, 0,
+			"'amdgpu-tune' on PATH is %s, another program than the one running: commands typed without a path run that one",
+			found[0]);
+	for (size_t i = 1; r == 0 && found && found[i]; i++)
+		r = diag_warning(
+			d, NULL, 0,
+			"%s shadows %s (first on PATH): remove the copy you do not use (a 'make install' copy goes with 'make uninstall' in its build tree)",
+			found[0], found[i]);
+	return r;
+}
 
 int cmd_detect(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
@@ -37,6 +104,8 @@ int cmd_detect(struct sysroot *root, const struct options *o, int argc, char **a
 		if (r == 0)
 			r = layers_lint(m, bf, NULL, gfx, &d);
 	}
+	if (r == 0 && sysroot_is_live(root))
+		r = check_path_copies(&d);
 	if (r == 0) {
 		diag_sort(&d);
 		r = o->json ? render_detect_json(&out, gpus, n_gpus, per, m, bf, &d)

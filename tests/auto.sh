@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
 export AMDGPU_TUNE_PROFILE_DIR
 unset DPKG_MAINTSCRIPT_PACKAGE
-tap_plan 36
+tap_plan 39
 
 # strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
 # RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
@@ -204,6 +204,18 @@ strix_root "$r" 6.12.48+deb12-amd64 6.12
 DPKG_MAINTSCRIPT_PACKAGE=amdgpu-tune DPKG_MAINTSCRIPT_NAME=prerm "$bin" --root "$r" remove --no-update > "$work/out" 2>&1
 rc=$?
 if [ $rc = 0 ] && grep -q "^Removed amdgpu-tune's settings (snapshot 2 keeps them until the package is purged; with amdgpu-tune installed again, 'amdgpu-tune rollback' puts them back):" "$work/out" && [ ! -e "$r/$frag" ]; then tap_ok "remove from the package's prerm: says the snapshot lasts until purge and rollback needs the package"; else tap_not_ok "remove from the package's prerm: says the snapshot lasts until purge and rollback needs the package"; sed 's/^/# /' "$work/out"; fi
+
+# detect on this machine: which amdgpu-tune PATH finds, and copies shadowed behind it.
+p1=$work/path1 p2=$work/path2
+mkdir -p "$p1" "$p2"
+cp "$bin" "$p1/amdgpu-tune"
+cp "$bin" "$p2/amdgpu-tune"
+PATH=$p1:$p2:$PATH "$p1/amdgpu-tune" detect > /dev/null 2> "$work/err"
+if grep -qF "warning: $p1/amdgpu-tune shadows $p2/amdgpu-tune (first on PATH)" "$work/err" && ! grep -q "another program than the one running" "$work/err"; then tap_ok "detect: a second copy on PATH behind the one running is named"; else tap_not_ok "detect: a second copy on PATH behind the one running is named"; sed 's/^/# /' "$work/err"; fi
+PATH=$p2:/usr/bin:/bin "$bin" detect > /dev/null 2> "$work/err"
+if grep -qF "warning: 'amdgpu-tune' on PATH is $p2/amdgpu-tune, another program than the one running" "$work/err"; then tap_ok "detect: an amdgpu-tune on PATH that is not the one running is named"; else tap_not_ok "detect: an amdgpu-tune on PATH that is not the one running is named"; sed 's/^/# /' "$work/err"; fi
+PATH=$p1:/usr/bin:/bin "$p1/amdgpu-tune" detect > /dev/null 2> "$work/err"
+tap_check "detect: the one running first on PATH, no other copy: no warning about it" sh -c '! grep -q "on PATH\|shadows" "$1"' sh "$work/err"
 
 # ---- the hooks, as the kernel's packaging runs them ----
 # The installed scripts call the installed binary on /; here a wrapper adds --root.
