@@ -1,6 +1,7 @@
-# Shared by the scripts that work in a copy of the stock Debian 12 root (check-stock.sh,
-# check-deb.sh, tests/e2e/e2e.sh). Sourced by POSIX sh; the caller sets $me (its name
-# in messages) and $src (the source tree) first. TAP output on stdout.
+# Shared by the scripts that work in a copy of a stock Debian root (check-stock.sh,
+# check-deb.sh, check-releases.sh, tests/e2e/e2e.sh, tests/ansible/check-ansible.sh).
+# Sourced by POSIX sh; the caller sets $me (its name in messages) and $src (the source
+# tree) first. TAP output on stdout.
 
 cache=${AMDGPU_TUNE_TEST_CACHE:-/var/tmp/amdgpu-tune-test-cache}
 root=
@@ -54,16 +55,35 @@ cleanup() {
 	[ -n "${KEEP:-}" ] || [ -z "$work" ] || safe_rm "$work"
 }
 
-# A fresh work directory under the cache and, in it, a copy of the cached stock root at
-# $root where no service may start and the host's resolver answers. Mounts nothing.
-stock_copy() { # PREFIX
+# A fresh work directory under the cache and, in it, a copy of the cached stock root of
+# RELEASE (tests/stock/root.sh; bookworm when not given) at $root where no service may
+# start and the host's resolver answers. Mounts nothing.
+stock_copy() { # PREFIX [RELEASE]
 	[ "$(id -u)" = 0 ] || bail "needs root (chroot into a stock Debian root)"
-	base=$(sh "$src/tests/stock/root.sh" "$cache") || bail "no stock root (tests/stock/root.sh failed)"
+	base=$(stock_root "${2:-bookworm}") || bail "no stock root (tests/stock/root.sh failed)"
+	stock_work "$1"
+	root_copy "$base" "$work/root"
+}
+
+# The path of the cached stock root of RELEASE, built first when there is none.
+stock_root() { # RELEASE
+	sh "$src/tests/stock/root.sh" "$cache" "$1"
+}
+
+# A fresh work directory $work under the cache, removed on exit (unless KEEP is set) once
+# every mount root_mount and root_bind made is undone.
+stock_work() { # PREFIX
+	mkdir -p "$cache" || bail "cannot create $cache"
 	work=$(mktemp -d "$cache/$1.XXXXXX") || bail "mktemp in $cache failed"
-	root=$work/root
 	trap cleanup EXIT
 	trap 'exit 1' INT TERM HUP
-	cp -a "$base" "$root" || bail "copying the stock root failed"
+}
+
+# A copy of the stock root BASE at DEST, which becomes $root, prepared by root_prepare.
+root_copy() { # BASE DEST
+	mkdir -p "${2%/*}" || bail "cannot create ${2%/*}"
+	cp -a "$1" "$2" || bail "copying the stock root $1 failed"
+	root=$2
 	root_prepare
 }
 
@@ -87,10 +107,29 @@ root_mount() { # WHAT...
 	done
 }
 
+# Binds the host's SOURCE (a directory or a file) at PATH inside $root, private (no mount
+# made later elsewhere shows through it); root_umount undoes it.
+root_bind() { # SOURCE PATH
+	if [ -d "$1" ]; then mkdir -p "$root$2"; elif [ ! -e "$root$2" ]; then : > "$root$2"; fi ||
+		bail "cannot create $root$2"
+	mount --bind "$1" "$root$2" || bail "binding $1 at $root$2 failed"
+	mounted="$root$2 $mounted"
+	mount --make-private "$root$2" || bail "making $root$2 private failed"
+}
+
 # A command in $root with a clean environment, as root's login shell would have it.
+root_env='PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive'
 in_root() {
-	chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+	# shellcheck disable=SC2086 # one word per variable
+	chroot "$root" env -i $root_env "$@"
+}
+
+# in_root under timeout: killed (with all it started) after SECONDS, exit status 124.
+in_root_timeout() { # SECONDS CMD...
+	it_secs=$1
+	shift
+	# shellcheck disable=SC2086 # one word per variable
+	timeout -k 10 "$it_secs" chroot "$root" env -i $root_env "$@"
 }
 
 # This tree as a user gets it: the files git tracks (a clean clone), or all of them.
