@@ -1,0 +1,323 @@
+#!/bin/sh
+# The README and the kernel hooks on the Debian releases after 12: a copy of the cached
+# stock root of Debian 13 (trixie: initramfs-tools) and of sid (dracut), each built by
+# tests/stock/root.sh (debootstrap, linux-image-amd64, grub-pc and the release's initramfs
+# tool, nothing edited), gets this source tree, and inside it (chroot):
+#   - README command 1 (the first ```sh block of README.md, read now) must exit 0 and its
+#     `detect` name the boot loader debian-grub; on trixie README command 2 (the second
+#     block) must exit 0 too, with the host's test cache bound at the same path so that
+#     the downloads are shared;
+#   - then, in the same root, with the amdgpu-tune that command 1 installed and the
+#     release's own update-grub and initramfs tool: apply strix-halo --memory 64GiB, a
+#     second kernel of that release installed with apt-get (its kernel hook runs
+#     `amdgpu-tune reapply`), rollback, apply again and remove; then this tree's Debian
+#     package (built on this machine, as check-deb.sh does) installed over it, apply, and
+#     `apt-get remove amdgpu-tune`, whose prerm runs `amdgpu-tune remove` inside a dpkg
+#     maintainer script. After each step the modprobe.d file is read back out of every
+#     initrd in boot/ (unmkinitramfs, or lsinitrd for dracut, run in the root) and
+#     compared with the live file byte for byte, or must be absent from all of them.
+#
+# 64 GiB is an assumption given with --memory, not read from this machine: GTT 75% of 64
+# GiB = 48 GiB = 12582912 pages of 4 KiB (computed here, not read from the tool). The
+# trixie root has no /proc while amdgpu-tune runs (as on a machine being set up, and as
+# in tests/e2e/e2e.sh). dracut cannot run without /proc (it decides from /proc/mounts
+# whether to build for this host, and a generic image leaves /etc/modprobe.d out), so
+# the sid root has /proc, with a proc/meminfo of a 64 GiB machine bound over the host's.
+# No AMD GPU is needed: no sysfs is mounted while amdgpu-tune runs.
+#
+# Downloaded packages are kept per release in the test cache (releases-apt-RELEASE, bound
+# at the root's var/cache/apt/archives), so reruns fetch only what changed. Every command
+# in a root runs under `timeout`; every mount is undone before the work directory goes.
+# TAP output; `# ... (N s)` lines say how long each step took. KEEP=1 keeps the work
+# directory. Needs root, debootstrap, dpkg-dev, debhelper and the Debian archive.
+# Usage: check-releases.sh SRCDIR [RELEASE...]   (default: trixie sid)
+set -u
+src=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
+me=check-releases
+. "$src/tests/stock/lib.sh"
+[ $# -gt 0 ] && shift
+releases=${*:-trixie sid}
+
+[ "$(id -u)" = 0 ] || bail "needs root (chroot into a stock Debian root)"
+command -v timeout > /dev/null || bail "timeout is not installed (apt-get install coreutils)"
+readme=$src/README.md
+# The Nth ```sh block of the README, as it is now.
+readme_block() { # N
+	awk -v want="$1" '/^```sh$/ {b++; inside = (b == want); next} /^```$/ {inside = 0} inside' "$readme"
+}
+cmd1=$(readme_block 1)
+cmd2=$(readme_block 2)
+[ -n "$cmd1" ] || bail "README.md has no first command"
+[ -n "$cmd2" ] || bail "README.md has no second command"
+
+conf=etc/modprobe.d/90-amdgpu-tune.conf
+pages=$((64 * 1024 * 1024 * 1024 * 3 / 4 / 4096))
+started=$(date +%s)
+stock_work releases-run
+echo "# work directory: $work"
+
+# ---- helpers ----
+since() { echo $(($(date +%s) - $1)); }
+
+run() { # NAME SECONDS CMD...: a command in the root under timeout, its output in $work/REL-NAME.out
+	r_name=$1
+	r_secs=$2
+	shift 2
+	echo "# $rel \$ $*"
+	r_t=$(date +%s)
+	in_root_timeout "$r_secs" "$@" < /dev/null > "$work/$rel-$r_name.raw" 2>&1
+	r_rc=$?
+	# apt runs dpkg on a pseudo-terminal: its lines end in CR LF.
+	tr -d '\r' < "$work/$rel-$r_name.raw" > "$work/$rel-$r_name.out"
+	rm -f "$work/$rel-$r_name.raw"
+	grep -v 'Reading database \.\.\.\|^\(Get\|Unpacking\|Selecting\|Preparing\|Setting up\)' "$work/$rel-$r_name.out" |
+		tail -n 15 | sed 's/^/#   /'
+	[ $r_rc = 124 ] && echo "#   (timed out after $r_secs s)"
+	echo "# $rel: $r_name: exit $r_rc ($(since "$r_t") s)"
+	return $r_rc
+}
+
+# The kernels installed in the root: their module directories.
+kernels() { ls "$root/lib/modules" 2> /dev/null; }
+
+# The file $conf inside the initrd IMG (a path in the root) on stdout: status 0, 1 when
+# it has none, 2 when the initrd cannot be read (or has no init: not read right). Read
+# by the root's own tool: $reader.
+initrd_conf() { # IMG
+	if [ "$reader" = lsinitrd ]; then
+		in_root_timeout 120 lsinitrd "$1" > "$work/lsinitrd.out" 2>&1 || return 2
+		grep -q ' init\( -> .*\)\?$' "$work/lsinitrd.out" || return 2
+		grep -q "^-.* $conf\$" "$work/lsinitrd.out" || return 1
+		in_root_timeout 120 lsinitrd -f "$conf" "$1" || return 2
+	else
+		rm -rf "$root/tmp/unpacked"
+		in_root_timeout 120 unmkinitramfs "$1" /tmp/unpacked > /dev/null 2>&1 || return 2
+		ic_f=$(cd "$root/tmp/unpacked" && find . -path "*/$conf" | head -n 1)
+		ic_init=$(cd "$root/tmp/unpacked" && find . -maxdepth 2 -name init | head -n 1)
+		[ -n "$ic_f" ] && cat "$root/tmp/unpacked/$ic_f"
+		rm -rf "$root/tmp/unpacked"
+		[ -n "$ic_init" ] || return 2
+		[ -n "$ic_f" ] || return 1
+	fi
+}
+
+# Whether every installed kernel has its initrd in boot/ and every initrd there holds
+# $conf as the root has it (WANT=in) or none holds it (WANT=out); says what each holds.
+# Backups (.bak, .dpkg-bak) are named, not checked.
+initrds() { # WANT
+	i_ok=0
+	i_t=$(date +%s)
+	if [ "$1" = in ] && [ ! -f "$root/$conf" ]; then
+		echo "# $rel: the root has no $conf"
+		i_ok=1
+	fi
+	for k in $(kernels); do
+		[ -f "$root/boot/initrd.img-$k" ] || { echo "# $rel: kernel $k has no boot/initrd.img-$k"; i_ok=1; }
+	done
+	for img in "$root"/boot/initrd.img-*; do
+		[ -f "$img" ] || continue
+		img=/boot/${img##*/}
+		case $img in
+		*.bak | *.dpkg-bak | *.old*)
+			echo "# $rel: $img: a backup, not checked"
+			continue
+			;;
+		esac
+		initrd_conf "$img" > "$work/initrd.conf"
+		case $? in
+		0)
+			if [ ! -f "$root/$conf" ]; then
+				have="present (the root has none)"
+			elif cmp -s "$work/initrd.conf" "$root/$conf"; then
+				have=same
+			else
+				have=different
+			fi
+			;;
+		1) have=absent ;;
+		*) have=unreadable ;;
+		esac
+		echo "# $rel: $img: $conf $have"
+		case $have in
+		different) diff "$root/$conf" "$work/initrd.conf" 2>&1 | sed 's/^/#     /' ;;
+		present*) sed 's/^/#     /' "$work/initrd.conf" ;;
+		esac
+		case $1:$have in
+		in:same | out:absent) ;;
+		*) i_ok=1 ;;
+		esac
+	done
+	[ -n "$(ls "$root"/boot/initrd.img-* 2> /dev/null)" ] || i_ok=1
+	echo "# $rel: initrds read ($(since "$i_t") s)"
+	return $i_ok
+}
+
+# The kernels grub.cfg's linux lines boot.
+grub_kernels() {
+	awk '/^[ \t]*linux[ \t]/ {sub(/.*\/vmlinuz-/, "", $2); print $2}' "$root/boot/grub/grub.cfg" 2> /dev/null | sort -u
+}
+
+# ---- one release ----
+release() { # RELEASE
+	rel=$1
+	rel_t=$(date +%s)
+	echo "# ---- $rel"
+	base=$(stock_root "$rel")
+	rc=$?
+	echo "# $rel: stock root $base ($(since "$rel_t") s)"
+	result "$rel: tests/stock/root.sh builds (or reuses) a stock $rel root" $rc
+	[ $rc = 0 ] || return 0
+	t=$(date +%s)
+	root_copy "$base" "$work/$rel"
+	tree_copy "$root/root/amdgpu-tune" || bail "copying the source tree failed"
+	echo "# $rel: a copy of the root and of this tree ($(since "$t") s)"
+	archives=$cache/releases-apt-$rel
+	mkdir -p "$archives/partial" || bail "cannot create $archives"
+
+	# ---- README command 1, and 2 on trixie ----
+	root_bind "$archives" /var/cache/apt/archives
+	root_mount proc sys dev dev/pts
+	run cmd1 1800 sh -c "cd /root/amdgpu-tune && $cmd1"
+	result "$rel: README command 1 exits 0 on a stock $rel root" $?
+	grep -q '^Boot loader: debian-grub$' "$work/$rel-cmd1.out"
+	result "$rel: ... its amdgpu-tune detect names the boot loader debian-grub" $?
+	if [ "$rel" = trixie ]; then
+		root_bind "$cache" "$cache"
+		run cmd2 2400 env AMDGPU_TUNE_TEST_CACHE="$cache" sh -c "cd /root/amdgpu-tune && $cmd2"
+		rc=$?
+		grep -E '^(# )?(FAIL|ERROR|XPASS):|^not ok|Bail out' "$work/$rel-cmd2.out" | head -n 20 | sed 's/^/# cmd2: /'
+		result "$rel: README command 2 exits 0 in that root (the test cache shared with the host)" $rc
+	fi
+	root_umount
+	if ! in_root sh -c 'command -v amdgpu-tune' > /dev/null; then
+		echo "# $rel: amdgpu-tune is not installed (README command 1 failed): no kernel or initramfs checks"
+		return 0
+	fi
+
+	# ---- the kernel hooks and the initramfs tool ----
+	root_bind "$archives" /var/cache/apt/archives
+	root_mount dev dev/pts
+	# Which package's update-initramfs amdgpu-tune finds: initramfs-tools', or dracut's
+	# (a script of the same name and arguments that runs dracut).
+	owner=$(in_root dpkg -S /usr/sbin/update-initramfs 2> /dev/null | cut -d: -f1)
+	tool="$owner's update-initramfs"
+	if [ "$owner" = dracut ]; then
+		reader=lsinitrd
+		printf 'MemTotal:       %d kB\nMemFree:        %d kB\nMemAvailable:   %d kB\n' \
+			$((64 * 1024 * 1024)) $((60 * 1024 * 1024)) $((62 * 1024 * 1024)) > "$work/meminfo-64g"
+		root_mount proc
+		root_bind "$work/meminfo-64g" /proc/meminfo
+	else
+		reader=unmkinitramfs
+	fi
+	k1=$(kernels)
+	echo "# $rel: kernel $k1, initrds built by $tool"
+	# debootstrap installs no boot loader: the installer's update-grub writes grub.cfg.
+	run grub0 120 update-grub && [ -f "$root/boot/grub/grub.cfg" ]
+	result "$rel: update-grub writes boot/grub/grub.cfg (debootstrap leaves none)" $?
+	grub_sum=$(sha256sum < "$root/boot/grub/grub.cfg" 2> /dev/null)
+
+	run apply 600 amdgpu-tune apply strix-halo --memory 64GiB
+	rc=$?
+	[ $rc = 0 ] && grep -q '^ *ran .*update-initramfs -u -k all' "$work/$rel-apply.out"
+	result "$rel: apply strix-halo --memory 64GiB: exit 0, and it ran $tool -u -k all itself" $?
+	sed 's/^/#   /' "$root/$conf" 2> /dev/null
+	grep -qx "options ttm pages_limit=$pages" "$root/$conf"
+	result "$rel: $conf holds options ttm pages_limit=$pages (48 GiB of 64 in 4 KiB pages)" $?
+	initrds in
+	result "$rel: the initrd of $k1 holds $conf byte for byte (read back by $reader in the root)" $?
+	[ "$(sha256sum < "$root/boot/grub/grub.cfg")" = "$grub_sum" ]
+	result "$rel: grub.cfg is not regenerated by apply (strix-halo sets no kernel argument)" $?
+
+	# A second kernel of the release: an older build of the same flavour when the suite
+	# still has one, else the rt flavour.
+	pkg2=$(in_root_timeout 60 apt-cache search --names-only '^linux-image-[0-9].*-amd64$' | awk '{print $1}' |
+		grep -v -e '-rt-' -e '-cloud-' -e '-dbg$' -e '-unsigned$' | grep -vx "linux-image-$k1" | sort -V | tail -n 1)
+	[ -n "$pkg2" ] || pkg2=linux-image-rt-amd64
+	run kernel2 900 apt-get install -y -q --no-install-recommends "$pkg2"
+	rc=$?
+	k2=$(kernels | grep -vx "$k1" | head -n 1)
+	echo "# $rel: second kernel: $k2"
+	sed -n '\|^/etc/kernel/postinst.d/amdgpu-tune:$|,\|^/etc/kernel/postinst.d/[^a]|p' "$work/$rel-kernel2.out" |
+		sed 's/^/# hook: /'
+	hook=$(grep -n '^strix-halo: planned again' "$work/$rel-kernel2.out" | head -n 1 | cut -d: -f1)
+	built=$(grep -n "/etc/kernel/postinst.d/\(initramfs-tools\|dracut\):\$" "$work/$rel-kernel2.out" | head -n 1 | cut -d: -f1)
+	[ $rc = 0 ] && [ -n "$k2" ] && [ -n "$hook" ] && [ -n "$built" ] && [ "$hook" -lt "$built" ]
+	result "$rel: apt-get install $pkg2: exit 0, and its kernel hook ran amdgpu-tune reapply before the initramfs hook" $?
+	gk=$(grub_kernels | tr '\n' ' ')
+	echo "# $rel: grub.cfg boots: $gk"
+	[ "$(sha256sum < "$root/boot/grub/grub.cfg")" != "$grub_sum" ] && echo " $gk" | grep -q " $k1 " &&
+		echo " $gk" | grep -q " $k2 "
+	result "$rel: grub.cfg was regenerated (zz-update-grub) and has entries for both $k1 and $k2" $?
+	initrds in
+	result "$rel: every initrd in boot/ ($k1 and $k2) holds $conf byte for byte" $?
+
+	run rollback 600 amdgpu-tune rollback
+	rc=$?
+	[ $rc = 0 ] && [ ! -e "$root/$conf" ]
+	result "$rel: rollback: exit 0, and $conf is gone from the root" $?
+	initrds out
+	result "$rel: ... and from every initrd in boot/" $?
+
+	run apply2 600 amdgpu-tune apply strix-halo --memory 64GiB
+	rc=$?
+	[ $rc = 0 ] && grep -qx "options ttm pages_limit=$pages" "$root/$conf"
+	result "$rel: apply strix-halo --memory 64GiB again: exit 0, $conf written" $?
+	initrds in
+	result "$rel: ... every initrd in boot/ holds it byte for byte again" $?
+
+	run remove 600 amdgpu-tune remove
+	rc=$?
+	[ $rc = 0 ] && [ ! -e "$root/$conf" ] && [ ! -e "$root/var/lib/amdgpu-tune/state" ]
+	result "$rel: remove: exit 0, no $conf and no state left in the root" $?
+	initrds out
+	result "$rel: ... and no initrd in boot/ holds $conf" $?
+
+	# ---- the package: its prerm runs remove inside a maintainer script ----
+	if [ -z "$debdir" ]; then
+		result "$rel: the Debian package's removal takes $conf out of every initrd # SKIP no package built (${debwhy:-})" 0
+	else
+		cp "$deb" "$root/tmp/" || bail "copying $deb failed"
+		# Over the files make install put in the same places (no package owns them).
+		run pkg 600 apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef \
+			-o Dpkg::Options::=--force-confold "/tmp/${deb##*/}" &&
+			run apply3 600 amdgpu-tune apply strix-halo --memory 64GiB && initrds in
+		result "$rel: apt-get install ./${deb##*/}, then apply strix-halo: every initrd in boot/ holds $conf" $?
+		run pkgremove 600 apt-get remove -y -q amdgpu-tune
+		rc=$?
+		[ $rc = 0 ] && grep -q '^ *ran .*update-initramfs' "$work/$rel-pkgremove.out" && [ ! -e "$root/$conf" ]
+		result "$rel: apt-get remove amdgpu-tune: exit 0, its prerm ran amdgpu-tune remove, which ran $tool" $?
+		initrds out
+		result "$rel: ... and no initrd in boot/ holds $conf (every kernel's, not only the newest)" $?
+	fi
+
+	# Downloads the archive no longer has go from the shared package cache.
+	in_root_timeout 120 apt-get autoclean -q > /dev/null 2>&1
+	root_umount
+	echo "# $rel: done ($(since "$rel_t") s)"
+}
+
+# The Debian package of this tree (lib.sh's deb_build: cached by the tree's contents), for
+# the removal path; without debhelper that step is skipped.
+debdir=
+deb=
+debwhy=
+t=$(date +%s)
+if ! command -v dpkg-buildpackage > /dev/null || ! command -v dh > /dev/null; then
+	debwhy="dpkg-buildpackage or dh is not installed (apt-get install dpkg-dev debhelper)"
+elif debdir=$(deb_build) && deb=$(ls "$debdir"/amdgpu-tune_*_amd64.deb 2> /dev/null | head -n 1) && [ -n "$deb" ]; then
+	echo "# the Debian package: $deb ($(since "$t") s)"
+else
+	debdir=
+	debwhy="building it failed"
+	result "the Debian package of this tree builds (dpkg-buildpackage -us -uc -b)" 1
+fi
+
+for r in $releases; do
+	case $r in
+	trixie | sid) release "$r" ;;
+	*) bail "no such release here: $r (trixie, sid)" ;;
+	esac
+done
+echo "# all releases ($(since "$started") s)"
+finish
