@@ -200,7 +200,6 @@ release() { # RELEASE
 	# Which package's update-initramfs amdgpu-tune finds: initramfs-tools', or dracut's
 	# (a script of the same name and arguments that runs dracut).
 	owner=$(in_root dpkg -S /usr/sbin/update-initramfs 2> /dev/null | cut -d: -f1)
-	tool="$owner's update-initramfs"
 	if [ "$owner" = dracut ]; then
 		reader=lsinitrd
 		printf 'MemTotal:       %d kB\nMemFree:        %d kB\nMemAvailable:   %d kB\n' \
@@ -211,7 +210,7 @@ release() { # RELEASE
 		reader=unmkinitramfs
 	fi
 	k1=$(kernels)
-	echo "# $rel: kernel $k1, initrds built by $tool"
+	echo "# $rel: kernel $k1; /usr/sbin/update-initramfs is $owner's"
 	# debootstrap installs no boot loader: the installer's update-grub writes grub.cfg.
 	run grub0 120 update-grub && [ -f "$root/boot/grub/grub.cfg" ]
 	result "$rel: update-grub writes boot/grub/grub.cfg (debootstrap leaves none)" $?
@@ -220,7 +219,7 @@ release() { # RELEASE
 	run apply 600 amdgpu-tune apply strix-halo --memory 64GiB
 	rc=$?
 	[ $rc = 0 ] && grep -q '^ *ran .*update-initramfs -u -k all' "$work/$rel-apply.out"
-	result "$rel: apply strix-halo --memory 64GiB: exit 0, and it ran $tool -u -k all itself" $?
+	result "$rel: apply strix-halo --memory 64GiB: exit 0, and it ran update-initramfs -u -k all ($owner's) itself" $?
 	sed 's/^/#   /' "$root/$conf" 2> /dev/null
 	grep -qx "options ttm pages_limit=$pages" "$root/$conf"
 	result "$rel: $conf holds options ttm pages_limit=$pages (48 GiB of 64 in 4 KiB pages)" $?
@@ -286,7 +285,7 @@ release() { # RELEASE
 		run pkgremove 600 apt-get remove -y -q amdgpu-tune
 		rc=$?
 		[ $rc = 0 ] && grep -q '^ *ran .*update-initramfs' "$work/$rel-pkgremove.out" && [ ! -e "$root/$conf" ]
-		result "$rel: apt-get remove amdgpu-tune: exit 0, its prerm ran amdgpu-tune remove, which ran $tool" $?
+		result "$rel: apt-get remove amdgpu-tune: exit 0, its prerm ran amdgpu-tune remove, which ran update-initramfs ($owner's)" $?
 		initrds out
 		result "$rel: ... and no initrd in boot/ holds $conf (every kernel's, not only the newest)" $?
 	fi
