@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "state.h"
 #include "util.h"
 
 enum {
@@ -22,14 +23,10 @@ struct options {
 	const char *kernel;
 	uint64_t memory;
 	const char *memory_arg; /* --memory as given */
-	/* reapply: memory is what the last apply recorded, planned for again, and where
-	 * that apply had it from. */
-	enum {
-		MEMORY_NOT_REPLAYED,
-		MEMORY_REPLAYED_OPTION,	 /* its --memory */
-		MEMORY_REPLAYED_MEMINFO, /* its MemTotal (this root has none now) */
-		MEMORY_REPLAYED_UNKNOWN, /* a state that does not say (memory-from) */
-	} memory_replayed;
+	/* reapply, status: memory is what the last apply recorded, planned for again,
+	 * and where that apply had it from. */
+	bool memory_replayed;
+	enum memory_from memory_replayed_from;
 	bool json;
 	bool force;
 	bool dry_run;

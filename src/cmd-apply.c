@@ -7,6 +7,7 @@
 #include "change.h"
 #include "ops.h"
 #include "profiledir.h"
+#include "size.h"
 #include "strv.h"
 #include "sysroot.h"
 #include "verbs.h"
@@ -46,31 +47,30 @@ static int say_replan(const struct options *o, const struct state *prev,
 		format_gib(m->mem_total, now);
 	if (prev->has_memory)
 		format_gib(prev->memory, then);
-	switch (o->memory_replayed) {
-	case MEMORY_REPLAYED_OPTION:
-		source = "the --memory recorded at apply";
-		break;
-	case MEMORY_REPLAYED_MEMINFO:
-		source = "the MemTotal recorded at apply: this root has no proc/meminfo";
-		break;
-	case MEMORY_REPLAYED_UNKNOWN:
-		source = "the size recorded at apply: this root has no proc/meminfo";
-		break;
-	default:
+	if (!o->memory_replayed)
 		source = m->mem_from_option ? "--memory" : "MemTotal";
-	}
-	say(o, "reapply: %s planned for %s of RAM (%s) and kernel%s %s\n", prev->profile,
-	    now, source, m->n_kernels == 1 ? "" : "s", kernels.s);
+	else if (o->memory_replayed_from == MEMORY_FROM_OPTION)
+		source = "the --memory recorded at apply";
+	else if (o->memory_replayed_from == MEMORY_FROM_MEMINFO)
+		source = "the MemTotal recorded at apply: this root has no proc/meminfo";
+	else
+		source = "the size recorded at apply: this root has no proc/meminfo";
+	if (m->mem_known)
+		say(o, "reapply: %s planned for %s of RAM (%s) and kernel%s %s\n",
+		    prev->profile, now, source, m->n_kernels == 1 ? "" : "s", kernels.s);
+	else
+		say(o,
+		    "reapply: %s planned for kernel%s %s (the size of RAM is not known)\n",
+		    prev->profile, m->n_kernels == 1 ? "" : "s", kernels.s);
 	ram_changed = prev->has_memory && m->mem_known && prev->memory != m->mem_total;
 	if (ram_changed) {
-		if (o->memory_replayed == MEMORY_NOT_REPLAYED && !m->mem_from_option)
+		if (!o->memory_replayed && !m->mem_from_option)
 			r = strbuf_printf(
-				&ram,
-				"the RAM changed: apply planned for %s (%s), MemTotal is %s now",
-				then,
-				!prev->memory_from_known   ? "--memory or MemTotal"
-				: prev->memory_from_option ? "its --memory"
-							   : "MemTotal then",
+				&ram, "%s: apply planned for %s%s, MemTotal is %s now",
+				memory_change_what(prev->memory_from), then,
+				prev->memory_from == MEMORY_FROM_ASSUMED
+					? " (a --memory for a root without MemTotal)"
+					: "",
 				now);
 		else
 			r = strbuf_printf(&ram, "planned for %s of RAM, apply for %s",
@@ -218,12 +218,18 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	next.applied = c.planned.plan;
 	next.has_memory = c.planned.facts->mem_known;
 	next.memory = c.planned.facts->mem_total;
-	/* Where it came from, so that reapply plans for it again (a --memory) or for the
-	 * RAM the machine has then (MemTotal). A replayed size keeps its source. */
-	next.memory_from_known = o->memory_replayed != MEMORY_REPLAYED_UNKNOWN;
-	next.memory_from_option = o->memory_replayed == MEMORY_NOT_REPLAYED
-					  ? c.planned.facts->mem_from_option
-					  : o->memory_replayed == MEMORY_REPLAYED_OPTION;
+	/* Where it came from, so that reapply plans for it again (a --memory over this
+	 * machine's MemTotal) or for the RAM the machine has then (MemTotal, or a
+	 * --memory that only stood in for a missing one). A replayed size keeps its
+	 * source. */
+	if (o->memory_replayed)
+		next.memory_from = o->memory_replayed_from;
+	else if (!c.planned.facts->mem_from_option)
+		next.memory_from = MEMORY_FROM_MEMINFO;
+	else
+		next.memory_from = c.planned.facts->mem_machine_known
+					   ? MEMORY_FROM_OPTION
+					   : MEMORY_FROM_ASSUMED;
 	next.kernel = (char *)o->kernel;
 	for (size_t i = 0; i < c.n_files; i++) {
 		const struct file_change *f = &c.files[i];
@@ -437,8 +443,8 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 {
 	_cleanup_diag_list_ struct diag_list d = {0};
 	_cleanup_close_ int lock = -1; /* held until we return */
-	_cleanup_free_ char *mem = NULL;
 	_cleanup_state_ struct state *st = NULL;
+	char mem[32];
 	struct options again = *o;
 	struct stat sst;
 	int r, code;
@@ -463,17 +469,14 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 		return code;
 	r = state_read(root, &st, &d);
 	if (r == 0 && st && !o->memory && st->has_memory) {
-		bool given = st->memory_from_known && st->memory_from_option;
+		bool given = st->memory_from == MEMORY_FROM_OPTION;
 		bool live = sysroot_stat(root, "proc/meminfo", &sst) == 0;
 
 		if (given || !live) {
 			again.memory = st->memory;
-			again.memory_replayed = given ? MEMORY_REPLAYED_OPTION
-						: st->memory_from_known
-							? MEMORY_REPLAYED_MEMINFO
-							: MEMORY_REPLAYED_UNKNOWN;
-			if (asprintf(&mem, "%" PRIu64 "B", st->memory) < 0)
-				r = -ENOMEM;
+			again.memory_replayed = true;
+			again.memory_replayed_from = st->memory_from;
+			size_format_arg(st->memory, mem);
 			again.memory_arg = mem;
 		}
 	}

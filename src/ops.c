@@ -7,6 +7,7 @@
 #include "fragment.h"
 #include "ops.h"
 #include "profiledir.h"
+#include "size.h"
 #include "strv.h"
 #include "sysroot.h"
 #include "txn.h"
@@ -96,7 +97,7 @@ void planned_done(struct planned *p)
  * machine: said by every command that plans, and refused by apply (writes) unless
  * --force. 0, or -errno from diag_add. */
 static int check_memory(const struct options *o, const struct machine_facts *m,
-			bool writes, struct diag_list *d)
+			const char *profile, bool writes, struct diag_list *d)
 {
 	char have[32];
 
@@ -106,17 +107,17 @@ static int check_memory(const struct options *o, const struct machine_facts *m,
 	format_gib(m->mem_machine, have);
 	/* reapply of a plan made for a --memory that apply accepted: the same input
 	 * again, said, never refused (a kernel hook has no one to add --force). */
-	if (o->memory_replayed != MEMORY_NOT_REPLAYED) {
+	if (o->memory_replayed) {
 		char planned[32];
 
 		format_gib(m->mem_total, planned);
 		return diag_warning(
 			d, NULL, 0,
-			"planned for %s of RAM again, the %s recorded at apply; this machine's MemTotal is %s (proc/meminfo): 'amdgpu-tune apply PROFILE' plans for it",
+			"planned for %s of RAM again, the %s recorded at apply; this machine's MemTotal is %s (proc/meminfo): 'amdgpu-tune apply %s' plans for it",
 			planned,
-			o->memory_replayed == MEMORY_REPLAYED_OPTION ? "--memory"
-								     : "size",
-			have);
+			o->memory_replayed_from == MEMORY_FROM_OPTION ? "--memory"
+								      : "size",
+			have, profile);
 	}
 	/* MemTotal is the installed RAM less what the firmware, the GPU carve-out and the
 	 * kernel keep: a --memory of the installed size (at most 1/16 above MemTotal) is
@@ -150,7 +151,7 @@ int make_plan(struct sysroot *root, const struct options *o, const char *arg, bo
 		return r;
 	r = machine_facts_read(root, o->memory, o->kernel, mods, &p->facts, d);
 	if (r == 0)
-		r = check_memory(o, p->facts, writes, d);
+		r = check_memory(o, p->facts, arg, writes, d);
 	if (r < 0)
 		return r;
 	r = plan_build(p->profile, p->facts, &po, &p->plan, d);
@@ -440,6 +441,20 @@ static int add_as_warnings(struct diag_list *d, const struct diag_list *from)
 	return 0;
 }
 
+const char *memory_change_what(enum memory_from f)
+{
+	switch (f) {
+	case MEMORY_FROM_OPTION:
+		return "--memory changed";
+	case MEMORY_FROM_ASSUMED:
+		return "RAM known";
+	case MEMORY_FROM_MEMINFO:
+		return "RAM changed";
+	default:
+		return "RAM or --memory changed";
+	}
+}
+
 /* Why re-planning now differs from the recorded plan, as far as the recorded inputs
  * tell: the RAM, the kernel restriction, or else the profile or kernels. */
 static int replan_cause(const struct state *st, const struct machine_facts *m,
@@ -452,16 +467,9 @@ static int replan_cause(const struct state *st, const struct machine_facts *m,
 
 		format_gib(st->memory, then);
 		format_gib(m->mem_total, now);
-		if (st->memory_from_known && st->memory_from_option)
-			r = strbuf_printf(
-				b, "apply planned for its --memory %s, now for %s%s",
-				then, now, m->mem_from_option ? " with --memory" : "");
-		else
-			r = strbuf_printf(
-				b, "%s since apply (planned for %s, now %s%s)",
-				st->memory_from_known ? "RAM changed"
-						      : "RAM or --memory changed",
-				then, now, m->mem_from_option ? " with --memory" : "");
+		r = strbuf_printf(b, "%s since apply (planned for %s, now %s%s)",
+				  memory_change_what(st->memory_from), then, now,
+				  m->mem_from_option ? " with --memory" : "");
 	}
 	if (r == 0 && !streq_ptr(st->kernel, o->kernel))
 		r = strbuf_printf(b, "%sapply planned for %s%s%s, now for %s%s%s",
@@ -508,11 +516,11 @@ static int plan_recorded(struct sysroot *root, const struct options *o,
 	/* A --memory recorded at apply is what reapply plans for again: so does this
 	 * comparison, and a MemTotal that differs is said as such, not as a RAM change.
 	 */
-	if (!o->memory && st->has_memory && st->memory_from_known &&
-	    st->memory_from_option) {
+	if (!o->memory && st->has_memory && st->memory_from == MEMORY_FROM_OPTION) {
 		replay.memory = st->memory;
-		replay.memory_replayed = MEMORY_REPLAYED_OPTION;
-		snprintf(mem_arg, sizeof(mem_arg), "%" PRIu64 "B", st->memory);
+		replay.memory_replayed = true;
+		replay.memory_replayed_from = st->memory_from;
+		size_format_arg(st->memory, mem_arg);
 		replay.memory_arg = mem_arg;
 		o = &replay;
 	}
@@ -520,7 +528,7 @@ static int plan_recorded(struct sysroot *root, const struct options *o,
 		r = machine_facts_read(root, o->memory, o->kernel, mods,
 				       &c->planned.facts, d);
 	if (r == 0)
-		r = check_memory(o, c->planned.facts, false, d);
+		r = check_memory(o, c->planned.facts, st->profile, false, d);
 	if (r < 0)
 		goto out;
 	if (lr < 0) {
@@ -567,9 +575,14 @@ static int plan_recorded(struct sysroot *root, const struct options *o,
 		if (r == 0 && n > 0)
 			r = strbuf_printf(
 				&note,
-				": re-planning now would %s; 'amdgpu-tune apply %s%s%s%s%s' updates it",
+				": re-planning now would %s; 'amdgpu-tune apply %s%s%s%s%s%s' updates it",
 				chg.s, st->profile, o->memory_arg ? " --memory " : "",
 				o->memory_arg ? o->memory_arg : "",
+				o->memory_arg && c->planned.facts->mem_machine_known &&
+						c->planned.facts->mem_machine !=
+							c->planned.facts->mem_total
+					? " --force"
+					: "",
 				o->kernel ? " --kernel " : "",
 				o->kernel ? o->kernel : "");
 	}

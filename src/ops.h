@@ -64,6 +64,12 @@ void planned_done(struct planned *p);
  * tree under --root, has none of them. 0 or -ENOMEM. */
 int warn_gpu_absent(struct sysroot *root, const struct plan *pl, struct diag_list *d);
 
+/* What a difference between the memory a state records and the memory planned for now
+ * is, by where the recorded one came from: "RAM changed" (MemTotal then), "--memory
+ * changed", "RAM known" (a --memory assumed for a root without MemTotal), or "RAM or
+ * --memory changed" (a state that does not say). */
+const char *memory_change_what(enum memory_from f);
+
 /* Profile -> facts -> plan, the common path of show, check, diff, status and apply
  * (writes: apply, which refuses a --memory that is not this machine's). A profile that
  * fails to load leaves p->profile NULL; a plan with errors leaves p->plan NULL. */

@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "size.h"
@@ -82,4 +84,21 @@ int size_resolve(const struct size_spec *spec, uint64_t mem_total, uint64_t page
 		return -ERANGE;
 	*ret_bytes = bytes;
 	return 0;
+}
+
+void size_format_arg(uint64_t bytes, char buf[static 32])
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}};
+
+	for (size_t i = 0; i < ELEMENTSOF(units); i++)
+		if (bytes >> units[i].shift &&
+		    (bytes & ((UINT64_C(1) << units[i].shift) - 1)) == 0) {
+			snprintf(buf, 32, "%" PRIu64 "%s", bytes >> units[i].shift,
+				 units[i].suffix);
+			return;
+		}
+	snprintf(buf, 32, "%" PRIu64 "KiB", bytes >> 10 ? bytes >> 10 : 1);
 }

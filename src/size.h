@@ -14,6 +14,11 @@ struct size_spec {
  * for malformed input; -ERANGE for overflow or a percentage outside 1..100. */
 int size_parse(const char *s, struct size_spec *ret, const char **ret_hint);
 
+/* bytes as a --memory argument size_parse() reads back exactly, in the largest binary
+ * unit that divides it ("96GiB"); below 1 KiB, or not a whole number of KiB, in KiB
+ * rounded down. */
+void size_format_arg(uint64_t bytes, char buf[static 32]);
+
 /* Turns a spec into bytes for a machine with mem_total bytes of RAM, rounded down to a
  * whole number of pages. 0, or -ERANGE when the result would be zero pages. */
 int size_resolve(const struct size_spec *spec, uint64_t mem_total, uint64_t page_size,

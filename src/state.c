@@ -204,12 +204,16 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 			s->has_memory = true;
 		} else if (streq(key, "memory-from")) {
 			/* What the memory line says where it came from: after it. */
-			if (!s->has_memory || s->memory_from_known ||
-			    (!streq(val, "option") && !streq(val, "meminfo")))
+			enum memory_from f = MEMORY_FROM_UNKNOWN;
+
+			for (enum memory_from k = MEMORY_FROM_OPTION;
+			     k <= MEMORY_FROM_MEMINFO; k++)
+				if (streq(val, memory_from_name(k)))
+					f = k;
+			if (!s->has_memory || s->memory_from || !f)
 				r = bad(d, file, line,
 					"invalid or repeated memory-from, or no memory before it");
-			s->memory_from_known = true;
-			s->memory_from_option = streq(val, "option");
+			s->memory_from = f;
 		} else if (streq(key, "kernel")) {
 			if (s->kernel || !kernel_version_is_safe(val))
 				r = bad(d, file, line, "invalid or repeated kernel");
@@ -375,6 +379,20 @@ void sha256_hex(const void *data, size_t len, char out[static 65])
 	SHA256End(&ctx, out);
 }
 
+const char *memory_from_name(enum memory_from f)
+{
+	switch (f) {
+	case MEMORY_FROM_OPTION:
+		return "option";
+	case MEMORY_FROM_ASSUMED:
+		return "assumed";
+	case MEMORY_FROM_MEMINFO:
+		return "meminfo";
+	default:
+		return NULL;
+	}
+}
+
 int state_format(const struct state *s, char **ret)
 {
 	struct strbuf b = {0};
@@ -385,9 +403,9 @@ int state_format(const struct state *s, char **ret)
 
 	if (r == 0 && s->applied && s->has_memory)
 		r = strbuf_printf(&b, "memory %" PRIu64 "\n", s->memory);
-	if (r == 0 && s->applied && s->has_memory && s->memory_from_known)
+	if (r == 0 && s->applied && s->has_memory && s->memory_from)
 		r = strbuf_printf(&b, "memory-from %s\n",
-				  s->memory_from_option ? "option" : "meminfo");
+				  memory_from_name(s->memory_from));
 	if (r == 0 && s->applied && s->kernel)
 		r = kernel_version_is_safe(s->kernel)
 			    ? strbuf_printf(&b, "kernel %s\n", s->kernel)

@@ -3,9 +3,10 @@
  *   version 2             (1: a file written before the settings were recorded)
  *   profile NAME
  *   memory BYTES          (version 2: the RAM the plan was made for, when known)
- *   memory-from SOURCE    (version 2, after memory: "option" when it was --memory,
- *                         "meminfo" when it was the machine's MemTotal; absent in a
- *                         file written before it was recorded)
+ *   memory-from SOURCE    (version 2, after memory: "option" for a --memory that
+ *                         overrode the root's MemTotal, "assumed" for a --memory on a
+ *                         root without one, "meminfo" for the root's MemTotal; absent
+ *                         in a file written before it was recorded)
  *   kernel VERSION        (version 2: the --kernel the plan was restricted to)
  *   setting WHERE MODULE PARAM[=VALUE]
  *                         (version 2, in plan order: a setting written; WHERE is
@@ -33,6 +34,18 @@ struct sysroot;
  * names the path and what to check. */
 int state_path_trusted(const struct sysroot *root, const char *rel, struct diag_list *d);
 
+/* Where the memory a plan was made for came from (memory-from). */
+enum memory_from {
+	MEMORY_FROM_UNKNOWN, /* a state written before memory-from */
+	MEMORY_FROM_OPTION,  /* --memory over the root's MemTotal: planned for again */
+	MEMORY_FROM_ASSUMED, /* --memory for a root without MemTotal: MemTotal wins later
+			      */
+	MEMORY_FROM_MEMINFO, /* the root's MemTotal */
+};
+
+/* "option", "assumed", "meminfo"; NULL for MEMORY_FROM_UNKNOWN. */
+const char *memory_from_name(enum memory_from f);
+
 struct state_file {
 	char *path;
 	char *sha256; /* 64 lowercase hex digits */
@@ -46,10 +59,7 @@ struct state {
 	/* Version 2: the plan's inputs and the settings written. */
 	bool has_memory;
 	uint64_t memory; /* bytes */
-	/* Where memory came from: known (memory-from) and, if so, --memory or MemTotal.
-	 */
-	bool memory_from_known;
-	bool memory_from_option;
+	enum memory_from memory_from;
 	char *kernel;	      /* --kernel of the apply, or NULL */
 	struct plan *applied; /* owned; NULL for a version 1 file */
 };

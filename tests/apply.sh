@@ -710,7 +710,7 @@ rc=$?
 if [ $rc = 0 ] && grep -q "^Status: *in effect" "$work/out" && grep -q "^ok *ttm.pages_limit=25165824: next boot 25165824" "$work/out"; then tap_ok "status after apply --memory: in effect with the values written (exit 0), not drifted"; else tap_not_ok "status after apply --memory: in effect with the values written (exit 0), not drifted"; fi
 # The --memory was recorded as such: status compares with a plan for it again, as
 # reapply would make, and says that MemTotal differs; it is no RAM change.
-memw="warning: planned for 128.00 GiB of RAM again, the --memory recorded at apply; this machine's MemTotal is 23.34 GiB (proc/meminfo): 'amdgpu-tune apply PROFILE' plans for it"
+memw="warning: planned for 128.00 GiB of RAM again, the --memory recorded at apply; this machine's MemTotal is 23.34 GiB (proc/meminfo): 'amdgpu-tune apply strix-halo' plans for it"
 if grep -qF "$memw" "$work/out" && ! grep -q "^Note" "$work/out"; then tap_ok "... and says that the plan is for the --memory recorded at apply, not this machine's MemTotal (no RAM change)"; else tap_not_ok "... and says that the plan is for the --memory recorded at apply, not this machine's MemTotal (no RAM change)"; sed 's/^/# /' "$work/out"; fi
 "$bin" --root "$r" diff > "$work/out" 2>&1
 rc=$?

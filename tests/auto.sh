@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
 export AMDGPU_TUNE_PROFILE_DIR
 unset DPKG_MAINTSCRIPT_PACKAGE
-tap_plan 39
+tap_plan 41
 
 # strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
 # RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
@@ -178,6 +178,42 @@ fi
 "$bin" --root "$r" status > "$work/out" 2> "$work/err"
 if ! grep -q "RAM changed" "$work/out" "$work/err" && grep -q "the --memory recorded at apply" "$work/err"; then tap_ok "... status does not call the recorded --memory a RAM change"; else tap_not_ok "... status does not call the recorded --memory a RAM change"; sed 's/^/# /' "$work/out" "$work/err"; fi
 
+# status on that tree, after a second kernel the hook has not planned for yet: the
+# command it suggests repeats the recorded --memory in a form --memory reads, with the
+# --force it needs, and works as given.
+r=$work/re-mem2
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+"$bin" --root "$r" apply strix-halo --memory 96GiB --force --no-update > /dev/null 2>&1
+make_kernel "$r" 6.1.0-28-amd64 6.1 xz
+"$bin" --root "$r" status > "$work/out" 2>&1
+sugg=$(sed -n "s/.*re-planning now would .*; '\(amdgpu-tune apply [^']*\)' updates it$/\1/p" "$work/out")
+# shellcheck disable=SC2086
+if [ "$sugg" = "amdgpu-tune apply strix-halo --memory 96GiB --force" ] && "$bin" --root "$r" ${sugg#amdgpu-tune } --no-update > /dev/null 2>&1 && grep -q "^options amdgpu gttsize=" "$r/$frag"; then
+	tap_ok "status after a new kernel suggests 'apply strix-halo --memory 96GiB --force', and that command works"
+else
+	tap_not_ok "status after a new kernel suggests 'apply strix-halo --memory 96GiB --force', and that command works (got: $sugg)"
+	sed 's/^/# /' "$work/out"
+fi
+
+# A --memory given where the root had no MemTotal (an image being built) only stood in
+# for it: once the machine has a MemTotal, reapply plans for that.
+r=$work/re-assumed
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+rm "$r/proc/meminfo"
+"$bin" --root "$r" apply strix-halo --memory 64GiB --no-update > /dev/null 2>&1
+grep -qx "memory-from assumed" "$r/var/lib/amdgpu-tune/state"
+rc_assumed=$?
+printf 'MemTotal:       131072000 kB\nMemFree:        120000000 kB\n' > "$r/proc/meminfo"
+"$bin" --root "$r" reapply --no-update > "$work/out" 2> "$work/err"
+rc=$?
+if [ $rc_assumed = 0 ] && [ $rc = 0 ] && grep -qx "options ttm pages_limit=$((131072000 * 1024 * 3 / 4 / 4096))" "$r/$frag" &&
+	grep -q "^  ttm.pages_limit: 12582912 -> $((131072000 * 1024 * 3 / 4 / 4096)): RAM known: apply planned for 64.00 GiB (a --memory for a root without MemTotal), MemTotal is 125.00 GiB now$" "$work/out"; then
+	tap_ok "a --memory for a root without MemTotal is recorded as assumed; with a MemTotal, reapply plans for it and says why"
+else
+	tap_not_ok "a --memory for a root without MemTotal is recorded as assumed; with a MemTotal, reapply plans for it and says why"
+	sed 's/^/# /' "$work/out" "$work/err" "$r/var/lib/amdgpu-tune/state"
+fi
+
 # The RAM itself changed (MemTotal 125 GiB at apply, 62.5 GiB now): reapply plans for
 # the RAM there is, and names the change per setting.
 r=$work/re-ram
@@ -189,7 +225,7 @@ printf 'MemTotal:       65536000 kB\nMemFree:        60000000 kB\n' > "$r/proc/m
 rc=$?
 new_pages=$((65536000 * 1024 * 3 / 4 / 4096))
 if [ $rc = 0 ] && grep -qx "memory-from meminfo" "$r/var/lib/amdgpu-tune/state" && grep -qx "options ttm pages_limit=$new_pages" "$r/$frag" &&
-	grep -q "^  ttm.pages_limit: $old_pages -> $new_pages: the RAM changed: apply planned for 125.00 GiB (MemTotal then), MemTotal is 62.50 GiB now$" "$work/out"; then
+	grep -q "^  ttm.pages_limit: $old_pages -> $new_pages: RAM changed: apply planned for 125.00 GiB, MemTotal is 62.50 GiB now$" "$work/out"; then
 	tap_ok "MemTotal changed since apply: reapply plans for the RAM there is and names the change per setting"
 else
 	tap_not_ok "MemTotal changed since apply: reapply plans for the RAM there is and names the change per setting"

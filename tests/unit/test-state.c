@@ -43,6 +43,7 @@ static const struct tcase {
 	{"memory twice is refused", HEAD "memory 1\nmemory 1\n", 4, "repeated memory"},
 	{"memory-from option is read", HEAD "memory 1\nmemory-from option\n", 0, NULL},
 	{"memory-from meminfo is read", HEAD "memory 1\nmemory-from meminfo\n", 0, NULL},
+	{"memory-from assumed is read", HEAD "memory 1\nmemory-from assumed\n", 0, NULL},
 	{"memory-from without memory before it is refused", HEAD "memory-from option\n",
 	 3, "no memory before it"},
 	{"memory-from before memory is refused", HEAD "memory-from option\nmemory 1\n", 3,
@@ -51,8 +52,9 @@ static const struct tcase {
 	 4, "memory-from"},
 	{"memory-from twice is refused",
 	 HEAD "memory 1\nmemory-from option\nmemory-from option\n", 5, "repeated"},
-	{"memory-from in a version 1 file is refused",
-	 "version 1\nprofile x\nmemory-from option\n", 3, "no memory before it"},
+	{"memory-from in a version 1 file is refused with its memory line",
+	 "version 1\nprofile x\nmemory 1\nmemory-from option\n", 3,
+	 "memory in a version 1 state"},
 	{"a kernel with a slash is refused", HEAD "kernel ../../etc\n", 3, "kernel"},
 	{"a kernel that starts with a dot is refused", HEAD "kernel ..\n", 3, "kernel"},
 	{"kernel twice is refused", HEAD "kernel 6.1\nkernel 6.1\n", 4, "kernel"},
@@ -154,8 +156,7 @@ static void test_round_trip(void **state)
 	struct state w = {.profile = "strix-halo",
 			  .has_memory = true,
 			  .memory = UINT64_C(137438953472),
-			  .memory_from_known = true,
-			  .memory_from_option = true,
+			  .memory_from = MEMORY_FROM_ASSUMED,
 			  .kernel = "6.1.0-56-amd64",
 			  .applied = &pl};
 	struct diag_list d = {0};
@@ -173,7 +174,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(state_parse("state", text, strlen(text), &s, &d), 0);
 	assert_true(s->has_memory);
 	assert_true(s->memory == UINT64_C(137438953472));
-	assert_true(s->memory_from_known && s->memory_from_option);
+	assert_int_equal(s->memory_from, MEMORY_FROM_ASSUMED);
 	assert_string_equal(s->kernel, "6.1.0-56-amd64");
 	assert_non_null(s->applied);
 	assert_int_equal(s->applied->n_settings, 4);
