@@ -27,7 +27,7 @@ int cmd_show(struct sysroot *root, const struct options *o, int argc, char **arg
 	}
 	r = make_plan(root, o, name, false, &p, &d);
 	if (r == 0 && argc == 1)
-		r = warn_gpu_absent(root, p.plan, &d);
+		r = warn_gpu_absent(root, p.profile, &d);
 	if (r == 0)
 		r = o->json ? render_show_json(&out, p.profile, p.plan, p.facts, &d)
 			    : render_show_text(&out, p.profile, p.plan, p.facts,

@@ -159,6 +159,15 @@ int make_plan(struct sysroot *root, const struct options *o, const char *arg, bo
 	return r;
 }
 
+/* A profile's match names the GPU by its PCI id ("1002:DEVICE") or its gfx target. */
+static bool profile_matches_gpu(const struct profile *p, const struct gpu *g)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "1002:%04x", g->device);
+	return strv_contains(p->match, id) || (g->gfx && strv_contains(p->match, g->gfx));
+}
+
 int match_profiles(struct sysroot *root, const struct gpu *gpus, size_t n_gpus,
 		   char ***ret)
 {
@@ -180,12 +189,9 @@ int match_profiles(struct sysroot *root, const struct gpu *gpus, size_t n_gpus,
 		}
 		diag_list_done(&d);
 		for (size_t g = 0; r == 0 && g < n_gpus; g++) {
-			char id[16];
 			struct strbuf b = {0};
 
-			snprintf(id, sizeof(id), "1002:%04x", gpus[g].device);
-			if (!strv_contains(p->match, id) &&
-			    !(gpus[g].gfx && strv_contains(p->match, gpus[g].gfx)))
+			if (!profile_matches_gpu(p, &gpus[g]))
 				continue;
 			if (strbuf_printf(&b, "%s%s%s", per[g] ? per[g] : "",
 					  per[g] ? "," : "", l[i].name) < 0) {
@@ -212,7 +218,7 @@ void free_per_gpu(char **per, size_t n)
 	free(per);
 }
 
-int warn_gpu_absent(struct sysroot *root, const struct plan *pl, struct diag_list *d)
+int warn_gpu_absent(struct sysroot *root, const struct profile *p, struct diag_list *d)
 {
 	_cleanup_strbuf_ struct strbuf want = {0}, have = {0};
 	struct gpu *gpus = NULL;
@@ -220,18 +226,19 @@ int warn_gpu_absent(struct sysroot *root, const struct plan *pl, struct diag_lis
 	bool found = false;
 	int r;
 
-	if (!pl || !pl->targets || !pl->targets[0])
+	if (!p || !p->match || !p->match[0])
 		return 0;
 	r = gpus_read(root, &gpus, &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && !found; i++)
-		found = gpus[i].gfx && strv_contains(pl->targets, gpus[i].gfx);
-	for (size_t i = 0; r == 0 && !found && pl->targets[i]; i++)
-		r = strbuf_printf(&want, "%s%s", i ? ", " : "", pl->targets[i]);
+		found = profile_matches_gpu(p, &gpus[i]);
+	for (size_t i = 0; r == 0 && !found && p->match[i]; i++)
+		r = strbuf_printf(&want, "%s%s", i ? ", " : "", p->match[i]);
 	for (size_t i = 0; r == 0 && !found && i < n; i++)
-		r = strbuf_printf(&have, "%s%s %s", i ? ", " : "",
-				  gpus[i].gfx ? gpus[i].gfx : "unknown", gpus[i].pci);
+		r = strbuf_printf(&have, "%s%s 1002:%04x %s", i ? ", " : "",
+				  gpus[i].gfx ? gpus[i].gfx : "unknown", gpus[i].device,
+				  gpus[i].pci);
 	gpus_free(gpus, n);
 	if (r < 0 || found)
 		return r;
@@ -620,7 +627,7 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 		r = make_plan(root, o, name, mode == COMPARE_APPLY, &c->planned, d);
 		/* diff PROFILE and apply name a profile for this machine. */
 		if (r == 0 && mode != COMPARE_APPLIED)
-			r = warn_gpu_absent(root, c->planned.plan, d);
+			r = warn_gpu_absent(root, c->planned.profile, d);
 		if (r == 0) {
 			c->name = c->planned.profile->name;
 			c->file = c->planned.profile->file;

@@ -60,9 +60,10 @@ int parse_named(struct sysroot *root, const char *name, struct profile **ret,
 
 void planned_done(struct planned *p);
 
-/* One warning when the plan is for GPUs (the profile's match) and the machine, or the
- * tree under --root, has none of them. 0 or -ENOMEM. */
-int warn_gpu_absent(struct sysroot *root, const struct plan *pl, struct diag_list *d);
+/* One warning when the profile is for GPUs (its match: gfx targets or PCI ids, as
+ * match_profiles() reads them) and the machine, or the tree under --root, has none of
+ * them. 0 or -ENOMEM. */
+int warn_gpu_absent(struct sysroot *root, const struct profile *p, struct diag_list *d);
 
 /* What a difference between the memory a state records and the memory planned for now
  * is, by where the recorded one came from: "RAM changed" (MemTotal then), "--memory

@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
 export AMDGPU_TUNE_PROFILE_DIR
 unset DPKG_MAINTSCRIPT_PACKAGE
-tap_plan 41
+tap_plan 42
 
 # strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
 # RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
@@ -252,6 +252,19 @@ PATH=$p2:/usr/bin:/bin "$bin" detect > /dev/null 2> "$work/err"
 if grep -qF "warning: 'amdgpu-tune' on PATH is $p2/amdgpu-tune, another program than the one running" "$work/err"; then tap_ok "detect: an amdgpu-tune on PATH that is not the one running is named"; else tap_not_ok "detect: an amdgpu-tune on PATH that is not the one running is named"; sed 's/^/# /' "$work/err"; fi
 PATH=$p1:/usr/bin:/bin "$p1/amdgpu-tune" detect > /dev/null 2> "$work/err"
 tap_check "detect: the one running first on PATH, no other copy: no warning about it" sh -c '! grep -q "on PATH\|shadows" "$1"' sh "$work/err"
+
+# A profile that names its GPU by PCI id only (unknown to the id table): matched, and
+# no "none of the profile's GPUs" warning; another GPU gets it.
+r=$work/by-id
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+mkdir -p "$r/etc/amdgpu-tune/profiles"
+printf '[profile]\ndescription = by id\nmatch = gfx1100 1002:abcd\n[kernel]\niommu = pt\n' > "$r/etc/amdgpu-tune/profiles/byid.conf"
+gpu "$r" 0xabcd
+"$bin" --root "$r" show byid > /dev/null 2> "$work/err"
+ok1=$?
+gpu "$r" 0x73bf
+"$bin" --root "$r" show byid > /dev/null 2> "$work/err2"
+if [ $ok1 = 0 ] && ! grep -q "the profile is for" "$work/err" && grep -q "warning: the profile is for gfx1100, 1002:abcd GPUs; the tree has only gfx1030 1002:73bf 0000:03:00.0" "$work/err2"; then tap_ok "show: a GPU matched by its PCI id gets no GPU warning, another GPU does"; else tap_not_ok "show: a GPU matched by its PCI id gets no GPU warning, another GPU does"; sed 's/^/# /' "$work/err" "$work/err2"; fi
 
 # ---- the hooks, as the kernel's packaging runs them ----
 # The installed scripts call the installed binary on /; here a wrapper adds --root.
