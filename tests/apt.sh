@@ -2,7 +2,8 @@
 # check-corpus.sh): its own sources, lists, archives and an empty dpkg status under the
 # cache, so that the suites the tests need (bookworm's kernels and files, trixie-backports,
 # sid) come from the archive whatever release the host runs, and the host's own sources,
-# lists and apt configuration are neither used nor changed. Sourced by POSIX sh; the
+# lists and pins are neither used nor changed (its apt.conf.d settings, a proxy or
+# Check-Valid-Until, still apply). Sourced by POSIX sh; the
 # caller defines fail() (one line, then exit). The configurations live in the test cache
 # (AMDGPU_TUNE_TEST_CACHE), shared by the scripts that use them.
 #
@@ -70,6 +71,7 @@ papt() { # TOOL ARG...
 	"$papt_tool" -q -o Dir::Etc::SourceList="$papt_dir/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
 		-o Dir::State::Lists="$papt_dir/lists" -o Dir::Cache="$papt_dir" \
 		-o Dir::Cache::Archives="$papt_dir/archives" -o Dir::State::status="$papt_dir/status" \
+		-o Dir::Etc::Preferences=/nonexistent -o Dir::Etc::PreferencesParts=/nonexistent \
 		-o APT::Architecture=amd64 -o APT::Architectures=amd64 \
 		-o Acquire::Languages=none -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false \
 		-o Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false \

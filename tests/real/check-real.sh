@@ -31,7 +31,7 @@ fail() {
 download() { # PKG
 	if ! ls "$papt_dir/archives/${1}_"*.deb > /dev/null 2>&1; then
 		(cd "$papt_dir/archives" && papt apt-get download "$1") > "$papt_dir/download.log" 2>&1 ||
-			{ sed 's/^/# /' "$papt_dir/download.log"; fail "apt-get download $1 (from $papt_suites)"; }
+			{ sed 's/^/# /' "$papt_dir/download.log" >&2; fail "apt-get download $1 (from $papt_suites)"; }
 	fi
 	ls "$papt_dir/archives/${1}_"*.deb | tail -n 1
 }
