@@ -30,10 +30,10 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 	       bool need, struct diag_list *d);
 
 /* Runs one command: fork, chroot into the root when it is not "/", chdir("/"), every fd
- * above 2 closed, stdout sent to stderr, execve with PATH and LANG fixed (and
- * DPKG_MAINTSCRIPT_PACKAGE kept when we run inside a dpkg maintainer script, so
- * update-initramfs can defer to dpkg's trigger). 0, or -EIO with a finding when it
- * could not start or did not exit 0. */
+ * above 2 closed, stdout sent to stderr, execve with PATH and LANG as the whole
+ * environment (no DPKG_MAINTSCRIPT_PACKAGE: nothing may defer the rebuild to dpkg's
+ * trigger, which updates the newest kernel's initramfs alone). 0, or -EIO with a
+ * finding when it could not start or did not exit 0. */
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d);
 
 /* Before running a --root tree's own tools as root (--update): the tree and what those

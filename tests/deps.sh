@@ -11,7 +11,8 @@
 #            lists are fetched through a private apt configuration, see tests/apt.sh)
 #   stock    make check-stock, check-deb: debootstrap, dpkg-dev, debhelper, lintian
 #   e2e      make check-e2e: qemu, an ext4 image, cpio
-#   ansible  make check-ansible: ansible-core and ansible-lint
+#   ansible  make check-ansible: ansible (ansible-core and its collections) and
+#            ansible-lint
 #   fuzz     make fuzz: clang and its libFuzzer runtime
 #   format   make check-format: clang-format
 #   all      every group
