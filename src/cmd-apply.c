@@ -7,7 +7,6 @@
 #include "change.h"
 #include "ops.h"
 #include "profiledir.h"
-#include "size.h"
 #include "strv.h"
 #include "sysroot.h"
 #include "verbs.h"
@@ -468,18 +467,9 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 	if (code)
 		return code;
 	r = state_read(root, &st, &d);
-	if (r == 0 && st && !o->memory && st->has_memory) {
-		bool given = st->memory_from == MEMORY_FROM_OPTION;
-		bool live = sysroot_stat(root, "proc/meminfo", &sst) == 0;
-
-		if (given || !live) {
-			again.memory = st->memory;
-			again.memory_replayed = true;
-			again.memory_replayed_from = st->memory_from;
-			size_format_arg(st->memory, mem);
-			again.memory_arg = mem;
-		}
-	}
+	if (r == 0 && st)
+		replay_recorded_memory(&again, st,
+				       sysroot_stat(root, "proc/meminfo", &sst) < 0, mem);
 	if (r < 0) {
 		print_diags(&d, o);
 		return exit_for(r);

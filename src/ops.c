@@ -450,16 +450,28 @@ static int add_as_warnings(struct diag_list *d, const struct diag_list *from)
 
 const char *memory_change_what(enum memory_from f)
 {
-	switch (f) {
-	case MEMORY_FROM_OPTION:
-		return "--memory changed";
-	case MEMORY_FROM_ASSUMED:
-		return "RAM known";
-	case MEMORY_FROM_MEMINFO:
-		return "RAM changed";
-	default:
-		return "RAM or --memory changed";
-	}
+	static const char *const what[] = {
+		[MEMORY_FROM_UNKNOWN] = "RAM or --memory changed",
+		[MEMORY_FROM_OPTION] = "--memory changed",
+		[MEMORY_FROM_ASSUMED] = "RAM known",
+		[MEMORY_FROM_MEMINFO] = "RAM changed",
+	};
+
+	return what[f];
+}
+
+bool replay_recorded_memory(struct options *o, const struct state *st, bool no_meminfo,
+			    char arg[static 32])
+{
+	if (o->memory || !st->has_memory ||
+	    (st->memory_from != MEMORY_FROM_OPTION && !no_meminfo))
+		return false;
+	o->memory = st->memory;
+	o->memory_replayed = true;
+	o->memory_replayed_from = st->memory_from;
+	size_format_arg(st->memory, arg);
+	o->memory_arg = arg;
+	return true;
 }
 
 /* Why re-planning now differs from the recorded plan, as far as the recorded inputs
@@ -523,14 +535,8 @@ static int plan_recorded(struct sysroot *root, const struct options *o,
 	/* A --memory recorded at apply is what reapply plans for again: so does this
 	 * comparison, and a MemTotal that differs is said as such, not as a RAM change.
 	 */
-	if (!o->memory && st->has_memory && st->memory_from == MEMORY_FROM_OPTION) {
-		replay.memory = st->memory;
-		replay.memory_replayed = true;
-		replay.memory_replayed_from = st->memory_from;
-		size_format_arg(st->memory, mem_arg);
-		replay.memory_arg = mem_arg;
+	if (replay_recorded_memory(&replay, st, false, mem_arg))
 		o = &replay;
-	}
 	if (r == 0)
 		r = machine_facts_read(root, o->memory, o->kernel, mods,
 				       &c->planned.facts, d);

@@ -71,6 +71,12 @@ int warn_gpu_absent(struct sysroot *root, const struct profile *p, struct diag_l
  * --memory changed" (a state that does not say). */
 const char *memory_change_what(enum memory_from f);
 
+/* Sets o to plan for the memory st recorded again, when o has no --memory of its own:
+ * a --memory that overrode the root's MemTotal, or any recorded size when the root has
+ * no MemTotal (no_meminfo). arg holds the --memory text. Whether it did. */
+bool replay_recorded_memory(struct options *o, const struct state *st, bool no_meminfo,
+			    char arg[static 32]);
+
 /* Profile -> facts -> plan, the common path of show, check, diff, status and apply
  * (writes: apply, which refuses a --memory that is not this machine's). A profile that
  * fails to load leaves p->profile NULL; a plan with errors leaves p->plan NULL. */
