@@ -381,16 +381,13 @@ void sha256_hex(const void *data, size_t len, char out[static 65])
 
 const char *memory_from_name(enum memory_from f)
 {
-	switch (f) {
-	case MEMORY_FROM_OPTION:
-		return "option";
-	case MEMORY_FROM_ASSUMED:
-		return "assumed";
-	case MEMORY_FROM_MEMINFO:
-		return "meminfo";
-	default:
-		return NULL;
-	}
+	static const char *const names[] = {
+		[MEMORY_FROM_OPTION] = "option",
+		[MEMORY_FROM_ASSUMED] = "assumed",
+		[MEMORY_FROM_MEMINFO] = "meminfo",
+	};
+
+	return names[f];
 }
 
 int state_format(const struct state *s, char **ret)
