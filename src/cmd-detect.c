@@ -22,7 +22,9 @@ static int check_path_copies(struct diag_list *d)
 	const char *path = getenv("PATH");
 	_cleanup_free_ char *dirs = NULL;
 	_cleanup_strv_free_ char **found = NULL;
-	struct stat self, st;
+	_cleanup_free_ struct stat *ids = NULL; /* of found's files */
+	struct stat self, st, *more;
+	size_t n = 0;
 	bool first_is_self = false;
 	char *save = NULL;
 	int r = 0;
@@ -45,17 +47,17 @@ static int check_path_copies(struct diag_list *d)
 			continue;
 		/* The same file through two PATH entries (/sbin -> usr/sbin) is one copy.
 		 */
-		for (size_t i = 0; found && found[i]; i++) {
-			struct stat o;
-
-			dup |= stat(found[i], &o) == 0 && o.st_dev == st.st_dev &&
-			       o.st_ino == st.st_ino;
-		}
+		for (size_t i = 0; i < n; i++)
+			dup |= ids[i].st_dev == st.st_dev && ids[i].st_ino == st.st_ino;
 		if (dup)
 			continue;
-		if (!found)
+		if (!n)
 			first_is_self =
 				st.st_dev == self.st_dev && st.st_ino == self.st_ino;
+		if (!(more = realloc(ids, (n + 1) * sizeof(*ids))))
+			return -ENOMEM;
+		ids = more;
+		ids[n++] = st;
 		if (strv_push(&found, f) < 0)
 			return -ENOMEM;
 	}
