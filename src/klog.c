@@ -9,7 +9,6 @@
 #include "strv.h"
 #include "util.h"
 
-#define MIB (UINT64_C(1) << 20)
 
 /* The message of one log line: without a /dev/kmsg "PRI,SEQ,TS,FLAGS;" header, a dmesg
  * "[ seconds]" stamp or journalctl's "MON DD HH:MM:SS HOST kernel: " prefix. */

@@ -441,46 +441,140 @@ static int lint_rules(const struct machine_facts *m, char *const *gfx, const cha
 	return rules_check(&in, module, param, value, lint_finding, &at);
 }
 
+/* Whether an effective setting comes from one of our own files: the plan already said
+ * what it means on each target kernel. */
+static bool from_ours(const struct effective *e)
+{
+	return streq_ptr(e->file, FRAGMENT_MODPROBE) || streq_ptr(e->file, FRAGMENT_GRUB);
+}
+
+/* The bytes a GTT or TTM limit sets: value counted in unit-byte units; false for the
+ * kernel's own default (gttsize -1, pages_limit 0) or a value that does not parse. */
+static bool limit_bytes(const struct effective *e, uint64_t unit, uint64_t *ret)
+{
+	uint64_t v;
+
+	if (!e->set || !e->value || kparam_parse_u64(e->value, &v) < 0 || v == 0 ||
+	    v > UINT64_MAX / unit)
+		return false;
+	*ret = v * unit;
+	return true;
+}
+
+/* A limit near all of RAM: TTM keeps nothing back below its limit (ttm_tt_populate()
+ * swaps out only above pages_limit), so the kernel and applications can be starved.
+ * The planner refuses above 90 % (plan_gtt()); on disk it is named. */
+static int lint_share(const struct machine_facts *m, const char *name,
+		      const struct effective *e, uint64_t bytes, struct diag_list *d)
+{
+	char gib[32], ram[32];
+	unsigned permille;
+
+	if (!m->mem_known || m->mem_total < 1000 || from_ours(e) ||
+	    bytes / 9 <= m->mem_total / 10)
+		return 0;
+	permille = (unsigned)(bytes / (m->mem_total / 1000));
+	format_gib(bytes, gib);
+	format_gib(m->mem_total, ram);
+	return diag_warning(
+		d, e->file, e->line,
+		"%s=%s is %s, %u.%u%% of the %s of RAM: TTM keeps nothing back below its limit, so the kernel and applications can be starved (amdgpu-tune plans at most 90%%)",
+		name, e->value, gib, permille / 10, permille % 10, ram);
+}
+
+/* What the GTT and TTM limits the next boot sets do on each kernel (g: amdgpu.gttsize;
+ * the TTM module's pages_limit per kernel):
+ * - before 6.5 ROCm (KFD) allocates at most 3/8 of the RAM free when amdgpu loads,
+ *   whatever either says (kf_kfd_capped_at_3_8()), and pages_limit does not size the
+ *   GTT (kf_gtt_follows_ttm());
+ * - gttsize and pages_limit that disagree: the GTT follows one, ROCm the other;
+ * - a limit near all of RAM (lint_share()). */
 static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 		    const struct sargs *cmd, struct diag_list *d)
 {
+	_cleanup_strbuf_ struct strbuf capped = {0};
+	_cleanup_strbuf_ struct strbuf no_gtt = {0};
 	struct sargs amdgpu = {0};
-	struct effective g;
-	uint64_t mib, pages;
+	struct effective g, p_first = {0};
+	_cleanup_free_ char *p_first_value = NULL;
+	const char *p_name = NULL;
+	char name[64], p_first_name[64] = "";
+	uint64_t gbytes = 0, pbytes = 0, p_first_bytes = 0;
+	bool g_limit;
 	int r = modprobe_module_args(b->modprobe, "amdgpu", &amdgpu);
 
 	if (r < 0)
 		return r;
 	effective(b, cmd, &amdgpu, "amdgpu.gttsize", "gttsize", &g);
-	for (size_t k = 0; r == 0 && g.set && g.value && k < m->n_kernels; k++) {
-		const char *ttm = m->kernels[k].ttm_module;
+	g_limit = limit_bytes(&g, MIB, &gbytes);
+	for (size_t k = 0; r == 0 && k < m->n_kernels; k++) {
+		const struct kernel_info *ki = &m->kernels[k];
+		const char *ttm = ki->ttm_module;
 		struct sargs opts = {0};
 		struct effective p;
-		char name[64];
+		bool p_limit;
 
 		snprintf(name, sizeof(name), "%s.pages_limit", ttm);
 		r = modprobe_module_args(b->modprobe, ttm, &opts);
 		if (r < 0)
 			break;
 		effective(b, cmd, &opts, name, "pages_limit", &p);
-		if (p.set && p.value && kparam_parse_u64(g.value, &mib) == 0 &&
-		    kparam_parse_u64(p.value, &pages) == 0 && pages != 0 &&
-		    mib <= UINT32_MAX && mib * 1024 * 1024 != pages * m->page_size)
+		p_limit = limit_bytes(&p, m->page_size, &pbytes);
+		if (p_limit && !p_first.set) {
+			/* The value lives in opts: kept for the findings below. */
+			p_first_value = strdup(p.value);
+			if (!p_first_value) {
+				sargs_done(&opts);
+				r = -ENOMEM;
+				break;
+			}
+			p_first = p;
+			p_first.value = p_first_value;
+			p_first_bytes = pbytes;
+			snprintf(p_first_name, sizeof(p_first_name), "%s", name);
+		}
+		if (ki->ver_known && kf_kfd_capped_at_3_8(ki->ver) &&
+		    ((g_limit && !from_ours(&g)) || (p_limit && !from_ours(&p)))) {
+			strbuf_list_add(&capped, ki->version);
+			if (p_limit && !from_ours(&p) && !kf_gtt_follows_ttm(ki->ver)) {
+				strbuf_list_add(&no_gtt, ki->version);
+				p_name = p_first_name;
+			}
+		}
+		if (g_limit && p_limit && gbytes != pbytes)
 			r = diag_warning(
 				d, g.file, g.line,
 				"amdgpu.gttsize=%s (MiB) disagrees with %s=%s (%" PRIu64
 				" MiB in %" PRIu64
-				"-byte pages, set at %s:%u): on kernel %s the GTT follows gttsize and ROCm (KFD) the TTM limit%s",
-				g.value, name, p.value, pages * m->page_size >> 20,
-				m->page_size, p.file ? p.file : "?", p.line,
-				m->kernels[k].version,
+				"-byte pages, set at %s:%u): on kernel %s the GTT follows gttsize and ROCm (KFD) %s%s",
+				g.value, name, p.value, pbytes >> 20, m->page_size,
+				p.file ? p.file : "?", p.line, ki->version,
+				ki->ver_known && kf_kfd_capped_at_3_8(ki->ver)
+					? "at most 3/8 of the RAM free when amdgpu loads"
+					: "the TTM limit",
 				/* amdgpu_ttm_init() of 6.15 and later logs it. */
-				m->kernels[k].ver_known &&
-						kf_gttsize_deprecated(m->kernels[k].ver)
+				ki->ver_known && kf_gttsize_deprecated(ki->ver)
 					? ", and it logs \"this is unusual\""
 					: "");
 		sargs_done(&opts);
 	}
+	if (r == 0 && capped.len) {
+		const struct effective *e = g_limit && !from_ours(&g) ? &g : &p_first;
+
+		r = diag_warning(
+			d, e->file, e->line,
+			"%s=%s: on %s ROCm (KFD) allocates at most 3/8 of the RAM free when amdgpu loads, whatever amdgpu.gttsize or ttm.pages_limit say (amdgpu_amdkfd_gpuvm_init_mem_limits()); from 6.5 its limit is ttm.pages_limit",
+			e == &g ? "amdgpu.gttsize" : p_first_name, e->value, capped.s);
+	}
+	if (r == 0 && no_gtt.len)
+		r = diag_warning(
+			d, p_first.file, p_first.line,
+			"%s=%s does not size the GTT on %s: before 6.5 only amdgpu.gttsize does (amdgpu_ttm_init())",
+			p_name, p_first.value, no_gtt.s);
+	if (r == 0 && g_limit)
+		r = lint_share(m, "amdgpu.gttsize", &g, gbytes, d);
+	if (r == 0 && p_first.set)
+		r = lint_share(m, p_first_name, &p_first, p_first_bytes, d);
 	sargs_done(&amdgpu);
 	return r;
 }

@@ -12,7 +12,6 @@
 #include "size.h"
 #include "strv.h"
 
-#define MIB UINT64_C(1048576)
 /* ppfeaturemask default in amdgpu_drv.c (6.1 and 6.12). */
 struct ctx {
 	const struct profile *p;

@@ -106,6 +106,9 @@ bool rel_path_is_safe(const char *s);
 /* strdup that accepts NULL (returns NULL) and reports ENOMEM through *ret_err. */
 int strdup_ptr(const char *s, char **ret);
 
+/* One MiB: the unit of amdgpu.gttsize. */
+#define MIB (UINT64_C(1) << 20)
+
 /* Formats a byte count as binary GiB with two decimals ("96.00 GiB"), into buf. */
 void format_gib(uint64_t bytes, char buf[static 32]);
 
