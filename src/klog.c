@@ -109,7 +109,8 @@ static int one_line(const char *msg, const char *name, unsigned line,
 	const char *p;
 	int r = 0;
 
-	/* kernel/params.c parse_args(): "MOD: unknown parameter 'P' ignored". */
+	/* unknown_module_param_cb() in kernel/module/main.c (6.1, 6.12, 7.3): "MOD:
+	 * unknown parameter 'P' ignored", for a loadable module's option. */
 	if ((p = strstr(msg, ": unknown parameter '")) && p > msg &&
 	    between(p, "parameter '", '\'', b, sizeof(b))) {
 		snprintf(a, sizeof(a), "%.*s", (int)(p - msg), msg);
@@ -147,6 +148,14 @@ static int one_line(const char *msg, const char *name, unsigned line,
 		r = diag_warning(
 			d, name, line,
 			"this boot is tainted: %s is a dangerous option and was set%s", a,
+			who);
+	} else if (startswith(msg, "amdgpu: Overdrive is enabled, please disable it")) {
+		/* amdgpu_init() of 6.13 and later: add_taint(TAINT_CPU_OUT_OF_SPEC) when
+		 * ppfeaturemask has PP_OVERDRIVE_MASK (0x4000). */
+		whose(row_for(l, "amdgpu", "ppfeaturemask"), who, sizeof(who));
+		r = diag_warning(
+			d, name, line,
+			"this boot is tainted (CPU out of spec): amdgpu.ppfeaturemask has the OVERDRIVE bit 0x4000 set%s",
 			who);
 	} else if (strstr(msg,
 			  "Configuring gttsize via module parameter is deprecated")) {
