@@ -42,14 +42,42 @@ bool kf_gttsize_deprecated(const unsigned v[3])
 	return at_least(v, 6, 15, 0);
 }
 
-bool kf_mtype_local_taints(const unsigned v[3])
+int kf_param_taints(const unsigned v[3], const char *param)
 {
-	return at_least(v, 6, 14, 0);
+	static const struct {
+		const char *name;
+		bool from_6_14; /* else known only from 7.3 */
+	} unsafe[] = {
+		{"mtype_local", true},
+		{"gpu_recovery", true},
+		{"ip_block_mask", false},
+		{"exp_hw_support", false},
+		{"emu_mode", false},
+		{"force_asic_type", false},
+		{"sched_policy", false},
+		{"halt_if_hws_hang", false},
+		{"hws_gws_support", false},
+		{"no_queue_eviction_on_vm_fault", false},
+		{"reset_method", false},
+		{"debug_mask", false},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(unsafe); i++) {
+		if (!streq(param, unsafe[i].name))
+			continue;
+		if (!at_least(v, 6, 14, 0))
+			return 0;
+		if (unsafe[i].from_6_14 || at_least(v, 7, 3, 0))
+			return 1;
+		return -1;
+	}
+	/* 7.3's list is complete; later kernels may mark more. */
+	return at_least(v, 7, 4, 0) ? -1 : 0;
 }
 
-bool kf_gpu_recovery_taints(const unsigned v[3])
+bool kf_mtype_local_taints(const unsigned v[3])
 {
-	return at_least(v, 6, 14, 0);
+	return kf_param_taints(v, "mtype_local") == 1;
 }
 
 bool kf_overdrive_taints(const unsigned v[3])

@@ -40,11 +40,21 @@ bool kf_kfd_reports_ttm_limit_on_apu(const unsigned v[3]);
  * never says so, so this comes from the version. */
 bool kf_gttsize_deprecated(const unsigned v[3]);
 
-/* Setting amdgpu.mtype_local taints the kernel from 6.14 ("drm/amdgpu: Mark debug KFD
- * module params as unsafe", f2935a3019ea: module_param_named_unsafe); it exists from
- * 6.5 and does not taint before 6.14. gpu_recovery became unsafe in the same commit. */
+/* Whether setting amdgpu.param taints this kernel (TAINT_USER: param_check_unsafe() in
+ * kernel/params.c logs "Setting dangerous option P - tainting kernel") because amdgpu
+ * declares it with module_param_named_unsafe() or module_param_unsafe(): 1 yes, 0 no,
+ * -1 not known here. From the sources:
+ * - 6.1 and 6.12: no amdgpu parameter is unsafe; none is before 6.14;
+ * - 6.14: mtype_local and gpu_recovery ("drm/amdgpu: Mark debug KFD module params as
+ *   unsafe", f2935a3019ea);
+ * - 7.3 (amdgpu_drv.c): also ip_block_mask, exp_hw_support, emu_mode, force_asic_type,
+ *   sched_policy, halt_if_hws_hang, hws_gws_support, no_queue_eviction_on_vm_fault,
+ *   reset_method and debug_mask; which release between 6.14 and 7.3 marked each is not
+ *   known here (-1 there). Any other parameter: 0 through 7.3, -1 after. */
+int kf_param_taints(const unsigned v[3], const char *param);
+
+/* kf_param_taints() == 1 for mtype_local: how messages name the kernels it taints. */
 bool kf_mtype_local_taints(const unsigned v[3]);
-bool kf_gpu_recovery_taints(const unsigned v[3]);
 
 /* The OVERDRIVE bit (0x4000) of amdgpu.ppfeaturemask taints the kernel from 6.13
  * (kernel commit b472b8d829c1). */

@@ -217,6 +217,40 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 	}
 }
 
+/* An amdgpu parameter a target kernel declares unsafe (kf_param_taints()): setting it
+ * taints that kernel. mtype_local's own rule says it with what the GPU does with it. */
+static void taint(const struct rules_input *in, const char *param, struct out *o)
+{
+	_cleanup_strbuf_ struct strbuf yes = {0};
+	_cleanup_strbuf_ struct strbuf unknown = {0};
+	static const unsigned v7_3[3] = {7, 3, 0};
+	bool listed;
+
+	for (size_t k = 0; k < in->m->n_kernels; k++) {
+		const struct kernel_info *ki = &in->m->kernels[k];
+		int t;
+
+		if (!ki->ver_known)
+			continue;
+		t = kf_param_taints(ki->ver, param);
+		if (t == 1)
+			strbuf_list_add(&yes, ki->version);
+		else if (t < 0)
+			strbuf_list_add(&unknown, ki->version);
+	}
+	/* Only a parameter 7.3 declares unsafe gets a "not known" (any parameter may
+	 * become unsafe in a later kernel). */
+	listed = kf_param_taints(v7_3, param) == 1;
+	if (yes.len)
+		say(o, DIAG_WARNING, false,
+		    "setting amdgpu.%s taints %s: the kernel declares it unsafe and logs \"Setting dangerous option %s - tainting kernel\" (module_param_named_unsafe in amdgpu_drv.c)",
+		    param, yes.s, param);
+	if (unknown.len && listed)
+		say(o, DIAG_WARNING, false,
+		    "whether setting amdgpu.%s taints %s is not known here (7.3 declares it unsafe, 6.13 and earlier do not)",
+		    param, unknown.s);
+}
+
 /* The ppfeaturemask bits worth naming (amd_shared.h enum PP_FEATURE_MASK). */
 static const struct {
 	uint64_t bit;
@@ -329,5 +363,7 @@ int rules_check(const struct rules_input *in, const char *module, const char *pa
 	else if (streq(p, "cwsr_enable") && streq_ptr(value, "0"))
 		say(&o, DIAG_WARNING, false,
 		    "cwsr_enable=0 turns off compute wave save/restore; it worked around MES hangs on gfx1151 only before kernel commit b42f3bf9536c with ROCm < 7.2.1");
+	if (!streq(p, "mtype_local"))
+		taint(in, p, &o);
 	return o.r;
 }

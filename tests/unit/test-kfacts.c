@@ -74,10 +74,37 @@ static void test_versions(void **state)
 	assert_int_equal(kf_kfd_capped_at_3_8(v), !c->follows);
 	assert_int_equal(kf_gttsize_deprecated(v), c->deprecated);
 	assert_int_equal(kf_mtype_local_taints(v), c->mtype_taints);
-	assert_int_equal(kf_gpu_recovery_taints(v), c->mtype_taints);
+	assert_int_equal(kf_param_taints(v, "gpu_recovery"), c->mtype_taints);
+	assert_int_equal(kf_param_taints(v, "mtype_local"), c->mtype_taints);
 	assert_int_equal(kf_overdrive_taints(v), c->overdrive_taints);
 	assert_int_equal(kf_amdxdna_in_tree(v), c->xdna);
 	assert_int_equal(kf_kfd_reports_ttm_limit_on_apu(v), c->kfd_apu);
+}
+
+/* The unsafe amdgpu parameters: none before 6.14; two from 6.14; twelve in 7.3, ten of
+ * them not known between. */
+static void test_taints(void **state)
+{
+	unsigned v612[3], v613[3], v614[3], v72[3], v73[3], v74[3];
+
+	parse("6.12.118+deb12-amd64", v612);
+	parse("6.13.12", v613);
+	parse("6.14.0-1018-oem", v614);
+	parse("7.2.13+deb14-amd64", v72);
+	parse("7.3.4+deb13-amd64", v73);
+	parse("7.4.0", v74);
+	assert_int_equal(kf_param_taints(v612, "gpu_recovery"), 0);
+	assert_int_equal(kf_param_taints(v613, "mtype_local"), 0);
+	assert_int_equal(kf_param_taints(v614, "gpu_recovery"), 1);
+	assert_int_equal(kf_param_taints(v612, "reset_method"), 0);
+	assert_int_equal(kf_param_taints(v614, "reset_method"), -1);
+	assert_int_equal(kf_param_taints(v72, "sched_policy"), -1);
+	assert_int_equal(kf_param_taints(v73, "sched_policy"), 1);
+	assert_int_equal(kf_param_taints(v73, "debug_mask"), 1);
+	assert_int_equal(kf_param_taints(v74, "ip_block_mask"), 1);
+	assert_int_equal(kf_param_taints(v73, "noretry"), 0);
+	assert_int_equal(kf_param_taints(v74, "noretry"), -1);
+	(void)state;
 }
 
 static void test_mes_noretry(void **state)
@@ -146,6 +173,7 @@ static void test_gc_gfx(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_taints),
 		cmocka_unit_test(test_mes_noretry),
 		cmocka_unit_test(test_amd_iommu),
 		cmocka_unit_test(test_gc_gfx),
