@@ -118,6 +118,13 @@ int kf_noretry_default(const unsigned v[3], unsigned gc_major, unsigned gc_minor
 	return 0;
 }
 
+bool kf_kfd_xnack_off(unsigned maj, unsigned min, unsigned rev)
+{
+	unsigned gc[3] = {maj, min, rev};
+
+	return at_least(gc, 10, 1, 1) && !at_least(gc, 12, 1, 0);
+}
+
 int kf_amd_iommu_option(const unsigned v[3], const char *opt)
 {
 	static const struct {

@@ -73,6 +73,13 @@ bool kf_mes_never_read(const unsigned v[3]);
  * 6.18.y and 6.19.y (a 6.18 stable release took the change), and GC before 10.1. */
 int kf_noretry_default(const unsigned v[3], unsigned gc_major, unsigned gc_minor);
 
+/* Whether KFD can run a ROCm process with XNACK (retry faults, noretry=0) on GC
+ * maj.min.rev: never on GC 10.1.1 up to 12.1 (kfd_process_xnack_mode() in
+ * kfd_process.c: "GFXv10 and later GPUs do not support shader preemption during page
+ * faults"; 6.1, 6.12 and 7.3; 7.3 lets GC 12.1 do it again), whatever the hardware
+ * has (gfx1010-gfx1013 have XNACK, gfx103x and gfx11 do not). */
+bool kf_kfd_xnack_off(unsigned maj, unsigned min, unsigned rev);
+
 /* Whether parse_amd_iommu_options() of this kernel knows the amd_iommu= option opt (it
  * matches by prefix: "offline" is "off"): 1 yes, 0 no (the kernel logs "Unknown option"
  * and ignores it), -1 not known here. Checked in the built-in strings of Debian's

@@ -207,6 +207,10 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 			say(o, DIAG_WARNING, false,
 			    "amdgpu.noretry=%s is already the default on %s (GC %u.%u) with %s: no effect there",
 			    value, gpus.s, maj, min, same.s);
+		if (v == 0 && kf_kfd_xnack_off(maj, min, rev))
+			say(o, DIAG_WARNING, false,
+			    "amdgpu.noretry=0 gains ROCm nothing on %s: KFD never runs a process with XNACK on GC 10.1.1 to 12.0 (kfd_process_xnack_mode())",
+			    gpus.s);
 		if (unknown.len)
 			say(o, DIAG_WARNING, false,
 			    "amdgpu.noretry: whether %s defaults to 0 or 1 on %s is not known here (7.0 made it 1 for GC 10.1, and a 6.18 stable release took that change)",

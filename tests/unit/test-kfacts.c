@@ -109,6 +109,12 @@ static void test_taints(void **state)
 
 static void test_mes_noretry(void **state)
 {
+	/* XNACK for ROCm processes: off from GC 10.1.1 (gfx1012) until GC 12.1. */
+	assert_false(kf_kfd_xnack_off(9, 4, 2));
+	assert_true(kf_kfd_xnack_off(10, 1, 1));
+	assert_true(kf_kfd_xnack_off(10, 1, 10));
+	assert_true(kf_kfd_xnack_off(11, 5, 1));
+	assert_false(kf_kfd_xnack_off(12, 1, 0));
 	unsigned v61[3], v612[3], v618[3], v619[3], v7[3];
 
 	parse("6.19.14+deb13-amd64", v619);
