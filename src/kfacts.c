@@ -46,7 +46,7 @@ int kf_param_taints(const unsigned v[3], const char *param)
 {
 	static const struct {
 		const char *name;
-		bool from_6_14; /* else known only from 7.3 */
+		bool from_6_14; /* else known only from 7.2 */
 	} unsafe[] = {
 		{"mtype_local", true},
 		{"gpu_recovery", true},
@@ -67,7 +67,7 @@ int kf_param_taints(const unsigned v[3], const char *param)
 			continue;
 		if (!at_least(v, 6, 14, 0))
 			return 0;
-		if (unsafe[i].from_6_14 || at_least(v, 7, 3, 0))
+		if (unsafe[i].from_6_14 || at_least(v, 7, 2, 0))
 			return 1;
 		return -1;
 	}

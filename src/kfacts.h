@@ -49,8 +49,10 @@ bool kf_gttsize_deprecated(const unsigned v[3]);
  *   unsafe", f2935a3019ea);
  * - 7.3 (amdgpu_drv.c): also ip_block_mask, exp_hw_support, emu_mode, force_asic_type,
  *   sched_policy, halt_if_hws_hang, hws_gws_support, no_queue_eviction_on_vm_fault,
- *   reset_method and debug_mask; which release between 6.14 and 7.3 marked each is not
- *   known here (-1 there). Any other parameter: 0 through 7.3, -1 after. */
+ *   reset_method and debug_mask; Debian's 7.2.13 amdgpu.ko flags the same twelve
+ *   (KERNEL_PARAM_FL_UNSAFE in its __param section). Which release between 6.14 and
+ *   7.2 marked the ten is not known here (-1 there). Any other parameter: 0 through
+ *   7.3, -1 after. */
 int kf_param_taints(const unsigned v[3], const char *param);
 
 /* kf_param_taints() == 1 for mtype_local: how messages name the kernels it taints. */

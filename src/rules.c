@@ -251,7 +251,7 @@ static void taint(const struct rules_input *in, const char *param, struct out *o
 		    param, yes.s, param);
 	if (unknown.len && listed)
 		say(o, DIAG_WARNING, false,
-		    "whether setting amdgpu.%s taints %s is not known here (7.3 declares it unsafe, 6.13 and earlier do not)",
+		    "whether setting amdgpu.%s taints %s is not known here (7.2 and 7.3 declare it unsafe, 6.13 and earlier do not)",
 		    param, unknown.s);
 }
 

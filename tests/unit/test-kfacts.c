@@ -98,7 +98,8 @@ static void test_taints(void **state)
 	assert_int_equal(kf_param_taints(v614, "gpu_recovery"), 1);
 	assert_int_equal(kf_param_taints(v612, "reset_method"), 0);
 	assert_int_equal(kf_param_taints(v614, "reset_method"), -1);
-	assert_int_equal(kf_param_taints(v72, "sched_policy"), -1);
+	assert_int_equal(kf_param_taints(v72, "gpu_recovery"), 1);
+	assert_int_equal(kf_param_taints(v72, "sched_policy"), 1);
 	assert_int_equal(kf_param_taints(v73, "sched_policy"), 1);
 	assert_int_equal(kf_param_taints(v73, "debug_mask"), 1);
 	assert_int_equal(kf_param_taints(v74, "ip_block_mask"), 1);
