@@ -33,11 +33,6 @@ const char *gpu_gfx_from_gc(unsigned major, unsigned minor, unsigned rev)
 	return NULL;
 }
 
-bool gpu_gfx_honours_mtype(const char *gfx)
-{
-	return streq(gfx, "gfx942") || streq(gfx, "gfx950");
-}
-
 bool gpu_gfx_is_apu(const char *gfx)
 {
 	static const char *const apus[] = {"gfx902",  "gfx909",	 "gfx90c",  "gfx1033",

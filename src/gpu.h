@@ -42,7 +42,3 @@ const char *gpu_gfx_from_gc(unsigned major, unsigned minor, unsigned rev);
  * (gfx1036), Phoenix (gfx1103), Strix Point, Strix Halo and Krackan (gfx1150, gfx1151,
  * gfx1152); amdgpu sets AMD_IS_APU for these chips (amdgpu_drv.c's pciidlist). */
 bool gpu_gfx_is_apu(const char *gfx);
-
-/* True when amdgpu reads mtype_local on this gfx target: only the GC 9.4.3, 9.4.4 and
- * 9.5.0 (MI300-class) paths do (amdgpu gmc_v9_0.c); gfx10/11 ignore it. */
-bool gpu_gfx_honours_mtype(const char *gfx);

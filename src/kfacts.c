@@ -75,6 +75,50 @@ int kf_param_taints(const unsigned v[3], const char *param)
 	return at_least(v, 7, 4, 0) ? -1 : 0;
 }
 
+int kf_mtype_local_read(const unsigned v[3], const char *gfx)
+{
+	if (!at_least(v, 6, 5, 0))
+		return 0;
+	if (streq(gfx, "gfx942"))
+		return 1;
+	if (!streq(gfx, "gfx950") && !streq(gfx, "gfx1250"))
+		return 0;
+	if (at_least(v, 7, 3, 0))
+		return 1;
+	return at_least(v, 6, 13, 0) ? -1 : 0;
+}
+
+void kf_mtype_local_kernels(const struct machine_facts *m, char *const *gfx,
+			    struct strbuf *read, struct strbuf *not_read,
+			    struct strbuf *unknown)
+{
+	for (size_t k = 0; k < m->n_kernels; k++) {
+		const struct kernel_info *ki = &m->kernels[k];
+		int best = 0;
+
+		for (size_t i = 0; ki->ver_known && gfx && gfx[i] && best < 1; i++) {
+			int r = kf_mtype_local_read(ki->ver, gfx[i]);
+
+			if (r == 1 || (r < 0 && best == 0))
+				best = r;
+		}
+		strbuf_list_add(!ki->ver_known || best < 0 ? unknown
+				: best		      ? read
+						      : not_read,
+				ki->version);
+	}
+}
+
+bool kf_mtype_local_ever_read(char *const *gfx)
+{
+	static const unsigned newest[3] = {7, 3, 0};
+
+	for (size_t i = 0; gfx && gfx[i]; i++)
+		if (kf_mtype_local_read(newest, gfx[i]) == 1)
+			return true;
+	return false;
+}
+
 bool kf_mtype_local_taints(const unsigned v[3])
 {
 	return kf_param_taints(v, "mtype_local") == 1;

@@ -55,6 +55,29 @@ bool kf_gttsize_deprecated(const unsigned v[3]);
  *   7.3, -1 after. */
 int kf_param_taints(const unsigned v[3], const char *param);
 
+/* Whether this kernel reads amdgpu.mtype_local for a GPU of gfx target gfx: 1 yes, 0
+ * no, -1 not known here. Its readers: gmc_v9_0_get_coherence_flags() and
+ * svm_range_get_pte_flags() (kfd_svm.c) for GC 9.4.3 and 9.4.4 (gfx942) from 6.5, the
+ * parameter's first kernel, and for GC 9.5.0 (gfx950) in 7.3;
+ * gmc_v12_1_get_coherence_flags() for GC 12.1.0 (gfx1250) in 7.3. 6.12 drives neither
+ * 9.5.0 nor 12.1.0; for them kernels from 6.13 to 7.2 are not known here. No other GC
+ * (gfx9 before 9.4.3, gfx10, gfx11, gfx12.0) reads it on any kernel. */
+int kf_mtype_local_read(const unsigned v[3], const char *gfx);
+
+/* Sorts m's kernels by kf_mtype_local_read() for the gfx targets gfx (NULL-terminated):
+ * read (some target reads it), not_read (none does), unknown (not known, or a version
+ * not parsed). Each a comma-separated list. */
+void kf_mtype_local_kernels(const struct machine_facts *m, char *const *gfx,
+			    struct strbuf *read, struct strbuf *not_read,
+			    struct strbuf *unknown);
+
+/* Whether any kernel known here reads mtype_local for one of the gfx targets. */
+bool kf_mtype_local_ever_read(char *const *gfx);
+
+/* What kf_mtype_local_read() knows, for messages. */
+#define KF_MTYPE_LOCAL_READERS                                                           \
+	"only GC 9.4.3 and 9.4.4 read it (gfx942), and on 7.3 GC 9.5.0 (gfx950) and 12.1.0 (gfx1250)"
+
 /* kf_param_taints() == 1 for mtype_local: how messages name the kernels it taints. */
 bool kf_mtype_local_taints(const unsigned v[3]);
 

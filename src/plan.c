@@ -569,41 +569,63 @@ static void plan_page_pool(struct ctx *c, const struct pentry *pool, bool have_g
 	}
 }
 
-/* mtype = rw|nc|cc: amdgpu.mtype_local, written only for a GPU that reads it. */
+/* mtype = rw|nc|cc: amdgpu.mtype_local, written only when a target kernel reads it for
+ * a target GPU (kf_mtype_local_read()); the kernels that do not are named. */
 static void plan_mtype(struct ctx *c, const struct pentry *mtype)
 {
 	const char *num = streq(mtype->value, "rw")   ? "0"
 			  : streq(mtype->value, "nc") ? "1"
 						      : "2";
-	bool honoured = false;
+	char *const *gfx = c->plan->targets;
 	_cleanup_strbuf_ struct strbuf taints = {0};
 	_cleanup_strbuf_ struct strbuf why = {0};
+	_cleanup_strbuf_ struct strbuf read = {0};
+	_cleanup_strbuf_ struct strbuf no = {0};
+	_cleanup_strbuf_ struct strbuf unknown = {0};
+	struct strbuf r = {0};
+	bool honoured;
 
-	for (size_t i = 0; c->plan->targets[i]; i++)
-		honoured |= gpu_gfx_honours_mtype(c->plan->targets[i]);
 	kf_kernels_where(c->m, kf_mtype_local_taints, &taints);
 	if (taints.len)
-		strbuf_printf(&why, "it taints %s (6.14 and later)", taints.s);
-	if (!c->plan->targets[0])
+		strbuf_printf(&why, "it taints %s", taints.s);
+	if (!gfx[0]) {
 		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
 			"mtype = %s: the profile has no match, so whether the GPU honours it is unknown; amdgpu.mtype_local is not written%s%s%s",
 			mtype->value, why.len ? " (" : "", why.len ? why.s : "",
 			why.len ? ")" : "");
-	else if (!honoured)
-		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
-			"mtype = %s has no effect on %s (only GC 9.4.3, 9.4.4 and 9.5.0 read it, and GC 12.1 on 7.x): amdgpu.mtype_local is not written%s%s",
-			mtype->value, c->plan->targets[0], why.len ? "; " : "",
-			why.len ? why.s : "");
-	else {
-		struct strbuf r = {0};
-
-		strbuf_printf(&r, "%s%s%s",
-			      mtype->reason ? mtype->reason : "MTYPE for local memory",
-			      why.len ? "; " : "", why.len ? why.s : "");
-		add_setting(c, "amdgpu", "mtype_local", num, r.s ? r.s : "", mtype->file,
-			    mtype->line);
-		strbuf_done(&r);
+		return;
 	}
+	kf_mtype_local_kernels(c->m, gfx, &read, &no, &unknown);
+	honoured = read.len || (c->m->n_kernels == 0 && kf_mtype_local_ever_read(gfx));
+	if (!honoured && unknown.len) {
+		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
+			"mtype = %s: whether %s reads it for %s is not known here (" KF_MTYPE_LOCAL_READERS
+			"): amdgpu.mtype_local is not written",
+			mtype->value, unknown.s, gfx[0]);
+		return;
+	}
+	if (!honoured) {
+		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
+			"mtype = %s has no effect on %s%s%s (" KF_MTYPE_LOCAL_READERS
+			"): amdgpu.mtype_local is not written%s%s",
+			mtype->value, gfx[0], no.len ? " with " : "", no.len ? no.s : "",
+			why.len ? "; " : "",
+			why.len ? why.s : "");
+		return;
+	}
+	if (no.len)
+		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
+			"mtype = %s has no effect on %s with %s (" KF_MTYPE_LOCAL_READERS ")",
+			mtype->value, gfx[0], no.s);
+	if (unknown.len)
+		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
+			"mtype = %s: whether %s reads it for %s is not known here",
+			mtype->value, unknown.s, gfx[0]);
+	strbuf_printf(&r, "%s%s%s", mtype->reason ? mtype->reason : "MTYPE for local memory",
+		      why.len ? "; " : "", why.len ? why.s : "");
+	add_setting(c, "amdgpu", "mtype_local", num, r.s ? r.s : "", mtype->file,
+		    mtype->line);
+	strbuf_done(&r);
 }
 
 /* The [memory] section, as four policies: the GTT size, gttsize for old kernels, the

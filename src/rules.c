@@ -96,24 +96,34 @@ static void amd_iommu(const struct rules_input *in, const char *value, struct ou
 	}
 }
 
+/* amdgpu.mtype_local: which target kernels read it for the target GPUs
+ * (kf_mtype_local_read()), and which it taints. */
 static void mtype_local(const struct rules_input *in, struct out *o)
 {
 	_cleanup_strbuf_ struct strbuf taints = {0};
-	bool honoured = false, known = in->gfx && in->gfx[0];
+	_cleanup_strbuf_ struct strbuf read = {0};
+	_cleanup_strbuf_ struct strbuf no = {0};
+	_cleanup_strbuf_ struct strbuf unknown = {0};
+	bool known = in->gfx && in->gfx[0];
 
-	for (size_t i = 0; known && in->gfx[i]; i++)
-		honoured |= gpu_gfx_honours_mtype(in->gfx[i]);
 	kf_kernels_where(in->m, kf_mtype_local_taints, &taints);
-	if (known && !honoured)
+	if (!known) {
+		say(o, DIAG_WARNING, false, "amdgpu.mtype_local: " KF_MTYPE_LOCAL_READERS "%s%s",
+		    taints.len ? "; setting it taints " : "", taints.len ? taints.s : "");
+		return;
+	}
+	kf_mtype_local_kernels(in->m, in->gfx, &read, &no, &unknown);
+	if (no.len || (in->m->n_kernels == 0 && !kf_mtype_local_ever_read(in->gfx)))
 		say(o, DIAG_WARNING, false,
-		    "amdgpu.mtype_local has no effect on %s: only GC 9.4.3 and 9.4.4 read it (and GC 9.5.0 and 12.1 on 7.x)%s%s%s",
-		    in->gfx[0], taints.len ? "; setting it taints " : "",
-		    taints.len ? taints.s : "", taints.len ? " (6.14 and later)" : "");
-	else if (!known)
+		    "amdgpu.mtype_local has no effect on %s%s%s: " KF_MTYPE_LOCAL_READERS
+		    "%s%s",
+		    in->gfx[0], no.len ? " with " : "", no.len ? no.s : "",
+		    taints.len ? "; setting it taints " : "", taints.len ? taints.s : "");
+	if (unknown.len)
 		say(o, DIAG_WARNING, false,
-		    "amdgpu.mtype_local: only GC 9.4.3 and 9.4.4 (and GC 9.5.0 and 12.1 on 7.x) read it, never GC 10 or 11%s%s%s",
-		    taints.len ? "; setting it taints " : "", taints.len ? taints.s : "",
-		    taints.len ? " (6.14 and later)" : "");
+		    "amdgpu.mtype_local: whether %s reads it for %s is not known here (" KF_MTYPE_LOCAL_READERS
+		    ")",
+		    unknown.s, in->gfx[0]);
 }
 
 /* amdgpu.mes: never read from 6.12 on; on 6.1 read for GC 10 only (GC 11 and 12 always

@@ -484,7 +484,20 @@ static void test_per_kernel(void **state)
 		  false);
 	assert_int_equal(res.r, 0);
 	assert_true(strstr(must(&res, "amdgpu.mtype_local")->reason,
-			   "it taints 6.14.0-1018-oem (6.14 and later)") != NULL);
+			   "it taints 6.14.0-1018-oem") != NULL);
+	result_done(&res);
+	/* gfx950 (GC 9.5.0): read on 7.3, not driven by 6.12, not known between. */
+	res = run("[profile]\ndescription = mi\nmatch = gfx950\n[memory]\nmtype = nc\n",
+		  machine(128 * GiB, "6.12.117+deb12-amd64 7.3.4-amd64", false), false);
+	assert_int_equal(res.r, 0);
+	must(&res, "amdgpu.mtype_local");
+	assert_true(said(&res, DIAG_WARNING,
+			 "mtype = nc has no effect on gfx950 with 6.12.117+deb12-amd64 ("));
+	result_done(&res);
+	res = run("[profile]\ndescription = mi\nmatch = gfx950\n[memory]\nmtype = nc\n",
+		  machine(128 * GiB, "6.12.117+deb12-amd64 7.2.13-amd64", false), false);
+	assert_int_equal(res.r, 0);
+	assert_true(said(&res, DIAG_WARNING, "whether 7.2.13-amd64 reads it for gfx950 is not known"));
 	result_done(&res);
 	res = run("[profile]\ndescription = mi\nmatch = gfx942\n[memory]\nmtype = nc\n",
 		  machine(128 * GiB, "6.12.117+deb12-amd64", false), false);
