@@ -168,6 +168,14 @@ static void test_gc_gfx(void **state)
 	assert_string_equal(gpu_gfx_from_gc(10, 1, 1), "gfx1012");
 	assert_string_equal(gpu_gfx_from_gc(10, 3, 4), "gfx1032");
 	assert_null(gpu_gfx_from_gc(99, 0, 0));
+	/* 7.3's additions: 11.5.6 shares 11.5.4's target, 12.1.0 is gfx1250. */
+	assert_string_equal(gpu_gfx_from_gc(10, 1, 4), "gfx1013");
+	assert_string_equal(gpu_gfx_from_gc(11, 5, 6), "gfx1154");
+	assert_string_equal(gpu_gfx_from_gc(11, 7, 1), "gfx1171");
+	assert_string_equal(gpu_gfx_from_gc(12, 1, 0), "gfx1250");
+	assert_true(gpu_gfx_is_apu("gfx1152"));
+	assert_true(gpu_gfx_is_apu("gfx1170"));
+	assert_false(gpu_gfx_is_apu("gfx1201"));
 	/* Every PCI id's gfx target agrees with its GC version (the build checks it too).
 	 */
 	for (size_t i = 0; i < gpu_id_table_len; i++)
