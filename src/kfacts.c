@@ -205,17 +205,19 @@ bool kf_amdxdna_in_tree(const unsigned v[3])
 	return at_least(v, 6, 14, 0);
 }
 
-/* Ubuntu's OEM kernels: "6.14.0-1018-oem"; the ABI number counts their updates. */
-static bool ubuntu_oem_at_least(const char *release, const char *base, unsigned abi)
+/* Ubuntu's kernels: "6.14.0-1018-oem", "6.17.0-19-generic"; the ABI number counts
+ * the updates of a flavour's line. */
+static bool ubuntu_at_least(const char *release, const char *base, unsigned abi,
+			    const char *flavour)
 {
 	const char *p = startswith(release, base);
 	char *end;
 	unsigned long n;
 
-	if (!p || *p != '-')
+	if (!p || *p != '-' || p[1] < '0' || p[1] > '9')
 		return false;
 	n = strtoul(p + 1, &end, 10);
-	return end != p + 1 && streq(end, "-oem") && n >= abi;
+	return *end == '-' && streq(end + 1, flavour) && n >= abi;
 }
 
 enum kf_gfx1151 kf_gfx1151(const unsigned v[3], const char *release)
@@ -224,7 +226,8 @@ enum kf_gfx1151 kf_gfx1151(const unsigned v[3], const char *release)
 		return KF_GFX1151_NOT_DRIVEN;
 	if (at_least(v, 6, 19, 0) || (v[0] == 6 && v[1] == 18 && v[2] >= 4) ||
 	    (v[0] == 6 && v[1] == 12 && v[2] >= 64) ||
-	    (release && ubuntu_oem_at_least(release, "6.14.0", 1018)))
+	    (release && (ubuntu_at_least(release, "6.14.0", 1018, "oem") ||
+			 ubuntu_at_least(release, "6.17.0", 19, "generic"))))
 		return KF_GFX1151_FIXED;
 	return KF_GFX1151_NOT_KNOWN;
 }

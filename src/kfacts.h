@@ -120,10 +120,13 @@ bool kf_amdxdna_in_tree(const unsigned v[3]);
  *   GC 11.5.1 ("drm/amdgpu: add GC 11.5.1 discovery support", posted February 2024, so
  *   after 6.8; Debian's 6.1 has none): the GPU is not driven unless a distribution
  *   backported it;
- * - KF_GFX1151_FIXED: carries the two KFD fixes gfx1151 needs ("bump minimum vgpr size
- *   for gfx1151" b42f3bf9536c, and the cwsr/ctl_stack size export): 6.12.64 and later
- *   6.12, 6.18.4 and later, 6.19 and 7.x, Ubuntu OEM 6.14.0-1018 and later. AMD's
- *   documentation asks for 6.18.4; the same fixes are in those stable lines;
+ * - KF_GFX1151_FIXED: carries the two KFD fixes gfx1151 needs ("drm/amdkfd: bump
+ *   minimum vgpr size for gfx1151", b42f3bf9536c, and the cwsr_size/ctl_stack_size
+ *   export ROCr reads from 7.2.1): 6.18.4 and later, 6.19 and 7.x, and Ubuntu 24.04's
+ *   HWE 6.17.0-19 and later, as AMD's documentation lists them; 6.12.64 and later 6.12
+ *   and Ubuntu OEM 6.14.0-1018 and later, as reported (Debian's 6.12.118 and 7.3.4
+ *   sources have both fixes; the first fixed release of each line is not verified
+ *   here);
  * - KF_GFX1151_NOT_KNOWN: anything else (6.9 to 6.17 outside those): not known to carry
  *   them. release is the kernel's full version string (uname -r), for Ubuntu's OEM
  *   numbering. */

@@ -814,7 +814,7 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 			break;
 		case KF_GFX1151_NOT_KNOWN:
 			finding(&c, DIAG_WARNING, false, NULL, 0,
-				"kernel %s is not known to carry the two KFD fixes gfx1151 (Strix Halo) needs for ROCm; 6.12.64 and later 6.12 kernels, 6.18.4 and later, and Ubuntu OEM 6.14.0-1018 and later have them (AMD's documentation asks for 6.18.4)",
+				"kernel %s is not known to carry the two KFD fixes gfx1151 (Strix Halo) needs for ROCm (\"bump minimum vgpr size for gfx1151\" and the cwsr/ctl_stack size export): AMD's documentation lists 6.18.4 and later and Ubuntu 24.04's HWE 6.17.0-19; 6.12.64 and later 6.12 kernels and Ubuntu OEM 6.14.0-1018 and later are reported to have them",
 				k->version);
 			break;
 		case KF_GFX1151_FIXED:
