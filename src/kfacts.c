@@ -195,9 +195,9 @@ int kf_amd_iommu_option(const unsigned v[3], const char *opt)
 			return 1;
 		return v[0] == 6 && v[1] == 1 ? 0 : -1;
 	}
-	/* Unknown to 6.1 and 6.12, so to every kernel between them (options are only
-	 * ever added); later kernels are not known here. */
-	return at_least(v, 6, 1, 0) && !at_least(v, 6, 13, 0) ? 0 : -1;
+	/* Unknown to 6.1, 6.12 and 7.3, so to every kernel between them (options are
+	 * only ever added); later kernels are not known here. */
+	return at_least(v, 6, 1, 0) && !at_least(v, 7, 4, 0) ? 0 : -1;
 }
 
 bool kf_amdxdna_in_tree(const unsigned v[3])

@@ -108,8 +108,10 @@ bool kf_kfd_xnack_off(unsigned maj, unsigned min, unsigned rev);
 /* Whether parse_amd_iommu_options() of this kernel knows the amd_iommu= option opt (it
  * matches by prefix: "offline" is "off"): 1 yes, 0 no (the kernel logs "Unknown option"
  * and ignores it), -1 not known here. Checked in the built-in strings of Debian's
- * 6.1.192 and 6.12.117 kernels: fullflush, force_enable, off, force_isolation, pgtbl_v1,
- * pgtbl_v2 and irtcachedis in both; nohugepages and v2_pgsizes_only only in 6.12. */
+ * 6.1.192 and 6.12.117 kernels and in the sources of 6.12.118 and 7.3.4 (drivers/
+ * iommu/amd/init.c): fullflush, force_enable, off, force_isolation, pgtbl_v1, pgtbl_v2
+ * and irtcachedis in all; nohugepages and v2_pgsizes_only from 6.12; 7.3 has the same
+ * set as 6.12. */
 int kf_amd_iommu_option(const unsigned v[3], const char *opt);
 
 /* amdxdna (the XDNA NPU driver) is in the kernel tree from 6.14. */

@@ -158,7 +158,8 @@ static void test_amd_iommu(void **state)
 	/* Matched by prefix, as parse_amd_iommu_options() does. */
 	assert_int_equal(kf_amd_iommu_option(v61, "offline"), 1);
 	assert_int_equal(kf_amd_iommu_option(v612, "pt"), 0);
-	assert_int_equal(kf_amd_iommu_option(v7, "pt"), -1);
+	assert_int_equal(kf_amd_iommu_option(v7, "pt"), 0);
+	assert_int_equal(kf_amd_iommu_option(v7, "nohugepages"), 1);
 }
 
 /* GC -> gfx is not monotonic (kfd_device.c): 11.0.1 is Phoenix, gfx1103. */
