@@ -200,6 +200,11 @@ int kf_amd_iommu_option(const unsigned v[3], const char *opt)
 	return at_least(v, 6, 1, 0) && !at_least(v, 7, 4, 0) ? 0 : -1;
 }
 
+bool kf_page_pool_per_node(const unsigned v[3])
+{
+	return at_least(v, 7, 2, 0);
+}
+
 bool kf_amdxdna_in_tree(const unsigned v[3])
 {
 	return at_least(v, 6, 14, 0);

@@ -114,6 +114,12 @@ bool kf_kfd_xnack_off(unsigned maj, unsigned min, unsigned rev);
  * set as 6.12. */
 int kf_amd_iommu_option(const unsigned v[3], const char *opt);
 
+/* ttm.page_pool_size counts pages per NUMA node from 7.2 ("Number of pages in the
+ * WC/UC/DMA pool per NUMA node": ttm_pool_mgr_init() sets each node's limit; Debian's
+ * 7.2.13 metadata and 7.3.4 source), for the whole machine in 6.1 and 6.12; kernels
+ * between are not known here. */
+bool kf_page_pool_per_node(const unsigned v[3]);
+
 /* amdxdna (the XDNA NPU driver) is in the kernel tree from 6.14. */
 bool kf_amdxdna_in_tree(const unsigned v[3]);
 

@@ -545,15 +545,18 @@ static void plan_page_pool(struct ctx *c, const struct pentry *pool, bool have_g
 			have_gtt ? "gtt" : "RAM");
 	} else {
 		_cleanup_(strbuf_done) struct strbuf reason = {0};
+		_cleanup_strbuf_ struct strbuf per_node = {0};
 		char v[32];
 
 		format_gib(bytes, gib);
 		snprintf(v, sizeof(v), "%" PRIu64, bytes / m->page_size);
+		kf_kernels_where(m, kf_page_pool_per_node, &per_node);
 		strbuf_printf(
 			&reason,
-			"TTM page pool %s = %s pages; bounds only TTM's cache of freed pages%s%s",
-			gib, v, pool->reason ? "; " : "",
-			pool->reason ? pool->reason : "");
+			"TTM page pool %s = %s pages; bounds only TTM's cache of freed pages%s%s%s%s%s",
+			gib, v, per_node.len ? " (per NUMA node on " : "",
+			per_node.len ? per_node.s : "", per_node.len ? ")" : "",
+			pool->reason ? "; " : "", pool->reason ? pool->reason : "");
 		if (!reason.s)
 			c->err = -ENOMEM;
 		for (size_t i = 0; reason.s && c->ttm_modules[i]; i++) {

@@ -252,6 +252,24 @@ static void test_gtt_61_rounding(void **state)
 	}
 }
 
+/* The page pool counts per NUMA node from 7.2: the reason names those kernels. */
+static void test_page_pool_per_node(void **state)
+{
+	struct result res = run(STRIX "gtt = 96GiB\npage_pool = 8GiB\n",
+				machine(128 * GiB, "6.12.118+deb12-amd64 7.3.4-amd64", false),
+				false);
+
+	assert_int_equal(res.r, 0);
+	assert_non_null(strstr(must(&res, "ttm.page_pool_size")->reason,
+			       "freed pages (per NUMA node on 7.3.4-amd64)"));
+	result_done(&res);
+	res = run(STRIX "gtt = 96GiB\npage_pool = 8GiB\n",
+		  machine(128 * GiB, "6.12.118+deb12-amd64", false), false);
+	assert_null(strstr(must(&res, "ttm.page_pool_size")->reason, "NUMA"));
+	result_done(&res);
+	(void)state;
+}
+
 /* A 6.1 kernel next to one that deprecates gttsize: not written, and said. */
 static void test_gtt_mixed(void **state)
 {
@@ -561,13 +579,14 @@ static void test_distance(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(gtt_61_cases) + ELEMENTSOF(option_cases) + 12];
+	struct CMUnitTest tests[ELEMENTSOF(gtt_61_cases) + ELEMENTSOF(option_cases) + 13];
 	size_t n = 0;
 
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_612);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_61_needs_gttsize);
 	TABLE_TESTS(tests, n, gtt_61_cases, test_gtt_61_rounding);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_mixed);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_page_pool_per_node);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ttm_variants);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_guard);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_page_pool);
