@@ -431,6 +431,54 @@ static void plan_gttsize(struct ctx *c, const struct pentry *gtt, uint64_t gtt_b
 			unknown->s);
 }
 
+/* reserve = SIZE: the RAM gtt leaves to the system. A larger gtt is lowered to MemTotal
+ * less the reserve, but never below half of MemTotal, the limit the kernel sets by
+ * itself (ttm_global_init() in 6.1, 6.12 and 7.3). note says what was done. false (an
+ * error said) when the reserve cannot be had. */
+static bool plan_reserve(struct ctx *c, const struct pentry *gtt, uint64_t *gtt_bytes,
+			 struct strbuf *note)
+{
+	const struct machine_facts *m = c->m;
+	const struct pentry *reserve =
+		psection_get(profile_section(c->p, PSECTION_MEMORY, NULL), "reserve");
+	uint64_t bytes, cap, floor = m->mem_total / 2;
+	struct size_spec spec;
+	char r[32], ram[32];
+	bool floored;
+
+	if (!reserve)
+		return true;
+	format_gib(m->mem_total, ram);
+	if (size_parse(reserve->value, &spec, NULL) < 0 ||
+	    size_resolve(&spec, m->mem_total, m->page_size, &bytes) < 0) {
+		finding(c, DIAG_ERROR, false, reserve->file, reserve->line,
+			"reserve = %s is less than one page", reserve->value);
+		return false;
+	}
+	format_gib(bytes, r);
+	if (bytes >= m->mem_total) {
+		finding(c, DIAG_ERROR, false, reserve->file, reserve->line,
+			"reserve = %s is %s, all of the %s of RAM", reserve->value, r, ram);
+		return false;
+	}
+	cap = m->mem_total - bytes;
+	if (*gtt_bytes <= cap)
+		return true;
+	floored = cap < floor;
+	if (floored)
+		cap = floor;
+	cap -= cap % m->page_size;
+	if (cap >= *gtt_bytes)
+		return true;
+	*gtt_bytes = cap;
+	if (strbuf_printf(note, "gtt = %s lowered to leave %s of the %s of RAM to the system%s",
+			  gtt->value, r, ram,
+			  floored ? ", but not below half of RAM, the kernel's own limit"
+				  : "") < 0)
+		c->err = -ENOMEM;
+	return true;
+}
+
 /* gtt = SIZE: TTM's pages_limit for every TTM amdgpu may use, rounded to whole pages
  * (and to a whole MiB when amdgpu.gttsize is written too), and gttsize where a kernel
  * needs it. *ret_bytes is the GTT planned, *ret_page_bytes the size before the MiB
@@ -446,6 +494,7 @@ static bool plan_gtt(struct ctx *c, const struct pentry *gtt, uint64_t *ret_byte
 	format_gib(m->mem_total, ram);
 	struct size_spec spec;
 	struct strbuf need = {0}, dep = {0}, unknown = {0};
+	_cleanup_strbuf_ struct strbuf lowered = {0};
 	uint64_t pages, unit;
 	unsigned permille;
 
@@ -455,6 +504,8 @@ static bool plan_gtt(struct ctx *c, const struct pentry *gtt, uint64_t *ret_byte
 			"gtt = %s is less than one page", gtt->value);
 		return false;
 	}
+	if (!plan_reserve(c, gtt, &gtt_bytes, &lowered))
+		return false;
 	gtt_page_bytes = gtt_bytes;
 	gttsize_kernels(c, &need, &dep, &unknown);
 	/* amdgpu.gttsize counts MiB and pages_limit counts pages: when both are
@@ -493,8 +544,10 @@ static bool plan_gtt(struct ctx *c, const struct pentry *gtt, uint64_t *ret_byte
 		snprintf(v, sizeof(v), "%" PRIu64, pages);
 		strbuf_printf(&reason,
 			      "GTT %s = %" PRIu64 " pages of %" PRIu64
-			      " bytes = %u.%u%% of %s RAM%s%s",
+			      " bytes = %u.%u%% of %s RAM%s%s%s%s%s",
 			      gib, pages, m->page_size, permille / 10, permille % 10, ram,
+			      lowered.len ? " (" : "", lowered.len ? lowered.s : "",
+			      lowered.len ? ")" : "",
 			      gtt->reason ? "; " : "", gtt->reason ? gtt->reason : "");
 		if (reason.s)
 			s = add_setting(c, c->ttm_modules[i], "pages_limit", v, reason.s,
@@ -647,6 +700,12 @@ static void plan_memory(struct ctx *c)
 		finding(c, DIAG_ERROR, false, e->file, e->line,
 			"the size of RAM is unknown (no MemTotal in proc/meminfo): give it with --memory");
 		return;
+	}
+	if (!gtt && psection_get(mem, "reserve")) {
+		const struct pentry *r = psection_get(mem, "reserve");
+
+		finding(c, DIAG_WARNING, false, r->file, r->line,
+			"reserve = %s without gtt: there is no GTT size to lower", r->value);
 	}
 	if (gtt && !plan_gtt(c, gtt, &gtt_bytes, &gtt_page_bytes))
 		return;

@@ -475,7 +475,7 @@ static void handle_profile_key(struct parse_state *st, const char *key, const ch
 
 static void handle_memory_key(struct parse_state *st, const char *key, const char *value)
 {
-	if (streq(key, "gtt") || streq(key, "page_pool")) {
+	if (streq(key, "gtt") || streq(key, "page_pool") || streq(key, "reserve")) {
 		struct size_spec s;
 		const char *hint = NULL;
 
@@ -489,7 +489,7 @@ static void handle_memory_key(struct parse_state *st, const char *key, const cha
 	} else {
 		parse_error(
 			st, st->line,
-			"unknown key '%s' in [memory]: keys are gtt, page_pool, mtype, unset",
+			"unknown key '%s' in [memory]: keys are gtt, reserve, page_pool, mtype, unset",
 			key);
 	}
 }
@@ -515,8 +515,8 @@ static void handle_unset(struct parse_state *st, struct psection *s, const char 
 			ok = streq(n, "placement");
 			break;
 		case PSECTION_MEMORY:
-			ok = streq(n, "gtt") || streq(n, "page_pool") ||
-			     streq(n, "mtype");
+			ok = streq(n, "gtt") || streq(n, "reserve") ||
+			     streq(n, "page_pool") || streq(n, "mtype");
 			break;
 		default:
 			ok = profile_key_is_safe(n, s->kind == PSECTION_KERNEL);

@@ -252,6 +252,37 @@ static void test_gtt_61_rounding(void **state)
 	}
 }
 
+/* reserve lowers gtt to leave RAM to the system, never below half of RAM. */
+static const struct reserve_case {
+	const char *what;
+	uint64_t ram;
+	const char *pages;
+	const char *note;
+} reserve_cases[] = {
+	{"64 GiB: 75% leaves more than the reserve", 64 * GiB, "12582912", NULL},
+	{"16 GiB: lowered to leave 8 GiB", 16 * GiB, "2097152",
+	 "gtt = 75% lowered to leave 8.00 GiB of the 16.00 GiB of RAM to the system)"},
+	{"12 GiB: not below half of RAM", 12 * GiB, "1572864",
+	 "but not below half of RAM, the kernel's own limit"},
+};
+
+static void test_reserve(void **state)
+{
+	const struct reserve_case *c = *state;
+	struct result res = run(STRIX "gtt = 75%\nreserve = 8GiB\n",
+				machine(c->ram, "6.12.118+deb12-amd64", false), false);
+	const struct setting *s;
+
+	assert_int_equal(res.r, 0);
+	s = must(&res, "ttm.pages_limit");
+	assert_string_equal(s->value, c->pages);
+	if (c->note)
+		assert_non_null(strstr(s->reason, c->note));
+	else
+		assert_null(strstr(s->reason, "lowered"));
+	result_done(&res);
+}
+
 /* The page pool counts per NUMA node from 7.2: the reason names those kernels. */
 static void test_page_pool_per_node(void **state)
 {
@@ -579,7 +610,7 @@ static void test_distance(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(gtt_61_cases) + ELEMENTSOF(option_cases) + 13];
+	struct CMUnitTest tests[ELEMENTSOF(gtt_61_cases) + ELEMENTSOF(option_cases) + ELEMENTSOF(reserve_cases) + 13];
 	size_t n = 0;
 
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_612);
@@ -587,6 +618,7 @@ int main(void)
 	TABLE_TESTS(tests, n, gtt_61_cases, test_gtt_61_rounding);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_mixed);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_page_pool_per_node);
+	TABLE_TESTS(tests, n, reserve_cases, test_reserve);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ttm_variants);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_guard);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_page_pool);
