@@ -210,6 +210,48 @@ bool kf_amdxdna_in_tree(const unsigned v[3])
 	return at_least(v, 6, 14, 0);
 }
 
+int kf_gfx_driven(const unsigned v[3], const char *gfx)
+{
+	enum { SINCE_6_1, SINCE_6_12, SINCE_7_3 };
+	static const struct {
+		const char *gfx;
+		int since;
+	} gpus[] = {
+		{"gfx900", SINCE_6_1},	 {"gfx902", SINCE_6_1},	  {"gfx904", SINCE_6_1},
+		{"gfx906", SINCE_6_1},	 {"gfx908", SINCE_6_1},	  {"gfx90a", SINCE_6_1},
+		{"gfx90c", SINCE_6_1},	 {"gfx1010", SINCE_6_1},  {"gfx1011", SINCE_6_1},
+		{"gfx1012", SINCE_6_1},	 {"gfx1013", SINCE_6_1},  {"gfx1030", SINCE_6_1},
+		{"gfx1031", SINCE_6_1},	 {"gfx1032", SINCE_6_1},  {"gfx1033", SINCE_6_1},
+		{"gfx1034", SINCE_6_1},	 {"gfx1035", SINCE_6_1},  {"gfx1036", SINCE_6_1},
+		{"gfx1100", SINCE_6_1},	 {"gfx1101", SINCE_6_1},  {"gfx1102", SINCE_6_1},
+		{"gfx1103", SINCE_6_1},	 {"gfx942", SINCE_6_12},  {"gfx1150", SINCE_6_12},
+		{"gfx1151", SINCE_6_12}, {"gfx1152", SINCE_6_12}, {"gfx1200", SINCE_6_12},
+		{"gfx1201", SINCE_6_12}, {"gfx950", SINCE_7_3},	  {"gfx1153", SINCE_7_3},
+		{"gfx1154", SINCE_7_3},	 {"gfx1170", SINCE_7_3},  {"gfx1171", SINCE_7_3},
+		{"gfx1250", SINCE_7_3},
+	};
+	/* The kernels read, and the first after each that is not. */
+	static const unsigned read[][3] = {{6, 1, 0}, {6, 12, 0}, {7, 3, 0}};
+	static const unsigned next[][3] = {{6, 2, 0}, {6, 13, 0}, {7, 4, 0}};
+
+	for (size_t i = 0; i < ELEMENTSOF(gpus); i++) {
+		int s = gpus[i].since;
+
+		if (!streq(gfx, gpus[i].gfx))
+			continue;
+		if (!at_least(v, 6, 1, 0))
+			return -1;
+		if (at_least(v, read[s][0], read[s][1], read[s][2]))
+			return 1;
+		/* Before the first kernel read that has it: 0 up to the end of the
+		 * line read before, not known after. */
+		if (s > 0 && !at_least(v, next[s - 1][0], next[s - 1][1], next[s - 1][2]))
+			return 0;
+		return -1;
+	}
+	return -1;
+}
+
 /* Ubuntu's kernels: "6.14.0-1018-oem", "6.17.0-19-generic"; the ABI number counts
  * the updates of a flavour's line. */
 static bool ubuntu_at_least(const char *release, const char *base, unsigned abi,

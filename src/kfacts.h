@@ -123,6 +123,16 @@ bool kf_page_pool_per_node(const unsigned v[3]);
 /* amdxdna (the XDNA NPU driver) is in the kernel tree from 6.14. */
 bool kf_amdxdna_in_tree(const unsigned v[3]);
 
+/* Whether this kernel's amdgpu drives a GPU of gfx target gfx at all: 1 yes, 0 no, -1
+ * not known here (or gfx not in the table). From the GC versions each kernel's
+ * amdgpu_discovery_set_gc_ip_blocks() binds (Debian's 6.1.192, 6.12.118 and 7.3.4
+ * sources; drivers only ever add versions): 6.1 has gfx9 up to gfx90a, gfx1010-gfx1013,
+ * gfx1030-gfx1036 and gfx1100-gfx1103; 6.12 adds gfx942, gfx1150, gfx1151, gfx1152,
+ * gfx1200 and gfx1201; 7.3 adds gfx950, gfx1153, gfx1154, gfx1170, gfx1171 and
+ * gfx1250. Kernels between two of those, for a GPU the later one added, are not known
+ * here. */
+int kf_gfx_driven(const unsigned v[3], const char *gfx);
+
 /* Whether a kernel drives gfx1151 (Strix Halo, GC 11.5.1) for ROCm:
  * - KF_GFX1151_NOT_DRIVEN: 6.8 and older: amdgpu_discovery_set_gc_ip_blocks() has no
  *   GC 11.5.1 ("drm/amdgpu: add GC 11.5.1 discovery support", posted February 2024, so

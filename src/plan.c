@@ -474,6 +474,8 @@ static bool plan_reserve(struct ctx *c, const struct pentry *gtt, uint64_t *gtt_
 	if (strbuf_printf(note, "gtt = %s lowered to leave %s of the %s of RAM to the system%s",
 			  gtt->value, r, ram,
 			  floored ? ", but not below half of RAM, the kernel's own limit"
+			  : cap == floor - floor % m->page_size
+				  ? ": half of RAM, the kernel's own limit"
 				  : "") < 0)
 		c->err = -ENOMEM;
 	return true;
@@ -882,6 +884,36 @@ int plan_build(const struct profile *p, const struct machine_facts *m,
 		case KF_GFX1151_FIXED:
 			break;
 		}
+	}
+	/* The other targets: kernels that do not drive the GPU at all. gfx1151 has its
+	 * own check above. */
+	for (size_t t = 0; c.plan->targets[t] && !c.err; t++) {
+		const char *gfx = c.plan->targets[t];
+		_cleanup_strbuf_ struct strbuf no = {0};
+		_cleanup_strbuf_ struct strbuf unknown = {0};
+		bool seen = false;
+
+		for (size_t j = 0; j < t; j++)
+			seen |= streq(c.plan->targets[j], gfx);
+		if (seen || streq(gfx, "gfx1151"))
+			continue;
+		for (size_t i = 0; i < m->n_kernels; i++) {
+			const struct kernel_info *k = &m->kernels[i];
+			int driven = k->ver_known ? kf_gfx_driven(k->ver, gfx) : 1;
+
+			if (driven == 0)
+				strbuf_list_add(&no, k->version);
+			else if (driven < 0 &&
+				 kf_gfx_driven((const unsigned[3]){7, 3, 0}, gfx) == 1)
+				strbuf_list_add(&unknown, k->version);
+		}
+		if (no.len)
+			finding(&c, DIAG_WARNING, false, NULL, 0,
+				"%s does not drive %s at all (its amdgpu_discovery_set_gc_ip_blocks() has no case for that GC version): these settings only matter on a newer kernel",
+				no.s, gfx);
+		if (unknown.len)
+			finding(&c, DIAG_WARNING, false, NULL, 0,
+				"whether %s drives %s is not known here", unknown.s, gfx);
 	}
 	/* Before 6.5 ROCm does not get the GTT size; say so where a size is planned. */
 	if (!c.err &&

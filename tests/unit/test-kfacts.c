@@ -111,6 +111,26 @@ static void test_taints(void **state)
 	(void)state;
 }
 
+static void test_gfx_driven(void **state)
+{
+	unsigned v61[3], v68[3], v612[3], v618[3], v73[3];
+
+	parse("6.1.0-57-amd64", v61);
+	parse("6.8.12", v68);
+	parse("6.12.118+deb12-amd64", v612);
+	parse("6.18.4", v618);
+	parse("7.3.4+deb13-amd64", v73);
+	assert_int_equal(kf_gfx_driven(v61, "gfx1103"), 1);
+	assert_int_equal(kf_gfx_driven(v61, "gfx1150"), 0);
+	assert_int_equal(kf_gfx_driven(v68, "gfx1152"), -1);
+	assert_int_equal(kf_gfx_driven(v612, "gfx1152"), 1);
+	assert_int_equal(kf_gfx_driven(v612, "gfx1153"), 0);
+	assert_int_equal(kf_gfx_driven(v618, "gfx1153"), -1);
+	assert_int_equal(kf_gfx_driven(v73, "gfx1250"), 1);
+	assert_int_equal(kf_gfx_driven(v73, "gfx9999"), -1);
+	(void)state;
+}
+
 static void test_mes_noretry(void **state)
 {
 	/* XNACK for ROCm processes: off from GC 10.1.1 (gfx1012) until GC 12.1. */
@@ -193,6 +213,7 @@ int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_taints),
+		cmocka_unit_test(test_gfx_driven),
 		cmocka_unit_test(test_mes_noretry),
 		cmocka_unit_test(test_amd_iommu),
 		cmocka_unit_test(test_gc_gfx),
