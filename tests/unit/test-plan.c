@@ -261,7 +261,8 @@ static const struct reserve_case {
 } reserve_cases[] = {
 	{"64 GiB: 75% leaves more than the reserve", 64 * GiB, "12582912", NULL},
 	{"16 GiB: lowered to leave 8 GiB", 16 * GiB, "2097152",
-	 "gtt = 75% lowered to leave 8.00 GiB of the 16.00 GiB of RAM to the system)"},
+	 "gtt = 75% lowered to leave 8.00 GiB of the 16.00 GiB of RAM to the system: half of "
+	 "RAM, the kernel's own limit)"},
 	{"12 GiB: not below half of RAM", 12 * GiB, "1572864",
 	 "but not below half of RAM, the kernel's own limit"},
 };
