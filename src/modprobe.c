@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "dpkg.h"
 #include "modprobe.h"
 #include "strv.h"
 #include "sysroot.h"
@@ -320,135 +321,39 @@ static bool wanted_name(const char *n, const struct modprobe_rules *rules)
 	       (rules->alias_files && streq(n + len - 6, ".alias"));
 }
 
-/* The first occurrence of the n bytes of needle in [p, end) that starts a line (p
- * itself starts one), or NULL. */
-static const char *line_find(const char *p, const char *end, const char *needle, size_t n)
-{
-	const char *at = p;
-
-	while (at < end && (at = memmem(at, (size_t)(end - at), needle, n))) {
-		if (at == p || at[-1] == '\n')
-			return at;
-		at++;
-	}
-	return NULL;
-}
-
-/* Whether the stanza [p, end) has "Status: WANT FLAG installed" (dpkg's want may be
- * install or hold). */
-static bool installed(const char *p, const char *end)
-{
-	static const char word[] = " installed";
-	const char *s = line_find(p, end, "Status: ", strlen("Status: ")), *e;
-
-	if (!s)
-		return false;
-	e = memchr(s, '\n', (size_t)(end - s));
-	e = e ? e : end;
-	return (size_t)(e - s) > sizeof(word) - 1 &&
-	       memcmp(e - (sizeof(word) - 1), word, sizeof(word) - 1) == 0;
-}
-
-/* Looks for the installed kmod's stanza in the whole stanzas [status, all_end); true
- * when one decided *ret (which is otherwise left alone). */
-static bool rules_from_stanzas(const char *status, const char *all_end,
-			       struct modprobe_rules *ret)
-{
-	static const char pkg[] = "Package: kmod\n";
-	const char *at = status;
-
-	/* The "Package: kmod" stanza, installed, and its Version's leading number. A
-	 * status file is megabytes: it is searched in place, not split. */
-	while ((at = line_find(at, all_end, pkg, sizeof(pkg) - 1))) {
-		const char *start = at, *end, *v;
-
-		while (start > status &&
-		       !(start[-1] == '\n' && start - 1 > status && start[-2] == '\n'))
-			start--;
-		end = memmem(at, (size_t)(all_end - at), "\n\n", 2);
-		end = end ? end + 1 : all_end;
-		at += sizeof(pkg) - 1;
-		if (!installed(start, end))
-			continue;
-		v = line_find(start, end, "Version: ", strlen("Version: "));
-		if (v) {
-			char *e;
-			unsigned long k = strtoul(v + 9, &e, 10);
-
-			if (e != v + 9 && k > 0 && k < 1000) {
-				ret->kmod = (unsigned)k;
-				ret->source = "var/lib/dpkg/status";
-				ret->usr_lib = k >= 32;
-				ret->alias_files = k < 33;
-			}
-		}
-		return true;
-	}
-	return false;
-}
-
 static const struct modprobe_rules rules_default = {.usr_lib = true, .alias_files = true};
+
+/* The rules for a kmod of version v (dpkg's Version: its leading number). */
+static void rules_for(const char *v, const char *source, struct modprobe_rules *ret)
+{
+	char *e;
+	unsigned long k = strtoul(v, &e, 10);
+
+	*ret = rules_default;
+	if (e != v && k > 0 && k < 1000) {
+		ret->kmod = (unsigned)k;
+		ret->source = source;
+		ret->usr_lib = k >= 32;
+		ret->alias_files = k < 33;
+	}
+}
 
 void modprobe_rules_from_status(const char *status, struct modprobe_rules *ret)
 {
-	*ret = rules_default;
-	rules_from_stanzas(status, status + strlen(status), ret);
-}
+	char v[64];
 
-/* The status file is read in pieces of whole stanzas: it is megabytes, and only one
- * stanza matters (a whole read costs more than all of modprobe.d). */
-#define STATUS_CHUNK	  (64 * 1024)
-#define STATUS_STANZA_MAX (64 << 20)
+	*ret = rules_default;
+	if (dpkg_version_from_status(status, strlen(status), "kmod", v, sizeof(v)))
+		rules_for(v, "var/lib/dpkg/status", ret);
+}
 
 void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret)
 {
-	_cleanup_close_ int fd = sysroot_openat(root, "var/lib/dpkg/status",
-						O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = STATUS_CHUNK;
-	struct stat st;
+	char v[64];
 
 	*ret = rules_default;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    !(buf = malloc(cap + 1)))
-		return;
-	for (;;) {
-		ssize_t k = read(fd, buf + len, cap - len);
-		size_t cut;
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return;
-		len += (size_t)k;
-		/* The buffer has room for it: the search stops at the data read. */
-		buf[len] = '\0';
-		/* Up to the last blank line, or everything at the end of the file. */
-		cut = len;
-		if (k > 0) {
-			while (cut >= 2 &&
-			       !(buf[cut - 1] == '\n' && buf[cut - 2] == '\n'))
-				cut--;
-			if (cut < 2)
-				cut = 0;
-		}
-		if (cut == 0 && k > 0) {
-			char *n;
-
-			/* One stanza fills the buffer. */
-			if (len < cap)
-				continue;
-			if (cap >= STATUS_STANZA_MAX || !(n = realloc(buf, cap * 2 + 1)))
-				return;
-			buf = n;
-			cap *= 2;
-			continue;
-		}
-		if (rules_from_stanzas(buf, buf + cut, ret) || k == 0)
-			return;
-		memmove(buf, buf + cut, len - cut);
-		len -= cut;
-	}
+	if (dpkg_installed_version(root, "kmod", v, sizeof(v)))
+		rules_for(v, "var/lib/dpkg/status", ret);
 }
 
 struct entry {

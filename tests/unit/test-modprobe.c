@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dpkg.h"
 #include "modprobe.h"
 #include "sysroot.h"
 #include "tmptree.h"
@@ -363,6 +364,24 @@ static void test_rules_read(void **state)
 		modprobe_rules_read(root, &read);
 		if (read.kmod != 31)
 			fail_msg("kmod's stanza at %zu: kmod %u", at, read.kmod);
+	}
+	/* Any package's version, from the same reader: a removed stanza of the package
+	 * does not count, a version too long for the buffer is not given. */
+	{
+		static const char fw[] =
+			"Package: firmware-amd-graphics\nStatus: deinstall ok config-files\nVersion: 20230210-5\n\n"
+			"Package: firmware-amd-graphics\nStatus: install ok installed\nVersion: 20251125-1\n";
+		char v[16];
+
+		assert_non_null(f = fopen(path, "w"));
+		assert_int_equal(fwrite(fw, 1, sizeof(fw) - 1, f), sizeof(fw) - 1);
+		assert_int_equal(fclose(f), 0);
+		assert_true(dpkg_installed_version(root, "firmware-amd-graphics", v, sizeof(v)));
+		assert_string_equal(v, "20251125-1");
+		assert_false(dpkg_installed_version(root, "firmware-amd-graphics", v, 8));
+		assert_false(dpkg_installed_version(root, "firmware-amd", v, sizeof(v)));
+		assert_true(dpkg_version_from_status(fw, sizeof(fw) - 1, "firmware-amd-graphics",
+						     v, sizeof(v)));
 	}
 	/* No status: kmod 30's rules with usr/lib/modprobe.d, not known. */
 	unlink(path);
