@@ -126,6 +126,24 @@ static int add_options(struct modprobe_config *c, const char *module, const char
 	return 0;
 }
 
+/* Adds a blacklist or install line for module. 0 or -ENOMEM. */
+static int add_directive(struct modprobe_config *c, const char *cmd, const char *module,
+			 const char *rest, struct src at)
+{
+	struct modprobe_directive *dv;
+
+	if (grow((void **)&c->directives, &c->directives_cap, c->n_directives + 1,
+		 sizeof(*c->directives)) < 0)
+		return -ENOMEM;
+	dv = &c->directives[c->n_directives];
+	*dv = (struct modprobe_directive){.cmd = strdup(cmd), .module = strdup(module),
+					  .rest = rest ? strdup(rest) : NULL, .at = at};
+	c->n_directives++;
+	if (!dv->cmd || !dv->module || (rest && !dv->rest))
+		return -ENOMEM;
+	return 0;
+}
+
 /* Gives c, as its file `file`, the options like found in its file `from`. 0 or
  * -ENOMEM. */
 static int add_like(struct modprobe_config *c, uint32_t file,
@@ -138,6 +156,17 @@ static int add_like(struct modprobe_config *c, uint32_t file,
 		int r = add_options(c, m->module, m->opts.text.s + p->start, p->len,
 				    (struct src){file, p->line});
 
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < like->n_directives; i++) {
+		const struct modprobe_directive *dv = &like->directives[i];
+		int r;
+
+		if (dv->at.file != from)
+			continue;
+		r = add_directive(c, dv->cmd, dv->module, dv->rest,
+				  (struct src){file, dv->at.line});
 		if (r < 0)
 			return r;
 	}
@@ -173,6 +202,24 @@ static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, c
 						    "remove",  "softdep",   "weakdep",
 						    "include", "config"};
 
+		if (streq(cmd, "blacklist") || streq(cmd, "install")) {
+			/* kmod_config_parse(): the module is the next word; install's
+			 * command is the rest of the line. */
+			while (is_blank(*s))
+				s++;
+			mod = s;
+			while (*s && !is_blank(*s))
+				s++;
+			rest = *s ? s + 1 : s;
+			*s = '\0';
+			for (char *p = mod; *p; p++)
+				if (*p == '-')
+					*p = '_';
+			if (!*mod)
+				return 0;
+			return add_directive(c, cmd, mod,
+					     streq(cmd, "install") ? rest : NULL, at);
+		}
 		for (size_t i = 0; i < ELEMENTSOF(known); i++)
 			if (streq(cmd, known[i]))
 				return 0; /* not ours to read */
@@ -305,6 +352,12 @@ void modprobe_config_free(struct modprobe_config *c)
 		srcline_done(&c->modules[i].opts);
 	}
 	free(c->modules);
+	for (size_t i = 0; i < c->n_directives; i++) {
+		free(c->directives[i].cmd);
+		free(c->directives[i].module);
+		free(c->directives[i].rest);
+	}
+	free(c->directives);
 	free(c->index);
 	free(c);
 }

@@ -27,6 +27,16 @@ struct modprobe_config {
 	size_t n_files;
 	struct modprobe_module *modules;
 	size_t n_modules;
+	/* The blacklist and install lines, in the order read: what keeps a module from
+	 * loading by its aliases (kmod's blacklist, which udev's loads honour) or runs
+	 * a command instead of loading it (install). */
+	struct modprobe_directive {
+		char *cmd;    /* "blacklist" or "install" */
+		char *module; /* '-' written as '_' */
+		char *rest;   /* install's command; NULL for blacklist */
+		struct src at;
+	} *directives;
+	size_t n_directives, directives_cap;
 	/* Private to modprobe.c. What each options line gave, in the order read: bytes
 	 * [start, start + len) of modules[module].opts, from line `line` of file `file`;
 	 * file f's lines start at pieces[file_pieces[f]]. A later read with this one as

@@ -230,6 +230,31 @@ static void test_cases(void **state)
 	}
 }
 
+/* blacklist and install lines are kept, with their module and place; a continued
+ * line counts from its first line. */
+static void test_directives(void **state)
+{
+	struct modprobe_config *c = calloc(1, sizeof(*c));
+	struct diag_list d = {0};
+	static const char text[] = "# x\nblacklist amdgpu\ninstall amd-gpu \\\n /bin/false\n"
+				   "blacklist\noptions amdgpu dc=1\n";
+
+	assert_int_equal(modprobe_add_file(c, "x.conf", 0), 0);
+	assert_int_equal(modprobe_parse(c, 0, text, sizeof(text) - 1, &d), 0);
+	assert_int_equal(c->n_directives, 2);
+	assert_string_equal(c->directives[0].cmd, "blacklist");
+	assert_string_equal(c->directives[0].module, "amdgpu");
+	assert_null(c->directives[0].rest);
+	assert_int_equal(c->directives[0].at.line, 2);
+	assert_string_equal(c->directives[1].cmd, "install");
+	assert_string_equal(c->directives[1].module, "amd_gpu");
+	assert_string_equal(c->directives[1].rest, " /bin/false");
+	assert_int_equal(c->directives[1].at.line, 3);
+	assert_int_equal(d.n, 0);
+	modprobe_config_free(c);
+	(void)state;
+}
+
 static void test_flag(void **state)
 {
 	struct modprobe_config *c = calloc(1, sizeof(*c));
@@ -499,12 +524,13 @@ static void test_like(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(cases) + ELEMENTSOF(rule_cases) + 3];
+	struct CMUnitTest tests[ELEMENTSOF(cases) + ELEMENTSOF(rule_cases) + 4];
 	size_t n = 0;
 
 	TABLE_TESTS(tests, n, cases, test_cases);
 	TABLE_TESTS(tests, n, rule_cases, test_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flag);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_directives);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_rules_read);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_like);
 	return _cmocka_run_group_tests("modprobe", tests, n, NULL, NULL);
