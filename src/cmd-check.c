@@ -1,5 +1,7 @@
 /* The check command. */
 
+#include "facts.h"
+#include "health.h"
 #include "ops.h"
 #include "render-plan.h"
 #include "strv.h"
@@ -28,6 +30,15 @@ int cmd_check(struct sysroot *root, const struct options *o, int argc, char **ar
 			r = boot_facts_read(root, versions, NULL, NULL, &bf, &boot);
 		if (r == 0)
 			r = layers_lint(p.facts, bf, NULL, p.plan->targets, &boot);
+		if (r == 0) {
+			struct gpu *gpus = NULL;
+			size_t n = 0;
+
+			r = gpus_read(root, &gpus, &n);
+			if (r == 0)
+				r = health_check(root, p.facts, bf, gpus, n, &boot);
+			gpus_free(gpus, n);
+		}
 		/* The profile is valid whatever the machine's files say: their findings
 		 * are warnings here. */
 		for (size_t i = 0; r == 0 && i < boot.n; i++)

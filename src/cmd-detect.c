@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "health.h"
 #include "ops.h"
 #include "render-machine.h"
 #include "strv.h"
@@ -105,6 +106,8 @@ int cmd_detect(struct sysroot *root, const struct options *o, int argc, char **a
 				r = strv_push(&gfx, gpus[i].gfx);
 		if (r == 0)
 			r = layers_lint(m, bf, NULL, gfx, &d);
+		if (r == 0)
+			r = health_check(root, m, bf, gpus, n_gpus, &d);
 	}
 	if (r == 0 && sysroot_is_live(root))
 		r = check_path_copies(&d);

@@ -494,6 +494,9 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver", de->d_name);
 		if (sysroot_link_basename(root, rel, &g[n - 1].driver) == -ENOMEM)
 			goto oom;
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mem_info_vram_total",
+			 de->d_name);
+		g[n - 1].vram_known = sysfs_read_u64(root, rel, &g[n - 1].vram);
 	}
 	closedir(d);
 	if (n)

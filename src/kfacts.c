@@ -37,6 +37,35 @@ bool kf_kfd_reports_ttm_limit_on_apu(const unsigned v[3])
 	return at_least(v, 6, 10, 0) || (v[0] == 6 && v[1] == 9 && v[2] >= 9);
 }
 
+enum kf_apu_vram kf_apu_vram(const unsigned v[3])
+{
+	if (at_least(v, 7, 3, 0))
+		return KF_APU_VRAM_GTT_IF_LARGER;
+	if (at_least(v, 6, 13, 0))
+		return KF_APU_VRAM_NOT_KNOWN;
+	if (kf_kfd_reports_ttm_limit_on_apu(v))
+		return KF_APU_VRAM_GTT;
+	return KF_APU_VRAM_CARVEOUT;
+}
+
+int kf_lockup_compute_ms(const unsigned v[3])
+{
+	if (at_least(v, 7, 2, 0))
+		return 2000;
+	if (at_least(v, 6, 1, 0) && !at_least(v, 6, 13, 0))
+		return 60000;
+	return -1;
+}
+
+int kf_nomodeset(const unsigned v[3])
+{
+	if (at_least(v, 7, 3, 0))
+		return 2;
+	if (at_least(v, 6, 1, 0) && !at_least(v, 6, 13, 0))
+		return 1;
+	return -1;
+}
+
 bool kf_gttsize_deprecated(const unsigned v[3])
 {
 	return at_least(v, 6, 15, 0);

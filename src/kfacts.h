@@ -35,6 +35,35 @@ bool kf_kfd_capped_at_3_8(const unsigned v[3]);
  * carve-out is reported, so nothing is compared there. */
 bool kf_kfd_reports_ttm_limit_on_apu(const unsigned v[3]);
 
+/* Where KFD puts an APU's VRAM (hipMalloc) allocations
+ * (amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu()):
+ * - KF_APU_VRAM_CARVEOUT: in the carve-out (6.1; before 6.10 except 6.9.9 and later
+ *   6.9);
+ * - KF_APU_VRAM_GTT: always in the GTT ("Let VRAM allocations go to GTT domain on small
+ *   APUs", eb853413d02c: 6.10 to 6.12 as Debian's 6.12.118 has it, and 6.9.9), so a
+ *   large carve-out is memory ROCm cannot use;
+ * - KF_APU_VRAM_GTT_IF_LARGER: in the GTT only when the carve-out is smaller than the
+ *   GTT (adev->apu_prefer_gtt, set in amdgpu_ttm_init(): 7.3), else in the carve-out;
+ * - KF_APU_VRAM_NOT_KNOWN: 6.13 to 7.2, where the change to the last came. */
+enum kf_apu_vram {
+	KF_APU_VRAM_CARVEOUT,
+	KF_APU_VRAM_GTT,
+	KF_APU_VRAM_GTT_IF_LARGER,
+	KF_APU_VRAM_NOT_KNOWN
+};
+enum kf_apu_vram kf_apu_vram(const unsigned v[3]);
+
+/* amdgpu.lockup_timeout's default for compute jobs on bare metal, in ms
+ * (amdgpu_device_get_job_timeout_settings()): 60000 on 6.1 and 6.12 (10000 for the
+ * other queues), 2000 for every queue from 7.2 (7.3's source; 7.2.13's parameter
+ * description says "default: 2000"); -1 where not known here. */
+int kf_lockup_compute_ms(const unsigned v[3]);
+
+/* What nomodeset does to amdgpu: 1 amdgpu_init() refuses to load the module (6.1,
+ * 6.12: drm_firmware_drivers_only()); 2 amdgpu_pci_probe() refuses display-class GPUs
+ * unless amdgpu.modeset=1 (7.3); -1 not known here. */
+int kf_nomodeset(const unsigned v[3]);
+
 /* amdgpu.gttsize is deprecated from 6.15: amdgpu_ttm_init() logs "Configuring gttsize
  * via module parameter is deprecated, please use ttm.pages_limit". Its MODULE_PARM_DESC
  * never says so, so this comes from the version. */

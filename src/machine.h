@@ -96,6 +96,9 @@ struct gpu {
 	unsigned device;
 	char *gfx; /* from ip_discovery GC version, else the id table; NULL if unknown */
 	char *driver; /* bound driver ("amdgpu"), NULL when none */
+	/* The carve-out amdgpu reports (mem_info_vram_total, bytes), when it does. */
+	uint64_t vram;
+	bool vram_known;
 };
 
 void gpus_free(struct gpu *g, size_t n);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "fragment.h"
+#include "health.h"
 #include "ops.h"
 #include "profiledir.h"
 #include "size.h"
@@ -748,6 +749,16 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 	if (r == 0)
 		r = layers_lint(c->planned.facts, c->now, c->after,
 				c->planned.plan ? c->planned.plan->targets : NULL, d);
+	if (r == 0) {
+		struct gpu *gpus = NULL;
+		size_t n = 0;
+
+		r = gpus_read(root, &gpus, &n);
+		if (r == 0)
+			r = health_check(root, c->planned.facts, c->after ? c->after : c->now,
+					 gpus, n, d);
+		gpus_free(gpus, n);
+	}
 	for (size_t i = 0; i < pl->n_settings; i++)
 		free(fs[i].value);
 	free(fs);

@@ -40,6 +40,15 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 			      gpus[i].device, gpus[i].gfx ? gpus[i].gfx : "unknown",
 			      gpus[i].driver ? gpus[i].driver : "none",
 			      profiles[i] ? profiles[i] : "none matches");
+	for (size_t i = 0; i < n_gpus; i++) {
+		char c[32];
+
+		if (!gpus[i].vram_known)
+			continue;
+		format_gib(gpus[i].vram, c);
+		strbuf_printf(b, "Carve-out:   %s on %s (mem_info_vram_total)\n", c,
+			      gpus[i].pci);
+	}
 	text_machine(b, m);
 	if (m->n_kernels == 0)
 		strbuf_puts(b, "Kernels:     none found under lib/modules\n");
@@ -128,6 +137,12 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		json_string(b, gpus[i].driver);
 		json_key(b, &f, "profile");
 		json_string(b, profiles[i]);
+		/* The carve-out in bytes (mem_info_vram_total); null when not shown. */
+		json_key(b, &f, "carveout_bytes");
+		if (gpus[i].vram_known)
+			strbuf_printf(b, "%" PRIu64, gpus[i].vram);
+		else
+			strbuf_puts(b, "null");
 		strbuf_putc(b, '}');
 	}
 	strbuf_putc(b, ']');

@@ -111,6 +111,32 @@ static void test_taints(void **state)
 	(void)state;
 }
 
+/* Carve-out, lockup_timeout and nomodeset per kernel line. */
+static void test_health_facts(void **state)
+{
+	unsigned v61[3], v699[3], v612[3], v616[3], v72[3], v73[3];
+
+	parse("6.1.0-57-amd64", v61);
+	parse("6.9.9", v699);
+	parse("6.12.118+deb12-amd64", v612);
+	parse("6.16.3", v616);
+	parse("7.2.13+deb14-amd64", v72);
+	parse("7.3.4+deb13-amd64", v73);
+	assert_int_equal(kf_apu_vram(v61), KF_APU_VRAM_CARVEOUT);
+	assert_int_equal(kf_apu_vram(v699), KF_APU_VRAM_GTT);
+	assert_int_equal(kf_apu_vram(v612), KF_APU_VRAM_GTT);
+	assert_int_equal(kf_apu_vram(v616), KF_APU_VRAM_NOT_KNOWN);
+	assert_int_equal(kf_apu_vram(v73), KF_APU_VRAM_GTT_IF_LARGER);
+	assert_int_equal(kf_lockup_compute_ms(v61), 60000);
+	assert_int_equal(kf_lockup_compute_ms(v612), 60000);
+	assert_int_equal(kf_lockup_compute_ms(v616), -1);
+	assert_int_equal(kf_lockup_compute_ms(v72), 2000);
+	assert_int_equal(kf_nomodeset(v612), 1);
+	assert_int_equal(kf_nomodeset(v72), -1);
+	assert_int_equal(kf_nomodeset(v73), 2);
+	(void)state;
+}
+
 static void test_gfx_driven(void **state)
 {
 	unsigned v61[3], v68[3], v612[3], v618[3], v73[3];
@@ -214,6 +240,7 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_taints),
 		cmocka_unit_test(test_gfx_driven),
+		cmocka_unit_test(test_health_facts),
 		cmocka_unit_test(test_mes_noretry),
 		cmocka_unit_test(test_amd_iommu),
 		cmocka_unit_test(test_gc_gfx),
