@@ -57,6 +57,11 @@ int kf_lockup_compute_ms(const unsigned v[3])
 	return -1;
 }
 
+bool kf_lockup_single_zero_bug(const unsigned v[3])
+{
+	return at_least(v, 7, 3, 0);
+}
+
 int kf_nomodeset(const unsigned v[3])
 {
 	if (at_least(v, 7, 3, 0))

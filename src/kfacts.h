@@ -59,6 +59,12 @@ enum kf_apu_vram kf_apu_vram(const unsigned v[3]);
  * description says "default: 2000"); -1 where not known here. */
 int kf_lockup_compute_ms(const unsigned v[3]);
 
+/* Whether a single "0" in amdgpu.lockup_timeout sets every queue's timeout to 0 rather
+ * than keeping the default: 7.3 (amdgpu_device_get_job_timeout_settings() copies the
+ * parsed value to all four); not 6.1 or 6.12, which copy the defaulted GFX timeout;
+ * from 7.3 on as read here. */
+bool kf_lockup_single_zero_bug(const unsigned v[3]);
+
 /* What nomodeset does to amdgpu: 1 amdgpu_init() refuses to load the module (6.1,
  * 6.12: drm_firmware_drivers_only()); 2 amdgpu_pci_probe() refuses display-class GPUs
  * unless amdgpu.modeset=1 (7.3); -1 not known here. */

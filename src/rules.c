@@ -265,6 +265,113 @@ static void taint(const struct rules_input *in, const char *param, struct out *o
 		    param, unknown.s);
 }
 
+/* One field of amdgpu.lockup_timeout as kstrtol(s, 0, ...) reads it: an optional sign,
+ * then "0x" hex, a leading 0 octal, or decimal, and nothing after (a newline aside).
+ * false when kstrtol would refuse it. *octal when a leading 0 made it octal. */
+static bool kstrtol_0(const char *s, size_t n, long long *ret, bool *octal)
+{
+	char buf[32], *end;
+	const char *p;
+
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	p = buf + (*buf == '-' || *buf == '+');
+	if (!*p || !((*p >= '0' && *p <= '9')))
+		return false;
+	*octal = p[0] == '0' && p[1] >= '0' && p[1] <= '9';
+	errno = 0;
+	*ret = strtoll(buf, &end, 0);
+	return *end == '\0' && errno == 0;
+}
+
+/* amdgpu.lockup_timeout: "T" or "GFX,Compute,SDMA,Video" in ms, parsed by
+ * amdgpu_device_get_job_timeout_settings() (6.1, 6.12, 7.3): strsep() on ',', an empty
+ * field ends the parse, each field kstrtol(base 0) (a failure fails the GPU's
+ * initialisation: "invalid lockup_timeout parameter syntax"), 0 keeps that queue's
+ * default, a negative value means no timeout and taints (TAINT_SOFTLOCKUP), fields after
+ * the fourth are parsed and ignored. One value: GFX, SDMA and Video on 6.1 and 6.12
+ * (compute too only under SR-IOV or passthrough); all four on 7.3, where a single 0
+ * sets all four to 0 instead of keeping the default (the loop leaves the parsed 0 in
+ * place: read in 7.3.4's source). The parameter is a module_param_string of 256 bytes:
+ * a longer value stops amdgpu loading. */
+static void lockup_timeout(const struct rules_input *in, const char *value, struct out *o)
+{
+	_cleanup_strbuf_ struct strbuf one = {0};
+	_cleanup_strbuf_ struct strbuf zero = {0};
+	const char *v = value ? value : "";
+	size_t used = 0;
+	bool stopped = false, negative = false, octal = false, single_zero = false;
+
+	if (strlen(v) >= 256) {
+		say(o, DIAG_ERROR, false,
+		    "amdgpu.lockup_timeout is %zu bytes: the kernel keeps at most 255 and amdgpu does not load (module_param_string)",
+		    strlen(v));
+		return;
+	}
+	for (const char *p = v;; p++) {
+		size_t n = strcspn(p, ",");
+		long long t;
+		bool oct = false;
+
+		if (n == 0) {
+			/* Values after an empty field are never read. */
+			stopped = p[strspn(p, ",")] != '\0';
+			break;
+		}
+		if (!kstrtol_0(p, n, &t, &oct)) {
+			say(o, DIAG_ERROR, false,
+			    "amdgpu.lockup_timeout=%s: '%.*s' is not a number the kernel reads: amdgpu fails to initialise the GPU (\"invalid lockup_timeout parameter syntax\", amdgpu_device_get_job_timeout_settings())",
+			    v, (int)n, p);
+			return;
+		}
+		used++;
+		negative |= t < 0;
+		octal |= oct;
+		if (used == 1 && t == 0 && p[n] == '\0')
+			single_zero = true;
+		p += n;
+		if (!*p)
+			break;
+	}
+	if (stopped)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.lockup_timeout=%s: an empty field ends the kernel's parse; the values after it are ignored",
+		    v);
+	if (used > 4)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.lockup_timeout=%s: the kernel reads four values (GFX,Compute,SDMA,Video) and ignores the rest",
+		    v);
+	if (octal)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.lockup_timeout=%s: a value with a leading 0 is octal to the kernel (kstrtol base 0): 010000 is 4096 ms",
+		    v);
+	if (negative)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.lockup_timeout=%s: a negative value turns the timeout off: a hung job is never reset, and the kernel logs \"lockup timeout disabled\" and is tainted (TAINT_SOFTLOCKUP)",
+		    v);
+	for (size_t k = 0; k < in->m->n_kernels; k++) {
+		const struct kernel_info *ki = &in->m->kernels[k];
+		int ms = ki->ver_known ? kf_lockup_compute_ms(ki->ver) : -1;
+
+		if (used == 1 && !single_zero && ms == 60000)
+			strbuf_list_add(&one, ki->version);
+		if (single_zero && ki->ver_known && kf_lockup_single_zero_bug(ki->ver))
+			strbuf_list_add(&zero, ki->version);
+	}
+	if (one.len)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.lockup_timeout=%s: one value sets the GFX, SDMA and Video timeouts on %s; compute jobs keep 60 s on bare metal (give four values: GFX,Compute,SDMA,Video)",
+		    v, one.s);
+	if (zero.len)
+		say(o, DIAG_ERROR, true,
+		    "amdgpu.lockup_timeout=%s: on %s a single 0 sets every queue's timeout to 0 instead of keeping the default (amdgpu_device_get_job_timeout_settings()); leave the parameter out",
+		    v, zero.s);
+}
+
 /* The ppfeaturemask bits worth naming (amd_shared.h enum PP_FEATURE_MASK). */
 static const struct {
 	uint64_t bit;
@@ -374,6 +481,12 @@ int rules_check(const struct rules_input *in, const char *module, const char *pa
 		noretry(in, value, &o);
 	else if (streq(p, "mtype_local"))
 		mtype_local(in, &o);
+	else if (streq(p, "lockup_timeout"))
+		lockup_timeout(in, value, &o);
+	else if (streq(p, "modeset") && streq_ptr(value, "0"))
+		/* amdgpu_pci_probe() (6.12, 7.3) tests modeset only for -1 with nomodeset. */
+		say(&o, DIAG_WARNING, false,
+		    "amdgpu.modeset=0 does not keep amdgpu off the GPU: the kernel only tests it for -1 together with nomodeset (amdgpu_pci_probe()); modprobe.blacklist=amdgpu does");
 	else if (streq(p, "cwsr_enable") && streq_ptr(value, "0"))
 		say(&o, DIAG_WARNING, false,
 		    "cwsr_enable=0 turns off compute wave save/restore; it worked around MES hangs on gfx1151 only before kernel commit b42f3bf9536c with ROCm < 7.2.1");

@@ -25,13 +25,14 @@ struct p {
 static const struct p amdgpu_61[] = {
 	{"gttsize", "int"},   {"noretry", "int"},	   {"vm_fragment_size", "int"},
 	{"gartsize", "uint"}, {"ppfeaturemask", "hexint"}, {"dc", "int"},
-	{"mes", "int"},	      {"cwsr_enable", "int"},	   {NULL, NULL},
+	{"mes", "int"},	      {"cwsr_enable", "int"},	   {"lockup_timeout", "string"},
+	{NULL, NULL},
 };
 static const struct p amdgpu_612[] = {
 	{"gttsize", "int"},   {"noretry", "int"},	   {"vm_fragment_size", "int"},
 	{"gartsize", "uint"}, {"ppfeaturemask", "hexint"}, {"dc", "int"},
 	{"mes", "int"},	      {"cwsr_enable", "int"},	   {"mtype_local", "int"},
-	{NULL, NULL},
+	{"lockup_timeout", "string"}, {"modeset", "int"}, {NULL, NULL},
 };
 static const struct p ttm[] = {
 	{"pages_limit", "ulong"},
@@ -447,6 +448,24 @@ static const struct option_cases_case {
 	 "computed from [memory]"},
 	{"a module no kernel has is a warning", "[module nosuchmod]\nx = 1\n", false,
 	 "module nosuchmod not found"},
+	{"one lockup_timeout leaves compute at 60 s on 6.x",
+	 "[module amdgpu]\nlockup_timeout = 10000\n", false,
+	 "one value sets the GFX, SDMA and Video timeouts on 6.1.0-56-amd64, 6.12.117+deb12-amd64; compute jobs keep 60 s"},
+	{"a lockup_timeout field kstrtol refuses fails the GPU's initialisation",
+	 "[module amdgpu]\nlockup_timeout = 10000,60s\n", true,
+	 "'60s' is not a number the kernel reads"},
+	{"an empty lockup_timeout field ends the parse",
+	 "[module amdgpu]\nlockup_timeout = 5000,,3000\n", false,
+	 "an empty field ends the kernel's parse"},
+	{"a leading 0 is octal to kstrtol", "[module amdgpu]\nlockup_timeout = 010000\n",
+	 false, "is octal to the kernel"},
+	{"a negative lockup_timeout turns the timeout off",
+	 "[module amdgpu]\nlockup_timeout = 2000,-1,2000,2000\n", false,
+	 "a negative value turns the timeout off"},
+	{"more than four lockup_timeout values",
+	 "[module amdgpu]\nlockup_timeout = 1,2,3,4,5\n", false, "ignores the rest"},
+	{"amdgpu.modeset=0 does not keep amdgpu off", "[module amdgpu]\nmodeset = 0\n",
+	 false, "amdgpu.modeset=0 does not keep amdgpu off the GPU"},
 };
 
 static void test_options(void **state)
@@ -535,6 +554,13 @@ static void test_per_kernel(void **state)
 	assert_int_equal(res.r, 0);
 	assert_true(strstr(must(&res, "amdgpu.mtype_local")->reason,
 			   "it taints 6.14.0-1018-oem") != NULL);
+	result_done(&res);
+	/* 7.3 copies a single 0 to every queue's timeout: refused unless forced. */
+	res = run("[profile]\ndescription = t\nmatch = gfx1151\n[module amdgpu]\nlockup_timeout = 0\n",
+		  machine(128 * GiB, "6.12.117+deb12-amd64 7.3.4-amd64", false), false);
+	assert_int_equal(res.r, -EINVAL);
+	assert_true(said(&res, DIAG_ERROR,
+			 "on 7.3.4-amd64 a single 0 sets every queue's timeout to 0"));
 	result_done(&res);
 	/* gfx950 (GC 9.5.0): read on 7.3, not driven by 6.12, not known between. */
 	res = run("[profile]\ndescription = mi\nmatch = gfx950\n[memory]\nmtype = nc\n",
