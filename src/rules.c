@@ -184,7 +184,7 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 		return;
 	/* Once per GC version: the default depends on GC and kernel only. */
 	for (size_t i = 0; in->gfx && in->gfx[i]; i++) {
-		struct strbuf same = {0}, unknown = {0}, gpus = {0};
+		struct strbuf same = {0}, other = {0}, unknown = {0}, gpus = {0};
 		unsigned maj, min, rev, m2, n2, r2;
 		bool seen = false;
 
@@ -210,6 +210,8 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 			d = kf_noretry_default(ki->ver, maj, min);
 			if (d == (int)v)
 				strbuf_list_add(&same, ki->version);
+			else if (d >= 0)
+				strbuf_list_add(&other, ki->version);
 			else if (d < 0)
 				strbuf_list_add(&unknown, ki->version);
 		}
@@ -217,6 +219,10 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 			say(o, DIAG_WARNING, false,
 			    "amdgpu.noretry=%s is already the default on %s (GC %u.%u) with %s: no effect there",
 			    value, gpus.s, maj, min, same.s);
+		if (other.len)
+			say(o, DIAG_WARNING, false,
+			    "amdgpu.noretry=%s replaces the default %d on %s (GC %u.%u) with %s (amdgpu_gmc_noretry_set())",
+			    value, v ? 0 : 1, gpus.s, maj, min, other.s);
 		if (v == 0 && kf_kfd_xnack_off(maj, min, rev))
 			say(o, DIAG_WARNING, false,
 			    "amdgpu.noretry=0 gains ROCm nothing on %s: KFD never runs a process with XNACK on GC 10.1.1 to 12.0 (kfd_process_xnack_mode())",
@@ -226,6 +232,7 @@ static void noretry(const struct rules_input *in, const char *value, struct out 
 			    "amdgpu.noretry: whether %s defaults to 0 or 1 on %s is not known here (7.0 made it 1 for GC 10.1, and a 6.18 stable release took that change)",
 			    unknown.s, gpus.s);
 		strbuf_done(&same);
+		strbuf_done(&other);
 		strbuf_done(&unknown);
 		strbuf_done(&gpus);
 	}
@@ -372,6 +379,31 @@ static void lockup_timeout(const struct rules_input *in, const char *value, stru
 		    v, zero.s);
 }
 
+/* amdgpu.vm_fragment_size: -1 (auto) is 9 on every GC from 9 to 12 in 6.1, 6.12 and
+ * 7.3 (gmc_v9_0_sw_init() to gmc_v12_0_sw_init() pass 9 to amdgpu_vm_adjust_size()). */
+static void vm_fragment_size(const struct rules_input *in, const char *value,
+			     struct out *o)
+{
+	_cleanup_strbuf_ struct strbuf gpus = {0};
+	uint64_t v;
+
+	if (!value || kparam_parse_u64(value, &v) < 0)
+		return;
+	for (size_t i = 0; in->gfx && in->gfx[i]; i++)
+		if (gfx_gc_major(in->gfx[i]) >= 9 && gfx_gc_major(in->gfx[i]) <= 12)
+			strbuf_list_add(&gpus, in->gfx[i]);
+	if (!gpus.len)
+		return;
+	if (v == 9)
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.vm_fragment_size=9 is already the default on %s (gmc_v*_sw_init() passes 9 to amdgpu_vm_adjust_size()): no effect",
+		    gpus.s);
+	else
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.vm_fragment_size=%s replaces the default 9 on %s (gmc_v*_sw_init() passes 9 to amdgpu_vm_adjust_size())",
+		    value, gpus.s);
+}
+
 /* The ppfeaturemask bits worth naming (amd_shared.h enum PP_FEATURE_MASK). */
 static const struct {
 	uint64_t bit;
@@ -481,6 +513,8 @@ int rules_check(const struct rules_input *in, const char *module, const char *pa
 		noretry(in, value, &o);
 	else if (streq(p, "mtype_local"))
 		mtype_local(in, &o);
+	else if (streq(p, "vm_fragment_size"))
+		vm_fragment_size(in, value, &o);
 	else if (streq(p, "lockup_timeout"))
 		lockup_timeout(in, value, &o);
 	else if (streq(p, "modeset") && streq_ptr(value, "0"))
