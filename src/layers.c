@@ -494,6 +494,7 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 {
 	_cleanup_strbuf_ struct strbuf capped = {0};
 	_cleanup_strbuf_ struct strbuf no_gtt = {0};
+	_cleanup_strbuf_ struct strbuf split = {0};
 	struct sargs amdgpu = {0};
 	struct effective g, p_first = {0};
 	_cleanup_free_ char *p_first_value = NULL;
@@ -541,6 +542,10 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 				p_name = p_first_name;
 			}
 		}
+		/* gttsize alone from 6.5: the GTT follows it, KFD the TTM default. */
+		if (g_limit && !p_limit && !from_ours(&g) && ki->ver_known &&
+		    kf_gtt_follows_ttm(ki->ver))
+			strbuf_list_add(&split, ki->version);
 		if (g_limit && p_limit && gbytes != pbytes)
 			r = diag_warning(
 				d, g.file, g.line,
@@ -566,6 +571,11 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 			"%s=%s: on %s ROCm (KFD) allocates at most 3/8 of the RAM free when amdgpu loads, whatever amdgpu.gttsize or ttm.pages_limit say (amdgpu_amdkfd_gpuvm_init_mem_limits()); from 6.5 its limit is ttm.pages_limit",
 			e == &g ? "amdgpu.gttsize" : p_first_name, e->value, capped.s);
 	}
+	if (r == 0 && split.len)
+		r = diag_warning(
+			d, g.file, g.line,
+			"amdgpu.gttsize=%s alone: on %s it sizes the GTT, but ROCm (KFD) still follows ttm.pages_limit, half of RAM by default (amdgpu_amdkfd_gpuvm_init_mem_limits()); set the TTM limit instead",
+			g.value, split.s);
 	if (r == 0 && no_gtt.len)
 		r = diag_warning(
 			d, p_first.file, p_first.line,
