@@ -139,7 +139,7 @@ printf '[profile]\ndescription = mi300\nmatch = gfx942\n[memory]\nmtype = nc\n' 
 printf '[profile]\ndescription = typo\n[module amdgpu]\ngtt_size = 16384\n' > "$work/typo.conf"
 printf '[profile]\ndescription = gart\n[module amdgpu]\ngartsize = -1\n' > "$work/gart.conf"
 
-check "mtype_local is unknown to $v61" 2 "mtype_local: no such parameter of amdgpu in $v61" \
+check "mtype_local (from 6.5) is not written for $v61" 0 "mtype = nc has no effect on gfx942 with $v61" \
 	--kernel "$v61" check "$work/mtype.conf"
 check "mtype_local is known to $v612" 0 "valid, 1 setting" \
 	--kernel "$v612" check "$work/mtype.conf"
@@ -234,10 +234,39 @@ for v in "$v612" "$vbpo" "$vsid"; do
 			--kernel "$v" show strix-halo --memory 128GiB
 	fi
 done
-check "mtype_local taints $vsid (6.14 and later)" 0 "it taints $vsid (6.14 and later)" \
+check "mtype_local taints $vsid (6.14 and later)" 0 "it taints $vsid" \
 	--kernel "$vsid" show "$work/mtype.conf" --memory 128GiB
 check "mtype_local does not taint $v612" 0 "!taints" \
 	--kernel "$v612" show "$work/mtype.conf" --memory 128GiB
+# Per-kernel facts against the real metadata of every line.
+printf '[profile]\ndescription = lt\n[module amdgpu]\nlockup_timeout = 2000,60000,2000,2000\n' > "$work/lt4.conf"
+printf '[profile]\ndescription = lt\n[module amdgpu]\nlockup_timeout = 0\n' > "$work/lt0.conf"
+printf '[profile]\ndescription = gr\n[module amdgpu]\ngpu_recovery = 1\n' > "$work/gr.conf"
+printf '[profile]\ndescription = ms\n[module amdgpu]\nmodeset = 1\n' > "$work/ms.conf"
+for v in "$v61" "$v612" "$vbpo" "$vsid"; do
+	check "four lockup_timeout values are a string the real amdgpu of $v takes" 0 "checked against $v" \
+		--kernel "$v" check "$work/lt4.conf"
+	check "strix-point on $v: a share of 64 GiB, no 128 GiB constant" 0 "ttm.pages_limit=12582912" \
+		--kernel "$v" show strix-point --memory 64GiB
+done
+for v in "$vbpo" "$vsid"; do
+	check "gpu_recovery taints $v (declared unsafe)" 0 "setting amdgpu.gpu_recovery taints $v" \
+		--kernel "$v" check "$work/gr.conf"
+	if ge "$v" 7.3; then
+		check "a single lockup_timeout 0 zeroes every timeout on $v" 2 "a single 0 sets every queue's timeout to 0" \
+			--kernel "$v" check "$work/lt0.conf"
+	else
+		check "a single lockup_timeout 0 on $v (source not read): nothing claimed" 0 "!single 0" \
+			--kernel "$v" check "$work/lt0.conf"
+	fi
+done
+check "gpu_recovery does not taint $v612" 0 "!taints" --kernel "$v612" check "$work/gr.conf"
+check "modeset is not a parameter of $v61's amdgpu" 2 "modeset: no such parameter of amdgpu in $v61" \
+	--kernel "$v61" check "$work/ms.conf"
+check "strix-point on $v61: the GPU is not driven" 0 "$v61 does not drive gfx1150 at all" \
+	--kernel "$v61" show strix-point --memory 64GiB
+check "phoenix on $v61 (16 GiB): gttsize, the kernel's half of RAM kept" 0 "amdgpu.gttsize=8192" \
+	--kernel "$v61" show phoenix --memory 16GiB
 copy=$work/root4
 cp -a "$root4" "$copy"
 mkdir -p "$copy/etc/modprobe.d"
