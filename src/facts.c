@@ -497,6 +497,14 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mem_info_vram_total",
 			 de->d_name);
 		g[n - 1].vram_known = sysfs_read_u64(root, rel, &g[n - 1].vram);
+		{
+			uint64_t opt;
+
+			snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/uma/carveout",
+				 de->d_name);
+			g[n - 1].uma_option =
+				sysfs_read_u64(root, rel, &opt) && opt < 64 ? (int)opt : -1;
+		}
 	}
 	closedir(d);
 	if (n)

@@ -99,6 +99,9 @@ struct gpu {
 	/* The carve-out amdgpu reports (mem_info_vram_total, bytes), when it does. */
 	uint64_t vram;
 	bool vram_known;
+	/* The carve-out option the firmware applies at the next boot (uma/carveout, 7.2
+	 * and later where the firmware offers them), -1 when there is none. */
+	int uma_option;
 };
 
 void gpus_free(struct gpu *g, size_t n);
