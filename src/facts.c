@@ -502,8 +502,9 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 
 			snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/uma/carveout",
 				 de->d_name);
-			g[n - 1].uma_option =
-				sysfs_read_u64(root, rel, &opt) && opt < 64 ? (int)opt : -1;
+			g[n - 1].uma_option = sysfs_read_u64(root, rel, &opt) && opt < 64
+						      ? (int)opt
+						      : -1;
 		}
 	}
 	closedir(d);

@@ -38,10 +38,10 @@ bool gpu_gfx_is_apu(const char *gfx)
 	/* AMD_IS_APU by GC version in amdgpu_discovery.c (7.3): GC 9.1.0, 9.2.2, 9.3.0,
 	 * 10.1.3, 10.1.4, 10.3.1, 10.3.3, 10.3.6, 10.3.7, 11.0.1, 11.0.4, 11.5.x and
 	 * 11.7.x; gfx909 is Raven2 by the compiler's name. */
-	static const char *const apus[] = {
-		"gfx902",  "gfx909",  "gfx90c",	 "gfx1013", "gfx1033", "gfx1035",
-		"gfx1036", "gfx1103", "gfx1150", "gfx1151", "gfx1152", "gfx1153",
-		"gfx1154", "gfx1170", "gfx1171"};
+	static const char *const apus[] = {"gfx902",  "gfx909",	 "gfx90c",  "gfx1013",
+					   "gfx1033", "gfx1035", "gfx1036", "gfx1103",
+					   "gfx1150", "gfx1151", "gfx1152", "gfx1153",
+					   "gfx1154", "gfx1170", "gfx1171"};
 
 	for (size_t i = 0; gfx && i < ELEMENTSOF(apus); i++)
 		if (streq(gfx, apus[i]))

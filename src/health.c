@@ -69,13 +69,15 @@ static void carveout_fix(const struct sysroot *root, const char *pci, char *fix,
 	uint64_t mib = 0;
 
 	if (uma_smallest(root, pci, &idx, &mib))
-		snprintf(fix, n,
-			 "option %u of sys/bus/pci/devices/%s/uma/carveout_options is the smallest (%" PRIu64
-			 " MiB): 'echo %u | sudo tee /sys/bus/pci/devices/%s/uma/carveout' sets it for the next boot",
-			 idx, pci, mib, idx, pci);
+		snprintf(
+			fix, n,
+			"option %u of sys/bus/pci/devices/%s/uma/carveout_options is the smallest (%" PRIu64
+			" MiB): 'echo %u | sudo tee /sys/bus/pci/devices/%s/uma/carveout' sets it for the next boot",
+			idx, pci, mib, idx, pci);
 	else
-		snprintf(fix, n,
-			 "set the UMA frame buffer size to its smallest in the firmware setup");
+		snprintf(
+			fix, n,
+			"set the UMA frame buffer size to its smallest in the firmware setup");
 }
 
 /* The BIOS carve-out of each APU against this boot's kernel and RAM. */
@@ -116,9 +118,12 @@ static int carveout(const struct sysroot *root, const struct machine_facts *m,
 				c, g->pci, gt, release,
 				/* amdgpu caps the GTT to MemTotal: only a carve-out
 				 * below it can be passed by a larger limit. */
-				m->mem_known && vram < m->mem_total ? "a TTM limit above " : "",
+				m->mem_known && vram < m->mem_total ? "a TTM limit above "
+								    : "",
 				m->mem_known && vram < m->mem_total ? c : "",
-				m->mem_known && vram < m->mem_total ? " switches ROCm to the GTT, or " : "",
+				m->mem_known && vram < m->mem_total
+					? " switches ROCm to the GTT, or "
+					: "",
 				fix);
 		break;
 	case KF_APU_VRAM_CARVEOUT:
@@ -127,8 +132,8 @@ static int carveout(const struct sysroot *root, const struct machine_facts *m,
 	}
 	/* MemTotal leaves the carve-out out: a TTM limit above MemTotal is carve-out +
 	 * GTT above the installed RAM. */
-	for (size_t i = 0; r == 0 && m->mem_known && !m->mem_from_option && ttm_modules[i];
-	     i++) {
+	for (size_t i = 0;
+	     r == 0 && m->mem_known && !m->mem_from_option && ttm_modules[i]; i++) {
 		char prel[96], lim[32];
 		uint64_t bytes;
 
@@ -297,7 +302,8 @@ static int firmware(const struct sysroot *root, const struct gpu *gpus, size_t n
 		gfx1151 |= gpus[i].gfx && streq(gpus[i].gfx, "gfx1151");
 	if (!gfx1151 ||
 	    !dpkg_installed_version(root, "firmware-amd-graphics", v, sizeof(v)) ||
-	    strncmp(v, "20251125", 8) != 0 || (v[8] != '\0' && v[8] != '-' && v[8] != '.'))
+	    strncmp(v, "20251125", 8) != 0 ||
+	    (v[8] != '\0' && v[8] != '-' && v[8] != '.'))
 		return 0;
 	return diag_warning(
 		d, "var/lib/dpkg/status", 0,

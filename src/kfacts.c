@@ -82,18 +82,12 @@ int kf_param_taints(const unsigned v[3], const char *param)
 		const char *name;
 		bool from_6_14; /* else known only from 7.2 */
 	} unsafe[] = {
-		{"mtype_local", true},
-		{"gpu_recovery", true},
-		{"ip_block_mask", false},
-		{"exp_hw_support", false},
-		{"emu_mode", false},
-		{"force_asic_type", false},
-		{"sched_policy", false},
-		{"halt_if_hws_hang", false},
-		{"hws_gws_support", false},
-		{"no_queue_eviction_on_vm_fault", false},
-		{"reset_method", false},
-		{"debug_mask", false},
+		{"mtype_local", true},	    {"gpu_recovery", true},
+		{"ip_block_mask", false},   {"exp_hw_support", false},
+		{"emu_mode", false},	    {"force_asic_type", false},
+		{"sched_policy", false},    {"halt_if_hws_hang", false},
+		{"hws_gws_support", false}, {"no_queue_eviction_on_vm_fault", false},
+		{"reset_method", false},    {"debug_mask", false},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(unsafe); i++) {
@@ -137,8 +131,8 @@ void kf_mtype_local_kernels(const struct machine_facts *m, char *const *gfx,
 				best = r;
 		}
 		strbuf_list_add(!ki->ver_known || best < 0 ? unknown
-				: best		      ? read
-						      : not_read,
+				: best			   ? read
+							   : not_read,
 				ki->version);
 	}
 }

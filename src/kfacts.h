@@ -110,7 +110,7 @@ void kf_mtype_local_kernels(const struct machine_facts *m, char *const *gfx,
 bool kf_mtype_local_ever_read(char *const *gfx);
 
 /* What kf_mtype_local_read() knows, for messages. */
-#define KF_MTYPE_LOCAL_READERS                                                           \
+#define KF_MTYPE_LOCAL_READERS \
 	"only GC 9.4.3 and 9.4.4 read it (gfx942), and on 7.3 GC 9.5.0 (gfx950) and 12.1.0 (gfx1250)"
 
 /* kf_param_taints() == 1 for mtype_local: how messages name the kernels it taints. */

@@ -9,7 +9,6 @@
 #include "strv.h"
 #include "util.h"
 
-
 /* The message of one log line: without a /dev/kmsg "PRI,SEQ,TS,FLAGS;" header, a dmesg
  * "[ seconds]" stamp or journalctl's "MON DD HH:MM:SS HOST kernel: " prefix. */
 /* After a timestamp: "HOST kernel: MESSAGE" -> MESSAGE ("Booting kernel: " is a

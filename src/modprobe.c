@@ -136,8 +136,10 @@ static int add_directive(struct modprobe_config *c, const char *cmd, const char 
 		 sizeof(*c->directives)) < 0)
 		return -ENOMEM;
 	dv = &c->directives[c->n_directives];
-	*dv = (struct modprobe_directive){.cmd = strdup(cmd), .module = strdup(module),
-					  .rest = rest ? strdup(rest) : NULL, .at = at};
+	*dv = (struct modprobe_directive){.cmd = strdup(cmd),
+					  .module = strdup(module),
+					  .rest = rest ? strdup(rest) : NULL,
+					  .at = at};
 	c->n_directives++;
 	if (!dv->cmd || !dv->module || (rest && !dv->rest))
 		return -ENOMEM;

@@ -35,7 +35,7 @@ struct modprobe_config {
 		char *module; /* '-' written as '_' */
 		char *rest;   /* install's command; NULL for blacklist */
 		struct src at;
-	} *directives;
+	} * directives;
 	size_t n_directives, directives_cap;
 	/* Private to modprobe.c. What each options line gave, in the order read: bytes
 	 * [start, start + len) of modules[module].opts, from line `line` of file `file`;

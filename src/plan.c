@@ -458,7 +458,8 @@ static bool plan_reserve(struct ctx *c, const struct pentry *gtt, uint64_t *gtt_
 	format_gib(bytes, r);
 	if (bytes >= m->mem_total) {
 		finding(c, DIAG_ERROR, false, reserve->file, reserve->line,
-			"reserve = %s is %s, all of the %s of RAM", reserve->value, r, ram);
+			"reserve = %s is %s, all of the %s of RAM", reserve->value, r,
+			ram);
 		return false;
 	}
 	cap = m->mem_total - bytes;
@@ -471,7 +472,8 @@ static bool plan_reserve(struct ctx *c, const struct pentry *gtt, uint64_t *gtt_
 	if (cap >= *gtt_bytes)
 		return true;
 	*gtt_bytes = cap;
-	if (strbuf_printf(note, "gtt = %s lowered to leave %s of the %s of RAM to the system%s",
+	if (strbuf_printf(note,
+			  "gtt = %s lowered to leave %s of the %s of RAM to the system%s",
 			  gtt->value, r, ram,
 			  floored ? ", but not below half of RAM, the kernel's own limit"
 			  : cap == floor - floor % m->page_size
@@ -549,8 +551,8 @@ static bool plan_gtt(struct ctx *c, const struct pentry *gtt, uint64_t *ret_byte
 			      " bytes = %u.%u%% of %s RAM%s%s%s%s%s",
 			      gib, pages, m->page_size, permille / 10, permille % 10, ram,
 			      lowered.len ? " (" : "", lowered.len ? lowered.s : "",
-			      lowered.len ? ")" : "",
-			      gtt->reason ? "; " : "", gtt->reason ? gtt->reason : "");
+			      lowered.len ? ")" : "", gtt->reason ? "; " : "",
+			      gtt->reason ? gtt->reason : "");
 		if (reason.s)
 			s = add_setting(c, c->ttm_modules[i], "pages_limit", v, reason.s,
 					gtt->file, gtt->line);
@@ -667,19 +669,20 @@ static void plan_mtype(struct ctx *c, const struct pentry *mtype)
 			"mtype = %s has no effect on %s%s%s (" KF_MTYPE_LOCAL_READERS
 			"): amdgpu.mtype_local is not written%s%s",
 			mtype->value, gfx[0], no.len ? " with " : "", no.len ? no.s : "",
-			why.len ? "; " : "",
-			why.len ? why.s : "");
+			why.len ? "; " : "", why.len ? why.s : "");
 		return;
 	}
 	if (no.len)
 		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
-			"mtype = %s has no effect on %s with %s (" KF_MTYPE_LOCAL_READERS ")",
+			"mtype = %s has no effect on %s with %s (" KF_MTYPE_LOCAL_READERS
+			")",
 			mtype->value, gfx[0], no.s);
 	if (unknown.len)
 		finding(c, DIAG_WARNING, false, mtype->file, mtype->line,
 			"mtype = %s: whether %s reads it for %s is not known here",
 			mtype->value, unknown.s, gfx[0]);
-	strbuf_printf(&r, "%s%s%s", mtype->reason ? mtype->reason : "MTYPE for local memory",
+	strbuf_printf(&r, "%s%s%s",
+		      mtype->reason ? mtype->reason : "MTYPE for local memory",
 		      why.len ? "; " : "", why.len ? why.s : "");
 	add_setting(c, "amdgpu", "mtype_local", num, r.s ? r.s : "", mtype->file,
 		    mtype->line);
@@ -707,7 +710,8 @@ static void plan_memory(struct ctx *c)
 		const struct pentry *r = psection_get(mem, "reserve");
 
 		finding(c, DIAG_WARNING, false, r->file, r->line,
-			"reserve = %s without gtt: there is no GTT size to lower", r->value);
+			"reserve = %s without gtt: there is no GTT size to lower",
+			r->value);
 	}
 	if (gtt && !plan_gtt(c, gtt, &gtt_bytes, &gtt_page_bytes))
 		return;

@@ -46,7 +46,8 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		if (!gpus[i].vram_known)
 			continue;
 		format_gib(gpus[i].vram, c);
-		strbuf_printf(b, "Carve-out:   %s on %s (mem_info_vram_total)", c, gpus[i].pci);
+		strbuf_printf(b, "Carve-out:   %s on %s (mem_info_vram_total)", c,
+			      gpus[i].pci);
 		if (gpus[i].uma_option >= 0)
 			strbuf_printf(
 				b,
@@ -148,7 +149,8 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 			strbuf_printf(b, "%" PRIu64, gpus[i].vram);
 		else
 			strbuf_puts(b, "null");
-		/* uma/carveout: the option for the next boot; null without the interface. */
+		/* uma/carveout: the option for the next boot; null without the interface.
+		 */
 		json_key(b, &f, "uma_option");
 		if (gpus[i].uma_option >= 0)
 			strbuf_printf(b, "%d", gpus[i].uma_option);

@@ -108,7 +108,8 @@ static void mtype_local(const struct rules_input *in, struct out *o)
 
 	kf_kernels_where(in->m, kf_mtype_local_taints, &taints);
 	if (!known) {
-		say(o, DIAG_WARNING, false, "amdgpu.mtype_local: " KF_MTYPE_LOCAL_READERS "%s%s",
+		say(o, DIAG_WARNING, false,
+		    "amdgpu.mtype_local: " KF_MTYPE_LOCAL_READERS "%s%s",
 		    taints.len ? "; setting it taints " : "", taints.len ? taints.s : "");
 		return;
 	}
@@ -518,7 +519,8 @@ int rules_check(const struct rules_input *in, const char *module, const char *pa
 	else if (streq(p, "lockup_timeout"))
 		lockup_timeout(in, value, &o);
 	else if (streq(p, "modeset") && streq_ptr(value, "0"))
-		/* amdgpu_pci_probe() (6.12, 7.3) tests modeset only for -1 with nomodeset. */
+		/* amdgpu_pci_probe() (6.12, 7.3) tests modeset only for -1 with
+		 * nomodeset. */
 		say(&o, DIAG_WARNING, false,
 		    "amdgpu.modeset=0 does not keep amdgpu off the GPU: the kernel only tests it for -1 together with nomodeset (amdgpu_pci_probe()); modprobe.blacklist=amdgpu does");
 	else if (streq(p, "cwsr_enable") && streq_ptr(value, "0"))

@@ -238,12 +238,9 @@ static void test_gc_gfx(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_taints),
-		cmocka_unit_test(test_gfx_driven),
-		cmocka_unit_test(test_health_facts),
-		cmocka_unit_test(test_mes_noretry),
-		cmocka_unit_test(test_amd_iommu),
-		cmocka_unit_test(test_gc_gfx),
+		cmocka_unit_test(test_taints),	     cmocka_unit_test(test_gfx_driven),
+		cmocka_unit_test(test_health_facts), cmocka_unit_test(test_mes_noretry),
+		cmocka_unit_test(test_amd_iommu),    cmocka_unit_test(test_gc_gfx),
 	};
 	/* One TAP line per table case, named by its kernel. */
 	enum {

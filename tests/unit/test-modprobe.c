@@ -236,8 +236,9 @@ static void test_directives(void **state)
 {
 	struct modprobe_config *c = calloc(1, sizeof(*c));
 	struct diag_list d = {0};
-	static const char text[] = "# x\nblacklist amdgpu\ninstall amd-gpu \\\n /bin/false\n"
-				   "blacklist\noptions amdgpu dc=1\n";
+	static const char text[] =
+		"# x\nblacklist amdgpu\ninstall amd-gpu \\\n /bin/false\n"
+		"blacklist\noptions amdgpu dc=1\n";
 
 	assert_int_equal(modprobe_add_file(c, "x.conf", 0), 0);
 	assert_int_equal(modprobe_parse(c, 0, text, sizeof(text) - 1, &d), 0);
@@ -401,12 +402,13 @@ static void test_rules_read(void **state)
 		assert_non_null(f = fopen(path, "w"));
 		assert_int_equal(fwrite(fw, 1, sizeof(fw) - 1, f), sizeof(fw) - 1);
 		assert_int_equal(fclose(f), 0);
-		assert_true(dpkg_installed_version(root, "firmware-amd-graphics", v, sizeof(v)));
+		assert_true(dpkg_installed_version(root, "firmware-amd-graphics", v,
+						   sizeof(v)));
 		assert_string_equal(v, "20251125-1");
 		assert_false(dpkg_installed_version(root, "firmware-amd-graphics", v, 8));
 		assert_false(dpkg_installed_version(root, "firmware-amd", v, sizeof(v)));
-		assert_true(dpkg_version_from_status(fw, sizeof(fw) - 1, "firmware-amd-graphics",
-						     v, sizeof(v)));
+		assert_true(dpkg_version_from_status(
+			fw, sizeof(fw) - 1, "firmware-amd-graphics", v, sizeof(v)));
 	}
 	/* No status: kmod 30's rules with usr/lib/modprobe.d, not known. */
 	unlink(path);

@@ -29,10 +29,18 @@ static const struct p amdgpu_61[] = {
 	{NULL, NULL},
 };
 static const struct p amdgpu_612[] = {
-	{"gttsize", "int"},   {"noretry", "int"},	   {"vm_fragment_size", "int"},
-	{"gartsize", "uint"}, {"ppfeaturemask", "hexint"}, {"dc", "int"},
-	{"mes", "int"},	      {"cwsr_enable", "int"},	   {"mtype_local", "int"},
-	{"lockup_timeout", "string"}, {"modeset", "int"}, {NULL, NULL},
+	{"gttsize", "int"},
+	{"noretry", "int"},
+	{"vm_fragment_size", "int"},
+	{"gartsize", "uint"},
+	{"ppfeaturemask", "hexint"},
+	{"dc", "int"},
+	{"mes", "int"},
+	{"cwsr_enable", "int"},
+	{"mtype_local", "int"},
+	{"lockup_timeout", "string"},
+	{"modeset", "int"},
+	{NULL, NULL},
 };
 static const struct p ttm[] = {
 	{"pages_limit", "ulong"},
@@ -288,9 +296,9 @@ static void test_reserve(void **state)
 /* The page pool counts per NUMA node from 7.2: the reason names those kernels. */
 static void test_page_pool_per_node(void **state)
 {
-	struct result res = run(STRIX "gtt = 96GiB\npage_pool = 8GiB\n",
-				machine(128 * GiB, "6.12.118+deb12-amd64 7.3.4-amd64", false),
-				false);
+	struct result res =
+		run(STRIX "gtt = 96GiB\npage_pool = 8GiB\n",
+		    machine(128 * GiB, "6.12.118+deb12-amd64 7.3.4-amd64", false), false);
 
 	assert_int_equal(res.r, 0);
 	assert_non_null(strstr(must(&res, "ttm.page_pool_size")->reason,
@@ -556,8 +564,9 @@ static void test_per_kernel(void **state)
 			   "it taints 6.14.0-1018-oem") != NULL);
 	result_done(&res);
 	/* 7.3 copies a single 0 to every queue's timeout: refused unless forced. */
-	res = run("[profile]\ndescription = t\nmatch = gfx1151\n[module amdgpu]\nlockup_timeout = 0\n",
-		  machine(128 * GiB, "6.12.117+deb12-amd64 7.3.4-amd64", false), false);
+	res = run(
+		"[profile]\ndescription = t\nmatch = gfx1151\n[module amdgpu]\nlockup_timeout = 0\n",
+		machine(128 * GiB, "6.12.117+deb12-amd64 7.3.4-amd64", false), false);
 	assert_int_equal(res.r, -EINVAL);
 	assert_true(said(&res, DIAG_ERROR,
 			 "on 7.3.4-amd64 a single 0 sets every queue's timeout to 0"));
@@ -567,13 +576,15 @@ static void test_per_kernel(void **state)
 		  machine(128 * GiB, "6.12.117+deb12-amd64 7.3.4-amd64", false), false);
 	assert_int_equal(res.r, 0);
 	must(&res, "amdgpu.mtype_local");
-	assert_true(said(&res, DIAG_WARNING,
-			 "mtype = nc has no effect on gfx950 with 6.12.117+deb12-amd64 ("));
+	assert_true(
+		said(&res, DIAG_WARNING,
+		     "mtype = nc has no effect on gfx950 with 6.12.117+deb12-amd64 ("));
 	result_done(&res);
 	res = run("[profile]\ndescription = mi\nmatch = gfx950\n[memory]\nmtype = nc\n",
 		  machine(128 * GiB, "6.12.117+deb12-amd64 7.2.13-amd64", false), false);
 	assert_int_equal(res.r, 0);
-	assert_true(said(&res, DIAG_WARNING, "whether 7.2.13-amd64 reads it for gfx950 is not known"));
+	assert_true(said(&res, DIAG_WARNING,
+			 "whether 7.2.13-amd64 reads it for gfx950 is not known"));
 	result_done(&res);
 	res = run("[profile]\ndescription = mi\nmatch = gfx942\n[memory]\nmtype = nc\n",
 		  machine(128 * GiB, "6.12.117+deb12-amd64", false), false);
@@ -637,7 +648,8 @@ static void test_distance(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(gtt_61_cases) + ELEMENTSOF(option_cases) + ELEMENTSOF(reserve_cases) + 13];
+	struct CMUnitTest tests[ELEMENTSOF(gtt_61_cases) + ELEMENTSOF(option_cases) +
+				ELEMENTSOF(reserve_cases) + 13];
 	size_t n = 0;
 
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gtt_612);
