@@ -153,7 +153,7 @@ static int carveout(const struct sysroot *root, const struct machine_facts *m,
 			ttm_modules[i], lim, c, ram, ttm_modules[i],
 			kf_kfd_capped_at_3_8(v)
 				? ""
-				: ", and KFD lets ROCm allocate up to it within RAM less 1/64 and 1.5 GiB (amdgpu_amdkfd_gpuvm_init_mem_limits(), 6.12 and 7.3)");
+				: ", and KFD lets ROCm allocate up to it within RAM less 1/64 and 1.5 GiB (amdgpu_amdkfd_gpuvm_init_mem_limits(), 6.12 and 7.3; not even that with amdgpu.no_system_mem_limit=1)");
 	}
 	return r;
 }

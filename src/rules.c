@@ -518,6 +518,13 @@ int rules_check(const struct rules_input *in, const char *module, const char *pa
 		vm_fragment_size(in, value, &o);
 	else if (streq(p, "lockup_timeout"))
 		lockup_timeout(in, value, &o);
+	else if (streq(p, "no_system_mem_limit") && value &&
+		 (streq(value, "1") || streq(value, "Y") || streq(value, "y")))
+		/* amdgpu_amdkfd_reserve_mem_limit() (6.1, 6.12, 7.3) skips the system
+		 * limit when it is set. */
+		say(&o, DIAG_WARNING, false,
+		    "amdgpu.no_system_mem_limit=%s lifts KFD's system memory limit (the RAM less 1/64 and 1.5 GiB on 6.12 and 7.3, amdgpu_amdkfd_reserve_mem_limit()): ROCm can then take RAM up to the TTM limit, whatever the system needs",
+		    value);
 	else if (streq(p, "modeset") && streq_ptr(value, "0"))
 		/* amdgpu_pci_probe() (6.12, 7.3) tests modeset only for -1 with
 		 * nomodeset. */
