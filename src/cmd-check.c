@@ -36,7 +36,8 @@ int cmd_check(struct sysroot *root, const struct options *o, int argc, char **ar
 
 			r = gpus_read(root, &gpus, &n);
 			if (r == 0)
-				r = health_check(root, p.facts, bf, gpus, n, &boot);
+				r = health_check(root, p.facts, bf, gpus, n, false,
+						 &boot);
 			gpus_free(gpus, n);
 		}
 		/* The profile is valid whatever the machine's files say: their findings

@@ -107,7 +107,7 @@ int cmd_detect(struct sysroot *root, const struct options *o, int argc, char **a
 		if (r == 0)
 			r = layers_lint(m, bf, NULL, gfx, &d);
 		if (r == 0)
-			r = health_check(root, m, bf, gpus, n_gpus, &d);
+			r = health_check(root, m, bf, gpus, n_gpus, true, &d);
 	}
 	if (r == 0 && sysroot_is_live(root))
 		r = check_path_copies(&d);

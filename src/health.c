@@ -158,32 +158,37 @@ static int carveout(const struct sysroot *root, const struct machine_facts *m,
 	return r;
 }
 
-/* amdgpu.lockup_timeout as the next boot sets it (command line over modprobe.d), or
- * NULL. */
-static bool lockup_timeout_set(const struct boot_facts *b, const struct sargs *cmd)
+/* Whether the next boot sets amdgpu.lockup_timeout (command line or modprobe.d): 1 yes,
+ * 0 no, -ENOMEM. */
+static int lockup_timeout_set(const struct boot_facts *b, const struct sargs *cmd)
 {
 	struct sargs opts = {0};
-	bool set;
+	int r;
 
 	if (cmd && sargs_find(cmd, "amdgpu.lockup_timeout"))
-		return true;
-	if (!b->modprobe || modprobe_module_args(b->modprobe, "amdgpu", &opts) < 0)
-		return false;
-	set = sargs_find(&opts, "lockup_timeout") != NULL;
+		return 1;
+	if (!b->modprobe)
+		return 0;
+	r = modprobe_module_args(b->modprobe, "amdgpu", &opts);
+	if (r == 0)
+		r = sargs_find(&opts, "lockup_timeout") != NULL;
 	sargs_done(&opts);
-	return set;
+	return r;
 }
 
-/* The GPU job timeout each target kernel gives compute jobs, where it resets GPUs that
- * the kernels before gave a minute. */
+/* The GPU job timeout each target kernel gives compute work submitted through amdgpu's
+ * own queues (Mesa's Vulkan and OpenCL; amdgpu_userq.c on 7.3): 2 s on 7.2 and later
+ * where 6.1 to 6.12 gave a minute. ROCm's KFD queues are not covered: amdkfd never
+ * reads the timeouts. */
 static int lockup(const struct machine_facts *m, const struct boot_facts *b,
 		  const struct sargs *cmd, struct diag_list *d)
 {
 	_cleanup_strbuf_ struct strbuf short_ = {0};
 	_cleanup_strbuf_ struct strbuf long_ = {0};
+	int r = lockup_timeout_set(b, cmd);
 
-	if (lockup_timeout_set(b, cmd))
-		return 0;
+	if (r != 0)
+		return r < 0 ? r : 0;
 	for (size_t i = 0; i < m->n_kernels; i++) {
 		const struct kernel_info *k = &m->kernels[i];
 		int ms = k->ver_known ? kf_lockup_compute_ms(k->ver) : -1;
@@ -197,7 +202,7 @@ static int lockup(const struct machine_facts *m, const struct boot_facts *b,
 		return 0;
 	return diag_warning(
 		d, NULL, 0,
-		"on %s amdgpu resets the GPU when any job, compute included, runs longer than 2 s (amdgpu.lockup_timeout's default; %s gave compute jobs 60 s: amdgpu_device_get_job_timeout_settings()): long ROCm kernels need amdgpu.lockup_timeout=2000,60000,2000,2000 (GFX,Compute,SDMA,Video in ms; a profile's [module amdgpu] lockup_timeout)",
+		"on %s amdgpu resets the GPU when a job on its own queues runs longer than 2 s, compute included (amdgpu.lockup_timeout's default; %s gave compute 60 s: amdgpu_device_get_job_timeout_settings()); ROCm's KFD queues are not covered, but long Vulkan or Mesa OpenCL compute jobs need amdgpu.lockup_timeout=0,60000 (0 keeps the kernel's default for graphics; a profile's [module amdgpu] lockup_timeout)",
 		short_.s, long_.len ? long_.s : "6.1 to 6.12");
 }
 
@@ -345,7 +350,7 @@ static int leftover_ttm_conf(const struct boot_facts *b, struct diag_list *d)
 
 int health_check(const struct sysroot *root, const struct machine_facts *m,
 		 const struct boot_facts *b, const struct gpu *gpus, size_t n_gpus,
-		 struct diag_list *d)
+		 bool timeouts, struct diag_list *d)
 {
 	struct sargs cmd = {0};
 	int r = 0;
@@ -356,7 +361,7 @@ int health_check(const struct sysroot *root, const struct machine_facts *m,
 		r = srcline_args(&b->next, &cmd);
 	for (size_t i = 0; r == 0 && i < n_gpus; i++)
 		r = carveout(root, m, &gpus[i], d);
-	if (r == 0 && n_gpus)
+	if (r == 0 && n_gpus && timeouts)
 		r = lockup(m, b, b->next_known ? &cmd : NULL, d);
 	if (r == 0)
 		r = not_binding(m, b, b->next_known ? &cmd : NULL, d);

@@ -5,6 +5,7 @@
  * names the evidence read (a file and line where there is one) and the fix. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct boot_facts;
@@ -14,8 +15,9 @@ struct machine_facts;
 struct sysroot;
 
 /* The checks for root: m its kernels and RAM, b its boot configuration (the next boot
- * and, where the root has one, this boot's command line), gpus its AMD GPUs. 0 or
- * -ENOMEM. */
+ * and, where the root has one, this boot's command line), gpus its AMD GPUs. The job
+ * timeout of each kernel line is a fact about the machine, not about a change: only
+ * with timeouts (detect). 0 or -ENOMEM. */
 int health_check(const struct sysroot *root, const struct machine_facts *m,
 		 const struct boot_facts *b, const struct gpu *gpus, size_t n_gpus,
-		 struct diag_list *d);
+		 bool timeouts, struct diag_list *d);

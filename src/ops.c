@@ -756,7 +756,7 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 		r = gpus_read(root, &gpus, &n);
 		if (r == 0)
 			r = health_check(root, c->planned.facts,
-					 c->after ? c->after : c->now, gpus, n, d);
+					 c->after ? c->after : c->now, gpus, n, false, d);
 		gpus_free(gpus, n);
 	}
 	for (size_t i = 0; i < pl->n_settings; i++)

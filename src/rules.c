@@ -312,7 +312,8 @@ static void lockup_timeout(const struct rules_input *in, const char *value, stru
 	_cleanup_strbuf_ struct strbuf zero = {0};
 	const char *v = value ? value : "";
 	size_t used = 0;
-	bool stopped = false, negative = false, octal = false, single_zero = false;
+	bool stopped = false, negative = false, octal = false, single_zero,
+	     first_zero = false;
 
 	if (strlen(v) >= 256) {
 		say(o, DIAG_ERROR, false,
@@ -339,12 +340,15 @@ static void lockup_timeout(const struct rules_input *in, const char *value, stru
 		used++;
 		negative |= t < 0;
 		octal |= oct;
-		if (used == 1 && t == 0 && p[n] == '\0')
-			single_zero = true;
+		if (used == 1)
+			first_zero = t == 0;
 		p += n;
 		if (!*p)
 			break;
 	}
+	/* One value read (an empty field after it ends the parse): the kernel's
+	 * single-value case. */
+	single_zero = used == 1 && first_zero;
 	if (stopped)
 		say(o, DIAG_WARNING, false,
 		    "amdgpu.lockup_timeout=%s: an empty field ends the kernel's parse; the values after it are ignored",
@@ -372,7 +376,7 @@ static void lockup_timeout(const struct rules_input *in, const char *value, stru
 	}
 	if (one.len)
 		say(o, DIAG_WARNING, false,
-		    "amdgpu.lockup_timeout=%s: one value sets the GFX, SDMA and Video timeouts on %s; compute jobs keep 60 s on bare metal (give four values: GFX,Compute,SDMA,Video)",
+		    "amdgpu.lockup_timeout=%s: one value sets the GFX, SDMA and Video timeouts on %s; compute jobs keep 60 s on bare metal (a second value sets compute: GFX,Compute,SDMA,Video, 0 keeping a default)",
 		    v, one.s);
 	if (zero.len)
 		say(o, DIAG_ERROR, true,

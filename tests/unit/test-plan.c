@@ -571,6 +571,13 @@ static void test_per_kernel(void **state)
 	assert_true(said(&res, DIAG_ERROR,
 			 "on 7.3.4-amd64 a single 0 sets every queue's timeout to 0"));
 	result_done(&res);
+	/* An empty field ends the parse: "0," is still the single-value case. */
+	res = run(
+		"[profile]\ndescription = t\nmatch = gfx1151\n[module amdgpu]\nlockup_timeout = 0,,5000\n",
+		machine(128 * GiB, "7.3.4-amd64", false), false);
+	assert_int_equal(res.r, -EINVAL);
+	assert_true(said(&res, DIAG_ERROR, "a single 0 sets every queue's timeout to 0"));
+	result_done(&res);
 	/* gfx950 (GC 9.5.0): read on 7.3, not driven by 6.12, not known between. */
 	res = run("[profile]\ndescription = mi\nmatch = gfx950\n[memory]\nmtype = nc\n",
 		  machine(128 * GiB, "6.12.117+deb12-amd64 7.3.4-amd64", false), false);
