@@ -38,7 +38,8 @@ bool gpu_gc_from_gfx(const char *gfx, unsigned *major, unsigned *minor, unsigned
 const char *gpu_gfx_from_gc(unsigned major, unsigned minor, unsigned rev);
 
 /* Whether the gfx target is an APU's (the GPU shares the system RAM): Raven, Picasso
- * and Renoir (gfx902, gfx909, gfx90c), Van Gogh (gfx1033), Rembrandt (gfx1035), Raphael
- * (gfx1036), Phoenix (gfx1103), Strix Point, Strix Halo and Krackan (gfx1150, gfx1151,
- * gfx1152); amdgpu sets AMD_IS_APU for these chips (amdgpu_drv.c's pciidlist). */
+ * and Renoir (gfx902, gfx909, gfx90c), Cyan Skillfish (gfx1013), Van Gogh (gfx1033),
+ * Rembrandt (gfx1035), Raphael (gfx1036), Phoenix (gfx1103), Strix Point, Strix Halo
+ * and Krackan (gfx1150, gfx1151, gfx1152) and 7.3's gfx1153, gfx1154, gfx1170 and
+ * gfx1171; amdgpu sets AMD_IS_APU for their GC versions in amdgpu_discovery.c. */
 bool gpu_gfx_is_apu(const char *gfx);

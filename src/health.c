@@ -255,7 +255,7 @@ static int not_binding(const struct machine_facts *m, const struct boot_facts *b
 	    lists_amdgpu(a->value))
 		r = diag_warning(
 			d, boot_next_file(b, a->at), a->at.line,
-			"modprobe.blacklist=%s: kmod never loads amdgpu for the GPU (it reads the list from /proc/cmdline), so no amdgpu or TTM setting takes effect",
+			"modprobe.blacklist=%s: kmod does not load amdgpu by the GPU's alias, the way udev loads it at boot (kmod reads the list from /proc/cmdline), so no amdgpu or TTM setting takes effect",
 			a->value);
 	if (r == 0 && cmd && (a = sargs_find(cmd, "module_blacklist")) &&
 	    lists_amdgpu(a->value))

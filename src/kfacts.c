@@ -93,7 +93,9 @@ int kf_param_taints(const unsigned v[3], const char *param)
 	for (size_t i = 0; i < ELEMENTSOF(unsafe); i++) {
 		if (!streq(param, unsafe[i].name))
 			continue;
-		if (!at_least(v, 6, 14, 0))
+		/* 6.1 and 6.12 have none unsafe; the two came with f2935a3019ea. */
+		if (!at_least(v, 6, 13, 0) ||
+		    (unsafe[i].from_6_14 && !at_least(v, 6, 14, 0)))
 			return 0;
 		if (unsafe[i].from_6_14 || at_least(v, 7, 2, 0))
 			return 1;

@@ -79,15 +79,15 @@ bool kf_gttsize_deprecated(const unsigned v[3]);
  * kernel/params.c logs "Setting dangerous option P - tainting kernel") because amdgpu
  * declares it with module_param_named_unsafe() or module_param_unsafe(): 1 yes, 0 no,
  * -1 not known here. From the sources:
- * - 6.1 and 6.12: no amdgpu parameter is unsafe; none is before 6.14;
+ * - 6.1 and 6.12: no amdgpu parameter is unsafe (so none between them);
  * - 6.14: mtype_local and gpu_recovery ("drm/amdgpu: Mark debug KFD module params as
  *   unsafe", f2935a3019ea);
  * - 7.3 (amdgpu_drv.c): also ip_block_mask, exp_hw_support, emu_mode, force_asic_type,
  *   sched_policy, halt_if_hws_hang, hws_gws_support, no_queue_eviction_on_vm_fault,
  *   reset_method and debug_mask; Debian's 7.2.13 amdgpu.ko flags the same twelve
  *   (KERNEL_PARAM_FL_UNSAFE in its __param section). Which release between 6.14 and
- *   7.2 marked the ten is not known here (-1 there). Any other parameter: 0 through
- *   7.3, -1 after. */
+ *   7.2 marked the ten is not known here (-1 there, 6.13 included). Any other parameter:
+ * 0 through 7.3, -1 after. */
 int kf_param_taints(const unsigned v[3], const char *param);
 
 /* Whether this kernel reads amdgpu.mtype_local for a GPU of gfx target gfx: 1 yes, 0

@@ -265,11 +265,11 @@ static void taint(const struct rules_input *in, const char *param, struct out *o
 	listed = kf_param_taints(v7_3, param) == 1;
 	if (yes.len)
 		say(o, DIAG_WARNING, false,
-		    "setting amdgpu.%s taints %s: the kernel declares it unsafe and logs \"Setting dangerous option %s - tainting kernel\" (module_param_named_unsafe in amdgpu_drv.c)",
+		    "setting amdgpu.%s taints %s: the kernel declares it unsafe and logs \"Setting dangerous option %s - tainting kernel\" (module_param_unsafe() or module_param_named_unsafe() in amdgpu_drv.c)",
 		    param, yes.s, param);
 	if (unknown.len && listed)
 		say(o, DIAG_WARNING, false,
-		    "whether setting amdgpu.%s taints %s is not known here (7.2 and 7.3 declare it unsafe, 6.13 and earlier do not)",
+		    "whether setting amdgpu.%s taints %s is not known here (7.2 and 7.3 declare it unsafe, 6.1 and 6.12 do not)",
 		    param, unknown.s);
 }
 

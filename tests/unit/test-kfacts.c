@@ -100,6 +100,7 @@ static void test_taints(void **state)
 	assert_int_equal(kf_param_taints(v613, "mtype_local"), 0);
 	assert_int_equal(kf_param_taints(v614, "gpu_recovery"), 1);
 	assert_int_equal(kf_param_taints(v612, "reset_method"), 0);
+	assert_int_equal(kf_param_taints(v613, "reset_method"), -1);
 	assert_int_equal(kf_param_taints(v614, "reset_method"), -1);
 	assert_int_equal(kf_param_taints(v72, "gpu_recovery"), 1);
 	assert_int_equal(kf_param_taints(v72, "sched_policy"), 1);
