@@ -456,13 +456,9 @@ static bool plan_reserve(struct ctx *c, const struct pentry *gtt, uint64_t *gtt_
 		return false;
 	}
 	format_gib(bytes, r);
-	if (bytes >= m->mem_total) {
-		finding(c, DIAG_ERROR, false, reserve->file, reserve->line,
-			"reserve = %s is %s, all of the %s of RAM", reserve->value, r,
-			ram);
-		return false;
-	}
-	cap = m->mem_total - bytes;
+	/* A reserve of all of RAM (an 8 GiB machine with reserve = 8GiB) leaves the
+	 * kernel's own limit. */
+	cap = bytes < m->mem_total ? m->mem_total - bytes : 0;
 	if (*gtt_bytes <= cap)
 		return true;
 	floored = cap < floor;

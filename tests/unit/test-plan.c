@@ -274,6 +274,8 @@ static const struct reserve_case {
 	 "RAM, the kernel's own limit)"},
 	{"12 GiB: not below half of RAM", 12 * GiB, "1572864",
 	 "but not below half of RAM, the kernel's own limit"},
+	{"8 GiB: a reserve of all of RAM leaves half of it", 8 * GiB, "1048576",
+	 "but not below half of RAM, the kernel's own limit"},
 };
 
 static void test_reserve(void **state)
