@@ -111,7 +111,10 @@ static int carveout(const struct sysroot *root, const struct machine_facts *m,
 				c, g->pci, release, fix);
 		break;
 	case KF_APU_VRAM_GTT_IF_LARGER:
-		if (gtt_known && vram >= gtt)
+		/* A large carve-out is a choice; it matters when the TTM limit was raised
+		 * for ROCm and ROCm does not use it. */
+		if (gtt_known && vram >= gtt && m->mem_known &&
+		    gtt > m->mem_total / 2 + m->page_size)
 			r = diag_warning(
 				d, rel, 0,
 				"ROCm uses the %s carve-out of %s, not its %s GTT, on %s: the carve-out is at least the GTT (apu_prefer_gtt is set only when it is smaller, amdgpu_ttm_init()); %s%s%s%s",
@@ -220,6 +223,24 @@ static bool lists_amdgpu(const char *list)
 	return false;
 }
 
+/* Whether the next boot sets amdgpu.modeset to other than -1, which overrides
+ * nomodeset in 7.3's amdgpu_pci_probe(): 1 yes, 0 no, -ENOMEM. */
+static int modeset_override(const struct boot_facts *b, const struct sargs *cmd)
+{
+	struct sargs opts = {0};
+	const struct sarg *a = cmd ? sargs_find(cmd, "amdgpu.modeset") : NULL;
+	int r = 0;
+
+	if (!a && b->modprobe) {
+		r = modprobe_module_args(b->modprobe, "amdgpu", &opts);
+		a = r == 0 ? sargs_find(&opts, "modeset") : NULL;
+	}
+	if (r == 0)
+		r = a && a->value && !streq(a->value, "-1");
+	sargs_done(&opts);
+	return r;
+}
+
 /* What keeps amdgpu from binding the GPU at the next boot: the command line (file:line
  * from the boot configuration) and modprobe.d. */
 static int not_binding(const struct machine_facts *m, const struct boot_facts *b,
@@ -231,13 +252,17 @@ static int not_binding(const struct machine_facts *m, const struct boot_facts *b
 	int r = 0;
 
 	if (cmd && (a = sargs_find(cmd, "nomodeset"))) {
+		int over = modeset_override(b, cmd);
+
+		if (over < 0)
+			return over;
 		for (size_t i = 0; i < m->n_kernels; i++) {
 			const struct kernel_info *k = &m->kernels[i];
 			int n = k->ver_known ? kf_nomodeset(k->ver) : -1;
 
 			if (n == 1)
 				strbuf_list_add(&refuse, k->version);
-			else if (n == 2)
+			else if (n == 2 && !over)
 				strbuf_list_add(&probe, k->version);
 		}
 		if (refuse.len)
@@ -248,7 +273,7 @@ static int not_binding(const struct machine_facts *m, const struct boot_facts *b
 		if (r == 0 && probe.len)
 			r = diag_warning(
 				d, boot_next_file(b, a->at), a->at.line,
-				"nomodeset: on %s amdgpu_pci_probe() refuses display-class GPUs (every APU and Radeon card) unless amdgpu.modeset=1, so no amdgpu or TTM setting takes effect; remove it",
+				"nomodeset: on %s amdgpu_pci_probe() refuses display-class GPUs (every APU and Radeon card) unless amdgpu.modeset is set (to other than -1), so no amdgpu or TTM setting takes effect; remove it",
 				probe.s);
 	}
 	if (r == 0 && cmd && (a = sargs_find(cmd, "modprobe.blacklist")) &&
@@ -321,7 +346,13 @@ static int firmware(const struct sysroot *root, const struct gpu *gpus, size_t n
  * options lines in file order; the kernel keeps the last value). */
 static int leftover_ttm_conf(const struct boot_facts *b, struct diag_list *d)
 {
+	bool ours = false;
 	int r = 0;
+
+	for (size_t i = 0; b->modprobe && i < b->modprobe->n_files; i++)
+		ours |= streq(b->modprobe->files[i], FRAGMENT_MODPROBE);
+	if (!ours)
+		return 0;
 
 	for (size_t t = 0; r == 0 && b->modprobe && ttm_modules[t]; t++) {
 		struct sargs opts = {0};
@@ -338,7 +369,7 @@ static int leftover_ttm_conf(const struct boot_facts *b, struct diag_list *d)
 				continue;
 			r = diag_warning(
 				d, file, opts.v[i].at.line,
-				"%s.pages_limit=%s in ttm.conf, the file AMD's amd-ttm writes: a limit amdgpu-tune writes to %s sorts before it and loses; with amdgpu-tune setting the limit, remove it ('amd-ttm --clear' does)",
+				"%s.pages_limit=%s in ttm.conf, the file AMD's amd-ttm writes: it sorts after amdgpu-tune's %s and wins over a limit there; with amdgpu-tune setting the limit, remove it ('amd-ttm --clear' does)",
 				ttm_modules[t], opts.v[i].value ? opts.v[i].value : "",
 				FRAGMENT_MODPROBE);
 			break;

@@ -66,8 +66,9 @@ int kf_lockup_compute_ms(const unsigned v[3]);
 bool kf_lockup_single_zero_bug(const unsigned v[3]);
 
 /* What nomodeset does to amdgpu: 1 amdgpu_init() refuses to load the module (6.1,
- * 6.12: drm_firmware_drivers_only()); 2 amdgpu_pci_probe() refuses display-class GPUs
- * unless amdgpu.modeset=1 (7.3); -1 not known here. */
+ * 6.12: drm_firmware_drivers_only(), whatever amdgpu.modeset says); 2
+ * amdgpu_pci_probe() refuses display-class GPUs unless amdgpu.modeset is other than -1
+ * (7.3); -1 not known here. */
 int kf_nomodeset(const unsigned v[3]);
 
 /* amdgpu.gttsize is deprecated from 6.15: amdgpu_ttm_init() logs "Configuring gttsize

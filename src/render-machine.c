@@ -43,7 +43,8 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	for (size_t i = 0; i < n_gpus; i++) {
 		char c[32];
 
-		if (!gpus[i].vram_known)
+		/* A card's mem_info_vram_total is its own memory, not a carve-out. */
+		if (!gpus[i].vram_known || !gpu_gfx_is_apu(gpus[i].gfx))
 			continue;
 		format_gib(gpus[i].vram, c);
 		strbuf_printf(b, "Carve-out:   %s on %s (mem_info_vram_total)", c,
@@ -145,7 +146,7 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		json_string(b, profiles[i]);
 		/* The carve-out in bytes (mem_info_vram_total); null when not shown. */
 		json_key(b, &f, "carveout_bytes");
-		if (gpus[i].vram_known)
+		if (gpus[i].vram_known && gpu_gfx_is_apu(gpus[i].gfx))
 			strbuf_printf(b, "%" PRIu64, gpus[i].vram);
 		else
 			strbuf_puts(b, "null");
