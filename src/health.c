@@ -290,9 +290,7 @@ static int not_binding(const struct machine_facts *m, const struct boot_facts *b
 			a->value);
 	for (size_t i = 0; r == 0 && b->modprobe && i < b->modprobe->n_directives; i++) {
 		const struct modprobe_directive *dv = &b->modprobe->directives[i];
-		const char *file = dv->at.file < b->modprobe->n_files
-					   ? b->modprobe->files[dv->at.file]
-					   : NULL;
+		const char *file = modprobe_file_name(b->modprobe, dv->at.file);
 		const char *w;
 		size_t n;
 
@@ -359,9 +357,8 @@ static int leftover_ttm_conf(const struct boot_facts *b, struct diag_list *d)
 
 		r = modprobe_module_args(b->modprobe, ttm_modules[t], &opts);
 		for (size_t i = 0; r == 0 && i < opts.n; i++) {
-			const char *file = opts.v[i].at.file < b->modprobe->n_files
-						   ? b->modprobe->files[opts.v[i].at.file]
-						   : NULL;
+			const char *file =
+				modprobe_file_name(b->modprobe, opts.v[i].at.file);
 			const char *base = file ? strrchr(file, '/') : NULL;
 
 			if (!base || !streq(base + 1, "ttm.conf") ||

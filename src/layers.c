@@ -68,7 +68,7 @@ static int parsed_init(struct parsed *p, const struct boot_facts *b,
 
 static const char *modprobe_file(const struct boot_facts *b, struct src at)
 {
-	return at.file < b->modprobe->n_files ? b->modprobe->files[at.file] : NULL;
+	return modprobe_file_name(b->modprobe, at.file);
 }
 
 static int set_value(struct lvalue *v, const struct sarg *a, const char *file)

@@ -53,6 +53,13 @@ struct modprobe_config {
 	uint32_t *index;
 };
 
+/* The file (relative to the root) of c's file index file, or NULL when out of range. */
+static inline const char *modprobe_file_name(const struct modprobe_config *c,
+					     uint32_t file)
+{
+	return file < c->n_files ? c->files[file] : NULL;
+}
+
 /* The directories searched, highest priority first, relative to the root. */
 extern const char *const modprobe_dirs[];
 
