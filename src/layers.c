@@ -521,7 +521,8 @@ static int lint_gtt(const struct machine_facts *m, const struct boot_facts *b,
 			break;
 		effective(b, cmd, &opts, name, "pages_limit", &p);
 		p_limit = limit_bytes(&p, m->page_size, &pbytes);
-		if (p_limit && !p_first.set) {
+		/* The first limit the user's files set: ours is the plan's to explain. */
+		if (p_limit && !p_first.set && !from_ours(&p)) {
 			/* The value lives in opts: kept for the findings below. */
 			p_first_value = strdup(p.value);
 			if (!p_first_value) {
