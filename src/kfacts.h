@@ -177,11 +177,11 @@ int kf_gfx_driven(const unsigned v[3], const char *gfx);
  * - KF_GFX1151_FIXED: carries the two KFD fixes gfx1151 needs ("drm/amdkfd: bump
  *   minimum vgpr size for gfx1151", b42f3bf9536c, and "drm/amdkfd: Export the
  *   cwsr_size and ctl_stack_size to userspace", which ROCr reads from 7.2.1;
- *   kfd_queue_acquire_buffers() then refuses a queue with another control stack size): 6.18.4 and later, 6.19 and 7.x, and Ubuntu 24.04's
- *   HWE 6.17.0-19 and later, as AMD's documentation lists them; 6.12.64 and later 6.12
- *   and Ubuntu OEM 6.14.0-1018 and later, as reported (Debian's 6.12.118 and 7.3.4
- *   sources have both fixes; the first fixed release of each line is not verified
- *   here);
+ *   kfd_queue_acquire_buffers() then refuses a queue with another control stack
+ * size): 6.18.4 and later, 6.19 and 7.x, and Ubuntu 24.04's HWE 6.17.0-19 and later, as
+ * AMD's documentation lists them; 6.12.64 and later 6.12 and Ubuntu OEM 6.14.0-1018 and
+ * later, as reported (Debian's 6.12.118 and 7.3.4 sources have both fixes; the first
+ * fixed release of each line is not verified here);
  * - KF_GFX1151_NOT_KNOWN: anything else (6.9 to 6.17 outside those): not known to carry
  *   them. release is the kernel's full version string (uname -r), for Ubuntu's OEM
  *   numbering. */

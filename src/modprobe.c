@@ -180,6 +180,26 @@ static bool is_blank(char ch)
 	return ch == ' ' || ch == '\t';
 }
 
+/* The module word at *s (after blanks), NUL-terminated, '-' written as '_'; *rest is the
+ * text after the one blank that ends it (strtok_r(NULL, "\0") in kmod_config_parse():
+ * verbatim), "" when nothing follows. */
+static char *module_word(char *s, char **rest)
+{
+	char *mod;
+
+	while (is_blank(*s))
+		s++;
+	mod = s;
+	while (*s && !is_blank(*s))
+		s++;
+	*rest = *s ? s + 1 : s;
+	*s = '\0';
+	for (char *p = mod; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return mod;
+}
+
 /* One logical line, starting at physical line `line`. */
 static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, char *s,
 		      struct diag_list *d)
@@ -207,16 +227,7 @@ static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, c
 		if (streq(cmd, "blacklist") || streq(cmd, "install")) {
 			/* kmod_config_parse(): the module is the next word; install's
 			 * command is the rest of the line. */
-			while (is_blank(*s))
-				s++;
-			mod = s;
-			while (*s && !is_blank(*s))
-				s++;
-			rest = *s ? s + 1 : s;
-			*s = '\0';
-			for (char *p = mod; *p; p++)
-				if (*p == '-')
-					*p = '_';
+			mod = module_word(s, &rest);
 			if (!*mod)
 				return 0;
 			return add_directive(c, cmd, mod,
@@ -228,22 +239,12 @@ static int parse_line(struct modprobe_config *c, uint32_t file, unsigned line, c
 		return diag_warning(d, c->files[file], line,
 				    "kmod ignores this line (unknown command)");
 	}
-	while (is_blank(*s))
-		s++;
-	mod = s;
-	while (*s && !is_blank(*s))
-		s++;
-	/* strtok_r(NULL, "\0"): the rest after one delimiter, verbatim; none is a
-	 * syntax error. */
-	rest = *s ? s + 1 : s;
-	*s = '\0';
+	/* No options after the module is a syntax error. */
+	mod = module_word(s, &rest);
 	if (!*mod || !*rest)
 		return diag_warning(
 			d, c->files[file], line,
 			"kmod ignores this line: 'options' needs a module and options");
-	for (char *p = mod; *p; p++)
-		if (*p == '-')
-			*p = '_';
 	for (char *p = rest; *p; p++)
 		if (*p == '\t')
 			*p = ' ';
