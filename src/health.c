@@ -161,20 +161,27 @@ static int carveout(const struct sysroot *root, const struct machine_facts *m,
 	return r;
 }
 
-/* Whether the next boot sets amdgpu.lockup_timeout (command line or modprobe.d): 1 yes,
- * 0 no, -ENOMEM. */
-static int lockup_timeout_set(const struct boot_facts *b, const struct sargs *cmd)
+/* amdgpu.param as the next boot sets it, the command line over modprobe.d: 1 with *ret
+ * its value (NULL for a bare name; the caller frees it), 0 when it is not set, or
+ * -ENOMEM. */
+static int next_boot_amdgpu(const struct boot_facts *b, const struct sargs *cmd,
+			    const char *param, char **ret)
 {
 	struct sargs opts = {0};
-	int r;
+	const struct sarg *a = NULL;
+	char name[64];
+	int r = 0;
 
-	if (cmd && sargs_find(cmd, "amdgpu.lockup_timeout"))
-		return 1;
-	if (!b->modprobe)
-		return 0;
-	r = modprobe_module_args(b->modprobe, "amdgpu", &opts);
-	if (r == 0)
-		r = sargs_find(&opts, "lockup_timeout") != NULL;
+	*ret = NULL;
+	snprintf(name, sizeof(name), "amdgpu.%s", param);
+	if (cmd)
+		a = sargs_find(cmd, name);
+	if (!a && b->modprobe) {
+		r = modprobe_module_args(b->modprobe, "amdgpu", &opts);
+		a = r == 0 ? sargs_find(&opts, param) : NULL;
+	}
+	if (r == 0 && a)
+		r = a->value && !(*ret = strdup(a->value)) ? -ENOMEM : 1;
 	sargs_done(&opts);
 	return r;
 }
@@ -188,7 +195,8 @@ static int lockup(const struct machine_facts *m, const struct boot_facts *b,
 {
 	_cleanup_strbuf_ struct strbuf short_ = {0};
 	_cleanup_strbuf_ struct strbuf long_ = {0};
-	int r = lockup_timeout_set(b, cmd);
+	_cleanup_free_ char *set = NULL;
+	int r = next_boot_amdgpu(b, cmd, "lockup_timeout", &set);
 
 	if (r != 0)
 		return r < 0 ? r : 0;
@@ -223,24 +231,6 @@ static bool lists_amdgpu(const char *list)
 	return false;
 }
 
-/* Whether the next boot sets amdgpu.modeset to other than -1, which overrides
- * nomodeset in 7.3's amdgpu_pci_probe(): 1 yes, 0 no, -ENOMEM. */
-static int modeset_override(const struct boot_facts *b, const struct sargs *cmd)
-{
-	struct sargs opts = {0};
-	const struct sarg *a = cmd ? sargs_find(cmd, "amdgpu.modeset") : NULL;
-	int r = 0;
-
-	if (!a && b->modprobe) {
-		r = modprobe_module_args(b->modprobe, "amdgpu", &opts);
-		a = r == 0 ? sargs_find(&opts, "modeset") : NULL;
-	}
-	if (r == 0)
-		r = a && a->value && !streq(a->value, "-1");
-	sargs_done(&opts);
-	return r;
-}
-
 /* What keeps amdgpu from binding the GPU at the next boot: the command line (file:line
  * from the boot configuration) and modprobe.d. */
 static int not_binding(const struct machine_facts *m, const struct boot_facts *b,
@@ -252,10 +242,14 @@ static int not_binding(const struct machine_facts *m, const struct boot_facts *b
 	int r = 0;
 
 	if (cmd && (a = sargs_find(cmd, "nomodeset"))) {
-		int over = modeset_override(b, cmd);
+		/* amdgpu.modeset other than -1 overrides nomodeset in 7.3's
+		 * amdgpu_pci_probe(). */
+		_cleanup_free_ char *modeset = NULL;
+		int over = next_boot_amdgpu(b, cmd, "modeset", &modeset);
 
 		if (over < 0)
 			return over;
+		over = over && modeset && !streq(modeset, "-1");
 		for (size_t i = 0; i < m->n_kernels; i++) {
 			const struct kernel_info *k = &m->kernels[i];
 			int n = k->ver_known ? kf_nomodeset(k->ver) : -1;
