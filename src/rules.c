@@ -273,27 +273,25 @@ static void taint(const struct rules_input *in, const char *param, struct out *o
 		    param, unknown.s);
 }
 
-/* One field of amdgpu.lockup_timeout as kstrtol(s, 0, ...) reads it: an optional sign,
- * then "0x" hex, a leading 0 octal, or decimal, and nothing after (a newline aside).
- * false when kstrtol would refuse it. *octal when a leading 0 made it octal. */
-static bool kstrtol_0(const char *s, size_t n, long long *ret, bool *octal)
+/* One field of amdgpu.lockup_timeout (n bytes at s) as kstrtol(s, 0, ...) reads it:
+ * kparam's KPARAM_LONG parse. false when the kernel would refuse it. *octal when a
+ * leading 0 made it octal. */
+static bool lockup_field(const char *s, size_t n, long long *ret, bool *octal)
 {
-	char buf[32], *end;
+	struct kparam_scalar v;
+	char buf[32];
 	const char *p;
 
 	if (n == 0 || n >= sizeof(buf))
 		return false;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	if (buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	p = buf + (*buf == '-' || *buf == '+');
-	if (!*p || !((*p >= '0' && *p <= '9')))
+	if (kparam_parse_scalar(KPARAM_LONG, buf, &v) < 0)
 		return false;
+	p = buf + (*buf == '-' || *buf == '+');
 	*octal = p[0] == '0' && p[1] >= '0' && p[1] <= '9';
-	errno = 0;
-	*ret = strtoll(buf, &end, 0);
-	return *end == '\0' && errno == 0;
+	*ret = v.negative ? -(long long)(v.magnitude - 1) - 1 : (long long)v.magnitude;
+	return true;
 }
 
 /* amdgpu.lockup_timeout: "T" or "GFX,Compute,SDMA,Video" in ms, parsed by
@@ -331,7 +329,7 @@ static void lockup_timeout(const struct rules_input *in, const char *value, stru
 			stopped = p[strspn(p, ",")] != '\0';
 			break;
 		}
-		if (!kstrtol_0(p, n, &t, &oct)) {
+		if (!lockup_field(p, n, &t, &oct)) {
 			say(o, DIAG_ERROR, false,
 			    "amdgpu.lockup_timeout=%s: '%.*s' is not a number the kernel reads: amdgpu fails to initialise the GPU (\"invalid lockup_timeout parameter syntax\", amdgpu_device_get_job_timeout_settings())",
 			    v, (int)n, p);
