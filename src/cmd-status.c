@@ -49,17 +49,14 @@ static int status_kfd(const struct sysroot *root, struct compared *c,
 	r = gpus_read(root, &gpus, &n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char rel[160], node[128], want[32], got[32], note[256];
-		uint64_t vram, gtt, kfd, diff;
+		uint64_t gtt, kfd, diff;
 
-		if (!gpu_gfx_is_apu(gpus[i].gfx))
-			continue;
-		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mem_info_vram_total",
-			 gpus[i].pci);
-		if (!sysfs_read_u64(root, rel, &vram))
+		/* The carve-out gpus_read() took from mem_info_vram_total. */
+		if (!gpu_gfx_is_apu(gpus[i].gfx) || !gpus[i].vram_known)
 			continue;
 		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mem_info_gtt_total",
 			 gpus[i].pci);
-		if (!sysfs_read_u64(root, rel, &gtt) || vram >= gtt ||
+		if (!sysfs_read_u64(root, rel, &gtt) || gpus[i].vram >= gtt ||
 		    kfd_gpu_memory(root, gpus[i].pci, &kfd, node) < 0)
 			continue;
 		diff = kfd > limit->bytes ? kfd - limit->bytes : limit->bytes - kfd;

@@ -80,21 +80,18 @@ static void carveout_fix(const struct sysroot *root, const char *pci, char *fix,
 			"set the UMA frame buffer size to its smallest in the firmware setup");
 }
 
-/* The BIOS carve-out of each APU against this boot's kernel and RAM. */
+/* The BIOS carve-out of each APU (g->vram, from gpus_read()) against this boot's kernel
+ * (release, version v) and RAM. */
 static int carveout(const struct sysroot *root, const struct machine_facts *m,
-		    const struct gpu *g, struct diag_list *d)
+		    const struct gpu *g, const char *release, const unsigned v[3],
+		    struct diag_list *d)
 {
-	char rel[160], release[128], c[32], gt[32], ram[32], fix[400];
-	uint64_t vram, gtt = 0, pages = 0;
+	char rel[160], c[32], gt[32], ram[32], fix[400];
+	uint64_t vram = g->vram, gtt = 0, pages = 0;
 	bool gtt_known;
-	unsigned v[3];
 	int r = 0;
 
-	if (!gpu_gfx_is_apu(g->gfx))
-		return 0;
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mem_info_vram_total", g->pci);
-	if (!sysfs_read_u64(root, rel, &vram) || !running_release(root, release) ||
-	    kernel_version_parse(release, v) < 0)
+	if (!gpu_gfx_is_apu(g->gfx) || !g->vram_known)
 		return 0;
 	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mem_info_gtt_total", g->pci);
 	gtt_known = sysfs_read_u64(root, rel, &gtt);
@@ -375,14 +372,18 @@ int health_check(const struct sysroot *root, const struct machine_facts *m,
 		 bool timeouts, struct diag_list *d)
 {
 	struct sargs cmd = {0};
+	char release[128];
+	unsigned v[3];
+	bool running;
 	int r = 0;
 
 	if (!b)
 		return 0;
 	if (b->next_known)
 		r = srcline_args(&b->next, &cmd);
-	for (size_t i = 0; r == 0 && i < n_gpus; i++)
-		r = carveout(root, m, &gpus[i], d);
+	running = running_release(root, release) && kernel_version_parse(release, v) == 0;
+	for (size_t i = 0; r == 0 && running && i < n_gpus; i++)
+		r = carveout(root, m, &gpus[i], release, v, d);
 	if (r == 0 && n_gpus && timeouts)
 		r = lockup(m, b, b->next_known ? &cmd : NULL, d);
 	if (r == 0)
