@@ -228,6 +228,16 @@ static bool lists_amdgpu(const char *list)
 	return false;
 }
 
+/* The command-line lists that keep a module from loading, and what each does. */
+static const struct {
+	const char *name, *what;
+} blacklists[] = {
+	{"modprobe.blacklist",
+	 "kmod does not load amdgpu by the GPU's alias, the way udev loads it at boot (kmod reads the list from /proc/cmdline)"},
+	{"module_blacklist",
+	 "the kernel refuses to load amdgpu (blacklisted() in kernel/module/main.c)"},
+};
+
 /* What keeps amdgpu from binding the GPU at the next boot: the command line (file:line
  * from the boot configuration) and modprobe.d. */
 static int not_binding(const struct machine_facts *m, const struct boot_facts *b,
@@ -267,18 +277,12 @@ static int not_binding(const struct machine_facts *m, const struct boot_facts *b
 				"nomodeset: on %s amdgpu_pci_probe() refuses display-class GPUs (every APU and Radeon card) unless amdgpu.modeset is set (to other than -1), so no amdgpu or TTM setting takes effect; remove it",
 				probe.s);
 	}
-	if (r == 0 && cmd && (a = sargs_find(cmd, "modprobe.blacklist")) &&
-	    lists_amdgpu(a->value))
-		r = diag_warning(
-			d, boot_next_file(b, a->at), a->at.line,
-			"modprobe.blacklist=%s: kmod does not load amdgpu by the GPU's alias, the way udev loads it at boot (kmod reads the list from /proc/cmdline), so no amdgpu or TTM setting takes effect",
-			a->value);
-	if (r == 0 && cmd && (a = sargs_find(cmd, "module_blacklist")) &&
-	    lists_amdgpu(a->value))
-		r = diag_warning(
-			d, boot_next_file(b, a->at), a->at.line,
-			"module_blacklist=%s: the kernel refuses to load amdgpu (blacklisted() in kernel/module/main.c), so no amdgpu or TTM setting takes effect",
-			a->value);
+	for (size_t i = 0; r == 0 && cmd && i < ELEMENTSOF(blacklists); i++)
+		if ((a = sargs_find(cmd, blacklists[i].name)) && lists_amdgpu(a->value))
+			r = diag_warning(
+				d, boot_next_file(b, a->at), a->at.line,
+				"%s=%s: %s, so no amdgpu or TTM setting takes effect",
+				blacklists[i].name, a->value, blacklists[i].what);
 	for (size_t i = 0; r == 0 && b->modprobe && i < b->modprobe->n_directives; i++) {
 		const struct modprobe_directive *dv = &b->modprobe->directives[i];
 		const char *file = modprobe_file_name(b->modprobe, dv->at.file);
