@@ -48,13 +48,17 @@ enum kf_apu_vram kf_apu_vram(const unsigned v[3])
 	return KF_APU_VRAM_CARVEOUT;
 }
 
+/* 6.1 to 6.12: what both Debian 6.x sources read here say holds between them. */
+static bool from_6_1_to_6_12(const unsigned v[3])
+{
+	return at_least(v, 6, 1, 0) && !at_least(v, 6, 13, 0);
+}
+
 int kf_lockup_compute_ms(const unsigned v[3])
 {
 	if (at_least(v, 7, 2, 0))
 		return 2000;
-	if (at_least(v, 6, 1, 0) && !at_least(v, 6, 13, 0))
-		return 60000;
-	return -1;
+	return from_6_1_to_6_12(v) ? 60000 : -1;
 }
 
 bool kf_lockup_single_zero_bug(const unsigned v[3])
@@ -66,9 +70,7 @@ int kf_nomodeset(const unsigned v[3])
 {
 	if (at_least(v, 7, 3, 0))
 		return 2;
-	if (at_least(v, 6, 1, 0) && !at_least(v, 6, 13, 0))
-		return 1;
-	return -1;
+	return from_6_1_to_6_12(v) ? 1 : -1;
 }
 
 bool kf_gttsize_deprecated(const unsigned v[3])
