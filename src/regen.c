@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <limits.h>
+#include <search.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 
 #include "privs.h"
+#include "strv.h"
 #include "regen.h"
 #include "sysroot.h"
 #include "util.h"
@@ -120,48 +123,34 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 	return 0;
 }
 
-/* What the chroot'd tools (every one in tools[]) execute, source or load, besides the
- * tools themselves: the shell, the dynamic loader's configuration and the libraries,
- * grub-mkconfig's library, configuration (etc/default/grub and its grub.d, which it
- * sources as root) and scripts (etc/grub.d), and the initramfs builders' hooks, scripts
- * and configuration. depth: how many levels of a directory's entries are checked too
- * (never through a symlink). Each parent comes before its children. */
-static const struct {
-	const char *path;
-	unsigned depth;
-} trusted[] = {
-	{".", 0},
-	{"bin", 1},
-	{"sbin", 1},
-	{"lib", 2},
-	{"lib64", 2},
-	{"usr", 0},
-	{"usr/bin", 1},
-	{"usr/sbin", 1},
-	{"usr/lib", 2},
-	{"usr/lib64", 2},
-	{"usr/share", 0},
-	{"usr/share/grub", 1},
-	{"usr/lib/grub", 2},
-	{"usr/share/initramfs-tools", 3},
-	{"usr/lib/dracut", 3},
-	{"usr/lib/initcpio", 3},
-	{"etc", 0},
-	{"etc/ld.so.preload", 0},
-	{"etc/ld.so.conf", 0},
-	{"etc/ld.so.conf.d", 1},
-	{"etc/ld.so.cache", 0},
-	{"etc/default", 0},
-	{"etc/default/grub", 0},
-	{"etc/default/grub.d", 1},
-	{"etc/grub.d", 1},
-	{"etc/initramfs-tools", 3},
-	{"etc/dracut.conf", 0},
-	{"etc/dracut.conf.d", 1},
-	{"etc/mkinitcpio.conf", 0},
-	{"etc/mkinitcpio.d", 1},
-	{"usr/bin/sh", 0},
-	{"bin/sh", 0},
+/* The top-level directories of a tree that hold data, not programs: --update's children
+ * (every tool in tools[]) write there (boot, the initramfs builders' temporaries in
+ * var/tmp) but execute, source and load nothing from them (FHS 3.0, chapter 3). Every
+ * other directory is checked, whatever its name: usr/local with its sbin first in the
+ * children's PATH, etc/initramfs/post-update.d (run by update-initramfs),
+ * usr/share/perl5 (loaded by linux-version), and whatever a tool comes to read next. */
+static const char *const data_dirs[] = {"boot", "dev",	"home", "lost+found", "media",
+					"mnt",	"proc", "root", "run",	      "srv",
+					"sys",	"tmp",	"var"};
+
+/* Bounds of the walk: a tree larger or deeper than this is refused as unchecked. */
+#define WALK_MAX_ENTRIES 4000000
+#define WALK_MAX_DEPTH	 64
+
+struct dir_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct walk {
+	const struct sysroot *root;
+	uid_t me;
+	void *seen;   /* tsearch(3) tree of struct dir_id: each directory walked once */
+	char **links; /* symlinks to directories, walked last */
+	size_t entries;
+	char path[PATH_MAX]; /* of the entry at hand, relative to the root */
+	char *at;	     /* where it stopped: the path at fault */
+	char why[96];
 };
 
 /* Why st (of rel) is not to be trusted, in why; false when it is. */
@@ -176,79 +165,181 @@ static bool untrusted(const struct stat *st, uid_t me, char why[static 96])
 	return true;
 }
 
-/* Checks rel and, for a directory, depth levels of its entries; a symlink is judged by
- * its own owner and by what it resolves to inside the root, and never descended into.
- * 0 (nothing wrong, or rel absent), 1 with the path at fault in *ret_at (a new string)
- * and why, or -ENOMEM. */
-static int check_tree(const struct sysroot *root, const char *rel, unsigned depth,
-		      uid_t me, char **ret_at, char why[static 96])
+static int dir_id_cmp(const void *a, const void *b)
 {
-	_cleanup_closedir_ DIR *dir = NULL;
-	struct dirent *de;
-	struct stat st, target;
-	bool bad;
+	const struct dir_id *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* 1 when the directory st is met for the first time (now recorded), 0 when it was
+ * walked already (a symlink to it, or a loop such as usr/bin/X11 -> .), -ENOMEM. */
+static int first_visit(struct walk *w, const struct stat *st)
+{
+	struct dir_id *id = malloc(sizeof(*id)), **found;
+
+	if (!id)
+		return -ENOMEM;
+	*id = (struct dir_id){st->st_dev, st->st_ino};
+	found = tsearch(id, &w->seen, dir_id_cmp);
+	if (!found || *found != id)
+		free(id);
+	return found ? *found == id : -ENOMEM;
+}
+
+/* Stops the walk at w->path: 1, or -ENOMEM. */
+static int stop(struct walk *w)
+{
+	w->at = strdup(w->path);
+	return w->at ? 1 : -ENOMEM;
+}
+
+static int walk_dir(struct walk *w, int dfd, unsigned depth);
+
+/* The entry name of the directory parent, at w->path, st its lstat: judged; a
+ * directory walked; a symlink judged by what it points to inside the root too, and a
+ * directory it points to kept to be walked after the rest (it may lie in a data
+ * directory; paths are named as the tree has them where it can). 0, 1 (w->at and w->why
+ * set), or -errno. */
+static int walk_entry(struct walk *w, int parent, const char *name, const struct stat *st,
+		      unsigned depth)
+{
+	struct stat target;
 	int r;
 
-	if (sysroot_lstat(root, rel, &st) < 0)
-		return 0;
-	bad = untrusted(&st, me, why);
-	if (!bad && S_ISLNK(st.st_mode) && sysroot_stat(root, rel, &target) == 0 &&
-	    untrusted(&target, me, why)) {
-		bad = true;
-		strncat(why, " (what the symlink points to)", 95 - strlen(why));
+	if (untrusted(st, w->me, w->why))
+		return stop(w);
+	if (S_ISLNK(st->st_mode)) {
+		if (sysroot_stat(w->root, w->path, &target) < 0)
+			return 0; /* dangling: nothing to run */
+		if (untrusted(&target, w->me, w->why)) {
+			strncat(w->why, " (what the symlink points to)",
+				sizeof(w->why) - 1 - strlen(w->why));
+			return stop(w);
+		}
+		return S_ISDIR(target.st_mode) ? strv_push(&w->links, w->path) : 0;
 	}
-	if (bad) {
-		*ret_at = strdup(rel);
-		return *ret_at ? 1 : -ENOMEM;
-	}
-	if (!depth || !S_ISDIR(st.st_mode) || sysroot_opendir(root, rel, &dir) < 0)
+	if (!S_ISDIR(st->st_mode))
 		return 0;
-	while ((de = readdir(dir))) {
-		_cleanup_free_ char *child = NULL;
+	r = first_visit(w, st);
+	if (r <= 0)
+		return r;
+	return walk_dir(
+		w, openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
+		depth + 1);
+}
+
+/* Walks the directory dfd (taken; < 0: it could not be opened, and what cannot be read
+ * cannot be run) at w->path, depth levels below the root; at the top, the data
+ * directories are left out. 0, 1 (w->at and w->why set), or -errno. */
+static int walk_dir(struct walk *w, int dfd, unsigned depth)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	size_t len = strlen(w->path);
+	struct dirent *de;
+	int r = 0;
+
+	if (dfd < 0)
+		return 0;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return 0;
+	}
+	if (depth > WALK_MAX_DEPTH) {
+		snprintf(w->why, sizeof(w->why), "lies deeper than %u levels",
+			 WALK_MAX_DEPTH);
+		return stop(w);
+	}
+	while (r == 0 && (de = readdir(dir))) {
+		struct stat st;
+		bool skip = false;
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		if (asprintf(&child, "%s/%s", rel, de->d_name) < 0)
-			return -ENOMEM;
-		r = check_tree(root, child, depth - 1, me, ret_at, why);
-		if (r != 0)
-			return r;
+		for (size_t i = 0; depth == 0 && i < ELEMENTSOF(data_dirs); i++)
+			skip |= streq(de->d_name, data_dirs[i]);
+		if (skip)
+			continue;
+		if (snprintf(w->path + len, sizeof(w->path) - len, "%s%s", len ? "/" : "",
+			     de->d_name) >= (int)(sizeof(w->path) - len)) {
+			snprintf(w->why, sizeof(w->why), "has a path too long to check");
+			return stop(w);
+		}
+		if (++w->entries > WALK_MAX_ENTRIES) {
+			snprintf(w->why, sizeof(w->why),
+				 "is past the first %u entries checked",
+				 WALK_MAX_ENTRIES);
+			return stop(w);
+		}
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			r = walk_entry(w, dirfd(dir), de->d_name, &st, depth);
+		w->path[len] = '\0';
 	}
-	return 0;
+	return r;
+}
+
+/* The walk of regen_root_trusted(): the root directory, everything below it but the
+ * data directories, then the directories symlinks point to that were not walked yet.
+ * 0, 1 (w->at and w->why set), or -errno. */
+static int walk_tree(struct walk *w)
+{
+	struct stat st;
+	int r;
+
+	w->path[0] = '\0';
+	if (fstat(w->root->fd, &st) < 0)
+		return -errno;
+	if (untrusted(&st, w->me, w->why)) {
+		w->at = strdup(".");
+		return w->at ? 1 : -ENOMEM;
+	}
+	r = first_visit(w, &st);
+	if (r > 0)
+		r = walk_dir(w,
+			     openat(w->root->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+			     0);
+	/* (w->links grows while its directories are walked.) */
+	for (size_t i = 0; r == 0 && w->links && w->links[i]; i++) {
+		unsigned depth = 1;
+
+		for (const char *c = w->links[i]; *c; c++)
+			depth += *c == '/';
+		snprintf(w->path, sizeof(w->path), "%s", w->links[i]);
+		r = sysroot_stat(w->root, w->path, &st) < 0 ? 0 : first_visit(w, &st);
+		if (r > 0)
+			r = walk_dir(
+				w,
+				sysroot_openat(w->root, w->path, O_RDONLY | O_DIRECTORY),
+				depth);
+	}
+	return r;
 }
 
 int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list *d)
 {
-	uid_t me = geteuid();
+	struct walk w = {.root = root, .me = geteuid()};
+	_cleanup_free_ char *at = NULL;
+	int r;
 
 	if (sysroot_is_live(root))
 		return 0;
-	for (size_t i = 0; i < ELEMENTSOF(trusted) + ELEMENTSOF(tools); i++) {
-		_cleanup_free_ char *at = NULL;
-		char why[96];
-		int r = i < ELEMENTSOF(trusted)
-				? check_tree(root, trusted[i].path, trusted[i].depth, me,
-					     &at, why)
-				: check_tree(root,
-					     tools[i - ELEMENTSOF(trusted)].path + 1, 0,
-					     me, &at, why);
-
-		if (r <= 0) {
-			if (r < 0)
-				return r;
-			continue;
-		}
-		if (force)
-			return diag_warning(
-				d, at, 0,
-				"%s: --update runs this tree's programs as you (--force)",
-				why);
-		return diag_error(
-			d, -EPERM, at, 0,
-			"%s, and --update would run this tree's programs as you: whoever can write it would get your privileges; fix the tree's owners and modes, leave out --update (the commands are printed), or --force",
-			why);
-	}
-	return 0;
+	r = walk_tree(&w);
+	tdestroy(w.seen, free);
+	strv_free(w.links);
+	at = w.at;
+	if (r <= 0)
+		return r;
+	if (force)
+		return diag_warning(
+			d, at, 0,
+			"%s: --update runs this tree's programs as you (--force)", w.why);
+	return diag_error(
+		d, -EPERM, at, 0,
+		"%s, and --update would run this tree's programs as you: whoever can write it would get your privileges; fix the tree's owners and modes, leave out --update (the commands are printed), or --force",
+		w.why);
 }
 
 char *regen_format(const struct regen_cmd *c)
