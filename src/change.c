@@ -47,6 +47,8 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 	profiledir_strict = privs_elevated();
 	if (run_commands(root, o) && (r = regen_root_trusted(root, o->force, d)) < 0)
 		return r == -ENOMEM ? exit_for(r) : EXIT_INVALID;
+	if (run_commands(root, o) && regen_lift_file_size_limit(d) < 0)
+		return EXIT_FAILED;
 	r = txn_lock(root, lock_timeout(), lock_fd, d);
 	if (r < 0)
 		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;

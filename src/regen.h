@@ -48,6 +48,12 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
  * naming the path (a warning and 0 when force). Live roots: always 0. */
 int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list *d);
 
+/* Before running the tools: lifts this process's RLIMIT_FSIZE, soft and hard, so that
+ * the tools inherit none (a limit cuts a rebuilt initramfs short: SIGXFSZ, or a short
+ * write). 0, or -EPERM with an error finding when the hard limit cannot be lifted
+ * (without CAP_SYS_RESOURCE). */
+int regen_lift_file_size_limit(struct diag_list *d);
+
 /* The command as a user would type it, e.g. "update-initramfs -u -k all". New string or
  * NULL. */
 char *regen_format(const struct regen_cmd *c);

@@ -471,6 +471,36 @@ env: LANG=C'
 	r=$work/regen # (regen sets r)
 	log3=$r3/var/log/fake-regen.log
 	if grep -q '^argv' "$log3" && ! grep -q '^ignored signal\|^blocked signal' "$log3" && { [ "$(ulimit -H -f)" != unlimited ] || ! grep -q '^file size limit' "$log3"; }; then tap_ok "regeneration tools get default signal dispositions and no inherited file size limit"; else tap_not_ok "regeneration tools get default signal dispositions and no inherited file size limit"; sed 's/^/# /' "$log3" | grep -v '^# env'; fi
+	# A hard file size limit: lifted for the tools with CAP_SYS_RESOURCE; without that
+	# capability nothing is written and no tool run (a rebuilt initramfs could be cut
+	# short).
+	if [ "$(id -u)" = 0 ] && [ -z "$as_root" ]; then
+		r4=$work/regen-fsize
+		noraise=
+		if (ulimit -f 1000 && ulimit -H -f unlimited) 2> /dev/null; then
+			regen_root "$r4"
+			(ulimit -f 100000 && regen "$r4" apply test-mixed --memory 64GiB > /dev/null 2>&1)
+			rc=$?
+			log4=$r4/var/log/fake-regen.log
+			tap_check "a hard file size limit is lifted for the tools with CAP_SYS_RESOURCE: exit $rc, no limit in the tools" \
+				eval '[ $rc = 0 ] && grep -q "^argv" "$log4" && ! grep -q "^file size limit" "$log4"'
+			rm -rf "$r4"
+			noraise="setpriv --bounding-set -sys_resource --inh-caps -sys_resource"
+		else
+			tap_skip "a hard file size limit lifted for the tools" "this root has no CAP_SYS_RESOURCE"
+		fi
+		regen_root "$r4"
+		before=$(tree_sum "$r4")
+		# shellcheck disable=SC2086
+		(ulimit -f 100000 && $noraise env -u AMDGPU_TUNE_PROFILE_DIR "$bin" --root "$r4" --update apply test-mixed --memory 64GiB > /dev/null 2> "$work/err")
+		rc=$?
+		tap_check "a hard file size limit that cannot be lifted: exit 4 naming it, no tool run, nothing written (exit $rc)" \
+			eval '[ $rc = 4 ] && grep -q "the file size limit is 102400000 bytes and cannot be lifted" "$work/err" && [ ! -s "$r4/var/log/fake-regen.log" ] && [ "$(tree_sum "$r4")" = "$before" ] && [ ! -e "$r4/var/lib/amdgpu-tune/snapshots" ]'
+		r=$work/regen # (regen sets r)
+	else
+		tap_skip "a hard file size limit lifted for the tools" "needs real root"
+		tap_skip "a hard file size limit that cannot be lifted" "needs real root"
+	fi
 	# A caller with umask 000 (or 077): the tools get 022, as the files we write do.
 	umask_bad=
 	for m in 000 077; do
