@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
 export AMDGPU_TUNE_PROFILE_DIR
 unset DPKG_MAINTSCRIPT_PACKAGE
-tap_plan 42
+tap_plan 44
 
 # strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
 # RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
@@ -240,6 +240,26 @@ strix_root "$r" 6.12.48+deb12-amd64 6.12
 DPKG_MAINTSCRIPT_PACKAGE=amdgpu-tune DPKG_MAINTSCRIPT_NAME=prerm "$bin" --root "$r" remove --no-update > "$work/out" 2>&1
 rc=$?
 if [ $rc = 0 ] && grep -q "^Removed amdgpu-tune's settings (snapshot 2 keeps them until the package is purged; with amdgpu-tune installed again, 'amdgpu-tune rollback' puts them back):" "$work/out" && [ ! -e "$r/$frag" ]; then tap_ok "remove from the package's prerm: says the snapshot lasts until purge and rollback needs the package"; else tap_not_ok "remove from the package's prerm: says the snapshot lasts until purge and rollback needs the package"; sed 's/^/# /' "$work/out"; fi
+
+# The package's postrm on purge (dpkg's DPKG_ROOT names the root): after a remove that
+# refused a drop-in edited by hand, the state and snapshots stay and it says so; after
+# a remove that finished, everything goes.
+r=$work/purge
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+mkdir -p "$r/var/cache/amdgpu-tune"
+"$bin" --root "$r" apply strix-halo --no-update > /dev/null 2>&1
+echo "# edited by hand" >> "$r/$frag"
+"$bin" --root "$r" remove --no-update > /dev/null 2>&1
+rc=$?
+DPKG_ROOT=$r sh "$top_srcdir/debian/amdgpu-tune.postrm" purge > "$work/out" 2> "$work/err"
+prc=$?
+tap_check "postrm purge after a refused remove (exit $rc): exit $prc, state and snapshots kept, the drop-in named, the cache gone" \
+	eval '[ $rc = 2 ] && [ $prc = 0 ] && [ ! -s "$work/out" ] && [ -e "$r/var/lib/amdgpu-tune/state" ] && [ -e "$r/var/lib/amdgpu-tune/snapshots/1/manifest" ] && [ ! -e "$r/var/cache/amdgpu-tune" ] && grep -q "settings are still in /$frag\.$" "$work/err" && grep -q "install amdgpu-tune again and run .amdgpu-tune remove." "$work/err"'
+"$bin" --root "$r" remove --force --no-update > /dev/null 2>&1
+DPKG_ROOT=$r sh "$top_srcdir/debian/amdgpu-tune.postrm" purge > "$work/out" 2> "$work/err"
+prc=$?
+tap_check "postrm purge after remove finished: exit $prc, silent, /var/lib/amdgpu-tune gone" \
+	eval '[ $prc = 0 ] && [ ! -s "$work/out" ] && [ ! -s "$work/err" ] && [ ! -e "$r/var/lib/amdgpu-tune" ] && [ ! -e "$r/$frag" ]'
 
 # detect on this machine: which amdgpu-tune PATH finds, and copies shadowed behind it.
 p1=$work/path1 p2=$work/path2

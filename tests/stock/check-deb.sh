@@ -86,6 +86,24 @@ sed 's/^/# /' "$work/hook.err"
 [ $rc = 0 ] && [ ! -s "$work/hook.out" ] && grep -q "^strix-halo: planned again for the kernels installed now" "$work/hook.err"
 result "the kernel hook, as linux-image's postinst runs it: planned again, nothing on stdout, exit 0" $?
 
+# A drop-in edited by hand: prerm's remove refuses it, and purge keeps the state and
+# the snapshots (the only record of what was there before) and says so; installed
+# again, the package's remove takes the settings away.
+echo "# edited by hand" >> "$root/etc/modprobe.d/90-amdgpu-tune.conf"
+in_root apt-get purge -y -q amdgpu-tune > "$work/purge1.log" 2>&1
+rc=$?
+grep 'amdgpu-tune' "$work/purge1.log" | sed 's/^/# /'
+[ $rc = 0 ] && [ -e "$root/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ -e "$root/var/lib/amdgpu-tune/state" ] &&
+	ls "$root/var/lib/amdgpu-tune/snapshots/"*/manifest > /dev/null 2>&1 && [ ! -e "$root/usr/sbin/amdgpu-tune" ] &&
+	grep -q "settings are still in /etc/modprobe.d/90-amdgpu-tune.conf" "$work/purge1.log" &&
+	grep -q "kept /var/lib/amdgpu-tune" "$work/purge1.log"
+result "apt-get purge after prerm's remove refused a hand-edited drop-in: the state and snapshots are kept, and it says what is left and how to finish" $?
+in_root sh -c 'apt-get install -y -q --no-install-recommends /tmp/'"${deb##*/}"' && amdgpu-tune remove --force --no-update' > "$work/reinstall.log" 2>&1
+rc=$?
+tail -n 3 "$work/reinstall.log" | sed 's/^/# /'
+[ $rc = 0 ] && [ ! -e "$root/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ ! -e "$root/var/lib/amdgpu-tune/state" ]
+result "installed again, amdgpu-tune remove --force takes the settings away from the kept state" $?
+
 in_root apt-get purge -y -q amdgpu-tune > "$work/purge.log" 2>&1
 rc=$?
 tail -n 12 "$work/purge.log" | sed 's/^/# /'
