@@ -402,21 +402,6 @@ static int snapdir(struct strbuf *b, unsigned id, const char *name)
 		    : strbuf_printf(b, "%s/%u", SNAPSHOT_DIR, id);
 }
 
-/* Removes dir (relative to the root) and the plain files in it. Best effort. */
-static void remove_tree(const struct sysroot *root, const char *rel)
-{
-	DIR *dir = NULL;
-	struct dirent *de;
-
-	if (sysroot_opendir(root, rel, &dir) < 0)
-		return;
-	while ((de = readdir(dir)))
-		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-			unlinkat(dirfd(dir), de->d_name, 0);
-	closedir(dir);
-	sysroot_unlink(root, rel, true);
-}
-
 static int fail(struct diag_list *d, const char *rel, int err, const char *what)
 {
 	if (err == -ENOMEM)
@@ -526,7 +511,7 @@ int snapshot_take(const struct sysroot *root, char *const *paths, char *const *d
 		}
 	}
 	if (r < 0)
-		remove_tree(root, tmp.s);
+		sysroot_remove_flat_dir(root, tmp.s);
 	else
 		*ret_id = s.id;
 out:
@@ -705,7 +690,7 @@ int snapshot_prune(const struct sysroot *root, unsigned keep)
 	for (size_t i = 0; r == 0 && n > keep && i < n - keep; i++) {
 		r = snapdir(&rel, ids[i], NULL);
 		if (r == 0)
-			remove_tree(root, rel.s);
+			sysroot_remove_flat_dir(root, rel.s);
 	}
 	/* Incomplete snapshots of interrupted runs. */
 	if (r == 0 && sysroot_opendir(root, SNAPSHOT_DIR, &dir) == 0) {
@@ -720,7 +705,7 @@ int snapshot_prune(const struct sysroot *root, unsigned keep)
 			rel.len = 0;
 			r = strbuf_printf(&rel, "%s/%s", SNAPSHOT_DIR, stale[i]);
 			if (r == 0)
-				remove_tree(root, rel.s);
+				sysroot_remove_flat_dir(root, rel.s);
 		}
 		strv_free(stale);
 	}

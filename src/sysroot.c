@@ -622,3 +622,18 @@ int sysroot_unlink(const struct sysroot *r, const char *rel, bool dir)
 	close(dfd);
 	return k == 1 ? 0 : k;
 }
+
+int sysroot_remove_flat_dir(const struct sysroot *r, const char *rel)
+{
+	DIR *dir = NULL;
+	struct dirent *de;
+	int k = sysroot_opendir(r, rel, &dir);
+
+	if (k < 0)
+		return k;
+	while ((de = readdir(dir)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			unlinkat(dirfd(dir), de->d_name, 0);
+	closedir(dir);
+	return sysroot_unlink(r, rel, true);
+}

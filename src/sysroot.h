@@ -116,6 +116,11 @@ int sysroot_write_atomic_as(const struct sysroot *r, const char *rel, const void
  */
 int sysroot_unlink(const struct sysroot *r, const char *rel, bool dir);
 
+/* Removes the directory rel after every entry in it that is not a directory (never
+ * following a symlink). 0, or -errno of removing rel itself (-ENOTEMPTY when it holds a
+ * directory). */
+int sysroot_remove_flat_dir(const struct sysroot *r, const char *rel);
+
 /* Cleanup for descriptors and directory streams: closed when the variable goes out of
  * scope (-1 and NULL are left alone). */
 static inline void closep(int *fd)
