@@ -257,13 +257,15 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 		r = sysroot_read_file(root, TXN_JOURNAL, JOURNAL_MAX, true, &buf, &len);
 	if (r == -ENOENT)
 		return 0;
-	if (r == -EBADMSG)
+	if (r == -EBADMSG || r == -ENOMEM)
 		return r;
+	/* Too large, a directory, a FIFO, an I/O error: as unusable as a corrupt one,
+	 * and --discard-journal removes it all the same. */
 	if (r < 0)
-		return r == -ENOMEM ? r
-				    : diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0,
-					       "cannot read: %s", read_error_text(-r))
-					      ?: r;
+		return diag_error(
+			d, -EBADMSG, TXN_JOURNAL, 0,
+			"cannot read: %s: the interrupted run cannot be undone; " UNUSABLE_HOWTO,
+			read_error_text(-r));
 	for (char *cur = buf, *key, *val; next_key_value(&cur, &line, &key, &val) > 0;) {
 		char *end;
 		unsigned long v;
@@ -492,6 +494,8 @@ static int discard(const struct sysroot *root, bool run, enum bootloader loader,
 
 	diag_demote(d, from);
 	r = sysroot_unlink(root, TXN_JOURNAL, false);
+	if (r == -EISDIR)
+		r = sysroot_remove_flat_dir(root, TXN_JOURNAL);
 	if (r < 0)
 		return r == -ENOMEM ? r
 				    : diag_error(d, r, TXN_JOURNAL, 0,

@@ -916,6 +916,25 @@ else
 	tap_not_ok "... remove --discard-journal (exit $rc): removes the journal, says which regenerations to run, then removes the settings"
 	sed 's/^/# /' "$work/err"
 fi
+# A journal that cannot be read at all (too large, a directory, a FIFO): the same
+# instruction, and --discard-journal removes it.
+ubad=
+for kind in large dir fifo; do
+	fresh
+	j=$hostile/var/lib/amdgpu-tune/transaction
+	case $kind in
+	large) head -c 10000 /dev/zero | tr '\0' x > "$j" && chmod 600 "$j" ;;
+	dir) mkdir -m 700 "$j" && touch "$j/x" ;;
+	fifo) mkfifo -m 600 "$j" ;;
+	esac
+	"$bin" --root "$hostile" apply test-mixed2 --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	{ [ $rc = 2 ] && grep -q "transaction: cannot read: .*: the interrupted run cannot be undone; check .* with --discard-journal" "$work/err"; } || ubad="$ubad $kind(exit $rc)"
+	"$bin" --root "$hostile" remove --discard-journal > /dev/null 2> "$work/err"
+	rc=$?
+	{ [ $rc = 0 ] && [ ! -e "$j" ] && grep -q "transaction: warning: removed (--discard-journal)" "$work/err" && [ ! -e "$hostile/etc/modprobe.d/90-amdgpu-tune.conf" ]; } || ubad="$ubad $kind-discard(exit $rc)"
+done
+tap_check "a journal that cannot be read (too large, a directory, a FIFO): exit 2 with the instruction, and --discard-journal removes it${ubad:+ (not:$ubad)}" [ -z "$ubad" ]
 fresh
 printf 'version 1\nsnapshot 1\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
 chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
