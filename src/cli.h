@@ -38,6 +38,9 @@ struct options {
 	bool quiet;
 	bool verbose;
 	const char *kernel_log; /* --kernel-log: a saved kernel log for status */
+	int kernel_log_fd;	/* it, opened with the caller's rights (main()) */
+	int kernel_log_errno;	/* why it could not be opened */
+	long kernel_log_caller; /* whose rights: the sudo/pkexec caller's uid, or -1 */
 	int kmsg_fd;		/* /dev/kmsg, opened before privileges are dropped */
 	int kmsg_errno;		/* why it could not be opened */
 };

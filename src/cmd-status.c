@@ -122,7 +122,16 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 	if (r < 0)
 		return r;
 	if (o->kernel_log) {
-		r = read_host_file(o->kernel_log, KERNEL_LOG_MAX, &text, &len);
+		r = o->kernel_log_fd < 0
+			    ? -o->kernel_log_errno
+			    : read_host_fd(o->kernel_log_fd, KERNEL_LOG_MAX, &text, &len);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 && o->kernel_log_caller >= 0)
+			return diag_warning(
+				d, o->kernel_log, 0,
+				"kernel log not read with the rights of uid %ld, who ran amdgpu-tune through sudo or pkexec: %s",
+				o->kernel_log_caller, read_error_text(-r));
 		if (r < 0)
 			return diag_warning(d, o->kernel_log, 0,
 					    "kernel log not read: %s",

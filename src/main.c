@@ -184,7 +184,7 @@ static int run(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{},
 	};
-	struct options o = {.root = "/", .kmsg_fd = -1};
+	struct options o = {.root = "/", .kmsg_fd = -1, .kernel_log_fd = -1};
 	struct sysroot *root = NULL;
 	/* The VOPT_* options given, and the first of each as typed, for "does not apply".
 	 */
@@ -341,6 +341,14 @@ static int run(int argc, char **argv)
 		    strspn(o.root, "/") == strlen(o.root)) {
 			o.kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 			o.kmsg_errno = o.kmsg_fd < 0 ? errno : 0;
+		}
+		/* A saved log is read with the rights of whoever ran us through sudo
+		 * or pkexec, before the capabilities go (setfsuid() needs them). */
+		if (streq(verbs[i].name, "status") && o.kernel_log) {
+			int fd = privs_open_as_caller(o.kernel_log, &o.kernel_log_caller);
+
+			o.kernel_log_fd = fd < 0 ? -1 : fd;
+			o.kernel_log_errno = fd < 0 ? -fd : 0;
 		}
 		/* Commands that only read give up every capability first. */
 		if ((!verbs[i].writes || o.dry_run) && privs_drop_all() < 0) {

@@ -1,4 +1,9 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
@@ -124,4 +129,89 @@ void privs_close_fds_but(int keep)
 	for (long fd = 3; fd < max; fd++)
 		if (fd != keep)
 			close((int)fd);
+}
+
+/* The uid (and gid) in the environment variable uid_var (gid_var), decimal, not 0. */
+static bool caller_from(const char *uid_var, const char *gid_var, uid_t *uid, gid_t *gid)
+{
+	const char *u = getenv(uid_var), *g = gid_var ? getenv(gid_var) : NULL;
+	char *end;
+	unsigned long v;
+
+	if (!u || !*u || strspn(u, "0123456789") != strlen(u) || strlen(u) > 10)
+		return false;
+	errno = 0;
+	v = strtoul(u, &end, 10);
+	if (errno || v == 0 || v >= UINT32_MAX)
+		return false;
+	*uid = (uid_t)v;
+	*gid = (gid_t)-1;
+	if (g && *g && strspn(g, "0123456789") == strlen(g) && strlen(g) <= 10) {
+		v = strtoul(g, &end, 10);
+		if (v < UINT32_MAX)
+			*gid = (gid_t)v;
+	}
+	return true;
+}
+
+int privs_open_as_caller(const char *path, long *ret_caller)
+{
+	const int flags = O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+	_cleanup_free_ gid_t *saved = NULL, *groups = NULL;
+	int n_saved, n_groups = 64, fd, e;
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+
+	*ret_caller = -1;
+	if (getuid() != 0 || geteuid() != 0 ||
+	    !(caller_from("SUDO_UID", "SUDO_GID", &uid, &gid) ||
+	      caller_from("PKEXEC_UID", NULL, &uid, &gid))) {
+		fd = open(path, flags);
+		return fd < 0 ? -errno : fd;
+	}
+	*ret_caller = (long)uid;
+	pw = getpwuid(uid);
+	if (gid == (gid_t)-1)
+		gid = pw ? pw->pw_gid : (gid_t)uid;
+	groups = calloc((size_t)n_groups, sizeof(gid_t));
+	if (groups && pw && getgrouplist(pw->pw_name, gid, groups, &n_groups) < 0) {
+		gid_t *more = reallocarray(groups, (size_t)n_groups, sizeof(gid_t));
+
+		if (more)
+			groups = more;
+		if (!more || getgrouplist(pw->pw_name, gid, groups, &n_groups) < 0)
+			n_groups = 0;
+	} else if (groups && !pw) {
+		groups[0] = gid;
+		n_groups = 1;
+	}
+	n_saved = getgroups(0, NULL);
+	saved = n_saved > 0 ? calloc((size_t)n_saved, sizeof(gid_t)) : NULL;
+	if (!groups || (n_saved > 0 && !saved))
+		return -ENOMEM;
+	if (n_saved > 0 && getgroups(n_saved, saved) < 0)
+		return -errno;
+	if (setgroups((size_t)n_groups, groups) < 0)
+		return -EPERM;
+	setfsgid(gid);
+	setfsuid(uid);
+	/* Both return the previous value: called again, the value now in effect. */
+	if ((uid_t)setfsuid(uid) != uid || (gid_t)setfsgid(gid) != gid) {
+		fd = -1;
+		e = EPERM;
+	} else {
+		fd = open(path, flags);
+		e = errno;
+	}
+	setfsuid(0);
+	setfsgid(0);
+	if (setgroups((size_t)(n_saved > 0 ? n_saved : 0), saved) < 0 ||
+	    (uid_t)setfsuid(0) != 0) {
+		/* Not quite ourselves again: say so rather than go on as neither. */
+		if (fd >= 0)
+			close(fd);
+		return -EPERM;
+	}
+	return fd < 0 ? -e : fd;
 }

@@ -267,6 +267,11 @@ int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len)
 	return read_host_file_stat(path, max, ret, ret_len, NULL);
 }
 
+int read_host_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	return read_fd(fd, max, ret, ret_len, NULL);
+}
+
 int read_host_file_stat(const char *path, size_t max, char **ret, size_t *ret_len,
 			struct stat *ret_st)
 {

@@ -45,6 +45,8 @@ int sysroot_read_file_stat(const struct sysroot *r, const char *rel, size_t max,
 
 /* Same for a path on the host (not under the root), e.g. `check ./my.conf`. */
 int read_host_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Like read_host_file(), from fd (open for reading; not closed). */
+int read_host_fd(int fd, size_t max, char **ret, size_t *ret_len);
 
 /* The same, refusing a symlink as the last component, with the file's fstat(2). */
 int read_host_file_stat(const char *path, size_t max, char **ret, size_t *ret_len,

@@ -1354,4 +1354,33 @@ echo 'GRUB_CMDLINE_LINUX_DEFAULT="$(x)"' > "$r/etc/default/grub.d/a$(printf '\03
 "$bin" --root "$r" detect --memory 1GiB > "$work/out" 2> "$work/err"
 if ! grep -q "$(printf '\033')" "$work/out" "$work/err" && grep -q 'a\\x1b\[31mX.cfg:1: warning' "$work/err"; then tap_ok "a drop-in named with an escape sequence is shown escaped"; else tap_not_ok "a drop-in named with an escape sequence is shown escaped"; fi
 
+# ---- 20. status --kernel-log run through sudo reads with the caller's rights ----
+if [ "$(id -u)" = 0 ] && [ -z "$as_root" ] && id nobody > /dev/null 2>&1; then
+	r=$work/klog-sudo
+	build_case status-kernel-log "$r"
+	secret=$work/klog-secret
+	mkdir -m 700 "$secret"
+	cp "$r/kernel-log.txt" "$secret/log"
+	chmod 600 "$secret/log"
+	mkdir -m 755 "$work/klog-open"
+	cp "$r/kernel-log.txt" "$work/klog-open/log"
+	chmod 644 "$work/klog-open/log"
+	mkfifo -m 666 "$work/klog-open/fifo"
+	nob=$(id -u nobody)
+	ksbad=
+	SUDO_UID=$nob SUDO_GID=$(id -g nobody) "$bin" --root "$r" status --memory 128GiB --kernel-log "$secret/log" > "$work/out" 2> "$work/err"
+	{ grep -q "kernel log not read with the rights of uid $nob, who ran amdgpu-tune through sudo or pkexec: Permission denied" "$work/err" && ! grep -q "this boot" "$work/err" "$work/out"; } || ksbad="$ksbad root-only"
+	SUDO_UID=$nob SUDO_GID=$(id -g nobody) "$bin" --root "$r" status --memory 128GiB --kernel-log "$work/klog-open/log" > /dev/null 2> "$work/err"
+	grep -q "log:3: warning: this boot's AMD IOMMU driver ignored amd_iommu=pt" "$work/err" || ksbad="$ksbad readable"
+	PKEXEC_UID=$nob "$bin" --root "$r" status --memory 128GiB --kernel-log "$secret/log" > /dev/null 2> "$work/err"
+	grep -q "rights of uid $nob, .*: Permission denied" "$work/err" || ksbad="$ksbad pkexec"
+	"$bin" --root "$r" status --memory 128GiB --kernel-log "$secret/log" > /dev/null 2> "$work/err"
+	grep -q "log:3: warning: this boot's AMD IOMMU driver ignored amd_iommu=pt" "$work/err" || ksbad="$ksbad root-itself"
+	timeout 10 env SUDO_UID=$nob "$bin" --root "$r" status --memory 128GiB --kernel-log "$work/klog-open/fifo" > /dev/null 2> "$work/err"
+	{ [ $? != 124 ] && grep -q "kernel log not read .*: not a regular file" "$work/err"; } || ksbad="$ksbad fifo"
+	tap_check "status --kernel-log through sudo or pkexec: a file only root may read is not read (nothing of it shown), one the caller may read is, root itself reads both, a FIFO is refused without blocking${ksbad:+ (not:$ksbad)}" [ -z "$ksbad" ]
+else
+	tap_skip "status --kernel-log through sudo or pkexec" "needs real root and a 'nobody' user"
+fi
+
 tap_done
