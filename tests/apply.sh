@@ -606,7 +606,7 @@ env: LANG=C'
 	fi
 fi
 
-# ---- 13b. kill -9 at random points of apply, rollback and remove, with regeneration ----
+# ---- 13b. kill -9 at random points of apply, rollback, remove and recovery ----
 # The stand-in regenerators record what they were built from (etc/fake-regen/record),
 # so a grub.cfg or initrd that no longer matches the configuration is visible. Each case
 # (every other one with a regenerator failing once) kills the command's whole process group (the tool and the regenerator it runs, as a
@@ -643,7 +643,7 @@ else
 	regen "$work/kill-t" apply strix-halo --memory 64GiB --force > /dev/null 2>&1
 	dur=$((($(date +%s%N) - t0) / 1000000 * 13 / 10 + 1))
 	[ "$dur" -lt 999 ] || dur=999
-	cases=0 interrupted=0 violations=0 deadline=$((SECONDS + ${KILL_LOOP_SECONDS:-40}))
+	cases=0 interrupted=0 recoveries=0 violations=0 deadline=$((SECONDS + ${KILL_LOOP_SECONDS:-40}))
 	set -m
 	while [ $cases -lt "${KILL_LOOP_CASES:-120}" ] && [ $SECONDS -lt $deadline ]; do
 		k=$work/kill-case
@@ -673,6 +673,20 @@ else
 		cases=$((cases + 1))
 		[ -e "$k/var/lib/amdgpu-tune/transaction" ] && interrupted=$((interrupted + 1))
 		rm -f "$k"/etc/fake-regen/fail-once-*
+		# The recovery is killed too, up to twice, while a journal is left: the
+		# next run must undo a half-done undo.
+		for _ in $(seq $((RANDOM % 3))); do
+			[ -e "$k/var/lib/amdgpu-tune/transaction" ] || break
+			delay=$((RANDOM % dur))
+			regen "$k" apply test-mixed --memory 64GiB > /dev/null 2>&1 &
+			pid=$!
+			sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+			kill -9 -- -$pid 2> /dev/null && recoveries=$((recoveries + 1))
+			wait $pid 2> /dev/null
+			while awk -v g=$pid '$5 == g && $3 != "Z" { f = 1 } END { exit !f }' /proc/[0-9]*/stat 2> /dev/null; do
+				sleep 0.01
+			done
+		done
 		regen "$k" apply test-mixed --memory 64GiB > "$work/kill-out" 2>&1
 		rc=$?
 		if [ $rc != 0 ] || ! boot_ok "$k" || [ -e "$k/var/lib/amdgpu-tune/transaction" ]; then
@@ -686,10 +700,10 @@ else
 		fi
 	done
 	set +m
-	if [ $violations = 0 ] && [ $interrupted -ge 3 ]; then
-		tap_ok "kill -9 loop with regeneration: $cases cases, killed at 0-$dur ms ($interrupted left a journal), boot files always match the configuration after the next run"
+	if [ $violations = 0 ] && [ $interrupted -ge 3 ] && [ $recoveries -ge 1 ]; then
+		tap_ok "kill -9 loop with regeneration: $cases cases, killed at 0-$dur ms ($interrupted left a journal; $recoveries recoveries killed too), boot files always match the configuration after the next run"
 	else
-		tap_not_ok "kill -9 loop with regeneration: $cases cases ($interrupted left a journal), $violations with stale boot files or a failed next run"
+		tap_not_ok "kill -9 loop with regeneration: $cases cases ($interrupted left a journal; $recoveries recoveries killed), $violations with stale boot files or a failed next run"
 	fi
 fi
 
