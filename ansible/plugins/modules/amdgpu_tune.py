@@ -21,6 +21,8 @@ description:
   - In check mode the program plans without writing (C(apply --dry-run)); I(changed),
     I(reboot_required), the files and the commands are exactly what the real run then
     reports. In diff mode each file's whole contents before and after are returned.
+    In check mode the module runs only commands that read or carry C(--dry-run), and
+    refuses to run any other.
   - A drop-in edited by hand since amdgpu-tune wrote it is not overwritten; the task
     fails with the program's message unless I(force=true).
 author:
@@ -39,6 +41,9 @@ options:
     description:
       - The profile to apply (as C(amdgpu-tune profiles) lists them), for
         I(state=present). Mutually exclusive with I(auto).
+      - A profile name is C([a-z0-9][a-z0-9._-]*), at most 64 characters; another value
+        (C(--update), C(-h)) fails the task before anything runs. The name is passed
+        after C(--), never as an option.
     type: str
   auto:
     description:
@@ -225,6 +230,7 @@ matched:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.amdgpu.tune.plugins.module_utils.amdgpu_tune import (
+    check_profile_name,
     fail_from,
     find_tool,
     run_json,
@@ -234,7 +240,7 @@ from ansible_collections.amdgpu.tune.plugins.module_utils.amdgpu_tune import (
 
 def matched_profile(module, tool, root):
     """The profile detect names for the target's AMD GPUs, or None without one."""
-    rc, doc, argv, err = run_json(module, tool, ["detect"], root)
+    rc, doc, argv, err = run_json(module, tool, "detect", root=root)
     if rc != 0:
         fail_from(module, rc, doc, argv, err)
     names = sorted(set(g.get("profile") for g in doc.get("gpus") or [] if g.get("profile")))
@@ -244,6 +250,8 @@ def matched_profile(module, tool, root):
             % ", ".join(names),
             matched=names,
         )
+    if names:
+        check_profile_name(module, names[0], "the matched profile")
     return names[0] if names else None
 
 
@@ -280,6 +288,10 @@ def main():
         module.fail_json(msg="state=present needs profile, or auto=true")
     if p["state"] == "absent" and (p["profile"] or p["auto"]):
         module.fail_json(msg="state=absent takes no profile and no auto: it removes whatever is applied")
+    # Before anything runs: a name is an operand after "--" and still never reaches the
+    # program unless it can be a profile's.
+    if p["profile"]:
+        check_profile_name(module, p["profile"])
     tool = find_tool(module)
     root = p["root"]
 
@@ -297,21 +309,22 @@ def main():
                 commands_ran=False,
                 msg="no AMD GPU that a profile matches: nothing to do",
             )
-        args = ["apply", profile]
+        verb, operands = "apply", [profile]
     else:
-        args = ["remove"]
+        verb, operands = "remove", []
+    opts = []
     if p["memory"] and p["state"] == "present":
-        args += ["--memory", p["memory"]]
+        opts.append("--memory=" + p["memory"])
     if p["force"]:
-        args.append("--force")
+        opts.append("--force")
     if not p["update"]:
-        args.append("--no-update")
+        opts.append("--no-update")
     elif root:
-        args.append("--update")
+        opts.append("--update")
     if module.check_mode:
-        args.append("--dry-run")
+        opts.append("--dry-run")
 
-    rc, doc, argv, err = run_json(module, tool, args, root)
+    rc, doc, argv, err = run_json(module, tool, verb, opts, operands, root)
     warn_all(module, doc)
     if rc != 0:
         fail_from(module, rc, doc, argv, err, profile=profile)
@@ -329,10 +342,8 @@ def main():
     if module._diff:
         result["diff"] = file_diffs(files)
     if profile:
-        dargs = ["diff", profile]
-        if p["memory"]:
-            dargs += ["--memory", p["memory"]]
-        drc, ddoc, dargv, derr = run_json(module, tool, dargs, root)
+        dopts = ["--memory=" + p["memory"]] if p["memory"] else []
+        drc, ddoc, dargv, derr = run_json(module, tool, "diff", dopts, [profile], root)
         if drc not in (0, 1):
             fail_from(module, drc, ddoc, dargv, derr, **result)
         # diff repeats most of apply's warnings: only the new ones.

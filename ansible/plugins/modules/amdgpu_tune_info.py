@@ -98,14 +98,14 @@ def main():
     )
     tool = find_tool(module)
     root = module.params["root"]
-    extra = ["--memory", module.params["memory"]] if module.params["memory"] else []
+    opts = ["--memory=" + module.params["memory"]] if module.params["memory"] else []
 
-    rc, detect, argv, err = run_json(module, tool, ["detect"] + extra, root)
+    rc, detect, argv, err = run_json(module, tool, "detect", opts, root=root)
     if rc != 0:
         fail_from(module, rc, detect, argv, err)
     warn_all(module, detect)
     # status follows diff(1): 1 says the next boot changes something (pending).
-    rc, status, argv, err = run_json(module, tool, ["status"], root)
+    rc, status, argv, err = run_json(module, tool, "status", root=root)
     if rc not in (0, 1):
         fail_from(module, rc, status, argv, err, detect=detect)
     warn_all(module, status)
