@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
 export AMDGPU_TUNE_PROFILE_DIR
 unset DPKG_MAINTSCRIPT_PACKAGE
-tap_plan 44
+tap_plan 50
 
 # strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
 # RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
@@ -291,14 +291,18 @@ if [ $ok1 = 0 ] && ! grep -q "the profile is for" "$work/err" && grep -q "warnin
 hookbin=$work/hookbin
 mkdir -p "$hookbin"
 printf '#!/bin/sh\necho "$*" >> %s/calls\nexec %s --root "$HOOK_ROOT" "$@"\n' "$work" "$bin" > "$hookbin/amdgpu-tune"
-chmod 755 "$hookbin/amdgpu-tune"
+# depmod the same way: its calls recorded, then run on the fake root.
+printf '#!/bin/sh\necho "$*" >> %s/depmod-calls\nexec %s -b "$HOOK_ROOT" "$@"\n' "$work" "${DEPMOD:-depmod}" > "$hookbin/depmod"
+chmod 755 "$hookbin/amdgpu-tune" "$hookbin/depmod"
 for h in kernel-postinst kernel-install; do
 	sed -e "s|@sbindir@|$hookbin|g" -e "s|/var/lib/amdgpu-tune/state|\"\$HOOK_ROOT\"/var/lib/amdgpu-tune/state|" \
-		-e "s|\"/lib/modules/|\"\$HOOK_ROOT/lib/modules/|g" "$top_srcdir/hooks/$h.in" > "$work/$h"
+		-e "s|\"/lib/modules/|\"\$HOOK_ROOT/lib/modules/|g" -e "s|/usr/sbin/depmod /sbin/depmod|$hookbin/depmod|" \
+		"$top_srcdir/hooks/$h.in" > "$work/$h"
 	chmod 755 "$work/$h"
 done
 grep -q '@' "$work/kernel-postinst" "$work/kernel-install"
 tap_check "the hook templates have no placeholder left after the build's substitutions" [ $? = 1 ]
+tap_check "... and the kernel-install plugin's depmod is the stand-in" grep -q "in $hookbin/depmod; do" "$work/kernel-install"
 
 r=$work/hook
 strix_root "$r" 6.12.48+deb12-amd64 6.12
@@ -338,5 +342,74 @@ echo broken > "$r/var/lib/amdgpu-tune/state"
 "$work/kernel-install" add 6.1.0-28-amd64 /boot/efi/x /boot/vmlinuz > /dev/null 2> "$work/err"
 rc=$?
 if [ $rc = 0 ] && grep -q "not planned again" "$work/err"; then tap_ok "kernel-install plugin, reapply failing: exit 0 (never 77), the failure on stderr"; else tap_not_ok "kernel-install plugin, reapply failing: exit 0 (never 77), the failure on stderr"; fi
+
+# A new kernel whose modules.dep.bin is not built yet (50-depmod.install runs after the
+# plugin): depmod -a VERSION first, then reapply.
+r=$work/ki-depmod
+strix_root "$r" 6.12.48+deb12-amd64 6.12
+export HOOK_ROOT=$r
+"$bin" --root "$r" apply strix-halo --no-update > /dev/null 2>&1
+make_kernel "$r" 6.1.0-28-amd64 6.1 xz
+rm "$r"/lib/modules/6.1.0-28-amd64/modules.*.bin
+: > "$work/calls"
+: > "$work/depmod-calls"
+"$work/kernel-install" add 6.1.0-28-amd64 /boot/efi/x /boot/vmlinuz-6.1.0-28-amd64 > /dev/null 2> "$work/err"
+rc=$?
+if [ $rc = 0 ] && grep -qx -- "-a 6.1.0-28-amd64" "$work/depmod-calls" && grep -qx -- "reapply --no-update -- 6.1.0-28-amd64" "$work/calls" && grep -q "^options amdgpu gttsize=" "$r/$frag"; then
+	tap_ok "kernel-install plugin, a kernel without modules.dep.bin: depmod -a VERSION, then planned again for it"
+else
+	tap_not_ok "kernel-install plugin, a kernel without modules.dep.bin: depmod -a VERSION, then planned again for it"
+	sed 's/^/# /' "$work/err" "$work/depmod-calls" "$work/calls"
+fi
+
+# Versions that are not kernel releases (as 'amdgpu-tune reapply' takes them, and only
+# the bytes releases are made of): each hook exits 0 with one line on stderr, printable,
+# the version not echoed raw, and runs neither the tool nor depmod - with a profile
+# applied, so that a valid version would run both.
+long=$(printf '6.12.48-%0193d' 0) # 201 bytes
+bad=("6.1.0-28-amd64/../../../etc" "/" ".." "." ".hidden" $'6.1.0\nforged line' $'6.1.0\033[31m' "-a" "--help" "" "$long" "6.1 0" $'6.1.0\xff' '6.1;id')
+for h in kernel-postinst kernel-install; do
+	fails=
+	for v in "${bad[@]}"; do
+		: > "$work/calls"
+		: > "$work/depmod-calls"
+		if [ $h = kernel-postinst ]; then
+			"$work/$h" "$v" /boot/vmlinuz > "$work/out" 2> "$work/err"
+		else
+			"$work/$h" add "$v" /boot/efi/x /boot/vmlinuz > "$work/out" 2> "$work/err"
+		fi
+		rc=$?
+		if [ $rc != 0 ] || [ -s "$work/out" ] || [ -s "$work/calls" ] || [ -s "$work/depmod-calls" ] ||
+			[ "$(wc -l < "$work/err")" != 1 ] || LC_ALL=C grep -q '[^ -~]' "$work/err" ||
+			! grep -q "invalid kernel version '.*'; nothing done$\|without a kernel version; nothing done$" "$work/err"; then
+			fails="$fails $(printf %q "$v")"
+			cat -v "$work/err" "$work/calls" "$work/depmod-calls" | sed 's/^/# /'
+		fi
+	done
+	tap_check "$h: a version with '/', '..', a newline, an escape sequence, a leading '-', empty, over 200 bytes: exit 0, one printable line, neither the tool nor depmod run" [ -z "$fails" ]
+	[ -z "$fails" ] || echo "# failed for:$fails"
+done
+"$work/kernel-postinst" $'6.1.0\033[31m' > /dev/null 2> "$work/err"
+"$work/kernel-install" add "$long" /boot/efi/x /boot/vmlinuz > /dev/null 2> "$work/err2"
+if [ "$(cat "$work/err")" = "amdgpu-tune kernel hook: called with an invalid kernel version '6.1.0??31m'; nothing done" ] &&
+	[ "$(cat "$work/err2")" = "amdgpu-tune: kernel-install add: invalid kernel version '$(printf %.64s "$long")...'; nothing done" ]; then
+	tap_ok "... the version shown with '?' for each byte a release may not hold, cut after 64 bytes"
+else
+	tap_not_ok "... the version shown with '?' for each byte a release may not hold, cut after 64 bytes"
+	cat -v "$work/err" "$work/err2" | sed 's/^/# /'
+fi
+# 200 bytes is still a version (reapply's limit): the tool runs, and says it is not installed.
+v200=${long%?}
+: > "$work/calls"
+"$work/kernel-postinst" "$v200" > /dev/null 2> "$work/err"
+rc1=$?
+"$work/kernel-install" add "$v200" /boot/efi/x /boot/vmlinuz > /dev/null 2>> "$work/err"
+rc2=$?
+if [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ "$(grep -cx -- "reapply\( --no-update\)\? -- $v200" "$work/calls")" = 2 ] && [ "$(grep -c "kernel $v200 has no /lib/modules/$v200" "$work/err")" = 2 ]; then
+	tap_ok "a 200-byte version: both hooks run the tool with it, which says it is not installed"
+else
+	tap_not_ok "a 200-byte version: both hooks run the tool with it, which says it is not installed"
+	sed 's/^/# /' "$work/err" "$work/calls"
+fi
 
 tap_done
