@@ -453,7 +453,7 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 	if (argc == 1) {
 		char rel[300];
 
-		if (!kernel_dir_name_is_valid(argv[0]) || strlen(argv[0]) > 200)
+		if (!kernel_dir_name_is_valid(argv[0]))
 			return usage_error("reapply: '%s' is not a kernel version",
 					   argv[0]);
 		snprintf(rel, sizeof(rel), "lib/modules/%s", argv[0]);

@@ -57,7 +57,13 @@ bool param_is_deprecated(const struct param_def *p)
 
 bool kernel_dir_name_is_valid(const char *s)
 {
-	return *s && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t n = strlen(s);
+
+	return n && n <= KERNEL_NAME_MAX && strchr(alnum, s[0]) &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._+~-") == n;
 }
 
 int kernel_version_parse(const char *s, unsigned ret[3])

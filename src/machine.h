@@ -79,8 +79,12 @@ const struct param_def *module_schema_param(const struct module_schema *s,
  * as amdgpu marks gttsize from 6.15). */
 bool param_is_deprecated(const struct param_def *p);
 
-/* True when s can name a kernel's directory under lib/modules: not empty, no '/', not
- * "." or "..". */
+#define KERNEL_NAME_MAX 200
+
+/* True when s can be a kernel version (a directory under lib/modules), as every kernel
+ * package names one (6.12.48+deb12-amd64, 6.17.0-19-generic, 6.11.4-301.fc41.x86_64,
+ * 6.12.1-arch1-1): 1 to KERNEL_NAME_MAX letters, digits and ". _ + ~ -", a letter or
+ * digit first. The kernel hooks apply the same rule before they use one. */
 bool kernel_dir_name_is_valid(const char *s);
 
 /* Parses "6.12.117+deb12-amd64" into major, minor, patch. 0 or -EINVAL. */

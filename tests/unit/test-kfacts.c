@@ -236,12 +236,42 @@ static void test_gc_gfx(void **state)
 				    gpu_id_table[i].gfx);
 }
 
+/* kernel_dir_name_is_valid(): every distribution's release names pass; a path, an
+ * option, a control character, a blank or a byte past 200 do not. */
+static void test_kernel_names(void **state)
+{
+	static const char *const good[] = {"6.12.48+deb12-amd64",
+					   "6.17.0-19-generic",
+					   "6.14.0-1018-oem",
+					   "6.11.4-301.fc41.x86_64",
+					   "6.12.1-arch1-1",
+					   "6.8.0-rc1~x_y",
+					   NULL};
+	static const char *const bad[] = {
+		"",	 ".",	"..",	    ".hidden", "-a",	  "--help", "6.1/../x",
+		"6.1\n", "a b", "\033[31m", "6.1;x",   "6.1\xff", "_x",	    NULL};
+	char longest[202];
+
+	(void)state;
+	for (size_t i = 0; good[i]; i++)
+		assert_true(kernel_dir_name_is_valid(good[i]));
+	for (size_t i = 0; bad[i]; i++)
+		assert_false(kernel_dir_name_is_valid(bad[i]));
+	memset(longest, 'a', 200);
+	longest[200] = '\0';
+	assert_true(kernel_dir_name_is_valid(longest));
+	longest[200] = 'a';
+	longest[201] = '\0';
+	assert_false(kernel_dir_name_is_valid(longest));
+}
+
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_taints),	     cmocka_unit_test(test_gfx_driven),
 		cmocka_unit_test(test_health_facts), cmocka_unit_test(test_mes_noretry),
 		cmocka_unit_test(test_amd_iommu),    cmocka_unit_test(test_gc_gfx),
+		cmocka_unit_test(test_kernel_names),
 	};
 	/* One TAP line per table case, named by its kernel. */
 	enum {
