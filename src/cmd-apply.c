@@ -423,6 +423,11 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 		return usage_error(
 			"apply takes a profile name, not a file; install the file as /%s/NAME.conf",
 			PROFILEDIR_ETC);
+	/* Before begin(): a name that cannot be a profile changes nothing, not even an
+	 * interrupted run's journal. */
+	if (!profile_name_is_valid(argv[0]))
+		return usage_error("'%s' is not a profile name ([a-z0-9][a-z0-9._-]*)",
+				   argv[0]);
 	code = begin(root, o, "apply", &lock, &d);
 	if (code)
 		return code;

@@ -957,6 +957,21 @@ rc=$?
 if [ $rc = 0 ] && grep -q "an interrupted run was undone: snapshot 1 is restored" "$work/err" && ! grep -q "discard" "$work/err"; then tap_ok "--discard-journal with a journal that can be used: it is undone as always"; else tap_not_ok "--discard-journal with a journal that can be used (exit $rc): it is undone as always"; sed 's/^/# /' "$work/err"; fi
 "$bin" --root "$hostile" remove --dry-run --discard-journal > /dev/null 2> "$work/err"
 if [ $? = 2 ] && grep -q "discard-journal and --dry-run contradict each other" "$work/err"; then tap_ok "--discard-journal with --dry-run: a usage error"; else tap_not_ok "--discard-journal with --dry-run: a usage error"; fi
+# A name that cannot be a profile or a kernel is refused before the lock and the
+# recovery: an interrupted run's journal stays for the run the user meant.
+fresh
+printf 'version 1\nsnapshot 1\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
+chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
+before=$(tree_stamp "$hostile")
+nbad=
+for args in "apply -- --dry-run" "apply -- -x" "apply -- Strix" "reapply -- -a" "reapply -- .hidden" "reapply -- a$(printf '\033')[31m"; do
+	# shellcheck disable=SC2086
+	"$bin" --root "$hostile" $args > /dev/null 2> "$work/err"
+	rc=$?
+	{ [ $rc = 2 ] && grep -q "is not a \(profile name\|kernel version\)" "$work/err" && ! grep -q "$(printf '\033')" "$work/err"; } || nbad="$nbad '$args'(exit $rc)"
+done
+tap_check "apply and reapply refuse a name that is not a profile or a kernel before the recovery: exit 2, the journal and every file untouched${nbad:+ (not:$nbad)}" \
+	eval '[ -z "$nbad" ] && [ "$(tree_stamp "$hostile")" = "$before" ]'
 
 fresh
 mkdir -p "$work/elsewhere"
