@@ -12,6 +12,8 @@
 
 /* Reads text (len bytes; lines of dmesg, "journalctl -k" or /dev/kmsg format) named
  * name (shown as NAME:LINE) against the rows of the applied profile: problems become
- * warnings in d, confirmations lines in *notes (strv, appended). 0 or -ENOMEM. */
+ * warnings in d, confirmations lines in *notes (strv, appended). Only the kernel's own
+ * messages count: a line its format says another program wrote is skipped, and a
+ * message must be one of the kernel's formats in full (logline.h). 0 or -ENOMEM. */
 int klog_check(const char *text, size_t len, const char *name, const struct layers *l,
 	       char ***notes, struct diag_list *d);

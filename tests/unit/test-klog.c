@@ -1,6 +1,8 @@
-/* Where status gets this boot's kernel log: /dev/kmsg records (a SOCK_SEQPACKET pair
- * keeps their boundaries, as the device does), journalctl (a stand-in script that
- * records its arguments), and the choice between the two. */
+/* What status makes of this boot's kernel log: the findings of the kernel's own
+ * messages, as 6.1, 6.12 and 7.3 print them, and none from text other programs log
+ * (klog_check()). Where it gets the log: /dev/kmsg records (a SOCK_SEQPACKET pair keeps
+ * their boundaries, as the device does), journalctl (a stand-in script that records its
+ * arguments), and the choice between the two. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,10 +17,174 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cases.h"
+
+#include "diag.h"
+#include "klog.h"
 #include "klogread.h"
+#include "layers.h"
+#include "plan.h"
+#include "strv.h"
 #include "util.h"
 
 static char dir[] = "/tmp/test-klog.XXXXXX";
+
+/* The applied profile: a 512 MiB TTM limit in effect, and a kernel parameter. */
+static char limit_name[] = "ttm.pages_limit", limit_module[] = "ttm",
+	    limit_param[] = "pages_limit", boot_name[] = "amdgpu_tune_boot";
+static struct setting settings[] = {
+	{.name = limit_name,
+	 .module = limit_module,
+	 .param = limit_param,
+	 .where = WHERE_MODPROBE,
+	 .is_size = true,
+	 .bytes = 512 * MIB},
+	{.name = boot_name, .param = boot_name, .where = WHERE_CMDLINE},
+};
+static struct row rows[] = {
+	{.setting = &settings[0], .status = ROW_OK, .running = {.set = true}},
+	{.setting = &settings[1], .status = ROW_OK},
+};
+static const struct layers applied = {.rows = rows, .n_rows = ELEMENTSOF(rows)};
+
+static const struct check_case {
+	const char *what, *line;
+	const char *warning; /* a part of the one warning, or NULL: none */
+	const char *note;    /* a part of the one note, or NULL: none */
+} check_cases[] = {
+	/* The kernel's own messages, as each version prints them. */
+	{"6.1 /dev/kmsg: a module's unknown parameter",
+	 "4,812,4123456,-;amdgpu: unknown parameter 'gtt_size' ignored",
+	 "this boot's kernel ignored amdgpu.gtt_size: amdgpu has no such parameter",
+	 NULL},
+	{"6.12 dmesg: a module's unknown parameter",
+	 "[    4.123456] amdgpu: unknown parameter 'gtt_size' ignored",
+	 "ignored amdgpu.gtt_size", NULL},
+	{"7.3 journalctl -k: a module's unknown parameter",
+	 "Dec 01 10:00:04 strix kernel: amdgpu: unknown parameter 'gtt_size' ignored",
+	 "ignored amdgpu.gtt_size", NULL},
+	{"dmesg -r: a module's unknown parameter at facility kern",
+	 "<4>[    4.123456] amdgpu: unknown parameter 'gtt_size' ignored",
+	 "ignored amdgpu.gtt_size", NULL},
+	{"dmesg -x: a module's unknown parameter at facility kern",
+	 "kern  :warn  : [    4.123456] amdgpu: unknown parameter 'gtt_size' ignored",
+	 "ignored amdgpu.gtt_size", NULL},
+	{"parse_args() at boot: a refused value of the kernel's command line",
+	 "[    0.700000] Booting kernel: `abc' invalid for parameter `ttm.pages_limit'",
+	 "this boot's kernel refused ttm.pages_limit=abc and kept the default (a setting of "
+	 "the applied profile)",
+	 NULL},
+	{"parse_args() at module load: a refused value, the module did not load",
+	 "[    4.000000] strix kernel: amdgpu: `-1' invalid for parameter `gartsize'",
+	 "this boot's kernel refused amdgpu.gartsize=-1, and amdgpu did not load with it",
+	 NULL},
+	{"param_check_unsafe(): a dangerous option",
+	 "5,900,4223456,-;Setting dangerous option mtype_local - tainting kernel",
+	 "this boot is tainted: mtype_local is a dangerous option and was set", NULL},
+	{"7.3 amdgpu_init(): Overdrive taints the kernel",
+	 "2,950,5200000,-;amdgpu: Overdrive is enabled, please disable it before reporting "
+	 "any bugs unrelated to overdrive.",
+	 "this boot is tainted (CPU out of spec)", NULL},
+	{"7.3 drm_warn(): gttsize is deprecated",
+	 "4,960,5000000,-;amdgpu 0000:c5:00.0: [drm] Configuring gttsize via module "
+	 "parameter is deprecated, please use ttm.pages_limit",
+	 "this boot's amdgpu calls amdgpu.gttsize deprecated", NULL},
+	{"7.3 drm_warn(): gttsize and the TTM limit disagree",
+	 "Dec 01 10:00:05 strix kernel: amdgpu 0000:c5:00.0: [drm] GTT size has been set as "
+	 "68719476736 but TTM size has been set as 536870912, this is unusual",
+	 "(\"this is unusual\")", NULL},
+	{"6.1 and 6.12 dev_info() with amdgpu's dev_fmt: the GTT capped",
+	 "[    5.000000] amdgpu 0000:c5:00.0: amdgpu: Capping GTT to 62000M to not exceed "
+	 "available system memory",
+	 "capped the GTT (\"Capping GTT to 62000M to not exceed available system memory\"): "
+	 "the planned size",
+	 NULL},
+	{"7.3 dev_info(): the GTT capped",
+	 "Dec 01 10:00:05 strix kernel: amdgpu 0000:c5:00.0: Capping GTT to 62000M to not "
+	 "exceed available system memory",
+	 "capped the GTT (\"Capping GTT to 62000M", NULL},
+	{"6.1 DRM_INFO(): the planned GTT set up",
+	 "[    5.100000] [drm] amdgpu: 512M of GTT memory ready.", NULL,
+	 "amdgpu set up 512 MiB of GTT, as planned"},
+	{"6.12 DRM_INFO() in /dev/kmsg: another GTT than planned",
+	 "6,1000,5100000,-;[drm] amdgpu: 1024M of GTT memory ready.",
+	 "this boot's amdgpu set up 1024 MiB of GTT, not the planned 512 MiB", NULL},
+	{"7.3 dev_info(): the planned GTT set up (two spaces)",
+	 "Dec 01 10:00:05 strix kernel: amdgpu 0000:c5:00.0:  512M of GTT memory ready.",
+	 NULL, "amdgpu set up 512 MiB of GTT, as planned"},
+	{"parse_amd_iommu_options(): the first unknown option of the rest",
+	 "[    0.512345] AMD-Vi: Unknown option - 'foo,off'",
+	 "this boot's AMD IOMMU driver ignored amd_iommu=foo: not an option it knows",
+	 NULL},
+	{"print_unknown_bootoptions(): the profile's own parameter",
+	 "[    0.612345] Unknown kernel command line parameters \"splash amdgpu_tune_boot=1 "
+	 "BOOT_IMAGE=/boot/vmlinuz\", will be passed to user space.",
+	 "did not know amdgpu_tune_boot=1 and passed it to init", NULL},
+	{"print_unknown_bootoptions(): parameters of others are not findings",
+	 "[    0.612345] Unknown kernel command line parameters \"splash "
+	 "BOOT_IMAGE=/boot/vmlinuz\", will be passed to user space.",
+	 NULL, NULL},
+	/* Text that quotes a kernel format, written by others. */
+	{"a USB product string quoting a module's message is no finding",
+	 "[    5.300000] usb 1-1: Product: amdgpu: unknown parameter 'x' ignored", NULL,
+	 NULL},
+	{"a USB product string in a record of the kernel's own is no finding",
+	 "6,3000,5300000,-;usb 1-1: Product: amdgpu: unknown parameter 'x' ignored", NULL,
+	 NULL},
+	{"a USB product string quoting 7.3's GTT message is no finding",
+	 "Dec 01 10:00:05 strix kernel: usb 1-1: Product: amdgpu 0000:c5:00.0:  1024M of "
+	 "GTT memory ready.",
+	 NULL, NULL},
+	{"a USB product string quoting amdgpu_init() is no finding",
+	 "[    5.300000] usb 1-1: Product: amdgpu: Overdrive is enabled, please disable it "
+	 "before reporting any bugs unrelated to overdrive.",
+	 NULL, NULL},
+	{"user space writing to /dev/kmsg (facility 1) is no finding",
+	 "12,3001,5400000,-;amdgpu: unknown parameter 'x' ignored", NULL, NULL},
+	{"user space writing 6.1's GTT message to /dev/kmsg is no finding",
+	 "14,3002,5400000,-;[drm] amdgpu: 1024M of GTT memory ready.", NULL, NULL},
+	{"user space's /dev/kmsg record in dmesg -r is no finding",
+	 "<12>[    5.400000] Setting dangerous option mtype_local - tainting kernel",
+	 NULL, NULL},
+	{"user space's /dev/kmsg record in dmesg -x is no finding",
+	 "user  :warn  : [    5.400000] amdgpu: unknown parameter 'x' ignored", NULL,
+	 NULL},
+	{"a journal line of another identifier is no finding",
+	 "Dec 01 10:00:06 strix amdgpu: unknown parameter 'x' ignored", NULL, NULL},
+	{"a journal line of a program quoting a refused value is no finding",
+	 "Dec 01 10:00:06 strix logger[4242]: Booting kernel: `abc' invalid for parameter "
+	 "`ttm.pages_limit'",
+	 NULL, NULL},
+	{"a short-monotonic journal line of another identifier is no finding",
+	 "[    5.500000] strix amdgpu: unknown parameter 'x' ignored", NULL, NULL},
+	{"a message with text after the format is no finding",
+	 "6,3003,5500000,-;amdgpu: unknown parameter 'x' ignored (from a test)", NULL,
+	 NULL},
+};
+
+static void test_check(void **state)
+{
+	const struct check_case *c = *state;
+	_cleanup_strv_free_ char **notes = NULL;
+	struct diag_list d = {0};
+
+	assert_int_equal(
+		klog_check(c->line, strlen(c->line), "log", &applied, &notes, &d), 0);
+	if (d.n != (c->warning ? 1u : 0u))
+		fail_msg("%zu warnings, the first: %s", d.n,
+			 d.n ? d.items[0].message : "-");
+	if (c->warning) {
+		if (!strstr(d.items[0].message, c->warning))
+			fail_msg("warning '%s' lacks '%s'", d.items[0].message,
+				 c->warning);
+		assert_string_equal(d.items[0].file, "log");
+		assert_int_equal(d.items[0].line, 1);
+	}
+	assert_int_equal(strv_length(notes), c->note ? 1 : 0);
+	if (c->note && !strstr(notes[0], c->note))
+		fail_msg("note '%s' lacks '%s'", notes[0], c->note);
+	diag_list_done(&d);
+}
 
 /* A kmsg-like descriptor: each record one datagram; with the writer (*peer) still
  * open, reading past the last gives EAGAIN, as /dev/kmsg opened O_NONBLOCK does. */
@@ -196,11 +362,13 @@ static int teardown(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kmsg),
-		cmocka_unit_test(test_journal),
-		cmocka_unit_test(test_this_boot),
-	};
+	/* One TAP line per table case, named by what it ensures. */
+	struct CMUnitTest tests[ELEMENTSOF(check_cases) + 3];
+	size_t n = 0;
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	TABLE_TESTS(tests, n, check_cases, test_check);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_kmsg);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_journal);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_this_boot);
+	return _cmocka_run_group_tests("klog", tests, n, setup, teardown);
 }
