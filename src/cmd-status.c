@@ -83,6 +83,9 @@ static int status_kfd(const struct sysroot *root, struct compared *c,
  * --kernel-log, else (live system only) /dev/kmsg or the journal (klog_read_this_boot()).
  * Findings are warnings in d, confirmations notes. 0 or -ENOMEM. */
 #define KERNEL_LOG_MAX (16u << 20)
+/* journalctl -k -b reads a boot's journal in well under a second; one that hangs (a
+ * stuck journal file, a child holding its output) must not hold status. */
+#define JOURNAL_TIMEOUT_S 10u
 
 static int status_kernel_log(const struct sysroot *root, const struct options *o,
 			     struct compared *c, uint64_t gtt, const char *card,
@@ -145,7 +148,7 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 		_cleanup_free_ char *note = NULL;
 
 		r = klog_read_this_boot(o->kmsg_fd, o->kmsg_errno, jc, KERNEL_LOG_MAX,
-					&text, &len, &name, &note);
+					JOURNAL_TIMEOUT_S, &text, &len, &name, &note);
 		if (r < 0)
 			return r;
 		if (note && !text) {

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -257,7 +258,7 @@ static void test_journal(void **state)
 	size_t len;
 	int status, fd;
 
-	assert_int_equal(klog_read_journal(ok, 1 << 20, &text, &len, &status), 0);
+	assert_int_equal(klog_read_journal(ok, 1 << 20, 30, &text, &len, &status), 0);
 	assert_string_equal(text, "[    1.0] h kernel: x\n");
 	/* Exactly this boot's kernel messages, in the format klog_check() reads. */
 	assert_true(asprintf(&args, "%s/args", dir) > 0);
@@ -268,14 +269,14 @@ static void test_journal(void **state)
 	assert_string_equal(buf, "-k -b -o short-monotonic --no-pager -q\n");
 	free(text);
 	text = NULL;
-	assert_int_equal(klog_read_journal(bad, 1 << 20, &text, &len, &status), -EIO);
+	assert_int_equal(klog_read_journal(bad, 1 << 20, 30, &text, &len, &status), -EIO);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
 	assert_null(text);
 	assert_true(asprintf(&missing, "%s/none", dir) > 0);
-	assert_int_equal(klog_read_journal(missing, 1 << 20, &text, &len, &status),
+	assert_int_equal(klog_read_journal(missing, 1 << 20, 30, &text, &len, &status),
 			 -ENOENT);
 	/* Output beyond max is not read: the program is stopped, the start kept. */
-	assert_int_equal(klog_read_journal(big, 4096, &text, &len, &status), 0);
+	assert_int_equal(klog_read_journal(big, 4096, 30, &text, &len, &status), 0);
 	assert_true(len <= 4096 && len > 0);
 	assert_memory_equal(text, "0123456789", 10);
 	assert_int_equal(text[len - 1], '\n'); /* whole lines only */
@@ -294,7 +295,8 @@ static void test_this_boot(void **state)
 	/* /dev/kmsg from boot: taken, the journal is not asked. */
 	fd = kmsg_with(from_boot, &peer);
 	assert_int_equal(
-		klog_read_this_boot(fd, 0, jc, 1 << 20, &text, &len, &name, &note), 0);
+		klog_read_this_boot(fd, 0, jc, 1 << 20, 30, &text, &len, &name, &note),
+		0);
 	close(fd);
 	close(peer);
 	assert_string_equal(name, "/dev/kmsg");
@@ -303,7 +305,8 @@ static void test_this_boot(void **state)
 	/* The ring buffer has wrapped: the journal has the whole boot. */
 	fd = kmsg_with(wrapped, &peer);
 	assert_int_equal(
-		klog_read_this_boot(fd, 0, jc, 1 << 20, &text, &len, &name, &note), 0);
+		klog_read_this_boot(fd, 0, jc, 1 << 20, 30, &text, &len, &name, &note),
+		0);
 	close(fd);
 	close(peer);
 	assert_string_equal(name, "journalctl -k -b");
@@ -313,7 +316,8 @@ static void test_this_boot(void **state)
 	/* Wrapped and an empty journal: what /dev/kmsg has, and a note saying so. */
 	fd = kmsg_with(wrapped, &peer);
 	assert_int_equal(
-		klog_read_this_boot(fd, 0, empty, 1 << 20, &text, &len, &name, &note), 0);
+		klog_read_this_boot(fd, 0, empty, 1 << 20, 30, &text, &len, &name, &note),
+		0);
 	close(fd);
 	close(peer);
 	assert_string_equal(name, "/dev/kmsg");
@@ -324,20 +328,131 @@ static void test_this_boot(void **state)
 	free(text);
 	free(note);
 	/* /dev/kmsg not readable (dmesg_restrict) and no journalctl: no log, and why. */
-	assert_int_equal(
-		klog_read_this_boot(-1, EPERM, NULL, 1 << 20, &text, &len, &name, &note),
-		0);
+	assert_int_equal(klog_read_this_boot(-1, EPERM, NULL, 1 << 20, 30, &text, &len,
+					     &name, &note),
+			 0);
 	assert_null(text);
 	assert_string_equal(note, "/dev/kmsg: Operation not permitted; journalctl is not "
 				  "installed");
 	free(note);
 	/* Not readable, and the journal answers. */
-	assert_int_equal(
-		klog_read_this_boot(-1, EACCES, jc, 1 << 20, &text, &len, &name, &note),
-		0);
+	assert_int_equal(klog_read_this_boot(-1, EACCES, jc, 1 << 20, 30, &text, &len,
+					     &name, &note),
+			 0);
 	assert_string_equal(name, "journalctl -k -b");
 	assert_null(note);
 	free(text);
+	(void)state;
+}
+
+/* Seconds since start on CLOCK_MONOTONIC. */
+static double since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Whether the process whose PID file is at path is gone (or a zombie: killed, not yet
+ * reaped by whoever inherited it); without /proc nothing can be told and it counts as
+ * gone. */
+static bool pid_file_gone(const char *path)
+{
+	char buf[64] = "", *stat = NULL, st[512] = "";
+	FILE *f = fopen(path, "r");
+	bool gone = true;
+
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	assert_true(asprintf(&stat, "/proc/%s/stat", buf) > 0);
+	/* SIGKILL is delivered at once, the death can take a moment. */
+	for (int i = 0; i < 200; i++) {
+		FILE *s = fopen(stat, "r");
+		const char *paren;
+
+		gone = !s || !fgets(st, sizeof(st), s) || !(paren = strrchr(st, ')')) ||
+		       paren[1] != ' ' || paren[2] == 'Z';
+		if (s)
+			fclose(s);
+		if (gone)
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	}
+	free(stat);
+	return gone;
+}
+
+/* A journalctl that never finishes, and one that exits while a child it started in the
+ * background keeps its output open: each is stopped at the deadline, its process group
+ * killed with it, and status says why it has no journal. alarm() fails the test
+ * instead of hanging make check when the deadline is not kept. */
+static void test_journal_deadline(void **state)
+{
+	_cleanup_free_ char *hang = journalctl_with(
+		"jc-hang", "echo '[    1.0] h kernel: x'\nexec sleep 1000");
+	_cleanup_free_ char *held = NULL, *body = NULL, *pid_file = NULL;
+	char *text = NULL, *note = NULL, *expect = NULL;
+	const char *name;
+	struct timespec start;
+	size_t len;
+	int status, fd, peer;
+
+	alarm(60);
+	assert_true(asprintf(&pid_file, "%s/held.pid", dir) > 0);
+	assert_true(asprintf(&body, "sleep 1000 &\necho $! > %s\nexit 0", pid_file) > 0);
+	held = journalctl_with("jc-held", body);
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(klog_read_journal(hang, 1 << 20, 1, &text, &len, &status),
+			 -ETIMEDOUT);
+	assert_null(text);
+	assert_true(since(&start) < 6);
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(klog_read_journal(held, 1 << 20, 1, &text, &len, &status),
+			 -ETIMEDOUT);
+	assert_null(text);
+	assert_true(since(&start) < 6);
+	assert_true(pid_file_gone(pid_file));
+
+	/* No /dev/kmsg and a journalctl that hangs: no log, and why. */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(klog_read_this_boot(-1, EPERM, hang, 1 << 20, 1, &text, &len,
+					     &name, &note),
+			 0);
+	assert_true(since(&start) < 6);
+	assert_null(text);
+	assert_true(
+		asprintf(&expect,
+			 "/dev/kmsg: Operation not permitted; %s -k -b did not finish "
+			 "within 1 s",
+			 hang) > 0);
+	assert_string_equal(note, expect);
+	free(note);
+	free(expect);
+
+	/* The ring buffer has wrapped and the journal's reader is held open: what
+	 * /dev/kmsg has, and a note saying what is missing. */
+	fd = kmsg_with(wrapped, &peer);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(
+		klog_read_this_boot(fd, 0, held, 1 << 20, 1, &text, &len, &name, &note),
+		0);
+	assert_true(since(&start) < 6);
+	close(fd);
+	close(peer);
+	assert_string_equal(name, "/dev/kmsg");
+	assert_string_equal(text, "6,4711,9,-;amdgpu: later\n");
+	assert_non_null(strstr(note, "-k -b did not finish within 1 s"));
+	assert_non_null(strstr(note, "may be missing"));
+	assert_true(pid_file_gone(pid_file));
+	free(text);
+	free(note);
+	alarm(0);
 	(void)state;
 }
 
@@ -363,12 +478,13 @@ static int teardown(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(check_cases) + 3];
+	struct CMUnitTest tests[ELEMENTSOF(check_cases) + 4];
 	size_t n = 0;
 
 	TABLE_TESTS(tests, n, check_cases, test_check);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_kmsg);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_journal);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_this_boot);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_journal_deadline);
 	return _cmocka_run_group_tests("klog", tests, n, setup, teardown);
 }
