@@ -1,0 +1,68 @@
+/* Boot Loader Specification entries as systemd-boot reads, orders and picks them: Type #1
+ * entries (loader/entries/ID.conf), Type #2 unified kernel images (EFI/Linux/ID.efi,
+ * their command line in the .cmdline PE section), and loader.conf's default. Pure:
+ * bootcfg.c reads the files. The rules are systemd-boot's (src/boot/efi/boot.c of systemd
+ * 252 to 257: boot_entry_compare_indirect(), config_select_default_entry(),
+ * boot_entry_parse_tries()) and the UAPI Version Format Specification's comparison
+ * (strverscmp_improved()). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* At most this many entries are read; each Type #1 file at most BLS_ENTRY_MAX bytes. */
+#define BLS_ENTRIES_MAX 256
+#define BLS_ENTRY_MAX	(64u * 1024)
+
+struct bls_entry {
+	char *id;   /* the file name, lower case, without a boot counter ("+3-1"): what
+		     * loader.conf's default and the LoaderEntry* variables match */
+	char *path; /* relative to the root */
+	char *title, *version, *machine_id, *sort_key;
+	char *options;		    /* the options lines joined by spaces; NULL: none */
+	unsigned options_line;	    /* of the first options line; 0 for a UKI */
+	int tries_left, tries_done; /* -1: no boot counting */
+	bool uki;		    /* Type #2: options from its .cmdline section */
+};
+
+/* Compares two versions as the UAPI Version Format Specification and systemd's
+ * strverscmp_improved() do (systemd-analyze compare-versions): <0, 0 or >0. */
+int bls_version_cmp(const char *a, const char *b);
+
+/* Fills e from the Type #1 entry file name (its base name) and text (len bytes): id and
+ * boot counter from the name, the keys systemd-boot reads from the text (title, version,
+ * machine-id, sort-key, options; each options line adds to the command line). Other
+ * keys are ignored, as systemd-boot ignores them. 0, -EINVAL (not an entry name: no
+ * ".conf", or a name systemd-boot would not load), or -ENOMEM. */
+int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_entry *e);
+
+/* Fills e for a Type #2 entry: id and counter from the name (".efi"), the command line
+ * from cmdline (the .cmdline section; NULL: none), sort key and version as systemd-boot
+ * takes them from the .osrel section (osrel, NULL: none): IMAGE_ID or ID, and
+ * IMAGE_VERSION, VERSION, VERSION_ID or BUILD_ID. 0, -EINVAL or -ENOMEM. */
+int bls_entry_uki(const char *name, const char *cmdline, const char *osrel,
+		  struct bls_entry *e);
+
+void bls_entry_done(struct bls_entry *e);
+
+/* Sorts v as systemd-boot shows them: entries with no tries left last; entries with a
+ * sort key before those without, by sort key, machine ID, then version, newest first;
+ * then by ID, newest first; then more tries left, fewer tries done. */
+void bls_sort(struct bls_entry *v, size_t n);
+
+/* The entry systemd-boot boots by default among the sorted v: the one-shot choice
+ * (LoaderEntryOneShot), the default choice (LoaderEntryDefault), loader.conf's default
+ * pattern (each NULL when not set; globs, matched case-folded against the IDs, the first
+ * entry matching wins), else the first entry. Its index, or -1 when v is empty;
+ * *ret_rule names the rule that decided. */
+ssize_t bls_default(const struct bls_entry *v, size_t n, const char *oneshot,
+		    const char *efi_default, const char *conf_default,
+		    const char **ret_rule);
+
+/* The file offset and size of the PE section name (at most 8 bytes, e.g. ".cmdline")
+ * in the image whose first head_len bytes are head (DOS header, PE header and section
+ * table must lie within them). 0, -ENOENT (no such section), or -EBADMSG (not a PE
+ * image, or a header that points outside head). */
+int bls_pe_section(const unsigned char *head, size_t head_len, const char *name,
+		   size_t *ret_offset, size_t *ret_size);
