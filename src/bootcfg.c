@@ -4,6 +4,7 @@
 
 #include "bootcfg.h"
 #include "paths.h"
+#include "sdboot.h"
 #include "strv.h"
 #include "sysroot.h"
 
@@ -25,6 +26,8 @@ void boot_facts_free(struct boot_facts *b)
 	modprobe_config_free(b->modprobe);
 	sargs_done(&b->running);
 	free(b->evidence);
+	free(b->esp);
+	sdboot_done(&b->sd);
 	free(b->default_kernel);
 	free(b->default_why);
 	free(b->next_why);
@@ -190,6 +193,8 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 			if (has_sdboot(root, guess[i]))
 				sdboot = true, esp = guess[i];
 	}
+	if (sdboot && !(b->esp = strdup(esp)))
+		sdboot = false;
 	if (sdboot && !grub_cfg) {
 		b->loader = BOOT_SYSTEMD_BOOT;
 		strbuf_printf(&ev, "; systemd-boot in %s, no grub.cfg", esp);
@@ -257,6 +262,79 @@ static int read_kernel_cmdline(const struct sysroot *root, const struct file_ove
 	return 0;
 }
 
+/* blanks collapsed to one space, none at the ends: a copy. */
+static char *squeezed(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *w = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		bool blank = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+
+		if (blank && (w == out || w[-1] == ' '))
+			continue;
+		*w++ = blank ? ' ' : *s;
+	}
+	if (w > out && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	return out;
+}
+
+/* systemd-boot's next boot: the options of the entry it boots by default (its UKI's
+ * embedded command line for a Type #2 entry), in place of kernel-install's command line
+ * read before (b->next), which only the entries made from it next carry. When the two
+ * differ, a warning says so at the entry. */
+static int sdboot_next(const struct sysroot *root, struct boot_facts *b,
+		       struct diag_list *d)
+{
+	const char *dirs[] = {b->esp, "boot", "efi", "boot/efi", NULL};
+	_cleanup_free_ char *kcmd = NULL, *opts = NULL, *kfile = NULL;
+	const struct bls_entry *e;
+	int r;
+
+	if (!b->esp)
+		dirs[0] = "boot";
+	r = sdboot_read(root, dirs, &b->sd, d);
+	if (r < 0)
+		return r;
+	/* kernel-install's file, when it was read (it is replaced below). */
+	if (b->next_known && b->n_next_files &&
+	    (!(kfile = strdup(b->next_files[0])) ||
+	     !(kcmd = squeezed(b->next.text.s ? b->next.text.s : ""))))
+		return -ENOMEM;
+	srcline_done(&b->next);
+	b->next = (struct srcline){0};
+	if (b->next_files_owned)
+		strv_free(b->next_files);
+	b->next_files = NULL;
+	b->n_next_files = 0;
+	b->next_files_owned = true;
+	b->next_known = false;
+	if (b->sd.dflt < 0) {
+		b->next_why = strdup(b->sd.why);
+		return b->next_why ? 0 : -ENOMEM;
+	}
+	e = &b->sd.entries[b->sd.dflt];
+	opts = squeezed(e->options ? e->options : "");
+	if (!opts || strv_push(&b->next_files, e->path) < 0)
+		return -ENOMEM;
+	b->n_next_files = 1;
+	b->next_known = true;
+	r = srcline_append(&b->next, opts, strlen(opts),
+			   (struct src){0, e->options_line});
+	if (r == 0 && kcmd && !streq(kcmd, opts))
+		r = diag_warning(
+			d, e->path, e->options_line,
+			"systemd-boot boots this entry (%s), whose %s ('%s') %s from %s ('%s'): %s",
+			b->sd.rule, e->uki ? "embedded command line" : "options", opts,
+			e->uki ? "differs" : "differ", kfile, kcmd,
+			e->uki ? "the image was built from another command line; a rebuild (kernel-install add, with ukify) embeds the new one"
+			       : "kernel-install made it from another command line; 'update-initramfs -u -k all' (or 'kernel-install add') makes the entries again");
+	return r;
+}
+
 /* The next boot's command line depends on a value the GRUB reader did not compute:
  * says so once, with the file and line of the cause. */
 static int unknown_why(struct boot_facts *b, const struct grub_why *why,
@@ -287,10 +365,22 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 {
 	_cleanup_strv_free_ char **v = NULL;
 	const struct srcline *gd = NULL;
+	const struct bls_entry *e =
+		b->sd.dflt >= 0 && (size_t)b->sd.dflt < b->sd.n_entries
+			? &b->sd.entries[b->sd.dflt]
+			: NULL;
 	bool gd_unknown = b->grub && grub_var_lookup(b->grub, "GRUB_DEFAULT", &gd, NULL);
 	const char *dflt = gd_unknown ? "?" : gd && gd->text.s ? gd->text.s : "0";
 	struct strbuf why = {0};
 
+	/* systemd-boot: the kernel of the entry it boots, when an installed one. */
+	for (size_t i = 0; e && e->version && kernels && kernels[i]; i++)
+		if (streq(e->version, kernels[i])) {
+			b->default_kernel = strdup(kernels[i]);
+			b->default_why =
+				strdup("the version of systemd-boot's default entry");
+			return b->default_kernel && b->default_why ? 0 : -ENOMEM;
+		}
 	for (size_t i = 0; kernels && kernels[i]; i++) {
 		char rel[512];
 
@@ -366,6 +456,8 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 		/* The files apply writes do not change which boot loader is used. */
 		b->loader = like->loader;
 		b->evidence = strdup(like->evidence);
+		if (like->esp && !(b->esp = strdup(like->esp)))
+			r = -ENOMEM;
 	} else {
 		detect_loader(root, b);
 	}
@@ -388,6 +480,11 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 			r = unknown_why(b, &why, d);
 	} else if (r == 0 && b->loader == BOOT_SYSTEMD_BOOT) {
 		r = read_kernel_cmdline(root, overrides, b, d);
+		/* With apply's files in place (like), the next boot is what
+		 * kernel-install makes the entries from once it runs; else it is what
+		 * they are now. */
+		if (r == 0 && !like)
+			r = sdboot_next(root, b, d);
 	}
 	if (r == 0) {
 		/* The files apply writes do not change which kmod is installed, and the

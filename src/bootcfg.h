@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "grub.h"
 #include "modprobe.h"
+#include "sdboot.h"
 #include "srcline.h"
 
 struct sysroot;
@@ -32,6 +33,10 @@ struct boot_facts {
 	char **next_files; /* borrowed from grub, or owned (kernel cmdline file) */
 	size_t n_next_files;
 	bool next_files_owned;
+	/* systemd-boot: the ESP (relative to the root, NULL when none was found), and its
+	 * entries and default, which give the next boot on a read without overrides. */
+	char *esp;
+	struct sdboot sd;
 	struct modprobe_config *modprobe;
 	struct modprobe_rules modprobe_rules; /* what the root's kmod reads */
 	/* The running kernel's command line (proc/cmdline), when the root has one. */

@@ -94,6 +94,16 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 			escape_cmdline(bf->next.text.s ? bf->next.text.s : "");
 
 		strbuf_printf(b, "Next boot:   %s\n", e ? e : "");
+		if (bf->sd.dflt >= 0 && (size_t)bf->sd.dflt < bf->sd.n_entries) {
+			_cleanup_free_ char *p =
+				escape_untrusted(bf->sd.entries[bf->sd.dflt].path);
+
+			strbuf_printf(b, "             from %s (%s: %s)\n", p ? p : "",
+				      bf->sd.entries[bf->sd.dflt].uki
+					      ? "a UKI's embedded command line"
+					      : "a boot entry",
+				      bf->sd.rule);
+		}
 	} else if (bf->next_why) {
 		_cleanup_free_ char *e = escape_untrusted(bf->next_why);
 
@@ -179,5 +189,25 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	json_string(b, bf->next_known ? (bf->next.text.s ? bf->next.text.s : "") : NULL);
 	json_key(b, &first, "cmdline_next_boot_unknown");
 	json_string(b, bf->next_known ? NULL : bf->next_why);
+	/* systemd-boot: the entry the next boot's command line is from, and why it is the
+	 * default; null for other boot loaders. */
+	json_key(b, &first, "boot_entry");
+	if (bf->sd.dflt >= 0 && (size_t)bf->sd.dflt < bf->sd.n_entries) {
+		bool f2 = true;
+		const struct bls_entry *e = &bf->sd.entries[bf->sd.dflt];
+
+		strbuf_putc(b, '{');
+		json_key(b, &f2, "path");
+		json_string(b, e->path);
+		json_key(b, &f2, "id");
+		json_string(b, e->id);
+		json_key(b, &f2, "uki");
+		strbuf_puts(b, e->uki ? "true" : "false");
+		json_key(b, &f2, "chosen_by");
+		json_string(b, bf->sd.rule);
+		strbuf_putc(b, '}');
+	} else {
+		strbuf_puts(b, "null");
+	}
 	return render_json_close(b, &first, d);
 }
