@@ -66,6 +66,13 @@ void boot_facts_free(struct boot_facts *b);
 DEFINE_FREEP(struct boot_facts, boot_facts_free)
 #define _cleanup_boot_facts_ _cleanup_(boot_facts_freep)
 
+/* After a regeneration on systemd-boot: whether the entry it boots by default (read
+ * again) has every argument in present and none in absent (NULL-ended lists, NULL for
+ * none), as whole words. 0, -EIO with an error finding naming the entry (or saying there
+ * is none), or -ENOMEM. */
+int boot_sdboot_verify(const struct sysroot *root, char *const *present,
+		       char *const *absent, struct diag_list *d);
+
 /* The file (relative to the root) a next-boot argument came from, or NULL. Inline,
  * like bootloader_name(), so that the pure units reading boot_facts (layers, report)
  * link without the reader. */

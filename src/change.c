@@ -132,7 +132,11 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 				       read_error_text(-r));
 			break;
 		}
-		if (!differs)
+		/* Boot files to make again with no file changing: when they are to
+		 * run, the state is written again (the same), so that the change has
+		 * its snapshot and its undo. */
+		if (!differs && !(t->regen_cmdline && run_commands(root, o) &&
+				  !o->dry_run && streq(t->files[i].path, STATE_FILE)))
 			continue;
 		cmdline |= txn_path_is_cmdline(t->files[i].path);
 		modprobe |= txn_path_is_modprobe(t->files[i].path);
@@ -141,9 +145,9 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 	t->n_files = n;
 	rep.n_files = n;
 	t->run = run_commands(root, o) && !o->dry_run;
-	if (r == 0 && n)
-		r = regen_plan(root, t->loader, cmdline, modprobe, t->cmds, &t->n_cmds,
-			       t->run, d);
+	if (r == 0 && (n || t->regen_cmdline))
+		r = regen_plan(root, t->loader, cmdline || t->regen_cmdline, modprobe,
+			       t->cmds, &t->n_cmds, t->run, d);
 	for (size_t i = 0; r == 0 && i < t->n_cmds; i++)
 		r = strv_consume(&cmds, regen_format(&t->cmds[i]));
 	rep.commands = cmds;
@@ -218,4 +222,12 @@ char *profile_now(struct sysroot *root)
 	state_free(st);
 	diag_list_done(&quiet);
 	return p;
+}
+
+int change_verify_entries(const struct sysroot *root, const void *data,
+			  struct diag_list *d)
+{
+	const struct entry_expect *x = data;
+
+	return boot_sdboot_verify(root, x->present, x->absent, d);
 }

@@ -39,3 +39,13 @@ unsigned last_undoable(struct snapshot *const *l, size_t n);
 
 /* The current state's profile (for the snapshot), NULL when none or unreadable. */
 char *profile_now(struct sysroot *root);
+
+/* What the systemd-boot entry booted by default must have (present) and must not have
+ * (absent) once the regeneration ran: apply's and remove's check of it, as a
+ * struct txn's verify with this as its data. */
+struct entry_expect {
+	char **present;
+	char **absent;
+};
+int change_verify_entries(const struct sysroot *root, const void *data,
+			  struct diag_list *d);

@@ -126,6 +126,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			    *done = NULL;
 	_cleanup_strv_free_ char **tokens = NULL;
 	struct txn t = {.operation = "apply"};
+	struct entry_expect expect = {0};
 	char sums[3][65];
 	int r, code = EXIT_OK;
 	size_t n = 0;
@@ -142,6 +143,28 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	}
 	t.loader = c.now->loader;
 	t.profile_before = c.state ? c.state->profile : NULL;
+	/* systemd-boot: every command-line setting must be in the entry it boots once
+	 * kernel-install made the entries again, and entries that lack one are made
+	 * again even when etc/kernel/cmdline has it already. */
+	for (size_t i = 0; c.now->loader == BOOT_SYSTEMD_BOOT && i < c.layers->n_rows;
+	     i++) {
+		const struct row *row = &c.layers->rows[i];
+		char *a = NULL;
+
+		if (row->setting->where != WHERE_CMDLINE)
+			continue;
+		r = cmdline_arg_format(row->setting->name, row->setting->value, &a);
+		if (r == 0)
+			r = strv_consume(&expect.present, a);
+		if (r < 0)
+			goto fail;
+		t.regen_cmdline |=
+			row->status == ROW_CHANGE || row->status == ROW_UNKNOWN;
+	}
+	if (expect.present) {
+		t.verify = change_verify_entries;
+		t.verify_data = &expect;
+	}
 	/* Command-line settings need a boot loader we can write to, unless the next boot
 	 * already has them. */
 	if (c.now->loader != BOOT_DEBIAN_GRUB && c.now->loader != BOOT_SYSTEMD_BOOT) {
@@ -308,12 +331,14 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	code = run_change(
 		root, o, &t, next.profile, nothing, done,
 		" keeps the previous files; 'amdgpu-tune rollback' restores them):", d);
+	strv_free(expect.present);
 	compared_done(&c);
 	return code;
 fail:
 	code = exit_for(r);
 out:
 	print_diags(d, o);
+	strv_free(expect.present);
 	compared_done(&c);
 	return code;
 }

@@ -25,6 +25,7 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	struct file_change files[N_MANAGED];
 	char *old[N_MANAGED] = {0}, *kcmd = NULL;
 	struct txn t = {.operation = "remove"};
+	struct entry_expect expect = {0};
 	size_t n = 0;
 	_cleanup_close_ int lock = -1; /* held until we return */
 	int r = 0, code = EXIT_OK;
@@ -73,6 +74,13 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	t.profile_before = st ? st->profile : NULL;
 	t.files = files;
 	t.n_files = n;
+	/* systemd-boot: none of our arguments may be in the entry it boots once
+	 * kernel-install made the entries again. */
+	expect.absent = st ? st->tokens : NULL;
+	if (t.loader == BOOT_SYSTEMD_BOOT && kcmd && expect.absent) {
+		t.verify = change_verify_entries;
+		t.verify_data = &expect;
+	}
 	code = run_change(
 		root, o, &t, NULL, "Nothing to remove: no amdgpu-tune file is present.",
 		"Removed amdgpu-tune's settings (snapshot ",

@@ -626,6 +626,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		r = regen_run(root, &t->cmds[i], d);
 		t->ran[i] = true;
 	}
+	if (r == 0 && t->run && t->n_cmds && t->verify)
+		r = t->verify(root, t->verify_data, d);
 	/* 4. Commit: the snapshot is marked as having taken effect, then the journal goes
 	 * (the commit point). Killed between the two, the next run undoes the change
 	 * and removes the mark; a mark that cannot be written fails the change, which

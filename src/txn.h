@@ -33,6 +33,14 @@ struct txn {
 	struct regen_cmd cmds[2];
 	size_t n_cmds;
 	bool run; /* run the commands (else the caller prints them) */
+	/* The boot files are to be made again from the command line file even when no
+	 * file changes (systemd-boot entries that do not match it). */
+	bool regen_cmdline;
+	/* After the commands ran, before the commit point: whether the boot files came
+	 * out as expected; a finding and -EIO when not, and the change is undone. NULL:
+	 * not checked. */
+	int (*verify)(const struct sysroot *root, const void *data, struct diag_list *d);
+	const void *verify_data;
 	/* Results. */
 	unsigned snapshot;
 	bool ran[2]; /* per command */

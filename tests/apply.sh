@@ -332,6 +332,58 @@ root=/dev/vda1	quiet  -- x  "y  z"|root=/dev/vda1	quiet iommu=pt  -- x  "y  z"
 root=/dev/vda1 "--" single|root=/dev/vda1 iommu=pt "--" single
 EOF
 
+# ---- 8a. systemd-boot: the entries must come out as planned ----
+# The stand-in update-initramfs makes the entry again from etc/kernel/cmdline, as
+# kernel-install does (etc/fake-regen/entry), or leaves it (an ESP not mounted, an image
+# build): then apply and remove fail (exit 4) and the files are as before.
+if [ "$as_root" = none ]; then
+	tap_skip "systemd-boot entries made again by the regeneration" "needs chroot (root or a user namespace)"
+else
+	sd_entry=efi/loader/entries/5f1e2d3c4b5a69788796a5b4c3d2e1f0-6.12.117+deb12-amd64.conf
+	sd_root() { # sd_root DIR [entry]: a systemd-boot root whose update-initramfs is the stand-in
+		rm -rf "$1"
+		build_case diff-systemd-boot "$1"
+		mkdir -p "$1/usr/sbin" "$1/var/log" "$1/etc/fake-regen" "$1/etc/amdgpu-tune/profiles"
+		install -m 755 "$work/fake-regen" "$1/usr/sbin/update-initramfs"
+		cp "$work"/profiles/*.conf "$1/etc/amdgpu-tune/profiles/"
+		[ "${2:-}" = entry ] && echo "/$sd_entry" > "$1/etc/fake-regen/entry"
+	}
+	r2=$work/sd-regen
+	sd_root "$r2" entry
+	regen "$r2" apply test-mixed --memory 64GiB > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot apply --update: the entry is made again with iommu=pt, exit 0 (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^options .* iommu=pt$" "$r2/$sd_entry"'
+	regen "$r2" remove > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot remove --update: the entry is made again without it, exit 0 (exit $rc)" \
+		eval '[ $rc = 0 ] && ! grep -q "iommu=pt" "$r2/$sd_entry"'
+	# The regeneration leaves the entries as they were.
+	sd_root "$r2"
+	before=$(tree_sum "$r2")
+	regen "$r2" apply test-mixed --memory 64GiB > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot apply --update whose regeneration does not make the entry again: exit 4 naming the entry, the files restored (exit $rc)" \
+		eval '[ $rc = 4 ] && grep -q "$sd_entry:5: the entry systemd-boot boots (.*) lacks .iommu=pt. after the regeneration" "$work/err" && [ "$(tree_sum "$r2")" = "$before" ] && ! grep -q "^Applied" "$work/out"'
+	# Applied with the entry made; then a remove whose regeneration does nothing.
+	sd_root "$r2" entry
+	regen "$r2" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	rm "$r2/etc/fake-regen/entry"
+	before=$(tree_sum "$r2")
+	regen "$r2" remove > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot remove --update whose regeneration leaves iommu=pt in the entry: exit 4, the settings stay (exit $rc)" \
+		eval '[ $rc = 4 ] && grep -q "still has .iommu=pt. after the regeneration" "$work/err" && [ "$(tree_sum "$r2")" = "$before" ] && [ -e "$r2/var/lib/amdgpu-tune/state" ]'
+	# etc/kernel/cmdline has it already, the entry not: apply makes the entry again.
+	sd_root "$r2" entry
+	echo "$(cat "$r2/etc/kernel/cmdline") iommu=pt" > "$r2/etc/kernel/cmdline"
+	regen "$r2" apply test-mixed --memory 64GiB > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot: etc/kernel/cmdline has iommu=pt, the entry not: apply --update makes the entry again (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^options .* iommu=pt$" "$r2/$sd_entry" && grep -q "update-initramfs" "$r2/var/log/fake-regen.log"'
+	r=$work/sd-regen # (regen sets r)
+fi
+
 # ---- 8b. a command line over the kernel's 2048 bytes loses its last arguments: ours ----
 long=$(printf 'opt%04d=1 ' $(seq 1 205))
 for c in diff-cloudimg diff-systemd-boot; do

@@ -9,7 +9,10 @@
  * /boot/grub/grub.cfg from /etc/default/grub and /etc/default/grub.d/ *.cfg, and
  * update-initramfs writes /boot/initrd.img-record from /etc/modprobe.d/ *.conf (each
  * file's name and text, in the order the tools read them; replaced atomically, after
- * a pause of 20 ms so that a kill can land while it runs). */
+ * a pause of 20 ms so that a kill can land while it runs).
+ * When /etc/fake-regen/entry names a systemd-boot entry file, update-initramfs makes it
+ * again as kernel-install's 90-loaderentry.install does: its options line from
+ * /etc/kernel/cmdline. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -91,6 +94,41 @@ static int record(const char *name)
 	return 0;
 }
 
+/* The entry named in /etc/fake-regen/entry, its options from /etc/kernel/cmdline. */
+static int make_entry(void)
+{
+	char entry[256] = "", cmdline[4096] = "", line[4096], tmp[300];
+	FILE *f = fopen("/etc/fake-regen/entry", "r"), *in, *out;
+	int done = 0;
+
+	if (!f)
+		return 0;
+	if (!fgets(entry, sizeof(entry), f))
+		entry[0] = '\0';
+	fclose(f);
+	entry[strcspn(entry, "\n")] = '\0';
+	f = fopen("/etc/kernel/cmdline", "r");
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	cmdline[strcspn(cmdline, "\n")] = '\0';
+	snprintf(tmp, sizeof(tmp), "%s.new", entry);
+	in = fopen(entry, "r");
+	out = fopen(tmp, "w");
+	if (!in || !out)
+		return 1;
+	while (fgets(line, sizeof(line), in)) {
+		if (strncmp(line, "options", 7) != 0)
+			fputs(line, out);
+		else if (!done++)
+			fprintf(out, "options    %s\n", cmdline);
+	}
+	fclose(in);
+	return fclose(out) != 0 || rename(tmp, entry) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -143,6 +181,8 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(path, sizeof(path), "/etc/fake-regen/fail-%s", name);
 	if (access(path, F_OK) == 0)
+		return 1;
+	if (strcmp(name, "update-initramfs") == 0 && make_entry() != 0)
 		return 1;
 	if (access("/etc/fake-regen/record", F_OK) == 0)
 		return record(name);
