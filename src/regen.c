@@ -1,6 +1,4 @@
 #include <errno.h>
-#include <limits.h>
-#include <search.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +11,7 @@
 #include "strv.h"
 #include "regen.h"
 #include "sysroot.h"
+#include "trust.h"
 #include "util.h"
 
 /* An executable regular file inside the root. */
@@ -123,223 +122,25 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 	return 0;
 }
 
-/* The top-level directories of a tree that hold data, not programs: --update's children
- * (every tool in tools[]) write there (boot, the initramfs builders' temporaries in
- * var/tmp) but execute, source and load nothing from them (FHS 3.0, chapter 3). Every
- * other directory is checked, whatever its name: usr/local with its sbin first in the
- * children's PATH, etc/initramfs/post-update.d (run by update-initramfs),
- * usr/share/perl5 (loaded by linux-version), and whatever a tool comes to read next. */
-static const char *const data_dirs[] = {"boot", "dev",	"home", "lost+found", "media",
-					"mnt",	"proc", "root", "run",	      "srv",
-					"sys",	"tmp",	"var"};
-
-/* Bounds of the walk: a tree larger or deeper than this is refused as unchecked. */
-#define WALK_MAX_ENTRIES 4000000
-#define WALK_MAX_DEPTH	 64
-
-struct dir_id {
-	dev_t dev;
-	ino_t ino;
-};
-
-struct walk {
-	const struct sysroot *root;
-	uid_t me;
-	void *seen;   /* tsearch(3) tree of struct dir_id: each directory walked once */
-	char **links; /* symlinks to directories, walked last */
-	size_t entries;
-	char path[PATH_MAX]; /* of the entry at hand, relative to the root */
-	char *at;	     /* where it stopped: the path at fault */
-	char why[96];
-};
-
-/* Why st (of rel) is not to be trusted, in why; false when it is. */
-static bool untrusted(const struct stat *st, uid_t me, char why[static 96])
-{
-	if (st->st_uid != 0 && st->st_uid != me)
-		snprintf(why, 96, "is owned by uid %u", (unsigned)st->st_uid);
-	else if (!S_ISLNK(st->st_mode) && (st->st_mode & 022))
-		snprintf(why, 96, "is writable by group or others");
-	else
-		return false;
-	return true;
-}
-
-static int dir_id_cmp(const void *a, const void *b)
-{
-	const struct dir_id *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-/* 1 when the directory st is met for the first time (now recorded), 0 when it was
- * walked already (a symlink to it, or a loop such as usr/bin/X11 -> .), -ENOMEM. */
-static int first_visit(struct walk *w, const struct stat *st)
-{
-	struct dir_id *id = malloc(sizeof(*id)), **found;
-
-	if (!id)
-		return -ENOMEM;
-	*id = (struct dir_id){st->st_dev, st->st_ino};
-	found = tsearch(id, &w->seen, dir_id_cmp);
-	if (!found || *found != id)
-		free(id);
-	return found ? *found == id : -ENOMEM;
-}
-
-/* Stops the walk at w->path: 1, or -ENOMEM. */
-static int stop(struct walk *w)
-{
-	w->at = strdup(w->path);
-	return w->at ? 1 : -ENOMEM;
-}
-
-static int walk_dir(struct walk *w, int dfd, unsigned depth);
-
-/* The entry name of the directory parent, at w->path, st its lstat: judged; a
- * directory walked; a symlink judged by what it points to inside the root too, and a
- * directory it points to kept to be walked after the rest (it may lie in a data
- * directory; paths are named as the tree has them where it can). 0, 1 (w->at and w->why
- * set), or -errno. */
-static int walk_entry(struct walk *w, int parent, const char *name, const struct stat *st,
-		      unsigned depth)
-{
-	struct stat target;
-	int r;
-
-	if (untrusted(st, w->me, w->why))
-		return stop(w);
-	if (S_ISLNK(st->st_mode)) {
-		if (sysroot_stat(w->root, w->path, &target) < 0)
-			return 0; /* dangling: nothing to run */
-		if (untrusted(&target, w->me, w->why)) {
-			strncat(w->why, " (what the symlink points to)",
-				sizeof(w->why) - 1 - strlen(w->why));
-			return stop(w);
-		}
-		return S_ISDIR(target.st_mode) ? strv_push(&w->links, w->path) : 0;
-	}
-	if (!S_ISDIR(st->st_mode))
-		return 0;
-	r = first_visit(w, st);
-	if (r <= 0)
-		return r;
-	return walk_dir(
-		w, openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
-		depth + 1);
-}
-
-/* Walks the directory dfd (taken; < 0: it could not be opened, and what cannot be read
- * cannot be run) at w->path, depth levels below the root; at the top, the data
- * directories are left out. 0, 1 (w->at and w->why set), or -errno. */
-static int walk_dir(struct walk *w, int dfd, unsigned depth)
-{
-	_cleanup_closedir_ DIR *dir = NULL;
-	size_t len = strlen(w->path);
-	struct dirent *de;
-	int r = 0;
-
-	if (dfd < 0)
-		return 0;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return 0;
-	}
-	if (depth > WALK_MAX_DEPTH) {
-		snprintf(w->why, sizeof(w->why), "lies deeper than %u levels",
-			 WALK_MAX_DEPTH);
-		return stop(w);
-	}
-	while (r == 0 && (de = readdir(dir))) {
-		struct stat st;
-		bool skip = false;
-
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		for (size_t i = 0; depth == 0 && i < ELEMENTSOF(data_dirs); i++)
-			skip |= streq(de->d_name, data_dirs[i]);
-		if (skip)
-			continue;
-		if (snprintf(w->path + len, sizeof(w->path) - len, "%s%s", len ? "/" : "",
-			     de->d_name) >= (int)(sizeof(w->path) - len)) {
-			snprintf(w->why, sizeof(w->why), "has a path too long to check");
-			return stop(w);
-		}
-		if (++w->entries > WALK_MAX_ENTRIES) {
-			snprintf(w->why, sizeof(w->why),
-				 "is past the first %u entries checked",
-				 WALK_MAX_ENTRIES);
-			return stop(w);
-		}
-		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			r = walk_entry(w, dirfd(dir), de->d_name, &st, depth);
-		w->path[len] = '\0';
-	}
-	return r;
-}
-
-/* The walk of regen_root_trusted(): the root directory, everything below it but the
- * data directories, then the directories symlinks point to that were not walked yet.
- * 0, 1 (w->at and w->why set), or -errno. */
-static int walk_tree(struct walk *w)
-{
-	struct stat st;
-	int r;
-
-	w->path[0] = '\0';
-	if (fstat(w->root->fd, &st) < 0)
-		return -errno;
-	if (untrusted(&st, w->me, w->why)) {
-		w->at = strdup(".");
-		return w->at ? 1 : -ENOMEM;
-	}
-	r = first_visit(w, &st);
-	if (r > 0)
-		r = walk_dir(w,
-			     openat(w->root->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
-			     0);
-	/* (w->links grows while its directories are walked.) */
-	for (size_t i = 0; r == 0 && w->links && w->links[i]; i++) {
-		unsigned depth = 1;
-
-		for (const char *c = w->links[i]; *c; c++)
-			depth += *c == '/';
-		snprintf(w->path, sizeof(w->path), "%s", w->links[i]);
-		r = sysroot_stat(w->root, w->path, &st) < 0 ? 0 : first_visit(w, &st);
-		if (r > 0)
-			r = walk_dir(
-				w,
-				sysroot_openat(w->root, w->path, O_RDONLY | O_DIRECTORY),
-				depth);
-	}
-	return r;
-}
-
 int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list *d)
 {
-	struct walk w = {.root = root, .me = geteuid()};
 	_cleanup_free_ char *at = NULL;
+	char why[256];
 	int r;
 
 	if (sysroot_is_live(root))
 		return 0;
-	r = walk_tree(&w);
-	tdestroy(w.seen, free);
-	strv_free(w.links);
-	at = w.at;
+	r = trust_tree(root, geteuid(), &at, why);
 	if (r <= 0)
 		return r;
 	if (force)
 		return diag_warning(
 			d, at, 0,
-			"%s: --update runs this tree's programs as you (--force)", w.why);
+			"%s: --update runs this tree's programs as you (--force)", why);
 	return diag_error(
 		d, -EPERM, at, 0,
 		"%s, and --update would run this tree's programs as you: whoever can write it would get your privileges; fix the tree's owners and modes, leave out --update (the commands are printed), or --force",
-		w.why);
+		why);
 }
 
 int regen_lift_file_size_limit(struct diag_list *d)

@@ -36,16 +36,10 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
  * finding when it could not start or did not exit 0. */
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d);
 
-/* Before running a --root tree's own tools as root (--update): everything they could
- * execute, source or load must be owned by root (or the caller) and not writable by
- * group or others, or whoever can write it gets root. Rather than a list of the places
- * the tools read (which misses the next one), the whole tree is walked but its data
- * directories (boot, dev, home, lost+found, media, mnt, proc, root, run, srv, sys, tmp,
- * var): the root directory, every entry at any depth, each directory once; a symlink is
- * judged by its own owner and by what it points to inside the root, and a directory it
- * points to is walked too. The walk is bounded (WALK_MAX_ENTRIES entries, 64 levels):
- * a larger tree is refused as unchecked. 0, -ENOMEM, or -EPERM with an error finding
- * naming the path (a warning and 0 when force). Live roots: always 0. */
+/* Before running a --root tree's own tools as root (--update): trust_tree() (trust.h)
+ * must find nothing they could execute, source or load that someone else could change.
+ * 0, -ENOMEM, or -EPERM with an error finding naming the path (a warning and 0 when
+ * force). Live roots: always 0. */
 int regen_root_trusted(const struct sysroot *root, bool force, struct diag_list *d);
 
 /* Before running the tools: lifts this process's RLIMIT_FSIZE, soft and hard, so that

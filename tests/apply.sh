@@ -1149,7 +1149,7 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 			chown nobody "$u/home/evil"
 			chmod 755 "$u/home/evil"
 			ln -sf /home/evil "$u/$p"
-			want="$p: is owned by uid $(id -u nobody) (what the symlink points to), and --update"
+			want="$p: leads to home/evil, which is owned by uid $(id -u nobody), and --update"
 			;;
 		writable:*)
 			echo /lib > "$u/$p"
@@ -1191,7 +1191,7 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 			chmod 755 "$u/var/lib/x/grub-mkconfig"
 			chown nobody "$u/var/lib/x/grub-mkconfig"
 			rm -rf "${u:?}/$p" && ln -s /var/lib/x "$u/$p"
-			want="$p/grub-mkconfig: is owned by uid $(id -u nobody), and --update"
+			want="var/lib/x/grub-mkconfig: is owned by uid $(id -u nobody), and --update"
 			;;
 		deep:*)
 			d=$p
@@ -1215,6 +1215,55 @@ if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
 			sed 's/^/# /' "$work/err" | head -3
 		fi
 	done
+	# What a link passes through, what it names when missing, and the library
+	# directories of ld.so.conf are judged too; devices, and a link through a sticky
+	# directory to root's file, are not refused.
+	via_bad=
+	for plant in parentdir dangling ldso ldso-include; do
+		u=$work/user-via
+		rm -rf "$u"
+		regen_root "$u"
+		case $plant in
+		parentdir)
+			mkdir -p "$u/srv/x" "$u/usr/lib" && chmod 777 "$u/srv/x" && touch "$u/srv/x/plug.so"
+			ln -s /srv/x/plug.so "$u/usr/lib/plug.so"
+			want="usr/lib/plug.so: leads to srv/x, which is writable by group or others"
+			;;
+		dangling)
+			mkdir -p "$u/tmp" "$u/usr/lib" && chmod 1777 "$u/tmp"
+			ln -s /tmp/evil "$u/usr/lib/libevil.so"
+			want="usr/lib/libevil.so: names tmp/evil, which is missing where others may create it"
+			;;
+		ldso)
+			mkdir -p "$u/home/u/lib" && chmod 777 "$u/home/u/lib"
+			echo /home/u/lib > "$u/etc/ld.so.conf"
+			want="etc/ld.so.conf: leads to home/u/lib, which is writable by group or others"
+			;;
+		ldso-include)
+			mkdir -p "$u/home/u/lib" "$u/etc/ld.so.conf.d" && chown nobody "$u/home/u/lib"
+			echo 'include /etc/ld.so.conf.d/*.conf' > "$u/etc/ld.so.conf"
+			echo '/home/u/lib' > "$u/etc/ld.so.conf.d/u.conf"
+			want="etc/ld.so.conf.d/u.conf: leads to home/u/lib, which is owned by uid $(id -u nobody)"
+			;;
+		esac
+		regen "$u" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+		rc=$?
+		{ [ $rc = 2 ] && grep -qF -- "$want" "$work/err" && [ ! -e "$u/var/log/fake-regen.log" ]; } || {
+			via_bad="$via_bad $plant(exit $rc)"
+			sed 's/^/# /' "$work/err" | head -3
+		}
+	done
+	u=$work/user-via
+	rm -rf "$u"
+	regen_root "$u"
+	mkdir -p "$u/dev" "$u/var/tmp" "$u/usr/lib/systemd/system" && chmod 1777 "$u/var/tmp"
+	mknod -m 666 "$u/dev/null" c 1 3 2> /dev/null || { rm -f "$u/dev/null"; mkfifo -m 600 "$u/dev/null"; }
+	ln -s /dev/null "$u/usr/lib/systemd/system/masked.service"
+	ln -s ../var/tmp "$u/usr/tmp"
+	regen "$u" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	[ $rc = 0 ] || { via_bad="$via_bad stock-links(exit $rc)"; sed 's/^/# /' "$work/err" | head -3; }
+	tap_check "--update judges every directory and link on a symlink's way, a missing target where others may create it, ld.so.conf's library directories (and its includes); a masked unit (-> dev/null) and usr/tmp -> ../var/tmp are not refused${via_bad:+ (not as expected:$via_bad)}" [ -z "$via_bad" ]
 	tap_check "--update walks the whole tree but its data directories (usr/local, etc/initramfs/post-update.d, usr/share/perl5, any depth, opt, a symlink into var): another user's entry refused, exit 2 naming it, nothing run or written${walk_bad:+ (not refused:$walk_bad)}" [ -z "$walk_bad" ]
 	# The data directories are not walked: the tools write there, and run nothing
 	# from there.
@@ -1236,6 +1285,7 @@ else
 	tap_skip "--update on a tree another user owns" "needs root and a 'nobody' user"
 	tap_skip "--update walks the whole tree but its data directories" "needs root and a 'nobody' user"
 	tap_skip "--update: the data directories are not walked" "needs root and a 'nobody' user"
+	tap_skip "--update judges a symlink's way and ld.so.conf" "needs root and a 'nobody' user"
 	tap_skip "--update with one tool, configuration, script or hook another user may write" "needs root and a 'nobody' user"
 fi
 
