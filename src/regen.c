@@ -152,7 +152,7 @@ int regen_lift_file_size_limit(struct diag_list *d)
 	getrlimit(RLIMIT_FSIZE, &l);
 	return diag_error(
 		d, -EPERM, NULL, 0,
-		"the file size limit is %llu bytes and cannot be lifted without CAP_SYS_RESOURCE: the initramfs and grub.cfg the regeneration writes could be cut short; lift it ('ulimit -f unlimited' as root) or leave out --update (the commands are printed)",
+		"the file size limit is %llu bytes and cannot be lifted without CAP_SYS_RESOURCE: the initramfs and grub.cfg the regeneration writes could be cut short; raise the hard limit where it is set (the shell's 'ulimit -H -f', a unit's LimitFSIZE=, the container's limits) or leave out --update (the commands are printed)",
 		(unsigned long long)l.rlim_max);
 }
 
@@ -196,23 +196,17 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 	if (pid == 0) {
 		int e = 0;
 		sigset_t none;
-		struct rlimit fsize;
 
 		/* What the caller set up (a package hook's ignored SIGINT/SIGHUP, a
-		 * blocked mask, a RLIMIT_FSIZE) is not the tools' to inherit: default
-		 * dispositions, nothing blocked, no file size limit. A hard limit that
-		 * cannot be lifted (that takes CAP_SYS_RESOURCE) would cut a rebuilt
-		 * initramfs or grub.cfg short (SIGXFSZ, or a short write): the tool is
-		 * not run (EFBIG). The umask is already 022. */
+		 * blocked mask) is not the tools' to inherit: default dispositions,
+		 * nothing blocked. The file size limit was lifted before
+		 * (regen_lift_file_size_limit()); the umask is already 022. */
 		for (int s = 1; s < NSIG; s++)
 			if (s != SIGKILL && s != SIGSTOP)
 				signal(s, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		fsize = (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
-		if (setrlimit(RLIMIT_FSIZE, &fsize) < 0)
-			e = EFBIG;
-		if (!e && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 			e = errno;
 		if (!e && !sysroot_is_live(root) &&
 		    (fchdir(root->fd) < 0 || chroot(".") < 0))
@@ -236,15 +230,6 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	if (k == (ssize_t)sizeof(child_errno) && child_errno == EFBIG) {
-		struct rlimit fsize = {0};
-
-		getrlimit(RLIMIT_FSIZE, &fsize);
-		return diag_error(
-			d, -EIO, NULL, 0,
-			"did not run %s: the file size limit is %llu bytes and cannot be lifted without CAP_SYS_RESOURCE ('ulimit -H -f'), and the files it writes could be cut short",
-			shown, (unsigned long long)fsize.rlim_max);
-	}
 	if (k == (ssize_t)sizeof(child_errno))
 		return diag_error(d, -EIO, NULL, 0, "cannot run %s%s%s: %s", shown,
 				  sysroot_is_live(root) ? "" : " in ",
