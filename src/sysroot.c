@@ -630,12 +630,18 @@ int sysroot_unlink(const struct sysroot *r, const char *rel, bool dir)
 
 int sysroot_remove_flat_dir(const struct sysroot *r, const char *rel)
 {
-	DIR *dir = NULL;
+	int fd = sysroot_openat(r, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
-	int k = sysroot_opendir(r, rel, &dir);
 
-	if (k < 0)
+	if (fd < 0)
+		return fd;
+	if (!dir) {
+		int k = -errno;
+
+		close(fd);
 		return k;
+	}
 	while ((de = readdir(dir)))
 		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
 			unlinkat(dirfd(dir), de->d_name, 0);
