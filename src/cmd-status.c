@@ -133,7 +133,7 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 		if (r < 0 && o->kernel_log_caller >= 0)
 			return diag_warning(
 				d, o->kernel_log, 0,
-				"kernel log not read with the rights of uid %ld, who ran amdgpu-tune through sudo or pkexec: %s",
+				"kernel log not read with the rights of uid %ld, who ran amdgpu-tune (through sudo, pkexec, doas or a set-uid bit): %s",
 				o->kernel_log_caller, read_error_text(-r));
 		if (r < 0)
 			return diag_warning(d, o->kernel_log, 0,

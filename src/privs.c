@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <sys/fsuid.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
@@ -135,83 +137,140 @@ void privs_close_fds_but(int keep)
 static bool caller_from(const char *uid_var, const char *gid_var, uid_t *uid, gid_t *gid)
 {
 	const char *u = getenv(uid_var), *g = gid_var ? getenv(gid_var) : NULL;
-	char *end;
 	unsigned long v;
 
 	if (!u || !*u || strspn(u, "0123456789") != strlen(u) || strlen(u) > 10)
 		return false;
-	errno = 0;
-	v = strtoul(u, &end, 10);
-	if (errno || v == 0 || v >= UINT32_MAX)
+	v = strtoul(u, NULL, 10);
+	if (v == 0 || v >= UINT32_MAX)
 		return false;
 	*uid = (uid_t)v;
 	*gid = (gid_t)-1;
-	if (g && *g && strspn(g, "0123456789") == strlen(g) && strlen(g) <= 10) {
-		v = strtoul(g, &end, 10);
-		if (v < UINT32_MAX)
-			*gid = (gid_t)v;
-	}
+	if (g && *g && strspn(g, "0123456789") == strlen(g) && strlen(g) <= 10 &&
+	    (v = strtoul(g, NULL, 10)) < UINT32_MAX)
+		*gid = (gid_t)v;
 	return true;
+}
+
+/* Whose rights a file named by the user is opened with: false for our own (we have no
+ * privilege over the file system, or we are root and nobody else is named); else the
+ * real user of a set-uid or file-capability run, or the user sudo (SUDO_UID, SUDO_GID),
+ * pkexec (PKEXEC_UID) or doas (DOAS_USER) ran us for. */
+static bool caller(uid_t *uid, gid_t *gid)
+{
+	cap_t caps = cap_get_proc();
+	bool elevated =
+		have_cap(caps, CAP_DAC_OVERRIDE) || have_cap(caps, CAP_DAC_READ_SEARCH);
+	const char *doas = getenv("DOAS_USER");
+	struct passwd *pw;
+
+	cap_free(caps);
+	if (!elevated && geteuid() != 0)
+		return false;
+	if (getuid() != 0) {
+		*uid = getuid();
+		*gid = getgid();
+		return true;
+	}
+	if (caller_from("SUDO_UID", "SUDO_GID", uid, gid) ||
+	    caller_from("PKEXEC_UID", NULL, uid, gid))
+		return true;
+	if (doas && *doas && (pw = getpwnam(doas)) && pw->pw_uid != 0) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+		return true;
+	}
+	return false;
+}
+
+/* In the child: becomes uid (all of its ids, its groups), opens path, and sends the
+ * descriptor (or the errno) over sock. Never returns. */
+static _Noreturn void open_as(int sock, uid_t uid, gid_t gid, const char *path, int flags)
+{
+	struct passwd *pw = getpwuid(uid);
+	gid_t groups[256];
+	int n = (int)ELEMENTSOF(groups), fd = -1, e = 0;
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &e, .iov_len = sizeof(e)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (gid == (gid_t)-1)
+		gid = pw ? pw->pw_gid : (gid_t)uid;
+	if (!pw || getgrouplist(pw->pw_name, gid, groups, &n) < 0) {
+		groups[0] = gid;
+		n = 1;
+	}
+	if (setgroups((size_t)n, groups) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		e = EPERM;
+	else if ((fd = open(path, flags)) < 0)
+		e = errno;
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		m.msg_control = cbuf;
+		m.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	_exit(sendmsg(sock, &m, 0) < 0);
 }
 
 int privs_open_as_caller(const char *path, long *ret_caller)
 {
 	const int flags = O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
-	_cleanup_free_ gid_t *saved = NULL, *groups = NULL;
-	int n_saved, n_groups = 64, fd, e;
-	struct passwd *pw;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	int sv[2], e = 0, fd = -1, status;
+	struct iovec iov = {.iov_base = &e, .iov_len = sizeof(e)};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
+	ssize_t k;
 	uid_t uid;
 	gid_t gid;
+	pid_t pid;
 
 	*ret_caller = -1;
-	if (getuid() != 0 || geteuid() != 0 ||
-	    !(caller_from("SUDO_UID", "SUDO_GID", &uid, &gid) ||
-	      caller_from("PKEXEC_UID", NULL, &uid, &gid))) {
+	if (!caller(&uid, &gid)) {
 		fd = open(path, flags);
 		return fd < 0 ? -errno : fd;
 	}
 	*ret_caller = (long)uid;
-	pw = getpwuid(uid);
-	if (gid == (gid_t)-1)
-		gid = pw ? pw->pw_gid : (gid_t)uid;
-	groups = calloc((size_t)n_groups, sizeof(gid_t));
-	if (groups && pw && getgrouplist(pw->pw_name, gid, groups, &n_groups) < 0) {
-		gid_t *more = reallocarray(groups, (size_t)n_groups, sizeof(gid_t));
-
-		if (more)
-			groups = more;
-		if (!more || getgrouplist(pw->pw_name, gid, groups, &n_groups) < 0)
-			n_groups = 0;
-	} else if (groups && !pw) {
-		groups[0] = gid;
-		n_groups = 1;
-	}
-	n_saved = getgroups(0, NULL);
-	saved = n_saved > 0 ? calloc((size_t)n_saved, sizeof(gid_t)) : NULL;
-	if (!groups || (n_saved > 0 && !saved))
-		return -ENOMEM;
-	if (n_saved > 0 && getgroups(n_saved, saved) < 0)
+	/* A child takes on the caller's credentials, so that ours never change. */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	if (setgroups((size_t)n_groups, groups) < 0)
-		return -EPERM;
-	setfsgid(gid);
-	setfsuid(uid);
-	/* Both return the previous value: called again, the value now in effect. */
-	if ((uid_t)setfsuid(uid) != uid || (gid_t)setfsgid(gid) != gid) {
-		fd = -1;
-		e = EPERM;
-	} else {
-		fd = open(path, flags);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
 		e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -e;
 	}
-	setfsuid(0);
-	setfsgid(0);
-	if (setgroups((size_t)(n_saved > 0 ? n_saved : 0), saved) < 0 ||
-	    (uid_t)setfsuid(0) != 0) {
-		/* Not quite ourselves again: say so rather than go on as neither. */
-		if (fd >= 0)
-			close(fd);
+	if (pid == 0) {
+		close(sv[0]);
+		open_as(sv[1], uid, gid, path, flags);
+	}
+	close(sv[1]);
+	do
+		k = recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC);
+	while (k < 0 && errno == EINTR);
+	close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (k != (ssize_t)sizeof(e))
 		return -EPERM;
-	}
-	return fd < 0 ? -e : fd;
+	c = CMSG_FIRSTHDR(&m);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd >= 0)
+		return fd;
+	return -(e ? e : EPERM);
 }

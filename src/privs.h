@@ -34,13 +34,14 @@ int privs_trusted(const struct sysroot *root, const char *path, const struct sta
  * close_range(2) where the kernel has it), so nothing of ours leaks into the program. */
 void privs_close_fds_but(int keep);
 
-/* Opens path for reading with the rights of the user who ran us through sudo (SUDO_UID,
- * SUDO_GID) or pkexec (PKEXEC_UID), when the process is root and such a caller is
- * named: the file system user and group IDs and the supplementary groups are the
- * caller's for the open(2) alone (setfsuid(2): the kernel then also drops CAP_DAC_*
- * and CAP_FOWNER from the effective set for it), so that a user allowed to run a
- * command as root cannot make it read a file they could not. Anyone else opens with
- * their own rights. Opened O_NONBLOCK (a FIFO does not block) and O_NOCTTY. The fd, or
- * -errno (-EPERM when the caller's rights could not be taken on). *ret_caller: the
- * caller's uid, or -1 when the file was opened with our own rights. */
+/* Opens path for reading with the rights of whoever asked for it: when we have
+ * privileges over the file system, a child takes on the credentials (uids, gids,
+ * supplementary groups; no capability) of the real user of a set-uid or
+ * file-capability run, or of the user sudo (SUDO_UID, SUDO_GID), pkexec (PKEXEC_UID)
+ * or doas (DOAS_USER) ran us for, opens the file and hands the descriptor back over a
+ * socket (SCM_RIGHTS), so that ours never change and a user allowed to run a command as
+ * root cannot make it read a file they could not. Root run by nobody else, and an
+ * unprivileged user, open with their own rights. Opened O_NONBLOCK (a FIFO does not
+ * block) and O_NOCTTY. The fd, or -errno (-EPERM when the child could not take the
+ * caller's credentials). *ret_caller: the uid whose rights were used, or -1 for ours. */
 int privs_open_as_caller(const char *path, long *ret_caller);

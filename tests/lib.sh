@@ -1,6 +1,9 @@
 # Shared by the shell tests: builds fake roots; TAP output (tap_*, at the end).
 # What the tests create is what a root-owned system has: not group-writable.
 umask 022
+# Run through sudo (sudo make check), the tool would read saved logs as the user sudo ran
+# it for: the tests name that user themselves where they mean to.
+unset SUDO_UID SUDO_GID SUDO_USER PKEXEC_UID DOAS_USER
 # make_kernel ROOT VERSION COLUMN [xz] [amdttm] [builtin-ttm]
 #   A kernel under ROOT/lib/modules/VERSION whose amdgpu and ttm modules carry the
 #   parameter types of Debian's 6.1 or 6.12 line (COLUMN 6.1 or 6.12), taken from
