@@ -261,8 +261,10 @@ int klog_check(const char *text, size_t len, const char *name, const struct laye
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 		line++;
-		/* /dev/kmsg continuation lines (" KEY=value") carry no message. */
-		if (*p != ' ') {
+		/* /dev/kmsg continuation lines (" KEY=value") carry no message; a line
+		 * with a NUL byte is no line the kernel's log shows (it escapes one), and
+		 * cut there it could look like one. */
+		if (*p != ' ' && !memchr(p, '\0', n)) {
 			_cleanup_free_ char *buf = strndup(p, n);
 			const char *msg;
 

@@ -187,6 +187,22 @@ static void test_check(void **state)
 	diag_list_done(&d);
 }
 
+/* A line with a NUL byte is no kernel line, even when its text before the NUL is one. */
+static void test_nul_line(void **state)
+{
+	static const char text[] = "4,812,4123456,-;amdgpu: unknown parameter 'gtt_size' "
+				   "ignored\0 forged\n";
+	struct diag_list d = {0};
+	char **notes = NULL;
+
+	(void)state;
+	assert_int_equal(klog_check(text, sizeof(text) - 1, "log", &applied, &notes, &d),
+			 0);
+	assert_int_equal(d.n, 0);
+	assert_null(notes);
+	diag_list_done(&d);
+}
+
 /* A kmsg-like descriptor: each record one datagram; with the writer (*peer) still
  * open, reading past the last gives EAGAIN, as /dev/kmsg opened O_NONBLOCK does. */
 static int kmsg_with(const char *const *records, int *peer)
@@ -478,10 +494,11 @@ static int teardown(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(check_cases) + 4];
+	struct CMUnitTest tests[ELEMENTSOF(check_cases) + 5];
 	size_t n = 0;
 
 	TABLE_TESTS(tests, n, check_cases, test_check);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_nul_line);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_kmsg);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_journal);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_this_boot);
