@@ -167,12 +167,40 @@ char *regen_format(const struct regen_cmd *c)
 	return b.s;
 }
 
+extern char **environ;
+
+/* Whether the variable e ("NAME=value") is one image builds drive kernel-install and
+ * bootctl with (kernel-install(8), bootctl(1): where the ESP and /boot are, the layout,
+ * the machine ID or entry token, the initrd and UKI generators), with a value of
+ * printable ASCII. */
+static bool passed_on(const char *e)
+{
+	static const char *const names[] = {"SYSTEMD_ESP_PATH", "SYSTEMD_XBOOTLDR_PATH",
+					    "SYSTEMD_RELAX_ESP_CHECKS",
+					    "SYSTEMD_RELAX_XBOOTLDR_CHECKS", "BOOT_ROOT"};
+	const char *eq = strchr(e, '=');
+	size_t n = eq ? (size_t)(eq - e) : 0;
+	bool known = n > 15 && strncmp(e, "KERNEL_INSTALL_", 15) == 0;
+
+	for (size_t i = 0; !known && eq && i < ELEMENTSOF(names); i++)
+		known = n == strlen(names[i]) && strncmp(e, names[i], n) == 0;
+	if (!known || strlen(eq) > 4096 ||
+	    strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+		return false;
+	for (const char *c = eq + 1; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			return false;
+	return true;
+}
+
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d)
 {
 	_cleanup_free_ char *shown = regen_format(c);
-	char *envp[] = {
+	/* PATH and LANG, and what passed_on() lets through (at most 30 of them). */
+	char *envp[32] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"LANG=C", NULL};
+		"LANG=C"};
+	size_t n_env = 2;
 	int status, pipefd[2];
 	ssize_t k;
 	int child_errno = 0;
@@ -180,6 +208,9 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 
 	if (!shown)
 		return -ENOMEM;
+	for (char **e = environ; e && *e && n_env < ELEMENTSOF(envp) - 1; e++)
+		if (passed_on(*e))
+			envp[n_env++] = *e;
 	/* The child reports a failed chroot or execve through a close-on-exec pipe. */
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
