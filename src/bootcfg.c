@@ -251,11 +251,20 @@ static int read_kernel_cmdline(const struct sysroot *root, const struct file_ove
 			return -ENOMEM;
 		b->n_next_files = 1;
 		b->next_files_owned = true;
-		/* Newlines separate arguments like blanks (kernel-install joins lines).
-		 */
-		for (char *p = buf; *p; p++)
-			if (*p == '\n')
+		/* Newlines separate arguments like blanks, and a line whose first
+		 * non-blank is '#' is a comment (90-loaderentry.install: grep -v
+		 * '^\s*#', tr -s "$IFS" ' '). */
+		for (char *p = buf, *line = buf; *p; p++) {
+			if (p == line && line[strspn(line, " \t")] == '#')
+				while (*p && *p != '\n')
+					*p++ = ' ';
+			if (!*p)
+				break;
+			if (*p == '\n') {
 				*p = ' ';
+				line = p + 1;
+			}
+		}
 		b->next_known = true;
 		return srcline_append(&b->next, buf, len, (struct src){0, 1});
 	}
@@ -324,6 +333,19 @@ static int sdboot_next(const struct sysroot *root, struct boot_facts *b,
 	b->next_known = true;
 	r = srcline_append(&b->next, opts, strlen(opts),
 			   (struct src){0, e->options_line});
+	/* An entry named after the machine ID gets systemd.machine_id=ID appended when
+	 * the command line has none (90-loaderentry.install): that is no difference. */
+	if (r == 0 && kcmd && e->machine_id && !e->uki &&
+	    strncmp(e->id, e->machine_id, strlen(e->machine_id)) == 0 &&
+	    !strstr(kcmd, "systemd.machine_id=")) {
+		char *k = NULL;
+
+		if (asprintf(&k, "%s%ssystemd.machine_id=%s", kcmd, *kcmd ? " " : "",
+			     e->machine_id) < 0)
+			return -ENOMEM;
+		free(kcmd);
+		kcmd = k;
+	}
 	if (r == 0 && kcmd && !streq(kcmd, opts))
 		r = diag_warning(
 			d, e->path, e->options_line,
