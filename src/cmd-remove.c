@@ -77,6 +77,11 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	/* systemd-boot: none of our arguments may be in the entry it boots once
 	 * kernel-install made the entries again. */
 	expect.absent = st ? st->tokens : NULL;
+	/* Our tokens are in etc/kernel/cmdline on systemd-boot alone: a boot loader not
+	 * found now (its ESP not mounted) is still systemd-boot, whose entries must
+	 * lose them. */
+	if (t.loader == BOOT_UNKNOWN && kcmd && expect.absent)
+		t.loader = BOOT_SYSTEMD_BOOT;
 	if (t.loader == BOOT_SYSTEMD_BOOT && kcmd && expect.absent) {
 		t.verify = change_verify_entries;
 		t.verify_data = &expect;

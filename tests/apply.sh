@@ -374,6 +374,16 @@ else
 	rc=$?
 	tap_check "systemd-boot remove --update whose regeneration leaves iommu=pt in the entry: exit 4, the settings stay (exit $rc)" \
 		eval '[ $rc = 4 ] && grep -q "still has .iommu=pt. after the regeneration" "$work/err" && [ "$(tree_sum "$r2")" = "$before" ] && [ -e "$r2/var/lib/amdgpu-tune/state" ]'
+	# The ESP not mounted: no systemd-boot is found, and the entries cannot be made
+	# again; remove fails and keeps the settings.
+	sd_root "$r2" entry
+	regen "$r2" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	mv "$r2/efi" "$r2/efi.unmounted" && mkdir "$r2/efi"
+	before=$(tree_sum "$r2")
+	regen "$r2" remove > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot remove --update with the ESP not mounted: exit 4, the entries were not made again, the settings stay (exit $rc)" \
+		eval '[ $rc = 4 ] && grep -q "the boot entries were not made again" "$work/err" && [ "$(tree_sum "$r2")" = "$before" ] && grep -q iommu=pt "$r2/etc/kernel/cmdline"'
 	# etc/kernel/cmdline has it already, the entry not: apply makes the entry again.
 	sd_root "$r2" entry
 	echo "$(cat "$r2/etc/kernel/cmdline") iommu=pt" > "$r2/etc/kernel/cmdline"

@@ -115,9 +115,13 @@ static int make_entry(void)
 	}
 	cmdline[strcspn(cmdline, "\n")] = '\0';
 	snprintf(tmp, sizeof(tmp), "%s.new", entry);
+	/* No entry there (the ESP not mounted): nothing done, as systemd-boot's hook
+	 * does nothing when bootctl finds no installed boot loader. */
 	in = fopen(entry, "r");
+	if (!in)
+		return 0;
 	out = fopen(tmp, "w");
-	if (!in || !out)
+	if (!out)
 		return 1;
 	while (fgets(line, sizeof(line), in)) {
 		if (strncmp(line, "options", 7) != 0)
