@@ -290,6 +290,50 @@ release() { # RELEASE
 		result "$rel: ... and no initrd in boot/ holds $conf (every kernel's, not only the newest)" $?
 	fi
 
+	# ---- trixie with systemd-boot and kernel-install instead of GRUB ----
+	# The release's own bootctl, kernel-install (90-loaderentry.install) and
+	# update-initramfs post-update hook make the entries; the ESP is a directory bound
+	# at /efi (bootctl needs a mount point; SYSTEMD_RELAX_ESP_CHECKS=1 lets it be no
+	# FAT, and amdgpu-tune passes it on to the tools). Unbound, it is an ESP that is not
+	# mounted: the entries cannot be made again, and remove must fail and keep the
+	# settings (exit 4) rather than say they are gone.
+	if [ "$rel" = trixie ]; then
+		sd_entries() { cat "$root"/efi/loader/entries/*.conf 2> /dev/null | grep '^options'; }
+		esp=$work/$rel-esp
+		mkdir -m 700 "$esp"
+		run sdboot 600 sh -c 'make -C /root/amdgpu-tune install > /dev/null &&
+			apt-get install -y -q --no-install-recommends systemd-boot systemd-boot-efi &&
+			apt-get purge -y -q grub-pc grub-common grub2-common grub-pc-bin && rm -rf /boot/grub'
+		rc=$?
+		root_bind "$esp" /efi
+		[ $rc = 0 ] && run bootctl 120 env SYSTEMD_RELAX_ESP_CHECKS=1 bootctl install --esp-path=/efi --no-variables &&
+			echo 'root=/dev/vda rw quiet' > "$root/etc/kernel/cmdline" &&
+			run sdentries 900 env SYSTEMD_RELAX_ESP_CHECKS=1 update-initramfs -u -k all
+		rc=$?
+		echo "# entries: $(sd_entries | tr '\n' '|')"
+		[ $rc = 0 ] && [ "$(sd_entries | wc -l)" = "$(kernels | wc -l)" ]
+		result "$rel: systemd-boot and kernel-install replace GRUB; update-initramfs -u -k all makes an entry per kernel" $?
+		run sdapply 900 env SYSTEMD_RELAX_ESP_CHECKS=1 amdgpu-tune apply rdna1 --memory 64GiB --force
+		rc=$?
+		in_root amdgpu-tune detect > "$work/$rel-sddetect.out" 2>&1
+		sed 's/^/#   /' "$work/$rel-sddetect.out" | grep 'Boot loader\|Next boot\|from '
+		[ $rc = 0 ] && ! sd_entries | grep -qv 'iommu=pt' && grep -q '^Next boot: .*iommu=pt' "$work/$rel-sddetect.out" &&
+			grep -q '^Boot loader: systemd-boot$' "$work/$rel-sddetect.out" && ! grep -q 'differ from etc/kernel/cmdline' "$work/$rel-sddetect.out"
+		result "$rel: apply rdna1: exit 0, kernel-install made every entry with iommu=pt, and detect reads the next boot from the default entry with no warning" $?
+		umount "$root/efi" || bail "unbinding $root/efi failed"
+		run sdremove1 900 env SYSTEMD_RELAX_ESP_CHECKS=1 amdgpu-tune remove
+		rc=$?
+		[ $rc = 4 ] && grep -q 'the boot entries were not made again' "$work/$rel-sdremove1.out" &&
+			grep -q 'iommu=pt' "$root/etc/kernel/cmdline" && [ -e "$root/var/lib/amdgpu-tune/state" ]
+		result "$rel: remove with the ESP not mounted: exit 4, says the entries were not made again, the settings stay" $?
+		mount --bind "$esp" "$root/efi" || bail "binding $esp again failed"
+		run sdremove2 900 env SYSTEMD_RELAX_ESP_CHECKS=1 amdgpu-tune remove
+		rc=$?
+		[ $rc = 0 ] && [ "$(sd_entries | wc -l)" = "$(kernels | wc -l)" ] && ! sd_entries | grep -q 'iommu=pt' &&
+			[ ! -e "$root/var/lib/amdgpu-tune/state" ]
+		result "$rel: remove with the ESP mounted: exit 0, no entry has iommu=pt" $?
+	fi
+
 	# Downloads the archive no longer has go from the shared package cache.
 	in_root_timeout 120 apt-get autoclean -q > /dev/null 2>&1
 	root_umount
