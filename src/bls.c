@@ -202,6 +202,8 @@ int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_e
 			r = set(&e->machine_id, v, (size_t)(le - v));
 		else if (KEY("sort-key"))
 			r = set(&e->sort_key, v, (size_t)(le - v));
+		else if (KEY("linux") || (KEY("efi") && !e->kernel))
+			r = set(&e->kernel, v, (size_t)(le - v));
 		else if (KEY("options")) {
 			if (!e->options_line)
 				e->options_line = line;
@@ -293,6 +295,7 @@ void bls_entry_done(struct bls_entry *e)
 	free(e->machine_id);
 	free(e->sort_key);
 	free(e->options);
+	free(e->kernel);
 	*e = (struct bls_entry){0};
 }
 

@@ -21,6 +21,7 @@ struct bls_entry {
 	char *path; /* relative to the root */
 	char *title, *version, *machine_id, *sort_key;
 	char *options;		    /* the options lines joined by spaces; NULL: none */
+	char *kernel;		    /* Type #1: what it boots (its linux, else efi key) */
 	unsigned options_line;	    /* of the first options line; 0 for a UKI */
 	int tries_left, tries_done; /* -1: no boot counting */
 	bool uki;		    /* Type #2: options from its .cmdline section */

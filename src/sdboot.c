@@ -128,9 +128,37 @@ static int read_uki(const struct sysroot *root, const char *rel, const char *nam
 	return r == -ENOMEM ? r : r < 0 ? 1 : 0;
 }
 
-/* Adds the entries of one directory (Type #1 when suffix is ".conf", else UKIs). */
-static int read_dir(const struct sysroot *root, const char *dir, const char *suffix,
-		    struct sdboot *s, struct diag_list *d)
+/* systemd-boot leaves out a Type #1 entry whose kernel (linux, else efi; a path from the
+ * top of the partition the entry is on) it cannot open, or that names none
+ * (boot_entry_add_type1()): so does this, with a warning. 1 when left out, 0, -ENOMEM. */
+static int kernel_missing(const struct sysroot *root, const char *top,
+			  const struct bls_entry *e, const char *rel, struct diag_list *d)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+	int r;
+
+	if (!e->kernel) {
+		r = diag_warning(
+			d, rel, 0,
+			"names no kernel (no linux or efi line): systemd-boot skips it");
+		return r < 0 ? r : 1;
+	}
+	if (asprintf(&path, "%s/%s", top, e->kernel + strspn(e->kernel, "/")) < 0)
+		return -ENOMEM;
+	if (sysroot_stat(root, path, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	r = diag_warning(
+		d, rel, 0,
+		"its kernel %s is not on its partition (%s): systemd-boot skips this entry",
+		e->kernel, path);
+	return r < 0 ? r : 1;
+}
+
+/* Adds the entries of one directory (Type #1 when suffix is ".conf", else UKIs), on the
+ * partition whose top is top. */
+static int read_dir(const struct sysroot *root, const char *top, const char *dir,
+		    const char *suffix, struct sdboot *s, struct diag_list *d)
 {
 	_cleanup_closedir_ DIR *dh = NULL;
 	_cleanup_strv_free_ char **names = NULL;
@@ -173,6 +201,12 @@ static int read_dir(const struct sysroot *root, const char *dir, const char *suf
 				continue;
 			}
 			k = bls_entry_parse(names[i], text, len, &e);
+			if (k == 0 && (k = kernel_missing(root, top, &e, rel, d)) != 0) {
+				bls_entry_done(&e);
+				if (k < 0)
+					return k;
+				continue;
+			}
 		} else {
 			k = read_uki(root, rel, names[i], &e);
 		}
@@ -213,10 +247,10 @@ int sdboot_read(const struct sysroot *root, const char *const *dirs, struct sdbo
 			continue;
 		n_seen++;
 		snprintf(rel, sizeof(rel), "%s/loader/entries", dirs[i]);
-		r = read_dir(root, rel, ".conf", s, d);
+		r = read_dir(root, dirs[i], rel, ".conf", s, d);
 		snprintf(rel, sizeof(rel), "%s/EFI/Linux", dirs[i]);
 		if (r == 0)
-			r = read_dir(root, rel, ".efi", s, d);
+			r = read_dir(root, dirs[i], rel, ".efi", s, d);
 	}
 	if (r < 0)
 		return r;
