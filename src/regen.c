@@ -196,11 +196,15 @@ static bool passed_on(const char *e)
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d)
 {
 	_cleanup_free_ char *shown = regen_format(c);
-	/* PATH and LANG, and what passed_on() lets through (at most 30 of them). */
+	/* PATH and LANG, AMDGPU_TUNE_REGENERATING, and what passed_on() lets through (at
+	 * most 28 of them). AMDGPU_TUNE_REGENERATING tells our own kernel-install plugin,
+	 * which update-initramfs runs through systemd-boot's hook, that we hold the lock
+	 * and have just planned: it must not wait for the lock (hooks/kernel-install.in).
+	 */
 	char *envp[32] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"LANG=C"};
-	size_t n_env = 2;
+		"LANG=C", "AMDGPU_TUNE_REGENERATING=1"};
+	size_t n_env = 3;
 	int status, pipefd[2];
 	ssize_t k;
 	int child_errno = 0;

@@ -516,11 +516,13 @@ else
 cwd: /
 env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 env: LANG=C
+env: AMDGPU_TUNE_REGENERATING=1
 argv: /usr/sbin/update-initramfs -u -k all
 cwd: /
 env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-env: LANG=C'
-	if [ $rc = 0 ] && [ "$(cat "$log")" = "$expect" ]; then tap_ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2"; else tap_not_ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH and LANG, no fd above 2"; fi
+env: LANG=C
+env: AMDGPU_TUNE_REGENERATING=1'
+	if [ $rc = 0 ] && [ "$(cat "$log")" = "$expect" ]; then tap_ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH, LANG and AMDGPU_TUNE_REGENERATING, no fd above 2"; else tap_not_ok "apply --update runs update-grub, then update-initramfs -u -k all, in the root, with only PATH, LANG and AMDGPU_TUNE_REGENERATING, no fd above 2"; fi
 	tap_check "... and reports them" grep -q "ran      update-initramfs -u -k all" "$work/out"
 	# The variables image builds drive kernel-install and bootctl with are passed on
 	# (printable values only); nothing else of the caller's environment is.
@@ -531,7 +533,7 @@ env: LANG=C'
 		regen "$r5" apply test-mixed --memory 64GiB > /dev/null 2>&1
 	envs=$(grep '^env:' "$r5/var/log/fake-regen.log" | sort -u | tr '\n' ' ')
 	tap_check "the regeneration tools get KERNEL_INSTALL_*, SYSTEMD_ESP_PATH, SYSTEMD_RELAX_ESP_CHECKS and BOOT_ROOT, not a value with a control character nor anything else (got: $envs)" \
-		[ "$envs" = "env: BOOT_ROOT=/boot env: KERNEL_INSTALL_LAYOUT=bls env: KERNEL_INSTALL_MACHINE_ID=0123 env: LANG=C env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin env: SYSTEMD_ESP_PATH=/efi env: SYSTEMD_RELAX_ESP_CHECKS=1 " ]
+		[ "$envs" = "env: AMDGPU_TUNE_REGENERATING=1 env: BOOT_ROOT=/boot env: KERNEL_INSTALL_LAYOUT=bls env: KERNEL_INSTALL_MACHINE_ID=0123 env: LANG=C env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin env: SYSTEMD_ESP_PATH=/efi env: SYSTEMD_RELAX_ESP_CHECKS=1 " ]
 	r=$work/regen # (regen sets r)
 	: > "$log"
 	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1

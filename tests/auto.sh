@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 AMDGPU_TUNE_PROFILE_DIR=$top_srcdir/profiles
 export AMDGPU_TUNE_PROFILE_DIR
 unset DPKG_MAINTSCRIPT_PACKAGE
-tap_plan 50
+tap_plan 51
 
 # strix_root DIR [KERNEL COLUMN]...: a GRUB machine with a Strix Halo GPU and 128 GB of
 # RAM (MemTotal 131072000 kB), and the kernels given (6.1 by default).
@@ -338,6 +338,12 @@ if [ $rc = 0 ] && [ ! -s "$work/out" ] && grep -q "^options amdgpu gttsize=" "$r
 : > "$work/calls"
 "$work/kernel-install" remove 6.1.0-28-amd64 > /dev/null 2>&1
 if [ $? = 0 ] && [ ! -s "$work/calls" ]; then tap_ok "kernel-install plugin, remove: exit 0, the tool not run"; else tap_not_ok "kernel-install plugin, remove: exit 0, the tool not run"; fi
+# Run from amdgpu-tune's own regeneration (update-initramfs -> systemd-boot's hook ->
+# kernel-install): the tool holds its lock; the plugin must not wait for it.
+AMDGPU_TUNE_REGENERATING=1 "$work/kernel-install" add 6.1.0-28-amd64 /boot/efi/x /boot/vmlinuz > "$work/out" 2>&1
+rc=$?
+tap_check "kernel-install plugin run by amdgpu-tune's own regeneration: exit 0 at once, the tool not run (it holds the lock)" \
+	eval '[ $rc = 0 ] && [ ! -s "$work/calls" ] && [ ! -s "$work/out" ]'
 echo broken > "$r/var/lib/amdgpu-tune/state"
 "$work/kernel-install" add 6.1.0-28-amd64 /boot/efi/x /boot/vmlinuz > /dev/null 2> "$work/err"
 rc=$?
