@@ -294,10 +294,13 @@ release() { # RELEASE
 	# The release's own bootctl, kernel-install (90-loaderentry.install) and
 	# update-initramfs post-update hook make the entries; the ESP is a directory bound
 	# at /efi (bootctl needs a mount point; SYSTEMD_RELAX_ESP_CHECKS=1 lets it be no
-	# FAT, and amdgpu-tune passes it on to the tools). Unbound, it is an ESP that is not
-	# mounted: the entries cannot be made again, and remove must fail and keep the
-	# settings (exit 4) rather than say they are gone.
+	# FAT, and amdgpu-tune passes it on to the tools), with /proc mounted (kernel-install
+	# finds the ESP's mount point in it; without, its entries name /efi/... paths that
+	# are not on the ESP). Unbound, it is an ESP that is not mounted: the entries cannot
+	# be made again, and remove must fail and keep the settings (exit 4) rather than say
+	# they are gone.
 	if [ "$rel" = trixie ]; then
+		root_mount proc
 		sd_entries() { cat "$root"/efi/loader/entries/*.conf 2> /dev/null | grep '^options'; }
 		esp=$work/$rel-esp
 		mkdir -m 700 "$esp"
