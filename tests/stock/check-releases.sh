@@ -302,8 +302,13 @@ release() { # RELEASE
 	if [ "$rel" = trixie ]; then
 		root_mount proc
 		sd_entries() { cat "$root"/efi/loader/entries/*.conf 2> /dev/null | grep '^options'; }
+		# A file system of its own (kernel-install tells the ESP's mount point by
+		# st_dev: a bound directory of the same file system would give /efi/...
+		# paths), mounted outside the root so that unbinding it keeps its files.
 		esp=$work/$rel-esp
 		mkdir -m 700 "$esp"
+		mount -t tmpfs -o size=512m,mode=0700 tmpfs "$esp" || bail "mounting a tmpfs at $esp failed"
+		trap 'root_umount; umount "$esp" 2> /dev/null; cleanup' EXIT
 		run sdboot 600 sh -c 'make -C /root/amdgpu-tune install > /dev/null &&
 			apt-get install -y -q --no-install-recommends systemd-boot systemd-boot-efi &&
 			apt-get purge -y -q grub-pc grub-common grub2-common grub-pc-bin && rm -rf /boot/grub'
@@ -335,6 +340,9 @@ release() { # RELEASE
 		[ $rc = 0 ] && [ "$(sd_entries | wc -l)" = "$(kernels | wc -l)" ] && ! sd_entries | grep -q 'iommu=pt' &&
 			[ ! -e "$root/var/lib/amdgpu-tune/state" ]
 		result "$rel: remove with the ESP mounted: exit 0, no entry has iommu=pt" $?
+		root_umount
+		umount "$esp"
+		trap cleanup EXIT
 	fi
 
 	# Downloads the archive no longer has go from the shared package cache.
