@@ -8,7 +8,13 @@
 mount -o remount,rw / 2> /dev/null
 echo "E2E begin"
 echo "E2E kernel: $(uname -r)"
-echo "E2E cmdline: $(cat /proc/cmdline)"
+printf 'E2E cmdline: %s\n' "$(cat /proc/cmdline)"
+# A UEFI disk (tests/e2e/uefi.sh): its ESP is the first partition; mounted where the
+# root had it, so that status reads systemd-boot's entries.
+if [ -d /efi ] && [ -b /dev/vda1 ]; then
+	modprobe vfat 2> /dev/null
+	mount -o ro /dev/vda1 /efi && echo "E2E esp: mounted"
+fi
 # Loaded before this script: by the initramfs, whose modprobe.d gave its options.
 if [ -d /sys/module/ttm ]; then echo "E2E ttm-from-initramfs: yes"; else echo "E2E ttm-from-initramfs: no"; fi
 modprobe ttm
