@@ -158,15 +158,7 @@ root_mount proc dev dev/pts
 cp "$deb" "$root/tmp/"
 run install sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends /tmp/${deb##*/}"
 result "apt-get install ./${deb##*/} in a stock Debian 12 root" $?
-# A minbase root has no plymouth, whose hook puts the DRM drivers in the initramfs on a
-# desktop: this hook does it for ttm (hook-functions' force_load: added and loaded at boot).
-cat > "$root/etc/initramfs-tools/hooks/e2e-ttm" << 'EOF'
-#!/bin/sh
-[ "$1" = prereqs ] && exit 0
-. /usr/share/initramfs-tools/hook-functions
-force_load ttm
-EOF
-chmod 755 "$root/etc/initramfs-tools/hooks/e2e-ttm"
+install -m 755 "$src/tests/e2e/initramfs-ttm-hook" "$root/etc/initramfs-tools/hooks/e2e-ttm"
 root_umount
 root_mount dev dev/pts
 ver61=$(ls "$root/lib/modules" | head -n 1)

@@ -102,14 +102,7 @@ mount -t tmpfs -o size=512m,mode=0700 tmpfs "$esp" || bail "mounting a tmpfs at 
 trap 'root_umount; umount "$esp" 2> /dev/null; cleanup' EXIT
 up
 cp "$deb" "$root/tmp/"
-# initramfs-tools loads ttm in the initramfs (as the DRM drivers are on a desktop), so
-# that its options come from the initramfs' modprobe.d.
-cat > "$root/etc/initramfs-tools/hooks/e2e-ttm" << 'EOF'
-[ "$1" = prereqs ] && exit 0
-. /usr/share/initramfs-tools/hook-functions
-force_load ttm
-EOF
-chmod 755 "$root/etc/initramfs-tools/hooks/e2e-ttm"
+install -m 755 "$src/tests/e2e/initramfs-ttm-hook" "$root/etc/initramfs-tools/hooks/e2e-ttm"
 echo 'root=/dev/vda2 rw console=ttyS0 panic=-1 init=/e2e-check' > "$root/etc/kernel/cmdline"
 run setup sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends systemd-boot systemd-boot-efi /tmp/${deb##*/} &&
 	apt-get purge -y -q grub-pc grub-common grub2-common grub-pc-bin && rm -rf /boot/grub &&
