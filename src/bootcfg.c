@@ -298,13 +298,18 @@ static char *squeezed(const char *s)
 static int sdboot_next(const struct sysroot *root, struct boot_facts *b,
 		       struct diag_list *d)
 {
-	const char *dirs[] = {b->esp, "boot", "efi", "boot/efi", NULL};
+	/* systemd-boot reads the ESP and an XBOOTLDR partition, which is mounted at
+	 * boot: a file system of its own, never a directory of the root's (where a BLS
+	 * entry left by GRUB would be taken for one it boots). */
+	const char *dirs[] = {b->esp ? b->esp : "boot", NULL, NULL};
 	_cleanup_free_ char *kcmd = NULL, *opts = NULL, *kfile = NULL;
 	const struct bls_entry *e;
+	struct stat top, xb;
 	int r;
 
-	if (!b->esp)
-		dirs[0] = "boot";
+	if (b->esp && !streq(b->esp, "boot") && fstat(root->fd, &top) == 0 &&
+	    sysroot_stat(root, "boot", &xb) == 0 && xb.st_dev != top.st_dev)
+		dirs[1] = "boot";
 	r = sdboot_read(root, dirs, &b->sd, d);
 	if (r < 0)
 		return r;
@@ -474,6 +479,7 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 
 	if (!b)
 		return -ENOMEM;
+	b->sd.dflt = -1;
 	if (like) {
 		/* The files apply writes do not change which boot loader is used. */
 		b->loader = like->loader;
