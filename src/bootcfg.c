@@ -565,6 +565,30 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 	return 0;
 }
 
+bool boot_next_has_any(const struct boot_facts *b, char *const *args)
+{
+	_cleanup_strv_free_ char **words = NULL;
+
+	if (!b->next_known || !args ||
+	    strv_split_ws(b->next.text.s ? b->next.text.s : "", &words) < 0)
+		return false;
+	for (char *const *a = args; *a; a++)
+		if (strv_contains(words, *a))
+			return true;
+	return false;
+}
+
+int boot_now_has_any(const struct sysroot *root, char *const *args, bool *ret)
+{
+	_cleanup_boot_facts_ struct boot_facts *b = NULL;
+	struct diag_list scratch = {0};
+	int r = boot_facts_read(root, NULL, NULL, NULL, &b, &scratch);
+
+	diag_list_done(&scratch);
+	*ret = r == 0 && boot_next_has_any(b, args);
+	return r;
+}
+
 int boot_sdboot_verify(const struct sysroot *root, char *const *present,
 		       char *const *absent, struct diag_list *d)
 {

@@ -73,6 +73,14 @@ DEFINE_FREEP(struct boot_facts, boot_facts_free)
 int boot_sdboot_verify(const struct sysroot *root, char *const *present,
 		       char *const *absent, struct diag_list *d);
 
+/* Whether the next boot's command line (b->next, when known) has any of args (whole
+ * words; a NULL-ended list, NULL for none). */
+bool boot_next_has_any(const struct boot_facts *b, char *const *args);
+
+/* boot_next_has_any() on the root's boot facts read now (on systemd-boot: the entry it
+ * boots by default). 0 or -ENOMEM. */
+int boot_now_has_any(const struct sysroot *root, char *const *args, bool *ret);
+
 /* The file (relative to the root) a next-boot argument came from, or NULL. Inline,
  * like bootloader_name(), so that the pure units reading boot_facts (layers, report)
  * link without the reader. */

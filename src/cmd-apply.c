@@ -161,7 +161,21 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		t.regen_cmdline |=
 			row->status == ROW_CHANGE || row->status == ROW_UNKNOWN;
 	}
-	if (expect.present) {
+	/* ... and the previous profile's that the new one does not set must be gone from
+	 * it, made again when it still has one. */
+	for (size_t i = 0; c.now->loader == BOOT_SYSTEMD_BOOT && c.state &&
+			   c.state->tokens && c.state->tokens[i];
+	     i++) {
+		char *one[] = {c.state->tokens[i], NULL};
+
+		if (strv_contains(expect.present, c.state->tokens[i]))
+			continue;
+		r = strv_push(&expect.absent, c.state->tokens[i]);
+		if (r < 0)
+			goto fail;
+		t.regen_cmdline |= boot_next_has_any(c.now, one);
+	}
+	if (expect.present || expect.absent) {
 		t.verify = change_verify_entries;
 		t.verify_data = &expect;
 	}
@@ -332,6 +346,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		root, o, &t, next.profile, nothing, done,
 		" keeps the previous files; 'amdgpu-tune rollback' restores them):", d);
 	strv_free(expect.present);
+	strv_free(expect.absent);
 	compared_done(&c);
 	return code;
 fail:
@@ -339,6 +354,7 @@ fail:
 out:
 	print_diags(d, o);
 	strv_free(expect.present);
+	strv_free(expect.absent);
 	compared_done(&c);
 	return code;
 }

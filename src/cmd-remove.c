@@ -82,7 +82,14 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	 * lose them. */
 	if (t.loader == BOOT_UNKNOWN && kcmd && expect.absent)
 		t.loader = BOOT_SYSTEMD_BOOT;
-	if (t.loader == BOOT_SYSTEMD_BOOT && kcmd && expect.absent) {
+	/* An entry that still has one is made again, even when etc/kernel/cmdline lost
+	 * them already. */
+	if (t.loader == BOOT_SYSTEMD_BOOT && expect.absent &&
+	    boot_now_has_any(root, expect.absent, &t.regen_cmdline) == -ENOMEM) {
+		code = exit_for(-ENOMEM);
+		goto out;
+	}
+	if (t.loader == BOOT_SYSTEMD_BOOT && (kcmd || t.regen_cmdline) && expect.absent) {
 		t.verify = change_verify_entries;
 		t.verify_data = &expect;
 	}

@@ -384,6 +384,25 @@ else
 	rc=$?
 	tap_check "systemd-boot remove --update with the ESP not mounted: exit 4, the entries were not made again, the settings stay (exit $rc)" \
 		eval '[ $rc = 4 ] && grep -q "the boot entries were not made again" "$work/err" && [ "$(tree_sum "$r2")" = "$before" ] && grep -q iommu=pt "$r2/etc/kernel/cmdline"'
+	# Another profile without iommu=pt: the entry must lose it (made again, checked).
+	sd_root "$r2" entry
+	regen "$r2" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	rm "$r2/etc/fake-regen/entry"
+	before=$(tree_sum "$r2")
+	regen "$r2" apply strix-halo --memory 64GiB --force > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot: switching to a profile without iommu=pt whose regeneration leaves it in the entry: exit 4, undone (exit $rc)" \
+		eval '[ $rc = 4 ] && grep -q "still has .iommu=pt. after the regeneration" "$work/err" && [ "$(tree_sum "$r2")" = "$before" ]'
+	# etc/kernel/cmdline lost our token by hand, the entry still has it: remove makes
+	# the entry again.
+	sd_root "$r2" entry
+	regen "$r2" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	sed -i 's/ iommu=pt//' "$r2/etc/kernel/cmdline"
+	: > "$r2/var/log/fake-regen.log"
+	regen "$r2" remove > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot: etc/kernel/cmdline lost iommu=pt by hand, the entry not: remove --update makes the entry again without it (exit $rc)" \
+		eval '[ $rc = 0 ] && ! grep -q "iommu=pt" "$r2/$sd_entry" && grep -q "update-initramfs" "$r2/var/log/fake-regen.log"'
 	# etc/kernel/cmdline has it already, the entry not: apply makes the entry again.
 	sd_root "$r2" entry
 	echo "$(cat "$r2/etc/kernel/cmdline") iommu=pt" > "$r2/etc/kernel/cmdline"
