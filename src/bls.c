@@ -348,21 +348,38 @@ static ssize_t find(const struct bls_entry *v, size_t n, const char *pattern)
 	return -1;
 }
 
+static bool is_saved(const char *p)
+{
+	return p && strcasecmp(p, "@saved") == 0;
+}
+
 ssize_t bls_default(const struct bls_entry *v, size_t n, const char *oneshot,
 		    const char *efi_default, const char *conf_default,
-		    const char **ret_rule)
+		    const char *last_booted, const char **ret_rule)
 {
-	static const char *const rules[] = {
-		"the one-shot choice (EFI variable LoaderEntryOneShot)",
-		"the default choice (EFI variable LoaderEntryDefault)",
-		"loader.conf's default"};
-	const char *const patterns[] = {oneshot, efi_default, conf_default};
+	/* config_select_default_entry(): "@saved" in LoaderEntryDefault, else in
+	 * loader.conf (when LoaderEntryDefault matched nothing), stands for
+	 * LoaderEntryLastBooted. */
+	const struct {
+		const char *pattern, *rule;
+	} order[] = {
+		{oneshot, "the one-shot choice (EFI variable LoaderEntryOneShot)"},
+		{is_saved(efi_default) ? last_booted : efi_default,
+		 is_saved(efi_default)
+			 ? "the entry booted last (LoaderEntryDefault is @saved)"
+			 : "the default choice (EFI variable LoaderEntryDefault)"},
+		{is_saved(conf_default) ? (is_saved(efi_default) ? NULL : last_booted)
+					: conf_default,
+		 is_saved(conf_default)
+			 ? "the entry booted last (loader.conf's default is @saved)"
+			 : "loader.conf's default"},
+	};
 
-	for (size_t k = 0; k < ELEMENTSOF(patterns); k++) {
-		ssize_t i = find(v, n, patterns[k]);
+	for (size_t k = 0; k < ELEMENTSOF(order); k++) {
+		ssize_t i = find(v, n, order[k].pattern);
 
 		if (i >= 0) {
-			*ret_rule = rules[k];
+			*ret_rule = order[k].rule;
 			return i;
 		}
 	}

@@ -52,14 +52,16 @@ void bls_entry_done(struct bls_entry *e);
  * then by ID, newest first; then more tries left, fewer tries done. */
 void bls_sort(struct bls_entry *v, size_t n);
 
-/* The entry systemd-boot boots by default among the sorted v: the one-shot choice
- * (LoaderEntryOneShot), the default choice (LoaderEntryDefault), loader.conf's default
- * pattern (each NULL when not set; globs, matched case-folded against the IDs, the first
- * entry matching wins), else the first entry. Its index, or -1 when v is empty;
- * *ret_rule names the rule that decided. */
+/* The entry systemd-boot boots by default among the sorted v (config_select_default_
+ * entry()): the one-shot choice (LoaderEntryOneShot), the default choice
+ * (LoaderEntryDefault), loader.conf's default pattern (each NULL when not set; globs,
+ * matched case-folded against the IDs, the first entry matching wins; "@saved" in
+ * LoaderEntryDefault, or in loader.conf when LoaderEntryDefault matched nothing, stands
+ * for last_booted, LoaderEntryLastBooted), else the first entry. Its index, or -1 when
+ * v is empty; *ret_rule names the rule that decided. */
 ssize_t bls_default(const struct bls_entry *v, size_t n, const char *oneshot,
 		    const char *efi_default, const char *conf_default,
-		    const char **ret_rule);
+		    const char *last_booted, const char **ret_rule);
 
 /* The file offset and size of the PE section name (at most 8 bytes, e.g. ".cmdline")
  * in the image whose first head_len bytes are head (DOS header, PE header and section

@@ -589,38 +589,50 @@ int boot_now_has_any(const struct sysroot *root, char *const *args, bool *ret)
 	return r;
 }
 
+/* Whether entry e has every argument in present and none in absent; an error finding
+ * at e and -EIO when not. */
+static int entry_verify(const struct bls_entry *e, const char *rule, char *const *present,
+			char *const *absent, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **words = NULL;
+
+	if (strv_split_ws(e->options ? e->options : "", &words) < 0)
+		return -ENOMEM;
+	for (int want = 1; want >= 0; want--)
+		for (char *const *p = want ? present : absent; p && *p; p++) {
+			if (strv_contains(words, *p) == (bool)want)
+				continue;
+			return diag_error(
+				d, -EIO, e->path, e->options_line,
+				"the entry systemd-boot boots (%s) %s '%s' after the regeneration: kernel-install did not make it from the new command line (an ESP not mounted, an image build, a failing kernel-install plugin?)",
+				rule, want ? "lacks" : "still has", *p);
+		}
+	return 0;
+}
+
 int boot_sdboot_verify(const struct sysroot *root, char *const *present,
 		       char *const *absent, struct diag_list *d)
 {
 	_cleanup_boot_facts_ struct boot_facts *b = NULL;
-	_cleanup_strv_free_ char **words = NULL;
 	struct diag_list scratch = {0};
-	const struct bls_entry *e;
 	int r = boot_facts_read(root, NULL, NULL, NULL, &b, &scratch);
 
 	diag_list_done(&scratch);
 	if (r < 0)
 		return r;
-	if (b->sd.dflt < 0 || (size_t)b->sd.dflt >= b->sd.n_entries)
+	if (b->sd.dflt >= 0 && (size_t)b->sd.dflt < b->sd.n_entries)
+		return entry_verify(&b->sd.entries[b->sd.dflt], b->sd.rule, present,
+				    absent, d);
+	if (!b->sd.n_entries)
 		return diag_error(
 			d, -EIO, NULL, 0,
 			"the boot entries were not made again: %s; kernel-install needs the ESP (or /boot) mounted where it looks",
 			b->sd.why ? b->sd.why : "systemd-boot finds no boot entry");
-	e = &b->sd.entries[b->sd.dflt];
-	if (strv_split_ws(e->options ? e->options : "", &words) < 0)
-		return -ENOMEM;
-	for (int want = 1; want >= 0; want--)
-		for (char *const *p = want ? present : absent; p && *p; p++) {
-			bool has = strv_contains(words, *p);
-
-			if (has == (bool)want)
-				continue;
-			return diag_error(
-				d, -EIO, e->path, e->options_line,
-				"the entry systemd-boot boots (%s) %s '%s' after the regeneration: kernel-install did not make it from the new command line (an ESP not mounted, an image build, a failing kernel-install plugin?)",
-				b->sd.rule, want ? "lacks" : "still has", *p);
-		}
-	return 0;
+	/* Which one boots is not known here (@saved): every one must be right. */
+	for (size_t i = 0; r == 0 && i < b->sd.n_entries; i++)
+		r = entry_verify(&b->sd.entries[i], "one it may boot", present, absent,
+				 d);
+	return r;
 }
 
 int boot_running_param(const struct sysroot *root, const char *module, const char *param,

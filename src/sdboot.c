@@ -46,6 +46,11 @@ static char *efivar(const struct sysroot *root, const char *name)
 	return out;
 }
 
+static bool is_saved(const char *p)
+{
+	return p && strcasecmp(p, "@saved") == 0;
+}
+
 /* loader.conf's "default" value (the last one, as systemd-boot keeps the last), or NULL.
  */
 static char *conf_default(const struct sysroot *root, const char *esp)
@@ -223,7 +228,8 @@ static int read_dir(const struct sysroot *root, const char *top, const char *dir
 int sdboot_read(const struct sysroot *root, const char *const *dirs, struct sdboot *s,
 		struct diag_list *d)
 {
-	_cleanup_free_ char *oneshot = NULL, *efi_default = NULL, *conf = NULL;
+	_cleanup_free_ char *oneshot = NULL, *efi_default = NULL, *conf = NULL,
+			    *last = NULL;
 	struct stat seen[8];
 	size_t n_seen = 0;
 	int r = 0;
@@ -257,19 +263,16 @@ int sdboot_read(const struct sysroot *root, const char *const *dirs, struct sdbo
 	bls_sort(s->entries, s->n_entries);
 	oneshot = efivar(root, "LoaderEntryOneShot");
 	efi_default = efivar(root, "LoaderEntryDefault");
+	last = efivar(root, "LoaderEntryLastBooted");
 	conf = dirs[0] ? conf_default(root, dirs[0]) : NULL;
-	if (conf && streq(conf, "@saved") && !efi_default) {
-		_cleanup_free_ char *last = efivar(root, "LoaderEntryLastBooted");
-
-		if (!last && !oneshot) {
-			s->why = strdup(
-				"loader.conf's default is @saved, the entry booted last, which is recorded in an EFI variable this root does not have");
-			return s->why ? 0 : -ENOMEM;
-		}
-		free(conf);
-		conf = TAKE_PTR(last);
+	/* "@saved" needs the EFI variables, which a tree being built has none of. */
+	if ((is_saved(efi_default) || is_saved(conf)) && !oneshot &&
+	    !sysroot_exists(root, "sys/firmware/efi/efivars")) {
+		s->why = strdup(
+			"loader.conf's default is @saved, the entry booted last, which is recorded in an EFI variable this root does not have");
+		return s->why ? 0 : -ENOMEM;
 	}
-	s->dflt = bls_default(s->entries, s->n_entries, oneshot, efi_default, conf,
+	s->dflt = bls_default(s->entries, s->n_entries, oneshot, efi_default, conf, last,
 			      &s->rule);
 	if (s->dflt < 0) {
 		s->why =

@@ -215,17 +215,32 @@ static void test_default(void **state)
 	entry("debian-6.12.48.conf", "", &v[0]);
 	entry("debian-6.1.0.conf", "", &v[1]);
 	entry("windows.conf", "", &v[2]);
-	assert_int_equal(bls_default(v, 3, NULL, NULL, NULL, &rule), 0);
+	assert_int_equal(bls_default(v, 3, NULL, NULL, NULL, NULL, &rule), 0);
 	assert_string_equal(rule, "the first entry in systemd-boot's order");
-	assert_int_equal(bls_default(v, 3, NULL, NULL, "Debian-6.1.*", &rule), 1);
+	assert_int_equal(bls_default(v, 3, NULL, NULL, "Debian-6.1.*", NULL, &rule), 1);
 	assert_string_equal(rule, "loader.conf's default");
-	assert_int_equal(bls_default(v, 3, NULL, "windows.conf", "debian-*", &rule), 2);
+	assert_int_equal(bls_default(v, 3, NULL, "windows.conf", "debian-*", NULL, &rule),
+			 2);
 	assert_string_equal(rule, "the default choice (EFI variable LoaderEntryDefault)");
 	assert_int_equal(
-		bls_default(v, 3, "debian-6.1.0.conf", "windows.conf", NULL, &rule), 1);
+		bls_default(v, 3, "debian-6.1.0.conf", "windows.conf", NULL, NULL, &rule),
+		1);
+	/* "@saved": LoaderEntryLastBooted, from LoaderEntryDefault, or from loader.conf
+	 * when LoaderEntryDefault matched nothing. */
+	assert_int_equal(bls_default(v, 3, NULL, "@saved", "debian-6.1.*",
+				     "debian-6.12.48.conf", &rule),
+			 0);
+	assert_string_equal(rule, "the entry booted last (LoaderEntryDefault is @saved)");
+	assert_int_equal(bls_default(v, 3, NULL, "stale.conf", "@SAVED",
+				     "debian-6.1.0.conf", &rule),
+			 1);
+	assert_string_equal(rule,
+			    "the entry booted last (loader.conf's default is @saved)");
+	/* Nothing booted last yet: the first entry. */
+	assert_int_equal(bls_default(v, 3, NULL, NULL, "@saved", NULL, &rule), 0);
 	/* A pattern nothing matches falls through. */
-	assert_int_equal(bls_default(v, 3, "nothing", "", "none*", &rule), 0);
-	assert_int_equal(bls_default(v, 0, NULL, NULL, NULL, &rule), -1);
+	assert_int_equal(bls_default(v, 3, "nothing", "", "none*", NULL, &rule), 0);
+	assert_int_equal(bls_default(v, 0, NULL, NULL, NULL, NULL, &rule), -1);
 	for (size_t i = 0; i < 3; i++)
 		bls_entry_done(&v[i]);
 }
