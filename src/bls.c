@@ -143,13 +143,12 @@ static int parse_name(const char *name, const char *suffix, struct bls_entry *e)
 		if (ok && p == end) {
 			e->tries_left = (int)left;
 			e->tries_done = (int)done;
-			end = plus;
-		} else {
-			plus = NULL;
 		}
 	}
-	if (asprintf(&id, "%.*s%s", (int)(end - name), name,
-		     plus ? suffix : name + n - sl) < 0)
+	/* The ID is the whole name, counter and all (systemd 252 to 257 match
+	 * LoaderEntryDefault and loader.conf's default against it). */
+	id = strdup(name);
+	if (!id)
 		return -ENOMEM;
 	fold(id);
 	e->id = id;
@@ -227,20 +226,24 @@ int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_e
 static char *osrel_value(const char *text, const char *key)
 {
 	size_t kl = strlen(key);
+	const char *v = NULL;
+	size_t vl = 0;
 
+	/* The last assignment wins; only double quotes are taken off (as systemd-boot
+	 * reads .osrel). */
 	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		size_t n = strcspn(p, "\n");
 
 		if (n > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			const char *v = p + kl + 1;
-			size_t vl = n - kl - 1;
-
-			if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0])
-				v++, vl -= 2;
-			return strndup(v, vl);
+			v = p + kl + 1;
+			vl = n - kl - 1;
 		}
 	}
-	return NULL;
+	if (!v)
+		return NULL;
+	if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"')
+		v++, vl -= 2;
+	return strndup(v, vl);
 }
 
 int bls_entry_uki(const char *name, const char *cmdline, const char *osrel,
@@ -262,7 +265,20 @@ int bls_entry_uki(const char *name, const char *cmdline, const char *osrel,
 		if (!e->options)
 			r = -ENOMEM;
 	}
-	if (r == 0 && osrel) {
+	/* systemd-boot skips a UKI without .osrel, or without a name in it
+	 * (bootspec_pick_name_version_sort_key()). */
+	if (r == 0 && !osrel)
+		r = -EINVAL;
+	if (r == 0) {
+		static const char *const names[] = {"PRETTY_NAME", "IMAGE_ID", "NAME",
+						    "ID"};
+
+		for (size_t i = 0; i < ELEMENTSOF(names) && !e->title; i++)
+			e->title = osrel_value(osrel, names[i]);
+		if (!e->title)
+			r = -EINVAL;
+	}
+	if (r == 0) {
 		/* The sort key is IMAGE_ID, else ID; the version IMAGE_VERSION, else
 		 * VERSION, else VERSION_ID, else BUILD_ID
 		 * (bootspec_pick_name_version_sort_key()). */
@@ -279,7 +295,6 @@ int bls_entry_uki(const char *name, const char *cmdline, const char *osrel,
 			if (!*out[o])
 				*out[o] = osrel_value(osrel, keys[i]);
 		}
-		e->title = osrel_value(osrel, "PRETTY_NAME");
 	}
 	if (r < 0)
 		bls_entry_done(e);

@@ -16,7 +16,7 @@
 #define BLS_ENTRY_MAX	(64u * 1024)
 
 struct bls_entry {
-	char *id;   /* the file name, lower case, without a boot counter ("+3-1"): what
+	char *id;   /* the file name in lower case, boot counter ("+3-1") and all: what
 		     * loader.conf's default and the LoaderEntry* variables match */
 	char *path; /* relative to the root */
 	char *title, *version, *machine_id, *sort_key;
@@ -39,9 +39,10 @@ int bls_version_cmp(const char *a, const char *b);
 int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_entry *e);
 
 /* Fills e for a Type #2 entry: id and counter from the name (".efi"), the command line
- * from cmdline (the .cmdline section; NULL: none), sort key and version as systemd-boot
- * takes them from the .osrel section (osrel, NULL: none): IMAGE_ID or ID, and
- * IMAGE_VERSION, VERSION, VERSION_ID or BUILD_ID. 0, -EINVAL or -ENOMEM. */
+ * from cmdline (the .cmdline section; NULL: none), title, sort key and version as
+ * systemd-boot takes them from the .osrel section: PRETTY_NAME, IMAGE_ID, NAME or ID;
+ * IMAGE_ID or ID; IMAGE_VERSION, VERSION, VERSION_ID or BUILD_ID. 0, -EINVAL (no .osrel
+ * or no name in it: systemd-boot skips such a UKI; or not a UKI name), or -ENOMEM. */
 int bls_entry_uki(const char *name, const char *cmdline, const char *osrel,
 		  struct bls_entry *e);
 

@@ -95,7 +95,7 @@ static void test_entry_parse(void **state)
 	      "linux      /0123abcd/6.12.48+deb13-amd64/linux\n"
 	      "unknown    key\n",
 	      &e);
-	assert_string_equal(e.id, "0123abcd-6.12.48+deb13-amd64.conf");
+	assert_string_equal(e.id, "0123abcd-6.12.48+deb13-amd64+3-1.conf");
 	assert_int_equal(e.tries_left, 3);
 	assert_int_equal(e.tries_done, 1);
 	assert_string_equal(e.title, "Debian GNU/Linux 13 (trixie)");
@@ -113,7 +113,7 @@ static void test_entry_parse(void **state)
 	assert_int_equal(e.tries_left, -1);
 	bls_entry_done(&e);
 	entry("a+0.conf", "", &e);
-	assert_string_equal(e.id, "a.conf");
+	assert_string_equal(e.id, "a+0.conf");
 	assert_int_equal(e.tries_left, 0);
 	assert_int_equal(e.tries_done, 0);
 	bls_entry_done(&e);
@@ -144,9 +144,13 @@ static void test_uki(void **state)
 	assert_string_equal(e.version, "13");
 	assert_string_equal(e.title, "Debian GNU/Linux 13 (trixie)");
 	bls_entry_done(&e);
-	assert_int_equal(bls_entry_uki("x.efi", NULL, NULL, &e), 0);
+	/* No .osrel, or no name in it: systemd-boot skips the UKI. */
+	assert_int_equal(bls_entry_uki("x.efi", NULL, NULL, &e), -EINVAL);
+	assert_int_equal(bls_entry_uki("x.efi", "quiet", "VERSION_ID=1\n", &e), -EINVAL);
+	/* The last assignment wins; single quotes stay. */
+	assert_int_equal(bls_entry_uki("x.efi", NULL, "ID=a\nID='b'\n", &e), 0);
 	assert_null(e.options);
-	assert_null(e.sort_key);
+	assert_string_equal(e.sort_key, "'b'");
 	bls_entry_done(&e);
 }
 
@@ -202,7 +206,7 @@ static void test_sort(void **state)
 	free(s);
 	/* No tries left: last; the same ID: more tries left first. */
 	s = sorted(counted);
-	assert_string_equal(s, "c.conf a.conf a.conf b.conf");
+	assert_string_equal(s, "c.conf a+2-1.conf a+1-2.conf b+0-3.conf");
 	free(s);
 }
 
