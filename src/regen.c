@@ -178,9 +178,15 @@ static bool passed_on(const char *e)
 	static const char *const names[] = {"SYSTEMD_ESP_PATH", "SYSTEMD_XBOOTLDR_PATH",
 					    "SYSTEMD_RELAX_ESP_CHECKS",
 					    "SYSTEMD_RELAX_XBOOTLDR_CHECKS", "BOOT_ROOT"};
+	/* Not the two that choose what runs or whether anything does. */
+	static const char *const never[] = {"KERNEL_INSTALL_PLUGINS",
+					    "KERNEL_INSTALL_BYPASS"};
 	const char *eq = strchr(e, '=');
 	size_t n = eq ? (size_t)(eq - e) : 0;
 	bool known = n > 15 && strncmp(e, "KERNEL_INSTALL_", 15) == 0;
+
+	for (size_t i = 0; known && i < ELEMENTSOF(never); i++)
+		known = !(n == strlen(never[i]) && strncmp(e, never[i], n) == 0);
 
 	for (size_t i = 0; !known && eq && i < ELEMENTSOF(names); i++)
 		known = n == strlen(names[i]) && strncmp(e, names[i], n) == 0;

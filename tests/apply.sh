@@ -548,10 +548,11 @@ env: AMDGPU_TUNE_REGENERATING=1'
 	r5=$work/regen-env
 	regen_root "$r5"
 	KERNEL_INSTALL_LAYOUT=bls KERNEL_INSTALL_MACHINE_ID=0123 SYSTEMD_ESP_PATH=/efi SYSTEMD_RELAX_ESP_CHECKS=1 \
+		KERNEL_INSTALL_PLUGINS=/home/u/x.install KERNEL_INSTALL_BYPASS=1 \
 		KERNEL_INSTALL_X="$(printf 'a\033b')" KERNEL_INSTALLX=1 BOOT_ROOT=/boot LD_PRELOAD=/x.so pkgdatadir=/nonexistent \
 		regen "$r5" apply test-mixed --memory 64GiB > /dev/null 2>&1
 	envs=$(grep '^env:' "$r5/var/log/fake-regen.log" | sort -u | tr '\n' ' ')
-	tap_check "the regeneration tools get KERNEL_INSTALL_*, SYSTEMD_ESP_PATH, SYSTEMD_RELAX_ESP_CHECKS and BOOT_ROOT, not a value with a control character nor anything else (got: $envs)" \
+	tap_check "the regeneration tools get KERNEL_INSTALL_*, SYSTEMD_ESP_PATH, SYSTEMD_RELAX_ESP_CHECKS and BOOT_ROOT, not KERNEL_INSTALL_PLUGINS or _BYPASS, a value with a control character nor anything else (got: $envs)" \
 		[ "$envs" = "env: AMDGPU_TUNE_REGENERATING=1 env: BOOT_ROOT=/boot env: KERNEL_INSTALL_LAYOUT=bls env: KERNEL_INSTALL_MACHINE_ID=0123 env: LANG=C env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin env: SYSTEMD_ESP_PATH=/efi env: SYSTEMD_RELAX_ESP_CHECKS=1 " ]
 	r=$work/regen # (regen sets r)
 	: > "$log"
