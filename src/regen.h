@@ -32,11 +32,11 @@ int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_
 /* Runs one command: fork, chroot into the root when it is not "/", chdir("/"), every fd
  * above 2 closed, stdout sent to stderr, execve with PATH and LANG as the environment,
  * and of the caller's only the variables image builds drive kernel-install and bootctl
- * with (KERNEL_INSTALL_*, SYSTEMD_ESP_PATH, SYSTEMD_XBOOTLDR_PATH,
- * SYSTEMD_RELAX_ESP_CHECKS, SYSTEMD_RELAX_XBOOTLDR_CHECKS, BOOT_ROOT; printable values);
- * no DPKG_MAINTSCRIPT_PACKAGE: nothing may defer the rebuild to dpkg's trigger, which
- * updates the newest kernel's initramfs alone. 0, or -EIO with a
- * finding when it could not start or did not exit 0. */
+ * with (KERNEL_INSTALL_* but _PLUGINS and _BYPASS, SYSTEMD_ESP_PATH,
+ * SYSTEMD_XBOOTLDR_PATH, SYSTEMD_RELAX_ESP_CHECKS, SYSTEMD_RELAX_XBOOTLDR_CHECKS,
+ * BOOT_ROOT; printable values); no DPKG_MAINTSCRIPT_PACKAGE: nothing may defer the
+ * rebuild to dpkg's trigger, which updates the newest kernel's initramfs alone. 0, or
+ * -EIO with a finding when it could not start or did not exit 0. */
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d);
 
 /* Before running a --root tree's own tools as root (--update): trust_tree() (trust.h)
