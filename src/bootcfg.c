@@ -339,17 +339,28 @@ static int sdboot_next(const struct sysroot *root, struct boot_facts *b,
 	r = srcline_append(&b->next, opts, strlen(opts),
 			   (struct src){0, e->options_line});
 	/* An entry named after the machine ID gets systemd.machine_id=ID appended when
-	 * the command line has none (90-loaderentry.install): that is no difference. */
-	if (r == 0 && kcmd && e->machine_id && !e->uki &&
-	    strncmp(e->id, e->machine_id, strlen(e->machine_id)) == 0 &&
-	    !strstr(kcmd, "systemd.machine_id=")) {
+	 * the command line has none (90-loaderentry.install; 60-ukify.install does the
+	 * same in a UKI's, whose ID is etc/machine-id's): that is no difference. */
+	if (r == 0 && kcmd && !strstr(kcmd, "systemd.machine_id=")) {
+		_cleanup_free_ char *file = NULL;
+		const char *mid = e->uki ? NULL : e->machine_id;
+		size_t len = 0;
 		char *k = NULL;
 
-		if (asprintf(&k, "%s%ssystemd.machine_id=%s", kcmd, *kcmd ? " " : "",
-			     e->machine_id) < 0)
-			return -ENOMEM;
-		free(kcmd);
-		kcmd = k;
+		if (e->uki &&
+		    sysroot_read_file(root, "etc/machine-id", 64, false, &file, &len) ==
+			    0 &&
+		    len >= 32 && strspn(file, "0123456789abcdef") == 32) {
+			file[32] = '\0';
+			mid = file;
+		}
+		if (mid && *mid && strncmp(e->id, mid, strlen(mid)) == 0) {
+			if (asprintf(&k, "%s%ssystemd.machine_id=%s", kcmd,
+				     *kcmd ? " " : "", mid) < 0)
+				return -ENOMEM;
+			free(kcmd);
+			kcmd = k;
+		}
 	}
 	if (r == 0 && kcmd && !streq(kcmd, opts))
 		r = diag_warning(
