@@ -363,7 +363,7 @@ static ssize_t find(const struct bls_entry *v, size_t n, const char *pattern)
 	return -1;
 }
 
-static bool is_saved(const char *p)
+bool bls_is_saved(const char *p)
 {
 	return p && strcasecmp(p, "@saved") == 0;
 }
@@ -379,13 +379,14 @@ ssize_t bls_default(const struct bls_entry *v, size_t n, const char *oneshot,
 		const char *pattern, *rule;
 	} order[] = {
 		{oneshot, "the one-shot choice (EFI variable LoaderEntryOneShot)"},
-		{is_saved(efi_default) ? last_booted : efi_default,
-		 is_saved(efi_default)
+		{bls_is_saved(efi_default) ? last_booted : efi_default,
+		 bls_is_saved(efi_default)
 			 ? "the entry booted last (LoaderEntryDefault is @saved)"
 			 : "the default choice (EFI variable LoaderEntryDefault)"},
-		{is_saved(conf_default) ? (is_saved(efi_default) ? NULL : last_booted)
-					: conf_default,
-		 is_saved(conf_default)
+		{bls_is_saved(conf_default)
+			 ? (bls_is_saved(efi_default) ? NULL : last_booted)
+			 : conf_default,
+		 bls_is_saved(conf_default)
 			 ? "the entry booted last (loader.conf's default is @saved)"
 			 : "loader.conf's default"},
 	};

@@ -53,6 +53,9 @@ void bls_entry_done(struct bls_entry *e);
  * then by ID, newest first; then more tries left, fewer tries done. */
 void bls_sort(struct bls_entry *v, size_t n);
 
+/* Whether a default pattern is "@saved" (any case): the entry booted last. */
+bool bls_is_saved(const char *p);
+
 /* The entry systemd-boot boots by default among the sorted v (config_select_default_
  * entry()): the one-shot choice (LoaderEntryOneShot), the default choice
  * (LoaderEntryDefault), loader.conf's default pattern (each NULL when not set; globs,

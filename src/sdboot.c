@@ -46,11 +46,6 @@ static char *efivar(const struct sysroot *root, const char *name)
 	return out;
 }
 
-static bool is_saved(const char *p)
-{
-	return p && strcasecmp(p, "@saved") == 0;
-}
-
 /* loader.conf's "default" value (the last one, as systemd-boot keeps the last), or NULL.
  */
 static char *conf_default(const struct sysroot *root, const char *esp)
@@ -266,7 +261,7 @@ int sdboot_read(const struct sysroot *root, const char *const *dirs, struct sdbo
 	last = efivar(root, "LoaderEntryLastBooted");
 	conf = dirs[0] ? conf_default(root, dirs[0]) : NULL;
 	/* "@saved" needs the EFI variables, which a tree being built has none of. */
-	if ((is_saved(efi_default) || is_saved(conf)) && !oneshot &&
+	if ((bls_is_saved(efi_default) || bls_is_saved(conf)) && !oneshot &&
 	    !sysroot_exists(root, "sys/firmware/efi/efivars")) {
 		s->why = strdup(
 			"loader.conf's default is @saved, the entry booted last, which is recorded in an EFI variable this root does not have");
