@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "diag.h"
 #include "grub.h"
 #include "modprobe.h"
@@ -15,17 +16,10 @@
 
 struct sysroot;
 
-enum bootloader {
-	BOOT_UNKNOWN,
-	BOOT_DEBIAN_GRUB, /* grub-mkconfig sources etc/default/grub.d (update-grub) */
-	BOOT_GRUB,	  /* another GRUB: etc/default/grub only */
-	BOOT_SYSTEMD_BOOT,
-};
-
 struct boot_facts {
-	enum bootloader loader;
-	char *evidence;		  /* one line: what the decision rests on */
-	struct grub_config *grub; /* GRUB defaults, when read */
+	const struct boot_backend *loader; /* never NULL: backend_unknown when none */
+	char *evidence;			   /* one line: what the decision rests on */
+	struct grub_config *grub;	   /* GRUB defaults, when read */
 	/* The next boot's arguments on normal entries; origins index next_files. */
 	struct srcline next;
 	bool next_known;
@@ -66,13 +60,6 @@ void boot_facts_free(struct boot_facts *b);
 DEFINE_FREEP(struct boot_facts, boot_facts_free)
 #define _cleanup_boot_facts_ _cleanup_(boot_facts_freep)
 
-/* After a regeneration on systemd-boot: whether the entry it boots by default (read
- * again) has every argument in present and none in absent (NULL-ended lists, NULL for
- * none), as whole words. 0, -EIO with an error finding naming the entry (or saying there
- * is none), or -ENOMEM. */
-int boot_sdboot_verify(const struct sysroot *root, char *const *present,
-		       char *const *absent, struct diag_list *d);
-
 /* Whether the next boot's command line (b->next, when known) has any of args (whole
  * words; a NULL-ended list, NULL for none). */
 bool boot_next_has_any(const struct boot_facts *b, char *const *args);
@@ -81,26 +68,11 @@ bool boot_next_has_any(const struct boot_facts *b, char *const *args);
  * boots by default). 0 or -ENOMEM. */
 int boot_now_has_any(const struct sysroot *root, char *const *args, bool *ret);
 
-/* The file (relative to the root) a next-boot argument came from, or NULL. Inline,
- * like bootloader_name(), so that the pure units reading boot_facts (layers, report)
- * link without the reader. */
+/* The file (relative to the root) a next-boot argument came from, or NULL. Inline, so
+ * that the pure units reading boot_facts (layers, report) link without the reader. */
 static inline const char *boot_next_file(const struct boot_facts *b, struct src at)
 {
 	return at.file < b->n_next_files ? b->next_files[at.file] : NULL;
-}
-
-static inline const char *bootloader_name(enum bootloader l)
-{
-	switch (l) {
-	case BOOT_DEBIAN_GRUB:
-		return "debian-grub";
-	case BOOT_GRUB:
-		return "grub";
-	case BOOT_SYSTEMD_BOOT:
-		return "systemd-boot";
-	default:
-		return "unknown";
-	}
 }
 
 /* The value sysfs shows for a module parameter (sys/module/M/parameters/P) without the

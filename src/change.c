@@ -30,7 +30,7 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 		 int *lock_fd, struct diag_list *d)
 {
 	const char *missing = NULL;
-	enum bootloader loader = BOOT_UNKNOWN;
+	const struct boot_backend *loader = &backend_unknown;
 	unsigned undone = 0;
 	int r;
 
@@ -56,7 +56,7 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 	/* A journal that cannot be used is removed only when the user says so; the boot
 	 * files are then regenerated for the boot loader there is now. */
 	if (o->discard_journal && current_loader(root, &loader) < 0)
-		loader = BOOT_UNKNOWN;
+		loader = &backend_unknown;
 	r = txn_recover(root, run_commands(root, o), o->discard_journal, loader, &undone,
 			d);
 	if (undone &&
@@ -71,7 +71,7 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 	return 0;
 }
 
-int current_loader(struct sysroot *root, enum bootloader *ret)
+int current_loader(struct sysroot *root, const struct boot_backend **ret)
 {
 	struct boot_facts *bf = NULL;
 	struct diag_list quiet = {0};
@@ -229,5 +229,5 @@ int change_verify_entries(const struct sysroot *root, const void *data,
 {
 	const struct entry_expect *x = data;
 
-	return boot_sdboot_verify(root, x->present, x->absent, d);
+	return x->loader->verify ? x->loader->verify(root, x->present, x->absent, d) : 0;
 }

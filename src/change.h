@@ -19,7 +19,7 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 		 int *lock_fd, struct diag_list *d);
 
 /* The boot loader, for rollback and remove (apply has it from compare()). */
-int current_loader(struct sysroot *root, enum bootloader *ret);
+int current_loader(struct sysroot *root, const struct boot_backend **ret);
 
 /* A managed fragment that differs from what the last apply recorded was edited by
  * hand: it is not replaced or removed without --force. */
@@ -40,10 +40,11 @@ unsigned last_undoable(struct snapshot *const *l, size_t n);
 /* The current state's profile (for the snapshot), NULL when none or unreadable. */
 char *profile_now(struct sysroot *root);
 
-/* What the systemd-boot entry booted by default must have (present) and must not have
- * (absent) once the regeneration ran: apply's and remove's check of it, as a
- * struct txn's verify with this as its data. */
+/* What the boot entries must have (present) and must not have (absent) once the
+ * regeneration ran: apply's and remove's check of them with the backend's verify(), as
+ * a struct txn's verify with this as its data. */
 struct entry_expect {
+	const struct boot_backend *loader;
 	char **present;
 	char **absent;
 };

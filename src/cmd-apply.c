@@ -119,15 +119,15 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			 const char *nothing_tail, struct diag_list *d)
 {
 	struct compared c = {0};
-	struct file_change files[4];
+	_cleanup_free_ struct file_change *files = NULL;
 	struct state next = {0};
-	struct state_file recorded[3];
+	_cleanup_free_ struct state_file *recorded = NULL;
+	_cleanup_free_ char(*sums)[65] = NULL;
 	_cleanup_free_ char *state_text = NULL, *state_old = NULL, *nothing = NULL,
 			    *done = NULL;
 	_cleanup_strv_free_ char **tokens = NULL;
 	struct txn t = {.operation = "apply"};
 	struct entry_expect expect = {0};
-	char sums[3][65];
 	int r, code = EXIT_OK;
 	size_t n = 0;
 
@@ -141,13 +141,12 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		if (r < 0)
 			goto fail;
 	}
-	t.loader = c.now->loader;
+	t.loader = expect.loader = c.now->loader;
 	t.profile_before = c.state ? c.state->profile : NULL;
-	/* systemd-boot: every command-line setting must be in the entry it boots once
-	 * kernel-install made the entries again, and entries that lack one are made
-	 * again even when etc/kernel/cmdline has it already. */
-	for (size_t i = 0; c.now->loader == BOOT_SYSTEMD_BOOT && i < c.layers->n_rows;
-	     i++) {
+	/* Boot entries made by the regeneration (systemd-boot's): every command-line
+	 * setting must be in the entry it boots once they were made again, and entries
+	 * that lack one are made again even when etc/kernel/cmdline has it already. */
+	for (size_t i = 0; c.now->loader->verify && i < c.layers->n_rows; i++) {
 		const struct row *row = &c.layers->rows[i];
 		char *a = NULL;
 
@@ -163,8 +162,8 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	}
 	/* ... and the previous profile's that the new one does not set must be gone from
 	 * it, made again when it still has one. */
-	for (size_t i = 0; c.now->loader == BOOT_SYSTEMD_BOOT && c.state &&
-			   c.state->tokens && c.state->tokens[i];
+	for (size_t i = 0;
+	     c.now->loader->verify && c.state && c.state->tokens && c.state->tokens[i];
 	     i++) {
 		char *one[] = {c.state->tokens[i], NULL};
 
@@ -181,7 +180,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	}
 	/* Command-line settings need a boot loader we can write to, unless the next boot
 	 * already has them. */
-	if (c.now->loader != BOOT_DEBIAN_GRUB && c.now->loader != BOOT_SYSTEMD_BOOT) {
+	if (!c.now->loader->cmdline) {
 		struct strbuf args = {0};
 
 		for (size_t i = 0; i < c.layers->n_rows; i++) {
@@ -201,7 +200,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			diag_add(
 				d, DIAG_ERROR, NULL, 0,
 				"amdgpu-tune cannot change the kernel command line of this boot loader (%s); add '%s' to it by hand (for GRUB: GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then update-grub), then apply again",
-				bootloader_name(c.now->loader), args.s);
+				c.now->loader->name, args.s);
 			strbuf_done(&args);
 			code = EXIT_FAILED;
 			goto out;
@@ -248,7 +247,6 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		}
 	}
 	next.profile = c.planned.profile->name;
-	next.files = recorded;
 	/* The settings written and what they were planned from, so that status compares
 	 * with them and can tell why a new plan would differ. */
 	next.applied = c.planned.plan;
@@ -267,15 +265,24 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 					   ? MEMORY_FROM_OPTION
 					   : MEMORY_FROM_ASSUMED;
 	next.kernel = (char *)o->kernel;
+	files = calloc(c.n_files + 1, sizeof(*files));
+	recorded = calloc(c.n_files + 1, sizeof(*recorded));
+	sums = calloc(c.n_files + 1, sizeof(*sums));
+	if (!files || !recorded || !sums) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	next.files = recorded;
 	for (size_t i = 0; i < c.n_files; i++) {
 		const struct file_change *f = &c.files[i];
+		const struct managed_file *m = managed_file_lookup(f->path);
 		struct stat st;
 		mode_t mode = 0644;
 
 		r = check_hand_edit(o, c.state, f->path, f->old, file_change_new(f), d);
 		if (r < 0)
 			goto fail;
-		if (streq(f->path, KERNEL_CMDLINE)) {
+		if (m && m->kind == MANAGED_CMDLINE && !m->hand_edit) {
 			_cleanup_strv_free_ char **base = NULL, **all = NULL;
 
 			/* Its mode kept, within what a snapshot restores (the new file

@@ -22,11 +22,13 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 {
 	_cleanup_diag_list_ struct diag_list d = {0};
 	_cleanup_state_ struct state *st = NULL;
-	struct file_change files[N_MANAGED];
-	char *old[N_MANAGED] = {0}, *kcmd = NULL;
+	_cleanup_free_ struct file_change *files = NULL;
+	_cleanup_free_ char **old = NULL, **stripped = NULL;
+	const struct boot_backend *tokens_in = NULL;
+	const struct managed_file *m;
 	struct txn t = {.operation = "remove"};
 	struct entry_expect expect = {0};
-	size_t n = 0;
+	size_t n = 0, n_managed = 0;
 	_cleanup_close_ int lock = -1; /* held until we return */
 	int r = 0, code = EXIT_OK;
 
@@ -36,35 +38,44 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	code = begin_change(root, o, "remove", &lock, &d);
 	if (code)
 		goto out;
+	while (managed_file(n_managed))
+		n_managed++;
+	files = calloc(n_managed, sizeof(*files));
+	old = calloc(n_managed, sizeof(*old));
+	stripped = calloc(n_managed, sizeof(*stripped));
+	if (!files || !old || !stripped) {
+		code = exit_for(-ENOMEM);
+		goto out;
+	}
 	r = state_read(root, &st, &d);
 	if (r == 0)
 		r = current_loader(root, &t.loader);
-	for (size_t i = 0; r == 0 && i < n_managed_files; i++) {
-		const char *path = managed_files[i].path;
+	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
 		struct stat sst;
 
-		r = read_managed(root, path, &old[i], &d);
+		r = read_managed(root, m->path, &old[i], &d);
 		if (r < 0 || !old[i])
 			continue;
-		if (streq(path, KERNEL_CMDLINE)) {
+		if (m->kind == MANAGED_CMDLINE && !m->hand_edit) {
 			/* Only the tokens apply added. */
 			if (!st || !st->tokens)
 				continue;
-			r = strip_tokens(old[i], st->tokens, &kcmd);
-			if (r < 0 || sysroot_stat(root, path, &sst) < 0)
+			r = strip_tokens(old[i], st->tokens, &stripped[i]);
+			if (r < 0 || sysroot_stat(root, m->path, &sst) < 0)
 				continue;
+			tokens_in = backend_for_cmdline_file(m->path);
 			files[n++] = (struct file_change){
-				.path = path,
+				.path = m->path,
 				.old = old[i],
 				.present = true,
-				.data = kcmd,
-				.len = strlen(kcmd),
+				.data = stripped[i],
+				.len = strlen(stripped[i]),
 				.mode = snapshot_mode_clamp(sst.st_mode & 07777,
 							    getegid())};
 			continue;
 		}
-		r = check_hand_edit(o, st, path, old[i], NULL, &d);
-		files[n++] = (struct file_change){.path = path, .old = old[i]};
+		r = check_hand_edit(o, st, m->path, old[i], NULL, &d);
+		files[n++] = (struct file_change){.path = m->path, .old = old[i]};
 	}
 	if (r < 0 || diag_count(&d, DIAG_ERROR)) {
 		code = r < 0 && r != -EINVAL ? exit_for(r == -EBADMSG ? -EINVAL : r)
@@ -74,22 +85,23 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	t.profile_before = st ? st->profile : NULL;
 	t.files = files;
 	t.n_files = n;
-	/* systemd-boot: none of our arguments may be in the entry it boots once
-	 * kernel-install made the entries again. */
+	/* None of our arguments may be in the boot entries once the regeneration made
+	 * them again (a backend with a verify(): systemd-boot's). */
 	expect.absent = st ? st->tokens : NULL;
-	/* Our tokens are in etc/kernel/cmdline on systemd-boot alone: a boot loader not
-	 * found now (its ESP not mounted) is still systemd-boot, whose entries must
-	 * lose them. */
-	if (t.loader == BOOT_UNKNOWN && kcmd && expect.absent)
-		t.loader = BOOT_SYSTEMD_BOOT;
+	/* Our tokens are in a file of one backend alone (etc/kernel/cmdline:
+	 * systemd-boot's): a boot loader not found now (its ESP not mounted) is still
+	 * that one, whose entries must lose them. */
+	if (t.loader == &backend_unknown && tokens_in && expect.absent)
+		t.loader = tokens_in;
+	expect.loader = t.loader;
 	/* An entry that still has one is made again, even when etc/kernel/cmdline lost
 	 * them already. */
-	if (t.loader == BOOT_SYSTEMD_BOOT && expect.absent &&
+	if (t.loader->verify && expect.absent &&
 	    boot_now_has_any(root, expect.absent, &t.regen_cmdline) == -ENOMEM) {
 		code = exit_for(-ENOMEM);
 		goto out;
 	}
-	if (t.loader == BOOT_SYSTEMD_BOOT && (kcmd || t.regen_cmdline) && expect.absent) {
+	if (t.loader->verify && (tokens_in || t.regen_cmdline) && expect.absent) {
 		t.verify = change_verify_entries;
 		t.verify_data = &expect;
 	}
@@ -104,8 +116,9 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 out:
 	print_diags(&d, o);
 done:
-	free(kcmd);
-	for (size_t i = 0; i < ELEMENTSOF(old); i++)
-		free(old[i]);
+	for (size_t i = 0; i < n_managed; i++) {
+		free(old ? old[i] : NULL);
+		free(stripped ? stripped[i] : NULL);
+	}
 	return code;
 }

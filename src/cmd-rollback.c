@@ -13,8 +13,8 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 	_cleanup_diag_list_ struct diag_list d = {0};
 	struct snapshot **l = NULL;
 	_cleanup_snapshot_ struct snapshot *s = NULL;
-	struct file_change files[8];
-	char *old[8] = {0};
+	_cleanup_free_ struct file_change *files = NULL;
+	_cleanup_free_ char **old = NULL;
 	_cleanup_free_ char *before = NULL, *after = NULL, *done = NULL, *nothing = NULL;
 	struct txn t = {.operation = "rollback"};
 	bool has_state = false;
@@ -63,9 +63,11 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 		code = r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
 		goto out;
 	}
-	if (s->n_files > ELEMENTSOF(files)) {
-		diag_add(&d, DIAG_ERROR, NULL, 0, "snapshot %u lists too many files", id);
-		code = EXIT_FAILED;
+	/* A snapshot names each managed file once at most (snapshot_load()). */
+	files = calloc(s->n_files + 1, sizeof(*files));
+	old = calloc(s->n_files + 1, sizeof(*old));
+	if (!files || !old) {
+		code = exit_for(-ENOMEM);
 		goto out;
 	}
 	for (size_t i = 0; i < s->n_files; i++) {
@@ -107,12 +109,11 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 	}
 	code = run_change(root, o, &t, after, nothing, done,
 			  " keeps what was there before):", &d);
-	for (size_t i = 0; i < ELEMENTSOF(old); i++)
-		free(old[i]);
-	return code;
+	goto done;
 out:
 	print_diags(&d, o);
-	for (size_t i = 0; i < ELEMENTSOF(old); i++)
+done:
+	for (size_t i = 0; old && s && i < s->n_files; i++)
 		free(old[i]);
 	return code;
 }

@@ -299,7 +299,7 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 			row->status = ROW_OK;
 
 		if (s->where == WHERE_CMDLINE && (!after || !after->next_known)) {
-			if (after && after->loader == BOOT_UNKNOWN) {
+			if (after && !after->loader->read_next) {
 				_cleanup_free_ char *a = NULL;
 
 				r = cmdline_arg_format(s->name, s->value, &a);

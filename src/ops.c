@@ -345,6 +345,7 @@ void compared_done(struct compared *c)
 		free(c->files[i].old);
 		free(c->files[i].data);
 	}
+	free(c->files);
 	planned_done(&c->planned);
 }
 
@@ -363,19 +364,24 @@ int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_
 	return r;
 }
 
+/* Adds rel's change to c, taking new_text (also on failure). */
 static int add_file(struct sysroot *root, struct compared *c, const char *rel,
 		    char *new_text, struct diag_list *d)
 {
-	struct file_change *f = &c->files[c->n_files++];
-	int r;
+	struct file_change *f = realloc(c->files, (c->n_files + 1) * sizeof(*f));
 
+	if (!f) {
+		free(new_text);
+		return -ENOMEM;
+	}
+	c->files = f;
+	f = &c->files[c->n_files++];
 	*f = (struct file_change){.path = rel,
 				  .present = new_text != NULL,
 				  .data = new_text,
 				  .len = new_text ? strlen(new_text) : 0,
 				  .mode = 0644};
-	r = read_managed(root, rel, &f->old, d);
-	return r;
+	return read_managed(root, rel, &f->old, d);
 }
 
 int strip_tokens(const char *cur, char *const *tokens, char **ret)
@@ -612,9 +618,10 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 	    enum compare_mode mode, struct compared *c, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **versions = NULL;
-	struct file_override ov[4] = {{0}};
+	_cleanup_free_ struct file_override *ov = NULL;
 	struct sysfs_value *fs = NULL;
-	char *grub = NULL, *mod = NULL, *kcmd = NULL;
+	const struct managed_file *m;
+	char *mod = NULL;
 	size_t n_ov = 0;
 	bool sys = sysroot_exists(root, "sys/module");
 	const struct plan *pl;
@@ -670,50 +677,48 @@ int compare(struct sysroot *root, const struct options *o, const char *name,
 	r = boot_facts_read(root, versions, NULL, NULL, &c->now, d);
 	if (r < 0)
 		return r;
-	r = fragment_modprobe(c->name, pl, &mod);
-	if (r == 0 && (c->now->loader == BOOT_DEBIAN_GRUB))
-		r = fragment_grub(c->name, pl, &grub);
-	if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
+	n_ov = 0;
+	while (managed_file(n_ov))
+		n_ov++;
+	ov = calloc(n_ov + 1, sizeof(*ov));
+	if (!ov)
+		return -ENOMEM;
+	n_ov = 0;
+	/* The managed files, in the order apply writes them: the boot loader's own
+	 * command-line file, and another backend's drop-in of ours, which is stale
+	 * there (a boot loader misread must not leave one behind); modprobe.d last. */
+	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
 		_cleanup_free_ char *cur = NULL;
+		char *text = NULL;
 
-		r = read_managed(root, KERNEL_CMDLINE, &cur, d);
-		if (r == 0)
-			r = strip_tokens(cur ? cur : "",
-					 c->state ? c->state->tokens : NULL,
-					 &c->kcmd_base);
-		if (r == 0)
-			r = fragment_kernel_cmdline(c->kcmd_base, pl, &kcmd);
-	}
-	if (r < 0) {
-		free(grub);
-		free(mod);
-		free(kcmd);
-		return r == -EINVAL ? diag_error(d, -EINVAL, NULL, 0,
-						 "a value cannot be written safely")
-				    : r;
-	}
-	/* The managed files, in the order apply writes them. */
-	if (c->now->loader == BOOT_DEBIAN_GRUB) {
-		ov[n_ov++] = (struct file_override){FRAGMENT_GRUB, grub};
-		r = add_file(root, c, FRAGMENT_GRUB, grub, d);
-	} else {
-		/* Not (or no longer) a GRUB that reads grub.d: a drop-in of ours there is
-		 * stale, and a boot loader misread must not leave one behind. */
-		free(grub);
-		ov[n_ov++] = (struct file_override){FRAGMENT_GRUB, NULL};
-		r = add_file(root, c, FRAGMENT_GRUB, NULL, d);
-		if (r == 0 && c->now->loader == BOOT_SYSTEMD_BOOT) {
-			ov[n_ov++] = (struct file_override){KERNEL_CMDLINE, kcmd};
-			r = add_file(root, c, KERNEL_CMDLINE, kcmd, d);
-			kcmd = NULL;
+		if (m->kind != MANAGED_CMDLINE ||
+		    (m != c->now->loader->cmdline && !m->hand_edit))
+			continue;
+		if (m == c->now->loader->cmdline && !m->hand_edit) {
+			/* Only our tokens are ours: the rest is kept. */
+			r = read_managed(root, m->path, &cur, d);
+			if (r == 0)
+				r = strip_tokens(cur ? cur : "",
+						 c->state ? c->state->tokens : NULL,
+						 &c->kcmd_base);
+		}
+		if (r == 0 && m == c->now->loader->cmdline)
+			r = c->now->loader->cmdline_text(c->name, pl, c->kcmd_base,
+							 &text);
+		if (r == 0) {
+			ov[n_ov++] = (struct file_override){m->path, text};
+			r = add_file(root, c, m->path, text, d);
 		}
 	}
-	free(kcmd);
-	ov[n_ov++] = (struct file_override){FRAGMENT_MODPROBE, mod};
 	if (r == 0)
+		r = fragment_modprobe(c->name, pl, &mod);
+	if (r == 0) {
+		ov[n_ov++] = (struct file_override){FRAGMENT_MODPROBE, mod};
 		r = add_file(root, c, FRAGMENT_MODPROBE, mod, d);
-	else
-		free(mod);
+	}
+	if (r == -EINVAL)
+		return diag_error(d, -EINVAL, NULL, 0,
+				  "a value cannot be written safely");
 	if (r < 0)
 		return r;
 	{

@@ -43,10 +43,11 @@ struct compared {
 				    * settings the state records */
 	char **notes;	 /* lines for the user: re-planning now, a lost profile */
 	int replan;	 /* re-planning now differs: 1 yes, 0 no, -1 not known */
-	char *kcmd_base; /* etc/kernel/cmdline without the tokens apply added */
+	char *kcmd_base; /* the boot loader's command-line file without the tokens apply
+			  * added, when only those are ours (etc/kernel/cmdline) */
 	struct boot_facts *now, *after;
 	struct layers *layers;
-	struct file_change files[3];
+	struct file_change *files; /* what apply writes, in that order */
 	size_t n_files;
 };
 

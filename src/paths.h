@@ -1,5 +1,5 @@
 /* Every file and directory amdgpu-tune itself reads or writes, relative to the root,
- * in one place; and the table of the files a change may touch. Pure. */
+ * in one place. Pure. */
 #pragma once
 
 #include <stdbool.h>
@@ -31,9 +31,7 @@ enum managed_kind {
 	MANAGED_STATE,	  /* our record of the last change: nothing */
 };
 
-/* The files apply, rollback and remove change: the only ones a snapshot may restore
- * or a journal may name, and the directories they may create or remove are their
- * parents. */
+/* A file apply, rollback or remove changes. */
 struct managed_file {
 	const char *path;
 	enum managed_kind kind;
@@ -42,9 +40,4 @@ struct managed_file {
 	 * etc/kernel/cmdline (only the tokens we added are ours) and for the state. */
 	bool hand_edit;
 };
-#define N_MANAGED 4
-extern const struct managed_file managed_files[N_MANAGED];
-extern const size_t n_managed_files;
-
-/* The table row for path, or NULL when we never change that file. */
-const struct managed_file *managed_file_lookup(const char *path);
+/* The table of managed files is backend.h's: each boot loader backend brings its own. */

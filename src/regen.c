@@ -38,82 +38,96 @@ static const char *maintscript_package(void)
 	return p;
 }
 
-/* Every tool regen_plan() may choose, in its order of preference for each step, with
- * its arguments: one table, so that regen_root_trusted() checks every tool that may
- * run. */
+/* Every tool regen_plan() may choose, in its order of preference for each step (the
+ * first is Debian's, named for the user to run when none is installed), with its
+ * arguments: one table, so that regen_root_trusted() checks every tool that may run. */
 static const struct tool {
 	const char *path;
-	bool grub;
+	enum regen_step step;
 	const char *args[4];
 } tools[] = {
-	{"/usr/sbin/update-grub", true, {NULL}},
-	{"/usr/sbin/grub-mkconfig", true, {"-o", "/boot/grub/grub.cfg", NULL}},
-	{"/usr/sbin/grub2-mkconfig", true, {"-o", "/boot/grub2/grub.cfg", NULL}},
-	/* "-k all" everywhere, also inside a maintainer script: update-initramfs (and
-	 * dracut's update-initramfs of the same name) defers only a bare "-u" to dpkg's
-	 * trigger, and the trigger runs a bare "-u", which rebuilds the newest kernel's
-	 * initramfs alone (update() after set_highest_version() in initramfs-tools'
-	 * update-initramfs). Every older kernel would keep booting with the previous
-	 * modprobe.d file. "-u -k all" updates every kernel that has an initramfs
-	 * (get_sorted_versions()); a kernel being installed has none yet, and its own
-	 * postinst.d hook (initramfs-tools, dracut), which runs after ours, creates it
-	 * from the new file. */
-	{"/usr/sbin/update-initramfs", false, {"-u", "-k", "all", NULL}},
-	{"/usr/bin/dracut", false, {"-f", "--regenerate-all", NULL}},
-	{"/usr/sbin/dracut", false, {"-f", "--regenerate-all", NULL}},
-	{"/usr/bin/mkinitcpio", false, {"-P", NULL}},
+	{"/usr/sbin/update-grub", REGEN_MENU, {NULL}},
+	{"/usr/sbin/grub-mkconfig", REGEN_MENU, {"-o", "/boot/grub/grub.cfg", NULL}},
+	{"/usr/sbin/grub2-mkconfig", REGEN_MENU, {"-o", "/boot/grub2/grub.cfg", NULL}},
+	/* Every installed kernel's initramfs, whatever the tool. "-k all" everywhere,
+	 * also inside a maintainer script: update-initramfs (and dracut's
+	 * update-initramfs of the same name) defers only a bare "-u" to dpkg's
+	 * trigger, and the trigger runs a bare "-u", which rebuilds the newest
+	 * kernel's initramfs alone (update() after set_highest_version() in
+	 * initramfs-tools' update-initramfs). Every older kernel would keep booting
+	 * with the previous modprobe.d file. "-u -k all" updates every kernel that has
+	 * an initramfs (get_sorted_versions()); a kernel being installed has none yet,
+	 * and its own postinst.d hook (initramfs-tools, dracut), which runs after ours,
+	 * creates it from the new file. dracut --regenerate-all and mkinitcpio -P
+	 * likewise rebuild every installed kernel's image (dracut.sh's
+	 * regenerate_all, mkinitcpio's every preset). */
+	{"/usr/sbin/update-initramfs", REGEN_INITRAMFS, {"-u", "-k", "all", NULL}},
+	{"/usr/bin/dracut", REGEN_INITRAMFS, {"-f", "--regenerate-all", NULL}},
+	{"/usr/sbin/dracut", REGEN_INITRAMFS, {"-f", "--regenerate-all", NULL}},
+	{"/usr/bin/mkinitcpio", REGEN_INITRAMFS, {"-P", NULL}},
 };
 
-/* c as the first tool of its kind present in the root; false when there is none. */
-static bool pick_tool(const struct sysroot *root, bool grub, struct regen_cmd *c)
+static void tool_cmd(const struct tool *t, struct regen_cmd *c)
 {
-	for (size_t i = 0; i < ELEMENTSOF(tools); i++) {
-		const struct tool *t = &tools[i];
-
-		if (t->grub != grub || !have_tool(root, t->path))
-			continue;
-		*c = (struct regen_cmd){.grub = grub, .argv = {t->path}};
-		for (size_t k = 0; t->args[k]; k++)
-			c->argv[k + 1] = t->args[k];
-		return true;
-	}
-	return false;
+	*c = (struct regen_cmd){.step = t->step, .argv = {t->path}};
+	for (size_t k = 0; t->args[k]; k++)
+		c->argv[k + 1] = t->args[k];
 }
 
-int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_changed,
-	       bool modprobe_changed, struct regen_cmd cmds[static 2], size_t *ret_n,
-	       bool need, struct diag_list *d)
+/* c as the first tool for step present in the root; without one, Debian's when
+ * !need (to be named, not run). False when there is none to give. */
+static bool pick_tool(const struct sysroot *root, enum regen_step step, bool need,
+		      struct regen_cmd *c)
 {
+	const struct tool *first = NULL;
+
+	for (size_t i = 0; i < ELEMENTSOF(tools); i++) {
+		if (tools[i].step != step)
+			continue;
+		if (!first)
+			first = &tools[i];
+		if (have_tool(root, tools[i].path)) {
+			tool_cmd(&tools[i], c);
+			return true;
+		}
+	}
+	if (need || !first)
+		return false;
+	tool_cmd(first, c);
+	return true;
+}
+
+int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
+	       bool cmdline_changed, bool modprobe_changed,
+	       struct regen_cmd cmds[static _REGEN_STEP_MAX], size_t *ret_n, bool need,
+	       struct diag_list *d)
+{
+	bool step[_REGEN_STEP_MAX] = {false};
 	size_t n = 0;
 
 	*ret_n = 0;
-	if (cmdline_changed && (loader == BOOT_DEBIAN_GRUB || loader == BOOT_GRUB)) {
-		struct regen_cmd *c = &cmds[n++];
+	if (cmdline_changed)
+		step[loader->cmdline_regen] = true;
+	/* One rule for every backend: a modprobe.d change reaches every kernel's
+	 * initramfs. */
+	if (modprobe_changed)
+		step[REGEN_INITRAMFS] = true;
+	for (enum regen_step s = REGEN_MENU; s < _REGEN_STEP_MAX; s++) {
+		bool for_cmdline = cmdline_changed && loader->cmdline_regen == s;
 
-		if (pick_tool(root, true, c)) {
-			/* (found) */
-		} else if (!need) {
-			*c = (struct regen_cmd){.grub = true,
-						.argv = {"/usr/sbin/update-grub"}};
-		} else {
+		if (!step[s])
+			continue;
+		if (pick_tool(root, s, need, &cmds[n])) {
+			n++;
+		} else if (s == REGEN_MENU) {
 			return diag_error(
 				d, -ENOENT, NULL, 0,
 				"neither /usr/sbin/update-grub nor grub-mkconfig is installed: the GRUB menu cannot be regenerated");
-		}
-	}
-	if (modprobe_changed || (cmdline_changed && loader == BOOT_SYSTEMD_BOOT)) {
-		struct regen_cmd *c = &cmds[n];
-
-		if (pick_tool(root, false, c)) {
-			n++;
-		} else if (!need) {
-			*c = (struct regen_cmd){.argv = {"/usr/sbin/update-initramfs",
-							 "-u", "-k", "all"}};
-			n++;
-		} else if (loader == BOOT_SYSTEMD_BOOT) {
+		} else if (for_cmdline) {
 			return diag_error(
 				d, -ENOENT, NULL, 0,
-				"no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the systemd-boot entries");
+				"no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the %s entries",
+				loader->name);
 		}
 		/* Else no initramfs: modules load from the root file system, which reads
 		 * modprobe.d at load time. Nothing to regenerate. */

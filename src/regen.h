@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "bootcfg.h"
+#include "backend.h"
 #include "diag.h"
 
 struct sysroot;
@@ -15,19 +15,20 @@ struct sysroot;
 
 struct regen_cmd {
 	const char *argv[REGEN_MAX_ARGS + 1]; /* argv[0] is the absolute path */
-	bool grub; /* regenerates the boot menu (else initramfs) */
+	enum regen_step step;		      /* what it makes again */
 };
 
-/* The commands that bring the boot files in line after a change: the boot menu when
- * the command line changed (GRUB: update-grub or grub-mkconfig -o), the initramfs when
- * modprobe.d changed or, on systemd-boot, the command line did (its kernel-install hook
- * rewrites the entries). Tools are looked up inside root. Up to two commands in cmds.
- * A step whose tool is missing is an error finding naming the tool when need (the
- * commands are to run); otherwise the Debian tool is named, for the user to run. 0 or
- * -ENOENT. */
-int regen_plan(const struct sysroot *root, enum bootloader loader, bool cmdline_changed,
-	       bool modprobe_changed, struct regen_cmd cmds[static 2], size_t *ret_n,
-	       bool need, struct diag_list *d);
+/* The commands that bring the boot files in line after a change, at most one per step:
+ * the loader's own step when the command line changed (loader->cmdline_regen: the GRUB
+ * menu, or the initramfs whose kernel-install plugins rewrite systemd-boot's entries),
+ * and every installed kernel's initramfs when modprobe.d changed, whatever the loader.
+ * Tools are looked up inside root. A step whose tool is missing is an error finding
+ * naming the tool when need (the commands are to run); otherwise the Debian tool is
+ * named, for the user to run. 0 or -ENOENT. */
+int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
+	       bool cmdline_changed, bool modprobe_changed,
+	       struct regen_cmd cmds[static _REGEN_STEP_MAX], size_t *ret_n, bool need,
+	       struct diag_list *d);
 
 /* Runs one command: fork, chroot into the root when it is not "/", chdir("/"), every fd
  * above 2 closed, stdout sent to stderr, execve with PATH and LANG as the environment,

@@ -77,8 +77,8 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		strbuf_put_escaped(b, bf->default_why);
 		strbuf_putc(b, '\n');
 	}
-	strbuf_printf(b, "Boot loader: %s\n             %s\n",
-		      bootloader_name(bf->loader), bf->evidence);
+	strbuf_printf(b, "Boot loader: %s\n             %s\n", bf->loader->name,
+		      bf->evidence);
 	if (bf->modprobe_rules.kmod)
 		strbuf_printf(b, "modprobe.d:  as kmod %u reads it (%s): *.conf%s%s\n",
 			      bf->modprobe_rules.kmod, bf->modprobe_rules.source,
@@ -176,7 +176,7 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	json_key(b, &first, "default_kernel");
 	json_string(b, bf->default_kernel);
 	json_key(b, &first, "bootloader");
-	json_string(b, bootloader_name(bf->loader));
+	json_string(b, bf->loader->name);
 	json_key(b, &first, "bootloader_evidence");
 	json_string(b, bf->evidence);
 	/* The kmod whose modprobe.d rules were used (null: not known, kmod 32's). */

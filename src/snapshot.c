@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "fragment.h"
 #include "profile.h"
 #include "snapshot.h"
@@ -119,9 +120,10 @@ static bool managed_dir(const char *path)
 {
 	size_t n = strlen(path);
 
-	for (size_t i = 0; i < n_managed_files; i++)
-		if (strncmp(managed_files[i].path, path, n) == 0 &&
-		    managed_files[i].path[n] == '/')
+	const struct managed_file *m;
+
+	for (size_t i = 0; (m = managed_file(i)); i++)
+		if (strncmp(m->path, path, n) == 0 && m->path[n] == '/')
 			return true;
 	return false;
 }

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "fragment.h"
 #include "snapshot.h"
 #include "state.h"
@@ -221,8 +222,8 @@ static int restore(const struct sysroot *root, const struct snapshot *s,
  * have run: recovery runs those again on the restored files even when the restore
  * itself changes nothing (a run killed while regenerating from the restored files). */
 static int journal_write(const struct sysroot *root, unsigned snapshot,
-			 enum bootloader loader, bool regen_grub, bool regen_initramfs,
-			 struct diag_list *d)
+			 const struct boot_backend *loader, bool regen_grub,
+			 bool regen_initramfs, struct diag_list *d)
 {
 	char text[320];
 	int r;
@@ -230,7 +231,7 @@ static int journal_write(const struct sysroot *root, unsigned snapshot,
 	snprintf(text, sizeof(text),
 		 "# amdgpu-tune: a change in progress; the next run undoes it.\n"
 		 "version 1\nsnapshot %u\nloader %s\n%s%s",
-		 snapshot, bootloader_name(loader), regen_grub ? "regen grub\n" : "",
+		 snapshot, loader->name, regen_grub ? "regen grub\n" : "",
 		 regen_initramfs ? "regen initramfs\n" : "");
 	r = sysroot_write_atomic(root, TXN_JOURNAL, text, strlen(text), 0600);
 	if (r < 0 && r != -ENOMEM)
@@ -241,8 +242,8 @@ static int journal_write(const struct sysroot *root, unsigned snapshot,
 }
 
 static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
-			enum bootloader *ret_loader, bool *ret_grub, bool *ret_initramfs,
-			struct diag_list *d)
+			const struct boot_backend **ret_loader, bool *ret_grub,
+			bool *ret_initramfs, struct diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
 	unsigned line = 0;
@@ -251,7 +252,7 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 	int r = state_path_trusted(root, TXN_JOURNAL, d);
 
 	*ret_snapshot = 0;
-	*ret_loader = BOOT_UNKNOWN;
+	*ret_loader = &backend_unknown;
 	*ret_grub = *ret_initramfs = false;
 	if (r == 0)
 		r = sysroot_read_file(root, TXN_JOURNAL, JOURNAL_MAX, true, &buf, &len);
@@ -289,11 +290,11 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 			else if (ok)
 				*ret_initramfs = true;
 		} else if (streq(key, "loader")) {
-			for (int b = BOOT_UNKNOWN; b <= BOOT_SYSTEMD_BOOT; b++)
-				if (streq(val, bootloader_name((enum bootloader)b))) {
-					*ret_loader = (enum bootloader)b;
-					ok = true;
-				}
+			const struct boot_backend *b = backend_by_name(val);
+
+			ok = b != NULL;
+			if (b)
+				*ret_loader = b;
 		}
 		if (!ok)
 			return diag_error(
@@ -309,10 +310,10 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 
 /* Regenerates what a restore changed (or, after a discarded journal, everything);
  * failures are findings that say what to run. done says what is already true. */
-static int regen_after(const struct sysroot *root, enum bootloader loader, bool cmdline,
-		       bool modprobe, const char *done, struct diag_list *d)
+static int regen_after(const struct sysroot *root, const struct boot_backend *loader,
+		       bool cmdline, bool modprobe, const char *done, struct diag_list *d)
 {
-	struct regen_cmd cmds[2];
+	struct regen_cmd cmds[_REGEN_STEP_MAX];
 	size_t n = 0;
 	int r = regen_plan(root, loader, cmdline, modprobe, cmds, &n, true, d);
 
@@ -429,18 +430,21 @@ void txn_remove_stale(const struct sysroot *root)
 {
 	/* The snapshots' marks (snapshot_mark_committed(), snapshot_mark_undone()). */
 	static const char *const marks[] = {"committed", "undone", NULL};
+	const struct managed_file *m;
+	size_t i = 0;
 
 	/* Beside every managed file, and beside the journal. */
-	for (size_t i = 0; i <= n_managed_files; i++) {
-		_cleanup_free_ char *dir =
-			strdup(i < n_managed_files ? managed_files[i].path : TXN_JOURNAL);
+	do {
+		_cleanup_free_ char *dir = NULL;
 		char *slash;
 
+		m = managed_file(i++);
+		dir = strdup(m ? m->path : TXN_JOURNAL);
 		if (!dir || !(slash = strrchr(dir, '/')))
 			continue;
 		*slash = '\0';
 		sweep(root, dir, slash + 1, NULL);
-	}
+	} while (m);
 	/* In each snapshot, and each kernel's directory of the parameter cache: only
 	 * the write commands write these, with this lock held, so whatever is there
 	 * now was left by a run that was killed. */
@@ -462,7 +466,7 @@ int txn_journal_check(const struct sysroot *root, unsigned *ret_snapshot,
 		      struct diag_list *d)
 {
 	struct snapshot *s = NULL;
-	enum bootloader loader;
+	const struct boot_backend *loader;
 	bool grub, initramfs;
 	unsigned id;
 	int r = journal_read(root, &id, &loader, &grub, &initramfs, d);
@@ -483,10 +487,10 @@ int txn_journal_check(const struct sysroot *root, unsigned *ret_snapshot,
  * on) become warnings, the journal goes, and the boot files are brought in line with
  * the files as the interrupted run left them (regenerated when run, else named for the
  * user to run). 0, TXN_UNRECOVERED, or -errno with a finding. */
-static int discard(const struct sysroot *root, bool run, enum bootloader loader,
-		   size_t from, struct diag_list *d)
+static int discard(const struct sysroot *root, bool run,
+		   const struct boot_backend *loader, size_t from, struct diag_list *d)
 {
-	struct regen_cmd cmds[2];
+	struct regen_cmd cmds[_REGEN_STEP_MAX];
 	_cleanup_strbuf_ struct strbuf shown = {0};
 	const char *chroot = NULL;
 	size_t n = 0;
@@ -532,10 +536,11 @@ static int discard(const struct sysroot *root, bool run, enum bootloader loader,
 }
 
 int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
-		enum bootloader loader_now, unsigned *ret_snapshot, struct diag_list *d)
+		const struct boot_backend *loader_now, unsigned *ret_snapshot,
+		struct diag_list *d)
 {
 	_cleanup_snapshot_ struct snapshot *s = NULL;
-	enum bootloader loader;
+	const struct boot_backend *loader;
 	bool cmdline = false, modprobe = false;
 	unsigned id;
 	bool ran_grub, ran_initramfs;
@@ -616,8 +621,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		bool g = false, ir = false;
 
 		for (size_t i = 0; i < t->n_cmds; i++) {
-			g |= t->cmds[i].grub;
-			ir |= !t->cmds[i].grub;
+			g |= t->cmds[i].step == REGEN_MENU;
+			ir |= t->cmds[i].step == REGEN_INITRAMFS;
 		}
 		r = journal_write(root, t->snapshot, t->loader, g, ir, d);
 		touched = true;
@@ -663,8 +668,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 			"the previous configuration could not be fully restored; the next 'amdgpu-tune apply', 'rollback' or 'remove' restores snapshot %u",
 			t->snapshot);
 	for (size_t i = 0; i < t->n_cmds; i++) {
-		cmdline |= t->ran[i] && t->cmds[i].grub;
-		modprobe |= t->ran[i] && !t->cmds[i].grub;
+		cmdline |= t->ran[i] && t->cmds[i].step == REGEN_MENU;
+		modprobe |= t->ran[i] && t->cmds[i].step == REGEN_INITRAMFS;
 	}
 	undo = t->run && (cmdline || modprobe)
 		       ? regen_after(root, t->loader, cmdline, modprobe,

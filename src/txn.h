@@ -25,12 +25,12 @@ struct txn {
 	const char
 		*profile_before; /* the profile applied now, for the snapshot; or NULL */
 	unsigned undoes;	 /* rollback: the snapshot it restores */
-	enum bootloader loader;
+	const struct boot_backend *loader;
 	struct file_change *files; /* each as it becomes (old is not read) */
 	size_t n_files;
 	char *const
 		*rmdirs; /* rollback: directories to remove when empty, innermost last */
-	struct regen_cmd cmds[2];
+	struct regen_cmd cmds[_REGEN_STEP_MAX]; /* one per step at most */
 	size_t n_cmds;
 	bool run; /* run the commands (else the caller prints them) */
 	/* The boot files are to be made again from the command line file even when no
@@ -43,7 +43,7 @@ struct txn {
 	const void *verify_data;
 	/* Results. */
 	unsigned snapshot;
-	bool ran[2]; /* per command */
+	bool ran[_REGEN_STEP_MAX]; /* per command */
 };
 
 /* The two ways a transaction fails, as -errno values like every other error:
@@ -79,7 +79,8 @@ void txn_remove_stale(const struct sysroot *root);
  * *ret_snapshot is the snapshot restored, 0 when none was. 0, TXN_UNRECOVERED or
  * -errno (findings in d). */
 int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
-		enum bootloader loader_now, unsigned *ret_snapshot, struct diag_list *d);
+		const struct boot_backend *loader_now, unsigned *ret_snapshot,
+		struct diag_list *d);
 
 /* For the commands that only read (status, diff): what the next write command's
  * txn_recover() will find, changing nothing. 0 with *ret_snapshot 0 when there is no

@@ -7,7 +7,7 @@
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib.sh"
-pure="util paths strv cmdline kparam size diag json gpu kfacts rules logline klog bls plan layers
+pure="util strv cmdline kparam size diag json gpu kfacts rules logline klog bls plan layers
 fragment srcline udiff render render-plan render-machine render-layers render-change machine profile"
 io_headers='<unistd.h> <fcntl.h> <dirent.h> <sys/stat.h> <sys/wait.h> <sys/syscall.h>
 <sys/prctl.h> <sys/capability.h> <libkmod.h> <blkid.h> <linux/openat2.h> "sysroot.h"

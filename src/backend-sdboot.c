@@ -1,0 +1,264 @@
+/* systemd-boot as a backend, with kernel-install making its entries: our arguments go
+ * to etc/kernel/cmdline (only the tokens we add are ours), kernel-install's plugins
+ * (90-loaderentry.install, 60-ukify.install) copy it into the entries when an
+ * initramfs tool runs it, and the next boot is the options of the entry systemd-boot
+ * boots by default (sdboot.h), checked after every regeneration. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "bootcfg.h"
+#include "fragment.h"
+#include "strv.h"
+#include "sysroot.h"
+
+#define CMDLINE_FILE_MAX (64 * 1024)
+
+/* systemd-boot's files on the ESP decide, unless GRUB's (grub.cfg and
+ * etc/default/grub) claim the machine too: then GRUB chain-loads or is the one in
+ * use, and its backend is taken. */
+static bool detect(const struct boot_probe *p, struct strbuf *ev)
+{
+	if (!p->sdboot || (p->grub_cfg && p->grub_defaults))
+		return false;
+	strbuf_printf(ev, "; systemd-boot in %s%s", p->esp,
+		      p->grub_cfg ? "" : ", no grub.cfg");
+	return true;
+}
+
+/* kernel-install's command line: etc/kernel/cmdline, then usr/lib/kernel/cmdline. */
+static int read_kernel_cmdline(const struct sysroot *root, const struct file_override *ov,
+			       struct boot_facts *b, struct diag_list *d)
+{
+	static const char *const files[] = {KERNEL_CMDLINE, "usr/lib/kernel/cmdline"};
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_free_ char *buf = NULL;
+		const struct file_override *o = file_override_find(ov, files[i]);
+		size_t len = 0;
+		int r;
+
+		if (o && !o->text)
+			continue;
+		if (o) {
+			buf = strdup(o->text);
+			r = buf ? 0 : -ENOMEM;
+			len = buf ? strlen(buf) : 0;
+		} else {
+			r = sysroot_read_file(root, files[i], CMDLINE_FILE_MAX, false,
+					      &buf, &len);
+		}
+		if (r == -ENOENT)
+			continue;
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return diag_add(d, DIAG_ERROR, files[i], 0, "cannot read: %s",
+					read_error_text(-r));
+		if (memchr(buf, '\0', len))
+			return diag_add(d, DIAG_ERROR, files[i], 0, "NUL byte");
+		if (strv_push(&b->next_files, files[i]) < 0)
+			return -ENOMEM;
+		b->n_next_files = 1;
+		b->next_files_owned = true;
+		/* Newlines separate arguments like blanks, and a line whose first
+		 * non-blank is '#' is a comment (90-loaderentry.install: grep -v
+		 * '^\s*#', tr -s "$IFS" ' '). */
+		for (char *p = buf, *line = buf; *p; p++) {
+			if (p == line && line[strspn(line, " \t")] == '#')
+				while (*p && *p != '\n')
+					*p++ = ' ';
+			if (!*p)
+				break;
+			if (*p == '\n') {
+				*p = ' ';
+				line = p + 1;
+			}
+		}
+		b->next_known = true;
+		return srcline_append(&b->next, buf, len, (struct src){0, 1});
+	}
+	return 0;
+}
+
+/* blanks collapsed to one space, none at the ends: a copy. */
+static char *squeezed(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *w = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		bool blank = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+
+		if (blank && (w == out || w[-1] == ' '))
+			continue;
+		*w++ = blank ? ' ' : *s;
+	}
+	if (w > out && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	return out;
+}
+
+/* systemd-boot's next boot: the options of the entry it boots by default (its UKI's
+ * embedded command line for a Type #2 entry), in place of kernel-install's command line
+ * read before (b->next), which only the entries made from it next carry. When the two
+ * differ, a warning says so at the entry. */
+static int sdboot_next(const struct sysroot *root, struct boot_facts *b,
+		       struct diag_list *d)
+{
+	/* systemd-boot reads the ESP and an XBOOTLDR partition, which is mounted at
+	 * boot: a file system of its own, never a directory of the root's (where a BLS
+	 * entry left by GRUB would be taken for one it boots). */
+	const char *dirs[] = {b->esp ? b->esp : "boot", NULL, NULL};
+	_cleanup_free_ char *kcmd = NULL, *opts = NULL, *kfile = NULL;
+	const struct bls_entry *e;
+	struct stat top, xb;
+	int r;
+
+	if (b->esp && !streq(b->esp, "boot") && fstat(root->fd, &top) == 0 &&
+	    sysroot_stat(root, "boot", &xb) == 0 && xb.st_dev != top.st_dev)
+		dirs[1] = "boot";
+	r = sdboot_read(root, dirs, &b->sd, d);
+	if (r < 0)
+		return r;
+	/* kernel-install's file, when it was read (it is replaced below). */
+	if (b->next_known && b->n_next_files &&
+	    (!(kfile = strdup(b->next_files[0])) ||
+	     !(kcmd = squeezed(b->next.text.s ? b->next.text.s : ""))))
+		return -ENOMEM;
+	srcline_done(&b->next);
+	b->next = (struct srcline){0};
+	if (b->next_files_owned)
+		strv_free(b->next_files);
+	b->next_files = NULL;
+	b->n_next_files = 0;
+	b->next_files_owned = true;
+	b->next_known = false;
+	if (b->sd.dflt < 0) {
+		b->next_why = strdup(b->sd.why);
+		return b->next_why ? 0 : -ENOMEM;
+	}
+	e = &b->sd.entries[b->sd.dflt];
+	opts = squeezed(e->options ? e->options : "");
+	if (!opts || strv_push(&b->next_files, e->path) < 0)
+		return -ENOMEM;
+	b->n_next_files = 1;
+	b->next_known = true;
+	r = srcline_append(&b->next, opts, strlen(opts),
+			   (struct src){0, e->options_line});
+	/* An entry named after the machine ID gets systemd.machine_id=ID appended when
+	 * the command line has none (90-loaderentry.install; 60-ukify.install does the
+	 * same in a UKI's, whose ID is etc/machine-id's): that is no difference. */
+	if (r == 0 && kcmd && !strstr(kcmd, "systemd.machine_id=")) {
+		_cleanup_free_ char *file = NULL;
+		const char *mid = e->uki ? NULL : e->machine_id;
+		size_t len = 0;
+		char *k = NULL;
+
+		if (e->uki &&
+		    sysroot_read_file(root, "etc/machine-id", 64, false, &file, &len) ==
+			    0 &&
+		    len >= 32 && strspn(file, "0123456789abcdef") == 32) {
+			file[32] = '\0';
+			mid = file;
+		}
+		if (mid && *mid && strncmp(e->id, mid, strlen(mid)) == 0) {
+			if (asprintf(&k, "%s%ssystemd.machine_id=%s", kcmd,
+				     *kcmd ? " " : "", mid) < 0)
+				return -ENOMEM;
+			free(kcmd);
+			kcmd = k;
+		}
+	}
+	if (r == 0 && kcmd && !streq(kcmd, opts))
+		r = diag_warning(
+			d, e->path, e->options_line,
+			"systemd-boot boots this entry (%s), whose %s ('%s') %s from %s ('%s'): %s",
+			b->sd.rule, e->uki ? "embedded command line" : "options", opts,
+			e->uki ? "differs" : "differ", kfile, kcmd,
+			e->uki ? "the image was built from another command line; a rebuild (kernel-install add, with ukify) embeds the new one"
+			       : "kernel-install made it from another command line; 'update-initramfs -u -k all' (or 'kernel-install add') makes the entries again");
+	return r;
+}
+
+/* Whether entry e has every argument in present and none in absent; an error finding
+ * at e and -EIO when not. */
+static int entry_verify(const struct bls_entry *e, const char *rule, char *const *present,
+			char *const *absent, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **words = NULL;
+
+	if (strv_split_ws(e->options ? e->options : "", &words) < 0)
+		return -ENOMEM;
+	for (int want = 1; want >= 0; want--)
+		for (char *const *p = want ? present : absent; p && *p; p++) {
+			if (strv_contains(words, *p) == (bool)want)
+				continue;
+			return diag_error(
+				d, -EIO, e->path, e->options_line,
+				"the entry systemd-boot boots (%s) %s '%s' after the regeneration: kernel-install did not make it from the new command line (an ESP not mounted, an image build, a failing kernel-install plugin?)",
+				rule, want ? "lacks" : "still has", *p);
+		}
+	return 0;
+}
+
+static int verify(const struct sysroot *root, char *const *present, char *const *absent,
+		  struct diag_list *d)
+{
+	_cleanup_boot_facts_ struct boot_facts *b = NULL;
+	struct diag_list scratch = {0};
+	int r = boot_facts_read(root, NULL, NULL, NULL, &b, &scratch);
+
+	diag_list_done(&scratch);
+	if (r < 0)
+		return r;
+	if (b->sd.dflt >= 0 && (size_t)b->sd.dflt < b->sd.n_entries)
+		return entry_verify(&b->sd.entries[b->sd.dflt], b->sd.rule, present,
+				    absent, d);
+	if (!b->sd.n_entries)
+		return diag_error(
+			d, -EIO, NULL, 0,
+			"the boot entries were not made again: %s; kernel-install needs the ESP (or /boot) mounted where it looks",
+			b->sd.why ? b->sd.why : "systemd-boot finds no boot entry");
+	/* Which one boots is not known here (@saved): every one must be right. */
+	for (size_t i = 0; r == 0 && i < b->sd.n_entries; i++)
+		r = entry_verify(&b->sd.entries[i], "one it may boot", present, absent,
+				 d);
+	return r;
+}
+
+static int cmdline_text(const char *profile, const struct plan *pl, const char *base,
+			char **ret)
+{
+	(void)profile;
+	return fragment_kernel_cmdline(base, pl, ret);
+}
+
+/* With apply's files in place (like), the next boot is what kernel-install makes the
+ * entries from once it runs; else it is what they are now. */
+static int read_next(const struct sysroot *root, const struct file_override *ov,
+		     const struct boot_facts *like, struct boot_facts *b,
+		     struct diag_list *d)
+{
+	int r = read_kernel_cmdline(root, ov, b, d);
+
+	return r == 0 && !like ? sdboot_next(root, b, d) : r;
+}
+
+static const struct managed_file kernel_cmdline = {KERNEL_CMDLINE, MANAGED_CMDLINE,
+						   false};
+
+const struct boot_backend backend_sdboot = {
+	.name = "systemd-boot",
+	.detect = detect,
+	.read_next = read_next,
+	.cmdline = &kernel_cmdline,
+	.cmdline_text = cmdline_text,
+	.cmdline_regen = REGEN_INITRAMFS,
+	.verify = verify,
+	.default_rule =
+		"newest boot/vmlinuz-VERSION (systemd-boot sorts entries by version)",
+};

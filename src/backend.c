@@ -1,0 +1,90 @@
+/* The table of boot loader backends and the set of files a change may touch. */
+#include "backend.h"
+
+/* No boot loader found: nothing read, no kernel arguments written; modprobe.d and
+ * the initramfs work all the same. */
+const struct boot_backend backend_unknown = {
+	.name = "unknown",
+};
+
+/* Detection order: systemd-boot when GRUB's files do not claim the machine too, then
+ * Debian's GRUB, then another GRUB (backend-sdboot.c and backend-grub.c say why). */
+const struct boot_backend *const backends[] = {
+	&backend_sdboot, &backend_debian_grub, &backend_grub, &backend_unknown, NULL,
+};
+
+const struct boot_backend *backend_by_name(const char *name)
+{
+	for (size_t i = 0; name && backends[i]; i++)
+		if (streq(backends[i]->name, name))
+			return backends[i];
+	return NULL;
+}
+
+const struct boot_backend *backend_detect(const struct boot_probe *p, struct strbuf *ev)
+{
+	for (size_t i = 0; backends[i]; i++)
+		if (backends[i]->detect && backends[i]->detect(p, ev))
+			return backends[i];
+	strbuf_puts(ev, "; no GRUB defaults and no systemd-boot found");
+	return &backend_unknown;
+}
+
+const struct boot_backend *backend_for_cmdline_file(const char *path)
+{
+	for (size_t i = 0; path && backends[i]; i++)
+		if (backends[i]->cmdline && streq(backends[i]->cmdline->path, path))
+			return backends[i];
+	return NULL;
+}
+
+/* The files every backend shares. */
+static const struct managed_file common[] = {
+	{FRAGMENT_MODPROBE, MANAGED_MODPROBE, true},
+	{STATE_FILE, MANAGED_STATE, false},
+};
+
+/* The i-th distinct command-line file of the backends whose file is ours as a whole
+ * (whole) or only in part; *i counts down past those it skips. */
+static const struct managed_file *cmdline_file(bool whole, size_t *i)
+{
+	for (size_t k = 0; backends[k]; k++) {
+		const struct managed_file *m = backends[k]->cmdline;
+		bool seen = false;
+
+		for (size_t j = 0; m && j < k; j++)
+			seen |= backends[j]->cmdline == m;
+		if (!m || seen || m->hand_edit != whole)
+			continue;
+		if (*i == 0)
+			return m;
+		(*i)--;
+	}
+	return NULL;
+}
+
+const struct managed_file *managed_file(size_t i)
+{
+	/* In the order remove lists them: our drop-ins, the files we only add
+	 * arguments to, the state last (it records the others). */
+	const struct managed_file *m = cmdline_file(true, &i);
+
+	if (m)
+		return m;
+	if (i == 0)
+		return &common[0];
+	i--;
+	if ((m = cmdline_file(false, &i)))
+		return m;
+	return i == 0 ? &common[1] : NULL;
+}
+
+const struct managed_file *managed_file_lookup(const char *path)
+{
+	const struct managed_file *m;
+
+	for (size_t i = 0; path && (m = managed_file(i)); i++)
+		if (streq(m->path, path))
+			return m;
+	return NULL;
+}

@@ -1,0 +1,99 @@
+/* Boot loader backends: how amdgpu-tune finds a boot loader, reads the command line its
+ * next boot gets, writes our kernel arguments for it, makes its boot files again and
+ * checks them. One file per boot loader (backend-grub.c, backend-sdboot.c), one table
+ * (backend.c) that detection, the readers, apply, remove, the regeneration and the
+ * journal go through: a new boot loader is a new file and a row in the table, and no
+ * caller names one. The table and the managed files are data; the hooks do I/O. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "paths.h"
+#include "util.h"
+
+struct sysroot;
+struct boot_facts;
+struct file_override;
+struct plan;
+
+/* What detection looks at, gathered once by the reader (bootcfg.c). */
+struct boot_probe {
+	const char *esp;    /* systemd-boot's directory (relative to the root), or NULL */
+	bool sdboot;	    /* its loader/loader.conf or EFI/systemd is in esp */
+	bool grub_cfg;	    /* boot/grub/grub.cfg or boot/grub2/grub.cfg */
+	bool grub_defaults; /* etc/default/grub */
+	bool update_grub;   /* usr/sbin/update-grub: Debian's, which sources grub.d */
+	bool grub_mkconfig; /* usr/sbin/grub-mkconfig or grub2-mkconfig */
+};
+
+/* What makes the boot files again after a change. */
+enum regen_step {
+	REGEN_NONE,	 /* nothing: the boot loader reads no file of ours */
+	REGEN_MENU,	 /* the boot menu (GRUB: update-grub, grub-mkconfig -o) */
+	REGEN_INITRAMFS, /* every installed kernel's initramfs, and with it (through
+			  * kernel-install's plugins) the boot entries made from it */
+	_REGEN_STEP_MAX,
+};
+
+struct boot_backend {
+	const char *name; /* as detect, the JSON and the journal name it */
+	/* Whether the probe shows this boot loader; appends what the decision rests on
+	 * to ev ("; ..."). The table is tried in order; the first that says yes is it.
+	 * NULL: never detected (the "unknown" row, taken when none is). */
+	bool (*detect)(const struct boot_probe *p, struct strbuf *ev);
+	/* Reads the next boot's command line into b (b->next, next_known, next_files,
+	 * next_why; b->grub or b->sd), with the files in ov in place of the disk's. like:
+	 * as boot_facts_read() says. 0 or -ENOMEM; findings in d. NULL: nothing is
+	 * known. */
+	int (*read_next)(const struct sysroot *root, const struct file_override *ov,
+			 const struct boot_facts *like, struct boot_facts *b,
+			 struct diag_list *d);
+	/* The file our kernel arguments go to; NULL when this backend cannot take
+	 * them (the user is told what to add by hand). */
+	const struct managed_file *cmdline;
+	/* Its new text for profile's plan: the whole file when cmdline->hand_edit (a
+	 * drop-in of ours), else base (the file without our previous tokens) with the
+	 * plan's arguments. New string in *ret; 0, -EINVAL (a value that cannot be
+	 * written safely) or -ENOMEM. */
+	int (*cmdline_text)(const char *profile, const struct plan *pl, const char *base,
+			    char **ret);
+	/* What makes the boot files again when a command-line file changed (its own,
+	 * or another backend's drop-in of ours that it removes as stale). */
+	enum regen_step cmdline_regen;
+	/* After the regeneration: whether the boot entries it made carry what they must
+	 * (every argument of present, none of absent: NULL-ended, NULL for none). 0, or
+	 * -EIO with an error finding naming the entry. NULL: the boot files are made
+	 * from the files as they are, nothing to check. */
+	int (*verify)(const struct sysroot *root, char *const *present,
+		      char *const *absent, struct diag_list *d);
+	/* Which installed kernel it boots when no entry names one (NULL: not known),
+	 * e.g. "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)". */
+	const char *default_rule;
+};
+
+extern const struct boot_backend backend_debian_grub, backend_grub, backend_sdboot,
+	backend_unknown;
+
+/* The backends in the order detection tries them, NULL-ended. */
+extern const struct boot_backend *const backends[];
+
+/* The backend named name, or NULL. */
+const struct boot_backend *backend_by_name(const char *name);
+
+/* The first backend whose detect() says yes, else backend_unknown; the evidence is
+ * appended to ev. */
+const struct boot_backend *backend_detect(const struct boot_probe *p, struct strbuf *ev);
+
+/* The backend that writes our kernel arguments to path, or NULL. */
+const struct boot_backend *backend_for_cmdline_file(const char *path);
+
+/* The files apply, rollback and remove may change: every backend's command-line file
+ * (once each), the modprobe.d drop-in and our state; the only ones a snapshot may
+ * restore or a journal name, and the directories they may create or remove are their
+ * parents. managed_file(i) for i from 0 while it is not NULL. */
+const struct managed_file *managed_file(size_t i);
+
+/* The row for path, or NULL when we never change that file. */
+const struct managed_file *managed_file_lookup(const char *path);
