@@ -1,6 +1,8 @@
 /* Changing the configuration: the lock and the recovery of an interrupted run
  * (begin_change), the hand-edit checks, and running one transaction with its
- * regenerations for apply, rollback and remove. */
+ * regenerations for apply, rollback and remove. Part of the command line: it prints
+ * and returns exit codes (through exit_for()); what it drives (txn.h, snapshot.h,
+ * regen.h) returns -errno. */
 #include <stdio.h>
 
 #include "change.h"
@@ -51,7 +53,7 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 		return EXIT_FAILED;
 	r = txn_lock(root, lock_timeout(), lock_fd, d);
 	if (r < 0)
-		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
+		return exit_for(r == -ENOMEM || r == -EBADMSG ? r : TXN_FAILED);
 	txn_remove_stale(root);
 	/* A journal that cannot be used is removed only when the user says so; the boot
 	 * files are then regenerated for the boot loader there is now. */
@@ -64,11 +66,11 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 			 "an interrupted run was undone: snapshot %u is restored",
 			 undone) < 0)
 		return exit_for(-ENOMEM);
-	if (r == TXN_UNRECOVERED)
-		return EXIT_UNRECOVERED;
-	if (r < 0)
-		return r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
-	return 0;
+	/* Anything but an unusable journal, no memory or a change not undone is a
+	 * failure that changed nothing. */
+	if (r < 0 && r != -ENOMEM && r != -EBADMSG && r != TXN_UNRECOVERED)
+		r = TXN_FAILED;
+	return exit_for(r);
 }
 
 int current_loader(struct sysroot *root, const struct boot_backend **ret)
@@ -169,11 +171,8 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 				busy);
 			code = EXIT_FAILED;
 		} else {
-			r = txn_commit(root, t, d);
-			code = r == 0		      ? EXIT_OK
-			       : r == TXN_UNRECOVERED ? EXIT_UNRECOVERED
-			       : r == -ENOMEM	      ? exit_for(r)
-						      : EXIT_FAILED;
+			/* 0, TXN_FAILED, TXN_UNRECOVERED or -ENOMEM. */
+			code = exit_for(txn_commit(root, t, d));
 		}
 		rep.snapshot = t->snapshot;
 		rep.ran = t->run;

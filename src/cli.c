@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "render.h"
+#include "txn.h"
 
 const char *program = "amdgpu-tune";
 
@@ -117,10 +118,15 @@ void print_diags(const struct diag_list *d, const struct options *o)
 
 int exit_for(int r)
 {
+	if (r >= 0)
+		return EXIT_OK;
 	if (r == -ENOMEM) {
 		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
+	/* A change that could not be fully undone (txn.h). */
+	if (r == TXN_UNRECOVERED)
+		return EXIT_UNRECOVERED;
 	/* Errors of the input (a profile, a file, a path in the root) are exit 2; any
 	 * other failure is 4: nothing was changed, or it was undone. */
 	static const int invalid[] = {-EINVAL, -ENOENT, -ELOOP, -EFBIG, -EBADMSG};

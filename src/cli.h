@@ -83,5 +83,8 @@ _printf_(1, 2) int usage_error(const char *fmt, ...);
  * and message. */
 void print_diags(const struct diag_list *d, const struct options *o);
 
-/* Maps an internal error to the exit status; findings were already added to d. */
+/* The one map from an error (-errno, TXN_FAILED, TXN_UNRECOVERED) to the exit status:
+ * 0 for none, 5 for a change not fully undone, 2 for invalid input (-EINVAL, -ENOENT,
+ * -ELOOP, -EFBIG, -EBADMSG), 4 for any other failure ("out of memory" said here);
+ * findings were already added to d. */
 int exit_for(int r);
