@@ -47,7 +47,7 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 			       : EXIT_PRIVILEGE;
 	}
 	profiledir_strict = privs_elevated();
-	if (run_commands(root, o) && (r = regen_root_trusted(root, o->force, d)) < 0)
+	if (run_commands(root, o) && (r = regen_root_trusted(root, o->req.force, d)) < 0)
 		return r == -ENOMEM ? exit_for(r) : EXIT_INVALID;
 	if (run_commands(root, o) && regen_lift_file_size_limit(d) < 0)
 		return EXIT_FAILED;
@@ -99,7 +99,7 @@ int check_hand_edit(const struct options *o, const struct state *st, const char 
 	sha256_hex(old, strlen(old), sha);
 	if (want && streq(want, sha))
 		return 0;
-	if (o->force)
+	if (o->req.force)
 		return diag_warning(
 			d, path, 0,
 			"replacing a file edited by hand (--force); the snapshot keeps it");

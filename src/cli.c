@@ -5,7 +5,9 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "ops.h"
 #include "render.h"
+#include "sysroot.h"
 #include "txn.h"
 
 const char *program = "amdgpu-tune";
@@ -161,4 +163,57 @@ void cli_json_finish(void)
 		strbuf_done(&b);
 	}
 	diag_list_done(&json_out.diags);
+}
+
+int cli_pick_profile(struct sysroot *root, const struct options *o, char **ret,
+		     int *exit_code)
+{
+	const char *where = sysroot_is_live(root) ? "" : root->path;
+	struct pick p;
+	int r = pick_profile(root, &p);
+
+	*ret = NULL;
+	*exit_code = EXIT_OK;
+	if (r < 0)
+		return r;
+	switch (p.outcome) {
+	case PICK_NO_GPU:
+		if (o->auto_apply) {
+			say(o,
+			    "apply --auto: no AMD GPU (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices): nothing to do\n",
+			    where);
+			break;
+		}
+		say(o,
+		    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n",
+		    where);
+		say(o,
+		    "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
+		    program, program);
+		break;
+	case PICK_NO_MATCH:
+		if (o->auto_apply) {
+			say(o,
+			    "apply --auto: no profile matches this machine's AMD GPU%s:%s: nothing to do\n",
+			    p.n_gpus > 1 ? "s" : "", p.why);
+			break;
+		}
+		say(o, "No profile matches this machine's AMD GPU%s:%s.\n",
+		    p.n_gpus > 1 ? "s" : "", p.why);
+		say(o, "Name a profile to use one anyway; '%s profiles' lists them.\n",
+		    program);
+		break;
+	case PICK_SEVERAL:
+		cli_error("several profiles fit this machine: %s; name one", p.why);
+		*exit_code = EXIT_INVALID;
+		break;
+	case PICK_ONE:
+		*ret = p.name;
+		p.name = NULL;
+		if (!o->json && !o->quiet && !o->auto_apply)
+			fprintf(stderr, "%s: using %s\n", program, p.why);
+		break;
+	}
+	pick_done(&p);
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "request.h"
 #include "state.h"
 #include "util.h"
 
@@ -20,15 +21,8 @@ enum {
 
 struct options {
 	const char *root;
-	const char *kernel;
-	uint64_t memory;
-	const char *memory_arg; /* --memory as given */
-	/* reapply, status: memory is what the last apply recorded, planned for again,
-	 * and where that apply had it from. */
-	bool memory_replayed;
-	enum memory_from memory_replayed_from;
+	struct plan_request req; /* --kernel, --memory, --force */
 	bool json;
-	bool force;
 	bool dry_run;
 	bool no_update;
 	bool update;	      /* with --root: run the regeneration commands in a chroot */
@@ -82,6 +76,14 @@ _printf_(1, 2) int usage_error(const char *fmt, ...);
 /* Prints the findings of d on stderr (warnings unless --quiet), each as its file:line
  * and message. */
 void print_diags(const struct diag_list *d, const struct options *o);
+
+struct sysroot;
+
+/* The profile that fits this machine's GPU (pick_profile()), told to the user: 0 with
+ * *ret set, or 0 with *ret NULL after saying why none was picked (no GPU, no match:
+ * *exit_code 0; several fit: an error and *exit_code EXIT_INVALID). Or -errno. */
+int cli_pick_profile(struct sysroot *root, const struct options *o, char **ret,
+		     int *exit_code);
 
 /* The one map from an error (-errno, TXN_FAILED, TXN_UNRECOVERED) to the exit status:
  * 0 for none, 5 for a change not fully undone, 2 for invalid input (-EINVAL, -ENOENT,

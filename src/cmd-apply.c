@@ -46,11 +46,11 @@ static int say_replan(const struct options *o, const struct state *prev,
 		format_gib(m->mem_total, now);
 	if (prev->has_memory)
 		format_gib(prev->memory, then);
-	if (!o->memory_replayed)
+	if (!o->req.memory_replayed)
 		source = m->mem_from_option ? "--memory" : "MemTotal";
-	else if (o->memory_replayed_from == MEMORY_FROM_OPTION)
+	else if (o->req.memory_replayed_from == MEMORY_FROM_OPTION)
 		source = "the --memory recorded at apply";
-	else if (o->memory_replayed_from == MEMORY_FROM_MEMINFO)
+	else if (o->req.memory_replayed_from == MEMORY_FROM_MEMINFO)
 		source = "the MemTotal recorded at apply: this root has no proc/meminfo";
 	else
 		source = "the size recorded at apply: this root has no proc/meminfo";
@@ -63,7 +63,7 @@ static int say_replan(const struct options *o, const struct state *prev,
 		    prev->profile, m->n_kernels == 1 ? "" : "s", kernels.s);
 	ram_changed = prev->has_memory && m->mem_known && prev->memory != m->mem_total;
 	if (ram_changed) {
-		if (!o->memory_replayed && !m->mem_from_option)
+		if (!o->req.memory_replayed && !m->mem_from_option)
 			r = strbuf_printf(
 				&ram, "%s: apply planned for %s%s, MemTotal is %s now",
 				memory_change_what(prev->memory_from), then,
@@ -131,7 +131,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	int r, code = EXIT_OK;
 	size_t n = 0;
 
-	r = compare(root, o, name, COMPARE_APPLY, &c, d);
+	r = compare(root, &o->req, name, COMPARE_APPLY, &c, d);
 	if (r < 0 || diag_count(d, DIAG_ERROR)) {
 		code = r < 0 ? exit_for(r) : EXIT_INVALID;
 		goto out;
@@ -209,14 +209,14 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	/* A command line over the kernel's limit loses its last arguments: ours. */
 	if (layers_cmdline_too_long(c.after)) {
 		r = diag_add(
-			d, o->force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
+			d, o->req.force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
 			"%sthe kernel command line would be about %zu bytes, over the kernel's 2048, and its last arguments would be lost%s",
-			o->force ? "--force: " : "not applied: ",
+			o->req.force ? "--force: " : "not applied: ",
 			layers_cmdline_bytes(c.after),
-			o->force ? "" : "; shorten it, or --force");
+			o->req.force ? "" : "; shorten it, or --force");
 		if (r < 0)
 			goto fail;
-		if (!o->force) {
+		if (!o->req.force) {
 			code = EXIT_INVALID;
 			goto out;
 		}
@@ -229,7 +229,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 
 		for (size_t i = 0; i < c.layers->n_rows; i++)
 			cmdline |= c.layers->rows[i].setting->where == WHERE_CMDLINE;
-		if (cmdline && !o->force)
+		if (cmdline && !o->req.force)
 			r = diag_add(
 				d, DIAG_ERROR, NULL, 0,
 				"not applied: the profile sets kernel parameters and the next boot's command line is not known (%s); simplify that line, or --force to write the drop-in anyway",
@@ -241,7 +241,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 				c.now->next_why ? c.now->next_why : "?");
 		if (r < 0)
 			goto fail;
-		if (cmdline && !o->force) {
+		if (cmdline && !o->req.force) {
 			code = EXIT_INVALID;
 			goto out;
 		}
@@ -256,15 +256,15 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	 * machine's MemTotal) or for the RAM the machine has then (MemTotal, or a
 	 * --memory that only stood in for a missing one). A replayed size keeps its
 	 * source. */
-	if (o->memory_replayed)
-		next.memory_from = o->memory_replayed_from;
+	if (o->req.memory_replayed)
+		next.memory_from = o->req.memory_replayed_from;
 	else if (!c.planned.facts->mem_from_option)
 		next.memory_from = MEMORY_FROM_MEMINFO;
 	else
 		next.memory_from = c.planned.facts->mem_machine_known
 					   ? MEMORY_FROM_OPTION
 					   : MEMORY_FROM_ASSUMED;
-	next.kernel = (char *)o->kernel;
+	next.kernel = (char *)o->req.kernel;
 	files = calloc(c.n_files + 1, sizeof(*files));
 	recorded = calloc(c.n_files + 1, sizeof(*recorded));
 	sums = calloc(c.n_files + 1, sizeof(*sums));
@@ -392,7 +392,7 @@ static int apply_auto(struct sysroot *root, const struct options *o)
 	int r, code = EXIT_OK;
 
 	/* No GPU or no match: nothing to do, and nothing written (not even the lock). */
-	r = pick_profile(root, o, &picked, &code);
+	r = cli_pick_profile(root, o, &picked, &code);
 	if (r < 0)
 		return exit_for(r);
 	if (!picked)
@@ -521,7 +521,7 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 		return code;
 	r = state_read(root, &st, &d);
 	if (r == 0 && st)
-		replay_recorded_memory(&again, st,
+		replay_recorded_memory(&again.req, st,
 				       sysroot_stat(root, "proc/meminfo", &sst) < 0, mem);
 	if (r < 0) {
 		print_diags(&d, o);
@@ -541,7 +541,7 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 			print_diags(&d, o);
 			return exit_for(r);
 		}
-		again.kernel = st->kernel;
+		again.req.kernel = st->kernel;
 	}
 	return apply_profile(
 		root, &again, st->profile, st,

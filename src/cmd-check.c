@@ -16,7 +16,7 @@ int cmd_check(struct sysroot *root, const struct options *o, int argc, char **ar
 
 	if (argc != 1)
 		return usage_error("check takes one profile name or file");
-	r = make_plan(root, o, argv[0], false, &p, &d);
+	r = make_plan(root, &o->req, argv[0], false, &p, &d);
 	if (r == 0) {
 		/* The configuration on disk that would live beside the profile. */
 		_cleanup_strv_free_ char **versions = NULL;

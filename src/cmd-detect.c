@@ -93,7 +93,7 @@ int cmd_detect(struct sysroot *root, const struct options *o, int argc, char **a
 	if (r == 0)
 		r = match_profiles(root, gpus, n_gpus, &per);
 	if (r == 0)
-		r = machine_facts_read(root, o->memory, o->kernel, NULL, &m, &d);
+		r = machine_facts_read(root, o->req.memory, o->req.kernel, NULL, &m, &d);
 	for (size_t i = 0; r == 0 && i < m->n_kernels; i++)
 		r = strv_push(&versions, m->kernels[i].version);
 	if (r == 0)

@@ -31,7 +31,7 @@ int cmd_diff(struct sysroot *root, const struct options *o, int argc, char **arg
 			return EXIT_OK;
 		}
 	}
-	r = compare(root, o, applied ? applied : argv[0],
+	r = compare(root, &o->req, applied ? applied : argv[0],
 		    applied ? COMPARE_APPLIED : COMPARE_PROFILE, &c, &d);
 	if (r == 0) {
 		/* diff PROFILE differs when apply would change something; diff of the

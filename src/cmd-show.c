@@ -18,14 +18,14 @@ int cmd_show(struct sysroot *root, const struct options *o, int argc, char **arg
 	if (argc == 1) {
 		name = argv[0];
 	} else {
-		r = pick_profile(root, o, &picked, &code);
+		r = cli_pick_profile(root, o, &picked, &code);
 		if (r < 0)
 			return exit_for(r);
 		if (!picked)
 			return code;
 		name = picked;
 	}
-	r = make_plan(root, o, name, false, &p, &d);
+	r = make_plan(root, &o->req, name, false, &p, &d);
 	if (r == 0 && argc == 1)
 		r = warn_gpu_absent(root, p.profile, &d);
 	if (r == 0)

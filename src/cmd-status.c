@@ -199,7 +199,7 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 		}
 		return EXIT_OK;
 	}
-	r = compare(root, o, applied, COMPARE_APPLIED, &c, &d);
+	r = compare(root, &o->req, applied, COMPARE_APPLIED, &c, &d);
 	if (r == 0)
 		r = status_kernel_log(root, o, &c, gtt, card, &d);
 	if (r == 0) {

@@ -95,7 +95,7 @@ static int set_kernel(struct options *o, const char *arg)
 {
 	if (!kernel_dir_name_is_valid(arg))
 		return usage_error("--kernel: '%s' is not a kernel version", arg);
-	o->kernel = arg;
+	o->req.kernel = arg;
 	return 0;
 }
 
@@ -110,8 +110,15 @@ static int set_memory(struct options *o, const char *arg)
 				   !bad	  ? "give an amount, not a percentage"
 				   : hint ? hint
 					  : "out of range");
-	o->memory = sz.value;
-	o->memory_arg = arg;
+	o->req.memory = sz.value;
+	o->req.memory_arg = arg;
+	return 0;
+}
+
+static int set_force(struct options *o, const char *arg)
+{
+	(void)arg;
+	o->req.force = true;
 	return 0;
 }
 
@@ -129,7 +136,6 @@ static int set_kernel_log(struct options *o, const char *arg)
 		o->field = true;                                   \
 		return 0;                                          \
 	}
-FLAG(force)
 FLAG(dry_run)
 FLAG(no_update)
 FLAG(update)

@@ -97,7 +97,7 @@ void planned_done(struct planned *p)
  * machine, live) says how much RAM it has, a different --memory plans for another
  * machine: said by every command that plans, and refused by apply (writes) unless
  * --force. 0, or -errno from diag_add. */
-static int check_memory(const struct options *o, const struct machine_facts *m,
+static int check_memory(const struct plan_request *o, const struct machine_facts *m,
 			const char *profile, bool writes, struct diag_list *d)
 {
 	char have[32];
@@ -137,8 +137,8 @@ static int check_memory(const struct options *o, const struct machine_facts *m,
 		writes ? " (accepted with --force)" : ", not for this machine");
 }
 
-int make_plan(struct sysroot *root, const struct options *o, const char *arg, bool writes,
-	      struct planned *p, struct diag_list *d)
+int make_plan(struct sysroot *root, const struct plan_request *o, const char *arg,
+	      bool writes, struct planned *p, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **mods = NULL;
 	struct plan_options po = {.force = o->force};
@@ -249,86 +249,62 @@ int warn_gpu_absent(struct sysroot *root, const struct profile *p, struct diag_l
 			    n ? have.s : " (under sys/bus/pci/devices)");
 }
 
-int pick_profile(struct sysroot *root, const struct options *o, char **ret,
-		 int *exit_code)
+void pick_done(struct pick *p)
+{
+	free(p->name);
+	free(p->why);
+}
+
+int pick_profile(struct sysroot *root, struct pick *ret)
 {
 	struct gpu *gpus = NULL;
-	char **per = NULL, *picked = NULL;
+	char **per = NULL;
+	const char *picked = NULL;
 	size_t n_gpus = 0;
 	struct strbuf why = {0};
 	bool several = false;
 	int r;
 
-	*ret = NULL;
-	*exit_code = EXIT_OK;
+	*ret = (struct pick){.outcome = PICK_NO_GPU};
 	r = gpus_read(root, &gpus, &n_gpus);
-	if (r < 0)
-		return r;
-	if (n_gpus == 0) {
-		const char *where = sysroot_is_live(root) ? "" : root->path;
-
-		if (o->auto_apply)
-			say(o,
-			    "apply --auto: no AMD GPU (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices): nothing to do\n",
-			    where);
-		else {
-			say(o,
-			    "No AMD GPU found (no display controller of vendor 0x1002 under %s/sys/bus/pci/devices).\n",
-			    where);
-			say(o,
-			    "Name a profile to see what it would set, e.g. '%s show strix-halo'; '%s profiles' lists them.\n",
-			    program, program);
-		}
+	if (r < 0 || n_gpus == 0) {
 		gpus_free(gpus, n_gpus);
-		return 0;
+		return r;
 	}
 	r = match_profiles(root, gpus, n_gpus, &per);
 	if (r < 0) {
 		gpus_free(gpus, n_gpus);
 		return r;
 	}
-	for (size_t g = 0; g < n_gpus; g++) {
+	for (size_t g = 0; r == 0 && g < n_gpus; g++) {
 		if (!per[g])
 			continue;
 		several |= strchr(per[g], ',') || (picked && !streq(picked, per[g]));
 		if (!picked)
 			picked = per[g];
-		strbuf_printf(&why, "%s%s (%s 1002:%04x %s)", why.len ? ", " : "", per[g],
-			      gpus[g].pci, gpus[g].device,
-			      gpus[g].gfx ? gpus[g].gfx : "unknown gfx");
+		r = strbuf_printf(&why, "%s%s (%s 1002:%04x %s)", why.len ? ", " : "",
+				  per[g], gpus[g].pci, gpus[g].device,
+				  gpus[g].gfx ? gpus[g].gfx : "unknown gfx");
 	}
-	if (!picked) {
-		struct strbuf l = {0};
-
-		for (size_t g = 0; g < n_gpus; g++)
-			strbuf_printf(&l, " %s 1002:%04x (%s)", gpus[g].pci,
-				      gpus[g].device,
-				      gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
-		if (o->auto_apply)
-			say(o,
-			    "apply --auto: no profile matches this machine's AMD GPU%s:%s: nothing to do\n",
-			    n_gpus > 1 ? "s" : "", l.s ? l.s : "");
-		else {
-			say(o, "No profile matches this machine's AMD GPU%s:%s.\n",
-			    n_gpus > 1 ? "s" : "", l.s ? l.s : "");
-			say(o,
-			    "Name a profile to use one anyway; '%s profiles' lists them.\n",
-			    program);
-		}
-		strbuf_done(&l);
-	} else if (several) {
-		cli_error("several profiles fit this machine: %s; name one", why.s);
-		*exit_code = EXIT_INVALID;
-	} else {
-		*ret = strdup(picked);
-		if (!*ret)
+	if (r == 0 && !picked) {
+		for (size_t g = 0; r == 0 && g < n_gpus; g++)
+			r = strbuf_printf(
+				&why, " %s 1002:%04x (%s)", gpus[g].pci, gpus[g].device,
+				gpus[g].gfx ? gpus[g].gfx : "unknown gfx target");
+		ret->outcome = PICK_NO_MATCH;
+		ret->n_gpus = n_gpus;
+	} else if (r == 0) {
+		ret->outcome = several ? PICK_SEVERAL : PICK_ONE;
+		if (!several && !(ret->name = strdup(picked)))
 			r = -ENOMEM;
-		else if (!o->json && !o->quiet && !o->auto_apply)
-			fprintf(stderr, "%s: using %s\n", program, why.s);
 	}
+	if (r == 0)
+		ret->why = strbuf_steal(&why);
 	strbuf_done(&why);
 	free_per_gpu(per, n_gpus);
 	gpus_free(gpus, n_gpus);
+	if (r < 0)
+		pick_done(ret);
 	return r;
 }
 
@@ -467,8 +443,8 @@ const char *memory_change_what(enum memory_from f)
 	return what[f];
 }
 
-bool replay_recorded_memory(struct options *o, const struct state *st, bool no_meminfo,
-			    char arg[static 32])
+bool replay_recorded_memory(struct plan_request *o, const struct state *st,
+			    bool no_meminfo, char arg[static 32])
 {
 	if (o->memory || !st->has_memory ||
 	    (st->memory_from != MEMORY_FROM_OPTION && !no_meminfo))
@@ -484,7 +460,7 @@ bool replay_recorded_memory(struct options *o, const struct state *st, bool no_m
 /* Why re-planning now differs from the recorded plan, as far as the recorded inputs
  * tell: the RAM, the kernel restriction, or else the profile or kernels. */
 static int replan_cause(const struct state *st, const struct machine_facts *m,
-			const struct options *o, struct strbuf *b)
+			const struct plan_request *o, struct strbuf *b)
 {
 	int r = 0;
 
@@ -513,12 +489,12 @@ static int replan_cause(const struct state *st, const struct machine_facts *m,
 /* COMPARE_APPLIED with a state that records its settings: the rows compare with what
  * apply wrote, and the profile is planned again only to say whether that would now give
  * something else (c->replan, c->notes). Works without the profile. */
-static int plan_recorded(struct sysroot *root, const struct options *o,
+static int plan_recorded(struct sysroot *root, const struct plan_request *o,
 			 struct compared *c, struct diag_list *d)
 {
 	const struct state *st = c->state;
 	struct plan_options po = {.force = o->force};
-	struct options replay = *o;
+	struct plan_request replay = *o;
 	char mem_arg[32];
 	struct diag_list pd = {0};
 	_cleanup_strbuf_ struct strbuf chg = {0};
@@ -614,7 +590,7 @@ out:
 	return r;
 }
 
-int compare(struct sysroot *root, const struct options *o, const char *name,
+int compare(struct sysroot *root, const struct plan_request *o, const char *name,
 	    enum compare_mode mode, struct compared *c, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **versions = NULL;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "bootcfg.h"
-#include "cli.h"
+#include "request.h"
 #include "diag.h"
 #include "facts.h"
 #include "layers.h"
@@ -75,14 +75,14 @@ const char *memory_change_what(enum memory_from f);
 /* Sets o to plan for the memory st recorded again, when o has no --memory of its own:
  * a --memory that overrode the root's MemTotal, or any recorded size when the root has
  * no MemTotal (no_meminfo). arg holds the --memory text. Whether it did. */
-bool replay_recorded_memory(struct options *o, const struct state *st, bool no_meminfo,
-			    char arg[static 32]);
+bool replay_recorded_memory(struct plan_request *o, const struct state *st,
+			    bool no_meminfo, char arg[static 32]);
 
 /* Profile -> facts -> plan, the common path of show, check, diff, status and apply
  * (writes: apply, which refuses a --memory that is not this machine's). A profile that
  * fails to load leaves p->profile NULL; a plan with errors leaves p->plan NULL. */
-int make_plan(struct sysroot *root, const struct options *o, const char *arg, bool writes,
-	      struct planned *p, struct diag_list *d);
+int make_plan(struct sysroot *root, const struct plan_request *o, const char *arg,
+	      bool writes, struct planned *p, struct diag_list *d);
 
 /* For each GPU, the names of the profiles whose match fits it, comma-separated, or NULL
  * when none does. *ret is an array of n strings owned by the caller. 0 or -errno. */
@@ -92,10 +92,24 @@ int match_profiles(struct sysroot *root, const struct gpu *gpus, size_t n_gpus,
 /* Frees match_profiles()'s result. */
 void free_per_gpu(char **per, size_t n);
 
-/* Finds the profile whose match fits this machine's GPU. Returns 0 with *ret set, or 0
- * with *ret NULL after telling the user why none was picked (no GPU, no match). */
-int pick_profile(struct sysroot *root, const struct options *o, char **ret,
-		 int *exit_code);
+/* Which profile fits this machine's GPUs (pick_profile()). */
+struct pick {
+	enum pick_outcome {
+		PICK_NO_GPU,   /* no AMD display controller */
+		PICK_NO_MATCH, /* no profile fits; why lists the GPUs (" PCI 1002:DEV
+				  (gfx)") */
+		PICK_SEVERAL,  /* more than one fits; why says which fits which */
+		PICK_ONE,      /* name fits; why says for which GPU ("NAME (PCI ...)") */
+	} outcome;
+	char *name;
+	char *why;
+	size_t n_gpus;
+};
+
+/* Finds the profile whose match fits this machine's GPU: data for the caller to tell
+ * the user. 0 or -errno; *ret freed with pick_done(). */
+int pick_profile(struct sysroot *root, struct pick *ret);
+void pick_done(struct pick *p);
 
 void compared_done(struct compared *c);
 
@@ -112,7 +126,7 @@ int strip_tokens(const char *cur, char *const *tokens, char **ret);
 /* Plans name (or, COMPARE_APPLIED with a recorded state, takes what apply wrote), reads
  * the boot configuration now and as it would be after apply, and compares them layer
  * by layer. */
-int compare(struct sysroot *root, const struct options *o, const char *name,
+int compare(struct sysroot *root, const struct plan_request *o, const char *name,
 	    enum compare_mode mode, struct compared *c, struct diag_list *d);
 
 /* The profile recorded by the last apply, or NULL (and a message) when none. */
