@@ -111,6 +111,22 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	} else {
 		strbuf_puts(b, "Next boot:   not known\n");
 	}
+	/* systemd-boot: each entry it shows, in its order, with its command line. */
+	for (size_t i = 0; i < bf->sd.n_entries; i++) {
+		const struct bls_entry *e = &bf->sd.entries[i];
+		_cleanup_free_ char *p = escape_untrusted(e->path);
+		_cleanup_free_ char *v = e->version ? escape_untrusted(e->version) : NULL;
+		_cleanup_free_ char *c = escape_cmdline(e->options ? e->options : "");
+
+		strbuf_printf(b, "%s%s",
+			      i ? "             " : "Entries:     ", p ? p : "");
+		if (e->options_line)
+			strbuf_printf(b, ":%u", e->options_line);
+		strbuf_printf(b, " (%s%s%s): %s\n", v ? v : "no version",
+			      e->uki ? ", a UKI" : "",
+			      (ssize_t)i == bf->sd.dflt ? ", boots by default" : "",
+			      c ? c : "");
+	}
 	if (bf->running_known) {
 		strbuf_puts(b, "Running:    ");
 		for (size_t i = 0; i < bf->running.n; i++) {
@@ -209,5 +225,34 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	} else {
 		strbuf_puts(b, "null");
 	}
+	/* systemd-boot: every entry it shows, in its order (empty for other boot
+	 * loaders, or when it finds none). */
+	json_key(b, &first, "boot_entries");
+	strbuf_putc(b, '[');
+	for (size_t i = 0; i < bf->sd.n_entries; i++) {
+		const struct bls_entry *e = &bf->sd.entries[i];
+		bool f2 = true;
+
+		strbuf_puts(b, i ? ",{" : "{");
+		json_key(b, &f2, "path");
+		json_string(b, e->path);
+		json_key(b, &f2, "line");
+		if (e->options_line)
+			strbuf_printf(b, "%u", e->options_line);
+		else
+			strbuf_puts(b, "null");
+		json_key(b, &f2, "id");
+		json_string(b, e->id);
+		json_key(b, &f2, "version");
+		json_string(b, e->version);
+		json_key(b, &f2, "uki");
+		strbuf_puts(b, e->uki ? "true" : "false");
+		json_key(b, &f2, "cmdline");
+		json_string(b, e->options ? e->options : "");
+		json_key(b, &f2, "default");
+		strbuf_puts(b, (ssize_t)i == bf->sd.dflt ? "true" : "false");
+		strbuf_putc(b, '}');
+	}
+	strbuf_putc(b, ']');
 	return render_json_close(b, &first, d);
 }
