@@ -1,31 +1,54 @@
 #!/bin/sh
-# The pure units (parsers, planning, rules, the layer comparison, rendering) do no I/O:
-# they must build and link without sysroot, libkmod, libblkid, libcap or any reader, so
-# they can be unit-tested and fuzzed on their own. Checked two ways: (1) no pure unit or
-# its header includes an I/O header; (2) the pure units link into a program with only
-# inih (profile.c's INI parser, which parses a string). TAP output.
+# The layers of Makefile.am (pure_sources, io_sources, cli_sources): (1) every source file
+# under src/ is in exactly one of them, so a new file cannot go unchecked; (2) no pure unit
+# or its header includes an I/O header; (3) the pure units link into a program with only
+# inih (profile.c's INI parser, which parses a string): no sysroot, libkmod, libblkid,
+# libcap or reader, so they can be unit-tested and fuzzed on their own; (4) no unit of
+# the library (pure or I/O) includes a header of the command line, which alone prints and
+# chooses exit codes. TAP output.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib.sh"
-pure="util strv cmdline kparam size diag json gpu kfacts rules logline klog bls plan layers
-fragment srcline udiff render render-plan render-machine render-layers render-change machine profile"
+# The files of one Makefile.am variable, continuation lines joined, without "src/".
+layer() {
+	awk -v v="$1" '
+		cont { line = line " " $0 }
+		!cont && $1 == v && $2 == "=" { line = $0; cont = 1 }
+		cont && !/\\$/ { cont = 0; print line }
+	' "$top_srcdir/Makefile.am" | tr ' \t\\' '\n\n\n' | sed -n 's|^src/||p'
+}
+pure_files=$(layer pure_sources)
+io_files=$(layer io_sources)
+cli_files=$(layer cli_sources)
+pure=$(printf '%s\n' $pure_files | sed -n 's/\.c$//p')
 io_headers='<unistd.h> <fcntl.h> <dirent.h> <sys/stat.h> <sys/wait.h> <sys/syscall.h>
 <sys/prctl.h> <sys/capability.h> <libkmod.h> <blkid.h> <linux/openat2.h> "sysroot.h"
 "facts.h" "paramcache.h" "modinfo.h" "privs.h" "regen.h" "txn.h" "klogread.h"
 "profiledir.h"'
+cli_headers='"cli.h" "verbs.h" "change.h"'
 work=$(mktemp -d)
 trap "${KEEP:+:} rm -rf \"$work\"" EXIT
-tap_plan 2
+tap_plan 4
+
+# 1. Every file in one layer (main.c is the program; pciids.c is generated).
+bad=
+for f in $(cd "$top_srcdir/src" && ls -- *.c *.h); do
+	case $f in main.c | pciids.c) continue ;; esac
+	n=$(printf '%s\n' $pure_files $io_files $cli_files | grep -cxF "$f")
+	[ "$n" = 1 ] || bad="$bad $f($n)"
+done
+if [ -z "$bad" ] && [ -n "$pure" ]; then
+	tap_ok "every source file is in exactly one layer of Makefile.am"
+else
+	tap_not_ok "source files in no layer, or in several, of Makefile.am:$bad"
+fi
 
 bad=
-for m in $pure; do
-	for f in "$top_srcdir/src/$m.c" "$top_srcdir/src/$m.h"; do
-		[ -f "$f" ] || continue
-		for h in $io_headers; do
-			if grep -qF "#include $h" "$f"; then
-				bad="$bad ${f#"$top_srcdir"/}:$h"
-			fi
-		done
+for f in $pure_files; do
+	for h in $io_headers; do
+		if grep -qF "#include $h" "$top_srcdir/src/$f"; then
+			bad="$bad src/$f:$h"
+		fi
 	done
 done
 if [ -z "$bad" ]; then
@@ -48,5 +71,19 @@ else
 	tap_not_ok "the pure units do not link on their own"
 	grep -o "undefined reference to \`[A-Za-z_0-9]*'" "$work/link.out" | sort -u | sed 's/^/# /'
 	grep -v 'undefined reference' "$work/link.out" | head -20 | sed 's/^/# /'
+fi
+
+bad=
+for f in $pure_files $io_files; do
+	for h in $cli_headers; do
+		if grep -qF "#include $h" "$top_srcdir/src/$f"; then
+			bad="$bad src/$f:$h"
+		fi
+	done
+done
+if [ -z "$bad" ]; then
+	tap_ok "no library unit includes a header of the command line"
+else
+	tap_not_ok "library units include command-line headers:$bad"
 fi
 tap_done
