@@ -116,10 +116,15 @@ static int sdboot_next(const struct sysroot *root, struct boot_facts *b,
 	_cleanup_free_ char *kcmd = NULL, *opts = NULL, *kfile = NULL;
 	const struct bls_entry *e;
 	struct stat top, xb;
+	char env[BOOT_ENV_DIR_MAX];
+	const char *x = boot_env_dir("SYSTEMD_XBOOTLDR_PATH", env);
 	int r;
 
-	if (b->esp && !streq(b->esp, "boot") && fstat(root->fd, &top) == 0 &&
-	    sysroot_stat(root, "boot", &xb) == 0 && xb.st_dev != top.st_dev)
+	/* An image build names it (bootctl and kernel-install take it as given). */
+	if (x && !streq(x, dirs[0]))
+		dirs[1] = x;
+	else if (b->esp && !streq(b->esp, "boot") && fstat(root->fd, &top) == 0 &&
+		 sysroot_stat(root, "boot", &xb) == 0 && xb.st_dev != top.st_dev)
 		dirs[1] = "boot";
 	r = sdboot_read(root, dirs, &b->sd, d);
 	if (r < 0)

@@ -167,6 +167,24 @@ static bool has_sdboot(const struct sysroot *root, const char *esp)
 	return sysroot_exists(root, a) || sysroot_exists(root, b);
 }
 
+const char *boot_env_dir(const char *name, char buf[static BOOT_ENV_DIR_MAX])
+{
+	const char *v = secure_getenv(name);
+	size_t n;
+
+	if (!v || v[0] != '/')
+		return NULL;
+	v += strspn(v, "/");
+	n = strlen(v);
+	while (n && v[n - 1] == '/')
+		n--;
+	if (!n || n >= BOOT_ENV_DIR_MAX)
+		return NULL;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return rel_path_is_safe(buf) ? buf : NULL;
+}
+
 static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 {
 	struct strbuf ev = {0};
@@ -178,16 +196,28 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 				 sysroot_exists(root, "usr/sbin/grub2-mkconfig"),
 		.grub_defaults = sysroot_exists(root, "etc/default/grub"),
 	};
-	const char *esp = NULL;
+	char env[BOOT_ENV_DIR_MAX];
+	const char *esp = boot_env_dir("SYSTEMD_ESP_PATH", env);
 
-	if (sysroot_is_live(root)) {
+	if (sysroot_is_live(root))
 		strbuf_puts(&ev, "probed with libblkid");
-		esp = probe_live(root, &ev);
-	} else {
+	else
 		strbuf_puts(&ev,
 			    "decided from files under --root (no block devices probed)");
-	}
+	/* An image build tells bootctl and kernel-install where the ESP is: there
+	 * first, as they take it. */
 	if (esp) {
+		p.sdboot = has_sdboot(root, esp);
+		strbuf_printf(&ev, "; SYSTEMD_ESP_PATH=/%s%s", esp,
+			      p.sdboot ? "" : " (no systemd-boot there)");
+		if (!p.sdboot)
+			esp = NULL;
+	}
+	if (!p.sdboot && sysroot_is_live(root))
+		esp = probe_live(root, &ev);
+	if (p.sdboot) {
+		/* (SYSTEMD_ESP_PATH's) */
+	} else if (esp) {
 		p.sdboot = has_sdboot(root, esp);
 	} else {
 		static const char *const guess[] = {"efi", "boot/efi", "boot"};

@@ -60,6 +60,12 @@ void boot_facts_free(struct boot_facts *b);
 DEFINE_FREEP(struct boot_facts, boot_facts_free)
 #define _cleanup_boot_facts_ _cleanup_(boot_facts_freep)
 
+/* The directory the environment variable name gives (SYSTEMD_ESP_PATH,
+ * SYSTEMD_XBOOTLDR_PATH: an absolute path, as bootctl and kernel-install take it inside
+ * the root), relative to the root, in buf; NULL when unset or not a plain path. */
+#define BOOT_ENV_DIR_MAX 256
+const char *boot_env_dir(const char *name, char buf[static BOOT_ENV_DIR_MAX]);
+
 /* Whether the next boot's command line (b->next, when known) has any of args (whole
  * words; a NULL-ended list, NULL for none). */
 bool boot_next_has_any(const struct boot_facts *b, char *const *args);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Golden tests of the real binary on fake roots. Each directory under tests/golden/ is a
-# case: "cmd" (the arguments), optional "kernels" (make_kernel lines) and "root/" (files
-# copied into the root, optional "setup" run inside it), and the expected "stdout", "stderr" and "rc". The root is built
+# case: "cmd" (the arguments), optional "kernels" (make_kernel lines), "root/" (files
+# copied into the root, optional "setup" run inside it) and "env" (NAME=VALUE words the
+# binary runs with), and the expected "stdout", "stderr" and "rc". The root is built
 # in a temporary directory (srcdir is read-only under make distcheck) and the command runs
 # there with --root; paths are shown as @ROOT@ and @PROFILES@. TAP output.
 # UPDATE_GOLDEN=1 rewrites the expectations from what the binary prints now.
@@ -40,8 +41,10 @@ for c in $cases; do
 		(cd "$root" && sh "$src/setup") || echo "bail: setup of $c failed" >&2
 	fi
 	cmd=$(cat "$src/cmd")
+	envw=
+	[ -f "$src/env" ] && envw="env $(cat "$src/env")"
 	# shellcheck disable=SC2086
-	(cd "$root" && eval "\${GOLDEN_WRAP:-} \"\$bin\" --root \"\$root\" $cmd") > "$work/$c/out" 2> "$work/$c/err"
+	(cd "$root" && eval "$envw \${GOLDEN_WRAP:-} \"\$bin\" --root \"\$root\" $cmd") > "$work/$c/out" 2> "$work/$c/err"
 	echo $? > "$work/$c/rc"
 	for f in out err; do
 		sed -e "s|$root|@ROOT@|g" -e "s|$AMDGPU_TUNE_PROFILE_DIR|@PROFILES@|g" "$work/$c/$f" > "$work/$c/$f.n"

@@ -4,6 +4,8 @@ umask 022
 # Run through sudo (sudo make check), the tool would read saved logs as the user sudo ran
 # it for: the tests name that user themselves where they mean to.
 unset SUDO_UID SUDO_GID SUDO_USER PKEXEC_UID DOAS_USER
+# ... and where an image build would say its ESP and XBOOTLDR are.
+unset SYSTEMD_ESP_PATH SYSTEMD_XBOOTLDR_PATH
 # make_kernel ROOT VERSION COLUMN [xz] [amdttm] [builtin-ttm]
 #   A kernel under ROOT/lib/modules/VERSION whose amdgpu and ttm modules carry the
 #   parameter types of Debian's 6.1 or 6.12 line (COLUMN 6.1 or 6.12), taken from
