@@ -28,6 +28,13 @@ static unsigned lock_timeout(void)
 	return 120;
 }
 
+/* Said at once, on stderr, while the lock is awaited. */
+static void say_waiting(long pid)
+{
+	fprintf(stderr, "%s: waiting for another amdgpu-tune (PID %ld) to finish\n",
+		program, pid);
+}
+
 int begin_change(struct sysroot *root, const struct options *o, const char *verb,
 		 int *lock_fd, struct diag_list *d)
 {
@@ -51,7 +58,7 @@ int begin_change(struct sysroot *root, const struct options *o, const char *verb
 		return r == -ENOMEM ? exit_for(r) : EXIT_INVALID;
 	if (run_commands(root, o) && regen_lift_file_size_limit(d) < 0)
 		return EXIT_FAILED;
-	r = txn_lock(root, lock_timeout(), lock_fd, d);
+	r = txn_lock(root, lock_timeout(), say_waiting, lock_fd, d);
 	if (r < 0)
 		return exit_for(r == -ENOMEM || r == -EBADMSG ? r : TXN_FAILED);
 	txn_remove_stale(root);

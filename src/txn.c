@@ -36,8 +36,8 @@ bool txn_path_is_modprobe(const char *path)
 	return m && m->kind == MANAGED_MODPROBE;
 }
 
-int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
-	     struct diag_list *d)
+int txn_lock(const struct sysroot *root, unsigned timeout, void (*waiting)(long pid),
+	     int *ret_fd, struct diag_list *d)
 {
 	struct timespec start, now;
 	bool told = false;
@@ -95,12 +95,9 @@ int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
 				"another amdgpu-tune (PID %ld) is changing the configuration; gave up after %u s",
 				pid, timeout);
 		}
-		if (!told) {
-			fprintf(stderr,
-				"amdgpu-tune: waiting for another amdgpu-tune (PID %ld) to finish\n",
-				pid);
-			told = true;
-		}
+		if (!told && waiting)
+			waiting(pid);
+		told = true;
 		nanosleep(&pause, NULL);
 	}
 	*ret_fd = fd;

@@ -54,10 +54,11 @@ struct txn {
 #define TXN_UNRECOVERED (-ENOTRECOVERABLE)
 
 /* Takes the lock (creating var/lib/amdgpu-tune), waiting up to timeout seconds for
- * another run. *ret_fd holds it until closed. 0, or -EAGAIN (a finding names the
+ * another run; waiting (when not NULL) is called once with the holder's PID when it
+ * has to wait. *ret_fd holds it until closed. 0, or -EAGAIN (a finding names the
  * holder's PID) or -errno. */
-int txn_lock(const struct sysroot *root, unsigned timeout, int *ret_fd,
-	     struct diag_list *d);
+int txn_lock(const struct sysroot *root, unsigned timeout, void (*waiting)(long pid),
+	     int *ret_fd, struct diag_list *d);
 
 /* Whether file f differs from what is on disk now (bytes, presence, mode, owner). */
 int txn_file_differs(const struct sysroot *root, const struct file_change *f, bool *ret);
