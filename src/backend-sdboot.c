@@ -263,6 +263,7 @@ const struct boot_backend backend_sdboot = {
 	.cmdline = &kernel_cmdline,
 	.cmdline_text = cmdline_text,
 	.cmdline_regen = REGEN_INITRAMFS,
+	.entries_need_initramfs_tool = true,
 	.verify = verify,
 	.default_rule =
 		"newest boot/vmlinuz-VERSION (systemd-boot sorts entries by version)",

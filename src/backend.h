@@ -62,6 +62,10 @@ struct boot_backend {
 	/* What makes the boot files again when a command-line file changed (its own,
 	 * or another backend's drop-in of ours that it removes as stale). */
 	enum regen_step cmdline_regen;
+	/* Its boot entries are made by the initramfs tool's run (kernel-install's
+	 * plugins) and carry their own copy of each initramfs: any change needs that
+	 * tool, and none installed is an error rather than nothing to do. */
+	bool entries_need_initramfs_tool;
 	/* After the regeneration: whether the boot entries it made carry what they must
 	 * (every argument of present, none of absent: NULL-ended, NULL for none). 0, or
 	 * -EIO with an error finding naming the entry. NULL: the boot files are made

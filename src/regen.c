@@ -123,7 +123,7 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 			return diag_error(
 				d, -ENOENT, NULL, 0,
 				"neither /usr/sbin/update-grub nor grub-mkconfig is installed: the GRUB menu cannot be regenerated");
-		} else if (for_cmdline) {
+		} else if (for_cmdline || loader->entries_need_initramfs_tool) {
 			return diag_error(
 				d, -ENOENT, NULL, 0,
 				"no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the %s entries",

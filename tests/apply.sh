@@ -410,6 +410,16 @@ else
 	rc=$?
 	tap_check "systemd-boot: etc/kernel/cmdline has iommu=pt, the entry not: apply --update makes the entry again (exit $rc)" \
 		eval '[ $rc = 0 ] && grep -q "^options .* iommu=pt$" "$r2/$sd_entry" && grep -q "update-initramfs" "$r2/var/log/fake-regen.log"'
+	# No initramfs tool: the entries' initramfs copies cannot take a modprobe.d
+	# change either; apply refuses rather than leaving them stale.
+	sd_root "$r2" entry
+	rm "$r2/usr/sbin/update-initramfs"
+	printf '[profile]\ndescription = modprobe only\n[module amdgpu]\nnoretry = 0\n' > "$r2/etc/amdgpu-tune/profiles/mod-only.conf"
+	before=$(tree_sum "$r2")
+	regen "$r2" apply mod-only --memory 64GiB > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot without an initramfs tool: a modprobe.d-only apply --update refuses (exit 4), nothing written (exit $rc)" \
+		eval '[ $rc = 4 ] && grep -q "no initramfs tool .* to rewrite the systemd-boot entries" "$work/err" && [ "$(tree_sum "$r2")" = "$before" ]'
 	r=$work/sd-regen # (regen sets r)
 fi
 
