@@ -590,6 +590,33 @@ out:
 	return r;
 }
 
+/* A fragment's text could not be made: -EINVAL says a value cannot be written safely. */
+static int unsafe_value(int r, struct diag_list *d)
+{
+	return r == -EINVAL ? diag_error(d, -EINVAL, NULL, 0,
+					 "a value cannot be written safely")
+			    : r;
+}
+
+/* The new text of the boot loader's command-line file for pl, in *ret: when only our
+ * tokens in it are ours, from the file as it is without them (kept in c->kcmd_base). */
+static int cmdline_text(struct sysroot *root, struct compared *c, const struct plan *pl,
+			char **ret, struct diag_list *d)
+{
+	const struct boot_backend *b = c->now->loader;
+	_cleanup_free_ char *cur = NULL;
+	int r = 0;
+
+	if (!b->cmdline->hand_edit) {
+		r = read_managed(root, b->cmdline->path, &cur, d);
+		if (r == 0)
+			r = strip_tokens(cur ? cur : "",
+					 c->state ? c->state->tokens : NULL,
+					 &c->kcmd_base);
+	}
+	return r < 0 ? r : b->cmdline_text(c->name, pl, c->kcmd_base, ret);
+}
+
 int compare(struct sysroot *root, const struct plan_request *o, const char *name,
 	    enum compare_mode mode, struct compared *c, struct diag_list *d)
 {
@@ -664,37 +691,24 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 	 * command-line file, and another backend's drop-in of ours, which is stale
 	 * there (a boot loader misread must not leave one behind); modprobe.d last. */
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
-		_cleanup_free_ char *cur = NULL;
 		char *text = NULL;
 
 		if (m->kind != MANAGED_CMDLINE ||
 		    (m != c->now->loader->cmdline && !m->hand_edit))
 			continue;
-		if (m == c->now->loader->cmdline && !m->hand_edit) {
-			/* Only our tokens are ours: the rest is kept. */
-			r = read_managed(root, m->path, &cur, d);
-			if (r == 0)
-				r = strip_tokens(cur ? cur : "",
-						 c->state ? c->state->tokens : NULL,
-						 &c->kcmd_base);
-		}
-		if (r == 0 && m == c->now->loader->cmdline)
-			r = c->now->loader->cmdline_text(c->name, pl, c->kcmd_base,
-							 &text);
+		if (m == c->now->loader->cmdline)
+			r = unsafe_value(cmdline_text(root, c, pl, &text, d), d);
 		if (r == 0) {
 			ov[n_ov++] = (struct file_override){m->path, text};
 			r = add_file(root, c, m->path, text, d);
 		}
 	}
 	if (r == 0)
-		r = fragment_modprobe(c->name, pl, &mod);
+		r = unsafe_value(fragment_modprobe(c->name, pl, &mod), d);
 	if (r == 0) {
 		ov[n_ov++] = (struct file_override){FRAGMENT_MODPROBE, mod};
 		r = add_file(root, c, FRAGMENT_MODPROBE, mod, d);
 	}
-	if (r == -EINVAL)
-		return diag_error(d, -EINVAL, NULL, 0,
-				  "a value cannot be written safely");
 	if (r < 0)
 		return r;
 	{
