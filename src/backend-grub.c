@@ -47,15 +47,16 @@ static int unknown_why(struct boot_facts *b, const struct grub_why *why,
 			    why->what);
 }
 
+/* dropins: Debian's grub-mkconfig, which sources etc/default/grub.d. */
 static int read_next(const struct sysroot *root, const struct file_override *ov,
-		     const struct boot_facts *like, struct boot_facts *b,
+		     const struct boot_facts *like, bool dropins, struct boot_facts *b,
 		     struct diag_list *d)
 {
 	struct grub_why why = {0};
-	int r = grub_read(root, ov, b->loader == &backend_debian_grub,
-			  like ? like->grub : NULL, &b->grub, d);
+	int r = grub_read(root, ov, dropins, like ? like->grub : NULL, &b->grub, d);
 
-	if (r < 0)
+	/* No etc/default/grub (gone since detection) and no drop-in: nothing read. */
+	if (r < 0 || !b->grub)
 		return r;
 	b->next_files = b->grub->files;
 	b->n_next_files = b->grub->n_files;
@@ -64,6 +65,20 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 	if (r > 0 && b->grub->understood)
 		return unknown_why(b, &why, d);
 	return r < 0 ? r : 0;
+}
+
+static int read_debian(const struct sysroot *root, const struct file_override *ov,
+		       const struct boot_facts *like, struct boot_facts *b,
+		       struct diag_list *d)
+{
+	return read_next(root, ov, like, true, b, d);
+}
+
+static int read_other(const struct sysroot *root, const struct file_override *ov,
+		      const struct boot_facts *like, struct boot_facts *b,
+		      struct diag_list *d)
+{
+	return read_next(root, ov, like, false, b, d);
 }
 
 static int dropin_text(const char *profile, const struct plan *pl, const char *base,
@@ -78,7 +93,7 @@ static const struct managed_file dropin = {FRAGMENT_GRUB, MANAGED_CMDLINE, true}
 const struct boot_backend backend_debian_grub = {
 	.name = "debian-grub",
 	.detect = detect_debian,
-	.read_next = read_next,
+	.read_next = read_debian,
 	.cmdline = &dropin,
 	.cmdline_text = dropin_text,
 	.cmdline_regen = REGEN_MENU,
@@ -90,7 +105,7 @@ const struct boot_backend backend_debian_grub = {
 const struct boot_backend backend_grub = {
 	.name = "grub",
 	.detect = detect_other,
-	.read_next = read_next,
+	.read_next = read_other,
 	.cmdline_regen = REGEN_MENU,
 	.default_rule = "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)",
 };
