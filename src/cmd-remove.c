@@ -61,9 +61,11 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 			if (!st || !st->tokens)
 				continue;
 			r = strip_tokens(old[i], st->tokens, &stripped[i]);
-			if (r < 0 || sysroot_stat(root, m->path, &sst) < 0)
+			if (r < 0)
 				continue;
 			tokens_in = backend_for_cmdline_file(m->path);
+			if (sysroot_stat(root, m->path, &sst) < 0)
+				continue;
 			files[n++] = (struct file_change){
 				.path = m->path,
 				.old = old[i],
