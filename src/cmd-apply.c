@@ -221,10 +221,11 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			goto out;
 		}
 	}
-	/* A next-boot command line the GRUB reader could not compute: a command-line
-	 * setting could not be verified after apply, a module option could still be
-	 * overridden from the command line. */
-	if (c.now->grub && !c.now->next_known && c.now->grub->understood) {
+	/* A next-boot command line the reader could not compute (it says why: a GRUB
+	 * line it does not evaluate) on a boot loader whose boot files are not checked
+	 * after the regeneration: a command-line setting could not be verified after
+	 * apply, a module option could still be overridden from the command line. */
+	if (!c.now->next_known && c.now->next_why && !c.now->loader->verify) {
 		bool cmdline = false;
 
 		for (size_t i = 0; i < c.layers->n_rows; i++)
