@@ -43,14 +43,18 @@ else
 	tap_not_ok "source files in no layer, or in several, of Makefile.am:$bad"
 fi
 
-bad=
-for f in $pure_files; do
-	for h in $io_headers; do
-		if grep -qF "#include $h" "$top_srcdir/src/$f"; then
-			bad="$bad src/$f:$h"
-		fi
+# includes HEADERS FILE...: "src/FILE:HEADER" for each FILE that includes one of HEADERS.
+includes() {
+	hs=$1
+	shift
+	for f in "$@"; do
+		for h in $hs; do
+			grep -qF "#include $h" "$top_srcdir/src/$f" && printf ' src/%s:%s' "$f" "$h"
+		done
 	done
-done
+}
+# shellcheck disable=SC2086 # the lists are words
+bad=$(includes "$io_headers" $pure_files)
 if [ -z "$bad" ]; then
 	tap_ok "no pure unit includes an I/O header"
 else
@@ -73,14 +77,8 @@ else
 	grep -v 'undefined reference' "$work/link.out" | head -20 | sed 's/^/# /'
 fi
 
-bad=
-for f in $pure_files $io_files; do
-	for h in $cli_headers; do
-		if grep -qF "#include $h" "$top_srcdir/src/$f"; then
-			bad="$bad src/$f:$h"
-		fi
-	done
-done
+# shellcheck disable=SC2086 # the lists are words
+bad=$(includes "$cli_headers" $pure_files $io_files)
 if [ -z "$bad" ]; then
 	tap_ok "no library unit includes a header of the command line"
 else
