@@ -253,14 +253,33 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 	const char *dflt = gd_unknown ? "?" : gd && gd->text.s ? gd->text.s : "0";
 	struct strbuf why = {0};
 
-	/* systemd-boot: the kernel of the entry it boots, when an installed one. */
+	/* A boot loader that boots entries (systemd-boot): the kernel of
+	 * the default entry, when an installed one; else none is known. */
 	for (size_t i = 0; e && e->version && kernels && kernels[i]; i++)
 		if (streq(e->version, kernels[i])) {
 			b->default_kernel = strdup(kernels[i]);
-			b->default_why =
-				strdup("the version of systemd-boot's default entry");
+			b->default_why = strdup("the version of the default boot entry");
 			return b->default_kernel && b->default_why ? 0 : -ENOMEM;
 		}
+	if (b->sd.n_entries) {
+		if (e && e->uki)
+			strbuf_printf(
+				&why,
+				"the default boot entry (%s) is a UKI, whose kernel's version is not read",
+				e->id);
+		else if (e)
+			strbuf_printf(
+				&why,
+				"the default boot entry (%s) boots no installed kernel (its version: %s)",
+				e->id, e->version ? e->version : "none");
+		else
+			strbuf_printf(&why, "which boot entry boots is not known: %s",
+				      b->next_why ? b->next_why
+				      : b->sd.why ? b->sd.why
+						  : "?");
+		b->default_why = why.s;
+		return b->default_why ? 0 : -ENOMEM;
+	}
 	for (size_t i = 0; kernels && kernels[i]; i++) {
 		char rel[512];
 
