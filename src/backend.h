@@ -26,6 +26,7 @@ struct boot_probe {
 	bool grub_defaults; /* etc/default/grub */
 	bool update_grub;   /* usr/sbin/update-grub: Debian's, which sources grub.d */
 	bool grub_mkconfig; /* usr/sbin/grub-mkconfig or grub2-mkconfig */
+	bool grub_blscfg;   /* grub.cfg runs blscfg (Fedora's GRUB with BLS entries) */
 };
 
 /* What makes the boot files again after a change. */
@@ -51,8 +52,10 @@ struct boot_backend {
 			 const struct boot_facts *like, struct boot_facts *b,
 			 struct diag_list *d);
 	/* The file our kernel arguments go to; NULL when this backend cannot take
-	 * them (the user is told what to add by hand). */
+	 * them (the user is told what to add by hand: with by_hand, the command that
+	 * adds them, the arguments following it in quotes). */
 	const struct managed_file *cmdline;
+	const char *by_hand;
 	/* Its new text for profile's plan: the whole file when cmdline->hand_edit (a
 	 * drop-in of ours), else base (the file without our previous tokens) with the
 	 * plan's arguments. New string in *ret; 0, -EINVAL (a value that cannot be
@@ -77,8 +80,8 @@ struct boot_backend {
 	const char *default_rule;
 };
 
-extern const struct boot_backend backend_debian_grub, backend_grub, backend_sdboot,
-	backend_unknown;
+extern const struct boot_backend backend_debian_grub, backend_grub, backend_grub_bls,
+	backend_sdboot, backend_unknown;
 
 /* The backends in the order detection tries them, NULL-ended. */
 extern const struct boot_backend *const backends[];

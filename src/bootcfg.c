@@ -185,6 +185,30 @@ const char *boot_env_dir(const char *name, char buf[static BOOT_ENV_DIR_MAX])
 	return rel_path_is_safe(buf) ? buf : NULL;
 }
 
+/* Whether grub.cfg runs the blscfg command (a line whose first word it is), as the one
+ * Fedora's grub2-mkconfig writes with GRUB_ENABLE_BLSCFG=true does. */
+static bool runs_blscfg(const struct sysroot *root)
+{
+	static const char *const cfgs[] = {"boot/grub2/grub.cfg", "boot/grub/grub.cfg"};
+
+	for (size_t i = 0; i < ELEMENTSOF(cfgs); i++) {
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+
+		if (sysroot_read_file(root, cfgs[i], 4 * 1024 * 1024, false, &buf, &len) <
+		    0)
+			continue;
+		for (char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			const char *w = l + strspn(l, " \t");
+
+			if (strncmp(w, "blscfg", 6) == 0 &&
+			    (!w[6] || strchr(" \t\n", w[6])))
+				return true;
+		}
+	}
+	return false;
+}
+
 static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 {
 	struct strbuf ev = {0};
@@ -195,6 +219,7 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 		.grub_mkconfig = sysroot_exists(root, "usr/sbin/grub-mkconfig") ||
 				 sysroot_exists(root, "usr/sbin/grub2-mkconfig"),
 		.grub_defaults = sysroot_exists(root, "etc/default/grub"),
+		.grub_blscfg = runs_blscfg(root),
 	};
 	char env[BOOT_ENV_DIR_MAX];
 	const char *esp = boot_env_dir("SYSTEMD_ESP_PATH", env);
@@ -253,7 +278,7 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 	const char *dflt = gd_unknown ? "?" : gd && gd->text.s ? gd->text.s : "0";
 	struct strbuf why = {0};
 
-	/* A boot loader that boots entries (systemd-boot): the kernel of
+	/* A boot loader that boots entries (systemd-boot, GRUB's blscfg): the kernel of
 	 * the default entry, when an installed one; else none is known. */
 	for (size_t i = 0; e && e->version && kernels && kernels[i]; i++)
 		if (streq(e->version, kernels[i])) {

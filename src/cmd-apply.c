@@ -196,6 +196,16 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 						      a);
 			}
 		}
+		if (args.len && c.now->loader->by_hand) {
+			diag_add(
+				d, DIAG_ERROR, NULL, 0,
+				"amdgpu-tune does not change the kernel command line of this boot loader (%s); add '%s' with '%s\"%s\"', then apply again",
+				c.now->loader->name, args.s, c.now->loader->by_hand,
+				args.s);
+			strbuf_done(&args);
+			code = EXIT_FAILED;
+			goto out;
+		}
 		if (args.len) {
 			diag_add(
 				d, DIAG_ERROR, NULL, 0,

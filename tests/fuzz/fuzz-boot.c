@@ -1,10 +1,11 @@
 /* libFuzzer target: the readers of files on the target machine (GRUB defaults,
- * modprobe.d, our own state and snapshot manifests) must never crash or leak, whatever
- * the bytes. The first byte picks the reader. */
+ * modprobe.d, our own state and snapshot manifests, Fedora's BLS entries and grubenv)
+ * must never crash or leak, whatever the bytes. The first byte picks the reader. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blsgrub.h"
 #include "grub.h"
 #include "modprobe.h"
 #include "snapshot.h"
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	size--;
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0: {
 		struct grub_config *c = calloc(1, sizeof(*c));
 		struct srcline l = {0};
@@ -73,6 +74,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(again);
 		snapshot_free(s);
+		break;
+	}
+	case 4: {
+		/* The bytes as an entry file, and as a grubenv its options expand from;
+		 * the entry sorted against itself (dropped as equal) and a fixed one. */
+		struct bls_entry v[2];
+		struct grubenv env = {0};
+		size_t n = 0;
+		const char *why, *rule;
+		char *opts = NULL;
+
+		if (blsgrub_entry_parse("a-1-1.conf", buf, size, &v[0]) == 0)
+			n++;
+		if (blsgrub_entry_parse("b-2-2.conf", "linux /v\n", 9, &v[n]) == 0)
+			n++;
+		grubenv_parse(buf, size, &env);
+		for (size_t i = 0; i < n; i++) {
+			if (blsgrub_options(v[i].options, &env, &opts, &why) == 0 && !opts)
+				abort();
+			free(opts);
+			opts = NULL;
+		}
+		blsgrub_sort(v, &n);
+		if (blsgrub_default(v, n, grubenv_get(&env, "saved_entry"), &env, false,
+				    &rule) >= (ssize_t)n)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			bls_entry_done(&v[i]);
+		grubenv_done(&env);
 		break;
 	}
 	default: {

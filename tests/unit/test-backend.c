@@ -1,5 +1,5 @@
 /* The boot loader backend table: detection over every combination of what the reader
- * probes (checked against the rule as the commands have always applied it), the names
+ * probes (checked against the rule stated on its own), the names
  * the journal and JSON use, and the managed files each backend brings. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,14 +14,17 @@
 #include "util.h"
 
 /* The rule, stated once more on its own: systemd-boot's files without a grub.cfg;
- * else GRUB's defaults with Debian's update-grub; else GRUB's defaults with
- * grub-mkconfig or a grub.cfg; else systemd-boot's files; else none. */
+ * else GRUB's defaults with Debian's update-grub; else GRUB's defaults with a grub.cfg
+ * that runs blscfg (Fedora's); else GRUB's defaults with grub-mkconfig or a grub.cfg;
+ * else systemd-boot's files; else none. */
 static const char *expected(const struct boot_probe *p)
 {
 	if (p->sdboot && !p->grub_cfg)
 		return "systemd-boot";
 	if (p->grub_defaults && p->update_grub)
 		return "debian-grub";
+	if (p->grub_defaults && p->grub_blscfg)
+		return "grub-bls";
 	if (p->grub_defaults && (p->grub_mkconfig || p->grub_cfg))
 		return "grub";
 	if (p->sdboot)
@@ -32,13 +35,14 @@ static const char *expected(const struct boot_probe *p)
 static void test_detect_every_probe(void **state)
 {
 	(void)state;
-	for (unsigned bits = 0; bits < 32; bits++) {
+	for (unsigned bits = 0; bits < 64; bits++) {
 		struct boot_probe p = {
 			.sdboot = bits & 1,
 			.grub_cfg = bits & 2,
 			.grub_defaults = bits & 4,
 			.update_grub = bits & 8,
 			.grub_mkconfig = bits & 16,
+			.grub_blscfg = bits & 32,
 		};
 		struct strbuf ev = {0};
 		const struct boot_backend *b;
@@ -73,6 +77,8 @@ static void test_evidence(void **state)
 		 "; etc/default/grub and usr/sbin/update-grub (systemd-boot is also in efi)"},
 		{{.grub_defaults = true, .grub_mkconfig = true},
 		 "; etc/default/grub without update-grub: no drop-ins"},
+		{{.grub_defaults = true, .grub_cfg = true, .grub_blscfg = true},
+		 "; etc/default/grub and a grub.cfg that runs blscfg (GRUB with BLS entries, boot/loader/entries)"},
 		{{0}, "; no GRUB defaults and no systemd-boot found"},
 	};
 

@@ -1,0 +1,396 @@
+/* Fedora's blscfg rules (blsgrub.h). Each rule names the function of Fedora's grub2
+ * (grub-core/commands/blscfg.c, grub-core/normal/menu.c, util/grub.d/00_header.in)
+ * that it follows; the code is this project's own. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blsgrub.h"
+#include "strv.h"
+#include "util.h"
+
+/* GRUB's grub_isdigit() and grub_isalpha(): ASCII only, whatever the locale. */
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static size_t span(const char *s, bool (*in)(char))
+{
+	size_t n = 0;
+
+	while (s[n] && in(s[n]))
+		n++;
+	return n;
+}
+
+int blsgrub_vercmp(const char *a, const char *b)
+{
+	if (streq(a, b))
+		return 0;
+	while (*a || *b) {
+		size_t la, lb;
+		bool num;
+		int c;
+
+		while (*a && !is_digit(*a) && !is_alpha(*a) && *a != '~')
+			a++;
+		while (*b && !is_digit(*b) && !is_alpha(*b) && *b != '~')
+			b++;
+		/* A tilde sorts before everything, the end of the string too. */
+		if (*a == '~' || *b == '~') {
+			if (*a != '~')
+				return 1;
+			if (*b != '~')
+				return -1;
+			a++, b++;
+			continue;
+		}
+		if (!*a || !*b)
+			break;
+		num = is_digit(*a);
+		la = span(a, num ? is_digit : is_alpha);
+		lb = span(b, num ? is_digit : is_alpha);
+		/* A numeric segment is newer than an alphabetic one. */
+		if (lb == 0)
+			return num ? 1 : -1;
+		if (num) {
+			const char *ea = a + la, *eb = b + lb;
+
+			while (a < ea && *a == '0')
+				a++, la--;
+			while (b < eb && *b == '0')
+				b++, lb--;
+			/* More digits (leading zeros aside) is the larger number. */
+			if (la != lb)
+				return la > lb ? 1 : -1;
+		}
+		c = memcmp(a, b, la < lb ? la : lb);
+		if (c == 0 && la != lb)
+			c = la < lb ? -1 : 1;
+		if (c)
+			return c < 0 ? -1 : 1;
+		a += la;
+		b += lb;
+	}
+	if (!*a && !*b)
+		return 0;
+	return *a ? 1 : -1;
+}
+
+/* split_package_string(): release after the last '-', version after the one before,
+ * name the rest; with one '-', name and version; with none, the name alone. */
+static void split_nvr(char *s, const char **name, const char **version,
+		      const char **release)
+{
+	char *r = strrchr(s, '-'), *v;
+
+	*name = s;
+	*version = *release = "";
+	if (!r)
+		return;
+	*r++ = '\0';
+	v = strrchr(s, '-');
+	if (!v) {
+		*version = r;
+		return;
+	}
+	*v++ = '\0';
+	*version = v;
+	*release = r;
+}
+
+int blsgrub_id_cmp(const char *a, const char *b)
+{
+	_cleanup_free_ char *x = strdup(a), *y = strdup(b);
+	const char *n[2], *v[2], *r[2];
+	int c;
+
+	if (!x || !y)
+		return strcmp(a, b) < 0 ? -1 : strcmp(a, b) > 0;
+	split_nvr(x, &n[0], &v[0], &r[0]);
+	split_nvr(y, &n[1], &v[1], &r[1]);
+	c = blsgrub_vercmp(n[0], n[1]);
+	if (c == 0)
+		c = blsgrub_vercmp(v[0], v[1]);
+	if (c == 0)
+		c = blsgrub_vercmp(r[0], r[1]);
+	return c;
+}
+
+/* The first value of key, as bls_get_val() takes it. */
+static int keep_first(char **field, const char *val)
+{
+	if (*field)
+		return 0;
+	*field = strdup(val);
+	return *field ? 0 : -ENOMEM;
+}
+
+int blsgrub_entry_parse(const char *name, const char *text, size_t len,
+			struct bls_entry *e)
+{
+	size_t n = strlen(name);
+	_cleanup_free_ char *copy = NULL;
+	unsigned line = 0;
+	int r = 0;
+
+	*e = (struct bls_entry){.tries_left = -1, .tries_done = -1};
+	if (name[0] == '.' || n <= 5 || strcmp(name + n - 5, ".conf") != 0 ||
+	    memchr(text, '\0', len))
+		return -EINVAL;
+	copy = strndup(text, len);
+	e->id = strndup(name, n - 5);
+	if (!copy || !e->id) {
+		bls_entry_done(e);
+		return -ENOMEM;
+	}
+	for (char *p = copy, *next; r == 0 && p && *p; p = next) {
+		char *sep, *val;
+		size_t l;
+
+		line++;
+		next = strchr(p, '\n');
+		if (next)
+			*next++ = '\0';
+		/* grub_file_getline() drops a carriage return before the newline. */
+		l = strlen(p);
+		if (l && p[l - 1] == '\r')
+			p[l - 1] = '\0';
+		p += strspn(p, " \t");
+		if (*p == '#')
+			continue;
+		sep = strchr(p, ' ');
+		if (!sep)
+			sep = strchr(p, '\t');
+		/* No value (an empty line too): the rest of the file is not read. */
+		if (!sep || sep[1] == '\0')
+			break;
+		*sep = '\0';
+		val = sep + 1 + strspn(sep + 1, " \t");
+		if (streq(p, "title"))
+			r = keep_first(&e->title, val);
+		else if (streq(p, "linux"))
+			r = keep_first(&e->kernel, val);
+		else if (streq(p, "version"))
+			r = keep_first(&e->version, val);
+		else if (streq(p, "options") && !e->options) {
+			r = keep_first(&e->options, val);
+			e->options_line = line;
+		}
+	}
+	if (r == 0 && !e->kernel)
+		r = -EINVAL;
+	if (r < 0)
+		bls_entry_done(e);
+	return r;
+}
+
+void blsgrub_sort(struct bls_entry *v, size_t *n)
+{
+	size_t placed = 0;
+
+	/* bls_add_entry(): each entry in the order read goes before the first one it
+	 * is newer than; one comparing equal is dropped. */
+	for (size_t i = 0; i < *n; i++) {
+		struct bls_entry e = v[i];
+		size_t at = placed;
+		bool same = false;
+
+		for (size_t k = 0; k < placed && !same; k++) {
+			int c = blsgrub_id_cmp(e.id, v[k].id);
+
+			same = c == 0;
+			if (c > 0) {
+				at = k;
+				break;
+			}
+		}
+		if (same) {
+			bls_entry_done(&e);
+			continue;
+		}
+		memmove(&v[at + 1], &v[at], (placed - at) * sizeof(*v));
+		v[at] = e;
+		placed++;
+	}
+	*n = placed;
+}
+
+void grubenv_done(struct grubenv *env)
+{
+	strv_free(env->names);
+	strv_free(env->values);
+	*env = (struct grubenv){0};
+}
+
+int grubenv_parse(const char *text, size_t len, struct grubenv *ret)
+{
+	static const char head[] = "# GRUB Environment Block\n";
+	const char *p = text + strlen(head), *end = text + len;
+
+	*ret = (struct grubenv){0};
+	if (len < strlen(head) || memcmp(text, head, strlen(head)) != 0 ||
+	    memchr(text, '\0', len))
+		return -EBADMSG;
+	while (p < end) {
+		const char *start = p, *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eq = memchr(p, '=', (size_t)((nl ? nl : end) - p));
+		struct strbuf val = {0};
+		char *name;
+
+		/* '#' lines pad the block to its size; a line without '=' is no
+		 * variable. */
+		if (*start == '#' || !eq) {
+			p = nl ? nl + 1 : end;
+			continue;
+		}
+		/* The value: '\' keeps the next byte, a newline too (envblk's
+		 * escaping), so the value may run past nl. */
+		for (p = eq + 1; p < end && *p != '\n'; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			strbuf_putc(&val, *p);
+		}
+		p++;
+		name = strndup(start, (size_t)(eq - start));
+		if (!name || strv_consume(&ret->names, name) < 0 ||
+		    strv_consume(&ret->values, strbuf_steal(&val)) < 0) {
+			strbuf_done(&val);
+			grubenv_done(ret);
+			return -ENOMEM;
+		}
+		ret->n++;
+	}
+	return 0;
+}
+
+const char *grubenv_get(const struct grubenv *env, const char *name)
+{
+	/* The last assignment wins, as grub-editenv keeps one of each. */
+	for (size_t i = env ? env->n : 0; i > 0; i--)
+		if (streq(env->names[i - 1], name))
+			return env->values[i - 1];
+	return NULL;
+}
+
+static bool is_name_char(char c)
+{
+	return is_digit(c) || is_alpha(c) || c == '_';
+}
+
+/* expand_val(): each $NAME replaced by its value, nothing when unset. 1 with *why when
+ * a '$' is not followed by a name. */
+static int expand(const char *s, const struct grubenv *env, struct strbuf *out,
+		  const char **why)
+{
+	while (*s) {
+		size_t n;
+		char name[128];
+		const char *v;
+
+		if (*s != '$') {
+			strbuf_putc(out, *s++);
+			continue;
+		}
+		n = span(s + 1, is_name_char);
+		if (n == 0 || n >= sizeof(name)) {
+			*why = "a '$' blscfg does not expand (only $NAME)";
+			return 1;
+		}
+		memcpy(name, s + 1, n);
+		name[n] = '\0';
+		v = grubenv_get(env, name);
+		if (v)
+			strbuf_puts(out, v);
+		s += 1 + n;
+	}
+	return strbuf_error(out);
+}
+
+int blsgrub_options(const char *options, const struct grubenv *env, char **ret,
+		    const char **why)
+{
+	_cleanup_strv_free_ char **words = NULL;
+	struct strbuf out = {0};
+	const char *dflt = grubenv_get(env, "default_kernelopts");
+	int r = 0;
+
+	*ret = NULL;
+	*why = NULL;
+	if (options)
+		r = expand(options, env, &out, why);
+	/* No options, or nothing left of them: default_kernelopts (create_entry()). */
+	if (r == 0 && !(out.s && out.s[strspn(out.s, " \t")]) && dflt) {
+		strbuf_done(&out);
+		r = expand(dflt, env, &out, why);
+	}
+	if (r == 0 && out.s && strpbrk(out.s, "\"'\\${}")) {
+		*why = "options GRUB's script parser reads again at boot (a quote, a backslash, '$' or a brace)";
+		r = 1;
+	}
+	if (r == 0 && strv_split_ws(out.s ? out.s : "", &words) < 0)
+		r = -ENOMEM;
+	strbuf_done(&out);
+	for (size_t i = 0; r == 0 && words && words[i]; i++)
+		strbuf_printf(&out, "%s%s", i ? " " : "", words[i]);
+	if (r == 0 && !(*ret = strbuf_steal(&out)))
+		r = -ENOMEM;
+	strbuf_done(&out);
+	return r;
+}
+
+/* get_entry_number(): an ID, else a title, else a whole number. */
+static ssize_t find(const struct bls_entry *v, size_t n, const char *want)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (streq(v[i].id, want))
+			return (ssize_t)i;
+	for (i = 0; i < n; i++)
+		if (v[i].title && streq(v[i].title, want))
+			return (ssize_t)i;
+	if (*want && strspn(want, "0123456789") == strlen(want) && strlen(want) < 9 &&
+	    (size_t)atoi(want) < n)
+		return atoi(want);
+	return -1;
+}
+
+ssize_t blsgrub_default(const struct bls_entry *v, size_t n, const char *grub_default,
+			const struct grubenv *env, bool other_entries, const char **rule)
+{
+	const char *next = grubenv_get(env, "next_entry");
+	const char *want;
+	ssize_t i;
+
+	*rule = NULL;
+	if (n == 0)
+		return -1;
+	/* 00_header: next_entry (grub-reboot) first, then GRUB_DEFAULT, "saved" being
+	 * ${saved_entry}. */
+	if (next && *next) {
+		want = next;
+		*rule = "grubenv's next_entry, a one-time choice";
+	} else if (grub_default && streq(grub_default, "saved")) {
+		want = grubenv_get(env, "saved_entry");
+		*rule = "GRUB_DEFAULT=saved: grubenv's saved_entry";
+	} else {
+		want = grub_default ? grub_default : "0";
+		*rule = "GRUB_DEFAULT";
+	}
+	i = find(v, n, want ? want : "");
+	if (i >= 0)
+		return i;
+	/* Nothing matching: the menu's first entry, which is the newest BLS entry
+	 * unless grub.cfg has entries of its own that may carry the name. */
+	if (other_entries)
+		return -1;
+	*rule = "the default names no entry, so the first (the newest)";
+	return 0;
+}
