@@ -181,20 +181,23 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	/* Command-line settings need a boot loader we can write to, unless the next boot
 	 * already has them. */
 	if (!c.now->loader->cmdline) {
-		struct strbuf args = {0};
+		_cleanup_strbuf_ struct strbuf args = {0}, unknown = {0};
 
 		for (size_t i = 0; i < c.layers->n_rows; i++) {
 			const struct setting *st = c.layers->rows[i].setting;
+			enum row_status s = c.layers->rows[i].status;
+			_cleanup_free_ char *a = NULL;
+			/* Where the reader says why the next boot is not known, an
+			 * argument it may already have is no change to ask for. */
+			struct strbuf *to = s == ROW_CHANGE ? &args
+					    : s == ROW_UNKNOWN && c.now->loader->read_next
+						    ? &unknown
+					    : s == ROW_UNKNOWN ? &args
+							       : NULL;
 
-			if (st->where == WHERE_CMDLINE &&
-			    (c.layers->rows[i].status == ROW_CHANGE ||
-			     c.layers->rows[i].status == ROW_UNKNOWN)) {
-				_cleanup_free_ char *a = NULL;
-
-				if (cmdline_arg_format(st->name, st->value, &a) == 0)
-					strbuf_printf(&args, "%s%s", args.len ? " " : "",
-						      a);
-			}
+			if (to && st->where == WHERE_CMDLINE &&
+			    cmdline_arg_format(st->name, st->value, &a) == 0)
+				strbuf_printf(to, "%s%s", to->len ? " " : "", a);
 		}
 		if (args.len && c.now->loader->by_hand) {
 			diag_add(
@@ -202,7 +205,6 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 				"amdgpu-tune does not change the kernel command line of this boot loader (%s); add '%s' with '%s\"%s\"', then apply again",
 				c.now->loader->name, args.s, c.now->loader->by_hand,
 				args.s);
-			strbuf_done(&args);
 			code = EXIT_FAILED;
 			goto out;
 		}
@@ -211,9 +213,31 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 				d, DIAG_ERROR, NULL, 0,
 				"amdgpu-tune cannot change the kernel command line of this boot loader (%s); add '%s' to it by hand (for GRUB: GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then update-grub), then apply again",
 				c.now->loader->name, args.s);
-			strbuf_done(&args);
 			code = EXIT_FAILED;
 			goto out;
+		}
+		if (unknown.len) {
+			_cleanup_free_ char *how = NULL;
+
+			if (c.now->loader->by_hand &&
+			    asprintf(&how, "; '%s\"%s\"' adds them",
+				     c.now->loader->by_hand, unknown.s) < 0) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			r = diag_add(
+				d, o->req.force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
+				"%sthe next boot's command line is not known (%s): it may lack '%s', which amdgpu-tune does not add on this boot loader (%s)%s%s",
+				o->req.force ? "--force: " : "not applied: ",
+				c.now->next_why ? c.now->next_why : "?", unknown.s,
+				c.now->loader->name, how ? how : "",
+				o->req.force ? "" : "; --force applies the rest");
+			if (r < 0)
+				goto fail;
+			if (!o->req.force) {
+				code = EXIT_INVALID;
+				goto out;
+			}
 		}
 	}
 	/* A command line over the kernel's limit loses its last arguments: ours. */
