@@ -38,15 +38,29 @@ int blsgrub_vercmp(const char *a, const char *b)
 		bool num;
 		int c;
 
-		while (*a && !is_digit(*a) && !is_alpha(*a) && *a != '~')
+		while (*a && !is_digit(*a) && !is_alpha(*a) && *a != '~' && *a != '+')
 			a++;
-		while (*b && !is_digit(*b) && !is_alpha(*b) && *b != '~')
+		while (*b && !is_digit(*b) && !is_alpha(*b) && *b != '~' && *b != '+')
 			b++;
 		/* A tilde sorts before everything, the end of the string too. */
 		if (*a == '~' || *b == '~') {
 			if (*a != '~')
 				return 1;
 			if (*b != '~')
+				return -1;
+			a++, b++;
+			continue;
+		}
+		/* A plus sorts after the end of the string and before anything else
+		 * (Fedora's "sorting the plus higher than base version"). */
+		if (*a == '+' || *b == '+') {
+			if (!*a)
+				return -1;
+			if (!*b)
+				return 1;
+			if (*a != '+')
+				return 1;
+			if (*b != '+')
 				return -1;
 			a++, b++;
 			continue;

@@ -10,8 +10,8 @@
 #include "bls.h"
 
 /* Compares two versions the way blscfg's vercmp() does (rpm's rpmvercmp(): alphabetic
- * and numeric segments, numbers newer than letters, '~' older than anything): <0, 0,
- * >0. */
+ * and numeric segments, numbers newer than letters, '~' older than anything, '+' newer
+ * than the end of the string and older than any segment): <0, 0, >0. */
 int blsgrub_vercmp(const char *a, const char *b);
 
 /* Compares two entry IDs (file names without ".conf") as blscfg orders its menu

@@ -31,6 +31,11 @@ static const struct {
 	{"abc", "abd", -1},
 	{"6.17.7", "6.16.12", 1},
 	{"300.fc43.x86_64+debug", "300.fc43.x86_64", 1},
+	/* The plus rule: after the end, before any segment or separator. */
+	{"1.0+a", "1.0a", -1},
+	{"aarch64+16k", "aarch64_16k", -1},
+	{"1+3", "1.2", -1},
+	{"1+", "1", 1},
 };
 
 static void test_vercmp(void **state)
