@@ -298,33 +298,77 @@ static bool is_name_char(char c)
 	return is_digit(c) || is_alpha(c) || c == '_';
 }
 
-/* expand_val(): each $NAME replaced by its value, nothing when unset. 1 with *why when
- * a '$' is not followed by a name. */
-static int expand(const char *s, const struct grubenv *env, struct strbuf *out,
-		  const char **why)
+/* Appends the piece s[from..to] (inclusive; nothing when to < from) to out: the text,
+ * or as a variable's name its value and a blank (nothing when unset). */
+static void piece(const char *s, size_t from, size_t to, bool var,
+		  const struct grubenv *env, struct strbuf *out, bool *any)
 {
-	while (*s) {
-		size_t n;
-		char name[128];
-		const char *v;
+	char name[256];
+	size_t n = to >= from ? to - from + 1 : 0;
+	const char *v;
 
-		if (*s != '$') {
-			strbuf_putc(out, *s++);
-			continue;
-		}
-		n = span(s + 1, is_name_char);
-		if (n == 0 || n >= sizeof(name)) {
-			*why = "a '$' blscfg does not expand (only $NAME)";
-			return 1;
-		}
-		memcpy(name, s + 1, n);
-		name[n] = '\0';
-		v = grubenv_get(env, name);
-		if (v)
-			strbuf_puts(out, v);
-		s += 1 + n;
+	if (!var) {
+		strbuf_printf(out, "%.*s", (int)n, s + from);
+		*any = true;
+		return;
 	}
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, s + from, n);
+	name[n] = '\0';
+	v = grubenv_get(env, name);
+	if (!v)
+		return;
+	strbuf_printf(out, "%s ", v);
+	*any = true;
+}
+
+/* expand_val() as Fedora's blscfg has it, quirks and all: a piece of text is added
+ * only when it ends after it starts, so a one-byte piece before a '$' or at the end is
+ * lost; a variable's name ends at the first byte not a letter, digit or '_', which
+ * starts the next piece unless it is a blank; "\$" is no variable. *any: whether
+ * anything was added (default_kernelopts is taken when not). */
+static int expand(const char *s, const struct grubenv *env, struct strbuf *out, bool *any)
+{
+	size_t start = 0, end = 0, i;
+	bool var = false;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '$' && s[end] != '\\') {
+			if (start != end)
+				piece(s, start, end, var, env, out, any);
+			/* An unset variable before anything was added ends it all:
+			 * field_append() gives NULL, which the caller takes for a
+			 * failure (nothing, so default_kernelopts). */
+			if (start != end && !*any)
+				return 0;
+			var = true;
+			start = i + 1;
+		} else if (var && !is_name_char(s[i])) {
+			piece(s, start, end, var, env, out, any);
+			var = false;
+			start = i;
+			if (s[start] == ' ')
+				start++;
+		}
+		end = i;
+	}
+	if (start != end)
+		piece(s, start, end, var, env, out, any);
 	return strbuf_error(out);
+}
+
+/* What GRUB's script parser, which reads the linux line again at boot, acts on: a
+ * quote, a backslash, '$', a brace, a separator or redirection, a newline, or '#'
+ * starting a word. */
+static bool parser_acts(const char *s)
+{
+	if (strpbrk(s, "\"'\\${};|&<>\n"))
+		return true;
+	for (const char *p = strchr(s, '#'); p; p = strchr(p + 1, '#'))
+		if (p == s || p[-1] == ' ' || p[-1] == '\t')
+			return true;
+	return false;
 }
 
 int blsgrub_options(const char *options, const struct grubenv *env, char **ret,
@@ -333,19 +377,18 @@ int blsgrub_options(const char *options, const struct grubenv *env, char **ret,
 	_cleanup_strv_free_ char **words = NULL;
 	struct strbuf out = {0};
 	const char *dflt = grubenv_get(env, "default_kernelopts");
+	bool any = false;
 	int r = 0;
 
 	*ret = NULL;
 	*why = NULL;
 	if (options)
-		r = expand(options, env, &out, why);
-	/* No options, or nothing left of them: default_kernelopts (create_entry()). */
-	if (r == 0 && !(out.s && out.s[strspn(out.s, " \t")]) && dflt) {
-		strbuf_done(&out);
-		r = expand(dflt, env, &out, why);
-	}
-	if (r == 0 && out.s && strpbrk(out.s, "\"'\\${}")) {
-		*why = "options GRUB's script parser reads again at boot (a quote, a backslash, '$' or a brace)";
+		r = expand(options, env, &out, &any);
+	/* Nothing added at all: default_kernelopts (create_entry()). */
+	if (r == 0 && !any && dflt)
+		r = expand(dflt, env, &out, &any);
+	if (r == 0 && out.s && parser_acts(out.s)) {
+		*why = "options GRUB's script parser reads again at boot (a quote, a backslash, '$', a brace, ';', '|', '&', '<', '>', a newline or a comment)";
 		r = 1;
 	}
 	if (r == 0 && strv_split_ws(out.s ? out.s : "", &words) < 0)
