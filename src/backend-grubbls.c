@@ -20,9 +20,11 @@
 #define GRUBENV	    "boot/grub2/grubenv"
 #define GRUBENV_MAX (64 * 1024)
 
+/* An OSTree system's entries are the deployments', which rpm-ostree and bootc manage:
+ * not this backend's (its files and tools would be the wrong ones there). */
 static bool detect(const struct boot_probe *p, struct strbuf *ev)
 {
-	if (!p->grub_defaults || !p->grub_blscfg)
+	if (!p->grub_defaults || p->ostree || !p->grub_blscfg)
 		return false;
 	strbuf_puts(ev, "; etc/default/grub and a grub.cfg that runs blscfg (GRUB with "
 			"BLS entries, boot/loader/entries)");

@@ -7,12 +7,18 @@ const struct boot_backend backend_unknown = {
 	.name = "unknown",
 };
 
-/* Detection order: systemd-boot when GRUB's files do not claim the machine too, then
- * Debian's GRUB, then a GRUB whose grub.cfg runs blscfg (Fedora's), then another GRUB
- * (backend-sdboot.c, backend-grub.c and backend-grubbls.c say why). */
+/* Detection order: an OSTree system first (whatever boot loader it has, it is managed
+ * through rpm-ostree), then systemd-boot when GRUB's files do not claim the machine too,
+ * then Debian's GRUB, then a GRUB whose grub.cfg runs blscfg (Fedora's), then another
+ * GRUB (backend-sdboot.c, backend-grub.c and backend-grubbls.c say why). */
 const struct boot_backend *const backends[] = {
-	&backend_sdboot, &backend_debian_grub, &backend_grub_bls,
-	&backend_grub,	 &backend_unknown,     NULL,
+	&backend_ostree,
+	&backend_sdboot,
+	&backend_debian_grub,
+	&backend_grub_bls,
+	&backend_grub,
+	&backend_unknown,
+	NULL,
 };
 
 const struct boot_backend *backend_by_name(const char *name)

@@ -27,6 +27,7 @@ struct boot_probe {
 	bool update_grub;   /* usr/sbin/update-grub: Debian's, which sources grub.d */
 	bool grub_mkconfig; /* usr/sbin/grub-mkconfig or grub2-mkconfig */
 	bool grub_blscfg;   /* grub.cfg runs blscfg (Fedora's GRUB with BLS entries) */
+	bool ostree; /* an OSTree system (rpm-ostree, bootc): ostree/repo, run/ostree-booted */
 };
 
 /* What makes the boot files again after a change. */
@@ -75,13 +76,16 @@ struct boot_backend {
 	 * from the files as they are, nothing to check. */
 	int (*verify)(const struct sysroot *root, char *const *present,
 		      char *const *absent, struct diag_list *d);
+	/* When set, apply and remove change nothing here and say this instead (what to
+	 * run by hand). */
+	const char *refuse;
 	/* Which installed kernel it boots when no entry names one (NULL: not known),
 	 * e.g. "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)". */
 	const char *default_rule;
 };
 
 extern const struct boot_backend backend_debian_grub, backend_grub, backend_grub_bls,
-	backend_sdboot, backend_unknown;
+	backend_ostree, backend_sdboot, backend_unknown;
 
 /* The backends in the order detection tries them, NULL-ended. */
 extern const struct boot_backend *const backends[];

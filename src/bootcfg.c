@@ -220,6 +220,9 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 				 sysroot_exists(root, "usr/sbin/grub2-mkconfig"),
 		.grub_defaults = sysroot_exists(root, "etc/default/grub"),
 		.grub_blscfg = runs_blscfg(root),
+		.ostree = sysroot_exists(root, "ostree/repo") ||
+			  sysroot_exists(root, "sysroot/ostree") ||
+			  sysroot_exists(root, "run/ostree-booted"),
 	};
 	char env[BOOT_ENV_DIR_MAX];
 	const char *esp = boot_env_dir("SYSTEMD_ESP_PATH", env);

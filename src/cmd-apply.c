@@ -141,6 +141,11 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		if (r < 0)
 			goto fail;
 	}
+	if (c.now->loader->refuse) {
+		diag_add(d, DIAG_ERROR, NULL, 0, "%s", c.now->loader->refuse);
+		code = EXIT_FAILED;
+		goto out;
+	}
 	t.loader = expect.loader = c.now->loader;
 	t.profile_before = c.state ? c.state->profile : NULL;
 	/* Boot entries made by the regeneration (systemd-boot's): every command-line

@@ -50,6 +50,11 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	r = state_read(root, &st, &d);
 	if (r == 0)
 		r = current_loader(root, &t.loader);
+	if (r == 0 && t.loader->refuse) {
+		diag_add(&d, DIAG_ERROR, NULL, 0, "%s", t.loader->refuse);
+		code = EXIT_FAILED;
+		goto out;
+	}
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
 		struct stat sst;
 

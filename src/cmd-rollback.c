@@ -63,6 +63,11 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 		code = r == -ENOMEM || r == -EBADMSG ? exit_for(r) : EXIT_FAILED;
 		goto out;
 	}
+	if (t.loader->refuse) {
+		diag_add(&d, DIAG_ERROR, NULL, 0, "%s", t.loader->refuse);
+		code = EXIT_FAILED;
+		goto out;
+	}
 	/* A snapshot names each managed file once at most (snapshot_load()). */
 	files = calloc(s->n_files + 1, sizeof(*files));
 	old = calloc(s->n_files + 1, sizeof(*old));

@@ -13,12 +13,14 @@
 #include "backend.h"
 #include "util.h"
 
-/* The rule, stated once more on its own: systemd-boot's files without a grub.cfg;
+/* The rule, stated once more on its own: an OSTree system; systemd-boot's files without a grub.cfg;
  * else GRUB's defaults with Debian's update-grub; else GRUB's defaults with a grub.cfg
  * that runs blscfg (Fedora's); else GRUB's defaults with grub-mkconfig or a grub.cfg;
  * else systemd-boot's files; else none. */
 static const char *expected(const struct boot_probe *p)
 {
+	if (p->ostree)
+		return "ostree";
 	if (p->sdboot && !p->grub_cfg)
 		return "systemd-boot";
 	if (p->grub_defaults && p->update_grub)
@@ -35,7 +37,7 @@ static const char *expected(const struct boot_probe *p)
 static void test_detect_every_probe(void **state)
 {
 	(void)state;
-	for (unsigned bits = 0; bits < 64; bits++) {
+	for (unsigned bits = 0; bits < 128; bits++) {
 		struct boot_probe p = {
 			.sdboot = bits & 1,
 			.grub_cfg = bits & 2,
@@ -43,6 +45,7 @@ static void test_detect_every_probe(void **state)
 			.update_grub = bits & 8,
 			.grub_mkconfig = bits & 16,
 			.grub_blscfg = bits & 32,
+			.ostree = bits & 64,
 		};
 		struct strbuf ev = {0};
 		const struct boot_backend *b;
