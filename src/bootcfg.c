@@ -282,14 +282,22 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 	struct strbuf why = {0};
 
 	/* A boot loader that boots entries (systemd-boot, GRUB's blscfg): the kernel of
-	 * the default entry, when an installed one; else none is known. */
-	for (size_t i = 0; e && e->version && kernels && kernels[i]; i++)
-		if (streq(e->version, kernels[i])) {
+	 * the default entry, when an installed one; else none is known. The version is
+	 * what it boots, boot/vmlinuz-VERSION, or else its version line. */
+	const char *kv =
+		e && e->kernel && strrchr(e->kernel, '/') &&
+				strncmp(strrchr(e->kernel, '/') + 1, "vmlinuz-", 8) == 0
+			? strrchr(e->kernel, '/') + 9
+		: e ? e->version
+		    : NULL;
+
+	for (size_t i = 0; kv && kernels && kernels[i]; i++)
+		if (streq(kv, kernels[i])) {
 			b->default_kernel = strdup(kernels[i]);
 			b->default_why = strdup("the version of the default boot entry");
 			return b->default_kernel && b->default_why ? 0 : -ENOMEM;
 		}
-	if (b->sd.n_entries) {
+	if (b->sd.entries) {
 		if (e && e->uki)
 			strbuf_printf(
 				&why,
@@ -298,8 +306,8 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		else if (e)
 			strbuf_printf(
 				&why,
-				"the default boot entry (%s) boots no installed kernel (its version: %s)",
-				e->id, e->version ? e->version : "none");
+				"the default boot entry (%s) boots no installed kernel (%s)",
+				e->id, kv ? kv : "it names no version");
 		else
 			strbuf_printf(&why, "which boot entry boots is not known: %s",
 				      b->next_why ? b->next_why
