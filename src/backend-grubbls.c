@@ -6,7 +6,9 @@
  * later kernels at once, and the user is told the exact command; modprobe.d and dracut
  * work as everywhere. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "backend.h"
 #include "blsgrub.h"
@@ -15,25 +17,28 @@
 #include "sysroot.h"
 
 #define ENTRIES_DIR "boot/loader/entries"
-/* grub2-editenv's file (DEFAULT_DIRECTORY "/grubenv"); before Fedora 34 on EFI it was on
- * the ESP, and boot/grub2/grubenv a link to it. */
-#define GRUBENV	    "boot/grub2/grubenv"
+/* grubenv is read beside grub.cfg (00_header: load_env -f ${config_directory}/grubenv):
+ * boot/grub2, or before Fedora 34 on EFI the ESP's directory. */
 #define GRUBENV_MAX (64 * 1024)
 
 /* An OSTree system's entries are the deployments', which rpm-ostree and bootc manage:
  * not this backend's (its files and tools would be the wrong ones there). */
 static bool detect(const struct boot_probe *p, struct strbuf *ev)
 {
-	if (!p->grub_defaults || p->ostree || !p->grub_blscfg)
+	if (!p->grub_defaults || p->ostree || !(p->grub_blscfg || p->grub_enable_blscfg))
 		return false;
-	strbuf_puts(ev, "; etc/default/grub and a grub.cfg that runs blscfg (GRUB with "
-			"BLS entries, boot/loader/entries)");
+	strbuf_puts(
+		ev,
+		p->grub_blscfg
+			? "; etc/default/grub and a grub.cfg that runs blscfg (GRUB with BLS entries, boot/loader/entries)"
+			: "; GRUB_ENABLE_BLSCFG=true in etc/default/grub and entries in boot/loader/entries, but no grub.cfg that runs blscfg (on an ESP not mounted?)");
 	return true;
 }
 
 /* The entry files, in name order (blscfg reads them as the file system lists them;
  * only IDs that compare equal, which it drops but one of, depend on that). */
-static int read_entries(const struct sysroot *root, struct sdboot *s, struct diag_list *d)
+static int read_entries(const struct sysroot *root, struct sdboot *s, size_t *skipped,
+			struct diag_list *d)
 {
 	_cleanup_closedir_ DIR *dh = NULL;
 	_cleanup_strv_free_ char **names = NULL;
@@ -51,11 +56,13 @@ static int read_entries(const struct sysroot *root, struct sdboot *s, struct dia
 		size_t len = 0;
 		int k;
 
-		if (s->n_entries >= BLS_ENTRIES_MAX)
+		if (s->n_entries >= BLS_ENTRIES_MAX) {
+			(*skipped)++;
 			return diag_warning(
 				d, ENTRIES_DIR, 0,
 				"more than %u boot entries: the rest are not read",
 				BLS_ENTRIES_MAX);
+		}
 		if (asprintf(&rel, "%s/%s", ENTRIES_DIR, names[i]) < 0)
 			return -ENOMEM;
 		/* read_entry(): "*.conf", not hidden. */
@@ -66,6 +73,7 @@ static int read_entries(const struct sysroot *root, struct sdboot *s, struct dia
 		if (k == -ENOMEM)
 			return k;
 		if (k < 0) {
+			(*skipped)++;
 			k = diag_warning(d, rel, 0, "boot entry not read: %s",
 					 read_error_text(-k));
 			if (k < 0)
@@ -76,28 +84,82 @@ static int read_entries(const struct sysroot *root, struct sdboot *s, struct dia
 		if (k == -ENOMEM)
 			return k;
 		if (k < 0)
-			continue; /* no "linux": blscfg skips it */
+			continue;
 		e.path = TAKE_PTR(rel);
 		s->entries[s->n_entries++] = e;
 	}
 	return 0;
 }
 
-/* Whether grub.cfg has menu entries of its own beside blscfg's (os-prober's, the
- * firmware setup entry): a default that names no BLS entry may name one of those. */
-static bool other_menu_entries(const struct sysroot *root)
+/* What the grub.cfg around blscfg decides: the names it sets (set NAME=...), the
+ * default it sets (00_header's "set default=" outside the next_entry branch), and
+ * whether it has menu entries of its own (os-prober's, the firmware setup entry, or a
+ * custom.cfg it sources) that a default naming no BLS entry may name. */
+struct cfg {
+	char **sets;
+	char *dflt; /* as written, quotes removed; NULL: none */
+	bool own_entries;
+};
+
+static int read_cfg(const struct sysroot *root, const char *dir, struct cfg *c)
 {
-	static const char *const cfgs[] = {"boot/grub2/grub.cfg", "boot/grub/grub.cfg"};
+	_cleanup_free_ char *buf = NULL;
+	char rel[BOOT_ENV_DIR_MAX + 16];
+	size_t len;
+	int r;
 
-	for (size_t i = 0; i < ELEMENTSOF(cfgs); i++) {
-		_cleanup_free_ char *buf = NULL;
-		size_t len;
+	*c = (struct cfg){0};
+	snprintf(rel, sizeof(rel), "%s/grub.cfg", dir);
+	r = sysroot_read_file(root, rel, 4 * 1024 * 1024, false, &buf, &len);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	for (char *l = buf, *next; l && *l; l = next) {
+		char *w, *eq;
 
-		if (sysroot_read_file(root, cfgs[i], 4 * 1024 * 1024, false, &buf,
-				      &len) == 0)
-			return strstr(buf, "menuentry ") != NULL;
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		w = l + strspn(l, " \t");
+		if (strncmp(w, "menuentry ", 10) == 0 || strncmp(w, "submenu ", 8) == 0 ||
+		    strstr(w, "custom.cfg"))
+			c->own_entries = true;
+		if (strncmp(w, "set ", 4) != 0 || !(eq = strchr(w + 4, '=')))
+			continue;
+		*eq = '\0';
+		w += 4 + strspn(w + 4, " \t");
+		if (streq(w, "default")) {
+			char *v = eq + 1;
+			size_t n = strcspn(v, " \t\r");
+
+			v[n] = '\0';
+			if (n >= 2 && v[0] == '"' && v[n - 1] == '"')
+				v[n - 1] = '\0', v++;
+			if (streq(v, "${next_entry}"))
+				continue;
+			free(c->dflt);
+			if (!(c->dflt = strdup(v)))
+				return -ENOMEM;
+		} else if (strv_push(&c->sets, w) < 0) {
+			return -ENOMEM;
+		}
 	}
-	return false;
+	return 0;
+}
+
+/* Says why the next boot is not known. 0 or -ENOMEM. */
+_printf_(2, 3) static int unknown(struct boot_facts *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&b->next_why, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		b->next_why = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int read_next(const struct sysroot *root, const struct file_override *ov,
@@ -105,11 +167,14 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 		     struct diag_list *d)
 {
 	_cleanup_free_ char *envtext = NULL, *opts = NULL;
+	char dir[BOOT_ENV_DIR_MAX], envrel[BOOT_ENV_DIR_MAX + 16];
 	struct grubenv env = {0};
+	struct cfg cfg = {0};
 	const struct srcline *gd = NULL;
+	const char *why = NULL, *dflt;
 	const struct bls_entry *e;
-	const char *why = NULL;
-	size_t len = 0;
+	struct stat st;
+	size_t len = 0, skipped = 0;
 	int r;
 
 	/* GRUB_DEFAULT, from etc/default/grub (there are no drop-ins). */
@@ -120,57 +185,107 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 	b->sd.entries = calloc(BLS_ENTRIES_MAX, sizeof(*b->sd.entries));
 	if (!b->sd.entries)
 		return -ENOMEM;
-	r = sysroot_read_file(root, GRUBENV, GRUBENV_MAX, false, &envtext, &len);
-	if (r == 0 && grubenv_parse(envtext, len, &env) == -EBADMSG)
-		r = diag_warning(d, GRUBENV, 0,
-				 "not a GRUB environment block: read as empty, as GRUB "
-				 "does not load it");
-	if (r == -ENOMEM || (r = read_entries(root, &b->sd, d)) < 0)
+	if (!boot_blscfg_dir(root, dir))
+		return unknown(b, "no grub.cfg that runs blscfg is to be seen (on an ESP "
+				  "not mounted?)");
+	r = read_cfg(root, dir, &cfg);
+	if (r == 0)
+		r = read_entries(root, &b->sd, &skipped, d);
+	if (r < 0)
 		goto out;
 	blsgrub_sort(b->sd.entries, &b->sd.n_entries);
-	r = 0;
-	if (b->grub && grub_var_lookup(b->grub, "GRUB_DEFAULT", &gd, NULL) != 0) {
-		b->next_why = strdup("GRUB_DEFAULT is not computed");
-		r = b->next_why ? 0 : -ENOMEM;
-	} else {
-		b->sd.dflt = blsgrub_default(b->sd.entries, b->sd.n_entries,
-					     gd && gd->text.s ? gd->text.s : NULL, &env,
-					     other_menu_entries(root), &b->sd.rule);
+	/* Entries without "linux" took their place in the order (and may have pushed
+	 * out an equal one); create_entry() skips them now. */
+	{
+		size_t n = 0;
+
+		for (size_t i = 0; i < b->sd.n_entries; i++)
+			if (b->sd.entries[i].kernel)
+				b->sd.entries[n++] = b->sd.entries[i];
+			else
+				bls_entry_done(&b->sd.entries[i]);
+		b->sd.n_entries = n;
 	}
-	if (r == 0 && b->sd.dflt < 0 && !b->next_why) {
-		b->next_why = strdup(
+	/* The environment grub.cfg loads from beside itself. GRUB reads it whatever
+	 * Linux has mounted: one this root cannot read leaves the next boot unknown. */
+	snprintf(envrel, sizeof(envrel), "%s/grubenv", dir);
+	r = sysroot_read_file(root, envrel, GRUBENV_MAX, false, &envtext, &len);
+	if (r == -ENOENT && sysroot_lstat(root, envrel, &st) == 0)
+		r = unknown(
+			b,
+			"%s is a link to a file this root does not have (the ESP not mounted?)",
+			envrel);
+	else if (r < 0 && r != -ENOENT && r != -ENOMEM)
+		r = unknown(b, "%s cannot be read: %s", envrel, read_error_text(-r));
+	else if (r == 0 && (r = grubenv_parse(envtext, len, &env)) == -EBADMSG)
+		r = diag_warning(
+			d, envrel, 0,
+			"not a GRUB environment block: GRUB loads no variable from "
+			"it");
+	else if (r == -ENOENT)
+		r = 0;
+	if (r < 0 || b->next_why)
+		goto out;
+	if (skipped) {
+		r = unknown(
+			b,
+			"a boot entry could not be read, or there are more than the reader takes");
+		goto out;
+	}
+	/* What grub.cfg sets default to; GRUB_DEFAULT says the same unless grub.cfg is
+	 * older than etc/default/grub. */
+	if (cfg.dflt) {
+		dflt = streq(cfg.dflt, "${saved_entry}") ? "saved" : cfg.dflt;
+		if (strpbrk(dflt, "$\"'\\")) {
+			r = unknown(b,
+				    "grub.cfg sets default to %s, which is not computed",
+				    cfg.dflt);
+			goto out;
+		}
+	} else if (b->grub && grub_var_lookup(b->grub, "GRUB_DEFAULT", &gd, NULL) != 0) {
+		r = unknown(b, "GRUB_DEFAULT is not computed");
+		goto out;
+	} else {
+		dflt = gd && gd->text.s ? gd->text.s : NULL;
+	}
+	/* 08_fallback_counting: a boot counter that ran out boots the second entry. */
+	if (grubenv_get(&env, "boot_counter")) {
+		r = unknown(
+			b,
+			"grubenv has boot_counter=%s: a boot being counted may fall back to another entry",
+			grubenv_get(&env, "boot_counter"));
+		goto out;
+	}
+	b->sd.dflt = blsgrub_default(b->sd.entries, b->sd.n_entries, dflt, &env,
+				     cfg.own_entries, &b->sd.rule);
+	if (b->sd.dflt < 0) {
+		r = unknown(
+			b, "%s",
 			b->sd.n_entries
 				? "the default names no BLS entry, and grub.cfg has menu entries of its own that may carry that name"
 				: "no boot entry in " ENTRIES_DIR
 				  " (a .conf file with a linux line)");
-		r = b->next_why ? 0 : -ENOMEM;
+		goto out;
 	}
-	if (r == 0 && b->sd.dflt >= 0) {
-		e = &b->sd.entries[b->sd.dflt];
-		r = blsgrub_options(e->options, &env, &opts, &why);
-	}
-	/* Each entry's command line as the kernel gets it, where computed. */
+	e = &b->sd.entries[b->sd.dflt];
+	r = blsgrub_options(e->options, &env, cfg.sets, &opts, &why);
+	/* Each entry's command line as the kernel gets it, where computed; NULL
+	 * where not. */
 	for (size_t i = 0; r >= 0 && i < b->sd.n_entries; i++) {
 		char *x = NULL;
 		const char *w;
-		int k = blsgrub_options(b->sd.entries[i].options, &env, &x, &w);
+		int k = blsgrub_options(b->sd.entries[i].options, &env, cfg.sets, &x, &w);
 
 		if (k < 0)
 			r = k;
-		else if (k == 0) {
-			free(b->sd.entries[i].options);
-			b->sd.entries[i].options = x;
-		}
+		free(b->sd.entries[i].options);
+		b->sd.entries[i].options = k == 0 ? x : NULL;
+		b->sd.entries[i].options_unknown = k == 1;
 	}
-	if (r < 0 || b->sd.dflt < 0)
-		goto out;
-	e = &b->sd.entries[b->sd.dflt];
 	if (r == 1) {
-		struct strbuf s = {0};
-
-		strbuf_printf(&s, "%s:%u: %s", e->path, e->options_line, why);
-		b->next_why = strbuf_steal(&s);
-		r = b->next_why ? 0 : -ENOMEM;
+		r = e->options_line
+			    ? unknown(b, "%s:%u: %s", e->path, e->options_line, why)
+			    : unknown(b, "%s: %s", e->path, why);
 		goto out;
 	}
 	if (r < 0)
@@ -186,6 +301,8 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 			   (struct src){0, e->options_line});
 out:
 	grubenv_done(&env);
+	strv_free(cfg.sets);
+	free(cfg.dflt);
 	return r;
 }
 

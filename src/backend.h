@@ -27,7 +27,11 @@ struct boot_probe {
 	bool update_grub;   /* usr/sbin/update-grub: Debian's, which sources grub.d */
 	bool grub_mkconfig; /* usr/sbin/grub-mkconfig or grub2-mkconfig */
 	bool grub_blscfg;   /* grub.cfg runs blscfg (Fedora's GRUB with BLS entries) */
-	bool ostree; /* an OSTree system (rpm-ostree, bootc): ostree/repo, run/ostree-booted */
+	/* etc/default/grub has GRUB_ENABLE_BLSCFG=true and boot/loader/entries has
+	 * entries (the grub.cfg that runs blscfg may be on an ESP not mounted) */
+	bool grub_enable_blscfg;
+	bool ostree; /* an OSTree system (rpm-ostree, bootc): ostree/repo,
+			run/ostree-booted */
 };
 
 /* What makes the boot files again after a change. */

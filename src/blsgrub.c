@@ -155,9 +155,9 @@ int blsgrub_entry_parse(const char *name, const char *text, size_t len,
 	int r = 0;
 
 	*e = (struct bls_entry){.tries_left = -1, .tries_done = -1};
-	if (name[0] == '.' || n <= 5 || strcmp(name + n - 5, ".conf") != 0 ||
-	    memchr(text, '\0', len))
+	if (name[0] == '.' || n <= 5 || strcmp(name + n - 5, ".conf") != 0)
 		return -EINVAL;
+	/* Read as a C string, up to a NUL byte, as GRUB's line reader hands it on. */
 	copy = strndup(text, len);
 	e->id = strndup(name, n - 5);
 	if (!copy || !e->id) {
@@ -172,10 +172,12 @@ int blsgrub_entry_parse(const char *name, const char *text, size_t len,
 		next = strchr(p, '\n');
 		if (next)
 			*next++ = '\0';
-		/* grub_file_getline() drops a carriage return before the newline. */
-		l = strlen(p);
-		if (l && p[l - 1] == '\r')
-			p[l - 1] = '\0';
+		/* grub_file_getline() drops every carriage return. */
+		l = 0;
+		for (char *q = p; *q; q++)
+			if (*q != '\r')
+				p[l++] = *q;
+		p[l] = '\0';
 		p += strspn(p, " \t");
 		if (*p == '#')
 			continue;
@@ -198,8 +200,6 @@ int blsgrub_entry_parse(const char *name, const char *text, size_t len,
 			e->options_line = line;
 		}
 	}
-	if (r == 0 && !e->kernel)
-		r = -EINVAL;
 	if (r < 0)
 		bls_entry_done(e);
 	return r;
@@ -249,37 +249,48 @@ int grubenv_parse(const char *text, size_t len, struct grubenv *ret)
 	const char *p = text + strlen(head), *end = text + len;
 
 	*ret = (struct grubenv){0};
-	if (len < strlen(head) || memcmp(text, head, strlen(head)) != 0 ||
-	    memchr(text, '\0', len))
+	/* A block that is its signature alone is none (grub_envblk_open()). */
+	if (len < sizeof(head) || memcmp(text, head, strlen(head)) != 0)
 		return -EBADMSG;
+	/* grub_envblk_iterate(): a '#' line is padding; a name runs to the next '='
+	 * (across lines); a value to the next newline, '\' taking the byte after it;
+	 * a name without '=' or a value without its newline ends the block. */
 	while (p < end) {
-		const char *start = p, *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eq = memchr(p, '=', (size_t)((nl ? nl : end) - p));
+		const char *name = p, *eq, *v;
 		struct strbuf val = {0};
-		char *name;
+		char *n, *x;
 
-		/* '#' lines pad the block to its size; a line without '=' is no
-		 * variable. */
-		if (*start == '#' || !eq) {
-			p = nl ? nl + 1 : end;
-			continue;
+		if (*p != '#') {
+			eq = memchr(p, '=', (size_t)(end - p));
+			if (!eq)
+				return 0;
+			for (v = p = eq + 1; p < end && *p != '\n'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return 0;
+			for (; v < p; v++) {
+				if (*v == '\\')
+					v++;
+				strbuf_putc(&val, *v);
+			}
+			n = strndup(name, (size_t)(eq - name));
+			x = strbuf_steal(&val);
+			/* A NUL byte ends a value or a name, as grub_env_set() copies
+			 * them. */
+			if (!n || !x || strv_push(&ret->names, n) < 0 ||
+			    strv_push(&ret->values, x) < 0) {
+				free(n);
+				free(x);
+				grubenv_done(ret);
+				return -ENOMEM;
+			}
+			free(n);
+			free(x);
+			ret->n++;
 		}
-		/* The value: '\' keeps the next byte, a newline too (envblk's
-		 * escaping), so the value may run past nl. */
-		for (p = eq + 1; p < end && *p != '\n'; p++) {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-			strbuf_putc(&val, *p);
-		}
-		p++;
-		name = strndup(start, (size_t)(eq - start));
-		if (!name || strv_consume(&ret->names, name) < 0 ||
-		    strv_consume(&ret->values, strbuf_steal(&val)) < 0) {
-			strbuf_done(&val);
-			grubenv_done(ret);
-			return -ENOMEM;
-		}
-		ret->n++;
+		p = memchr(p, '\n', (size_t)(end - p));
+		p = p ? p + 1 : end;
 	}
 	return 0;
 }
@@ -301,7 +312,8 @@ static bool is_name_char(char c)
 /* Appends the piece s[from..to] (inclusive; nothing when to < from) to out: the text,
  * or as a variable's name its value and a blank (nothing when unset). */
 static void piece(const char *s, size_t from, size_t to, bool var,
-		  const struct grubenv *env, struct strbuf *out, bool *any)
+		  const struct grubenv *env, char *const *cfg_sets, struct strbuf *out,
+		  bool *any, bool *from_cfg)
 {
 	char name[256];
 	size_t n = to >= from ? to - from + 1 : 0;
@@ -317,6 +329,10 @@ static void piece(const char *s, size_t from, size_t to, bool var,
 	memcpy(name, s + from, n);
 	name[n] = '\0';
 	v = grubenv_get(env, name);
+	/* Not in grubenv but set by grub.cfg (Fedora's kernelopts fallback): its
+	 * value there is not computed. */
+	if (!v && strv_contains(cfg_sets, name))
+		*from_cfg = true;
 	if (!v)
 		return;
 	strbuf_printf(out, "%s ", v);
@@ -326,9 +342,12 @@ static void piece(const char *s, size_t from, size_t to, bool var,
 /* expand_val() as Fedora's blscfg has it, quirks and all: a piece of text is added
  * only when it ends after it starts, so a one-byte piece before a '$' or at the end is
  * lost; a variable's name ends at the first byte not a letter, digit or '_', which
- * starts the next piece unless it is a blank; "\$" is no variable. *any: whether
- * anything was added (default_kernelopts is taken when not). */
-static int expand(const char *s, const struct grubenv *env, struct strbuf *out, bool *any)
+ * starts the next piece unless it is a blank; "\\$" is no variable; an unset variable
+ * before anything was added, ended by a '$', stops it with nothing. *any: whether
+ * anything was added (default_kernelopts is taken when not); *from_cfg: whether an
+ * unset variable is one grub.cfg sets. */
+static int expand(const char *s, const struct grubenv *env, char *const *cfg_sets,
+		  struct strbuf *out, bool *any, bool *from_cfg)
 {
 	size_t start = 0, end = 0, i;
 	bool var = false;
@@ -336,7 +355,8 @@ static int expand(const char *s, const struct grubenv *env, struct strbuf *out, 
 	for (i = 0; s[i]; i++) {
 		if (s[i] == '$' && s[end] != '\\') {
 			if (start != end)
-				piece(s, start, end, var, env, out, any);
+				piece(s, start, end, var, env, cfg_sets, out, any,
+				      from_cfg);
 			/* An unset variable before anything was added ends it all:
 			 * field_append() gives NULL, which the caller takes for a
 			 * failure (nothing, so default_kernelopts). */
@@ -345,7 +365,7 @@ static int expand(const char *s, const struct grubenv *env, struct strbuf *out, 
 			var = true;
 			start = i + 1;
 		} else if (var && !is_name_char(s[i])) {
-			piece(s, start, end, var, env, out, any);
+			piece(s, start, end, var, env, cfg_sets, out, any, from_cfg);
 			var = false;
 			start = i;
 			if (s[start] == ' ')
@@ -354,7 +374,7 @@ static int expand(const char *s, const struct grubenv *env, struct strbuf *out, 
 		end = i;
 	}
 	if (start != end)
-		piece(s, start, end, var, env, out, any);
+		piece(s, start, end, var, env, cfg_sets, out, any, from_cfg);
 	return strbuf_error(out);
 }
 
@@ -371,22 +391,26 @@ static bool parser_acts(const char *s)
 	return false;
 }
 
-int blsgrub_options(const char *options, const struct grubenv *env, char **ret,
-		    const char **why)
+int blsgrub_options(const char *options, const struct grubenv *env, char *const *cfg_sets,
+		    char **ret, const char **why)
 {
 	_cleanup_strv_free_ char **words = NULL;
 	struct strbuf out = {0};
 	const char *dflt = grubenv_get(env, "default_kernelopts");
-	bool any = false;
+	bool any = false, from_cfg = false;
 	int r = 0;
 
 	*ret = NULL;
 	*why = NULL;
 	if (options)
-		r = expand(options, env, &out, &any);
+		r = expand(options, env, cfg_sets, &out, &any, &from_cfg);
 	/* Nothing added at all: default_kernelopts (create_entry()). */
 	if (r == 0 && !any && dflt)
-		r = expand(dflt, env, &out, &any);
+		r = expand(dflt, env, cfg_sets, &out, &any, &from_cfg);
+	if (r == 0 && from_cfg) {
+		*why = "a variable the options use is not in grubenv but set by grub.cfg (Fedora's kernelopts fallback), which is not computed";
+		r = 1;
+	}
 	if (r == 0 && out.s && parser_acts(out.s)) {
 		*why = "options GRUB's script parser reads again at boot (a quote, a backslash, '$', a brace, ';', '|', '&', '<', '>', a newline or a comment)";
 		r = 1;
@@ -402,20 +426,29 @@ int blsgrub_options(const char *options, const struct grubenv *env, char **ret,
 	return r;
 }
 
-/* get_entry_number(): an ID, else a title, else a whole number. */
+/* get_entry_number_helper() and menuentry_eq(): an ID, else a title (an entry without
+ * one is titled with its linux path), else a number as grub_strtoul() reads it in base
+ * 0 (010 is 8, 0x1 is 1), the whole string. A '>' separates a submenu's part: only the
+ * part before it is matched. */
 static ssize_t find(const struct bls_entry *v, size_t n, const char *want)
 {
-	size_t i;
+	size_t len = strcspn(want, ">"), i;
+	unsigned long k;
+	char *end;
 
 	for (i = 0; i < n; i++)
-		if (streq(v[i].id, want))
+		if (strlen(v[i].id) == len && strncmp(v[i].id, want, len) == 0)
 			return (ssize_t)i;
-	for (i = 0; i < n; i++)
-		if (v[i].title && streq(v[i].title, want))
+	for (i = 0; i < n; i++) {
+		const char *t = v[i].title ? v[i].title : v[i].kernel;
+
+		if (t && strlen(t) == len && strncmp(t, want, len) == 0)
 			return (ssize_t)i;
-	if (*want && strspn(want, "0123456789") == strlen(want) && strlen(want) < 9 &&
-	    (size_t)atoi(want) < n)
-		return atoi(want);
+	}
+	errno = 0;
+	k = strtoul(want, &end, 0);
+	if (*want && !*end && !errno && !strchr(want, '-') && k < n)
+		return (ssize_t)k;
 	return -1;
 }
 

@@ -20,12 +20,13 @@ int blsgrub_vercmp(const char *a, const char *b);
 int blsgrub_id_cmp(const char *a, const char *b);
 
 /* Fills e from an entry file name (its base name, "*.conf", not starting with '.') and
- * text as read_entry() and create_entry() read it: a line's leading blanks are skipped,
- * '#' lines ignored, the key ends at the first space (at a tab when the line has no
- * space), and a line with no value (an empty line too) ends the file; the first
- * "title", "linux", "options" and "version" count. 0, -EINVAL (not an entry name, or no
- * "linux": blscfg skips it) or -ENOMEM. e->options is the line as written, unexpanded.
- */
+ * text as read_entry() reads it: up to a NUL byte, carriage returns dropped, a line's
+ * leading blanks skipped, '#' lines ignored, the key ending at the first space (at a tab
+ * when the line has no space), and a line with no value (an empty line too) ending the
+ * file; the first "title", "linux", "options" and "version" count. An entry without
+ * "linux" is kept (kernel NULL): it takes its place in the order, and only then does
+ * create_entry() skip it. 0, -EINVAL (not an entry name) or -ENOMEM. e->options is the
+ * line as written, unexpanded. */
 int blsgrub_entry_parse(const char *name, const char *text, size_t len,
 			struct bls_entry *e);
 
@@ -40,21 +41,25 @@ struct grubenv {
 	size_t n;
 };
 
-/* Parses text (len bytes) as an environment block: "# GRUB Environment Block" first,
- * then NAME=VALUE lines ('\\' escapes a backslash or a newline), '#' padding. 0,
- * -EBADMSG (not an environment block) or -ENOMEM. */
+/* Parses text (len bytes) as an environment block as grub_envblk_iterate() does:
+ * "# GRUB Environment Block" first, then NAME=VALUE (a name runs to the next '=', a
+ * value to the next newline, '\\' taking the byte after it), '#' lines as padding; a
+ * name without '=' or a value without its newline ends the block. 0, -EBADMSG (not an
+ * environment block) or -ENOMEM. */
 int grubenv_parse(const char *text, size_t len, struct grubenv *ret);
 const char *grubenv_get(const struct grubenv *env, const char *name);
 void grubenv_done(struct grubenv *env);
 
-/* An entry's options as blscfg gives them to the kernel: each $NAME (letters, digits,
- * '_') replaced by env's value, nothing when unset (expand_val()); no options, or none
- * left, take default_kernelopts (expanded the same way). The result goes through GRUB's
- * script parser again at boot: when it still has a quote, a backslash, a '$' or a '{',
- * what the kernel gets is not computed here: 1 with *why set. Else 0 with *ret (blanks
- * squeezed), or -ENOMEM. */
-int blsgrub_options(const char *options, const struct grubenv *env, char **ret,
-		    const char **why);
+/* An entry's options as blscfg gives them to the kernel (expand_val(), with its
+ * quirks): each $NAME replaced by env's value, nothing when unset; when nothing at all
+ * was added, default_kernelopts, expanded the same way. A variable unset in env but in
+ * cfg_sets (NULL-ended: the names grub.cfg sets, such as Fedora's kernelopts fallback)
+ * is not computed, nor is a result GRUB's script parser acts on when it reads the linux
+ * line again at boot (a quote, a backslash, '$', a brace, ';', '|', '&', '<', '>', a
+ * newline, '#' starting a word): 1 with *why set. Else 0 with *ret (blanks squeezed),
+ * or -ENOMEM. */
+int blsgrub_options(const char *options, const struct grubenv *env, char *const *cfg_sets,
+		    char **ret, const char **why);
 
 /* The entry the menu starts by default among the sorted v: grubenv's next_entry when
  * set (grub-reboot), else grub_default (GRUB_DEFAULT; "saved" stands for grubenv's

@@ -1,4 +1,5 @@
 #include <blkid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 
@@ -185,25 +186,81 @@ const char *boot_env_dir(const char *name, char buf[static BOOT_ENV_DIR_MAX])
 	return rel_path_is_safe(buf) ? buf : NULL;
 }
 
-/* Whether grub.cfg runs the blscfg command (a line whose first word it is), as the one
- * Fedora's grub2-mkconfig writes with GRUB_ENABLE_BLSCFG=true does. */
-static bool runs_blscfg(const struct sysroot *root)
+/* Whether the grub.cfg in dir runs the blscfg command (a line whose first word it is),
+ * as the one Fedora's grub2-mkconfig writes with GRUB_ENABLE_BLSCFG=true does. */
+static bool runs_blscfg(const struct sysroot *root, const char *dir)
 {
-	static const char *const cfgs[] = {"boot/grub2/grub.cfg", "boot/grub/grub.cfg"};
+	_cleanup_free_ char *buf = NULL;
+	char rel[BOOT_ENV_DIR_MAX + 16];
+	size_t len;
 
-	for (size_t i = 0; i < ELEMENTSOF(cfgs); i++) {
-		_cleanup_free_ char *buf = NULL;
-		size_t len;
+	snprintf(rel, sizeof(rel), "%s/grub.cfg", dir);
+	if (sysroot_read_file(root, rel, 4 * 1024 * 1024, false, &buf, &len) < 0)
+		return false;
+	for (char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *w = l + strspn(l, " \t");
 
-		if (sysroot_read_file(root, cfgs[i], 4 * 1024 * 1024, false, &buf, &len) <
-		    0)
+		if ((strncmp(w, "blscfg", 6) == 0 &&
+		     (!w[6] || strchr(" \t\r\n", w[6]))) ||
+		    (strncmp(w, "bls_import", 10) == 0 &&
+		     (!w[10] || strchr(" \t\r\n", w[10]))))
+			return true;
+	}
+	return false;
+}
+
+/* Whether etc/default/grub turns blscfg on (a GRUB_ENABLE_BLSCFG=true line), with BLS
+ * entries in boot/loader/entries: Fedora's GRUB, even when the grub.cfg that runs
+ * blscfg is not to be seen (on an ESP not mounted). */
+static bool enables_blscfg(const struct sysroot *root)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_closedir_ DIR *dh = NULL;
+	struct dirent *de;
+	size_t len;
+	bool on = false, entries = false;
+
+	if (sysroot_read_file(root, "etc/default/grub", 1024 * 1024, false, &buf, &len) <
+	    0)
+		return false;
+	for (char *l = buf; l && !on; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		on = strncmp(l, "GRUB_ENABLE_BLSCFG=true", 23) == 0 &&
+		     (!l[23] || strchr("\n \t", l[23]));
+	if (!on || sysroot_opendir(root, "boot/loader/entries", &dh) < 0)
+		return false;
+	while (!entries && (de = readdir(dh))) {
+		size_t n = strlen(de->d_name);
+
+		entries = de->d_name[0] != '.' && n > 5 &&
+			  streq(de->d_name + n - 5, ".conf");
+	}
+	return entries;
+}
+
+bool boot_blscfg_dir(const struct sysroot *root, char dir[static BOOT_ENV_DIR_MAX])
+{
+	static const char *const dirs[] = {"boot/grub2", "boot/grub"};
+	_cleanup_closedir_ DIR *dh = NULL;
+	struct dirent *de;
+
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+		if (runs_blscfg(root, dirs[i])) {
+			snprintf(dir, BOOT_ENV_DIR_MAX, "%s", dirs[i]);
+			return true;
+		}
+	/* Before Fedora 34 (and on RHEL 8) an EFI machine's grub.cfg is on the ESP,
+	 * beside its grubenv. */
+	if (sysroot_opendir(root, "boot/efi/EFI", &dh) < 0)
+		return false;
+	while ((de = readdir(dh))) {
+		char d[BOOT_ENV_DIR_MAX];
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) > 64)
 			continue;
-		for (char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-			const char *w = l + strspn(l, " \t");
-
-			if (strncmp(w, "blscfg", 6) == 0 &&
-			    (!w[6] || strchr(" \t\n", w[6])))
-				return true;
+		snprintf(d, sizeof(d), "boot/efi/EFI/%s", de->d_name);
+		if (runs_blscfg(root, d)) {
+			snprintf(dir, BOOT_ENV_DIR_MAX, "%s", d);
+			return true;
 		}
 	}
 	return false;
@@ -211,6 +268,7 @@ static bool runs_blscfg(const struct sysroot *root)
 
 static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 {
+	char cfgdir[BOOT_ENV_DIR_MAX];
 	struct strbuf ev = {0};
 	struct boot_probe p = {
 		.grub_cfg = sysroot_exists(root, "boot/grub/grub.cfg") ||
@@ -219,7 +277,8 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 		.grub_mkconfig = sysroot_exists(root, "usr/sbin/grub-mkconfig") ||
 				 sysroot_exists(root, "usr/sbin/grub2-mkconfig"),
 		.grub_defaults = sysroot_exists(root, "etc/default/grub"),
-		.grub_blscfg = runs_blscfg(root),
+		.grub_blscfg = boot_blscfg_dir(root, cfgdir),
+		.grub_enable_blscfg = enables_blscfg(root),
 		.ostree = sysroot_exists(root, "ostree/repo") ||
 			  sysroot_exists(root, "sysroot/ostree") ||
 			  sysroot_exists(root, "run/ostree-booted"),

@@ -66,6 +66,10 @@ DEFINE_FREEP(struct boot_facts, boot_facts_free)
 #define BOOT_ENV_DIR_MAX 256
 const char *boot_env_dir(const char *name, char buf[static BOOT_ENV_DIR_MAX]);
 
+/* The directory (relative to the root) of the grub.cfg that runs Fedora's blscfg:
+ * boot/grub2 or boot/grub, else an ESP's boot/efi/EFI/VENDOR (before Fedora 34). */
+bool boot_blscfg_dir(const struct sysroot *root, char dir[static BOOT_ENV_DIR_MAX]);
+
 /* Whether the next boot's command line (b->next, when known) has any of args (whole
  * words; a NULL-ended list, NULL for none). */
 bool boot_next_has_any(const struct boot_facts *b, char *const *args);

@@ -116,7 +116,10 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		const struct bls_entry *e = &bf->sd.entries[i];
 		_cleanup_free_ char *p = escape_untrusted(e->path);
 		_cleanup_free_ char *v = e->version ? escape_untrusted(e->version) : NULL;
-		_cleanup_free_ char *c = escape_cmdline(e->options ? e->options : "");
+		_cleanup_free_ char *c =
+			escape_cmdline(e->options_unknown ? "(not computed)"
+				       : e->options	  ? e->options
+							  : "");
 
 		strbuf_printf(b, "%s%s",
 			      i ? "             " : "Entries:     ", p ? p : "");
@@ -248,7 +251,7 @@ int render_detect_json(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 		json_key(b, &f2, "uki");
 		strbuf_puts(b, e->uki ? "true" : "false");
 		json_key(b, &f2, "cmdline");
-		json_string(b, e->options ? e->options : "");
+		json_string(b, e->options_unknown ? NULL : e->options ? e->options : "");
 		json_key(b, &f2, "default");
 		strbuf_puts(b, (ssize_t)i == bf->sd.dflt ? "true" : "false");
 		strbuf_putc(b, '}');

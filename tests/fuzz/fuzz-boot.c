@@ -78,20 +78,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 4: {
 		/* The bytes as an entry file, and as a grubenv its options expand from;
-		 * the entry sorted against itself (dropped as equal) and a fixed one. */
+		 * the entry sorted with a fixed one, under a name taken from the bytes.
+		 */
 		struct bls_entry v[2];
 		struct grubenv env = {0};
 		size_t n = 0;
 		const char *why, *rule;
 		char *opts = NULL;
 
-		if (blsgrub_entry_parse("a-1-1.conf", buf, size, &v[0]) == 0)
+		char name[24] = "x.conf";
+
+		if (size >= 8) {
+			memcpy(name, buf, 8);
+			for (size_t i = 0; i < 8; i++)
+				if (!name[i] || name[i] == '/')
+					name[i] = '-';
+			memcpy(name + 8, ".conf", 6);
+		}
+		if (blsgrub_entry_parse(name, buf, size, &v[0]) == 0)
 			n++;
 		if (blsgrub_entry_parse("b-2-2.conf", "linux /v\n", 9, &v[n]) == 0)
 			n++;
 		grubenv_parse(buf, size, &env);
 		for (size_t i = 0; i < n; i++) {
-			if (blsgrub_options(v[i].options, &env, &opts, &why) == 0 && !opts)
+			if (blsgrub_options(v[i].options, &env, NULL, &opts, &why) == 0 &&
+			    !opts)
 				abort();
 			free(opts);
 			opts = NULL;

@@ -13,10 +13,11 @@
 #include "backend.h"
 #include "util.h"
 
-/* The rule, stated once more on its own: an OSTree system; systemd-boot's files without a grub.cfg;
- * else GRUB's defaults with Debian's update-grub; else GRUB's defaults with a grub.cfg
- * that runs blscfg (Fedora's); else GRUB's defaults with grub-mkconfig or a grub.cfg;
- * else systemd-boot's files; else none. */
+/* The rule, stated once more on its own: an OSTree system; systemd-boot's files without a
+ * grub.cfg; else GRUB's defaults with Debian's update-grub; else GRUB's defaults with a
+ * grub.cfg that runs blscfg, or GRUB_ENABLE_BLSCFG=true with entries (Fedora's); else
+ * GRUB's defaults with grub-mkconfig or a grub.cfg; else systemd-boot's files; else none.
+ */
 static const char *expected(const struct boot_probe *p)
 {
 	if (p->ostree)
@@ -25,7 +26,7 @@ static const char *expected(const struct boot_probe *p)
 		return "systemd-boot";
 	if (p->grub_defaults && p->update_grub)
 		return "debian-grub";
-	if (p->grub_defaults && p->grub_blscfg)
+	if (p->grub_defaults && (p->grub_blscfg || p->grub_enable_blscfg))
 		return "grub-bls";
 	if (p->grub_defaults && (p->grub_mkconfig || p->grub_cfg))
 		return "grub";
@@ -37,7 +38,7 @@ static const char *expected(const struct boot_probe *p)
 static void test_detect_every_probe(void **state)
 {
 	(void)state;
-	for (unsigned bits = 0; bits < 128; bits++) {
+	for (unsigned bits = 0; bits < 256; bits++) {
 		struct boot_probe p = {
 			.sdboot = bits & 1,
 			.grub_cfg = bits & 2,
@@ -45,7 +46,8 @@ static void test_detect_every_probe(void **state)
 			.update_grub = bits & 8,
 			.grub_mkconfig = bits & 16,
 			.grub_blscfg = bits & 32,
-			.ostree = bits & 64,
+			.grub_enable_blscfg = bits & 64,
+			.ostree = bits & 128,
 		};
 		struct strbuf ev = {0};
 		const struct boot_backend *b;

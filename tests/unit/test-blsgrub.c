@@ -120,9 +120,19 @@ static void test_parse(void **state)
 	assert_int_equal(blsgrub_entry_parse("a.conf", t, strlen(t), &e), 0);
 	assert_null(e.options);
 	bls_entry_done(&e);
-	/* A key with no value ends it too; then there is no linux: skipped. */
+	/* A key with no value ends it too; then there is no linux: kept for the
+	 * order, without a kernel. Carriage returns go wherever they are, and a NUL
+	 * byte ends the text. */
 	t = "title x\noptions\nlinux /vmlinuz\n";
-	assert_int_equal(blsgrub_entry_parse("a.conf", t, strlen(t), &e), -EINVAL);
+	assert_int_equal(blsgrub_entry_parse("a.conf", t, strlen(t), &e), 0);
+	assert_null(e.kernel);
+	bls_entry_done(&e);
+	t = "linux\r /vmlinuz\noptions ro\0 quiet\nversion 1\n";
+	assert_int_equal(blsgrub_entry_parse("a.conf", t, 40, &e), 0);
+	assert_string_equal(e.kernel, "/vmlinuz");
+	assert_string_equal(e.options, "ro");
+	assert_null(e.version);
+	bls_entry_done(&e);
 	/* Names blscfg does not read. */
 	t = "linux /vmlinuz\n";
 	assert_int_equal(blsgrub_entry_parse(".a.conf", t, strlen(t), &e), -EINVAL);
@@ -135,9 +145,10 @@ static void test_grubenv(void **state)
 	static const char block[] = "# GRUB Environment Block\n"
 				    "saved_entry=a-1-1\n"
 				    "kernelopts=root=/dev/sda1 ro \\\\x\\\nrest\n"
-				    "broken line\n"
+				    "#padding\n"
+				    "junk\nnext_entry=b\n"
 				    "saved_entry=a-2-1\n"
-				    "#####################";
+				    "last=no newline";
 	struct grubenv env;
 
 	(void)state;
@@ -146,9 +157,15 @@ static void test_grubenv(void **state)
 	assert_string_equal(grubenv_get(&env, "saved_entry"), "a-2-1");
 	assert_string_equal(grubenv_get(&env, "kernelopts"),
 			    "root=/dev/sda1 ro \\x\nrest");
+	/* A name runs to the next '=', across a line: "junk\nnext_entry". */
 	assert_null(grubenv_get(&env, "next_entry"));
+	assert_string_equal(grubenv_get(&env, "junk\nnext_entry"), "b");
+	/* A value without its newline ends the block unread. */
+	assert_null(grubenv_get(&env, "last"));
 	grubenv_done(&env);
 	assert_int_equal(grubenv_parse("saved_entry=x\n", 14, &env), -EBADMSG);
+	/* The signature alone is no block. */
+	assert_int_equal(grubenv_parse(block, 25, &env), -EBADMSG);
 }
 
 static void test_options(void **state)
@@ -165,39 +182,49 @@ static void test_options(void **state)
 
 	(void)state;
 	assert_int_equal(grubenv_parse(block, strlen(block), &env), 0);
-	assert_int_equal(blsgrub_options("$kernelopts $tuned_params", &env, &s, &why), 0);
+	assert_int_equal(
+		blsgrub_options("$kernelopts $tuned_params", &env, NULL, &s, &why), 0);
 	assert_string_equal(s, "root=/dev/sda1 ro rhgb skew_tick=1");
 	free(s);
 	/* An unset variable is nothing; nothing left takes default_kernelopts. */
-	assert_int_equal(blsgrub_options("$unset", &env, &s, &why), 0);
+	assert_int_equal(blsgrub_options("$unset", &env, NULL, &s, &why), 0);
 	assert_string_equal(s, "root=/dev/sda2 ro");
 	free(s);
-	assert_int_equal(blsgrub_options(NULL, &env, &s, &why), 0);
+	assert_int_equal(blsgrub_options(NULL, &env, NULL, &s, &why), 0);
 	assert_string_equal(s, "root=/dev/sda2 ro");
 	free(s);
 	/* expand_val()'s quirks: a one-byte piece before a variable or at the end is
 	 * lost; an unset variable first, ended by '$', leaves nothing at all; a set
 	 * but empty one still counts as something added. */
-	assert_int_equal(blsgrub_options("$kernelopts q", &env, &s, &why), 0);
+	assert_int_equal(blsgrub_options("$kernelopts q", &env, NULL, &s, &why), 0);
 	assert_string_equal(s, "root=/dev/sda1 ro rhgb");
 	free(s);
-	assert_int_equal(blsgrub_options("x$tuned_params", &env, &s, &why), 0);
+	assert_int_equal(blsgrub_options("x$tuned_params", &env, NULL, &s, &why), 0);
 	assert_string_equal(s, "skew_tick=1");
 	free(s);
-	assert_int_equal(blsgrub_options("$unset$tuned_params", &env, &s, &why), 0);
+	assert_int_equal(blsgrub_options("$unset$tuned_params", &env, NULL, &s, &why), 0);
 	assert_string_equal(s, "root=/dev/sda2 ro");
 	free(s);
-	assert_int_equal(blsgrub_options("$empty", &env, &s, &why), 0);
+	assert_int_equal(blsgrub_options("$empty", &env, NULL, &s, &why), 0);
 	assert_string_equal(s, "");
 	free(s);
+	/* A variable grubenv lacks but grub.cfg sets (Fedora's kernelopts fallback)
+	 * is not computed. */
+	{
+		char *sets[] = {"kernelopts", "other", NULL};
+
+		assert_int_equal(blsgrub_options("$other ro", &env, sets, &s, &why), 1);
+		assert_int_equal(blsgrub_options("$kernelopts", &env, sets, &s, &why), 0);
+		free(s);
+	}
 	/* What GRUB's script parser would read again is not computed. */
-	assert_int_equal(blsgrub_options("${kernelopts}", &env, &s, &why), 1);
+	assert_int_equal(blsgrub_options("${kernelopts}", &env, NULL, &s, &why), 1);
 	assert_non_null(why);
-	assert_int_equal(blsgrub_options("ro $quoted", &env, &s, &why), 1);
-	assert_int_equal(blsgrub_options("ro a=\"b c\"", &env, &s, &why), 1);
-	assert_int_equal(blsgrub_options("ro quiet;reboot", &env, &s, &why), 1);
-	assert_int_equal(blsgrub_options("ro #comment", &env, &s, &why), 1);
-	assert_int_equal(blsgrub_options("ro a#b", &env, &s, &why), 0);
+	assert_int_equal(blsgrub_options("ro $quoted", &env, NULL, &s, &why), 1);
+	assert_int_equal(blsgrub_options("ro a=\"b c\"", &env, NULL, &s, &why), 1);
+	assert_int_equal(blsgrub_options("ro quiet;reboot", &env, NULL, &s, &why), 1);
+	assert_int_equal(blsgrub_options("ro #comment", &env, NULL, &s, &why), 1);
+	assert_int_equal(blsgrub_options("ro a#b", &env, NULL, &s, &why), 0);
 	free(s);
 	grubenv_done(&env);
 }
@@ -215,6 +242,8 @@ static void test_default(void **state)
 				    "saved_entry=" MID "-6.16.12-200.fc42.x86_64\n";
 	static const char once[] = "# GRUB Environment Block\n"
 				   "saved_entry=Fedora 6.16\nnext_entry=2\n";
+	static const char by_title[] = "# GRUB Environment Block\n"
+				       "saved_entry=Fedora 6.16\n";
 
 	(void)state;
 	for (size_t i = 0; i < 3; i++)
@@ -223,9 +252,13 @@ static void test_default(void **state)
 	/* GRUB_DEFAULT=saved: saved_entry, by ID. */
 	assert_int_equal(blsgrub_default(v, 3, "saved", &env, false, &rule), 1);
 	grubenv_done(&env);
-	/* next_entry before it; a whole number is an index; saved_entry by title. */
+	/* next_entry before it, a whole number being an index. */
 	assert_int_equal(grubenv_parse(once, strlen(once), &env), 0);
 	assert_int_equal(blsgrub_default(v, 3, "saved", &env, false, &rule), 2);
+	grubenv_done(&env);
+	/* saved_entry matched by title. */
+	assert_int_equal(grubenv_parse(by_title, strlen(by_title), &env), 0);
+	assert_int_equal(blsgrub_default(v, 3, "saved", &env, false, &rule), 1);
 	grubenv_done(&env);
 	/* GRUB_DEFAULT unset or 0: the first; a title; nothing matching: the first,
 	 * unless grub.cfg has entries of its own. */
@@ -235,6 +268,10 @@ static void test_default(void **state)
 	assert_int_equal(blsgrub_default(v, 3, "Windows", &none, false, &rule), 0);
 	assert_int_equal(blsgrub_default(v, 3, "Windows", &none, true, &rule), -1);
 	assert_int_equal(blsgrub_default(v, 3, "7", &none, false, &rule), 0);
+	/* Numbers in base 0, as grub_strtoul() reads them; a submenu's '>'. */
+	assert_int_equal(blsgrub_default(v, 3, "0x1", &none, false, &rule), 1);
+	assert_int_equal(blsgrub_default(v, 3, "02", &none, false, &rule), 2);
+	assert_int_equal(blsgrub_default(v, 3, "Rescue>x", &none, false, &rule), 2);
 	assert_int_equal(blsgrub_default(v, 0, NULL, &none, false, &rule), -1);
 	for (size_t i = 0; i < 3; i++)
 		bls_entry_done(&v[i]);
