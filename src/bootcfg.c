@@ -277,12 +277,16 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 		.grub_mkconfig = sysroot_exists(root, "usr/sbin/grub-mkconfig") ||
 				 sysroot_exists(root, "usr/sbin/grub2-mkconfig"),
 		.grub_defaults = sysroot_exists(root, "etc/default/grub"),
-		.grub_blscfg = boot_blscfg_dir(root, cfgdir),
-		.grub_enable_blscfg = enables_blscfg(root),
 		.ostree = sysroot_exists(root, "ostree/repo") ||
 			  sysroot_exists(root, "sysroot/ostree") ||
 			  sysroot_exists(root, "run/ostree-booted"),
 	};
+	/* grub.cfg and etc/default/grub are read for blscfg only where it can decide:
+	 * with GRUB's defaults and without Debian's update-grub, which is taken first. */
+	if (p.grub_defaults && !p.update_grub) {
+		p.grub_blscfg = boot_blscfg_dir(root, cfgdir);
+		p.grub_enable_blscfg = enables_blscfg(root);
+	}
 	char env[BOOT_ENV_DIR_MAX];
 	const char *esp = boot_env_dir("SYSTEMD_ESP_PATH", env);
 
