@@ -6,7 +6,8 @@
 # Recommends are left out: qemu's would bring a graphical front end.
 # Usage: deps.sh [GROUP...]   (needs root; without GROUP: check real)
 #   check    make check: strace (syscall checks, fault injection), man-db (man.sh),
-#            bash-completion (completion.sh), python3 (ansible.sh: the Ansible modules)
+#            bash-completion (completion.sh), python3 (ansible.sh: the Ansible modules),
+#            zstd (Arch Linux's compressed modules in golden roots)
 #   real     make check-real: apt-get download and dpkg-deb; no apt-file (its Contents
 #            lists are fetched through a private apt configuration, see tests/apt.sh)
 #   stock    make check-stock, check-deb: debootstrap, dpkg-dev, debhelper, lintian
@@ -35,7 +36,7 @@ done
 pkgs=
 for g in $groups; do
 	case $g in
-	check) pkgs="$pkgs strace man-db bash-completion util-linux python3" ;;
+	check) pkgs="$pkgs strace man-db bash-completion util-linux python3 zstd" ;;
 	real) pkgs="$pkgs apt dpkg kmod xz-utils debian-archive-keyring ca-certificates" ;;
 	stock) pkgs="$pkgs debootstrap dpkg-dev debhelper lintian fakeroot" ;;
 	e2e) pkgs="$pkgs qemu-system-x86 e2fsprogs cpio util-linux ovmf dosfstools mtools fdisk" ;;

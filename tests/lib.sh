@@ -6,10 +6,11 @@ umask 022
 unset SUDO_UID SUDO_GID SUDO_USER PKEXEC_UID DOAS_USER
 # ... and where an image build would say its ESP and XBOOTLDR are.
 unset SYSTEMD_ESP_PATH SYSTEMD_XBOOTLDR_PATH
-# make_kernel ROOT VERSION COLUMN [xz] [amdttm] [builtin-ttm]
+# make_kernel ROOT VERSION COLUMN [xz|zst] [amdttm] [builtin-ttm]
 #   A kernel under ROOT/lib/modules/VERSION whose amdgpu and ttm modules carry the
 #   parameter types of Debian's 6.1 or 6.12 line (COLUMN 6.1 or 6.12), taken from
-#   data/amdgpu-ttm-params-6.1-vs-6.12.tsv; xz compresses them as 6.12 does; amdttm adds
+#   data/amdgpu-ttm-params-6.1-vs-6.12.tsv; xz compresses them as 6.12 does, zst as
+#   Arch Linux's kernels do; amdttm adds
 #   the ROCm DKMS driver's renamed ttm; builtin-ttm lists ttm in modules.builtin.
 make_kernel() {
 	root=$1 version=$2 column=$3
@@ -18,6 +19,7 @@ make_kernel() {
 	for opt; do
 		case $opt in
 		xz) ext=.ko.xz ;;
+		zst) ext=.ko.zst ;;
 		amdttm) amdttm=yes ;;
 		builtin-ttm) builtin=yes ;;
 		*) echo "make_kernel: unknown option $opt" >&2; return 1 ;;

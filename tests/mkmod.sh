@@ -2,11 +2,12 @@
 # Builds a synthetic kernel module: a relocatable object whose .modinfo section holds
 # name=, parm= and parmtype= strings, which libkmod and depmod read like a real module.
 # Usage: mkmod.sh OUT NAME < params   (lines "param type [description...]")
-# OUT ending in .xz is compressed with xz, as Debian 6.12 ships modules.
+# OUT ending in .xz is compressed with xz, as Debian 6.12 ships modules; .zst with zstd,
+# as Arch Linux's kernels ship them.
 set -eu
 out=$1
 name=$2
-: "${CC:=cc}" "${XZ:=xz}"
+: "${CC:=cc}" "${XZ:=xz}" "${ZSTD:=zstd}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 {
@@ -25,6 +26,10 @@ case $out in
 *.xz)
 	$CC -c "$tmp/m.c" -o "$tmp/m.ko"
 	$XZ --check=crc32 -c "$tmp/m.ko" > "$out"
+	;;
+*.zst)
+	$CC -c "$tmp/m.c" -o "$tmp/m.ko"
+	$ZSTD -q -c "$tmp/m.ko" > "$out"
 	;;
 *)
 	$CC -c "$tmp/m.c" -o "$out"
