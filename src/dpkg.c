@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -138,4 +139,67 @@ bool dpkg_installed_version(const struct sysroot *root, const char *pkg, char *b
 		memmove(b, b + cut, len - cut);
 		len -= cut;
 	}
+}
+
+/* The value of desc's section %key%: the line after its header line. NULL, or a
+ * pointer into desc with *len. */
+static const char *desc_value(const char *desc, const char *key, size_t *len)
+{
+	char head[32];
+	size_t n = (size_t)snprintf(head, sizeof(head), "%%%s%%\n", key);
+	const char *at = line_find(desc, desc + strlen(desc), head, n);
+
+	if (!at)
+		return NULL;
+	at += n;
+	*len = strcspn(at, "\n");
+	return at;
+}
+
+bool pacman_version_from_desc(const char *desc, const char *pkg, char *buf, size_t n)
+{
+	size_t nl = 0, vl = 0;
+	const char *name = desc_value(desc, "NAME", &nl),
+		   *v = desc_value(desc, "VERSION", &vl);
+
+	if (!n || !name || nl != strlen(pkg) || strncmp(name, pkg, nl) != 0 || !v ||
+	    !vl || vl >= n)
+		return false;
+	memcpy(buf, v, vl);
+	buf[vl] = '\0';
+	return true;
+}
+
+#define PACMAN_LOCAL	"var/lib/pacman/local"
+#define PACMAN_DESC_MAX (256 * 1024)
+
+bool pacman_installed_version(const struct sysroot *root, const char *pkg, char *buf,
+			      size_t n)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	size_t plen = strlen(pkg);
+	struct dirent *de;
+
+	if (sysroot_opendir(root, PACMAN_LOCAL, &dir) < 0)
+		return false;
+	while ((de = readdir(dir))) {
+		_cleanup_free_ char *desc = NULL;
+		const char *rest = de->d_name + plen + 1, *dash;
+		char rel[sizeof(PACMAN_LOCAL) + 256 + 8];
+		size_t len = 0;
+
+		/* PKG-VERSION-PKGREL: neither VERSION nor PKGREL has a '-'. */
+		if (strncmp(de->d_name, pkg, plen) != 0 || de->d_name[plen] != '-' ||
+		    !(dash = strchr(rest, '-')) || dash == rest || !dash[1] ||
+		    strchr(dash + 1, '-'))
+			continue;
+		snprintf(rel, sizeof(rel), PACMAN_LOCAL "/%s/desc", de->d_name);
+		if (sysroot_read_file(root, rel, PACMAN_DESC_MAX, false, &desc, &len) <
+			    0 ||
+		    memchr(desc, '\0', len))
+			continue;
+		if (pacman_version_from_desc(desc, pkg, buf, n))
+			return true;
+	}
+	return false;
 }

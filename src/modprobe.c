@@ -379,12 +379,17 @@ static bool wanted_name(const char *n, const struct modprobe_rules *rules)
 
 static const struct modprobe_rules rules_default = {.usr_lib = true, .alias_files = true};
 
-/* The rules for a kmod of version v (dpkg's Version: its leading number). */
+/* The rules for a kmod of version v (dpkg's Version, pacman's %VERSION%: its leading
+ * number). */
 static void rules_for(const char *v, const char *source, struct modprobe_rules *ret)
 {
 	char *e;
-	unsigned long k = strtoul(v, &e, 10);
+	unsigned long k;
 
+	/* An epoch ("1:34-1") is not the upstream version. */
+	if (strchr(v, ':'))
+		v = strchr(v, ':') + 1;
+	k = strtoul(v, &e, 10);
 	*ret = rules_default;
 	if (e != v && k > 0 && k < 1000) {
 		ret->kmod = (unsigned)k;
@@ -410,6 +415,8 @@ void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret)
 	*ret = rules_default;
 	if (dpkg_installed_version(root, "kmod", v, sizeof(v)))
 		rules_for(v, "var/lib/dpkg/status", ret);
+	else if (pacman_installed_version(root, "kmod", v, sizeof(v)))
+		rules_for(v, "var/lib/pacman/local", ret);
 }
 
 struct entry {

@@ -415,6 +415,44 @@ static void test_rules_read(void **state)
 	modprobe_rules_read(root, &read);
 	assert_int_equal(read.kmod, 0);
 	assert_true(read.usr_lib);
+	/* Arch Linux: pacman's local database, one directory per package. Another
+	 * package whose name starts with kmod's, a directory whose desc names another
+	 * package, and an epoch are not taken for kmod's version. */
+	{
+		static const char *const pkgs[][2] = {
+			{"kmod-extra-9-1", "%NAME%\nkmod-extra\n\n%VERSION%\n9-1\n"},
+			{"kmod-20-1", "%NAME%\nother\n\n%VERSION%\n20-1\n"},
+			{"kmod-34.2-1",
+			 "%NAME%\nkmod\n\n%VERSION%\n1:34.2-1\n\n%BASE%\nkmod\n"},
+		};
+		static const char *const dirs[] = {"var/lib/pacman",
+						   "var/lib/pacman/local"};
+		char v[32];
+
+		for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, dirs[i]);
+			assert_int_equal(mkdir(path, 0755), 0);
+		}
+		for (size_t i = 0; i < ELEMENTSOF(pkgs); i++) {
+			snprintf(path, sizeof(path), "%s/var/lib/pacman/local/%s", dir,
+				 pkgs[i][0]);
+			assert_int_equal(mkdir(path, 0755), 0);
+			snprintf(path, sizeof(path), "%s/var/lib/pacman/local/%s/desc",
+				 dir, pkgs[i][0]);
+			assert_non_null(f = fopen(path, "w"));
+			assert_int_equal(fputs(pkgs[i][1], f) >= 0, 1);
+			assert_int_equal(fclose(f), 0);
+		}
+		modprobe_rules_read(root, &read);
+		assert_int_equal(read.kmod, 34);
+		assert_false(read.alias_files);
+		assert_string_equal(read.source, "var/lib/pacman/local");
+		assert_true(pacman_installed_version(root, "kmod-extra", v, sizeof(v)));
+		assert_string_equal(v, "9-1");
+		assert_false(pacman_installed_version(root, "kmod", v, 4));
+		assert_false(pacman_version_from_desc("%VERSION%\n1-1\n", "kmod", v,
+						      sizeof(v)));
+	}
 	sysroot_free(root);
 	assert_int_equal(tmptree_remove(dir), 0);
 	free(status);
