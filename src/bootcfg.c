@@ -329,8 +329,49 @@ static int cmp_version(const void *a, const void *b)
 	return strverscmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* 10_linux lists the kernels that have boot/vmlinuz-VERSION newest first, and
- * GRUB_DEFAULT=0 (the default) starts the first. */
+/* The name of kernel version's image in boot/, in *ret: vmlinuz-VERSION (Debian,
+ * Fedora), or else vmlinuz-PKGBASE, where Arch Linux's packages put it (mkinitcpio's
+ * install script copies lib/modules/VERSION/vmlinuz to boot/vmlinuz-$(cat
+ * lib/modules/VERSION/pkgbase)). 0, -ENOENT (neither is there) or -ENOMEM. */
+static int boot_image(const struct sysroot *root, const char *version, char **ret)
+{
+	_cleanup_free_ char *pkgbase = NULL;
+	struct strbuf rel = {0};
+	size_t len = 0;
+	int r;
+
+	if (strbuf_printf(&rel, "boot/vmlinuz-%s", version) < 0)
+		return -ENOMEM;
+	if (sysroot_exists(root, rel.s)) {
+		*ret = strdup(rel.s + 5);
+		strbuf_done(&rel);
+		return *ret ? 0 : -ENOMEM;
+	}
+	strbuf_done(&rel);
+	if (strbuf_printf(&rel, "lib/modules/%s/pkgbase", version) < 0)
+		return -ENOMEM;
+	r = sysroot_read_file(root, rel.s, 256, false, &pkgbase, &len);
+	strbuf_done(&rel);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return -ENOENT;
+	/* One line, a package name (alpm: alphanumerics and @._+-). */
+	if (len && pkgbase[len - 1] == '\n')
+		pkgbase[--len] = '\0';
+	if (!len || strspn(pkgbase, "abcdefghijklmnopqrstuvwxyz0123456789@._+-") != len ||
+	    pkgbase[0] == '.' || pkgbase[0] == '-')
+		return -ENOENT;
+	if (strbuf_printf(&rel, "boot/vmlinuz-%s", pkgbase) < 0)
+		return -ENOMEM;
+	r = sysroot_exists(root, rel.s) ? 0 : -ENOENT;
+	*ret = r == 0 ? strdup(rel.s + 5) : NULL;
+	strbuf_done(&rel);
+	return r == 0 && !*ret ? -ENOMEM : r;
+}
+
+/* 10_linux lists the kernels that have boot/vmlinuz-* newest first (version_sort -r
+ * of the names), and GRUB_DEFAULT=0 (the default) starts the first. */
 static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 			  char *const *kernels)
 {
@@ -343,6 +384,8 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 	bool gd_unknown = b->grub && grub_var_lookup(b->grub, "GRUB_DEFAULT", &gd, NULL);
 	const char *dflt = gd_unknown ? "?" : gd && gd->text.s ? gd->text.s : "0";
 	struct strbuf why = {0};
+	const char *newest;
+	size_t image_len, k_len;
 
 	/* A boot loader that boots entries (systemd-boot, GRUB's blscfg): the kernel of
 	 * the default entry, when an installed one; else none is known. The version is
@@ -379,12 +422,21 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		b->default_why = why.s;
 		return b->default_why ? 0 : -ENOMEM;
 	}
+	/* Each as "IMAGE KERNEL", sorted by the image's name. */
 	for (size_t i = 0; kernels && kernels[i]; i++) {
-		char rel[512];
+		_cleanup_free_ char *image = NULL;
+		int r = boot_image(root, kernels[i], &image);
+		struct strbuf pair = {0};
 
-		snprintf(rel, sizeof(rel), "boot/vmlinuz-%s", kernels[i]);
-		if (sysroot_exists(root, rel) && strv_push(&v, kernels[i]) < 0)
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			continue;
+		if (strbuf_printf(&pair, "%s %s", image, kernels[i]) < 0 ||
+		    strv_consume(&v, pair.s) < 0) {
+			strbuf_done(&pair);
 			return -ENOMEM;
+		}
 	}
 	if (!v) {
 		/* Debian's split kernel packages (linux-binary-VER) ship the image as
@@ -429,9 +481,37 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		b->default_why = why.s;
 		return b->default_why ? 0 : -ENOMEM;
 	}
-	b->default_kernel = strdup(v[strv_length(v) - 1]);
-	b->default_why = strdup(b->loader->default_rule);
-	return b->default_kernel && b->default_why ? 0 : -ENOMEM;
+	newest = v[strv_length(v) - 1];
+	/* GRUB 2.12's 10_linux moves the image GRUB_TOP_LEVEL names (a path as it lists
+	 * them: /boot/vmlinuz-...) to the front (grub_move_to_front(); Arch Linux's
+	 * way of choosing among linux, linux-lts and linux-zen). */
+	if (b->grub) {
+		const struct srcline *top = NULL;
+
+		if (grub_var_lookup(b->grub, "GRUB_TOP_LEVEL", &top, NULL)) {
+			b->default_why = strdup("GRUB_TOP_LEVEL: not computed");
+			return b->default_why ? 0 : -ENOMEM;
+		}
+		for (size_t i = 0; top && top->text.s && v[i]; i++)
+			if (strncmp(top->text.s, "/boot/", 6) == 0 &&
+			    strlen(top->text.s + 6) == strcspn(v[i], " ") &&
+			    strncmp(top->text.s + 6, v[i], strcspn(v[i], " ")) == 0)
+				newest = v[i];
+	}
+	image_len = strcspn(newest, " ");
+	b->default_kernel = strdup(newest + image_len + 1);
+	if (!b->default_kernel)
+		return -ENOMEM;
+	k_len = strlen(b->default_kernel);
+	/* Named after its package (Arch Linux): say which file that is. */
+	if (image_len != 8 + k_len || strncmp(newest + 8, b->default_kernel, k_len))
+		strbuf_printf(&why, "%s: boot/%.*s (lib/modules/%s/pkgbase)",
+			      b->loader->default_rule, (int)image_len, newest,
+			      b->default_kernel);
+	else
+		strbuf_puts(&why, b->loader->default_rule);
+	b->default_why = why.s;
+	return b->default_why ? 0 : -ENOMEM;
 }
 
 int boot_facts_read(const struct sysroot *root, char *const *kernels,
