@@ -67,6 +67,12 @@ struct boot_backend {
 	 * written safely) or -ENOMEM. */
 	int (*cmdline_text)(const char *profile, const struct plan *pl, const char *base,
 			    char **ret);
+	/* When only our tokens in cmdline are ours: where in its text the arguments are,
+	 * the bytes [*start, *end) that adding and taking away our tokens touch (every
+	 * other byte is kept). 0, or -EINVAL with an error in d (file and line) when
+	 * there is no such place it can edit safely. NULL: the whole text. */
+	int (*cmdline_span)(const char *text, size_t *start, size_t *end,
+			    struct diag_list *d);
 	/* What makes the boot files again when a command-line file changed (its own,
 	 * or another backend's drop-in of ours that it removes as stale). */
 	enum regen_step cmdline_regen;

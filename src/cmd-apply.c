@@ -110,6 +110,33 @@ static int say_replan(const struct options *o, const struct state *prev,
 	return 0;
 }
 
+/* The arguments apply adds to the command-line file path: what its new text has that
+ * base (the file without our earlier tokens) had not, appended to *tokens (apply
+ * inserts them before a bare "--", not only at the end). 0, -EINVAL or -ENOMEM. */
+static int added_tokens(const char *path, const char *base, const char *new,
+			char ***tokens, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **was = NULL, **all = NULL;
+	int r = cmdline_file_words(path, base, &was, d);
+
+	if (r == 0)
+		r = cmdline_file_words(path, new, &all, d);
+	for (size_t k = 0; r == 0 && all && all[k]; k++) {
+		const char *tok = all[k];
+		size_t in_all = 0, in_was = 0, seen = 0;
+
+		for (size_t j = 0; all[j]; j++)
+			in_all += streq(all[j], tok);
+		for (size_t j = 0; was && was[j]; j++)
+			in_was += streq(was[j], tok);
+		for (size_t j = 0; *tokens && (*tokens)[j]; j++)
+			seen += streq((*tokens)[j], tok);
+		if (in_all > in_was + seen && state_token_is_safe(tok))
+			r = strv_push(tokens, tok);
+	}
+	return r;
+}
+
 /* apply NAME, after begin_change(): plan, compare, refuse what must be refused, then the
  * transaction. The headline is done_head and the profile's name after a change, the
  * name and nothing_tail when nothing changes. prev, for reapply: the state it plans
@@ -323,40 +350,14 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		if (r < 0)
 			goto fail;
 		if (m && m->kind == MANAGED_CMDLINE && !m->hand_edit) {
-			_cleanup_strv_free_ char **base = NULL, **all = NULL;
-
 			/* Its mode kept, within what a snapshot restores (the new file
 			 * is the caller's: its group is the caller's). */
 			if (sysroot_stat(root, f->path, &st) == 0)
 				mode = snapshot_mode_clamp(st.st_mode & 07777, getegid());
-			if (strv_split_ws(c.kcmd_base, &base) < 0 ||
-			    strv_split_ws(f->data, &all) < 0) {
-				r = -ENOMEM;
+			/* Our tokens: what the new line has that the old one had not. */
+			r = added_tokens(f->path, c.kcmd_base, f->data, &tokens, d);
+			if (r < 0)
 				goto fail;
-			}
-			/* Our tokens: what the new line has that the old one had not
-			 * (apply inserts them before a bare "--", not only at the end).
-			 */
-			for (size_t j = 0; base && base[j]; j++)
-				base[j][strcspn(base[j], "\n")] = '\0';
-			for (size_t k = 0; all && all[k]; k++) {
-				char *tok = all[k];
-				size_t in_all = 0, in_base = 0, seen = 0;
-
-				tok[strcspn(tok, "\n")] = '\0';
-				for (size_t j = 0; all[j]; j++)
-					in_all += streq(all[j], tok);
-				for (size_t j = 0; base && base[j]; j++)
-					in_base += streq(base[j], tok);
-				for (size_t j = 0; tokens && tokens[j]; j++)
-					seen += streq(tokens[j], tok);
-				if (*tok && in_all > in_base + seen &&
-				    state_token_is_safe(tok) &&
-				    strv_push(&tokens, tok) < 0) {
-					r = -ENOMEM;
-					goto fail;
-				}
-			}
 		} else if (f->present) {
 			size_t k = next.n_files++;
 

@@ -65,7 +65,8 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 			/* Only the tokens apply added. */
 			if (!st || !st->tokens)
 				continue;
-			r = strip_tokens(old[i], st->tokens, &stripped[i]);
+			r = cmdline_file_strip(m->path, old[i], st->tokens, &stripped[i],
+					       &d);
 			if (r < 0)
 				continue;
 			tokens_in = backend_for_cmdline_file(m->path);

@@ -417,6 +417,56 @@ int strip_tokens(const char *cur, char *const *tokens, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* Where in text (the file path's) the arguments are. */
+static int cmdline_file_span(const char *path, const char *text, size_t *start,
+			     size_t *end, struct diag_list *d)
+{
+	const struct boot_backend *b = backend_for_cmdline_file(path);
+
+	*start = 0;
+	*end = strlen(text);
+	return b && b->cmdline_span ? b->cmdline_span(text, start, end, d) : 0;
+}
+
+int cmdline_file_strip(const char *path, const char *text, char *const *tokens,
+		       char **ret, struct diag_list *d)
+{
+	_cleanup_free_ char *part = NULL, *stripped = NULL;
+	size_t start, end;
+	int r = cmdline_file_span(path, text, &start, &end, d);
+
+	if (r < 0)
+		return r;
+	part = strndup(text + start, end - start);
+	if (!part)
+		return -ENOMEM;
+	r = strip_tokens(part, tokens, &stripped);
+	if (r < 0)
+		return r;
+	return asprintf(ret, "%.*s%s%s", (int)start, text, stripped, text + end) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+int cmdline_file_words(const char *path, const char *text, char ***ret,
+		       struct diag_list *d)
+{
+	_cleanup_free_ char *part = NULL;
+	size_t start, end;
+	int r = cmdline_file_span(path, text, &start, &end, d);
+
+	if (r < 0)
+		return r;
+	part = strndup(text + start, end - start);
+	if (!part)
+		return -ENOMEM;
+	for (char *p = part; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	*ret = NULL;
+	return strv_split_ws(part, ret);
+}
+
 /* Copies the findings of from into d, errors as warnings (they concern a re-plan that
  * decides nothing). 0 or -ENOMEM. */
 static int add_as_warnings(struct diag_list *d, const struct diag_list *from)
@@ -610,9 +660,9 @@ static int cmdline_text(struct sysroot *root, struct compared *c, const struct p
 	if (!b->cmdline->hand_edit) {
 		r = read_managed(root, b->cmdline->path, &cur, d);
 		if (r == 0)
-			r = strip_tokens(cur ? cur : "",
-					 c->state ? c->state->tokens : NULL,
-					 &c->kcmd_base);
+			r = cmdline_file_strip(b->cmdline->path, cur ? cur : "",
+					       c->state ? c->state->tokens : NULL,
+					       &c->kcmd_base, d);
 	}
 	return r < 0 ? r : b->cmdline_text(c->name, pl, c->kcmd_base, ret);
 }
