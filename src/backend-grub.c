@@ -1,12 +1,16 @@
 /* GRUB as a backend: Debian's (update-grub, which sources etc/default/grub.d, where our
- * drop-in goes) and another GRUB (etc/default/grub alone: read, never written). The
+ * drop-in goes) and another GRUB (Arch's and others without drop-ins: our tokens go
+ * into GRUB_CMDLINE_LINUX_DEFAULT in etc/default/grub itself). The
  * next boot's command line is what grub-mkconfig's 10_linux gives normal entries from
  * GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT (grub.h computes it). */
 #include <stdio.h>
+#include <string.h>
 
 #include "backend.h"
 #include "bootcfg.h"
 #include "fragment.h"
+#include "grub.h"
+#include "strv.h"
 
 /* update-grub is Debian's "grub-mkconfig -o /boot/grub/grub.cfg", and Debian's
  * grub-mkconfig sources the .cfg files in etc/default/grub.d after
@@ -100,12 +104,179 @@ const struct boot_backend backend_debian_grub = {
 	.default_rule = "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)",
 };
 
-/* Without drop-ins our arguments would have to be edited into etc/default/grub: not
- * done; the user is told what to add. */
+/* The reader's view of etc/default/grub's text alone, as grub-mkconfig sources it
+ * without drop-ins. 0, -EINVAL (not understood: a syntax error) or -ENOMEM. */
+static int parse_defaults(const char *text, struct grub_config **ret)
+{
+	_cleanup_grub_config_ struct grub_config *c = calloc(1, sizeof(*c));
+	struct diag_list quiet = {0};
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->understood = true;
+	r = grub_add_file(c, GRUB_DEFAULTS);
+	if (r >= 0)
+		r = grub_parse(c, 0, text, strlen(text), &quiet);
+	diag_list_done(&quiet);
+	if (r < 0)
+		return r;
+	if (!c->understood)
+		return -EINVAL;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+/* Where the value of the assignment that gives GRUB_CMDLINE_LINUX_DEFAULT its value is
+ * in text, when that assignment is one we can edit: alone on its line (blanks and a
+ * comment may follow), one quoted string that sh takes byte for byte (no '$', '`' or
+ * '\' in double quotes), run unconditionally and not changed after (the reader
+ * computed the variable from that line alone). Else 1 with *why and *line saying
+ * what is in the way. 0 or -ENOMEM. */
+static int default_value_at(const char *text, size_t *start, size_t *end, unsigned *line,
+			    const char **why)
+{
+	static const char name[] = "GRUB_CMDLINE_LINUX_DEFAULT=";
+	_cleanup_grub_config_ struct grub_config *c = NULL;
+	const struct grub_assign *a = NULL;
+	const struct srcline *v = NULL, *linux_v = NULL;
+	struct grub_why gw = {0};
+	const char *p = text, *q;
+	int r = parse_defaults(text, &c);
+
+	*line = 0;
+	if (r == -EINVAL)
+		*why = "the file has a syntax error";
+	if (r < 0)
+		return r == -EINVAL ? 1 : r;
+	for (size_t i = 0; i < c->n_assigns; i++)
+		if (streq(c->assigns[i].name, "GRUB_CMDLINE_LINUX_DEFAULT"))
+			a = &c->assigns[i];
+	if (grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &v, &gw) > 0) {
+		*line = gw.line;
+		*why = gw.what;
+		return 1;
+	}
+	if (!a || !v) {
+		*why = "it is not set";
+		return 1;
+	}
+	*line = a->line;
+	*why = "an assignment adds to its own value";
+	if (a->keeps_previous)
+		return 1;
+	*why = "its value is not one quoted string alone on its line";
+	/* Every byte of the value comes from that line (nothing later added to it). */
+	for (size_t i = 0; i < v->text.len; i++)
+		if (v->src[i].line != a->line)
+			return 1;
+	for (unsigned n = 1; n < a->line && p; n++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	if (!p)
+		return 1;
+	p += strspn(p, " \t");
+	if (strncmp(p, name, strlen(name)) != 0)
+		return 1;
+	p += strlen(name);
+	if (*p != '"' && *p != '\'')
+		return 1;
+	q = p + 1 + strcspn(p + 1, *p == '"' ? "\"$`\\\n" : "'\n");
+	if (*q != *p)
+		return 1;
+	/* What sh takes from between the quotes is the value the reader computed. */
+	if ((size_t)(q - p - 1) != v->text.len ||
+	    memcmp(p + 1, v->text.s ? v->text.s : "", v->text.len) != 0)
+		return 1;
+	*start = (size_t)(p + 1 - text);
+	*end = (size_t)(q - text);
+	q++;
+	q += strspn(q, " \t");
+	if (*q && *q != '\n' && *q != '#')
+		return 1;
+	/* 10_linux puts GRUB_CMDLINE_LINUX first: after a "--" there, every argument
+	 * goes to init (the kernel's parse_args() stops at it). */
+	if (grub_var_lookup(c, "GRUB_CMDLINE_LINUX", &linux_v, &gw) == 0 && linux_v &&
+	    linux_v->text.s) {
+		_cleanup_strv_free_ char **w = NULL;
+
+		if (strv_split_ws(linux_v->text.s, &w) < 0)
+			return -ENOMEM;
+		if (strv_contains(w, "--")) {
+			*why = "GRUB_CMDLINE_LINUX has a \"--\", after which the kernel hands every argument to init";
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int default_span(const char *text, size_t *start, size_t *end, struct diag_list *d)
+{
+	const char *why = NULL;
+	unsigned line;
+	int r = default_value_at(text, start, end, &line, &why);
+
+	if (r <= 0)
+		return r;
+	return diag_error(
+		d, -EINVAL, GRUB_DEFAULTS, line,
+		"GRUB_CMDLINE_LINUX_DEFAULT cannot be edited here: %s; amdgpu-tune adds its arguments only to one plain assignment alone on its line (GRUB_CMDLINE_LINUX_DEFAULT=\"...\"): make it one, or add them by hand ('amdgpu-tune diff' lists them)",
+		why);
+}
+
+/* base with the plan's arguments added at the end of GRUB_CMDLINE_LINUX_DEFAULT's value,
+ * every other byte kept. The result is read again as grub-mkconfig's sh would: the
+ * variable must be exactly the new value, or nothing is written. */
+static int default_text(const char *profile, const struct plan *pl, const char *base,
+			char **ret)
+{
+	_cleanup_grub_config_ struct grub_config *c = NULL;
+	_cleanup_free_ char *old = NULL, *val = NULL, *out = NULL;
+	const struct srcline *v = NULL;
+	const char *why;
+	size_t start, end, n;
+	unsigned line;
+	int r;
+
+	(void)profile;
+	r = default_value_at(base, &start, &end, &line, &why);
+	if (r != 0)
+		return r < 0 ? r : -EINVAL;
+	old = strndup(base + start, end - start);
+	if (!old)
+		return -ENOMEM;
+	r = fragment_kernel_cmdline(old, pl, &val);
+	if (r < 0)
+		return r;
+	n = strlen(val);
+	if (n && val[n - 1] == '\n')
+		val[--n] = '\0';
+	/* The allowlist lets through no quote, '$', '`', '\' or newline. */
+	if (val[strcspn(val, "\"'$`\\\n")])
+		return -EINVAL;
+	if (asprintf(&out, "%.*s%s%s", (int)start, base, val, base + end) < 0)
+		return -ENOMEM;
+	r = parse_defaults(out, &c);
+	if (r == 0 && (grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &v, NULL) != 0 ||
+		       !v || v->text.len != n || memcmp(v->text.s, val, n) != 0))
+		r = -EINVAL;
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/* Without drop-ins our arguments go into etc/default/grub itself: the one assignment
+ * of GRUB_CMDLINE_LINUX_DEFAULT, edited in place (only our tokens in it are ours). */
+static const struct managed_file defaults = {GRUB_DEFAULTS, MANAGED_CMDLINE, false};
+
 const struct boot_backend backend_grub = {
 	.name = "grub",
 	.detect = detect_other,
 	.read_next = read_other,
+	.cmdline = &defaults,
+	.cmdline_text = default_text,
+	.cmdline_span = default_span,
 	.cmdline_regen = REGEN_MENU,
 	.default_rule = "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)",
 };

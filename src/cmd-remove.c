@@ -62,8 +62,8 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 		if (r < 0 || !old[i])
 			continue;
 		if (m->kind == MANAGED_CMDLINE && !m->hand_edit) {
-			/* Only the tokens apply added. */
-			if (!st || !st->tokens)
+			/* Only the tokens apply added, from the file it added them to. */
+			if (!st || !st->tokens || !streq(state_tokens_file(st), m->path))
 				continue;
 			r = cmdline_file_strip(m->path, old[i], st->tokens, &stripped[i],
 					       &d);

@@ -648,6 +648,24 @@ static int unsafe_value(int r, struct diag_list *d)
 			    : r;
 }
 
+/* The same for a command-line file, whose backend may have said why already (errors in
+ * d since errors). Only apply stops there: diff and status go on with the file as it
+ * is, the findings from from on as warnings; *keep says to leave the file out. */
+static int unsafe_cmdline(int r, enum compare_mode mode, size_t from, size_t errors,
+			  bool *keep, struct diag_list *d)
+{
+	*keep = false;
+	if (r != -EINVAL)
+		return r;
+	if (diag_count(d, DIAG_ERROR) == errors)
+		r = unsafe_value(r, d);
+	if (r != -EINVAL || mode == COMPARE_APPLY)
+		return r;
+	diag_demote(d, from);
+	*keep = true;
+	return 0;
+}
+
 /* The new text of the boot loader's command-line file for pl, in *ret: when only our
  * tokens in it are ours, from the file as it is without them (kept in c->kcmd_base). */
 static int cmdline_text(struct sysroot *root, struct compared *c, const struct plan *pl,
@@ -658,10 +676,12 @@ static int cmdline_text(struct sysroot *root, struct compared *c, const struct p
 	int r = 0;
 
 	if (!b->cmdline->hand_edit) {
+		bool ours = streq(state_tokens_file(c->state), b->cmdline->path);
+
 		r = read_managed(root, b->cmdline->path, &cur, d);
 		if (r == 0)
 			r = cmdline_file_strip(b->cmdline->path, cur ? cur : "",
-					       c->state ? c->state->tokens : NULL,
+					       ours && c->state ? c->state->tokens : NULL,
 					       &c->kcmd_base, d);
 	}
 	return r < 0 ? r : b->cmdline_text(c->name, pl, c->kcmd_base, ret);
@@ -742,13 +762,16 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 	 * there (a boot loader misread must not leave one behind); modprobe.d last. */
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
 		char *text = NULL;
+		bool keep = false;
+		size_t from = d->n, errors = diag_count(d, DIAG_ERROR);
 
 		if (m->kind != MANAGED_CMDLINE ||
 		    (m != c->now->loader->cmdline && !m->hand_edit))
 			continue;
 		if (m == c->now->loader->cmdline)
-			r = unsafe_value(cmdline_text(root, c, pl, &text, d), d);
-		if (r == 0) {
+			r = cmdline_text(root, c, pl, &text, d);
+		r = unsafe_cmdline(r, mode, from, errors, &keep, d);
+		if (r == 0 && !keep) {
 			ov[n_ov++] = (struct file_override){m->path, text};
 			r = add_file(root, c, m->path, text, d);
 		}

@@ -9,6 +9,7 @@
 #define FRAGMENT_GRUB	  "etc/default/grub.d/90-amdgpu-tune.cfg"
 #define FRAGMENT_MODPROBE "etc/modprobe.d/90-amdgpu-tune.conf"
 #define KERNEL_CMDLINE	  "etc/kernel/cmdline" /* systemd-boot: our tokens in it */
+#define GRUB_DEFAULTS	  "etc/default/grub"   /* a GRUB without drop-ins: likewise */
 
 /* The administrator's profiles. */
 #define PROFILEDIR_ETC "etc/amdgpu-tune/profiles"

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "cmdline.h"
 #include "profile.h"
 #include "state.h"
@@ -25,9 +26,15 @@ void state_free(struct state *s)
 	}
 	free(s->files);
 	strv_free(s->tokens);
+	free(s->tokens_in);
 	free(s->kernel);
 	plan_free(s->applied);
 	free(s);
+}
+
+const char *state_tokens_file(const struct state *s)
+{
+	return s && s->tokens_in ? s->tokens_in : KERNEL_CMDLINE;
 }
 
 static bool is_hex64(const char *s)
@@ -249,6 +256,15 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 			s->n_files++;
 			if (!f[s->n_files - 1].path || !f[s->n_files - 1].sha256)
 				r = -ENOMEM;
+		} else if (streq(key, "tokens-in")) {
+			/* One of the files whose tokens alone are ours. */
+			const struct managed_file *m = managed_file_lookup(val);
+
+			if (s->tokens_in || !m || m->kind != MANAGED_CMDLINE ||
+			    m->hand_edit)
+				r = bad(d, file, line, "invalid or repeated tokens-in");
+			else if (!(s->tokens_in = strdup(val)))
+				r = -ENOMEM;
 		} else if (streq(key, "token")) {
 			/* An argument apply added to etc/kernel/cmdline: one allowlisted
 			 * token, nothing an interpreter could read twice. */
@@ -426,6 +442,10 @@ int state_format(const struct state *s, char **ret)
 	for (size_t i = 0; r == 0 && i < s->n_files; i++)
 		r = strbuf_printf(&b, "file %s %s\n", s->files[i].path,
 				  s->files[i].sha256);
+	/* Absent for etc/kernel/cmdline, as an older amdgpu-tune wrote it. */
+	if (r == 0 && s->tokens && s->tokens[0] && s->tokens_in &&
+	    !streq(s->tokens_in, KERNEL_CMDLINE))
+		r = strbuf_printf(&b, "tokens-in %s\n", s->tokens_in);
 	for (size_t i = 0; r == 0 && s->tokens && s->tokens[i]; i++)
 		r = strbuf_printf(&b, "token %s\n", s->tokens[i]);
 	if (r < 0) {

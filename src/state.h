@@ -12,7 +12,10 @@
  *                         (version 2, in plan order: a setting written; WHERE is
  *                         cmdline or modprobe, MODULE is '-' for a kernel parameter)
  *   file PATH SHA256      (a file apply wrote, relative to the root, and its checksum)
- *   token ARG             (an argument apply added to etc/kernel/cmdline)
+ *   tokens-in PATH        (the file the tokens below are in, when it is not
+ *                         etc/kernel/cmdline: etc/default/grub of a GRUB without
+ *                         drop-ins; absent in a file written before it was recorded)
+ *   token ARG             (an argument apply added to that file)
  * The file is ours but still read as hostile: anything else is -EBADMSG. */
 #pragma once
 
@@ -55,7 +58,8 @@ struct state {
 	char *profile;
 	struct state_file *files;
 	size_t n_files;
-	char **tokens; /* NULL-terminated, or NULL */
+	char **tokens;	 /* NULL-terminated, or NULL */
+	char *tokens_in; /* the file they are in; NULL: KERNEL_CMDLINE */
 	/* Version 2: the plan's inputs and the settings written. */
 	bool has_memory;
 	uint64_t memory; /* bytes */
@@ -72,6 +76,8 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
  * applied, -EBADMSG, -EIO (with a finding) or -ENOMEM. */
 int state_read(const struct sysroot *root, struct state **ret, struct diag_list *d);
 void state_free(struct state *s);
+/* The file s's tokens are in (a managed command-line file that is ours by token). */
+const char *state_tokens_file(const struct state *s);
 DEFINE_FREEP(struct state, state_free)
 #define _cleanup_state_ _cleanup_(state_freep)
 

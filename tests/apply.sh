@@ -443,6 +443,54 @@ for c in diff-cloudimg diff-systemd-boot; do
 	if [ $rc = 2 ] && [ $same = yes ] && grep -q "over the kernel's 2048, and its last arguments would be lost" "$work/err" && [ $rc2 = 0 ]; then tap_ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies"; else tap_not_ok "$c: a command line over 2048 bytes: apply refuses (exit 2), --force applies (rc $rc, $rc2)"; fi
 done
 
+# ---- 8c. a GRUB without drop-ins (Arch's): our tokens in etc/default/grub ----
+# The one assignment of GRUB_CMDLINE_LINUX_DEFAULT is edited in place: every other byte
+# stays, sh reads the value apply predicts, remove takes away only our token (also after
+# the user edited the file), and a line it cannot edit stops remove with nothing changed.
+r=$work/arch
+build_case apply-arch-grub "$r"
+cp "$r/etc/default/grub" "$work/grub.orig"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+rc=$?
+value=$(sh -c '. "$1"; printf %s "$GRUB_CMDLINE_LINUX_DEFAULT"' sh "$r/etc/default/grub")
+tap_check "plain GRUB: apply adds iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT as sh reads it, and changes no other line (exit $rc)" \
+	eval '[ $rc = 0 ] && [ "$value" = "loglevel=3 quiet iommu=pt" ] && [ "$(diff "$work/grub.orig" "$r/etc/default/grub" | grep -c "^[<>]")" = 2 ] && grep -qx "tokens-in etc/default/grub" "$r/var/lib/amdgpu-tune/state"'
+s1=$(tree_stamp "$r")
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+tap_check "plain GRUB: re-apply changes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
+"$bin" --root "$r" remove > /dev/null 2>&1
+tap_check "plain GRUB: remove gives etc/default/grub back byte for byte" cmp -s "$work/grub.orig" "$r/etc/default/grub"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+{ echo "# edited by hand"; sed 's/^GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet /GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet splash /' "$r/etc/default/grub"; } > "$work/grub.edited"
+cat "$work/grub.edited" > "$r/etc/default/grub"
+"$bin" --root "$r" remove > /dev/null 2>&1
+rc=$?
+{ echo "# edited by hand"; sed 's/^GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet"/GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet splash"/' "$work/grub.orig"; } > "$work/grub.want"
+tap_check "plain GRUB: after a hand edit, remove takes away only iommu=pt and keeps the edit (exit $rc)" \
+	eval '[ $rc = 0 ] && cmp -s "$work/grub.want" "$r/etc/default/grub"'
+cp "$work/grub.orig" "$r/etc/default/grub"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT="\(.*\)"$/GRUB_CMDLINE_LINUX_DEFAULT="\1"; GRUB_TIMEOUT=1/' "$r/etc/default/grub"
+before=$(tree_sum "$r")
+"$bin" --root "$r" remove > /dev/null 2> "$work/err"
+rc=$?
+tap_check "plain GRUB: a line it cannot edit stops remove: exit 2, names etc/default/grub:6, nothing changed (exit $rc)" \
+	eval '[ $rc = 2 ] && grep -q "^etc/default/grub:6: GRUB_CMDLINE_LINUX_DEFAULT cannot be edited here" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+if [ "$as_root" = none ]; then
+	tap_skip "plain GRUB: the regeneration" "needs chroot (root or a user namespace)"
+else
+	r=$work/arch-regen
+	build_case apply-arch-grub "$r"
+	mkdir -p "$r/var/log" "$r/etc/fake-regen" "$r/etc/amdgpu-tune/profiles"
+	install -m 755 "$work/fake-regen" "$r/usr/bin/grub-mkconfig"
+	install -m 755 "$work/fake-regen" "$r/usr/bin/mkinitcpio"
+	cp "$work"/profiles/*.conf "$r/etc/amdgpu-tune/profiles/"
+	regen "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "plain GRUB apply --update: grub-mkconfig -o /boot/grub/grub.cfg, then mkinitcpio -P, in the root (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(grep "^argv:" "$r/var/log/fake-regen.log")" = "$(printf "argv: /usr/sbin/grub-mkconfig -o /boot/grub/grub.cfg\nargv: /usr/bin/mkinitcpio -P")" ]'
+fi
+
 # ---- 9. a boot loader it cannot write ----
 r=$work/unknown
 build_case diff-cloudimg "$r"

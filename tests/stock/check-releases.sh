@@ -272,6 +272,36 @@ release() { # RELEASE
 	initrds out
 	result "$rel: ... and no initrd in boot/ holds $conf" $?
 
+	# ---- a GRUB without Debian's update-grub (as Arch's): etc/default/grub edited ----
+	# With update-grub moved aside the boot loader is a plain GRUB: apply adds its
+	# argument to GRUB_CMDLINE_LINUX_DEFAULT in etc/default/grub itself and runs the
+	# release's own grub-mkconfig -o /boot/grub/grub.cfg, whose normal entries (10_linux:
+	# GRUB_CMDLINE_LINUX, then _DEFAULT) must carry it and whose recovery entries must
+	# not; remove gives etc/default/grub back byte for byte.
+	mkdir -p "$root/etc/amdgpu-tune/profiles"
+	printf '[profile]\ndescription = test: one command-line setting\n\n[kernel]\niommu = pt\n' \
+		> "$root/etc/amdgpu-tune/profiles/test-cmdline.conf"
+	mv "$root/usr/sbin/update-grub" "$root/usr/sbin/update-grub.aside"
+	cp "$root/etc/default/grub" "$work/$rel-grub.orig"
+	run plain 300 amdgpu-tune apply test-cmdline --memory 64GiB
+	rc=$?
+	normal=$(grep '^[[:space:]]*linux[[:space:]]' "$root/boot/grub/grub.cfg" | grep -vc ' single')
+	carry=$(grep '^[[:space:]]*linux[[:space:]]' "$root/boot/grub/grub.cfg" | grep -v ' single' | grep -c ' iommu=pt$')
+	changed=$(diff "$work/$rel-grub.orig" "$root/etc/default/grub" | grep -c '^[<>]')
+	value=$(sh -c '. "$1"; printf %s "$GRUB_CMDLINE_LINUX_DEFAULT"' sh "$root/etc/default/grub")
+	echo "# $rel: GRUB_CMDLINE_LINUX_DEFAULT=\"$value\"; $carry of $normal normal entries carry iommu=pt"
+	[ $rc = 0 ] && grep -q '^ *ran .*grub-mkconfig -o /boot/grub/grub.cfg' "$work/$rel-plain.out" &&
+		[ "$changed" = 2 ] && [ "${value% iommu=pt}" != "$value" ] && [ "$normal" -gt 0 ] && [ "$carry" = "$normal" ] &&
+		grep -q '^tokens-in etc/default/grub$' "$root/var/lib/amdgpu-tune/state" &&
+		! grep ' single' "$root/boot/grub/grub.cfg" | grep -q 'iommu=pt'
+	result "$rel: a GRUB without update-grub: apply edits the one line of etc/default/grub, and the real grub-mkconfig puts iommu=pt in every normal entry, no recovery entry" $?
+	run plainremove 300 amdgpu-tune remove
+	rc=$?
+	[ $rc = 0 ] && cmp -s "$work/$rel-grub.orig" "$root/etc/default/grub" && ! grep -q 'iommu=pt' "$root/boot/grub/grub.cfg"
+	result "$rel: ... remove gives etc/default/grub back byte for byte, and grub-mkconfig's grub.cfg has no iommu=pt" $?
+	mv "$root/usr/sbin/update-grub.aside" "$root/usr/sbin/update-grub"
+	rm "$root/etc/amdgpu-tune/profiles/test-cmdline.conf"
+
 	# ---- the package: its prerm runs remove inside a maintainer script ----
 	if [ -z "$debdir" ]; then
 		result "$rel: the Debian package's removal takes $conf out of every initrd # SKIP no package built (${debwhy:-})" 0

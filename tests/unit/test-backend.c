@@ -1,6 +1,7 @@
 /* The boot loader backend table: detection over every combination of what the reader
  * probes (checked against the rule stated on its own), the names
  * the journal and JSON use, and the managed files each backend brings. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,9 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "cases.h"
+#include "ops.h"
+#include "plan.h"
 #include "util.h"
 
 /* The rule, stated once more on its own: an OSTree system; systemd-boot's files without a
@@ -120,7 +124,7 @@ static void test_names(void **state)
 static void test_managed_files(void **state)
 {
 	static const char *const order[] = {FRAGMENT_GRUB, FRAGMENT_MODPROBE,
-					    KERNEL_CMDLINE, STATE_FILE};
+					    KERNEL_CMDLINE, GRUB_DEFAULTS, STATE_FILE};
 	const struct managed_file *m;
 	size_t n = 0;
 
@@ -131,25 +135,122 @@ static void test_managed_files(void **state)
 		assert_ptr_equal(managed_file_lookup(m->path), m);
 	}
 	assert_int_equal(n, ELEMENTSOF(order));
-	assert_null(managed_file_lookup("etc/default/grub"));
+	assert_null(managed_file_lookup("etc/default/grub.d"));
 	assert_null(managed_file_lookup(STATE_DIR));
 	assert_null(managed_file_lookup(NULL));
-	/* Only our tokens are ours in etc/kernel/cmdline; the drop-ins are ours whole. */
+	/* Only our tokens are ours in etc/kernel/cmdline and etc/default/grub; the
+	 * drop-ins are ours whole. */
 	assert_false(managed_file_lookup(KERNEL_CMDLINE)->hand_edit);
+	assert_false(managed_file_lookup(GRUB_DEFAULTS)->hand_edit);
 	assert_true(managed_file_lookup(FRAGMENT_GRUB)->hand_edit);
 	assert_ptr_equal(backend_for_cmdline_file(KERNEL_CMDLINE), &backend_sdboot);
+	assert_ptr_equal(backend_for_cmdline_file(GRUB_DEFAULTS), &backend_grub);
 	assert_ptr_equal(backend_for_cmdline_file(FRAGMENT_GRUB), &backend_debian_grub);
 	assert_null(backend_for_cmdline_file(FRAGMENT_MODPROBE));
 }
 
+/* A GRUB without drop-ins: our arguments go to the end of the value of the one
+ * assignment that gives GRUB_CMDLINE_LINUX_DEFAULT its value, and only where that is
+ * plain; after is the file with amd_iommu=off added (NULL: refused, at line). */
+static const struct span_case {
+	const char *what, *text, *after;
+	unsigned line;
+} span_cases[] = {
+	{"Arch's stock line: added inside the quotes",
+	 "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"loglevel=3 quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n",
+	 "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"loglevel=3 quiet amd_iommu=off\"\nGRUB_CMDLINE_LINUX=\"\"\n",
+	 0},
+	{"an empty value gets the argument alone", "GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"amd_iommu=off\"\n", 0},
+	{"single quotes, blanks before and a comment after are kept",
+	 "  GRUB_CMDLINE_LINUX_DEFAULT='quiet'  # mine\n",
+	 "  GRUB_CMDLINE_LINUX_DEFAULT='quiet amd_iommu=off'  # mine\n", 0},
+	{"the last of two assignments is the one edited",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"a\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"b\"",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"a\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"b amd_iommu=off\"",
+	 0},
+	{"an argument the value already has is not added again",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"amd_iommu=off quiet\"\n",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"amd_iommu=off quiet\"\n", 0},
+	{"a commented-out assignment is not the one",
+	 "#GRUB_CMDLINE_LINUX_DEFAULT=\"x\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"y\"\n",
+	 "#GRUB_CMDLINE_LINUX_DEFAULT=\"x\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"y amd_iommu=off\"\n",
+	 0},
+	{"no assignment is refused", "GRUB_DEFAULT=0\n", NULL, 0},
+	{"an unquoted value is refused", "GRUB_CMDLINE_LINUX_DEFAULT=quiet\n", NULL, 1},
+	{"a value with an expansion is refused",
+	 "X=a\nGRUB_CMDLINE_LINUX_DEFAULT=\"$X quiet\"\n", NULL, 2},
+	{"a value that adds to itself is refused",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"a\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT} b\"\n",
+	 NULL, 2},
+	{"an assignment under a condition is refused",
+	 "if [ -e /x ]; then\nGRUB_CMDLINE_LINUX_DEFAULT=\"a\"\nfi\n", NULL, 2},
+	{"a second command on the line is refused",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"a\"; X=1\n", NULL, 1},
+	{"a value over two lines is refused", "GRUB_CMDLINE_LINUX_DEFAULT=\"a\nb\"\n",
+	 NULL, 1},
+	{"a backslash in double quotes is refused",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"a\\\\b\"\n", NULL, 1},
+	{"an export is refused", "export GRUB_CMDLINE_LINUX_DEFAULT=\"a\"\n", NULL, 1},
+	{"a quoted word followed by more of it is refused",
+	 "GRUB_CMDLINE_LINUX_DEFAULT=\"a\"b\n", NULL, 1},
+	{"a \"--\" in GRUB_CMDLINE_LINUX is refused (what follows goes to init)",
+	 "GRUB_CMDLINE_LINUX=\"ro -- single\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"a\"\n", NULL,
+	 2},
+	{"a syntax error is refused", "GRUB_CMDLINE_LINUX_DEFAULT=\"a\"\nif\n", NULL, 0},
+};
+
+static void test_grub_span(void **state)
+{
+	const struct span_case *c = *state;
+	struct plan *pl = calloc(1, sizeof(*pl));
+	struct diag_list d = {0};
+	size_t start = 0, end = 0;
+	char *out = NULL;
+	int r;
+
+	assert_int_equal(plan_append(pl, NULL, "amd_iommu", "off", WHERE_CMDLINE), 0);
+	r = backend_grub.cmdline_span(c->text, &start, &end, &d);
+	if (c->after) {
+		if (r != 0)
+			fail_msg("refused: %s", d.n ? d.items[0].message : "?");
+		assert_int_equal(backend_grub.cmdline_text("p", pl, c->text, &out), 0);
+		assert_string_equal(out, c->after);
+		/* Taking our token away again gives the file back byte for byte, unless
+		 * the value had it already. */
+		if (!strstr(c->text, "amd_iommu=off")) {
+			char *tokens[] = {"amd_iommu=off", NULL}, *back = NULL;
+
+			assert_int_equal(
+				cmdline_file_strip(GRUB_DEFAULTS, out, tokens, &back, &d),
+				0);
+			assert_string_equal(back, c->text);
+			free(back);
+		}
+	} else {
+		assert_int_equal(r, -EINVAL);
+		assert_int_equal(d.n, 1);
+		assert_string_equal(d.items[0].file, GRUB_DEFAULTS);
+		assert_int_equal(d.items[0].line, c->line);
+		assert_non_null(strstr(d.items[0].message, "GRUB_CMDLINE_LINUX_DEFAULT"));
+		assert_int_equal(backend_grub.cmdline_text("p", pl, c->text, &out),
+				 -EINVAL);
+	}
+	free(out);
+	diag_list_done(&d);
+	plan_free(pl);
+}
+
 int main(void)
 {
-	static const struct CMUnitTest tests[] = {
+	struct CMUnitTest tests[ELEMENTSOF(span_cases) + 4] = {
 		cmocka_unit_test(test_detect_every_probe),
 		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_managed_files),
 	};
+	size_t n = 4;
 
-	return cmocka_run_group_tests_name("backend", tests, NULL, NULL);
+	TABLE_TESTS(tests, n, span_cases, test_grub_span);
+	return _cmocka_run_group_tests("backend", tests, n, NULL, NULL);
 }

@@ -100,6 +100,16 @@ static const struct tcase {
 	 "version 1\nprofile x\ntoken amdgpu.vm_fragment_size=9\n"
 	 "token amdgpu.vm-fragment-size=10\n",
 	 4, "repeated token"},
+	{"the file the tokens are in is read",
+	 HEAD "setting cmdline - iommu=pt\ntokens-in etc/default/grub\ntoken iommu=pt\n",
+	 0, NULL},
+	{"tokens in a file we own as a whole are refused",
+	 HEAD "tokens-in etc/default/grub.d/90-amdgpu-tune.cfg\n", 3, "tokens-in"},
+	{"tokens in a file we never change are refused", HEAD "tokens-in etc/fstab\n", 3,
+	 "tokens-in"},
+	{"tokens-in twice is refused",
+	 HEAD "tokens-in etc/default/grub\ntokens-in etc/kernel/cmdline\n", 4,
+	 "tokens-in"},
 	{"a version 2 token that is no recorded setting is refused",
 	 HEAD "setting cmdline - iommu=pt\ntoken iommu=pt\ntoken root=/dev/sda1\n", 0,
 	 "no setting the state records"},
@@ -147,6 +157,42 @@ static void test_version_1(void **state)
 	assert_string_equal(s->profile, "rdna1");
 	state_free(s);
 	diag_list_done(&d);
+}
+
+/* The file the tokens are in is written when it is not etc/kernel/cmdline (what an
+ * older amdgpu-tune reads), and read back. */
+static void test_tokens_in(void **state)
+{
+	static const char *const files[] = {GRUB_DEFAULTS, KERNEL_CMDLINE};
+	char *tokens[] = {"nomodeset", NULL};
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		struct plan pl = {0};
+		struct state w = {.profile = "strix-halo",
+				  .applied = &pl,
+				  .tokens = tokens,
+				  .tokens_in = (char *)files[i]};
+		struct diag_list d = {0};
+		struct state *s = NULL;
+		char *text = NULL;
+
+		assert_int_equal(plan_append(&pl, NULL, "nomodeset", NULL, WHERE_CMDLINE),
+				 0);
+		assert_int_equal(state_format(&w, &text), 0);
+		assert_int_equal(strstr(text, "tokens-in ") != NULL, i == 0);
+		assert_int_equal(state_parse("state", text, strlen(text), &s, &d), 0);
+		assert_string_equal(state_tokens_file(s), files[i]);
+		assert_string_equal(s->tokens[0], "nomodeset");
+		free(text);
+		state_free(s);
+		diag_list_done(&d);
+		s = calloc(1, sizeof(*s));
+		s->applied = calloc(1, sizeof(*s->applied));
+		*s->applied = pl;
+		state_free(s);
+	}
+	assert_string_equal(state_tokens_file(NULL), KERNEL_CMDLINE);
+	(void)state;
 }
 
 /* What apply writes is read back as the same plan: names, places, values, the inputs. */
@@ -225,12 +271,13 @@ static void test_format_refuses(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(cases) + 3];
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 4];
 	size_t n = 0;
 
 	TABLE_TESTS(tests, n, cases, test_cases);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_version_1);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tokens_in);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format_refuses);
 	return _cmocka_run_group_tests("state", tests, n, NULL, NULL);
 }
