@@ -354,11 +354,15 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			 * is the caller's: its group is the caller's). */
 			if (sysroot_stat(root, f->path, &st) == 0)
 				mode = snapshot_mode_clamp(st.st_mode & 07777, getegid());
-			/* Our tokens: what the new line has that the old one had not. */
-			next.tokens_in = (char *)f->path;
-			r = added_tokens(f->path, c.kcmd_base, f->data, &tokens, d);
-			if (r < 0)
-				goto fail;
+			/* Our tokens, in the boot loader's own file (another's only
+			 * loses the stale ones it had). */
+			if (m == c.now->loader->cmdline) {
+				next.tokens_in = (char *)f->path;
+				r = added_tokens(f->path, c.kcmd_base, f->data, &tokens,
+						 d);
+				if (r < 0)
+					goto fail;
+			}
 		} else if (f->present) {
 			size_t k = next.n_files++;
 

@@ -687,6 +687,27 @@ static int cmdline_text(struct sysroot *root, struct compared *c, const struct p
 	return r < 0 ? r : b->cmdline_text(c->name, pl, c->kcmd_base, ret);
 }
 
+/* The new text of path, a command-line file of another boot loader than this one's
+ * where the state says our tokens are: without them (they are stale there, like a
+ * drop-in of ours), or, with none, NULL in *ret for no change. */
+static int stale_tokens_text(struct sysroot *root, const struct compared *c,
+			     const char *path, char **ret, bool *change,
+			     struct diag_list *d)
+{
+	_cleanup_free_ char *cur = NULL;
+	int r;
+
+	*change = false;
+	if (!c->state || !c->state->tokens || !c->now->loader->cmdline ||
+	    !streq(state_tokens_file(c->state), path))
+		return 0;
+	r = read_managed(root, path, &cur, d);
+	if (r < 0 || !cur)
+		return r;
+	*change = true;
+	return cmdline_file_strip(path, cur, c->state->tokens, ret, d);
+}
+
 int compare(struct sysroot *root, const struct plan_request *o, const char *name,
 	    enum compare_mode mode, struct compared *c, struct diag_list *d)
 {
@@ -762,16 +783,17 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 	 * there (a boot loader misread must not leave one behind); modprobe.d last. */
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
 		char *text = NULL;
-		bool keep = false;
+		bool stale = m->hand_edit, keep = false;
 		size_t from = d->n, errors = diag_count(d, DIAG_ERROR);
 
-		if (m->kind != MANAGED_CMDLINE ||
-		    (m != c->now->loader->cmdline && !m->hand_edit))
+		if (m->kind != MANAGED_CMDLINE)
 			continue;
 		if (m == c->now->loader->cmdline)
 			r = cmdline_text(root, c, pl, &text, d);
+		else if (!m->hand_edit)
+			r = stale_tokens_text(root, c, m->path, &text, &stale, d);
 		r = unsafe_cmdline(r, mode, from, errors, &keep, d);
-		if (r == 0 && !keep) {
+		if (r == 0 && !keep && (stale || m == c->now->loader->cmdline)) {
 			ov[n_ov++] = (struct file_override){m->path, text};
 			r = add_file(root, c, m->path, text, d);
 		}

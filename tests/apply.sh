@@ -476,6 +476,18 @@ before=$(tree_sum "$r")
 rc=$?
 tap_check "plain GRUB: a line it cannot edit stops remove: exit 2, names etc/default/grub:6, nothing changed (exit $rc)" \
 	eval '[ $rc = 2 ] && grep -q "^etc/default/grub:6: GRUB_CMDLINE_LINUX_DEFAULT cannot be edited here" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+# Our tokens left in another boot loader's file (systemd-boot's, before the machine
+# moved to GRUB) are taken away by the next apply, which records the new file.
+r=$work/arch-stale
+build_case apply-arch-grub "$r"
+mkdir -p "$r/etc/kernel" "$r/var/lib/amdgpu-tune"
+echo "root=/dev/vda1 iommu=pt quiet" > "$r/etc/kernel/cmdline"
+printf '# amdgpu-tune: what the last apply wrote. Do not edit.\nversion 2\nprofile test-mixed\nsetting cmdline - iommu=pt\ntoken iommu=pt\n' > "$r/var/lib/amdgpu-tune/state"
+chmod 755 "$r/var/lib/amdgpu-tune"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+rc=$?
+tap_check "plain GRUB: apply takes our stale token out of etc/kernel/cmdline and records etc/default/grub (exit $rc)" \
+	eval '[ $rc = 0 ] && [ "$(cat "$r/etc/kernel/cmdline")" = "root=/dev/vda1 quiet" ] && grep -qx "tokens-in etc/default/grub" "$r/var/lib/amdgpu-tune/state" && grep -q "^GRUB_CMDLINE_LINUX_DEFAULT=\"loglevel=3 quiet iommu=pt\"$" "$r/etc/default/grub"'
 if [ "$as_root" = none ]; then
 	tap_skip "plain GRUB: the regeneration" "needs chroot (root or a user namespace)"
 else
