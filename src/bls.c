@@ -311,6 +311,7 @@ void bls_entry_done(struct bls_entry *e)
 	free(e->sort_key);
 	free(e->options);
 	free(e->kernel);
+	free(e->uname);
 	*e = (struct bls_entry){0};
 }
 

@@ -25,6 +25,8 @@ struct bls_entry {
 	unsigned options_line;	    /* of the first options line; 0 for a UKI */
 	int tries_left, tries_done; /* -1: no boot counting */
 	bool uki;		    /* Type #2: options from its .cmdline section */
+	char *uname;		    /* Type #2: its .uname section, the version of the
+				     * kernel inside (ukify --uname); NULL: none */
 	bool options_unknown;	    /* what the kernel gets is not computed (GRUB's
 				     * blscfg expands options); options is NULL */
 };

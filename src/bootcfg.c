@@ -389,9 +389,11 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 
 	/* A boot loader that boots entries (systemd-boot, GRUB's blscfg): the kernel of
 	 * the default entry, when an installed one; else none is known. The version is
-	 * what it boots, boot/vmlinuz-VERSION, or else its version line. */
+	 * a UKI's .uname, or what it boots, boot/vmlinuz-VERSION, or else its version
+	 * line. */
 	const char *kv =
-		e && e->kernel && strrchr(e->kernel, '/') &&
+		e && e->uname ? e->uname
+		: e && e->kernel && strrchr(e->kernel, '/') &&
 				strncmp(strrchr(e->kernel, '/') + 1, "vmlinuz-", 8) == 0
 			? strrchr(e->kernel, '/') + 9
 		: e ? e->version
@@ -404,10 +406,10 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 			return b->default_kernel && b->default_why ? 0 : -ENOMEM;
 		}
 	if (b->sd.entries) {
-		if (e && e->uki)
+		if (e && e->uki && !e->uname)
 			strbuf_printf(
 				&why,
-				"the default boot entry (%s) is a UKI, whose kernel's version is not read",
+				"the default boot entry (%s) is a UKI without a .uname section: the version of the kernel inside is not known",
 				e->id);
 		else if (e)
 			strbuf_printf(

@@ -101,8 +101,8 @@ static char *pe_string(int fd, const unsigned char *head, size_t head_len,
 	return s;
 }
 
-/* A Type #2 entry: the .cmdline and .osrel sections of dir/name. 0, 1 (not a UKI we can
- * read: left out), or -ENOMEM. */
+/* A Type #2 entry: the .cmdline, .osrel and .uname sections of dir/name. 0, 1 (not a UKI
+ * we can read: left out), or -ENOMEM. */
 static int read_uki(const struct sysroot *root, const char *rel, const char *name,
 		    struct bls_entry *e)
 {
@@ -125,6 +125,13 @@ static int read_uki(const struct sysroot *root, const char *rel, const char *nam
 	cmdline = pe_string(fd, head, (size_t)k, ".cmdline");
 	osrel = pe_string(fd, head, (size_t)k, ".osrel");
 	r = bls_entry_uki(name, cmdline, osrel, e);
+	if (r == 0) {
+		/* ukify writes the kernel's version (uname -r) there; what the PE
+		 * pads it with is no part of it. */
+		e->uname = pe_string(fd, head, (size_t)k, ".uname");
+		if (e->uname)
+			e->uname[strcspn(e->uname, " \t\r\n")] = '\0';
+	}
 	return r == -ENOMEM ? r : r < 0 ? 1 : 0;
 }
 
