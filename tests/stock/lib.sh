@@ -154,7 +154,11 @@ deb_build() {
 	if [ "${DEB_CHECK:-}" = 1 ]; then opts=; else opts=nocheck; fi
 	key=
 	if git -C "$src" rev-parse --git-dir > /dev/null 2>&1; then
-		key=$( (cd "$src" && git ls-files -z | xargs -0 sha256sum; echo "$opts") | sha256sum | cut -c1-16)
+		# Every tracked path's contents, and a symlink's target (a golden root's
+		# lib -> usr/lib is no file to hash): as tar stores them, times and
+		# owners left out.
+		key=$( (cd "$src" && git ls-files -z | tar -cf - --no-recursion --mtime=@0 --owner=0 \
+			--group=0 --numeric-owner --null -T -; echo "$opts") | sha256sum | cut -c1-16)
 	fi
 	out=$cache/deb-$key
 	if [ -n "$key" ] && ls "$out"/amdgpu-tune_*.deb > /dev/null 2>&1; then
