@@ -142,9 +142,17 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 	const struct srcline *v = NULL, *linux_v = NULL;
 	struct grub_why gw = {0};
 	const char *p = text, *q;
-	int r = parse_defaults(text, &c);
+	int r;
 
 	*line = 0;
+	/* bash, Arch Linux's sh, reads $'...' and $"..." as quotes of their own; dash,
+	 * which the reader follows, as a '$' before a quote: the two would see
+	 * different variables. */
+	if (strstr(text, "$'") || strstr(text, "$\"")) {
+		*why = "the file has $'...' or $\"...\", which bash and dash read differently";
+		return 1;
+	}
+	r = parse_defaults(text, &c);
 	if (r == -EINVAL)
 		*why = "the file has a syntax error";
 	if (r < 0)

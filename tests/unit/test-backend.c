@@ -198,6 +198,10 @@ static const struct span_case {
 	 "GRUB_CMDLINE_LINUX=\"ro -- single\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"a\"\n", NULL,
 	 2},
 	{"a syntax error is refused", "GRUB_CMDLINE_LINUX_DEFAULT=\"a\"\nif\n", NULL, 0},
+	{"bash's $'...' quoting anywhere is refused (dash reads it otherwise)",
+	 "X=$'a\\' \nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n#'\n", NULL, 0},
+	{"bash's $\"...\" quoting is refused too",
+	 "X=$\"a\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n", NULL, 0},
 };
 
 static void test_grub_span(void **state)
