@@ -242,7 +242,7 @@ static int default_text(const char *profile, const struct plan *pl, const char *
 	_cleanup_free_ char *old = NULL, *val = NULL, *out = NULL;
 	const struct srcline *v = NULL;
 	const char *why;
-	size_t start, end, n;
+	size_t start, end, n, tail;
 	unsigned line;
 	int r;
 
@@ -259,14 +259,19 @@ static int default_text(const char *profile, const struct plan *pl, const char *
 	n = strlen(val);
 	if (n && val[n - 1] == '\n')
 		val[--n] = '\0';
-	/* The allowlist lets through no quote, '$', '`', '\' or newline. */
-	if (val[strcspn(val, "\"'$`\\\n")])
+	/* Nothing the quotes would end or expand (the allowlist lets none through). */
+	if (val[strcspn(val, base[start - 1] == '"' ? "\"$`\\\n" : "'\n")])
 		return -EINVAL;
-	if (asprintf(&out, "%.*s%s%s", (int)start, base, val, base + end) < 0)
+	/* The blanks the value ended with stay at its end (remove gives them back). */
+	for (tail = strlen(old); tail && old[tail - 1] == ' '; tail--)
+		;
+	if (asprintf(&out, "%.*s%s%s%s", (int)start, base, val, old + tail, base + end) <
+	    0)
 		return -ENOMEM;
+	n += strlen(old + tail);
 	r = parse_defaults(out, &c);
 	if (r == 0 && (grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &v, NULL) != 0 ||
-		       !v || v->text.len != n || memcmp(v->text.s, val, n) != 0))
+		       !v || v->text.len != n || memcmp(v->text.s, out + start, n) != 0))
 		r = -EINVAL;
 	if (r < 0)
 		return r;
