@@ -105,8 +105,9 @@ const struct boot_backend backend_debian_grub = {
 };
 
 /* The reader's view of etc/default/grub's text alone, as grub-mkconfig sources it
- * without drop-ins. 0, -EINVAL (not understood: a syntax error) or -ENOMEM. */
-static int parse_defaults(const char *text, struct grub_config **ret)
+ * without drop-ins. 0, -EINVAL (not understood: a syntax error, at *err_line) or
+ * -ENOMEM. */
+static int parse_defaults(const char *text, struct grub_config **ret, unsigned *err_line)
 {
 	_cleanup_grub_config_ struct grub_config *c = calloc(1, sizeof(*c));
 	struct diag_list quiet = {0};
@@ -118,6 +119,7 @@ static int parse_defaults(const char *text, struct grub_config **ret)
 	r = grub_add_file(c, GRUB_DEFAULTS);
 	if (r >= 0)
 		r = grub_parse(c, 0, text, strlen(text), &quiet);
+	*err_line = quiet.n ? quiet.items[0].line : 0;
 	diag_list_done(&quiet);
 	if (r < 0)
 		return r;
@@ -152,9 +154,9 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 		*why = "the file has $'...' or $\"...\", which bash and dash read differently";
 		return 1;
 	}
-	r = parse_defaults(text, &c);
+	r = parse_defaults(text, &c, line);
 	if (r == -EINVAL)
-		*why = "the file has a syntax error";
+		*why = "a syntax error";
 	if (r < 0)
 		return r == -EINVAL ? 1 : r;
 	for (size_t i = 0; i < c->n_assigns; i++)
@@ -203,9 +205,14 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 	if (*q && *q != '\n' && *q != '#')
 		return 1;
 	/* 10_linux puts GRUB_CMDLINE_LINUX first: after a "--" there, every argument
-	 * goes to init (the kernel's parse_args() stops at it). */
-	if (grub_var_lookup(c, "GRUB_CMDLINE_LINUX", &linux_v, &gw) == 0 && linux_v &&
-	    linux_v->text.s) {
+	 * goes to init (the kernel's parse_args() stops at it). Not known, it may have
+	 * one. */
+	if (grub_var_lookup(c, "GRUB_CMDLINE_LINUX", &linux_v, &gw) > 0) {
+		*line = gw.line;
+		*why = "GRUB_CMDLINE_LINUX, which comes first, is not known, so a \"--\" in it (after which the kernel hands every argument to init) cannot be ruled out";
+		return 1;
+	}
+	if (linux_v && linux_v->text.s) {
 		_cleanup_strv_free_ char **w = NULL;
 
 		if (strv_split_ws(linux_v->text.s, &w) < 0)
@@ -269,7 +276,7 @@ static int default_text(const char *profile, const struct plan *pl, const char *
 	    0)
 		return -ENOMEM;
 	n += strlen(old + tail);
-	r = parse_defaults(out, &c);
+	r = parse_defaults(out, &c, &line);
 	if (r == 0 && (grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &v, NULL) != 0 ||
 		       !v || v->text.len != n || memcmp(v->text.s, out + start, n) != 0))
 		r = -EINVAL;
