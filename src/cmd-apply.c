@@ -355,8 +355,9 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			if (sysroot_stat(root, f->path, &st) == 0)
 				mode = snapshot_mode_clamp(st.st_mode & 07777, getegid());
 			/* Our tokens, in the boot loader's own file (another's only
-			 * loses the stale ones it had). */
-			if (m == c.now->loader->cmdline) {
+			 * loses the stale ones it had), when we add any. */
+			if (m == c.now->loader->cmdline &&
+			    !streq_ptr(c.kcmd_base, f->data)) {
 				next.tokens_in = (char *)f->path;
 				r = added_tokens(f->path, c.kcmd_base, f->data, &tokens,
 						 d);

@@ -666,6 +666,15 @@ static int unsafe_cmdline(int r, enum compare_mode mode, size_t from, size_t err
 	return 0;
 }
 
+/* Whether pl has a setting that goes to where. */
+static bool plan_sets(const struct plan *pl, enum where where)
+{
+	for (size_t i = 0; i < pl->n_settings; i++)
+		if (pl->settings[i].where == where)
+			return true;
+	return false;
+}
+
 /* The new text of the boot loader's command-line file for pl, in *ret: when only our
  * tokens in it are ours, from the file as it is without them (kept in c->kcmd_base). */
 static int cmdline_text(struct sysroot *root, struct compared *c, const struct plan *pl,
@@ -677,11 +686,20 @@ static int cmdline_text(struct sysroot *root, struct compared *c, const struct p
 
 	if (!b->cmdline->hand_edit) {
 		bool ours = streq(state_tokens_file(c->state), b->cmdline->path);
+		char *const *tokens = ours && c->state ? c->state->tokens : NULL;
 
 		r = read_managed(root, b->cmdline->path, &cur, d);
+		/* A file of the user's where we have nothing to add or take away is
+		 * left as it is, also where its backend could not edit it. */
+		if (r == 0 && b->cmdline_span && !plan_sets(pl, WHERE_CMDLINE) &&
+		    !(tokens && tokens[0])) {
+			if (cur && !(c->kcmd_base = strdup(cur)))
+				return -ENOMEM;
+			*ret = TAKE_PTR(cur);
+			return 0;
+		}
 		if (r == 0)
-			r = cmdline_file_strip(b->cmdline->path, cur ? cur : "",
-					       ours && c->state ? c->state->tokens : NULL,
+			r = cmdline_file_strip(b->cmdline->path, cur ? cur : "", tokens,
 					       &c->kcmd_base, d);
 	}
 	return r < 0 ? r : b->cmdline_text(c->name, pl, c->kcmd_base, ret);
