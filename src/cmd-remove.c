@@ -65,9 +65,12 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 			/* Only the tokens apply added, from the file it added them to. */
 			if (!st || !st->tokens || !streq(state_tokens_file(st), m->path))
 				continue;
-			r = cmdline_file_strip(m->path, old[i], st->tokens, &stripped[i],
-					       &d);
-			if (r < 0)
+			free(old[i]);
+			r = read_managed_text(root, m->path, &old[i], &d);
+			if (r == 0 && old[i])
+				r = cmdline_file_strip(m->path, old[i], st->tokens,
+						       &stripped[i], &d);
+			if (r < 0 || !old[i])
 				continue;
 			tokens_in = backend_for_cmdline_file(m->path);
 			if (sysroot_stat(root, m->path, &sst) < 0)

@@ -340,6 +340,29 @@ int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_
 	return r;
 }
 
+int read_managed_text(struct sysroot *root, const char *rel, char **ret,
+		      struct diag_list *d)
+{
+	size_t len;
+	int r = sysroot_read_file(root, rel, PROFILE_MAX_BYTES, true, ret, &len);
+
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (r < 0 && r != -ENOMEM)
+		return diag_error(d, -EINVAL, rel, 0, "cannot read: %s",
+				  read_error_text(-r));
+	if (r == 0 && memchr(*ret, '\0', len)) {
+		free(*ret);
+		*ret = NULL;
+		return diag_error(
+			d, -EINVAL, rel, 0,
+			"a NUL byte: amdgpu-tune adds its arguments to a text file only, and would lose what follows it");
+	}
+	return r;
+}
+
 /* Adds rel's change to c, taking new_text (also on failure). */
 static int add_file(struct sysroot *root, struct compared *c, const char *rel,
 		    char *new_text, struct diag_list *d)
@@ -688,7 +711,7 @@ static int cmdline_text(struct sysroot *root, struct compared *c, const struct p
 		bool ours = streq(state_tokens_file(c->state), b->cmdline->path);
 		char *const *tokens = ours && c->state ? c->state->tokens : NULL;
 
-		r = read_managed(root, b->cmdline->path, &cur, d);
+		r = read_managed_text(root, b->cmdline->path, &cur, d);
 		/* A file of the user's where we have nothing to add or take away is
 		 * left as it is, also where its backend could not edit it. */
 		if (r == 0 && b->cmdline_span && !plan_sets(pl, WHERE_CMDLINE) &&
@@ -719,7 +742,7 @@ static int stale_tokens_text(struct sysroot *root, const struct compared *c,
 	if (!c->state || !c->state->tokens || !c->now->loader->cmdline ||
 	    !streq(state_tokens_file(c->state), path))
 		return 0;
-	r = read_managed(root, path, &cur, d);
+	r = read_managed_text(root, path, &cur, d);
 	if (r < 0 || !cur)
 		return r;
 	*change = true;

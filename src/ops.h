@@ -115,6 +115,10 @@ void compared_done(struct compared *c);
 
 /* Reads a managed file's current text into *ret (NULL when absent). */
 int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_list *d);
+/* The same for a file we add our tokens to: a NUL byte in it is an error (-EINVAL; the
+ * text after it would be lost). */
+int read_managed_text(struct sysroot *root, const char *rel, char **ret,
+		      struct diag_list *d);
 
 /* cur without the arguments an earlier apply added (tokens, each spelt as the state
  * records it): for each, its last occurrence before a bare "--" (after it, arguments

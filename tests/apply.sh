@@ -476,6 +476,16 @@ before=$(tree_sum "$r")
 rc=$?
 tap_check "plain GRUB: a line it cannot edit stops remove: exit 2, names etc/default/grub:6, nothing changed (exit $rc)" \
 	eval '[ $rc = 2 ] && grep -q "^etc/default/grub:6: GRUB_CMDLINE_LINUX_DEFAULT cannot be edited here" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+# A NUL byte added after apply: remove refuses (what follows it would be lost).
+cp "$work/grub.orig" "$r/etc/default/grub"
+rm -rf "$r/var/lib/amdgpu-tune"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+printf '\0# x\nGRUB_TIMEOUT=9\n' >> "$r/etc/default/grub"
+before=$(tree_sum "$r")
+"$bin" --root "$r" remove > /dev/null 2> "$work/err"
+rc=$?
+tap_check "plain GRUB: a NUL byte in etc/default/grub stops remove: exit 2, nothing changed (exit $rc)" \
+	eval '[ $rc = 2 ] && grep -q "^etc/default/grub: a NUL byte" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
 # Our tokens left in another boot loader's file (systemd-boot's, before the machine
 # moved to GRUB) are taken away by the next apply, which records the new file.
 r=$work/arch-stale
