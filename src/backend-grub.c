@@ -29,7 +29,9 @@ static bool detect_other(const struct boot_probe *p, struct strbuf *ev)
 {
 	if (!p->grub_defaults || !(p->grub_mkconfig || p->grub_cfg))
 		return false;
-	strbuf_puts(ev, "; etc/default/grub without update-grub: no drop-ins");
+	strbuf_puts(
+		ev,
+		"; etc/default/grub, and no Debian update-grub: grub-mkconfig reads no drop-ins");
 	return true;
 }
 

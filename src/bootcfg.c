@@ -266,6 +266,22 @@ bool boot_blscfg_dir(const struct sysroot *root, char dir[static BOOT_ENV_DIR_MA
 	return false;
 }
 
+/* Whether the root's grub-mkconfig sources the NAME.cfg files in etc/default/grub.d
+ * after etc/default/grub, as Debian's does (a for loop over
+ * ${sysconfdir}/default/grub.d/NAME.cfg; upstream's, Arch's, Manjaro's and Fedora's
+ * read etc/default/grub alone). True when there is none to read: update-grub alone
+ * says Debian then. */
+static bool mkconfig_reads_dropins(const struct sysroot *root)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+
+	if (sysroot_read_file(root, "usr/sbin/grub-mkconfig", 256 * 1024, false, &text,
+			      &len) < 0)
+		return true;
+	return memmem(text, len, "/default/grub.d/", strlen("/default/grub.d/")) != NULL;
+}
+
 static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 {
 	char cfgdir[BOOT_ENV_DIR_MAX];
@@ -281,6 +297,10 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 			  sysroot_exists(root, "sysroot/ostree") ||
 			  sysroot_exists(root, "run/ostree-booted"),
 	};
+	/* An update-grub is Debian's only with a grub-mkconfig that sources the
+	 * drop-ins: Manjaro's and the AUR's run one that does not. */
+	if (p.update_grub && !mkconfig_reads_dropins(root))
+		p.update_grub = false;
 	/* grub.cfg and etc/default/grub are read for blscfg only where it can decide:
 	 * with GRUB's defaults and without Debian's update-grub, which is taken first. */
 	if (p.grub_defaults && !p.update_grub) {

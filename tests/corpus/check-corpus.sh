@@ -141,6 +141,15 @@ r=$(new_root debian-template)
 cp "$template" "$r/etc/default/grub"
 grub_case "Debian 12's etc/default/grub (grub2-common's template)" "$r"
 
+# Debian's own grub-mkconfig beside update-grub: it sources etc/default/grub.d, so the
+# drop-in is where our arguments go (an update-grub that runs a grub-mkconfig without
+# that loop, as Manjaro's does, is no Debian GRUB: tests/golden/apply-manjaro-grub).
+r=$(new_root debian-mkconfig)
+cp "$template" "$r/etc/default/grub"
+mkdir -p "$r/usr/sbin" && cp "$mkconfig" "$r/usr/sbin/grub-mkconfig" && : > "$r/usr/sbin/update-grub"
+"$bin" --root "$r" --json detect --memory 1GiB 2>/dev/null | grep -q '"bootloader":"debian-grub"'
+result "Debian 12's grub-mkconfig and update-grub: detected as debian-grub (it sources the drop-ins)" $?
+
 for pkg in $grub_pkgs; do
 	d=$(fetch "$pkg") || exit 1
 	for f in "$d"/etc/default/grub.d/*.cfg; do

@@ -85,7 +85,7 @@ static void test_evidence(void **state)
 		  .update_grub = true},
 		 "; etc/default/grub and usr/sbin/update-grub (systemd-boot is also in efi)"},
 		{{.grub_defaults = true, .grub_mkconfig = true},
-		 "; etc/default/grub without update-grub: no drop-ins"},
+		 "; etc/default/grub, and no Debian update-grub: grub-mkconfig reads no drop-ins"},
 		{{.grub_defaults = true, .grub_cfg = true, .grub_blscfg = true},
 		 "; etc/default/grub and a grub.cfg that runs blscfg (GRUB with BLS entries, boot/loader/entries)"},
 		{{0}, "; no GRUB defaults and no systemd-boot found"},
