@@ -277,7 +277,9 @@ release() { # RELEASE
 	# argument to GRUB_CMDLINE_LINUX_DEFAULT in etc/default/grub itself and runs the
 	# release's own grub-mkconfig -o /boot/grub/grub.cfg, whose normal entries (10_linux:
 	# GRUB_CMDLINE_LINUX, then _DEFAULT) must carry it and whose recovery entries must
-	# not; remove gives etc/default/grub back byte for byte.
+	# not; remove gives etc/default/grub back byte for byte. (Debian's grub-mkconfig
+	# also sources etc/default/grub.d, which Arch's does not: what this proves is the
+	# edited file as the real sh and 10_linux read it, not that no drop-in is read.)
 	mkdir -p "$root/etc/amdgpu-tune/profiles"
 	printf '[profile]\ndescription = test: one command-line setting\n\n[kernel]\niommu = pt\n' \
 		> "$root/etc/amdgpu-tune/profiles/test-cmdline.conf"
