@@ -12,6 +12,7 @@
 #include "gpu.h"
 #include "kparam.h"
 #include "modinfo.h"
+#include "size.h"
 #include "paramcache.h"
 #include "strv.h"
 #include "sysroot.h"
@@ -23,20 +24,12 @@ static int read_memtotal(const struct sysroot *root, uint64_t *ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	const char *p;
-	unsigned long long kib;
 	int r = sysroot_read_file(root, "proc/meminfo", MEMINFO_MAX, false, &buf, &len);
 
 	if (r < 0)
 		return r;
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (sscanf(p, "MemTotal: %llu kB", &kib) == 1) {
-			if (kib == 0 || kib > UINT64_MAX / 1024)
-				return -ERANGE;
-			*ret = (uint64_t)kib * 1024;
-			return 0;
-		}
-	return -ENODATA;
+	/* The text ends at a NUL byte, as the kernel never writes one. */
+	return size_memtotal(buf, ret);
 }
 
 /* The PCI ids amdxdna binds: vendor 0x1022 and these devices (the union of its

@@ -102,3 +102,30 @@ void size_format_arg(uint64_t bytes, char buf[static 32])
 		}
 	snprintf(buf, 32, "%" PRIu64 "KiB", bytes >> 10 ? bytes >> 10 : 1);
 }
+
+int size_memtotal(const char *meminfo, uint64_t *ret)
+{
+	static const char key[] = "MemTotal:";
+
+	for (const char *p = meminfo; p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *v = p + strlen(key);
+		unsigned long long kib;
+		char *end;
+
+		if (strncmp(p, key, strlen(key)) != 0)
+			continue;
+		v += strspn(v, " \t");
+		if (*v < '0' || *v > '9')
+			continue;
+		errno = 0;
+		kib = strtoull(v, &end, 10);
+		if (strncmp(end, " kB", 3) != 0 || (end[3] && end[3] != '\n'))
+			continue;
+		if (errno == ERANGE || kib == 0 || kib > UINT64_MAX / 1024)
+			return -ERANGE;
+		*ret = (uint64_t)kib * 1024;
+		return 0;
+	}
+	return -ENODATA;
+}

@@ -23,3 +23,8 @@ void size_format_arg(uint64_t bytes, char buf[static 32]);
  * whole number of pages. 0, or -ERANGE when the result would be zero pages. */
 int size_resolve(const struct size_spec *spec, uint64_t mem_total, uint64_t page_size,
 		 uint64_t *ret_bytes);
+
+/* MemTotal from the text of /proc/meminfo (its "MemTotal:" line, "N kB", as the
+ * kernel's meminfo_proc_show() writes it), in bytes. 0; -ENODATA when no such line
+ * reads as a number; -ERANGE for zero, or a size over 2^64 bytes. */
+int size_memtotal(const char *meminfo, uint64_t *ret);

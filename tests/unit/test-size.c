@@ -91,14 +91,39 @@ static void test_format(void **state)
 	assert_string_equal(buf, "127.50 GiB");
 }
 
+/* MemTotal as meminfo_proc_show() writes it; what does not read as a number is not it,
+ * and what would overflow is refused rather than wrapped. */
+static void test_memtotal(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(
+		size_memtotal("MemTotal:       131072000 kB\nMemFree: 1 kB\n", &v), 0);
+	assert_true(v == UINT64_C(131072000) * 1024);
+	assert_int_equal(size_memtotal("MemFree: 1 kB\nMemTotal:\t64 kB", &v), 0);
+	assert_true(v == 64 * 1024);
+	assert_int_equal(size_memtotal("MemTotal: -5 kB\nMemTotal: 8 kB\n", &v), 0);
+	assert_true(v == 8 * 1024);
+	assert_int_equal(size_memtotal("MemTotal: 8 MB\n", &v), -ENODATA);
+	assert_int_equal(size_memtotal("MemTotal: 8 kBytes\n", &v), -ENODATA);
+	assert_int_equal(size_memtotal("XMemTotal: 8 kB\n", &v), -ENODATA);
+	assert_int_equal(size_memtotal("", &v), -ENODATA);
+	assert_int_equal(size_memtotal("MemTotal: 0 kB\n", &v), -ERANGE);
+	assert_int_equal(size_memtotal("MemTotal: 18014398509481984 kB\n", &v), -ERANGE);
+	assert_int_equal(size_memtotal("MemTotal: 99999999999999999999999 kB\n", &v),
+			 -ERANGE);
+}
+
 int main(void)
 {
 	/* One TAP line per size case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(cases) + 2];
+	struct CMUnitTest tests[ELEMENTSOF(cases) + 3];
 	size_t n = 0;
 
 	TABLE_TESTS(tests, n, cases, test_parse);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_resolve);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_memtotal);
 	return _cmocka_run_group_tests("size", tests, n, NULL, NULL);
 }
