@@ -1,5 +1,6 @@
-/* Findings about a profile or plan: errors and warnings with the file and line at
- * fault. Pure: collected by lower layers, printed only by main.c. */
+/* Findings about a profile, a plan or the machine: errors and warnings with the file and
+ * line at fault. Pure: collected by the library, printed only by the command line layer
+ * (cli.c's print_diags(), through render.h). */
 #pragma once
 
 #include <stdbool.h>

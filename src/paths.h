@@ -1,5 +1,7 @@
-/* Every file and directory amdgpu-tune itself reads or writes, relative to the root,
- * in one place. Pure. */
+/* The files amdgpu-tune writes (the command-line and modprobe.d files apply changes) and
+ * its own (profiles, state, snapshots, journal, cache), relative to the root. What it
+ * only reads of the system (boot files, /proc, sysfs, package databases) is named where
+ * it is read. Pure. */
 #pragma once
 
 #include <stdbool.h>

@@ -1,5 +1,6 @@
-/* Small helpers shared by every module: cleanup attributes, a growable string buffer and
- * escaping of untrusted text for messages. libc only, no I/O. */
+/* Small helpers shared by the modules: cleanup attributes, a growable string buffer,
+ * escaping of untrusted text for messages, the relative-path and key-value checks our
+ * own files need, GiB formatting and read errors as text. libc only, no I/O. */
 #pragma once
 
 #include <stdarg.h>
