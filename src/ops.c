@@ -41,9 +41,8 @@ static int load_profile(struct sysroot *root, const char *arg, struct profile **
 			return -ENOMEM;
 		r = read_host_file(arg, PROFILE_MAX_BYTES + 1, &buf, &len);
 		if (r < 0) {
-			return diag_add(d, DIAG_ERROR, arg, 0, "cannot read: %s",
-					read_error_text(-r))
-				       ?: (r == -ENOENT ? -ENOENT : -EIO);
+			return diag_error(d, r == -ENOENT ? -ENOENT : -EIO, arg, 0,
+					  "cannot read: %s", read_error_text(-r));
 		}
 	} else {
 		name = strdup(arg);

@@ -93,11 +93,10 @@ int profiledir_load(void *userdata, const char *name, char **ret_file, char **re
 
 		strbuf_printf(&b, "%s/%s.conf", PROFILEDIR_ETC, name);
 		f = b.s ? sysroot_display(root, b.s) : NULL;
-		return diag_add(d, DIAG_ERROR, f, 0, "cannot read profile '%s': %s", name,
-				r == -EFBIG   ? "larger than 64 KiB"
-				: r == -ELOOP ? "is a symbolic link"
-					      : read_error_text(-r))
-			       ?: r;
+		return diag_error(d, r, f, 0, "cannot read profile '%s': %s", name,
+				  r == -EFBIG	? "larger than 64 KiB"
+				  : r == -ELOOP ? "is a symbolic link"
+						: read_error_text(-r));
 	}
 	return 0;
 }

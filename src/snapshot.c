@@ -408,8 +408,7 @@ static int fail(struct diag_list *d, const char *rel, int err, const char *what)
 {
 	if (err == -ENOMEM)
 		return err;
-	return diag_add(d, DIAG_ERROR, rel, 0, "%s: %s", what, read_error_text(-err))
-		       ?: err;
+	return diag_error(d, err, rel, 0, "%s: %s", what, read_error_text(-err));
 }
 
 int snapshot_take(const struct sysroot *root, char *const *paths, char *const *dirs,

@@ -50,26 +50,22 @@ int txn_lock(const struct sysroot *root, unsigned timeout, void (*waiting)(long 
 	if (r == -ENOENT) {
 		r = sysroot_mkdir_p(root, STATE_DIR, 0755);
 		if (r < 0)
-			return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot create: %s",
-					strerror(-r))
-				       ?: r;
+			return diag_error(d, r, STATE_DIR, 0, "cannot create: %s",
+					  strerror(-r));
 		r = state_path_trusted(root, STATE_DIR, d);
 	}
 	if (r < 0)
 		return r;
 	dfd = sysroot_openat(root, STATE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW);
 	if (dfd < 0)
-		return diag_add(d, DIAG_ERROR, STATE_DIR, 0, "cannot open: %s",
-				strerror(-dfd))
-			       ?: dfd;
+		return diag_error(d, dfd, STATE_DIR, 0, "cannot open: %s",
+				  strerror(-dfd));
 	fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
 		    0600);
 	r = fd < 0 ? -errno : 0;
 	close(dfd);
 	if (r < 0)
-		return diag_add(d, DIAG_ERROR, TXN_LOCK, 0, "cannot open: %s",
-				strerror(-r))
-			       ?: r;
+		return diag_error(d, r, TXN_LOCK, 0, "cannot open: %s", strerror(-r));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
@@ -81,9 +77,8 @@ int txn_lock(const struct sysroot *root, unsigned timeout, void (*waiting)(long 
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
 			r = -errno;
 			close(fd);
-			return diag_add(d, DIAG_ERROR, TXN_LOCK, 0, "cannot lock: %s",
-					strerror(-r))
-				       ?: r;
+			return diag_error(d, r, TXN_LOCK, 0, "cannot lock: %s",
+					  strerror(-r));
 		}
 		fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
 		pid = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? fl.l_pid : 0;
@@ -164,13 +159,12 @@ static int put_file(const struct sysroot *root, const struct file_change *f,
 		r = sysroot_unlink(root, f->path, false);
 	}
 	if (r < 0 && r != -ENOMEM)
-		return diag_add(
-			       d, DIAG_ERROR, f->path, 0, "cannot %s: %s%s",
-			       f->present ? "write" : "remove", strerror(-r),
-			       r == -EIO && f->present
-				       ? " (the new file may be in place but not on disk yet)"
-				       : "")
-			       ?: r;
+		return diag_error(
+			d, r, f->path, 0, "cannot %s: %s%s",
+			f->present ? "write" : "remove", strerror(-r),
+			r == -EIO && f->present
+				? " (the new file may be in place but not on disk yet)"
+				: "");
 	return r;
 }
 
@@ -181,9 +175,8 @@ static int remove_dirs(const struct sysroot *root, char *const *dirs, struct dia
 		int r = sysroot_unlink(root, dirs[i - 1], true);
 
 		if (r < 0 && r != -ENOTEMPTY && r != -EEXIST && r != -ENOTDIR)
-			return diag_add(d, DIAG_ERROR, dirs[i - 1], 0,
-					"cannot remove: %s", strerror(-r))
-				       ?: r;
+			return diag_error(d, r, dirs[i - 1], 0, "cannot remove: %s",
+					  strerror(-r));
 	}
 	return 0;
 }
@@ -232,9 +225,7 @@ static int journal_write(const struct sysroot *root, unsigned snapshot,
 		 regen_initramfs ? "regen initramfs\n" : "");
 	r = sysroot_write_atomic(root, TXN_JOURNAL, text, strlen(text), 0600);
 	if (r < 0 && r != -ENOMEM)
-		return diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot write: %s",
-				strerror(-r))
-			       ?: r;
+		return diag_error(d, r, TXN_JOURNAL, 0, "cannot write: %s", strerror(-r));
 	return r;
 }
 
@@ -319,11 +310,10 @@ static int regen_after(const struct sysroot *root, const struct boot_backend *lo
 		if (r < 0 && r != -ENOMEM) {
 			_cleanup_free_ char *shown = regen_format(&cmds[i]);
 
-			r = diag_add(
-				    d, DIAG_ERROR, NULL, 0,
-				    "%s, but the boot files may not match it: run '%s' once the cause is fixed",
-				    done, shown ? shown : cmds[i].argv[0])
-				    ?: r;
+			r = diag_error(
+				d, r, NULL, 0,
+				"%s, but the boot files may not match it: run '%s' once the cause is fixed",
+				done, shown ? shown : cmds[i].argv[0]);
 		}
 	}
 	return r;
@@ -637,17 +627,15 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	if (r == 0) {
 		r = snapshot_mark_committed(root, t->snapshot);
 		if (r < 0 && r != -ENOMEM)
-			r = diag_add(d, DIAG_ERROR, SNAPSHOT_DIR, 0,
-				     "cannot mark snapshot %u as committed: %s",
-				     t->snapshot, strerror(-r))
-				    ?: r;
+			r = diag_error(d, r, SNAPSHOT_DIR, 0,
+				       "cannot mark snapshot %u as committed: %s",
+				       t->snapshot, strerror(-r));
 	}
 	if (r == 0) {
 		r = sysroot_unlink(root, TXN_JOURNAL, false);
 		if (r < 0)
-			r = diag_add(d, DIAG_ERROR, TXN_JOURNAL, 0, "cannot remove: %s",
-				     strerror(-r))
-				    ?: r;
+			r = diag_error(d, r, TXN_JOURNAL, 0, "cannot remove: %s",
+				       strerror(-r));
 	}
 	if (r == 0) {
 		snapshot_prune(root, SNAPSHOT_KEEP);
