@@ -591,16 +591,15 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 		snprintf(rel, sizeof(rel), "boot/initrd.img-%s", kernels[i]);
 		if (sysroot_stat(root, rel, &st) < 0)
 			continue;
-		n = realloc(b->initrds, (b->n_initrds + 1) * sizeof(*n));
-		if (!n) {
+		if (ARRAY_GROW(b->initrds, b->n_initrds) < 0) {
 			r = -ENOMEM;
 			break;
 		}
-		b->initrds = n;
-		n[b->n_initrds] = (struct initrd){.version = strdup(kernels[i]),
-						  .path = strdup(rel),
-						  .mtime = (int64_t)st.st_mtime};
-		if (!n[b->n_initrds].version || !n[b->n_initrds].path)
+		n = &b->initrds[b->n_initrds];
+		*n = (struct initrd){.version = strdup(kernels[i]),
+				     .path = strdup(rel),
+				     .mtime = (int64_t)st.st_mtime};
+		if (!n->version || !n->path)
 			r = -ENOMEM;
 		b->n_initrds++;
 	}

@@ -24,7 +24,7 @@ static int check_path_copies(struct diag_list *d)
 	_cleanup_free_ char *dirs = NULL;
 	_cleanup_strv_free_ char **found = NULL;
 	_cleanup_free_ struct stat *ids = NULL; /* of found's files */
-	struct stat self, st, *more;
+	struct stat self, st;
 	size_t n = 0;
 	bool first_is_self = false;
 	char *save = NULL;
@@ -55,9 +55,8 @@ static int check_path_copies(struct diag_list *d)
 		if (!n)
 			first_is_self =
 				st.st_dev == self.st_dev && st.st_ino == self.st_ino;
-		if (!(more = realloc(ids, (n + 1) * sizeof(*ids))))
+		if (ARRAY_GROW(ids, n) < 0)
 			return -ENOMEM;
-		ids = more;
 		ids[n++] = st;
 		if (strv_push(&found, f) < 0)
 			return -ENOMEM;

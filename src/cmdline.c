@@ -160,7 +160,6 @@ int cmdline_spans(const char *line, struct cmdline_span **ret, size_t *ret_n,
 		const char *end = p, *rest;
 		bool in_quote = false;
 		char *name = NULL, *value = NULL;
-		struct cmdline_span *nv;
 		int err = 0;
 		bool dashdash;
 
@@ -181,12 +180,10 @@ int cmdline_spans(const char *line, struct cmdline_span **ret, size_t *ret_n,
 			*ret_init = (size_t)(p - line);
 			break;
 		}
-		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv) {
+		if (ARRAY_GROW(v, n) < 0) {
 			free(v);
 			return -ENOMEM;
 		}
-		v = nv;
 		v[n++] = (struct cmdline_span){(size_t)(p - line), (size_t)(end - line)};
 		p = rest;
 	}

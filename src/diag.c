@@ -7,15 +7,12 @@ static int diag_addv(struct diag_list *l, enum diag_level level, const char *fil
 		     unsigned line, const char *fmt, va_list ap)
 {
 	struct strbuf b = {0};
-	struct diag *n;
 	char *f = NULL;
 
 	if (strbuf_vprintf(&b, fmt, ap) < 0 || strdup_ptr(file, &f) < 0)
 		goto oom;
-	n = realloc(l->items, (l->n + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_GROW(l->items, l->n) < 0)
 		goto oom;
-	l->items = n;
 	l->items[l->n++] = (struct diag){
 		.level = level,
 		.file = f,

@@ -254,16 +254,13 @@ static int read_kernel(const struct sysroot *root, const char *version,
 		r = 0;
 	}
 	for (size_t i = 0; modules[i]; i++) {
-		struct module_schema *n = realloc(k->modules,
-						  (k->n_modules + 1) * sizeof(*n)),
-				     *s;
+		struct module_schema *s;
 
-		if (!n) {
+		if (ARRAY_GROW(k->modules, k->n_modules) < 0) {
 			r = -ENOMEM;
 			goto out;
 		}
-		k->modules = n;
-		s = &n[k->n_modules++];
+		s = &k->modules[k->n_modules++];
 		*s = (struct module_schema){.module = cmdline_name_canonical(modules[i])};
 		if (!s->module) {
 			r = -ENOMEM;
@@ -395,13 +392,9 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 	if (versions)
 		qsort(versions, strv_length(versions), sizeof(char *), cmp_version);
 	for (size_t i = 0; versions && versions[i]; i++) {
-		struct kernel_info *n =
-			realloc(m->kernels, (m->n_kernels + 1) * sizeof(*n));
-
-		if (!n)
+		if (ARRAY_GROW(m->kernels, m->n_kernels) < 0)
 			goto oom;
-		m->kernels = n;
-		r = read_kernel(root, versions[i], want, &n[m->n_kernels], d);
+		r = read_kernel(root, versions[i], want, &m->kernels[m->n_kernels], d);
 		m->n_kernels++;
 		if (r < 0)
 			goto oom;
@@ -434,7 +427,6 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 		char rel[400];
 		unsigned long vendor, device, cls, gc[3];
 		const char *gfx = NULL;
-		struct gpu *ng;
 		bool have_gc = true;
 
 		if (de->d_name[0] == '.' || strlen(de->d_name) > 64)
@@ -475,10 +467,8 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 
 			gfx = id ? id->gfx : NULL;
 		}
-		ng = realloc(g, (n + 1) * sizeof(*ng));
-		if (!ng)
+		if (ARRAY_GROW(g, n) < 0)
 			goto oom;
-		g = ng;
 		g[n] = (struct gpu){.pci = strdup(de->d_name),
 				    .device = (unsigned)device};
 		n++;

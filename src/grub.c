@@ -805,15 +805,13 @@ static int touch(struct parser *p, const char *name)
 
 static struct grub_var *var_get(struct grub_config *c, const char *name)
 {
-	struct grub_var *v = var_find(c, name, strlen(name)), *n;
+	struct grub_var *v = var_find(c, name, strlen(name));
 
 	if (v)
 		return v;
-	n = realloc(c->vars, (c->n_vars + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_GROW(c->vars, c->n_vars) < 0)
 		return NULL;
-	c->vars = n;
-	v = &n[c->n_vars];
+	v = &c->vars[c->n_vars];
 	*v = (struct grub_var){.name = strdup(name)};
 	if (!v->name)
 		return NULL;
@@ -878,12 +876,11 @@ static int effect_assign(struct parser *p, const char *name, struct word *w)
 			       p, w->line,
 			       "an assignment to a readonly variable, which stops grub-mkconfig"));
 	if (cmdline) {
-		struct grub_assign *a =
-			realloc(p->c->assigns, (p->c->n_assigns + 1) * sizeof(*a));
+		struct grub_assign *a;
 
-		if (!a)
+		if (ARRAY_GROW(p->c->assigns, p->c->n_assigns) < 0)
 			return -ENOMEM;
-		p->c->assigns = a;
+		a = p->c->assigns;
 		a[p->c->n_assigns] = (struct grub_assign){
 			.name = strdup(name),
 			.file = p->file,
@@ -1172,13 +1169,11 @@ static int parse_redirection(struct parser *p)
 		r = parse_word(p, WORD_ARG, NULL, &target);
 	}
 	if (r == 0 && !p->failed && heredoc) {
-		struct heredoc *h =
-			realloc(p->heredocs, (p->n_heredocs + 1) * sizeof(*h));
-
-		if (!h) {
+		if (ARRAY_GROW(p->heredocs, p->n_heredocs) < 0) {
 			r = -ENOMEM;
 		} else {
-			p->heredocs = h;
+			struct heredoc *h = p->heredocs;
+
 			h[p->n_heredocs].delim =
 				strdup(target.text.text.s ? target.text.text.s : "");
 			h[p->n_heredocs].strip_tabs = strip;
@@ -1416,15 +1411,13 @@ static int parse_case(struct parser *p)
 
 static struct grub_func *func_get(struct grub_config *c, const char *name)
 {
-	struct grub_func *f = func_find(c, name), *n;
+	struct grub_func *f = func_find(c, name);
 
 	if (f)
 		return f;
-	n = realloc(c->funcs, (c->n_funcs + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_GROW(c->funcs, c->n_funcs) < 0)
 		return NULL;
-	c->funcs = n;
-	f = &n[c->n_funcs];
+	f = &c->funcs[c->n_funcs];
 	*f = (struct grub_func){.name = strdup(name)};
 	if (!f->name)
 		return NULL;
@@ -1841,12 +1834,9 @@ static int apply_assignments(struct parser *p, const struct pending *a, size_t n
 
 static int add_word(struct word **args, size_t *n)
 {
-	struct word *w = realloc(*args, (*n + 1) * sizeof(*w));
-
-	if (!w)
+	if (array_grow(args, *n, sizeof(**args)) < 0)
 		return -ENOMEM;
-	*args = w;
-	w[(*n)++] = (struct word){0};
+	(*args)[(*n)++] = (struct word){0};
 	return 0;
 }
 
@@ -1890,13 +1880,11 @@ static int parse_simple(struct parser *p)
 			size_t *nl = fields ? &n_decls : &n_assigns;
 			struct word skip = {0};
 
-			a = realloc(*list, (*nl + 1) * sizeof(*a));
-			if (!a) {
+			if (array_grow(list, *nl, sizeof(**list)) < 0) {
 				r = -ENOMEM;
 				break;
 			}
-			*list = a;
-			a = &a[(*nl)++];
+			a = &(*list)[(*nl)++];
 			*a = (struct pending){.name = strndup(p->buf + p->pos, an),
 					      .pos = p->pos + an + 1,
 					      .line = p->line};
@@ -2362,27 +2350,16 @@ int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len
 
 int grub_add_file(struct grub_config *c, const char *rel)
 {
-	char **f, **t;
-	size_t *tl;
-
 	if (c->n_files >= GRUB_FILES_MAX)
 		return -E2BIG;
-	f = realloc(c->files, (c->n_files + 1) * sizeof(*f));
-	if (!f)
+	if (ARRAY_GROW(c->files, c->n_files) < 0 ||
+	    ARRAY_GROW(c->texts, c->n_files) < 0 ||
+	    ARRAY_GROW(c->text_lens, c->n_files) < 0)
 		return -ENOMEM;
-	c->files = f;
-	t = realloc(c->texts, (c->n_files + 1) * sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	c->texts = t;
-	t[c->n_files] = NULL;
-	tl = realloc(c->text_lens, (c->n_files + 1) * sizeof(*tl));
-	if (!tl)
-		return -ENOMEM;
-	c->text_lens = tl;
-	tl[c->n_files] = 0;
-	f[c->n_files] = strdup(rel);
-	return f[c->n_files] ? (int)c->n_files++ : -ENOMEM;
+	c->texts[c->n_files] = NULL;
+	c->text_lens[c->n_files] = 0;
+	c->files[c->n_files] = strdup(rel);
+	return c->files[c->n_files] ? (int)c->n_files++ : -ENOMEM;
 }
 
 /* The index of rel among the files like read from disk, or -1. */

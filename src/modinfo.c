@@ -33,10 +33,8 @@ static struct param_def *param_get(struct module_schema *s, const char *name, si
 		if (strlen(s->params[i].name) == n &&
 		    strncmp(s->params[i].name, name, n) == 0)
 			return &s->params[i];
-	p = realloc(s->params, (s->n_params + 1) * sizeof(*p));
-	if (!p)
+	if (ARRAY_GROW(s->params, s->n_params) < 0)
 		return NULL;
-	s->params = p;
 	p = &s->params[s->n_params];
 	*p = (struct param_def){.name = strndup(name, n)};
 	if (!p->name)

@@ -366,13 +366,12 @@ int read_managed_text(struct sysroot *root, const char *rel, char **ret,
 static int add_file(struct sysroot *root, struct compared *c, const char *rel,
 		    char *new_text, struct diag_list *d)
 {
-	struct file_change *f = realloc(c->files, (c->n_files + 1) * sizeof(*f));
+	struct file_change *f;
 
-	if (!f) {
+	if (ARRAY_GROW(c->files, c->n_files) < 0) {
 		free(new_text);
 		return -ENOMEM;
 	}
-	c->files = f;
 	f = &c->files[c->n_files++];
 	*f = (struct file_change){.path = rel,
 				  .present = new_text != NULL,

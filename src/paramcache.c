@@ -136,7 +136,6 @@ int paramcache_parse(const char *buf, size_t len, const char *key,
 		return -ESTALE;
 	for (p = nl + 1; r == 0 && p < end; p = nl + 1) {
 		const char *t1, *t2;
-		struct param_def *np;
 
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl || done) {
@@ -153,12 +152,10 @@ int paramcache_parse(const char *buf, size_t len, const char *key,
 			r = -EBADMSG;
 			break;
 		}
-		np = realloc(params, (n + 1) * sizeof(*np));
-		if (!np) {
+		if (ARRAY_GROW(params, n) < 0) {
 			r = -ENOMEM;
 			break;
 		}
-		params = np;
 		params[n] = (struct param_def){0};
 		n++;
 		r = get_field(p, t1, &params[n - 1].name);

@@ -72,13 +72,11 @@ void plan_free(struct plan *p)
 int plan_append(struct plan *pl, const char *module, const char *param, const char *value,
 		enum where where)
 {
-	struct setting *n = realloc(pl->settings, (pl->n_settings + 1) * sizeof(*n)),
-		       s = {0};
+	struct setting s = {0};
 	struct strbuf name = {0};
 
-	if (!n)
+	if (ARRAY_GROW(pl->settings, pl->n_settings) < 0)
 		return -ENOMEM;
-	pl->settings = n;
 	if (module)
 		strbuf_printf(&name, "%s.", module);
 	strbuf_puts(&name, param);
@@ -95,7 +93,7 @@ int plan_append(struct plan *pl, const char *module, const char *param, const ch
 		free(s.reason);
 		return -ENOMEM;
 	}
-	n[pl->n_settings++] = s;
+	pl->settings[pl->n_settings++] = s;
 	return 0;
 }
 
@@ -222,17 +220,14 @@ static struct setting *add_setting(struct ctx *c, const char *module, const char
 				   const char *value, const char *reason,
 				   const char *file, unsigned line)
 {
-	struct setting *n = realloc(c->plan->settings,
-				    (c->plan->n_settings + 1) * sizeof(*n)),
-		       s = {0};
+	struct setting s = {0};
 	struct strbuf name = {0};
 	char *builtin_in = NULL;
 
-	if (!n) {
+	if (ARRAY_GROW(c->plan->settings, c->plan->n_settings) < 0) {
 		c->err = -ENOMEM;
 		return NULL;
 	}
-	c->plan->settings = n;
 	if (module)
 		strbuf_printf(&name, "%s.", module);
 	strbuf_puts(&name, param);
@@ -259,8 +254,8 @@ static struct setting *add_setting(struct ctx *c, const char *module, const char
 		c->err = -ENOMEM;
 	if (c->err)
 		goto fail;
-	n[c->plan->n_settings] = s;
-	return &n[c->plan->n_settings++];
+	c->plan->settings[c->plan->n_settings] = s;
+	return &c->plan->settings[c->plan->n_settings++];
 fail:
 	free(s.name);
 	free(s.module);

@@ -124,14 +124,12 @@ enum placement profile_placement(const struct profile *p)
 static struct psection *section_get_or_add(struct profile *p, enum psection_kind kind,
 					   const char *module)
 {
-	struct psection *s = (struct psection *)profile_section(p, kind, module), *n;
+	struct psection *s = (struct psection *)profile_section(p, kind, module);
 
 	if (s)
 		return s;
-	n = realloc(p->sections, (p->n_sections + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_GROW(p->sections, p->n_sections) < 0)
 		return NULL;
-	p->sections = n;
 	s = &p->sections[p->n_sections];
 	*s = (struct psection){.kind = kind};
 	if (module) {
@@ -161,12 +159,9 @@ static int entry_append(struct pentry **arr, size_t *n, const char *key,
 			const char *value, const char *reason, const char *file,
 			unsigned line)
 {
-	struct pentry *a = realloc(*arr, (*n + 1) * sizeof(**arr));
-
-	if (!a)
+	if (array_grow(arr, *n, sizeof(**arr)) < 0)
 		return -ENOMEM;
-	*arr = a;
-	if (pentry_init(&a[*n], key, value, reason, file, line) < 0)
+	if (pentry_init(&(*arr)[*n], key, value, reason, file, line) < 0)
 		return -ENOMEM;
 	(*n)++;
 	return 0;
@@ -311,17 +306,13 @@ static bool inspect_line(struct parse_state *st, const char *l, size_t n)
 			}
 		{
 			size_t k = strv_length(st->headers);
-			unsigned *hl =
-				realloc(st->header_lines, (k + 1) * sizeof(unsigned));
 
-			if (!hl || strv_push(&st->headers, name) < 0) {
-				if (hl)
-					st->header_lines = hl;
+			if (ARRAY_GROW(st->header_lines, k) < 0 ||
+			    strv_push(&st->headers, name) < 0) {
 				st->oom = -ENOMEM;
 				return false;
 			}
-			st->header_lines = hl;
-			hl[k] = st->line;
+			st->header_lines[k] = st->line;
 		}
 		return true;
 	}

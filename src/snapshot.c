@@ -245,12 +245,10 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 				break;
 			}
 			*rest++ = '\0';
-			f = realloc(s->files, (s->n_files + 1) * sizeof(*f));
-			if (!f) {
+			if (ARRAY_GROW(s->files, s->n_files) < 0) {
 				r = -ENOMEM;
 				break;
 			}
-			s->files = f;
 			f = &s->files[s->n_files];
 			*f = (struct snap_file){0};
 			if (!rel_path_is_safe(val) || !managed_file_lookup(val)) {
@@ -370,14 +368,11 @@ static int scan(const struct sysroot *root, unsigned **ret, size_t *ret_n,
 			max = id;
 		if (tmp)
 			continue;
-		unsigned *m = realloc(ids, (n + 1) * sizeof(*ids));
-
-		if (!m) {
+		if (ARRAY_GROW(ids, n) < 0) {
 			free(ids);
 			closedir(dir);
 			return -ENOMEM;
 		}
-		ids = m;
 		ids[n++] = id;
 	}
 	closedir(dir);

@@ -246,15 +246,13 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 				r = bad(d, file, line, "invalid file entry");
 				break;
 			}
-			f = realloc(s->files, (s->n_files + 1) * sizeof(*f));
-			if (!f) {
+			if (ARRAY_GROW(s->files, s->n_files) < 0) {
 				r = -ENOMEM;
 				break;
 			}
-			s->files = f;
-			f[s->n_files] = (struct state_file){strdup(val), strdup(val2)};
-			s->n_files++;
-			if (!f[s->n_files - 1].path || !f[s->n_files - 1].sha256)
+			f = &s->files[s->n_files++];
+			*f = (struct state_file){strdup(val), strdup(val2)};
+			if (!f->path || !f->sha256)
 				r = -ENOMEM;
 		} else if (streq(key, "tokens-in")) {
 			/* One of the files whose tokens alone are ours. */

@@ -231,3 +231,16 @@ const char *read_error_text(int err)
 		return "not a regular file";
 	return strerror(err);
 }
+
+int array_grow(void *arr, size_t n, size_t size)
+{
+	void **p = arr, *q;
+
+	if (n >= SIZE_MAX / size)
+		return -ENOMEM;
+	q = realloc(*p, (n + 1) * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	return 0;
+}

@@ -28,6 +28,12 @@ static inline void freep(void *p)
 		func(*p);                    \
 	}
 
+/* Makes room for one more element after the n in the array *arr, each size bytes: 0,
+ * with *arr perhaps moved and element n uninitialised, or -ENOMEM (*arr unchanged, also
+ * when (n + 1) * size would overflow). ARRAY_GROW(a, n) for an array variable a. */
+int array_grow(void *arr, size_t n, size_t size);
+#define ARRAY_GROW(a, n) array_grow(&(a), (n), sizeof(*(a)))
+
 /* Hands a pointer owned by a _cleanup_ variable to someone else: returns it and leaves
  * NULL behind, so the cleanup does nothing. */
 #define TAKE_PTR(p)                         \
