@@ -2,9 +2,10 @@
 # Golden tests of the real binary on fake roots. Each directory under tests/golden/ is a
 # case: "cmd" (the arguments), optional "kernels" (make_kernel lines), "root/" (files
 # copied into the root, optional "setup" run inside it) and "env" (NAME=VALUE words the
-# binary runs with), and the expected "stdout", "stderr" and "rc". The root is built
-# in a temporary directory (srcdir is read-only under make distcheck) and the command runs
-# there with --root; paths are shown as @ROOT@ and @PROFILES@. TAP output.
+# binary runs with), the expected "stdout", "stderr" and "rc", and "what": one sentence
+# saying what the case proves, shown in its TAP line (a case without one fails). The root
+# is built in a temporary directory (srcdir is read-only under make distcheck) and the
+# command runs there with --root; paths are shown as @ROOT@ and @PROFILES@. TAP output.
 # UPDATE_GOLDEN=1 rewrites the expectations from what the binary prints now.
 # GOLDEN_WRAP, when set, is a command the binary runs under (tests/no-openat2.sh).
 set -u
@@ -54,11 +55,14 @@ for c in $cases; do
 		cp "$work/$c/err.n" "$src/stderr"
 		cp "$work/$c/rc" "$src/rc"
 	fi
-	if cmp -s "$work/$c/out.n" "$src/stdout" && cmp -s "$work/$c/err.n" "$src/stderr" &&
+	what=$(head -n 1 "$src/what" 2> /dev/null)
+	if [ -z "$what" ]; then
+		tap_not_ok "$c: no 'what' file saying what the case proves"
+	elif cmp -s "$work/$c/out.n" "$src/stdout" && cmp -s "$work/$c/err.n" "$src/stderr" &&
 		cmp -s "$work/$c/rc" "$src/rc"; then
-		tap_ok "$c"
+		tap_ok "$c: $what"
 	else
-		tap_not_ok "$c"
+		tap_not_ok "$c: $what"
 		diff -u "$src/rc" "$work/$c/rc" | sed 's/^/# /'
 		diff -u "$src/stdout" "$work/$c/out.n" | sed 's/^/# /'
 		diff -u "$src/stderr" "$work/$c/err.n" | sed 's/^/# /'
