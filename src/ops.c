@@ -324,10 +324,11 @@ void compared_done(struct compared *c)
 	planned_done(&c->planned);
 }
 
-int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_list *d)
+/* read_managed(), with the length read in *len. */
+static int read_managed_len(struct sysroot *root, const char *rel, char **ret,
+			    size_t *len, struct diag_list *d)
 {
-	size_t len;
-	int r = sysroot_read_file(root, rel, PROFILE_MAX_BYTES, true, ret, &len);
+	int r = sysroot_read_file(root, rel, PROFILE_MAX_BYTES, true, ret, len);
 
 	if (r == -ENOENT) {
 		*ret = NULL;
@@ -339,20 +340,20 @@ int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_
 	return r;
 }
 
+int read_managed(struct sysroot *root, const char *rel, char **ret, struct diag_list *d)
+{
+	size_t len;
+
+	return read_managed_len(root, rel, ret, &len, d);
+}
+
 int read_managed_text(struct sysroot *root, const char *rel, char **ret,
 		      struct diag_list *d)
 {
-	size_t len;
-	int r = sysroot_read_file(root, rel, PROFILE_MAX_BYTES, true, ret, &len);
+	size_t len = 0;
+	int r = read_managed_len(root, rel, ret, &len, d);
 
-	if (r == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	if (r < 0 && r != -ENOMEM)
-		return diag_error(d, -EINVAL, rel, 0, "cannot read: %s",
-				  read_error_text(-r));
-	if (r == 0 && memchr(*ret, '\0', len)) {
+	if (r == 0 && *ret && memchr(*ret, '\0', len)) {
 		free(*ret);
 		*ret = NULL;
 		return diag_error(
