@@ -159,6 +159,19 @@ static void test_version_1(void **state)
 	diag_list_done(&d);
 }
 
+/* Frees what a plan on the stack holds (through a state, whose free function frees its
+ * plan). */
+static void free_plan_on_stack(struct plan pl)
+{
+	struct state *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	s->applied = calloc(1, sizeof(*s->applied));
+	assert_non_null(s->applied);
+	*s->applied = pl;
+	state_free(s);
+}
+
 /* The file the tokens are in is written when it is not etc/kernel/cmdline (what an
  * older amdgpu-tune reads), and read back. */
 static void test_tokens_in(void **state)
@@ -186,10 +199,7 @@ static void test_tokens_in(void **state)
 		free(text);
 		state_free(s);
 		diag_list_done(&d);
-		s = calloc(1, sizeof(*s));
-		s->applied = calloc(1, sizeof(*s->applied));
-		*s->applied = pl;
-		state_free(s);
+		free_plan_on_stack(pl);
 	}
 	assert_string_equal(state_tokens_file(NULL), KERNEL_CMDLINE);
 	(void)state;
@@ -238,11 +248,7 @@ static void test_round_trip(void **state)
 	free(text);
 	state_free(s);
 	diag_list_done(&d);
-	/* The plan is on the stack: free only what it holds. */
-	s = calloc(1, sizeof(*s));
-	s->applied = calloc(1, sizeof(*s->applied));
-	*s->applied = pl;
-	state_free(s);
+	free_plan_on_stack(pl);
 }
 
 /* A setting the reader would refuse is not written either. */
