@@ -131,6 +131,30 @@ static int parse_defaults(const char *text, struct grub_config **ret, unsigned *
 	return 0;
 }
 
+/* 10_linux puts GRUB_CMDLINE_LINUX first: after a "--" there, every argument goes to init
+ * (the kernel's parse_args() stops at it), ours too. 1 with *why (and *line) when it has
+ * one, or is not known and may; 0 or -ENOMEM. */
+static int linux_first_ends(const struct grub_config *c, unsigned *line, const char **why)
+{
+	_cleanup_strv_free_ char **w = NULL;
+	const struct srcline *v = NULL;
+	struct grub_why gw = {0};
+
+	if (grub_var_lookup(c, "GRUB_CMDLINE_LINUX", &v, &gw) > 0) {
+		*line = gw.line;
+		*why = "GRUB_CMDLINE_LINUX, which comes first, is not known, so a \"--\" in it (after which the kernel hands every argument to init) cannot be ruled out";
+		return 1;
+	}
+	if (!v || !v->text.s)
+		return 0;
+	if (strv_split_ws(v->text.s, &w) < 0)
+		return -ENOMEM;
+	if (!strv_contains(w, "--"))
+		return 0;
+	*why = "GRUB_CMDLINE_LINUX has a \"--\", after which the kernel hands every argument to init";
+	return 1;
+}
+
 /* Where the value of the assignment that gives GRUB_CMDLINE_LINUX_DEFAULT its value is
  * in text, when that assignment is one we can edit: alone on its line (blanks and a
  * comment may follow), one quoted string that sh takes byte for byte (no '$', '`' or
@@ -143,7 +167,7 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 	static const char name[] = "GRUB_CMDLINE_LINUX_DEFAULT=";
 	_cleanup_grub_config_ struct grub_config *c = NULL;
 	const struct grub_assign *a = NULL;
-	const struct srcline *v = NULL, *linux_v = NULL;
+	const struct srcline *v = NULL;
 	struct grub_why gw = {0};
 	const char *p = text, *q;
 	int r;
@@ -206,25 +230,7 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 	q += strspn(q, " \t");
 	if (*q && *q != '\n' && *q != '#')
 		return 1;
-	/* 10_linux puts GRUB_CMDLINE_LINUX first: after a "--" there, every argument
-	 * goes to init (the kernel's parse_args() stops at it). Not known, it may have
-	 * one. */
-	if (grub_var_lookup(c, "GRUB_CMDLINE_LINUX", &linux_v, &gw) > 0) {
-		*line = gw.line;
-		*why = "GRUB_CMDLINE_LINUX, which comes first, is not known, so a \"--\" in it (after which the kernel hands every argument to init) cannot be ruled out";
-		return 1;
-	}
-	if (linux_v && linux_v->text.s) {
-		_cleanup_strv_free_ char **w = NULL;
-
-		if (strv_split_ws(linux_v->text.s, &w) < 0)
-			return -ENOMEM;
-		if (strv_contains(w, "--")) {
-			*why = "GRUB_CMDLINE_LINUX has a \"--\", after which the kernel hands every argument to init";
-			return 1;
-		}
-	}
-	return 0;
+	return linux_first_ends(c, line, why);
 }
 
 static int default_span(const char *text, size_t *start, size_t *end, struct diag_list *d)
