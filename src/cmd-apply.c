@@ -299,7 +299,7 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		if (cmdline && !o->req.force)
 			r = diag_add(
 				d, DIAG_ERROR, NULL, 0,
-				"not applied: the profile sets kernel parameters and the next boot's command line is not known (%s); simplify that line, or --force to write the drop-in anyway",
+				"not applied: the profile sets kernel parameters and the next boot's command line is not known (%s); simplify that line, or --force to write them anyway",
 				c.now->next_why ? c.now->next_why : "?");
 		else
 			r = diag_warning(
