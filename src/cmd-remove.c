@@ -56,21 +56,21 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 		goto out;
 	}
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
+		/* Only the tokens apply added, from the file it added them to. */
+		bool tokens = m->kind == MANAGED_CMDLINE && !m->hand_edit && st &&
+			      st->tokens && streq(state_tokens_file(st), m->path);
 		struct stat sst;
 
-		r = read_managed(root, m->path, &old[i], &d);
+		r = tokens ? read_managed_text(root, m->path, &old[i], &d)
+			   : read_managed(root, m->path, &old[i], &d);
 		if (r < 0 || !old[i])
 			continue;
 		if (m->kind == MANAGED_CMDLINE && !m->hand_edit) {
-			/* Only the tokens apply added, from the file it added them to. */
-			if (!st || !st->tokens || !streq(state_tokens_file(st), m->path))
+			if (!tokens)
 				continue;
-			free(old[i]);
-			r = read_managed_text(root, m->path, &old[i], &d);
-			if (r == 0 && old[i])
-				r = cmdline_file_strip(m->path, old[i], st->tokens,
-						       &stripped[i], &d);
-			if (r < 0 || !old[i])
+			r = cmdline_file_strip(m->path, old[i], st->tokens, &stripped[i],
+					       &d);
+			if (r < 0)
 				continue;
 			tokens_in = backend_for_cmdline_file(m->path);
 			if (sysroot_stat(root, m->path, &sst) < 0)
