@@ -155,6 +155,21 @@ static int linux_first_ends(const struct grub_config *c, unsigned *line, const c
 	return 1;
 }
 
+/* Whether text has a '$' before a quote, also with line continuations (backslash and
+ * newline) between them, which both shells remove first. */
+static bool has_dollar_quote(const char *text)
+{
+	for (const char *p = strchr(text, '$'); p; p = strchr(p + 1, '$')) {
+		const char *q = p + 1;
+
+		while (q[0] == '\\' && q[1] == '\n')
+			q += 2;
+		if (*q == '\'' || *q == '"')
+			return true;
+	}
+	return false;
+}
+
 /* Where the value of the assignment that gives GRUB_CMDLINE_LINUX_DEFAULT its value is
  * in text, when that assignment is one we can edit: alone on its line (blanks and a
  * comment may follow), one quoted string that sh takes byte for byte (no '$', '`' or
@@ -176,7 +191,7 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 	/* bash, Arch Linux's sh, reads $'...' and $"..." as quotes of their own; dash,
 	 * which the reader follows, as a '$' before a quote: the two would see
 	 * different variables. */
-	if (strstr(text, "$'") || strstr(text, "$\"")) {
+	if (has_dollar_quote(text)) {
 		*why = "the file has $'...' or $\"...\", which bash and dash read differently";
 		return 1;
 	}

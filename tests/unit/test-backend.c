@@ -216,6 +216,8 @@ static const struct span_case {
 	 NULL, 1},
 	{"bash's $'...' quoting anywhere is refused (dash reads it otherwise)",
 	 "X=$'a\\' \nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n#'\n", NULL, 0},
+	{"bash's $'...' quoting after a line continuation is refused too",
+	 "X=$\\\n'a\\' \nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n#'\n", NULL, 0},
 	{"bash's $\"...\" quoting is refused too",
 	 "X=$\"a\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n", NULL, 0},
 };
