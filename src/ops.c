@@ -711,8 +711,10 @@ static int cmdline_text(struct sysroot *root, struct compared *c, const struct p
 		char *const *tokens = ours && c->state ? c->state->tokens : NULL;
 
 		r = read_managed_text(root, b->cmdline->path, &cur, d);
-		/* A file of the user's where we have nothing to add or take away is
-		 * left as it is, also where its backend could not edit it. */
+		/* Where its backend edits a part of it (cmdline_span), a file of the
+		 * user's where we have nothing to add or take away is left as it is,
+		 * also where that part could not be edited. (A NUL byte is refused
+		 * here all the same; the GRUB reader refuses the file before.) */
 		if (r == 0 && b->cmdline_span && !plan_sets(pl, WHERE_CMDLINE) &&
 		    !(tokens && tokens[0])) {
 			if (cur && !(c->kcmd_base = strdup(cur)))
