@@ -131,6 +131,11 @@ static int read_uki(const struct sysroot *root, const char *rel, const char *nam
 		e->uname = pe_string(fd, head, (size_t)k, ".uname");
 		if (e->uname)
 			e->uname[strcspn(e->uname, " \t\r\n")] = '\0';
+		/* An empty one names no version: the .osrel one stands. */
+		if (e->uname && !*e->uname) {
+			free(e->uname);
+			e->uname = NULL;
+		}
 	}
 	return r == -ENOMEM ? r : r < 0 ? 1 : 0;
 }
