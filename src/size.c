@@ -109,12 +109,13 @@ int size_memtotal(const char *meminfo, uint64_t *ret)
 
 	for (const char *p = meminfo; p && *p;
 	     p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *v = p + strlen(key);
+		const char *v;
 		unsigned long long kib;
 		char *end;
 
 		if (strncmp(p, key, strlen(key)) != 0)
 			continue;
+		v = p + strlen(key);
 		v += strspn(v, " \t");
 		if (*v < '0' || *v > '9')
 			continue;

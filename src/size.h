@@ -26,5 +26,5 @@ int size_resolve(const struct size_spec *spec, uint64_t mem_total, uint64_t page
 
 /* MemTotal from the text of /proc/meminfo (its "MemTotal:" line, "N kB", as the
  * kernel's meminfo_proc_show() writes it), in bytes. 0; -ENODATA when no such line
- * reads as a number; -ERANGE for zero, or a size over 2^64 bytes. */
+ * reads as a number; -ERANGE for zero, or 2^64 bytes or more. */
 int size_memtotal(const char *meminfo, uint64_t *ret);
