@@ -1,6 +1,7 @@
-/* Small helpers shared by the modules: cleanup attributes, a growable string buffer,
- * escaping of untrusted text for messages, the relative-path and key-value checks our
- * own files need, GiB formatting and read errors as text. libc only, no I/O. */
+/* Small helpers shared by the modules: cleanup attributes, a growable string buffer and
+ * arrays grown one element at a time, escaping of untrusted text for messages, the
+ * relative-path and key-value checks our own files need, GiB formatting and read errors
+ * as text. libc only, no I/O. */
 #pragma once
 
 #include <stdarg.h>
