@@ -506,6 +506,9 @@ else
 	mkdir -p "$r/var/log" "$r/etc/fake-regen" "$r/etc/amdgpu-tune/profiles"
 	install -m 755 "$work/fake-regen" "$r/usr/bin/grub-mkconfig"
 	install -m 755 "$work/fake-regen" "$r/usr/bin/mkinitcpio"
+	# usr/sbin is a link to bin, but not in the make dist tarball, whose tar
+	# (chof) stores what a link reaches: there the stand-in goes in both.
+	[ -L "$r/usr/sbin" ] || install -m 755 "$work/fake-regen" "$r/usr/sbin/grub-mkconfig"
 	cp "$work"/profiles/*.conf "$r/etc/amdgpu-tune/profiles/"
 	regen "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
 	rc=$?
