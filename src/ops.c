@@ -439,15 +439,21 @@ int strip_tokens(const char *cur, char *const *tokens, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* Where in text (the file path's) the arguments are. */
-static int cmdline_file_span(const char *path, const char *text, size_t *start,
-			     size_t *end, struct diag_list *d)
+/* Where in text (the file path's) the arguments are: [*start, *end), and a copy of that
+ * part in *part. */
+static int cmdline_file_part(const char *path, const char *text, size_t *start,
+			     size_t *end, char **part, struct diag_list *d)
 {
 	const struct boot_backend *b = backend_for_cmdline_file(path);
+	int r;
 
 	*start = 0;
 	*end = strlen(text);
-	return b && b->cmdline_span ? b->cmdline_span(text, start, end, d) : 0;
+	r = b && b->cmdline_span ? b->cmdline_span(text, start, end, d) : 0;
+	if (r < 0)
+		return r;
+	*part = strndup(text + *start, *end - *start);
+	return *part ? 0 : -ENOMEM;
 }
 
 int cmdline_file_strip(const char *path, const char *text, char *const *tokens,
@@ -455,14 +461,10 @@ int cmdline_file_strip(const char *path, const char *text, char *const *tokens,
 {
 	_cleanup_free_ char *part = NULL, *stripped = NULL;
 	size_t start, end;
-	int r = cmdline_file_span(path, text, &start, &end, d);
+	int r = cmdline_file_part(path, text, &start, &end, &part, d);
 
-	if (r < 0)
-		return r;
-	part = strndup(text + start, end - start);
-	if (!part)
-		return -ENOMEM;
-	r = strip_tokens(part, tokens, &stripped);
+	if (r == 0)
+		r = strip_tokens(part, tokens, &stripped);
 	if (r < 0)
 		return r;
 	return asprintf(ret, "%.*s%s%s", (int)start, text, stripped, text + end) < 0
@@ -475,13 +477,10 @@ int cmdline_file_words(const char *path, const char *text, char ***ret,
 {
 	_cleanup_free_ char *part = NULL;
 	size_t start, end;
-	int r = cmdline_file_span(path, text, &start, &end, d);
+	int r = cmdline_file_part(path, text, &start, &end, &part, d);
 
 	if (r < 0)
 		return r;
-	part = strndup(text + start, end - start);
-	if (!part)
-		return -ENOMEM;
 	for (char *p = part; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
