@@ -34,11 +34,8 @@ int fragment_grub(const char *profile, const struct plan *pl, char **ret)
 {
 	struct strbuf b = {0};
 	int r = 0;
-	bool any = false;
 
-	for (size_t i = 0; i < pl->n_settings; i++)
-		any |= pl->settings[i].where == WHERE_CMDLINE;
-	if (!any) {
+	if (!plan_sets(pl, WHERE_CMDLINE)) {
 		*ret = NULL;
 		return 0;
 	}

@@ -687,15 +687,6 @@ static int unsafe_cmdline(int r, enum compare_mode mode, size_t from, size_t err
 	return 0;
 }
 
-/* Whether pl has a setting that goes to where. */
-static bool plan_sets(const struct plan *pl, enum where where)
-{
-	for (size_t i = 0; i < pl->n_settings; i++)
-		if (pl->settings[i].where == where)
-			return true;
-	return false;
-}
-
 /* The new text of the boot loader's command-line file for pl, in *ret: when only our
  * tokens in it are ours, from the file as it is without them (kept in c->kcmd_base). */
 static int cmdline_text(struct sysroot *root, struct compared *c, const struct plan *pl,

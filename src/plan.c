@@ -50,6 +50,14 @@ _printf_(6, 7) static void finding(struct ctx *c, enum diag_level level, bool fo
 		c->failed = true;
 }
 
+bool plan_sets(const struct plan *p, enum where where)
+{
+	for (size_t i = 0; i < p->n_settings; i++)
+		if (p->settings[i].where == where)
+			return true;
+	return false;
+}
+
 void plan_free(struct plan *p)
 {
 	if (!p)

@@ -44,6 +44,8 @@ struct plan_options {
 int plan_build(const struct profile *p, const struct machine_facts *m,
 	       const struct plan_options *o, struct plan **ret, struct diag_list *d);
 void plan_free(struct plan *p);
+/* Whether p has a setting that goes to where. */
+bool plan_sets(const struct plan *p, enum where where);
 DEFINE_FREEP(struct plan, plan_free)
 #define _cleanup_plan_ _cleanup_(plan_freep)
 
