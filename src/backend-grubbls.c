@@ -19,7 +19,7 @@
 #define ENTRIES_DIR "boot/loader/entries"
 /* grubenv is read beside grub.cfg (00_header: load_env -f ${config_directory}/grubenv):
  * boot/grub2, or before Fedora 34 on EFI the ESP's directory. */
-#define GRUBENV_MAX (64 * 1024)
+#define GRUBENV_MAX ((size_t)64 * 1024)
 
 /* An OSTree system's entries are the deployments', which rpm-ostree and bootc manage:
  * not this backend's (its files and tools would be the wrong ones there). */
@@ -110,7 +110,7 @@ static int read_cfg(const struct sysroot *root, const char *dir, struct cfg *c)
 
 	*c = (struct cfg){0};
 	snprintf(rel, sizeof(rel), "%s/grub.cfg", dir);
-	r = sysroot_read_file(root, rel, 4 * 1024 * 1024, false, &buf, &len);
+	r = sysroot_read_file(root, rel, (size_t)4 * 1024 * 1024, false, &buf, &len);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
 	for (char *l = buf, *next; l && *l; l = next) {

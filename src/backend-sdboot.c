@@ -13,7 +13,7 @@
 #include "strv.h"
 #include "sysroot.h"
 
-#define CMDLINE_FILE_MAX (64 * 1024)
+#define CMDLINE_FILE_MAX ((size_t)64 * 1024)
 
 /* systemd-boot's files on the ESP decide, unless GRUB's (grub.cfg and
  * etc/default/grub) claim the machine too: then GRUB chain-loads or is the one in

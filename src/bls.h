@@ -13,7 +13,7 @@
 
 /* At most this many entries are read; each Type #1 file at most BLS_ENTRY_MAX bytes. */
 #define BLS_ENTRIES_MAX 256
-#define BLS_ENTRY_MAX	(64u * 1024)
+#define BLS_ENTRY_MAX	((size_t)64 * 1024)
 
 struct bls_entry {
 	char *id;   /* the file name in lower case, boot counter ("+3-1") and all: what

@@ -10,8 +10,8 @@
 #include "strv.h"
 #include "sysroot.h"
 
-#define CMDLINE_FILE_MAX (64 * 1024)
-#define MOUNTINFO_MAX	 (1024 * 1024)
+#define CMDLINE_FILE_MAX ((size_t)64 * 1024)
+#define MOUNTINFO_MAX	 ((size_t)1024 * 1024)
 
 /* GPT type of an EFI system partition (UEFI spec), and its MBR type. */
 #define ESP_GUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
@@ -195,7 +195,7 @@ static bool runs_blscfg(const struct sysroot *root, const char *dir)
 	size_t len;
 
 	snprintf(rel, sizeof(rel), "%s/grub.cfg", dir);
-	if (sysroot_read_file(root, rel, 4 * 1024 * 1024, false, &buf, &len) < 0)
+	if (sysroot_read_file(root, rel, (size_t)4 * 1024 * 1024, false, &buf, &len) < 0)
 		return false;
 	for (char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		const char *w = l + strspn(l, " \t");
@@ -220,8 +220,8 @@ static bool enables_blscfg(const struct sysroot *root)
 	size_t len;
 	bool on = false, entries = false;
 
-	if (sysroot_read_file(root, "etc/default/grub", 1024 * 1024, false, &buf, &len) <
-	    0)
+	if (sysroot_read_file(root, "etc/default/grub", (size_t)1024 * 1024, false, &buf,
+			      &len) < 0)
 		return false;
 	for (char *l = buf; l && !on; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 		on = strncmp(l, "GRUB_ENABLE_BLSCFG=true", 23) == 0 &&
@@ -276,8 +276,8 @@ static bool mkconfig_reads_dropins(const struct sysroot *root)
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 
-	if (sysroot_read_file(root, "usr/sbin/grub-mkconfig", 256 * 1024, false, &text,
-			      &len) < 0)
+	if (sysroot_read_file(root, "usr/sbin/grub-mkconfig", (size_t)256 * 1024, false,
+			      &text, &len) < 0)
 		return true;
 	return memmem(text, len, "/default/grub.d/", strlen("/default/grub.d/")) != NULL;
 }

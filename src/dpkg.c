@@ -85,7 +85,7 @@ bool dpkg_version_from_status(const char *status, size_t len, const char *pkg, c
 
 /* The status file is read in pieces of whole stanzas: it is megabytes, and only one
  * stanza matters (a whole read costs more than all of modprobe.d). */
-#define STATUS_CHUNK	  (64 * 1024)
+#define STATUS_CHUNK	  ((size_t)64 * 1024)
 #define STATUS_STANZA_MAX (64 << 20)
 
 bool dpkg_installed_version(const struct sysroot *root, const char *pkg, char *buf,
@@ -171,7 +171,7 @@ bool pacman_version_from_desc(const char *desc, const char *pkg, char *buf, size
 }
 
 #define PACMAN_LOCAL	"var/lib/pacman/local"
-#define PACMAN_DESC_MAX (256 * 1024)
+#define PACMAN_DESC_MAX ((size_t)256 * 1024)
 
 bool pacman_installed_version(const struct sysroot *root, const char *pkg, char *buf,
 			      size_t n)

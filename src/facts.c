@@ -17,8 +17,8 @@
 #include "strv.h"
 #include "sysroot.h"
 
-#define MEMINFO_MAX (64 * 1024)
-#define BUILTIN_MAX (4 * 1024 * 1024)
+#define MEMINFO_MAX ((size_t)64 * 1024)
+#define BUILTIN_MAX ((size_t)4 * 1024 * 1024)
 
 static int read_memtotal(const struct sysroot *root, uint64_t *ret)
 {

@@ -6,10 +6,10 @@
 #include "strv.h"
 #include "sysroot.h"
 
-#define GRUB_FILE_MAX  (256 * 1024)
-#define GRUB_VALUE_MAX (64 * 1024)
+#define GRUB_FILE_MAX  ((size_t)256 * 1024)
+#define GRUB_VALUE_MAX ((size_t)64 * 1024)
 #define GRUB_DEPTH_MAX 64
-#define GRUB_WORK_MAX  (20 * 1000 * 1000)
+#define GRUB_WORK_MAX  ((uint64_t)20 * 1000 * 1000)
 
 /* A here-document whose body starts at the next newline. */
 struct heredoc {

@@ -146,7 +146,7 @@ static void reap_by(pid_t pid, struct timespec deadline, bool kill_now, bool *ti
 			break;
 		if (ms_left(&deadline) > 0) {
 			/* It closed its output and has not exited yet. */
-			nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+			nanosleep(&(struct timespec){.tv_nsec = 10L * 1000 * 1000}, NULL);
 			continue;
 		}
 		if (killed)

@@ -12,7 +12,7 @@
 #include "strv.h"
 #include "sysroot.h"
 
-#define MODPROBE_FILE_MAX  (1024 * 1024)
+#define MODPROBE_FILE_MAX  ((size_t)1024 * 1024)
 #define MODPROBE_FILES_MAX 4096
 
 const char *const modprobe_dirs[] = {

@@ -10,7 +10,7 @@
 #include "util.h"
 
 #define MAGIC	  "amdgpu-tune params 1\n"
-#define CACHE_MAX (1024 * 1024)
+#define CACHE_MAX ((size_t)1024 * 1024)
 
 /* The cache key of a module file: "PATH SIZE MTIME.NSEC INODE DEVICE" with PATH below
  * the kernel's module directory. Writes into buf (at most n bytes). */

@@ -621,7 +621,7 @@ int profile_parse(const char *name, const char *file, const char *buf, size_t le
 
 	if (len > PROFILE_MAX_BYTES)
 		return diag_error(d, -EINVAL, file, 0,
-				  "larger than %d bytes: not a profile",
+				  "larger than %zu bytes: not a profile",
 				  PROFILE_MAX_BYTES);
 	nul = memchr(buf, '\0', len);
 	if (nul)

@@ -10,7 +10,7 @@
 #include "diag.h"
 
 /* Largest profile file accepted; anything bigger is refused as not a profile. */
-#define PROFILE_MAX_BYTES (64 * 1024)
+#define PROFILE_MAX_BYTES ((size_t)64 * 1024)
 /* Deepest include chain accepted. */
 #define PROFILE_MAX_INCLUDE_DEPTH 8
 

@@ -16,9 +16,9 @@
 #define LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 #define EFIVAR_MAX  1024
 /* A UKI's headers and the sections read from it. */
-#define PE_HEAD_MAX	(64 * 1024)
-#define PE_SECTION_MAX	(64 * 1024)
-#define LOADER_CONF_MAX (64 * 1024)
+#define PE_HEAD_MAX	((size_t)64 * 1024)
+#define PE_SECTION_MAX	((size_t)64 * 1024)
+#define LOADER_CONF_MAX ((size_t)64 * 1024)
 
 /* An EFI variable of systemd-boot as efivarfs shows it (4 bytes of attributes, then a
  * UTF-16LE string), in ASCII ('?' for anything else); NULL when absent or unusable. */

@@ -15,8 +15,8 @@
 #include "sysroot.h"
 
 #define MANIFEST     "manifest"
-#define MANIFEST_MAX (64 * 1024)
-#define BLOB_MAX     (1024 * 1024)
+#define MANIFEST_MAX ((size_t)64 * 1024)
+#define BLOB_MAX     ((size_t)1024 * 1024)
 
 void snapshot_free(struct snapshot *s)
 {

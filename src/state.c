@@ -13,7 +13,7 @@
 #include "snapshot.h"
 #include "sysroot.h"
 
-#define STATE_MAX (64 * 1024)
+#define STATE_MAX ((size_t)64 * 1024)
 
 void state_free(struct state *s)
 {

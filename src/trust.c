@@ -20,7 +20,7 @@
 /* ld.so.conf and the files it includes: how deep and how many. */
 #define LDSO_DEPTH 4
 #define LDSO_FILES 128
-#define LDSO_MAX   (64 * 1024)
+#define LDSO_MAX   ((size_t)64 * 1024)
 
 static const char *const data_dirs[] = {TRUST_DATA_DIRS};
 

@@ -69,7 +69,7 @@ int txn_lock(const struct sysroot *root, unsigned timeout, void (*waiting)(long 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-		struct timespec pause = {0, 100 * 1000 * 1000};
+		struct timespec pause = {0, 100L * 1000 * 1000};
 		long pid;
 
 		if (fcntl(fd, F_SETLK, &fl) == 0)
@@ -104,7 +104,8 @@ int txn_file_differs(const struct sysroot *root, const struct file_change *f, bo
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t len = 0;
-	int r = sysroot_read_file_stat(root, f->path, 1024 * 1024, true, &buf, &len, &st);
+	int r = sysroot_read_file_stat(root, f->path, (size_t)1024 * 1024, true, &buf,
+				       &len, &st);
 
 	if (r == -ENOENT) {
 		*ret = f->present;

@@ -5,7 +5,7 @@
 
 #define CONTEXT 3
 /* Above this many cells the LCS table is not built: the whole file is one hunk. */
-#define MAX_CELLS (4u * 1024 * 1024)
+#define MAX_CELLS ((uint64_t)4 * 1024 * 1024)
 
 struct lines {
 	const char **p;
