@@ -94,7 +94,7 @@ static char *squeezed(const char *s)
 
 		if (blank && (w == out || w[-1] == ' '))
 			continue;
-		*w++ = blank ? ' ' : *s;
+		*w++ = (char)(blank ? ' ' : *s);
 	}
 	if (w > out && w[-1] == ' ')
 		w--;

@@ -286,7 +286,7 @@ fail:
 
 static char dash2underscore(char c)
 {
-	return c == '-' ? '_' : c;
+	return (char)(c == '-' ? '_' : c);
 }
 
 bool cmdline_name_equal(const char *a, const char *b)

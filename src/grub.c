@@ -551,7 +551,7 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 			char name[256];
 			bool computed, use_word = false, colon = op[0] == ':',
 				       known = false;
-			char o = colon ? op[1] : op[0];
+			char o = op[colon ? 1 : 0];
 			const char *old = NULL;
 
 			while (name_end < p->len &&

@@ -262,7 +262,7 @@ int modprobe_parse(struct modprobe_config *c, uint32_t file, const char *buf, si
 	/* freadline_wrapped(): "\\\n" joins lines, any other backslash is dropped and the
 	 * byte after it kept; a NUL ends the string kmod sees. */
 	for (size_t i = 0; i <= len && r == 0; i++) {
-		char ch = i < len ? buf[i] : '\n';
+		char ch = (char)(i < len ? buf[i] : '\n');
 
 		if (i == len && l.len == 0 && (len == 0 || buf[len - 1] == '\n'))
 			break;

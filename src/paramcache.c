@@ -99,7 +99,7 @@ static int get_field(const char *p, const char *end, char **ret)
 			free(o);
 			return -EBADMSG;
 		}
-		*w++ = *p == 't' ? '\t' : *p == 'n' ? '\n' : *p;
+		*w++ = (char)(*p == 't' ? '\t' : *p == 'n' ? '\n' : *p);
 	}
 	*w = '\0';
 	*ret = o;

@@ -40,7 +40,7 @@ static char *efivar(const struct sysroot *root, const char *name)
 
 		if (!c)
 			break;
-		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		out[n++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
 	}
 	out[n] = '\0';
 	return out;
