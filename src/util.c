@@ -204,6 +204,30 @@ bool rel_path_is_safe(const char *s)
 	return true;
 }
 
+/* Not isxdigit(): the locale must not decide what a kernel-printed id is. */
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t hex_digits(const char *s, size_t max, unsigned *ret)
+{
+	unsigned v = 0;
+	size_t n = 0;
+
+	for (; n < max && n < 8 && hex_value(s[n]) >= 0; n++)
+		v = v << 4 | (unsigned)hex_value(s[n]);
+	if (n)
+		*ret = v;
+	return n;
+}
+
 int next_key_value(char **cursor, unsigned *line, char **key, char **value)
 {
 	while (*cursor && **cursor) {

@@ -111,6 +111,11 @@ int next_key_value(char **cursor, unsigned *line, char **key, char **value);
  * empty, "." or ".." component, only letters, digits and "_.-/". */
 bool rel_path_is_safe(const char *s);
 
+/* Reads 1 to max (at most 8) hexadecimal digits at the start of s into *ret: no sign, no
+ * blank, no "0x", as the kernel prints PCI addresses and ids. The number of digits read,
+ * 0 when s does not start with one. */
+size_t hex_digits(const char *s, size_t max, unsigned *ret);
+
 /* strdup that accepts NULL (returns NULL) and reports ENOMEM through *ret_err. */
 int strdup_ptr(const char *s, char **ret);
 

@@ -72,6 +72,34 @@ static void test_escape(void **state)
 		fail_msg("%s: got '%s'", c->what, e ? e : "(null)");
 }
 
+/* Hexadecimal digits as the kernel prints ids and PCI addresses; what sscanf's %x would
+ * also take (a sign, blanks, 0x) is not a digit. */
+static const struct hcase {
+	const char *what, *in;
+	size_t max, want_n;
+	unsigned want;
+} hex_cases[] = {
+	{"four digits of a PCI id", "1586:x", 4, 4, 0x1586},
+	{"upper and lower case alike", "aBcD", 4, 4, 0xabcd},
+	{"the count stops at max", "12345", 2, 2, 0x12},
+	{"a longer domain is read whole", "10000:00", 8, 5, 0x10000},
+	{"never more than 8 digits", "123456789", 9, 8, 0x12345678},
+	{"a sign is not a digit", "-1", 4, 0, 0},
+	{"a blank is not a digit", " 1", 4, 0, 0},
+	{"0x is not a prefix", "0x1f", 4, 1, 0},
+	{"an empty string has none", "", 4, 0, 0},
+};
+
+static void test_hex_digits(void **state)
+{
+	const struct hcase *c = *state;
+	unsigned v = 0;
+	size_t n = hex_digits(c->in, c->max, &v);
+
+	if (n != c->want_n || v != c->want)
+		fail_msg("%s: got %zu digits, %#x", c->what, n, v);
+}
+
 static void test_take_ptr(void **state)
 {
 	_cleanup_free_ char *owned = strdup("x");
@@ -86,12 +114,13 @@ static void test_take_ptr(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(escape_cases) + 3];
+	struct CMUnitTest tests[ELEMENTSOF(escape_cases) + ELEMENTSOF(hex_cases) + 3];
 	size_t n = 0;
 
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_strbuf_first_error);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_strbuf_empty);
 	TABLE_TESTS(tests, n, escape_cases, test_escape);
+	TABLE_TESTS(tests, n, hex_cases, test_hex_digits);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_take_ptr);
 	return _cmocka_run_group_tests("util", tests, n, NULL, NULL);
 }
