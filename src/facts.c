@@ -536,14 +536,31 @@ bool sysfs_read_u64(const struct sysroot *root, const char *rel, uint64_t *ret)
 	return len && buf[0] >= '0' && buf[0] <= '9' && kparam_parse_u64(buf, ret) == 0;
 }
 
+/* A PCI address as the kernel names a device in sysfs, DOMAIN:BUS:DEV.FN (pci_name():
+ * "%04x:%02x:%02x.%d"; a domain may be longer, as VMD's 10000). */
+static bool pci_address_parse(const char *s, unsigned *dom, unsigned *bus, unsigned *dev,
+			      unsigned *fn)
+{
+	size_t k;
+
+	if (!(k = hex_digits(s, 8, dom)) || s[k] != ':')
+		return false;
+	s += k + 1;
+	if (hex_digits(s, 2, bus) != 2 || s[2] != ':')
+		return false;
+	s += 3;
+	if (hex_digits(s, 2, dev) != 2 || s[2] != '.' || *dev > 0x1f)
+		return false;
+	s += 3;
+	return hex_digits(s, 1, fn) == 1 && s[1] == '\0' && *fn <= 7;
+}
+
 int kfd_gpu_memory(const struct sysroot *root, const char *pci, uint64_t *ret_bytes,
 		   char ret_node[static 128])
 {
 	unsigned dom, bus, dev, fn;
-	char tail;
 
-	if (sscanf(pci, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) != 4 ||
-	    bus > 0xff || dev > 0x1f || fn > 7)
+	if (!pci_address_parse(pci, &dom, &bus, &dev, &fn))
 		return -ENOENT;
 	for (int node = 0; node < 64; node++) {
 		_cleanup_free_ char *props = NULL;

@@ -154,8 +154,8 @@ static int plan_profile_targets(const struct profile *p, char ***ret)
 
 		if (startswith(t, "gfx"))
 			gfx = t;
-		else if (sscanf(t, "%4x:%4x", &vendor, &device) == 2 &&
-			 vendor == 0x1002) {
+		else if (hex_digits(t, 4, &vendor) == 4 && t[4] == ':' &&
+			 hex_digits(t + 5, 4, &device) == 4 && vendor == 0x1002) {
 			const struct gpu_id *id = gpu_id_lookup((uint16_t)device);
 
 			gfx = id ? id->gfx : NULL;
