@@ -16,7 +16,7 @@
 #include "util.h"
 
 /* Symlinks followed on one path, as the kernel's ELOOP limit (MAXSYMLINKS). */
-#define MAX_HOPS 40
+#define MAX_HOPS 40u
 /* ld.so.conf and the files it includes: how deep and how many. */
 #define LDSO_DEPTH 4
 #define LDSO_FILES 128

@@ -20,8 +20,8 @@ struct sysroot;
 #define TRUST_DATA_DIRS                                                             \
 	"boot", "dev", "home", "lost+found", "media", "mnt", "proc", "root", "run", \
 		"srv", "sys", "tmp", "var"
-#define TRUST_MAX_ENTRIES 4000000
-#define TRUST_MAX_DEPTH	  64
+#define TRUST_MAX_ENTRIES 4000000u
+#define TRUST_MAX_DEPTH	  64u
 
 /* 0 when the tree can be trusted; 1 with *ret_at (a new string, relative to the root,
  * "." for the root itself) and why ("is owned by uid 1000", ...) when it cannot;
