@@ -526,7 +526,7 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		return -ENOMEM;
 	k_len = strlen(b->default_kernel);
 	/* Named after its package (Arch Linux): say which file that is. */
-	if (image_len != 8 + k_len || strncmp(newest + 8, b->default_kernel, k_len))
+	if (image_len != 8 + k_len || strncmp(newest + 8, b->default_kernel, k_len) != 0)
 		strbuf_printf(&why, "%s: boot/%.*s (lib/modules/%s/pkgbase)",
 			      b->loader->default_rule, (int)image_len, newest,
 			      b->default_kernel);
