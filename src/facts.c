@@ -166,9 +166,7 @@ static int moddir_path(int dfd, char *buf, size_t size)
 	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cwd < 0)
 		return -errno;
-	if (fchdir(dfd) < 0)
-		r = -errno;
-	else if (!getcwd(buf, size))
+	if (fchdir(dfd) < 0 || !getcwd(buf, size))
 		r = -errno;
 	else if (buf[0] != '/')
 		r = -ENOENT; /* "(unreachable)": outside this process's root */

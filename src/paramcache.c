@@ -83,10 +83,9 @@ static int get_field(const char *p, const char *end, char **ret)
 		return 0;
 	if (len == 0)
 		return -EBADMSG;
-	if (len == 1 && *p == '\\')
-		p++; /* the empty string */
-	else if (len >= 2 && p[0] == '\\' && p[1] == '-')
-		p++; /* a string starting with '-' */
+	/* A lone backslash is the empty string; before '-', it starts one with '-'. */
+	if ((len == 1 && *p == '\\') || (len >= 2 && p[0] == '\\' && p[1] == '-'))
+		p++;
 	o = w = malloc(len + 1);
 	if (!o)
 		return -ENOMEM;
