@@ -580,7 +580,7 @@ int snapshot_list(const struct sysroot *root, struct snapshot ***ret, size_t *re
 		return r;
 	if (r < 0)
 		return fail(d, SNAPSHOT_DIR, r, "cannot read");
-	l = calloc(n_ids + 1, sizeof(*l));
+	l = calloc(n_ids + 1, sizeof(struct snapshot *));
 	if (!l)
 		return -ENOMEM;
 	for (size_t i = 0; i < n_ids; i++) {
