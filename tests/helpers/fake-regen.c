@@ -74,7 +74,7 @@ static int record(const char *name)
 {
 	const char *target = strcmp(name, "update-grub") == 0 ? "/boot/grub/grub.cfg"
 							      : "/boot/initrd.img-record";
-	struct timespec pause = {0, 20 * 1000 * 1000};
+	struct timespec pause = {0, 20L * 1000 * 1000};
 	char tmp[300];
 	FILE *out;
 

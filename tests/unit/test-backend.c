@@ -123,8 +123,10 @@ static void test_names(void **state)
 
 static void test_managed_files(void **state)
 {
-	static const char *const order[] = {FRAGMENT_GRUB, FRAGMENT_MODPROBE,
-					    KERNEL_CMDLINE, GRUB_DEFAULTS, STATE_FILE};
+	static const char *const order[] = {
+		FRAGMENT_GRUB, FRAGMENT_MODPROBE, KERNEL_CMDLINE, GRUB_DEFAULTS,
+		/* one literal (STATE_DIR "/state"), not two */
+		(STATE_FILE)};
 	const struct managed_file *m;
 	size_t n = 0;
 

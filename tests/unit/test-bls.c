@@ -249,6 +249,13 @@ static void test_default(void **state)
 		bls_entry_done(&v[i]);
 }
 
+/* A section name: up to 8 bytes, NUL-padded, not a C string. */
+static void put_name(unsigned char *at, const char *name)
+{
+	for (size_t i = 0; name[i] && i < 8; i++)
+		at[i] = (unsigned char)name[i];
+}
+
 static void put32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)v;
@@ -266,13 +273,14 @@ static void test_pe(void **state)
 
 	(void)state;
 	put32(h + 0x3c, pe);
-	memcpy(h + pe, "PE\0\0", 4);
+	h[pe] = 'P';
+	h[pe + 1] = 'E'; /* then two NULs */
 	h[pe + 4 + 2] = 2;
-	memcpy(h + table, ".osrel", 6);
+	put_name(h + table, ".osrel");
 	put32(h + table + 8, 100);
 	put32(h + table + 16, 512);
 	put32(h + table + 20, 4096);
-	memcpy(h + table + 40, ".cmdline", 8);
+	put_name(h + table + 40, ".cmdline");
 	put32(h + table + 40 + 8, 27);
 	put32(h + table + 40 + 16, 512);
 	put32(h + table + 40 + 20, 8192);

@@ -396,7 +396,7 @@ static bool pid_file_gone(const char *path)
 			fclose(s);
 		if (gone)
 			break;
-		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+		nanosleep(&(struct timespec){.tv_nsec = 10L * 1000 * 1000}, NULL);
 	}
 	free(stat);
 	return gone;

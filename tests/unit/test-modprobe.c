@@ -379,8 +379,8 @@ static void test_rules_read(void **state)
 		len += sizeof(head) - 1;
 		memset(status + len, 'p', pad);
 		len += pad;
-		memcpy(status + len, "\n\n", 2);
-		len += 2;
+		status[len++] = '\n';
+		status[len++] = '\n';
 		memcpy(status + len, kmod, sizeof(kmod) - 1);
 		len += sizeof(kmod) - 1;
 		assert_int_equal(len - (sizeof(kmod) - 1), at);

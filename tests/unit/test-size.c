@@ -102,9 +102,9 @@ static void test_memtotal(void **state)
 		size_memtotal("MemTotal:       131072000 kB\nMemFree: 1 kB\n", &v), 0);
 	assert_true(v == UINT64_C(131072000) * 1024);
 	assert_int_equal(size_memtotal("MemFree: 1 kB\nMemTotal:\t64 kB", &v), 0);
-	assert_true(v == 64 * 1024);
+	assert_true(v == UINT64_C(64) * 1024);
 	assert_int_equal(size_memtotal("MemTotal: -5 kB\nMemTotal: 8 kB\n", &v), 0);
-	assert_true(v == 8 * 1024);
+	assert_true(v == UINT64_C(8) * 1024);
 	assert_int_equal(size_memtotal("MemTotal: 8 MB\n", &v), -ENODATA);
 	assert_int_equal(size_memtotal("MemTotal: 8 kBytes\n", &v), -ENODATA);
 	assert_int_equal(size_memtotal("XMemTotal: 8 kB\n", &v), -ENODATA);
