@@ -282,19 +282,16 @@ int bls_entry_uki(const char *name, const char *cmdline, const char *osrel,
 		/* The sort key is IMAGE_ID, else ID; the version IMAGE_VERSION, else
 		 * VERSION, else VERSION_ID, else BUILD_ID
 		 * (bootspec_pick_name_version_sort_key()). */
-		static const char *const keys[] = {
-			"IMAGE_ID", "ID",	  NULL,	      "IMAGE_VERSION",
-			"VERSION",  "VERSION_ID", "BUILD_ID", NULL};
+		static const char *const sort_keys[] = {"IMAGE_ID", "ID", NULL},
+					 *const version_keys[] = {"IMAGE_VERSION",
+								  "VERSION", "VERSION_ID",
+								  "BUILD_ID", NULL};
+		const char *const *keys[] = {sort_keys, version_keys};
 		char **out[] = {&e->sort_key, &e->version};
 
-		for (size_t i = 0, o = 0; o < 2; i++) {
-			if (!keys[i]) {
-				o++;
-				continue;
-			}
-			if (!*out[o])
-				*out[o] = osrel_value(osrel, keys[i]);
-		}
+		for (size_t o = 0; o < ELEMENTSOF(out); o++)
+			for (const char *const *k = keys[o]; *k && !*out[o]; k++)
+				*out[o] = osrel_value(osrel, *k);
 	}
 	if (r < 0)
 		bls_entry_done(e);
