@@ -86,9 +86,10 @@ static int get_field(const char *p, const char *end, char **ret)
 	/* A lone backslash is the empty string; before '-', it starts one with '-'. */
 	if ((len == 1 && *p == '\\') || (len >= 2 && p[0] == '\\' && p[1] == '-'))
 		p++;
-	o = w = malloc(len + 1);
+	o = malloc(len + 1);
 	if (!o)
 		return -ENOMEM;
+	w = o;
 	for (; p < end; p++) {
 		if (*p != '\\') {
 			*w++ = *p;
