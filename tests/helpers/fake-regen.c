@@ -121,8 +121,10 @@ static int make_entry(void)
 	if (!in)
 		return 0;
 	out = fopen(tmp, "w");
-	if (!out)
+	if (!out) {
+		fclose(in);
 		return 1;
+	}
 	while (fgets(line, sizeof(line), in)) {
 		if (strncmp(line, "options", 7) != 0)
 			fputs(line, out);

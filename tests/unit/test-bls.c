@@ -252,7 +252,7 @@ static void test_default(void **state)
 /* A section name: up to 8 bytes, NUL-padded, not a C string. */
 static void put_name(unsigned char *at, const char *name)
 {
-	for (size_t i = 0; name[i] && i < 8; i++)
+	for (size_t i = 0, n = strlen(name); i < n && i < 8; i++)
 		at[i] = (unsigned char)name[i];
 }
 

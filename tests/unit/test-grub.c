@@ -401,6 +401,7 @@ static void test_cases(void **state)
 		struct grub_config *c = calloc(1, sizeof(*c));
 		struct diag_list d = {0};
 		const struct srcline *v = NULL;
+		const char *got;
 		struct grub_why why = {0};
 		int k;
 
@@ -416,15 +417,13 @@ static void test_cases(void **state)
 					 0);
 		}
 		k = grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &v, &why);
+		got = !v ? NULL : v->text.s ? v->text.s : "";
 		switch (cases[i].kind) {
 		case KNOWN:
 			if (!c->understood || d.n || k != 0 ||
-			    (cases[i].expect ? !v || !streq(v->text.s ? v->text.s : "",
-							    cases[i].expect)
-					     : v != NULL))
+			    !streq_ptr(got, cases[i].expect))
 				fail_msg("%s: k=%d, %zu findings, got '%s'",
-					 cases[i].what, k, d.n,
-					 v && v->text.s ? v->text.s : "(unset)");
+					 cases[i].what, k, d.n, got ? got : "(unset)");
 			break;
 		case UNKNOWN:
 			if (!c->understood || d.n || k != 1 ||
