@@ -40,7 +40,7 @@ enum regen_step {
 	REGEN_MENU,	 /* the boot menu (GRUB: update-grub, grub-mkconfig -o) */
 	REGEN_INITRAMFS, /* every installed kernel's initramfs, and with it (through
 			  * kernel-install's plugins) the boot entries made from it */
-	_REGEN_STEP_MAX,
+	REGEN_STEPS,
 };
 
 struct boot_backend {

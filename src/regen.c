@@ -99,10 +99,10 @@ static bool pick_tool(const struct sysroot *root, enum regen_step step, bool nee
 
 int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	       bool cmdline_changed, bool modprobe_changed,
-	       struct regen_cmd cmds[static _REGEN_STEP_MAX], size_t *ret_n, bool need,
+	       struct regen_cmd cmds[static REGEN_STEPS], size_t *ret_n, bool need,
 	       struct diag_list *d)
 {
-	bool step[_REGEN_STEP_MAX] = {false};
+	bool step[REGEN_STEPS] = {false};
 	size_t n = 0;
 
 	*ret_n = 0;
@@ -112,7 +112,7 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	 * initramfs. */
 	if (modprobe_changed)
 		step[REGEN_INITRAMFS] = true;
-	for (enum regen_step s = REGEN_MENU; s < _REGEN_STEP_MAX; s++) {
+	for (enum regen_step s = REGEN_MENU; s < REGEN_STEPS; s++) {
 		bool for_cmdline = cmdline_changed && loader->cmdline_regen == s;
 
 		if (!step[s])

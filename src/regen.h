@@ -27,7 +27,7 @@ struct regen_cmd {
  * named, for the user to run. 0 or -ENOENT. */
 int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	       bool cmdline_changed, bool modprobe_changed,
-	       struct regen_cmd cmds[static _REGEN_STEP_MAX], size_t *ret_n, bool need,
+	       struct regen_cmd cmds[static REGEN_STEPS], size_t *ret_n, bool need,
 	       struct diag_list *d);
 
 /* Runs one command: fork, chroot into the root when it is not "/", chdir("/"), every fd
