@@ -22,11 +22,12 @@ static inline void freep(void *p)
 #define _cleanup_free_ _cleanup_(freep)
 
 /* For a type with a free function that takes NULL: TYPE_freep() for _cleanup_(), e.g.
- * DEFINE_FREEP(struct plan, plan_free) gives plan_freep(). */
-#define DEFINE_FREEP(type, func)             \
-	static inline void func##p(type **p) \
-	{                                    \
-		func(*p);                    \
+ * DEFINE_FREEP(struct plan, plan_free) gives plan_freep(). (A type in parentheses is no
+ * type: hence the NOLINT.) */
+#define DEFINE_FREEP(type, func)                                                      \
+	static inline void func##p(type **p) /* NOLINT(bugprone-macro-parentheses) */ \
+	{                                                                             \
+		func(*p);                                                             \
 	}
 
 /* Makes room for one more element after the n in the array *arr, each size bytes: 0,
