@@ -17,6 +17,7 @@
 #            ansible-lint
 #   fuzz     make fuzz: clang and its libFuzzer runtime
 #   format   make check-format: clang-format
+#   static   make check-static: cppcheck, clang-tidy
 #   all      every group
 set -eu
 
@@ -24,10 +25,10 @@ set -eu
 groups=
 for g in "$@"; do
 	case $g in
-	all) groups="$groups check real stock e2e ansible fuzz format" ;;
-	check | real | stock | e2e | ansible | fuzz | format) groups="$groups $g" ;;
+	all) groups="$groups check real stock e2e ansible fuzz format static" ;;
+	check | real | stock | e2e | ansible | fuzz | format | static) groups="$groups $g" ;;
 	*)
-		echo "deps.sh: unknown group '$g' (check, real, stock, e2e, ansible, fuzz, format, all)" >&2
+		echo "deps.sh: unknown group '$g' (check, real, stock, e2e, ansible, fuzz, format, static, all)" >&2
 		exit 2
 		;;
 	esac
@@ -43,6 +44,7 @@ for g in $groups; do
 	ansible) pkgs="$pkgs ansible ansible-lint" ;;
 	fuzz) pkgs="$pkgs clang" ;;
 	format) pkgs="$pkgs clang-format" ;;
+	static) pkgs="$pkgs cppcheck clang-tidy" ;;
 	esac
 done
 
