@@ -76,17 +76,17 @@ enum word_mode {
 	WORD_INNER_DQ, /* the same inside double quotes: ' is literal, \ escapes less */
 };
 
-static bool is_name_start(int ch)
+static bool sh_is_name_start(int ch)
 {
 	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_';
 }
 
-static bool is_name_char(int ch)
+static bool sh_is_name_char(int ch)
 {
-	return is_name_start(ch) || (ch >= '0' && ch <= '9');
+	return sh_is_name_start(ch) || (ch >= '0' && ch <= '9');
 }
 
-static bool in_list(const char *const *v, const char *s)
+static bool sh_in_list(const char *const *v, const char *s)
 {
 	for (; *v; v++)
 		if (streq(*v, s))
@@ -94,29 +94,29 @@ static bool in_list(const char *const *v, const char *s)
 	return false;
 }
 
-static bool is_name(const char *s)
+static bool sh_is_name(const char *s)
 {
-	if (!is_name_start((unsigned char)*s))
+	if (!sh_is_name_start((unsigned char)*s))
 		return false;
 	while (*++s)
-		if (!is_name_char((unsigned char)*s))
+		if (!sh_is_name_char((unsigned char)*s))
 			return false;
 	return true;
 }
 
-static int peek(const struct parser *p, size_t off)
+static int sh_peek(const struct parser *p, size_t off)
 {
 	return p->pos + off < p->len ? (unsigned char)p->buf[p->pos + off] : -1;
 }
 
 /* A character that ends an unquoted word (sh's metacharacters). */
-static bool is_meta(int ch)
+static bool sh_is_meta(int ch)
 {
 	return ch < 0 || ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' ||
 	       ch == '&' || ch == '|' || ch == '<' || ch == '>' || ch == '(' || ch == ')';
 }
 
-_printf_(2, 3) static int syntax_error(struct parser *p, const char *fmt, ...)
+_printf_(2, 3) static int sh_syntax_error(struct parser *p, const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
@@ -132,12 +132,13 @@ _printf_(2, 3) static int syntax_error(struct parser *p, const char *fmt, ...)
 			"%s: sh would refuse this file, and update-grub with it", msg);
 }
 
-static struct grub_why why_here(const struct parser *p, unsigned line, const char *what)
+static struct grub_why sh_why_here(const struct parser *p, unsigned line,
+				   const char *what)
 {
 	return (struct grub_why){p->file, line, what};
 }
 
-static void word_unknown(struct word *w, struct grub_why why)
+static void sh_word_unknown(struct word *w, struct grub_why why)
 {
 	if (!w->unknown) {
 		w->unknown = true;
@@ -145,12 +146,13 @@ static void word_unknown(struct word *w, struct grub_why why)
 	}
 }
 
-static void word_done(struct word *w)
+static void sh_word_done(struct word *w)
 {
 	srcline_done(&w->text);
 }
 
-static struct grub_var *var_find(const struct grub_config *c, const char *name, size_t n)
+static struct grub_var *sh_var_find(const struct grub_config *c, const char *name,
+				    size_t n)
 {
 	/* Linear, so counted: a file made to be slow ends as "not known" (below). */
 	((struct grub_config *)c)->work += c->n_vars + 1;
@@ -161,7 +163,7 @@ static struct grub_var *var_find(const struct grub_config *c, const char *name, 
 	return NULL;
 }
 
-static struct grub_func *func_find(const struct grub_config *c, const char *name)
+static struct grub_func *sh_func_find(const struct grub_config *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_funcs; i++)
 		if (streq(c->funcs[i].name, name))
@@ -233,20 +235,22 @@ static const struct {
 	 "version_test_numeric_a version_test_numeric_cmp version_test_numeric_b version_test_numeric_c"},
 };
 
-static void poison(struct parser *p, struct grub_why why);
+static void sh_poison(struct parser *p, struct grub_why why);
 
 /* Nesting deeper than the reader goes (sh would go on): nothing is known, and this
  * file is not read further. */
-static int too_deep(struct parser *p)
+static int sh_too_deep(struct parser *p)
 {
-	poison(p, why_here(p, p->line,
-			   "constructs nested deeper than amdgpu-tune's reader follows"));
+	sh_poison(p,
+		  sh_why_here(
+			  p, p->line,
+			  "constructs nested deeper than amdgpu-tune's reader follows"));
 	p->failed = true;
 	return 0;
 }
 
 /* Nothing is known after this point, in this file or any later one. */
-static void poison(struct parser *p, struct grub_why why)
+static void sh_poison(struct parser *p, struct grub_why why)
 {
 	if (!p->c->poisoned) {
 		p->c->poisoned = true;
@@ -259,31 +263,31 @@ static void poison(struct parser *p, struct grub_why why)
 static int lookup(struct parser *p, const char *name, size_t n, struct word *w, bool *set)
 {
 	const struct grub_config *c = p->c;
-	const struct grub_var *v = var_find(c, name, n);
+	const struct grub_var *v = sh_var_find(c, name, n);
 	char nm[256];
 
 	*set = false;
 	if (c->poisoned) {
-		word_unknown(w, c->poison_why);
+		sh_word_unknown(w, c->poison_why);
 		return 0;
 	}
 	if (v && (c->any_gen == 0 || v->gen > c->any_gen)) {
 		if (v->unknown) {
-			word_unknown(w, v->why);
+			sh_word_unknown(w, v->why);
 			return 0;
 		}
 		*set = v->set;
 		return v->set ? srcline_append_line(&w->text, &v->value) : 0;
 	}
 	if (c->any_gen) {
-		word_unknown(w, c->any_why);
+		sh_word_unknown(w, c->any_why);
 		return 0;
 	}
 	snprintf(nm, sizeof(nm), "%.*s", (int)n, name);
-	if (in_list(mkconfig_vars, nm)) {
-		word_unknown(
+	if (sh_in_list(mkconfig_vars, nm)) {
+		sh_word_unknown(
 			w,
-			why_here(
+			sh_why_here(
 				p, p->line,
 				"a variable grub-mkconfig sets before it reads the defaults, not computed by amdgpu-tune"));
 		return 0;
@@ -292,9 +296,9 @@ static int lookup(struct parser *p, const char *name, size_t n, struct word *w, 
 	 * pass GRUB_ settings in the environment. Any other name comes from the
 	 * environment grub-mkconfig runs in. */
 	if (n < 5 || strncmp(name, "GRUB_", 5) != 0)
-		word_unknown(
+		sh_word_unknown(
 			w,
-			why_here(
+			sh_why_here(
 				p, p->line,
 				"a variable from the environment grub-mkconfig runs in"));
 	return 0;
@@ -302,46 +306,47 @@ static int lookup(struct parser *p, const char *name, size_t n, struct word *w, 
 
 /* Skips a command substitution's text up to its closing character: ')' for $( (after
  * the '('), '`' for backquotes. Quotes and nesting are followed; nothing is run. */
-static int skip_subst(struct parser *p, int close)
+static int sh_skip_subst(struct parser *p, int close)
 {
 	unsigned depth = 0, start = p->line;
 	bool word_start = true;
 
 	if (p->depth > GRUB_DEPTH_MAX * 4)
-		return too_deep(p);
+		return sh_too_deep(p);
 	p->depth++;
 	while (!p->failed) {
-		int ch = peek(p, 0);
+		int ch = sh_peek(p, 0);
 		bool was_start = word_start;
 
 		word_start = ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' ||
 			     ch == '&' || ch == '|' || ch == '(' || ch == ')';
 		if (close == ')' && was_start && ch == '#') {
 			/* A comment, up to the end of the line. */
-			while (peek(p, 0) >= 0 && peek(p, 0) != '\n')
+			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '\n')
 				p->pos++;
 			continue;
 		}
-		if (close == ')' &&
-		    ((ch == '<' && peek(p, 1) == '<') ||
-		     (was_start && p->pos + 4 <= p->len &&
-		      strncmp(p->buf + p->pos, "case", 4) == 0 && is_meta(peek(p, 4)))))
+		if (close == ')' && ((ch == '<' && sh_peek(p, 1) == '<') ||
+				     (was_start && p->pos + 4 <= p->len &&
+				      strncmp(p->buf + p->pos, "case", 4) == 0 &&
+				      sh_is_meta(sh_peek(p, 4)))))
 			/* Here-documents and case patterns move where the substitution
 			 * ends; the reader does not follow them there. */
-			poison(p,
-			       why_here(
-				       p, p->line,
-				       "a here-document or case inside a command substitution, which amdgpu-tune does not follow"));
+			sh_poison(
+				p,
+				sh_why_here(
+					p, p->line,
+					"a here-document or case inside a command substitution, which amdgpu-tune does not follow"));
 
 		if (ch < 0)
-			return syntax_error(
+			return sh_syntax_error(
 				p, "command substitution from line %u is not closed",
 				start);
 		if (ch == '\n')
 			p->line++;
 		if (close == '`') {
-			if (ch == '\\' && peek(p, 1) >= 0) {
-				if (peek(p, 1) == '\n')
+			if (ch == '\\' && sh_peek(p, 1) >= 0) {
+				if (sh_peek(p, 1) == '\n')
 					p->line++;
 				p->pos += 2;
 				continue;
@@ -356,45 +361,45 @@ static int skip_subst(struct parser *p, int close)
 		p->pos++;
 		switch (ch) {
 		case '\\':
-			if (peek(p, 0) == '\n')
+			if (sh_peek(p, 0) == '\n')
 				p->line++;
-			if (peek(p, 0) >= 0)
+			if (sh_peek(p, 0) >= 0)
 				p->pos++;
 			break;
 		case '\'':
-			while (peek(p, 0) >= 0 && peek(p, 0) != '\'') {
-				if (peek(p, 0) == '\n')
+			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '\'') {
+				if (sh_peek(p, 0) == '\n')
 					p->line++;
 				p->pos++;
 			}
-			if (peek(p, 0) < 0)
-				return syntax_error(p, "unterminated single quote");
+			if (sh_peek(p, 0) < 0)
+				return sh_syntax_error(p, "unterminated single quote");
 			p->pos++;
 			break;
 		case '"':
-			while (peek(p, 0) >= 0 && peek(p, 0) != '"' && !p->failed) {
-				int c2 = peek(p, 0);
+			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '"' && !p->failed) {
+				int c2 = sh_peek(p, 0);
 
 				if (c2 == '\n')
 					p->line++;
 				p->pos++;
-				if (c2 == '\\' && peek(p, 0) >= 0) {
-					if (peek(p, 0) == '\n')
+				if (c2 == '\\' && sh_peek(p, 0) >= 0) {
+					if (sh_peek(p, 0) == '\n')
 						p->line++;
 					p->pos++;
 				} else if (c2 == '`') {
-					skip_subst(p, '`');
-				} else if (c2 == '$' && peek(p, 0) == '(') {
+					sh_skip_subst(p, '`');
+				} else if (c2 == '$' && sh_peek(p, 0) == '(') {
 					p->pos++;
-					skip_subst(p, ')');
+					sh_skip_subst(p, ')');
 				}
 			}
-			if (peek(p, 0) < 0)
-				return syntax_error(p, "unterminated double quote");
+			if (sh_peek(p, 0) < 0)
+				return sh_syntax_error(p, "unterminated double quote");
 			p->pos++;
 			break;
 		case '`':
-			skip_subst(p, '`');
+			sh_skip_subst(p, '`');
 			break;
 		case '(':
 			depth++;
@@ -412,14 +417,14 @@ static int skip_subst(struct parser *p, int close)
 	return 0;
 }
 
-static int parse_word(struct parser *p, enum word_mode mode, const char *self,
-		      struct word *w);
+static int sh_parse_word(struct parser *p, enum word_mode mode, const char *self,
+			 struct word *w);
 
 /* $NAME, ${NAME}, ${NAME<op>word}, $(...), $((...)), $1, $@... at p->pos ('$'). */
-static int effect_assign(struct parser *p, const char *name, struct word *w);
-static int effect_any(struct parser *p, struct grub_why why);
-static const char *cond_enter(struct parser *p, const char *why);
-static void cond_leave(struct parser *p, const char *old);
+static int sh_effect_assign(struct parser *p, const char *name, struct word *w);
+static int sh_effect_any(struct parser *p, struct grub_why why);
+static const char *sh_cond_enter(struct parser *p, const char *why);
+static void sh_cond_leave(struct parser *p, const char *old);
 
 static int expand_one(struct parser *p, const char *self, struct word *w, bool dq);
 
@@ -430,7 +435,7 @@ static int expand(struct parser *p, const char *self, struct word *w, bool dq)
 
 	if (++p->depth > GRUB_DEPTH_MAX) {
 		p->depth--;
-		return too_deep(p);
+		return sh_too_deep(p);
 	}
 	r = expand_one(p, self, w, dq);
 	p->depth--;
@@ -440,46 +445,46 @@ static int expand(struct parser *p, const char *self, struct word *w, bool dq)
 static int expand_one(struct parser *p, const char *self, struct word *w, bool dq)
 {
 	unsigned line = p->line;
-	int next = peek(p, 1), r;
+	int next = sh_peek(p, 1), r;
 	bool set;
 
 	w->literal = false;
 	if (!dq)
 		w->split = true;
 	if (next == '(') {
-		bool arith = peek(p, 2) == '(';
+		bool arith = sh_peek(p, 2) == '(';
 		size_t start = p->pos;
 
 		p->pos += arith ? 3 : 2;
-		r = skip_subst(p, ')');
-		if (r == 0 && arith && peek(p, 0) == ')')
+		r = sh_skip_subst(p, ')');
+		if (r == 0 && arith && sh_peek(p, 0) == ')')
 			p->pos++;
 		/* $((X=1)), $((X+=1)): arithmetic can assign. */
 		if (r == 0 && arith && memchr(p->buf + start, '=', p->pos - start))
-			r = effect_any(
+			r = sh_effect_any(
 				p,
-				why_here(
+				sh_why_here(
 					p, line,
 					"after an arithmetic expansion that may assign"));
-		word_unknown(
+		sh_word_unknown(
 			w,
-			why_here(
+			sh_why_here(
 				p, line,
 				arith ? "arithmetic expansion, not computed by amdgpu-tune"
 				      : "command substitution: amdgpu-tune runs no commands"));
 		return r;
 	}
-	if (is_name_start(next)) {
+	if (sh_is_name_start(next)) {
 		size_t start = ++p->pos;
 
-		while (is_name_char(peek(p, 0)))
+		while (sh_is_name_char(sh_peek(p, 0)))
 			p->pos++;
 		/* sh removes a line continuation before it reads the name. */
-		if (peek(p, 0) == '\\' && peek(p, 1) == '\n')
-			word_unknown(
-				w,
-				why_here(p, line,
-					 "a line continuation inside a variable name"));
+		if (sh_peek(p, 0) == '\\' && sh_peek(p, 1) == '\n')
+			sh_word_unknown(
+				w, sh_why_here(
+					   p, line,
+					   "a line continuation inside a variable name"));
 		if (self && strlen(self) == p->pos - start &&
 		    strncmp(self, p->buf + start, p->pos - start) == 0)
 			w->self = true;
@@ -487,7 +492,8 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 	}
 	if ((next >= '0' && next <= '9') || (next >= 0 && strchr("@*#?-$!", next))) {
 		p->pos += 2;
-		word_unknown(w, why_here(p, line, "a positional or special parameter"));
+		sh_word_unknown(
+			w, sh_why_here(p, line, "a positional or special parameter"));
 		return 0;
 	}
 	if (next == '{') {
@@ -496,32 +502,35 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 		struct word inner = {0};
 
 		p->pos += 2;
-		if (peek(p, 0) == '#' && peek(p, 1) != '}') {
+		if (sh_peek(p, 0) == '#' && sh_peek(p, 1) != '}') {
 			/* ${#NAME}: a length. */
-			while (peek(p, 0) >= 0 && peek(p, 0) != '}' && peek(p, 0) != '\n')
+			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '}' &&
+			       sh_peek(p, 0) != '\n')
 				p->pos++;
-			if (peek(p, 0) != '}')
-				return syntax_error(p, "'${' without its '}'");
+			if (sh_peek(p, 0) != '}')
+				return sh_syntax_error(p, "'${' without its '}'");
 			p->pos++;
-			word_unknown(w,
-				     why_here(p, line,
-					      "${#NAME}, not computed by amdgpu-tune"));
+			sh_word_unknown(
+				w, sh_why_here(p, line,
+					       "${#NAME}, not computed by amdgpu-tune"));
 			return 0;
 		}
 		start = p->pos;
-		if (is_name_start(peek(p, 0))) {
-			while (is_name_char(peek(p, 0)))
+		if (sh_is_name_start(sh_peek(p, 0))) {
+			while (sh_is_name_char(sh_peek(p, 0)))
 				p->pos++;
-		} else if (peek(p, 0) >= 0 && strchr("0123456789@*#?-$!", peek(p, 0))) {
+		} else if (sh_peek(p, 0) >= 0 &&
+			   strchr("0123456789@*#?-$!", sh_peek(p, 0))) {
 			p->pos++;
 		} else {
-			return syntax_error(p, "bad substitution '${'");
+			return sh_syntax_error(p, "bad substitution '${'");
 		}
-		if (peek(p, 0) == '}') {
+		if (sh_peek(p, 0) == '}') {
 			p->pos++;
-			if (!is_name_start((unsigned char)p->buf[start])) {
-				word_unknown(
-					w, why_here(p, line,
+			if (!sh_is_name_start((unsigned char)p->buf[start])) {
+				sh_word_unknown(
+					w,
+					sh_why_here(p, line,
 						    "a positional or special parameter"));
 				return 0;
 			}
@@ -531,19 +540,20 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 			return lookup(p, p->buf + start, p->pos - 1 - start, w, &set);
 		}
 		/* An operator and a word. */
-		if (peek(p, 0) == ':' && peek(p, 1) >= 0 && strchr("-=+?", peek(p, 1))) {
+		if (sh_peek(p, 0) == ':' && sh_peek(p, 1) >= 0 &&
+		    strchr("-=+?", sh_peek(p, 1))) {
 			op[0] = ':';
-			op[1] = (char)peek(p, 1);
+			op[1] = (char)sh_peek(p, 1);
 			p->pos += 2;
-		} else if (peek(p, 0) >= 0 && strchr("-=+?#%", peek(p, 0))) {
-			op[0] = (char)peek(p, 0);
+		} else if (sh_peek(p, 0) >= 0 && strchr("-=+?#%", sh_peek(p, 0))) {
+			op[0] = (char)sh_peek(p, 0);
 			p->pos++;
-			if ((op[0] == '#' || op[0] == '%') && peek(p, 0) == op[0]) {
+			if ((op[0] == '#' || op[0] == '%') && sh_peek(p, 0) == op[0]) {
 				op[1] = op[0];
 				p->pos++;
 			}
 		} else {
-			return syntax_error(p, "bad substitution in '${'");
+			return sh_syntax_error(p, "bad substitution in '${'");
 		}
 		{
 			size_t name_end = start;
@@ -555,9 +565,9 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 			const char *old = NULL;
 
 			while (name_end < p->len &&
-			       is_name_char((unsigned char)p->buf[name_end]))
+			       sh_is_name_char((unsigned char)p->buf[name_end]))
 				name_end++;
-			computed = is_name_start((unsigned char)p->buf[start]) &&
+			computed = sh_is_name_start((unsigned char)p->buf[start]) &&
 				   name_end - start < sizeof(name) && o != '#' &&
 				   o != '%' && o != '?';
 			if (computed) {
@@ -565,7 +575,7 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 				name[name_end - start] = '\0';
 				r = lookup(p, name, name_end - start, &val, &known);
 				if (r < 0) {
-					word_done(&val);
+					sh_word_done(&val);
 					return r;
 				}
 				if (!val.unknown) {
@@ -584,49 +594,50 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 			if (computed && !val.unknown && !use_word)
 				p->sub++;
 			else if (!computed || val.unknown)
-				old = cond_enter(
+				old = sh_cond_enter(
 					p,
 					"assigned in a ${NAME...} word that may not be expanded");
-			r = parse_word(p, dq ? WORD_INNER_DQ : WORD_INNER, NULL, &inner);
+			r = sh_parse_word(p, dq ? WORD_INNER_DQ : WORD_INNER, NULL,
+					  &inner);
 			if (computed && !val.unknown && !use_word)
 				p->sub--;
 			else if (!computed || val.unknown)
-				cond_leave(p, old);
+				sh_cond_leave(p, old);
 			if (r < 0 || p->failed) {
-				word_done(&inner);
-				word_done(&val);
+				sh_word_done(&inner);
+				sh_word_done(&val);
 				return r;
 			}
-			if (peek(p, 0) != '}') {
-				word_done(&inner);
-				word_done(&val);
-				return syntax_error(p, "'${' without its '}'");
+			if (sh_peek(p, 0) != '}') {
+				sh_word_done(&inner);
+				sh_word_done(&val);
+				return sh_syntax_error(p, "'${' without its '}'");
 			}
 			p->pos++;
 			if (!computed) {
-				word_unknown(
+				sh_word_unknown(
 					w,
-					why_here(
+					sh_why_here(
 						p, line,
 						"a ${NAME...} operator not computed by amdgpu-tune"));
 			} else if (val.unknown) {
-				word_unknown(w, val.why);
+				sh_word_unknown(w, val.why);
 			} else if (use_word) {
 				if (inner.unknown)
-					word_unknown(w, inner.why);
+					sh_word_unknown(w, inner.why);
 				else
 					r = srcline_append_line(&w->text, &inner.text);
 				if (r == 0 && o == '=') {
 					/* ${X=w} assigns w to X. */
 					inner.line = line;
 					inner.self = false;
-					r = effect_assign(p, name, &inner);
+					r = sh_effect_assign(p, name, &inner);
 				}
 			} else if (o != '+') {
 				r = srcline_append_line(&w->text, &val.text);
 			}
-			word_done(&val);
-			word_done(&inner);
+			sh_word_done(&val);
+			sh_word_done(&inner);
 			return r;
 		}
 	}
@@ -638,8 +649,8 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 
 /* One word, quotes removed and variables expanded, into w. Stops before a
  * metacharacter (or, inside ${...}, before the closing '}'). */
-static int parse_word(struct parser *p, enum word_mode mode, const char *self,
-		      struct word *w)
+static int sh_parse_word(struct parser *p, enum word_mode mode, const char *self,
+			 struct word *w)
 {
 	int r = 0;
 	bool first = true, prev_plain = false;
@@ -647,33 +658,33 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 	w->literal = true;
 	w->line = p->line;
 	while (r == 0 && !p->failed) {
-		int ch = peek(p, 0);
+		int ch = sh_peek(p, 0);
 		struct src at = {p->file, p->line};
 
 		if (w->text.text.len > GRUB_VALUE_MAX) {
-			word_unknown(w,
-				     why_here(p, p->line, "a value longer than 64 KiB"));
+			sh_word_unknown(
+				w, sh_why_here(p, p->line, "a value longer than 64 KiB"));
 			srcline_done(&w->text);
 		}
 		if (mode == WORD_INNER || mode == WORD_INNER_DQ ? ch < 0 || ch == '}'
-								: is_meta(ch))
+								: sh_is_meta(ch))
 			break;
 		switch (ch) {
 		case '\\':
 			w->literal = false;
-			if (mode == WORD_INNER_DQ && peek(p, 1) >= 0 &&
-			    !strchr("$`\"\\}\n", peek(p, 1))) {
+			if (mode == WORD_INNER_DQ && sh_peek(p, 1) >= 0 &&
+			    !strchr("$`\"\\}\n", sh_peek(p, 1))) {
 				/* Inside double quotes a backslash escapes only these. */
 				r = srcline_append(&w->text, "\\", 1, at);
 				p->pos++;
 				break;
 			}
-			if (peek(p, 1) != '\n')
+			if (sh_peek(p, 1) != '\n')
 				w->quoted = true;
-			if (peek(p, 1) == '\n') {
+			if (sh_peek(p, 1) == '\n') {
 				p->pos += 2;
 				p->line++;
-			} else if (peek(p, 1) >= 0) {
+			} else if (sh_peek(p, 1) >= 0) {
 				r = srcline_append(&w->text, p->buf + p->pos + 1, 1, at);
 				p->pos += 2;
 			} else {
@@ -690,35 +701,35 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 			}
 			w->quoted = true;
 			p->pos++;
-			while (peek(p, 0) >= 0 && peek(p, 0) != '\'' && r == 0) {
+			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '\'' && r == 0) {
 				at.line = p->line;
-				if (peek(p, 0) == '\n')
+				if (sh_peek(p, 0) == '\n')
 					p->line++;
 				r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
 			}
-			if (peek(p, 0) < 0)
-				return syntax_error(p, "unterminated single quote");
+			if (sh_peek(p, 0) < 0)
+				return sh_syntax_error(p, "unterminated single quote");
 			p->pos++;
 			break;
 		case '"':
 			w->literal = false;
 			w->quoted = true;
 			p->pos++;
-			while (r == 0 && !p->failed && peek(p, 0) != '"') {
-				int c2 = peek(p, 0);
+			while (r == 0 && !p->failed && sh_peek(p, 0) != '"') {
+				int c2 = sh_peek(p, 0);
 
 				at.line = p->line;
 				if (c2 < 0)
-					return syntax_error(p,
-							    "unterminated double quote");
+					return sh_syntax_error(
+						p, "unterminated double quote");
 				if (c2 == '`') {
 					unsigned line = p->line;
 
 					p->pos++;
-					r = skip_subst(p, '`');
-					word_unknown(
+					r = sh_skip_subst(p, '`');
+					sh_word_unknown(
 						w,
-						why_here(
+						sh_why_here(
 							p, line,
 							"command substitution: amdgpu-tune runs no commands"));
 					continue;
@@ -728,7 +739,7 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 					continue;
 				}
 				if (c2 == '\\') {
-					int c3 = peek(p, 1);
+					int c3 = sh_peek(p, 1);
 
 					if (c3 == '\n') {
 						p->pos += 2;
@@ -759,10 +770,10 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 
 			w->literal = false;
 			p->pos++;
-			r = skip_subst(p, '`');
-			word_unknown(
+			r = sh_skip_subst(p, '`');
+			sh_word_unknown(
 				w,
-				why_here(
+				sh_why_here(
 					p, line,
 					"command substitution: amdgpu-tune runs no commands"));
 			break;
@@ -774,9 +785,9 @@ static int parse_word(struct parser *p, enum word_mode mode, const char *self,
 				       w->text.text.s[w->text.text.len - 1] == ':' &&
 				       prev_plain)) &&
 			    mode != WORD_INNER_DQ)
-				word_unknown(
+				sh_word_unknown(
 					w,
-					why_here(
+					sh_why_here(
 						p, p->line,
 						"a ~ home directory, not computed by amdgpu-tune"));
 			r = srcline_append(&w->text, "~", 1, at);
@@ -805,7 +816,7 @@ static int touch(struct parser *p, const char *name)
 
 static struct grub_var *var_get(struct grub_config *c, const char *name)
 {
-	struct grub_var *v = var_find(c, name, strlen(name));
+	struct grub_var *v = sh_var_find(c, name, strlen(name));
 
 	if (v)
 		return v;
@@ -829,7 +840,7 @@ static int func_note(struct grub_func *f, const char *name)
 }
 
 /* Applies "name may now be anything" (why says why). */
-static int effect_unknown(struct parser *p, const char *name, struct grub_why why)
+static int sh_effect_unknown(struct parser *p, const char *name, struct grub_why why)
 {
 	struct grub_var *v;
 
@@ -848,7 +859,7 @@ static int effect_unknown(struct parser *p, const char *name, struct grub_why wh
 }
 
 /* Every variable may have changed (eval, `.`, a function that does either). */
-static int effect_any(struct parser *p, struct grub_why why)
+static int sh_effect_any(struct parser *p, struct grub_why why)
 {
 	if (p->sub || p->done)
 		return 0;
@@ -859,7 +870,7 @@ static int effect_any(struct parser *p, struct grub_why why)
 	return 0;
 }
 
-static int effect_assign(struct parser *p, const char *name, struct word *w)
+static int sh_effect_assign(struct parser *p, const char *name, struct word *w)
 {
 	struct grub_var *v;
 	bool cmdline = streq(name, "GRUB_CMDLINE_LINUX") ||
@@ -871,10 +882,11 @@ static int effect_assign(struct parser *p, const char *name, struct word *w)
 		return func_note(p->def, name);
 	if (strv_contains(p->c->readonly, name))
 		/* dash stops on assigning a readonly variable. */
-		poison(p,
-		       why_here(
-			       p, w->line,
-			       "an assignment to a readonly variable, which stops grub-mkconfig"));
+		sh_poison(
+			p,
+			sh_why_here(
+				p, w->line,
+				"an assignment to a readonly variable, which stops grub-mkconfig"));
 	if (cmdline) {
 		struct grub_assign *a;
 
@@ -892,16 +904,16 @@ static int effect_assign(struct parser *p, const char *name, struct word *w)
 		p->c->n_assigns++;
 	}
 	if (p->cond || p->maybe_left)
-		return effect_unknown(
+		return sh_effect_unknown(
 			p, name,
-			why_here(
+			sh_why_here(
 				p, w->line,
 				p->cond ? p->cond_why
 				: p->left_why
 					? p->left_why
 					: "assigned after a return that may end the file early"));
 	if (w->unknown)
-		return effect_unknown(p, name, w->why);
+		return sh_effect_unknown(p, name, w->why);
 	if (touch(p, name) < 0 || !(v = var_get(p->c, name)))
 		return -ENOMEM;
 	srcline_done(&v->value);
@@ -918,18 +930,19 @@ static int effect_unset(struct parser *p, const char *name)
 	struct grub_var *v;
 
 	if (!p->sub && !p->done && !p->def && strv_contains(p->c->readonly, name))
-		poison(p,
-		       why_here(
-			       p, p->line,
-			       "unset of a readonly variable, which stops grub-mkconfig"));
+		sh_poison(
+			p,
+			sh_why_here(
+				p, p->line,
+				"unset of a readonly variable, which stops grub-mkconfig"));
 	if (p->sub || p->done)
 		return 0;
 	if (p->def)
 		return func_note(p->def, name);
 	if (p->cond || p->maybe_left)
-		return effect_unknown(
+		return sh_effect_unknown(
 			p, name,
-			why_here(
+			sh_why_here(
 				p, p->line,
 				p->cond ? p->cond_why
 					: "unset after a return or exit that may end the file early"));
@@ -944,11 +957,11 @@ static int effect_unset(struct parser *p, const char *name)
 
 /* What the current pipeline assigned is unknown after all (it ran in a subshell or in
  * the background, where sh drops it; the reader read it as if it ran here). */
-static int touched_unknown(struct parser *p, char **names, const char *what,
-			   unsigned line)
+static int sh_touched_unknown(struct parser *p, char **names, const char *what,
+			      unsigned line)
 {
 	for (size_t i = 0; names && names[i]; i++) {
-		int r = effect_unknown(p, names[i], why_here(p, line, what));
+		int r = sh_effect_unknown(p, names[i], sh_why_here(p, line, what));
 
 		if (r < 0)
 			return r;
@@ -958,7 +971,7 @@ static int touched_unknown(struct parser *p, char **names, const char *what,
 
 /* ---- the grammar ---- */
 
-static int newline(struct parser *p)
+static int sh_newline(struct parser *p)
 {
 	p->pos++;
 	p->line++;
@@ -995,9 +1008,9 @@ static int newline(struct parser *p)
 				if (p->buf[k] == '$' &&
 				    (p->buf[k + 1] == '{' ||
 				     (p->buf[k + 1] == '(' && p->buf[k + 2] == '('))) {
-					int r = effect_any(
+					int r = sh_effect_any(
 						p,
-						why_here(
+						sh_why_here(
 							p, line,
 							"after a here-document whose expansions may assign"));
 
@@ -1013,12 +1026,12 @@ static int newline(struct parser *p)
 	return 0;
 }
 
-static void skip_blanks(struct parser *p)
+static void sh_skip_blanks(struct parser *p)
 {
 	for (;;) {
-		if (peek(p, 0) == ' ' || peek(p, 0) == '\t') {
+		if (sh_peek(p, 0) == ' ' || sh_peek(p, 0) == '\t') {
 			p->pos++;
-		} else if (peek(p, 0) == '\\' && peek(p, 1) == '\n') {
+		} else if (sh_peek(p, 0) == '\\' && sh_peek(p, 1) == '\n') {
 			p->pos += 2;
 			p->line++;
 		} else {
@@ -1029,27 +1042,27 @@ static void skip_blanks(struct parser *p)
 
 static void skip_comment(struct parser *p)
 {
-	if (peek(p, 0) == '#')
-		while (peek(p, 0) >= 0 && peek(p, 0) != '\n')
+	if (sh_peek(p, 0) == '#')
+		while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '\n')
 			p->pos++;
 }
 
 /* Blanks, comments and newlines (where the grammar allows a line break). */
-static int skip_linebreaks(struct parser *p)
+static int sh_skip_linebreaks(struct parser *p)
 {
 	int r = 0;
 
 	for (;;) {
-		skip_blanks(p);
+		sh_skip_blanks(p);
 		skip_comment(p);
-		if (peek(p, 0) != '\n' || r < 0 || p->failed)
+		if (sh_peek(p, 0) != '\n' || r < 0 || p->failed)
 			return r;
-		r = newline(p);
+		r = sh_newline(p);
 	}
 }
 
 /* The reserved word at p->pos, if the next token is exactly one. */
-static const char *reserved(const struct parser *p)
+static const char *sh_reserved(const struct parser *p)
 {
 	static const char *const words[] = {
 		"if",	 "then", "elif", "else", "fi", "case", "esac", "for", "while",
@@ -1062,22 +1075,22 @@ static const char *reserved(const struct parser *p)
 		if (p->pos + n > p->len || strncmp(p->buf + p->pos, words[i], n) != 0)
 			continue;
 		after = p->pos + n < p->len ? (unsigned char)p->buf[p->pos + n] : -1;
-		if (is_meta(after))
+		if (sh_is_meta(after))
 			return words[i];
 	}
 	return NULL;
 }
 
-static int expect(struct parser *p, const char *word, const char *what, unsigned line)
+static int sh_expect(struct parser *p, const char *word, const char *what, unsigned line)
 {
 	const char *w;
 
 	if (p->failed)
 		return 0;
-	w = reserved(p);
+	w = sh_reserved(p);
 	if (!w || !streq(w, word))
-		return syntax_error(p, "'%s' from line %u lacks its '%s'", what, line,
-				    word);
+		return sh_syntax_error(p, "'%s' from line %u lacks its '%s'", what, line,
+				       word);
 	p->pos += strlen(word);
 	return 0;
 }
@@ -1086,7 +1099,7 @@ static int parse_list(struct parser *p, const char *const *stop, bool in_case);
 static int parse_command(struct parser *p);
 
 /* Enters a part that may or may not run. */
-static const char *cond_enter(struct parser *p, const char *why)
+static const char *sh_cond_enter(struct parser *p, const char *why)
 {
 	const char *old = p->cond_why;
 
@@ -1095,7 +1108,7 @@ static const char *cond_enter(struct parser *p, const char *why)
 	return old;
 }
 
-static void cond_leave(struct parser *p, const char *old)
+static void sh_cond_leave(struct parser *p, const char *old)
 {
 	p->cond--;
 	p->cond_why = old;
@@ -1109,52 +1122,54 @@ static int parse_redirection(struct parser *p)
 	struct word target = {0};
 	int r;
 
-	while (peek(p, 0) >= '0' && peek(p, 0) <= '9')
+	while (sh_peek(p, 0) >= '0' && sh_peek(p, 0) <= '9')
 		p->pos++;
-	if (peek(p, 0) == '<' && peek(p, 1) == '<') {
+	if (sh_peek(p, 0) == '<' && sh_peek(p, 1) == '<') {
 		heredoc = true;
 		p->pos += 2;
-		if (peek(p, 0) == '-') {
+		if (sh_peek(p, 0) == '-') {
 			strip = true;
 			p->pos++;
 		}
 	} else {
 		p->pos++;
-		if (peek(p, 0) == '>' || peek(p, 0) == '&' || peek(p, 0) == '|' ||
-		    (p->buf[p->pos - 1] == '<' && peek(p, 0) == '>'))
+		if (sh_peek(p, 0) == '>' || sh_peek(p, 0) == '&' ||
+		    sh_peek(p, 0) == '|' ||
+		    (p->buf[p->pos - 1] == '<' && sh_peek(p, 0) == '>'))
 			p->pos++;
 	}
-	skip_blanks(p);
-	if (is_meta(peek(p, 0)))
-		return syntax_error(p, "a redirection without its file");
+	sh_skip_blanks(p);
+	if (sh_is_meta(sh_peek(p, 0)))
+		return sh_syntax_error(p, "a redirection without its file");
 	if (heredoc) {
 		/* The delimiter gets quote removal only, never expansion. */
 		struct src at = {p->file, p->line};
 		bool quoted = false;
 
 		r = 0;
-		while (r == 0 && !is_meta(peek(p, 0))) {
-			int ch = peek(p, 0);
+		while (r == 0 && !sh_is_meta(sh_peek(p, 0))) {
+			int ch = sh_peek(p, 0);
 
 			if (ch == '\'' || ch == '"') {
 				quoted = true;
 				p->pos++;
-				while (r == 0 && peek(p, 0) >= 0 && peek(p, 0) != ch) {
-					if (ch == '"' && peek(p, 0) == '\\' &&
-					    peek(p, 1) >= 0 &&
-					    strchr("$`\"\\", peek(p, 1)))
+				while (r == 0 && sh_peek(p, 0) >= 0 &&
+				       sh_peek(p, 0) != ch) {
+					if (ch == '"' && sh_peek(p, 0) == '\\' &&
+					    sh_peek(p, 1) >= 0 &&
+					    strchr("$`\"\\", sh_peek(p, 1)))
 						p->pos++;
-					if (peek(p, 0) == '\n')
+					if (sh_peek(p, 0) == '\n')
 						p->line++;
 					r = srcline_append(&target.text,
 							   p->buf + p->pos++, 1, at);
 				}
-				if (peek(p, 0) < 0) {
-					word_done(&target);
-					return syntax_error(p, "unterminated quote");
+				if (sh_peek(p, 0) < 0) {
+					sh_word_done(&target);
+					return sh_syntax_error(p, "unterminated quote");
 				}
 				p->pos++;
-			} else if (ch == '\\' && peek(p, 1) >= 0) {
+			} else if (ch == '\\' && sh_peek(p, 1) >= 0) {
 				quoted = true;
 				r = srcline_append(&target.text, p->buf + p->pos + 1, 1,
 						   at);
@@ -1166,7 +1181,7 @@ static int parse_redirection(struct parser *p)
 		}
 		target.quoted = quoted;
 	} else {
-		r = parse_word(p, WORD_ARG, NULL, &target);
+		r = sh_parse_word(p, WORD_ARG, NULL, &target);
 	}
 	if (r == 0 && !p->failed && heredoc) {
 		if (ARRAY_GROW(p->heredocs, p->n_heredocs) < 0) {
@@ -1183,17 +1198,17 @@ static int parse_redirection(struct parser *p)
 				p->n_heredocs++;
 		}
 	}
-	word_done(&target);
+	sh_word_done(&target);
 	return r;
 }
 
-static bool at_redirection(const struct parser *p)
+static bool sh_at_redirection(const struct parser *p)
 {
 	size_t i = 0;
 
-	while (peek(p, i) >= '0' && peek(p, i) <= '9')
+	while (sh_peek(p, i) >= '0' && sh_peek(p, i) <= '9')
 		i++;
-	return peek(p, i) == '<' || peek(p, i) == '>';
+	return sh_peek(p, i) == '<' || sh_peek(p, i) == '>';
 }
 
 static int parse_redirections(struct parser *p)
@@ -1201,8 +1216,8 @@ static int parse_redirections(struct parser *p)
 	int r = 0;
 
 	for (;;) {
-		skip_blanks(p);
-		if (r < 0 || p->failed || !at_redirection(p))
+		sh_skip_blanks(p);
+		if (r < 0 || p->failed || !sh_at_redirection(p))
 			return r;
 		r = parse_redirection(p);
 	}
@@ -1213,7 +1228,7 @@ static int nonempty(struct parser *p, unsigned before, const char *what)
 {
 	if (p->failed || p->commands != before)
 		return 0;
-	return syntax_error(p, "no command after '%s'", what);
+	return sh_syntax_error(p, "no command after '%s'", what);
 }
 
 static int parse_if(struct parser *p)
@@ -1235,8 +1250,8 @@ static int parse_if(struct parser *p)
 	if (r == 0)
 		r = nonempty(p, before, "if");
 	if (r == 0)
-		r = expect(p, "then", "if", line);
-	old = cond_enter(
+		r = sh_expect(p, "then", "if", line);
+	old = sh_cond_enter(
 		p,
 		"assigned in an if/elif/else branch: amdgpu-tune does not evaluate conditions");
 	before = p->commands;
@@ -1245,7 +1260,7 @@ static int parse_if(struct parser *p)
 	if (r == 0)
 		r = nonempty(p, before, "then");
 	while (r == 0 && !p->failed) {
-		const char *w = reserved(p);
+		const char *w = sh_reserved(p);
 
 		if (w && streq(w, "elif")) {
 			p->pos += 4;
@@ -1253,7 +1268,7 @@ static int parse_if(struct parser *p)
 			r = parse_list(p, to_then, false);
 			p->noerrexit--;
 			if (r == 0)
-				r = expect(p, "then", "elif", line);
+				r = sh_expect(p, "then", "elif", line);
 			before = p->commands;
 			if (r == 0)
 				r = parse_list(p, to_else, false);
@@ -1270,9 +1285,9 @@ static int parse_if(struct parser *p)
 			break;
 		}
 	}
-	cond_leave(p, old);
+	sh_cond_leave(p, old);
 	if (r == 0)
-		r = expect(p, "fi", "if", line);
+		r = sh_expect(p, "fi", "if", line);
 	return r;
 }
 
@@ -1281,47 +1296,49 @@ static int parse_loop(struct parser *p, const char *kw)
 	static const char *const to_do[] = {"do", NULL}, *const to_done[] = {"done",
 									     NULL};
 	unsigned line = p->line;
-	const char *old =
-		cond_enter(p, "assigned in a loop: amdgpu-tune does not evaluate loops");
+	const char *old = sh_cond_enter(
+		p, "assigned in a loop: amdgpu-tune does not evaluate loops");
 	int r = 0;
 
 	p->pos += strlen(kw);
 	if (streq(kw, "for")) {
 		struct word name = {0};
 
-		skip_blanks(p);
-		r = parse_word(p, WORD_ARG, NULL, &name);
+		sh_skip_blanks(p);
+		r = sh_parse_word(p, WORD_ARG, NULL, &name);
 		if (r == 0 && !p->failed &&
-		    (!name.literal || !name.text.text.s || !is_name(name.text.text.s)))
-			r = syntax_error(p, "'for' without a variable name");
+		    (!name.literal || !name.text.text.s || !sh_is_name(name.text.text.s)))
+			r = sh_syntax_error(p, "'for' without a variable name");
 		if (r == 0 && !p->failed)
-			r = effect_unknown(p, name.text.text.s,
-					   why_here(p, line, "a for loop's variable"));
-		word_done(&name);
+			r = sh_effect_unknown(
+				p, name.text.text.s,
+				sh_why_here(p, line, "a for loop's variable"));
+		sh_word_done(&name);
 		if (r == 0)
-			r = skip_linebreaks(p);
-		if (r == 0 && !p->failed && reserved(p) && streq(reserved(p), "in")) {
+			r = sh_skip_linebreaks(p);
+		if (r == 0 && !p->failed && sh_reserved(p) &&
+		    streq(sh_reserved(p), "in")) {
 			p->pos += 2;
 			while (r == 0 && !p->failed) {
 				struct word w = {0};
 
-				skip_blanks(p);
-				if (peek(p, 0) == ';' || peek(p, 0) == '\n' ||
-				    peek(p, 0) < 0)
+				sh_skip_blanks(p);
+				if (sh_peek(p, 0) == ';' || sh_peek(p, 0) == '\n' ||
+				    sh_peek(p, 0) < 0)
 					break;
-				if (is_meta(peek(p, 0))) {
-					r = syntax_error(p, "unexpected '%c' in 'for'",
-							 peek(p, 0));
+				if (sh_is_meta(sh_peek(p, 0))) {
+					r = sh_syntax_error(p, "unexpected '%c' in 'for'",
+							    sh_peek(p, 0));
 					break;
 				}
-				r = parse_word(p, WORD_ARG, NULL, &w);
-				word_done(&w);
+				r = sh_parse_word(p, WORD_ARG, NULL, &w);
+				sh_word_done(&w);
 			}
 		}
-		if (r == 0 && peek(p, 0) == ';')
+		if (r == 0 && sh_peek(p, 0) == ';')
 			p->pos++;
 		if (r == 0)
-			r = skip_linebreaks(p);
+			r = sh_skip_linebreaks(p);
 	} else {
 		unsigned before = p->commands;
 
@@ -1332,7 +1349,7 @@ static int parse_loop(struct parser *p, const char *kw)
 			r = nonempty(p, before, kw);
 	}
 	if (r == 0)
-		r = expect(p, "do", kw, line);
+		r = sh_expect(p, "do", kw, line);
 	p->loops++;
 	{
 		unsigned before = p->commands;
@@ -1344,8 +1361,8 @@ static int parse_loop(struct parser *p, const char *kw)
 	}
 	p->loops--;
 	if (r == 0)
-		r = expect(p, "done", kw, line);
-	cond_leave(p, old);
+		r = sh_expect(p, "done", kw, line);
+	sh_cond_leave(p, old);
 	return r;
 }
 
@@ -1358,60 +1375,60 @@ static int parse_case(struct parser *p)
 	int r;
 
 	p->pos += 4;
-	skip_blanks(p);
-	r = parse_word(p, WORD_ARG, NULL, &subject);
-	word_done(&subject);
+	sh_skip_blanks(p);
+	r = sh_parse_word(p, WORD_ARG, NULL, &subject);
+	sh_word_done(&subject);
 	if (r == 0)
-		r = skip_linebreaks(p);
+		r = sh_skip_linebreaks(p);
 	if (r == 0)
-		r = expect(p, "in", "case", line);
-	old = cond_enter(
+		r = sh_expect(p, "in", "case", line);
+	old = sh_cond_enter(
 		p, "assigned in a case branch: amdgpu-tune does not evaluate conditions");
 	while (r == 0 && !p->failed) {
-		r = skip_linebreaks(p);
+		r = sh_skip_linebreaks(p);
 		if (r < 0 || p->failed)
 			break;
-		if (reserved(p) && streq(reserved(p), "esac"))
+		if (sh_reserved(p) && streq(sh_reserved(p), "esac"))
 			break;
-		if (peek(p, 0) == '(')
+		if (sh_peek(p, 0) == '(')
 			p->pos++;
 		/* Patterns, separated by '|', up to ')'. */
 		for (;;) {
 			struct word pat = {0};
 
-			skip_blanks(p);
-			r = parse_word(p, WORD_ARG, NULL, &pat);
-			word_done(&pat);
-			skip_blanks(p);
+			sh_skip_blanks(p);
+			r = sh_parse_word(p, WORD_ARG, NULL, &pat);
+			sh_word_done(&pat);
+			sh_skip_blanks(p);
 			if (r < 0 || p->failed)
 				break;
-			if (peek(p, 0) == '|') {
+			if (sh_peek(p, 0) == '|') {
 				p->pos++;
 				continue;
 			}
-			if (peek(p, 0) != ')')
-				r = syntax_error(p, "a case pattern without its ')'");
+			if (sh_peek(p, 0) != ')')
+				r = sh_syntax_error(p, "a case pattern without its ')'");
 			else
 				p->pos++;
 			break;
 		}
 		if (r == 0 && !p->failed)
 			r = parse_list(p, to_esac, true);
-		if (r == 0 && !p->failed && peek(p, 0) == ';' && peek(p, 1) == ';')
+		if (r == 0 && !p->failed && sh_peek(p, 0) == ';' && sh_peek(p, 1) == ';')
 			p->pos += 2;
 		else if (r == 0 && !p->failed &&
-			 !(reserved(p) && streq(reserved(p), "esac")))
-			r = syntax_error(p, "a case branch without ';;'");
+			 !(sh_reserved(p) && streq(sh_reserved(p), "esac")))
+			r = sh_syntax_error(p, "a case branch without ';;'");
 	}
-	cond_leave(p, old);
+	sh_cond_leave(p, old);
 	if (r == 0)
-		r = expect(p, "esac", "case", line);
+		r = sh_expect(p, "esac", "case", line);
 	return r;
 }
 
-static struct grub_func *func_get(struct grub_config *c, const char *name)
+static struct grub_func *sh_func_get(struct grub_config *c, const char *name)
 {
-	struct grub_func *f = func_find(c, name);
+	struct grub_func *f = sh_func_find(c, name);
 
 	if (f)
 		return f;
@@ -1436,15 +1453,15 @@ static int parse_function(struct parser *p, const char *name)
 	int r;
 
 	p->def = &body;
-	r = skip_linebreaks(p);
+	r = sh_skip_linebreaks(p);
 	if (r == 0 && !p->failed) {
-		const char *w = reserved(p);
+		const char *w = sh_reserved(p);
 
 		/* The body is a compound command. */
 		if (!(w && (streq(w, "{") || streq(w, "if") || streq(w, "case") ||
 			    streq(w, "for") || streq(w, "while") || streq(w, "until"))) &&
-		    peek(p, 0) != '(')
-			r = syntax_error(
+		    sh_peek(p, 0) != '(')
+			r = sh_syntax_error(
 				p, "a function body that is not a compound command");
 		else
 			r = parse_command(p);
@@ -1456,7 +1473,7 @@ static int parse_function(struct parser *p, const char *name)
 		strv_free(body.calls);
 		return r;
 	}
-	f = func_get(p->c, name);
+	f = sh_func_get(p->c, name);
 	if (!f) {
 		strv_free(body.assigns);
 		strv_free(body.calls);
@@ -1486,23 +1503,25 @@ static int apply_function(struct parser *p, const struct grub_func *f, unsigned 
 	int r = 0;
 
 	if (depth > 16)
-		return effect_any(
-			p, why_here(p, line, "after calls of functions nested too deep"));
-	for (size_t i = 0; r == 0 && f->assigns && f->assigns[i]; i++)
-		r = effect_unknown(p, f->assigns[i], why_here(p, line, what));
-	if (r == 0 && f->poisons)
-		poison(p,
-		       why_here(
-			       p, line,
-			       "after a call of a function that sets a trap or an alias"));
-	if (r == 0 && f->any)
-		r = effect_any(
+		return sh_effect_any(
 			p,
-			why_here(
+			sh_why_here(p, line, "after calls of functions nested too deep"));
+	for (size_t i = 0; r == 0 && f->assigns && f->assigns[i]; i++)
+		r = sh_effect_unknown(p, f->assigns[i], sh_why_here(p, line, what));
+	if (r == 0 && f->poisons)
+		sh_poison(
+			p,
+			sh_why_here(
+				p, line,
+				"after a call of a function that sets a trap or an alias"));
+	if (r == 0 && f->any)
+		r = sh_effect_any(
+			p,
+			sh_why_here(
 				p, line,
 				"after a call of a shell function that may change any variable (eval, ., read...)"));
 	for (size_t i = 0; r == 0 && f->calls && f->calls[i]; i++) {
-		const struct grub_func *g = func_find(p->c, f->calls[i]);
+		const struct grub_func *g = sh_func_find(p->c, f->calls[i]);
 
 		if (g && g != f)
 			r = apply_function(p, g, line, depth + 1);
@@ -1510,7 +1529,7 @@ static int apply_function(struct parser *p, const struct grub_func *f, unsigned 
 	return r;
 }
 
-static bool is_special_builtin(const char *cmd);
+static bool sh_is_special_builtin(const char *cmd);
 
 /* Builtins that cannot fail (for set -e) and change no variable. */
 static const char *const no_fail[] = {
@@ -1527,7 +1546,7 @@ static void poison_here(struct parser *p, unsigned line, const char *what)
 	if (p->def)
 		p->def->poisons = true;
 	else
-		poison(p, why_here(p, line, what));
+		sh_poison(p, sh_why_here(p, line, what));
 }
 
 static int note_call(struct parser *p, const char *cmd)
@@ -1547,7 +1566,8 @@ static int leave(struct parser *p, const char *cmd, unsigned line)
 		return 0;
 	if (streq(cmd, "exit")) {
 		/* grub-mkconfig stops and writes no grub.cfg. */
-		poison(p, why_here(p, line, "after exit, which stops grub-mkconfig"));
+		sh_poison(p,
+			  sh_why_here(p, line, "after exit, which stops grub-mkconfig"));
 		return 0;
 	}
 	if ((streq(cmd, "break") || streq(cmd, "continue")) && p->loops)
@@ -1572,8 +1592,8 @@ static int leave(struct parser *p, const char *cmd, unsigned line)
 }
 
 /* The effect of a simple command named cmd with arguments args[1..]. */
-static int run_builtin(struct parser *p, const char *cmd, struct word *args, size_t n,
-		       unsigned line)
+static int sh_run_builtin(struct parser *p, const char *cmd, struct word *args, size_t n,
+			  unsigned line)
 {
 	static const char *const any[] = {"eval",      ".",	  "source",  "mapfile",
 					  "readarray", "declare", "typeset", "let",
@@ -1581,9 +1601,9 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 	const struct grub_func *f;
 	int r = 0;
 
-	p->may_fail = !in_list(no_fail, cmd);
+	p->may_fail = !sh_in_list(no_fail, cmd);
 	/* Functions come before every builtin but the special ones. */
-	if (!is_special_builtin(cmd) && !p->def && (f = func_find(p->c, cmd))) {
+	if (!sh_is_special_builtin(cmd) && !p->def && (f = sh_func_find(p->c, cmd))) {
 		p->may_fail = f->fails;
 		return apply_function(p, f, line, 0);
 	}
@@ -1597,8 +1617,9 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 			const char *a = args[i].text.text.s ? args[i].text.text.s : "";
 
 			if (args[i].unknown || args[i].split)
-				return effect_any(
-					p, why_here(p, line, "unset of a computed name"));
+				return sh_effect_any(
+					p,
+					sh_why_here(p, line, "unset of a computed name"));
 			if (a[0] == '-' && a[1]) {
 				/* -v, -f, -vf...: the last letter wins (dash). */
 				for (const char *o = a + 1; *o; o++)
@@ -1607,7 +1628,7 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 							    : funcs;
 				continue;
 			}
-			if (!funcs && is_name(a))
+			if (!funcs && sh_is_name(a))
 				r = effect_unset(p, a);
 			/* A function removed: calling it later runs a command, which the
 			 * reader keeps treating as the function (conservative). */
@@ -1619,40 +1640,42 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 		static const char *const read_why = "read from input, not known";
 
 		if (streq(cmd, "cd"))
-			return effect_unknown(p, "PWD", why_here(p, line, "cd"))
-				       ?: effect_unknown(p, "OLDPWD",
-							 why_here(p, line, "cd"));
+			return sh_effect_unknown(p, "PWD", sh_why_here(p, line, "cd"))
+				       ?: sh_effect_unknown(p, "OLDPWD",
+							    sh_why_here(p, line, "cd"));
 		if (streq(cmd, "printf")) {
 			/* bash's printf -v NAME assigns; dash's printf has no -v. */
 			if (n > 2 && streq_ptr(args[1].text.text.s, "-v") &&
 			    args[2].text.text.s)
-				return effect_unknown(p, args[2].text.text.s,
-						      why_here(p, line, "printf -v"));
+				return sh_effect_unknown(
+					p, args[2].text.text.s,
+					sh_why_here(p, line, "printf -v"));
 			return 0;
 		}
 		if (streq(cmd, "read"))
-			r = effect_unknown(p, "REPLY", why_here(p, line, read_why));
+			r = sh_effect_unknown(p, "REPLY", sh_why_here(p, line, read_why));
 		if (streq(cmd, "getopts")) {
-			r = effect_unknown(p, "OPTARG", why_here(p, line, "getopts"));
+			r = sh_effect_unknown(p, "OPTARG",
+					      sh_why_here(p, line, "getopts"));
 			if (r == 0)
-				r = effect_unknown(p, "OPTIND",
-						   why_here(p, line, "getopts"));
+				r = sh_effect_unknown(p, "OPTIND",
+						      sh_why_here(p, line, "getopts"));
 		}
 		for (size_t i = 1; r == 0 && i < n; i++) {
 			const char *a = args[i].text.text.s;
 
 			if (args[i].unknown || args[i].split)
-				return effect_any(
+				return sh_effect_any(
 					p,
-					why_here(
+					sh_why_here(
 						p, line,
 						"a builtin given a computed variable name"));
-			if (a && is_name(a))
-				r = effect_unknown(p, a,
-						   why_here(p, line,
-							    streq(cmd, "local")
-								    ? "local"
-								    : read_why));
+			if (a && sh_is_name(a))
+				r = sh_effect_unknown(p, a,
+						      sh_why_here(p, line,
+								  streq(cmd, "local")
+									  ? "local"
+									  : read_why));
 		}
 		return r;
 	}
@@ -1660,8 +1683,9 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 	if (streq(cmd, "exec") && n == 1)
 		return 0;
 	if (streq(cmd, "exec"))
-		return effect_any(
-			p, why_here(p, line, "after exec, which replaces grub-mkconfig"));
+		return sh_effect_any(
+			p,
+			sh_why_here(p, line, "after exec, which replaces grub-mkconfig"));
 	/* command NAME ARGS runs NAME (a builtin or program, never a function);
 	 * command -v/-V only looks NAME up. */
 	if (streq(cmd, "command")) {
@@ -1673,19 +1697,19 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 		    streq_ptr(args[k].text.text.s, "-V"))
 			return 0;
 		if (args[k].unknown || args[k].split || !args[k].text.text.s)
-			return effect_any(
-				p, why_here(p, line,
-					    "after a command whose name is computed"));
-		if (in_list((const char *const[]){"export", "readonly", "local", "unset",
-						  "command", "alias", "trap", "set",
-						  NULL},
-			    args[k].text.text.s))
-			return effect_any(
+			return sh_effect_any(
+				p, sh_why_here(p, line,
+					       "after a command whose name is computed"));
+		if (sh_in_list((const char *const[]){"export", "readonly", "local",
+						     "unset", "command", "alias", "trap",
+						     "set", NULL},
+			       args[k].text.text.s))
+			return sh_effect_any(
 				p,
-				why_here(
+				sh_why_here(
 					p, line,
 					"after 'command' with a builtin that amdgpu-tune does not follow there"));
-		return run_builtin(p, args[k].text.text.s, args + k, n - k, line);
+		return sh_run_builtin(p, args[k].text.text.s, args + k, n - k, line);
 	}
 	if (streq(cmd, "trap")) {
 		const char *a = n > 1 && args[1].text.text.s ? args[1].text.text.s : "";
@@ -1724,16 +1748,16 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 		}
 		return 0;
 	}
-	if (in_list(any, cmd))
-		return effect_any(
+	if (sh_in_list(any, cmd))
+		return sh_effect_any(
 			p,
-			why_here(
+			sh_why_here(
 				p, line,
 				"after eval, '.', source or a similar builtin that amdgpu-tune does not follow"));
 	if (streq(cmd, "return") || streq(cmd, "exit") || streq(cmd, "break") ||
 	    streq(cmd, "continue"))
 		return leave(p, cmd, line);
-	if (p->def && func_find(p->c, cmd))
+	if (p->def && sh_func_find(p->c, cmd))
 		return 0; /* resolved when the function being read is called */
 	for (size_t i = 0; i < sizeof(mkconfig_lib) / sizeof(mkconfig_lib[0]); i++) {
 		_cleanup_strv_free_ char **names = NULL;
@@ -1743,10 +1767,10 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 		if (strv_split_ws(mkconfig_lib[i].assigns, &names) < 0)
 			return -ENOMEM;
 		for (size_t j = 0; r == 0 && names[j]; j++)
-			r = effect_unknown(
+			r = sh_effect_unknown(
 				p, names[j],
-				why_here(p, line,
-					 "assigned by a grub-mkconfig_lib function"));
+				sh_why_here(p, line,
+					    "assigned by a grub-mkconfig_lib function"));
 		return r;
 	}
 	/* echo, printf, test, [, true, false, :, and every external program: nothing
@@ -1755,36 +1779,36 @@ static int run_builtin(struct parser *p, const char *cmd, struct word *args, siz
 }
 
 /* Special builtins keep the assignments written before them (POSIX 2.14). */
-static bool is_special_builtin(const char *cmd)
+static bool sh_is_special_builtin(const char *cmd)
 {
 	static const char *const special[] = {
 		":",	 ".",	  "eval", "exec",  "export", "readonly", "return", "set",
 		"shift", "times", "trap", "unset", "break",  "continue", "exit",   NULL};
 
-	return in_list(special, cmd);
+	return sh_in_list(special, cmd);
 }
 
 /* Whether the word at p->pos starts NAME=. */
 /* The length of NAME when the word at p->pos starts NAME=, else 0; (size_t)-1 when
  * it does only once line continuations are removed (as sh removes them first). */
-static size_t assignment_name(const struct parser *p)
+static size_t sh_assignment_name(const struct parser *p)
 {
 	size_t i = 0;
 	bool continued = false;
 
-	if (!is_name_start(peek(p, 0)))
+	if (!sh_is_name_start(sh_peek(p, 0)))
 		return 0;
 	for (;;) {
-		if (is_name_char(peek(p, i))) {
+		if (sh_is_name_char(sh_peek(p, i))) {
 			i++;
-		} else if (peek(p, i) == '\\' && peek(p, i + 1) == '\n') {
+		} else if (sh_peek(p, i) == '\\' && sh_peek(p, i + 1) == '\n') {
 			continued = true;
 			i += 2;
 		} else {
 			break;
 		}
 	}
-	if (peek(p, i) != '=')
+	if (sh_peek(p, i) != '=')
 		return 0;
 	return continued ? (size_t)-1 : i;
 }
@@ -1806,7 +1830,7 @@ static int expand_assignment(struct parser *p, const struct pending *a, struct w
 
 	p->pos = a->pos;
 	p->line = a->line;
-	r = parse_word(p, WORD_ASSIGN, a->name, w);
+	r = sh_parse_word(p, WORD_ASSIGN, a->name, w);
 	w->line = a->line;
 	p->pos = pos;
 	p->line = line;
@@ -1815,8 +1839,8 @@ static int expand_assignment(struct parser *p, const struct pending *a, struct w
 
 /* Applies the assignment words, in order: what they assign, or (when known is false)
  * that they may assign anything. */
-static int apply_assignments(struct parser *p, const struct pending *a, size_t n,
-			     bool known, const char *why, unsigned line)
+static int sh_apply_assignments(struct parser *p, const struct pending *a, size_t n,
+				bool known, const char *why, unsigned line)
 {
 	int r = 0;
 
@@ -1825,9 +1849,10 @@ static int apply_assignments(struct parser *p, const struct pending *a, size_t n
 
 		r = expand_assignment(p, &a[i], &w);
 		if (r == 0 && !p->failed)
-			r = known ? effect_assign(p, a[i].name, &w)
-				  : effect_unknown(p, a[i].name, why_here(p, line, why));
-		word_done(&w);
+			r = known ? sh_effect_assign(p, a[i].name, &w)
+				  : sh_effect_unknown(p, a[i].name,
+						      sh_why_here(p, line, why));
+		sh_word_done(&w);
 	}
 	return r;
 }
@@ -1856,22 +1881,25 @@ static int parse_simple(struct parser *p)
 	for (;;) {
 		size_t an;
 
-		skip_blanks(p);
-		if (r < 0 || p->failed || (is_meta(peek(p, 0)) && !at_redirection(p)))
+		sh_skip_blanks(p);
+		if (r < 0 || p->failed ||
+		    (sh_is_meta(sh_peek(p, 0)) && !sh_at_redirection(p)))
 			break;
 		/* A '#' that starts a word starts a comment. */
-		if (peek(p, 0) == '#')
+		if (sh_peek(p, 0) == '#')
 			break;
 		consumed = true;
-		if (at_redirection(p)) {
+		if (sh_at_redirection(p)) {
 			redirected = true;
 			r = parse_redirection(p);
 			continue;
 		}
-		an = assignment_name(p);
+		an = sh_assignment_name(p);
 		if (an == (size_t)-1) {
-			poison(p, why_here(p, p->line,
-					   "a line continuation inside a variable name"));
+			sh_poison(p,
+				  sh_why_here(
+					  p, p->line,
+					  "a line continuation inside a variable name"));
 			an = 0;
 		}
 		if (an && (fields == 0 || decl)) {
@@ -1896,17 +1924,17 @@ static int parse_simple(struct parser *p)
 			if (fields == 0) {
 				/* Found now, expanded after the other words. */
 				p->sub++;
-				r = parse_word(p, WORD_ASSIGN, a->name, &skip);
+				r = sh_parse_word(p, WORD_ASSIGN, a->name, &skip);
 				p->sub--;
-				word_done(&skip);
+				sh_word_done(&skip);
 			} else {
 				/* export NAME=value: a word like the others, expanded in
 				 * order. */
 				r = add_word(&args, &n_args);
 				if (r == 0) {
 					a->arg = n_args - 1;
-					r = parse_word(p, WORD_ASSIGN, a->name,
-						       &args[n_args - 1]);
+					r = sh_parse_word(p, WORD_ASSIGN, a->name,
+							  &args[n_args - 1]);
 					args[n_args - 1].line = a->line;
 					fields++;
 				}
@@ -1916,7 +1944,7 @@ static int parse_simple(struct parser *p)
 		r = add_word(&args, &n_args);
 		if (r < 0)
 			break;
-		r = parse_word(p, WORD_ARG, NULL, &args[n_args - 1]);
+		r = sh_parse_word(p, WORD_ARG, NULL, &args[n_args - 1]);
 		if (r < 0 || p->failed)
 			break;
 		{
@@ -1927,15 +1955,15 @@ static int parse_simple(struct parser *p)
 			 * not follow what that runs. */
 			if (w->split && !w->quoted && !w->unknown &&
 			    w->text.text.len == 0) {
-				word_done(w);
+				sh_word_done(w);
 				n_args--;
 				continue;
 			}
 			if (w->split && !w->unknown && w->text.text.s &&
 			    strpbrk(w->text.text.s, " \t\n"))
-				word_unknown(
+				sh_word_unknown(
 					w,
-					why_here(
+					sh_why_here(
 						p, line,
 						"an unquoted expansion that sh splits into fields"));
 			fields++;
@@ -1953,13 +1981,13 @@ static int parse_simple(struct parser *p)
 		}
 	}
 	if (r == 0 && !p->failed && !consumed) {
-		if (peek(p, 0) < 0 || peek(p, 0) == '\n')
-			r = syntax_error(p, "a command is missing");
+		if (sh_peek(p, 0) < 0 || sh_peek(p, 0) == '\n')
+			r = sh_syntax_error(p, "a command is missing");
 		else
-			r = syntax_error(p, "unexpected '%c'", peek(p, 0));
+			r = sh_syntax_error(p, "unexpected '%c'", sh_peek(p, 0));
 	}
-	if (r == 0 && !p->failed && peek(p, 0) == '(')
-		r = syntax_error(p, "unexpected '('");
+	if (r == 0 && !p->failed && sh_peek(p, 0) == '(')
+		r = sh_syntax_error(p, "unexpected '('");
 	if (r < 0 || p->failed)
 		goto done;
 	cmd = n_args ? (args[0].text.text.s ? args[0].text.text.s : "") : NULL;
@@ -1967,61 +1995,65 @@ static int parse_simple(struct parser *p)
 	if (!n_args) {
 		/* Only assignments: they stay. A redirection that fails (a missing
 		 * file) would drop them. */
-		r = apply_assignments(p, assigns, n_assigns, !redirected,
-				      "assigned with a redirection that may fail", line);
+		r = sh_apply_assignments(p, assigns, n_assigns, !redirected,
+					 "assigned with a redirection that may fail",
+					 line);
 		goto done;
 	}
 	if (args[0].unknown) {
-		r = apply_assignments(p, assigns, n_assigns, false,
-				      "assigned before a computed command", line);
+		r = sh_apply_assignments(p, assigns, n_assigns, false,
+					 "assigned before a computed command", line);
 		if (r == 0)
-			r = effect_any(
-				p, why_here(p, line,
-					    "after a command whose name is computed"));
+			r = sh_effect_any(
+				p, sh_why_here(p, line,
+					       "after a command whose name is computed"));
 		p->may_fail = true;
 		goto done;
 	}
-	if (!args[0].literal && in_list(words, cmd)) {
+	if (!args[0].literal && sh_in_list(words, cmd)) {
 		/* Built by quotes or a line continuation: sh may read it as a reserved
 		 * word, the reader did not. */
-		poison(p,
-		       why_here(
-			       p, line,
-			       "a reserved word written with quotes or a line continuation"));
+		sh_poison(
+			p,
+			sh_why_here(
+				p, line,
+				"a reserved word written with quotes or a line continuation"));
 		goto done;
 	}
 	if (streq(cmd, "local") && !p->def && !p->sub && !p->done) {
 		/* Outside a function, local is an error that stops grub-mkconfig. */
-		poison(p,
-		       why_here(p, line,
-				"local outside a function, which stops grub-mkconfig"));
+		sh_poison(p,
+			  sh_why_here(
+				  p, line,
+				  "local outside a function, which stops grub-mkconfig"));
 		goto done;
 	}
-	if (is_special_builtin(cmd) || decl) {
+	if (sh_is_special_builtin(cmd) || decl) {
 		/* Special builtins keep the assignments written before them. */
-		r = apply_assignments(p, assigns, n_assigns, true, NULL, line);
-	} else if (func_find(p->c, cmd)) {
+		r = sh_apply_assignments(p, assigns, n_assigns, true, NULL, line);
+	} else if (sh_func_find(p->c, cmd)) {
 		/* dash drops them after a function call, bash as sh keeps them. */
-		r = apply_assignments(
+		r = sh_apply_assignments(
 			p, assigns, n_assigns, false,
 			"assigned before a function call, which shells keep or drop",
 			line);
 	} else {
 		/* For that command's environment only; their expansions still run. */
 		p->sub++;
-		r = apply_assignments(p, assigns, n_assigns, true, NULL, line);
+		r = sh_apply_assignments(p, assigns, n_assigns, true, NULL, line);
 		p->sub--;
 	}
 	if (r == 0 && decl && decl_any)
-		r = effect_any(
+		r = sh_effect_any(
 			p,
-			why_here(
+			sh_why_here(
 				p, line,
 				"after export/readonly/local with words amdgpu-tune does not follow"));
 	for (size_t i = 0; r == 0 && decl && i < n_decls; i++)
 		r = streq(cmd, "local")
-			    ? effect_unknown(p, decls[i].name, why_here(p, line, "local"))
-			    : effect_assign(p, decls[i].name, &args[decls[i].arg]);
+			    ? sh_effect_unknown(p, decls[i].name,
+						sh_why_here(p, line, "local"))
+			    : sh_effect_assign(p, decls[i].name, &args[decls[i].arg]);
 	if (r == 0 && decl && streq(cmd, "readonly"))
 		for (size_t i = 0; r == 0 && i < n_decls; i++)
 			r = strv_contains(p->c->readonly, decls[i].name)
@@ -2030,11 +2062,11 @@ static int parse_simple(struct parser *p)
 	if (r == 0 && decl && streq(cmd, "readonly"))
 		for (size_t i = 1; r == 0 && i < n_args; i++)
 			if (args[i].literal && args[i].text.text.s &&
-			    is_name(args[i].text.text.s) &&
+			    sh_is_name(args[i].text.text.s) &&
 			    !strv_contains(p->c->readonly, args[i].text.text.s))
 				r = strv_push(&p->c->readonly, args[i].text.text.s);
 	if (r == 0 && !decl)
-		r = run_builtin(p, cmd, args, n_args, line);
+		r = sh_run_builtin(p, cmd, args, n_args, line);
 	if (r == 0 && streq(cmd, "return"))
 		/* return N, or the status of what ran before it. */
 		p->may_fail = n_args > 1 ? !streq_ptr(args[1].text.text.s, "0") ||
@@ -2049,29 +2081,29 @@ done:
 		free(decls[i].name);
 	free(decls);
 	for (size_t i = 0; i < n_args; i++)
-		word_done(&args[i]);
+		sh_word_done(&args[i]);
 	free(args);
 	return r;
 }
 
 /* Whether NAME() starts here; *n is NAME's length. */
-static bool at_function(const struct parser *p, size_t *n)
+static bool sh_at_function(const struct parser *p, size_t *n)
 {
 	size_t i = 0;
 
-	if (!is_name_start(peek(p, 0)))
+	if (!sh_is_name_start(sh_peek(p, 0)))
 		return false;
-	while (is_name_char(peek(p, i)))
+	while (sh_is_name_char(sh_peek(p, i)))
 		i++;
 	*n = i;
-	while (peek(p, i) == ' ' || peek(p, i) == '\t')
+	while (sh_peek(p, i) == ' ' || sh_peek(p, i) == '\t')
 		i++;
-	if (peek(p, i) != '(')
+	if (sh_peek(p, i) != '(')
 		return false;
 	i++;
-	while (peek(p, i) == ' ' || peek(p, i) == '\t')
+	while (sh_peek(p, i) == ' ' || sh_peek(p, i) == '\t')
 		i++;
-	return peek(p, i) == ')';
+	return sh_peek(p, i) == ')';
 }
 
 static int parse_command(struct parser *p)
@@ -2083,10 +2115,10 @@ static int parse_command(struct parser *p)
 
 	if (++p->depth > GRUB_DEPTH_MAX) {
 		p->depth--;
-		return too_deep(p);
+		return sh_too_deep(p);
 	}
-	skip_blanks(p);
-	w = reserved(p);
+	sh_skip_blanks(p);
+	w = sh_reserved(p);
 	if (w && streq(w, "if")) {
 		r = parse_if(p);
 	} else if (w && streq(w, "case")) {
@@ -2103,8 +2135,8 @@ static int parse_command(struct parser *p)
 		if (r == 0)
 			r = nonempty(p, before, "{");
 		if (r == 0)
-			r = expect(p, "}", "{", line);
-	} else if (peek(p, 0) == '(') {
+			r = sh_expect(p, "}", "{", line);
+	} else if (sh_peek(p, 0) == '(') {
 		unsigned line = p->line;
 
 		unsigned before = p->commands;
@@ -2117,19 +2149,19 @@ static int parse_command(struct parser *p)
 		p->done = done; /* a return there leaves the subshell only */
 		if (r == 0)
 			r = nonempty(p, before, "(");
-		if (r == 0 && !p->failed && peek(p, 0) != ')')
-			r = syntax_error(p, "'(' from line %u lacks its ')'", line);
+		if (r == 0 && !p->failed && sh_peek(p, 0) != ')')
+			r = sh_syntax_error(p, "'(' from line %u lacks its ')'", line);
 		else if (r == 0 && !p->failed)
 			p->pos++;
 	} else if (w && !streq(w, "!")) {
-		r = syntax_error(p, "unexpected '%s'", w);
-	} else if (at_function(p, &n)) {
+		r = sh_syntax_error(p, "unexpected '%s'", w);
+	} else if (sh_at_function(p, &n)) {
 		_cleanup_free_ char *name = strndup(p->buf + p->pos, n);
 
 		if (!name) {
 			r = -ENOMEM;
 		} else {
-			while (peek(p, 0) != ')')
+			while (sh_peek(p, 0) != ')')
 				p->pos++;
 			p->pos++;
 			r = parse_function(p, name);
@@ -2163,19 +2195,19 @@ static int parse_pipeline(struct parser *p)
 	int r;
 
 	p->touched = NULL;
-	skip_blanks(p);
-	if (reserved(p) && streq(reserved(p), "!")) {
+	sh_skip_blanks(p);
+	if (sh_reserved(p) && streq(sh_reserved(p), "!")) {
 		p->pos++;
 		negated = true;
 	}
 	r = parse_command(p);
 	for (;;) {
-		skip_blanks(p);
-		if (r < 0 || p->failed || peek(p, 0) != '|' || peek(p, 1) == '|')
+		sh_skip_blanks(p);
+		if (r < 0 || p->failed || sh_peek(p, 0) != '|' || sh_peek(p, 1) == '|')
 			break;
 		p->pos++;
 		piped = true;
-		r = skip_linebreaks(p);
+		r = sh_skip_linebreaks(p);
 		p->sub++;
 		if (r == 0 && !p->failed)
 			r = parse_command(p);
@@ -2188,9 +2220,9 @@ static int parse_pipeline(struct parser *p)
 		for (size_t i = 0; i < p->c->n_funcs; i++)
 			if (p->c->funcs[i].gen > gen)
 				p->c->funcs[i].any = true;
-		r = touched_unknown(p, p->touched,
-				    "assigned in a pipeline, which sh runs in a subshell",
-				    line);
+		r = sh_touched_unknown(
+			p, p->touched,
+			"assigned in a pipeline, which sh runs in a subshell", line);
 	}
 	if (negated) {
 		p->may_fail = false;
@@ -2220,42 +2252,44 @@ static int parse_and_or(struct parser *p)
 	for (;;) {
 		const char *old;
 
-		skip_blanks(p);
+		sh_skip_blanks(p);
 		if (r < 0 || p->failed ||
-		    !((peek(p, 0) == '&' && peek(p, 1) == '&') ||
-		      (peek(p, 0) == '|' && peek(p, 1) == '|')))
+		    !((sh_peek(p, 0) == '&' && sh_peek(p, 1) == '&') ||
+		      (sh_peek(p, 0) == '|' && sh_peek(p, 1) == '|')))
 			break;
 		/* a && b fails when a does; after a || b only b's status counts. */
-		if (peek(p, 0) == '&')
+		if (sh_peek(p, 0) == '&')
 			status |= p->status;
 		p->pos += 2;
-		r = skip_linebreaks(p);
-		old = cond_enter(
+		r = sh_skip_linebreaks(p);
+		old = sh_cond_enter(
 			p,
 			"assigned after && or ||: amdgpu-tune does not evaluate conditions");
 		if (r == 0 && !p->failed)
 			r = parse_pipeline(p);
-		cond_leave(p, old);
+		sh_cond_leave(p, old);
 	}
 	status |= p->status;
-	skip_blanks(p);
-	if (r == 0 && !p->failed && peek(p, 0) == '&') {
+	sh_skip_blanks(p);
+	if (r == 0 && !p->failed && sh_peek(p, 0) == '&') {
 		p->pos++;
 		p->done = done;
 		status = false; /* a background job's status is 0 */
 		for (size_t i = 0; i < p->c->n_funcs; i++)
 			if (p->c->funcs[i].gen > gen)
 				p->c->funcs[i].any = true;
-		r = touched_unknown(p, p->touched, "assigned in a background job", line);
+		r = sh_touched_unknown(p, p->touched, "assigned in a background job",
+				       line);
 	} else {
 		/* set -e: an untested command that fails stops grub-mkconfig. */
 		if (p->may_fail && !p->noerrexit && !p->def && !p->sub && !p->done)
 			/* Then no grub.cfg is written at all. */
-			poison(p,
-			       why_here(
-				       p, line,
-				       "a command that may fail where nothing tests it: grub-mkconfig runs with set -e and would stop there"));
-		if (r == 0 && !p->failed && peek(p, 0) == ';' && peek(p, 1) != ';')
+			sh_poison(
+				p,
+				sh_why_here(
+					p, line,
+					"a command that may fail where nothing tests it: grub-mkconfig runs with set -e and would stop there"));
+		if (r == 0 && !p->failed && sh_peek(p, 0) == ';' && sh_peek(p, 1) != ';')
 			p->pos++;
 	}
 	p->may_fail = false;
@@ -2280,30 +2314,31 @@ static int parse_list(struct parser *p, const char *const *stop, bool in_case)
 		const char *w;
 
 		if (p->c->work > GRUB_WORK_MAX) {
-			poison(p,
-			       why_here(
-				       p, p->line,
-				       "a file that takes amdgpu-tune's reader too long"));
+			sh_poison(
+				p,
+				sh_why_here(
+					p, p->line,
+					"a file that takes amdgpu-tune's reader too long"));
 			p->done = true;
 			p->c->stop_sourcing = true;
 			break;
 		}
-		r = skip_linebreaks(p);
-		if (r < 0 || p->failed || peek(p, 0) < 0)
+		r = sh_skip_linebreaks(p);
+		if (r < 0 || p->failed || sh_peek(p, 0) < 0)
 			break;
-		if (peek(p, 0) == ';' && !in_case) {
-			r = syntax_error(p, "unexpected ';'");
+		if (sh_peek(p, 0) == ';' && !in_case) {
+			r = sh_syntax_error(p, "unexpected ';'");
 			break;
 		}
-		if (peek(p, 0) == ';' && in_case)
+		if (sh_peek(p, 0) == ';' && in_case)
 			break;
-		if (peek(p, 0) == ')') {
+		if (sh_peek(p, 0) == ')') {
 			if (!stop || stop[0])
-				r = syntax_error(p, "unexpected ')'");
+				r = sh_syntax_error(p, "unexpected ')'");
 			break;
 		}
-		w = reserved(p);
-		if (w && stop && in_list(stop, w))
+		w = sh_reserved(p);
+		if (w && stop && sh_in_list(stop, w))
 			break;
 		r = parse_and_or(p);
 	}
@@ -2332,14 +2367,15 @@ int grub_parse(struct grub_config *c, uint32_t file, const char *buf, size_t len
 	}
 	r = parse_list(&p, NULL, false);
 	if (r == 0 && !p.failed && p.status)
-		poison(&p,
-		       why_here(
-			       &p, p.line,
-			       "a last command that may fail: grub-mkconfig's '.' of this file then fails, and with set -e it stops"));
+		sh_poison(
+			&p,
+			sh_why_here(
+				&p, p.line,
+				"a last command that may fail: grub-mkconfig's '.' of this file then fails, and with set -e it stops"));
 	if (r == 0 && !p.failed && !p.done && p.pos < p.len) {
-		const char *w = reserved(&p);
+		const char *w = sh_reserved(&p);
 
-		r = syntax_error(&p, "unexpected '%s'", w ? w : ")");
+		r = sh_syntax_error(&p, "unexpected '%s'", w ? w : ")");
 	}
 	for (size_t i = 0; i < p.n_heredocs; i++)
 		free(p.heredocs[i].delim);
@@ -2525,7 +2561,7 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 int grub_var_lookup(const struct grub_config *c, const char *name,
 		    const struct srcline **ret, struct grub_why *why)
 {
-	const struct grub_var *v = var_find(c, name, strlen(name));
+	const struct grub_var *v = sh_var_find(c, name, strlen(name));
 
 	*ret = NULL;
 	if (c->poisoned) {
