@@ -68,16 +68,45 @@ struct grub_why sh_why_here(const struct parser *p, unsigned line, const char *w
 	return (struct grub_why){p->file, line, what};
 }
 
-/* Skips a command substitution's text up to its closing character: ')' for $( (after
- * the '('), '`' for backquotes. Quotes and nesting are followed; nothing is run. */
-int sh_skip_subst(struct parser *p, int close)
+/* Skips a quoted string inside a command substitution, after its opening quote q, up to
+ * and past its closing one; in double quotes, nested substitutions too. */
+static int skip_quoted(struct parser *p, int q)
+{
+	while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != q && !p->failed) {
+		int ch = sh_peek(p, 0);
+
+		if (ch == '\n')
+			p->line++;
+		p->pos++;
+		if (q == '\'')
+			continue;
+		if (ch == '\\' && sh_peek(p, 0) >= 0) {
+			if (sh_peek(p, 0) == '\n')
+				p->line++;
+			p->pos++;
+		} else if (ch == '`') {
+			sh_skip_subst(p, '`');
+		} else if (ch == '$' && sh_peek(p, 0) == '(') {
+			p->pos++;
+			sh_skip_subst(p, ')');
+		}
+	}
+	if (p->failed)
+		return 0;
+	if (sh_peek(p, 0) < 0)
+		return sh_syntax_error(p, q == '\'' ? "unterminated single quote"
+						    : "unterminated double quote");
+	p->pos++;
+	return 0;
+}
+
+/* The text of a substitution up to its closing character (sh_skip_subst()). */
+static int skip_to(struct parser *p, int close)
 {
 	unsigned depth = 0, start = p->line;
 	bool word_start = true;
+	int r;
 
-	if (p->depth > GRUB_DEPTH_MAX * 4)
-		return sh_too_deep(p);
-	p->depth++;
 	while (!p->failed) {
 		int ch = sh_peek(p, 0);
 		bool was_start = word_start;
@@ -116,10 +145,8 @@ int sh_skip_subst(struct parser *p, int close)
 				continue;
 			}
 			p->pos++;
-			if (ch == '`') {
-				p->depth--;
+			if (ch == '`')
 				return 0;
-			}
 			continue;
 		}
 		p->pos++;
@@ -131,36 +158,10 @@ int sh_skip_subst(struct parser *p, int close)
 				p->pos++;
 			break;
 		case '\'':
-			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '\'') {
-				if (sh_peek(p, 0) == '\n')
-					p->line++;
-				p->pos++;
-			}
-			if (sh_peek(p, 0) < 0)
-				return sh_syntax_error(p, "unterminated single quote");
-			p->pos++;
-			break;
 		case '"':
-			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '"' && !p->failed) {
-				int c2 = sh_peek(p, 0);
-
-				if (c2 == '\n')
-					p->line++;
-				p->pos++;
-				if (c2 == '\\' && sh_peek(p, 0) >= 0) {
-					if (sh_peek(p, 0) == '\n')
-						p->line++;
-					p->pos++;
-				} else if (c2 == '`') {
-					sh_skip_subst(p, '`');
-				} else if (c2 == '$' && sh_peek(p, 0) == '(') {
-					p->pos++;
-					sh_skip_subst(p, ')');
-				}
-			}
-			if (sh_peek(p, 0) < 0)
-				return sh_syntax_error(p, "unterminated double quote");
-			p->pos++;
+			r = skip_quoted(p, ch);
+			if (r < 0 || p->failed)
+				return r;
 			break;
 		case '`':
 			sh_skip_subst(p, '`');
@@ -169,16 +170,27 @@ int sh_skip_subst(struct parser *p, int close)
 			depth++;
 			break;
 		case ')':
-			if (depth == 0) {
-				p->depth--;
+			if (depth == 0)
 				return 0;
-			}
 			depth--;
 			break;
 		}
 	}
-	p->depth--;
 	return 0;
+}
+
+/* Skips a command substitution's text up to its closing character: ')' for $( (after
+ * the '('), '`' for backquotes. Quotes and nesting are followed; nothing is run. */
+int sh_skip_subst(struct parser *p, int close)
+{
+	int r;
+
+	if (p->depth > GRUB_DEPTH_MAX * 4)
+		return sh_too_deep(p);
+	p->depth++;
+	r = skip_to(p, close);
+	p->depth--;
+	return r;
 }
 
 /* ---- the grammar ---- */
