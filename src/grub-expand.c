@@ -118,205 +118,221 @@ static int expand(struct parser *p, const char *self, struct word *w, bool dq)
 	return r;
 }
 
+/* $(...) and $((...)): skipped, never computed; arithmetic may assign. */
+static int expand_subst(struct parser *p, struct word *w, unsigned line)
+{
+	bool arith = sh_peek(p, 2) == '(';
+	size_t start = p->pos;
+	int r;
+
+	p->pos += arith ? 3 : 2;
+	r = sh_skip_subst(p, ')');
+	if (r == 0 && arith && sh_peek(p, 0) == ')')
+		p->pos++;
+	/* $((X=1)), $((X+=1)): arithmetic can assign. */
+	if (r == 0 && arith && memchr(p->buf + start, '=', p->pos - start))
+		r = sh_effect_any(
+			p, sh_why_here(p, line,
+				       "after an arithmetic expansion that may assign"));
+	sh_word_unknown(
+		w, sh_why_here(
+			   p, line,
+			   arith ? "arithmetic expansion, not computed by amdgpu-tune"
+				 : "command substitution: amdgpu-tune runs no commands"));
+	return r;
+}
+
+/* $NAME. */
+static int expand_name(struct parser *p, const char *self, struct word *w, unsigned line)
+{
+	size_t start = ++p->pos;
+	bool set;
+
+	while (sh_is_name_char(sh_peek(p, 0)))
+		p->pos++;
+	/* sh removes a line continuation before it reads the name. */
+	if (sh_peek(p, 0) == '\\' && sh_peek(p, 1) == '\n')
+		sh_word_unknown(
+			w, sh_why_here(p, line,
+				       "a line continuation inside a variable name"));
+	if (self && strlen(self) == p->pos - start &&
+	    strncmp(self, p->buf + start, p->pos - start) == 0)
+		w->self = true;
+	return lookup(p, p->buf + start, p->pos - start, w, &set);
+}
+
+/* The operator of ${NAME<op>word} at p->pos, into op; 0, or a syntax error. */
+static int read_operator(struct parser *p, char op[static 3])
+{
+	if (sh_peek(p, 0) == ':' && sh_peek(p, 1) >= 0 && strchr("-=+?", sh_peek(p, 1))) {
+		op[0] = ':';
+		op[1] = (char)sh_peek(p, 1);
+		p->pos += 2;
+	} else if (sh_peek(p, 0) >= 0 && strchr("-=+?#%", sh_peek(p, 0))) {
+		op[0] = (char)sh_peek(p, 0);
+		p->pos++;
+		if ((op[0] == '#' || op[0] == '%') && sh_peek(p, 0) == op[0]) {
+			op[1] = op[0];
+			p->pos++;
+		}
+	} else {
+		return sh_syntax_error(p, "bad substitution in '${'");
+	}
+	return 0;
+}
+
+/* ${NAME<op>word}, after the operator: the name starts at start. */
+static int expand_operator(struct parser *p, struct word *w, bool dq, unsigned line,
+			   size_t start, const char op[static 3])
+{
+	size_t name_end = start;
+	struct word val = {0}, inner = {0};
+	char name[256];
+	bool computed, use_word = false, colon = op[0] == ':', known = false;
+	char o = op[colon ? 1 : 0];
+	const char *old = NULL;
+	int r;
+
+	while (name_end < p->len && sh_is_name_char((unsigned char)p->buf[name_end]))
+		name_end++;
+	computed = sh_is_name_start((unsigned char)p->buf[start]) &&
+		   name_end - start < sizeof(name) && o != '#' && o != '%' && o != '?';
+	if (computed) {
+		memcpy(name, p->buf + start, name_end - start);
+		name[name_end - start] = '\0';
+		r = lookup(p, name, name_end - start, &val, &known);
+		if (r < 0) {
+			sh_word_done(&val);
+			return r;
+		}
+		if (!val.unknown) {
+			/* ${X-w} and ${X:-w}: X when set (and not empty), else w; ${X+w}
+			 * and ${X:+w}: the other way round; ${X=w}: like ${X-w}, and X
+			 * takes the value. */
+			bool have = known && !(colon && val.text.text.len == 0);
+
+			use_word = o == '+' ? have : !have;
+		}
+	}
+	/* The word is expanded only when it is used: its effects happen then only (or
+	 * may happen, when that is not known). */
+	if (computed && !val.unknown && !use_word)
+		p->sub++;
+	else if (!computed || val.unknown)
+		old = sh_cond_enter(
+			p, "assigned in a ${NAME...} word that may not be expanded");
+	r = sh_parse_word(p, dq ? WORD_INNER_DQ : WORD_INNER, NULL, &inner);
+	if (computed && !val.unknown && !use_word)
+		p->sub--;
+	else if (!computed || val.unknown)
+		sh_cond_leave(p, old);
+	if (r < 0 || p->failed) {
+		sh_word_done(&inner);
+		sh_word_done(&val);
+		return r;
+	}
+	if (sh_peek(p, 0) != '}') {
+		sh_word_done(&inner);
+		sh_word_done(&val);
+		return sh_syntax_error(p, "'${' without its '}'");
+	}
+	p->pos++;
+	if (!computed) {
+		sh_word_unknown(
+			w,
+			sh_why_here(p, line,
+				    "a ${NAME...} operator not computed by amdgpu-tune"));
+	} else if (val.unknown) {
+		sh_word_unknown(w, val.why);
+	} else if (use_word) {
+		if (inner.unknown)
+			sh_word_unknown(w, inner.why);
+		else
+			r = srcline_append_line(&w->text, &inner.text);
+		if (r == 0 && o == '=') {
+			/* ${X=w} assigns w to X. */
+			inner.line = line;
+			inner.self = false;
+			r = sh_effect_assign(p, name, &inner);
+		}
+	} else if (o != '+') {
+		r = srcline_append_line(&w->text, &val.text);
+	}
+	sh_word_done(&val);
+	sh_word_done(&inner);
+	return r;
+}
+
+/* ${...}, from its '$'. */
+static int expand_braced(struct parser *p, const char *self, struct word *w, bool dq,
+			 unsigned line)
+{
+	size_t start;
+	char op[3] = "";
+	bool set;
+	int r;
+
+	p->pos += 2;
+	if (sh_peek(p, 0) == '#' && sh_peek(p, 1) != '}') {
+		/* ${#NAME}: a length. */
+		while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '}' &&
+		       sh_peek(p, 0) != '\n')
+			p->pos++;
+		if (sh_peek(p, 0) != '}')
+			return sh_syntax_error(p, "'${' without its '}'");
+		p->pos++;
+		sh_word_unknown(
+			w, sh_why_here(p, line, "${#NAME}, not computed by amdgpu-tune"));
+		return 0;
+	}
+	start = p->pos;
+	if (sh_is_name_start(sh_peek(p, 0))) {
+		while (sh_is_name_char(sh_peek(p, 0)))
+			p->pos++;
+	} else if (sh_peek(p, 0) >= 0 && strchr("0123456789@*#?-$!", sh_peek(p, 0))) {
+		p->pos++;
+	} else {
+		return sh_syntax_error(p, "bad substitution '${'");
+	}
+	if (sh_peek(p, 0) == '}') {
+		p->pos++;
+		if (!sh_is_name_start((unsigned char)p->buf[start])) {
+			sh_word_unknown(w,
+					sh_why_here(p, line,
+						    "a positional or special parameter"));
+			return 0;
+		}
+		if (self && strlen(self) == p->pos - 1 - start &&
+		    strncmp(self, p->buf + start, p->pos - 1 - start) == 0)
+			w->self = true;
+		return lookup(p, p->buf + start, p->pos - 1 - start, w, &set);
+	}
+	r = read_operator(p, op);
+	if (r < 0 || p->failed)
+		return r;
+	return expand_operator(p, w, dq, line, start, op);
+}
+
 static int expand_one(struct parser *p, const char *self, struct word *w, bool dq)
 {
 	unsigned line = p->line;
 	int next = sh_peek(p, 1), r;
-	bool set;
 
 	w->literal = false;
 	if (!dq)
 		w->split = true;
-	if (next == '(') {
-		bool arith = sh_peek(p, 2) == '(';
-		size_t start = p->pos;
-
-		p->pos += arith ? 3 : 2;
-		r = sh_skip_subst(p, ')');
-		if (r == 0 && arith && sh_peek(p, 0) == ')')
-			p->pos++;
-		/* $((X=1)), $((X+=1)): arithmetic can assign. */
-		if (r == 0 && arith && memchr(p->buf + start, '=', p->pos - start))
-			r = sh_effect_any(
-				p,
-				sh_why_here(
-					p, line,
-					"after an arithmetic expansion that may assign"));
-		sh_word_unknown(
-			w,
-			sh_why_here(
-				p, line,
-				arith ? "arithmetic expansion, not computed by amdgpu-tune"
-				      : "command substitution: amdgpu-tune runs no commands"));
-		return r;
-	}
-	if (sh_is_name_start(next)) {
-		size_t start = ++p->pos;
-
-		while (sh_is_name_char(sh_peek(p, 0)))
-			p->pos++;
-		/* sh removes a line continuation before it reads the name. */
-		if (sh_peek(p, 0) == '\\' && sh_peek(p, 1) == '\n')
-			sh_word_unknown(
-				w, sh_why_here(
-					   p, line,
-					   "a line continuation inside a variable name"));
-		if (self && strlen(self) == p->pos - start &&
-		    strncmp(self, p->buf + start, p->pos - start) == 0)
-			w->self = true;
-		return lookup(p, p->buf + start, p->pos - start, w, &set);
-	}
+	if (next == '(')
+		return expand_subst(p, w, line);
+	if (sh_is_name_start(next))
+		return expand_name(p, self, w, line);
 	if ((next >= '0' && next <= '9') || (next >= 0 && strchr("@*#?-$!", next))) {
 		p->pos += 2;
 		sh_word_unknown(
 			w, sh_why_here(p, line, "a positional or special parameter"));
 		return 0;
 	}
-	if (next == '{') {
-		size_t start;
-		char op[3] = "";
-		struct word inner = {0};
-
-		p->pos += 2;
-		if (sh_peek(p, 0) == '#' && sh_peek(p, 1) != '}') {
-			/* ${#NAME}: a length. */
-			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '}' &&
-			       sh_peek(p, 0) != '\n')
-				p->pos++;
-			if (sh_peek(p, 0) != '}')
-				return sh_syntax_error(p, "'${' without its '}'");
-			p->pos++;
-			sh_word_unknown(
-				w, sh_why_here(p, line,
-					       "${#NAME}, not computed by amdgpu-tune"));
-			return 0;
-		}
-		start = p->pos;
-		if (sh_is_name_start(sh_peek(p, 0))) {
-			while (sh_is_name_char(sh_peek(p, 0)))
-				p->pos++;
-		} else if (sh_peek(p, 0) >= 0 &&
-			   strchr("0123456789@*#?-$!", sh_peek(p, 0))) {
-			p->pos++;
-		} else {
-			return sh_syntax_error(p, "bad substitution '${'");
-		}
-		if (sh_peek(p, 0) == '}') {
-			p->pos++;
-			if (!sh_is_name_start((unsigned char)p->buf[start])) {
-				sh_word_unknown(
-					w,
-					sh_why_here(p, line,
-						    "a positional or special parameter"));
-				return 0;
-			}
-			if (self && strlen(self) == p->pos - 1 - start &&
-			    strncmp(self, p->buf + start, p->pos - 1 - start) == 0)
-				w->self = true;
-			return lookup(p, p->buf + start, p->pos - 1 - start, w, &set);
-		}
-		/* An operator and a word. */
-		if (sh_peek(p, 0) == ':' && sh_peek(p, 1) >= 0 &&
-		    strchr("-=+?", sh_peek(p, 1))) {
-			op[0] = ':';
-			op[1] = (char)sh_peek(p, 1);
-			p->pos += 2;
-		} else if (sh_peek(p, 0) >= 0 && strchr("-=+?#%", sh_peek(p, 0))) {
-			op[0] = (char)sh_peek(p, 0);
-			p->pos++;
-			if ((op[0] == '#' || op[0] == '%') && sh_peek(p, 0) == op[0]) {
-				op[1] = op[0];
-				p->pos++;
-			}
-		} else {
-			return sh_syntax_error(p, "bad substitution in '${'");
-		}
-		{
-			size_t name_end = start;
-			struct word val = {0};
-			char name[256];
-			bool computed, use_word = false, colon = op[0] == ':',
-				       known = false;
-			char o = op[colon ? 1 : 0];
-			const char *old = NULL;
-
-			while (name_end < p->len &&
-			       sh_is_name_char((unsigned char)p->buf[name_end]))
-				name_end++;
-			computed = sh_is_name_start((unsigned char)p->buf[start]) &&
-				   name_end - start < sizeof(name) && o != '#' &&
-				   o != '%' && o != '?';
-			if (computed) {
-				memcpy(name, p->buf + start, name_end - start);
-				name[name_end - start] = '\0';
-				r = lookup(p, name, name_end - start, &val, &known);
-				if (r < 0) {
-					sh_word_done(&val);
-					return r;
-				}
-				if (!val.unknown) {
-					/* ${X-w} and ${X:-w}: X when set (and not empty),
-					 * else w; ${X+w} and ${X:+w}: the other way
-					 * round; ${X=w}: like ${X-w}, and X takes the
-					 * value. */
-					bool have = known &&
-						    !(colon && val.text.text.len == 0);
-
-					use_word = o == '+' ? have : !have;
-				}
-			}
-			/* The word is expanded only when it is used: its effects happen
-			 * then only (or may happen, when that is not known). */
-			if (computed && !val.unknown && !use_word)
-				p->sub++;
-			else if (!computed || val.unknown)
-				old = sh_cond_enter(
-					p,
-					"assigned in a ${NAME...} word that may not be expanded");
-			r = sh_parse_word(p, dq ? WORD_INNER_DQ : WORD_INNER, NULL,
-					  &inner);
-			if (computed && !val.unknown && !use_word)
-				p->sub--;
-			else if (!computed || val.unknown)
-				sh_cond_leave(p, old);
-			if (r < 0 || p->failed) {
-				sh_word_done(&inner);
-				sh_word_done(&val);
-				return r;
-			}
-			if (sh_peek(p, 0) != '}') {
-				sh_word_done(&inner);
-				sh_word_done(&val);
-				return sh_syntax_error(p, "'${' without its '}'");
-			}
-			p->pos++;
-			if (!computed) {
-				sh_word_unknown(
-					w,
-					sh_why_here(
-						p, line,
-						"a ${NAME...} operator not computed by amdgpu-tune"));
-			} else if (val.unknown) {
-				sh_word_unknown(w, val.why);
-			} else if (use_word) {
-				if (inner.unknown)
-					sh_word_unknown(w, inner.why);
-				else
-					r = srcline_append_line(&w->text, &inner.text);
-				if (r == 0 && o == '=') {
-					/* ${X=w} assigns w to X. */
-					inner.line = line;
-					inner.self = false;
-					r = sh_effect_assign(p, name, &inner);
-				}
-			} else if (o != '+') {
-				r = srcline_append_line(&w->text, &val.text);
-			}
-			sh_word_done(&val);
-			sh_word_done(&inner);
-			return r;
-		}
-	}
+	if (next == '{')
+		return expand_braced(p, self, w, dq, line);
 	/* A '$' before anything else is literal. */
 	r = srcline_append(&w->text, "$", 1, (struct src){p->file, p->line});
 	p->pos++;
