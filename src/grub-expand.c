@@ -339,6 +339,120 @@ static int expand_one(struct parser *p, const char *self, struct word *w, bool d
 	return r;
 }
 
+/* A backslash outside single quotes, at p->pos. */
+static int word_backslash(struct parser *p, enum word_mode mode, struct word *w,
+			  struct src at)
+{
+	w->literal = false;
+	if (mode == WORD_INNER_DQ && sh_peek(p, 1) >= 0 &&
+	    !strchr("$`\"\\}\n", sh_peek(p, 1))) {
+		/* Inside double quotes a backslash escapes only these. */
+		p->pos++;
+		return srcline_append(&w->text, "\\", 1, at);
+	}
+	if (sh_peek(p, 1) != '\n')
+		w->quoted = true;
+	if (sh_peek(p, 1) == '\n') {
+		p->pos += 2;
+		p->line++;
+	} else if (sh_peek(p, 1) >= 0) {
+		int r = srcline_append(&w->text, p->buf + p->pos + 1, 1, at);
+
+		p->pos += 2;
+		return r;
+	} else {
+		p->pos++;
+	}
+	return 0;
+}
+
+/* A single quote at p->pos: the string up to the next one, as it is. */
+static int word_single_quoted(struct parser *p, enum word_mode mode, struct word *w,
+			      struct src at)
+{
+	int r = 0;
+
+	w->literal = false;
+	if (mode == WORD_INNER_DQ) {
+		/* Literal inside double quotes. */
+		p->pos++;
+		return srcline_append(&w->text, "'", 1, at);
+	}
+	w->quoted = true;
+	p->pos++;
+	while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '\'' && r == 0) {
+		at.line = p->line;
+		if (sh_peek(p, 0) == '\n')
+			p->line++;
+		r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
+	}
+	if (sh_peek(p, 0) < 0)
+		return sh_syntax_error(p, "unterminated single quote");
+	p->pos++;
+	return r;
+}
+
+/* A backquote at p->pos: a command substitution, skipped. */
+static int word_backquoted(struct parser *p, struct word *w)
+{
+	unsigned line = p->line;
+	int r;
+
+	w->literal = false;
+	p->pos++;
+	r = sh_skip_subst(p, '`');
+	sh_word_unknown(
+		w, sh_why_here(p, line,
+			       "command substitution: amdgpu-tune runs no commands"));
+	return r;
+}
+
+/* A double quote at p->pos: the string up to the closing one, expanded. */
+static int word_double_quoted(struct parser *p, const char *self, struct word *w,
+			      struct src at)
+{
+	int r = 0;
+
+	w->literal = false;
+	w->quoted = true;
+	p->pos++;
+	while (r == 0 && !p->failed && sh_peek(p, 0) != '"') {
+		int c2 = sh_peek(p, 0);
+
+		at.line = p->line;
+		if (c2 < 0)
+			return sh_syntax_error(p, "unterminated double quote");
+		if (c2 == '`') {
+			r = word_backquoted(p, w);
+			continue;
+		}
+		if (c2 == '$') {
+			r = expand(p, self, w, true);
+			continue;
+		}
+		if (c2 == '\\') {
+			int c3 = sh_peek(p, 1);
+
+			if (c3 == '\n') {
+				p->pos += 2;
+				p->line++;
+				continue;
+			}
+			if (c3 == '$' || c3 == '`' || c3 == '"' || c3 == '\\') {
+				r = srcline_append(&w->text, p->buf + p->pos + 1, 1, at);
+				p->pos += 2;
+				continue;
+			}
+		}
+		if (c2 == '\n')
+			p->line++;
+		r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
+	}
+	if (!p->failed && r == 0)
+		p->pos++;
+	return r;
+}
+
 /* One word, quotes removed and variables expanded, into w. Stops before a
  * metacharacter (or, inside ${...}, before the closing '}'). */
 int sh_parse_word(struct parser *p, enum word_mode mode, const char *self, struct word *w)
@@ -362,113 +476,20 @@ int sh_parse_word(struct parser *p, enum word_mode mode, const char *self, struc
 			break;
 		switch (ch) {
 		case '\\':
-			w->literal = false;
-			if (mode == WORD_INNER_DQ && sh_peek(p, 1) >= 0 &&
-			    !strchr("$`\"\\}\n", sh_peek(p, 1))) {
-				/* Inside double quotes a backslash escapes only these. */
-				r = srcline_append(&w->text, "\\", 1, at);
-				p->pos++;
-				break;
-			}
-			if (sh_peek(p, 1) != '\n')
-				w->quoted = true;
-			if (sh_peek(p, 1) == '\n') {
-				p->pos += 2;
-				p->line++;
-			} else if (sh_peek(p, 1) >= 0) {
-				r = srcline_append(&w->text, p->buf + p->pos + 1, 1, at);
-				p->pos += 2;
-			} else {
-				p->pos++;
-			}
+			r = word_backslash(p, mode, w, at);
 			break;
 		case '\'':
-			w->literal = false;
-			if (mode == WORD_INNER_DQ) {
-				/* Literal inside double quotes. */
-				r = srcline_append(&w->text, "'", 1, at);
-				p->pos++;
-				break;
-			}
-			w->quoted = true;
-			p->pos++;
-			while (sh_peek(p, 0) >= 0 && sh_peek(p, 0) != '\'' && r == 0) {
-				at.line = p->line;
-				if (sh_peek(p, 0) == '\n')
-					p->line++;
-				r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
-			}
-			if (sh_peek(p, 0) < 0)
-				return sh_syntax_error(p, "unterminated single quote");
-			p->pos++;
+			r = word_single_quoted(p, mode, w, at);
 			break;
 		case '"':
-			w->literal = false;
-			w->quoted = true;
-			p->pos++;
-			while (r == 0 && !p->failed && sh_peek(p, 0) != '"') {
-				int c2 = sh_peek(p, 0);
-
-				at.line = p->line;
-				if (c2 < 0)
-					return sh_syntax_error(
-						p, "unterminated double quote");
-				if (c2 == '`') {
-					unsigned line = p->line;
-
-					p->pos++;
-					r = sh_skip_subst(p, '`');
-					sh_word_unknown(
-						w,
-						sh_why_here(
-							p, line,
-							"command substitution: amdgpu-tune runs no commands"));
-					continue;
-				}
-				if (c2 == '$') {
-					r = expand(p, self, w, true);
-					continue;
-				}
-				if (c2 == '\\') {
-					int c3 = sh_peek(p, 1);
-
-					if (c3 == '\n') {
-						p->pos += 2;
-						p->line++;
-						continue;
-					}
-					if (c3 == '$' || c3 == '`' || c3 == '"' ||
-					    c3 == '\\') {
-						r = srcline_append(&w->text,
-								   p->buf + p->pos + 1, 1,
-								   at);
-						p->pos += 2;
-						continue;
-					}
-				}
-				if (c2 == '\n')
-					p->line++;
-				r = srcline_append(&w->text, p->buf + p->pos++, 1, at);
-			}
-			if (!p->failed && r == 0)
-				p->pos++;
+			r = word_double_quoted(p, self, w, at);
 			break;
 		case '$':
 			r = expand(p, self, w, mode == WORD_INNER_DQ);
 			break;
-		case '`': {
-			unsigned line = p->line;
-
-			w->literal = false;
-			p->pos++;
-			r = sh_skip_subst(p, '`');
-			sh_word_unknown(
-				w,
-				sh_why_here(
-					p, line,
-					"command substitution: amdgpu-tune runs no commands"));
+		case '`':
+			r = word_backquoted(p, w);
 			break;
-		}
 		case '~':
 			/* A tilde prefix expands to a home directory; in an assignment
 			 * also after each unquoted ':' (dash). */
