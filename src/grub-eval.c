@@ -367,6 +367,170 @@ static int leave(struct parser *p, const char *cmd, unsigned line)
 	return 0;
 }
 
+/* unset [-fv] NAME...: a variable unset, a function removed. */
+static int builtin_unset(struct parser *p, struct word *args, size_t n, unsigned line)
+{
+	bool funcs = false;
+	int r = 0;
+
+	for (size_t i = 1; r == 0 && i < n; i++) {
+		const char *a = args[i].text.text.s ? args[i].text.text.s : "";
+
+		if (args[i].unknown || args[i].split)
+			return sh_effect_any(
+				p, sh_why_here(p, line, "unset of a computed name"));
+		if (a[0] == '-' && a[1]) {
+			/* -v, -f, -vf...: the last letter wins (dash). */
+			for (const char *o = a + 1; *o; o++)
+				funcs = *o == 'f' ? true : *o == 'v' ? false : funcs;
+			continue;
+		}
+		if (!funcs && sh_is_name(a))
+			r = effect_unset(p, a);
+		/* A function removed: calling it later runs a command, which the
+		 * reader keeps treating as the function (conservative). */
+	}
+	return r;
+}
+
+/* read, getopts, printf (-v), cd and local: the names they assign are unknown. */
+static int builtin_reads(struct parser *p, const char *cmd, struct word *args, size_t n,
+			 unsigned line)
+{
+	static const char *const read_why = "read from input, not known";
+	int r = 0;
+
+	if (streq(cmd, "cd"))
+		return sh_effect_unknown(p, "PWD", sh_why_here(p, line, "cd"))
+			       ?: sh_effect_unknown(p, "OLDPWD",
+						    sh_why_here(p, line, "cd"));
+	if (streq(cmd, "printf")) {
+		/* bash's printf -v NAME assigns; dash's printf has no -v. */
+		if (n > 2 && streq_ptr(args[1].text.text.s, "-v") && args[2].text.text.s)
+			return sh_effect_unknown(p, args[2].text.text.s,
+						 sh_why_here(p, line, "printf -v"));
+		return 0;
+	}
+	if (streq(cmd, "read"))
+		r = sh_effect_unknown(p, "REPLY", sh_why_here(p, line, read_why));
+	if (streq(cmd, "getopts")) {
+		r = sh_effect_unknown(p, "OPTARG", sh_why_here(p, line, "getopts"));
+		if (r == 0)
+			r = sh_effect_unknown(p, "OPTIND",
+					      sh_why_here(p, line, "getopts"));
+	}
+	for (size_t i = 1; r == 0 && i < n; i++) {
+		const char *a = args[i].text.text.s;
+
+		if (args[i].unknown || args[i].split)
+			return sh_effect_any(
+				p,
+				sh_why_here(p, line,
+					    "a builtin given a computed variable name"));
+		if (a && sh_is_name(a))
+			r = sh_effect_unknown(
+				p, a,
+				sh_why_here(p, line,
+					    streq(cmd, "local") ? "local" : read_why));
+	}
+	return r;
+}
+
+/* command [-p] NAME ARGS runs NAME (a builtin or program, never a function); command
+ * -v/-V only looks NAME up. */
+static int builtin_command(struct parser *p, struct word *args, size_t n, unsigned line)
+{
+	size_t k = 1;
+
+	while (k < n && streq_ptr(args[k].text.text.s, "-p"))
+		k++;
+	if (k >= n || streq_ptr(args[k].text.text.s, "-v") ||
+	    streq_ptr(args[k].text.text.s, "-V"))
+		return 0;
+	if (args[k].unknown || args[k].split || !args[k].text.text.s)
+		return sh_effect_any(
+			p,
+			sh_why_here(p, line, "after a command whose name is computed"));
+	if (sh_in_list((const char *const[]){"export", "readonly", "local", "unset",
+					     "command", "alias", "trap", "set", NULL},
+		       args[k].text.text.s))
+		return sh_effect_any(
+			p,
+			sh_why_here(
+				p, line,
+				"after 'command' with a builtin that amdgpu-tune does not follow there"));
+	return sh_run_builtin(p, args[k].text.text.s, args + k, n - k, line);
+}
+
+/* trap ACTION SIGNAL...: the action may run later, at any point. */
+static int builtin_trap(struct parser *p, struct word *args, size_t n, unsigned line)
+{
+	const char *a = n > 1 && args[1].text.text.s ? args[1].text.text.s : "";
+
+	if (n > 1 && (args[1].unknown || (*a && !streq(a, "-") && a[0] != '-' &&
+					  strspn(a, "0123456789") != strlen(a))))
+		poison_here(p, line, "after a trap, whose action may run at any point");
+	return 0;
+}
+
+/* alias NAME=VALUE: what later lines mean changes. */
+static int builtin_alias(struct parser *p, struct word *args, size_t n, unsigned line)
+{
+	for (size_t i = 1; i < n; i++)
+		if (args[i].unknown ||
+		    (args[i].text.text.s && strchr(args[i].text.text.s, '=')))
+			poison_here(
+				p, line,
+				"after an alias, which changes what later lines mean");
+	return 0;
+}
+
+/* set: -n (noexec) makes sh read the rest without running it. */
+static int builtin_set(struct parser *p, struct word *args, size_t n, unsigned line)
+{
+	for (size_t i = 1; i < n; i++) {
+		const char *a = args[i].text.text.s ? args[i].text.text.s : "";
+
+		if (streq(a, "--") || streq(a, "-"))
+			break;
+		if (args[i].unknown ||
+		    ((a[0] == '-' || a[0] == '+') && strchr(a + 1, 'n')) ||
+		    (streq(a, "-o") && i + 1 < n &&
+		     streq_ptr(args[i + 1].text.text.s, "noexec")))
+			poison_here(
+				p, line,
+				"after set -n (noexec): sh reads the rest without running it");
+		if (a[0] != '-' && a[0] != '+')
+			break;
+	}
+	return 0;
+}
+
+/* What the grub-mkconfig_lib function cmd assigns (names separated by blanks), or NULL
+ * when cmd is none of them. */
+static const char *lib_function(const char *cmd)
+{
+	for (size_t i = 0; i < ELEMENTSOF(mkconfig_lib); i++)
+		if (streq(cmd, mkconfig_lib[i].name))
+			return mkconfig_lib[i].assigns;
+	return NULL;
+}
+
+/* A call of a grub-mkconfig_lib function: what it assigns is unknown. */
+static int run_lib_function(struct parser *p, const char *assigns, unsigned line)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	int r = 0;
+
+	if (strv_split_ws(assigns, &names) < 0)
+		return -ENOMEM;
+	for (size_t j = 0; r == 0 && names[j]; j++)
+		r = sh_effect_unknown(
+			p, names[j],
+			sh_why_here(p, line, "assigned by a grub-mkconfig_lib function"));
+	return r;
+}
+
 /* The effect of a simple command named cmd with arguments args[1..]. */
 int sh_run_builtin(struct parser *p, const char *cmd, struct word *args, size_t n,
 		   unsigned line)
@@ -375,6 +539,7 @@ int sh_run_builtin(struct parser *p, const char *cmd, struct word *args, size_t 
 					  "readarray", "declare", "typeset", "let",
 					  "builtin",   NULL};
 	const struct grub_func *f;
+	const char *assigns;
 	int r = 0;
 
 	p->may_fail = !sh_in_list(no_fail, cmd);
@@ -386,75 +551,11 @@ int sh_run_builtin(struct parser *p, const char *cmd, struct word *args, size_t 
 	r = note_call(p, cmd);
 	if (r < 0)
 		return r;
-	if (streq(cmd, "unset")) {
-		bool funcs = false;
-
-		for (size_t i = 1; r == 0 && i < n; i++) {
-			const char *a = args[i].text.text.s ? args[i].text.text.s : "";
-
-			if (args[i].unknown || args[i].split)
-				return sh_effect_any(
-					p,
-					sh_why_here(p, line, "unset of a computed name"));
-			if (a[0] == '-' && a[1]) {
-				/* -v, -f, -vf...: the last letter wins (dash). */
-				for (const char *o = a + 1; *o; o++)
-					funcs = *o == 'f'   ? true
-						: *o == 'v' ? false
-							    : funcs;
-				continue;
-			}
-			if (!funcs && sh_is_name(a))
-				r = effect_unset(p, a);
-			/* A function removed: calling it later runs a command, which the
-			 * reader keeps treating as the function (conservative). */
-		}
-		return r;
-	}
+	if (streq(cmd, "unset"))
+		return builtin_unset(p, args, n, line);
 	if (streq(cmd, "read") || streq(cmd, "getopts") || streq(cmd, "printf") ||
-	    streq(cmd, "cd") || streq(cmd, "local")) {
-		static const char *const read_why = "read from input, not known";
-
-		if (streq(cmd, "cd"))
-			return sh_effect_unknown(p, "PWD", sh_why_here(p, line, "cd"))
-				       ?: sh_effect_unknown(p, "OLDPWD",
-							    sh_why_here(p, line, "cd"));
-		if (streq(cmd, "printf")) {
-			/* bash's printf -v NAME assigns; dash's printf has no -v. */
-			if (n > 2 && streq_ptr(args[1].text.text.s, "-v") &&
-			    args[2].text.text.s)
-				return sh_effect_unknown(
-					p, args[2].text.text.s,
-					sh_why_here(p, line, "printf -v"));
-			return 0;
-		}
-		if (streq(cmd, "read"))
-			r = sh_effect_unknown(p, "REPLY", sh_why_here(p, line, read_why));
-		if (streq(cmd, "getopts")) {
-			r = sh_effect_unknown(p, "OPTARG",
-					      sh_why_here(p, line, "getopts"));
-			if (r == 0)
-				r = sh_effect_unknown(p, "OPTIND",
-						      sh_why_here(p, line, "getopts"));
-		}
-		for (size_t i = 1; r == 0 && i < n; i++) {
-			const char *a = args[i].text.text.s;
-
-			if (args[i].unknown || args[i].split)
-				return sh_effect_any(
-					p,
-					sh_why_here(
-						p, line,
-						"a builtin given a computed variable name"));
-			if (a && sh_is_name(a))
-				r = sh_effect_unknown(p, a,
-						      sh_why_here(p, line,
-								  streq(cmd, "local")
-									  ? "local"
-									  : read_why));
-		}
-		return r;
-	}
+	    streq(cmd, "cd") || streq(cmd, "local"))
+		return builtin_reads(p, cmd, args, n, line);
 	/* exec with redirections only changes no variable. */
 	if (streq(cmd, "exec") && n == 1)
 		return 0;
@@ -462,68 +563,14 @@ int sh_run_builtin(struct parser *p, const char *cmd, struct word *args, size_t 
 		return sh_effect_any(
 			p,
 			sh_why_here(p, line, "after exec, which replaces grub-mkconfig"));
-	/* command NAME ARGS runs NAME (a builtin or program, never a function);
-	 * command -v/-V only looks NAME up. */
-	if (streq(cmd, "command")) {
-		size_t k = 1;
-
-		while (k < n && streq_ptr(args[k].text.text.s, "-p"))
-			k++;
-		if (k >= n || streq_ptr(args[k].text.text.s, "-v") ||
-		    streq_ptr(args[k].text.text.s, "-V"))
-			return 0;
-		if (args[k].unknown || args[k].split || !args[k].text.text.s)
-			return sh_effect_any(
-				p, sh_why_here(p, line,
-					       "after a command whose name is computed"));
-		if (sh_in_list((const char *const[]){"export", "readonly", "local",
-						     "unset", "command", "alias", "trap",
-						     "set", NULL},
-			       args[k].text.text.s))
-			return sh_effect_any(
-				p,
-				sh_why_here(
-					p, line,
-					"after 'command' with a builtin that amdgpu-tune does not follow there"));
-		return sh_run_builtin(p, args[k].text.text.s, args + k, n - k, line);
-	}
-	if (streq(cmd, "trap")) {
-		const char *a = n > 1 && args[1].text.text.s ? args[1].text.text.s : "";
-
-		/* trap ACTION SIGNAL...: the action runs later, at any point. */
-		if (n > 1 && (args[1].unknown || (*a && !streq(a, "-") && a[0] != '-' &&
-						  strspn(a, "0123456789") != strlen(a))))
-			poison_here(p, line,
-				    "after a trap, whose action may run at any point");
-		return 0;
-	}
-	if (streq(cmd, "alias")) {
-		for (size_t i = 1; i < n; i++)
-			if (args[i].unknown ||
-			    (args[i].text.text.s && strchr(args[i].text.text.s, '=')))
-				poison_here(
-					p, line,
-					"after an alias, which changes what later lines mean");
-		return 0;
-	}
-	if (streq(cmd, "set")) {
-		for (size_t i = 1; i < n; i++) {
-			const char *a = args[i].text.text.s ? args[i].text.text.s : "";
-
-			if (streq(a, "--") || streq(a, "-"))
-				break;
-			if (args[i].unknown ||
-			    ((a[0] == '-' || a[0] == '+') && strchr(a + 1, 'n')) ||
-			    (streq(a, "-o") && i + 1 < n &&
-			     streq_ptr(args[i + 1].text.text.s, "noexec")))
-				poison_here(
-					p, line,
-					"after set -n (noexec): sh reads the rest without running it");
-			if (a[0] != '-' && a[0] != '+')
-				break;
-		}
-		return 0;
-	}
+	if (streq(cmd, "command"))
+		return builtin_command(p, args, n, line);
+	if (streq(cmd, "trap"))
+		return builtin_trap(p, args, n, line);
+	if (streq(cmd, "alias"))
+		return builtin_alias(p, args, n, line);
+	if (streq(cmd, "set"))
+		return builtin_set(p, args, n, line);
 	if (sh_in_list(any, cmd))
 		return sh_effect_any(
 			p,
@@ -535,20 +582,9 @@ int sh_run_builtin(struct parser *p, const char *cmd, struct word *args, size_t 
 		return leave(p, cmd, line);
 	if (p->def && sh_func_find(p->c, cmd))
 		return 0; /* resolved when the function being read is called */
-	for (size_t i = 0; i < sizeof(mkconfig_lib) / sizeof(mkconfig_lib[0]); i++) {
-		_cleanup_strv_free_ char **names = NULL;
-
-		if (!streq(cmd, mkconfig_lib[i].name))
-			continue;
-		if (strv_split_ws(mkconfig_lib[i].assigns, &names) < 0)
-			return -ENOMEM;
-		for (size_t j = 0; r == 0 && names[j]; j++)
-			r = sh_effect_unknown(
-				p, names[j],
-				sh_why_here(p, line,
-					    "assigned by a grub-mkconfig_lib function"));
-		return r;
-	}
+	assigns = lib_function(cmd);
+	if (assigns)
+		return run_lib_function(p, assigns, line);
 	/* echo, printf, test, [, true, false, :, and every external program: nothing
 	 * that changes this shell's variables. */
 	return 0;
