@@ -370,32 +370,127 @@ static int add_word(struct word **args, size_t *n)
 	return 0;
 }
 
-static int parse_simple(struct parser *p)
+/* A simple command as it is read: the assignment words before the command (assigns),
+ * its words (args; after export, readonly or local, NAME=value words are listed in decls
+ * too), and what they say. */
+struct simple {
+	struct pending *assigns, *decls;
+	struct word *args;
+	size_t n_assigns, n_decls, n_args, fields;
+	unsigned line;
+	bool decl;	 /* export, readonly or local */
+	bool decl_any;	 /* ... with a word the reader does not follow */
+	bool redirected; /* a redirection, which may fail */
+	bool consumed;	 /* anything at all was read */
+};
+
+static void simple_done(struct simple *s)
 {
-	static const char *const words[] = {
-		"if",	 "then",  "elif", "else", "fi", "case", "esac", "for",
-		"while", "until", "do",	  "done", "{",	"}",	"!",	NULL};
-	struct pending *assigns = NULL, *decls = NULL;
-	struct word *args = NULL;
-	size_t n_assigns = 0, n_decls = 0, n_args = 0, fields = 0;
-	unsigned line = p->line;
-	bool decl = false, redirected = false, consumed = false, decl_any = false;
-	const char *cmd = NULL;
+	for (size_t i = 0; i < s->n_assigns; i++)
+		free(s->assigns[i].name);
+	free(s->assigns);
+	for (size_t i = 0; i < s->n_decls; i++)
+		free(s->decls[i].name);
+	free(s->decls);
+	for (size_t i = 0; i < s->n_args; i++)
+		sh_word_done(&s->args[i]);
+	free(s->args);
+}
+
+/* NAME=value at p->pos (an is NAME's length): before the command, found now and
+ * expanded after the other words; after export, readonly or local, a word like the
+ * others, expanded in order. */
+static int read_assignment(struct parser *p, struct simple *s, size_t an)
+{
+	struct pending **list = s->fields ? &s->decls : &s->assigns;
+	size_t *nl = s->fields ? &s->n_decls : &s->n_assigns;
+	struct word skip = {0};
+	struct pending *a;
+	int r;
+
+	if (array_grow(list, *nl, sizeof(**list)) < 0)
+		return -ENOMEM;
+	a = &(*list)[(*nl)++];
+	*a = (struct pending){.name = strndup(p->buf + p->pos, an),
+			      .pos = p->pos + an + 1,
+			      .line = p->line};
+	if (!a->name)
+		return -ENOMEM;
+	p->pos += an + 1;
+	if (s->fields == 0) {
+		p->sub++;
+		r = sh_parse_word(p, WORD_ASSIGN, a->name, &skip);
+		p->sub--;
+		sh_word_done(&skip);
+		return r;
+	}
+	r = add_word(&s->args, &s->n_args);
+	if (r == 0) {
+		a->arg = s->n_args - 1;
+		r = sh_parse_word(p, WORD_ASSIGN, a->name, &s->args[s->n_args - 1]);
+		s->args[s->n_args - 1].line = a->line;
+		s->fields++;
+	}
+	return r;
+}
+
+/* A word of the command at p->pos. */
+static int read_word(struct parser *p, struct simple *s)
+{
+	struct word *w;
+	int r = add_word(&s->args, &s->n_args);
+
+	if (r < 0)
+		return r;
+	w = &s->args[s->n_args - 1];
+	r = sh_parse_word(p, WORD_ARG, NULL, w);
+	if (r < 0 || p->failed)
+		return r;
+	/* An unquoted expansion that gives nothing is no field (sh drops it); one that
+	 * holds blanks is split: the reader does not follow what that runs. */
+	if (w->split && !w->quoted && !w->unknown && w->text.text.len == 0) {
+		sh_word_done(w);
+		s->n_args--;
+		return 0;
+	}
+	if (w->split && !w->unknown && w->text.text.s && strpbrk(w->text.text.s, " \t\n"))
+		sh_word_unknown(
+			w,
+			sh_why_here(p, s->line,
+				    "an unquoted expansion that sh splits into fields"));
+	s->fields++;
+	if (s->fields == 1 && !w->unknown && w->text.text.s &&
+	    (streq(w->text.text.s, "export") || streq(w->text.text.s, "readonly") ||
+	     streq(w->text.text.s, "local")))
+		s->decl = true;
+	if (s->fields > 1 && s->decl &&
+	    (w->unknown || !w->literal ||
+	     (w->text.text.s &&
+	      (w->text.text.s[0] == '-' || strchr(w->text.text.s, '=')))))
+		/* export "X=y", export $V, export -p: not followed. */
+		s->decl_any = true;
+	return 0;
+}
+
+/* The words and redirections of a simple command, up to its end. */
+static int read_simple(struct parser *p, struct simple *s)
+{
 	int r = 0;
 
 	for (;;) {
 		size_t an;
 
+		if (r < 0 || p->failed)
+			break;
 		sh_skip_blanks(p);
-		if (r < 0 || p->failed ||
-		    (sh_is_meta(sh_peek(p, 0)) && !sh_at_redirection(p)))
+		if (sh_is_meta(sh_peek(p, 0)) && !sh_at_redirection(p))
 			break;
 		/* A '#' that starts a word starts a comment. */
 		if (sh_peek(p, 0) == '#')
 			break;
-		consumed = true;
+		s->consumed = true;
 		if (sh_at_redirection(p)) {
-			redirected = true;
+			s->redirected = true;
 			r = parse_redirection(p);
 			continue;
 		}
@@ -407,85 +502,12 @@ static int parse_simple(struct parser *p)
 					  "a line continuation inside a variable name"));
 			an = 0;
 		}
-		if (an && (fields == 0 || decl)) {
-			struct pending *a;
-			struct pending **list = fields ? &decls : &assigns;
-			size_t *nl = fields ? &n_decls : &n_assigns;
-			struct word skip = {0};
-
-			if (array_grow(list, *nl, sizeof(**list)) < 0) {
-				r = -ENOMEM;
-				break;
-			}
-			a = &(*list)[(*nl)++];
-			*a = (struct pending){.name = strndup(p->buf + p->pos, an),
-					      .pos = p->pos + an + 1,
-					      .line = p->line};
-			if (!a->name) {
-				r = -ENOMEM;
-				break;
-			}
-			p->pos += an + 1;
-			if (fields == 0) {
-				/* Found now, expanded after the other words. */
-				p->sub++;
-				r = sh_parse_word(p, WORD_ASSIGN, a->name, &skip);
-				p->sub--;
-				sh_word_done(&skip);
-			} else {
-				/* export NAME=value: a word like the others, expanded in
-				 * order. */
-				r = add_word(&args, &n_args);
-				if (r == 0) {
-					a->arg = n_args - 1;
-					r = sh_parse_word(p, WORD_ASSIGN, a->name,
-							  &args[n_args - 1]);
-					args[n_args - 1].line = a->line;
-					fields++;
-				}
-			}
-			continue;
-		}
-		r = add_word(&args, &n_args);
-		if (r < 0)
-			break;
-		r = sh_parse_word(p, WORD_ARG, NULL, &args[n_args - 1]);
-		if (r < 0 || p->failed)
-			break;
-		{
-			struct word *w = &args[n_args - 1];
-
-			/* An unquoted expansion that gives nothing is no field (sh
-			 * drops it); one that holds blanks is split: the reader does
-			 * not follow what that runs. */
-			if (w->split && !w->quoted && !w->unknown &&
-			    w->text.text.len == 0) {
-				sh_word_done(w);
-				n_args--;
-				continue;
-			}
-			if (w->split && !w->unknown && w->text.text.s &&
-			    strpbrk(w->text.text.s, " \t\n"))
-				sh_word_unknown(
-					w,
-					sh_why_here(
-						p, line,
-						"an unquoted expansion that sh splits into fields"));
-			fields++;
-			if (fields == 1 && !w->unknown && w->text.text.s &&
-			    (streq(w->text.text.s, "export") ||
-			     streq(w->text.text.s, "readonly") ||
-			     streq(w->text.text.s, "local")))
-				decl = true;
-			if (fields > 1 && decl &&
-			    (w->unknown || !w->literal ||
-			     (w->text.text.s &&
-			      (w->text.text.s[0] == '-' || strchr(w->text.text.s, '=')))))
-				/* export "X=y", export $V, export -p: not followed. */
-				decl_any = true;
-		}
+		if (an && (s->fields == 0 || s->decl))
+			r = read_assignment(p, s, an);
+		else
+			r = read_word(p, s);
 	}
-	if (r == 0 && !p->failed && !consumed) {
+	if (r == 0 && !p->failed && !s->consumed) {
 		if (sh_peek(p, 0) < 0 || sh_peek(p, 0) == '\n')
 			r = sh_syntax_error(p, "a command is missing");
 		else
@@ -493,101 +515,123 @@ static int parse_simple(struct parser *p)
 	}
 	if (r == 0 && !p->failed && sh_peek(p, 0) == '(')
 		r = sh_syntax_error(p, "unexpected '('");
-	if (r < 0 || p->failed)
-		goto done;
-	cmd = n_args ? (args[0].text.text.s ? args[0].text.text.s : "") : NULL;
+	return r;
+}
+
+/* export, readonly and local: what their NAME=value and NAME words do. */
+static int run_declaration(struct parser *p, const struct simple *s, const char *cmd)
+{
+	int r = 0;
+
+	if (s->decl_any)
+		r = sh_effect_any(
+			p,
+			sh_why_here(
+				p, s->line,
+				"after export/readonly/local with words amdgpu-tune does not follow"));
+	for (size_t i = 0; r == 0 && i < s->n_decls; i++)
+		r = streq(cmd, "local")
+			    ? sh_effect_unknown(p, s->decls[i].name,
+						sh_why_here(p, s->line, "local"))
+			    : sh_effect_assign(p, s->decls[i].name,
+					       &s->args[s->decls[i].arg]);
+	if (r == 0 && streq(cmd, "readonly"))
+		for (size_t i = 0; r == 0 && i < s->n_decls; i++)
+			r = strv_contains(p->c->readonly, s->decls[i].name)
+				    ? 0
+				    : strv_push(&p->c->readonly, s->decls[i].name);
+	if (r == 0 && streq(cmd, "readonly"))
+		for (size_t i = 1; r == 0 && i < s->n_args; i++)
+			if (s->args[i].literal && s->args[i].text.text.s &&
+			    sh_is_name(s->args[i].text.text.s) &&
+			    !strv_contains(p->c->readonly, s->args[i].text.text.s))
+				r = strv_push(&p->c->readonly, s->args[i].text.text.s);
+	return r;
+}
+
+/* What a simple command that was read does: its assignments, then the command. */
+static int run_simple(struct parser *p, struct simple *s)
+{
+	static const char *const words[] = {
+		"if",	 "then",  "elif", "else", "fi", "case", "esac", "for",
+		"while", "until", "do",	  "done", "{",	"}",	"!",	NULL};
+	const char *cmd;
+	int r;
+
 	p->may_fail = false;
-	if (!n_args) {
+	if (!s->n_args)
 		/* Only assignments: they stay. A redirection that fails (a missing
 		 * file) would drop them. */
-		r = sh_apply_assignments(p, assigns, n_assigns, !redirected,
-					 "assigned with a redirection that may fail",
-					 line);
-		goto done;
-	}
-	if (args[0].unknown) {
-		r = sh_apply_assignments(p, assigns, n_assigns, false,
-					 "assigned before a computed command", line);
+		return sh_apply_assignments(p, s->assigns, s->n_assigns, !s->redirected,
+					    "assigned with a redirection that may fail",
+					    s->line);
+	cmd = s->args[0].text.text.s ? s->args[0].text.text.s : "";
+	if (s->args[0].unknown) {
+		r = sh_apply_assignments(p, s->assigns, s->n_assigns, false,
+					 "assigned before a computed command", s->line);
 		if (r == 0)
 			r = sh_effect_any(
-				p, sh_why_here(p, line,
+				p, sh_why_here(p, s->line,
 					       "after a command whose name is computed"));
 		p->may_fail = true;
-		goto done;
+		return r;
 	}
-	if (!args[0].literal && sh_in_list(words, cmd)) {
+	if (!s->args[0].literal && sh_in_list(words, cmd)) {
 		/* Built by quotes or a line continuation: sh may read it as a reserved
 		 * word, the reader did not. */
 		sh_poison(
 			p,
 			sh_why_here(
-				p, line,
+				p, s->line,
 				"a reserved word written with quotes or a line continuation"));
-		goto done;
+		return 0;
 	}
 	if (streq(cmd, "local") && !p->def && !p->sub && !p->done) {
 		/* Outside a function, local is an error that stops grub-mkconfig. */
 		sh_poison(p,
 			  sh_why_here(
-				  p, line,
+				  p, s->line,
 				  "local outside a function, which stops grub-mkconfig"));
-		goto done;
+		return 0;
 	}
-	if (sh_is_special_builtin(cmd) || decl) {
+	if (sh_is_special_builtin(cmd) || s->decl) {
 		/* Special builtins keep the assignments written before them. */
-		r = sh_apply_assignments(p, assigns, n_assigns, true, NULL, line);
+		r = sh_apply_assignments(p, s->assigns, s->n_assigns, true, NULL,
+					 s->line);
 	} else if (sh_func_find(p->c, cmd)) {
 		/* dash drops them after a function call, bash as sh keeps them. */
 		r = sh_apply_assignments(
-			p, assigns, n_assigns, false,
+			p, s->assigns, s->n_assigns, false,
 			"assigned before a function call, which shells keep or drop",
-			line);
+			s->line);
 	} else {
 		/* For that command's environment only; their expansions still run. */
 		p->sub++;
-		r = sh_apply_assignments(p, assigns, n_assigns, true, NULL, line);
+		r = sh_apply_assignments(p, s->assigns, s->n_assigns, true, NULL,
+					 s->line);
 		p->sub--;
 	}
-	if (r == 0 && decl && decl_any)
-		r = sh_effect_any(
-			p,
-			sh_why_here(
-				p, line,
-				"after export/readonly/local with words amdgpu-tune does not follow"));
-	for (size_t i = 0; r == 0 && decl && i < n_decls; i++)
-		r = streq(cmd, "local")
-			    ? sh_effect_unknown(p, decls[i].name,
-						sh_why_here(p, line, "local"))
-			    : sh_effect_assign(p, decls[i].name, &args[decls[i].arg]);
-	if (r == 0 && decl && streq(cmd, "readonly"))
-		for (size_t i = 0; r == 0 && i < n_decls; i++)
-			r = strv_contains(p->c->readonly, decls[i].name)
-				    ? 0
-				    : strv_push(&p->c->readonly, decls[i].name);
-	if (r == 0 && decl && streq(cmd, "readonly"))
-		for (size_t i = 1; r == 0 && i < n_args; i++)
-			if (args[i].literal && args[i].text.text.s &&
-			    sh_is_name(args[i].text.text.s) &&
-			    !strv_contains(p->c->readonly, args[i].text.text.s))
-				r = strv_push(&p->c->readonly, args[i].text.text.s);
-	if (r == 0 && !decl)
-		r = sh_run_builtin(p, cmd, args, n_args, line);
+	if (r == 0 && s->decl)
+		r = run_declaration(p, s, cmd);
+	else if (r == 0)
+		r = sh_run_builtin(p, cmd, s->args, s->n_args, s->line);
 	if (r == 0 && streq(cmd, "return"))
 		/* return N, or the status of what ran before it. */
-		p->may_fail = n_args > 1 ? !streq_ptr(args[1].text.text.s, "0") ||
-						   args[1].unknown
-					 : p->status;
-done:
+		p->may_fail = s->n_args > 1 ? !streq_ptr(s->args[1].text.text.s, "0") ||
+						      s->args[1].unknown
+					    : p->status;
+	return r;
+}
+
+static int parse_simple(struct parser *p)
+{
+	struct simple s = {.line = p->line};
+	int r = read_simple(p, &s);
+
+	if (r == 0 && !p->failed)
+		r = run_simple(p, &s);
 	p->status = p->may_fail;
-	for (size_t i = 0; i < n_assigns; i++)
-		free(assigns[i].name);
-	free(assigns);
-	for (size_t i = 0; i < n_decls; i++)
-		free(decls[i].name);
-	free(decls);
-	for (size_t i = 0; i < n_args; i++)
-		sh_word_done(&args[i]);
-	free(args);
+	simple_done(&s);
 	return r;
 }
 
