@@ -53,7 +53,7 @@ static bool read_hex(const struct sysroot *root, const char *rel, unsigned long 
 
 static bool npu_present(const struct sysroot *root)
 {
-	DIR *d = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 	bool found = false;
 
@@ -76,7 +76,6 @@ static bool npu_present(const struct sysroot *root)
 		for (size_t i = 0; i < ELEMENTSOF(xdna_devices); i++)
 			found |= device == xdna_devices[i];
 	}
-	closedir(d);
 	return found;
 }
 
@@ -324,9 +323,9 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 		       const char *only_kernel, char *const *modules,
 		       struct machine_facts **ret, struct diag_list *d)
 {
-	struct machine_facts *m = calloc(1, sizeof(*m));
+	_cleanup_machine_facts_ struct machine_facts *m = calloc(1, sizeof(*m));
 	_cleanup_strv_free_ char **versions = NULL, **want = NULL;
-	DIR *dir = NULL;
+	_cleanup_closedir_ DIR *dir = NULL;
 	long ps = sysconf(_SC_PAGESIZE);
 	int r;
 
@@ -350,12 +349,12 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 
 	for (const char *const *b = amd_modules; *b; b++)
 		if (strv_push(&want, *b) < 0)
-			goto oom;
+			return -ENOMEM;
 	for (size_t i = 0; modules && modules[i]; i++) {
 		_cleanup_free_ char *c = cmdline_name_canonical(modules[i]);
 
 		if (!c || (!strv_contains(want, c) && strv_push(&want, c) < 0))
-			goto oom;
+			return -ENOMEM;
 	}
 
 	if (sysroot_opendir(root, "lib/modules", &dir) == 0) {
@@ -374,34 +373,26 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 			if (fd < 0)
 				continue;
 			close(fd);
-			if (strv_push(&versions, de->d_name) < 0) {
-				closedir(dir);
-				goto oom;
-			}
+			if (strv_push(&versions, de->d_name) < 0)
+				return -ENOMEM;
 		}
-		closedir(dir);
 	}
-	if (only_kernel && !versions) {
-		machine_facts_free(m);
+	if (only_kernel && !versions)
 		return diag_error(d, -ENOENT, NULL, 0,
 				  "kernel '%s' is not installed (no lib/modules/%s)",
 				  only_kernel, only_kernel);
-	}
 	if (versions)
 		qsort(versions, strv_length(versions), sizeof(char *), cmp_version);
 	for (size_t i = 0; versions && versions[i]; i++) {
 		if (ARRAY_GROW(m->kernels, m->n_kernels) < 0)
-			goto oom;
+			return -ENOMEM;
 		r = read_kernel(root, versions[i], want, &m->kernels[m->n_kernels], d);
 		m->n_kernels++;
 		if (r < 0)
-			goto oom;
+			return -ENOMEM;
 	}
-	*ret = m;
+	*ret = TAKE_PTR(m);
 	return 0;
-oom:
-	machine_facts_free(m);
-	return -ENOMEM;
 }
 
 static int cmp_gpu(const void *a, const void *b)
@@ -413,7 +404,7 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 {
 	struct gpu *g = NULL;
 	size_t n = 0;
-	DIR *d = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 
 	if (sysroot_opendir(root, "sys/bus/pci/devices", &d) < 0) {
@@ -488,14 +479,12 @@ int gpus_read(const struct sysroot *root, struct gpu **ret, size_t *ret_n)
 						      : -1;
 		}
 	}
-	closedir(d);
 	if (n)
 		qsort(g, n, sizeof(*g), cmp_gpu);
 	*ret = g;
 	*ret_n = n;
 	return 0;
 oom:
-	closedir(d);
 	gpus_free(g, n);
 	return -ENOMEM;
 }
