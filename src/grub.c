@@ -127,9 +127,9 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 	      const struct grub_config *like, struct grub_config **ret,
 	      struct diag_list *d)
 {
-	struct grub_config *c;
+	_cleanup_grub_config_ struct grub_config *c = NULL;
 	_cleanup_strv_free_ char **names = NULL;
-	DIR *dir = NULL;
+	_cleanup_closedir_ DIR *dir = NULL;
 	bool have_main = like_file(like, "etc/default/grub") >= 0 ||
 			 sysroot_exists(root, "etc/default/grub");
 	int r = 0;
@@ -147,12 +147,9 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 		while ((de = readdir(dir))) {
 			if (!is_cfg(de->d_name))
 				continue;
-			if (strv_push(&names, de->d_name) < 0) {
-				closedir(dir);
+			if (strv_push(&names, de->d_name) < 0)
 				return -ENOMEM;
-			}
 		}
-		closedir(dir);
 	} else if (!have_main && !names) {
 		*ret = NULL;
 		return 0;
@@ -175,11 +172,9 @@ int grub_read(const struct sysroot *root, const struct file_override *ov, bool d
 		    sysroot_exists(root, rel))
 			r = read_one(root, ov, like, c, rel, d);
 	}
-	if (r < 0) {
-		grub_config_free(c);
+	if (r < 0)
 		return r;
-	}
-	*ret = c;
+	*ret = TAKE_PTR(c);
 	return 0;
 }
 
