@@ -334,9 +334,10 @@ static bool id_name(const char *n, unsigned *ret)
 static int scan(const struct sysroot *root, unsigned **ret, size_t *ret_n,
 		unsigned *ret_max, struct diag_list *d)
 {
-	DIR *dir = NULL;
+	_cleanup_closedir_ DIR *dir = NULL;
+	_cleanup_free_ unsigned *ids = NULL;
 	struct dirent *de;
-	unsigned *ids = NULL, max = 0;
+	unsigned max = 0;
 	size_t n = 0;
 	int r = state_path_trusted(root, SNAPSHOT_DIR, d);
 
@@ -368,14 +369,10 @@ static int scan(const struct sysroot *root, unsigned **ret, size_t *ret_n,
 			max = id;
 		if (tmp)
 			continue;
-		if (ARRAY_GROW(ids, n) < 0) {
-			free(ids);
-			closedir(dir);
+		if (ARRAY_GROW(ids, n) < 0)
 			return -ENOMEM;
-		}
 		ids[n++] = id;
 	}
-	closedir(dir);
 	/* Oldest first. */
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
@@ -384,7 +381,7 @@ static int scan(const struct sysroot *root, unsigned **ret, size_t *ret_n,
 			ids[j] = ids[j - 1];
 			ids[j - 1] = t;
 		}
-	*ret = ids;
+	*ret = TAKE_PTR(ids);
 	*ret_n = n;
 	*ret_max = max;
 	return 0;
