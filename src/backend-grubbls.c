@@ -101,6 +101,12 @@ struct cfg {
 	bool own_entries;
 };
 
+static void cfg_done(struct cfg *c)
+{
+	strv_free(c->sets);
+	free(c->dflt);
+}
+
 static int read_cfg(const struct sysroot *root, const char *dir, struct cfg *c)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -168,8 +174,8 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 {
 	_cleanup_free_ char *envtext = NULL, *opts = NULL;
 	char dir[BOOT_ENV_DIR_MAX], envrel[BOOT_ENV_DIR_MAX + 16];
-	struct grubenv env = {0};
-	struct cfg cfg = {0};
+	_cleanup_(grubenv_done) struct grubenv env = {0};
+	_cleanup_(cfg_done) struct cfg cfg = {0};
 	const struct srcline *gd = NULL;
 	const char *why = NULL, *dflt;
 	const struct bls_entry *e;
@@ -192,7 +198,7 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 	if (r == 0)
 		r = read_entries(root, &b->sd, &skipped, d);
 	if (r < 0)
-		goto out;
+		return r;
 	blsgrub_sort(b->sd.entries, &b->sd.n_entries);
 	/* Entries without "linux" took their place in the order (and may have pushed
 	 * out an equal one); create_entry() skips them now. */
@@ -225,48 +231,39 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 	else if (r == -ENOENT)
 		r = 0;
 	if (r < 0 || b->next_why)
-		goto out;
-	if (skipped) {
-		r = unknown(
+		return r;
+	if (skipped)
+		return unknown(
 			b,
 			"a boot entry could not be read, or there are more than the reader takes");
-		goto out;
-	}
 	/* What grub.cfg sets default to; GRUB_DEFAULT says the same unless grub.cfg is
 	 * older than etc/default/grub. */
 	if (cfg.dflt) {
 		dflt = streq(cfg.dflt, "${saved_entry}") ? "saved" : cfg.dflt;
-		if (strpbrk(dflt, "$\"'\\")) {
-			r = unknown(b,
-				    "grub.cfg sets default to %s, which is not computed",
-				    cfg.dflt);
-			goto out;
-		}
+		if (strpbrk(dflt, "$\"'\\"))
+			return unknown(
+				b, "grub.cfg sets default to %s, which is not computed",
+				cfg.dflt);
 	} else if (b->grub && grub_var_lookup(b->grub, "GRUB_DEFAULT", &gd, NULL) != 0) {
-		r = unknown(b, "GRUB_DEFAULT is not computed");
-		goto out;
+		return unknown(b, "GRUB_DEFAULT is not computed");
 	} else {
 		dflt = gd && gd->text.s ? gd->text.s : NULL;
 	}
 	/* 08_fallback_counting: a boot counter that ran out boots the second entry. */
-	if (grubenv_get(&env, "boot_counter")) {
-		r = unknown(
+	if (grubenv_get(&env, "boot_counter"))
+		return unknown(
 			b,
 			"grubenv has boot_counter=%s: a boot being counted may fall back to another entry",
 			grubenv_get(&env, "boot_counter"));
-		goto out;
-	}
 	b->sd.dflt = blsgrub_default(b->sd.entries, b->sd.n_entries, dflt, &env,
 				     cfg.own_entries, &b->sd.rule);
-	if (b->sd.dflt < 0) {
-		r = unknown(
+	if (b->sd.dflt < 0)
+		return unknown(
 			b, "%s",
 			b->sd.n_entries
 				? "the default names no BLS entry, and grub.cfg has menu entries of its own that may carry that name"
 				: "no boot entry in " ENTRIES_DIR
 				  " (a .conf file with a linux line)");
-		goto out;
-	}
 	e = &b->sd.entries[b->sd.dflt];
 	r = blsgrub_options(e->options, &env, cfg.sets, &opts, &why);
 	/* Each entry's command line as the kernel gets it, where computed; NULL
@@ -282,27 +279,19 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 		b->sd.entries[i].options = k == 0 ? x : NULL;
 		b->sd.entries[i].options_unknown = k == 1;
 	}
-	if (r == 1) {
-		r = e->options_line
-			    ? unknown(b, "%s:%u: %s", e->path, e->options_line, why)
-			    : unknown(b, "%s: %s", e->path, why);
-		goto out;
-	}
+	if (r == 1)
+		return e->options_line
+			       ? unknown(b, "%s:%u: %s", e->path, e->options_line, why)
+			       : unknown(b, "%s: %s", e->path, why);
 	if (r < 0)
-		goto out;
-	if (strv_push(&b->next_files, e->path) < 0) {
-		r = -ENOMEM;
-		goto out;
-	}
+		return r;
+	if (strv_push(&b->next_files, e->path) < 0)
+		return -ENOMEM;
 	b->n_next_files = 1;
 	b->next_files_owned = true;
 	b->next_known = true;
 	r = srcline_append(&b->next, opts, strlen(opts),
 			   (struct src){0, e->options_line});
-out:
-	grubenv_done(&env);
-	strv_free(cfg.sets);
-	free(cfg.dflt);
 	return r;
 }
 
