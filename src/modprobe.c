@@ -9,6 +9,7 @@
 #include "cmdline.h"
 #include "dpkg.h"
 #include "modprobe.h"
+#include "rpmdb.h"
 #include "strv.h"
 #include "sysroot.h"
 
@@ -379,8 +380,8 @@ static bool wanted_name(const char *n, const struct modprobe_rules *rules)
 
 static const struct modprobe_rules rules_default = {.usr_lib = true, .alias_files = true};
 
-/* The rules for a kmod of version v (dpkg's Version, pacman's %VERSION%: its leading
- * number). */
+/* The rules for a kmod of version v (dpkg's Version, pacman's %VERSION%, rpm's
+ * [EPOCH:]VERSION-RELEASE: its leading number). */
 static void rules_for(const char *v, const char *source, struct modprobe_rules *ret)
 {
 	char *e;
@@ -417,6 +418,8 @@ void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret)
 		rules_for(v, "var/lib/dpkg/status", ret);
 	else if (pacman_installed_version(root, "kmod", v, sizeof(v)))
 		rules_for(v, "var/lib/pacman/local", ret);
+	else if (rpm_installed_version(root, "kmod", v, sizeof(v)))
+		rules_for(v, "rpm's database", ret);
 }
 
 struct entry {

@@ -91,8 +91,9 @@ struct modprobe_rules {
 	bool alias_files;   /* "*.alias" files are read */
 };
 
-/* The rules for the kmod the root has installed (var/lib/dpkg/status); when that does
- * not say, kmod 30's (Debian 12), with usr/lib/modprobe.d too: source NULL. */
+/* The rules for the kmod the root has installed (var/lib/dpkg/status, pacman's local
+ * database, rpm's database); when none says, both *.alias files and usr/lib/modprobe.d
+ * are read (kmod 32's rules): kmod 0, source NULL. */
 void modprobe_rules_read(const struct sysroot *root, struct modprobe_rules *ret);
 /* The same from a dpkg status text. Pure. */
 void modprobe_rules_from_status(const char *status, struct modprobe_rules *ret);

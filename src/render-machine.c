@@ -88,7 +88,7 @@ int render_detect_text(struct strbuf *b, const struct gpu *gpus, size_t n_gpus,
 	else
 		strbuf_puts(
 			b,
-			"modprobe.d:  kmod's version not known (no kmod in var/lib/dpkg/status or var/lib/pacman/local): read as kmod 32 does (*.conf and *.alias, usr/lib/modprobe.d too)\n");
+			"modprobe.d:  kmod's version not known (no kmod in var/lib/dpkg/status, var/lib/pacman/local or rpm's database): read as kmod 32 does (*.conf and *.alias, usr/lib/modprobe.d too)\n");
 	if (bf->next_known) {
 		_cleanup_free_ char *e =
 			escape_cmdline(bf->next.text.s ? bf->next.text.s : "");
