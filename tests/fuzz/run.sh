@@ -18,7 +18,7 @@ for f in $FUZZ_SOURCES; do
 done
 common="$common $build/src/pciids.c"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -include $build/config.h -I$src/src -DPROFILEDIR=\"/nonexistent\""
-for t in cmdline profile boot klog; do
+for t in cmdline profile boot klog rpmhdr; do
 	# shellcheck disable=SC2086
 	$CLANG $flags -o "$out/fuzz-$t" "$src/tests/fuzz/fuzz-$t.c" $common $(pkg-config --cflags --libs inih libmd libkmod blkid libcap sqlite3)
 	corpus=$(mktemp -d)
