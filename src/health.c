@@ -13,6 +13,7 @@
 #include "machine.h"
 #include "modprobe.h"
 #include "paths.h"
+#include "rpmdb.h"
 #include "sysroot.h"
 
 /* A carve-out from which ROCm gains nothing worth naming: 2 GiB (firmware setups offer
@@ -312,9 +313,25 @@ static int not_binding(const struct machine_facts *m, const struct boot_facts *b
 	return r;
 }
 
+/* The packages that carry amdgpu's firmware, each versioned by linux-firmware's date
+ * (an epoch aside): Debian's firmware-amd-graphics; Fedora's amd-gpu-firmware (split
+ * from linux-firmware in Fedora 39), and linux-firmware before that; Arch Linux's
+ * linux-firmware-amdgpu (split in 2025), and linux-firmware before that. The first
+ * installed one is it. */
+static const struct {
+	bool (*installed)(const struct sysroot *root, const char *pkg, char *buf,
+			  size_t n);
+	const char *pkg, *db;
+} firmware_packages[] = {
+	{dpkg_installed_version, "firmware-amd-graphics", "var/lib/dpkg/status"},
+	{rpm_installed_version, "amd-gpu-firmware", NULL},
+	{rpm_installed_version, "linux-firmware", NULL},
+	{pacman_installed_version, "linux-firmware-amdgpu", "var/lib/pacman/local"},
+	{pacman_installed_version, "linux-firmware", "var/lib/pacman/local"},
+};
+
 /* linux-firmware 20251125 carries the MES firmware (0x83) that breaks ROCm on gfx1151;
- * 20260110 fixed it. Debian ships it as firmware-amd-graphics, versioned by the
- * upstream date. */
+ * 20260110 fixed it. */
 static int firmware(const struct sysroot *root, const struct gpu *gpus, size_t n,
 		    struct diag_list *d)
 {
@@ -323,15 +340,26 @@ static int firmware(const struct sysroot *root, const struct gpu *gpus, size_t n
 
 	for (size_t i = 0; i < n; i++)
 		gfx1151 |= gpus[i].gfx && streq(gpus[i].gfx, "gfx1151");
-	if (!gfx1151 ||
-	    !dpkg_installed_version(root, "firmware-amd-graphics", v, sizeof(v)) ||
-	    strncmp(v, "20251125", 8) != 0 ||
-	    (v[8] != '\0' && v[8] != '-' && v[8] != '.'))
+	if (!gfx1151)
 		return 0;
-	return diag_warning(
-		d, "var/lib/dpkg/status", 0,
-		"firmware-amd-graphics %s is linux-firmware 20251125, whose MES firmware (0x83) breaks ROCm on gfx1151 (Strix Halo); 20260110 fixed it: upgrade the package",
-		v);
+	for (size_t i = 0; i < ELEMENTSOF(firmware_packages); i++) {
+		const char *date = v;
+
+		if (!firmware_packages[i].installed(root, firmware_packages[i].pkg, v,
+						    sizeof(v)))
+			continue;
+		if (strchr(v, ':'))
+			date = strchr(v, ':') + 1;
+		if (strncmp(date, "20251125", 8) != 0 ||
+		    (date[8] != '\0' && date[8] != '-' && date[8] != '.'))
+			return 0;
+		return diag_warning(
+			d, firmware_packages[i].db, 0,
+			"%s %s%s is linux-firmware 20251125, whose MES firmware (0x83) breaks ROCm on gfx1151 (Strix Halo); 20260110 fixed it: upgrade the package",
+			firmware_packages[i].pkg, v,
+			firmware_packages[i].db ? "" : " (rpm's database)");
+	}
+	return 0;
 }
 
 /* A ttm.conf in modprobe.d: the file AMD's amd-ttm (amd-debug-tools) writes. It sorts

@@ -15,7 +15,7 @@ command -v rpmbuild > /dev/null && command -v rpm > /dev/null ||
 	tap_skip_all "no rpm or rpmbuild (make test-deps installs them): rpm's own databases not tested"
 work=$(mktemp -d)
 trap "${KEEP:+:} rm -rf \"$work\"" EXIT
-tap_plan 6
+tap_plan 8
 
 # package NAME EPOCH VERSION RELEASE: an empty rpm of that name and version, its path.
 package() {
@@ -47,7 +47,8 @@ record() {
 }
 
 kmod=$(package kmod "" 34 2.fc43) && libs=$(package kmod-libs "" 30 1.fc43) &&
-	epoch=$(package kmod 1 31 4.el9) ||
+	epoch=$(package kmod 1 31 4.el9) && bad=$(package amd-gpu-firmware "" 20251125 1.fc43) &&
+	good=$(package amd-gpu-firmware "" 20260110 1.fc43) ||
 	{
 		tap_not_ok "rpmbuild builds the stand-in packages"
 		tap_done
@@ -95,7 +96,24 @@ rc=$?
 tap_check "a database that is not one: kmod's version not known, detect still exits 0" \
 	sh -c "[ $rc = 0 ] && grep -q \"kmod's version not known\" '$work/out'"
 
-# 6. The package removed: not installed, so not known.
+# 6-7. A Strix Halo (gfx1151) with Fedora's amd-gpu-firmware of linux-firmware 20251125,
+# whose MES firmware breaks ROCm there, and with 20260110, which fixed it.
+for fw in bad good; do
+	root=$work/fw-$fw
+	mkdir -p "$root/sys/bus/pci/devices"
+	cp -R "$top_srcdir/tests/golden/detect-strix-npu/root/sys/bus/pci/devices/0000:c3:00.0" \
+		"$root/sys/bus/pci/devices/"
+	pkg=$good
+	[ $fw = good ] || pkg=$bad
+	record "$root" usr/lib/sysimage/rpm "$pkg" || echo "# rpm did not record $pkg"
+	"$bin" --root "$root" detect > "$work/out-$fw" 2>&1
+done
+tap_check "amd-gpu-firmware 20251125 on gfx1151: warned, from rpm's database" \
+	grep -qF "warning: amd-gpu-firmware 20251125-1.fc43 (rpm's database) is linux-firmware 20251125" "$work/out-bad"
+tap_check "amd-gpu-firmware 20260110: no firmware warning" \
+	sh -c "! grep -q 'is linux-firmware 20251125' '$work/out-good' && grep -q 'gfx1151' '$work/out-good'"
+
+# 8. The package removed: not installed, so not known.
 HOME=$work rpm --root "$work/fedora" --dbpath /usr/lib/sysimage/rpm -e --justdb --nodeps kmod > /dev/null 2>&1
 "$bin" --root "$work/fedora" detect > "$work/out" 2>&1
 tap_check "after rpm -e kmod, kmod's version is not known" grep -q "kmod's version not known" "$work/out"
