@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,6 +110,221 @@ static int progress(void *steps)
 	return ++*(unsigned *)steps > QUERY_STEPS_MAX / 1000;
 }
 
+/* A read-only sqlite VFS over a descriptor the caller opened inside the root: sqlite
+ * reads that file and no other, never by a path (which it would resolve again, outside
+ * the root's rules, and without /proc could not name at all), and writes nothing. The
+ * database is opened immutable, so no journal, write-ahead log or lock is looked for.
+ * The file's name is "fd-N". */
+struct fd_file {
+	sqlite3_file base;
+	int fd; /* not owned */
+};
+
+static int fd_close(sqlite3_file *f)
+{
+	(void)f;
+	return SQLITE_OK;
+}
+
+static int fd_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
+{
+	int fd = ((struct fd_file *)f)->fd;
+	size_t done = 0;
+
+	while (done < (size_t)n) {
+		ssize_t k = pread(fd, (char *)buf + done, (size_t)n - done,
+				  (off_t)off + (off_t)done);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return SQLITE_IOERR_READ;
+		if (k == 0)
+			break;
+		done += (size_t)k;
+	}
+	if (done == (size_t)n)
+		return SQLITE_OK;
+	memset((char *)buf + done, 0, (size_t)n - done);
+	return SQLITE_IOERR_SHORT_READ;
+}
+
+static int fd_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+	(void)f;
+	(void)buf;
+	(void)n;
+	(void)off;
+	return SQLITE_READONLY;
+}
+
+static int fd_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	(void)f;
+	(void)size;
+	return SQLITE_READONLY;
+}
+
+static int fd_sync(sqlite3_file *f, int flags)
+{
+	(void)f;
+	(void)flags;
+	return SQLITE_OK;
+}
+
+static int fd_size(sqlite3_file *f, sqlite3_int64 *ret)
+{
+	struct stat st;
+
+	if (fstat(((struct fd_file *)f)->fd, &st) < 0)
+		return SQLITE_IOERR_FSTAT;
+	*ret = st.st_size;
+	return SQLITE_OK;
+}
+
+static int fd_lock(sqlite3_file *f, int level)
+{
+	(void)f;
+	(void)level;
+	return SQLITE_OK;
+}
+
+static int fd_reserved(sqlite3_file *f, int *ret)
+{
+	(void)f;
+	*ret = 0;
+	return SQLITE_OK;
+}
+
+static int fd_control(sqlite3_file *f, int op, void *arg)
+{
+	(void)f;
+	(void)op;
+	(void)arg;
+	return SQLITE_NOTFOUND;
+}
+
+static int fd_sector(sqlite3_file *f)
+{
+	(void)f;
+	return 4096;
+}
+
+static int fd_caps(sqlite3_file *f)
+{
+	(void)f;
+	return SQLITE_IOCAP_IMMUTABLE;
+}
+
+static const sqlite3_io_methods fd_methods = {
+	.iVersion = 1,
+	.xClose = fd_close,
+	.xRead = fd_read,
+	.xWrite = fd_write,
+	.xTruncate = fd_truncate,
+	.xSync = fd_sync,
+	.xFileSize = fd_size,
+	.xLock = fd_lock,
+	.xUnlock = fd_lock,
+	.xCheckReservedLock = fd_reserved,
+	.xFileControl = fd_control,
+	.xSectorSize = fd_sector,
+	.xDeviceCharacteristics = fd_caps,
+};
+
+static int fd_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
+		   int *out_flags)
+{
+	struct fd_file *ff = (struct fd_file *)f;
+	size_t k;
+
+	(void)vfs;
+	ff->base.pMethods = NULL;
+	/* The main database only, read-only: nothing else is opened. */
+	if (!name || !(flags & SQLITE_OPEN_MAIN_DB) || !(flags & SQLITE_OPEN_READONLY) ||
+	    strncmp(name, "fd-", 3) != 0 || !(k = strspn(name + 3, "0123456789")) ||
+	    k > 9 || name[3 + k])
+		return SQLITE_CANTOPEN;
+	ff->fd = (int)strtoul(name + 3, NULL, 10);
+	ff->base.pMethods = &fd_methods;
+	if (out_flags)
+		*out_flags = SQLITE_OPEN_READONLY;
+	return SQLITE_OK;
+}
+
+static int fd_delete(sqlite3_vfs *vfs, const char *name, int sync)
+{
+	(void)vfs;
+	(void)name;
+	(void)sync;
+	return SQLITE_IOERR_DELETE;
+}
+
+/* No other file is there: no journal, no write-ahead log. */
+static int fd_access(sqlite3_vfs *vfs, const char *name, int flags, int *ret)
+{
+	(void)vfs;
+	(void)name;
+	(void)flags;
+	*ret = 0;
+	return SQLITE_OK;
+}
+
+static int fd_fullname(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+	(void)vfs;
+	if (snprintf(out, (size_t)n, "%s", name) >= n)
+		return SQLITE_CANTOPEN;
+	return SQLITE_OK;
+}
+
+static int fd_random(sqlite3_vfs *vfs, int n, char *out)
+{
+	sqlite3_vfs *def = sqlite3_vfs_find(NULL);
+
+	(void)vfs;
+	return def ? def->xRandomness(def, n, out) : 0;
+}
+
+static int fd_sleep(sqlite3_vfs *vfs, int us)
+{
+	(void)vfs;
+	(void)us;
+	return 0;
+}
+
+static int fd_time(sqlite3_vfs *vfs, double *ret)
+{
+	sqlite3_vfs *def = sqlite3_vfs_find(NULL);
+
+	(void)vfs;
+	return def ? def->xCurrentTime(def, ret) : SQLITE_ERROR;
+}
+
+static int fd_last_error(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	if (n > 0)
+		out[0] = '\0';
+	return 0;
+}
+
+static sqlite3_vfs fd_vfs = {
+	.iVersion = 1,
+	.szOsFile = sizeof(struct fd_file),
+	.mxPathname = 64,
+	.zName = "amdgpu-tune-fd",
+	.xOpen = fd_open,
+	.xDelete = fd_delete,
+	.xAccess = fd_access,
+	.xFullPathname = fd_fullname,
+	.xRandomness = fd_random,
+	.xSleep = fd_sleep,
+	.xCurrentTime = fd_time,
+	.xGetLastError = fd_last_error,
+};
+static bool fd_vfs_registered;
+
 /* Whether the database's name is a table (not a view a hostile file made up, whose
  * query could run for long). */
 static bool is_table(sqlite3 *db, const char *name)
@@ -155,7 +371,7 @@ static bool query(sqlite3 *db, const char *pkg, char *buf, size_t n)
 }
 
 /* One database file: opened in the root (a regular file, never a FIFO that would
- * block), then by sqlite through /proc/self/fd, read-only and immutable. */
+ * block), then read by sqlite through that descriptor (fd_vfs), immutable. */
 static bool from_file(const struct sysroot *root, const char *rel, const char *pkg,
 		      char *buf, size_t n)
 {
@@ -168,9 +384,14 @@ static bool from_file(const struct sysroot *root, const char *rel, const char *p
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return false;
-	snprintf(uri, sizeof(uri), "file:/proc/self/fd/%d?immutable=1", fd);
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) ==
-	    SQLITE_OK) {
+	if (!fd_vfs_registered) {
+		if (sqlite3_vfs_register(&fd_vfs, 0) != SQLITE_OK)
+			return false;
+		fd_vfs_registered = true;
+	}
+	snprintf(uri, sizeof(uri), "file:fd-%d?immutable=1", fd);
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+			    fd_vfs.zName) == SQLITE_OK) {
 		/* Nothing the file's schema defines runs (views' functions, triggers),
 		 * and a query stops after a bounded amount of work. */
 		sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);

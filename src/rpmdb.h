@@ -17,9 +17,10 @@ struct sysroot;
 bool rpm_version_from_header(const void *blob, size_t len, const char *pkg, char *buf,
 			     size_t n);
 
-/* The same for the installed package pkg, read from the root's rpmdb.sqlite (opened
- * read-only and immutable: nothing in the root is written, and a transaction still in
- * the write-ahead log is not seen). false when there is no database, it cannot be
- * read, or pkg is not in it. */
+/* The same for the installed package pkg, read from the root's rpmdb.sqlite: opened in
+ * the root, and read by sqlite through that descriptor alone, immutable (nothing is
+ * written, no lock is taken, and a transaction still in the write-ahead log is not
+ * seen; /proc is not needed). false when there is no database, it cannot be read, or
+ * pkg is not in it. */
 bool rpm_installed_version(const struct sysroot *root, const char *pkg, char *buf,
 			   size_t n);
