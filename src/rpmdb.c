@@ -26,9 +26,11 @@ enum { TYPE_INT32 = 4, TYPE_STRING = 6 };
 static const char *const db_files[] = {"usr/lib/sysimage/rpm/rpmdb.sqlite",
 				       "var/lib/rpm/rpmdb.sqlite", NULL};
 
-/* Bounds the work one query may do on a database that may be hostile: sqlite's
- * virtual machine steps, counted in the progress handler's units. */
+/* Bounds the work the queries on one database may do, which may be hostile: sqlite's
+ * virtual machine steps, counted in the progress handler's units of 1000. */
 #define QUERY_STEPS_MAX 10000000
+/* A larger file is not read (a Fedora workstation's is some tens of MB). */
+#define DB_MAX ((off_t)4 << 30)
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -325,15 +327,17 @@ static sqlite3_vfs fd_vfs = {
 };
 static bool fd_vfs_registered;
 
-/* Whether the database's name is a table (not a view a hostile file made up, whose
- * query could run for long). */
+/* Whether the database's name is a plain table (not a view a hostile file made up,
+ * whose query could run for long, nor a virtual table, whose module would read the
+ * file's own shadow tables). */
 static bool is_table(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st = NULL;
 	bool yes = false;
 
 	if (sqlite3_prepare_v2(
-		    db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+		    db,
+		    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 AND sql LIKE 'CREATE TABLE%'",
 		    -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK)
 		yes = sqlite3_step(st) == SQLITE_ROW;
@@ -382,7 +386,7 @@ static bool from_file(const struct sysroot *root, const char *rel, const char *p
 	struct stat st;
 	bool found = false;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > DB_MAX)
 		return false;
 	if (!fd_vfs_registered) {
 		if (sqlite3_vfs_register(&fd_vfs, 0) != SQLITE_OK)
@@ -392,12 +396,21 @@ static bool from_file(const struct sysroot *root, const char *rel, const char *p
 	snprintf(uri, sizeof(uri), "file:fd-%d?immutable=1", fd);
 	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
 			    fd_vfs.zName) == SQLITE_OK) {
+		int on = 0, off = 1;
+
 		/* Nothing the file's schema defines runs (views' functions, triggers),
-		 * and a query stops after a bounded amount of work. */
-		sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-		sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
-		sqlite3_progress_handler(db, 1000, progress, &steps);
-		found = query(db, pkg, buf, n);
+		 * no value is longer than a header may be, and the queries on it stop
+		 * after a bounded amount of work. */
+		if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on) ==
+			    SQLITE_OK &&
+		    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &off) ==
+			    SQLITE_OK &&
+		    on == 1 && off == 0) {
+			sqlite3_limit(db, SQLITE_LIMIT_LENGTH,
+				      RPM_DATA_MAX + 8 + 16 * RPM_TAGS_MAX);
+			sqlite3_progress_handler(db, 1000, progress, &steps);
+			found = query(db, pkg, buf, n);
+		}
 	}
 	sqlite3_close(db);
 	return found;
