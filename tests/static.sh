@@ -12,9 +12,10 @@
 #
 # cppcheck runs its warning and portability classes. It does not know the cleanup
 # attribute (_cleanup_ in util.h) in 2.10, so it calls every early return after a
-# _cleanup_ variable was set a leak: a memleak or resourceLeak report on a variable that
-# its function declares with a _cleanup_ attribute is dropped (and counted); any other
-# report stands.
+# _cleanup_ variable was set a leak: a memleak or resourceLeak report at a return, goto
+# or closing brace, on a variable that its function declares with a _cleanup_
+# attribute, is dropped (and counted). Any other report stands, a leak by reassigning
+# such a variable among them (cppcheck reports that at the assignment).
 #
 # Usage: static.sh SRCDIR BUILDDIR "CPPFLAGS" SOURCE...  (the program's sources, relative
 # to SRCDIR; the C files among them are checked, and every C file of the tests, the
@@ -59,6 +60,13 @@ allowed=$(sed -n 's/^#define \(_cleanup_[a-z_]*\|_printf_\).*/\1/p' src/*.h | so
 	tr '\n' ';')
 config="{CheckOptions: [{key: bugprone-reserved-identifier.AllowedIdentifiers, value: '$allowed'}]}"
 
+for tool in clang-tidy cppcheck; do
+	command -v "$tool" > /dev/null || {
+		echo "check-static: no $tool (make test-deps TEST_DEPS=static installs it)" >&2
+		exit 1
+	}
+done
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
@@ -66,9 +74,16 @@ status=0
 # clang-tidy: the flags the build compiles with. A check the installed clang-tidy lacks
 # is simply not run; one that it has runs on every file and on the tree's headers.
 # shellcheck disable=SC2086 # cppflags is a list of flags
+rc=0
 clang-tidy --quiet --checks="$checks" --config="$config" --header-filter="^$(pwd)/(src|tests|bench)/" \
 	"$@" -- -std=gnu11 -include "$builddir/config.h" -I"$builddir" $cppflags \
-	>"$tmp/tidy" 2>"$tmp/tidy.err" || true
+	>"$tmp/tidy" 2>"$tmp/tidy.err" || rc=$?
+if [ "$rc" -gt 1 ]; then
+	# 1 is its status for findings; anything else is a tool that did not run.
+	cat "$tmp/tidy.err" >&2
+	echo "check-static: clang-tidy did not run (exit $rc)" >&2
+	exit 1
+fi
 if grep -E ': (warning|error): ' "$tmp/tidy" "$tmp/tidy.err" >"$tmp/tidy.found"; then
 	cat "$tmp/tidy"
 	echo "check-static: clang-tidy: $(wc -l <"$tmp/tidy.found") findings" >&2
@@ -90,14 +105,29 @@ cppcheck -q --enable=warning,portability --std=c11 --include="$builddir/config.h
 	cat "$tmp/cpp" >&2
 	exit 1
 }
-# A leak report on a _cleanup_ variable: the function is the lines from the last "{" in
-# column 0 before the report; the variable is declared there with _cleanup_.
+# A leak report on a _cleanup_ variable at an exit: the report's line is a return, goto
+# or "}"; the function is the lines from the last "{" in column 0 before it; a line
+# there with _cleanup_ declares the variable (in one of its declarators, before any
+# "=": "_cleanup_free_ char *a = NULL, *b = x;" declares a and b, not x).
 awk -F: -v out="$tmp/cpp.kept" '
+function declares(l, var,    parts, k, i, d) {
+	k = split(l, parts, ",")
+	for (i = 1; i <= k; i++) {
+		d = parts[i]
+		sub(/=.*/, "", d)
+		sub(/[ \t;]*$/, "", d)
+		if (d ~ ("(^|[ *])" var "(\\[[^]]*\\])?$"))
+			return 1
+	}
+	return 0
+}
 function cleanup_declared(file, line, var,    n, l, start, text, i, found) {
 	n = 0
 	while ((getline l < file) > 0 && n < line)
 		text[++n] = l
 	close(file)
+	if (text[n] !~ /^[ \t]*(return([ \t(;]|$)|goto[ \t]|\})/)
+		return 0
 	start = 1
 	for (i = n; i >= 1; i--)
 		if (text[i] == "{") {
@@ -106,7 +136,7 @@ function cleanup_declared(file, line, var,    n, l, start, text, i, found) {
 		}
 	found = 0
 	for (i = start; i <= n; i++)
-		if (text[i] ~ /_cleanup_/ && text[i] ~ ("[ *]" var "( =|;|,|\\[)"))
+		if (text[i] ~ /_cleanup_/ && declares(text[i], var))
 			found = 1
 	return found
 }
