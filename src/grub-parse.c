@@ -714,6 +714,19 @@ static int parse_command(struct parser *p)
 	return r;
 }
 
+/* Ends a pipeline's or an and-or list's own list of names it assigned: they join the
+ * enclosing one, saved (when r is 0), which becomes the current list again. r, or
+ * -ENOMEM. */
+static int touched_restore(struct parser *p, char **saved, int r)
+{
+	for (size_t i = 0; r == 0 && p->touched && p->touched[i]; i++)
+		if (!strv_contains(saved, p->touched[i]))
+			r = strv_push(&saved, p->touched[i]);
+	strv_free(p->touched);
+	p->touched = saved;
+	return r;
+}
+
 /* [!] command [| command]...: every part of a pipeline of two or more runs in a
  * subshell (dash), so nothing it assigns stays. */
 static int parse_pipeline(struct parser *p)
@@ -757,12 +770,7 @@ static int parse_pipeline(struct parser *p)
 		p->may_fail = false;
 		p->status = true;
 	}
-	for (size_t i = 0; r == 0 && p->touched && p->touched[i]; i++)
-		if (!strv_contains(saved, p->touched[i]))
-			r = strv_push(&saved, p->touched[i]);
-	strv_free(p->touched);
-	p->touched = saved;
-	return r;
+	return touched_restore(p, saved, r);
 }
 
 /* pipeline [&& pipeline | || pipeline]... [; | &] */
@@ -823,12 +831,7 @@ static int parse_and_or(struct parser *p)
 	}
 	p->may_fail = false;
 	p->status = status;
-	for (size_t i = 0; r == 0 && p->touched && p->touched[i]; i++)
-		if (!strv_contains(saved, p->touched[i]))
-			r = strv_push(&saved, p->touched[i]);
-	strv_free(p->touched);
-	p->touched = saved;
-	return r;
+	return touched_restore(p, saved, r);
 }
 
 /* Commands up to one of the reserved words in stop (not consumed), a ')' or ";;" (in
