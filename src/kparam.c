@@ -37,15 +37,12 @@ int kparam_type_parse(const char *s, struct kparam_type *ret)
 	return -EINVAL;
 }
 
+/* A digit's value; 99, more than any base, for what is none. */
 static int digit_value(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
+	int v = hex_value(c);
+
+	return v < 0 ? 99 : v;
 }
 
 /*

@@ -204,8 +204,7 @@ bool rel_path_is_safe(const char *s)
 	return true;
 }
 
-/* Not isxdigit(): the locale must not decide what a kernel-printed id is. */
-static int hex_value(char c)
+int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

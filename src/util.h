@@ -112,6 +112,10 @@ int next_key_value(char **cursor, unsigned *line, char **key, char **value);
  * empty, "." or ".." component, only letters, digits and "_.-/". */
 bool rel_path_is_safe(const char *s);
 
+/* The value of a hexadecimal digit, either case, or -1. Not isxdigit(): the locale must
+ * not decide what a kernel-printed number is. */
+int hex_value(char c);
+
 /* Reads 1 to max (at most 8) hexadecimal digits at the start of s into *ret: no sign, no
  * blank, no "0x", as the kernel prints PCI addresses and ids. The number of digits read,
  * 0 when s does not start with one. */
