@@ -117,6 +117,17 @@ tap_done() {
 	[ "$tap_failed" -eq 0 ] || exit 1
 	exit 0
 }
+# proc_hider DIR: prints the command prefix that runs a command with an empty tmpfs over
+# /proc (a private mount namespace; unshare -r as an ordinary user; the script it writes
+# into DIR exits 77 when it cannot), or nothing when there is no such namespace here.
+proc_hider() {
+	printf 'mount -t tmpfs -o ro none /proc || exit 77\n[ ! -e /proc/self ] || exit 77\nexec "$@"\n' > "$1/hide-proc"
+	if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2> /dev/null; then
+		echo "unshare -m --propagation private sh $1/hide-proc"
+	elif unshare -rm true 2> /dev/null; then
+		echo "unshare -rm sh $1/hide-proc"
+	fi
+}
 tap_skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 # Every golden case with the binary run under WRAP (a command prefix, GOLDEN_WRAP of

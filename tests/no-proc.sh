@@ -11,14 +11,8 @@ bin=$top_builddir/amdgpu-tune
 export LC_ALL=C
 work=$(mktemp -d)
 trap "${KEEP:+:} rm -rf \"$work\"" EXIT
-printf 'mount -t tmpfs -o ro none /proc || exit 77\n[ ! -e /proc/self ] || exit 77\nexec "$@"\n' > "$work/hide-proc"
-if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2> /dev/null; then
-	wrap="unshare -m --propagation private sh $work/hide-proc"
-elif unshare -rm true 2> /dev/null; then
-	wrap="unshare -rm sh $work/hide-proc"
-else
-	tap_skip_all "no private mount namespace here (unshare -m, unshare -rm): not tested without /proc"
-fi
+wrap=$(proc_hider "$work")
+[ -n "$wrap" ] || tap_skip_all "no private mount namespace here (unshare -m, unshare -rm): not tested without /proc"
 $wrap "$bin" --version > "$work/probe" 2>&1
 rc=$?
 if [ $rc = 77 ]; then

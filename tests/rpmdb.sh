@@ -115,14 +115,7 @@ tap_check "amd-gpu-firmware 20260110: no firmware warning" \
 
 # 8. Without /proc (a chroot being set up): sqlite reads the descriptor opened in the
 # root, never a /proc/self/fd path.
-printf 'mount -t tmpfs -o ro none /proc || exit 77\n[ ! -e /proc/self ] || exit 77\nexec "$@"\n' > "$work/hide-proc"
-if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2> /dev/null; then
-	wrap="unshare -m --propagation private sh $work/hide-proc"
-elif unshare -rm true 2> /dev/null; then
-	wrap="unshare -rm sh $work/hide-proc"
-else
-	wrap=
-fi
+wrap=$(proc_hider "$work")
 if [ -n "$wrap" ]; then
 	$wrap "$bin" --root "$work/fedora" detect > "$work/out" 2>&1
 	rc=$?
