@@ -38,8 +38,11 @@ const struct boot_backend *backend_detect(const struct boot_probe *p, struct str
 	return &backend_unknown;
 }
 
-const struct boot_backend *backend_for_cmdline_file(const char *path)
+const struct boot_backend *backend_for_cmdline_file(const char *path,
+						    const struct boot_backend *loader)
 {
+	if (path && loader && loader->cmdline && streq(loader->cmdline->path, path))
+		return loader;
 	for (size_t i = 0; path && backends[i]; i++)
 		if (backends[i]->cmdline && streq(backends[i]->cmdline->path, path))
 			return backends[i];

@@ -107,8 +107,13 @@ const struct boot_backend *backend_by_name(const char *name);
  * appended to ev. */
 const struct boot_backend *backend_detect(const struct boot_probe *p, struct strbuf *ev);
 
-/* The backend that writes our kernel arguments to path, or NULL. */
-const struct boot_backend *backend_for_cmdline_file(const char *path);
+/* The backend that writes our kernel arguments to path, or NULL: loader (the machine's)
+ * when it does, else the first in the table that does. (GRUB's etc/default/grub is
+ * written by two: the plain one edits GRUB_CMDLINE_LINUX_DEFAULT, the one with BLS
+ * entries GRUB_CMDLINE_LINUX.) */
+const struct boot_backend *backend_for_cmdline_file(const char *path,
+						    const struct boot_backend *loader);
+
 
 /* The files apply, rollback and remove may change: every backend's command-line file
  * (once each), the modprobe.d drop-in and our state; the only ones a snapshot may

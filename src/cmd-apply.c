@@ -113,14 +113,15 @@ static int say_replan(const struct options *o, const struct state *prev,
 /* The arguments apply adds to the command-line file path: what its new text has that
  * base (the file without our earlier tokens) had not, appended to *tokens (apply
  * inserts them before a bare "--", not only at the end). 0, -EINVAL or -ENOMEM. */
-static int added_tokens(const char *path, const char *base, const char *new,
-			char ***tokens, struct diag_list *d)
+static int added_tokens(const struct boot_backend *loader, const char *path,
+			const char *base, const char *new, char ***tokens,
+			struct diag_list *d)
 {
 	_cleanup_strv_free_ char **was = NULL, **all = NULL;
-	int r = cmdline_file_words(path, base, &was, d);
+	int r = cmdline_file_words(loader, path, base, &was, d);
 
 	if (r == 0)
-		r = cmdline_file_words(path, new, &all, d);
+		r = cmdline_file_words(loader, path, new, &all, d);
 	for (size_t k = 0; r == 0 && all && all[k]; k++) {
 		const char *tok = all[k];
 		size_t in_all = 0, in_was = 0, seen = 0;
@@ -359,8 +360,8 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			if (m == c.now->loader->cmdline &&
 			    !streq_ptr(c.kcmd_base, f->data)) {
 				next.tokens_in = (char *)f->path;
-				r = added_tokens(f->path, c.kcmd_base, f->data, &tokens,
-						 d);
+				r = added_tokens(c.now->loader, f->path, c.kcmd_base,
+						 f->data, &tokens, d);
 				if (r < 0)
 					goto fail;
 			}

@@ -68,11 +68,11 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 		if (m->kind == MANAGED_CMDLINE && !m->hand_edit) {
 			if (!tokens)
 				continue;
-			r = cmdline_file_strip(m->path, old[i], st->tokens, &stripped[i],
-					       &d);
+			r = cmdline_file_strip(t.loader, m->path, old[i], st->tokens,
+					       &stripped[i], &d);
 			if (r < 0)
 				continue;
-			tokens_in = backend_for_cmdline_file(m->path);
+			tokens_in = backend_for_cmdline_file(m->path, t.loader);
 			if (sysroot_stat(root, m->path, &sst) < 0)
 				continue;
 			files[n++] = (struct file_change){

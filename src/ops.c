@@ -441,10 +441,11 @@ int strip_tokens(const char *cur, char *const *tokens, char **ret)
 
 /* Where in text (the file path's) the arguments are: [*start, *end), and a copy of that
  * part in *part. */
-static int cmdline_file_part(const char *path, const char *text, size_t *start,
-			     size_t *end, char **part, struct diag_list *d)
+static int cmdline_file_part(const struct boot_backend *loader, const char *path,
+			     const char *text, size_t *start, size_t *end, char **part,
+			     struct diag_list *d)
 {
-	const struct boot_backend *b = backend_for_cmdline_file(path);
+	const struct boot_backend *b = backend_for_cmdline_file(path, loader);
 	int r;
 
 	*start = 0;
@@ -456,12 +457,13 @@ static int cmdline_file_part(const char *path, const char *text, size_t *start,
 	return *part ? 0 : -ENOMEM;
 }
 
-int cmdline_file_strip(const char *path, const char *text, char *const *tokens,
-		       char **ret, struct diag_list *d)
+int cmdline_file_strip(const struct boot_backend *loader, const char *path,
+		       const char *text, char *const *tokens, char **ret,
+		       struct diag_list *d)
 {
 	_cleanup_free_ char *part = NULL, *stripped = NULL;
 	size_t start, end;
-	int r = cmdline_file_part(path, text, &start, &end, &part, d);
+	int r = cmdline_file_part(loader, path, text, &start, &end, &part, d);
 
 	if (r == 0)
 		r = strip_tokens(part, tokens, &stripped);
@@ -472,12 +474,12 @@ int cmdline_file_strip(const char *path, const char *text, char *const *tokens,
 		       : 0;
 }
 
-int cmdline_file_words(const char *path, const char *text, char ***ret,
-		       struct diag_list *d)
+int cmdline_file_words(const struct boot_backend *loader, const char *path,
+		       const char *text, char ***ret, struct diag_list *d)
 {
 	_cleanup_free_ char *part = NULL;
 	size_t start, end;
-	int r = cmdline_file_part(path, text, &start, &end, &part, d);
+	int r = cmdline_file_part(loader, path, text, &start, &end, &part, d);
 
 	if (r < 0)
 		return r;
@@ -713,8 +715,8 @@ static int cmdline_text(struct sysroot *root, struct compared *c, const struct p
 			return 0;
 		}
 		if (r == 0)
-			r = cmdline_file_strip(b->cmdline->path, cur ? cur : "", tokens,
-					       &c->kcmd_base, d);
+			r = cmdline_file_strip(b, b->cmdline->path, cur ? cur : "",
+					       tokens, &c->kcmd_base, d);
 	}
 	return r < 0 ? r : b->cmdline_text(c->name, pl, c->kcmd_base, ret);
 }
@@ -737,7 +739,7 @@ static int stale_tokens_text(struct sysroot *root, const struct compared *c,
 	if (r < 0 || !cur)
 		return r;
 	*change = true;
-	return cmdline_file_strip(path, cur, c->state->tokens, ret, d);
+	return cmdline_file_strip(c->now->loader, path, cur, c->state->tokens, ret, d);
 }
 
 int compare(struct sysroot *root, const struct plan_request *o, const char *name,

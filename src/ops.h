@@ -128,15 +128,17 @@ int read_managed_text(struct sysroot *root, const char *rel, char **ret,
 int strip_tokens(const char *cur, char *const *tokens, char **ret);
 
 /* The same for the text of the command-line file path, within the part of it its
- * backend says the arguments are (cmdline_span): every byte outside it stays. 0,
+ * backend (loader, the machine's, when it writes path; backend_for_cmdline_file()) says
+ * the arguments are (cmdline_span): every byte outside it stays. 0,
  * -EINVAL (with an error in d: no such part it can edit) or -ENOMEM. */
-int cmdline_file_strip(const char *path, const char *text, char *const *tokens,
-		       char **ret, struct diag_list *d);
+int cmdline_file_strip(const struct boot_backend *loader, const char *path,
+		       const char *text, char *const *tokens, char **ret,
+		       struct diag_list *d);
 
 /* The arguments in that part of text, split at blanks and newlines. 0, -EINVAL or
  * -ENOMEM. */
-int cmdline_file_words(const char *path, const char *text, char ***ret,
-		       struct diag_list *d);
+int cmdline_file_words(const struct boot_backend *loader, const char *path,
+		       const char *text, char ***ret, struct diag_list *d);
 
 /* Plans name (or, COMPARE_APPLIED with a recorded state, takes what apply wrote), reads
  * the boot configuration now and as it would be after apply, and compares them layer

@@ -145,10 +145,15 @@ static void test_managed_files(void **state)
 	assert_false(managed_file_lookup(KERNEL_CMDLINE)->hand_edit);
 	assert_false(managed_file_lookup(GRUB_DEFAULTS)->hand_edit);
 	assert_true(managed_file_lookup(FRAGMENT_GRUB)->hand_edit);
-	assert_ptr_equal(backend_for_cmdline_file(KERNEL_CMDLINE), &backend_sdboot);
-	assert_ptr_equal(backend_for_cmdline_file(GRUB_DEFAULTS), &backend_grub);
-	assert_ptr_equal(backend_for_cmdline_file(FRAGMENT_GRUB), &backend_debian_grub);
-	assert_null(backend_for_cmdline_file(FRAGMENT_MODPROBE));
+	assert_ptr_equal(backend_for_cmdline_file(KERNEL_CMDLINE, NULL), &backend_sdboot);
+	assert_ptr_equal(backend_for_cmdline_file(GRUB_DEFAULTS, &backend_grub),
+			 &backend_grub);
+	/* Another loader's file: the table's backend for it. */
+	assert_ptr_equal(backend_for_cmdline_file(KERNEL_CMDLINE, &backend_grub_bls),
+			 &backend_sdboot);
+	assert_ptr_equal(backend_for_cmdline_file(FRAGMENT_GRUB, NULL),
+			 &backend_debian_grub);
+	assert_null(backend_for_cmdline_file(FRAGMENT_MODPROBE, NULL));
 }
 
 /* A GRUB without drop-ins: our arguments go to the end of the value of the one
@@ -245,9 +250,9 @@ static void test_grub_span(void **state)
 		if (!strstr(c->text, "amd_iommu=off")) {
 			char *tokens[] = {"amd_iommu=off", NULL}, *back = NULL;
 
-			assert_int_equal(
-				cmdline_file_strip(GRUB_DEFAULTS, out, tokens, &back, &d),
-				0);
+			assert_int_equal(cmdline_file_strip(&backend_grub, GRUB_DEFAULTS,
+							    out, tokens, &back, &d),
+					 0);
 			assert_string_equal(back, c->text);
 			free(back);
 		}
