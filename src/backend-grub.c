@@ -170,16 +170,15 @@ static bool has_dollar_quote(const char *text)
 	return false;
 }
 
-/* Where the value of the assignment that gives GRUB_CMDLINE_LINUX_DEFAULT its value is
- * in text, when that assignment is one we can edit: alone on its line (blanks and a
- * comment may follow), one quoted string that sh takes byte for byte (no '$', '`' or
- * '\' in double quotes), run unconditionally and not changed after (the reader
- * computed the variable from that line alone). Else 1 with *why and *line saying
- * what is in the way. 0 or -ENOMEM. */
-static int default_value_at(const char *text, size_t *start, size_t *end, unsigned *line,
-			    const char **why)
+/* Where the value of the assignment that gives var (GRUB_CMDLINE_LINUX_DEFAULT or
+ * GRUB_CMDLINE_LINUX) its value is in text, when that assignment is one we can edit:
+ * alone on its line (blanks and a comment may follow), one quoted string that sh takes
+ * byte for byte (no '$', '`' or '\' in double quotes), run unconditionally and not
+ * changed after (the reader computed the variable from that line alone). Else 1 with
+ * *why and *line saying what is in the way. 0 or -ENOMEM. */
+static int value_at(const char *text, const char *var, size_t *start, size_t *end,
+		    unsigned *line, const char **why)
 {
-	static const char name[] = "GRUB_CMDLINE_LINUX_DEFAULT=";
 	_cleanup_grub_config_ struct grub_config *c = NULL;
 	const struct grub_assign *a = NULL;
 	const struct srcline *v = NULL;
@@ -201,9 +200,9 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 	if (r < 0)
 		return r == -EINVAL ? 1 : r;
 	for (size_t i = 0; i < c->n_assigns; i++)
-		if (streq(c->assigns[i].name, "GRUB_CMDLINE_LINUX_DEFAULT"))
+		if (streq(c->assigns[i].name, var))
 			a = &c->assigns[i];
-	if (grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &v, &gw) > 0) {
+	if (grub_var_lookup(c, var, &v, &gw) > 0) {
 		*line = gw.line;
 		*why = gw.what;
 		return 1;
@@ -227,9 +226,9 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 	if (!p)
 		return 1;
 	p += strspn(p, " \t");
-	if (strncmp(p, name, strlen(name)) != 0)
+	if (strncmp(p, var, strlen(var)) != 0 || p[strlen(var)] != '=')
 		return 1;
-	p += strlen(name);
+	p += strlen(var) + 1;
 	if (*p != '"' && *p != '\'')
 		return 1;
 	q = p + 1 + strcspn(p + 1, *p == '"' ? "\"$`\\\n" : "'\n");
@@ -248,25 +247,26 @@ static int default_value_at(const char *text, size_t *start, size_t *end, unsign
 	return linux_first_ends(c, line, why);
 }
 
-static int default_span(const char *text, size_t *start, size_t *end, struct diag_list *d)
+static int value_span(const char *text, const char *var, size_t *start, size_t *end,
+		      struct diag_list *d)
 {
 	const char *why = NULL;
 	unsigned line;
-	int r = default_value_at(text, start, end, &line, &why);
+	int r = value_at(text, var, start, end, &line, &why);
 
 	if (r <= 0)
 		return r;
 	return diag_error(
 		d, -EINVAL, GRUB_DEFAULTS, line,
-		"GRUB_CMDLINE_LINUX_DEFAULT cannot be edited here: %s; amdgpu-tune adds its arguments only to one plain assignment alone on its line (GRUB_CMDLINE_LINUX_DEFAULT=\"...\"): make it one, or add them by hand ('amdgpu-tune diff' lists them)",
-		why);
+		"%s cannot be edited here: %s; amdgpu-tune adds its arguments only to one plain assignment alone on its line (%s=\"...\"): make it one, or add them by hand ('amdgpu-tune diff' lists them)",
+		var, why, var);
 }
 
-/* base with the plan's arguments added at the end of GRUB_CMDLINE_LINUX_DEFAULT's value,
- * every other byte kept. The result is read again as grub-mkconfig's sh would: the
- * variable must be exactly the new value, or nothing is written. */
-static int default_text(const char *profile, const struct plan *pl, const char *base,
-			char **ret)
+/* base with the plan's arguments added at the end of var's value, every other byte
+ * kept. The result is read again as grub-mkconfig's sh would: the variable must be
+ * exactly the new value, or nothing is written. */
+static int value_text(const char *var, const struct plan *pl, const char *base,
+		      char **ret)
 {
 	_cleanup_grub_config_ struct grub_config *c = NULL;
 	_cleanup_free_ char *old = NULL, *val = NULL, *out = NULL;
@@ -276,8 +276,7 @@ static int default_text(const char *profile, const struct plan *pl, const char *
 	unsigned line;
 	int r;
 
-	(void)profile;
-	r = default_value_at(base, &start, &end, &line, &why);
+	r = value_at(base, var, &start, &end, &line, &why);
 	if (r != 0)
 		return r < 0 ? r : -EINVAL;
 	old = strndup(base + start, end - start);
@@ -300,8 +299,8 @@ static int default_text(const char *profile, const struct plan *pl, const char *
 		return -ENOMEM;
 	n += strlen(old + tail);
 	r = parse_defaults(out, &c, &line);
-	if (r == 0 && (grub_var_lookup(c, "GRUB_CMDLINE_LINUX_DEFAULT", &v, NULL) != 0 ||
-		       !v || v->text.len != n || memcmp(v->text.s, out + start, n) != 0))
+	if (r == 0 && (grub_var_lookup(c, var, &v, NULL) != 0 || !v || v->text.len != n ||
+		       memcmp(v->text.s, out + start, n) != 0))
 		r = -EINVAL;
 	if (r < 0)
 		return r;
@@ -309,15 +308,39 @@ static int default_text(const char *profile, const struct plan *pl, const char *
 	return 0;
 }
 
+static int default_span(const char *text, size_t *start, size_t *end, struct diag_list *d)
+{
+	return value_span(text, "GRUB_CMDLINE_LINUX_DEFAULT", start, end, d);
+}
+
+static int default_text(const char *profile, const struct plan *pl, const char *base,
+			char **ret)
+{
+	(void)profile;
+	return value_text("GRUB_CMDLINE_LINUX_DEFAULT", pl, base, ret);
+}
+
+int grub_linux_span(const char *text, size_t *start, size_t *end, struct diag_list *d)
+{
+	return value_span(text, "GRUB_CMDLINE_LINUX", start, end, d);
+}
+
+int grub_linux_text(const char *profile, const struct plan *pl, const char *base,
+		    char **ret)
+{
+	(void)profile;
+	return value_text("GRUB_CMDLINE_LINUX", pl, base, ret);
+}
+
 /* Without drop-ins our arguments go into etc/default/grub itself: the one assignment
  * of GRUB_CMDLINE_LINUX_DEFAULT, edited in place (only our tokens in it are ours). */
-static const struct managed_file defaults = {GRUB_DEFAULTS, MANAGED_CMDLINE, false};
+const struct managed_file grub_defaults_file = {GRUB_DEFAULTS, MANAGED_CMDLINE, false};
 
 const struct boot_backend backend_grub = {
 	.name = "grub",
 	.detect = detect_other,
 	.read_next = read_other,
-	.cmdline = &defaults,
+	.cmdline = &grub_defaults_file,
 	.cmdline_text = default_text,
 	.cmdline_span = default_span,
 	.cmdline_regen = REGEN_MENU,

@@ -114,6 +114,13 @@ const struct boot_backend *backend_detect(const struct boot_probe *p, struct str
 const struct boot_backend *backend_for_cmdline_file(const char *path,
 						    const struct boot_backend *loader);
 
+/* The GRUB defaults file as a command-line file of ours by token, and its parts that
+ * both GRUB backends use (backend-grub.c): GRUB_CMDLINE_LINUX's value as the part our
+ * arguments go to, and the file with the plan's arguments added there. */
+extern const struct managed_file grub_defaults_file;
+int grub_linux_span(const char *text, size_t *start, size_t *end, struct diag_list *d);
+int grub_linux_text(const char *profile, const struct plan *pl, const char *base,
+		    char **ret);
 
 /* The files apply, rollback and remove may change: every backend's command-line file
  * (once each), the modprobe.d drop-in and our state; the only ones a snapshot may
