@@ -14,13 +14,19 @@
 #include "trust.h"
 #include "util.h"
 
-/* An executable regular file inside the root. */
-static bool have_tool(const struct sysroot *root, const char *abs)
+/* An executable regular file inside the root; with needle, a script that has it. */
+static bool have_tool(const struct sysroot *root, const char *abs, const char *needle)
 {
+	_cleanup_free_ char *text = NULL;
 	struct stat st;
+	size_t len;
 
-	return sysroot_stat(root, abs + 1, &st) == 0 && S_ISREG(st.st_mode) &&
-	       (st.st_mode & 0111);
+	if (sysroot_stat(root, abs + 1, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(st.st_mode & 0111))
+		return false;
+	return !needle || (sysroot_read_file(root, abs + 1, (size_t)1024 * 1024, false,
+					     &text, &len) == 0 &&
+			   memmem(text, len, needle, strlen(needle)));
 }
 
 /* Inside a dpkg maintainer script (see regen_dpkg_busy), with a well-formed package
@@ -45,10 +51,24 @@ static const struct tool {
 	const char *path;
 	enum regen_step step;
 	const char *args[4];
+	const char *needs; /* the option as the script's case takes it, or NULL */
 } tools[] = {
-	{"/usr/sbin/update-grub", REGEN_MENU, {NULL}},
-	{"/usr/sbin/grub-mkconfig", REGEN_MENU, {"-o", "/boot/grub/grub.cfg", NULL}},
-	{"/usr/sbin/grub2-mkconfig", REGEN_MENU, {"-o", "/boot/grub2/grub.cfg", NULL}},
+	{"/usr/sbin/update-grub", REGEN_MENU, {NULL}, NULL},
+	{"/usr/sbin/grub-mkconfig",
+	 REGEN_MENU,
+	 {"-o", "/boot/grub/grub.cfg", NULL},
+	 NULL},
+	/* RHEL 9.3's grub2-mkconfig writes the BLS entries' options from
+	 * etc/default/grub only when asked (rhboot grub2's "grub-mkconfig dont overwrite
+	 * BLS cmdline if BLSCFG"); Fedora's always does, and has no such option. */
+	{"/usr/sbin/grub2-mkconfig",
+	 REGEN_MENU,
+	 {"-o", "/boot/grub2/grub.cfg", "--update-bls-cmdline", NULL},
+	 "--update-bls-cmdline)"},
+	{"/usr/sbin/grub2-mkconfig",
+	 REGEN_MENU,
+	 {"-o", "/boot/grub2/grub.cfg", NULL},
+	 NULL},
 	/* Every installed kernel's initramfs, whatever the tool. "-k all" everywhere,
 	 * also inside a maintainer script: update-initramfs (and dracut's
 	 * update-initramfs of the same name) defers only a bare "-u" to dpkg's
@@ -61,10 +81,10 @@ static const struct tool {
 	 * creates it from the new file. dracut --regenerate-all and mkinitcpio -P
 	 * likewise rebuild every installed kernel's image (dracut.sh's
 	 * regenerate_all, mkinitcpio's every preset). */
-	{"/usr/sbin/update-initramfs", REGEN_INITRAMFS, {"-u", "-k", "all", NULL}},
-	{"/usr/bin/dracut", REGEN_INITRAMFS, {"-f", "--regenerate-all", NULL}},
-	{"/usr/sbin/dracut", REGEN_INITRAMFS, {"-f", "--regenerate-all", NULL}},
-	{"/usr/bin/mkinitcpio", REGEN_INITRAMFS, {"-P", NULL}},
+	{"/usr/sbin/update-initramfs", REGEN_INITRAMFS, {"-u", "-k", "all", NULL}, NULL},
+	{"/usr/bin/dracut", REGEN_INITRAMFS, {"-f", "--regenerate-all", NULL}, NULL},
+	{"/usr/sbin/dracut", REGEN_INITRAMFS, {"-f", "--regenerate-all", NULL}, NULL},
+	{"/usr/bin/mkinitcpio", REGEN_INITRAMFS, {"-P", NULL}, NULL},
 };
 
 static void tool_cmd(const struct tool *t, struct regen_cmd *c)
@@ -86,7 +106,7 @@ static bool pick_tool(const struct sysroot *root, enum regen_step step, bool nee
 			continue;
 		if (!first)
 			first = &tools[i];
-		if (have_tool(root, tools[i].path)) {
+		if (have_tool(root, tools[i].path, tools[i].needs)) {
 			tool_cmd(&tools[i], c);
 			return true;
 		}
