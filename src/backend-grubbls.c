@@ -1,10 +1,10 @@
 /* Fedora's and RHEL's GRUB with Boot Loader Specification entries as a backend: its
  * grub.cfg runs blscfg, which makes the menu from the .conf files in boot/loader/entries,
  * newest first, each with its own options line (blsgrub.h has the rules). The next boot
- * is the options of the entry the menu starts by default. Our kernel arguments are not
- * written here: the distribution's grubby changes every entry and the command line of
- * later kernels at once, and the user is told the exact command; modprobe.d and dracut
- * work as everywhere. */
+ * is the options of the entry the menu starts by default. Our kernel arguments go where
+ * the distribution's grub2-mkconfig takes them from for every entry and for later
+ * kernels: GRUB_CMDLINE_LINUX (mkconfig_options() says how), only where the entries are
+ * what it would write anyway; modprobe.d and dracut work as everywhere. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -168,6 +168,222 @@ _printf_(2, 3) static int unknown(struct boot_facts *b, const char *fmt, ...)
 	return 0;
 }
 
+/* What grub2-mkconfig makes of every entry's options, update_bls_cmdline() in the
+ * 10_linux of Fedora's and RHEL's grub2 (rhboot): each options line written again as
+ * "root=${LINUX_ROOT_DEVICE} ro ${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}",
+ * with rootflags=subvol=SUBVOL put before GRUB_CMDLINE_LINUX when / is a btrfs
+ * subvolume, and GRUB_CMDLINE_LINUX_DEBUG after them in an entry whose file name has
+ * "debug" in it. Fedora's grub2-mkconfig does it on every run; RHEL 9.3's and later
+ * only with --update-bls-cmdline (regen.c passes it where the script takes it). It
+ * also writes etc/kernel/cmdline, which later kernels' entries are made from, when that
+ * is older than etc/default/grub. */
+
+/* The words that come from c: 0 with *ret, 1 when a value is not computed or has a '$'
+ * (blscfg would expand it), or -ENOMEM. */
+static int mkconfig_words(const struct grub_config *c, bool debug, char ***ret)
+{
+	static const char *const vars[] = {"GRUB_CMDLINE_LINUX",
+					   "GRUB_CMDLINE_LINUX_DEFAULT",
+					   "GRUB_CMDLINE_LINUX_DEBUG"};
+	_cleanup_strv_free_ char **w = calloc(1, sizeof(char *));
+
+	if (!w)
+		return -ENOMEM;
+	for (size_t i = 0; i < (debug ? 3 : 2); i++) {
+		_cleanup_strv_free_ char **part = NULL;
+		const struct srcline *v = NULL;
+
+		if (grub_var_lookup(c, vars[i], &v, NULL) != 0)
+			return 1;
+		if (!v || !v->text.s)
+			continue;
+		if (strchr(v->text.s, '$'))
+			return 1;
+		if (strv_split_ws(v->text.s, &part) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; part && part[k]; k++)
+			if (strv_push(&w, part[k]) < 0)
+				return -ENOMEM;
+	}
+	*ret = TAKE_PTR(w);
+	return 0;
+}
+
+/* Appends the words of a that neither b nor c has (either may be NULL) to out, separated
+ * by blanks. */
+static void words_missing(char *const *a, char *const *b, char *const *c,
+			  struct strbuf *out)
+{
+	for (size_t i = 0; a && a[i]; i++)
+		if (!(b && strv_contains(b, a[i])) && !(c && strv_contains(c, a[i]))) {
+			if (out->len)
+				strbuf_putc(out, ' ');
+			strbuf_puts(out, a[i]);
+		}
+}
+
+/* The options update_bls_cmdline() writes from to (the GRUB defaults with apply's file
+ * in place) into the entry at path whose options are opts: its own root=, ro and
+ * rootflags= words kept, the rest from to. The words of opts that neither was (the
+ * disk's defaults) nor to has are lost: a word ours that apply takes away is in was.
+ * 0 with *ret, and in *added the words of both was and to that opts lacked (blank-
+ * separated); 1 when a word would be lost (*lost says which, or why), or opts is NULL
+ * (no options line, which it leaves so); -ENOMEM. */
+static int mkconfig_options(const char *path, const char *opts,
+			    const struct grub_config *was, const struct grub_config *to,
+			    char **ret, struct strbuf *added, struct strbuf *lost)
+{
+	_cleanup_strv_free_ char **o = NULL, **w_was = NULL, **w_to = NULL, **both = NULL;
+	const char *base = strrchr(path, '/');
+	bool debug = strstr(base ? base + 1 : path, "debug") != NULL;
+	struct strbuf b = {0};
+	size_t skip = 2;
+	int r;
+
+	if (!opts)
+		return 1;
+	r = mkconfig_words(was, debug, &w_was);
+	if (r == 0)
+		r = mkconfig_words(to, debug, &w_to);
+	if (r == 0 && strv_split_ws(opts, &o) < 0)
+		r = -ENOMEM;
+	if (r > 0)
+		strbuf_puts(lost,
+			    "its words: a value of etc/default/grub is not computed");
+	if (r != 0)
+		return r;
+	if (strv_length(o) < 2 || !startswith(o[0], "root=") || !streq(o[1], "ro")) {
+		strbuf_puts(lost, "its words: they do not start with \"root=... ro\"");
+		return 1;
+	}
+	if (o[2] && startswith(o[2], "rootflags=subvol=") &&
+	    !(w_was[0] && streq(w_was[0], o[2])))
+		skip = 3;
+	words_missing(o + skip, w_was, w_to, lost);
+	if (strbuf_error(lost) < 0)
+		return -ENOMEM;
+	if (lost->len)
+		return 1;
+	for (size_t i = 0; w_was[i]; i++)
+		if (strv_contains(w_to, w_was[i]) && strv_push(&both, w_was[i]) < 0)
+			return -ENOMEM;
+	words_missing(both, o + skip, NULL, added);
+	for (size_t i = 0; i < skip; i++)
+		words_missing((char *const[]){o[i], NULL}, NULL, NULL, &b);
+	words_missing(w_to, NULL, NULL, &b);
+	if (strbuf_error(added) < 0) {
+		strbuf_done(&b);
+		return -ENOMEM;
+	}
+	*ret = strbuf_steal(&b);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Every entry's raw options as grub2-mkconfig would write them from to. 0, with *also (a
+ * new string, NULL for none) saying what it adds to entries besides a change of ours;
+ * 1 with *why (a new string) when it would lose a word of an entry; -ENOMEM. */
+static int mkconfig_entries(struct sdboot *s, const struct grub_config *was,
+			    const struct grub_config *to, char **why, char **also)
+{
+	_cleanup_strbuf_ struct strbuf notes = {0};
+
+	for (size_t i = 0; i < s->n_entries; i++) {
+		_cleanup_strbuf_ struct strbuf added = {0}, lost = {0};
+		struct bls_entry *e = &s->entries[i];
+		char *now = NULL;
+		int r = mkconfig_options(e->path, e->options, was, to, &now, &added,
+					 &lost);
+		bool words = lost.s && startswith(lost.s, "its words");
+
+		if (r < 0)
+			return r;
+		if (r > 0 && !e->options)
+			return asprintf(
+				       why,
+				       "%s: it has no options line, which grub2-mkconfig leaves so: it would not carry amdgpu-tune's arguments; add an options line, or add them with grubby",
+				       e->path) < 0
+				       ? -ENOMEM
+				       : 1;
+		if (r > 0)
+			return asprintf(
+				       why,
+				       "%s:%u: grub2-mkconfig writes every entry's options from etc/default/grub (root=, ro, rootflags=, GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT), and would lose %s%s%s from this one: put what it needs in GRUB_CMDLINE_LINUX, or add amdgpu-tune's arguments with grubby",
+				       e->path, e->options_line, words ? "" : "'", lost.s,
+				       words ? "" : "'") < 0
+				       ? -ENOMEM
+				       : 1;
+		if (added.len)
+			strbuf_printf(&notes, "%s'%s' to %s", notes.len ? "; " : "",
+				      added.s, e->path);
+		free(e->options);
+		e->options = now;
+	}
+	if (strbuf_error(&notes) < 0)
+		return -ENOMEM;
+	if (notes.len &&
+	    asprintf(
+		    also,
+		    "grub2-mkconfig also adds what etc/default/grub has and the entries lack: %s",
+		    notes.s) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Whether ov gives etc/default/grub another text than the one was read from the disk:
+ * only then does apply run grub2-mkconfig. */
+static bool defaults_changed(const struct grub_config *was,
+			     const struct file_override *ov)
+{
+	const struct file_override *o = file_override_find(ov, GRUB_DEFAULTS);
+
+	if (!o)
+		return false;
+	for (size_t i = 0; i < was->n_files; i++)
+		if (streq(was->files[i], GRUB_DEFAULTS) && was->texts[i])
+			return !o->text || strlen(o->text) != was->text_lens[i] ||
+			       memcmp(o->text, was->texts[i], was->text_lens[i]) != 0;
+	return true;
+}
+
+/* After grub2-mkconfig: every entry carries each argument of present, none of absent. */
+static int verify(const struct sysroot *root, char *const *present, char *const *absent,
+		  struct diag_list *d)
+{
+	struct sdboot s = {.dflt = -1};
+	size_t skipped = 0;
+	int r;
+
+	s.entries = calloc(BLS_ENTRIES_MAX, sizeof(*s.entries));
+	if (!s.entries)
+		return -ENOMEM;
+	r = read_entries(root, &s, &skipped, d);
+	for (size_t i = 0; r == 0 && i < s.n_entries; i++) {
+		const struct bls_entry *e = &s.entries[i];
+		_cleanup_strv_free_ char **w = NULL;
+
+		if (!e->kernel)
+			continue;
+		if (strv_split_ws(e->options ? e->options : "", &w) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		for (size_t k = 0; r == 0 && present && present[k]; k++)
+			if (!strv_contains(w, present[k]))
+				r = diag_error(
+					d, -EIO, e->path, e->options_line,
+					"grub2-mkconfig did not put '%s' in this entry's options",
+					present[k]);
+		for (size_t k = 0; r == 0 && absent && absent[k]; k++)
+			if (strv_contains(w, absent[k]))
+				r = diag_error(
+					d, -EIO, e->path, e->options_line,
+					"grub2-mkconfig left '%s' in this entry's options",
+					absent[k]);
+	}
+	sdboot_done(&s);
+	return r;
+}
+
 static int read_next(const struct sysroot *root, const struct file_override *ov,
 		     const struct boot_facts *like, struct boot_facts *b,
 		     struct diag_list *d)
@@ -211,6 +427,16 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 			else
 				bls_entry_done(&b->sd.entries[i]);
 		b->sd.n_entries = n;
+	}
+	/* With apply's etc/default/grub in place: the entries as grub2-mkconfig makes
+	 * them again, and whether that changes more than our arguments. */
+	if (like && like->grub && b->grub && defaults_changed(like->grub, ov)) {
+		r = mkconfig_entries(&b->sd, like->grub, b->grub, &b->cmdline_unsafe,
+				     &b->cmdline_also);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return unknown(b, "%s", b->cmdline_unsafe);
 	}
 	/* The environment grub.cfg loads from beside itself. GRUB reads it whatever
 	 * Linux has mounted: one this root cannot read leaves the next boot unknown. */
@@ -295,10 +521,16 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 	return r;
 }
 
+/* Our arguments go into etc/default/grub's GRUB_CMDLINE_LINUX, edited in place, and
+ * grub2-mkconfig writes them into every entry and into etc/kernel/cmdline. */
 const struct boot_backend backend_grub_bls = {
 	.name = "grub-bls",
 	.detect = detect,
 	.read_next = read_next,
-	.by_hand = "grubby --update-kernel=ALL --args=",
+	.cmdline = &grub_defaults_file,
+	.cmdline_text = grub_linux_text,
+	.cmdline_span = grub_linux_span,
+	.cmdline_regen = REGEN_MENU,
+	.verify = verify,
 	.default_rule = "the newest boot entry (GRUB_DEFAULT=0)",
 };

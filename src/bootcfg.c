@@ -33,6 +33,8 @@ void boot_facts_free(struct boot_facts *b)
 	free(b->default_kernel);
 	free(b->default_why);
 	free(b->next_why);
+	free(b->cmdline_unsafe);
+	free(b->cmdline_also);
 	for (size_t i = 0; i < b->n_initrds; i++) {
 		free(b->initrds[i].version);
 		free(b->initrds[i].path);

@@ -23,7 +23,11 @@ struct boot_facts {
 	/* The next boot's arguments on normal entries; origins index next_files. */
 	struct srcline next;
 	bool next_known;
-	char *next_why;	   /* "FILE:LINE: cause" when a GRUB value was not computed */
+	char *next_why; /* "FILE:LINE: cause" when a GRUB value was not computed */
+	/* On a read with apply's files in place: "FILE:LINE: cause" when the boot
+	 * loader's tool would change more than our arguments in the boot entries (apply
+	 * refuses), and what it adds to them besides (a warning); NULL: none. */
+	char *cmdline_unsafe, *cmdline_also;
 	char **next_files; /* borrowed from grub, or owned (kernel cmdline file) */
 	size_t n_next_files;
 	bool next_files_owned;

@@ -848,6 +848,17 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 		r = boot_facts_read(root, versions, ov, c->now, &c->after, &again);
 		diag_list_done(&again);
 	}
+	/* The boot loader's tool would change more than our arguments: apply stops, the
+	 * others say so. */
+	if (r == 0 && c->after->cmdline_unsafe) {
+		size_t from = d->n, errors = diag_count(d, DIAG_ERROR);
+		bool keep;
+
+		r = diag_error(d, -EINVAL, NULL, 0, "%s", c->after->cmdline_unsafe);
+		r = unsafe_cmdline(r, mode, from, errors, &keep, d);
+	}
+	if (r == 0 && c->after->cmdline_also)
+		r = diag_warning(d, NULL, 0, "%s", c->after->cmdline_also);
 	if (r < 0)
 		return r;
 	fs = calloc(pl->n_settings + 1, sizeof(*fs));

@@ -148,6 +148,8 @@ static void test_managed_files(void **state)
 	assert_ptr_equal(backend_for_cmdline_file(KERNEL_CMDLINE, NULL), &backend_sdboot);
 	assert_ptr_equal(backend_for_cmdline_file(GRUB_DEFAULTS, &backend_grub),
 			 &backend_grub);
+	assert_ptr_equal(backend_for_cmdline_file(GRUB_DEFAULTS, &backend_grub_bls),
+			 &backend_grub_bls);
 	/* Another loader's file: the table's backend for it. */
 	assert_ptr_equal(backend_for_cmdline_file(KERNEL_CMDLINE, &backend_grub_bls),
 			 &backend_sdboot);
