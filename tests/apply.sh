@@ -516,6 +516,52 @@ else
 		eval '[ $rc = 0 ] && [ "$(grep "^argv:" "$r/var/log/fake-regen.log")" = "$(printf "argv: /usr/sbin/grub-mkconfig -o /boot/grub/grub.cfg\nargv: /usr/bin/mkinitcpio -P")" ]'
 fi
 
+# ---- 8d. Fedora's GRUB with BLS entries: our tokens in GRUB_CMDLINE_LINUX ----
+# grub2-mkconfig writes every entry's options and etc/kernel/cmdline from
+# etc/default/grub (update_bls_cmdline() in Fedora's 10_linux). Fedora's grub2-mkconfig
+# and dracut are not run here (not in Debian): a stand-in does what update_bls_cmdline()
+# does to the entries, and the test checks the command line apply runs and the entries
+# it checks afterwards.
+r=$work/fedora
+build_case apply-fedora-grub-bls-cmdline "$r"
+cp "$r/etc/default/grub" "$work/fgrub.orig"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+rc=$?
+value=$(sh -c '. "$1"; printf %s "$GRUB_CMDLINE_LINUX"' sh "$r/etc/default/grub")
+tap_check "BLS GRUB: apply adds iommu=pt to GRUB_CMDLINE_LINUX as sh reads it, one line changed, the entries left to grub2-mkconfig (exit $rc)" \
+	eval '[ $rc = 0 ] && [ "$value" = "rhgb quiet iommu=pt" ] && [ "$(diff "$work/fgrub.orig" "$r/etc/default/grub" | grep -c "^[<>]")" = 2 ] && grep -qx "tokens-in etc/default/grub" "$r/var/lib/amdgpu-tune/state" && ! grep -q iommu=pt "$r"/boot/loader/entries/*.conf'
+"$bin" --root "$r" remove > /dev/null 2>&1
+tap_check "BLS GRUB: remove gives etc/default/grub back byte for byte" cmp -s "$work/fgrub.orig" "$r/etc/default/grub"
+if [ "$as_root" = none ]; then
+	tap_skip "BLS GRUB: the regeneration" "needs chroot (root or a user namespace)"
+	tap_skip "BLS GRUB: remove through grub2-mkconfig" "needs chroot (root or a user namespace)"
+	tap_skip "BLS GRUB: entries grub2-mkconfig did not write stop apply" "needs chroot (root or a user namespace)"
+else
+	r=$work/fedora-regen
+	build_case apply-fedora-grub-bls-cmdline "$r"
+	mkdir -p "$r/var/log" "$r/etc/fake-regen" "$r/etc/amdgpu-tune/profiles" "$r/usr/bin"
+	install -m 755 "$work/fake-regen" "$r/usr/sbin/grub2-mkconfig"
+	install -m 755 "$work/fake-regen" "$r/usr/bin/dracut"
+	touch "$r/etc/fake-regen/bls"
+	cp "$work"/profiles/*.conf "$r/etc/amdgpu-tune/profiles/"
+	regen "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "BLS GRUB apply --update: grub2-mkconfig -o /boot/grub2/grub.cfg, then dracut, and every entry and etc/kernel/cmdline carry iommu=pt (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(grep "^argv:" "$r/var/log/fake-regen.log")" = "$(printf "argv: /usr/sbin/grub2-mkconfig -o /boot/grub2/grub.cfg\nargv: /usr/bin/dracut -f --regenerate-all")" ] && [ "$(grep -l "^options .* iommu=pt *$" "$r"/boot/loader/entries/*.conf | wc -l)" = 3 ] && grep -q " iommu=pt" "$r/etc/kernel/cmdline"'
+	regen "$r" remove > "$work/out" 2>&1
+	rc=$?
+	tap_check "BLS GRUB remove --update: grub2-mkconfig takes iommu=pt out of every entry again (exit $rc)" \
+		eval '[ $rc = 0 ] && ! grep -q iommu=pt "$r"/boot/loader/entries/*.conf && cmp -s "$work/fgrub.orig" "$r/etc/default/grub"'
+	# A grub2-mkconfig that leaves the entries as they were (RHEL 9.3's without
+	# --update-bls-cmdline): the check afterwards finds iommu=pt missing.
+	rm "$r/etc/fake-regen/bls"
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "BLS GRUB: entries grub2-mkconfig did not write stop apply, naming the entry (exit $rc)" \
+		eval '[ $rc != 0 ] && grep -q "boot/loader/entries/.*grub2-mkconfig did not put .iommu=pt. in this entry" "$work/out"'
+fi
+
 # ---- 9. a boot loader it cannot write ----
 r=$work/unknown
 build_case diff-cloudimg "$r"

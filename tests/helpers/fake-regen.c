@@ -12,7 +12,12 @@
  * a pause of 20 ms so that a kill can land while it runs).
  * When /etc/fake-regen/entry names a systemd-boot entry file, update-initramfs makes it
  * again as kernel-install's 90-loaderentry.install does: its options line from
- * /etc/kernel/cmdline. */
+ * /etc/kernel/cmdline.
+ * When /etc/fake-regen/bls exists, grub2-mkconfig writes every /boot/loader/entries/
+ * *.conf options line and /etc/kernel/cmdline as the update_bls_cmdline() of Fedora's
+ * 10_linux does: "root=... ro" (and rootflags=subvol=...) as the entry has them, then
+ * GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT, read here from their plain
+ * NAME="value" lines in /etc/default/grub (the last of each). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -135,6 +140,83 @@ static int make_entry(void)
 	return fclose(out) != 0 || rename(tmp, entry) != 0;
 }
 
+/* The value of the last NAME="value" line of /etc/default/grub, into buf. */
+static void grub_value(const char *name, char *buf, size_t n)
+{
+	char line[4096];
+	size_t k = strlen(name);
+	FILE *f = fopen("/etc/default/grub", "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, name, k) == 0 && line[k] == '=' && line[k + 1] == '"') {
+			snprintf(buf, n, "%s", line + k + 2);
+			buf[strcspn(buf, "\"")] = '\0';
+		}
+	fclose(f);
+}
+
+static int bls_cmdline(void)
+{
+	char lx[2048], dflt[2048], path[512], tmp[520], line[4096], opts[8192];
+	struct dirent *de;
+	DIR *d = opendir("/boot/loader/entries");
+	FILE *f;
+
+	grub_value("GRUB_CMDLINE_LINUX", lx, sizeof(lx));
+	grub_value("GRUB_CMDLINE_LINUX_DEFAULT", dflt, sizeof(dflt));
+	while (d && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		FILE *in, *out;
+
+		if (de->d_name[0] == '.' || l < 6 ||
+		    strcmp(de->d_name + l - 5, ".conf") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/boot/loader/entries/%s", de->d_name);
+		snprintf(tmp, sizeof(tmp), "%s.new", path);
+		in = fopen(path, "r");
+		out = in ? fopen(tmp, "w") : NULL;
+		if (!out) {
+			if (in)
+				fclose(in);
+			closedir(d);
+			return 1;
+		}
+		while (fgets(line, sizeof(line), in)) {
+			char *w, *save = NULL;
+			size_t n = 0;
+
+			if (strncmp(line, "options ", 8) != 0) {
+				fputs(line, out);
+				continue;
+			}
+			opts[0] = '\0';
+			for (w = strtok_r(line + 8, " \t\n", &save); w;
+			     w = strtok_r(NULL, " \t\n", &save))
+				if (strncmp(w, "root=", 5) == 0 || strcmp(w, "ro") == 0 ||
+				    strncmp(w, "rootflags=subvol=", 17) == 0)
+					n += (size_t)snprintf(opts + n, sizeof(opts) - n,
+							      "%s ", w);
+			snprintf(opts + n, sizeof(opts) - n, "%s %s", lx, dflt);
+			fprintf(out, "options %s\n", opts);
+		}
+		fclose(in);
+		if (fclose(out) != 0 || rename(tmp, path) != 0) {
+			closedir(d);
+			return 1;
+		}
+	}
+	if (d)
+		closedir(d);
+	f = fopen("/etc/kernel/cmdline", "w");
+	if (!f)
+		return 1;
+	fprintf(f, "root=UUID=stand-in ro %s %s\n", lx, dflt);
+	return fclose(f) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -187,6 +269,9 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(path, sizeof(path), "/etc/fake-regen/fail-%s", name);
 	if (access(path, F_OK) == 0)
+		return 1;
+	if (strcmp(name, "grub2-mkconfig") == 0 &&
+	    access("/etc/fake-regen/bls", F_OK) == 0 && bls_cmdline() != 0)
 		return 1;
 	if (strcmp(name, "update-initramfs") == 0 && make_entry() != 0)
 		return 1;
