@@ -171,25 +171,26 @@ _printf_(2, 3) static int unknown(struct boot_facts *b, const char *fmt, ...)
 /* What grub2-mkconfig makes of every entry's options, update_bls_cmdline() in the
  * 10_linux of Fedora's and RHEL's grub2 (rhboot): each options line written again as
  * "root=${LINUX_ROOT_DEVICE} ro ${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}",
- * with rootflags=subvol=SUBVOL put before GRUB_CMDLINE_LINUX when / is a btrfs
- * subvolume, and GRUB_CMDLINE_LINUX_DEBUG after them in an entry whose file name has
- * "debug" in it. Fedora's grub2-mkconfig does it on every run; RHEL 9.3's and later
- * only with --update-bls-cmdline (regen.c passes it where the script takes it). It
- * also writes etc/kernel/cmdline, which later kernels' entries are made from, when that
- * is older than etc/default/grub. */
+ * one root for every entry, with rootflags=subvol=SUBVOL put before GRUB_CMDLINE_LINUX
+ * when / is a btrfs subvolume. (An entry whose name has "debug" also gets
+ * GRUB_CMDLINE_LINUX_DEBUG, which grub2-mkconfig takes from grub2-get-kernel-settings,
+ * not from etc/default/grub: not predicted, so such an entry's extra words count as
+ * lost.) Fedora's grub2-mkconfig does it on every run; RHEL 9.3's and later only with
+ * --update-bls-cmdline (regen.c passes it where the script takes it). It also writes
+ * etc/kernel/cmdline, which later kernels' entries are made from, when that is older
+ * than etc/default/grub. */
 
 /* The words that come from c: 0 with *ret, 1 when a value is not computed or has a '$'
  * (blscfg would expand it), or -ENOMEM. */
-static int mkconfig_words(const struct grub_config *c, bool debug, char ***ret)
+static int mkconfig_words(const struct grub_config *c, char ***ret)
 {
 	static const char *const vars[] = {"GRUB_CMDLINE_LINUX",
-					   "GRUB_CMDLINE_LINUX_DEFAULT",
-					   "GRUB_CMDLINE_LINUX_DEBUG"};
+					   "GRUB_CMDLINE_LINUX_DEFAULT"};
 	_cleanup_strv_free_ char **w = calloc(1, sizeof(char *));
 
 	if (!w)
 		return -ENOMEM;
-	for (size_t i = 0; i < (debug ? 3 : 2); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
 		_cleanup_strv_free_ char **part = NULL;
 		const struct srcline *v = NULL;
 
@@ -222,103 +223,126 @@ static void words_missing(char *const *a, char *const *b, char *const *c,
 		}
 }
 
-/* The options update_bls_cmdline() writes from to (the GRUB defaults with apply's file
- * in place) into the entry at path whose options are opts: its own root=, ro and
- * rootflags= words kept, the rest from to. The words of opts that neither was (the
- * disk's defaults) nor to has are lost: a word ours that apply takes away is in was.
- * 0 with *ret, and in *added the words of both was and to that opts lacked (blank-
- * separated); 1 when a word would be lost (*lost says which, or why), or opts is NULL
- * (no options line, which it leaves so); -ENOMEM. */
-static int mkconfig_options(const char *path, const char *opts,
-			    const struct grub_config *was, const struct grub_config *to,
-			    char **ret, struct strbuf *added, struct strbuf *lost)
+/* What update_bls_cmdline() does to an entry whose options are opts, from to (the GRUB
+ * defaults with apply's file in place): its root=, ro and rootflags= words, in *prefix;
+ * the words of both was (the disk's defaults) and to that opts lacks, in *added; the
+ * words of opts that neither was nor to has, which it loses (a word of ours that apply
+ * takes away is in was), in *lost; and with ret, the options it writes. 0; 1 when it
+ * cannot be said (*why: a value not computed, no "root=... ro" first); -ENOMEM. */
+static int mkconfig_options(const char *opts, const struct grub_config *was,
+			    const struct grub_config *to, char **ret,
+			    struct strbuf *prefix, struct strbuf *added,
+			    struct strbuf *lost, const char **why)
 {
 	_cleanup_strv_free_ char **o = NULL, **w_was = NULL, **w_to = NULL, **both = NULL;
-	const char *base = strrchr(path, '/');
-	bool debug = strstr(base ? base + 1 : path, "debug") != NULL;
-	struct strbuf b = {0};
 	size_t skip = 2;
-	int r;
+	int r = mkconfig_words(was, &w_was);
 
-	if (!opts)
-		return 1;
-	r = mkconfig_words(was, debug, &w_was);
 	if (r == 0)
-		r = mkconfig_words(to, debug, &w_to);
+		r = mkconfig_words(to, &w_to);
 	if (r == 0 && strv_split_ws(opts, &o) < 0)
 		r = -ENOMEM;
-	if (r > 0)
-		strbuf_puts(lost,
-			    "its words: a value of etc/default/grub is not computed");
+	*why = "a value of etc/default/grub is not computed";
 	if (r != 0)
 		return r;
-	if (strv_length(o) < 2 || !startswith(o[0], "root=") || !streq(o[1], "ro")) {
-		strbuf_puts(lost, "its words: they do not start with \"root=... ro\"");
+	*why = "its options do not start with \"root=... ro\"";
+	if (strv_length(o) < 2 || !startswith(o[0], "root=") || !streq(o[1], "ro"))
 		return 1;
-	}
 	if (o[2] && startswith(o[2], "rootflags=subvol=") &&
 	    !(w_was[0] && streq(w_was[0], o[2])))
 		skip = 3;
-	words_missing(o + skip, w_was, w_to, lost);
-	if (strbuf_error(lost) < 0)
-		return -ENOMEM;
-	if (lost->len)
-		return 1;
 	for (size_t i = 0; w_was[i]; i++)
 		if (strv_contains(w_to, w_was[i]) && strv_push(&both, w_was[i]) < 0)
 			return -ENOMEM;
+	words_missing(o + skip, w_was, w_to, lost);
 	words_missing(both, o + skip, NULL, added);
 	for (size_t i = 0; i < skip; i++)
-		words_missing((char *const[]){o[i], NULL}, NULL, NULL, &b);
-	words_missing(w_to, NULL, NULL, &b);
-	if (strbuf_error(added) < 0) {
-		strbuf_done(&b);
-		return -ENOMEM;
+		words_missing((char *const[]){o[i], NULL}, NULL, NULL, prefix);
+	if (ret) {
+		struct strbuf b = {0};
+
+		strbuf_puts(&b, prefix->s ? prefix->s : "");
+		words_missing(w_to, NULL, NULL, &b);
+		*ret = strbuf_steal(&b);
+		if (!*ret)
+			return -ENOMEM;
 	}
-	*ret = strbuf_steal(&b);
-	return *ret ? 0 : -ENOMEM;
+	return strbuf_error(prefix) ?: strbuf_error(added) ?: strbuf_error(lost);
 }
 
-/* Every entry's raw options as grub2-mkconfig would write them from to. 0, with *also (a
- * new string, NULL for none) saying what it adds to entries besides a change of ours;
- * 1 with *why (a new string) when it would lose a word of an entry; -ENOMEM. */
+/* Whether grub2-mkconfig, run with to in place of was, changes more in the entries than
+ * a difference of the two: 0, with *also (a new string, NULL for none) saying what it
+ * adds to entries besides; 1 with *why (a new string) when it would lose a word of an
+ * entry, write one root into entries that boot different ones, or cannot be predicted;
+ * -ENOMEM. With rewrite (and 0), every entry's raw options become what it writes. */
 static int mkconfig_entries(struct sdboot *s, const struct grub_config *was,
-			    const struct grub_config *to, char **why, char **also)
+			    const struct grub_config *to, bool rewrite, char **why,
+			    char **also)
 {
-	_cleanup_strbuf_ struct strbuf notes = {0};
+	_cleanup_strbuf_ struct strbuf notes = {0}, first = {0};
+	const char *first_path = NULL;
 
 	for (size_t i = 0; i < s->n_entries; i++) {
-		_cleanup_strbuf_ struct strbuf added = {0}, lost = {0};
-		struct bls_entry *e = &s->entries[i];
-		char *now = NULL;
-		int r = mkconfig_options(e->path, e->options, was, to, &now, &added,
-					 &lost);
-		bool words = lost.s && startswith(lost.s, "its words");
+		_cleanup_strbuf_ struct strbuf prefix = {0}, added = {0}, lost = {0};
+		const struct bls_entry *e = &s->entries[i];
+		const char *cause = NULL;
+		int r = 0;
 
-		if (r < 0)
-			return r;
-		if (r > 0 && !e->options)
+		if (!e->options)
 			return asprintf(
 				       why,
 				       "%s: it has no options line, which grub2-mkconfig leaves so: it would not carry amdgpu-tune's arguments; add an options line, or add them with grubby",
 				       e->path) < 0
 				       ? -ENOMEM
 				       : 1;
+		r = mkconfig_options(e->options, was, to, NULL, &prefix, &added, &lost,
+				     &cause);
+		if (r < 0)
+			return r;
 		if (r > 0)
 			return asprintf(
 				       why,
-				       "%s:%u: grub2-mkconfig writes every entry's options from etc/default/grub (root=, ro, rootflags=, GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT), and would lose %s%s%s from this one: put what it needs in GRUB_CMDLINE_LINUX, or add amdgpu-tune's arguments with grubby",
-				       e->path, e->options_line, words ? "" : "'", lost.s,
-				       words ? "" : "'") < 0
+				       "%s:%u: grub2-mkconfig writes every entry's options from etc/default/grub, and what it would write here is not known: %s; add amdgpu-tune's arguments with grubby",
+				       e->path, e->options_line, cause) < 0
 				       ? -ENOMEM
 				       : 1;
+		if (lost.len)
+			return asprintf(
+				       why,
+				       "%s:%u: grub2-mkconfig writes every entry's options from etc/default/grub (root=, ro, rootflags=, GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT), and would take '%s' out of this one: put what it needs in GRUB_CMDLINE_LINUX, or add amdgpu-tune's arguments with grubby",
+				       e->path, e->options_line, lost.s) < 0
+				       ? -ENOMEM
+				       : 1;
+		if (!first_path) {
+			first_path = e->path;
+			strbuf_puts(&first, prefix.s ? prefix.s : "");
+		} else if (!streq_ptr(first.s, prefix.s)) {
+			return asprintf(
+				       why,
+				       "%s:%u: it starts with '%s', %s with '%s': grub2-mkconfig writes one root (root=, rootflags=) into every entry; add amdgpu-tune's arguments with grubby",
+				       e->path, e->options_line, prefix.s, first_path,
+				       first.s) < 0
+				       ? -ENOMEM
+				       : 1;
+		}
 		if (added.len)
 			strbuf_printf(&notes, "%s'%s' to %s", notes.len ? "; " : "",
 				      added.s, e->path);
+	}
+	for (size_t i = 0; rewrite && i < s->n_entries; i++) {
+		_cleanup_strbuf_ struct strbuf prefix = {0}, added = {0}, lost = {0};
+		struct bls_entry *e = &s->entries[i];
+		const char *cause;
+		char *now = NULL;
+		int r = mkconfig_options(e->options, was, to, &now, &prefix, &added,
+					 &lost, &cause);
+
+		if (r != 0)
+			return r < 0 ? r : -EINVAL;
 		free(e->options);
 		e->options = now;
 	}
-	if (strbuf_error(&notes) < 0)
+	if (strbuf_error(&notes) < 0 || strbuf_error(&first) < 0)
 		return -ENOMEM;
 	if (notes.len &&
 	    asprintf(
@@ -407,12 +431,32 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 	b->sd.entries = calloc(BLS_ENTRIES_MAX, sizeof(*b->sd.entries));
 	if (!b->sd.entries)
 		return -ENOMEM;
-	if (!boot_blscfg_dir(root, dir))
+	/* The entries do not depend on grub.cfg: read before it is looked for, so that
+	 * what grub2-mkconfig would do to them is checked also with the ESP not mounted.
+	 * With apply's files in place, that check, and with apply's etc/default/grub
+	 * changed, the entries as grub2-mkconfig makes them again. */
+	r = read_entries(root, &b->sd, &skipped, d);
+	if (r < 0)
+		return r;
+	if (like && like->grub && b->grub) {
+		bool changed = defaults_changed(like->grub, ov);
+
+		r = mkconfig_entries(&b->sd, like->grub, b->grub, changed,
+				     &b->cmdline_unsafe, &b->cmdline_also);
+		if (r < 0)
+			return r;
+		if (r > 0 && changed)
+			return unknown(b, "%s", b->cmdline_unsafe);
+	}
+	if (!boot_blscfg_dir(root, dir)) {
+		/* No menu to put them in: the entries are not listed. */
+		for (size_t i = 0; i < b->sd.n_entries; i++)
+			bls_entry_done(&b->sd.entries[i]);
+		b->sd.n_entries = 0;
 		return unknown(b, "no grub.cfg that runs blscfg is to be seen (on an ESP "
 				  "not mounted?)");
+	}
 	r = read_cfg(root, dir, &cfg);
-	if (r == 0)
-		r = read_entries(root, &b->sd, &skipped, d);
 	if (r < 0)
 		return r;
 	blsgrub_sort(b->sd.entries, &b->sd.n_entries);
@@ -427,16 +471,6 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 			else
 				bls_entry_done(&b->sd.entries[i]);
 		b->sd.n_entries = n;
-	}
-	/* With apply's etc/default/grub in place: the entries as grub2-mkconfig makes
-	 * them again, and whether that changes more than our arguments. */
-	if (like && like->grub && b->grub && defaults_changed(like->grub, ov)) {
-		r = mkconfig_entries(&b->sd, like->grub, b->grub, &b->cmdline_unsafe,
-				     &b->cmdline_also);
-		if (r < 0)
-			return r;
-		if (r > 0)
-			return unknown(b, "%s", b->cmdline_unsafe);
 	}
 	/* The environment grub.cfg loads from beside itself. GRUB reads it whatever
 	 * Linux has mounted: one this root cannot read leaves the next boot unknown. */

@@ -751,7 +751,7 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 	const struct managed_file *m;
 	char *mod = NULL;
 	size_t n_ov = 0;
-	bool sys = sysroot_exists(root, "sys/module");
+	bool sys = sysroot_exists(root, "sys/module"), involved;
 	const struct plan *pl;
 	struct stat jst;
 	int r;
@@ -848,16 +848,19 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 		r = boot_facts_read(root, versions, ov, c->now, &c->after, &again);
 		diag_list_done(&again);
 	}
-	/* The boot loader's tool would change more than our arguments: apply stops, the
-	 * others say so. */
-	if (r == 0 && c->after->cmdline_unsafe) {
+	/* Where our arguments are involved (the profile has some, or the last apply
+	 * wrote some), the boot loader's tool runs: when it would change more than them,
+	 * apply stops, the others say so. */
+	involved = plan_sets(pl, WHERE_CMDLINE) ||
+		   (c->state && c->state->tokens && c->state->tokens[0]);
+	if (r == 0 && involved && c->after->cmdline_unsafe) {
 		size_t from = d->n, errors = diag_count(d, DIAG_ERROR);
 		bool keep;
 
 		r = diag_error(d, -EINVAL, NULL, 0, "%s", c->after->cmdline_unsafe);
 		r = unsafe_cmdline(r, mode, from, errors, &keep, d);
 	}
-	if (r == 0 && c->after->cmdline_also)
+	if (r == 0 && involved && c->after->cmdline_also)
 		r = diag_warning(d, NULL, 0, "%s", c->after->cmdline_also);
 	if (r < 0)
 		return r;
