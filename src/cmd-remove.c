@@ -72,7 +72,8 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 					       &stripped[i], &d);
 			if (r < 0)
 				continue;
-			tokens_in = backend_for_cmdline_file(m->path, t.loader);
+			tokens_in = cmdline_tokens_backend(t.loader, m->path, old[i],
+							   st->tokens);
 			if (sysroot_stat(root, m->path, &sst) < 0)
 				continue;
 			files[n++] = (struct file_change){

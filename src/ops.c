@@ -439,13 +439,42 @@ int strip_tokens(const char *cur, char *const *tokens, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* Where in text (the file path's) the arguments are: [*start, *end), and a copy of that
- * part in *part. */
-static int cmdline_file_part(const struct boot_backend *loader, const char *path,
-			     const char *text, size_t *start, size_t *end, char **part,
-			     struct diag_list *d)
+/* Whether every token is a word of the part of text that b edits. */
+static bool span_has_all(const struct boot_backend *b, const char *text,
+			 char *const *tokens)
 {
-	const struct boot_backend *b = backend_for_cmdline_file(path, loader);
+	_cleanup_strv_free_ char **w = NULL;
+	_cleanup_free_ char *part = NULL;
+	struct diag_list quiet = {0};
+	size_t start = 0, end = strlen(text);
+	int r = b->cmdline_span ? b->cmdline_span(text, &start, &end, &quiet) : 0;
+
+	diag_list_done(&quiet);
+	if (r < 0 || !(part = strndup(text + start, end - start)) ||
+	    strv_split_ws(part, &w) < 0)
+		return false;
+	for (size_t i = 0; tokens[i]; i++)
+		if (!strv_contains(w, tokens[i]))
+			return false;
+	return true;
+}
+
+const struct boot_backend *cmdline_tokens_backend(const struct boot_backend *loader,
+						  const char *path, const char *text,
+						  char *const *tokens)
+{
+	for (size_t i = 0; tokens && tokens[0] && text && backends[i]; i++)
+		if (backends[i]->cmdline && streq(backends[i]->cmdline->path, path) &&
+		    span_has_all(backends[i], text, tokens))
+			return backends[i];
+	return backend_for_cmdline_file(path, loader);
+}
+
+/* Where in text (the file path's) the arguments are, as b edits it: [*start, *end), and
+ * a copy of that part in *part. */
+static int cmdline_file_part(const struct boot_backend *b, const char *text,
+			     size_t *start, size_t *end, char **part, struct diag_list *d)
+{
 	int r;
 
 	*start = 0;
@@ -463,7 +492,8 @@ int cmdline_file_strip(const struct boot_backend *loader, const char *path,
 {
 	_cleanup_free_ char *part = NULL, *stripped = NULL;
 	size_t start, end;
-	int r = cmdline_file_part(loader, path, text, &start, &end, &part, d);
+	int r = cmdline_file_part(cmdline_tokens_backend(loader, path, text, tokens),
+				  text, &start, &end, &part, d);
 
 	if (r == 0)
 		r = strip_tokens(part, tokens, &stripped);
@@ -479,7 +509,8 @@ int cmdline_file_words(const struct boot_backend *loader, const char *path,
 {
 	_cleanup_free_ char *part = NULL;
 	size_t start, end;
-	int r = cmdline_file_part(loader, path, text, &start, &end, &part, d);
+	int r = cmdline_file_part(backend_for_cmdline_file(path, loader), text, &start,
+				  &end, &part, d);
 
 	if (r < 0)
 		return r;

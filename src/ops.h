@@ -131,6 +131,13 @@ int strip_tokens(const char *cur, char *const *tokens, char **ret);
  * backend (loader, the machine's, when it writes path; backend_for_cmdline_file()) says
  * the arguments are (cmdline_span): every byte outside it stays. 0,
  * -EINVAL (with an error in d: no such part it can edit) or -ENOMEM. */
+/* The backend whose part of the command-line file path (text) has every one of tokens
+ * (our tokens, which the state records, are where the backend that wrote them put
+ * them: etc/default/grub has two such parts), else backend_for_cmdline_file(). */
+const struct boot_backend *cmdline_tokens_backend(const struct boot_backend *loader,
+						  const char *path, const char *text,
+						  char *const *tokens);
+
 int cmdline_file_strip(const struct boot_backend *loader, const char *path,
 		       const char *text, char *const *tokens, char **ret,
 		       struct diag_list *d);

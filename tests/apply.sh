@@ -460,6 +460,16 @@ s1=$(tree_stamp "$r")
 tap_check "plain GRUB: re-apply changes nothing" [ "$(tree_stamp "$r")" = "$s1" ]
 "$bin" --root "$r" remove > /dev/null 2>&1
 tap_check "plain GRUB: remove gives etc/default/grub back byte for byte" cmp -s "$work/grub.orig" "$r/etc/default/grub"
+# The boot loader no longer found at remove (grub.cfg and grub-mkconfig gone): the token
+# is taken from where apply put it all the same.
+r2=$work/arch-gone
+build_case apply-arch-grub "$r2"
+"$bin" --root "$r2" apply test-mixed --memory 64GiB > /dev/null 2>&1
+rm -rf "$r2/boot/grub" "$r2/usr/bin/grub-mkconfig"
+"$bin" --root "$r2" remove > /dev/null 2>&1
+rc=$?
+tap_check "plain GRUB: remove with the boot loader not found still takes iommu=pt out of GRUB_CMDLINE_LINUX_DEFAULT (exit $rc)" \
+	eval '[ $rc = 0 ] && cmp -s "$work/grub.orig" "$r2/etc/default/grub"'
 "$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
 { echo "# edited by hand"; sed 's/^GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet /GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet splash /' "$r/etc/default/grub"; } > "$work/grub.edited"
 cat "$work/grub.edited" > "$r/etc/default/grub"
@@ -532,6 +542,17 @@ tap_check "BLS GRUB: apply adds iommu=pt to GRUB_CMDLINE_LINUX as sh reads it, o
 	eval '[ $rc = 0 ] && [ "$value" = "rhgb quiet iommu=pt" ] && [ "$(diff "$work/fgrub.orig" "$r/etc/default/grub" | grep -c "^[<>]")" = 2 ] && grep -qx "tokens-in etc/default/grub" "$r/var/lib/amdgpu-tune/state" && ! grep -q iommu=pt "$r"/boot/loader/entries/*.conf'
 "$bin" --root "$r" remove > /dev/null 2>&1
 tap_check "BLS GRUB: remove gives etc/default/grub back byte for byte" cmp -s "$work/fgrub.orig" "$r/etc/default/grub"
+# /boot not mounted at remove: the loader is then a plain GRUB (no entries, no
+# grub.cfg), whose part of etc/default/grub is GRUB_CMDLINE_LINUX_DEFAULT; our tokens
+# are taken from where they are, GRUB_CMDLINE_LINUX.
+r=$work/fedora-noboot
+build_case apply-fedora-grub-bls-cmdline "$r"
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+rm -rf "$r/boot/loader" "$r/boot/grub2"
+"$bin" --root "$r" remove > /dev/null 2>&1
+rc=$?
+tap_check "BLS GRUB: remove with /boot not mounted still takes iommu=pt out of GRUB_CMDLINE_LINUX (exit $rc)" \
+	eval '[ $rc = 0 ] && cmp -s "$work/fgrub.orig" "$r/etc/default/grub"'
 if [ "$as_root" = none ]; then
 	tap_skip "BLS GRUB: the regeneration" "needs chroot (root or a user namespace)"
 	tap_skip "BLS GRUB: remove through grub2-mkconfig" "needs chroot (root or a user namespace)"
