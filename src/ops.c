@@ -486,6 +486,23 @@ static int cmdline_file_part(const struct boot_backend *b, const char *text,
 	return *part ? 0 : -ENOMEM;
 }
 
+int cmdline_tool_check(const struct sysroot *root, const struct file_override *ov,
+		       struct diag_list *d)
+{
+	_cleanup_boot_facts_ struct boot_facts *now = NULL, *after = NULL;
+	struct diag_list quiet = {0};
+	int r = boot_facts_read(root, NULL, NULL, NULL, &now, &quiet);
+
+	if (r == 0)
+		r = boot_facts_read(root, NULL, ov, now, &after, &quiet);
+	diag_list_done(&quiet);
+	if (r < 0)
+		return r;
+	return after->cmdline_unsafe
+		       ? diag_error(d, -EINVAL, NULL, 0, "%s", after->cmdline_unsafe)
+		       : 0;
+}
+
 int cmdline_file_strip(const struct boot_backend *loader, const char *path,
 		       const char *text, char *const *tokens, char **ret,
 		       struct diag_list *d)

@@ -138,6 +138,13 @@ const struct boot_backend *cmdline_tokens_backend(const struct boot_backend *loa
 						  const char *path, const char *text,
 						  char *const *tokens);
 
+/* Whether the boot loader's tool, run because the managed files change to ov, would
+ * change more than our arguments in its boot entries (GRUB with BLS entries:
+ * grub2-mkconfig writes every entry again): -EINVAL with an error in d when it would,
+ * else 0; -ENOMEM. */
+int cmdline_tool_check(const struct sysroot *root, const struct file_override *ov,
+		       struct diag_list *d);
+
 int cmdline_file_strip(const struct boot_backend *loader, const char *path,
 		       const char *text, char *const *tokens, char **ret,
 		       struct diag_list *d);

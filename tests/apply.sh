@@ -542,6 +542,17 @@ tap_check "BLS GRUB: apply adds iommu=pt to GRUB_CMDLINE_LINUX as sh reads it, o
 	eval '[ $rc = 0 ] && [ "$value" = "rhgb quiet iommu=pt" ] && [ "$(diff "$work/fgrub.orig" "$r/etc/default/grub" | grep -c "^[<>]")" = 2 ] && grep -qx "tokens-in etc/default/grub" "$r/var/lib/amdgpu-tune/state" && ! grep -q iommu=pt "$r"/boot/loader/entries/*.conf'
 "$bin" --root "$r" remove > /dev/null 2>&1
 tap_check "BLS GRUB: remove gives etc/default/grub back byte for byte" cmp -s "$work/fgrub.orig" "$r/etc/default/grub"
+# A word added to one entry by hand (grubby) after apply: grub2-mkconfig, which remove
+# and rollback run, would take it out again, so both stop with nothing changed.
+"$bin" --root "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+sed -i 's/^options \(.*\)$/options \1 nomodeset/' "$r"/boot/loader/entries/*6.16.12*.conf
+before=$(tree_sum "$r")
+"$bin" --root "$r" remove > /dev/null 2> "$work/err"
+rc=$?
+"$bin" --root "$r" rollback > /dev/null 2> "$work/err2"
+rc2=$?
+tap_check "BLS GRUB: remove and rollback stop (exit 2, nothing changed) when grub2-mkconfig would take nomodeset out of an entry (exit $rc, $rc2)" \
+	eval '[ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "take .nomodeset. out of this one" "$work/err" && grep -q "take .nomodeset. out of this one" "$work/err2" && [ "$(tree_sum "$r")" = "$before" ]'
 # /boot not mounted at remove: the loader is then a plain GRUB (no entries, no
 # grub.cfg), whose part of etc/default/grub is GRUB_CMDLINE_LINUX_DEFAULT; our tokens
 # are taken from where they are, GRUB_CMDLINE_LINUX.
