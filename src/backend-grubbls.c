@@ -438,7 +438,14 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 	r = read_entries(root, &b->sd, &skipped, d);
 	if (r < 0)
 		return r;
-	if (like && like->grub && b->grub) {
+	if (like && like->grub && b->grub && skipped) {
+		/* grub2-mkconfig writes the entries not read too. */
+		b->cmdline_unsafe = strdup(
+			ENTRIES_DIR
+			": an entry could not be read, or there are more than the reader takes: what grub2-mkconfig would write into it is not checked; add amdgpu-tune's arguments with grubby");
+		if (!b->cmdline_unsafe)
+			return -ENOMEM;
+	} else if (like && like->grub && b->grub) {
 		bool changed = defaults_changed(like->grub, ov);
 
 		r = mkconfig_entries(&b->sd, like->grub, b->grub, changed,
