@@ -8,6 +8,7 @@
 #include "change.h"
 #include "fragment.h"
 #include "kparam.h"
+#include "ops.h"
 #include "privs.h"
 #include "profiledir.h"
 #include "strv.h"
@@ -157,6 +158,24 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 	if (r == 0 && (n || t->regen_cmdline))
 		r = regen_plan(root, t->loader, cmdline || t->regen_cmdline, modprobe,
 			       t->cmds, &t->n_cmds, t->run, d);
+	/* The boot loader's tool runs for the command line: it must not change more in
+	 * the boot entries than our arguments (GRUB with BLS entries). */
+	if (r == 0 && (cmdline || t->regen_cmdline)) {
+		_cleanup_free_ struct file_override *ov = calloc(n + 1, sizeof(*ov));
+
+		r = ov ? 0 : -ENOMEM;
+		for (size_t i = 0; ov && i < n; i++)
+			ov[i] = (struct file_override){
+				t->files[i].path, t->files[i].present
+							  ? (const char *)t->files[i].data
+							  : NULL};
+		if (r == 0)
+			r = cmdline_tool_check(root, ov, d);
+		if (r == -EINVAL) {
+			print_diags(d, o);
+			return EXIT_INVALID;
+		}
+	}
 	for (size_t i = 0; r == 0 && i < t->n_cmds; i++)
 		r = strv_consume(&cmds, regen_format(&t->cmds[i]));
 	rep.commands = cmds;

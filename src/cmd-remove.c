@@ -94,21 +94,6 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 					     : EXIT_INVALID;
 		goto out;
 	}
-	/* The boot loader's tool must not change more than our arguments. */
-	if (st && st->tokens && st->tokens[0]) {
-		_cleanup_free_ struct file_override *ov = calloc(n + 1, sizeof(*ov));
-
-		r = ov ? 0 : -ENOMEM;
-		for (size_t k = 0; ov && k < n; k++)
-			ov[k] = (struct file_override){
-				files[k].path, files[k].present ? files[k].data : NULL};
-		if (r == 0)
-			r = cmdline_tool_check(root, ov, &d);
-		if (r < 0) {
-			code = r == -EINVAL ? EXIT_INVALID : exit_for(r);
-			goto out;
-		}
-	}
 	t.profile_before = st ? st->profile : NULL;
 	t.files = files;
 	t.n_files = n;

@@ -17,7 +17,7 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 	_cleanup_free_ char **old = NULL;
 	_cleanup_free_ char *before = NULL, *after = NULL, *done = NULL, *nothing = NULL;
 	struct txn t = {.operation = "rollback"};
-	bool has_state = false, cmdline_changes = false;
+	bool has_state = false;
 	size_t n = 0;
 	unsigned id = 0;
 	_cleanup_close_ int lock = -1; /* held until we return */
@@ -96,40 +96,6 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 				after = strdup(st->profile);
 			state_free(st);
 			diag_list_done(&quiet);
-		}
-	}
-	/* Where it restores a command-line file, the boot loader's tool runs, and must
-	 * not change more than our arguments (the boot entries are not in the snapshot:
-	 * the tool makes them again). */
-	for (size_t i = 0; i < s->n_files && !cmdline_changes; i++) {
-		const struct file_change *f = &s->files[i].f;
-		const struct managed_file *m = managed_file_lookup(f->path);
-
-		cmdline_changes =
-			m && m->kind == MANAGED_CMDLINE &&
-			(f->present != (old[i] != NULL) ||
-			 (f->present && (strlen(old[i]) != f->len ||
-					 memcmp(old[i], f->data, f->len) != 0)));
-	}
-	if (cmdline_changes) {
-		struct file_override *ov = calloc(s->n_files + 1, sizeof(*ov));
-
-		r = ov ? 0 : -ENOMEM;
-		for (size_t i = 0; r == 0 && i < s->n_files; i++) {
-			const struct file_change *f = &s->files[i].f;
-
-			ov[i].rel = f->path;
-			if (f->present && !(ov[i].text = strndup(f->data, f->len)))
-				r = -ENOMEM;
-		}
-		if (r == 0)
-			r = cmdline_tool_check(root, ov, &d);
-		for (size_t i = 0; ov && i < s->n_files; i++)
-			free((char *)ov[i].text);
-		free(ov);
-		if (r < 0) {
-			code = r == -EINVAL ? EXIT_INVALID : exit_for(r);
-			goto out;
 		}
 	}
 	before = profile_now(root);

@@ -463,7 +463,13 @@ const struct boot_backend *cmdline_tokens_backend(const struct boot_backend *loa
 						  const char *path, const char *text,
 						  char *const *tokens)
 {
-	for (size_t i = 0; tokens && tokens[0] && text && backends[i]; i++)
+	if (!tokens || !tokens[0] || !text)
+		return backend_for_cmdline_file(path, loader);
+	/* The machine's loader first, when its part has them all. */
+	if (loader && loader->cmdline && streq(loader->cmdline->path, path) &&
+	    span_has_all(loader, text, tokens))
+		return loader;
+	for (size_t i = 0; backends[i]; i++)
 		if (backends[i]->cmdline && streq(backends[i]->cmdline->path, path) &&
 		    span_has_all(backends[i], text, tokens))
 			return backends[i];
@@ -498,9 +504,10 @@ int cmdline_tool_check(const struct sysroot *root, const struct file_override *o
 	diag_list_done(&quiet);
 	if (r < 0)
 		return r;
-	return after->cmdline_unsafe
-		       ? diag_error(d, -EINVAL, NULL, 0, "%s", after->cmdline_unsafe)
-		       : 0;
+	if (after->cmdline_unsafe)
+		return diag_error(d, -EINVAL, NULL, 0, "%s", after->cmdline_unsafe);
+	return after->cmdline_also ? diag_warning(d, NULL, 0, "%s", after->cmdline_also)
+				   : 0;
 }
 
 int cmdline_file_strip(const struct boot_backend *loader, const char *path,
@@ -897,18 +904,13 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 		diag_list_done(&again);
 	}
 	/* Where our arguments are involved (the profile has some, or the last apply
-	 * wrote some), the boot loader's tool runs: when it would change more than them,
-	 * apply stops, the others say so. */
+	 * wrote some), diff and status say what the boot loader's tool would change
+	 * besides them; apply stops on it when that tool is to run (run_change()). */
 	involved = plan_sets(pl, WHERE_CMDLINE) ||
 		   (c->state && c->state->tokens && c->state->tokens[0]);
-	if (r == 0 && involved && c->after->cmdline_unsafe) {
-		size_t from = d->n, errors = diag_count(d, DIAG_ERROR);
-		bool keep;
-
-		r = diag_error(d, -EINVAL, NULL, 0, "%s", c->after->cmdline_unsafe);
-		r = unsafe_cmdline(r, mode, from, errors, &keep, d);
-	}
-	if (r == 0 && involved && c->after->cmdline_also)
+	if (r == 0 && involved && mode != COMPARE_APPLY && c->after->cmdline_unsafe)
+		r = diag_warning(d, NULL, 0, "%s", c->after->cmdline_unsafe);
+	if (r == 0 && involved && mode != COMPARE_APPLY && c->after->cmdline_also)
 		r = diag_warning(d, NULL, 0, "%s", c->after->cmdline_also);
 	if (r < 0)
 		return r;
