@@ -291,7 +291,7 @@ static int mkconfig_entries(struct sdboot *s, const struct grub_config *was,
 		if (!e->options)
 			return asprintf(
 				       why,
-				       "%s: it has no options line, which grub2-mkconfig leaves so: it would not carry amdgpu-tune's arguments; add an options line, or add them with grubby",
+				       "%s: it has no options line, which grub2-mkconfig leaves so: it would not carry amdgpu-tune's arguments; add an options line",
 				       e->path) < 0
 				       ? -ENOMEM
 				       : 1;
@@ -302,14 +302,14 @@ static int mkconfig_entries(struct sdboot *s, const struct grub_config *was,
 		if (r > 0)
 			return asprintf(
 				       why,
-				       "%s:%u: grub2-mkconfig writes every entry's options from etc/default/grub, and what it would write here is not known: %s; add amdgpu-tune's arguments with grubby",
+				       "%s:%u: grub2-mkconfig writes every entry's options from etc/default/grub, and what it would write here is not known: %s",
 				       e->path, e->options_line, cause) < 0
 				       ? -ENOMEM
 				       : 1;
 		if (lost.len)
 			return asprintf(
 				       why,
-				       "%s:%u: grub2-mkconfig writes every entry's options from etc/default/grub (root=, ro, rootflags=, GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT), and would take '%s' out of this one: put what it needs in GRUB_CMDLINE_LINUX, or add amdgpu-tune's arguments with grubby",
+				       "%s:%u: grub2-mkconfig writes every entry's options from etc/default/grub (root=, ro, rootflags=, GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT), and would take '%s' out of this one: put what it needs in GRUB_CMDLINE_LINUX",
 				       e->path, e->options_line, lost.s) < 0
 				       ? -ENOMEM
 				       : 1;
@@ -319,7 +319,7 @@ static int mkconfig_entries(struct sdboot *s, const struct grub_config *was,
 		} else if (!streq_ptr(first.s, prefix.s)) {
 			return asprintf(
 				       why,
-				       "%s:%u: it starts with '%s', %s with '%s': grub2-mkconfig writes one root (root=, rootflags=) into every entry; add amdgpu-tune's arguments with grubby",
+				       "%s:%u: it starts with '%s', %s with '%s': grub2-mkconfig writes one root (root=, rootflags=) into every entry",
 				       e->path, e->options_line, prefix.s, first_path,
 				       first.s) < 0
 				       ? -ENOMEM
@@ -351,6 +351,35 @@ static int mkconfig_entries(struct sdboot *s, const struct grub_config *was,
 		    notes.s) < 0)
 		return -ENOMEM;
 	return 0;
+}
+
+/* etc/kernel/cmdline, which later kernels' entries are made from: update_bls_cmdline()
+ * writes it again when it is older than etc/default/grub (which apply makes it), so a
+ * word only it has must not be lost either. 0, 1 with *why, or -ENOMEM. */
+static int mkconfig_kernel_cmdline(const struct sysroot *root,
+				   const struct file_override *ov,
+				   const struct grub_config *was,
+				   const struct grub_config *to, char **why)
+{
+	const struct file_override *o = file_override_find(ov, KERNEL_CMDLINE);
+	_cleanup_free_ char *text = NULL, *also = NULL;
+	struct bls_entry e = {.path = (char *)KERNEL_CMDLINE, .options_line = 1};
+	struct sdboot one = {.entries = &e, .n_entries = 1, .dflt = -1};
+	size_t len;
+	int r;
+
+	if (o && !o->text)
+		return 0;
+	if (o)
+		text = strdup(o->text);
+	else if (sysroot_read_file(root, KERNEL_CMDLINE, 4096, false, &text, &len) < 0)
+		return 0; /* none: nothing to lose */
+	if (!text)
+		return -ENOMEM;
+	text[strcspn(text, "\n")] = '\0';
+	e.options = text;
+	r = mkconfig_entries(&one, was, to, false, why, &also);
+	return r;
 }
 
 /* Whether ov gives etc/default/grub another text than the one was read from the disk:
@@ -442,7 +471,7 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 		/* grub2-mkconfig writes the entries not read too. */
 		b->cmdline_unsafe = strdup(
 			ENTRIES_DIR
-			": an entry could not be read, or there are more than the reader takes: what grub2-mkconfig would write into it is not checked; add amdgpu-tune's arguments with grubby");
+			": an entry could not be read, or there are more than the reader takes: what grub2-mkconfig would write into it is not checked");
 		if (!b->cmdline_unsafe)
 			return -ENOMEM;
 	} else if (like && like->grub && b->grub) {
@@ -450,6 +479,9 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 
 		r = mkconfig_entries(&b->sd, like->grub, b->grub, changed,
 				     &b->cmdline_unsafe, &b->cmdline_also);
+		if (r == 0)
+			r = mkconfig_kernel_cmdline(root, ov, like->grub, b->grub,
+						    &b->cmdline_unsafe);
 		if (r < 0)
 			return r;
 		if (r > 0 && changed)
