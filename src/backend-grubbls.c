@@ -306,6 +306,13 @@ static int mkconfig_entries(struct sdboot *s, const struct grub_config *was,
 				       e->path, e->options_line, cause) < 0
 				       ? -ENOMEM
 				       : 1;
+		if (lost.len && streq(e->path, KERNEL_CMDLINE))
+			return asprintf(
+				       why,
+				       "%s: grub2-mkconfig writes it again from etc/default/grub (root=, ro, rootflags=, GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT), and would take '%s' out of it, which later kernels' entries are made from: put what it needs in GRUB_CMDLINE_LINUX",
+				       e->path, lost.s) < 0
+				       ? -ENOMEM
+				       : 1;
 		if (lost.len)
 			return asprintf(
 				       why,
@@ -370,13 +377,28 @@ static int mkconfig_kernel_cmdline(const struct sysroot *root,
 
 	if (o && !o->text)
 		return 0;
-	if (o)
+	if (o) {
 		text = strdup(o->text);
-	else if (sysroot_read_file(root, KERNEL_CMDLINE, 4096, false, &text, &len) < 0)
-		return 0; /* none: nothing to lose */
+	} else {
+		r = sysroot_read_file(root, KERNEL_CMDLINE, (size_t)64 * 1024, false,
+				      &text, &len);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 && r != -ENOENT)
+			return asprintf(
+				       why,
+				       "%s: cannot be read (%s), so what grub2-mkconfig would write over it is not checked",
+				       KERNEL_CMDLINE, read_error_text(-r)) < 0
+				       ? -ENOMEM
+				       : 1;
+		if (r < 0)
+			return 0; /* none: nothing to lose */
+	}
 	if (!text)
 		return -ENOMEM;
 	text[strcspn(text, "\n")] = '\0';
+	if (!text[strspn(text, " \t")])
+		return 0; /* empty: nothing to lose */
 	e.options = text;
 	r = mkconfig_entries(&one, was, to, false, why, &also);
 	return r;
