@@ -96,5 +96,7 @@ static int cmp_str(const void *a, const void *b)
 
 void strv_sort(char **v)
 {
-	qsort(v, strv_length(v), sizeof(char *), cmp_str);
+	/* qsort() wants a valid pointer even for no elements. */
+	if (v)
+		qsort(v, strv_length(v), sizeof(char *), cmp_str);
 }

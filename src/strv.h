@@ -21,5 +21,5 @@ int strv_consume(char ***v, char *s);
 bool strv_contains(char *const *v, const char *s);
 /* Splits s at runs of spaces and tabs into a new vector. */
 int strv_split_ws(const char *s, char ***ret);
-/* Sorts in strcmp() order. */
+/* Sorts in strcmp() order; NULL is the empty vector. */
 void strv_sort(char **v);
