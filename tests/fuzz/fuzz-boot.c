@@ -1,13 +1,17 @@
 /* libFuzzer target: the readers of files on the target machine (GRUB defaults,
- * modprobe.d, our own state and snapshot manifests, Fedora's BLS entries and grubenv)
+ * modprobe.d, our own state and snapshot manifests, Fedora's BLS entries and grubenv,
+ * bootc's kargs.d files)
  * must never crash or leak, whatever the bytes. The first byte picks the reader. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blsgrub.h"
 #include "grub.h"
+#include "kargsd.h"
 #include "modprobe.h"
+#include "strv.h"
 #include "snapshot.h"
 #include "state.h"
 
@@ -21,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	size--;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: {
 		struct grub_config *c = calloc(1, sizeof(*c));
 		struct srcline l = {0};
@@ -114,6 +118,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < n; i++)
 			bls_entry_done(&v[i]);
 		grubenv_done(&env);
+		break;
+	}
+	case 5: {
+		/* What parses, written back as apply writes it, parses to the same. */
+		struct kargsd k, again;
+		const char *why;
+		unsigned line;
+		char **args = NULL, *out = NULL;
+
+		if (kargsd_parse(buf, size, &k, &line, &why) == -EINVAL &&
+		    (!why || !line))
+			abort();
+		for (size_t i = 0; i < k.n_kargs; i++)
+			if (strv_push(&args, k.kargs[i].value) < 0)
+				abort();
+		if (kargsd_format("# x\n", args, &out) == 0) {
+			if (kargsd_parse(out, strlen(out), &again, &line, &why) < 0 ||
+			    again.n_kargs != k.n_kargs)
+				abort();
+			for (size_t i = 0; i < k.n_kargs; i++)
+				if (strcmp(again.kargs[i].value, k.kargs[i].value) != 0)
+					abort();
+			kargsd_done(&again);
+		}
+		free(out);
+		strv_free(args);
+		kargsd_done(&k);
 		break;
 	}
 	default: {
