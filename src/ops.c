@@ -382,6 +382,16 @@ static int add_file(struct sysroot *root, struct compared *c, const char *rel,
 	return read_managed(root, rel, &f->old, d);
 }
 
+/* The last file added, another backend's file of ours that apply would take away,
+ * left out when it is not there: nothing to do or show. */
+static void drop_if_absent(struct compared *c)
+{
+	const struct file_change *f = &c->files[c->n_files - 1];
+
+	if (!f->old && !f->present)
+		c->n_files--;
+}
+
 int strip_tokens(const char *cur, char *const *tokens, char **ret)
 {
 	_cleanup_free_ struct cmdline_span *sp = NULL;
@@ -885,6 +895,8 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 		if (r == 0 && !keep && (stale || m == c->now->loader->cmdline)) {
 			ov[n_ov++] = (struct file_override){m->path, text};
 			r = add_file(root, c, m->path, text, d);
+			if (r == 0 && m != c->now->loader->cmdline)
+				drop_if_absent(c);
 		}
 	}
 	if (r == 0)
