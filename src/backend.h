@@ -86,6 +86,10 @@ struct boot_backend {
 	 * from the files as they are, nothing to check. */
 	int (*verify)(const struct sysroot *root, char *const *present,
 		      char *const *absent, struct diag_list *d);
+	/* The tree is an image being built for the machines that will boot it: the
+	 * initramfs is the image's usr/lib/modules/VERSION/initramfs.img, made per
+	 * kernel by the image's dracut (regen.c), not by the distribution's tool. */
+	bool image_build;
 	/* When set, apply and remove change nothing here and say this instead (what to
 	 * run by hand). */
 	const char *refuse;

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -44,31 +45,40 @@ static const char *maintscript_package(void)
 	return p;
 }
 
+/* The slots a per-kernel command has for the kernel's version, filled from
+ * regen_cmd.kver: compared by address. */
+static const char kver_slot[] = "VERSION";
+static const char image_slot[] = "/usr/lib/modules/VERSION/initramfs.img";
+
 /* Every tool regen_plan() may choose, in its order of preference for each step (the
  * first is Debian's, named for the user to run when none is installed), with its
  * arguments: one table, so that regen_root_trusted() checks every tool that may run. */
 static const struct tool {
 	const char *path;
 	enum regen_step step;
-	const char *args[4];
+	const char *args[REGEN_MAX_ARGS + 1];
 	const char *needs; /* the option as the script's case takes it, or NULL */
+	bool image;	   /* an image's initramfs, one run per kernel */
 } tools[] = {
-	{"/usr/sbin/update-grub", REGEN_MENU, {NULL}, NULL},
+	{"/usr/sbin/update-grub", REGEN_MENU, {NULL}, NULL, false},
 	{"/usr/sbin/grub-mkconfig",
 	 REGEN_MENU,
 	 {"-o", "/boot/grub/grub.cfg", NULL},
-	 NULL},
+	 NULL,
+	 false},
 	/* RHEL 9.3's grub2-mkconfig writes the BLS entries' options from
 	 * etc/default/grub only when asked (rhboot grub2's "grub-mkconfig dont overwrite
 	 * BLS cmdline if BLSCFG"); Fedora's always does, and has no such option. */
 	{"/usr/sbin/grub2-mkconfig",
 	 REGEN_MENU,
 	 {"-o", "/boot/grub2/grub.cfg", "--update-bls-cmdline", NULL},
-	 "--update-bls-cmdline)"},
+	 "--update-bls-cmdline)",
+	 false},
 	{"/usr/sbin/grub2-mkconfig",
 	 REGEN_MENU,
 	 {"-o", "/boot/grub2/grub.cfg", NULL},
-	 NULL},
+	 NULL,
+	 false},
 	/* Every installed kernel's initramfs, whatever the tool. "-k all" everywhere,
 	 * also inside a maintainer script: update-initramfs (and dracut's
 	 * update-initramfs of the same name) defers only a bare "-u" to dpkg's
@@ -81,10 +91,31 @@ static const struct tool {
 	 * creates it from the new file. dracut --regenerate-all and mkinitcpio -P
 	 * likewise rebuild every installed kernel's image (dracut.sh's
 	 * regenerate_all, mkinitcpio's every preset). */
-	{"/usr/sbin/update-initramfs", REGEN_INITRAMFS, {"-u", "-k", "all", NULL}, NULL},
-	{"/usr/bin/dracut", REGEN_INITRAMFS, {"-f", "--regenerate-all", NULL}, NULL},
-	{"/usr/sbin/dracut", REGEN_INITRAMFS, {"-f", "--regenerate-all", NULL}, NULL},
-	{"/usr/bin/mkinitcpio", REGEN_INITRAMFS, {"-P", NULL}, NULL},
+	{"/usr/sbin/update-initramfs",
+	 REGEN_INITRAMFS,
+	 {"-u", "-k", "all", NULL},
+	 NULL,
+	 false},
+	{"/usr/bin/dracut",
+	 REGEN_INITRAMFS,
+	 {"-f", "--regenerate-all", NULL},
+	 NULL,
+	 false},
+	{"/usr/sbin/dracut",
+	 REGEN_INITRAMFS,
+	 {"-f", "--regenerate-all", NULL},
+	 NULL,
+	 false},
+	{"/usr/bin/mkinitcpio", REGEN_INITRAMFS, {"-P", NULL}, NULL, false},
+	/* A bootc image's initramfs, as rpm-ostree's own run_dracut() makes one: for
+	 * any machine (no host-only), reproducible, with OSTree's module, which finds
+	 * the deployment at boot. */
+	{"/usr/bin/dracut",
+	 REGEN_INITRAMFS,
+	 {"--no-hostonly", "--reproducible", "--add", "ostree", "-f", image_slot,
+	  kver_slot},
+	 NULL,
+	 true},
 };
 
 static void tool_cmd(const struct tool *t, struct regen_cmd *c)
@@ -95,14 +126,15 @@ static void tool_cmd(const struct tool *t, struct regen_cmd *c)
 }
 
 /* c as the first tool for step present in the root; without one, Debian's when
- * !need (to be named, not run). False when there is none to give. */
-static bool pick_tool(const struct sysroot *root, enum regen_step step, bool need,
-		      struct regen_cmd *c)
+ * !need (to be named, not run). False when there is none to give. image: the tools for
+ * an image's initramfs, else the others. */
+static bool pick_tool(const struct sysroot *root, enum regen_step step, bool image,
+		      bool need, struct regen_cmd *c)
 {
 	const struct tool *first = NULL;
 
 	for (size_t i = 0; i < ELEMENTSOF(tools); i++) {
-		if (tools[i].step != step)
+		if (tools[i].step != step || tools[i].image != image)
 			continue;
 		if (!first)
 			first = &tools[i];
@@ -117,9 +149,58 @@ static bool pick_tool(const struct sysroot *root, enum regen_step step, bool nee
 	return true;
 }
 
+/* A kernel release as a directory name: what uname gives, nothing a path or an
+ * option could be made of. */
+static bool kver_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n && n < REGEN_KVER_MAX && v[0] != '.' && v[0] != '-' &&
+	       strspn(v,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+~-") ==
+		       n;
+}
+
+/* An image's initramfs: tool c for each kernel of usr/lib/modules that has its
+ * vmlinuz (as bootc wants them), in name order, appended at cmds[*n]. 0, or -E2BIG
+ * (too many) or -ENOMEM. */
+static int image_kernels(const struct sysroot *root, const struct regen_cmd *c,
+			 struct regen_cmd cmds[static REGEN_CMDS_MAX], size_t *n,
+			 struct diag_list *d)
+{
+	_cleanup_closedir_ DIR *dh = NULL;
+	_cleanup_strv_free_ char **v = NULL;
+	struct dirent *de;
+
+	if (sysroot_opendir(root, "usr/lib/modules", &dh) == 0)
+		while ((de = readdir(dh))) {
+			_cleanup_free_ char *rel = NULL;
+			struct stat st;
+
+			if (!kver_ok(de->d_name) ||
+			    asprintf(&rel, "usr/lib/modules/%s/vmlinuz", de->d_name) < 0)
+				continue;
+			if (sysroot_stat(root, rel, &st) == 0 && S_ISREG(st.st_mode) &&
+			    strv_push(&v, de->d_name) < 0)
+				return -ENOMEM;
+		}
+	strv_sort(v);
+	for (size_t i = 0; v && v[i]; i++) {
+		if (*n >= REGEN_CMDS_MAX)
+			return diag_error(
+				d, -E2BIG, "usr/lib/modules", 0,
+				"more kernels with a vmlinuz than the %d initramfs runs amdgpu-tune makes at once",
+				REGEN_CMDS_MAX - 1);
+		cmds[*n] = *c;
+		memcpy(cmds[*n].kver, v[i], strlen(v[i]) + 1);
+		(*n)++;
+	}
+	return 0;
+}
+
 int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	       bool cmdline_changed, bool modprobe_changed,
-	       struct regen_cmd cmds[static REGEN_STEPS], size_t *ret_n, bool need,
+	       struct regen_cmd cmds[static REGEN_CMDS_MAX], size_t *ret_n, bool need,
 	       struct diag_list *d)
 {
 	bool step[REGEN_STEPS] = {false};
@@ -135,10 +216,20 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	for (enum regen_step s = REGEN_MENU; s < REGEN_STEPS; s++) {
 		bool for_cmdline = cmdline_changed && loader->cmdline_regen == s;
 
+		struct regen_cmd c;
+		bool image = s == REGEN_INITRAMFS && loader->image_build;
+
 		if (!step[s])
 			continue;
-		if (pick_tool(root, s, need, &cmds[n])) {
-			n++;
+		if (pick_tool(root, s, image, need, &c)) {
+			int r = 0;
+
+			if (image)
+				r = image_kernels(root, &c, cmds, &n, d);
+			else
+				cmds[n++] = c;
+			if (r < 0)
+				return r;
 		} else if (s == REGEN_MENU) {
 			return diag_error(
 				d, -ENOENT, NULL, 0,
@@ -190,14 +281,37 @@ int regen_lift_file_size_limit(struct diag_list *d)
 		(unsigned long long)l.rlim_max);
 }
 
+/* c's argv with its slots filled: the image's path in buf. */
+static void resolve(const struct regen_cmd *c,
+		    const char *argv[static REGEN_MAX_ARGS + 2],
+		    char buf[static sizeof(image_slot) + REGEN_KVER_MAX])
+{
+	size_t i = 0;
+
+	for (; c->argv[i]; i++) {
+		argv[i] = c->argv[i];
+		if (c->argv[i] == kver_slot) {
+			argv[i] = c->kver;
+		} else if (c->argv[i] == image_slot) {
+			snprintf(buf, sizeof(image_slot) + REGEN_KVER_MAX,
+				 "/usr/lib/modules/%s/initramfs.img", c->kver);
+			argv[i] = buf;
+		}
+	}
+	argv[i] = NULL;
+}
+
 char *regen_format(const struct regen_cmd *c)
 {
 	struct strbuf b = {0};
+	const char *argv[REGEN_MAX_ARGS + 2];
+	char buf[sizeof(image_slot) + REGEN_KVER_MAX];
 	const char *base = strrchr(c->argv[0], '/');
 
-	strbuf_puts(&b, base ? base + 1 : c->argv[0]);
-	for (size_t i = 1; c->argv[i]; i++)
-		strbuf_printf(&b, " %s", c->argv[i]);
+	resolve(c, argv, buf);
+	strbuf_puts(&b, base ? base + 1 : argv[0]);
+	for (size_t i = 1; argv[i]; i++)
+		strbuf_printf(&b, " %s", argv[i]);
 	return b.s;
 }
 
@@ -236,6 +350,8 @@ static bool passed_on(const char *e)
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d)
 {
 	_cleanup_free_ char *shown = regen_format(c);
+	const char *argv[REGEN_MAX_ARGS + 2];
+	char buf[sizeof(image_slot) + REGEN_KVER_MAX];
 	/* PATH and LANG, AMDGPU_TUNE_REGENERATING, and what passed_on() lets through (at
 	 * most 28 of them). AMDGPU_TUNE_REGENERATING tells our own kernel-install plugin,
 	 * which update-initramfs runs through systemd-boot's hook, that we hold the lock
@@ -252,6 +368,7 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 
 	if (!shown)
 		return -ENOMEM;
+	resolve(c, argv, buf);
 	for (char **e = environ; e && *e && n_env < ELEMENTSOF(envp) - 1; e++)
 		if (passed_on(*e))
 			envp[n_env++] = *e;
@@ -290,7 +407,7 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 			e = errno;
 		if (!e) {
 			privs_close_fds_but(pipefd[1]);
-			execve(c->argv[0], (char *const *)c->argv, envp);
+			execve(argv[0], (char *const *)argv, envp);
 			e = errno;
 		}
 		if (write(pipefd[1], &e, sizeof(e)) < 0)

@@ -11,14 +11,21 @@
 
 struct sysroot;
 
-#define REGEN_MAX_ARGS 5
+#define REGEN_MAX_ARGS 7
+/* At most one command per step, but one per kernel for an image's initramfs. */
+#define REGEN_CMDS_MAX 8
+#define REGEN_KVER_MAX 65 /* a kernel release: utsname's 64 characters */
 
 struct regen_cmd {
-	const char *argv[REGEN_MAX_ARGS + 1]; /* argv[0] is the absolute path */
-	enum regen_step step;		      /* what it makes again */
+	/* argv[0] is the absolute path; an element may be one of regen.c's slots for
+	 * the kernel version, which kver fills (regen_run(), regen_format()). */
+	const char *argv[REGEN_MAX_ARGS + 2];
+	enum regen_step step; /* what it makes again */
+	char kver[REGEN_KVER_MAX];
 };
 
-/* The commands that bring the boot files in line after a change, at most one per step:
+/* The commands that bring the boot files in line after a change, at most one per step
+ * (an image's initramfs: one per kernel in usr/lib/modules, with its vmlinuz):
  * the loader's own step when the command line changed (loader->cmdline_regen: the GRUB
  * menu, or the initramfs whose kernel-install plugins rewrite systemd-boot's entries),
  * and every installed kernel's initramfs when modprobe.d changed, whatever the loader.
@@ -27,7 +34,7 @@ struct regen_cmd {
  * named, for the user to run. 0 or -ENOENT. */
 int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	       bool cmdline_changed, bool modprobe_changed,
-	       struct regen_cmd cmds[static REGEN_STEPS], size_t *ret_n, bool need,
+	       struct regen_cmd cmds[static REGEN_CMDS_MAX], size_t *ret_n, bool need,
 	       struct diag_list *d);
 
 /* Runs one command: fork, chroot into the root when it is not "/", chdir("/"), every fd

@@ -302,7 +302,7 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 static int regen_after(const struct sysroot *root, const struct boot_backend *loader,
 		       bool cmdline, bool modprobe, const char *done, struct diag_list *d)
 {
-	struct regen_cmd cmds[REGEN_STEPS];
+	struct regen_cmd cmds[REGEN_CMDS_MAX];
 	size_t n = 0;
 	int r = regen_plan(root, loader, cmdline, modprobe, cmds, &n, true, d);
 
@@ -478,7 +478,7 @@ int txn_journal_check(const struct sysroot *root, unsigned *ret_snapshot,
 static int discard(const struct sysroot *root, bool run,
 		   const struct boot_backend *loader, size_t from, struct diag_list *d)
 {
-	struct regen_cmd cmds[REGEN_STEPS];
+	struct regen_cmd cmds[REGEN_CMDS_MAX];
 	_cleanup_strbuf_ struct strbuf shown = {0};
 	const char *chroot = NULL;
 	size_t n = 0;

@@ -30,7 +30,7 @@ struct txn {
 	size_t n_files;
 	char *const
 		*rmdirs; /* rollback: directories to remove when empty, innermost last */
-	struct regen_cmd cmds[REGEN_STEPS]; /* one per step at most */
+	struct regen_cmd cmds[REGEN_CMDS_MAX];
 	size_t n_cmds;
 	bool run; /* run the commands (else the caller prints them) */
 	/* The boot files are to be made again from the command line file even when no
@@ -43,7 +43,7 @@ struct txn {
 	const void *verify_data;
 	/* Results. */
 	unsigned snapshot;
-	bool ran[REGEN_STEPS]; /* per command */
+	bool ran[REGEN_CMDS_MAX]; /* per command */
 };
 
 /* The two ways a transaction fails, as -errno values like every other error:
