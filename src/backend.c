@@ -55,16 +55,23 @@ static const struct managed_file common[] = {
 	{STATE_FILE, MANAGED_STATE, false},
 };
 
-/* The i-th distinct command-line file of the backends whose file is ours as a whole
- * (whole) or only in part; *i counts down past those it skips. */
-static const struct managed_file *cmdline_file(bool whole, size_t *i)
+/* The backend's command-line file (modprobe false) or its own modprobe.d file. */
+static const struct managed_file *file_of(const struct boot_backend *b, bool modprobe)
+{
+	return modprobe ? b->modprobe : b->cmdline;
+}
+
+/* The i-th distinct command-line file (or, with modprobe, backend's own modprobe.d
+ * file) of the backends whose file is ours as a whole (whole) or only in part; *i
+ * counts down past those it skips. */
+static const struct managed_file *backend_file(bool modprobe, bool whole, size_t *i)
 {
 	for (size_t k = 0; backends[k]; k++) {
-		const struct managed_file *m = backends[k]->cmdline;
+		const struct managed_file *m = file_of(backends[k], modprobe);
 		bool seen = false;
 
 		for (size_t j = 0; m && j < k; j++)
-			seen |= backends[j]->cmdline == m;
+			seen |= file_of(backends[j], modprobe) == m;
 		if (!m || seen || m->hand_edit != whole)
 			continue;
 		if (*i == 0)
@@ -76,16 +83,17 @@ static const struct managed_file *cmdline_file(bool whole, size_t *i)
 
 const struct managed_file *managed_file(size_t i)
 {
-	/* In the order remove lists them: our drop-ins, the files we only add
-	 * arguments to, the state last (it records the others). */
-	const struct managed_file *m = cmdline_file(true, &i);
+	/* In the order remove lists them: our drop-ins, the modprobe.d files (the
+	 * common one, then a backend's own), the files we only add arguments to, the
+	 * state last (it records the others). */
+	const struct managed_file *m = backend_file(false, true, &i);
 
 	if (m)
 		return m;
 	if (i == 0)
 		return &common[0];
 	i--;
-	if ((m = cmdline_file(false, &i)))
+	if ((m = backend_file(true, true, &i)) || (m = backend_file(false, false, &i)))
 		return m;
 	return i == 0 ? &common[1] : NULL;
 }

@@ -86,6 +86,8 @@ struct boot_backend {
 	 * from the files as they are, nothing to check. */
 	int (*verify)(const struct sysroot *root, char *const *present,
 		      char *const *absent, struct diag_list *d);
+	/* Where the module options go; NULL: FRAGMENT_MODPROBE (etc/modprobe.d). */
+	const struct managed_file *modprobe;
 	/* The tree is an image being built for the machines that will boot it: the
 	 * initramfs is the image's usr/lib/modules/VERSION/initramfs.img, made per
 	 * kernel by the image's dracut (regen.c), not by the distribution's tool. */
@@ -117,6 +119,12 @@ const struct boot_backend *backend_detect(const struct boot_probe *p, struct str
  * entries GRUB_CMDLINE_LINUX.) */
 const struct boot_backend *backend_for_cmdline_file(const char *path,
 						    const struct boot_backend *loader);
+
+/* The modprobe.d file the backend's module options go to (relative to the root). */
+static inline const char *backend_modprobe_path(const struct boot_backend *b)
+{
+	return b && b->modprobe ? b->modprobe->path : FRAGMENT_MODPROBE;
+}
 
 /* The GRUB defaults file as a command-line file of ours by token, and its parts that
  * both GRUB backends use (backend-grub.c): GRUB_CMDLINE_LINUX's value as the part our

@@ -371,7 +371,7 @@ static int leftover_ttm_conf(const struct boot_facts *b, struct diag_list *d)
 	int r = 0;
 
 	for (size_t i = 0; b->modprobe && i < b->modprobe->n_files; i++)
-		ours |= streq(b->modprobe->files[i], FRAGMENT_MODPROBE);
+		ours |= streq(b->modprobe->files[i], backend_modprobe_path(b->loader));
 	if (!ours)
 		return 0;
 
@@ -391,7 +391,7 @@ static int leftover_ttm_conf(const struct boot_facts *b, struct diag_list *d)
 				d, file, opts.v[i].at.line,
 				"%s.pages_limit=%s in ttm.conf, the file AMD's amd-ttm writes: it sorts after amdgpu-tune's %s and wins over a limit there; with amdgpu-tune setting the limit, remove it ('amd-ttm --clear' does)",
 				ttm_modules[t], opts.v[i].value ? opts.v[i].value : "",
-				FRAGMENT_MODPROBE);
+				backend_modprobe_path(b->loader));
 			break;
 		}
 		sargs_done(&opts);

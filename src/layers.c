@@ -279,10 +279,12 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 		if (r == 0)
 			r = value_of(&pa, s, NULL, &row->after);
 		if (r == 0)
-			r = value_of(&pn, s,
-				     s->where == WHERE_CMDLINE ? FRAGMENT_GRUB
-							       : FRAGMENT_MODPROBE,
-				     &row->written);
+			r = value_of(
+				&pn, s,
+				s->where == WHERE_CMDLINE
+					? FRAGMENT_GRUB
+					: backend_modprobe_path(now ? now->loader : NULL),
+				&row->written);
 		if (r == 0)
 			r = running_of(now, s, sysfs ? &sysfs[i] : NULL, &row->running,
 				       &row->running_known);

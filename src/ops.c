@@ -901,9 +901,17 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 	}
 	if (r == 0)
 		r = unsafe_value(fragment_modprobe(c->name, pl, &mod), d);
-	if (r == 0) {
-		ov[n_ov++] = (struct file_override){FRAGMENT_MODPROBE, mod};
-		r = add_file(root, c, FRAGMENT_MODPROBE, mod, d);
+	/* The boot loader's modprobe.d file, and another's of ours taken away: two
+	 * files of ours would both be read. */
+	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
+		bool own = streq(m->path, backend_modprobe_path(c->now->loader));
+
+		if (m->kind != MANAGED_MODPROBE)
+			continue;
+		ov[n_ov++] = (struct file_override){m->path, own ? mod : NULL};
+		r = add_file(root, c, m->path, own ? mod : NULL, d);
+		if (r == 0 && !own)
+			drop_if_absent(c);
 	}
 	if (r < 0)
 		return r;
