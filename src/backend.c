@@ -7,17 +7,19 @@ const struct boot_backend backend_unknown = {
 	.name = "unknown",
 };
 
-/* Detection order: an OSTree system first (whatever boot loader it has, it is managed
+/* Detection order: a bootc image being built first (its tree has OSTree's layout but
+ * no deployment), then an OSTree system (whatever boot loader it has, it is managed
  * through rpm-ostree), then systemd-boot when GRUB's files do not claim the machine too,
  * then Debian's GRUB, then a GRUB whose grub.cfg runs blscfg (Fedora's), then another
  * GRUB (backend-sdboot.c, backend-grub.c and backend-grubbls.c say why). */
 const struct boot_backend *const backends[] = {
-	&backend_ostree,
-	&backend_sdboot,
-	&backend_debian_grub,
-	&backend_grub_bls,
-	&backend_grub,
-	&backend_unknown,
+	&backend_bootc,	      /* a bootc image being built */
+	&backend_ostree,      /* a booted OSTree system */
+	&backend_sdboot,      /* systemd-boot */
+	&backend_debian_grub, /* GRUB with update-grub and grub.d */
+	&backend_grub_bls,    /* GRUB with BLS entries (Fedora, RHEL) */
+	&backend_grub,	      /* GRUB without drop-ins (Arch) */
+	&backend_unknown,     /* none found */
 	NULL,
 };
 
@@ -83,9 +85,8 @@ static const struct managed_file *backend_file(bool modprobe, bool whole, size_t
 
 const struct managed_file *managed_file(size_t i)
 {
-	/* In the order remove lists them: our drop-ins, the modprobe.d files (the
-	 * common one, then a backend's own), the files we only add arguments to, the
-	 * state last (it records the others). */
+	/* In the order remove lists them: our drop-ins, the files we only add
+	 * arguments to, the state last (it records the others). */
 	const struct managed_file *m = backend_file(false, true, &i);
 
 	if (m)

@@ -32,6 +32,9 @@ struct boot_probe {
 	bool grub_enable_blscfg;
 	bool ostree; /* an OSTree system (rpm-ostree, bootc): ostree/repo,
 			run/ostree-booted */
+	/* A bootc image's tree, not booted: usr/bin/bootc, ostree a link to
+	 * sysroot/ostree, no usr/etc (a deployment has one) and no run/ostree-booted */
+	bool bootc_image;
 };
 
 /* What makes the boot files again after a change. */
@@ -88,9 +91,10 @@ struct boot_backend {
 		      char *const *absent, struct diag_list *d);
 	/* Where the module options go; NULL: FRAGMENT_MODPROBE (etc/modprobe.d). */
 	const struct managed_file *modprobe;
-	/* The tree is an image being built for the machines that will boot it: the
-	 * initramfs is the image's usr/lib/modules/VERSION/initramfs.img, made per
-	 * kernel by the image's dracut (regen.c), not by the distribution's tool. */
+	/* The tree is an image being built for the machines that will boot it: their
+	 * RAM is not this one's (apply wants --memory), and the initramfs is the
+	 * image's usr/lib/modules/VERSION/initramfs.img, made per kernel by the image's
+	 * dracut (regen.c), not by the distribution's tool. */
 	bool image_build;
 	/* When set, apply and remove change nothing here and say this instead (what to
 	 * run by hand). */
@@ -101,7 +105,7 @@ struct boot_backend {
 };
 
 extern const struct boot_backend backend_debian_grub, backend_grub, backend_grub_bls,
-	backend_ostree, backend_sdboot, backend_unknown;
+	backend_bootc, backend_ostree, backend_sdboot, backend_unknown;
 
 /* The backends in the order detection tries them, NULL-ended. */
 extern const struct boot_backend *const backends[];

@@ -1,6 +1,7 @@
 #include <blkid.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 
 #include "backend.h"
@@ -284,6 +285,33 @@ static bool mkconfig_reads_dropins(const struct sysroot *root)
 	return memmem(text, len, "/default/grub.d/", strlen("/default/grub.d/")) != NULL;
 }
 
+/* An OSTree tree's link, a deployment's or an image's: ostree to sysroot/ostree. */
+static bool ostree_link(const struct sysroot *root)
+{
+	char target[64];
+	ssize_t n = readlinkat(root->fd, "ostree", target, sizeof(target) - 1);
+
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return streq(target, "sysroot/ostree") || streq(target, "/sysroot/ostree");
+}
+
+/* A bootc image's tree, as bootc's own lints want one (its lints.rs: ostree a link to
+ * sysroot/ostree, sysroot a directory) with bootc in it, and neither booted (a booted
+ * deployment has run/ostree-booted) nor a deployment's checkout (ostree moves a
+ * deployment's etc to usr/etc, and an image has none). */
+static bool bootc_image_tree(const struct sysroot *root)
+{
+	struct stat st;
+
+	return !sysroot_exists(root, "run/ostree-booted") &&
+	       !sysroot_exists(root, "usr/etc") &&
+	       sysroot_stat(root, "usr/bin/bootc", &st) == 0 && S_ISREG(st.st_mode) &&
+	       sysroot_stat(root, "sysroot", &st) == 0 && S_ISDIR(st.st_mode) &&
+	       ostree_link(root);
+}
+
 static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 {
 	char cfgdir[BOOT_ENV_DIR_MAX];
@@ -299,6 +327,7 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 			  sysroot_exists(root, "sysroot/ostree") ||
 			  sysroot_exists(root, "run/ostree-booted"),
 	};
+	p.bootc_image = bootc_image_tree(root);
 	/* An update-grub is Debian's only with a grub-mkconfig that sources the
 	 * drop-ins: Manjaro's and the AUR's run one that does not. */
 	if (p.update_grub && !mkconfig_reads_dropins(root))
@@ -390,6 +419,38 @@ static int boot_image(const struct sysroot *root, const char *version, char **re
 	*ret = r == 0 ? strdup(rel.s + 5) : NULL;
 	strbuf_done(&rel);
 	return r == 0 && !*ret ? -ENOMEM : r;
+}
+
+/* An image's deployments boot its kernel: the one in usr/lib/modules with a vmlinuz
+ * (bootc's lints want exactly one). */
+static int image_kernel(const struct sysroot *root, struct boot_facts *b,
+			char *const *kernels)
+{
+	const char *one = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; kernels && kernels[i]; i++) {
+		_cleanup_free_ char *rel = NULL;
+
+		if (asprintf(&rel, "usr/lib/modules/%s/vmlinuz", kernels[i]) < 0)
+			return -ENOMEM;
+		if (sysroot_exists(root, rel))
+			one = kernels[i], n++;
+	}
+	if (n == 1) {
+		b->default_kernel = strdup(one);
+		b->default_why = strdup(
+			"the image's kernel (usr/lib/modules/VERSION/vmlinuz), which its deployments boot");
+		return b->default_kernel && b->default_why ? 0 : -ENOMEM;
+	}
+	if (asprintf(
+		    &b->default_why,
+		    "the image has %zu kernels with a vmlinuz in usr/lib/modules, and bootc wants one",
+		    n) < 0) {
+		b->default_why = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* 10_linux lists the kernels that have boot/vmlinuz-* newest first (version_sort -r
@@ -584,7 +645,8 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 		b->running_known = r == 0;
 	}
 	if (r == 0)
-		r = default_kernel(root, b, kernels);
+		r = b->loader->image_build ? image_kernel(root, b, kernels)
+					   : default_kernel(root, b, kernels);
 	for (size_t i = 0; r == 0 && kernels && kernels[i]; i++) {
 		char rel[512];
 		struct stat st;

@@ -127,7 +127,8 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 				    .profile = profile_after,
 				    .dry_run = o->dry_run,
 				    .files = t->files,
-				    .chroot = sysroot_is_live(root) ? NULL : root->path};
+				    .chroot = sysroot_is_live(root) ? NULL : root->path,
+				    .image = t->loader && t->loader->image_build};
 	struct strbuf out = {0}, head = {0};
 	bool cmdline = false, modprobe = false;
 	size_t n = 0;

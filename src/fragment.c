@@ -2,7 +2,9 @@
 
 #include "cmdline.h"
 #include "fragment.h"
+#include "kargsd.h"
 #include "profile.h"
+#include "strv.h"
 
 static int put_arg(struct strbuf *b, const char *name, const char *value)
 {
@@ -62,6 +64,34 @@ int fragment_grub(const char *profile, const struct plan *pl, char **ret)
 	}
 	*ret = strbuf_steal(&b);
 	return 0;
+}
+
+int fragment_bootc(const char *profile, const struct plan *pl, char **ret)
+{
+	_cleanup_strv_free_ char **args = NULL;
+	struct strbuf head = {0};
+	int r = 0;
+
+	*ret = NULL;
+	if (!plan_sets(pl, WHERE_CMDLINE))
+		return 0;
+	r = header(&head, profile);
+	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
+		const struct setting *s = &pl->settings[i];
+		struct strbuf a = {0};
+
+		if (s->where != WHERE_CMDLINE)
+			continue;
+		r = put_arg(&a, s->name, s->value);
+		if (r == 0)
+			r = strv_consume(&args, a.s);
+		if (r < 0)
+			strbuf_done(&a);
+	}
+	if (r == 0)
+		r = kargsd_format(head.s, args, ret);
+	strbuf_done(&head);
+	return r;
 }
 
 int fragment_modprobe(const char *profile, const struct plan *pl, char **ret)

@@ -14,6 +14,11 @@
  * not exist). 0, -EINVAL (a value cannot be written safely) or -ENOMEM. */
 int fragment_grub(const char *profile, const struct plan *pl, char **ret);
 
+/* A bootc image's kargs.d file for the plan's command-line settings: `kargs = [...]`
+ * under a header naming the profile (kargsd.h). *ret is NULL when the plan has none. 0,
+ * -EINVAL or -ENOMEM. */
+int fragment_bootc(const char *profile, const struct plan *pl, char **ret);
+
 /* The modprobe.d file: one `options MODULE k=v ...` line per module, in plan order.
  * *ret NULL when the plan has no module options. 0, -EINVAL or -ENOMEM. */
 int fragment_modprobe(const char *profile, const struct plan *pl, char **ret);

@@ -245,6 +245,15 @@ static int lint_grub_override(const struct boot_facts *after, struct diag_list *
 	return 0;
 }
 
+/* Our drop-in for kernel arguments: the boot loader's when it has one that is ours as
+ * a whole (a bootc image's kargs.d file), else GRUB's. */
+static const char *dropin_path(const struct boot_facts *now)
+{
+	const struct managed_file *m = now ? now->loader->cmdline : NULL;
+
+	return m && m->hand_edit ? m->path : FRAGMENT_GRUB;
+}
+
 int layers_compute(const struct plan *pl, const struct machine_facts *m,
 		   const struct boot_facts *now, const struct boot_facts *after,
 		   const struct sysfs_value *sysfs, struct layers **ret,
@@ -282,7 +291,7 @@ int layers_compute(const struct plan *pl, const struct machine_facts *m,
 			r = value_of(
 				&pn, s,
 				s->where == WHERE_CMDLINE
-					? FRAGMENT_GRUB
+					? dropin_path(now)
 					: backend_modprobe_path(now ? now->loader : NULL),
 				&row->written);
 		if (r == 0)
@@ -447,7 +456,9 @@ static int lint_rules(const struct machine_facts *m, char *const *gfx, const cha
  * what it means on each target kernel. */
 static bool from_ours(const struct effective *e)
 {
-	return streq_ptr(e->file, FRAGMENT_MODPROBE) || streq_ptr(e->file, FRAGMENT_GRUB);
+	return streq_ptr(e->file, FRAGMENT_MODPROBE) ||
+	       streq_ptr(e->file, FRAGMENT_MODPROBE_USR) ||
+	       streq_ptr(e->file, FRAGMENT_GRUB) || streq_ptr(e->file, FRAGMENT_BOOTC);
 }
 
 /* The bytes a GTT or TTM limit sets: value counted in unit-byte units; false for the

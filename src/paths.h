@@ -12,6 +12,10 @@
 #define FRAGMENT_MODPROBE "etc/modprobe.d/90-amdgpu-tune.conf"
 #define KERNEL_CMDLINE	  "etc/kernel/cmdline" /* systemd-boot: our tokens in it */
 #define GRUB_DEFAULTS	  "etc/default/grub"   /* a GRUB without drop-ins: likewise */
+/* A bootc image: its kernel arguments, and the modprobe.d file where dracut's
+ * --no-hostonly run (the image's) takes it into the initramfs. */
+#define FRAGMENT_BOOTC	      "usr/lib/bootc/kargs.d/90-amdgpu-tune.toml"
+#define FRAGMENT_MODPROBE_USR "usr/lib/modprobe.d/90-amdgpu-tune.conf"
 
 /* The administrator's profiles. */
 #define PROFILEDIR_ETC "etc/amdgpu-tune/profiles"

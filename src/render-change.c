@@ -28,9 +28,12 @@ int render_change_text(struct strbuf *b, const struct change_report *c)
 	for (size_t i = 0; c->ran && c->commands && c->commands[i]; i++)
 		strbuf_printf(b, "  %-8s %s\n", "ran", c->commands[i]);
 	if (!c->ran && c->commands && c->commands[0]) {
-		strbuf_printf(b, "%s\n",
-			      c->dry_run ? "It would regenerate the boot files with:"
-					 : "Regenerate the boot files before rebooting:");
+		strbuf_printf(
+			b, "%s\n",
+			c->dry_run ? "It would regenerate the boot files with:"
+			: c->image
+				? "Regenerate the image's initramfs before the image is committed:"
+				: "Regenerate the boot files before rebooting:");
 		for (size_t i = 0; c->commands[i]; i++) {
 			strbuf_puts(b, c->chroot ? "  chroot " : "  ");
 			if (c->chroot) {
@@ -41,7 +44,11 @@ int render_change_text(struct strbuf *b, const struct change_report *c)
 			strbuf_printf(b, "%s\n", c->commands[i]);
 		}
 	}
-	if (boot && !c->dry_run)
+	if (boot && !c->dry_run && c->image)
+		strbuf_printf(
+			b,
+			"Machines get the new settings from the image when bootc installs it or upgrades to it, at their next boot.\n");
+	else if (boot && !c->dry_run)
 		strbuf_printf(
 			b,
 			"Reboot to use the new settings; 'amdgpu-tune status' checks them afterwards.\n");

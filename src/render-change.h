@@ -23,6 +23,7 @@ struct change_report {
 	char *const *commands; /* as a user types them; NULL-terminated or NULL */
 	bool ran;	       /* the commands ran (else the user must run them) */
 	const char *chroot;    /* the root they must be run in, or NULL for "/" */
+	bool image;	       /* the root is an image being built: no reboot here */
 };
 
 int render_change_text(struct strbuf *b, const struct change_report *c);

@@ -594,6 +594,57 @@ else
 		eval '[ $rc != 0 ] && grep -q "boot/loader/entries/.*grub2-mkconfig did not put .iommu=pt. in this entry" "$work/out"'
 fi
 
+# ---- 8e. a bootc image being built ----
+# Our arguments go to usr/lib/bootc/kargs.d/90-amdgpu-tune.toml, which bootc adds to a
+# deployment's when it installs or upgrades to the image; module options to
+# usr/lib/modprobe.d, the one dracut --no-hostonly takes into the initramfs; the image's
+# initramfs is made again per kernel. bootc is not in Debian: the file is checked with
+# Python's tomllib where there is one (tests/kargsd.sh compares the reader with it),
+# and a stand-in dracut records the command line.
+r=$work/bootc
+build_case apply-bootc-image "$r"
+mkdir -p "$r/var/lib" "$r/var/cache"
+before=$(tree_sum "$r")
+"$bin" --root "$r" apply strix-halo-no-iommu --memory 128GiB > /dev/null 2> "$work/err"
+rc=$?
+kargs=$(python3 -c 'import sys, tomllib; print(" ".join(tomllib.load(open(sys.argv[1], "rb"))["kargs"]))' "$r/usr/lib/bootc/kargs.d/90-amdgpu-tune.toml" 2> /dev/null ||
+	sed -n 's/^kargs = \["\(.*\)"\]$/\1/p' "$r/usr/lib/bootc/kargs.d/90-amdgpu-tune.toml")
+tap_check "bootc image: apply writes kargs = [\"amd_iommu=off\"] to kargs.d and the module options to usr/lib/modprobe.d, nothing to etc/modprobe.d (exit $rc; kargs $kargs)" \
+	eval '[ $rc = 0 ] && [ "$kargs" = "amd_iommu=off" ] && grep -q "^options ttm pages_limit=" "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf" && [ ! -e "$r/etc/modprobe.d" ]'
+"$bin" --root "$r" remove > /dev/null 2>&1
+rc=$?
+rmdir "$r/usr/lib/modprobe.d"
+tap_check "bootc image: remove takes both files away, and only they had changed (exit $rc)" eval '[ $rc = 0 ] && [ "$(tree_sum "$r")" = "$before" ]'
+# A modprobe.d file of ours from before the tree was a bootc image (no boot loader then):
+# two files of ours would both be read, so apply moves it.
+r=$work/bootc-stale
+build_case apply-bootc-image "$r"
+mv "$r/usr/bin/bootc" "$work/bootc-bin"
+rm "$r/ostree"
+"$bin" --root "$r" apply strix-halo --memory 128GiB > /dev/null 2>&1
+mv "$work/bootc-bin" "$r/usr/bin/bootc"
+ln -s sysroot/ostree "$r/ostree"
+had=$(ls "$r/etc/modprobe.d" 2> /dev/null)
+"$bin" --root "$r" apply strix-halo --memory 128GiB > /dev/null 2> "$work/err"
+rc=$?
+tap_check "bootc image: apply takes our etc/modprobe.d file away and writes usr/lib/modprobe.d's (exit $rc; before: $had)" \
+	eval '[ $rc = 0 ] && [ "$had" = 90-amdgpu-tune.conf ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ -f "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf" ]'
+if [ "$as_root" = none ]; then
+	tap_skip "bootc image: the regeneration" "needs chroot (root or a user namespace)"
+else
+	r=$work/bootc-regen
+	build_case apply-bootc-image "$r"
+	mkdir -p "$r/var/log" "$r/etc/fake-regen" "$r/etc/amdgpu-tune/profiles"
+	install -m 755 "$work/fake-regen" "$r/usr/bin/dracut"
+	# A second kernel: each gets its own run.
+	cp -R "$r/usr/lib/modules/6.18.5-200.fc43.x86_64" "$r/usr/lib/modules/6.18.6-200.fc43.x86_64"
+	cp "$work"/profiles/*.conf "$r/etc/amdgpu-tune/profiles/"
+	regen "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "bootc image apply --update: the image's dracut once per kernel, --no-hostonly, into usr/lib/modules/VERSION/initramfs.img (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(grep "^argv:" "$r/var/log/fake-regen.log")" = "$(printf "argv: /usr/bin/dracut --no-hostonly --reproducible --add ostree -f /usr/lib/modules/6.18.5-200.fc43.x86_64/initramfs.img 6.18.5-200.fc43.x86_64\nargv: /usr/bin/dracut --no-hostonly --reproducible --add ostree -f /usr/lib/modules/6.18.6-200.fc43.x86_64/initramfs.img 6.18.6-200.fc43.x86_64")" ]'
+fi
+
 # ---- 9. a boot loader it cannot write ----
 r=$work/unknown
 build_case diff-cloudimg "$r"

@@ -17,13 +17,16 @@
 #include "plan.h"
 #include "util.h"
 
-/* The rule, stated once more on its own: an OSTree system; systemd-boot's files without a
+/* The rule, stated once more on its own: a bootc image being built; an OSTree system;
+ * systemd-boot's files without a
  * grub.cfg; else GRUB's defaults with Debian's update-grub; else GRUB's defaults with a
  * grub.cfg that runs blscfg, or GRUB_ENABLE_BLSCFG=true with entries (Fedora's); else
  * GRUB's defaults with grub-mkconfig or a grub.cfg; else systemd-boot's files; else none.
  */
 static const char *expected(const struct boot_probe *p)
 {
+	if (p->bootc_image)
+		return "bootc-image";
 	if (p->ostree)
 		return "ostree";
 	if (p->sdboot && !p->grub_cfg)
@@ -42,7 +45,7 @@ static const char *expected(const struct boot_probe *p)
 static void test_detect_every_probe(void **state)
 {
 	(void)state;
-	for (unsigned bits = 0; bits < 256; bits++) {
+	for (unsigned bits = 0; bits < 512; bits++) {
 		struct boot_probe p = {
 			.sdboot = bits & 1,
 			.grub_cfg = bits & 2,
@@ -52,6 +55,7 @@ static void test_detect_every_probe(void **state)
 			.grub_blscfg = bits & 32,
 			.grub_enable_blscfg = bits & 64,
 			.ostree = bits & 128,
+			.bootc_image = bits & 256,
 		};
 		struct strbuf ev = {0};
 		const struct boot_backend *b;
@@ -88,6 +92,8 @@ static void test_evidence(void **state)
 		 "; etc/default/grub, and no Debian update-grub: grub-mkconfig reads no drop-ins"},
 		{{.grub_defaults = true, .grub_cfg = true, .grub_blscfg = true},
 		 "; etc/default/grub and a grub.cfg that runs blscfg (GRUB with BLS entries, boot/loader/entries)"},
+		{{.bootc_image = true, .ostree = true},
+		 "; a bootc image being built (usr/bin/bootc, the ostree link to sysroot/ostree, no usr/etc, not booted: no run/ostree-booted)"},
 		{{0}, "; no GRUB defaults and no systemd-boot found"},
 	};
 
@@ -114,6 +120,8 @@ static void test_names(void **state)
 		assert_true(!backends[i]->cmdline || backends[i]->cmdline_text);
 		assert_true(!backends[i]->cmdline ||
 			    backends[i]->cmdline->kind == MANAGED_CMDLINE);
+		assert_true(!backends[i]->modprobe ||
+			    backends[i]->modprobe->kind == MANAGED_MODPROBE);
 	}
 	assert_null(backend_by_name("grub2"));
 	assert_null(backend_by_name(""));
@@ -124,7 +132,8 @@ static void test_names(void **state)
 static void test_managed_files(void **state)
 {
 	static const char *const order[] = {
-		FRAGMENT_GRUB, FRAGMENT_MODPROBE, KERNEL_CMDLINE, GRUB_DEFAULTS,
+		FRAGMENT_BOOTC, FRAGMENT_GRUB, FRAGMENT_MODPROBE, FRAGMENT_MODPROBE_USR,
+		KERNEL_CMDLINE, GRUB_DEFAULTS,
 		/* one literal (STATE_DIR "/state"), not two */
 		(STATE_FILE)};
 	const struct managed_file *m;
@@ -156,6 +165,17 @@ static void test_managed_files(void **state)
 	assert_ptr_equal(backend_for_cmdline_file(FRAGMENT_GRUB, NULL),
 			 &backend_debian_grub);
 	assert_null(backend_for_cmdline_file(FRAGMENT_MODPROBE, NULL));
+	assert_ptr_equal(backend_for_cmdline_file(FRAGMENT_BOOTC, NULL), &backend_bootc);
+	/* Module options: etc/modprobe.d but in a bootc image, and both are ours whole.
+	 */
+	assert_string_equal(backend_modprobe_path(&backend_debian_grub),
+			    FRAGMENT_MODPROBE);
+	assert_string_equal(backend_modprobe_path(&backend_bootc), FRAGMENT_MODPROBE_USR);
+	assert_string_equal(backend_modprobe_path(NULL), FRAGMENT_MODPROBE);
+	assert_int_equal(managed_file_lookup(FRAGMENT_MODPROBE_USR)->kind,
+			 MANAGED_MODPROBE);
+	assert_true(managed_file_lookup(FRAGMENT_MODPROBE_USR)->hand_edit);
+	assert_true(managed_file_lookup(FRAGMENT_BOOTC)->hand_edit);
 }
 
 /* A GRUB without drop-ins: our arguments go to the end of the value of the one
