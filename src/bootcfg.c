@@ -325,7 +325,7 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 		.grub_defaults = sysroot_exists(root, "etc/default/grub"),
 		.ostree = sysroot_exists(root, "ostree/repo") ||
 			  sysroot_exists(root, "sysroot/ostree") ||
-			  sysroot_exists(root, "run/ostree-booted"),
+			  sysroot_exists(root, "run/ostree-booted") || ostree_link(root),
 	};
 	p.bootc_image = bootc_image_tree(root);
 	/* An update-grub is Debian's only with a grub-mkconfig that sources the
