@@ -301,7 +301,7 @@ static bool ostree_link(const struct sysroot *root)
  * sysroot/ostree, sysroot a directory) with bootc in it, and neither booted (a booted
  * deployment has run/ostree-booted) nor a deployment's checkout (ostree moves a
  * deployment's etc to usr/etc, and an image has none). */
-static bool bootc_image_tree(const struct sysroot *root)
+bool boot_root_is_image(const struct sysroot *root)
 {
 	struct stat st;
 
@@ -327,7 +327,7 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 			  sysroot_exists(root, "sysroot/ostree") ||
 			  sysroot_exists(root, "run/ostree-booted") || ostree_link(root),
 	};
-	p.bootc_image = bootc_image_tree(root);
+	p.bootc_image = boot_root_is_image(root);
 	/* An update-grub is Debian's only with a grub-mkconfig that sources the
 	 * drop-ins: Manjaro's and the AUR's run one that does not. */
 	if (p.update_grub && !mkconfig_reads_dropins(root))

@@ -70,6 +70,12 @@ DEFINE_FREEP(struct boot_facts, boot_facts_free)
 #define BOOT_ENV_DIR_MAX 256
 const char *boot_env_dir(const char *name, char buf[static BOOT_ENV_DIR_MAX]);
 
+/* Whether the root is a bootc image being built (backend-bootc.c): usr/bin/bootc, the
+ * ostree link to sysroot/ostree, a sysroot directory, no usr/etc (a deployment's
+ * checkout) and no run/ostree-booted (a booted system). Its proc and sys, where there
+ * are any, are the building machine's. */
+bool boot_root_is_image(const struct sysroot *root);
+
 /* The directory (relative to the root) of the grub.cfg that runs Fedora's blscfg:
  * boot/grub2 or boot/grub, else an ESP's boot/efi/EFI/VENDOR (before Fedora 34). */
 bool boot_blscfg_dir(const struct sysroot *root, char dir[static BOOT_ENV_DIR_MAX]);

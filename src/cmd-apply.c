@@ -273,19 +273,6 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			}
 		}
 	}
-	/* An image is for the machines that boot it: the RAM of the one building it says
-	 * nothing of theirs, and the GTT limits are made from it. */
-	if (c.now->loader->image_build && !c.planned.facts->mem_from_option &&
-	    !o->req.memory_replayed) {
-		r = diag_add(
-			d, DIAG_ERROR, NULL, 0,
-			"not applied: the root is an image being built (%s) for the machines that will boot it, and the RAM of this one says nothing of theirs: give theirs with --memory SIZE",
-			c.now->loader->name);
-		if (r < 0)
-			goto fail;
-		code = EXIT_INVALID;
-		goto out;
-	}
 	/* A command line over the kernel's limit loses its last arguments: ours. */
 	if (layers_cmdline_too_long(c.after)) {
 		r = diag_add(

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "bootcfg.h"
 #include "facts.h"
 #include "gpu.h"
 #include "kparam.h"
@@ -201,8 +202,12 @@ static const char *kmod_files_irregular(int dfd)
 	return NULL;
 }
 
+/* image: the root is an image being built, whose var/cache is not to be filled (bootc
+ * copies an image's /var to a machine at its first install only, and its lint wants
+ * it empty). */
 static int read_kernel(const struct sysroot *root, const char *version,
-		       char *const *modules, struct kernel_info *k, struct diag_list *d)
+		       char *const *modules, bool image, struct kernel_info *k,
+		       struct diag_list *d)
 {
 	_cleanup_strv_free_ char **builtin = NULL;
 	char rel[512], moddir[PATH_MAX];
@@ -270,7 +275,7 @@ static int read_kernel(const struct sysroot *root, const char *version,
 						.version = version,
 						.moddir = moddir,
 						.disabled = !getenv_cache_enabled(),
-						.read_only = !cache_writes};
+						.read_only = !cache_writes || image};
 			struct modinfo_cache ops = paramcache_ops;
 
 			ops.data = &pc;
@@ -333,8 +338,9 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 		return -ENOMEM;
 	m->page_size = ps > 0 ? (uint64_t)ps : 4096;
 	/* The root's own MemTotal is read even when --memory overrides it, so that the
-	 * caller can say when the two differ. */
-	r = read_memtotal(root, &m->mem_machine);
+	 * caller can say when the two differ; an image's is the building machine's. */
+	m->image = boot_root_is_image(root);
+	r = m->image ? -ENOENT : read_memtotal(root, &m->mem_machine);
 	m->mem_machine_known = r == 0;
 	if (mem_override) {
 		m->mem_total = mem_override;
@@ -386,7 +392,8 @@ int machine_facts_read(struct sysroot *root, uint64_t mem_override,
 	for (size_t i = 0; versions && versions[i]; i++) {
 		if (ARRAY_GROW(m->kernels, m->n_kernels) < 0)
 			return -ENOMEM;
-		r = read_kernel(root, versions[i], want, &m->kernels[m->n_kernels], d);
+		r = read_kernel(root, versions[i], want, m->image,
+				&m->kernels[m->n_kernels], d);
 		m->n_kernels++;
 		if (r < 0)
 			return -ENOMEM;

@@ -45,6 +45,9 @@ struct machine_facts {
 	uint64_t
 		mem_machine; /* MemTotal of the root's proc/meminfo, also with --memory */
 	bool mem_machine_known; /* false: no proc/meminfo, or no MemTotal in it */
+	/* The root is an image being built (bootcfg.h): its proc/meminfo, if any, is the
+	 * building machine's, never read; the RAM is given with --memory. */
+	bool image;
 	uint64_t page_size;
 	struct kernel_info *kernels;
 	size_t n_kernels;

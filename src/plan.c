@@ -702,7 +702,10 @@ static void plan_memory(struct ctx *c)
 		const struct pentry *e = gtt ? gtt : pool;
 
 		finding(c, DIAG_ERROR, false, e->file, e->line,
-			"the size of RAM is unknown (no MemTotal in proc/meminfo): give it with --memory");
+			"the size of RAM is unknown (%s): give it with --memory",
+			c->m->image
+				? "the root is an image being built, for the machines that boot it"
+				: "no MemTotal in proc/meminfo");
 		return;
 	}
 	if (!gtt && psection_get(mem, "reserve")) {

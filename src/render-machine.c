@@ -17,8 +17,11 @@ static void text_machine(struct strbuf *b, const struct machine_facts *m)
 	} else {
 		strbuf_printf(
 			b,
-			"Memory:      unknown (no proc/meminfo; use --memory), %" PRIu64
+			"Memory:      unknown (%s; use --memory), %" PRIu64
 			"-byte pages\n",
+			m->image
+				? "an image being built: the RAM of the machines that boot it"
+				: "no proc/meminfo",
 			m->page_size);
 	}
 	strbuf_printf(b, "NPU:         %s\n",

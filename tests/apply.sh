@@ -609,8 +609,8 @@ before=$(tree_sum "$r")
 rc=$?
 kargs=$(python3 -c 'import sys, tomllib; print(" ".join(tomllib.load(open(sys.argv[1], "rb"))["kargs"]))' "$r/usr/lib/bootc/kargs.d/90-amdgpu-tune.toml" 2> /dev/null ||
 	sed -n 's/^kargs = \["\(.*\)"\]$/\1/p' "$r/usr/lib/bootc/kargs.d/90-amdgpu-tune.toml")
-tap_check "bootc image: apply writes kargs = [\"amd_iommu=off\"] to kargs.d and the module options to usr/lib/modprobe.d, nothing to etc/modprobe.d (exit $rc; kargs $kargs)" \
-	eval '[ $rc = 0 ] && [ "$kargs" = "amd_iommu=off" ] && grep -q "^options ttm pages_limit=" "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf" && [ ! -e "$r/etc/modprobe.d" ]'
+tap_check "bootc image: apply writes kargs = [\"amd_iommu=off\"] to kargs.d and the module options to usr/lib/modprobe.d, nothing to etc/modprobe.d, no parameter cache to var/cache (exit $rc; kargs $kargs)" \
+	eval '[ $rc = 0 ] && [ "$kargs" = "amd_iommu=off" ] && grep -q "^options ttm pages_limit=" "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf" && [ ! -e "$r/etc/modprobe.d" ] && [ ! -e "$r/var/cache/amdgpu-tune" ]'
 "$bin" --root "$r" remove > /dev/null 2>&1
 rc=$?
 rmdir "$r/usr/lib/modprobe.d"
