@@ -193,6 +193,13 @@ static int image_kernels(const struct sysroot *root, const struct regen_cmd *c,
 				REGEN_CMDS_MAX - 1);
 		cmds[*n] = *c;
 		memcpy(cmds[*n].kver, v[i], strlen(v[i]) + 1);
+		/* dracut copies files with --preserve=xattr as root (dracut-init.sh's
+		 * DRACUT_CP) unless this is set, which it sets itself only in a container
+		 * it detects (systemd-detect-virt -c), not in our chroot: an image tree's
+		 * file system may take no extended attributes, and the image's own
+		 * labels are set when it is committed. As Fedora's bootc documentation
+		 * runs it. */
+		cmds[*n].env = "DRACUT_NO_XATTR=1";
 		(*n)++;
 	}
 	return 0;
@@ -309,6 +316,8 @@ char *regen_format(const struct regen_cmd *c)
 	const char *base = strrchr(c->argv[0], '/');
 
 	resolve(c, argv, buf);
+	if (c->env)
+		strbuf_printf(&b, "env %s ", c->env);
 	strbuf_puts(&b, base ? base + 1 : argv[0]);
 	for (size_t i = 1; argv[i]; i++)
 		strbuf_printf(&b, " %s", argv[i]);
@@ -369,6 +378,8 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 	if (!shown)
 		return -ENOMEM;
 	resolve(c, argv, buf);
+	if (c->env)
+		envp[n_env++] = (char *)c->env;
 	for (char **e = environ; e && *e && n_env < ELEMENTSOF(envp) - 1; e++)
 		if (passed_on(*e))
 			envp[n_env++] = *e;

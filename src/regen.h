@@ -22,6 +22,7 @@ struct regen_cmd {
 	const char *argv[REGEN_MAX_ARGS + 2];
 	enum regen_step step; /* what it makes again */
 	char kver[REGEN_KVER_MAX];
+	const char *env; /* one more NAME=value it runs with, or NULL */
 };
 
 /* The commands that bring the boot files in line after a change, at most one per step

@@ -641,8 +641,8 @@ else
 	cp "$work"/profiles/*.conf "$r/etc/amdgpu-tune/profiles/"
 	regen "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
 	rc=$?
-	tap_check "bootc image apply --update: the image's dracut once per kernel, --no-hostonly, into usr/lib/modules/VERSION/initramfs.img (exit $rc)" \
-		eval '[ $rc = 0 ] && [ "$(grep "^argv:" "$r/var/log/fake-regen.log")" = "$(printf "argv: /usr/bin/dracut --no-hostonly --reproducible --add ostree -f /usr/lib/modules/6.18.5-200.fc43.x86_64/initramfs.img 6.18.5-200.fc43.x86_64\nargv: /usr/bin/dracut --no-hostonly --reproducible --add ostree -f /usr/lib/modules/6.18.6-200.fc43.x86_64/initramfs.img 6.18.6-200.fc43.x86_64")" ]'
+	tap_check "bootc image apply --update: the image's dracut once per kernel, --no-hostonly, into usr/lib/modules/VERSION/initramfs.img, with DRACUT_NO_XATTR=1 (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(grep -c "^env: DRACUT_NO_XATTR=1$" "$r/var/log/fake-regen.log")" = 2 ] && [ "$(grep "^argv:" "$r/var/log/fake-regen.log")" = "$(printf "argv: /usr/bin/dracut --no-hostonly --reproducible --add ostree -f /usr/lib/modules/6.18.5-200.fc43.x86_64/initramfs.img 6.18.5-200.fc43.x86_64\nargv: /usr/bin/dracut --no-hostonly --reproducible --add ostree -f /usr/lib/modules/6.18.6-200.fc43.x86_64/initramfs.img 6.18.6-200.fc43.x86_64")" ]'
 fi
 
 # ---- 9. a boot loader it cannot write ----
