@@ -61,6 +61,9 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 			      st->tokens && streq(state_tokens_file(st), m->path);
 		struct stat sst;
 
+		if (m->kind == MANAGED_MODPROBE &&
+		    !modprobe_file_ours(t.loader, st, m->path))
+			continue;
 		r = tokens ? read_managed_text(root, m->path, &old[i], &d)
 			   : read_managed(root, m->path, &old[i], &d);
 		if (r < 0 || !old[i])

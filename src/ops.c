@@ -392,6 +392,15 @@ static void drop_if_absent(struct compared *c)
 		c->n_files--;
 }
 
+bool modprobe_file_ours(const struct boot_backend *loader, const struct state *st,
+			const char *path)
+{
+	const char *own = backend_modprobe_path(loader);
+
+	return streq(path, own) || (st && state_sha_of(st, path)) ||
+	       (strncmp(path, "etc/", 4) == 0 && strncmp(own, "etc/", 4) != 0);
+}
+
 int strip_tokens(const char *cur, char *const *tokens, char **ret)
 {
 	_cleanup_free_ struct cmdline_span *sp = NULL;
@@ -906,7 +915,8 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
 		bool own = streq(m->path, backend_modprobe_path(c->now->loader));
 
-		if (m->kind != MANAGED_MODPROBE)
+		if (m->kind != MANAGED_MODPROBE ||
+		    !modprobe_file_ours(c->now->loader, c->state, m->path))
 			continue;
 		ov[n_ov++] = (struct file_override){m->path, own ? mod : NULL};
 		r = add_file(root, c, m->path, own ? mod : NULL, d);

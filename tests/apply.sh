@@ -629,6 +629,27 @@ had=$(ls "$r/etc/modprobe.d" 2> /dev/null)
 rc=$?
 tap_check "bootc image: apply takes our etc/modprobe.d file away and writes usr/lib/modprobe.d's (exit $rc; before: $had)" \
 	eval '[ $rc = 0 ] && [ "$had" = 90-amdgpu-tune.conf ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ -f "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf" ]'
+# A file of that name not written by us: in etc/modprobe.d it would hide ours from kmod
+# (apply refuses without --force); in usr/lib/modprobe.d on another machine, ours in
+# etc/modprobe.d hides it, and it is left alone.
+foreign() { # CASE DIR: $r, a root of golden CASE with such a file in DIR
+	r=$work/foreign-$1
+	build_case "$1" "$r"
+	mkdir -p "$r/$2"
+	echo "options foo bar=1" > "$r/$2/90-amdgpu-tune.conf"
+}
+foreign apply-bootc-image etc/modprobe.d
+"$bin" --root "$r" apply strix-halo --memory 128GiB > /dev/null 2> "$work/err"
+rc=$?
+tap_check "bootc image: a modprobe.d file of that name in etc, not ours, stops apply: it would hide ours (exit $rc)" \
+	eval '[ $rc = 2 ] && grep -q "^etc/modprobe.d/90-amdgpu-tune.conf: not written by amdgpu-tune" "$work/err" && [ ! -e "$r/usr/lib/modprobe.d" ]'
+foreign apply-arch-grub usr/lib/modprobe.d
+"$bin" --root "$r" apply strix-halo --memory 64GiB > /dev/null 2>&1
+rc=$?
+"$bin" --root "$r" remove > /dev/null 2>&1
+rc2=$?
+tap_check "plain GRUB: a usr/lib/modprobe.d file of that name, not ours, is left alone by apply and remove (exit $rc, $rc2)" \
+	eval '[ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(cat "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf")" = "options foo bar=1" ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ]'
 if [ "$as_root" = none ]; then
 	tap_skip "bootc image: the regeneration" "needs chroot (root or a user namespace)"
 else
