@@ -113,9 +113,9 @@ int check_hand_edit(const struct options *o, const struct state *st, const char 
 			"replacing a file edited by hand (--force); the snapshot keeps it");
 	return diag_error(
 		d, -EINVAL, path, 0,
-		"%s since amdgpu-tune wrote it; 'amdgpu-tune diff' shows it, --force replaces it (a snapshot keeps a copy)",
-		want ? "edited by hand"
-		     : "not written by amdgpu-tune, or its record is lost,");
+		"%s; 'amdgpu-tune diff' shows it, --force replaces it (a snapshot keeps a copy)",
+		want ? "edited by hand since amdgpu-tune wrote it"
+		     : "not written by amdgpu-tune, or its record is lost");
 }
 
 int run_change(struct sysroot *root, const struct options *o, struct txn *t,
