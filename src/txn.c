@@ -18,9 +18,33 @@
 /* What to do about a journal that cannot be used (corrupt, or naming a snapshot that is
  * missing or refused): the interrupted run cannot be undone, and every write command
  * refuses until the user has looked and said to go on (txn_recover()'s discard). */
-#define UNUSABLE_HOWTO                                                       \
-	"check " FRAGMENT_GRUB ", " FRAGMENT_MODPROBE " and " KERNEL_CMDLINE \
-	" by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal: it removes the journal, keeps those files as they are and regenerates the boot files from them"
+#define UNUSABLE_HOWTO \
+	"check %s by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal: it removes the journal, keeps those files as they are and regenerates the boot files from them"
+
+/* The files UNUSABLE_HOWTO asks to check: every managed file but the state, as "A, B
+ * and C". Built once. */
+static const char *unusable_files(void)
+{
+	static char buf[1024];
+	const struct managed_file *m;
+	size_t n = 0, k = 0;
+
+	if (buf[0])
+		return buf;
+	for (size_t i = 0; (m = managed_file(i)); i++)
+		n += m->kind != MANAGED_STATE;
+	for (size_t i = 0, len = 0; (m = managed_file(i)) && len < sizeof(buf); i++) {
+		if (m->kind == MANAGED_STATE)
+			continue;
+		k++;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+					k == 1	 ? ""
+					: k == n ? " and "
+						 : ", ",
+					m->path);
+	}
+	return buf;
+}
 
 bool txn_path_is_cmdline(const char *path)
 {
@@ -255,7 +279,7 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 		return diag_error(
 			d, -EBADMSG, TXN_JOURNAL, 0,
 			"cannot read: %s: the interrupted run cannot be undone; " UNUSABLE_HOWTO,
-			read_error_text(-r));
+			read_error_text(-r), unusable_files());
 	for (char *cur = buf, *key, *val; next_key_value(&cur, &line, &key, &val) > 0;) {
 		char *end;
 		unsigned long v;
@@ -288,12 +312,14 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 		if (!ok)
 			return diag_error(
 				d, -EBADMSG, TXN_JOURNAL, line,
-				"corrupt journal: the interrupted run cannot be undone; " UNUSABLE_HOWTO);
+				"corrupt journal: the interrupted run cannot be undone; " UNUSABLE_HOWTO,
+				unusable_files());
 	}
 	if (!version || !*ret_snapshot)
 		return diag_error(
 			d, -EBADMSG, TXN_JOURNAL, 0,
-			"corrupt journal: the interrupted run cannot be undone; " UNUSABLE_HOWTO);
+			"corrupt journal: the interrupted run cannot be undone; " UNUSABLE_HOWTO,
+			unusable_files());
 	return 0;
 }
 
@@ -447,7 +473,7 @@ static int snapshot_unusable(unsigned id, int r, struct diag_list *d)
 	return diag_error(
 		d, -EBADMSG, TXN_JOURNAL, 0,
 		"names snapshot %u, which is %s: the interrupted run cannot be undone from it; " UNUSABLE_HOWTO,
-		id, r == -ENOENT ? "missing" : "not usable (above)");
+		id, r == -ENOENT ? "missing" : "not usable (above)", unusable_files());
 }
 
 int txn_journal_check(const struct sysroot *root, unsigned *ret_snapshot,
