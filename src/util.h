@@ -124,6 +124,13 @@ size_t hex_digits(const char *s, size_t max, unsigned *ret);
 /* strdup that accepts NULL (returns NULL) and reports ENOMEM through *ret_err. */
 int strdup_ptr(const char *s, char **ret);
 
+/* The length of the valid UTF-8 sequence at p (1-4), or 0 when the bytes there are not
+ * one (overlong forms, surrogates and values past U+10FFFF are not); p is
+ * NUL-terminated, and a NUL ends a sequence. */
+size_t utf8_len(const unsigned char *p);
+/* Whether the NUL-terminated s is valid UTF-8 throughout. */
+bool utf8_valid(const char *s);
+
 /* One MiB: the unit of amdgpu.gttsize. */
 #define MIB (UINT64_C(1) << 20)
 

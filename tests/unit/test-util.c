@@ -100,6 +100,20 @@ static void test_hex_digits(void **state)
 		fail_msg("%s: got %zu digits, %#x", c->what, n, v);
 }
 
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid(""));
+	assert_true(utf8_valid("kargs = [\"a\"]"));
+	assert_true(utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	assert_false(utf8_valid("caf\xe9"));	      /* Latin-1 */
+	assert_false(utf8_valid("\xc0\xaf"));	      /* overlong '/' */
+	assert_false(utf8_valid("\xed\xa0\x80"));     /* a surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80")); /* past U+10FFFF */
+	assert_false(utf8_valid("\xe2\x82"));	      /* cut short by the end */
+	assert_int_equal(utf8_len((const unsigned char *)"\xe2\x82\xac"), 3);
+}
+
 static void test_take_ptr(void **state)
 {
 	_cleanup_free_ char *owned = strdup("x");
@@ -114,7 +128,7 @@ static void test_take_ptr(void **state)
 int main(void)
 {
 	/* One TAP line per table case, named by what it ensures. */
-	struct CMUnitTest tests[ELEMENTSOF(escape_cases) + ELEMENTSOF(hex_cases) + 3];
+	struct CMUnitTest tests[ELEMENTSOF(escape_cases) + ELEMENTSOF(hex_cases) + 4];
 	size_t n = 0;
 
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_strbuf_first_error);
@@ -122,5 +136,6 @@ int main(void)
 	TABLE_TESTS(tests, n, escape_cases, test_escape);
 	TABLE_TESTS(tests, n, hex_cases, test_hex_digits);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_take_ptr);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_utf8);
 	return _cmocka_run_group_tests("util", tests, n, NULL, NULL);
 }
