@@ -53,28 +53,33 @@ static const char *bootc_arch(void)
 	return u.machine;
 }
 
+/* bootc's Config::filename_matches(): the extension is "toml" (Rust's
+ * Path::extension(), which a name that is only ".toml" has not; ".x.toml" has it). */
 static bool toml_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	return n > 5 && name[0] != '.' && streq(name + n - 5, ".toml") &&
-	       !strchr(name, '/');
+	return n > 5 && streq(name + n - 5, ".toml") && !strchr(name, '/');
 }
 
 /* The kargs.d files as bootc lists them (*.toml, sorted by name), with those of ov in
- * their place: an override with text is there, one without is not. */
+ * their place: an override with text is there, one without is not. A name that is not
+ * UTF-8, of any file there, in *bad: bootc's listing stops at it. */
 static int kargsd_names(const struct sysroot *root, const struct file_override *ov,
-			char ***ret)
+			char ***ret, bool *bad)
 {
 	_cleanup_closedir_ DIR *dh = NULL;
 	_cleanup_strv_free_ char **names = NULL;
 	struct dirent *de;
 	size_t dirlen = strlen(KARGSD_DIR);
 
+	*bad = false;
 	if (sysroot_opendir(root, KARGSD_DIR, &dh) == 0)
-		while ((de = readdir(dh)))
+		while ((de = readdir(dh))) {
+			*bad |= !utf8_valid(de->d_name);
 			if (toml_name(de->d_name) && strv_push(&names, de->d_name) < 0)
 				return -ENOMEM;
+		}
 	for (size_t i = 0; ov && ov[i].rel; i++) {
 		const char *rel = ov[i].rel;
 
@@ -147,6 +152,9 @@ static int add_file(const struct sysroot *root, const struct file_override *ov,
 		return r < 0 ? r : 0;
 	if (memchr(text, '\0', len))
 		return not_known(b, rel, 0, "a NUL byte", d);
+	/* bootc reads it with read_to_string(), which wants UTF-8. */
+	if (!utf8_valid(text))
+		return not_known(b, rel, 0, "not UTF-8, which bootc refuses", d);
 	r = kargsd_parse(text, len, &k, &line, &why);
 	if (r == -EINVAL)
 		return not_known(b, rel, line, why, d);
@@ -176,12 +184,16 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 {
 	_cleanup_strv_free_ char **names = NULL;
 	const char *arch = bootc_arch();
+	bool bad;
 	int r;
 
 	(void)like;
-	r = kargsd_names(root, ov, &names);
+	r = kargsd_names(root, ov, &names, &bad);
 	if (r < 0)
 		return r;
+	if (bad)
+		return not_known(b, KARGSD_DIR, 0,
+				 "a file name that is not UTF-8, which bootc refuses", d);
 	if (strv_length(names) > KARGSD_FILES_MAX)
 		return not_known(b, KARGSD_DIR, 0, "more than 256 files", d);
 	b->next_files_owned = true;

@@ -19,7 +19,7 @@ work=$(mktemp -d)
 trap "${KEEP:+:} rm -rf \"$work\"" EXIT
 corpus=$top_srcdir/tests/kargsd
 files=$(cd "$corpus" && ls ./*.toml | sed 's|^\./||')
-tap_plan $(($(echo "$files" | wc -l) + 1))
+tap_plan $(($(echo "$files" | wc -l) + 4))
 
 # image ROOT FILE...: a bootc image's tree with the files in its kargs.d.
 image() {
@@ -78,4 +78,23 @@ got=$(next "$work/r")
 # shellcheck disable=SC2086
 w=$(want $ok)
 tap_check "all ok-*.toml together: in name order ($w; got ${got%%	*})" [ "$got" = "$w	" ]
+# What bootc lists: a name whose extension is toml, as Rust's Path::extension() has it
+# (".x.toml" has one, ".toml" has none), all of it UTF-8, and text in UTF-8
+# (read_to_string()).
+image "$work/r" ok-10-one-line.toml
+printf 'kargs = ["hidden"]\n' > "$work/r/usr/lib/bootc/kargs.d/.x.toml"
+printf 'kargs = ["none"]\n' > "$work/r/usr/lib/bootc/kargs.d/.toml"
+got=$(next "$work/r")
+tap_check "a file named .x.toml is read, one named .toml is not, as bootc lists them (got ${got%%	*})" \
+	[ "$got" = '"hidden console=tty0 console=ttyS0,115200n8"	' ]
+image "$work/r" ok-10-one-line.toml
+printf 'kargs = ["caf\351"]\n' > "$work/r/usr/lib/bootc/kargs.d/20-latin1.toml"
+got=$(next "$work/r")
+tap_check "a file in Latin-1 is not read: bootc refuses it (got $got)" \
+	[ "$got" = "null	usr/lib/bootc/kargs.d/20-latin1.toml" ]
+image "$work/r" ok-10-one-line.toml
+: > "$work/r/usr/lib/bootc/kargs.d/$(printf 'caf\351.conf')"
+got=$(next "$work/r")
+tap_check "a file name that is not UTF-8 leaves the next boot not known: bootc's listing stops at it (got $got)" \
+	[ "$got" = "null	usr/lib/bootc/kargs.d" ]
 tap_done
