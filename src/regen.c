@@ -185,12 +185,12 @@ static int image_kernels(const struct sysroot *root, const struct regen_cmd *c,
 				return -ENOMEM;
 		}
 	strv_sort(v);
+	if (strv_length(v) > REGEN_CMDS_MAX - *n)
+		return diag_error(
+			d, -E2BIG, "usr/lib/modules", 0,
+			"%zu kernels with a vmlinuz, more than the %zu initramfs runs amdgpu-tune makes at once (bootc wants one)",
+			strv_length(v), REGEN_CMDS_MAX - *n);
 	for (size_t i = 0; v && v[i]; i++) {
-		if (*n >= REGEN_CMDS_MAX)
-			return diag_error(
-				d, -E2BIG, "usr/lib/modules", 0,
-				"more kernels with a vmlinuz than the %d initramfs runs amdgpu-tune makes at once",
-				REGEN_CMDS_MAX - 1);
 		cmds[*n] = *c;
 		memcpy(cmds[*n].kver, v[i], strlen(v[i]) + 1);
 		/* dracut copies files with --preserve=xattr as root (dracut-init.sh's
