@@ -7,11 +7,13 @@
  * [[ $hostonly ]]); the initramfs is the image's own,
  * usr/lib/modules/VERSION/initramfs.img, made again per kernel (regen.c). The next boot
  * read here is what the image adds: the arguments of its kargs.d files in name order,
- * those for another architecture left out. A booted bootc host is the ostree backend's
- * (refused). */
+ * those for another architecture than the image's left out. A booted bootc host is the
+ * ostree backend's (refused). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "bootcfg.h"
@@ -34,8 +36,37 @@ static bool detect(const struct boot_probe *p, struct strbuf *ev)
 	return true;
 }
 
-/* The machine's architecture as bootc compares it (Rust's std::env::consts::ARCH). */
-static const char *bootc_arch(void)
+/* The architecture the image's bootc was built for, as bootc compares it (Rust's
+ * std::env::consts::ARCH): from the ELF header of its usr/bin/bootc (e_machine at
+ * offset 18, in the byte order e_ident[EI_DATA] says: elf(5)); NULL when that is not an
+ * ELF file of a machine named here. */
+static const char *image_arch(const struct sysroot *root)
+{
+	static const struct {
+		unsigned machine;
+		const char *rust;
+	} map[] = {
+		{62, "x86_64"},	  {183, "aarch64"}, {21, "powerpc64"}, {22, "s390x"},
+		{243, "riscv64"}, {3, "x86"},	    {40, "arm"},
+	};
+	_cleanup_close_ int fd =
+		sysroot_openat(root, "usr/bin/bootc", O_RDONLY | O_NONBLOCK);
+	unsigned char h[20];
+	unsigned m;
+
+	if (fd < 0 || read(fd, h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    memcmp(h, "\177ELF", 4) != 0 || (h[5] != 1 && h[5] != 2))
+		return NULL;
+	m = h[5] == 1 ? (unsigned)h[18] | (unsigned)h[19] << 8
+		      : (unsigned)h[18] << 8 | (unsigned)h[19];
+	for (size_t i = 0; i < ELEMENTSOF(map); i++)
+		if (map[i].machine == m)
+			return map[i].rust;
+	return NULL;
+}
+
+/* This machine's architecture as bootc names it, where the image's is not known. */
+static const char *host_arch(void)
 {
 	static const struct {
 		const char *uname, *rust;
@@ -183,7 +214,7 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 		     struct diag_list *d)
 {
 	_cleanup_strv_free_ char **names = NULL;
-	const char *arch = bootc_arch();
+	const char *arch = image_arch(root) ?: host_arch();
 	bool bad;
 	int r;
 
