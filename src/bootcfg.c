@@ -530,8 +530,12 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		 * is no GRUB entry. linux-base 4.17's postinst.d/00-legacy-boot hook
 		 * (run by linux-run-hooks from linux-image-VER's postinst) links or
 		 * copies it to /boot/vmlinuz-VER at configure, so a kernel seen this
-		 * way is unpacked but not configured, or linux-base is older. */
+		 * way is unpacked but not configured, or linux-base is older. That is
+		 * said on a Debian root only (etc/debian_version, dpkg's database):
+		 * elsewhere (an OSTree deployment) the kernel lives there by design. */
 		const char *only = NULL;
+		bool debian = sysroot_exists(root, "etc/debian_version") ||
+			      sysroot_exists(root, "var/lib/dpkg/status");
 
 		for (size_t i = 0; kernels && kernels[i] && !only; i++) {
 			char rel[512];
@@ -543,11 +547,13 @@ static int default_kernel(const struct sysroot *root, struct boot_facts *b,
 		if (only)
 			strbuf_printf(
 				&why,
-				"no boot/vmlinuz-VERSION: %s has only lib/modules/%s/vmlinuz%s; linux-base's 00-legacy-boot hook copies it to boot/ when linux-image-%s is configured",
+				"no boot/vmlinuz-VERSION: %s has only lib/modules/%s/vmlinuz%s%s%s%s",
 				only, only,
 				b->grub ? ", which GRUB's 10_linux does not list (it looks for /boot/vmlinuz-*, /vmlinuz-* and /boot/kernel-*)"
 					: "",
-				only);
+				debian ? "; linux-base's 00-legacy-boot hook copies it to boot/ when linux-image-"
+				       : "",
+				debian ? only : "", debian ? " is configured" : "");
 		else
 			strbuf_puts(&why,
 				    "no boot/vmlinuz-VERSION for an installed kernel");
