@@ -126,10 +126,9 @@ static int kargsd_names(const struct sysroot *root, const struct file_override *
 	return 0;
 }
 
-/* One file's text, from ov or the disk: 0, 1 when it is not there, -ENOMEM, or -EIO
- * with an error finding. */
+/* One file's text, from ov or the disk: 0, 1 when it is not there, or -errno. */
 static int read_one(const struct sysroot *root, const struct file_override *ov,
-		    const char *rel, char **text, size_t *len, struct diag_list *d)
+		    const char *rel, char **text, size_t *len)
 {
 	const struct file_override *o = file_override_find(ov, rel);
 	int r;
@@ -142,14 +141,7 @@ static int read_one(const struct sysroot *root, const struct file_override *ov,
 		return *text ? 0 : -ENOMEM;
 	}
 	r = sysroot_read_file(root, rel, KARGSD_FILE_MAX, false, text, len);
-	if (r == -ENOENT)
-		return 1;
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return diag_error(d, -EIO, rel, 0, "cannot read: %s",
-				  read_error_text(-r));
-	return 0;
+	return r == -ENOENT ? 1 : r;
 }
 
 /* Not known from here on: why, and an error at the file. */
@@ -157,7 +149,8 @@ static int not_known(struct boot_facts *b, const char *rel, unsigned line,
 		     const char *why, struct diag_list *d)
 {
 	b->next_known = false;
-	if (!b->next_why && asprintf(&b->next_why, "%s:%u: %s", rel, line, why) < 0) {
+	if (!b->next_why && (line ? asprintf(&b->next_why, "%s:%u: %s", rel, line, why)
+				  : asprintf(&b->next_why, "%s: %s", rel, why)) < 0) {
 		b->next_why = NULL;
 		return -ENOMEM;
 	}
@@ -175,12 +168,14 @@ static int add_file(const struct sysroot *root, const struct file_override *ov,
 	const char *why = NULL;
 	unsigned line = 0;
 	size_t len = 0;
-	int r = read_one(root, ov, rel, &text, &len, d);
+	int r = read_one(root, ov, rel, &text, &len);
 
-	if (r == -EIO)
-		return not_known(b, rel, 0, "unreadable", d);
-	if (r != 0)
-		return r < 0 ? r : 0;
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return not_known(b, rel, 0, read_error_text(-r), d);
+	if (r > 0)
+		return 0;
 	if (memchr(text, '\0', len))
 		return not_known(b, rel, 0, "a NUL byte", d);
 	/* bootc reads it with read_to_string(), which wants UTF-8. */

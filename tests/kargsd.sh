@@ -19,7 +19,7 @@ work=$(mktemp -d)
 trap "${KEEP:+:} rm -rf \"$work\"" EXIT
 corpus=$top_srcdir/tests/kargsd
 files=$(cd "$corpus" && ls ./*.toml | sed 's|^\./||')
-tap_plan $(($(echo "$files" | wc -l) + 4))
+tap_plan $(($(echo "$files" | wc -l) + 5))
 
 # image ROOT FILE...: a bootc image's tree with the files in its kargs.d.
 image() {
@@ -97,4 +97,11 @@ image "$work/r" ok-10-one-line.toml
 got=$(next "$work/r")
 tap_check "a file name that is not UTF-8 leaves the next boot not known: bootc's listing stops at it (got $got)" \
 	[ "$got" = "null	usr/lib/bootc/kargs.d" ]
+# A FIFO where a file is expected: read without waiting for a writer, named once.
+image "$work/r" ok-10-one-line.toml
+mkfifo "$work/r/usr/lib/bootc/kargs.d/50-fifo.toml"
+got=$(timeout 20 sh -c '"$1" --root "$2" detect --json 2> /dev/null' sh "$bin" "$work/r" |
+	python3 -c 'import json, sys; j = json.load(sys.stdin); print(json.dumps(j["cmdline_next_boot"]), len(j["errors"]), j["errors"][0])')
+tap_check "a FIFO in kargs.d: no hang, one finding naming it, the next boot not known (got $got)" \
+	[ "$got" = "null 1 usr/lib/bootc/kargs.d/50-fifo.toml: not read: not a regular file; the kernel arguments this image adds are not known" ]
 tap_done
