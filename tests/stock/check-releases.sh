@@ -15,7 +15,9 @@
 #     `apt-get remove amdgpu-tune`, whose prerm runs `amdgpu-tune remove` inside a dpkg
 #     maintainer script. After each step the modprobe.d file is read back out of every
 #     initrd in boot/ (unmkinitramfs, or lsinitrd for dracut, run in the root) and
-#     compared with the live file byte for byte, or must be absent from all of them.
+#     compared with the live file byte for byte, or must be absent from all of them;
+#   - on sid, the root laid out as a bootc image: apply and remove, and the image's
+#     initramfs read back (below).
 #
 # 64 GiB is an assumption given with --memory, not read from this machine: GTT 75% of 64
 # GiB = 48 GiB = 12582912 pages of 4 KiB (computed here, not read from the tool). The
@@ -320,6 +322,51 @@ release() { # RELEASE
 		result "$rel: apt-get remove amdgpu-tune: exit 0, its prerm ran amdgpu-tune remove, which ran update-initramfs ($owner's)" $?
 		initrds out
 		result "$rel: ... and no initrd in boot/ holds $conf (every kernel's, not only the newest)" $?
+	fi
+
+	# ---- sid (dracut): the root as a bootc image being built ----
+	# Laid out as bootc's lints want an image (the ostree link to sysroot/ostree, a
+	# sysroot directory, a bootc program: a stand-in, bootc is not in Debian; one
+	# kernel, its vmlinuz in usr/lib/modules/VERSION), with Debian's ostree-boot for
+	# dracut's ostree module. amdgpu-tune runs in the root as a Containerfile's RUN runs
+	# it (/proc/meminfo is the building machine's): apply writes usr/lib/modprobe.d and
+	# runs the release's own dracut without host-only mode into
+	# usr/lib/modules/VERSION/initramfs.img, which must hold the file byte for byte and
+	# not a canary in etc/modprobe.d (dracut takes /etc/modprobe.d only in host-only
+	# mode); remove takes it out again.
+	if [ "$owner" = dracut ]; then
+		bconf=usr/lib/modprobe.d/90-amdgpu-tune.conf
+		run bootcsetup 900 sh -c 'make -C /root/amdgpu-tune install > /dev/null &&
+			apt-get install -y -q --no-install-recommends ostree-boot'
+		rc=$?
+		for k in $(kernels | grep -vx "$k1"); do mv "$root/usr/lib/modules/$k" "$work/$rel-modules-$k"; done
+		[ -f "$root/usr/lib/modules/$k1/vmlinuz" ] || cp "$root/boot/vmlinuz-$k1" "$root/usr/lib/modules/$k1/vmlinuz"
+		mkdir -p "$root/sysroot"
+		ln -s sysroot/ostree "$root/ostree"
+		printf '#!/bin/sh\nexit 0\n' > "$root/usr/bin/bootc"
+		chmod 755 "$root/usr/bin/bootc"
+		echo 'options canary x=1' > "$root/etc/modprobe.d/zz-canary.conf"
+		img=/usr/lib/modules/$k1/initramfs.img
+		[ $rc = 0 ] && run bootcapply 900 amdgpu-tune apply strix-halo --memory 64GiB
+		rc=$?
+		in_root amdgpu-tune detect > "$work/$rel-bootcdetect.out" 2>&1
+		grep 'Boot loader' "$work/$rel-bootcdetect.out" | sed 's/^/#   /'
+		in_root_timeout 120 lsinitrd "$img" > "$work/$rel-bootclist.out" 2>&1
+		in_root_timeout 120 lsinitrd -f "$bconf" "$img" > "$work/$rel-bootcconf.out" 2>&1
+		sed 's/^/#   initramfs: /' "$work/$rel-bootcconf.out"
+		[ $rc = 0 ] && grep -q '^Boot loader: bootc-image$' "$work/$rel-bootcdetect.out" &&
+			grep -qx "options ttm pages_limit=$pages" "$root/$bconf" && [ ! -e "$root/$conf" ] &&
+			grep -q "dracut --no-hostonly .* -f $img $k1\$" "$work/$rel-bootcapply.out" &&
+			cmp -s "$root/$bconf" "$work/$rel-bootcconf.out" &&
+			grep -q ' init\( -> .*\)\?$' "$work/$rel-bootclist.out" &&
+			! grep -q 'etc/modprobe.d/zz-canary.conf' "$work/$rel-bootclist.out"
+		result "$rel: as a bootc image, apply writes $bconf and the release's dracut --no-hostonly puts it in $img byte for byte, and not etc/modprobe.d's canary" $?
+		run bootcremove 900 amdgpu-tune remove
+		rc=$?
+		in_root_timeout 120 lsinitrd "$img" > "$work/$rel-bootclist.out" 2>&1
+		[ $rc = 0 ] && [ ! -e "$root/$bconf" ] && grep -q ' init\( -> .*\)\?$' "$work/$rel-bootclist.out" &&
+			! grep -q "$bconf" "$work/$rel-bootclist.out"
+		result "$rel: ... remove takes it out of the root and, through dracut again, out of $img" $?
 	fi
 
 	# ---- trixie with systemd-boot and kernel-install instead of GRUB ----
