@@ -321,17 +321,18 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	next.has_memory = c.planned.facts->mem_known;
 	next.memory = c.planned.facts->mem_total;
 	/* Where it came from, so that reapply plans for it again (a --memory over this
-	 * machine's MemTotal) or for the RAM the machine has then (MemTotal, or a
-	 * --memory that only stood in for a missing one). A replayed size keeps its
-	 * source. */
+	 * machine's MemTotal, or for an image the machines that boot it) or for the RAM
+	 * the machine has then (MemTotal, or a --memory that only stood in for a missing
+	 * one). A replayed size keeps its source. */
 	if (o->req.memory_replayed)
 		next.memory_from = o->req.memory_replayed_from;
 	else if (!c.planned.facts->mem_from_option)
 		next.memory_from = MEMORY_FROM_MEMINFO;
 	else
-		next.memory_from = c.planned.facts->mem_machine_known
-					   ? MEMORY_FROM_OPTION
-					   : MEMORY_FROM_ASSUMED;
+		next.memory_from =
+			c.planned.facts->mem_machine_known || c.planned.facts->image
+				? MEMORY_FROM_OPTION
+				: MEMORY_FROM_ASSUMED;
 	next.kernel = (char *)o->req.kernel;
 	files = calloc(c.n_files + 1, sizeof(*files));
 	recorded = calloc(c.n_files + 1, sizeof(*recorded));

@@ -615,6 +615,17 @@ tap_check "bootc image: apply writes kargs = [\"amd_iommu=off\"] to kargs.d and 
 rc=$?
 rmdir "$r/usr/lib/modprobe.d"
 tap_check "bootc image: remove takes both files away, and only they had changed (exit $rc)" eval '[ $rc = 0 ] && [ "$(tree_sum "$r")" = "$before" ]'
+# A container build's proc/meminfo is the building machine's: the --memory apply was
+# given is what reapply (a kernel installed by a later build step) and status plan for.
+r=$work/bootc-meminfo
+build_case apply-bootc-image-meminfo "$r"
+"$bin" --root "$r" apply strix-halo --memory 128GiB > /dev/null 2>&1
+"$bin" --root "$r" reapply > "$work/out" 2>&1
+rc=$?
+"$bin" --root "$r" status > /dev/null 2> "$work/err"
+rc2=$?
+tap_check "bootc image: reapply and status plan for the --memory recorded at apply, not the builder's MemTotal (exit $rc, $rc2)" \
+	eval '[ $rc = 0 ] && [ $rc2 = 0 ] && grep -qx "memory-from option" "$r/var/lib/amdgpu-tune/state" && grep -q "128.00 GiB of RAM (the --memory recorded at apply)" "$work/out" && ! grep -q "re-planning" "$work/err"'
 # A modprobe.d file of ours from before the tree was a bootc image (no boot loader then):
 # two files of ours would both be read, so apply moves it.
 r=$work/bootc-stale
