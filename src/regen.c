@@ -162,11 +162,12 @@ static bool kver_ok(const char *v)
 }
 
 /* An image's initramfs: tool c for each kernel of usr/lib/modules that has its
- * vmlinuz (as bootc wants them), in name order, appended at cmds[*n]. 0, or -E2BIG
- * (too many) or -ENOMEM. */
+ * vmlinuz (as bootc wants them), in name order, appended at cmds[*n]. An image always
+ * boots from an initramfs: none to make is an error when need (the commands are to
+ * run), else a warning. 0, or -ENOENT, -E2BIG (too many) or -ENOMEM. */
 static int image_kernels(const struct sysroot *root, const struct regen_cmd *c,
 			 struct regen_cmd cmds[static REGEN_CMDS_MAX], size_t *n,
-			 struct diag_list *d)
+			 bool need, struct diag_list *d)
 {
 	_cleanup_closedir_ DIR *dh = NULL;
 	_cleanup_strv_free_ char **v = NULL;
@@ -177,14 +178,30 @@ static int image_kernels(const struct sysroot *root, const struct regen_cmd *c,
 			_cleanup_free_ char *rel = NULL;
 			struct stat st;
 
-			if (!kver_ok(de->d_name) ||
-			    asprintf(&rel, "usr/lib/modules/%s/vmlinuz", de->d_name) < 0)
+			if (de->d_name[0] == '.')
 				continue;
+			if (!kver_ok(de->d_name)) {
+				if (diag_warning(
+					    d, "usr/lib/modules", 0,
+					    "%s: no kernel version amdgpu-tune runs dracut for; its initramfs is not made again",
+					    de->d_name) < 0)
+					return -ENOMEM;
+				continue;
+			}
+			if (asprintf(&rel, "usr/lib/modules/%s/vmlinuz", de->d_name) < 0)
+				return -ENOMEM;
 			if (sysroot_stat(root, rel, &st) == 0 && S_ISREG(st.st_mode) &&
 			    strv_push(&v, de->d_name) < 0)
 				return -ENOMEM;
 		}
 	strv_sort(v);
+	if (!v)
+		return need ? diag_error(
+				      d, -ENOENT, "usr/lib/modules", 0,
+				      "no kernel with a vmlinuz: the image's initramfs, which module options reach machines through, cannot be made again")
+			    : diag_warning(
+				      d, "usr/lib/modules", 0,
+				      "no kernel with a vmlinuz: the image's initramfs cannot be made again");
 	if (strv_length(v) > REGEN_CMDS_MAX - *n)
 		return diag_error(
 			d, -E2BIG, "usr/lib/modules", 0,
@@ -232,7 +249,7 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 			int r = 0;
 
 			if (image)
-				r = image_kernels(root, &c, cmds, &n, d);
+				r = image_kernels(root, &c, cmds, &n, need, d);
 			else
 				cmds[n++] = c;
 			if (r < 0)
@@ -246,6 +263,10 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 				d, -ENOENT, NULL, 0,
 				"no initramfs tool (update-initramfs, dracut, mkinitcpio) is installed to rewrite the %s entries",
 				loader->name);
+		} else if (image) {
+			return diag_error(
+				d, -ENOENT, "usr/bin/dracut", 0,
+				"not in the image: its initramfs, which module options reach machines through, cannot be made again");
 		}
 		/* Else no initramfs: modules load from the root file system, which reads
 		 * modprobe.d at load time. Nothing to regenerate. */

@@ -663,6 +663,7 @@ tap_check "plain GRUB: a usr/lib/modprobe.d file of that name, not ours, is left
 	eval '[ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(cat "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf")" = "options foo bar=1" ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ]'
 if [ "$as_root" = none ]; then
 	tap_skip "bootc image: the regeneration" "needs chroot (root or a user namespace)"
+	tap_skip "bootc image: no dracut or no kernel stops apply --update" "needs chroot (root or a user namespace)"
 else
 	r=$work/bootc-regen
 	build_case apply-bootc-image "$r"
@@ -675,6 +676,24 @@ else
 	rc=$?
 	tap_check "bootc image apply --update: the image's dracut once per kernel, --no-hostonly, into usr/lib/modules/VERSION/initramfs.img, with DRACUT_NO_XATTR=1 (exit $rc)" \
 		eval '[ $rc = 0 ] && [ "$(grep -c "^env: DRACUT_NO_XATTR=1$" "$r/var/log/fake-regen.log")" = 2 ] && [ "$(grep "^argv:" "$r/var/log/fake-regen.log")" = "$(printf "argv: /usr/bin/dracut --no-hostonly --reproducible --add ostree -f /usr/lib/modules/6.18.5-200.fc43.x86_64/initramfs.img 6.18.5-200.fc43.x86_64\nargv: /usr/bin/dracut --no-hostonly --reproducible --add ostree -f /usr/lib/modules/6.18.6-200.fc43.x86_64/initramfs.img 6.18.6-200.fc43.x86_64")" ]'
+	# An image always boots from an initramfs: without its dracut, or without a
+	# kernel, apply --update stops before writing.
+	r2=$work/bootc-nodracut
+	build_case apply-bootc-image "$r2"
+	mkdir -p "$r2/etc/amdgpu-tune/profiles"
+	cp "$work"/profiles/*.conf "$r2/etc/amdgpu-tune/profiles/"
+	rm "$r2/usr/bin/dracut"
+	before=$(tree_sum "$r2")
+	regen "$r2" apply strix-halo --memory 64GiB > /dev/null 2> "$work/err"
+	rc2=$?
+	same=$([ "$(tree_sum "$r2")" = "$before" ] && echo yes)
+	install -m 755 "$work/fake-regen" "$r2/usr/bin/dracut"
+	rm "$r2"/usr/lib/modules/*/vmlinuz
+	before2=$(tree_sum "$r2")
+	regen "$r2" apply strix-halo --memory 64GiB > /dev/null 2> "$work/err2"
+	rc3=$?
+	tap_check "bootc image apply --update: no dracut in the image, or no kernel with a vmlinuz, stops it with nothing written (exit $rc2, $rc3)" \
+		eval '[ $rc2 = 4 ] && grep -q "^usr/bin/dracut: not in the image" "$work/err" && [ "$(tree_sum "$r2")" = "$before2" ] && [ $rc3 = 4 ] && grep -q "^usr/lib/modules: no kernel with a vmlinuz" "$work/err2" && [ "$same" = yes ]'
 fi
 
 # ---- 9. a boot loader it cannot write ----
