@@ -61,8 +61,8 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 			      st->tokens && streq(state_tokens_file(st), m->path);
 		struct stat sst;
 
-		if (m->kind == MANAGED_MODPROBE &&
-		    !modprobe_file_ours(t.loader, st, m->path))
+		if ((m->kind == MANAGED_MODPROBE || m->hand_edit) &&
+		    m->kind != MANAGED_STATE && !managed_file_ours(t.loader, st, m))
 			continue;
 		r = tokens ? read_managed_text(root, m->path, &old[i], &d)
 			   : read_managed(root, m->path, &old[i], &d);

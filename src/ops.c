@@ -392,13 +392,19 @@ static void drop_if_absent(struct compared *c)
 		c->n_files--;
 }
 
-bool modprobe_file_ours(const struct boot_backend *loader, const struct state *st,
-			const char *path)
+bool managed_file_ours(const struct boot_backend *loader, const struct state *st,
+		       const struct managed_file *m)
 {
 	const char *own = backend_modprobe_path(loader);
+	const struct boot_backend *owner;
 
-	return streq(path, own) || (st && state_sha_of(st, path)) ||
-	       (strncmp(path, "etc/", 4) == 0 && strncmp(own, "etc/", 4) != 0);
+	if (m == loader->cmdline || (st && state_sha_of(st, m->path)))
+		return true;
+	if (m->kind == MANAGED_MODPROBE)
+		return streq(m->path, own) ||
+		       (strncmp(m->path, "etc/", 4) == 0 && strncmp(own, "etc/", 4) != 0);
+	owner = backend_for_cmdline_file(m->path, NULL);
+	return m->hand_edit && owner && !owner->image_build;
 }
 
 int strip_tokens(const char *cur, char *const *tokens, char **ret)
@@ -888,10 +894,12 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 	n_ov = 0;
 	/* The managed files, in the order apply writes them: the boot loader's own
 	 * command-line file, and another backend's drop-in of ours, which is stale
-	 * there (a boot loader misread must not leave one behind); modprobe.d last. */
+	 * there (managed_file_ours()); modprobe.d last. */
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
 		char *text = NULL;
-		bool stale = m->hand_edit, keep = false;
+		bool stale = m->hand_edit &&
+			     managed_file_ours(c->now->loader, c->state, m),
+		     keep = false;
 		size_t from = d->n, errors = diag_count(d, DIAG_ERROR);
 
 		if (m->kind != MANAGED_CMDLINE)
@@ -916,7 +924,7 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 		bool own = streq(m->path, backend_modprobe_path(c->now->loader));
 
 		if (m->kind != MANAGED_MODPROBE ||
-		    !modprobe_file_ours(c->now->loader, c->state, m->path))
+		    !managed_file_ours(c->now->loader, c->state, m))
 			continue;
 		ov[n_ov++] = (struct file_override){m->path, own ? mod : NULL};
 		r = add_file(root, c, m->path, own ? mod : NULL, d);

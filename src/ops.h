@@ -149,13 +149,16 @@ int cmdline_file_strip(const struct boot_backend *loader, const char *path,
 		       const char *text, char *const *tokens, char **ret,
 		       struct diag_list *d);
 
-/* Whether the modprobe.d file of ours at path is one that apply and remove change: the
- * loader's own; another backend's when the state records it as written, or when kmod
- * would read it in place of the loader's (a file of the same name in etc/modprobe.d
- * hides one in usr/lib/modprobe.d: kmod's conf_files_insert_sorted() keeps the first of a
- * name in its directory order). Another such file, not ours to know, is left alone. */
-bool modprobe_file_ours(const struct boot_backend *loader, const struct state *st,
-			const char *path);
+/* Whether m, a modprobe.d file or a drop-in of ours as a whole, is one that apply and
+ * remove change: the loader's own; another backend's when the state records it as
+ * written; a modprobe.d file kmod would read in place of the loader's (a file of the
+ * same name in etc/modprobe.d hides one in usr/lib/modprobe.d: kmod's
+ * conf_files_insert_sorted() keeps the first of a name in its directory order); a
+ * drop-in its boot loader would read, were it the machine's (a misread loader must not
+ * leave one behind), which an image's file is not. Another such file, not ours to
+ * know, is left alone. */
+bool managed_file_ours(const struct boot_backend *loader, const struct state *st,
+		       const struct managed_file *m);
 
 /* The arguments in that part of text, split at blanks and newlines. 0, -EINVAL or
  * -ENOMEM. */

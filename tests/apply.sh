@@ -655,12 +655,14 @@ rc=$?
 tap_check "bootc image: a modprobe.d file of that name in etc, not ours, stops apply: it would hide ours (exit $rc)" \
 	eval '[ $rc = 2 ] && grep -q "^etc/modprobe.d/90-amdgpu-tune.conf: not written by amdgpu-tune" "$work/err" && [ ! -e "$r/usr/lib/modprobe.d" ]'
 foreign apply-arch-grub usr/lib/modprobe.d
+mkdir -p "$r/usr/lib/bootc/kargs.d"
+echo 'kargs = ["foo"]' > "$r/usr/lib/bootc/kargs.d/90-amdgpu-tune.toml"
 "$bin" --root "$r" apply strix-halo --memory 64GiB > /dev/null 2>&1
 rc=$?
 "$bin" --root "$r" remove > /dev/null 2>&1
 rc2=$?
-tap_check "plain GRUB: a usr/lib/modprobe.d file of that name, not ours, is left alone by apply and remove (exit $rc, $rc2)" \
-	eval '[ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(cat "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf")" = "options foo bar=1" ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ]'
+tap_check "plain GRUB: a usr/lib/modprobe.d file and a bootc kargs.d file of our names, not ours, are left alone by apply and remove (exit $rc, $rc2)" \
+	eval '[ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(cat "$r/usr/lib/modprobe.d/90-amdgpu-tune.conf")" = "options foo bar=1" ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ -f "$r/usr/lib/bootc/kargs.d/90-amdgpu-tune.toml" ]'
 if [ "$as_root" = none ]; then
 	tap_skip "bootc image: the regeneration" "needs chroot (root or a user namespace)"
 	tap_skip "bootc image: no dracut or no kernel stops apply --update" "needs chroot (root or a user namespace)"
