@@ -382,8 +382,8 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 	_cleanup_free_ char *shown = regen_format(c);
 	const char *argv[REGEN_MAX_ARGS + 2];
 	char buf[sizeof(image_slot) + REGEN_KVER_MAX];
-	/* PATH and LANG, AMDGPU_TUNE_REGENERATING, and what passed_on() lets through (at
-	 * most 28 of them). AMDGPU_TUNE_REGENERATING tells our own kernel-install plugin,
+	/* PATH and LANG, AMDGPU_TUNE_REGENERATING, the command's own variable (c->env),
+	 * and what passed_on() lets through (at most 27 of them, or 28 without c->env). AMDGPU_TUNE_REGENERATING tells our own kernel-install plugin,
 	 * which update-initramfs runs through systemd-boot's hook, that we hold the lock
 	 * and have just planned: it must not wait for the lock (hooks/kernel-install.in).
 	 */
