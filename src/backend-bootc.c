@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -50,11 +51,15 @@ static const char *image_arch(const struct sysroot *root)
 		{243, "riscv64"}, {3, "x86"},	    {40, "arm"},
 	};
 	_cleanup_close_ int fd =
-		sysroot_openat(root, "usr/bin/bootc", O_RDONLY | O_NONBLOCK);
+		sysroot_openat(root, "usr/bin/bootc", O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	unsigned char h[20];
+	struct stat st;
 	unsigned m;
 
-	if (fd < 0 || read(fd, h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	/* A regular file only: no device or FIFO read from (detection saw one, but the
+	 * tree may change). */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    read(fd, h, sizeof(h)) != (ssize_t)sizeof(h) ||
 	    memcmp(h, "\177ELF", 4) != 0 || (h[5] != 1 && h[5] != 2))
 		return NULL;
 	m = h[5] == 1 ? (unsigned)h[18] | (unsigned)h[19] << 8

@@ -383,9 +383,10 @@ int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag
 	const char *argv[REGEN_MAX_ARGS + 2];
 	char buf[sizeof(image_slot) + REGEN_KVER_MAX];
 	/* PATH and LANG, AMDGPU_TUNE_REGENERATING, the command's own variable (c->env),
-	 * and what passed_on() lets through (at most 27 of them, or 28 without c->env). AMDGPU_TUNE_REGENERATING tells our own kernel-install plugin,
-	 * which update-initramfs runs through systemd-boot's hook, that we hold the lock
-	 * and have just planned: it must not wait for the lock (hooks/kernel-install.in).
+	 * and what passed_on() lets through (at most 27 of them, or 28 without c->env).
+	 * AMDGPU_TUNE_REGENERATING tells our own kernel-install plugin, which
+	 * update-initramfs runs through systemd-boot's hook, that we hold the lock and
+	 * have just planned: it must not wait for the lock (hooks/kernel-install.in).
 	 */
 	char *envp[32] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
