@@ -423,22 +423,32 @@ static int boot_image(const struct sysroot *root, const char *version, char **re
 
 /* An image's deployments boot its kernel: the one in usr/lib/modules with a vmlinuz
  * (bootc's lints want exactly one). */
-static int image_kernel(const struct sysroot *root, struct boot_facts *b,
-			char *const *kernels)
+static int image_kernel(const struct sysroot *root, struct boot_facts *b)
 {
-	const char *one = NULL;
+	_cleanup_closedir_ DIR *dh = NULL;
+	_cleanup_free_ char *one = NULL;
+	struct dirent *de;
 	size_t n = 0;
 
-	for (size_t i = 0; kernels && kernels[i]; i++) {
-		_cleanup_free_ char *rel = NULL;
+	/* Every kernel of the image, not only those a --kernel picked. */
+	if (sysroot_opendir(root, "usr/lib/modules", &dh) == 0)
+		while ((de = readdir(dh))) {
+			_cleanup_free_ char *rel = NULL;
+			struct stat st;
 
-		if (asprintf(&rel, "usr/lib/modules/%s/vmlinuz", kernels[i]) < 0)
-			return -ENOMEM;
-		if (sysroot_exists(root, rel))
-			one = kernels[i], n++;
-	}
+			if (de->d_name[0] == '.')
+				continue;
+			if (asprintf(&rel, "usr/lib/modules/%s/vmlinuz", de->d_name) < 0)
+				return -ENOMEM;
+			if (sysroot_stat(root, rel, &st) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			n++;
+			free(one);
+			if (!(one = strdup(de->d_name)))
+				return -ENOMEM;
+		}
 	if (n == 1) {
-		b->default_kernel = strdup(one);
+		b->default_kernel = TAKE_PTR(one);
 		b->default_why = strdup(
 			"the image's kernel (usr/lib/modules/VERSION/vmlinuz), which its deployments boot");
 		return b->default_kernel && b->default_why ? 0 : -ENOMEM;
@@ -651,7 +661,7 @@ int boot_facts_read(const struct sysroot *root, char *const *kernels,
 		b->running_known = r == 0;
 	}
 	if (r == 0)
-		r = b->loader->image_build ? image_kernel(root, b, kernels)
+		r = b->loader->image_build ? image_kernel(root, b)
 					   : default_kernel(root, b, kernels);
 	for (size_t i = 0; r == 0 && kernels && kernels[i]; i++) {
 		char rel[512];
