@@ -544,7 +544,8 @@ static int discard(const struct sysroot *root, bool run,
 	if (r == 0 && n)
 		r = diag_warning(
 			d, NULL, 0,
-			"the boot files may not match the files the interrupted run left: regenerate them before rebooting (%s)",
+			"the boot files may not match the files the interrupted run left: regenerate them before %s (%s)",
+			loader->image_build ? "the image is committed" : "rebooting",
 			shown.s);
 	return r == -ENOMEM ? r : 0;
 }

@@ -626,6 +626,18 @@ rc=$?
 rc2=$?
 tap_check "bootc image: reapply and status plan for the --memory recorded at apply, not the builder's MemTotal (exit $rc, $rc2)" \
 	eval '[ $rc = 0 ] && [ $rc2 = 0 ] && grep -qx "memory-from option" "$r/var/lib/amdgpu-tune/state" && grep -q "128.00 GiB of RAM (the --memory recorded at apply)" "$work/out" && ! grep -q "re-planning" "$work/err"'
+# A journal that cannot be used, discarded on an image without --update: the commands
+# to run are the image's dracut per kernel, before the image is committed.
+r=$work/bootc-journal
+build_case apply-bootc-image "$r"
+mkdir -p "$r/var/lib/amdgpu-tune"
+chmod 755 "$r/var" "$r/var/lib" "$r/var/lib/amdgpu-tune"
+printf 'version 1\nsnapshot 7\nloader bootc-image\n' > "$r/var/lib/amdgpu-tune/transaction"
+chmod 600 "$r/var/lib/amdgpu-tune/transaction"
+"$bin" --root "$r" remove --discard-journal > /dev/null 2> "$work/err"
+rc=$?
+tap_check "bootc image: --discard-journal names the image's dracut, to run before the image is committed (exit $rc)" \
+	eval '[ $rc = 0 ] && grep -qF "regenerate them before the image is committed ('"'"'chroot $r env DRACUT_NO_XATTR=1 dracut --no-hostonly" "$work/err"'
 # A modprobe.d file of ours from before the tree was a bootc image (no boot loader then):
 # two files of ours would both be read, so apply moves it.
 r=$work/bootc-stale
