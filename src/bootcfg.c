@@ -423,14 +423,12 @@ static int boot_image(const struct sysroot *root, const char *version, char **re
 
 /* An image's deployments boot its kernel: the one in usr/lib/modules with a vmlinuz
  * (bootc's lints want exactly one). */
-static int image_kernel(const struct sysroot *root, struct boot_facts *b)
+int boot_image_kernels(const struct sysroot *root, char ***ret)
 {
 	_cleanup_closedir_ DIR *dh = NULL;
-	_cleanup_free_ char *one = NULL;
+	_cleanup_strv_free_ char **v = NULL;
 	struct dirent *de;
-	size_t n = 0;
 
-	/* Every kernel of the image, not only those a --kernel picked. */
 	if (sysroot_opendir(root, "usr/lib/modules", &dh) == 0)
 		while ((de = readdir(dh))) {
 			_cleanup_free_ char *rel = NULL;
@@ -440,15 +438,26 @@ static int image_kernel(const struct sysroot *root, struct boot_facts *b)
 				continue;
 			if (asprintf(&rel, "usr/lib/modules/%s/vmlinuz", de->d_name) < 0)
 				return -ENOMEM;
-			if (sysroot_stat(root, rel, &st) < 0 || !S_ISREG(st.st_mode))
-				continue;
-			n++;
-			free(one);
-			if (!(one = strdup(de->d_name)))
+			if (sysroot_stat(root, rel, &st) == 0 && S_ISREG(st.st_mode) &&
+			    strv_push(&v, de->d_name) < 0)
 				return -ENOMEM;
 		}
+	strv_sort(v);
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+static int image_kernel(const struct sysroot *root, struct boot_facts *b)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	/* Every kernel of the image, not only those a --kernel picked. */
+	int r = boot_image_kernels(root, &v);
+	size_t n = strv_length(v);
+
+	if (r < 0)
+		return r;
 	if (n == 1) {
-		b->default_kernel = TAKE_PTR(one);
+		b->default_kernel = strdup(v[0]);
 		b->default_why = strdup(
 			"the image's kernel (usr/lib/modules/VERSION/vmlinuz), which its deployments boot");
 		return b->default_kernel && b->default_why ? 0 : -ENOMEM;

@@ -76,6 +76,10 @@ const char *boot_env_dir(const char *name, char buf[static BOOT_ENV_DIR_MAX]);
  * are any, are the building machine's. */
 bool boot_root_is_image(const struct sysroot *root);
 
+/* An image's kernels: the names in usr/lib/modules with a vmlinuz there (a regular
+ * file), sorted, in *ret (NULL when none). 0 or -ENOMEM. */
+int boot_image_kernels(const struct sysroot *root, char ***ret);
+
 /* The directory (relative to the root) of the grub.cfg that runs Fedora's blscfg:
  * boot/grub2 or boot/grub, else an ESP's boot/efi/EFI/VENDOR (before Fedora 34). */
 bool boot_blscfg_dir(const struct sysroot *root, char dir[static BOOT_ENV_DIR_MAX]);

@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bootcfg.h"
 #include "privs.h"
 #include "strv.h"
 #include "regen.h"
@@ -169,32 +169,19 @@ static int image_kernels(const struct sysroot *root, const struct regen_cmd *c,
 			 struct regen_cmd cmds[static REGEN_CMDS_MAX], size_t *n,
 			 bool need, struct diag_list *d)
 {
-	_cleanup_closedir_ DIR *dh = NULL;
-	_cleanup_strv_free_ char **v = NULL;
-	struct dirent *de;
+	_cleanup_strv_free_ char **all = NULL, **v = NULL;
+	int r = boot_image_kernels(root, &all);
 
-	if (sysroot_opendir(root, "usr/lib/modules", &dh) == 0)
-		while ((de = readdir(dh))) {
-			_cleanup_free_ char *rel = NULL;
-			struct stat st;
-
-			if (de->d_name[0] == '.')
-				continue;
-			if (!kver_ok(de->d_name)) {
-				if (diag_warning(
-					    d, "usr/lib/modules", 0,
-					    "%s: no kernel version amdgpu-tune runs dracut for; its initramfs is not made again",
-					    de->d_name) < 0)
-					return -ENOMEM;
-				continue;
-			}
-			if (asprintf(&rel, "usr/lib/modules/%s/vmlinuz", de->d_name) < 0)
-				return -ENOMEM;
-			if (sysroot_stat(root, rel, &st) == 0 && S_ISREG(st.st_mode) &&
-			    strv_push(&v, de->d_name) < 0)
-				return -ENOMEM;
-		}
-	strv_sort(v);
+	/* Only names dracut can be given as they are. */
+	for (size_t i = 0; r == 0 && all && all[i]; i++)
+		r = kver_ok(all[i])
+			    ? strv_push(&v, all[i])
+			    : diag_warning(
+				      d, "usr/lib/modules", 0,
+				      "%s: no kernel version amdgpu-tune runs dracut for; its initramfs is not made again",
+				      all[i]);
+	if (r < 0)
+		return r;
 	if (!v)
 		return need ? diag_error(
 				      d, -ENOENT, "usr/lib/modules", 0,
