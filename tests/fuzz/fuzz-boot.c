@@ -1,6 +1,6 @@
 /* libFuzzer target: the readers of files on the target machine (GRUB defaults,
  * modprobe.d, our own state and snapshot manifests, Fedora's BLS entries and grubenv,
- * bootc's kargs.d files)
+ * bootc's kargs.d files, OSTree's staged deployment)
  * must never crash or leak, whatever the bytes. The first byte picks the reader. */
 #include <errno.h>
 #include <stdint.h>
@@ -13,6 +13,8 @@
 #include "modprobe.h"
 #include "strv.h"
 #include "snapshot.h"
+#include "staged.h"
+#include "util.h"
 #include "state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	size--;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0: {
 		struct grub_config *c = calloc(1, sizeof(*c));
 		struct srcline l = {0};
@@ -145,6 +147,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 		strv_free(args);
 		kargsd_done(&k);
+		break;
+	}
+	case 6: {
+		/* What is read is a list of arguments the kernel could take. */
+		struct staged st;
+		const char *why = NULL;
+
+		if (staged_parse((const unsigned char *)buf, size, &st, &why) ==
+			    -EBADMSG &&
+		    !why)
+			abort();
+		for (size_t i = 0; st.kargs && st.kargs[i]; i++)
+			if (!utf8_valid(st.kargs[i]))
+				abort();
+		staged_done(&st);
 		break;
 	}
 	default: {
