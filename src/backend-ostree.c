@@ -1,10 +1,11 @@
-/* OSTree systems (Fedora Atomic, Bazzite, bootc images) as a backend that is detected
- * and refuses: their kernel arguments belong to the deployments (rpm-ostree kargs), /usr
- * is read-only and the initramfs is the deployment's (rpm-ostree initramfs-etc), so
- * neither our files nor the tools the other backends run are the right ones there. What
- * to run instead is said (a bootc host takes its kernel arguments from its image, where
- * apply writes them at build time: backend-bootc.c); the next boot (the pending
- * deployment's entry) is not read yet. */
+/* OSTree trees that are neither a booted system with rpm-ostree (backend-rpmostree.c)
+ * nor a bootc image being built (backend-bootc.c), as a backend that is detected and
+ * refuses: a deployment's checkout given with --root, an OSTree repository, a booted
+ * system without rpm-ostree (a bootc host whose image has none). Their kernel arguments
+ * belong to the deployments and /usr is read-only, so neither our files nor the tools
+ * the other backends run are the right ones there. What to run instead is said (a bootc
+ * host takes its kernel arguments from its image, where apply writes them at build
+ * time); the next boot is not read. */
 #include "backend.h"
 
 static bool detect(const struct boot_probe *p, struct strbuf *ev)
@@ -22,5 +23,5 @@ const struct boot_backend backend_ostree = {
 	.detect = detect,
 	.by_hand = "rpm-ostree kargs --append-if-missing=",
 	.refuse =
-		"amdgpu-tune does not change OSTree systems yet: 'rpm-ostree kargs --append-if-missing=ARG' adds a kernel argument to the next deployment, and a modprobe.d file of your own in /etc/modprobe.d takes effect in the initramfs with 'rpm-ostree initramfs-etc --track=/etc/modprobe.d/FILE'; on a bootc host, build them into the image instead: 'RUN amdgpu-tune apply PROFILE --memory SIZE' in its Containerfile writes them there; 'amdgpu-tune show PROFILE' gives the values",
+		"amdgpu-tune changes an OSTree system only when it is booted and has rpm-ostree (run/ostree-booted, usr/bin/rpm-ostree), which this one does not: 'rpm-ostree kargs --append-if-missing=ARG' adds a kernel argument to the next deployment, and a modprobe.d file of your own in /etc/modprobe.d takes effect in the initramfs with 'rpm-ostree initramfs-etc --track=/etc/modprobe.d/FILE'; on a bootc host, build them into the image instead: 'RUN amdgpu-tune apply PROFILE --memory SIZE' in its Containerfile writes them there; 'amdgpu-tune show PROFILE' gives the values",
 };

@@ -8,13 +8,15 @@ const struct boot_backend backend_unknown = {
 };
 
 /* Detection order: a bootc image being built first (its tree has OSTree's layout but
- * no deployment), then an OSTree system (whatever boot loader it has, it is managed
- * through rpm-ostree), then systemd-boot when GRUB's files do not claim the machine too,
- * then Debian's GRUB, then a GRUB whose grub.cfg runs blscfg (Fedora's), then another
- * GRUB (backend-sdboot.c, backend-grub.c and backend-grubbls.c say why). */
+ * no deployment), then a booted OSTree system with rpm-ostree (whatever boot loader it
+ * has, it is managed through rpm-ostree), then any other OSTree tree, then systemd-boot
+ * when GRUB's files do not claim the machine too, then Debian's GRUB, then a GRUB whose
+ * grub.cfg runs blscfg (Fedora's), then another GRUB (backend-sdboot.c, backend-grub.c
+ * and backend-grubbls.c say why). */
 const struct boot_backend *const backends[] = {
 	&backend_bootc,	      /* a bootc image being built */
-	&backend_ostree,      /* a booted OSTree system */
+	&backend_rpm_ostree,  /* a booted OSTree system with rpm-ostree */
+	&backend_ostree,      /* another OSTree tree or system (refused) */
 	&backend_sdboot,      /* systemd-boot */
 	&backend_debian_grub, /* GRUB with update-grub and grub.d */
 	&backend_grub_bls,    /* GRUB with BLS entries (Fedora, RHEL) */

@@ -30,8 +30,10 @@ struct boot_probe {
 	/* etc/default/grub has GRUB_ENABLE_BLSCFG=true and boot/loader/entries has
 	 * entries (the grub.cfg that runs blscfg may be on an ESP not mounted) */
 	bool grub_enable_blscfg;
-	bool ostree; /* an OSTree system (rpm-ostree, bootc): ostree/repo,
-			run/ostree-booted */
+	bool ostree;	    /* an OSTree system (rpm-ostree, bootc): ostree/repo,
+			       run/ostree-booted */
+	bool ostree_booted; /* run/ostree-booted: a booted OSTree system */
+	bool rpm_ostree;    /* usr/bin/rpm-ostree, a regular file */
 	/* A bootc image's tree, not booted: usr/bin/bootc, ostree a link to
 	 * sysroot/ostree, no usr/etc (a deployment has one) and no run/ostree-booted */
 	bool bootc_image;
@@ -43,6 +45,8 @@ enum regen_step {
 	REGEN_MENU,	 /* the boot menu (GRUB: update-grub, grub-mkconfig -o) */
 	REGEN_INITRAMFS, /* every installed kernel's initramfs, and with it (through
 			  * kernel-install's plugins) the boot entries made from it */
+	REGEN_KARGS,	 /* a booted OSTree system's next deployment: its kernel
+			  * arguments, through rpm-ostree kargs (backend-rpmostree.c) */
 	REGEN_STEPS,
 };
 
@@ -96,6 +100,11 @@ struct boot_backend {
 	 * image's usr/lib/modules/VERSION/initramfs.img, made per kernel by the image's
 	 * dracut (regen.c), not by the distribution's tool. */
 	bool image_build;
+	/* A booted OSTree system changed through rpm-ostree: the kernel arguments go to
+	 * the next deployment with `rpm-ostree kargs` (cmdline is our record of the ones
+	 * we added, which the command is made from), and the modprobe.d file reaches its
+	 * initramfs with `rpm-ostree initramfs-etc` (regen.c). */
+	bool ostree_live;
 	/* When set, apply and remove change nothing here and say this instead (what to
 	 * run by hand). */
 	const char *refuse;
@@ -105,7 +114,8 @@ struct boot_backend {
 };
 
 extern const struct boot_backend backend_debian_grub, backend_grub, backend_grub_bls,
-	backend_bootc, backend_ostree, backend_sdboot, backend_unknown;
+	backend_bootc, backend_rpm_ostree, backend_ostree, backend_sdboot,
+	backend_unknown;
 
 /* The backends in the order detection tries them, NULL-ended. */
 extern const struct boot_backend *const backends[];
@@ -129,6 +139,19 @@ static inline const char *backend_modprobe_path(const struct boot_backend *b)
 {
 	return b && b->modprobe ? b->modprobe->path : FRAGMENT_MODPROBE;
 }
+
+/* The arguments the text of our record on a booted OSTree system (FRAGMENT_RPM_OSTREE,
+ * backend-rpmostree.c) lists: every word of its lines that are not comments; *ret NULL
+ * for none or text NULL. 0 or -ENOMEM. */
+int rpm_ostree_record_tokens(const char *text, char ***ret);
+
+/* The tokens rpm-ostree kargs adds (*add) and takes away (*del) when that record goes
+ * from the text was to to (either NULL for none): those of was that to lacks and the
+ * pending deployment has, and those of to that it lacks (the deployment's own are not
+ * added again, nor taken away later). NULL-ended lists, NULL for none. 0, -ENOMEM, or
+ * -EIO with an error finding when the pending deployment's arguments are not known. */
+int rpm_ostree_delta(const struct sysroot *root, const char *was, const char *to,
+		     char ***add, char ***del, struct diag_list *d);
 
 /* The GRUB defaults file as a command-line file of ours by token, and its parts that
  * both GRUB backends use (backend-grub.c): GRUB_CMDLINE_LINUX's value as the part our

@@ -327,7 +327,12 @@ static void detect_loader(const struct sysroot *root, struct boot_facts *b)
 			  sysroot_exists(root, "sysroot/ostree") ||
 			  sysroot_exists(root, "run/ostree-booted") || ostree_link(root),
 	};
+	struct stat st;
+
 	p.bootc_image = boot_root_is_image(root);
+	p.ostree_booted = sysroot_exists(root, "run/ostree-booted");
+	p.rpm_ostree =
+		sysroot_stat(root, "usr/bin/rpm-ostree", &st) == 0 && S_ISREG(st.st_mode);
 	/* An update-grub is Debian's only with a grub-mkconfig that sources the
 	 * drop-ins: Manjaro's and the AUR's run one that does not. */
 	if (p.update_grub && !mkconfig_reads_dropins(root))

@@ -118,11 +118,42 @@ int check_hand_edit(const struct options *o, const struct state *st, const char 
 		     : "not written by amdgpu-tune, or its record is lost");
 }
 
+/* On a booted OSTree system, what rpm-ostree is to do besides t's files (t->delta): our
+ * record of kernel arguments from the disk's text to t's, against the pending
+ * deployment; the modprobe.d file tracked as t leaves it. The lists are the caller's
+ * to free. 0, -ENOMEM, or -EIO with a finding. */
+static int ostree_delta(struct sysroot *root, struct txn *t, char ***add, char ***del,
+			struct diag_list *d)
+{
+	const char *rec = t->loader->cmdline->path,
+		   *mod = backend_modprobe_path(t->loader);
+	_cleanup_free_ char *was = NULL;
+	const char *to;
+	int r = read_managed(root, rec, &was, d);
+
+	if (r < 0)
+		return r;
+	to = was;
+	t->delta = (struct regen_delta){.modprobe_present = sysroot_exists(root, mod)};
+	for (size_t i = 0; i < t->n_files; i++) {
+		const struct file_change *f = &t->files[i];
+
+		if (streq(f->path, rec))
+			to = f->present ? (const char *)f->data : NULL;
+		else if (streq(f->path, mod))
+			t->delta.modprobe_present = f->present;
+	}
+	r = rpm_ostree_delta(root, was, to, add, del, d);
+	t->delta.add = *add;
+	t->delta.del = *del;
+	return r;
+}
+
 int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 	       const char *profile_after, const char *nothing, const char *done_pre,
 	       const char *done_post, struct diag_list *d)
 {
-	_cleanup_strv_free_ char **cmds = NULL;
+	_cleanup_strv_free_ char **cmds = NULL, **kargs_add = NULL, **kargs_del = NULL;
 	struct change_report rep = {.operation = t->operation,
 				    .profile = profile_after,
 				    .dry_run = o->dry_run,
@@ -156,9 +187,11 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 	t->n_files = n;
 	rep.n_files = n;
 	t->run = run_commands(root, o) && !o->dry_run;
+	if (r == 0 && (n || t->regen_cmdline) && t->loader->ostree_live)
+		r = ostree_delta(root, t, &kargs_add, &kargs_del, d);
 	if (r == 0 && (n || t->regen_cmdline))
 		r = regen_plan(root, t->loader, cmdline || t->regen_cmdline, modprobe,
-			       t->cmds, &t->n_cmds, t->run, d);
+			       &t->delta, t->cmds, &t->n_cmds, t->run, d);
 	/* The boot loader's tool runs for the command line: it must not change more in
 	 * the boot entries than our arguments (GRUB with BLS entries). */
 	if (r == 0 && (cmdline || t->regen_cmdline)) {

@@ -94,6 +94,40 @@ int fragment_bootc(const char *profile, const struct plan *pl, char **ret)
 	return r;
 }
 
+int fragment_rpm_ostree(const char *profile, const struct plan *pl, const char *base,
+			char **ret)
+{
+	_cleanup_strv_free_ char **have = NULL;
+	struct strbuf b = {0}, line = {0};
+	int r = base ? strv_split_ws(base, &have) : 0;
+
+	*ret = NULL;
+	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
+		const struct setting *s = &pl->settings[i];
+		struct strbuf a = {0};
+
+		if (s->where != WHERE_CMDLINE)
+			continue;
+		r = put_arg(&a, s->name, s->value);
+		if (r == 0 && !(have && strv_contains(have, a.s)))
+			r = strbuf_printf(&line, "%s%s", line.len ? " " : "", a.s);
+		strbuf_done(&a);
+	}
+	if (r == 0 && line.len) {
+		r = header(&b, profile);
+		if (r == 0)
+			r = strbuf_printf(
+				&b,
+				"# The kernel arguments it added to the next deployment with 'rpm-ostree kargs':\n%s\n",
+				line.s);
+		if (r == 0 && !(*ret = strbuf_steal(&b)))
+			r = -ENOMEM;
+	}
+	strbuf_done(&line);
+	strbuf_done(&b);
+	return r;
+}
+
 int fragment_modprobe(const char *profile, const struct plan *pl, char **ret)
 {
 	struct strbuf b = {0};

@@ -19,6 +19,14 @@ int fragment_grub(const char *profile, const struct plan *pl, char **ret);
  * -EINVAL or -ENOMEM. */
 int fragment_bootc(const char *profile, const struct plan *pl, char **ret);
 
+/* The record of the kernel arguments apply adds to a booted OSTree system's next
+ * deployment with rpm-ostree kargs (backend-rpmostree.c): the plan's command-line
+ * arguments that base (those the deployment has already, without ours; NULL for none)
+ * lacks, on one line under a header naming the profile. *ret NULL when there are none.
+ * 0, -EINVAL or -ENOMEM. */
+int fragment_rpm_ostree(const char *profile, const struct plan *pl, const char *base,
+			char **ret);
+
 /* The modprobe.d file: one `options MODULE k=v ...` line per module, in plan order.
  * *ret NULL when the plan has no module options. 0, -EINVAL or -ENOMEM. */
 int fragment_modprobe(const char *profile, const struct plan *pl, char **ret);

@@ -797,6 +797,17 @@ static int cmdline_text(struct sysroot *root, struct compared *c, const struct p
 		if (r == 0)
 			r = cmdline_file_strip(b, b->cmdline->path, cur ? cur : "",
 					       tokens, &c->kcmd_base, d);
+	} else if (b->ostree_live && c->now->next_known) {
+		/* The pending deployment's arguments without ours: what our record
+		 * need not add. */
+		_cleanup_strv_free_ char **ours = NULL;
+
+		r = read_managed_text(root, b->cmdline->path, &cur, d);
+		if (r == 0)
+			r = rpm_ostree_record_tokens(cur, &ours);
+		if (r == 0)
+			r = strip_tokens(c->now->next.text.s ? c->now->next.text.s : "",
+					 ours, &c->kcmd_base);
 	}
 	return r < 0 ? r : b->cmdline_text(c->name, pl, c->kcmd_base, ret);
 }

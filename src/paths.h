@@ -16,6 +16,10 @@
  * --no-hostonly run (the image's) takes it into the initramfs. */
 #define FRAGMENT_BOOTC	      "usr/lib/bootc/kargs.d/90-amdgpu-tune.toml"
 #define FRAGMENT_MODPROBE_USR "usr/lib/modprobe.d/90-amdgpu-tune.conf"
+/* A booted OSTree system: the kernel arguments apply added to the next deployment with
+ * rpm-ostree kargs (in /etc, which every new deployment takes over from the booted
+ * one's when it is finalized). */
+#define FRAGMENT_RPM_OSTREE "etc/amdgpu-tune/rpm-ostree-kargs"
 
 /* The administrator's profiles. */
 #define PROFILEDIR_ETC "etc/amdgpu-tune/profiles"

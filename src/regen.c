@@ -15,6 +15,9 @@
 #include "trust.h"
 #include "util.h"
 
+/* The longest argv a command has: argv, its words, the NULL. */
+#define REGEN_ARGV_MAX (REGEN_MAX_ARGS + 2 + REGEN_WORDS_MAX)
+
 /* An executable regular file inside the root; with needle, a script that has it. */
 static bool have_tool(const struct sysroot *root, const char *abs, const char *needle)
 {
@@ -50,6 +53,13 @@ static const char *maintscript_package(void)
 static const char kver_slot[] = "VERSION";
 static const char image_slot[] = "/usr/lib/modules/VERSION/initramfs.img";
 
+/* Which machine a tool makes the boot files for. */
+enum tool_kind {
+	TOOL_HOST,   /* this one (or the root's): the distribution's tools */
+	TOOL_IMAGE,  /* an image's initramfs, one run per kernel */
+	TOOL_OSTREE, /* a booted OSTree system's next deployment: rpm-ostree */
+};
+
 /* Every tool regen_plan() may choose, in its order of preference for each step (the
  * first is Debian's, named for the user to run when none is installed), with its
  * arguments: one table, so that regen_root_trusted() checks every tool that may run. */
@@ -58,14 +68,14 @@ static const struct tool {
 	enum regen_step step;
 	const char *args[REGEN_MAX_ARGS + 1];
 	const char *needs; /* the option as the script's case takes it, or NULL */
-	bool image;	   /* an image's initramfs, one run per kernel */
+	enum tool_kind kind;
 } tools[] = {
-	{"/usr/sbin/update-grub", REGEN_MENU, {NULL}, NULL, false},
+	{"/usr/sbin/update-grub", REGEN_MENU, {NULL}, NULL, TOOL_HOST},
 	{"/usr/sbin/grub-mkconfig",
 	 REGEN_MENU,
 	 {"-o", "/boot/grub/grub.cfg", NULL},
 	 NULL,
-	 false},
+	 TOOL_HOST},
 	/* RHEL 9.3's grub2-mkconfig writes the BLS entries' options from
 	 * etc/default/grub only when asked (rhboot grub2's "grub-mkconfig dont overwrite
 	 * BLS cmdline if BLSCFG"); Fedora's always does, and has no such option. */
@@ -73,12 +83,12 @@ static const struct tool {
 	 REGEN_MENU,
 	 {"-o", "/boot/grub2/grub.cfg", "--update-bls-cmdline", NULL},
 	 "--update-bls-cmdline)",
-	 false},
+	 TOOL_HOST},
 	{"/usr/sbin/grub2-mkconfig",
 	 REGEN_MENU,
 	 {"-o", "/boot/grub2/grub.cfg", NULL},
 	 NULL,
-	 false},
+	 TOOL_HOST},
 	/* Every installed kernel's initramfs, whatever the tool. "-k all" everywhere,
 	 * also inside a maintainer script: update-initramfs (and dracut's
 	 * update-initramfs of the same name) defers only a bare "-u" to dpkg's
@@ -95,18 +105,18 @@ static const struct tool {
 	 REGEN_INITRAMFS,
 	 {"-u", "-k", "all", NULL},
 	 NULL,
-	 false},
+	 TOOL_HOST},
 	{"/usr/bin/dracut",
 	 REGEN_INITRAMFS,
 	 {"-f", "--regenerate-all", NULL},
 	 NULL,
-	 false},
+	 TOOL_HOST},
 	{"/usr/sbin/dracut",
 	 REGEN_INITRAMFS,
 	 {"-f", "--regenerate-all", NULL},
 	 NULL,
-	 false},
-	{"/usr/bin/mkinitcpio", REGEN_INITRAMFS, {"-P", NULL}, NULL, false},
+	 TOOL_HOST},
+	{"/usr/bin/mkinitcpio", REGEN_INITRAMFS, {"-P", NULL}, NULL, TOOL_HOST},
 	/* A bootc image's initramfs, as rpm-ostree's own run_dracut() makes one: for
 	 * any machine (no host-only), reproducible, with OSTree's module, which finds
 	 * the deployment at boot. */
@@ -115,7 +125,16 @@ static const struct tool {
 	 {"--no-hostonly", "--reproducible", "--add", "ostree", "-f", image_slot,
 	  kver_slot},
 	 NULL,
-	 true},
+	 TOOL_IMAGE},
+	/* A booted OSTree system: a new deployment with the /etc files its
+	 * initramfs tracks, then one with the kernel arguments changed (regen_plan()
+	 * adds the options). */
+	{"/usr/bin/rpm-ostree",
+	 REGEN_INITRAMFS,
+	 {"initramfs-etc", NULL},
+	 NULL,
+	 TOOL_OSTREE},
+	{"/usr/bin/rpm-ostree", REGEN_KARGS, {"kargs", NULL}, NULL, TOOL_OSTREE},
 };
 
 static void tool_cmd(const struct tool *t, struct regen_cmd *c)
@@ -126,15 +145,15 @@ static void tool_cmd(const struct tool *t, struct regen_cmd *c)
 }
 
 /* c as the first tool for step present in the root; without one, Debian's when
- * !need (to be named, not run). False when there is none to give. image: the tools for
- * an image's initramfs, else the others. */
-static bool pick_tool(const struct sysroot *root, enum regen_step step, bool image,
-		      bool need, struct regen_cmd *c)
+ * !need (to be named, not run). False when there is none to give. kind: the tools for
+ * an image, a booted OSTree system, or the others. */
+static bool pick_tool(const struct sysroot *root, enum regen_step step,
+		      enum tool_kind kind, bool need, struct regen_cmd *c)
 {
 	const struct tool *first = NULL;
 
 	for (size_t i = 0; i < ELEMENTSOF(tools); i++) {
-		if (tools[i].step != step || tools[i].image != image)
+		if (tools[i].step != step || tools[i].kind != kind)
 			continue;
 		if (!first)
 			first = &tools[i];
@@ -209,8 +228,74 @@ static int image_kernels(const struct sysroot *root, const struct regen_cmd *c,
 	return 0;
 }
 
+/* Appends "OPTION=TOKEN" to c's words. 0, or -E2BIG past the room a command has. */
+static int add_word(struct regen_cmd *c, const char *option, const char *token)
+{
+	int n;
+
+	if (c->n_words >= REGEN_WORDS_MAX)
+		return -E2BIG;
+	n = snprintf(c->words + c->words_len, sizeof(c->words) - c->words_len, "%s%s",
+		     option, token ? token : "");
+	if (n < 0 || (size_t)n >= sizeof(c->words) - c->words_len)
+		return -E2BIG;
+	c->words_len += (size_t)n + 1;
+	c->n_words++;
+	return 0;
+}
+
+/* A booted OSTree system's commands (regen.h): `rpm-ostree initramfs-etc` for the
+ * modprobe.d file, with --force-sync, since a file it tracks already is taken into
+ * the initramfs again only when a deployment is made (rpm-ostree's
+ * initramfs_overlay_generate(), run by every deploy; --track of a tracked file alone
+ * makes none); then `rpm-ostree kargs` with --delete-if-present and
+ * --append-if-missing, which compare exact tokens (kernel_arg_apply_patching() in
+ * rpm-ostree's rpmostreed-transaction-types.cxx) and start from the pending
+ * deployment's arguments. */
+static int ostree_plan(const struct sysroot *root, const struct boot_backend *loader,
+		       bool modprobe_changed, const struct regen_delta *delta,
+		       struct regen_cmd cmds[static REGEN_CMDS_MAX], size_t *n, bool need,
+		       struct diag_list *d)
+{
+	const char *path = backend_modprobe_path(loader);
+	struct regen_cmd c;
+	int r = 0;
+
+	if (modprobe_changed) {
+		if (!pick_tool(root, REGEN_INITRAMFS, TOOL_OSTREE, need, &c))
+			return diag_error(
+				d, -ENOENT, "usr/bin/rpm-ostree", 0,
+				"not installed: the deployments' initramfs cannot take the modprobe.d file");
+		r = delta->modprobe_present ? add_word(&c, "--force-sync", NULL) : 0;
+		if (r == 0)
+			r = add_word(
+				&c, delta->modprobe_present ? "--track=/" : "--untrack=/",
+				path);
+		if (r < 0)
+			return r;
+		cmds[(*n)++] = c;
+	}
+	if ((delta->add && delta->add[0]) || (delta->del && delta->del[0])) {
+		if (!pick_tool(root, REGEN_KARGS, TOOL_OSTREE, need, &c))
+			return diag_error(
+				d, -ENOENT, "usr/bin/rpm-ostree", 0,
+				"not installed: the next deployment's kernel arguments cannot be changed");
+		for (size_t i = 0; r == 0 && delta->del && delta->del[i]; i++)
+			r = add_word(&c, "--delete-if-present=", delta->del[i]);
+		for (size_t i = 0; r == 0 && delta->add && delta->add[i]; i++)
+			r = add_word(&c, "--append-if-missing=", delta->add[i]);
+		if (r < 0)
+			return diag_error(
+				d, r, NULL, 0,
+				"too many kernel arguments for one rpm-ostree kargs");
+		cmds[(*n)++] = c;
+	}
+	return 0;
+}
+
 int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	       bool cmdline_changed, bool modprobe_changed,
+	       const struct regen_delta *delta,
 	       struct regen_cmd cmds[static REGEN_CMDS_MAX], size_t *ret_n, bool need,
 	       struct diag_list *d)
 {
@@ -218,6 +303,15 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	size_t n = 0;
 
 	*ret_n = 0;
+	if (loader->ostree_live) {
+		static const struct regen_delta none = {0};
+		int r = ostree_plan(root, loader, modprobe_changed, delta ? delta : &none,
+				    cmds, &n, need, d);
+
+		if (r == 0)
+			*ret_n = n;
+		return r;
+	}
 	if (cmdline_changed)
 		step[loader->cmdline_regen] = true;
 	/* One rule for every backend: a modprobe.d change reaches every kernel's
@@ -232,7 +326,7 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 
 		if (!step[s])
 			continue;
-		if (pick_tool(root, s, image, need, &c)) {
+		if (pick_tool(root, s, image ? TOOL_IMAGE : TOOL_HOST, need, &c)) {
 			int r = 0;
 
 			if (image)
@@ -296,12 +390,12 @@ int regen_lift_file_size_limit(struct diag_list *d)
 		(unsigned long long)l.rlim_max);
 }
 
-/* c's argv with its slots filled: the image's path in buf. */
-static void resolve(const struct regen_cmd *c,
-		    const char *argv[static REGEN_MAX_ARGS + 2],
+/* c's argv with its slots filled (the image's path in buf), then its words. */
+static void resolve(const struct regen_cmd *c, const char *argv[static REGEN_ARGV_MAX],
 		    char buf[static sizeof(image_slot) + REGEN_KVER_MAX])
 {
 	size_t i = 0;
+	const char *w = c->words;
 
 	for (; c->argv[i]; i++) {
 		argv[i] = c->argv[i];
@@ -313,13 +407,15 @@ static void resolve(const struct regen_cmd *c,
 			argv[i] = buf;
 		}
 	}
+	for (size_t k = 0; k < c->n_words; k++, w += strlen(w) + 1)
+		argv[i++] = w;
 	argv[i] = NULL;
 }
 
 char *regen_format(const struct regen_cmd *c)
 {
 	struct strbuf b = {0};
-	const char *argv[REGEN_MAX_ARGS + 2];
+	const char *argv[REGEN_ARGV_MAX];
 	char buf[sizeof(image_slot) + REGEN_KVER_MAX];
 	const char *base = strrchr(c->argv[0], '/');
 
@@ -367,7 +463,7 @@ static bool passed_on(const char *e)
 int regen_run(const struct sysroot *root, const struct regen_cmd *c, struct diag_list *d)
 {
 	_cleanup_free_ char *shown = regen_format(c);
-	const char *argv[REGEN_MAX_ARGS + 2];
+	const char *argv[REGEN_ARGV_MAX];
 	char buf[sizeof(image_slot) + REGEN_KVER_MAX];
 	/* PATH and LANG, AMDGPU_TUNE_REGENERATING, the command's own variable (c->env),
 	 * and what passed_on() lets through (at most 27 of them, or 28 without c->env).

@@ -15,6 +15,10 @@ struct sysroot;
 /* At most one command per step, but one per kernel for an image's initramfs. */
 #define REGEN_CMDS_MAX 8
 #define REGEN_KVER_MAX 65 /* a kernel release: utsname's 64 characters */
+/* rpm-ostree's arguments that name kernel arguments: at most this many, in this many
+ * bytes (a command line the kernel takes is at most 2048 bytes). */
+#define REGEN_WORDS_MAX	  64
+#define REGEN_WORDS_BYTES 3072
 
 struct regen_cmd {
 	/* argv[0] is the absolute path; an element may be one of regen.c's slots for
@@ -23,6 +27,20 @@ struct regen_cmd {
 	enum regen_step step; /* what it makes again */
 	char kver[REGEN_KVER_MAX];
 	const char *env; /* one more NAME=value it runs with, or NULL */
+	/* More arguments after argv's, each ended by a NUL (n_words of them): the
+	 * tokens rpm-ostree adds and takes away. */
+	char words[REGEN_WORDS_BYTES];
+	size_t n_words, words_len;
+};
+
+/* What a change does to a booted OSTree system's next deployment besides the files
+ * (backend-rpmostree.c): the kernel arguments `rpm-ostree kargs` adds when missing
+ * (add) and takes away when present (del), exact tokens; and whether our modprobe.d
+ * file is there once the files are written (`rpm-ostree initramfs-etc` tracks it, or
+ * stops tracking it). */
+struct regen_delta {
+	char *const *add, *const *del;
+	bool modprobe_present;
 };
 
 /* The commands that bring the boot files in line after a change, at most one per step
@@ -30,11 +48,16 @@ struct regen_cmd {
  * the loader's own step when the command line changed (loader->cmdline_regen: the GRUB
  * menu, or the initramfs whose kernel-install plugins rewrite systemd-boot's entries),
  * and every installed kernel's initramfs when modprobe.d changed, whatever the loader.
+ * On a booted OSTree system (loader->ostree_live), rpm-ostree's own commands from
+ * delta (which must not be NULL there): `initramfs-etc` first (a tracked file that is
+ * gone would fail every later deployment, the kargs one too), then `kargs`, each only
+ * when it has something to do.
  * Tools are looked up inside root. A step whose tool is missing is an error finding
  * naming the tool when need (the commands are to run); otherwise the Debian tool is
  * named, for the user to run. 0 or -ENOENT. */
 int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 	       bool cmdline_changed, bool modprobe_changed,
+	       const struct regen_delta *delta,
 	       struct regen_cmd cmds[static REGEN_CMDS_MAX], size_t *ret_n, bool need,
 	       struct diag_list *d);
 

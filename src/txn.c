@@ -13,7 +13,7 @@
 #include "sysroot.h"
 #include "txn.h"
 
-#define JOURNAL_MAX 4096
+#define JOURNAL_MAX 16384
 
 /* What to do about a journal that cannot be used (corrupt, or naming a snapshot that is
  * missing or refused): the interrupted run cannot be undone, and every write command
@@ -233,30 +233,71 @@ static int restore(const struct sysroot *root, const struct snapshot *s,
 	return first ?: remove_dirs(root, s->dirs, d);
 }
 
+/* What the journal says rpm-ostree kargs did or may have done (the tokens are owned). */
+struct journal_kargs {
+	bool ran;
+	char **add, **del;
+};
+
+static void journal_kargs_done(struct journal_kargs *k)
+{
+	strv_free(k->add);
+	strv_free(k->del);
+}
+
 /* The journal names the snapshot to go back to and the regenerations that ran or may
  * have run: recovery runs those again on the restored files even when the restore
- * itself changes nothing (a run killed while regenerating from the restored files). */
+ * itself changes nothing (a run killed while regenerating from the restored files).
+ * On a booted OSTree system, the restored files do not say what rpm-ostree kargs did
+ * to the next deployment: the journal lists the tokens it adds (kargs-add) and takes
+ * away (kargs-del), and recovery does the opposite. */
 static int journal_write(const struct sysroot *root, unsigned snapshot,
 			 const struct boot_backend *loader, bool regen_grub,
-			 bool regen_initramfs, struct diag_list *d)
+			 bool regen_initramfs, const struct regen_delta *kargs,
+			 struct diag_list *d)
 {
-	char text[320];
+	_cleanup_strbuf_ struct strbuf b = {0};
 	int r;
 
-	snprintf(text, sizeof(text),
-		 "# amdgpu-tune: a change in progress; the next run undoes it.\n"
-		 "version 1\nsnapshot %u\nloader %s\n%s%s",
-		 snapshot, loader->name, regen_grub ? "regen grub\n" : "",
-		 regen_initramfs ? "regen initramfs\n" : "");
-	r = sysroot_write_atomic(root, TXN_JOURNAL, text, strlen(text), 0600);
+	strbuf_printf(&b,
+		      "# amdgpu-tune: a change in progress; the next run undoes it.\n"
+		      "version 1\nsnapshot %u\nloader %s\n%s%s",
+		      snapshot, loader->name, regen_grub ? "regen grub\n" : "",
+		      regen_initramfs ? "regen initramfs\n" : "");
+	if (kargs)
+		strbuf_puts(&b, "regen kargs\n");
+	for (size_t i = 0; kargs && kargs->add && kargs->add[i]; i++)
+		strbuf_printf(&b, "kargs-add %s\n", kargs->add[i]);
+	for (size_t i = 0; kargs && kargs->del && kargs->del[i]; i++)
+		strbuf_printf(&b, "kargs-del %s\n", kargs->del[i]);
+	r = strbuf_error(&b);
+	if (r == 0 && b.len > JOURNAL_MAX)
+		r = -E2BIG;
+	if (r == 0)
+		r = sysroot_write_atomic(root, TXN_JOURNAL, b.s, b.len, 0600);
 	if (r < 0 && r != -ENOMEM)
 		return diag_error(d, r, TXN_JOURNAL, 0, "cannot write: %s", strerror(-r));
 	return r;
 }
 
+/* A kernel argument as the journal may name one: what apply adds, never a blank, a
+ * control character or anything not UTF-8, and not an option to rpm-ostree. */
+static bool karg_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || n > 2048 || v[0] == '-' || !utf8_valid(v))
+		return false;
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+		if (*c <= 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
 static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 			const struct boot_backend **ret_loader, bool *ret_grub,
-			bool *ret_initramfs, struct diag_list *d)
+			bool *ret_initramfs, struct journal_kargs *ret_kargs,
+			struct diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
 	unsigned line = 0;
@@ -267,6 +308,7 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 	*ret_snapshot = 0;
 	*ret_loader = &backend_unknown;
 	*ret_grub = *ret_initramfs = false;
+	*ret_kargs = (struct journal_kargs){0};
 	if (r == 0)
 		r = sysroot_read_file(root, TXN_JOURNAL, JOURNAL_MAX, true, &buf, &len);
 	if (r == -ENOENT)
@@ -297,11 +339,20 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 			     v < 1000000000;
 			*ret_snapshot = (unsigned)v;
 		} else if (streq(key, "regen")) {
-			ok = streq(val, "grub") || streq(val, "initramfs");
+			ok = streq(val, "grub") || streq(val, "initramfs") ||
+			     streq(val, "kargs");
 			if (streq(val, "grub"))
 				*ret_grub = true;
+			else if (streq(val, "kargs"))
+				ret_kargs->ran = true;
 			else if (ok)
 				*ret_initramfs = true;
+		} else if (streq(key, "kargs-add") || streq(key, "kargs-del")) {
+			char ***to = key[6] == 'a' ? &ret_kargs->add : &ret_kargs->del;
+
+			ok = karg_ok(val);
+			if (ok && strv_push(to, val) < 0)
+				return -ENOMEM;
 		} else if (streq(key, "loader")) {
 			const struct boot_backend *b = backend_by_name(val);
 
@@ -323,14 +374,57 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 	return 0;
 }
 
+/* What rpm-ostree is to do on a booted OSTree system after a restore (or a discarded
+ * journal): with undo (what kargs did or may have done), its opposite; without, our
+ * record's tokens added where the next deployment lacks them. The modprobe.d file is
+ * tracked or not as it is on disk now. 0, -ENOMEM, or -EIO with a finding. */
+static int ostree_delta_after(const struct sysroot *root,
+			      const struct boot_backend *loader, bool cmdline,
+			      const struct journal_kargs *undo, struct regen_delta *delta,
+			      char ***add, struct diag_list *d)
+{
+	_cleanup_free_ char *rec = NULL;
+	_cleanup_strv_free_ char **del = NULL;
+	size_t len;
+	int r = 0;
+
+	*delta = (struct regen_delta){
+		.modprobe_present = sysroot_exists(root, backend_modprobe_path(loader))};
+	if (undo) {
+		delta->add = undo->del;
+		delta->del = undo->add;
+		return 0;
+	}
+	if (!cmdline)
+		return 0;
+	r = sysroot_read_file(root, loader->cmdline->path, (size_t)64 * 1024, false, &rec,
+			      &len);
+	if (r == -ENOMEM)
+		return r;
+	r = rpm_ostree_delta(root, r == 0 ? rec : NULL, r == 0 ? rec : NULL, add, &del,
+			     d);
+	delta->add = *add;
+	return r;
+}
+
 /* Regenerates what a restore changed (or, after a discarded journal, everything);
- * failures are findings that say what to run. done says what is already true. */
+ * failures are findings that say what to run. done says what is already true. undo:
+ * what rpm-ostree kargs did or may have done, on a booted OSTree system (NULL: none). */
 static int regen_after(const struct sysroot *root, const struct boot_backend *loader,
-		       bool cmdline, bool modprobe, const char *done, struct diag_list *d)
+		       bool cmdline, bool modprobe, const struct journal_kargs *undo,
+		       const char *done, struct diag_list *d)
 {
 	struct regen_cmd cmds[REGEN_CMDS_MAX];
+	_cleanup_strv_free_ char **add = NULL;
+	struct regen_delta delta = {0};
 	size_t n = 0;
-	int r = regen_plan(root, loader, cmdline, modprobe, cmds, &n, true, d);
+	int r = loader->ostree_live
+			? ostree_delta_after(root, loader, cmdline, undo, &delta, &add, d)
+			: 0;
+
+	if (r == 0)
+		r = regen_plan(root, loader, cmdline, modprobe, &delta, cmds, &n, true,
+			       d);
 
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		r = regen_run(root, &cmds[i], d);
@@ -481,9 +575,10 @@ int txn_journal_check(const struct sysroot *root, unsigned *ret_snapshot,
 {
 	struct snapshot *s = NULL;
 	const struct boot_backend *loader;
+	_cleanup_(journal_kargs_done) struct journal_kargs k = {0};
 	bool grub, initramfs;
 	unsigned id;
-	int r = journal_read(root, &id, &loader, &grub, &initramfs, d);
+	int r = journal_read(root, &id, &loader, &grub, &initramfs, &k, d);
 
 	*ret_snapshot = 0;
 	if (r < 0 || !id)
@@ -525,14 +620,24 @@ static int discard(const struct sysroot *root, bool run,
 	if (r < 0)
 		return r;
 	if (run)
-		return regen_after(root, loader, true, true, "the journal is removed",
-				   d) < 0
+		return regen_after(root, loader, true, true, NULL,
+				   "the journal is removed", d) < 0
 			       ? TXN_UNRECOVERED
 			       : 0;
 	/* As the change report names them: inside a --root tree, through chroot. */
 	if (!sysroot_is_live(root))
 		chroot = root->path;
-	r = regen_plan(root, loader, true, true, cmds, &n, false, d);
+	{
+		_cleanup_strv_free_ char **add = NULL;
+		struct regen_delta delta = {0};
+
+		r = loader->ostree_live ? ostree_delta_after(root, loader, true, NULL,
+							     &delta, &add, d)
+					: 0;
+		if (r == 0)
+			r = regen_plan(root, loader, true, true, &delta, cmds, &n, false,
+				       d);
+	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		_cleanup_free_ char *c = regen_format(&cmds[i]);
 
@@ -555,12 +660,13 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 		struct diag_list *d)
 {
 	_cleanup_snapshot_ struct snapshot *s = NULL;
+	_cleanup_(journal_kargs_done) struct journal_kargs k = {0};
 	const struct boot_backend *loader;
 	bool cmdline = false, modprobe = false;
 	unsigned id;
 	bool ran_grub, ran_initramfs;
 	size_t from = d->n;
-	int r = journal_read(root, &id, &loader, &ran_grub, &ran_initramfs, d);
+	int r = journal_read(root, &id, &loader, &ran_grub, &ran_initramfs, &k, d);
 
 	*ret_snapshot = 0;
 	if (r == -EBADMSG && discard_unusable)
@@ -584,7 +690,7 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 					 d, TXN_UNRECOVERED, TXN_JOURNAL, 0,
 					 "an interrupted run could not be undone from snapshot %u",
 					 id);
-	cmdline |= ran_grub;
+	cmdline |= ran_grub || k.ran;
 	modprobe |= ran_initramfs;
 	/* Killed after the snapshot was marked committed, before the commit point: it
 	 * did not take effect after all. Until that is recorded the journal stays, and
@@ -593,8 +699,8 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 	if (r < 0)
 		return r;
 	if (run && (cmdline || modprobe) &&
-	    regen_after(root, loader, cmdline, modprobe, "the configuration is restored",
-			d) < 0)
+	    regen_after(root, loader, cmdline, modprobe, k.ran ? &k : NULL,
+			"the configuration is restored", d) < 0)
 		r = TXN_UNRECOVERED;
 	if (sysroot_unlink(root, TXN_JOURNAL, false) < 0 && r == 0)
 		r = diag_error(d, TXN_UNRECOVERED, TXN_JOURNAL, 0, "cannot remove");
@@ -607,6 +713,9 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	_cleanup_strv_free_ char **paths = NULL, **dirs = NULL;
 	_cleanup_snapshot_ struct snapshot *s = NULL;
 	bool cmdline = false, modprobe = false, touched = false;
+	/* What rpm-ostree kargs may have done (the tokens are the caller's). */
+	struct journal_kargs kargs = {.add = (char **)t->delta.add,
+				      .del = (char **)t->delta.del};
 	int r = 0, undo;
 
 	for (size_t i = 0; r == 0 && i < t->n_files; i++) {
@@ -621,7 +730,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 			  &t->snapshot, d);
 	if (r < 0)
 		return r == -ENOMEM ? r : TXN_FAILED;
-	r = journal_write(root, t->snapshot, t->loader, false, false, d);
+	r = journal_write(root, t->snapshot, t->loader, false, false, NULL, d);
 	if (r < 0)
 		return r == -ENOMEM ? r : TXN_FAILED;
 	/* 2. The files. */
@@ -633,13 +742,15 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		r = remove_dirs(root, t->rmdirs, d);
 	/* 3. The boot files: the journal first says which regenerations may run. */
 	if (r == 0 && t->run && t->n_cmds) {
-		bool g = false, ir = false;
+		bool g = false, ir = false, ka = false;
 
 		for (size_t i = 0; i < t->n_cmds; i++) {
 			g |= t->cmds[i].step == REGEN_MENU;
 			ir |= t->cmds[i].step == REGEN_INITRAMFS;
+			ka |= t->cmds[i].step == REGEN_KARGS;
 		}
-		r = journal_write(root, t->snapshot, t->loader, g, ir, d);
+		r = journal_write(root, t->snapshot, t->loader, g, ir,
+				  ka ? &t->delta : NULL, d);
 		touched = true;
 	}
 	for (size_t i = 0; r == 0 && t->run && i < t->n_cmds; i++) {
@@ -683,9 +794,12 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	for (size_t i = 0; i < t->n_cmds; i++) {
 		cmdline |= t->ran[i] && t->cmds[i].step == REGEN_MENU;
 		modprobe |= t->ran[i] && t->cmds[i].step == REGEN_INITRAMFS;
+		kargs.ran |= t->ran[i] && t->cmds[i].step == REGEN_KARGS;
 	}
+	cmdline |= kargs.ran;
 	undo = t->run && (cmdline || modprobe)
 		       ? regen_after(root, t->loader, cmdline, modprobe,
+				     kargs.ran ? &kargs : NULL,
 				     "the configuration is restored", d)
 		       : 0;
 	/* The configuration is back; if the journal stays, the next run finds nothing

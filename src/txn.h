@@ -32,6 +32,9 @@ struct txn {
 		*rmdirs; /* rollback: directories to remove when empty, innermost last */
 	struct regen_cmd cmds[REGEN_CMDS_MAX];
 	size_t n_cmds;
+	/* On a booted OSTree system: what the commands do to the next deployment besides
+	 * the files (the journal records it; an undo does the opposite). */
+	struct regen_delta delta;
 	bool run; /* run the commands (else the caller prints them) */
 	/* The boot files are to be made again from the command line file even when no
 	 * file changes (systemd-boot entries that do not match it). */

@@ -710,6 +710,105 @@ else
 		eval '[ $rc2 = 4 ] && grep -q "^usr/bin/dracut: not in the image" "$work/err" && [ "$(tree_sum "$r2")" = "$before2" ] && [ $rc3 = 4 ] && grep -q "^usr/lib/modules: no kernel with a vmlinuz" "$work/err2" && [ "$same" = yes ]'
 fi
 
+# ---- 8f. a booted OSTree system with rpm-ostree ----
+# Our arguments go to the next deployment with rpm-ostree kargs --append-if-missing and
+# leave with --delete-if-present (exact tokens), the modprobe.d file into its initramfs
+# with rpm-ostree initramfs-etc; etc/amdgpu-tune/rpm-ostree-kargs records which
+# arguments we added. rpm-ostree is not in Debian: the stand-in does what its
+# kernel_arg_apply_patching() and initramfs-etc do to a deployment, writing it as a new
+# boot entry (a real booted system stages it: the staged file's reader is tested in
+# tests/unit/test-staged.c and the golden cases), and fails as rpm-ostree does when a
+# tracked file is gone.
+if [ "$as_root" = none ]; then
+	for t in "rpm-ostree: apply runs initramfs-etc, then kargs" "rpm-ostree: another profile deletes exactly ours" \
+		"rpm-ostree: remove untracks before kargs" "rpm-ostree: the deployment's own identical argument is neither added nor taken away" \
+		"rpm-ostree: a failed kargs is undone" "rpm-ostree: a run killed in kargs is undone by the next" \
+		"rpm-ostree: a hostile journal token"; do
+		tap_skip "$t" "needs chroot (root or a user namespace)"
+	done
+else
+	ostree_root() { # DIR: a booted Silverblue root whose rpm-ostree is the stand-in
+		build_case detect-rpm-ostree "$1" || return 1
+		mkdir -p "$1/var/log" "$1/etc/fake-regen" "$1/etc/amdgpu-tune/profiles"
+		install -m 755 "$work/fake-regen" "$1/usr/bin/rpm-ostree"
+		cp "$work"/profiles/*.conf "$1/etc/amdgpu-tune/profiles/"
+	}
+	# The options of the deployment that boots next: the highest version.
+	top_options() { sed -n 's/^options //p' "$(ls "$1"/boot/loader/entries/ostree-*.conf | sort -t- -k2 -n | tail -n 1)"; }
+	runs() { sed -n 's/^argv: //p' "$1/var/log/fake-regen.log"; }
+	r=$work/ro
+	ostree_root "$r"
+	base=$(top_options "$r")
+	regen "$r" apply strix-halo-no-iommu > "$work/out" 2>&1
+	rc=$?
+	tap_check "rpm-ostree: apply runs initramfs-etc --force-sync --track of our modprobe.d file, then kargs --append-if-missing=amd_iommu=off; the next deployment has it, its initramfs our file (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && grep -q "^options ttm pages_limit=" "$r/boot/initramfs-etc-record" && [ "$(tail -n 1 "$r/etc/amdgpu-tune/rpm-ostree-kargs")" = amd_iommu=off ]'
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
+	rc=$?
+	regen "$r" apply strix-halo > /dev/null 2>&1
+	rc2=$?
+	tap_check "rpm-ostree: the same profile again runs nothing; another one deletes exactly ours (--delete-if-present=amd_iommu=off) and takes the record away (exit $rc, $rc2)" \
+		eval '[ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/etc/amdgpu-tune/rpm-ostree-kargs" ]'
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" remove > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "rpm-ostree: remove untracks our modprobe.d file first (a tracked file that is gone fails every deployment), then deletes our argument (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --untrack=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -s "$r/etc/fake-regen/tracked" ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ]'
+	# The deployment carries amd_iommu=off already (typed by hand): not ours to add,
+	# nor to take away.
+	r=$work/ro-own
+	ostree_root "$r"
+	sed -i 's/^options .*/& amd_iommu=off/' "$r/boot/loader.1/entries/ostree-2.conf"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
+	rc=$?
+	regen "$r" remove > /dev/null 2>&1
+	rc2=$?
+	tap_check "rpm-ostree: an identical argument the deployment has already is neither recorded nor added, and remove leaves it (exit $rc, $rc2)" \
+		eval '[ $rc = 0 ] && [ $rc2 = 0 ] && ! grep -q " kargs" "$r/var/log/fake-regen.log" && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && [ ! -e "$r/etc/amdgpu-tune/rpm-ostree-kargs" ]'
+	# kargs fails after initramfs-etc tracked the new file: the files come back, and
+	# rpm-ostree is asked to do the opposite of both.
+	r=$work/ro-fail
+	ostree_root "$r"
+	before=$(tree_sum "$r")
+	: > "$r/etc/fake-regen/fail-once-rpm-ostree-kargs"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "rpm-ostree: a failed kargs is undone: our files back as they were, the modprobe.d file untracked, kargs --delete-if-present of what it would have added (exit $rc)" \
+		eval '[ $rc = 4 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off\n/usr/bin/rpm-ostree initramfs-etc --untrack=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ ! -s "$r/etc/fake-regen/tracked" ] && [ "$(top_options "$r")" = "$base" ] && [ "$(tree_sum "$r" | grep -v "boot/initramfs-etc-record")" = "$before" ]'
+	# Killed while kargs runs (it completes: a new deployment with our argument); the
+	# next run finds the journal and takes the argument away again.
+	r=$work/ro-kill
+	ostree_root "$r"
+	: > "$r/etc/fake-regen/sleep-rpm-ostree"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q "kargs" "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.1; done
+	# amdgpu-tune alone: the stand-in goes on and makes the deployment.
+	pkill -9 -f -- "--root $r --update apply strix-halo-no-iommu"
+	wait $pid 2> /dev/null
+	sleep 2.5
+	rm "$r/etc/fake-regen/sleep-rpm-ostree"
+	journal=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
+	had=$(top_options "$r")
+	regen "$r" remove > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "rpm-ostree: a run killed while kargs ran is undone by the next: the journal names the argument (kargs-add $journal), which leaves the next deployment again (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$journal" = amd_iommu=off ] && [ "$had" = "$base amd_iommu=off" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ] && [ ! -s "$r/etc/fake-regen/tracked" ]'
+	# A journal token that would be an option to rpm-ostree is refused, not run.
+	r=$work/ro-hostile
+	ostree_root "$r"
+	mkdir -p "$r/var/lib/amdgpu-tune"
+	chmod 755 "$r/var" "$r/var/lib" "$r/var/lib/amdgpu-tune"
+	printf 'version 1\nsnapshot 1\nloader rpm-ostree\nregen kargs\nkargs-add --reboot\n' > "$r/var/lib/amdgpu-tune/transaction"
+	chmod 600 "$r/var/lib/amdgpu-tune/transaction"
+	regen "$r" remove > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "rpm-ostree: a journal token that is not a kernel argument (--reboot) makes the journal unusable, and nothing runs (exit $rc)" \
+		eval '[ $rc != 0 ] && grep -q "transaction:5: corrupt journal" "$work/err" && [ ! -s "$r/var/log/fake-regen.log" ]'
+fi
+
 # ---- 9. a boot loader it cannot write ----
 r=$work/unknown
 build_case diff-cloudimg "$r"
@@ -1281,7 +1380,7 @@ tap_check "... nor do remove and rollback" [ ! -e "$hostile/usr/bin/evil" ]
 fresh
 printf 'version 1\nsnapshot 7\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
 chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
-howto="names snapshot 7, which is missing: the interrupted run cannot be undone from it; check usr/lib/bootc/kargs.d/90-amdgpu-tune.toml, etc/default/grub.d/90-amdgpu-tune.cfg, etc/modprobe.d/90-amdgpu-tune.conf, usr/lib/modprobe.d/90-amdgpu-tune.conf, etc/kernel/cmdline and etc/default/grub by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal"
+howto="names snapshot 7, which is missing: the interrupted run cannot be undone from it; check usr/lib/bootc/kargs.d/90-amdgpu-tune.toml, etc/amdgpu-tune/rpm-ostree-kargs, etc/default/grub.d/90-amdgpu-tune.cfg, etc/modprobe.d/90-amdgpu-tune.conf, usr/lib/modprobe.d/90-amdgpu-tune.conf, etc/kernel/cmdline and etc/default/grub by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal"
 "$bin" --root "$hostile" status > /dev/null 2> "$work/err"
 rc=$?
 if [ $rc = 0 ] && grep -qF "transaction: warning: $howto" "$work/err" && ! grep -q "undoes it first" "$work/err"; then tap_ok "a journal naming a missing snapshot: status warns that it cannot be undone and says what to do (not that the next run undoes it)"; else tap_not_ok "a journal naming a missing snapshot: status (exit $rc) warns that it cannot be undone and says what to do"; sed 's/^/# /' "$work/err"; fi
@@ -1311,7 +1410,7 @@ for kind in large dir fifo; do
 	fresh
 	j=$hostile/var/lib/amdgpu-tune/transaction
 	case $kind in
-	large) head -c 10000 /dev/zero | tr '\0' x > "$j" && chmod 600 "$j" ;;
+	large) head -c 20000 /dev/zero | tr '\0' x > "$j" && chmod 600 "$j" ;;
 	dir) mkdir -m 700 "$j" && touch "$j/x" ;;
 	fifo) mkfifo -m 600 "$j" ;;
 	esac

@@ -17,7 +17,18 @@
  * *.conf options line and /etc/kernel/cmdline as the update_bls_cmdline() of Fedora's
  * 10_linux does: "root=... ro" (and rootflags=subvol=...) as the entry has them, then
  * GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT, read here from their plain
- * NAME="value" lines in /etc/default/grub (the last of each). */
+ * NAME="value" lines in /etc/default/grub (the last of each).
+ * As rpm-ostree (rpm-ostree_main()), on an OSTree root: "kargs" with
+ * --delete-if-present= and --append-if-missing= changes the arguments of the
+ * highest-version /boot/loader/entries/ostree-N.conf as rpm-ostree's
+ * kernel_arg_apply_patching() does (appends first, each when the token is missing; then
+ * deletes, each when the token was there before) and, when they changed, writes them as
+ * a new deployment's entry ostree-N+1.conf (a real booted system stages it instead;
+ * the reader of staged deployments has its own tests); "initramfs-etc" with --track=,
+ * --untrack= and --force-sync keeps the tracked paths in /etc/fake-regen/tracked. Every
+ * deployment either makes (kargs, or initramfs-etc with a change) takes the tracked
+ * files into /boot/initramfs-etc-record, and fails when one is missing, as rpm-ostree's
+ * initramfs_overlay_generate() does. "No changes." and nothing made otherwise. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -217,6 +228,187 @@ static int bls_cmdline(void)
 	return fclose(f) != 0;
 }
 
+/* The tracked files into /boot/initramfs-etc-record; 1 when one is missing. */
+static int overlay(void)
+{
+	char line[512];
+	FILE *f = fopen("/etc/fake-regen/tracked", "r"),
+	     *out = fopen("/boot/initramfs-etc-record.new", "w");
+	int bad = 0;
+
+	if (!out) {
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (access(line, F_OK) != 0) {
+			fprintf(stderr,
+				"error: Adding %s: stat: No such file or directory\n",
+				line + 5);
+			bad = 1;
+		}
+		copy_file(out, line);
+	}
+	if (f)
+		fclose(f);
+	if (fclose(out) != 0 || bad)
+		return 1;
+	return rename("/boot/initramfs-etc-record.new", "/boot/initramfs-etc-record") !=
+	       0;
+}
+
+static int track(int argc, char **argv)
+{
+	char *paths[64], line[512];
+	size_t n = 0;
+	int changed = 0, force = 0;
+	FILE *f = fopen("/etc/fake-regen/tracked", "r");
+
+	while (f && n < 64 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		paths[n++] = strdup(line);
+	}
+	if (f)
+		fclose(f);
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--force-sync") == 0) {
+			force = 1;
+		} else if (strncmp(argv[i], "--track=", 8) == 0) {
+			size_t k = 0;
+
+			while (k < n && strcmp(paths[k], argv[i] + 8) != 0)
+				k++;
+			if (k == n && n < 64) {
+				paths[n++] = strdup(argv[i] + 8);
+				changed = 1;
+			}
+		} else if (strncmp(argv[i], "--untrack=", 10) == 0) {
+			for (size_t k = 0; k < n; k++)
+				if (strcmp(paths[k], argv[i] + 10) == 0) {
+					paths[k] = paths[--n];
+					changed = 1;
+					break;
+				}
+		} else {
+			return 2;
+		}
+	}
+	if (!changed && !force) {
+		puts("No changes.");
+		return 0;
+	}
+	f = fopen("/etc/fake-regen/tracked", "w");
+	if (!f)
+		return 1;
+	qsort(paths, n, sizeof(paths[0]), cmp_names);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "%s\n", paths[k]);
+	return fclose(f) != 0 || overlay();
+}
+
+/* The highest-version ostree-N.conf of /boot/loader/entries: its path and number. */
+static int top_entry(char *path, size_t n)
+{
+	struct dirent *de;
+	DIR *d = opendir("/boot/loader/entries");
+	int best = 0;
+
+	while (d && (de = readdir(d))) {
+		int v;
+
+		if (sscanf(de->d_name, "ostree-%d.conf", &v) == 1 && v > best) {
+			best = v;
+			snprintf(path, n, "/boot/loader/entries/%s", de->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	return best;
+}
+
+static int kargs(int argc, char **argv)
+{
+	char path[512], line[4096], *was[128], *now[128], next[512];
+	size_t n_was = 0, n_now = 0;
+	int v = top_entry(path, sizeof(path)), changed = 0;
+	FILE *in, *out;
+
+	if (!v)
+		return 1;
+	in = fopen(path, "r");
+	while (in && fgets(line, sizeof(line), in))
+		if (strncmp(line, "options ", 8) == 0)
+			for (char *w = strtok(line + 8, " \n"); w && n_was < 128;
+			     w = strtok(NULL, " \n"))
+				was[n_was++] = strdup(w);
+	if (in)
+		fclose(in);
+	memcpy(now, was, sizeof(was[0]) * n_was);
+	n_now = n_was;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strncmp(a, "--append-if-missing=", 20) == 0) {
+			size_t k = 0;
+
+			while (k < n_now && strcmp(now[k], a + 20) != 0)
+				k++;
+			if (k == n_now && n_now < 128) {
+				now[n_now++] = strdup(a + 20);
+				changed = 1;
+			}
+		} else if (strncmp(a, "--delete-if-present=", 20) != 0) {
+			return 2;
+		}
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		size_t k = 0;
+
+		if (strncmp(a, "--delete-if-present=", 20) != 0)
+			continue;
+		while (k < n_was && strcmp(was[k], a + 20) != 0)
+			k++;
+		if (k == n_was)
+			continue;
+		for (k = 0; k < n_now; k++)
+			if (strcmp(now[k], a + 20) == 0) {
+				memmove(now + k, now + k + 1,
+					(n_now - k - 1) * sizeof(now[0]));
+				n_now--;
+				changed = 1;
+				break;
+			}
+	}
+	if (!changed) {
+		puts("No changes.");
+		return 0;
+	}
+	if (overlay() != 0)
+		return 1;
+	snprintf(next, sizeof(next), "/boot/loader/entries/ostree-%d.conf", v + 1);
+	in = fopen(path, "r");
+	out = fopen(next, "w");
+	if (!in || !out)
+		return 1;
+	while (fgets(line, sizeof(line), in)) {
+		if (strncmp(line, "version ", 8) == 0) {
+			fprintf(out, "version %d\n", v + 1);
+		} else if (strncmp(line, "options ", 8) == 0) {
+			fputs("options", out);
+			for (size_t k = 0; k < n_now; k++)
+				fprintf(out, " %s", now[k]);
+			fputs("\n", out);
+		} else {
+			fputs(line, out);
+		}
+	}
+	fclose(in);
+	return fclose(out) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -270,11 +462,26 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "/etc/fake-regen/fail-%s", name);
 	if (access(path, F_OK) == 0)
 		return 1;
+	/* One subcommand of rpm-ostree: fail-rpm-ostree-kargs,
+	 * fail-once-rpm-ostree-kargs. */
+	snprintf(path, sizeof(path), "/etc/fake-regen/fail-%s-%s", name,
+		 argc > 1 && strlen(argv[1]) < 64 ? argv[1] : "");
+	if (argc > 1 && access(path, F_OK) == 0)
+		return 1;
+	snprintf(path, sizeof(path), "/etc/fake-regen/fail-once-%s-%s", name,
+		 argc > 1 && strlen(argv[1]) < 64 ? argv[1] : "");
+	if (argc > 1 && unlink(path) == 0)
+		return 1;
 	if (strcmp(name, "grub2-mkconfig") == 0 &&
 	    access("/etc/fake-regen/bls", F_OK) == 0 && bls_cmdline() != 0)
 		return 1;
 	if (strcmp(name, "update-initramfs") == 0 && make_entry() != 0)
 		return 1;
+	if (strcmp(name, "rpm-ostree") == 0 && argc > 1 && strcmp(argv[1], "kargs") == 0)
+		return kargs(argc, argv);
+	if (strcmp(name, "rpm-ostree") == 0 && argc > 1 &&
+	    strcmp(argv[1], "initramfs-etc") == 0)
+		return track(argc, argv);
 	if (access("/etc/fake-regen/record", F_OK) == 0)
 		return record(name);
 	return 0;

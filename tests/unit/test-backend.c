@@ -17,8 +17,8 @@
 #include "plan.h"
 #include "util.h"
 
-/* The rule, stated once more on its own: a bootc image being built; an OSTree system;
- * systemd-boot's files without a
+/* The rule, stated once more on its own: a bootc image being built; a booted OSTree
+ * system with rpm-ostree; another OSTree system; systemd-boot's files without a
  * grub.cfg; else GRUB's defaults with Debian's update-grub; else GRUB's defaults with a
  * grub.cfg that runs blscfg, or GRUB_ENABLE_BLSCFG=true with entries (Fedora's); else
  * GRUB's defaults with grub-mkconfig or a grub.cfg; else systemd-boot's files; else none.
@@ -27,6 +27,8 @@ static const char *expected(const struct boot_probe *p)
 {
 	if (p->bootc_image)
 		return "bootc-image";
+	if (p->ostree && p->ostree_booted && p->rpm_ostree)
+		return "rpm-ostree";
 	if (p->ostree)
 		return "ostree";
 	if (p->sdboot && !p->grub_cfg)
@@ -45,7 +47,7 @@ static const char *expected(const struct boot_probe *p)
 static void test_detect_every_probe(void **state)
 {
 	(void)state;
-	for (unsigned bits = 0; bits < 512; bits++) {
+	for (unsigned bits = 0; bits < 2048; bits++) {
 		struct boot_probe p = {
 			.sdboot = bits & 1,
 			.grub_cfg = bits & 2,
@@ -56,6 +58,8 @@ static void test_detect_every_probe(void **state)
 			.grub_enable_blscfg = bits & 64,
 			.ostree = bits & 128,
 			.bootc_image = bits & 256,
+			.ostree_booted = bits & 512,
+			.rpm_ostree = bits & 1024,
 		};
 		struct strbuf ev = {0};
 		const struct boot_backend *b;
@@ -94,6 +98,10 @@ static void test_evidence(void **state)
 		 "; etc/default/grub and a grub.cfg that runs blscfg (GRUB with BLS entries, boot/loader/entries)"},
 		{{.bootc_image = true, .ostree = true},
 		 "; a bootc image being built (usr/bin/bootc, the ostree link to sysroot/ostree, no usr/etc, not booted: no run/ostree-booted)"},
+		{{.ostree = true, .ostree_booted = true, .rpm_ostree = true},
+		 "; a booted OSTree system (run/ostree-booted) with rpm-ostree (usr/bin/rpm-ostree)"},
+		{{.ostree = true, .ostree_booted = true},
+		 "; an OSTree system (ostree/repo, sysroot/ostree, run/ostree-booted or the ostree link to sysroot/ostree)"},
 		{{0}, "; no GRUB defaults and no systemd-boot found"},
 	};
 
@@ -132,8 +140,8 @@ static void test_names(void **state)
 static void test_managed_files(void **state)
 {
 	static const char *const order[] = {
-		FRAGMENT_BOOTC, FRAGMENT_GRUB, FRAGMENT_MODPROBE, FRAGMENT_MODPROBE_USR,
-		KERNEL_CMDLINE, GRUB_DEFAULTS,
+		FRAGMENT_BOOTC, FRAGMENT_RPM_OSTREE, FRAGMENT_GRUB, FRAGMENT_MODPROBE,
+		FRAGMENT_MODPROBE_USR, KERNEL_CMDLINE, GRUB_DEFAULTS,
 		/* one literal (STATE_DIR "/state"), not two */
 		(STATE_FILE)};
 	const struct managed_file *m;

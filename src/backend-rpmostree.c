@@ -1,0 +1,415 @@
+/* A booted OSTree system with rpm-ostree (Fedora Atomic: Silverblue, Kinoite; Bazzite,
+ * Bluefin) as a backend. Its kernel arguments belong to the deployments: each
+ * `rpm-ostree kargs` makes a new deployment with them, staged until shutdown, and /usr
+ * is read-only. So apply changes nothing in the boot files itself:
+ *   - the next boot is the pending deployment: the staged one
+ *     (run/ostree/staged-deployment, staged.h), else the default deployment's entry,
+ *     the one in boot/loader/entries with the highest version (ostree writes version
+ *     N - index, the default deployment having index 0: install_deployment_kernel()
+ *     in libostree's ostree-sysroot-deploy.c);
+ *   - our kernel arguments go there with `rpm-ostree kargs --append-if-missing=ARG`,
+ *     and the previous ones leave with `--delete-if-present=ARG` (regen.c). Which ones
+ *     are ours is recorded in FRAGMENT_RPM_OSTREE, a file of ours as a whole: the
+ *     arguments we added, not those the deployment had already;
+ *   - the modprobe.d file stays in /etc (each deployment has its own /etc, merged from
+ *     the booted one's when it is finalized), and `rpm-ostree initramfs-etc
+ *     --track=/etc/modprobe.d/...` puts it into the deployments' initramfs.
+ * What rpm-ostree does is checked afterwards in the pending deployment (verify()). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "bls.h"
+#include "bootcfg.h"
+#include "fragment.h"
+#include "ops.h"
+#include "staged.h"
+#include "strv.h"
+#include "sysroot.h"
+
+#define STAGED	      "run/ostree/staged-deployment"
+#define STAGED_LOCKED "run/ostree/staged-deployment-locked"
+#define ENTRIES_DIR   "boot/loader/entries"
+/* A staged deployment's file holds its arguments, the deployment's names and a few
+ * more keys: far less than this. */
+#define STAGED_MAX ((size_t)1024 * 1024)
+
+static bool detect(const struct boot_probe *p, struct strbuf *ev)
+{
+	if (!p->ostree || !p->ostree_booted || !p->rpm_ostree || p->bootc_image)
+		return false;
+	strbuf_puts(ev, "; a booted OSTree system (run/ostree-booted) with rpm-ostree "
+			"(usr/bin/rpm-ostree)");
+	return true;
+}
+
+/* Not known: why. 0 or -ENOMEM. */
+static int not_known(struct boot_facts *b, const char *why)
+{
+	b->next_known = false;
+	free(b->next_why);
+	b->next_why = strdup(why);
+	return b->next_why ? 0 : -ENOMEM;
+}
+
+/* The highest version among the entries ostree wrote (ostree-N.conf, ostree-N-OS.conf
+ * and with a boot counter), as a number; 0 when a version is not one. */
+static unsigned long entry_version(const struct bls_entry *e)
+{
+	char *end;
+	unsigned long v;
+
+	if (!e->version || e->version[0] < '1' || e->version[0] > '9')
+		return 0;
+	errno = 0;
+	v = strtoul(e->version, &end, 10);
+	return *end || errno || v > 1000000 ? 0 : v;
+}
+
+/* The default deployment's entry, path and all, in *ret. 0, 1 with *why when there is
+ * no such entry to be read, or -ENOMEM. */
+static int default_entry(const struct sysroot *root, struct bls_entry *ret,
+			 const char **why)
+{
+	_cleanup_closedir_ DIR *dh = NULL;
+	struct bls_entry best = {0};
+	unsigned long best_v = 0;
+	bool tie = false;
+	struct dirent *de;
+	size_t seen = 0;
+
+	if (sysroot_opendir(root, ENTRIES_DIR, &dh) < 0) {
+		*why = ENTRIES_DIR " cannot be read (/boot not mounted?)";
+		return 1;
+	}
+	while ((de = readdir(dh))) {
+		_cleanup_free_ char *rel = NULL, *text = NULL;
+		struct bls_entry e;
+		unsigned long v;
+		size_t len;
+		int r;
+
+		if (strncmp(de->d_name, "ostree-", 7) != 0 || ++seen > BLS_ENTRIES_MAX)
+			continue;
+		if (asprintf(&rel, "%s/%s", ENTRIES_DIR, de->d_name) < 0)
+			goto nomem;
+		r = sysroot_read_file(root, rel, BLS_ENTRY_MAX, false, &text, &len);
+		if (r == -ENOMEM)
+			goto nomem;
+		if (r < 0) {
+			*why = "an OSTree boot entry cannot be read";
+			bls_entry_done(&best);
+			return 1;
+		}
+		r = bls_entry_parse(de->d_name, text, len, &e);
+		if (r == -ENOMEM)
+			goto nomem;
+		if (r < 0)
+			continue;
+		v = entry_version(&e);
+		if (!v) {
+			*why = "an OSTree boot entry's version is not a number";
+			bls_entry_done(&e);
+			bls_entry_done(&best);
+			return 1;
+		}
+		if (v > best_v) {
+			bls_entry_done(&best);
+			best = e;
+			best.path = TAKE_PTR(rel);
+			best_v = v;
+			tie = false;
+		} else {
+			tie |= v == best_v;
+			bls_entry_done(&e);
+		}
+	}
+	if (seen > BLS_ENTRIES_MAX || tie || !best_v) {
+		*why = seen > BLS_ENTRIES_MAX ? "more OSTree boot entries than are read"
+		       : tie ? "two OSTree boot entries have the same version"
+			     : "no OSTree boot entry (ostree-N.conf) in " ENTRIES_DIR;
+		bls_entry_done(&best);
+		return 1;
+	}
+	*ret = best;
+	return 0;
+nomem:
+	bls_entry_done(&best);
+	return -ENOMEM;
+}
+
+/* The pending deployment's kernel arguments, joined by blanks, in *ret, and where they
+ * are (*path, *line); with entry, the default deployment's entry when it is that one
+ * (else entry->path stays NULL: a staged deployment). 0, 1 with *why when they are not
+ * known, or -ENOMEM. */
+static int pending_kargs(const struct sysroot *root, char **ret, char **path,
+			 unsigned *line, struct bls_entry *entry, const char **why)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct staged st;
+	struct strbuf b = {0};
+	size_t len;
+	int r = sysroot_read_file(root, STAGED, STAGED_MAX, false, &buf, &len);
+
+	if (r == -ENOENT) {
+		struct bls_entry e = {0};
+
+		r = default_entry(root, &e, why);
+		if (r != 0)
+			return r;
+		*ret = strdup(e.options ? e.options : "");
+		*path = strdup(e.path);
+		*line = e.options_line;
+		if (entry)
+			*entry = e;
+		else
+			bls_entry_done(&e);
+		return *ret && *path ? 0 : -ENOMEM;
+	}
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		*why = STAGED " cannot be read";
+		return 1;
+	}
+	r = staged_parse((const unsigned char *)buf, len, &st, why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return 1;
+	/* Locked: not finalized at shutdown, the default deployment boots
+	 * (ostree-finalize-staged.service leaves it); the next boot is then a choice
+	 * of the user's (rpm-ostree finalize-deployment). */
+	if (st.locked || sysroot_exists(root, STAGED_LOCKED)) {
+		staged_done(&st);
+		*why = "the staged deployment is locked (rpm-ostree deploy --lock-finalization): which deployment boots next is not known";
+		return 1;
+	}
+	if (!st.kargs) {
+		staged_done(&st);
+		*why = STAGED " has no kernel arguments (\"kargs\")";
+		return 1;
+	}
+	for (size_t i = 0; st.kargs[i]; i++)
+		strbuf_printf(&b, "%s%s", i ? " " : "", st.kargs[i]);
+	staged_done(&st);
+	if (strbuf_error(&b) < 0)
+		return -ENOMEM;
+	*ret = strbuf_steal(&b);
+	*path = strdup(STAGED);
+	*line = 0;
+	return *ret && *path ? 0 : -ENOMEM;
+}
+
+int rpm_ostree_record_tokens(const char *text, char ***ret)
+{
+	_cleanup_strv_free_ char **all = NULL;
+	_cleanup_free_ char *copy = text ? strdup(text) : NULL;
+
+	*ret = NULL;
+	if (text && !copy)
+		return -ENOMEM;
+	for (char *l = copy, *next; l && *l; l = next) {
+		_cleanup_strv_free_ char **w = NULL;
+
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		if (l[strspn(l, " \t")] == '#')
+			continue;
+		if (strv_split_ws(l, &w) < 0)
+			return -ENOMEM;
+		for (size_t i = 0; w && w[i]; i++)
+			if (strv_push(&all, w[i]) < 0)
+				return -ENOMEM;
+	}
+	*ret = TAKE_PTR(all);
+	return 0;
+}
+
+/* The record's line that lists the arguments (the last that is not a comment). */
+static unsigned record_line(const char *text)
+{
+	unsigned n = 0, at = 0;
+
+	for (const char *l = text; l && *l;) {
+		const char *e = strchr(l, '\n');
+
+		n++;
+		if (l[strspn(l, " \t")] != '#' && l[strspn(l, " \t")] != '\n')
+			at = n;
+		l = e ? e + 1 : l + strlen(l);
+	}
+	return at;
+}
+
+static int read_next(const struct sysroot *root, const struct file_override *ov,
+		     const struct boot_facts *like, struct boot_facts *b,
+		     struct diag_list *d)
+{
+	const struct file_override *o = file_override_find(ov, FRAGMENT_RPM_OSTREE);
+	_cleanup_free_ char *kargs = NULL, *path = NULL, *disk = NULL, *kept = NULL;
+	_cleanup_strv_free_ char **was = NULL, **to = NULL, **gone = NULL, **words = NULL;
+	const char *why = NULL;
+	unsigned line = 0;
+	size_t len;
+	int r;
+
+	(void)like;
+	(void)d;
+	b->sd = (struct sdboot){.dflt = -1};
+	b->sd.entries = calloc(1, sizeof(*b->sd.entries));
+	if (!b->sd.entries)
+		return -ENOMEM;
+	r = pending_kargs(root, &kargs, &path, &line, &b->sd.entries[0], &why);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return not_known(b, why);
+	if (b->sd.entries[0].path) {
+		/* Its kernel is the default kernel (bootcfg.c). */
+		b->sd.n_entries = 1;
+		b->sd.dflt = 0;
+		b->sd.rule = "the default deployment: the highest version";
+	} else if (
+		!(b->sd.why = strdup(
+			  "a staged deployment is pending, and its kernel is not read (run/ostree/staged-deployment names its tree, not its kernel)"))) {
+		return -ENOMEM;
+	}
+	b->next_files_owned = true;
+	if (strv_push(&b->next_files, path) < 0)
+		return -ENOMEM;
+	b->n_next_files = 1;
+	b->next_known = true;
+	if (!o)
+		return srcline_append(&b->next, kargs, strlen(kargs),
+				      (struct src){0, line});
+	/* With apply's record in place: what rpm-ostree kargs makes of the pending
+	 * arguments (ostree_plan() in regen.c): ours that the new record lacks taken
+	 * away, each of the new record's appended where missing. */
+	r = sysroot_read_file(root, FRAGMENT_RPM_OSTREE, (size_t)64 * 1024, false, &disk,
+			      &len);
+	if (r == -ENOMEM)
+		return r;
+	if (rpm_ostree_record_tokens(r == 0 ? disk : NULL, &was) < 0 ||
+	    rpm_ostree_record_tokens(o->text, &to) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; was && was[i]; i++)
+		if (!strv_contains(to, was[i]) && strv_push(&gone, was[i]) < 0)
+			return -ENOMEM;
+	if (strip_tokens(kargs, gone, &kept) < 0 || strv_split_ws(kept, &words) < 0)
+		return -ENOMEM;
+	r = srcline_append(&b->next, kept, strlen(kept), (struct src){0, line});
+	if (r == 0 && to && strv_push(&b->next_files, FRAGMENT_RPM_OSTREE) < 0)
+		r = -ENOMEM;
+	if (r == 0 && to)
+		b->n_next_files = 2;
+	for (size_t i = 0; r == 0 && to && to[i]; i++) {
+		struct src at = {1, record_line(o->text)};
+
+		if (strv_contains(words, to[i]))
+			continue;
+		if (b->next.text.s && b->next.text.s[0])
+			r = srcline_append(&b->next, " ", 1, at);
+		if (r == 0)
+			r = srcline_append(&b->next, to[i], strlen(to[i]), at);
+	}
+	return r;
+}
+
+/* The record's text: the plan's arguments that base (the pending deployment's without
+ * ours) lacks. */
+static int record_text(const char *profile, const struct plan *pl, const char *base,
+		       char **ret)
+{
+	return fragment_rpm_ostree(profile, pl, base, ret);
+}
+
+/* After rpm-ostree ran: the pending deployment has every argument of present, none of
+ * absent. */
+static int verify(const struct sysroot *root, char *const *present, char *const *absent,
+		  struct diag_list *d)
+{
+	_cleanup_free_ char *kargs = NULL, *path = NULL;
+	_cleanup_strv_free_ char **w = NULL;
+	const char *why = NULL;
+	unsigned line = 0;
+	int r = pending_kargs(root, &kargs, &path, &line, NULL, &why);
+
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return diag_error(
+			d, -EIO, NULL, 0,
+			"after rpm-ostree, the next deployment's kernel arguments cannot be read: %s",
+			why);
+	if (strv_split_ws(kargs, &w) < 0)
+		return -ENOMEM;
+	for (size_t k = 0; present && present[k]; k++)
+		if (!strv_contains(w, present[k]))
+			return diag_error(
+				d, -EIO, path, line,
+				"rpm-ostree kargs did not give the next deployment '%s'",
+				present[k]);
+	for (size_t k = 0; absent && absent[k]; k++)
+		if (strv_contains(w, absent[k]))
+			return diag_error(
+				d, -EIO, path, line,
+				"rpm-ostree kargs left '%s' in the next deployment's kernel arguments",
+				absent[k]);
+	return 0;
+}
+
+static const struct managed_file record_file = {FRAGMENT_RPM_OSTREE, MANAGED_CMDLINE,
+						true};
+
+const struct boot_backend backend_rpm_ostree = {
+	.name = "rpm-ostree",
+	.detect = detect,
+	.read_next = read_next,
+	.cmdline = &record_file,
+	.cmdline_text = record_text,
+	.cmdline_regen = REGEN_KARGS,
+	.verify = verify,
+	.ostree_live = true,
+	.default_rule =
+		"the pending deployment: the staged one (run/ostree/staged-deployment), else the first in boot/loader/entries (the highest version)",
+};
+
+int rpm_ostree_delta(const struct sysroot *root, const char *was, const char *to,
+		     char ***add, char ***del, struct diag_list *d)
+{
+	_cleanup_free_ char *kargs = NULL, *path = NULL;
+	_cleanup_strv_free_ char **w = NULL, **o = NULL, **n = NULL;
+	const char *why = NULL;
+	unsigned line;
+	int r = pending_kargs(root, &kargs, &path, &line, NULL, &why);
+
+	*add = *del = NULL;
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return diag_error(
+			d, -EIO, NULL, 0,
+			"the next deployment's kernel arguments are not known (%s), so what rpm-ostree kargs would change is not either: nothing is changed; 'rpm-ostree status' shows the deployments",
+			why);
+	if (strv_split_ws(kargs, &w) < 0 || rpm_ostree_record_tokens(was, &o) < 0 ||
+	    rpm_ostree_record_tokens(to, &n) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; o && o[i]; i++)
+		if (!strv_contains(n, o[i]) && strv_contains(w, o[i]) &&
+		    !strv_contains(*del, o[i]) && strv_push(del, o[i]) < 0)
+			goto nomem;
+	for (size_t i = 0; n && n[i]; i++)
+		if (!strv_contains(w, n[i]) && !strv_contains(*add, n[i]) &&
+		    strv_push(add, n[i]) < 0)
+			goto nomem;
+	return 0;
+nomem:
+	strv_free(*add);
+	strv_free(*del);
+	*add = *del = NULL;
+	return -ENOMEM;
+}
