@@ -245,10 +245,12 @@ static int add_word(struct regen_cmd *c, const char *option, const char *token)
 }
 
 /* A booted OSTree system's commands (regen.h): `rpm-ostree initramfs-etc` for the
- * modprobe.d file, with --force-sync, since a file it tracks already is taken into
- * the initramfs again only when a deployment is made (rpm-ostree's
- * initramfs_overlay_generate(), run by every deploy; --track of a tracked file alone
- * makes none); then `rpm-ostree kargs` with --delete-if-present and
+ * modprobe.d file: --track for a new one; for one there before, --force-sync too, since
+ * a file it tracks already is taken into the initramfs again only when a deployment is
+ * made (rpm-ostree's initramfs_overlay_generate(), run by every deploy; --track of a
+ * tracked file alone makes none, initramfs_etc_transaction_execute() says "No
+ * changes."), and --track again in case it is not tracked; then `rpm-ostree kargs` with
+ * --delete-if-present and
  * --append-if-missing, which compare exact tokens (kernel_arg_apply_patching() in
  * rpm-ostree's rpmostreed-transaction-types.cxx) and start from the pending
  * deployment's arguments. */
@@ -266,7 +268,9 @@ static int ostree_plan(const struct sysroot *root, const struct boot_backend *lo
 			return diag_error(
 				d, -ENOENT, "usr/bin/rpm-ostree", 0,
 				"not installed: the deployments' initramfs cannot take the modprobe.d file");
-		r = delta->modprobe_present ? add_word(&c, "--force-sync", NULL) : 0;
+		r = delta->modprobe_present && delta->modprobe_was_present
+			    ? add_word(&c, "--force-sync", NULL)
+			    : 0;
 		if (r == 0)
 			r = add_word(
 				&c, delta->modprobe_present ? "--track=/" : "--untrack=/",

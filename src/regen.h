@@ -37,10 +37,11 @@ struct regen_cmd {
  * (backend-rpmostree.c): the kernel arguments `rpm-ostree kargs` adds when missing
  * (add) and takes away when present (del), exact tokens; and whether our modprobe.d
  * file is there once the files are written (`rpm-ostree initramfs-etc` tracks it, or
- * stops tracking it). */
+ * stops tracking it) and was there before (tracked already: its new text needs
+ * --force-sync). */
 struct regen_delta {
 	char *const *add, *const *del;
-	bool modprobe_present;
+	bool modprobe_present, modprobe_was_present;
 };
 
 /* The commands that bring the boot files in line after a change, at most one per step

@@ -741,15 +741,15 @@ else
 	base=$(top_options "$r")
 	regen "$r" apply strix-halo-no-iommu > "$work/out" 2>&1
 	rc=$?
-	tap_check "rpm-ostree: apply runs initramfs-etc --force-sync --track of our modprobe.d file, then kargs --append-if-missing=amd_iommu=off; the next deployment has it, its initramfs our file (exit $rc)" \
-		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && grep -q "^options ttm pages_limit=" "$r/boot/initramfs-etc-record" && [ "$(tail -n 1 "$r/etc/amdgpu-tune/rpm-ostree-kargs")" = amd_iommu=off ]'
+	tap_check "rpm-ostree: apply runs initramfs-etc --track of our modprobe.d file, then kargs --append-if-missing=amd_iommu=off; the next deployment has it, its initramfs our file (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && grep -q "^options ttm pages_limit=" "$r/boot/initramfs-etc-record" && [ "$(tail -n 1 "$r/etc/amdgpu-tune/rpm-ostree-kargs")" = amd_iommu=off ]'
 	: > "$r/var/log/fake-regen.log"
 	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
 	rc=$?
 	regen "$r" apply strix-halo > /dev/null 2>&1
 	rc2=$?
-	tap_check "rpm-ostree: the same profile again runs nothing; another one deletes exactly ours (--delete-if-present=amd_iommu=off) and takes the record away (exit $rc, $rc2)" \
-		eval '[ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/etc/amdgpu-tune/rpm-ostree-kargs" ]'
+	tap_check "rpm-ostree: the same profile again runs nothing; another one syncs the tracked file's new text (--force-sync), deletes exactly ours (--delete-if-present=amd_iommu=off) and takes the record away (exit $rc, $rc2)" \
+		eval '[ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && grep -q "from profile strix-halo\.$" "$r/boot/initramfs-etc-record" && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/etc/amdgpu-tune/rpm-ostree-kargs" ]'
 	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
 	: > "$r/var/log/fake-regen.log"
 	regen "$r" remove > /dev/null 2> "$work/err"
@@ -776,7 +776,7 @@ else
 	regen "$r" apply strix-halo-no-iommu > /dev/null 2> "$work/err"
 	rc=$?
 	tap_check "rpm-ostree: a failed kargs is undone: our files back as they were, the modprobe.d file untracked, kargs --delete-if-present of what it would have added (exit $rc)" \
-		eval '[ $rc = 4 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off\n/usr/bin/rpm-ostree initramfs-etc --untrack=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ ! -s "$r/etc/fake-regen/tracked" ] && [ "$(top_options "$r")" = "$base" ] && [ "$(tree_sum "$r" | grep -v "boot/initramfs-etc-record")" = "$before" ]'
+		eval '[ $rc = 4 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off\n/usr/bin/rpm-ostree initramfs-etc --untrack=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ ! -s "$r/etc/fake-regen/tracked" ] && [ "$(top_options "$r")" = "$base" ] && [ "$(tree_sum "$r" | grep -v "boot/initramfs-etc-record")" = "$before" ]'
 	# Killed while kargs runs (it completes: a new deployment with our argument); the
 	# next run finds the journal and takes the argument away again.
 	r=$work/ro-kill
