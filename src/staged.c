@@ -175,6 +175,49 @@ static int read_kargs(struct span v, char ***ret, const char **why)
 	return 0;
 }
 
+/* A name a path may be made of: letters, digits, "._-+", not "." or "..". */
+static bool plain_name(struct span s)
+{
+	const char *n = (const char *)s.p;
+
+	if (!string_ok(s) || s.n < 2 || s.n > 256 || streq(n, ".") || streq(n, ".."))
+		return false;
+	return strspn(n,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-+") ==
+	       s.n - 1;
+}
+
+/* "target": a deployment as serialize_deployment_to_variant() writes it, a{sv} with
+ * "name", "osname" and "bootcsum" strings. */
+static int read_target(struct span v, struct staged *ret, const char **why)
+{
+	_cleanup_free_ struct span *entries = NULL;
+	size_t n;
+	int r = array_items(v, 8, &entries, &n);
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *key, *type;
+		struct span value;
+		size_t tlen;
+		char **to;
+
+		r = dict_entry(entries[i], &key, &value, &type, &tlen);
+		if (r < 0)
+			break;
+		to = streq(key, "name")	    ? &ret->name
+		     : streq(key, "osname") ? &ret->osname
+					    : NULL;
+		if (!to || tlen != 1 || *type != 's' || !plain_name(value))
+			continue;
+		free(*to);
+		if (!(*to = strdup((const char *)value.p)))
+			return -ENOMEM;
+	}
+	if (r == -EBADMSG)
+		*why = "its \"target\" is not a dictionary in normal form";
+	return r;
+}
+
 int staged_parse(const unsigned char *buf, size_t len, struct staged *ret,
 		 const char **why)
 {
@@ -200,6 +243,9 @@ int staged_parse(const unsigned char *buf, size_t len, struct staged *ret,
 			} else {
 				r = read_kargs(value, &ret->kargs, why);
 			}
+		} else if (streq(key, "target") && tlen == 5 &&
+			   memcmp(type, "a{sv}", 5) == 0) {
+			r = read_target(value, ret, why);
 		} else if (streq(key, "locked")) {
 			if (tlen != 1 || *type != 'b' || value.n != 1 || value.p[0] > 1) {
 				*why = "its \"locked\" is not a boolean";
@@ -217,5 +263,7 @@ int staged_parse(const unsigned char *buf, size_t len, struct staged *ret,
 void staged_done(struct staged *s)
 {
 	strv_free(s->kargs);
-	s->kargs = NULL;
+	free(s->name);
+	free(s->osname);
+	*s = (struct staged){0};
 }

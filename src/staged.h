@@ -16,11 +16,16 @@
 struct staged {
 	char **kargs; /* NULL-ended; NULL when the file has no "kargs" */
 	bool locked;  /* "locked" is true */
+	/* The deployment ("target": its "name", CHECKSUM.SERIAL, and "osname", the
+	 * stateroot); NULL when not there or not a plain name (no '/', not "." or "..").
+	 */
+	char *name, *osname;
 };
 
 /* Reads buf (len bytes) into *ret (staged_done()). 0, -ENOMEM, or -EBADMSG with a
  * static reason in *why (not a{sv} in normal form, a "kargs" that is not as, an
- * argument that is not UTF-8 or has a control character). */
+ * argument that is not UTF-8 or has a control character, a "target" that is not a{sv}
+ * in normal form). */
 int staged_parse(const unsigned char *buf, size_t len, struct staged *ret,
 		 const char **why);
 void staged_done(struct staged *s);

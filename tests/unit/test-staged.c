@@ -49,6 +49,22 @@ static void test_vectors(void **state)
 	read_ok(vec_empty_kargs, sizeof(vec_empty_kargs), "", false);
 }
 
+/* The deployment the file stages: "target"'s name and stateroot. */
+static void test_target(void **state)
+{
+	struct staged s;
+	const char *why;
+	char want[80];
+
+	(void)state;
+	assert_int_equal(staged_parse(vec_fedora, sizeof(vec_fedora), &s, &why), 0);
+	snprintf(want, sizeof(want), "%.64s.0",
+		 "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc");
+	assert_string_equal(s.name, want);
+	assert_string_equal(s.osname, "fedora");
+	staged_done(&s);
+}
+
 static void test_big(void **state)
 {
 	struct staged s;
@@ -133,9 +149,9 @@ static void test_padding(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors), cmocka_unit_test(test_big),
-		cmocka_unit_test(test_cut),	cmocka_unit_test(test_flip),
-		cmocka_unit_test(test_padding),
+		cmocka_unit_test(test_vectors), cmocka_unit_test(test_target),
+		cmocka_unit_test(test_big),	cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_flip),	cmocka_unit_test(test_padding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
