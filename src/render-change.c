@@ -12,7 +12,9 @@
 
 int render_change_text(struct strbuf *b, const struct change_report *c)
 {
-	bool boot = false;
+	/* A file of ours changed, or only the boot files were made again (entries, a
+	 * deployment, that lacked what the files say): the next boot differs. */
+	bool boot = c->commands && c->commands[0];
 
 	strbuf_printf(b, "%s\n", c->headline);
 	for (size_t i = 0; i < c->n_files; i++) {
