@@ -413,3 +413,120 @@ nomem:
 	*add = *del = NULL;
 	return -ENOMEM;
 }
+
+/* A name a path may be made of (a stateroot, a deployment, a boot checksum). */
+static bool plain(const char *s, size_t n)
+{
+	return n && n < 256 && !(n == 1 && s[0] == '.') &&
+	       !(n == 2 && s[0] == '.' && s[1] == '.') &&
+	       strspn(s,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-+") >=
+		       n;
+}
+
+/* The pending deployment's origin file, relative to the root, in *ret: the staged one's
+ * (sysroot/ostree/deploy/OSNAME/deploy/NAME.origin, names from its "target"), else the
+ * default entry's, whose ostree= argument (/ostree/boot.N/OSNAME/BOOTCSUM/SERIAL) is a
+ * link to its deployment's directory (ostree's deployment layout). 0, 1 when it is not
+ * known, or -ENOMEM. */
+static int pending_origin(const struct sysroot *root, char **ret)
+{
+	_cleanup_free_ char *buf = NULL, *name = NULL;
+	_cleanup_strv_free_ char **w = NULL;
+	struct bls_entry e = {0};
+	const char *why, *arg = NULL, *os, *end;
+	size_t len;
+	int r = sysroot_read_file(root, STAGED, STAGED_MAX, false, &buf, &len);
+
+	*ret = NULL;
+	if (r == 0) {
+		struct staged st;
+
+		r = staged_parse((const unsigned char *)buf, len, &st, &why);
+		if (r == 0 && st.name && st.osname &&
+		    asprintf(ret, "sysroot/ostree/deploy/%s/deploy/%s.origin", st.osname,
+			     st.name) < 0)
+			r = -ENOMEM;
+		staged_done(&st);
+		return r == -ENOMEM ? r : *ret ? 0 : 1;
+	}
+	if (r != -ENOENT)
+		return r == -ENOMEM ? r : 1;
+	r = default_entry(root, &e, &why);
+	if (r == 0 && strv_split_ws(e.options ? e.options : "", &w) < 0)
+		r = -ENOMEM;
+	bls_entry_done(&e);
+	if (r != 0)
+		return r;
+	for (size_t i = 0; w && w[i]; i++)
+		if (strncmp(w[i], "ostree=/ostree/boot.", 20) == 0)
+			arg = w[i] + 7;
+	/* /ostree/boot.N/OSNAME/BOOTCSUM/SERIAL */
+	os = arg ? strchr(arg + 8, '/') : NULL;
+	end = os ? strchr(os + 1, '/') : NULL;
+	if (!end || !plain(os + 1, (size_t)(end - os - 1)) || strstr(arg, "/../") ||
+	    strstr(arg, "/./"))
+		return 1;
+	r = sysroot_link_basename(root, arg + 1, &name);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || !plain(name, strlen(name)))
+		return 1;
+	return asprintf(ret, "sysroot/ostree/deploy/%.*s/deploy/%s.origin",
+			(int)(end - os - 1), os + 1, name) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+/* Whether origin (a key file's text) lists path among its [rpmostree] group's
+ * initramfs-etc files (rpm-ostree's origin: a string list, ';' after each). */
+static bool origin_tracks(char *text, const char *path)
+{
+	bool in = false;
+
+	for (char *l = text, *next; l && *l; l = next) {
+		char *eq, *v;
+
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		l += strspn(l, " \t");
+		if (*l == '[') {
+			in = strncmp(l, "[rpmostree]", 11) == 0;
+			continue;
+		}
+		eq = strchr(l, '=');
+		if (!in || !eq)
+			continue;
+		for (v = eq; v > l && (v[-1] == ' ' || v[-1] == '\t'); v--)
+			;
+		if ((size_t)(v - l) != 13 || strncmp(l, "initramfs-etc", 13) != 0)
+			continue;
+		for (char *item = eq + 1, *semi; item && *item; item = semi) {
+			semi = strchr(item, ';');
+			if (semi)
+				*semi++ = '\0';
+			item += strspn(item, " \t");
+			item[strcspn(item, " \t\r")] = '\0';
+			if (streq(item, path))
+				return true;
+		}
+	}
+	return false;
+}
+
+int rpm_ostree_tracked(const struct sysroot *root, const char *path)
+{
+	_cleanup_free_ char *origin = NULL, *text = NULL;
+	size_t len;
+	int r = pending_origin(root, &origin);
+
+	if (r != 0)
+		return r < 0 ? r : -1;
+	r = sysroot_read_file(root, origin, (size_t)1024 * 1024, false, &text, &len);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || memchr(text, '\0', len))
+		return -1;
+	return origin_tracks(text, path) ? 1 : 0;
+}

@@ -153,6 +153,11 @@ int rpm_ostree_record_tokens(const char *text, char ***ret);
 int rpm_ostree_delta(const struct sysroot *root, const char *was, const char *to,
 		     char ***add, char ***del, struct diag_list *d);
 
+/* Whether the pending deployment's initramfs takes the /etc file path (absolute): its
+ * origin tracks it (rpm-ostree initramfs-etc). 1, 0, -1 when that is not known (its
+ * origin not found or not read), or -ENOMEM. */
+int rpm_ostree_tracked(const struct sysroot *root, const char *path);
+
 /* The GRUB defaults file as a command-line file of ours by token, and its parts that
  * both GRUB backends use (backend-grub.c): GRUB_CMDLINE_LINUX's value as the part our
  * arguments go to, and the file with the plan's arguments added there. */

@@ -145,6 +145,16 @@ static int ostree_delta(struct sysroot *root, struct txn *t, char ***add, char *
 		else if (streq(f->path, mod))
 			t->delta.modprobe_present = f->present;
 	}
+	if (t->delta.modprobe_present) {
+		_cleanup_free_ char *abs = NULL;
+
+		if (asprintf(&abs, "/%s", mod) < 0)
+			return -ENOMEM;
+		r = rpm_ostree_tracked(root, abs);
+		if (r == -ENOMEM)
+			return r;
+		t->delta.modprobe_untracked = r == 0;
+	}
 	r = rpm_ostree_delta(root, was, to, add, del, d);
 	t->delta.add = *add;
 	t->delta.del = *del;

@@ -207,6 +207,17 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 			goto fail;
 		t.regen_cmdline |= boot_next_has_any(c.now, one);
 	}
+	/* On a booted OSTree system, our modprobe.d file that the next deployment's
+	 * initramfs does not take is tracked again (run_change(): rpm-ostree
+	 * initramfs-etc), even when it does not change. */
+	{
+		bool untracked;
+
+		r = modprobe_untracked(root, &c, &untracked);
+		if (r < 0)
+			goto fail;
+		t.regen_cmdline |= untracked;
+	}
 	if (expect.present || expect.absent) {
 		t.verify = change_verify_entries;
 		t.verify_data = &expect;

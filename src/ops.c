@@ -833,6 +833,28 @@ static int stale_tokens_text(struct sysroot *root, const struct compared *c,
 	return cmdline_file_strip(c->now->loader, path, cur, c->state->tokens, ret, d);
 }
 
+int modprobe_untracked(const struct sysroot *root, const struct compared *c, bool *ret)
+{
+	const char *mod = backend_modprobe_path(c->now->loader);
+	_cleanup_free_ char *abs = NULL;
+	bool present = sysroot_exists(root, mod);
+	int r;
+
+	*ret = false;
+	if (!c->now->loader->ostree_live)
+		return 0;
+	for (size_t i = 0; i < c->n_files; i++)
+		if (streq(c->files[i].path, mod))
+			present = c->files[i].present;
+	if (!present)
+		return 0;
+	if (asprintf(&abs, "/%s", mod) < 0)
+		return -ENOMEM;
+	r = rpm_ostree_tracked(root, abs);
+	*ret = r == 0;
+	return r == -ENOMEM ? r : 0;
+}
+
 int compare(struct sysroot *root, const struct plan_request *o, const char *name,
 	    enum compare_mode mode, struct compared *c, struct diag_list *d)
 {
@@ -961,6 +983,16 @@ int compare(struct sysroot *root, const struct plan_request *o, const char *name
 		r = diag_warning(d, NULL, 0, "%s", c->after->cmdline_unsafe);
 	if (r == 0 && involved && mode != COMPARE_APPLY && c->after->cmdline_also)
 		r = diag_warning(d, NULL, 0, "%s", c->after->cmdline_also);
+	if (r == 0 && mode != COMPARE_APPLY) {
+		bool untracked;
+
+		r = modprobe_untracked(root, c, &untracked);
+		if (r == 0 && untracked)
+			r = diag_warning(
+				d, backend_modprobe_path(c->now->loader), 0,
+				"the next deployment's initramfs does not take it: rpm-ostree does not track it (rpm-ostree reset drops that), and amdgpu, loaded from the initramfs, gets none of its options; 'amdgpu-tune apply' runs 'rpm-ostree initramfs-etc --track=/%s'",
+				backend_modprobe_path(c->now->loader));
+	}
 	if (r < 0)
 		return r;
 	fs = calloc(pl->n_settings + 1, sizeof(*fs));

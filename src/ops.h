@@ -51,6 +51,12 @@ struct compared {
 	size_t n_files;
 };
 
+/* On a booted OSTree system (loader->ostree_live): whether our modprobe.d file is there
+ * once c's files are written and the pending deployment's initramfs does not take it
+ * (its origin does not track it: rpm-ostree reset drops that, as does a deployment
+ * made from one before apply). False where that is not known. 0 or -ENOMEM. */
+int modprobe_untracked(const struct sysroot *root, const struct compared *c, bool *ret);
+
 /* True when a command's PROFILE argument names a file (has a '/' or ends in .conf),
  * not a profile in the search path. */
 bool looks_like_path(const char *arg);

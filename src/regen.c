@@ -263,12 +263,13 @@ static int ostree_plan(const struct sysroot *root, const struct boot_backend *lo
 	struct regen_cmd c;
 	int r = 0;
 
-	if (modprobe_changed) {
+	if (modprobe_changed || (delta->modprobe_present && delta->modprobe_untracked)) {
 		if (!pick_tool(root, REGEN_INITRAMFS, TOOL_OSTREE, need, &c))
 			return diag_error(
 				d, -ENOENT, "usr/bin/rpm-ostree", 0,
 				"not installed: the deployments' initramfs cannot take the modprobe.d file");
-		r = delta->modprobe_present && delta->modprobe_was_present
+		r = modprobe_changed && delta->modprobe_present &&
+				    delta->modprobe_was_present
 			    ? add_word(&c, "--force-sync", NULL)
 			    : 0;
 		if (r == 0)

@@ -722,6 +722,7 @@ fi
 if [ "$as_root" = none ]; then
 	for t in "rpm-ostree: apply runs initramfs-etc, then kargs" "rpm-ostree: another profile deletes exactly ours" \
 		"rpm-ostree: remove untracks before kargs" "rpm-ostree: the deployment's own identical argument is neither added nor taken away" \
+		"rpm-ostree: tracked again after rpm-ostree reset" \
 		"rpm-ostree: a failed kargs is undone" "rpm-ostree: a run killed in kargs is undone by the next" \
 		"rpm-ostree: a hostile journal token"; do
 		tap_skip "$t" "needs chroot (root or a user namespace)"
@@ -767,6 +768,19 @@ else
 	rc2=$?
 	tap_check "rpm-ostree: an identical argument the deployment has already is neither recorded nor added, and remove leaves it (exit $rc, $rc2)" \
 		eval '[ $rc = 0 ] && [ $rc2 = 0 ] && ! grep -q " kargs" "$r/var/log/fake-regen.log" && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && [ ! -e "$r/etc/amdgpu-tune/rpm-ostree-kargs" ]'
+	# rpm-ostree reset untracks every /etc file: diff says our module options no
+	# longer reach the initramfs, and apply tracks the file again, changing nothing
+	# else.
+	r=$work/ro-reset
+	ostree_root "$r"
+	regen "$r" apply strix-halo > /dev/null 2>&1
+	$as_root chroot "$r" /usr/bin/rpm-ostree reset
+	: > "$r/var/log/fake-regen.log"
+	"$bin" --root "$r" diff > /dev/null 2> "$work/err"
+	regen "$r" apply strix-halo > "$work/out" 2>&1
+	rc=$?
+	tap_check "rpm-ostree: after rpm-ostree reset, diff warns that the next deployment's initramfs does not take our modprobe.d file, and apply runs initramfs-etc --track again alone (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^etc/modprobe.d/90-amdgpu-tune.conf: warning: the next deployment.s initramfs does not take it" "$work/err" && [ "$(runs "$r")" = "/usr/bin/rpm-ostree initramfs-etc --track=/etc/modprobe.d/90-amdgpu-tune.conf" ] && grep -q "^initramfs-etc=/etc/modprobe.d/90-amdgpu-tune.conf;" "$r"/sysroot/ostree/deploy/fedora/deploy/7e*.origin && grep -q "^Reboot to use the new settings" "$work/out"'
 	# kargs fails after initramfs-etc tracked the new file: the files come back, and
 	# rpm-ostree is asked to do the opposite of both.
 	r=$work/ro-fail

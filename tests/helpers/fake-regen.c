@@ -25,10 +25,13 @@
  * deletes, each when the token was there before) and, when they changed, writes them as
  * a new deployment's entry ostree-N+1.conf (a real booted system stages it instead;
  * the reader of staged deployments has its own tests); "initramfs-etc" with --track=,
- * --untrack= and --force-sync keeps the tracked paths in /etc/fake-regen/tracked. Every
+ * --untrack= and --force-sync keeps the tracked paths in /etc/fake-regen/tracked and in
+ * the deployments' origin files ([rpmostree] initramfs-etc=, as rpm-ostree's origin has
+ * them). Every
  * deployment either makes (kargs, or initramfs-etc with a change) takes the tracked
  * files into /boot/initramfs-etc-record, and fails when one is missing, as rpm-ostree's
- * initramfs_overlay_generate() does. "No changes." and nothing made otherwise. */
+ * initramfs_overlay_generate() does. "No changes." and nothing made otherwise. "reset"
+ * untracks every file, as rpm-ostree reset does. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -259,6 +262,49 @@ static int overlay(void)
 	       0;
 }
 
+/* The deployment's origin says what it tracks: [rpmostree] initramfs-etc=P;...; in each
+ * /sysroot/ostree/deploy/fedora/deploy/ *.origin (the stand-in's deployments share the
+ * booted one's), after its [origin] group. */
+static int origin(char **paths, size_t n)
+{
+	const char *dir = "/sysroot/ostree/deploy/fedora/deploy";
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		char path[512], line[1024], text[8192] = "";
+		size_t len = 0, l = strlen(de->d_name);
+		FILE *f;
+
+		if (l < 8 || strcmp(de->d_name + l - 7, ".origin") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f) &&
+		       strncmp(line, "[rpmostree]", 11) != 0)
+			if (len + strlen(line) < sizeof(text))
+				len += (size_t)snprintf(text + len, sizeof(text) - len,
+							"%s", line);
+		if (f)
+			fclose(f);
+		f = fopen(path, "w");
+		if (!f)
+			return 1;
+		fputs(text, f);
+		if (n) {
+			fputs("[rpmostree]\ninitramfs-etc=", f);
+			for (size_t k = 0; k < n; k++)
+				fprintf(f, "%s;", paths[k]);
+			fputs("\n", f);
+		}
+		if (fclose(f) != 0)
+			return 1;
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
 static int track(int argc, char **argv)
 {
 	char *paths[64], line[512];
@@ -305,7 +351,7 @@ static int track(int argc, char **argv)
 	qsort(paths, n, sizeof(paths[0]), cmp_names);
 	for (size_t k = 0; k < n; k++)
 		fprintf(f, "%s\n", paths[k]);
-	return fclose(f) != 0 || overlay();
+	return fclose(f) != 0 || origin(paths, n) || overlay();
 }
 
 /* The highest-version ostree-N.conf of /boot/loader/entries: its path and number. */
@@ -482,6 +528,9 @@ int main(int argc, char **argv)
 	if (strcmp(name, "rpm-ostree") == 0 && argc > 1 &&
 	    strcmp(argv[1], "initramfs-etc") == 0)
 		return track(argc, argv);
+	/* rpm-ostree reset: the tracked files go too (the kernel arguments stay). */
+	if (strcmp(name, "rpm-ostree") == 0 && argc == 2 && strcmp(argv[1], "reset") == 0)
+		return unlink("/etc/fake-regen/tracked") != 0 || origin(NULL, 0);
 	if (access("/etc/fake-regen/record", F_OK) == 0)
 		return record(name);
 	return 0;
