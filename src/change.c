@@ -134,9 +134,7 @@ static int ostree_delta(struct sysroot *root, struct txn *t, char ***add, char *
 	if (r < 0)
 		return r;
 	to = was;
-	t->delta =
-		(struct regen_delta){.modprobe_was_present = sysroot_exists(root, mod)};
-	t->delta.modprobe_present = t->delta.modprobe_was_present;
+	t->delta = (struct regen_delta){.modprobe_present = sysroot_exists(root, mod)};
 	for (size_t i = 0; i < t->n_files; i++) {
 		const struct file_change *f = &t->files[i];
 

@@ -245,11 +245,13 @@ static int add_word(struct regen_cmd *c, const char *option, const char *token)
 }
 
 /* A booted OSTree system's commands (regen.h): `rpm-ostree initramfs-etc` for the
- * modprobe.d file: --track for a new one; for one there before, --force-sync too, since
- * a file it tracks already is taken into the initramfs again only when a deployment is
- * made (rpm-ostree's initramfs_overlay_generate(), run by every deploy; --track of a
- * tracked file alone makes none, initramfs_etc_transaction_execute() says "No
- * changes."), and --track again in case it is not tracked; then `rpm-ostree kargs` with
+ * modprobe.d file: a changed one with --force-sync and --track, since a file it tracks
+ * already (tracked earlier, by us or the user, and never untracked) is taken into the
+ * initramfs again only when a deployment is made (rpm-ostree's
+ * initramfs_overlay_generate(), run by every deploy; --track of a tracked file alone
+ * makes none: initramfs_etc_transaction_execute() says "No changes."), which
+ * --force-sync makes, one either way; an unchanged one the deployment does not track,
+ * --track alone; then `rpm-ostree kargs` with
  * --delete-if-present and
  * --append-if-missing, which compare exact tokens (kernel_arg_apply_patching() in
  * rpm-ostree's rpmostreed-transaction-types.cxx) and start from the pending
@@ -268,8 +270,7 @@ static int ostree_plan(const struct sysroot *root, const struct boot_backend *lo
 			return diag_error(
 				d, -ENOENT, "usr/bin/rpm-ostree", 0,
 				"not installed: the deployments' initramfs cannot take the modprobe.d file");
-		r = modprobe_changed && delta->modprobe_present &&
-				    delta->modprobe_was_present
+		r = modprobe_changed && delta->modprobe_present
 			    ? add_word(&c, "--force-sync", NULL)
 			    : 0;
 		if (r == 0)

@@ -37,12 +37,11 @@ struct regen_cmd {
  * (backend-rpmostree.c): the kernel arguments `rpm-ostree kargs` adds when missing
  * (add) and takes away when present (del), exact tokens; and whether our modprobe.d
  * file is there once the files are written (`rpm-ostree initramfs-etc` tracks it, or
- * stops tracking it) and was there before (tracked already: its new text needs
- * --force-sync), and whether the pending deployment does not track it (rpm-ostree reset
- * drops what initramfs-etc tracks): then --track, whether it changed or not. */
+ * stops tracking it), and whether the pending deployment does not track it (rpm-ostree
+ * reset drops what initramfs-etc tracks): then --track, whether it changed or not. */
 struct regen_delta {
 	char *const *add, *const *del;
-	bool modprobe_present, modprobe_was_present, modprobe_untracked;
+	bool modprobe_present, modprobe_untracked;
 };
 
 /* The commands that bring the boot files in line after a change, at most one per step

@@ -388,10 +388,8 @@ static int ostree_delta_after(const struct sysroot *root,
 	size_t len;
 	int r = 0;
 
-	/* Whether it was tracked before is not known here: --force-sync either way. */
 	*delta = (struct regen_delta){
 		.modprobe_present = sysroot_exists(root, backend_modprobe_path(loader))};
-	delta->modprobe_was_present = delta->modprobe_present;
 	if (undo) {
 		delta->add = undo->del;
 		delta->del = undo->add;

@@ -722,7 +722,7 @@ fi
 if [ "$as_root" = none ]; then
 	for t in "rpm-ostree: apply runs initramfs-etc, then kargs" "rpm-ostree: another profile deletes exactly ours" \
 		"rpm-ostree: remove untracks before kargs" "rpm-ostree: the deployment's own identical argument is neither added nor taken away" \
-		"rpm-ostree: tracked again after rpm-ostree reset" \
+		"rpm-ostree: tracked again after rpm-ostree reset" "rpm-ostree: a path tracked already" \
 		"rpm-ostree: a failed kargs is undone" "rpm-ostree: a run killed in kargs is undone by the next" \
 		"rpm-ostree: a hostile journal token"; do
 		tap_skip "$t" "needs chroot (root or a user namespace)"
@@ -742,8 +742,8 @@ else
 	base=$(top_options "$r")
 	regen "$r" apply strix-halo-no-iommu > "$work/out" 2>&1
 	rc=$?
-	tap_check "rpm-ostree: apply runs initramfs-etc --track of our modprobe.d file, then kargs --append-if-missing=amd_iommu=off; the next deployment has it, its initramfs our file (exit $rc)" \
-		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && grep -q "^options ttm pages_limit=" "$r/boot/initramfs-etc-record" && [ "$(tail -n 1 "$r/etc/amdgpu-tune/rpm-ostree-kargs")" = amd_iommu=off ]'
+	tap_check "rpm-ostree: apply runs initramfs-etc --force-sync --track of our modprobe.d file, then kargs --append-if-missing=amd_iommu=off; the next deployment has it, its initramfs our file (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && grep -q "^options ttm pages_limit=" "$r/boot/initramfs-etc-record" && [ "$(tail -n 1 "$r/etc/amdgpu-tune/rpm-ostree-kargs")" = amd_iommu=off ]'
 	: > "$r/var/log/fake-regen.log"
 	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
 	rc=$?
@@ -781,6 +781,19 @@ else
 	rc=$?
 	tap_check "rpm-ostree: after rpm-ostree reset, diff warns that the next deployment's initramfs does not take our modprobe.d file, and apply runs initramfs-etc --track again alone (exit $rc)" \
 		eval '[ $rc = 0 ] && grep -q "^etc/modprobe.d/90-amdgpu-tune.conf: warning: the next deployment.s initramfs does not take it" "$work/err" && [ "$(runs "$r")" = "/usr/bin/rpm-ostree initramfs-etc --track=/etc/modprobe.d/90-amdgpu-tune.conf" ] && grep -q "^initramfs-etc=/etc/modprobe.d/90-amdgpu-tune.conf;" "$r"/sysroot/ostree/deploy/fedora/deploy/7e*.origin && grep -q "^Reboot to use the new settings" "$work/out"'
+	# The path tracked already when apply writes the file (the user ran initramfs-etc
+	# --track after the refusal of an older amdgpu-tune): --force-sync makes the
+	# deployment that takes its text.
+	r=$work/ro-tracked
+	ostree_root "$r"
+	mkdir -p "$r/etc/modprobe.d"
+	echo "# the user's" > "$r/etc/modprobe.d/90-amdgpu-tune.conf"
+	$as_root chroot "$r" /usr/bin/rpm-ostree initramfs-etc --track=/etc/modprobe.d/90-amdgpu-tune.conf > /dev/null
+	rm "$r/etc/modprobe.d/90-amdgpu-tune.conf"
+	regen "$r" apply strix-halo > /dev/null 2>&1
+	rc=$?
+	tap_check "rpm-ostree: a path tracked already: apply's initramfs-etc --force-sync makes the deployment whose initramfs has the new file (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^options ttm pages_limit=" "$r/boot/initramfs-etc-record"'
 	# kargs fails after initramfs-etc tracked the new file: the files come back, and
 	# rpm-ostree is asked to do the opposite of both.
 	r=$work/ro-fail
@@ -790,7 +803,7 @@ else
 	regen "$r" apply strix-halo-no-iommu > /dev/null 2> "$work/err"
 	rc=$?
 	tap_check "rpm-ostree: a failed kargs is undone: our files back as they were, the modprobe.d file untracked, kargs --delete-if-present of what it would have added (exit $rc)" \
-		eval '[ $rc = 4 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off\n/usr/bin/rpm-ostree initramfs-etc --untrack=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ ! -s "$r/etc/fake-regen/tracked" ] && [ "$(top_options "$r")" = "$base" ] && [ "$(tree_sum "$r" | grep -v "boot/initramfs-etc-record")" = "$before" ]'
+		eval '[ $rc = 4 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off\n/usr/bin/rpm-ostree initramfs-etc --untrack=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ ! -s "$r/etc/fake-regen/tracked" ] && [ "$(top_options "$r")" = "$base" ] && [ "$(tree_sum "$r" | grep -v "boot/initramfs-etc-record")" = "$before" ]'
 	# Killed while kargs runs (it completes: a new deployment with our argument); the
 	# next run finds the journal and takes the argument away again.
 	r=$work/ro-kill
