@@ -440,6 +440,20 @@ static int regen_after(const struct sysroot *root, const struct boot_backend *lo
 	return r;
 }
 
+/* After an undo whose rpm-ostree kargs failed (rpm-ostreed may still run the killed
+ * run's transaction): only the journal says which arguments to take away again, so it
+ * stays, and the next run tries again. Whether it stays; a finding says so. */
+static bool keep_for_kargs(const struct boot_backend *loader, bool kargs_ran,
+			   struct diag_list *d)
+{
+	if (!loader->ostree_live || !kargs_ran)
+		return false;
+	diag_add(
+		d, DIAG_ERROR, TXN_JOURNAL, 0,
+		"kept: it names the kernel arguments rpm-ostree kargs may have changed, and the next 'amdgpu-tune apply', 'rollback' or 'remove' runs the opposite again ('rpm-ostree status' shows a transaction still running)");
+	return true;
+}
+
 /* snapshot_mark_undone(), its failure a finding: the journal is kept, so that the next
  * run restores (nothing left to change) and marks again. 0, TXN_UNRECOVERED or -ENOMEM.
  */
@@ -702,6 +716,8 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 	    regen_after(root, loader, cmdline, modprobe, k.ran ? &k : NULL,
 			"the configuration is restored", d) < 0)
 		r = TXN_UNRECOVERED;
+	if (r < 0 && keep_for_kargs(loader, k.ran, d))
+		return r;
 	if (sysroot_unlink(root, TXN_JOURNAL, false) < 0 && r == 0)
 		r = diag_error(d, TXN_UNRECOVERED, TXN_JOURNAL, 0, "cannot remove");
 	*ret_snapshot = id;
@@ -806,6 +822,8 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	 * left to undo. The snapshot is of an operation that never took effect: without
 	 * its mark it does not count (a failure to unmark keeps the journal). */
 	if (mark_undone(root, s, d) < 0)
+		return TXN_UNRECOVERED;
+	if (undo < 0 && keep_for_kargs(t->loader, kargs.ran, d))
 		return TXN_UNRECOVERED;
 	sysroot_unlink(root, TXN_JOURNAL, false);
 	return undo < 0 ? TXN_UNRECOVERED : TXN_FAILED;

@@ -723,6 +723,7 @@ if [ "$as_root" = none ]; then
 	for t in "rpm-ostree: apply runs initramfs-etc, then kargs" "rpm-ostree: another profile deletes exactly ours" \
 		"rpm-ostree: remove untracks before kargs" "rpm-ostree: the deployment's own identical argument is neither added nor taken away" \
 		"rpm-ostree: tracked again after rpm-ostree reset" "rpm-ostree: a path tracked already" \
+		"rpm-ostree: a failed undo keeps the journal" \
 		"rpm-ostree: a failed kargs is undone" "rpm-ostree: a run killed in kargs is undone by the next" \
 		"rpm-ostree: a hostile journal token"; do
 		tap_skip "$t" "needs chroot (root or a user namespace)"
@@ -804,6 +805,18 @@ else
 	rc=$?
 	tap_check "rpm-ostree: a failed kargs is undone: our files back as they were, the modprobe.d file untracked, kargs --delete-if-present of what it would have added (exit $rc)" \
 		eval '[ $rc = 4 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --force-sync --track=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off\n/usr/bin/rpm-ostree initramfs-etc --untrack=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ ! -s "$r/etc/fake-regen/tracked" ] && [ "$(top_options "$r")" = "$base" ] && [ "$(tree_sum "$r" | grep -v "boot/initramfs-etc-record")" = "$before" ]'
+	# kargs fails, and so does its undo: the journal stays for the next run.
+	r=$work/ro-fail2
+	ostree_root "$r"
+	: > "$r/etc/fake-regen/fail-rpm-ostree-kargs"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2> "$work/err"
+	rc=$?
+	rm "$r/etc/fake-regen/fail-rpm-ostree-kargs"
+	kept=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
+	regen "$r" apply strix-halo > /dev/null 2>&1
+	rc2=$?
+	tap_check "rpm-ostree: when the undo's kargs fails too, the journal stays (kargs-add $kept), and the next apply runs it first (exit $rc, $rc2)" \
+		eval '[ $rc = 5 ] && [ "$kept" = amd_iommu=off ] && grep -q "transaction: kept: it names the kernel arguments" "$work/err" && [ $rc2 = 0 ] && [ "$(sed -n "s/^argv: //p" "$r/var/log/fake-regen.log" | grep -c "kargs --delete-if-present=amd_iommu=off")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
 	# Killed while kargs runs (it completes: a new deployment with our argument); the
 	# next run finds the journal and takes the argument away again.
 	r=$work/ro-kill
@@ -819,10 +832,16 @@ else
 	rm "$r/etc/fake-regen/sleep-rpm-ostree"
 	journal=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
 	had=$(top_options "$r")
+	# The first undo's kargs fails (rpm-ostreed still runs the killed run's
+	# transaction): the journal stays, and the run after it undoes the change.
+	: > "$r/etc/fake-regen/fail-once-rpm-ostree-kargs"
+	regen "$r" remove > /dev/null 2> "$work/err"
+	rc1=$?
+	kept=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
 	regen "$r" remove > /dev/null 2> "$work/err"
 	rc=$?
-	tap_check "rpm-ostree: a run killed while kargs ran is undone by the next: the journal names the argument (kargs-add $journal), which leaves the next deployment again (exit $rc)" \
-		eval '[ $rc = 0 ] && [ "$journal" = amd_iommu=off ] && [ "$had" = "$base amd_iommu=off" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ] && [ ! -s "$r/etc/fake-regen/tracked" ]'
+	tap_check "rpm-ostree: a run killed while kargs ran is undone by the next: the journal names the argument (kargs-add $journal), and stays while the opposite kargs fails (exit $rc1, kept $kept); then the argument leaves the next deployment (exit $rc)" \
+		eval '[ $rc1 = 5 ] && [ "$kept" = amd_iommu=off ] && [ $rc = 0 ] && [ "$journal" = amd_iommu=off ] && [ "$had" = "$base amd_iommu=off" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ] && [ ! -s "$r/etc/fake-regen/tracked" ]'
 	# A journal token that would be an option to rpm-ostree is refused, not run.
 	r=$work/ro-hostile
 	ostree_root "$r"
