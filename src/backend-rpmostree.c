@@ -140,20 +140,61 @@ nomem:
 	return -ENOMEM;
 }
 
+/* A staged deployment that is locked is not finalized at shutdown
+ * (ostree-finalize-staged.service leaves it; rpm-ostree finalize-deployment, or the
+ * update tool that staged it, decides when): the default deployment boots next. Any
+ * rpm-ostree kargs or initramfs-etc would stage a new deployment from it, not locked
+ * (ostree_sysroot_stage_tree_with_options() removes the lock), and what was held back
+ * would be applied at the next shutdown. */
+#define LOCKED_WHY \
+	"a staged deployment is locked (not finalized at shutdown), and rpm-ostree kargs or initramfs-etc would stage a new one from it that is not: finalize it ('rpm-ostree finalize-deployment') or discard it ('rpm-ostree cleanup -p') first"
+
 /* The pending deployment's kernel arguments, joined by blanks, in *ret, and where they
  * are (*path, *line); with entry, the default deployment's entry when it is that one
- * (else entry->path stays NULL: a staged deployment). 0, 1 with *why when they are not
- * known, or -ENOMEM. */
+ * (else entry->path stays NULL: a staged deployment). for_change: what rpm-ostree
+ * would start from, and a locked staged deployment is 2 with LOCKED_WHY; else what
+ * boots next (the default deployment, then). 0, 1 with *why when they are not known,
+ * 2, or -ENOMEM. */
 static int pending_kargs(const struct sysroot *root, char **ret, char **path,
-			 unsigned *line, struct bls_entry *entry, const char **why)
+			 unsigned *line, struct bls_entry *entry, bool for_change,
+			 const char **why)
 {
 	_cleanup_free_ char *buf = NULL;
-	struct staged st;
+	struct staged st = {0};
 	struct strbuf b = {0};
+	bool staged = false;
 	size_t len;
 	int r = sysroot_read_file(root, STAGED, STAGED_MAX, false, &buf, &len);
 
-	if (r == -ENOENT) {
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 && r != -ENOENT) {
+		*why = STAGED " cannot be read";
+		return 1;
+	}
+	if (r == 0) {
+		bool locked;
+
+		r = staged_parse((const unsigned char *)buf, len, &st, why);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return 1;
+		locked = st.locked || sysroot_exists(root, STAGED_LOCKED);
+		if (locked)
+			staged_done(&st);
+		if (locked && for_change) {
+			*why = LOCKED_WHY;
+			return 2;
+		}
+		staged = !locked;
+	}
+	if (staged && !st.kargs) {
+		staged_done(&st);
+		*why = STAGED " has no kernel arguments (\"kargs\")";
+		return 1;
+	}
+	if (!staged) {
 		struct bls_entry e = {0};
 
 		r = default_entry(root, &e, why);
@@ -167,30 +208,6 @@ static int pending_kargs(const struct sysroot *root, char **ret, char **path,
 		else
 			bls_entry_done(&e);
 		return *ret && *path ? 0 : -ENOMEM;
-	}
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		*why = STAGED " cannot be read";
-		return 1;
-	}
-	r = staged_parse((const unsigned char *)buf, len, &st, why);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return 1;
-	/* Locked: not finalized at shutdown, the default deployment boots
-	 * (ostree-finalize-staged.service leaves it); the next boot is then a choice
-	 * of the user's (rpm-ostree finalize-deployment). */
-	if (st.locked || sysroot_exists(root, STAGED_LOCKED)) {
-		staged_done(&st);
-		*why = "the staged deployment is locked (rpm-ostree deploy --lock-finalization): which deployment boots next is not known";
-		return 1;
-	}
-	if (!st.kargs) {
-		staged_done(&st);
-		*why = STAGED " has no kernel arguments (\"kargs\")";
-		return 1;
 	}
 	for (size_t i = 0; st.kargs[i]; i++)
 		strbuf_printf(&b, "%s%s", i ? " " : "", st.kargs[i]);
@@ -263,7 +280,7 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 	b->sd.entries = calloc(1, sizeof(*b->sd.entries));
 	if (!b->sd.entries)
 		return -ENOMEM;
-	r = pending_kargs(root, &kargs, &path, &line, &b->sd.entries[0], &why);
+	r = pending_kargs(root, &kargs, &path, &line, &b->sd.entries[0], false, &why);
 	if (r < 0)
 		return r;
 	if (r > 0)
@@ -272,7 +289,8 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 		/* Its kernel is the default kernel (bootcfg.c). */
 		b->sd.n_entries = 1;
 		b->sd.dflt = 0;
-		b->sd.rule = "the default deployment: the highest version";
+		b->sd.rule =
+			"the default deployment: the highest version";
 	} else if (
 		!(b->sd.why = strdup(
 			  "a staged deployment is pending, and its kernel is not read (run/ostree/staged-deployment names its tree, not its kernel)"))) {
@@ -336,7 +354,7 @@ static int verify(const struct sysroot *root, char *const *present, char *const 
 	_cleanup_strv_free_ char **w = NULL;
 	const char *why = NULL;
 	unsigned line = 0;
-	int r = pending_kargs(root, &kargs, &path, &line, NULL, &why);
+	int r = pending_kargs(root, &kargs, &path, &line, NULL, true, &why);
 
 	if (r < 0)
 		return r;
@@ -385,11 +403,13 @@ int rpm_ostree_delta(const struct sysroot *root, const char *was, const char *to
 	_cleanup_strv_free_ char **w = NULL, **o = NULL, **n = NULL;
 	const char *why = NULL;
 	unsigned line;
-	int r = pending_kargs(root, &kargs, &path, &line, NULL, &why);
+	int r = pending_kargs(root, &kargs, &path, &line, NULL, true, &why);
 
 	*add = *del = NULL;
 	if (r < 0)
 		return r;
+	if (r == 2)
+		return diag_error(d, -EIO, STAGED, 0, "%s; nothing is changed", why);
 	if (r > 0)
 		return diag_error(
 			d, -EIO, NULL, 0,
@@ -439,10 +459,16 @@ static int pending_origin(const struct sysroot *root, char **ret)
 	int r = sysroot_read_file(root, STAGED, STAGED_MAX, false, &buf, &len);
 
 	*ret = NULL;
+	if (r == 0 && sysroot_exists(root, STAGED_LOCKED))
+		r = -ENOENT; /* the default deployment boots next */
 	if (r == 0) {
 		struct staged st;
 
 		r = staged_parse((const unsigned char *)buf, len, &st, &why);
+		if (r == 0 && st.locked) {
+			staged_done(&st);
+			goto entry;
+		}
 		if (r == 0 && st.name && st.osname &&
 		    asprintf(ret, "sysroot/ostree/deploy/%s/deploy/%s.origin", st.osname,
 			     st.name) < 0)
@@ -452,6 +478,7 @@ static int pending_origin(const struct sysroot *root, char **ret)
 	}
 	if (r != -ENOENT)
 		return r == -ENOMEM ? r : 1;
+entry:
 	r = default_entry(root, &e, &why);
 	if (r == 0 && strv_split_ws(e.options ? e.options : "", &w) < 0)
 		r = -ENOMEM;
@@ -529,4 +556,22 @@ int rpm_ostree_tracked(const struct sysroot *root, const char *path)
 	if (r < 0 || memchr(text, '\0', len))
 		return -1;
 	return origin_tracks(text, path) ? 1 : 0;
+}
+
+const char *rpm_ostree_unchangeable(const struct sysroot *root)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct staged st;
+	const char *why;
+	size_t len;
+	bool locked;
+
+	if (sysroot_exists(root, STAGED_LOCKED))
+		return LOCKED_WHY;
+	if (sysroot_read_file(root, STAGED, STAGED_MAX, false, &buf, &len) < 0 ||
+	    staged_parse((const unsigned char *)buf, len, &st, &why) < 0)
+		return NULL;
+	locked = st.locked;
+	staged_done(&st);
+	return locked ? LOCKED_WHY : NULL;
 }

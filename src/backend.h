@@ -153,6 +153,10 @@ int rpm_ostree_record_tokens(const char *text, char ***ret);
 int rpm_ostree_delta(const struct sysroot *root, const char *was, const char *to,
 		     char ***add, char ***del, struct diag_list *d);
 
+/* Why rpm-ostree must not make a deployment now (a locked staged deployment, which it
+ * would unlock), or NULL. */
+const char *rpm_ostree_unchangeable(const struct sysroot *root);
+
 /* Whether the pending deployment's initramfs takes the /etc file path (absolute): its
  * origin tracks it (rpm-ostree initramfs-etc). 1, 0, -1 when that is not known (its
  * origin not found or not read), or -ENOMEM. */

@@ -388,8 +388,13 @@ static int ostree_delta_after(const struct sysroot *root,
 	size_t len;
 	int r = 0;
 
+	const char *locked = rpm_ostree_unchangeable(root);
+
 	*delta = (struct regen_delta){
 		.modprobe_present = sysroot_exists(root, backend_modprobe_path(loader))};
+	if (locked)
+		return diag_error(d, -EIO, "run/ostree/staged-deployment", 0, "%s",
+				  locked);
 	if (undo) {
 		delta->add = undo->del;
 		delta->del = undo->add;

@@ -813,10 +813,17 @@ else
 	rc=$?
 	rm "$r/etc/fake-regen/fail-rpm-ostree-kargs"
 	kept=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
-	regen "$r" apply strix-halo > /dev/null 2>&1
+	# A locked staged deployment meanwhile: the undo would unlock it; it waits.
+	mkdir -p "$r/run/ostree"
+	: > "$r/run/ostree/staged-deployment-locked"
+	regen "$r" apply strix-halo > /dev/null 2> "$work/err2"
 	rc2=$?
-	tap_check "rpm-ostree: when the undo's kargs fails too, the journal stays (kargs-add $kept), and the next apply runs it first (exit $rc, $rc2)" \
-		eval '[ $rc = 5 ] && [ "$kept" = amd_iommu=off ] && grep -q "transaction: kept: it names the kernel arguments" "$work/err" && [ $rc2 = 0 ] && [ "$(sed -n "s/^argv: //p" "$r/var/log/fake-regen.log" | grep -c "kargs --delete-if-present=amd_iommu=off")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
+	kept2=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
+	rm "$r/run/ostree/staged-deployment-locked"
+	regen "$r" apply strix-halo > /dev/null 2>&1
+	rc3=$?
+	tap_check "rpm-ostree: when the undo's kargs fails too, or a staged deployment is locked, the journal stays (kargs-add $kept, $kept2), and the next apply runs the undo first (exit $rc, $rc2, $rc3)" \
+		eval '[ $rc = 5 ] && [ "$kept" = amd_iommu=off ] && grep -q "transaction: kept: it names the kernel arguments" "$work/err" && [ $rc2 = 5 ] && [ "$kept2" = amd_iommu=off ] && grep -q "staged-deployment: a staged deployment is locked" "$work/err2" && [ $rc3 = 0 ] && [ "$(sed -n "s/^argv: //p" "$r/var/log/fake-regen.log" | grep -c "kargs --delete-if-present=amd_iommu=off")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
 	# Killed while kargs runs (it completes: a new deployment with our argument); the
 	# next run finds the journal and takes the argument away again.
 	r=$work/ro-kill
