@@ -68,15 +68,51 @@ static unsigned long entry_version(const struct bls_entry *e)
 	return *end || errno || v > 1000000 ? 0 : v;
 }
 
-/* The default deployment's entry, path and all, in *ret. 0, 1 with *why when there is
- * no such entry to be read, or -ENOMEM. */
+/* The stateroot (OS name) an ostree= argument (/ostree/boot.N/OSNAME/BOOTCSUM/SERIAL,
+ * ostree's bootlink) names, among the words of options, into buf; false when none. */
+static bool ostree_osname(const char *options, char buf[static 256])
+{
+	for (const char *p = options; p && (p = strstr(p, "ostree=/ostree/boot.")); p++) {
+		const char *os, *end;
+
+		if (p != options && p[-1] != ' ' && p[-1] != '\t')
+			continue;
+		os = strchr(p + 20, '/');
+		end = os ? strchr(os + 1, '/') : NULL;
+		if (!end || end - os - 1 <= 0 || end - os - 1 >= 256)
+			return false;
+		memcpy(buf, os + 1, (size_t)(end - os - 1));
+		buf[end - os - 1] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* The stateroot the running system booted (proc/cmdline's ostree=), into buf; false
+ * when not known (no proc/cmdline under --root). rpm-ostree changes that one's
+ * deployments (rpmostree_syscore_get_origin_merge_deployment() takes the booted
+ * osname's first). */
+static bool booted_osname(const struct sysroot *root, char buf[static 256])
+{
+	_cleanup_free_ char *cmdline = NULL;
+	size_t len;
+
+	return sysroot_read_file(root, "proc/cmdline", 4096, false, &cmdline, &len) ==
+		       0 &&
+	       ostree_osname(cmdline, buf);
+}
+
+/* The default deployment's entry, path and all, in *ret: the highest version among the
+ * booted stateroot's (all, when that is not known). 0, 1 with *why when there is no
+ * such entry to be read, or -ENOMEM. */
 static int default_entry(const struct sysroot *root, struct bls_entry *ret,
 			 const char **why)
 {
 	_cleanup_closedir_ DIR *dh = NULL;
 	struct bls_entry best = {0};
 	unsigned long best_v = 0;
-	bool tie = false;
+	char booted[256], os[256];
+	bool tie = false, by_os = booted_osname(root, booted);
 	struct dirent *de;
 	size_t seen = 0;
 
@@ -108,6 +144,11 @@ static int default_entry(const struct sysroot *root, struct bls_entry *ret,
 			goto nomem;
 		if (r < 0)
 			continue;
+		/* Another stateroot's deployment (a second OS installed beside). */
+		if (by_os && (!ostree_osname(e.options, os) || !streq(os, booted))) {
+			bls_entry_done(&e);
+			continue;
+		}
 		v = entry_version(&e);
 		if (!v) {
 			*why = "an OSTree boot entry's version is not a number";
@@ -129,7 +170,7 @@ static int default_entry(const struct sysroot *root, struct bls_entry *ret,
 	if (seen > BLS_ENTRIES_MAX || tie || !best_v) {
 		*why = seen > BLS_ENTRIES_MAX ? "more OSTree boot entries than are read"
 		       : tie ? "two OSTree boot entries have the same version"
-			     : "no OSTree boot entry (ostree-N.conf) in " ENTRIES_DIR;
+			     : "no OSTree boot entry (ostree-N.conf) of the booted stateroot in " ENTRIES_DIR;
 		bls_entry_done(&best);
 		return 1;
 	}
@@ -290,7 +331,7 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 		b->sd.n_entries = 1;
 		b->sd.dflt = 0;
 		b->sd.rule =
-			"the default deployment: the highest version";
+			"the default deployment: the booted stateroot's highest version";
 	} else if (
 		!(b->sd.why = strdup(
 			  "a staged deployment is pending, and its kernel is not read (run/ostree/staged-deployment names its tree, not its kernel)"))) {
