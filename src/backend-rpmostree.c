@@ -437,6 +437,20 @@ const struct boot_backend backend_rpm_ostree = {
 		"the pending deployment: the staged one (run/ostree/staged-deployment), else the first in boot/loader/entries (the highest version)",
 };
 
+/* pending_kargs()'s failure r (for a change) as the error that stops it: -ENOMEM, or
+ * -EIO with the finding. */
+static int pending_failed(int r, const char *why, struct diag_list *d)
+{
+	if (r < 0)
+		return r;
+	if (r == 2)
+		return diag_error(d, -EIO, STAGED, 0, "%s; nothing is changed", why);
+	return diag_error(
+		d, -EIO, NULL, 0,
+		"the next deployment's kernel arguments are not known (%s), so what rpm-ostree would change is not either: nothing is changed; 'rpm-ostree status' shows the deployments",
+		why);
+}
+
 int rpm_ostree_delta(const struct sysroot *root, const char *was, const char *to,
 		     char ***add, char ***del, struct diag_list *d)
 {
@@ -447,15 +461,8 @@ int rpm_ostree_delta(const struct sysroot *root, const char *was, const char *to
 	int r = pending_kargs(root, &kargs, &path, &line, NULL, true, &why);
 
 	*add = *del = NULL;
-	if (r < 0)
-		return r;
-	if (r == 2)
-		return diag_error(d, -EIO, STAGED, 0, "%s; nothing is changed", why);
-	if (r > 0)
-		return diag_error(
-			d, -EIO, NULL, 0,
-			"the next deployment's kernel arguments are not known (%s), so what rpm-ostree kargs would change is not either: nothing is changed; 'rpm-ostree status' shows the deployments",
-			why);
+	if (r != 0)
+		return pending_failed(r, why, d);
 	if (strv_split_ws(kargs, &w) < 0 || rpm_ostree_record_tokens(was, &o) < 0 ||
 	    rpm_ostree_record_tokens(to, &n) < 0)
 		return -ENOMEM;
@@ -615,4 +622,71 @@ const char *rpm_ostree_unchangeable(const struct sysroot *root)
 	locked = st.locked;
 	staged_done(&st);
 	return locked ? LOCKED_WHY : NULL;
+}
+
+int rpm_ostree_claimed(const struct sysroot *root, const char *was, const char *to,
+		       char ***ret, struct diag_list *d)
+{
+	_cleanup_free_ char *kargs = NULL, *path = NULL;
+	_cleanup_strv_free_ char **w = NULL, **o = NULL, **n = NULL;
+	const char *why = NULL;
+	unsigned line;
+	int r;
+
+	*ret = NULL;
+	if (rpm_ostree_record_tokens(was, &o) < 0 || rpm_ostree_record_tokens(to, &n) < 0)
+		return -ENOMEM;
+	if (!n)
+		return 0;
+	r = pending_kargs(root, &kargs, &path, &line, NULL, true, &why);
+	if (r != 0)
+		return pending_failed(r, why, d);
+	if (strv_split_ws(kargs, &w) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; n[i]; i++)
+		if (strv_contains(w, n[i]) && !strv_contains(o, n[i]) &&
+		    strv_push(ret, n[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int rpm_ostree_record_drop(const char *text, char *const *drop, char **ret)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	struct strbuf b = {0};
+	bool any = false;
+
+	*ret = NULL;
+	if (!copy)
+		return -ENOMEM;
+	for (char *l = copy, *next; *l; l = next) {
+		_cleanup_strv_free_ char **w = NULL;
+		size_t kept = 0;
+
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = l + strlen(l);
+		if (l[strspn(l, " \t")] == '#') {
+			strbuf_printf(&b, "%s\n", l);
+			continue;
+		}
+		if (strv_split_ws(l, &w) < 0) {
+			strbuf_done(&b);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; w && w[i]; i++)
+			if (!strv_contains(drop, w[i]))
+				strbuf_printf(&b, "%s%s", kept++ ? " " : "", w[i]);
+		if (kept)
+			strbuf_putc(&b, '\n');
+		any |= kept;
+	}
+	if (strbuf_error(&b) < 0)
+		return -ENOMEM;
+	if (any)
+		*ret = strbuf_steal(&b);
+	strbuf_done(&b);
+	return 0;
 }

@@ -153,6 +153,17 @@ int rpm_ostree_record_tokens(const char *text, char ***ret);
 int rpm_ostree_delta(const struct sysroot *root, const char *was, const char *to,
 		     char ***add, char ***del, struct diag_list *d);
 
+/* The tokens of the record text to that the pending deployment has and the record text
+ * was lacks: arguments of someone else's (a rollback's record listing one the user has
+ * added since remove), which are not ours to record. *ret NULL for none. 0, -ENOMEM,
+ * or -EIO with an error finding when the pending arguments are not known. */
+int rpm_ostree_claimed(const struct sysroot *root, const char *was, const char *to,
+		       char ***ret, struct diag_list *d);
+
+/* The record text without the tokens drop: a new string, NULL in *ret when none is
+ * left (no record). 0 or -ENOMEM. */
+int rpm_ostree_record_drop(const char *text, char *const *drop, char **ret);
+
 /* Why rpm-ostree must not make a deployment now (a locked staged deployment, which it
  * would unlock), or NULL. */
 const char *rpm_ostree_unchangeable(const struct sysroot *root);

@@ -118,12 +118,94 @@ int check_hand_edit(const struct options *o, const struct state *st, const char 
 		     : "not written by amdgpu-tune, or its record is lost");
 }
 
+/* state (the state file's text) with path's "file PATH SHA256" line for text: its
+ * checksum, or no line when text is NULL. A new string in *ret. 0 or -ENOMEM. */
+static int state_resum(const char *state, const char *path, const char *text, char **ret)
+{
+	struct strbuf b = {0};
+	size_t n = strlen(path);
+
+	for (const char *l = state; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l + 1) : strlen(l);
+
+		if (strncmp(l, "file ", 5) == 0 && strncmp(l + 5, path, n) == 0 &&
+		    l[5 + n] == ' ') {
+			char sha[65];
+
+			if (text) {
+				sha256_hex(text, strlen(text), sha);
+				strbuf_printf(&b, "file %s %s\n", path, sha);
+			}
+		} else {
+			strbuf_append(&b, l, len);
+		}
+		l += len;
+	}
+	*ret = strbuf_steal(&b);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A record that lists arguments the pending deployment has from elsewhere (a rollback
+ * to an apply from before the user added one by hand): they are not ours, and the record
+ * (and its checksum in the state) that t writes leaves them out, so that remove leaves
+ * them. *rec and *state own the new texts. 0, -ENOMEM, or -EIO with a finding. */
+static int ostree_unclaim(struct sysroot *root, struct txn *t, const char *was,
+			  const char **to, char **rec, char **state, struct diag_list *d)
+{
+	_cleanup_strv_free_ char **claimed = NULL;
+	struct file_change *f = NULL, *st = NULL;
+	struct strbuf list = {0};
+	int r = rpm_ostree_claimed(root, was, *to, &claimed, d);
+
+	if (r < 0 || !claimed)
+		return r;
+	for (size_t i = 0; i < t->n_files; i++)
+		if (streq(t->files[i].path, t->loader->cmdline->path))
+			f = &t->files[i];
+		else if (streq(t->files[i].path, STATE_FILE) && t->files[i].present)
+			st = &t->files[i];
+	if (!f)
+		return 0;
+	r = rpm_ostree_record_drop(*to, claimed, rec);
+	if (r == 0 && st)
+		r = state_resum(st->data, f->path, *rec, state);
+	if (r < 0)
+		return r;
+	*f = (struct file_change){.path = f->path,
+				  .old = f->old,
+				  .present = *rec != NULL,
+				  .data = *rec,
+				  .len = *rec ? strlen(*rec) : 0,
+				  .mode = f->mode};
+	if (st) {
+		st->data = *state;
+		st->len = strlen(*state);
+	}
+	/* Absent, and to stay so: no change to that file after all. */
+	if (!f->old && !f->present) {
+		memmove(f, f + 1, (size_t)(t->files + t->n_files - f - 1) * sizeof(*f));
+		t->n_files--;
+	}
+	*to = *rec;
+	for (size_t i = 0; claimed[i]; i++)
+		strbuf_printf(&list, "%s'%s'", i ? ", " : "", claimed[i]);
+	r = strbuf_error(&list)
+		    ?: diag_warning(
+			       d, t->loader->cmdline->path, 0,
+			       "%s: in the next deployment already, not from amdgpu-tune (added since): not recorded as ours, and remove leaves it",
+			       list.s);
+	strbuf_done(&list);
+	return r;
+}
+
 /* On a booted OSTree system, what rpm-ostree is to do besides t's files (t->delta): our
  * record of kernel arguments from the disk's text to t's, against the pending
- * deployment; the modprobe.d file tracked as t leaves it. The lists are the caller's
- * to free. 0, -ENOMEM, or -EIO with a finding. */
+ * deployment; the modprobe.d file tracked as t leaves it. The lists, and the texts
+ * ostree_unclaim() writes, are the caller's to free. 0, -ENOMEM, or -EIO with a finding.
+ */
 static int ostree_delta(struct sysroot *root, struct txn *t, char ***add, char ***del,
-			struct diag_list *d)
+			char **rec_text, char **state_text, struct diag_list *d)
 {
 	const char *rec = t->loader->cmdline->path,
 		   *mod = backend_modprobe_path(t->loader);
@@ -153,7 +235,9 @@ static int ostree_delta(struct sysroot *root, struct txn *t, char ***add, char *
 			return r;
 		t->delta.modprobe_untracked = r == 0;
 	}
-	r = rpm_ostree_delta(root, was, to, add, del, d);
+	r = ostree_unclaim(root, t, was, &to, rec_text, state_text, d);
+	if (r == 0)
+		r = rpm_ostree_delta(root, was, to, add, del, d);
 	t->delta.add = *add;
 	t->delta.del = *del;
 	return r;
@@ -164,6 +248,7 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 	       const char *done_post, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **cmds = NULL, **kargs_add = NULL, **kargs_del = NULL;
+	_cleanup_free_ char *rec_text = NULL, *state_text = NULL;
 	struct change_report rep = {.operation = t->operation,
 				    .profile = profile_after,
 				    .dry_run = o->dry_run,
@@ -198,7 +283,9 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 	rep.n_files = n;
 	t->run = run_commands(root, o) && !o->dry_run;
 	if (r == 0 && (n || t->regen_cmdline) && t->loader->ostree_live)
-		r = ostree_delta(root, t, &kargs_add, &kargs_del, d);
+		r = ostree_delta(root, t, &kargs_add, &kargs_del, &rec_text, &state_text,
+				 d);
+	n = rep.n_files = t->n_files;
 	if (r == 0 && (n || t->regen_cmdline))
 		r = regen_plan(root, t->loader, cmdline || t->regen_cmdline, modprobe,
 			       &t->delta, t->cmds, &t->n_cmds, t->run, d);

@@ -723,7 +723,7 @@ if [ "$as_root" = none ]; then
 	for t in "rpm-ostree: apply runs initramfs-etc, then kargs" "rpm-ostree: another profile deletes exactly ours" \
 		"rpm-ostree: remove untracks before kargs" "rpm-ostree: the deployment's own identical argument is neither added nor taken away" \
 		"rpm-ostree: tracked again after rpm-ostree reset" "rpm-ostree: a path tracked already" \
-		"rpm-ostree: a failed undo keeps the journal" \
+		"rpm-ostree: a failed undo keeps the journal" "rpm-ostree: rollback does not claim the user's argument" \
 		"rpm-ostree: a failed kargs is undone" "rpm-ostree: a run killed in kargs is undone by the next" \
 		"rpm-ostree: a hostile journal token"; do
 		tap_skip "$t" "needs chroot (root or a user namespace)"
@@ -769,6 +769,22 @@ else
 	rc2=$?
 	tap_check "rpm-ostree: an identical argument the deployment has already is neither recorded nor added, and remove leaves it (exit $rc, $rc2)" \
 		eval '[ $rc = 0 ] && [ $rc2 = 0 ] && ! grep -q " kargs" "$r/var/log/fake-regen.log" && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && [ ! -e "$r/etc/amdgpu-tune/rpm-ostree-kargs" ]'
+	# The user adds by hand, after remove, an argument an earlier apply had added:
+	# rollback to that apply does not record it as ours, so remove leaves it.
+	r=$work/ro-claim
+	ostree_root "$r"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
+	regen "$r" remove > /dev/null 2>&1
+	$as_root chroot "$r" /usr/bin/rpm-ostree kargs --append-if-missing=amd_iommu=off > /dev/null
+	regen "$r" rollback > "$work/out" 2> "$work/err"
+	rc=$?
+	regen "$r" remove > /dev/null 2>&1
+	rc2=$?
+	regen "$r" rollback > /dev/null 2>&1
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2> "$work/err2"
+	rc3=$?
+	tap_check "rpm-ostree: rollback does not record as ours an argument the user added since, remove leaves it, and the state's checksum of the record stays right (exit $rc, $rc2, $rc3)" \
+		eval '[ $rc = 0 ] && grep -q "^etc/amdgpu-tune/rpm-ostree-kargs: warning: .amd_iommu=off.: in the next deployment already, not from amdgpu-tune" "$work/err" && ! grep -q "rpm-ostree-kargs" "$work/out" && [ $rc2 = 0 ] && [ "$(top_options "$r")" = "$base amd_iommu=off" ] && [ $rc3 = 0 ] && ! grep -q "edited by hand" "$work/err2"'
 	# rpm-ostree reset untracks every /etc file: diff says our module options no
 	# longer reach the initramfs, and apply tracks the file again, changing nothing
 	# else.
