@@ -375,29 +375,29 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 }
 
 /* What rpm-ostree is to do on a booted OSTree system after a restore (or a discarded
- * journal): with undo (what kargs did or may have done), its opposite; without, our
+ * journal): with k (what kargs did or may have done), its opposite, or with forward
+ * (the files kept as the interrupted run left them) the same again; without, our
  * record's tokens added where the next deployment lacks them. The modprobe.d file is
  * tracked or not as it is on disk now. 0, -ENOMEM, or -EIO with a finding. */
 static int ostree_delta_after(const struct sysroot *root,
 			      const struct boot_backend *loader, bool cmdline,
-			      const struct journal_kargs *undo, struct regen_delta *delta,
-			      char ***add, struct diag_list *d)
+			      const struct journal_kargs *k, bool forward,
+			      struct regen_delta *delta, char ***add, struct diag_list *d)
 {
 	_cleanup_free_ char *rec = NULL;
 	_cleanup_strv_free_ char **del = NULL;
+	const char *locked = rpm_ostree_unchangeable(root);
 	size_t len;
 	int r = 0;
-
-	const char *locked = rpm_ostree_unchangeable(root);
 
 	*delta = (struct regen_delta){
 		.modprobe_present = sysroot_exists(root, backend_modprobe_path(loader))};
 	if (locked)
 		return diag_error(d, -EIO, "run/ostree/staged-deployment", 0, "%s",
 				  locked);
-	if (undo) {
-		delta->add = undo->del;
-		delta->del = undo->add;
+	if (k && k->ran) {
+		delta->add = forward ? k->add : k->del;
+		delta->del = forward ? k->del : k->add;
 		return 0;
 	}
 	if (!cmdline)
@@ -413,19 +413,20 @@ static int ostree_delta_after(const struct sysroot *root,
 }
 
 /* Regenerates what a restore changed (or, after a discarded journal, everything);
- * failures are findings that say what to run. done says what is already true. undo:
- * what rpm-ostree kargs did or may have done, on a booted OSTree system (NULL: none). */
+ * failures are findings that say what to run. done says what is already true. k: what
+ * rpm-ostree kargs did or may have done, on a booted OSTree system (NULL: none), done
+ * again with forward, else undone. */
 static int regen_after(const struct sysroot *root, const struct boot_backend *loader,
-		       bool cmdline, bool modprobe, const struct journal_kargs *undo,
-		       const char *done, struct diag_list *d)
+		       bool cmdline, bool modprobe, const struct journal_kargs *k,
+		       bool forward, const char *done, struct diag_list *d)
 {
 	struct regen_cmd cmds[REGEN_CMDS_MAX];
 	_cleanup_strv_free_ char **add = NULL;
 	struct regen_delta delta = {0};
 	size_t n = 0;
-	int r = loader->ostree_live
-			? ostree_delta_after(root, loader, cmdline, undo, &delta, &add, d)
-			: 0;
+	int r = loader->ostree_live ? ostree_delta_after(root, loader, cmdline, k,
+							 forward, &delta, &add, d)
+				    : 0;
 
 	if (r == 0)
 		r = regen_plan(root, loader, cmdline, modprobe, &delta, cmds, &n, true,
@@ -616,7 +617,8 @@ int txn_journal_check(const struct sysroot *root, unsigned *ret_snapshot,
  * the files as the interrupted run left them (regenerated when run, else named for the
  * user to run). 0, TXN_UNRECOVERED, or -errno with a finding. */
 static int discard(const struct sysroot *root, bool run,
-		   const struct boot_backend *loader, size_t from, struct diag_list *d)
+		   const struct boot_backend *loader, const struct journal_kargs *k,
+		   size_t from, struct diag_list *d)
 {
 	struct regen_cmd cmds[REGEN_CMDS_MAX];
 	_cleanup_strbuf_ struct strbuf shown = {0};
@@ -639,7 +641,7 @@ static int discard(const struct sysroot *root, bool run,
 	if (r < 0)
 		return r;
 	if (run)
-		return regen_after(root, loader, true, true, NULL,
+		return regen_after(root, loader, true, true, k, true,
 				   "the journal is removed", d) < 0
 			       ? TXN_UNRECOVERED
 			       : 0;
@@ -650,7 +652,7 @@ static int discard(const struct sysroot *root, bool run,
 		_cleanup_strv_free_ char **add = NULL;
 		struct regen_delta delta = {0};
 
-		r = loader->ostree_live ? ostree_delta_after(root, loader, true, NULL,
+		r = loader->ostree_live ? ostree_delta_after(root, loader, true, k, true,
 							     &delta, &add, d)
 					: 0;
 		if (r == 0)
@@ -689,7 +691,7 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 
 	*ret_snapshot = 0;
 	if (r == -EBADMSG && discard_unusable)
-		return discard(root, run, loader_now, from, d);
+		return discard(root, run, loader_now, NULL, from, d);
 	if (r < 0 || !id)
 		return r;
 	r = snapshot_load(root, id, &s, d);
@@ -697,7 +699,7 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 		/* Nothing to undo it from: say what to check, and how to go on. */
 		r = snapshot_unusable(id, r, d);
 		return r == -EBADMSG && discard_unusable
-			       ? discard(root, run, loader_now, from, d)
+			       ? discard(root, run, loader_now, &k, from, d)
 			       : r;
 	}
 	if (r == 0)
@@ -718,7 +720,7 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 	if (r < 0)
 		return r;
 	if (run && (cmdline || modprobe) &&
-	    regen_after(root, loader, cmdline, modprobe, k.ran ? &k : NULL,
+	    regen_after(root, loader, cmdline, modprobe, k.ran ? &k : NULL, false,
 			"the configuration is restored", d) < 0)
 		r = TXN_UNRECOVERED;
 	if (r < 0 && keep_for_kargs(loader, k.ran, d))
@@ -820,7 +822,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	cmdline |= kargs.ran;
 	undo = t->run && (cmdline || modprobe)
 		       ? regen_after(root, t->loader, cmdline, modprobe,
-				     kargs.ran ? &kargs : NULL,
+				     kargs.ran ? &kargs : NULL, false,
 				     "the configuration is restored", d)
 		       : 0;
 	/* The configuration is back; if the journal stays, the next run finds nothing

@@ -724,6 +724,7 @@ if [ "$as_root" = none ]; then
 		"rpm-ostree: remove untracks before kargs" "rpm-ostree: the deployment's own identical argument is neither added nor taken away" \
 		"rpm-ostree: tracked again after rpm-ostree reset" "rpm-ostree: a path tracked already" \
 		"rpm-ostree: a failed undo keeps the journal" "rpm-ostree: rollback does not claim the user's argument" \
+		"rpm-ostree: --discard-journal runs the journaled kargs" \
 		"rpm-ostree: a failed kargs is undone" "rpm-ostree: a run killed in kargs is undone by the next" \
 		"rpm-ostree: a hostile journal token"; do
 		tap_skip "$t" "needs chroot (root or a user namespace)"
@@ -865,6 +866,20 @@ else
 	rc=$?
 	tap_check "rpm-ostree: a run killed while kargs ran is undone by the next: the journal names the argument (kargs-add $journal), and stays while the opposite kargs fails (exit $rc1, kept $kept); then the argument leaves the next deployment (exit $rc)" \
 		eval '[ $rc1 = 5 ] && [ "$kept" = amd_iommu=off ] && [ $rc = 0 ] && [ "$journal" = amd_iommu=off ] && [ "$had" = "$base amd_iommu=off" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ] && [ ! -s "$r/etc/fake-regen/tracked" ]'
+	# Killed after kargs was journaled, its snapshot lost: --discard-journal keeps the
+	# files as the run left them (our record without amd_iommu=off), and kargs does
+	# again what the journal says it was to do, so the deployment matches the record.
+	r=$work/ro-discard
+	ostree_root "$r"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
+	rm "$r/etc/amdgpu-tune/rpm-ostree-kargs"
+	printf 'version 1\nsnapshot 99\nloader rpm-ostree\nregen kargs\nkargs-del amd_iommu=off\n' > "$r/var/lib/amdgpu-tune/transaction"
+	chmod 600 "$r/var/lib/amdgpu-tune/transaction"
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" apply strix-halo --discard-journal > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "rpm-ostree: --discard-journal of a journal whose snapshot is gone runs the journaled kargs again (--delete-if-present=amd_iommu=off): the deployment matches the files kept (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r" | grep " kargs ")" = "/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
 	# A journal token that would be an option to rpm-ostree is refused, not run.
 	r=$work/ro-hostile
 	ostree_root "$r"
