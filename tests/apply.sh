@@ -724,7 +724,7 @@ if [ "$as_root" = none ]; then
 		"rpm-ostree: remove untracks before kargs" "rpm-ostree: the deployment's own identical argument is neither added nor taken away" \
 		"rpm-ostree: tracked again after rpm-ostree reset" "rpm-ostree: a path tracked already" \
 		"rpm-ostree: a failed undo keeps the journal" "rpm-ostree: rollback does not claim the user's argument" \
-		"rpm-ostree: --discard-journal runs the journaled kargs" \
+		"rpm-ostree: --discard-journal runs the journaled kargs" "rpm-ostree, staging" \
 		"rpm-ostree: a failed kargs is undone" "rpm-ostree: a run killed in kargs is undone by the next" \
 		"rpm-ostree: a hostile journal token"; do
 		tap_skip "$t" "needs chroot (root or a user namespace)"
@@ -759,6 +759,23 @@ else
 	rc=$?
 	tap_check "rpm-ostree: remove untracks our modprobe.d file first (a tracked file that is gone fails every deployment), then deletes our argument (exit $rc)" \
 		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/bin/rpm-ostree initramfs-etc --untrack=/etc/modprobe.d/90-amdgpu-tune.conf\n/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off")" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -s "$r/etc/fake-regen/tracked" ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ]'
+	# As on a booted system, the stand-in stages each deployment
+	# (run/ostree/staged-deployment, GVariant): apply checks it, diff reads it, and
+	# the next commands start from it.
+	r=$work/ro-staged
+	ostree_root "$r"
+	: > "$r/etc/fake-regen/stage"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2> "$work/err"
+	rc=$?
+	next=$("$bin" --root "$r" detect --json 2> /dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["cmdline_next_boot"])' 2> /dev/null)
+	"$bin" --root "$r" diff > /dev/null 2> "$work/err2"
+	regen "$r" apply strix-halo > /dev/null 2>&1
+	rc2=$?
+	next2=$("$bin" --root "$r" detect --json 2> /dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["cmdline_next_boot"])' 2> /dev/null)
+	regen "$r" remove > /dev/null 2>&1
+	rc3=$?
+	tap_check "rpm-ostree, staging as a booted system does: apply checks the staged deployment, detect reads its arguments, its origin tracks our file, and the next profile and remove start from it (exit $rc, $rc2, $rc3; next boot: $next | $next2)" \
+		eval '[ $rc = 0 ] && [ -s "$r/run/ostree/staged-deployment" ] && [ "$next" = "rhgb quiet root=UUID=5b1d9c2e-7f3a-4e8b-b6d0-1a2c3e4f5a6b rootflags=subvol=root rw ostree=/ostree/boot.1/fedora/0123abcd/0 amd_iommu=off" ] && ! grep -q "does not take it" "$work/err2" && [ $rc2 = 0 ] && [ "$next2" = "$base" ] && [ $rc3 = 0 ] && [ "$(ls "$r"/boot/loader/entries)" = "$(printf "ostree-1.conf\nostree-2.conf")" ] && ! grep -q initramfs-etc "$r"/sysroot/ostree/deploy/fedora/deploy/5a5a*.origin'
 	# The deployment carries amd_iommu=off already (typed by hand): not ours to add,
 	# nor to take away.
 	r=$work/ro-own

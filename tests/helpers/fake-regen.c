@@ -305,6 +305,26 @@ static int origin(char **paths, size_t n)
 	return 0;
 }
 
+static int top_entry(char *path, size_t n);
+static size_t base_kargs(const char *path, char **was);
+static int stage(char **now, size_t n);
+
+/* origin() with the paths /etc/fake-regen/tracked lists. */
+static int retrack(void)
+{
+	char *paths[64], line[512];
+	size_t n = 0;
+	FILE *f = fopen("/etc/fake-regen/tracked", "r");
+
+	while (f && n < 64 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		paths[n++] = strdup(line);
+	}
+	if (f)
+		fclose(f);
+	return origin(paths, n);
+}
+
 static int track(int argc, char **argv)
 {
 	char *paths[64], line[512];
@@ -351,7 +371,143 @@ static int track(int argc, char **argv)
 	qsort(paths, n, sizeof(paths[0]), cmp_names);
 	for (size_t k = 0; k < n; k++)
 		fprintf(f, "%s\n", paths[k]);
-	return fclose(f) != 0 || origin(paths, n) || overlay();
+	if (fclose(f) != 0 || overlay())
+		return 1;
+	if (access("/etc/fake-regen/stage", F_OK) == 0) {
+		char entry[512], *now[128];
+		size_t k = top_entry(entry, sizeof(entry)) ? base_kargs(entry, now) : 0;
+
+		if (stage(now, k))
+			return 1;
+	}
+	return origin(paths, n);
+}
+
+/* A GVariant serializer for the one file a booted system's rpm-ostree stages
+ * (/run/ostree/staged-deployment, a{sv}: "target" a{sv} of "name" and "osname",
+ * "kargs" as), written as GLib writes it (the GVariant specification's framing
+ * offsets and alignment), so that amdgpu-tune reads what a real staged deployment
+ * looks like. */
+struct gv {
+	unsigned char b[16384];
+	size_t n;
+};
+
+static void gv_put(struct gv *g, const void *p, size_t n)
+{
+	if (g->n + n <= sizeof(g->b)) {
+		memcpy(g->b + g->n, p, n);
+		g->n += n;
+	}
+}
+
+static void gv_pad(struct gv *g, size_t a)
+{
+	while (g->n % a)
+		gv_put(g, "", 1);
+}
+
+/* The offset size for a container whose body (without offsets) is n bytes and that has
+ * k offsets: the smallest that holds the total. */
+static size_t gv_osize(size_t n, size_t k)
+{
+	size_t w = 1;
+
+	while (w < 8 && n + k * w > ((size_t)1 << (8 * w)) - 1)
+		w *= 2;
+	return w;
+}
+
+static void gv_offsets(struct gv *g, const size_t *ends, size_t k, size_t w)
+{
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = 0; j < w; j++) {
+			unsigned char c = (unsigned char)(ends[i] >> (8 * j));
+
+			gv_put(g, &c, 1);
+		}
+}
+
+/* An array of strings (as), or of entries already serialized (each aligned to 8). */
+static void gv_strv(struct gv *g, char **v, size_t k)
+{
+	size_t ends[128], start = g->n;
+
+	for (size_t i = 0; i < k && i < 128; i++) {
+		gv_put(g, v[i], strlen(v[i]) + 1);
+		ends[i] = g->n - start;
+	}
+	gv_offsets(g, ends, k, gv_osize(g->n - start, k));
+}
+
+/* {sv} entries: key, the value's bytes and type; into a{sv} with gv_dict_end(). */
+static void gv_entry(struct gv *g, size_t dict_start, size_t *ends, size_t *k,
+		     const char *key, const struct gv *value, const char *type)
+{
+	size_t start, key_end;
+
+	gv_pad(g, 8);
+	start = g->n;
+	gv_put(g, key, strlen(key) + 1);
+	key_end = g->n - start;
+	gv_pad(g, 8);
+	gv_put(g, value->b, value->n);
+	gv_put(g, "", 1);
+	gv_put(g, type, strlen(type));
+	gv_offsets(g, &key_end, 1, gv_osize(g->n - start, 1));
+	ends[(*k)++] = g->n - dict_start;
+}
+
+static void gv_dict_end(struct gv *g, size_t dict_start, const size_t *ends, size_t k)
+{
+	gv_offsets(g, ends, k, gv_osize(g->n - dict_start, k));
+}
+
+static void gv_string(struct gv *g, const char *s)
+{
+	g->n = 0;
+	gv_put(g, s, strlen(s) + 1);
+}
+
+#define STAGED_NAME "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a.1"
+
+/* Stages a deployment with the arguments now (n of them), its origin beside the
+ * booted one's, as rpm-ostree on a booted system does. */
+static int stage(char **now, size_t n)
+{
+	static struct gv top, target, kargs, name, osname;
+	size_t ends[2], tends[2], k = 0, tk = 0;
+	FILE *f;
+
+	gv_string(&name, STAGED_NAME);
+	gv_string(&osname, "fedora");
+	target.n = 0;
+	gv_entry(&target, 0, tends, &tk, "name", &name, "s");
+	gv_entry(&target, 0, tends, &tk, "osname", &osname, "s");
+	gv_dict_end(&target, 0, tends, tk);
+	kargs.n = 0;
+	gv_strv(&kargs, now, n);
+	top.n = 0;
+	gv_entry(&top, 0, ends, &k, "target", &target, "a{sv}");
+	gv_entry(&top, 0, ends, &k, "kargs", &kargs, "as");
+	gv_dict_end(&top, 0, ends, k);
+	mkdir("/run/ostree", 0755);
+	f = fopen("/run/ostree/staged-deployment", "w");
+	if (!f || fwrite(top.b, 1, top.n, f) != top.n || fclose(f) != 0)
+		return 1;
+	f = fopen("/etc/fake-regen/staged-kargs", "w");
+	for (size_t i = 0; f && i < n; i++)
+		fprintf(f, "%s%s", i ? " " : "", now[i]);
+	if (f)
+		fputs("\n", f);
+	if (!f || fclose(f) != 0)
+		return 1;
+	f = fopen("/sysroot/ostree/deploy/fedora/deploy/" STAGED_NAME ".origin", "w");
+	if (!f ||
+	    fputs("[origin]\nrefspec=fedora:fedora/43/x86_64/silverblue\n", f) < 0 ||
+	    fclose(f) != 0)
+		return 1;
+	return retrack();
 }
 
 /* The highest-version ostree-N.conf of /boot/loader/entries: its path and number. */
@@ -374,6 +530,31 @@ static int top_entry(char *path, size_t n)
 	return best;
 }
 
+/* The pending deployment's arguments: the staged one's, else those of entry path. */
+static size_t base_kargs(const char *path, char **was)
+{
+	char line[4096];
+	size_t n = 0;
+	FILE *in = fopen("/etc/fake-regen/staged-kargs", "r");
+
+	if (in && fgets(line, sizeof(line), in))
+		for (char *w = strtok(line, " \n"); w && n < 128; w = strtok(NULL, " \n"))
+			was[n++] = strdup(w);
+	if (in) {
+		fclose(in);
+		return n;
+	}
+	in = fopen(path, "r");
+	while (in && fgets(line, sizeof(line), in))
+		if (strncmp(line, "options ", 8) == 0)
+			for (char *w = strtok(line + 8, " \n"); w && n < 128;
+			     w = strtok(NULL, " \n"))
+				was[n++] = strdup(w);
+	if (in)
+		fclose(in);
+	return n;
+}
+
 static int kargs(int argc, char **argv)
 {
 	char path[512], line[4096], *was[128], *now[128], next[512];
@@ -383,14 +564,7 @@ static int kargs(int argc, char **argv)
 
 	if (!v)
 		return 1;
-	in = fopen(path, "r");
-	while (in && fgets(line, sizeof(line), in))
-		if (strncmp(line, "options ", 8) == 0)
-			for (char *w = strtok(line + 8, " \n"); w && n_was < 128;
-			     w = strtok(NULL, " \n"))
-				was[n_was++] = strdup(w);
-	if (in)
-		fclose(in);
+	n_was = base_kargs(path, was);
 	memcpy(now, was, sizeof(was[0]) * n_was);
 	n_now = n_was;
 	for (int i = 2; i < argc; i++) {
@@ -434,6 +608,8 @@ static int kargs(int argc, char **argv)
 	}
 	if (overlay() != 0)
 		return 1;
+	if (access("/etc/fake-regen/stage", F_OK) == 0)
+		return stage(now, n_now);
 	snprintf(next, sizeof(next), "/boot/loader/entries/ostree-%d.conf", v + 1);
 	in = fopen(path, "r");
 	out = fopen(next, "w");
