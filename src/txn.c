@@ -694,6 +694,12 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 		return discard(root, run, loader_now, NULL, from, d);
 	if (r < 0 || !id)
 		return r;
+	/* What rpm-ostree did only rpm-ostree undoes: without the commands, the journal
+	 * stays and nothing is restored. */
+	if (!run && loader->ostree_live && (k.ran || ran_initramfs))
+		return diag_error(
+			d, TXN_UNRECOVERED, TXN_JOURNAL, 0,
+			"an interrupted run changed the next deployment with rpm-ostree, which only rpm-ostree undoes: run this again with the commands on (without --no-update; with --update under --root)");
 	r = snapshot_load(root, id, &s, d);
 	if (r == -ENOENT || r == -EBADMSG) {
 		/* Nothing to undo it from: say what to check, and how to go on. */

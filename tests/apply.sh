@@ -873,6 +873,12 @@ else
 	rm "$r/etc/fake-regen/sleep-rpm-ostree"
 	journal=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
 	had=$(top_options "$r")
+	# Without the commands (no --update under --root), nothing is restored: only
+	# rpm-ostree can undo what it did.
+	before=$(tree_sum "$r")
+	"$bin" --root "$r" remove > /dev/null 2> "$work/err0"
+	rc0=$?
+	same=$([ "$(tree_sum "$r")" = "$before" ] && echo yes)
 	# The first undo's kargs fails (rpm-ostreed still runs the killed run's
 	# transaction): the journal stays, and the run after it undoes the change.
 	: > "$r/etc/fake-regen/fail-once-rpm-ostree-kargs"
@@ -881,8 +887,8 @@ else
 	kept=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
 	regen "$r" remove > /dev/null 2> "$work/err"
 	rc=$?
-	tap_check "rpm-ostree: a run killed while kargs ran is undone by the next: the journal names the argument (kargs-add $journal), and stays while the opposite kargs fails (exit $rc1, kept $kept); then the argument leaves the next deployment (exit $rc)" \
-		eval '[ $rc1 = 5 ] && [ "$kept" = amd_iommu=off ] && [ $rc = 0 ] && [ "$journal" = amd_iommu=off ] && [ "$had" = "$base amd_iommu=off" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ] && [ ! -s "$r/etc/fake-regen/tracked" ]'
+	tap_check "rpm-ostree: a run killed while kargs ran is undone by the next: the journal names the argument (kargs-add $journal), and stays, nothing restored, in a run without the commands (exit $rc0), or while the opposite kargs fails (exit $rc1, kept $kept); then the argument leaves the next deployment (exit $rc)" \
+		eval '[ $rc0 = 5 ] && [ "$same" = yes ] && grep -q "only rpm-ostree undoes" "$work/err0" && [ $rc1 = 5 ] && [ "$kept" = amd_iommu=off ] && [ $rc = 0 ] && [ "$journal" = amd_iommu=off ] && [ "$had" = "$base amd_iommu=off" ] && [ "$(top_options "$r")" = "$base" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ] && [ ! -s "$r/etc/fake-regen/tracked" ]'
 	# Killed after kargs was journaled, its snapshot lost: --discard-journal keeps the
 	# files as the run left them (our record without amd_iommu=off), and kargs does
 	# again what the journal says it was to do, so the deployment matches the record.
