@@ -434,7 +434,7 @@ const struct boot_backend backend_rpm_ostree = {
 	.verify = verify,
 	.ostree_live = true,
 	.default_rule =
-		"the pending deployment: the staged one (run/ostree/staged-deployment), else the first in boot/loader/entries (the highest version)",
+		"the pending deployment: the staged one (run/ostree/staged-deployment), else the booted stateroot's in boot/loader/entries with the highest version",
 };
 
 /* pending_kargs()'s failure r (for a change) as the error that stops it: -ENOMEM, or
