@@ -236,6 +236,7 @@ static int restore(const struct sysroot *root, const struct snapshot *s,
 /* What the journal says rpm-ostree kargs did or may have done (the tokens are owned). */
 struct journal_kargs {
 	bool ran;
+	bool restored; /* the files are back already: what kargs did is to be undone */
 	char **add, **del;
 };
 
@@ -254,7 +255,7 @@ static void journal_kargs_done(struct journal_kargs *k)
 static int journal_write(const struct sysroot *root, unsigned snapshot,
 			 const struct boot_backend *loader, bool regen_grub,
 			 bool regen_initramfs, const struct regen_delta *kargs,
-			 struct diag_list *d)
+			 bool restored, struct diag_list *d)
 {
 	_cleanup_strbuf_ struct strbuf b = {0};
 	int r;
@@ -265,7 +266,8 @@ static int journal_write(const struct sysroot *root, unsigned snapshot,
 		      snapshot, loader->name, regen_grub ? "regen grub\n" : "",
 		      regen_initramfs ? "regen initramfs\n" : "");
 	if (kargs)
-		strbuf_puts(&b, "regen kargs\n");
+		strbuf_puts(&b,
+			    restored ? "regen kargs\nrestored yes\n" : "regen kargs\n");
 	for (size_t i = 0; kargs && kargs->add && kargs->add[i]; i++)
 		strbuf_printf(&b, "kargs-add %s\n", kargs->add[i]);
 	for (size_t i = 0; kargs && kargs->del && kargs->del[i]; i++)
@@ -347,6 +349,9 @@ static int journal_read(const struct sysroot *root, unsigned *ret_snapshot,
 				ret_kargs->ran = true;
 			else if (ok)
 				*ret_initramfs = true;
+		} else if (streq(key, "restored")) {
+			ok = streq(val, "yes");
+			ret_kargs->restored = ok;
 		} else if (streq(key, "kargs-add") || streq(key, "kargs-del")) {
 			char ***to = key[6] == 'a' ? &ret_kargs->add : &ret_kargs->del;
 
@@ -449,14 +454,22 @@ static int regen_after(const struct sysroot *root, const struct boot_backend *lo
 /* After an undo whose rpm-ostree kargs failed (rpm-ostreed may still run the killed
  * run's transaction): only the journal says which arguments to take away again, so it
  * stays, and the next run tries again. Whether it stays; a finding says so. */
-static bool keep_for_kargs(const struct boot_backend *loader, bool kargs_ran,
+static bool keep_for_kargs(const struct sysroot *root, unsigned snapshot,
+			   const struct boot_backend *loader,
+			   const struct journal_kargs *k, bool initramfs,
 			   struct diag_list *d)
 {
-	if (!loader->ostree_live || !kargs_ran)
+	struct regen_delta fwd = {.add = k->add, .del = k->del};
+
+	if (!loader->ostree_live || !k->ran)
 		return false;
+	/* Said so in the journal: were the snapshot lost, --discard-journal would
+	 * otherwise take it for a run killed before its undo and do it forward. */
+	if (!k->restored)
+		journal_write(root, snapshot, loader, false, initramfs, &fwd, true, d);
 	diag_add(
 		d, DIAG_ERROR, TXN_JOURNAL, 0,
-		"kept: it names the kernel arguments rpm-ostree kargs may have changed, and the next 'amdgpu-tune apply', 'rollback' or 'remove' runs the opposite again ('rpm-ostree status' shows a transaction still running)");
+		"kept: it names the kernel arguments rpm-ostree kargs may have changed, and the next 'amdgpu-tune apply', 'rollback' or 'remove' runs the opposite again ('rpm-ostree status' shows a transaction still running; --discard-journal gives up on it, leaving the command to run by hand)");
 	return true;
 }
 
@@ -627,6 +640,11 @@ static int discard(const struct sysroot *root, bool run,
 	int r;
 
 	diag_demote(d, from);
+	/* rpm-ostree would unlock a locked staged deployment: the journal stays. */
+	if (loader->ostree_live && rpm_ostree_unchangeable(root))
+		return diag_error(d, TXN_UNRECOVERED, "run/ostree/staged-deployment", 0,
+				  "%s; the journal is kept",
+				  rpm_ostree_unchangeable(root));
 	r = sysroot_unlink(root, TXN_JOURNAL, false);
 	if (r == -EISDIR)
 		r = sysroot_remove_flat_dir(root, TXN_JOURNAL);
@@ -641,7 +659,7 @@ static int discard(const struct sysroot *root, bool run,
 	if (r < 0)
 		return r;
 	if (run)
-		return regen_after(root, loader, true, true, k, true,
+		return regen_after(root, loader, true, true, k, !(k && k->restored),
 				   "the journal is removed", d) < 0
 			       ? TXN_UNRECOVERED
 			       : 0;
@@ -652,9 +670,10 @@ static int discard(const struct sysroot *root, bool run,
 		_cleanup_strv_free_ char **add = NULL;
 		struct regen_delta delta = {0};
 
-		r = loader->ostree_live ? ostree_delta_after(root, loader, true, k, true,
-							     &delta, &add, d)
-					: 0;
+		r = loader->ostree_live
+			    ? ostree_delta_after(root, loader, true, k,
+						 !(k && k->restored), &delta, &add, d)
+			    : 0;
 		if (r == 0)
 			r = regen_plan(root, loader, true, true, &delta, cmds, &n, false,
 				       d);
@@ -729,8 +748,17 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 	    regen_after(root, loader, cmdline, modprobe, k.ran ? &k : NULL, false,
 			"the configuration is restored", d) < 0)
 		r = TXN_UNRECOVERED;
-	if (r < 0 && keep_for_kargs(loader, k.ran, d))
+	/* A kept journal given up on: the command to run by hand was named (not while a
+	 * staged deployment is locked: then no command was planned). */
+	if (r < 0 && k.ran && loader->ostree_live && discard_unusable &&
+	    !rpm_ostree_unchangeable(root)) {
+		diag_demote(d, from);
+		r = diag_warning(
+			d, TXN_JOURNAL, 0,
+			"removed (--discard-journal): the kernel arguments it names stay as rpm-ostree left them; run the command above by hand");
+	} else if (r < 0 && keep_for_kargs(root, id, loader, &k, modprobe, d)) {
 		return r;
+	}
 	if (sysroot_unlink(root, TXN_JOURNAL, false) < 0 && r == 0)
 		r = diag_error(d, TXN_UNRECOVERED, TXN_JOURNAL, 0, "cannot remove");
 	*ret_snapshot = id;
@@ -759,7 +787,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 			  &t->snapshot, d);
 	if (r < 0)
 		return r == -ENOMEM ? r : TXN_FAILED;
-	r = journal_write(root, t->snapshot, t->loader, false, false, NULL, d);
+	r = journal_write(root, t->snapshot, t->loader, false, false, NULL, false, d);
 	if (r < 0)
 		return r == -ENOMEM ? r : TXN_FAILED;
 	/* 2. The files. */
@@ -779,7 +807,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 			ka |= t->cmds[i].step == REGEN_KARGS;
 		}
 		r = journal_write(root, t->snapshot, t->loader, g, ir,
-				  ka ? &t->delta : NULL, d);
+				  ka ? &t->delta : NULL, false, d);
 		touched = true;
 	}
 	for (size_t i = 0; r == 0 && t->run && i < t->n_cmds; i++) {
@@ -836,7 +864,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	 * its mark it does not count (a failure to unmark keeps the journal). */
 	if (mark_undone(root, s, d) < 0)
 		return TXN_UNRECOVERED;
-	if (undo < 0 && keep_for_kargs(t->loader, kargs.ran, d))
+	if (undo < 0 && keep_for_kargs(root, t->snapshot, t->loader, &kargs, modprobe, d))
 		return TXN_UNRECOVERED;
 	sysroot_unlink(root, TXN_JOURNAL, false);
 	return undo < 0 ? TXN_UNRECOVERED : TXN_FAILED;

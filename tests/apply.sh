@@ -725,6 +725,7 @@ if [ "$as_root" = none ]; then
 		"rpm-ostree: tracked again after rpm-ostree reset" "rpm-ostree: a path tracked already" \
 		"rpm-ostree: a failed undo keeps the journal" "rpm-ostree: rollback does not claim the user's argument" \
 		"rpm-ostree: --discard-journal runs the journaled kargs" "rpm-ostree, staging" \
+		"rpm-ostree: --discard-journal of a kept journal" \
 		"rpm-ostree: a failed kargs is undone" "rpm-ostree: a run killed in kargs is undone by the next" \
 		"rpm-ostree: a hostile journal token"; do
 		tap_skip "$t" "needs chroot (root or a user namespace)"
@@ -847,17 +848,42 @@ else
 	rc=$?
 	rm "$r/etc/fake-regen/fail-rpm-ostree-kargs"
 	kept=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
-	# A locked staged deployment meanwhile: the undo would unlock it; it waits.
+	restored=$(grep -c "^restored yes$" "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
+	# A locked staged deployment meanwhile (GLib-made, as ostree writes one): the
+	# undo would unlock it; it waits, and so does --discard-journal.
 	mkdir -p "$r/run/ostree"
-	: > "$r/run/ostree/staged-deployment-locked"
+	cp "$top_srcdir/tests/golden/detect-rpm-ostree-locked/root/run/ostree/staged-deployment" "$r/run/ostree/"
 	regen "$r" apply strix-halo > /dev/null 2> "$work/err2"
 	rc2=$?
+	regen "$r" apply strix-halo --discard-journal > /dev/null 2>&1
+	rc4=$?
 	kept2=$(sed -n 's/^kargs-add //p' "$r/var/lib/amdgpu-tune/transaction" 2> /dev/null)
-	rm "$r/run/ostree/staged-deployment-locked"
+	rm "$r/run/ostree/staged-deployment"
 	regen "$r" apply strix-halo > /dev/null 2>&1
 	rc3=$?
-	tap_check "rpm-ostree: when the undo's kargs fails too, or a staged deployment is locked, the journal stays (kargs-add $kept, $kept2), and the next apply runs the undo first (exit $rc, $rc2, $rc3)" \
-		eval '[ $rc = 5 ] && [ "$kept" = amd_iommu=off ] && grep -q "transaction: kept: it names the kernel arguments" "$work/err" && [ $rc2 = 5 ] && [ "$kept2" = amd_iommu=off ] && grep -q "staged-deployment: a staged deployment is locked" "$work/err2" && [ $rc3 = 0 ] && [ "$(sed -n "s/^argv: //p" "$r/var/log/fake-regen.log" | grep -c "kargs --delete-if-present=amd_iommu=off")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
+	tap_check "rpm-ostree: when the undo's kargs fails too, or a staged deployment is locked, the journal stays, saying the files are back ($restored; kargs-add $kept, $kept2), also through --discard-journal, and the next apply runs the undo first (exit $rc, $rc2, $rc4, $rc3)" \
+		eval '[ $rc = 5 ] && [ "$kept" = amd_iommu=off ] && [ "$restored" = 1 ] && grep -q "transaction: kept: it names the kernel arguments" "$work/err" && [ $rc2 = 5 ] && [ $rc4 = 5 ] && [ "$kept2" = amd_iommu=off ] && grep -q "staged-deployment: a staged deployment is locked" "$work/err2" && [ $rc3 = 0 ] && [ "$(sed -n "s/^argv: //p" "$r/var/log/fake-regen.log" | grep -c "kargs --delete-if-present=amd_iommu=off")" = 2 ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
+	# A kept journal whose snapshot is gone: --discard-journal undoes what it names
+	# (the files are back), never does it again; an undo that keeps failing is given
+	# up on with --discard-journal, naming the command.
+	r=$work/ro-fail3
+	ostree_root "$r"
+	: > "$r/etc/fake-regen/fail-rpm-ostree-kargs"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
+	rm "$r/etc/fake-regen/fail-rpm-ostree-kargs"
+	rm -rf "$r/var/lib/amdgpu-tune/snapshots"
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" apply strix-halo --discard-journal > /dev/null 2>&1
+	rc=$?
+	back=$(runs "$r" | grep " kargs ")
+	r=$work/ro-fail4
+	ostree_root "$r"
+	: > "$r/etc/fake-regen/fail-rpm-ostree-kargs"
+	regen "$r" apply strix-halo-no-iommu > /dev/null 2>&1
+	regen "$r" apply strix-halo --discard-journal > /dev/null 2> "$work/err"
+	rc2=$?
+	tap_check "rpm-ostree: --discard-journal of a kept journal undoes it ($back), and gives up on an undo that keeps failing, naming the command (exit $rc, $rc2)" \
+		eval '[ $rc = 0 ] && [ "$back" = "/usr/bin/rpm-ostree kargs --delete-if-present=amd_iommu=off" ] && [ $rc2 != 5 ] && grep -q "run .rpm-ostree kargs --delete-if-present=amd_iommu=off. once the cause is fixed" "$work/err" && grep -q "transaction: warning: removed (--discard-journal)" "$work/err" && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
 	# Killed while kargs runs (it completes: a new deployment with our argument); the
 	# next run finds the journal and takes the argument away again.
 	r=$work/ro-kill
