@@ -614,12 +614,11 @@ const char *rpm_ostree_unchangeable(const struct sysroot *root)
 	size_t len;
 	bool locked;
 
-	if (sysroot_exists(root, STAGED_LOCKED))
-		return LOCKED_WHY;
+	/* The lock file counts only beside a staged deployment (ostree reads it so). */
 	if (sysroot_read_file(root, STAGED, STAGED_MAX, false, &buf, &len) < 0 ||
 	    staged_parse((const unsigned char *)buf, len, &st, &why) < 0)
 		return NULL;
-	locked = st.locked;
+	locked = st.locked || sysroot_exists(root, STAGED_LOCKED);
 	staged_done(&st);
 	return locked ? LOCKED_WHY : NULL;
 }
