@@ -518,10 +518,14 @@ static int top_entry(char *path, size_t n)
 	int best = 0;
 
 	while (d && (de = readdir(d))) {
-		int v;
+		char *end;
+		long v;
 
-		if (sscanf(de->d_name, "ostree-%d.conf", &v) == 1 && v > best) {
-			best = v;
+		if (strncmp(de->d_name, "ostree-", 7) != 0)
+			continue;
+		v = strtol(de->d_name + 7, &end, 10);
+		if (strcmp(end, ".conf") == 0 && v > best && v < 100000) {
+			best = (int)v;
 			snprintf(path, n, "/boot/loader/entries/%s", de->d_name);
 		}
 	}
