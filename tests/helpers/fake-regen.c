@@ -309,10 +309,10 @@ static int top_entry(char *path, size_t n);
 static size_t base_kargs(const char *path, char **was);
 static int stage(char **now, size_t n);
 
-/* origin() with the paths /etc/fake-regen/tracked lists. */
-static int retrack(void)
+/* The paths /etc/fake-regen/tracked lists (at most 64), into paths; their number. */
+static size_t tracked(char **paths)
 {
-	char *paths[64], line[512];
+	char line[512];
 	size_t n = 0;
 	FILE *f = fopen("/etc/fake-regen/tracked", "r");
 
@@ -322,22 +322,25 @@ static int retrack(void)
 	}
 	if (f)
 		fclose(f);
+	return n;
+}
+
+/* origin() with the paths /etc/fake-regen/tracked lists. */
+static int retrack(void)
+{
+	char *paths[64];
+	size_t n = tracked(paths);
+
 	return origin(paths, n);
 }
 
 static int track(int argc, char **argv)
 {
-	char *paths[64], line[512];
-	size_t n = 0;
+	char *paths[64];
+	size_t n = tracked(paths);
 	int changed = 0, force = 0;
-	FILE *f = fopen("/etc/fake-regen/tracked", "r");
+	FILE *f;
 
-	while (f && n < 64 && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		paths[n++] = strdup(line);
-	}
-	if (f)
-		fclose(f);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--force-sync") == 0) {
 			force = 1;
