@@ -66,16 +66,12 @@ int fragment_grub(const char *profile, const struct plan *pl, char **ret)
 	return 0;
 }
 
-int fragment_bootc(const char *profile, const struct plan *pl, char **ret)
+/* The plan's command-line arguments, each as put_arg() writes it, in plan order. */
+static int cmdline_args(const struct plan *pl, char ***ret)
 {
 	_cleanup_strv_free_ char **args = NULL;
-	struct strbuf head = {0};
 	int r = 0;
 
-	*ret = NULL;
-	if (!plan_sets(pl, WHERE_CMDLINE))
-		return 0;
-	r = header(&head, profile);
 	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
 		const struct setting *s = &pl->settings[i];
 		struct strbuf a = {0};
@@ -89,6 +85,23 @@ int fragment_bootc(const char *profile, const struct plan *pl, char **ret)
 			strbuf_done(&a);
 	}
 	if (r == 0)
+		*ret = TAKE_PTR(args);
+	return r;
+}
+
+int fragment_bootc(const char *profile, const struct plan *pl, char **ret)
+{
+	_cleanup_strv_free_ char **args = NULL;
+	struct strbuf head = {0};
+	int r = 0;
+
+	*ret = NULL;
+	if (!plan_sets(pl, WHERE_CMDLINE))
+		return 0;
+	r = header(&head, profile);
+	if (r == 0)
+		r = cmdline_args(pl, &args);
+	if (r == 0)
 		r = kargsd_format(head.s, args, ret);
 	strbuf_done(&head);
 	return r;
@@ -97,22 +110,16 @@ int fragment_bootc(const char *profile, const struct plan *pl, char **ret)
 int fragment_rpm_ostree(const char *profile, const struct plan *pl, const char *base,
 			char **ret)
 {
-	_cleanup_strv_free_ char **have = NULL;
+	_cleanup_strv_free_ char **have = NULL, **args = NULL;
 	struct strbuf b = {0}, line = {0};
 	int r = base ? strv_split_ws(base, &have) : 0;
 
 	*ret = NULL;
-	for (size_t i = 0; r == 0 && i < pl->n_settings; i++) {
-		const struct setting *s = &pl->settings[i];
-		struct strbuf a = {0};
-
-		if (s->where != WHERE_CMDLINE)
-			continue;
-		r = put_arg(&a, s->name, s->value);
-		if (r == 0 && !(have && strv_contains(have, a.s)))
-			r = strbuf_printf(&line, "%s%s", line.len ? " " : "", a.s);
-		strbuf_done(&a);
-	}
+	if (r == 0)
+		r = cmdline_args(pl, &args);
+	for (size_t i = 0; r == 0 && args && args[i]; i++)
+		if (!(have && strv_contains(have, args[i])))
+			r = strbuf_printf(&line, "%s%s", line.len ? " " : "", args[i]);
 	if (r == 0 && line.len) {
 		r = header(&b, profile);
 		if (r == 0)
