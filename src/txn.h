@@ -79,7 +79,11 @@ void txn_remove_stale(const struct sysroot *root);
  * that say what to check and how to go on; with discard_unusable (--discard-journal)
  * those findings become warnings, the journal is removed and the boot files are
  * regenerated for loader_now from the files as they are (when run; else a warning names
- * the commands). A usable journal is undone whatever discard_unusable says.
+ * the commands). A usable journal is undone whatever discard_unusable says, but for
+ * one an rpm-ostree system kept after the opposite kargs failed: with discard_unusable,
+ * tried once more and removed, the findings naming the command. On an rpm-ostree
+ * system, a journal that says rpm-ostree ran is not touched unless run (only rpm-ostree
+ * undoes what it did).
  * *ret_snapshot is the snapshot restored, 0 when none was. 0, TXN_UNRECOVERED or
  * -errno (findings in d). */
 int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
