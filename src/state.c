@@ -54,7 +54,7 @@ static int bad(struct diag_list *d, const char *file, unsigned line, const char 
 }
 
 /* A byte count as we write it: decimal, no sign, no leading zero, not zero. */
-static int parse_bytes(const char *s, uint64_t *ret)
+int state_parse_bytes(const char *s, uint64_t *ret)
 {
 	uint64_t v = 0;
 	const char *p = s;
@@ -74,7 +74,7 @@ static int parse_bytes(const char *s, uint64_t *ret)
 
 /* A directory name under lib/modules as --kernel takes it: letters, digits and "._+~-",
  * not starting with a dot, at most 200 bytes (what the facts reader looks at). */
-static bool kernel_version_is_safe(const char *s)
+bool kernel_version_is_safe(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -206,7 +206,7 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 				r = bad(d, file, line, "unknown or repeated version");
 			version = val[0] == '2' ? 2 : 1;
 		} else if (streq(key, "memory")) {
-			if (s->has_memory || parse_bytes(val, &s->memory) < 0)
+			if (s->has_memory || state_parse_bytes(val, &s->memory) < 0)
 				r = bad(d, file, line, "invalid or repeated memory");
 			s->has_memory = true;
 		} else if (streq(key, "memory-from")) {

@@ -89,5 +89,11 @@ int state_format(const struct state *s, char **ret);
 const char *state_sha_of(const struct state *s, const char *path);
 /* True for a kernel command-line token apply may record and remove again. */
 bool state_token_is_safe(const char *t);
+/* A byte count as our records write it: decimal, no sign, no leading zero, not zero.
+ * 0, -EINVAL or -ERANGE. */
+int state_parse_bytes(const char *s, uint64_t *ret);
+/* A kernel version as our records name one: letters, digits and "._+~-", not starting
+ * with a dot, at most 200 bytes. */
+bool kernel_version_is_safe(const char *s);
 /* SHA-256 of data as 64 lowercase hex digits (libmd). */
 void sha256_hex(const void *data, size_t len, char out[static 65]);
