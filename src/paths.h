@@ -20,6 +20,9 @@
  * rpm-ostree kargs (in /etc, which every new deployment takes over from the booted
  * one's when it is finalized). */
 #define FRAGMENT_RPM_OSTREE "etc/amdgpu-tune/rpm-ostree-kargs"
+/* A trial boot (apply --trial) on Debian's GRUB: the grub.d script that adds its entry
+ * (after 10_linux's, so that the default entry keeps its place). */
+#define FRAGMENT_GRUB_TRIAL "etc/grub.d/42_amdgpu-tune-trial"
 
 /* The administrator's profiles. */
 #define PROFILEDIR_ETC "etc/amdgpu-tune/profiles"
@@ -30,6 +33,7 @@
 #define SNAPSHOT_DIR STATE_DIR "/snapshots"
 #define TXN_LOCK     STATE_DIR "/lock"
 #define TXN_JOURNAL  STATE_DIR "/transaction"
+#define TRIAL_FILE   STATE_DIR "/trial" /* the trial boot's record (trial.h) */
 
 /* Module parameter tables read from the kernels' modules (paramcache.h). */
 #define CACHE_DIR "var/cache/amdgpu-tune"
@@ -40,6 +44,8 @@ enum managed_kind {
 			   * the entries kernel-install writes */
 	MANAGED_MODPROBE, /* module options: the initramfs */
 	MANAGED_STATE,	  /* our record of the last change: nothing */
+	MANAGED_ENTRY,	  /* a trial boot's entry: the boot menu, as MANAGED_CMDLINE */
+	MANAGED_TRIAL,	  /* the trial boot's record: nothing */
 };
 
 /* A file apply, rollback or remove changes. */
