@@ -260,4 +260,6 @@ const struct boot_backend backend_bootc = {
 	.cmdline_regen = REGEN_NONE,
 	.modprobe = &modprobe_file,
 	.image_build = true,
+	.trial_refuse =
+		"apply --trial is for a booted machine: an image being built has no next boot; try the image on one machine first (bootc switch, and bootc rollback to go back)",
 };

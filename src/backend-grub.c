@@ -3,14 +3,19 @@
  * into GRUB_CMDLINE_LINUX_DEFAULT in etc/default/grub itself). The
  * next boot's command line is what grub-mkconfig's 10_linux gives normal entries from
  * GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT (grub.h computes it). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 
 #include "backend.h"
 #include "bootcfg.h"
 #include "fragment.h"
 #include "grub.h"
 #include "strv.h"
+#include "sysroot.h"
+#include "trial.h"
 
 /* update-grub is Debian's "grub-mkconfig -o /boot/grub/grub.cfg", and Debian's
  * grub-mkconfig sources the .cfg files in etc/default/grub.d after
@@ -96,6 +101,133 @@ static int dropin_text(const char *profile, const struct plan *pl, const char *b
 
 static const struct managed_file dropin = {FRAGMENT_GRUB, MANAGED_CMDLINE, true};
 
+/* A trial on Debian's GRUB. The entry is what 10_linux makes first, the newest kernel's
+ * (GRUB_DEFAULT=0 boots it), made again by update-grub with the trial's arguments after
+ * GRUB_CMDLINE_LINUX_DEFAULT's, under its own title and id; 42_ comes after 10_linux,
+ * 30_os-prober and 40_custom, so every entry before it keeps its place. grub-reboot
+ * sets next_entry in boot/grub/grubenv, and the grub.cfg of Debian's 00_header takes it
+ * as the default once and saves it empty (save_env next_entry) before any kernel runs:
+ * a boot that hangs or fails is followed by the default entry. */
+static const struct managed_file grub_trial = {FRAGMENT_GRUB_TRIAL, MANAGED_ENTRY, false};
+
+static int grub_trial_text(const struct trial *t, char **ret)
+{
+	_cleanup_strbuf_ struct strbuf b = {0};
+	char marker[64];
+
+	strbuf_printf(
+		&b,
+		"#!/bin/sh\n"
+		"# Written by amdgpu-tune apply --trial %s (trial %s). Do not edit:\n"
+		"# 'amdgpu-tune confirm' and 'amdgpu-tune remove' take it away.\n"
+		"# The first entry 10_linux makes (the newest kernel's), with the trial's\n"
+		"# arguments, as the entry '%s', which grub-reboot selects for one boot.\n"
+		"set -e\n"
+		"[ -x /etc/grub.d/10_linux ] || exit 0\n"
+		"GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT}",
+		t->profile, t->id, TRIAL_ENTRY_ID);
+	for (size_t i = 0; t->args[i]; i++) {
+		if (!state_token_is_safe(t->args[i]))
+			return -EINVAL;
+		strbuf_printf(&b, " %s", t->args[i]);
+	}
+	strbuf_printf(&b,
+		      " %s\"\n"
+		      "export GRUB_CMDLINE_LINUX_DEFAULT\n"
+		      "/etc/grub.d/10_linux | sed -n '/^menuentry /,/^}/{\n"
+		      "s/^menuentry .*{$/menuentry \"amdgpu-tune trial: %s\" --id %s {/\n"
+		      "p\n"
+		      "/^}/q\n"
+		      "}'\n",
+		      trial_marker(t, marker), t->profile, TRIAL_ENTRY_ID);
+	if (strbuf_error(&b))
+		return strbuf_error(&b);
+	*ret = strbuf_steal(&b);
+	return 0;
+}
+
+static int grub_trial_selected(const struct sysroot *root)
+{
+	_cleanup_free_ char *next = NULL;
+	int r = grubenv_next_entry(root, &next);
+
+	return r < 0 ? r : next && streq(next, TRIAL_ENTRY_ID);
+}
+
+static int grub_trial_verify(const struct sysroot *root, const struct trial *t,
+			     struct diag_list *d)
+{
+	_cleanup_free_ char *cfg = NULL;
+	_cleanup_strv_free_ char **have = NULL;
+	char marker[64];
+	size_t len;
+	int r = sysroot_read_file(root, "boot/grub/grub.cfg", 16u << 20, false, &cfg,
+				  &len);
+
+	if (r == 0)
+		r = grubcfg_trial_args(cfg, &have);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return diag_error(d, -EIO, "boot/grub/grub.cfg", 0,
+				  "cannot read it after update-grub: %s",
+				  read_error_text(-r));
+	if (!have)
+		return diag_error(
+			d, -EIO, "boot/grub/grub.cfg", 0,
+			"update-grub made no entry '%s' with a linux line (%s runs /etc/grub.d/10_linux, which must be executable and find a kernel)",
+			TRIAL_ENTRY_ID, FRAGMENT_GRUB_TRIAL);
+	for (size_t i = 0; t->args[i]; i++)
+		if (!strv_contains(have, t->args[i]))
+			return diag_error(d, -EIO, "boot/grub/grub.cfg", 0,
+					  "the entry '%s' lacks %s after update-grub",
+					  TRIAL_ENTRY_ID, t->args[i]);
+	if (!strv_contains(have, trial_marker(t, marker)))
+		return diag_error(d, -EIO, "boot/grub/grub.cfg", 0,
+				  "the entry '%s' lacks %s after update-grub",
+				  TRIAL_ENTRY_ID, marker);
+	return 0;
+}
+
+/* GRUB writes next_entry back into grubenv's own blocks at boot, which it cannot do on
+ * a file system with checksums or compression nor through device-mapper or md RAID
+ * (Debian's 00_header turns recordfail off for the same list: grub-probe's fs btrfs,
+ * zfs, squash4 and the others it names, and abstraction lvm or diskfilter). There a
+ * trial would be selected at every boot until confirmed. */
+static const char *grub_trial_unusable(const struct sysroot *root)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct statfs fs;
+	struct stat st;
+	char sys[96];
+	int fd;
+
+	if (asprintf(&dir, "%s/boot/grub", sysroot_is_live(root) ? "" : root->path) < 0)
+		return NULL;
+	if (statfs(dir, &fs) == 0 &&
+	    (fs.f_type == 0x9123683e /* btrfs */ || fs.f_type == 0x2fc12fc1 /* zfs */ ||
+	     fs.f_type == 0x73717368 /* squashfs */))
+		return "boot/grub is on a file system GRUB cannot write its environment block on (btrfs, ZFS or squashfs): a trial would stay selected at every boot";
+	if (stat(dir, &st) < 0)
+		return NULL;
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/dm", major(st.st_dev),
+		 minor(st.st_dev));
+	fd = open(sys, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/md", major(st.st_dev),
+			 minor(st.st_dev));
+		fd = open(sys, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return NULL;
+	close(fd);
+	return "boot/grub is on device-mapper (LVM, LUKS) or md RAID, where GRUB cannot write its environment block: a trial would stay selected at every boot";
+}
+
+static const char *const grub_reboot[] = {"/usr/sbin/grub-reboot", TRIAL_ENTRY_ID, NULL};
+static const char *const grub_unset[] = {"/usr/bin/grub-editenv", "/boot/grub/grubenv",
+					 "unset", "next_entry", NULL};
+
 const struct boot_backend backend_debian_grub = {
 	.name = "debian-grub",
 	.detect = detect_debian,
@@ -103,6 +235,13 @@ const struct boot_backend backend_debian_grub = {
 	.cmdline = &dropin,
 	.cmdline_text = dropin_text,
 	.cmdline_regen = REGEN_MENU,
+	.trial = &grub_trial,
+	.trial_text = grub_trial_text,
+	.trial_arm = grub_reboot,
+	.trial_disarm = grub_unset,
+	.trial_selected = grub_trial_selected,
+	.trial_verify = grub_trial_verify,
+	.trial_unusable = grub_trial_unusable,
 	.default_rule = "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)",
 };
 
@@ -345,4 +484,6 @@ const struct boot_backend backend_grub = {
 	.cmdline_span = default_span,
 	.cmdline_regen = REGEN_MENU,
 	.default_rule = "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)",
+	.trial_refuse =
+		"apply --trial needs Debian's update-grub, whose grub.d the trial entry goes to; this GRUB (grub-mkconfig without Debian's drop-ins) is not supported for it yet",
 };

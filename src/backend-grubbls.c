@@ -628,4 +628,6 @@ const struct boot_backend backend_grub_bls = {
 	.cmdline_regen = REGEN_MENU,
 	.verify = verify,
 	.default_rule = "the newest boot entry (GRUB_DEFAULT=0)",
+	.trial_refuse =
+		"apply --trial is not supported on GRUB with Boot Loader Specification entries (Fedora, RHEL) yet",
 };

@@ -435,6 +435,8 @@ const struct boot_backend backend_rpm_ostree = {
 	.ostree_live = true,
 	.default_rule =
 		"the pending deployment: the staged one (run/ostree/staged-deployment), else the booted stateroot's in boot/loader/entries with the highest version",
+	.trial_refuse =
+		"apply --trial is not needed on rpm-ostree: every apply makes a new deployment and keeps the previous one in the boot menu, which 'rpm-ostree rollback' makes the default again",
 };
 
 /* pending_kargs()'s failure r (for a change) as the error that stops it: -ENOMEM, or

@@ -267,4 +267,6 @@ const struct boot_backend backend_sdboot = {
 	.verify = verify,
 	.default_rule =
 		"newest boot/vmlinuz-VERSION (systemd-boot sorts entries by version)",
+	.trial_refuse =
+		"apply --trial is not supported on systemd-boot yet (only on Debian's GRUB)",
 };

@@ -5,6 +5,8 @@
  * the initramfs work all the same. */
 const struct boot_backend backend_unknown = {
 	.name = "unknown",
+	.trial_refuse =
+		"apply --trial needs a boot loader amdgpu-tune writes to, and none was found",
 };
 
 /* Detection order: a bootc image being built first (its tree has OSTree's layout but
@@ -56,26 +58,27 @@ const struct boot_backend *backend_for_cmdline_file(const char *path,
 /* The files every backend shares. */
 static const struct managed_file common[] = {
 	{FRAGMENT_MODPROBE, MANAGED_MODPROBE, true},
+	{TRIAL_FILE, MANAGED_TRIAL, false},
 	{STATE_FILE, MANAGED_STATE, false},
 };
 
 /* The backend's command-line file (modprobe false) or its own modprobe.d file. */
-static const struct managed_file *file_of(const struct boot_backend *b, bool modprobe)
+static const struct managed_file *file_of(const struct boot_backend *b, int which)
 {
-	return modprobe ? b->modprobe : b->cmdline;
+	return which == 1 ? b->modprobe : which == 2 ? b->trial : b->cmdline;
 }
 
-/* The i-th distinct command-line file (or, with modprobe, backend's own modprobe.d
- * file) of the backends whose file is ours as a whole (whole) or only in part; *i
- * counts down past those it skips. */
-static const struct managed_file *backend_file(bool modprobe, bool whole, size_t *i)
+/* The i-th distinct command-line file (which 0), own modprobe.d file (1) or trial
+ * entry file (2) of the backends whose file is ours as a whole (whole) or only in
+ * part; *i counts down past those it skips. */
+static const struct managed_file *backend_file(int which, bool whole, size_t *i)
 {
 	for (size_t k = 0; backends[k]; k++) {
-		const struct managed_file *m = file_of(backends[k], modprobe);
+		const struct managed_file *m = file_of(backends[k], which);
 		bool seen = false;
 
 		for (size_t j = 0; m && j < k; j++)
-			seen |= file_of(backends[j], modprobe) == m;
+			seen |= file_of(backends[j], which) == m;
 		if (!m || seen || m->hand_edit != whole)
 			continue;
 		if (*i == 0)
@@ -88,17 +91,19 @@ static const struct managed_file *backend_file(bool modprobe, bool whole, size_t
 const struct managed_file *managed_file(size_t i)
 {
 	/* In the order remove lists them: our drop-ins, the files we only add
-	 * arguments to, the state last (it records the others). */
-	const struct managed_file *m = backend_file(false, true, &i);
+	 * arguments to, a trial's entry and record, the state last (it records the
+	 * others). */
+	const struct managed_file *m = backend_file(0, true, &i);
 
 	if (m)
 		return m;
 	if (i == 0)
 		return &common[0];
 	i--;
-	if ((m = backend_file(true, true, &i)) || (m = backend_file(false, false, &i)))
+	if ((m = backend_file(1, true, &i)) || (m = backend_file(0, false, &i)) ||
+	    (m = backend_file(2, false, &i)))
 		return m;
-	return i == 0 ? &common[1] : NULL;
+	return i < 2 ? &common[1 + i] : NULL;
 }
 
 const struct managed_file *managed_file_lookup(const char *path)

@@ -17,6 +17,7 @@ struct sysroot;
 struct boot_facts;
 struct file_override;
 struct plan;
+struct trial;
 
 /* What detection looks at, gathered once by the reader (bootcfg.c). */
 struct boot_probe {
@@ -47,6 +48,8 @@ enum regen_step {
 			  * kernel-install's plugins) the boot entries made from it */
 	REGEN_KARGS,	 /* a booted OSTree system's next deployment: its kernel
 			  * arguments, through rpm-ostree kargs (backend-rpmostree.c) */
+	REGEN_SELECT,	 /* the boot loader's choice of the next boot: a trial's entry
+			  * selected for it once, or that selection taken back */
 	REGEN_STEPS,
 };
 
@@ -108,6 +111,22 @@ struct boot_backend {
 	/* When set, apply and remove change nothing here and say this instead (what to
 	 * run by hand). */
 	const char *refuse;
+	/* apply --trial (trial.h): the file that adds the trial's entry to the boot
+	 * files (MANAGED_ENTRY; made again with cmdline_regen) and its text for trial
+	 * t; the commands that select that entry for the next boot only and take the
+	 * selection back (absolute paths, NULL-ended); whether it is selected now (1,
+	 * 0, or -errno when that cannot be read); after the regeneration, the trial's
+	 * arguments the entry lacks (0, or -EIO with an error). NULL trial: --trial is
+	 * refused, trial_refuse says why. trial_unusable, when set, says why this
+	 * machine cannot run a trial (a static text), or NULL. */
+	const struct managed_file *trial;
+	int (*trial_text)(const struct trial *t, char **ret);
+	const char *const *trial_arm, *const *trial_disarm;
+	int (*trial_selected)(const struct sysroot *root);
+	int (*trial_verify)(const struct sysroot *root, const struct trial *t,
+			    struct diag_list *d);
+	const char *(*trial_unusable)(const struct sysroot *root);
+	const char *trial_refuse;
 	/* Which installed kernel it boots when no entry names one (NULL: not known),
 	 * e.g. "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)". */
 	const char *default_rule;

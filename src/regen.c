@@ -358,6 +358,23 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 		/* Else no initramfs: modules load from the root file system, which reads
 		 * modprobe.d at load time. Nothing to regenerate. */
 	}
+	if (delta && delta->select != SELECT_KEEP && loader->trial_arm) {
+		const char *const *argv = delta->select == SELECT_TRIAL
+						  ? loader->trial_arm
+						  : loader->trial_disarm;
+		struct regen_cmd c = {.step = REGEN_SELECT};
+
+		if (need && !have_tool(root, argv[0], NULL))
+			return diag_error(
+				d, -ENOENT, NULL, 0,
+				"%s is not installed: the trial's entry cannot be %s the next boot",
+				argv[0],
+				delta->select == SELECT_TRIAL ? "selected for"
+							      : "taken off");
+		for (size_t k = 0; argv[k] && k <= REGEN_MAX_ARGS; k++)
+			c.argv[k] = argv[k];
+		cmds[n++] = c;
+	}
 	*ret_n = n;
 	return 0;
 }

@@ -42,6 +42,10 @@ struct regen_cmd {
 struct regen_delta {
 	char *const *add, *const *del;
 	bool modprobe_present, modprobe_untracked;
+	/* A trial's entry (apply --trial): selected for the next boot once the boot files
+	 * have it, or that selection taken back (the backend's trial_arm, trial_disarm).
+	 */
+	enum { SELECT_KEEP, SELECT_TRIAL, SELECT_UNDO } select;
 };
 
 /* The commands that bring the boot files in line after a change, at most one per step
@@ -49,6 +53,7 @@ struct regen_delta {
  * the loader's own step when the command line changed (loader->cmdline_regen: the GRUB
  * menu, or the initramfs whose kernel-install plugins rewrite systemd-boot's entries),
  * and every installed kernel's initramfs when modprobe.d changed, whatever the loader.
+ * Last, delta->select's command (REGEN_SELECT), after the entry was made.
  * On a booted OSTree system (loader->ostree_live), rpm-ostree's own commands from
  * delta (which must not be NULL there): `initramfs-etc` first (a tracked file that is
  * gone would fail every later deployment, the kargs one too), then `kargs`, each only

@@ -219,7 +219,8 @@ int manifest_parse(const char *file, const char *buf, size_t len, struct snapsho
 		} else if (streq(l, "operation")) {
 			if (s->operation ||
 			    !(streq(val, "apply") || streq(val, "rollback") ||
-			      streq(val, "remove")))
+			      streq(val, "remove") || streq(val, "trial") ||
+			      streq(val, "confirm")))
 				r = bad(d, file, line, "invalid or repeated operation");
 			else if (!(s->operation = strdup(val)))
 				r = -ENOMEM;

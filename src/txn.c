@@ -21,8 +21,9 @@
 #define UNUSABLE_HOWTO \
 	"check %s by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal: it removes the journal, keeps those files as they are and regenerates the boot files from them"
 
-/* The files UNUSABLE_HOWTO asks to check: every managed file but the state, as "A, B
- * and C". Built once. */
+/* The files UNUSABLE_HOWTO asks to check: every managed file but our records (the
+ * state, a trial's), as "A, B and C".
+ * Built once. */
 static const char *unusable_files(void)
 {
 	static char buf[1024];
@@ -32,9 +33,9 @@ static const char *unusable_files(void)
 	if (buf[0])
 		return buf;
 	for (size_t i = 0; (m = managed_file(i)); i++)
-		n += m->kind != MANAGED_STATE;
+		n += m->kind != MANAGED_STATE && m->kind != MANAGED_TRIAL;
 	for (size_t i = 0, len = 0; (m = managed_file(i)) && len < sizeof(buf); i++) {
-		if (m->kind == MANAGED_STATE)
+		if (m->kind == MANAGED_STATE || m->kind == MANAGED_TRIAL)
 			continue;
 		k++;
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
@@ -50,7 +51,7 @@ bool txn_path_is_cmdline(const char *path)
 {
 	const struct managed_file *m = managed_file_lookup(path);
 
-	return m && m->kind == MANAGED_CMDLINE;
+	return m && (m->kind == MANAGED_CMDLINE || m->kind == MANAGED_ENTRY);
 }
 
 bool txn_path_is_modprobe(const char *path)
@@ -417,6 +418,19 @@ static int ostree_delta_after(const struct sysroot *root,
 	return r;
 }
 
+/* A trial's entry still selected for the next boot when no trial is left (its record
+ * gone: a restore to before apply --trial, or after confirm): the selection is taken
+ * back, with the rest of the boot files. */
+static void select_left(const struct sysroot *root, const struct boot_backend *loader,
+			struct regen_delta *delta)
+{
+	struct stat st;
+
+	if (loader->trial_selected && sysroot_stat(root, TRIAL_FILE, &st) == -ENOENT &&
+	    loader->trial_selected(root) == 1)
+		delta->select = SELECT_UNDO;
+}
+
 /* Regenerates what a restore changed (or, after a discarded journal, everything);
  * failures are findings that say what to run. done says what is already true. k: what
  * rpm-ostree kargs did or may have done, on a booted OSTree system (NULL: none), done
@@ -433,6 +447,7 @@ static int regen_after(const struct sysroot *root, const struct boot_backend *lo
 							 forward, &delta, &add, d)
 				    : 0;
 
+	select_left(root, loader, &delta);
 	if (r == 0)
 		r = regen_plan(root, loader, cmdline, modprobe, &delta, cmds, &n, true,
 			       d);
@@ -674,6 +689,7 @@ static int discard(const struct sysroot *root, bool run,
 			    ? ostree_delta_after(root, loader, true, k,
 						 !(k && k->restored), &delta, &add, d)
 			    : 0;
+		select_left(root, loader, &delta);
 		if (r == 0)
 			r = regen_plan(root, loader, true, true, &delta, cmds, &n, false,
 				       d);

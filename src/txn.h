@@ -39,6 +39,8 @@ struct txn {
 	/* The boot files are to be made again from the command line file even when no
 	 * file changes (systemd-boot entries that do not match it). */
 	bool regen_cmdline;
+	/* apply --trial: its entry is selected for the next boot (run_change()). */
+	bool select_trial;
 	/* After the commands ran, before the commit point: whether the boot files came
 	 * out as expected; a finding and -EIO when not, and the change is undone. NULL:
 	 * not checked. */

@@ -1513,7 +1513,7 @@ tap_check "... nor do remove and rollback" [ ! -e "$hostile/usr/bin/evil" ]
 fresh
 printf 'version 1\nsnapshot 7\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
 chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
-howto="names snapshot 7, which is missing: the interrupted run cannot be undone from it; check usr/lib/bootc/kargs.d/90-amdgpu-tune.toml, etc/amdgpu-tune/rpm-ostree-kargs, etc/default/grub.d/90-amdgpu-tune.cfg, etc/modprobe.d/90-amdgpu-tune.conf, usr/lib/modprobe.d/90-amdgpu-tune.conf, etc/kernel/cmdline and etc/default/grub by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal"
+howto="names snapshot 7, which is missing: the interrupted run cannot be undone from it; check usr/lib/bootc/kargs.d/90-amdgpu-tune.toml, etc/amdgpu-tune/rpm-ostree-kargs, etc/default/grub.d/90-amdgpu-tune.cfg, etc/modprobe.d/90-amdgpu-tune.conf, usr/lib/modprobe.d/90-amdgpu-tune.conf, etc/kernel/cmdline, etc/default/grub and etc/grub.d/42_amdgpu-tune-trial by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal"
 "$bin" --root "$hostile" status > /dev/null 2> "$work/err"
 rc=$?
 if [ $rc = 0 ] && grep -qF "transaction: warning: $howto" "$work/err" && ! grep -q "undoes it first" "$work/err"; then tap_ok "a journal naming a missing snapshot: status warns that it cannot be undone and says what to do (not that the next run undoes it)"; else tap_not_ok "a journal naming a missing snapshot: status (exit $rc) warns that it cannot be undone and says what to do"; sed 's/^/# /' "$work/err"; fi

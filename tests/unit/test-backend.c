@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "txn.h"
 #include "cases.h"
 #include "ops.h"
 #include "plan.h"
@@ -141,7 +142,9 @@ static void test_managed_files(void **state)
 {
 	static const char *const order[] = {
 		FRAGMENT_BOOTC, FRAGMENT_RPM_OSTREE, FRAGMENT_GRUB, FRAGMENT_MODPROBE,
-		FRAGMENT_MODPROBE_USR, KERNEL_CMDLINE, GRUB_DEFAULTS,
+		FRAGMENT_MODPROBE_USR, KERNEL_CMDLINE, GRUB_DEFAULTS, FRAGMENT_GRUB_TRIAL,
+		/* one literal (STATE_DIR "/trial"), not two */
+		(TRIAL_FILE),
 		/* one literal (STATE_DIR "/state"), not two */
 		(STATE_FILE)};
 	const struct managed_file *m;
@@ -162,6 +165,11 @@ static void test_managed_files(void **state)
 	assert_false(managed_file_lookup(KERNEL_CMDLINE)->hand_edit);
 	assert_false(managed_file_lookup(GRUB_DEFAULTS)->hand_edit);
 	assert_true(managed_file_lookup(FRAGMENT_GRUB)->hand_edit);
+	/* A trial's entry makes the boot menu again; its record nothing. */
+	assert_int_equal(managed_file_lookup(FRAGMENT_GRUB_TRIAL)->kind, MANAGED_ENTRY);
+	assert_int_equal(managed_file_lookup(TRIAL_FILE)->kind, MANAGED_TRIAL);
+	assert_true(txn_path_is_cmdline(FRAGMENT_GRUB_TRIAL));
+	assert_false(txn_path_is_cmdline(TRIAL_FILE));
 	assert_ptr_equal(backend_for_cmdline_file(KERNEL_CMDLINE, NULL), &backend_sdboot);
 	assert_ptr_equal(backend_for_cmdline_file(GRUB_DEFAULTS, &backend_grub),
 			 &backend_grub);
