@@ -34,6 +34,25 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 	       const char *profile_after, const char *nothing, const char *done_pre,
 	       const char *done_post, struct diag_list *d);
 
+struct trial;
+struct machine_facts;
+
+/* Where the RAM a plan for o was made for came from, as the state and the trial record
+ * say it (apply: a replayed size keeps its source). */
+enum memory_from planned_memory_from(const struct options *o,
+				     const struct machine_facts *m);
+
+/* apply (cmd-apply.c), after begin_change(): plans name, refuses what must be refused,
+ * runs the transaction, prints; returns the exit code. prev: reapply's state; confirm:
+ * the trial confirm makes permanent (its entry and record go in the same change). */
+int apply_profile(struct sysroot *root, const struct options *o, const char *name,
+		  const struct state *prev, const struct trial *confirm,
+		  const char *done_head, const char *nothing_tail, struct diag_list *d);
+
+/* apply --trial (cmd-trial.c), after begin_change(). Returns the exit code. */
+int apply_trial(struct sysroot *root, const struct options *o, const char *name,
+		struct diag_list *d);
+
 /* The newest snapshot of an apply or remove that no later rollback undid. */
 unsigned last_undoable(struct snapshot *const *l, size_t n);
 

@@ -29,6 +29,7 @@ struct options {
 	bool discard_journal; /* remove a journal that cannot be undone (change.c) */
 	bool auto_apply;      /* apply --auto: for package scripts (cmd-apply.c) */
 	bool strict;	      /* --strict: apply --auto fails as apply would */
+	bool trial;	      /* apply --trial: a trial boot (cmd-trial.c) */
 	bool quiet;
 	bool verbose;
 	const char *kernel_log; /* --kernel-log: a saved kernel log for status */

@@ -9,6 +9,7 @@
 #include "profiledir.h"
 #include "strv.h"
 #include "sysroot.h"
+#include "trial.h"
 #include "verbs.h"
 
 /* The kernels a plan is for, as "A, B": --kernel's, or every installed one. */
@@ -138,14 +139,65 @@ static int added_tokens(const struct boot_backend *loader, const char *path,
 	return r;
 }
 
+enum memory_from planned_memory_from(const struct options *o,
+				     const struct machine_facts *m)
+{
+	if (o->req.memory_replayed)
+		return o->req.memory_replayed_from;
+	if (!m->mem_from_option)
+		return MEMORY_FROM_MEMINFO;
+	return m->mem_machine_known || m->image ? MEMORY_FROM_OPTION
+						: MEMORY_FROM_ASSUMED;
+}
+
+/* confirm: the trial's settings must be what the profile plans now, and its entry and
+ * record go with the change. 0, -EINVAL (an error in d, a warning with --force) or
+ * -ENOMEM. */
+static int confirm_files(struct sysroot *root, const struct options *o,
+			 const struct compared *c, const struct trial *trial,
+			 struct file_change *files, size_t *n, char **old,
+			 struct diag_list *d)
+{
+	_cleanup_strv_free_ char **args = NULL;
+	const char *paths[] = {c->now->loader->trial ? c->now->loader->trial->path : NULL,
+			       TRIAL_FILE};
+	bool same = true;
+	int r = trial_args(c->planned.plan, &args, d);
+
+	for (size_t i = 0; r == 0 && (args[i] || trial->args[i]); i++)
+		if (!args[i] || !trial->args[i] || !streq(args[i], trial->args[i])) {
+			same = false;
+			break;
+		}
+	if (r == 0 && !same)
+		r = diag_add(
+			d, o->req.force ? DIAG_WARNING : DIAG_ERROR, NULL, 0,
+			"%s%s plans other settings now than its trial had (the profile, the kernels or the RAM changed): %s",
+			o->req.force ? "--force: " : "not confirmed: ", trial->profile,
+			o->req.force
+				? "applying what it plans now"
+				: "'amdgpu-tune apply --trial' tries them first; --force applies them without a trial");
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(paths); i++) {
+		if (!paths[i])
+			continue;
+		r = read_managed(root, paths[i], &old[i], d);
+		if (r == 0 && old[i])
+			files[(*n)++] =
+				(struct file_change){.path = paths[i], .old = old[i]};
+	}
+	return r < 0 ? r : diag_count(d, DIAG_ERROR) ? -EINVAL : 0;
+}
+
 /* apply NAME, after begin_change(): plan, compare, refuse what must be refused, then the
  * transaction. The headline is done_head and the profile's name after a change, the
  * name and nothing_tail when nothing changes. prev, for reapply: the state it plans
- * again. Prints the findings of d; returns the exit code. */
-static int apply_profile(struct sysroot *root, const struct options *o, const char *name,
-			 const struct state *prev, const char *done_head,
-			 const char *nothing_tail, struct diag_list *d)
+ * again. confirm, for confirm: the trial it makes permanent, whose entry and record go.
+ * Prints the findings of d; returns the exit code. */
+int apply_profile(struct sysroot *root, const struct options *o, const char *name,
+		  const struct state *prev, const struct trial *confirm,
+		  const char *done_head, const char *nothing_tail, struct diag_list *d)
 {
+	char *trial_old[2] = {NULL, NULL};
 	struct compared c = {0};
 	_cleanup_free_ struct file_change *files = NULL;
 	struct state next = {0};
@@ -335,17 +387,9 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	 * machine's MemTotal, or for an image the machines that boot it) or for the RAM
 	 * the machine has then (MemTotal, or a --memory that only stood in for a missing
 	 * one). A replayed size keeps its source. */
-	if (o->req.memory_replayed)
-		next.memory_from = o->req.memory_replayed_from;
-	else if (!c.planned.facts->mem_from_option)
-		next.memory_from = MEMORY_FROM_MEMINFO;
-	else
-		next.memory_from =
-			c.planned.facts->mem_machine_known || c.planned.facts->image
-				? MEMORY_FROM_OPTION
-				: MEMORY_FROM_ASSUMED;
+	next.memory_from = planned_memory_from(o, c.planned.facts);
 	next.kernel = (char *)o->req.kernel;
-	files = calloc(c.n_files + 1, sizeof(*files));
+	files = calloc(c.n_files + 3, sizeof(*files));
 	recorded = calloc(c.n_files + 1, sizeof(*recorded));
 	sums = calloc(c.n_files + 1, sizeof(*sums));
 	if (!files || !recorded || !sums) {
@@ -386,6 +430,12 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 		files[n] = *f;
 		files[n++].mode = mode;
 	}
+	if (confirm) {
+		t.operation = "confirm";
+		r = confirm_files(root, o, &c, confirm, files, &n, trial_old, d);
+		if (r == -ENOMEM)
+			goto fail;
+	}
 	if (diag_count(d, DIAG_ERROR)) {
 		code = EXIT_INVALID;
 		goto out;
@@ -412,14 +462,14 @@ static int apply_profile(struct sysroot *root, const struct options *o, const ch
 	code = run_change(
 		root, o, &t, next.profile, nothing, done,
 		" keeps the previous files; 'amdgpu-tune rollback' restores them):", d);
-	strv_free(expect.present);
-	strv_free(expect.absent);
-	compared_done(&c);
-	return code;
+	goto done;
 fail:
 	code = exit_for(r);
 out:
 	print_diags(d, o);
+done:
+	free(trial_old[0]);
+	free(trial_old[1]);
 	strv_free(expect.present);
 	strv_free(expect.absent);
 	compared_done(&c);
@@ -485,7 +535,7 @@ static int apply_auto(struct sysroot *root, const struct options *o)
 		fprintf(stderr, "%s: apply --auto: %s matches this machine's GPU\n",
 			program, picked);
 	return apply_profile(
-		root, o, picked, NULL, "Applied",
+		root, o, picked, NULL, NULL, "Applied",
 		" is already in place: nothing written, nothing regenerated.", &d);
 }
 
@@ -539,7 +589,9 @@ int cmd_apply(struct sysroot *root, const struct options *o, int argc, char **ar
 	code = begin(root, o, "apply", &lock, &d);
 	if (code)
 		return code;
-	return apply_profile(root, o, argv[0], NULL, "Applied",
+	if (o->trial)
+		return apply_trial(root, o, argv[0], &d);
+	return apply_profile(root, o, argv[0], NULL, NULL, "Applied",
 			     " is already applied: nothing written, nothing regenerated.",
 			     &d);
 }
@@ -604,7 +656,7 @@ int cmd_reapply(struct sysroot *root, const struct options *o, int argc, char **
 		again.req.kernel = st->kernel;
 	}
 	return apply_profile(
-		root, &again, st->profile, st,
+		root, &again, st->profile, st, NULL,
 		"Planned for the kernels installed now and applied",
 		": planned again for the kernels installed now, it is what is applied: nothing written, nothing regenerated.",
 		&d);

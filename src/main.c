@@ -20,6 +20,7 @@ enum {
 	VOPT_CHANGE = 1 << 3, /* --dry-run, --update, --no-update, --discard-journal */
 	VOPT_KERNEL_LOG = 1 << 4, /* --kernel-log */
 	VOPT_AUTO = 1 << 5,	  /* --auto, --strict */
+	VOPT_TRIAL = 1 << 6,	  /* --trial */
 };
 
 struct verb {
@@ -51,8 +52,11 @@ static const struct verb verbs[] = {
 	 "applied profile: in effect, pending reboot, drifted or\n"
 	 "not known"},
 	{"apply", cmd_apply, true,
-	 VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE | VOPT_CHANGE | VOPT_AUTO,
+	 VOPT_KERNEL | VOPT_MEMORY | VOPT_FORCE | VOPT_CHANGE | VOPT_AUTO | VOPT_TRIAL,
 	 "PROFILE|--auto", "snapshot, write the drop-ins, regenerate the boot files"},
+	{"confirm", cmd_confirm, true, VOPT_FORCE | VOPT_CHANGE, "",
+	 "in the boot an apply --trial selected: apply its\n"
+	 "profile the ordinary way and remove the trial's entry"},
 	{"reapply", cmd_reapply, true, VOPT_MEMORY | VOPT_FORCE | VOPT_CHANGE, "[KERNEL]",
 	 "plan the applied profile again for the kernels installed\n"
 	 "now (the kernel hooks run it) and apply what changed"},
@@ -141,6 +145,7 @@ FLAG(no_update)
 FLAG(update)
 FLAG(discard_journal)
 FLAG(auto_apply)
+FLAG(trial)
 FLAG(strict)
 FLAG(quiet)
 FLAG(verbose)
@@ -201,6 +206,11 @@ static const struct opt opts[] = {
 	 set_auto_apply},
 	{"strict", 0, NULL, VOPT_AUTO, "apply --auto: exit as apply would on failure",
 	 set_strict},
+	{"trial", 0, NULL, VOPT_TRIAL,
+	 "apply: add a boot entry with the profile's settings\n"
+	 "on its command line, selected for the next boot only;\n"
+	 "'confirm' keeps them, else the default boots again",
+	 set_trial},
 	{"quiet", 'q', NULL, 0, "do not print warnings", set_quiet},
 	{"verbose", 'v', NULL, 0, "also show the module files each kernel provides",
 	 set_verbose},
@@ -349,6 +359,8 @@ static int check_options(const struct options *o, unsigned given,
 	if (o->discard_journal && o->dry_run)
 		return usage_error(
 			"--discard-journal and --dry-run contradict each other");
+	if (o->trial && o->auto_apply)
+		return usage_error("--trial and --auto contradict each other");
 	if (given & ~v->options)
 		return usage_error("--%s does not apply to %s",
 				   first[__builtin_ctz(given & ~v->options)]->name,

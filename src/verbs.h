@@ -26,4 +26,6 @@ int cmd_rollback(struct sysroot *root, const struct options *o, int argc, char *
 
 int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **argv);
 
+int cmd_confirm(struct sysroot *root, const struct options *o, int argc, char **argv);
+
 int cmd_snapshots(struct sysroot *root, const struct options *o, int argc, char **argv);

@@ -1,0 +1,191 @@
+/* apply --trial and confirm: a trial boot (trial.h). */
+#include <stdio.h>
+#include <time.h>
+
+#include "change.h"
+#include "ops.h"
+#include "strv.h"
+#include "sysroot.h"
+#include "trial.h"
+#include "verbs.h"
+
+struct trial_check {
+	const struct boot_backend *loader;
+	const struct trial *trial;
+};
+
+/* After the regeneration: the entry carries every argument of the trial. */
+static int trial_verify(const struct sysroot *root, const void *data, struct diag_list *d)
+{
+	const struct trial_check *x = data;
+
+	return x->loader->trial_verify ? x->loader->trial_verify(root, x->trial, d) : 0;
+}
+
+int apply_trial(struct sysroot *root, const struct options *o, const char *name,
+		struct diag_list *d)
+{
+	struct compared c = {0};
+	_cleanup_trial_ struct trial *was = NULL;
+	_cleanup_free_ char *rec = NULL, *script = NULL, *old_rec = NULL,
+			    *old_script = NULL, *done = NULL;
+	char id[24];
+	struct trial t = {0};
+	struct trial_check check = {0};
+	struct file_change files[2];
+	struct txn x = {.operation = "trial", .select_trial = true};
+	const struct boot_backend *loader;
+	const char *why;
+	int r, code = EXIT_OK;
+
+	r = compare(root, &o->req, name, COMPARE_APPLY, &c, d);
+	if (r < 0 || diag_count(d, DIAG_ERROR)) {
+		code = r < 0 ? exit_for(r) : EXIT_INVALID;
+		goto out;
+	}
+	loader = c.now->loader;
+	why = loader->refuse ? loader->refuse
+	      : !loader->trial
+		      ? (loader->trial_refuse
+				 ? loader->trial_refuse
+				 : "apply --trial is not available on this boot loader")
+	      : loader->trial_unusable ? loader->trial_unusable(root)
+				       : NULL;
+	if (why) {
+		diag_add(d, DIAG_ERROR, NULL, 0, "%s (%s)", why, loader->name);
+		code = EXIT_FAILED;
+		goto out;
+	}
+	r = trial_args(c.planned.plan, &t.args, d);
+	if (r == 0)
+		r = trial_read(root, &was, d);
+	if (r < 0) {
+		code = r == -EINVAL || r == -EBADMSG ? EXIT_INVALID : exit_for(r);
+		goto out;
+	}
+	/* The time, and never the id of the trial it replaces: a boot of that one's entry
+	 * is not this trial's. */
+	snprintf(id, sizeof(id), "%lld", (long long)time(NULL));
+	if (was && streq(was->id, id))
+		snprintf(id, sizeof(id), "%lld", (long long)time(NULL) + 1);
+	t.id = id;
+	t.profile = c.planned.profile->name;
+	t.loader = (char *)loader->name;
+	t.has_memory = c.planned.facts->mem_known;
+	t.memory = c.planned.facts->mem_total;
+	t.memory_from = planned_memory_from(o, c.planned.facts);
+	t.kernel = (char *)o->req.kernel;
+	r = trial_format(&t, &rec);
+	if (r == 0)
+		r = loader->trial_text(&t, &script);
+	if (r == 0)
+		r = read_managed(root, TRIAL_FILE, &old_rec, d);
+	if (r == 0)
+		r = read_managed(root, loader->trial->path, &old_script, d);
+	if (r < 0)
+		goto fail;
+	files[0] = (struct file_change){.path = loader->trial->path,
+					.old = old_script,
+					.present = true,
+					.data = script,
+					.len = strlen(script),
+					.mode = 0755};
+	files[1] = (struct file_change){.path = TRIAL_FILE,
+					.old = old_rec,
+					.present = true,
+					.data = rec,
+					.len = strlen(rec),
+					.mode = 0644};
+	check = (struct trial_check){loader, &t};
+	x.loader = loader;
+	x.profile_before = c.state ? c.state->profile : NULL;
+	x.files = files;
+	x.n_files = ELEMENTSOF(files);
+	x.verify = trial_verify;
+	x.verify_data = &check;
+	if (was)
+		say(o, "apply --trial: it replaces the trial of %s (trial %s)%s\n",
+		    was->profile, was->id,
+		    was->args && trial_booted(root, was) == 1
+			    ? ", which is this boot: the new trial is the next boot's"
+			    : "");
+	if (asprintf(&done, "Trial of %s set up (snapshot ", t.profile) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	code = run_change(
+		root, o, &x, t.profile, "", done,
+		"): the next boot, and only that one, starts the entry '" TRIAL_ENTRY_ID
+		"'; after it, 'amdgpu-tune status' shows what it did and 'amdgpu-tune confirm' keeps it. Without confirm, or when that boot fails, the boot after it is the default again:",
+		d);
+	strv_free(t.args);
+	compared_done(&c);
+	return code;
+fail:
+	code = exit_for(r);
+out:
+	print_diags(d, o);
+	strv_free(t.args);
+	compared_done(&c);
+	return code;
+}
+
+int cmd_confirm(struct sysroot *root, const struct options *o, int argc, char **argv)
+{
+	_cleanup_diag_list_ struct diag_list d = {0};
+	_cleanup_close_ int lock = -1; /* held until we return */
+	_cleanup_trial_ struct trial *t = NULL;
+	struct options again = *o;
+	struct state recorded = {0};
+	char mem[32], marker[64];
+	struct stat st;
+	int r, code, booted;
+
+	(void)argv;
+	if (argc != 0)
+		return usage_error("confirm takes no arguments");
+	code = begin_change(root, o, "confirm", &lock, &d);
+	if (code) {
+		print_diags(&d, o);
+		return code;
+	}
+	r = trial_read(root, &t, &d);
+	if (r < 0) {
+		print_diags(&d, o);
+		return exit_for(r == -EBADMSG ? -EINVAL : r);
+	}
+	if (!t) {
+		cli_error(
+			"no trial to confirm (no /%s): 'amdgpu-tune apply --trial PROFILE' makes one",
+			TRIAL_FILE);
+		return EXIT_FAILED;
+	}
+	booted = trial_booted(root, t);
+	if (booted != 1) {
+		r = diag_add(
+			&d, o->req.force ? DIAG_WARNING : DIAG_ERROR, "proc/cmdline", 0,
+			"%s%s: this boot is not the trial of %s; %s",
+			o->req.force ? "--force: " : "not confirmed: ",
+			booted < 0 ? "not read" : "has no", trial_marker(t, marker),
+			o->req.force
+				? "its settings are applied without their trial boot"
+				: "boot it first (after 'amdgpu-tune apply --trial' it is the next boot), or --force to apply its settings without it");
+		if (r < 0 || !o->req.force) {
+			print_diags(&d, o);
+			return r < 0 ? exit_for(r) : EXIT_FAILED;
+		}
+	}
+	/* Planned again as the trial was: its --kernel, and the RAM it recorded. */
+	recorded = (struct state){.profile = t->profile,
+				  .has_memory = t->has_memory,
+				  .memory = t->memory,
+				  .memory_from = t->memory_from,
+				  .kernel = t->kernel};
+	replay_recorded_memory(&again.req, &recorded,
+			       sysroot_stat(root, "proc/meminfo", &st) < 0, mem);
+	if (t->kernel)
+		again.req.kernel = t->kernel;
+	return apply_profile(
+		root, &again, t->profile, NULL, t, "Confirmed the trial: applied",
+		" is applied already, as the trial had it: nothing written.", &d);
+}
