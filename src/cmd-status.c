@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "gpu.h"
+#include "json.h"
 #include "kfacts.h"
 #include "klog.h"
 #include "klogread.h"
@@ -10,6 +12,7 @@
 #include "render-layers.h"
 #include "strv.h"
 #include "sysroot.h"
+#include "trial.h"
 #include "verbs.h"
 
 /* mem_info_gtt_total of the first AMD card that shows it: the GTT size the driver
@@ -172,12 +175,171 @@ static int status_kernel_log(const struct sysroot *root, const struct options *o
 	return klog_check(text, len, name, c->layers, &c->notes, d);
 }
 
+/* A module parameter's value as sysfs shows it against the one asked for: bools read
+ * back as Y or N (param_get_bool()). */
+static bool param_matches(const char *want, const char *got)
+{
+	static const char *const yes[] = {"1", "y", "Y", "on", NULL}, *const no[] = {
+									      "0", "n",
+									      "N", "off",
+									      NULL};
+
+	if (streq(want, got))
+		return true;
+	for (size_t i = 0; yes[i]; i++)
+		if (streq(want, yes[i]) && streq(got, "Y"))
+			return true;
+	for (size_t i = 0; no[i]; i++)
+		if (streq(want, no[i]) && streq(got, "N"))
+			return true;
+	return false;
+}
+
+/* Where a trial boot stands (trial.h), appended to b as text or, with json, as the
+ * value of the status document's "trial" (null when there is none): this boot is the
+ * trial (its marker on proc/cmdline), and then what it shows for each argument
+ * (proc/cmdline, and a module's parameter in sysfs) and the GTT the driver reports; or
+ * it is selected for the next boot; or it was not confirmed. 0, -EBADMSG or -EIO
+ * (findings in d) or -ENOMEM. */
+static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
+			const char *card, struct strbuf *b, struct diag_list *d)
+{
+	_cleanup_trial_ struct trial *t = NULL;
+	_cleanup_free_ char *cmdline = NULL;
+	const struct boot_backend *loader;
+	const char *state;
+	bool first = true;
+	char marker[64];
+	size_t len;
+	int r = trial_read(root, &t, d), booted, selected = -ENOENT;
+
+	if (r < 0)
+		return r;
+	if (!t)
+		return json ? strbuf_puts(b, "null") : 0;
+	loader = backend_by_name(t->loader);
+	booted = trial_booted(root, t);
+	if (loader && loader->trial_selected)
+		selected = loader->trial_selected(root);
+	if (sysroot_read_file(root, "proc/cmdline", 64 * 1024, true, &cmdline, &len) < 0)
+		cmdline = NULL;
+	state = booted == 1 ? "this-boot" : selected == 1 ? "next-boot" : "not-confirmed";
+	if (booted == 1 && selected == 1)
+		r = diag_warning(
+			d, "boot/grub/grubenv", 0,
+			"this boot is the trial of %s and its entry is still selected for the next boot: the boot loader did not take the selection back, so the trial boots again; 'amdgpu-tune confirm' keeps it, 'amdgpu-tune remove' ends it",
+			t->profile);
+	if (r < 0)
+		return r;
+	if (json) {
+		strbuf_putc(b, '{');
+		json_key(b, &first, "profile");
+		json_string(b, t->profile);
+		json_key(b, &first, "id");
+		json_string(b, t->id);
+		json_key(b, &first, "loader");
+		json_string(b, t->loader);
+		json_key(b, &first, "entry");
+		json_string(b, TRIAL_ENTRY_ID);
+		json_key(b, &first, "state");
+		json_string(b, state);
+		json_key(b, &first, "this_boot");
+		strbuf_puts(b, booted < 0 ? "null" : booted ? "true" : "false");
+		json_key(b, &first, "selected_for_next_boot");
+		strbuf_puts(b, selected < 0 ? "null" : selected ? "true" : "false");
+		json_key(b, &first, "args");
+		strbuf_putc(b, '[');
+	} else {
+		strbuf_printf(b, "Trial: %s (trial %s, entry '%s' of %s)\n", t->profile,
+			      t->id, TRIAL_ENTRY_ID, t->loader);
+		if (booted == 1)
+			strbuf_puts(b, "  This boot is the trial. What it shows:\n");
+	}
+	for (size_t i = 0; t->args[i]; i++) {
+		_cleanup_free_ char *name = strdup(t->args[i]), *got = NULL;
+		char *value = name ? strchr(name, '=') : NULL, *dot, rel[300];
+		bool on = cmdline && words_have(cmdline, t->args[i]);
+
+		if (!name)
+			return -ENOMEM;
+		if (value)
+			*value++ = '\0';
+		dot = strchr(name, '.');
+		if (dot && value) {
+			snprintf(rel, sizeof(rel), "sys/module/%.*s/parameters/%s",
+				 (int)(dot - name), name, dot + 1);
+			if (sysroot_read_file(root, rel, 4096, true, &got, &len) == 0)
+				got[strcspn(got, "\n")] = '\0';
+			else
+				got = NULL;
+		}
+		if (json) {
+			bool f = true;
+
+			strbuf_puts(b, i ? ",{" : "{");
+			json_key(b, &f, "arg");
+			json_string(b, t->args[i]);
+			json_key(b, &f, "on_cmdline");
+			strbuf_puts(b, cmdline ? (on ? "true" : "false") : "null");
+			json_key(b, &f, "sysfs");
+			json_string(b, got);
+			json_key(b, &f, "in_effect");
+			strbuf_puts(b,
+				    booted != 1 ? "null"
+				    : got ? (param_matches(value, got) ? "true" : "false")
+				    : !on ? "false"
+				    : dot && value ? "null"
+						   : "true");
+			strbuf_putc(b, '}');
+		} else if (booted == 1) {
+			strbuf_printf(
+				b, "    %s: %s\n", t->args[i],
+				got && param_matches(value, got)
+					? "in effect (sysfs shows it)"
+				: got ? "NOT in effect: sysfs shows another value"
+				: !on ? "NOT on this boot's command line"
+				: dot && value
+					? "on this boot's command line; the module is not loaded, or does not show it in sysfs"
+					: "on this boot's command line");
+			if (got && !param_matches(value, got))
+				strbuf_printf(b, "      (%s)\n", got);
+		}
+	}
+	if (json) {
+		strbuf_putc(b, ']');
+		json_key(b, &first, "marker");
+		json_string(b, trial_marker(t, marker));
+		return strbuf_putc(b, '}');
+	}
+	if (booted == 1) {
+		if (gtt) {
+			char g[32];
+
+			format_gib(gtt, g);
+			strbuf_printf(b, "    the driver reports %s of GTT (%s)\n", g,
+				      card);
+		}
+		return strbuf_puts(
+			b,
+			"  'amdgpu-tune confirm' keeps these settings; without it the next boot is the default again.\n");
+	}
+	if (selected == 1)
+		return strbuf_puts(
+			b,
+			"  Selected for the next boot only: reboot to try it. If that boot fails, the boot after it is the default by itself.\n");
+	return strbuf_printf(
+		b,
+		"  Not confirmed: this boot is not the trial, and the next boot is the default%s; nothing permanent changed. Its entry stays in the boot menu until 'amdgpu-tune apply --trial %s' tries again or 'amdgpu-tune remove' ends it.\n",
+		selected < 0 ? " (as far as can be read)" : "", t->profile);
+}
+
 int cmd_status(struct sysroot *root, const struct options *o, int argc, char **argv)
 {
 	struct compared c = {0};
 	_cleanup_diag_list_ struct diag_list d = {0};
 	_cleanup_strbuf_ struct strbuf out = {0};
 	_cleanup_free_ char *applied = NULL;
+	_cleanup_strbuf_ struct strbuf trial = {0};
 	char card[128] = "";
 	uint64_t gtt;
 	int r, code = EXIT_OK;
@@ -190,12 +352,20 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 		return exit_for(r == -EBADMSG ? -EINVAL : r);
 	}
 	gtt = gtt_total(root, card);
+	r = trial_report(root, o->json, gtt, card, &trial, &d);
+	if (r < 0) {
+		print_diags(&d, o);
+		return exit_for(r == -EBADMSG ? -EINVAL : r);
+	}
 	if (!applied) {
+		print_diags(&d, o);
 		if (o->json) {
-			render_status_json(&out, NULL, NULL, gtt, card, NULL, &d);
+			render_status_json(&out, NULL, NULL, gtt, card, NULL, trial.s,
+					   &d);
 			print_out(o, out.s);
 		} else {
-			printf("No profile applied (no %s).\n", STATE_FILE);
+			printf("No profile applied (no %s).\n%s", STATE_FILE,
+			       trial.s ? trial.s : "");
 		}
 		return EXIT_OK;
 	}
@@ -210,9 +380,11 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 		struct applied_notes an = {c.notes, c.replan};
 
 		r = o->json ? render_status_json(&out, c.name, c.layers, gtt, card, &an,
-						 &d)
+						 trial.s, &d)
 			    : render_status_text(&out, c.name, c.file, c.layers, gtt,
 						 card, &an);
+		if (r == 0 && !o->json && trial.s)
+			r = strbuf_puts(&out, trial.s);
 	}
 	print_diags(&d, o);
 	if (r == 0)

@@ -316,7 +316,8 @@ int render_status_text(struct strbuf *b, const char *name, const char *file,
 
 int render_status_json(struct strbuf *b, const char *name, const struct layers *l,
 		       uint64_t gtt_total, const char *gtt_card,
-		       const struct applied_notes *an, const struct diag_list *d)
+		       const struct applied_notes *an, const char *trial,
+		       const struct diag_list *d)
 {
 	bool first = true;
 
@@ -338,5 +339,7 @@ int render_status_json(struct strbuf *b, const char *name, const struct layers *
 	json_key(b, &first, "gtt_source");
 	json_string(b, gtt_total ? gtt_card : NULL);
 	json_notes(b, &first, an);
+	json_key(b, &first, "trial");
+	strbuf_puts(b, trial ? trial : "null");
 	return render_json_close(b, &first, d);
 }

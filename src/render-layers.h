@@ -46,4 +46,5 @@ int render_status_text(struct strbuf *b, const char *name, const char *file,
 		       const struct applied_notes *an);
 int render_status_json(struct strbuf *b, const char *name, const struct layers *l,
 		       uint64_t gtt_total, const char *gtt_card,
-		       const struct applied_notes *an, const struct diag_list *d);
+		       const struct applied_notes *an, const char *trial,
+		       const struct diag_list *d);
