@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "change.h"
+#include "layers.h"
 #include "ops.h"
 #include "strv.h"
 #include "sysroot.h"
@@ -62,6 +63,22 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	if (r < 0) {
 		code = r == -EINVAL || r == -EBADMSG ? EXIT_INVALID : exit_for(r);
 		goto out;
+	}
+	/* The entry's command line is the default's with the trial's arguments after it:
+	 * over the kernel's limit, GRUB drops the last ones, the marker first. */
+	if (c.now->next_known) {
+		size_t bytes = layers_cmdline_bytes(c.now) + strlen(TRIAL_MARKER) + 22;
+
+		for (size_t i = 0; t.args[i]; i++)
+			bytes += strlen(t.args[i]) + 1;
+		if (bytes > COMMAND_LINE_SIZE) {
+			diag_add(
+				d, DIAG_ERROR, NULL, 0,
+				"the trial entry's kernel command line would be about %zu bytes, over the kernel's %d, and its last arguments would be lost",
+				bytes, COMMAND_LINE_SIZE);
+			code = EXIT_INVALID;
+			goto out;
+		}
 	}
 	/* The time, and never the id of the trial it replaces: a boot of that one's entry
 	 * is not this trial's. */
@@ -164,9 +181,10 @@ int cmd_confirm(struct sysroot *root, const struct options *o, int argc, char **
 	if (booted != 1) {
 		r = diag_add(
 			&d, o->req.force ? DIAG_WARNING : DIAG_ERROR, "proc/cmdline", 0,
-			"%s%s: this boot is not the trial of %s; %s",
+			"%s%s %s: this boot is not the trial of %s; %s",
 			o->req.force ? "--force: " : "not confirmed: ",
-			booted < 0 ? "not read" : "has no", trial_marker(t, marker),
+			booted < 0 ? "not read, so no" : "no", trial_marker(t, marker),
+			t->profile,
 			o->req.force
 				? "its settings are applied without their trial boot"
 				: "boot it first (after 'amdgpu-tune apply --trial' it is the next boot), or --force to apply its settings without it");

@@ -9,8 +9,6 @@
 #include "layers.h"
 #include "rules.h"
 
-/* x86 COMMAND_LINE_SIZE; GRUB drops what does not fit, silently. */
-#define COMMAND_LINE_SIZE 2048
 /* What GRUB puts before the configured arguments: "BOOT_IMAGE=/boot/vmlinuz-VERSION
  * root=UUID=<36> ro ", counted with a 40-byte version. */
 #define GRUB_PREFIX_BYTES (strlen("BOOT_IMAGE=/boot/vmlinuz- root=UUID= ro ") + 40 + 36)

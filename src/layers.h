@@ -64,6 +64,8 @@ void layers_free(struct layers *l);
  * an NPU, options for built-in modules, an initramfs older than the options it should
  * carry. b is the configuration on disk; after (may be NULL) the same after apply, for
  * gttsize against pages_limit. Warnings in d. 0 or -ENOMEM. */
+/* x86 COMMAND_LINE_SIZE; GRUB drops what does not fit, silently. */
+#define COMMAND_LINE_SIZE 2048
 /* The next boot's command line in bytes as the kernel gets it (with what GRUB puts
  * before it), and whether that is over x86's COMMAND_LINE_SIZE (2048), past which the
  * last arguments are dropped (GRUB silently; the kernel truncates). */
