@@ -942,6 +942,159 @@ else
 		eval '[ $rc != 0 ] && grep -q "transaction:5: corrupt journal" "$work/err" && [ ! -s "$r/var/log/fake-regen.log" ]'
 fi
 
+# ---- 8g. a trial boot (apply --trial, confirm) on Debian's GRUB ----
+# The stand-ins: update-grub writes the trial's entry as the grub.d script would make it
+# (the script itself, with the real update-grub and 10_linux, is run by tests/e2e/trial.sh
+# in a stock Debian root booted in QEMU), grub-reboot and grub-editenv change next_entry
+# in boot/grub/grubenv.
+if [ "$as_root" = none ]; then
+	for t in "trial: dry run" "trial: apply --trial" "trial: status" "trial: confirm" "trial: remove" \
+		"trial: failures" "trial: recovery" "trial: hostile record" "trial: other boot loaders"; do
+		tap_skip "$t" "needs chroot (root or a user namespace)"
+	done
+else
+	trial_root() { # DIR: Debian's GRUB, its tools the stand-ins
+		regen_root "$1" || return 1
+		install -m 755 "$work/fake-regen" "$1/usr/sbin/grub-reboot"
+		mkdir -p "$1/usr/bin" && install -m 755 "$work/fake-regen" "$1/usr/bin/grub-editenv"
+		: > "$1/etc/fake-regen/record"
+	}
+	runs() { sed -n 's/^argv: //p' "$1/var/log/fake-regen.log"; }
+	next_entry() { sed -n 's/^next_entry=//p' "$1/boot/grub/grubenv" 2> /dev/null; }
+	# The running kernel's command line of the trial's boot: its marker.
+	booted() { mkdir -p "$1/proc" && echo "BOOT_IMAGE=/boot/vmlinuz root=/dev/sda1 iommu=pt amdgpu.vm_fragment_size=9 $(sed -n 's/^id /amdgpu_tune.trial=/p' "$1/var/lib/amdgpu-tune/trial")" > "$1/proc/cmdline"; }
+	tflag='/usr/sbin/update-grub
+/usr/sbin/grub-reboot amdgpu-tune-trial'
+	r=$work/trial
+	trial_root "$r"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial test-mixed --memory 64GiB --dry-run > "$work/out" 2>&1
+	rc=$?
+	tap_check "trial: apply --trial --dry-run shows the grub.d script with every setting on GRUB_CMDLINE_LINUX_DEFAULT, the record, and update-grub then grub-reboot; writes nothing (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^+GRUB_CMDLINE_LINUX_DEFAULT=\"\${GRUB_CMDLINE_LINUX_DEFAULT} iommu=pt amdgpu.vm_fragment_size=9 amdgpu_tune.trial=[0-9]*\"$" "$work/out" && grep -q "^+++ var/lib/amdgpu-tune/trial$" "$work/out" && grep -q "^  chroot $r grub-reboot amdgpu-tune-trial$" "$work/out" && [ "$(tree_sum "$r")" = "$before" ]'
+	regen "$r" apply --trial test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "trial: apply --trial writes the script (0755) and the record, runs update-grub then grub-reboot; grub.cfg has the entry with both settings and the marker, next_entry is it; no drop-in, no state (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$tflag" ] && [ "$(stat -c %a "$r/etc/grub.d/42_amdgpu-tune-trial")" = 755 ] && grep -q "^	linux	.* iommu=pt amdgpu.vm_fragment_size=9 amdgpu_tune.trial=[0-9]*$" "$r/boot/grub/grub.cfg" && [ "$(next_entry "$r")" = amdgpu-tune-trial ] && [ ! -e "$r/etc/default/grub.d/90-amdgpu-tune.cfg" ] && [ ! -e "$r/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]'
+	"$bin" --root "$r" status > "$work/out" 2>&1
+	rc=$?
+	"$bin" --root "$r" status --json > "$work/json" 2> /dev/null
+	tap_check "trial: status says it is selected for the next boot only (exit $rc), --json state next-boot" \
+		eval '[ $rc = 0 ] && grep -q "^Trial: test-mixed (trial [0-9]*, entry .amdgpu-tune-trial. of debian-grub)$" "$work/out" && grep -q "^  Selected for the next boot only" "$work/out" && grep -q "\"state\":\"next-boot\",\"this_boot\":null,\"selected_for_next_boot\":true" "$work/json"'
+	booted "$r"
+	mkdir -p "$r/sys/module/amdgpu/parameters" && echo 9 > "$r/sys/module/amdgpu/parameters/vm_fragment_size"
+	"$bin" --root "$r" status > "$work/out" 2> "$work/err"
+	rc=$?
+	tap_check "trial: in its boot, status says so, what sysfs and the command line show, and warns while next_entry still selects it (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^  This boot is the trial" "$work/out" && grep -q "^    amdgpu.vm_fragment_size=9: in effect (sysfs shows it)$" "$work/out" && grep -q "^    iommu=pt: on this boot.s command line$" "$work/out" && grep -q "still selected for the next boot" "$work/err"'
+	echo 8 > "$r/sys/module/amdgpu/parameters/vm_fragment_size"
+	"$bin" --root "$r" status --json > "$work/json" 2> /dev/null
+	tap_check "trial: --json names each argument with what sysfs has and whether it is in effect" \
+		grep -q '"arg":"amdgpu.vm_fragment_size=9","on_cmdline":true,"sysfs":"8","in_effect":false' "$work/json"
+	# GRUB clears next_entry at the trial's boot.
+	printf '# GRUB Environment Block\n' > "$r/boot/grub/grubenv"
+	rm -f "$r/proc/cmdline"
+	before=$(tree_sum "$r")
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" confirm > "$work/out" 2>&1
+	rc=$?
+	tap_check "trial: confirm outside the trial's boot is refused (exit $rc), nothing written or run" \
+		eval '[ $rc = 4 ] && grep -q "this boot is not the trial of test-mixed" "$work/out" && [ "$(tree_sum "$r")" = "$before" ] && [ ! -s "$r/var/log/fake-regen.log" ]'
+	booted "$r"
+	regen "$r" confirm > "$work/out" 2>&1
+	rc=$?
+	tap_check "trial: confirm in it applies the profile (drop-ins, state), removes the script and the record, runs update-grub and update-initramfs, no grub-editenv (next_entry was cleared) (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^Confirmed the trial: applied test-mixed" "$work/out" && [ "$(runs "$r")" = "$(printf "/usr/sbin/update-grub\n/usr/sbin/update-initramfs -u -k all")" ] && grep -q "iommu=pt" "$r/etc/default/grub.d/90-amdgpu-tune.cfg" && grep -q "^options amdgpu vm_fragment_size=9$" "$r/etc/modprobe.d/90-amdgpu-tune.conf" && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && ! grep -q amdgpu-tune-trial "$r/boot/grub/grub.cfg" && grep -q "^profile test-mixed$" "$r/var/lib/amdgpu-tune/state"'
+	"$bin" --root "$r" snapshots > "$work/out" 2>&1
+	tap_check "trial: the snapshots name the operations trial and confirm" \
+		eval 'grep -q " trial  " "$work/out" && grep -q " confirm  " "$work/out"'
+	rm -f "$r/proc/cmdline"
+	# remove ends a trial that was not booted: the selection goes too.
+	r=$work/trial2
+	trial_root "$r"
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" remove > "$work/out" 2>&1
+	rc=$?
+	tap_check "trial: remove ends an unconfirmed trial: script and record gone, update-grub, then grub-editenv unsets next_entry (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/sbin/update-grub\n/usr/bin/grub-editenv /boot/grub/grubenv unset next_entry")" ] && [ -z "$(next_entry "$r")" ] && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && ! grep -q amdgpu-tune-trial "$r/boot/grub/grub.cfg"'
+	# apply --trial again replaces the trial: a new id.
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
+	id1=$(sed -n 's/^id //p' "$r/var/lib/amdgpu-tune/trial")
+	regen "$r" apply --trial rdna2 > "$work/out" 2>&1
+	rc=$?
+	tap_check "trial: apply --trial again replaces it with a new id, and says so (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^apply --trial: it replaces the trial of test-mixed (trial $id1)$" "$work/out" && grep -q "^profile rdna2$" "$r/var/lib/amdgpu-tune/trial" && ! grep -q "^id $id1$" "$r/var/lib/amdgpu-tune/trial"'
+	# Failures: update-grub fails; the entry is not made; a kill in grub-reboot.
+	r=$work/trial3
+	trial_root "$r"
+	: > "$r/etc/fake-regen/fail-once-update-grub"
+	regen "$r" apply --trial test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	f1=$([ $rc = 4 ] && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && [ -z "$(next_entry "$r")" ] && ! grep -q grub-reboot "$r/var/log/fake-regen.log" && echo ok)
+	: > "$r/etc/fake-regen/no-trial-entry"
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" apply --trial test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	rm -f "$r/etc/fake-regen/no-trial-entry"
+	f2=$([ $rc = 4 ] && grep -q "update-grub made no entry 'amdgpu-tune-trial'" "$work/out" && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && [ -z "$(next_entry "$r")" ] && [ "$(runs "$r" | tail -n 2)" = "$(printf "/usr/sbin/update-grub\n/usr/bin/grub-editenv /boot/grub/grubenv unset next_entry")" ] && echo ok)
+	tap_check "trial: a failing update-grub is undone before grub-reboot runs; an entry update-grub did not make is undone, the selection taken back (${f1:-first failed}, ${f2:-second failed})" \
+		[ "$f1$f2" = okok ]
+	: > "$r/etc/fake-regen/sleep-grub-reboot"
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q grub-reboot "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
+	kill -9 $pid 2> /dev/null
+	wait $pid 2> /dev/null
+	rm -f "$r/etc/fake-regen/sleep-grub-reboot"
+	sleep 2.2
+	regen "$r" remove > "$work/out" 2>&1
+	rc=$?
+	tap_check "trial: a run killed in grub-reboot is undone by the next: no script or record, next_entry unset (exit $rc)" \
+		eval '[ $rc = 0 ] && [ -z "$(next_entry "$r")" ] && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
+	# An interrupted apply's recovery leaves a pending trial alone.
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
+	id1=$(sed -n 's/^id //p' "$r/var/lib/amdgpu-tune/trial")
+	: > "$r/etc/fake-regen/sleep-update-initramfs"
+	regen "$r" apply rdna2 > /dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q update-initramfs "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
+	kill -9 $pid 2> /dev/null
+	wait $pid 2> /dev/null
+	rm -f "$r/etc/fake-regen/sleep-update-initramfs"
+	sleep 2.2
+	regen "$r" apply strix-halo-no-iommu --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "trial: the recovery of an interrupted apply leaves the pending trial as it was: record, script, entry, next_entry (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^id $id1$" "$r/var/lib/amdgpu-tune/trial" && [ -x "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ "$(next_entry "$r")" = amdgpu-tune-trial ] && grep -q amdgpu-tune-trial "$r/boot/grub/grub.cfg"'
+	# A hostile record: refused by status and confirm, naming the line.
+	printf 'version 1\nid 1\nprofile x\nloader debian-grub\narg a=$(reboot)\n' > "$r/var/lib/amdgpu-tune/trial"
+	"$bin" --root "$r" status > /dev/null 2> "$work/err"
+	rc=$?
+	regen "$r" confirm --force > /dev/null 2> "$work/err2"
+	rc2=$?
+	tap_check "trial: a record with an argument apply never writes: status and confirm exit 2 naming its line (exit $rc, $rc2)" \
+		eval '[ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "^var/lib/amdgpu-tune/trial:5: corrupt trial record: an argument" "$work/err" && grep -q "^var/lib/amdgpu-tune/trial:5: corrupt" "$work/err2"'
+	# An entry whose command line the kernel would cut short: the marker would go first.
+	r=$work/trial-long
+	trial_root "$r"
+	printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet %s"\n' "$(printf 'x%.0s' $(seq 1900))" > "$r/etc/default/grub.d/99-long.cfg"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "trial: refused when the entry's command line would be over the kernel's 2048 bytes (exit $rc), nothing written" \
+		eval '[ $rc = 2 ] && grep -q "the trial entry.s kernel command line would be about [0-9]* bytes, over the kernel.s 2048" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+	# Where it cannot: other boot loaders, --auto.
+	r=$work/trial-sd
+	build_case detect-systemd-boot "$r"
+	"$bin" --root "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	"$bin" --root "$r" apply --trial --auto > /dev/null 2> "$work/err2"
+	rc2=$?
+	tap_check "trial: refused with its reason on systemd-boot (exit $rc), and with --auto (exit $rc2)" \
+		eval '[ $rc = 4 ] && grep -q "apply --trial is not supported on systemd-boot yet" "$work/err" && [ $rc2 = 2 ] && grep -q -- "--trial and --auto contradict" "$work/err2"'
+fi
+
 # ---- 9. a boot loader it cannot write ----
 r=$work/unknown
 build_case diff-cloudimg "$r"

@@ -1,4 +1,5 @@
-/* A stand-in for update-grub and update-initramfs inside a test root, built static so
+/* A stand-in for update-grub, update-initramfs, grub-reboot and grub-editenv (on
+ * /boot/grub/grubenv) inside a test root, built static so
  * it runs after chroot. It appends its argv, environment and open fds above 2 to
  * /var/log/fake-regen.log, then fails when /etc/fake-regen/fail-NAME exists (or
  * fail-once-NAME, which it removes), and sleeps 2 s when sleep-NAME exists. Signals it
@@ -89,6 +90,61 @@ static void copy_dir(FILE *out, const char *dir, const char *suffix)
 	}
 }
 
+/* A trial's grub.d script (amdgpu-tune apply --trial) makes the entry 10_linux makes
+ * first, with the arguments its GRUB_CMDLINE_LINUX_DEFAULT line adds, under the id
+ * amdgpu-tune-trial: written here as its menuentry and linux line, unless
+ * /etc/fake-regen/no-trial-entry exists (an entry the real script could not make). */
+static void trial_entry(FILE *out)
+{
+	static const char pre[] =
+		"GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT} ";
+	FILE *in = fopen("/etc/grub.d/42_amdgpu-tune-trial", "r");
+	char line[4096];
+
+	if (!in)
+		return;
+	while (access("/etc/fake-regen/no-trial-entry", F_OK) != 0 &&
+	       fgets(line, sizeof(line), in)) {
+		if (strncmp(line, pre, sizeof(pre) - 1) != 0)
+			continue;
+		fprintf(out,
+			"menuentry \"amdgpu-tune trial\" --id amdgpu-tune-trial {\n\tlinux\t/boot/vmlinuz root=/dev/sda1 ro quiet %.*s\n}\n",
+			(int)strcspn(line + sizeof(pre) - 1, "\"\n"),
+			line + sizeof(pre) - 1);
+		break;
+	}
+	fclose(in);
+}
+
+/* grub-reboot ENTRY and grub-editenv FILE unset next_entry, on /boot/grub/grubenv as
+ * lines of name=value. */
+static int grubenv(const char *name, int argc, char **argv)
+{
+	const char *file = "/boot/grub/grubenv";
+	char line[512], kept[4096] = "";
+	FILE *f = fopen(file, "r");
+
+	if (strcmp(name, "grub-editenv") == 0 &&
+	    (argc != 4 || strcmp(argv[1], file) != 0 || strcmp(argv[2], "unset") != 0 ||
+	     strcmp(argv[3], "next_entry") != 0))
+		return 2;
+	if (strcmp(name, "grub-reboot") == 0 && argc != 2)
+		return 2;
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "next_entry=", 11) != 0 &&
+		    strlen(kept) + strlen(line) < sizeof(kept))
+			strcat(kept, line);
+	if (f)
+		fclose(f);
+	f = fopen(file, "w");
+	if (!f)
+		return 1;
+	fputs(kept[0] ? kept : "# GRUB Environment Block\n", f);
+	if (strcmp(name, "grub-reboot") == 0)
+		fprintf(f, "next_entry=%s\n", argv[1]);
+	return fclose(f) != 0;
+}
+
 static int record(const char *name)
 {
 	const char *target = strcmp(name, "update-grub") == 0 ? "/boot/grub/grub.cfg"
@@ -104,6 +160,7 @@ static int record(const char *name)
 	if (strcmp(name, "update-grub") == 0) {
 		copy_file(out, "/etc/default/grub");
 		copy_dir(out, "/etc/default/grub.d", ".cfg");
+		trial_entry(out);
 	} else {
 		copy_dir(out, "/etc/modprobe.d", ".conf");
 	}
@@ -706,6 +763,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (strcmp(name, "update-initramfs") == 0 && make_entry() != 0)
 		return 1;
+	if (strcmp(name, "grub-reboot") == 0 || strcmp(name, "grub-editenv") == 0)
+		return grubenv(name, argc, argv);
 	if (strcmp(name, "rpm-ostree") == 0 && argc > 1 && strcmp(argv[1], "kargs") == 0)
 		return kargs(argc, argv);
 	if (strcmp(name, "rpm-ostree") == 0 && argc > 1 &&
