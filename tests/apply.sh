@@ -1009,6 +1009,33 @@ else
 	tap_check "trial: the snapshots name the operations trial and confirm" \
 		eval 'grep -q " trial  " "$work/out" && grep -q " confirm  " "$work/out"'
 	rm -f "$r/proc/cmdline"
+	# A confirm killed while it regenerates is undone like an apply: the trial is back
+	# (not selected again), the profile not applied.
+	r=$work/trial-kill
+	trial_root "$r"
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
+	printf '# GRUB Environment Block\n' > "$r/boot/grub/grubenv"
+	booted "$r"
+	trial_before=$(cat "$r/var/lib/amdgpu-tune/trial")
+	: > "$r/etc/fake-regen/sleep-update-initramfs"
+	regen "$r" confirm > /dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q update-initramfs "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
+	pkill -9 -f -- "--root $r --update confirm"
+	wait $pid 2> /dev/null
+	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
+	rm -f "$r/etc/fake-regen/sleep-update-initramfs"
+	sleep 2.2
+	regen "$r" remove --dry-run > /dev/null 2>&1
+	regen "$r" apply --trial test-mixed --memory 64GiB --dry-run > /dev/null 2>&1
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" rollback --dry-run > /dev/null 2>&1
+	"$bin" --root "$r" status > "$work/out" 2>&1
+	regen "$r" apply rdna2 > /dev/null 2>&1
+	rc=$?
+	tap_check "trial: a confirm killed in update-initramfs is undone by the next run: the trial's record and script back, no state of test-mixed, nothing selected (exit $rc)" \
+		eval '[ "$journal" = left ] && [ $rc = 0 ] && [ "$(cat "$r/var/lib/amdgpu-tune/trial")" = "$trial_before" ] && [ -x "$r/etc/grub.d/42_amdgpu-tune-trial" ] && ! grep -q "^profile test-mixed$" "$r/var/lib/amdgpu-tune/state" && [ -z "$(next_entry "$r")" ] && ! grep -q grub-reboot "$r/var/log/fake-regen.log"'
+	rm -f "$r/proc/cmdline"
 	# remove ends a trial that was not booted: the selection goes too.
 	r=$work/trial2
 	trial_root "$r"
@@ -1044,29 +1071,32 @@ else
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do grep -q grub-reboot "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
-	kill -9 $pid 2> /dev/null
+	pkill -9 -f -- "--root $r --update apply --trial"
 	wait $pid 2> /dev/null
+	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
 	rm -f "$r/etc/fake-regen/sleep-grub-reboot"
 	sleep 2.2
 	regen "$r" remove > "$work/out" 2>&1
 	rc=$?
 	tap_check "trial: a run killed in grub-reboot is undone by the next: no script or record, next_entry unset (exit $rc)" \
-		eval '[ $rc = 0 ] && [ -z "$(next_entry "$r")" ] && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
+		eval '[ "$journal" = left ] && [ $rc = 0 ] && [ -z "$(next_entry "$r")" ] && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
 	# An interrupted apply's recovery leaves a pending trial alone.
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
 	id1=$(sed -n 's/^id //p' "$r/var/lib/amdgpu-tune/trial")
-	: > "$r/etc/fake-regen/sleep-update-initramfs"
+	: > "$r/etc/fake-regen/sleep-update-grub"
+	: > "$r/var/log/fake-regen.log"
 	regen "$r" apply rdna2 > /dev/null 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do grep -q update-initramfs "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
-	kill -9 $pid 2> /dev/null
+	for _ in $(seq 100); do grep -q update-grub "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
+	pkill -9 -f -- "--root $r --update apply rdna2"
 	wait $pid 2> /dev/null
-	rm -f "$r/etc/fake-regen/sleep-update-initramfs"
+	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
+	rm -f "$r/etc/fake-regen/sleep-update-grub"
 	sleep 2.2
 	regen "$r" apply strix-halo-no-iommu --memory 64GiB > "$work/out" 2>&1
 	rc=$?
 	tap_check "trial: the recovery of an interrupted apply leaves the pending trial as it was: record, script, entry, next_entry (exit $rc)" \
-		eval '[ $rc = 0 ] && grep -q "^id $id1$" "$r/var/lib/amdgpu-tune/trial" && [ -x "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ "$(next_entry "$r")" = amdgpu-tune-trial ] && grep -q amdgpu-tune-trial "$r/boot/grub/grub.cfg"'
+		eval '[ "$journal" = left ] && [ $rc = 0 ] && grep -q "^id $id1$" "$r/var/lib/amdgpu-tune/trial" && [ -x "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ "$(next_entry "$r")" = amdgpu-tune-trial ] && grep -q amdgpu-tune-trial "$r/boot/grub/grub.cfg"'
 	# A hostile record: refused by status and confirm, naming the line.
 	printf 'version 1\nid 1\nprofile x\nloader debian-grub\narg a=$(reboot)\n' > "$r/var/lib/amdgpu-tune/trial"
 	"$bin" --root "$r" status > /dev/null 2> "$work/err"
