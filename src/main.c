@@ -361,6 +361,10 @@ static int check_options(const struct options *o, unsigned given,
 			"--discard-journal and --dry-run contradict each other");
 	if (o->trial && o->auto_apply)
 		return usage_error("--trial and --auto contradict each other");
+	/* The trial's entry boots what GRUB's first entry boots: the newest kernel. */
+	if (o->trial && o->req.kernel)
+		return usage_error(
+			"--trial plans for every installed kernel: its entry boots the newest one; leave out --kernel");
 	if (given & ~v->options)
 		return usage_error("--%s does not apply to %s",
 				   first[__builtin_ctz(given & ~v->options)]->name,

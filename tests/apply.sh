@@ -1121,8 +1121,10 @@ else
 	rc=$?
 	"$bin" --root "$r" apply --trial --auto > /dev/null 2> "$work/err2"
 	rc2=$?
-	tap_check "trial: refused with its reason on systemd-boot (exit $rc), and with --auto (exit $rc2)" \
-		eval '[ $rc = 4 ] && grep -q "apply --trial is not supported on systemd-boot yet" "$work/err" && [ $rc2 = 2 ] && grep -q -- "--trial and --auto contradict" "$work/err2"'
+	"$bin" --root "$r" apply --trial test-mixed --kernel 6.12.117+deb12-amd64 > /dev/null 2> "$work/err3"
+	rc3=$?
+	tap_check "trial: refused with its reason on systemd-boot (exit $rc), and with --auto or --kernel (exit $rc2, $rc3)" \
+		eval '[ $rc = 4 ] && grep -q "apply --trial is not supported on systemd-boot yet" "$work/err" && [ $rc2 = 2 ] && grep -q -- "--trial and --auto contradict" "$work/err2" && [ $rc3 = 2 ] && grep -q -- "leave out --kernel" "$work/err3"'
 fi
 
 # ---- 9. a boot loader it cannot write ----
