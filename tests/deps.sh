@@ -14,7 +14,8 @@
 #            lists are fetched through a private apt configuration, see tests/apt.sh)
 #   stock    make check-stock, check-deb: debootstrap, dpkg-dev, debhelper, lintian
 #   e2e      make check-e2e: qemu, an ext4 image, cpio; for the UEFI boot OVMF, a FAT
-#            ESP (dosfstools, mtools) and a GPT disk image (sfdisk)
+#            ESP (dosfstools, mtools) and a GPT disk image (sfdisk); for the trial
+#            boot a disk GRUB boots itself (losetup)
 #   ansible  make check-ansible: ansible (ansible-core and its collections) and
 #            ansible-lint
 #   fuzz     make fuzz: clang and its libFuzzer runtime
@@ -42,7 +43,7 @@ for g in $groups; do
 	check) pkgs="$pkgs strace man-db bash-completion util-linux python3 zstd rpm python3-gi" ;;
 	real) pkgs="$pkgs apt dpkg kmod xz-utils debian-archive-keyring ca-certificates" ;;
 	stock) pkgs="$pkgs debootstrap dpkg-dev debhelper lintian fakeroot" ;;
-	e2e) pkgs="$pkgs qemu-system-x86 e2fsprogs cpio util-linux ovmf dosfstools mtools fdisk" ;;
+	e2e) pkgs="$pkgs qemu-system-x86 e2fsprogs cpio util-linux mount ovmf dosfstools mtools fdisk" ;;
 	ansible) pkgs="$pkgs ansible ansible-lint" ;;
 	fuzz) pkgs="$pkgs clang" ;;
 	format) pkgs="$pkgs clang-format" ;;

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs as init (init=/e2e-check) in the QEMU guest that tests/e2e/e2e.sh boots from a
-# disk image of the Debian root: reports what the booted kernel has, as "E2E key: value"
-# lines on the console, which the host reads from the serial log, then powers off.
+# Runs as init (init=/e2e-check) in the QEMU guest that tests/e2e/e2e.sh (uefi.sh,
+# trial.sh) boots from a disk image of the Debian root: reports what the booted kernel
+# has, as "E2E key: value" lines on the console, which the host reads from the serial
+# log, then powers off.
 # The initramfs has mounted /dev and /run and moved them here; / is read-only.
 [ -e /proc/cmdline ] || mount -t proc proc /proc
 [ -d /sys/module ] || mount -t sysfs sys /sys
@@ -27,6 +28,16 @@ amdgpu-tune status > /tmp/status.out 2> /tmp/status.err
 echo "E2E status-exit: $?"
 sed 's/^/E2E status| /' /tmp/status.out
 sed 's/^/E2E status-err| /' /tmp/status.err
+# tests/e2e/trial.sh: a script for this boot to run after the report, once (removed
+# first, so that a boot it breaks does not run it again).
+if [ -s /e2e-do ]; then
+	cp /e2e-do /tmp/e2e-do
+	rm -f /e2e-do
+	sync
+	sh /tmp/e2e-do > /tmp/do.out 2>&1
+	echo "E2E do-exit: $?"
+	sed 's/^/E2E do| /' /tmp/do.out
+fi
 echo "E2E end"
 sync
 echo o > /proc/sysrq-trigger

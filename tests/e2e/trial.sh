@@ -1,0 +1,232 @@
+#!/bin/sh
+# The end-to-end proof of a trial boot (apply --trial, confirm) on a stock Debian 12 root
+# booted by its own GRUB: a copy of the cached stock root (tests/stock/root.sh) gets this
+# tree's Debian package, then goes into an ext4 partition of a disk image on which the
+# root's grub-install puts GRUB for BIOS (i386-pc). QEMU boots the disk itself, so GRUB
+# reads grub.cfg and grubenv from it and writes grubenv back, as on a real machine.
+# Every command runs in the guest, as a user runs them (tests/e2e/guest-check.sh runs
+# the one /e2e-do names after its report): the guest's own RAM, update-grub and
+# update-initramfs. The boots:
+#   0  the default entry; apply --trial (a profile with ttm.pages_limit and iommu=pt)
+#   1  the trial's entry: its settings on /proc/cmdline and in sysfs, status says so
+#   2  the default again without confirm: none of them, status says not confirmed;
+#      apply --trial again, then (from the host) the trial entry loses its initrd line
+#   3  that entry panics (panic=5 reboots) and GRUB starts the default by itself;
+#      apply --trial again (a whole entry)
+#   4  the trial; confirm
+#   5, 6  the default entry with the settings, status says in effect, no trial entry
+#
+# grub.cfg's entries say root=/dev/vda1 (GRUB_DEVICE in a drop-in: the chroot's
+# grub-probe sees the host's disk), console=ttyS0, panic=5 and init=/e2e-check.
+# TAP output. Needs root, qemu-system-x86, e2fsprogs, fdisk (sfdisk), util-linux
+# (losetup), dpkg-dev, debhelper and the Debian archive. Every qemu run is under
+# `timeout` (E2E_QEMU_TIMEOUT, default 420 s; twice that for the boot that confirms,
+# which runs update-initramfs). KEEP=1 keeps the work directory.
+# Usage: trial.sh SRCDIR
+set -u
+src=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
+me=e2e-trial
+. "$src/tests/stock/lib.sh"
+
+for t in qemu-system-x86_64:qemu-system-x86 mkfs.ext4:e2fsprogs sfdisk:fdisk losetup:mount \
+	timeout:coreutils; do
+	command -v "${t%%:*}" > /dev/null || bail "${t%%:*} is not installed (apt-get install ${t#*:})"
+done
+qemu_timeout=${E2E_QEMU_TIMEOUT:-420}
+started=$(date +%s)
+stock_copy e2e-trial
+echo "# work directory: $work"
+disk=$work/disk.img
+mnt=$work/mnt
+lp=
+trap 'part_down; cleanup' EXIT
+
+step() { echo "# ---- $* ($(($(date +%s) - started)) s)"; }
+
+# The disk's partition (from sector 2048) mounted at $mnt, and unmounted again.
+part_up() {
+	lp=$(losetup -f --show -o $((2048 * 512)) "$disk") && mkdir -p "$mnt" && mount "$lp" "$mnt"
+}
+part_down() {
+	[ -n "$lp" ] || return 0
+	umount_below "$mnt"
+	umount "$mnt" 2> /dev/null
+	losetup -d "$lp" 2> /dev/null
+	lp=
+}
+
+# Boots the disk; the guest's "E2E key: value" lines go to $work/NAME.guest. With
+# reboot, a reboot starts the machine again (a panicking entry's panic=5) instead of
+# ending qemu. 0 when the check ran to its end.
+boot() { # NAME [reboot|SECONDS]: SECONDS is the boot's own timeout
+	b=$1
+	nr=-no-reboot
+	secs=$qemu_timeout
+	case ${2:-} in reboot) nr= ;; [0-9]*) secs=$2 ;; esac
+	# shellcheck disable=SC2086 # $nr is one word or none
+	timeout "$secs" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nodefaults \
+		-display none $nr -nic none -serial "file:$work/$b.serial" \
+		-drive "file=$disk,format=raw,if=virtio" > "$work/$b.qemu" 2>&1
+	rc=$?
+	tr -d '\r' < "$work/$b.serial" | sed -n 's/^E2E //p' > "$work/$b.guest"
+	sed 's/^/# guest: /' "$work/$b.guest"
+	[ $rc = 0 ] || { echo "# qemu exited $rc (124: timed out after $secs s)"; tr -d '\r' < "$work/$b.serial" | tail -n 20 | sed 's/^/# serial: /'; }
+	[ $rc = 0 ] && grep -qx 'end' "$work/$b.guest"
+}
+
+guest() { sed -n "s/^$2: //p" "$work/$1.guest" | head -n 1; }
+
+# The script (sh) the next boot runs after its report.
+will_do() { # SCRIPT
+	part_up || return 1
+	echo "$1" > "$mnt/e2e-do"
+	part_down
+}
+
+# Whether the guest's /proc/cmdline has ARG as a word.
+cmdline_has() { # NAME ARG
+	# shellcheck disable=SC2046 # one argument per line
+	printf '%s\n' $(guest "$1" cmdline) | grep -qx -- "$2"
+}
+
+# The value of ttm.pages_limit= on the guest's /proc/cmdline.
+cmdline_pages() { # NAME
+	# shellcheck disable=SC2046 # one argument per line
+	printf '%s\n' $(guest "$1" cmdline) | sed -n 's/^ttm\.pages_limit=//p' | tail -n 1
+}
+
+# grub.cfg's 10_linux part, on the disk.
+linux_part() { sed -n '/^### BEGIN \/etc\/grub.d\/10_linux ###$/,/^### END/p' "$1/boot/grub/grub.cfg"; }
+
+step "the root: the package, GRUB for the disk"
+debdir=$(deb_build) || bail "building the Debian package failed"
+deb=$(ls "$debdir"/amdgpu-tune_*_amd64.deb 2> /dev/null | head -n 1)
+[ -n "$deb" ] || bail "no .deb in $debdir"
+root_mount proc dev dev/pts
+cp "$deb" "$root/tmp/"
+in_root sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends /tmp/${deb##*/}" > "$work/install.out" 2>&1
+result "apt-get install ./${deb##*/} in a stock Debian 12 root" $?
+cat > "$root/etc/default/grub.d/00-e2e.cfg" << 'EOF'
+GRUB_DEVICE=/dev/vda1
+GRUB_TIMEOUT=1
+GRUB_TERMINAL=serial
+GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+GRUB_CMDLINE_LINUX="console=ttyS0 panic=5 init=/e2e-check"
+EOF
+cat > "$root/etc/amdgpu-tune/profiles/e2e-trial.conf" << 'EOF'
+[profile]
+description = e2e: strix-halo's TTM limit and iommu=pt, tried for one boot
+include = strix-halo
+
+[kernel]
+iommu = pt
+EOF
+install -m 755 "$src/tests/e2e/guest-check.sh" "$root/e2e-check"
+# The guest's confirm runs update-initramfs under TCG: only the modules this machine
+# needs (initramfs.conf's MODULES=dep) keeps it to a minute or two.
+sed -i 's/^MODULES=.*/MODULES=dep/' "$root/etc/initramfs-tools/initramfs.conf"
+in_root update-grub > "$work/grub0.out" 2>&1 || bail "update-grub in the stock root failed"
+root_umount
+truncate -s 3G "$disk" && printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$disk" ||
+	bail "making the disk image failed"
+lp=$(losetup -f --show -o $((2048 * 512)) "$disk") && mkfs.ext4 -q -d "$root" "$lp" || bail "mkfs.ext4 -d of the root failed"
+losetup -d "$lp"
+lp=
+part_up || bail "mounting the disk's partition failed"
+ld=$(losetup -f --show "$disk") || bail "losetup of the disk failed"
+mount --bind /dev "$mnt/dev" && mount -t proc proc "$mnt/proc" && mount -t sysfs sys "$mnt/sys" || bail "mounting in the partition failed"
+chroot "$mnt" grub-install --target=i386-pc --modules="part_msdos ext2" "$ld" > "$work/grub-install.out" 2>&1
+rc=$?
+losetup -d "$ld"
+sed 's/^/# /' "$work/grub-install.out"
+part_down
+[ $rc = 0 ]
+result "grub-install --target=i386-pc puts the root's GRUB on the disk" $rc
+
+step "boot 0: the default entry; apply --trial"
+# grub.cfg as the guest's own update-grub makes it (root=UUID=...), kept to compare.
+will_do 'update-grub 2> /dev/null && cp /boot/grub/grub.cfg /grub.cfg.before && amdgpu-tune apply --trial e2e-trial'
+boot b0
+result "QEMU boots the disk through GRUB and the check runs to the end" $?
+[ "$(guest b0 do-exit)" = 0 ] && grep -q "^do| Trial of e2e-trial set up" "$work/b0.guest" &&
+	grep -q "^do|   ran      grub-reboot amdgpu-tune-trial" "$work/b0.guest"
+result "in the guest, apply --trial e2e-trial exits 0, ran update-grub and grub-reboot" $?
+part_up
+sed -n '/^### BEGIN \/etc\/grub.d\/10_linux ###$/,/^### END/p' "$mnt/grub.cfg.before" > "$work/linux0"
+linux_part "$mnt" > "$work/linux1"
+[ -s "$work/linux0" ] && cmp -s "$work/linux0" "$work/linux1" && grep -qx 'next_entry=amdgpu-tune-trial' "$mnt/boot/grub/grubenv" &&
+	[ ! -e "$mnt/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ ! -e "$mnt/etc/default/grub.d/90-amdgpu-tune.cfg" ] &&
+	grep -q '^menuentry "amdgpu-tune trial: e2e-trial" --id amdgpu-tune-trial {$' "$mnt/boot/grub/grub.cfg"
+result "the default entries are as they were, no drop-in written; grub.cfg has the trial entry, grubenv next_entry=amdgpu-tune-trial" $?
+part_down
+
+step "boot 1: the trial"
+boot b1
+result "the next boot runs to the end" $?
+pages=$(cmdline_pages b1)
+cmdline_has b1 iommu=pt && guest b1 cmdline | grep -q 'amdgpu_tune\.trial=[0-9]' &&
+	[ -n "$pages" ] && [ "$pages" != 0 ] && [ "$(guest b1 ttm.pages_limit)" = "$pages" ]
+result "guest: /proc/cmdline has iommu=pt, the trial's marker and ttm.pages_limit=$pages, which sysfs shows (got $(guest b1 ttm.pages_limit))" $?
+grep -q '^status|   This boot is the trial' "$work/b1.guest" && grep -q "^status|     ttm.pages_limit=$pages: in effect" "$work/b1.guest"
+result "guest: status says this boot is the trial and ttm.pages_limit is in effect" $?
+
+step "boot 2: no confirm, the default again"
+boot b2
+result "the boot after the trial runs to the end" $?
+! cmdline_has b2 iommu=pt && [ -z "$(cmdline_pages b2)" ] && [ "$(guest b2 ttm.pages_limit)" = 0 ]
+result "guest: the default entry, without iommu=pt or ttm.pages_limit, and ttm's default 0 (got $(guest b2 ttm.pages_limit))" $?
+grep -q '^status|   Not confirmed' "$work/b2.guest"
+result "guest: status says the trial was not confirmed" $?
+
+step "boot 3: a trial whose boot fails falls back by itself"
+will_do 'amdgpu-tune apply --trial e2e-trial'
+boot b2b
+[ "$(guest b2b do-exit)" = 0 ]
+result "apply --trial again in the guest" $?
+part_up
+# The trial's entry without its initrd: the kernel finds no root file system (virtio and
+# ext4 are modules) and panics.
+awk '/--id amdgpu-tune-trial \{$/ {t = 1} t && /^[ \t]*initrd[ \t]/ {next} /^}/ {t = 0} {print}' \
+	"$mnt/boot/grub/grub.cfg" > "$work/grub.cfg" && cp "$work/grub.cfg" "$mnt/boot/grub/grub.cfg"
+grep -qx 'next_entry=amdgpu-tune-trial' "$mnt/boot/grub/grubenv"
+rc=$?
+part_down
+result "the trial's entry lost its initrd line, and it is selected for the next boot" $rc
+boot b3 reboot
+result "the machine, left to itself, comes up and the check runs to the end" $?
+tr -d '\r' < "$work/b3.serial" | grep -q 'Kernel panic' && ! cmdline_has b3 iommu=pt && [ "$(guest b3 ttm.pages_limit)" = 0 ]
+result "the serial log shows the trial's panic, then the default entry booted (no iommu=pt, ttm.pages_limit 0)" $?
+grep -q '^status|   Not confirmed' "$work/b3.guest"
+result "guest: status says the trial was not confirmed" $?
+
+step "boot 4: a trial, confirmed in it"
+will_do 'amdgpu-tune apply --trial e2e-trial'
+boot b3b
+[ "$(guest b3b do-exit)" = 0 ]
+result "apply --trial once more in the guest (a whole entry again)" $?
+will_do 'amdgpu-tune confirm'
+boot b4 $((qemu_timeout * 2))
+result "the trial boot runs to the end" $?
+pages=$(cmdline_pages b4)
+cmdline_has b4 iommu=pt && [ -n "$pages" ] && [ "$(guest b4 ttm.pages_limit)" = "$pages" ] &&
+	[ "$(guest b4 do-exit)" = 0 ] && grep -q '^do| Confirmed the trial: applied e2e-trial' "$work/b4.guest"
+result "guest: the trial's settings, and confirm exits 0 there" $?
+for b in b5 b6; do
+	step "boot ${b#b}: the confirmed settings"
+	boot "$b"
+	result "boot ${b#b} runs to the end" $?
+	cmdline_has "$b" iommu=pt && ! guest "$b" cmdline | grep -q 'amdgpu_tune\.trial=' &&
+		[ "$(guest "$b" ttm.pages_limit)" = "$pages" ]
+	result "guest: the default entry has iommu=pt, no trial marker, and ttm.pages_limit is $pages from modprobe.d (got $(guest "$b" ttm.pages_limit))" $?
+	[ "$(guest "$b" status-exit)" = 0 ] && grep -q '^status| Status: *in effect' "$work/$b.guest" &&
+		! grep -q '^status| Trial:' "$work/$b.guest"
+	result "guest: status says e2e-trial is in effect, and there is no trial" $?
+done
+part_up
+! grep -q 'amdgpu-tune-trial' "$mnt/boot/grub/grub.cfg" && [ ! -e "$mnt/etc/grub.d/42_amdgpu-tune-trial" ] &&
+	[ ! -e "$mnt/var/lib/amdgpu-tune/trial" ] && grep -q "^options ttm pages_limit=$pages$" "$mnt/etc/modprobe.d/90-amdgpu-tune.conf"
+result "on the disk: no trial entry, script or record; modprobe.d has pages_limit=$pages" $?
+part_down
+
+step "done"
+finish
