@@ -650,16 +650,16 @@ static int discard(const struct sysroot *root, bool run,
 {
 	struct regen_cmd cmds[REGEN_CMDS_MAX];
 	_cleanup_strbuf_ struct strbuf shown = {0};
-	const char *chroot = NULL;
+	const char *chroot = NULL,
+		   *locked = loader->ostree_live ? rpm_ostree_unchangeable(root) : NULL;
 	size_t n = 0;
 	int r;
 
 	diag_demote(d, from);
 	/* rpm-ostree would unlock a locked staged deployment: the journal stays. */
-	if (loader->ostree_live && rpm_ostree_unchangeable(root))
+	if (locked)
 		return diag_error(d, TXN_UNRECOVERED, "run/ostree/staged-deployment", 0,
-				  "%s; the journal is kept",
-				  rpm_ostree_unchangeable(root));
+				  "%s; the journal is kept", locked);
 	r = sysroot_unlink(root, TXN_JOURNAL, false);
 	if (r == -EISDIR)
 		r = sysroot_remove_flat_dir(root, TXN_JOURNAL);
