@@ -257,7 +257,7 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 	}
 	for (size_t i = 0; t->args[i]; i++) {
 		_cleanup_free_ char *name = strdup(t->args[i]), *got = NULL;
-		char *value = name ? strchr(name, '=') : NULL, *dot, rel[300];
+		char *value = name ? strchr(name, '=') : NULL, *dot;
 		bool on = cmdline && words_have(cmdline, t->args[i]);
 
 		if (!name)
@@ -266,12 +266,10 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 			*value++ = '\0';
 		dot = strchr(name, '.');
 		if (dot && value) {
-			snprintf(rel, sizeof(rel), "sys/module/%.*s/parameters/%s",
-				 (int)(dot - name), name, dot + 1);
-			if (sysroot_read_file(root, rel, 4096, true, &got, &len) == 0)
-				got[strcspn(got, "\n")] = '\0';
-			else
+			*dot = '\0';
+			if (boot_running_param(root, name, dot + 1, &got) < 0)
 				got = NULL;
+			*dot = '.';
 		}
 		if (json) {
 			bool f = true;

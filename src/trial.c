@@ -42,6 +42,26 @@ static int once(char **field, const char *val, bool ok, struct diag_list *d,
 	return *field ? 0 : -ENOMEM;
 }
 
+/* An argument as trial_args() writes one: a name of letters, digits, '_', '-' and at
+ * most one '.' (module.param), then optionally '=' and a value of the characters
+ * state_token_is_safe() allows. Nothing a path could be made of before the '='. */
+static bool arg_ok(const char *a)
+{
+	size_t name = strcspn(a, "="), dots = 0;
+
+	if (!name || strlen(a) > 2048 || a[0] == '-' || a[0] == '.' ||
+	    !state_token_is_safe(a))
+		return false;
+	for (size_t i = 0; i < name; i++) {
+		dots += a[i] == '.';
+		if (!(a[i] == '.' || a[i] == '_' || a[i] == '-' ||
+		      (a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'z') ||
+		      (a[i] >= 'A' && a[i] <= 'Z')))
+			return false;
+	}
+	return dots <= 1 && a[name - 1] != '.';
+}
+
 int trial_parse(const char *file, const char *buf, size_t len, struct trial **ret,
 		struct diag_list *d)
 {
@@ -66,7 +86,7 @@ int trial_parse(const char *file, const char *buf, size_t len, struct trial **re
 			version = true;
 		} else if (streq(key, "id")) {
 			r = once(&t->id, val,
-				 strlen(val) <= 20 &&
+				 *val && strlen(val) <= 20 &&
 					 strspn(val, "0123456789") == strlen(val),
 				 d, file, line, "invalid or repeated id");
 		} else if (streq(key, "profile")) {
@@ -95,7 +115,7 @@ int trial_parse(const char *file, const char *buf, size_t len, struct trial **re
 					"invalid or repeated memory-from, or no memory before it");
 			t->memory_from = f;
 		} else if (streq(key, "arg")) {
-			if (!*val || strlen(val) > 2048 || !state_token_is_safe(val))
+			if (!arg_ok(val))
 				r = bad(d, file, line,
 					"an argument that apply never writes");
 			else
