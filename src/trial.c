@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blsgrub.h"
 #include "cmdline.h"
 #include "profile.h"
 #include "strv.h"
@@ -239,6 +240,8 @@ int trial_booted(const struct sysroot *root, const struct trial *t)
 int grubenv_next_entry(const struct sysroot *root, char **ret)
 {
 	_cleanup_free_ char *text = NULL;
+	struct grubenv env = {0};
+	const char *v;
 	size_t len;
 	int r = sysroot_read_file(root, "boot/grub/grubenv", 64 * 1024, true, &text,
 				  &len);
@@ -246,22 +249,15 @@ int grubenv_next_entry(const struct sysroot *root, char **ret)
 	*ret = NULL;
 	if (r == -ENOENT)
 		return 0;
+	if (r == 0)
+		r = grubenv_parse(text, len, &env);
 	if (r < 0)
 		return r;
-	/* grub-editenv writes "name=value" lines after its header comment, then '#'s up
-	 * to 1024 bytes (grub_envblk_set() in grub-core/lib/envblk.c). */
-	for (char *l = text, *e; *l; l = e ? e + 1 : l + strlen(l)) {
-		e = strchr(l, '\n');
-		if (e)
-			*e = '\0';
-		if (strncmp(l, "next_entry=", 11) == 0 && l[11]) {
-			*ret = strdup(l + 11);
-			return *ret ? 0 : -ENOMEM;
-		}
-		if (!e)
-			break;
-	}
-	return 0;
+	v = grubenv_get(&env, "next_entry");
+	if (v && *v && !(*ret = strdup(v)))
+		r = -ENOMEM;
+	grubenv_done(&env);
+	return r;
 }
 
 int grubcfg_trial_args(const char *text, char ***ret)

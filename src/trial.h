@@ -73,9 +73,9 @@ bool words_have(const char *text, const char *word);
  * -errno when it cannot be read. */
 int trial_booted(const struct sysroot *root, const struct trial *t);
 
-/* The value of next_entry in GRUB's environment block (boot/grub/grubenv, lines of
- * "name=value" padded with '#'), NULL in *ret when it is unset or the file is absent.
- * 0, -errno when it cannot be read, or -ENOMEM. */
+/* The value of next_entry in GRUB's environment block (boot/grub/grubenv, read by
+ * grubenv_parse()), NULL in *ret when it is unset or the file is absent. 0, -errno
+ * when it cannot be read (-EBADMSG: not an environment block), or -ENOMEM. */
 int grubenv_next_entry(const struct sysroot *root, char **ret);
 
 /* The words of the linux command in the block of grub.cfg's (text's) menuentry whose
