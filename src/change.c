@@ -13,6 +13,7 @@
 #include "profiledir.h"
 #include "strv.h"
 #include "sysroot.h"
+#include "trial.h"
 
 static bool run_commands(const struct sysroot *root, const struct options *o)
 {
@@ -287,16 +288,14 @@ int run_change(struct sysroot *root, const struct options *o, struct txn *t,
 				 d);
 	n = rep.n_files = t->n_files;
 	/* A trial's entry selected for the next boot by apply --trial; that selection
-	 * taken back when its record goes (confirm, remove) and it was not booted. */
+	 * taken back by any other change of the record: confirm and remove end the
+	 * trial, and a rollback that brings an older trial back does not select it. */
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (streq(t->files[i].path, TRIAL_FILE))
-			t->delta.select =
-				t->select_trial	      ? SELECT_TRIAL
-				: t->files[i].present ? SELECT_KEEP
-				: t->loader->trial_selected &&
-						t->loader->trial_selected(root) == 1
-					? SELECT_UNDO
-					: SELECT_KEEP;
+			t->delta.select = t->select_trial ? SELECT_TRIAL
+					  : trial_selection_left(root, t->loader)
+						  ? SELECT_UNDO
+						  : SELECT_KEEP;
 	if (r == 0 && (n || t->regen_cmdline))
 		r = regen_plan(root, t->loader, cmdline || t->regen_cmdline, modprobe,
 			       &t->delta, t->cmds, &t->n_cmds, t->run, d);

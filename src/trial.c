@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "blsgrub.h"
 #include "cmdline.h"
 #include "profile.h"
@@ -258,6 +259,13 @@ int grubenv_next_entry(const struct sysroot *root, char **ret)
 		r = -ENOMEM;
 	grubenv_done(&env);
 	return r;
+}
+
+bool trial_selection_left(const struct sysroot *root, const struct boot_backend *loader)
+{
+	/* Not read (a grubenv that is no environment block, an I/O error): taken back
+	 * anyway, which changes nothing when the trial was not selected. */
+	return loader && loader->trial_selected && loader->trial_selected(root) != 0;
 }
 
 int grubcfg_trial_args(const char *text, char ***ret)

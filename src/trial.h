@@ -78,6 +78,11 @@ int trial_booted(const struct sysroot *root, const struct trial *t);
  * when it cannot be read (-EBADMSG: not an environment block), or -ENOMEM. */
 int grubenv_next_entry(const struct sysroot *root, char **ret);
 
+/* Whether loader's selection of a trial entry for the next boot is to be taken back
+ * when a change ends or replaces a trial: it is selected, or that cannot be read. */
+struct boot_backend;
+bool trial_selection_left(const struct sysroot *root, const struct boot_backend *loader);
+
 /* The words of the linux command in the block of grub.cfg's (text's) menuentry whose
  * --id is TRIAL_ENTRY_ID, after the kernel's path; *ret NULL when there is no such
  * entry. Pure. 0 or -ENOMEM. */

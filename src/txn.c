@@ -11,6 +11,7 @@
 #include "state.h"
 #include "strv.h"
 #include "sysroot.h"
+#include "trial.h"
 #include "txn.h"
 
 #define JOURNAL_MAX 16384
@@ -419,15 +420,18 @@ static int ostree_delta_after(const struct sysroot *root,
 }
 
 /* A trial's entry still selected for the next boot when no trial is left (its record
- * gone: a restore to before apply --trial, or after confirm): the selection is taken
- * back, with the rest of the boot files. */
+ * gone: a restore to before apply --trial, or after confirm), or after an apply
+ * --trial was undone (operation "trial": the record restored is an older trial's,
+ * which it would otherwise boot again): the selection is taken back, with the rest of
+ * the boot files. */
 static void select_left(const struct sysroot *root, const struct boot_backend *loader,
-			struct regen_delta *delta)
+			const char *operation, struct regen_delta *delta)
 {
 	struct stat st;
 
-	if (loader->trial_selected && sysroot_stat(root, TRIAL_FILE, &st) == -ENOENT &&
-	    loader->trial_selected(root) == 1)
+	if ((streq_ptr(operation, "trial") ||
+	     sysroot_stat(root, TRIAL_FILE, &st) == -ENOENT) &&
+	    trial_selection_left(root, loader))
 		delta->select = SELECT_UNDO;
 }
 
@@ -437,7 +441,8 @@ static void select_left(const struct sysroot *root, const struct boot_backend *l
  * again with forward, else undone. */
 static int regen_after(const struct sysroot *root, const struct boot_backend *loader,
 		       bool cmdline, bool modprobe, const struct journal_kargs *k,
-		       bool forward, const char *done, struct diag_list *d)
+		       bool forward, const char *operation, const char *done,
+		       struct diag_list *d)
 {
 	struct regen_cmd cmds[REGEN_CMDS_MAX];
 	_cleanup_strv_free_ char **add = NULL;
@@ -447,7 +452,7 @@ static int regen_after(const struct sysroot *root, const struct boot_backend *lo
 							 forward, &delta, &add, d)
 				    : 0;
 
-	select_left(root, loader, &delta);
+	select_left(root, loader, operation, &delta);
 	if (r == 0)
 		r = regen_plan(root, loader, cmdline, modprobe, &delta, cmds, &n, true,
 			       d);
@@ -674,7 +679,7 @@ static int discard(const struct sysroot *root, bool run,
 	if (r < 0)
 		return r;
 	if (run)
-		return regen_after(root, loader, true, true, k, !(k && k->restored),
+		return regen_after(root, loader, true, true, k, !(k && k->restored), NULL,
 				   "the journal is removed", d) < 0
 			       ? TXN_UNRECOVERED
 			       : 0;
@@ -689,7 +694,7 @@ static int discard(const struct sysroot *root, bool run,
 			    ? ostree_delta_after(root, loader, true, k,
 						 !(k && k->restored), &delta, &add, d)
 			    : 0;
-		select_left(root, loader, &delta);
+		select_left(root, loader, NULL, &delta);
 		if (r == 0)
 			r = regen_plan(root, loader, true, true, &delta, cmds, &n, false,
 				       d);
@@ -762,7 +767,7 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 		return r;
 	if (run && (cmdline || modprobe) &&
 	    regen_after(root, loader, cmdline, modprobe, k.ran ? &k : NULL, false,
-			"the configuration is restored", d) < 0)
+			s->operation, "the configuration is restored", d) < 0)
 		r = TXN_UNRECOVERED;
 	/* A kept journal given up on: the command to run by hand was named (not while a
 	 * staged deployment is locked: then no command was planned). */
@@ -872,7 +877,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	cmdline |= kargs.ran;
 	undo = t->run && (cmdline || modprobe)
 		       ? regen_after(root, t->loader, cmdline, modprobe,
-				     kargs.ran ? &kargs : NULL, false,
+				     kargs.ran ? &kargs : NULL, false, t->operation,
 				     "the configuration is restored", d)
 		       : 0;
 	/* The configuration is back; if the journal stays, the next run finds nothing

@@ -961,6 +961,9 @@ else
 	}
 	runs() { sed -n 's/^argv: //p' "$1/var/log/fake-regen.log"; }
 	next_entry() { sed -n 's/^next_entry=//p' "$1/boot/grub/grubenv" 2> /dev/null; }
+	# What GRUB leaves at the trial's boot: next_entry saved empty, in a block of
+	# 1024 bytes as grub-editenv makes it.
+	grubenv_booted() { printf '# GRUB Environment Block\nnext_entry=\n%s' "$(printf '#%.0s' $(seq 987))" > "$1/boot/grub/grubenv"; }
 	# The running kernel's command line of the trial's boot: its marker.
 	booted() { mkdir -p "$1/proc" && echo "BOOT_IMAGE=/boot/vmlinuz root=/dev/sda1 iommu=pt amdgpu.vm_fragment_size=9 $(sed -n 's/^id /amdgpu_tune.trial=/p' "$1/var/lib/amdgpu-tune/trial")" > "$1/proc/cmdline"; }
 	tflag='/usr/sbin/update-grub
@@ -992,7 +995,7 @@ else
 	tap_check "trial: --json names each argument with what sysfs has and whether it is in effect" \
 		grep -q '"arg":"amdgpu.vm_fragment_size=9","on_cmdline":true,"sysfs":"8","in_effect":false' "$work/json"
 	# GRUB clears next_entry at the trial's boot.
-	printf '# GRUB Environment Block\n' > "$r/boot/grub/grubenv"
+	grubenv_booted "$r"
 	rm -f "$r/proc/cmdline"
 	before=$(tree_sum "$r")
 	: > "$r/var/log/fake-regen.log"
@@ -1014,7 +1017,7 @@ else
 	r=$work/trial-kill
 	trial_root "$r"
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
-	printf '# GRUB Environment Block\n' > "$r/boot/grub/grubenv"
+	grubenv_booted "$r"
 	booted "$r"
 	trial_before=$(cat "$r/var/lib/amdgpu-tune/trial")
 	: > "$r/etc/fake-regen/sleep-update-initramfs"
@@ -1105,6 +1108,24 @@ else
 	rc2=$?
 	tap_check "trial: a record with an argument apply never writes: status and confirm exit 2 naming its line (exit $rc, $rc2)" \
 		eval '[ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "^var/lib/amdgpu-tune/trial:5: corrupt trial record: an argument" "$work/err" && grep -q "^var/lib/amdgpu-tune/trial:5: corrupt" "$work/err2"'
+	# A trial that replaces an older one and fails, or is rolled back: the older one's
+	# record comes back, not selected (it was booted, or it is not what was asked for).
+	r=$work/trial-older
+	trial_root "$r"
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
+	old_trial=$(cat "$r/var/lib/amdgpu-tune/trial")
+	grubenv_booted "$r"
+	: > "$r/etc/fake-regen/no-trial-entry"
+	regen "$r" apply --trial rdna2 > /dev/null 2>&1
+	rc=$?
+	rm -f "$r/etc/fake-regen/no-trial-entry"
+	o1=$([ $rc = 4 ] && [ "$(cat "$r/var/lib/amdgpu-tune/trial")" = "$old_trial" ] && [ -z "$(next_entry "$r")" ] && echo ok)
+	regen "$r" apply --trial rdna2 > /dev/null 2>&1
+	regen "$r" rollback > /dev/null 2>&1
+	rc=$?
+	o2=$([ $rc = 0 ] && [ "$(cat "$r/var/lib/amdgpu-tune/trial")" = "$old_trial" ] && [ -z "$(next_entry "$r")" ] && echo ok)
+	tap_check "trial: an apply --trial that fails after grub-reboot, or is rolled back, brings the older trial's record back without selecting it (${o1:-failed one wrong}, ${o2:-rollback wrong})" \
+		[ "$o1$o2" = okok ]
 	# An entry whose command line the kernel would cut short: the marker would go first.
 	r=$work/trial-long
 	trial_root "$r"

@@ -121,7 +121,7 @@ static void trial_entry(FILE *out)
 static int grubenv(const char *name, int argc, char **argv)
 {
 	const char *file = "/boot/grub/grubenv";
-	char line[512], kept[4096] = "";
+	char line[1100], kept[4096] = "# GRUB Environment Block\n";
 	FILE *f = fopen(file, "r");
 
 	if (strcmp(name, "grub-editenv") == 0 &&
@@ -130,18 +130,26 @@ static int grubenv(const char *name, int argc, char **argv)
 		return 2;
 	if (strcmp(name, "grub-reboot") == 0 && argc != 2)
 		return 2;
+	/* The name=value lines but next_entry; the header and the '#' padding are
+	 * written anew. */
 	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, "next_entry=", 11) != 0 &&
-		    strlen(kept) + strlen(line) < sizeof(kept))
+		if (line[0] != '#' && strncmp(line, "next_entry=", 11) != 0 &&
+		    strlen(kept) + strlen(line) < sizeof(kept) - 300)
 			strcat(kept, line);
 	if (f)
 		fclose(f);
+	if (strcmp(name, "grub-reboot") == 0 && strlen(argv[1]) < 200) {
+		strcat(kept, "next_entry=");
+		strcat(kept, argv[1]);
+		strcat(kept, "\n");
+	}
 	f = fopen(file, "w");
 	if (!f)
 		return 1;
-	fputs(kept[0] ? kept : "# GRUB Environment Block\n", f);
-	if (strcmp(name, "grub-reboot") == 0)
-		fprintf(f, "next_entry=%s\n", argv[1]);
+	/* Padded with '#' to 1024 bytes, as grub_envblk_set() keeps the block. */
+	fputs(kept, f);
+	for (size_t n = strlen(kept); n < 1024; n++)
+		putc('#', f);
 	return fclose(f) != 0;
 }
 
