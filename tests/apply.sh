@@ -960,6 +960,8 @@ else
 		: > "$1/etc/fake-regen/record"
 	}
 	runs() { sed -n 's/^argv: //p' "$1/var/log/fake-regen.log"; }
+	# The stand-in a killed run started goes on (as a real tool would): until it ended.
+	standin_done() { for _ in $(seq 100); do pgrep -x 'update-grub|update-initramf|grub-reboot' > /dev/null || return 0; sleep 0.1; done; }
 	next_entry() { sed -n 's/^next_entry=//p' "$1/boot/grub/grubenv" 2> /dev/null; }
 	# What GRUB leaves at the trial's boot: next_entry saved empty, in a block of
 	# 1024 bytes as grub-editenv makes it.
@@ -1028,7 +1030,7 @@ else
 	wait $pid 2> /dev/null
 	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
 	rm -f "$r/etc/fake-regen/sleep-update-initramfs"
-	sleep 2.2
+	standin_done
 	regen "$r" remove --dry-run > /dev/null 2>&1
 	regen "$r" apply --trial test-mixed --memory 64GiB --dry-run > /dev/null 2>&1
 	: > "$r/var/log/fake-regen.log"
@@ -1078,7 +1080,7 @@ else
 	wait $pid 2> /dev/null
 	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
 	rm -f "$r/etc/fake-regen/sleep-grub-reboot"
-	sleep 2.2
+	standin_done
 	regen "$r" remove > "$work/out" 2>&1
 	rc=$?
 	tap_check "trial: a run killed in grub-reboot is undone by the next: no script or record, next_entry unset (exit $rc)" \
@@ -1095,7 +1097,7 @@ else
 	wait $pid 2> /dev/null
 	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
 	rm -f "$r/etc/fake-regen/sleep-update-grub"
-	sleep 2.2
+	standin_done
 	regen "$r" apply strix-halo-no-iommu --memory 64GiB > "$work/out" 2>&1
 	rc=$?
 	tap_check "trial: the recovery of an interrupted apply leaves the pending trial as it was: record, script, entry, next_entry (exit $rc)" \
