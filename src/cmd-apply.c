@@ -221,6 +221,20 @@ int apply_profile(struct sysroot *root, const struct options *o, const char *nam
 		if (r < 0)
 			goto fail;
 	}
+	/* A trial selected for the next boot: that boot is the trial's entry. */
+	if (!confirm && trial_selection_left(root, c.now->loader)) {
+		_cleanup_trial_ struct trial *tr = NULL;
+		struct diag_list quiet = {0};
+
+		if (trial_read(root, &tr, &quiet) == 0 && tr)
+			r = diag_warning(
+				d, NULL, 0,
+				"the trial of %s is selected for the next boot: that boot starts its entry, with its arguments on top of what this writes; 'amdgpu-tune remove --trial' ends the trial",
+				tr->profile);
+		diag_list_done(&quiet);
+		if (r < 0)
+			goto fail;
+	}
 	if (c.now->loader->refuse) {
 		diag_add(d, DIAG_ERROR, NULL, 0, "%s", c.now->loader->refuse);
 		code = EXIT_FAILED;
