@@ -119,7 +119,7 @@ static int grub_trial_text(const struct trial *t, char **ret)
 		&b,
 		"#!/bin/sh\n"
 		"# Written by amdgpu-tune apply --trial %s (trial %s). Do not edit:\n"
-		"# 'amdgpu-tune confirm' and 'amdgpu-tune remove' take it away.\n"
+		"# 'amdgpu-tune confirm' and 'amdgpu-tune remove [--trial]' take it away.\n"
 		"# The first entry 10_linux makes (the newest kernel's), with the trial's\n"
 		"# arguments, as the entry '%s', which grub-reboot selects for one boot.\n"
 		"set -e\n"

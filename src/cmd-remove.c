@@ -56,6 +56,9 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 		goto out;
 	}
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
+		/* remove --trial: a trial's entry and record alone. */
+		if (o->trial && m->kind != MANAGED_ENTRY && m->kind != MANAGED_TRIAL)
+			continue;
 		/* Only the tokens apply added, from the file it added them to. */
 		bool tokens = m->kind == MANAGED_CMDLINE && !m->hand_edit && st &&
 			      st->tokens && streq(state_tokens_file(st), m->path);
@@ -102,7 +105,7 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	t.n_files = n;
 	/* None of our arguments may be in the boot entries once the regeneration made
 	 * them again (a backend with a verify(): systemd-boot's). */
-	expect.absent = st ? st->tokens : NULL;
+	expect.absent = st && !o->trial ? st->tokens : NULL;
 	/* Our tokens are in a file of one backend alone (etc/kernel/cmdline:
 	 * systemd-boot's): a boot loader not found now (its ESP not mounted) is still
 	 * that one, whose entries must lose them. */
@@ -119,6 +122,14 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	if (t.loader->verify && (tokens_in || t.regen_cmdline) && expect.absent) {
 		t.verify = change_verify_entries;
 		t.verify_data = &expect;
+	}
+	if (o->trial) {
+		code = run_change(
+			root, o, &t, st ? st->profile : NULL,
+			"Nothing to remove: no trial.", "Ended the trial (snapshot ",
+			" keeps it; 'amdgpu-tune rollback' puts it back, not selected for a boot):",
+			&d);
+		goto done;
 	}
 	code = run_change(
 		root, o, &t, NULL, "Nothing to remove: no amdgpu-tune file is present.",

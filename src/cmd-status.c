@@ -227,7 +227,7 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 	if (booted == 1 && selected == 1)
 		r = diag_warning(
 			d, "boot/grub/grubenv", 0,
-			"this boot is the trial of %s and its entry is still selected for the next boot: the boot loader did not take the selection back, so the trial boots again; 'amdgpu-tune confirm' keeps it, 'amdgpu-tune remove' ends it",
+			"this boot is the trial of %s and its entry is still selected for the next boot: the boot loader did not take the selection back, so the trial boots again; 'amdgpu-tune confirm' keeps it, 'amdgpu-tune remove --trial' ends it",
 			t->profile);
 	if (r < 0)
 		return r;
@@ -327,7 +327,7 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 			"  Selected for the next boot only: reboot to try it. If that boot fails, the boot after it is the default by itself.\n");
 	return strbuf_printf(
 		b,
-		"  Not confirmed: this boot is not the trial, and the next boot is the default%s; nothing permanent changed. Its entry stays in the boot menu until 'amdgpu-tune apply --trial %s' tries again or 'amdgpu-tune remove' ends it.\n",
+		"  Not confirmed: this boot is not the trial, and the next boot is the default%s; nothing permanent changed. Its entry stays in the boot menu until 'amdgpu-tune apply --trial %s' tries again or 'amdgpu-tune remove --trial' ends it.\n",
 		selected < 0 ? " (as far as can be read)" : "", t->profile);
 }
 

@@ -63,8 +63,9 @@ static const struct verb verbs[] = {
 	{"snapshots", cmd_snapshots, false, 0, "", "list rollback snapshots"},
 	{"rollback", cmd_rollback, true, VOPT_FORCE | VOPT_CHANGE, "[ID]",
 	 "restore a snapshot (default: undo the last apply/remove)"},
-	{"remove", cmd_remove, true, VOPT_FORCE | VOPT_CHANGE, "",
-	 "take amdgpu-tune's settings away (snapshot first)"},
+	{"remove", cmd_remove, true, VOPT_FORCE | VOPT_CHANGE | VOPT_TRIAL, "",
+	 "take amdgpu-tune's settings away (snapshot first);\n"
+	 "with --trial only a trial's entry and record"},
 };
 
 static const size_t n_verbs = ELEMENTSOF(verbs);
@@ -209,7 +210,8 @@ static const struct opt opts[] = {
 	{"trial", 0, NULL, VOPT_TRIAL,
 	 "apply: add a boot entry with the profile's settings\n"
 	 "on its command line, selected for the next boot only;\n"
-	 "'confirm' keeps them, else the default boots again",
+	 "'confirm' keeps them, else the default boots again;\n"
+	 "remove: end a trial, nothing else",
 	 set_trial},
 	{"quiet", 'q', NULL, 0, "do not print warnings", set_quiet},
 	{"verbose", 'v', NULL, 0, "also show the module files each kernel provides",

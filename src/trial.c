@@ -162,7 +162,7 @@ int trial_format(const struct trial *t, char **ret)
 	strbuf_printf(
 		&b,
 		"# amdgpu-tune: a trial boot ('apply --trial'); 'amdgpu-tune confirm' keeps it,\n"
-		"# 'amdgpu-tune remove' ends it. Do not edit.\n"
+		"# 'amdgpu-tune remove --trial' ends it. Do not edit.\n"
 		"version 1\nid %s\nprofile %s\nloader %s\n",
 		t->id, t->profile, t->loader);
 	if (t->has_memory)

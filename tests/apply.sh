@@ -1050,6 +1050,20 @@ else
 	rc=$?
 	tap_check "trial: remove ends an unconfirmed trial: script and record gone, update-grub, then grub-editenv unsets next_entry (exit $rc)" \
 		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "$(printf "/usr/sbin/update-grub\n/usr/bin/grub-editenv /boot/grub/grubenv unset next_entry")" ] && [ -z "$(next_entry "$r")" ] && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && ! grep -q amdgpu-tune-trial "$r/boot/grub/grub.cfg"'
+	# remove --trial ends the trial alone; an apply meanwhile says the trial boots next.
+	r5=$work/trial5
+	trial_root "$r5"
+	regen "$r5" apply rdna2 > /dev/null 2>&1
+	regen "$r5" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
+	regen "$r5" apply strix-halo-no-iommu --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	: > "$r5/var/log/fake-regen.log"
+	regen "$r5" remove --trial > "$work/out" 2>&1
+	rc2=$?
+	tap_check "trial: an apply while a trial is selected warns that the next boot is the trial (exit $rc); remove --trial takes the trial alone away and its selection (exit $rc2)" \
+		eval '[ $rc = 0 ] && grep -q "the trial of test-mixed is selected for the next boot" "$work/err" && [ $rc2 = 0 ] && grep -q "^Ended the trial (snapshot [0-9]* keeps it" "$work/out" && [ "$(runs "$r5")" = "$(printf "/usr/sbin/update-grub\n/usr/bin/grub-editenv /boot/grub/grubenv unset next_entry")" ] && [ ! -e "$r5/var/lib/amdgpu-tune/trial" ] && [ ! -e "$r5/etc/grub.d/42_amdgpu-tune-trial" ] && grep -q "^profile strix-halo-no-iommu$" "$r5/var/lib/amdgpu-tune/state" && [ -e "$r5/etc/default/grub.d/90-amdgpu-tune.cfg" ]'
+	regen "$r5" remove --trial > "$work/out" 2>&1
+	tap_check "trial: remove --trial without a trial changes nothing" grep -q "^Nothing to remove: no trial.$" "$work/out"
 	# apply --trial again replaces the trial: a new id.
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
 	id1=$(sed -n 's/^id //p' "$r/var/lib/amdgpu-tune/trial")
