@@ -65,8 +65,16 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 		goto out;
 	}
 	/* The entry's command line is the default's with the trial's arguments after it:
-	 * over the kernel's limit, GRUB drops the last ones, the marker first. */
-	if (c.now->next_known) {
+	 * not known (a GRUB line the reader does not evaluate), it cannot be checked;
+	 * over the kernel's limit, GRUB drops the last arguments, the marker first. */
+	if (!c.now->next_known) {
+		diag_add(
+			d, DIAG_ERROR, NULL, 0,
+			"the next boot's command line is not known (%s): the trial entry's, made from it, could not be checked; simplify that line first",
+			c.now->next_why ? c.now->next_why : "?");
+		code = EXIT_INVALID;
+		goto out;
+	} else {
 		size_t bytes = layers_cmdline_bytes(c.now) + strlen(TRIAL_MARKER) + 22;
 
 		for (size_t i = 0; t.args[i]; i++)

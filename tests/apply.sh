@@ -1149,8 +1149,12 @@ else
 	before=$(tree_sum "$r")
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
 	rc=$?
-	tap_check "trial: refused when the entry's command line would be over the kernel's 2048 bytes (exit $rc), nothing written" \
-		eval '[ $rc = 2 ] && grep -q "the trial entry.s kernel command line would be about [0-9]* bytes, over the kernel.s 2048" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+	printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet $(cat /etc/x)"\n' > "$r/etc/default/grub.d/99-long.cfg"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err2"
+	rc2=$?
+	tap_check "trial: refused when the entry's command line would be over the kernel's 2048 bytes (exit $rc), or is not known (exit $rc2), nothing written" \
+		eval '[ $rc = 2 ] && grep -q "the trial entry.s kernel command line would be about [0-9]* bytes, over the kernel.s 2048" "$work/err" && [ $rc2 = 2 ] && grep -q "the next boot.s command line is not known (etc/default/grub.d/99-long.cfg:1: " "$work/err2" && [ "$(tree_sum "$r")" = "$before" ]'
 	# Where it cannot: other boot loaders, --auto.
 	r=$work/trial-sd
 	build_case detect-systemd-boot "$r"
