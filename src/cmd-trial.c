@@ -99,7 +99,6 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	t.has_memory = c.planned.facts->mem_known;
 	t.memory = c.planned.facts->mem_total;
 	t.memory_from = planned_memory_from(o, c.planned.facts);
-	t.kernel = (char *)o->req.kernel;
 	r = trial_format(&t, &rec);
 	if (r == 0)
 		r = loader->trial_text(&t, &script);
@@ -201,7 +200,8 @@ int cmd_confirm(struct sysroot *root, const struct options *o, int argc, char **
 			return r < 0 ? exit_for(r) : EXIT_FAILED;
 		}
 	}
-	/* Planned again as the trial was: its --kernel, and the RAM it recorded. */
+	/* Planned again as the trial was: for the RAM it recorded (and the --kernel a
+	 * record may name; apply --trial refuses --kernel). */
 	recorded = (struct state){.profile = t->profile,
 				  .has_memory = t->has_memory,
 				  .memory = t->memory,

@@ -9,7 +9,8 @@
  *   loader NAME        (the boot loader backend that made the entry)
  *   memory BYTES       (the RAM the plan was made for, when known)
  *   memory-from SOURCE (as the state's: option, assumed or meminfo)
- *   kernel VERSION     (apply --kernel, when given)
+ *   kernel VERSION     (the --kernel the plan was restricted to; apply --trial refuses
+ *                      one, and confirm plans for it when a record names one)
  *   arg ARG            (an argument of the entry, in order; the marker is not one)
  * The file is ours but still read as hostile: anything else is -EBADMSG. */
 #pragma once
