@@ -961,7 +961,7 @@ else
 	}
 	runs() { sed -n 's/^argv: //p' "$1/var/log/fake-regen.log"; }
 	# The stand-in a killed run started goes on (as a real tool would): until it ended.
-	standin_done() { for _ in $(seq 100); do pgrep -x 'update-grub|update-initramf|grub-reboot' > /dev/null || return 0; sleep 0.1; done; }
+	standin_done() { for _ in $(seq 100); do pgrep -x update-grub > /dev/null || pgrep -x update-initramf > /dev/null || pgrep -x grub-reboot > /dev/null || return 0; sleep 0.1; done; }
 	next_entry() { sed -n 's/^next_entry=//p' "$1/boot/grub/grubenv" 2> /dev/null; }
 	# What GRUB leaves at the trial's boot: next_entry saved empty, in a block of
 	# 1024 bytes as grub-editenv makes it.
@@ -1023,6 +1023,7 @@ else
 	booted "$r"
 	trial_before=$(cat "$r/var/lib/amdgpu-tune/trial")
 	: > "$r/etc/fake-regen/sleep-update-initramfs"
+	: > "$r/var/log/fake-regen.log"
 	regen "$r" confirm > /dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do grep -q update-initramfs "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
@@ -1087,6 +1088,7 @@ else
 	tap_check "trial: a failing update-grub is undone before grub-reboot runs; an entry update-grub did not make is undone, the selection taken back (${f1:-first failed}, ${f2:-second failed})" \
 		[ "$f1$f2" = okok ]
 	: > "$r/etc/fake-regen/sleep-grub-reboot"
+	: > "$r/var/log/fake-regen.log"
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do grep -q grub-reboot "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
