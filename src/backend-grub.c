@@ -123,9 +123,24 @@ static int grub_trial_text(const struct trial *t, char **ret)
 		"# The first entry 10_linux makes (the newest kernel's), with the trial's\n"
 		"# arguments, as the entry '%s', which grub-reboot selects for one boot.\n"
 		"set -e\n"
-		"[ -x /etc/grub.d/10_linux ] || exit 0\n"
-		"GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT}",
+		"[ -x /etc/grub.d/10_linux ] || exit 0\n",
 		t->profile, t->id, TRIAL_ENTRY_ID);
+	/* Without the applied profile's arguments (its drop-in appends them to
+	 * GRUB_CMDLINE_LINUX_DEFAULT): the trial boots what confirm would keep. */
+	if (t->drop && t->drop[0]) {
+		strbuf_puts(&b,
+			    "# Without the applied profile's arguments.\n"
+			    "set -f\nbase=\nfor w in ${GRUB_CMDLINE_LINUX_DEFAULT}; do\n"
+			    "\tcase $w in\n\t");
+		for (size_t i = 0; t->drop[i]; i++) {
+			if (!state_token_is_safe(t->drop[i]))
+				return -EINVAL;
+			strbuf_printf(&b, "%s%s", i ? " | " : "", t->drop[i]);
+		}
+		strbuf_puts(&b, ") ;;\n\t*) base=\"$base $w\" ;;\n\tesac\ndone\n"
+				"GRUB_CMDLINE_LINUX_DEFAULT=${base# }\n");
+	}
+	strbuf_puts(&b, "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT}");
 	for (size_t i = 0; t->args[i]; i++) {
 		if (!state_token_is_safe(t->args[i]))
 			return -EINVAL;

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "change.h"
+#include "cmdline.h"
 #include "layers.h"
 #include "ops.h"
 #include "strv.h"
@@ -21,6 +22,41 @@ static int trial_verify(const struct sysroot *root, const void *data, struct dia
 	const struct trial_check *x = data;
 
 	return x->loader->trial_verify ? x->loader->trial_verify(root, x->trial, d) : 0;
+}
+
+/* What the applied profile (c's state) puts on the next boot that the trial must not
+ * have: its command-line arguments, which the entry leaves out (t->drop); and its module
+ * options the trial's profile does not set, which stay in modprobe.d and the initramfs
+ * for the trial's boot and go with confirm: a warning names them. 0 or -ENOMEM. */
+static int applied_left(const struct options *o, const struct compared *c,
+			struct trial *t, struct diag_list *d)
+{
+	const struct plan *was = c->state ? c->state->applied : NULL;
+	_cleanup_strbuf_ struct strbuf kept = {0};
+	int r = 0;
+
+	(void)o;
+	for (size_t i = 0; r == 0 && was && i < was->n_settings; i++) {
+		const struct setting *s = &was->settings[i];
+		char *a = NULL;
+
+		if (s->where == WHERE_CMDLINE) {
+			r = cmdline_arg_format(s->name, s->value, &a);
+			if (r == 0 && state_token_is_safe(a))
+				r = strv_push(&t->drop, a);
+			free(a);
+			if (r == -EINVAL)
+				r = 0;
+		} else if (!plan_find(c->planned.plan, s->name)) {
+			r = strbuf_printf(&kept, "%s%s", kept.len ? ", " : "", s->name);
+		}
+	}
+	if (r == 0 && kept.len)
+		r = diag_warning(
+			d, FRAGMENT_MODPROBE, 0,
+			"the trial's boot keeps the module options of %s that %s does not set (%s): a trial changes neither modprobe.d nor the initramfs, and confirm takes them away",
+			c->state->profile, c->planned.profile->name, kept.s);
+	return r;
 }
 
 int apply_trial(struct sysroot *root, const struct options *o, const char *name,
@@ -96,6 +132,9 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	t.id = id;
 	t.profile = c.planned.profile->name;
 	t.loader = (char *)loader->name;
+	r = applied_left(o, &c, &t, d);
+	if (r < 0)
+		goto fail;
 	t.has_memory = c.planned.facts->mem_known;
 	t.memory = c.planned.facts->mem_total;
 	t.memory_from = planned_memory_from(o, c.planned.facts);
@@ -143,6 +182,7 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 		"'; after it, 'amdgpu-tune status' shows what it did and 'amdgpu-tune confirm' keeps it. Without confirm, or when that boot fails, the boot after it is the default again:",
 		d);
 	strv_free(t.args);
+	strv_free(t.drop);
 	compared_done(&c);
 	return code;
 fail:
@@ -150,6 +190,7 @@ fail:
 out:
 	print_diags(d, o);
 	strv_free(t.args);
+	strv_free(t.drop);
 	compared_done(&c);
 	return code;
 }

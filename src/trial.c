@@ -24,6 +24,7 @@ void trial_free(struct trial *t)
 	free(t->loader);
 	free(t->kernel);
 	strv_free(t->args);
+	strv_free(t->drop);
 	free(t);
 }
 

@@ -41,6 +41,9 @@ struct trial {
 	enum memory_from memory_from;
 	char *kernel; /* or NULL */
 	char **args;  /* NULL-ended */
+	/* Not recorded: the applied profile's command-line arguments, which the entry
+	 * leaves out (NULL-ended, or NULL). */
+	char **drop;
 };
 
 void trial_free(struct trial *t);

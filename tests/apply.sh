@@ -1065,6 +1065,20 @@ else
 		eval '[ $rc = 0 ] && grep -q "the trial of test-mixed is selected for the next boot" "$work/err" && [ $rc2 = 0 ] && grep -q "^Ended the trial (snapshot [0-9]* keeps it" "$work/out" && [ "$(runs "$r5")" = "$(printf "/usr/sbin/update-grub\n/usr/bin/grub-editenv /boot/grub/grubenv unset next_entry")" ] && [ ! -e "$r5/var/lib/amdgpu-tune/trial" ] && [ ! -e "$r5/etc/grub.d/42_amdgpu-tune-trial" ] && grep -q "^profile strix-halo-no-iommu$" "$r5/var/lib/amdgpu-tune/state" && [ -e "$r5/etc/default/grub.d/90-amdgpu-tune.cfg" ]'
 	regen "$r5" remove --trial > "$work/out" 2>&1
 	tap_check "trial: remove --trial without a trial changes nothing" grep -q "^Nothing to remove: no trial.$" "$work/out"
+	# The applied profile's arguments are left out of the trial's entry; its module
+	# options the trial does not set are named. The script run by sh, its 10_linux a
+	# stand-in that prints the first entry as 10_linux does.
+	r6=$work/trial6
+	trial_root "$r6"
+	regen "$r6" apply strix-halo-no-iommu --memory 64GiB > /dev/null 2>&1
+	regen "$r6" apply --trial rdna2 > /dev/null 2> "$work/err"
+	rc=$?
+	printf '#!/bin/sh\necho "menuentry '"'"'Debian GNU/Linux'"'"' --class debian \\$menuentry_id_option '"'"'gnulinux-simple-x'"'"' {"\necho "\tlinux /vmlinuz root=/dev/sda1 ro $GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT"\necho "}"\necho "submenu x {"\n' > "$work/10_linux"
+	chmod 755 "$work/10_linux"
+	sed "s|/etc/grub.d/10_linux|$work/10_linux|g" "$r6/etc/grub.d/42_amdgpu-tune-trial" > "$work/42"
+	GRUB_CMDLINE_LINUX="console=ttyS0" GRUB_CMDLINE_LINUX_DEFAULT="quiet amd_iommu=off  splash" sh "$work/42" > "$work/entry" 2> /dev/null
+	tap_check "trial: the entry leaves out the applied profile's amd_iommu=off (sh runs the script: the user's quiet and splash stay), and apply --trial names the module option it keeps (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "keeps the module options of strix-halo-no-iommu that rdna2 does not set (ttm.pages_limit)" "$work/err" && [ "$(sed -n "1p;3p" "$work/entry")" = "$(printf "menuentry \"amdgpu-tune trial: rdna2\" --id amdgpu-tune-trial {\n}")" ] && sed -n 2p "$work/entry" | grep -q "^	linux /vmlinuz root=/dev/sda1 ro console=ttyS0 quiet splash iommu=pt amdgpu_tune.trial=[0-9]*$" && [ "$(wc -l < "$work/entry")" = 3 ]'
 	# apply --trial again replaces the trial: a new id.
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
 	id1=$(sed -n 's/^id //p' "$r/var/lib/amdgpu-tune/trial")
