@@ -215,6 +215,7 @@ static const char *grub_trial_unusable(const struct sysroot *root)
 	struct statfs fs;
 	struct stat st;
 	char sys[96];
+	bool part;
 	int fd;
 
 	if (asprintf(&dir, "%s/boot/grub", sysroot_is_live(root) ? "" : root->path) < 0)
@@ -225,18 +226,21 @@ static const char *grub_trial_unusable(const struct sysroot *root)
 		return "boot/grub is on a file system GRUB cannot write its environment block on (btrfs, ZFS or squashfs): a trial would stay selected at every boot";
 	if (stat(dir, &st) < 0)
 		return NULL;
-	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/dm", major(st.st_dev),
+	/* The device, or the one a partition is of (its sysfs directory's parent: a
+	 * partitioned md array's mdXpY has no md directory of its own). */
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/partition", major(st.st_dev),
 		 minor(st.st_dev));
-	fd = open(sys, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/md", major(st.st_dev),
-			 minor(st.st_dev));
+	part = access(sys, F_OK) == 0;
+	for (size_t i = 0; i < (part ? 4u : 2u); i++) {
+		snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/%s%s", major(st.st_dev),
+			 minor(st.st_dev), i < 2 ? "" : "../", i % 2 ? "md" : "dm");
 		fd = open(sys, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			return "boot/grub is on device-mapper (LVM, LUKS) or md RAID, where GRUB cannot write its environment block: a trial would stay selected at every boot";
+		}
 	}
-	if (fd < 0)
-		return NULL;
-	close(fd);
-	return "boot/grub is on device-mapper (LVM, LUKS) or md RAID, where GRUB cannot write its environment block: a trial would stay selected at every boot";
+	return NULL;
 }
 
 static const char *const grub_reboot[] = {"/usr/sbin/grub-reboot", TRIAL_ENTRY_ID, NULL};
