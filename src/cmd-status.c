@@ -350,10 +350,12 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 		return exit_for(r == -EBADMSG ? -EINVAL : r);
 	}
 	gtt = gtt_total(root, card);
+	/* A trial record that cannot be used is an error beside the rest of the report.
+	 */
 	r = trial_report(root, o->json, gtt, card, &trial, &d);
-	if (r < 0) {
+	if (r < 0 && r != -EBADMSG) {
 		print_diags(&d, o);
-		return exit_for(r == -EBADMSG ? -EINVAL : r);
+		return exit_for(r);
 	}
 	if (!applied) {
 		print_diags(&d, o);
@@ -365,7 +367,7 @@ int cmd_status(struct sysroot *root, const struct options *o, int argc, char **a
 			printf("No profile applied (no %s).\n%s", STATE_FILE,
 			       trial.s ? trial.s : "");
 		}
-		return EXIT_OK;
+		return diag_count(&d, DIAG_ERROR) ? EXIT_INVALID : EXIT_OK;
 	}
 	r = compare(root, &o->req, applied, COMPARE_APPLIED, &c, &d);
 	if (r == 0)

@@ -94,8 +94,18 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 		goto out;
 	}
 	r = trial_args(c.planned.plan, &t.args, d);
-	if (r == 0)
+	if (r == 0) {
+		size_t from = d->n;
+
+		/* A record that cannot be used is replaced; the snapshot keeps it. */
 		r = trial_read(root, &was, d);
+		if (r == -EBADMSG) {
+			diag_demote(d, from);
+			r = diag_warning(
+				d, TRIAL_FILE, 0,
+				"replaced by this trial (its snapshot keeps it)");
+		}
+	}
 	if (r < 0) {
 		code = r == -EINVAL || r == -EBADMSG ? EXIT_INVALID : exit_for(r);
 		goto out;

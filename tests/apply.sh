@@ -1138,8 +1138,10 @@ else
 	rc=$?
 	regen "$r" confirm --force > /dev/null 2> "$work/err2"
 	rc2=$?
-	tap_check "trial: a record with an argument apply never writes: status and confirm exit 2 naming its line (exit $rc, $rc2)" \
-		eval '[ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "^var/lib/amdgpu-tune/trial:5: corrupt trial record: an argument" "$work/err" && grep -q "^var/lib/amdgpu-tune/trial:5: corrupt" "$work/err2"'
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err3"
+	rc3=$?
+	tap_check "trial: a record with an argument apply never writes: status and confirm exit 2 naming its line (exit $rc, $rc2); apply --trial replaces it, saying so (exit $rc3)" \
+		eval '[ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "^var/lib/amdgpu-tune/trial:5: corrupt trial record: an argument" "$work/err" && grep -q "^var/lib/amdgpu-tune/trial:5: corrupt" "$work/err2" && [ $rc3 = 0 ] && grep -q "^var/lib/amdgpu-tune/trial: warning: replaced by this trial" "$work/err3" && grep -q "^profile test-mixed$" "$r/var/lib/amdgpu-tune/trial"'
 	# A trial that replaces an older one and fails, or is rolled back: the older one's
 	# record comes back, not selected (it was booted, or it is not what was asked for).
 	r=$work/trial-older
