@@ -327,8 +327,12 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 			"  Selected for the next boot only: reboot to try it. If that boot fails, the boot after it is the default by itself.\n");
 	return strbuf_printf(
 		b,
-		"  Not confirmed: this boot is not the trial, and the next boot is the default%s; nothing permanent changed. Its entry stays in the boot menu until 'amdgpu-tune apply --trial %s' tries again or 'amdgpu-tune remove --trial' ends it.\n",
-		selected < 0 ? " (as far as can be read)" : "", t->profile);
+		"  Not confirmed: %s, and the next boot is the default%s; nothing permanent changed. Its entry stays in the boot menu until 'amdgpu-tune apply --trial %s' tries again or 'amdgpu-tune remove --trial' ends it.\n",
+		booted < 0
+			? "whether this boot is the trial is not known (proc/cmdline not read)"
+			: "this boot is not the trial",
+		selected < 0 ? " (as far as boot/grub/grubenv can be read)" : "",
+		t->profile);
 }
 
 int cmd_status(struct sysroot *root, const struct options *o, int argc, char **argv)
