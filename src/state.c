@@ -211,12 +211,8 @@ int state_parse(const char *file, const char *buf, size_t len, struct state **re
 			s->has_memory = true;
 		} else if (streq(key, "memory-from")) {
 			/* What the memory line says where it came from: after it. */
-			enum memory_from f = MEMORY_FROM_UNKNOWN;
+			enum memory_from f = memory_from_parse(val);
 
-			for (enum memory_from k = MEMORY_FROM_OPTION;
-			     k <= MEMORY_FROM_MEMINFO; k++)
-				if (streq(val, memory_from_name(k)))
-					f = k;
 			if (!s->has_memory || s->memory_from || !f)
 				r = bad(d, file, line,
 					"invalid or repeated memory-from, or no memory before it");
@@ -402,6 +398,14 @@ const char *memory_from_name(enum memory_from f)
 	};
 
 	return names[f];
+}
+
+enum memory_from memory_from_parse(const char *name)
+{
+	for (enum memory_from k = MEMORY_FROM_OPTION; k <= MEMORY_FROM_MEMINFO; k++)
+		if (streq(name, memory_from_name(k)))
+			return k;
+	return MEMORY_FROM_UNKNOWN;
 }
 
 int state_format(const struct state *s, char **ret)

@@ -48,6 +48,8 @@ enum memory_from {
 
 /* "option", "assumed", "meminfo"; NULL for MEMORY_FROM_UNKNOWN. */
 const char *memory_from_name(enum memory_from f);
+/* The source one of those names, MEMORY_FROM_UNKNOWN for any other text. */
+enum memory_from memory_from_parse(const char *name);
 
 struct state_file {
 	char *path;

@@ -107,12 +107,8 @@ int trial_parse(const char *file, const char *buf, size_t len, struct trial **re
 				r = bad(d, file, line, "invalid or repeated memory");
 			t->has_memory = true;
 		} else if (streq(key, "memory-from")) {
-			enum memory_from f = MEMORY_FROM_UNKNOWN;
+			enum memory_from f = memory_from_parse(val);
 
-			for (enum memory_from k = MEMORY_FROM_OPTION;
-			     k <= MEMORY_FROM_MEMINFO; k++)
-				if (streq(val, memory_from_name(k)))
-					f = k;
 			if (!t->has_memory || t->memory_from || !f)
 				r = bad(d, file, line,
 					"invalid or repeated memory-from, or no memory before it");
