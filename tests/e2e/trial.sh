@@ -7,14 +7,18 @@
 # Every command runs in the guest, as a user runs them (tests/e2e/guest-check.sh runs
 # the one /e2e-do names after its report): the guest's own RAM, update-grub and
 # update-initramfs. The boots:
-#   0  the default entry; apply --trial (a profile with ttm.pages_limit and iommu=pt)
-#   1  the trial's entry: its settings on /proc/cmdline and in sysfs, status says so
-#   2  the default again without confirm: none of them, status says not confirmed;
+#   0  the default entry; apply strix-halo-no-iommu (amd_iommu=off), then apply --trial
+#      of a profile with ttm.pages_limit and iommu=pt
+#   1  the trial's entry: its settings on /proc/cmdline and in sysfs, not the applied
+#      amd_iommu=off; status says so
+#   2  the default again without confirm: amd_iommu=off, not the trial's arguments;
+#      status says not confirmed;
 #      apply --trial again, then (from the host) the trial entry loses its initrd line
 #   3  that entry panics (panic=5 reboots) and GRUB starts the default by itself;
 #      apply --trial again (a whole entry)
 #   4  the trial; confirm
-#   5, 6  the default entry with the settings, status says in effect, no trial entry
+#   5, 6  the default entry with the trial's settings (and no amd_iommu=off), status
+#      says in effect, no trial entry
 #
 # grub.cfg's entries say root=/dev/vda1 (GRUB_DEVICE in a drop-in: the chroot's
 # grub-probe sees the host's disk), console=ttyS0, panic=5 and init=/e2e-check.
@@ -144,37 +148,41 @@ part_down
 result "grub-install --target=i386-pc puts the root's GRUB on the disk" $rc
 
 step "boot 0: the default entry; apply --trial"
-# grub.cfg as the guest's own update-grub makes it (root=UUID=...), kept to compare.
-will_do 'update-grub 2> /dev/null && cp /boot/grub/grub.cfg /grub.cfg.before && amdgpu-tune apply --trial e2e-trial'
-boot b0
+# strix-halo-no-iommu applied first (amd_iommu=off, which the trial's entry must leave
+# out); grub.cfg as the guest's update-grub made it then, kept to compare.
+will_do 'amdgpu-tune apply strix-halo-no-iommu && cp /boot/grub/grub.cfg /grub.cfg.before && amdgpu-tune apply --trial e2e-trial'
+boot b0 $((qemu_timeout * 2))
 result "QEMU boots the disk through GRUB and the check runs to the end" $?
-[ "$(guest b0 do-exit)" = 0 ] && grep -q "^do| Trial of e2e-trial set up" "$work/b0.guest" &&
+[ "$(guest b0 do-exit)" = 0 ] && grep -q "^do| Applied strix-halo-no-iommu" "$work/b0.guest" &&
+	grep -q "^do| Trial of e2e-trial set up" "$work/b0.guest" &&
 	grep -q "^do|   ran      grub-reboot amdgpu-tune-trial" "$work/b0.guest"
-result "in the guest, apply --trial e2e-trial exits 0, ran update-grub and grub-reboot" $?
+result "in the guest, apply strix-halo-no-iommu, then apply --trial e2e-trial: exit 0, update-grub and grub-reboot ran" $?
 part_up
 sed -n '/^### BEGIN \/etc\/grub.d\/10_linux ###$/,/^### END/p' "$mnt/grub.cfg.before" > "$work/linux0"
 linux_part "$mnt" > "$work/linux1"
 [ -s "$work/linux0" ] && cmp -s "$work/linux0" "$work/linux1" && grep -qx 'next_entry=amdgpu-tune-trial' "$mnt/boot/grub/grubenv" &&
-	[ ! -e "$mnt/etc/modprobe.d/90-amdgpu-tune.conf" ] && [ ! -e "$mnt/etc/default/grub.d/90-amdgpu-tune.cfg" ] &&
+	grep -q 'from profile strix-halo-no-iommu\.$' "$mnt/etc/modprobe.d/90-amdgpu-tune.conf" &&
+	grep -q 'from profile strix-halo-no-iommu\.$' "$mnt/etc/default/grub.d/90-amdgpu-tune.cfg" &&
 	grep -q '^menuentry "amdgpu-tune trial: e2e-trial" --id amdgpu-tune-trial {$' "$mnt/boot/grub/grub.cfg"
-result "the default entries are as they were, no drop-in written; grub.cfg has the trial entry, grubenv next_entry=amdgpu-tune-trial" $?
+result "the default entries and strix-halo-no-iommu's drop-ins are as they were; grub.cfg has the trial entry, grubenv next_entry=amdgpu-tune-trial" $?
 part_down
 
 step "boot 1: the trial"
 boot b1
 result "the next boot runs to the end" $?
 pages=$(cmdline_pages b1)
-cmdline_has b1 iommu=pt && guest b1 cmdline | grep -q 'amdgpu_tune\.trial=[0-9]' &&
+cmdline_has b1 iommu=pt && ! cmdline_has b1 amd_iommu=off && guest b1 cmdline | grep -q 'amdgpu_tune\.trial=[0-9]' &&
 	[ -n "$pages" ] && [ "$pages" != 0 ] && [ "$(guest b1 ttm.pages_limit)" = "$pages" ]
-result "guest: /proc/cmdline has iommu=pt, the trial's marker and ttm.pages_limit=$pages, which sysfs shows (got $(guest b1 ttm.pages_limit))" $?
+result "guest: /proc/cmdline has iommu=pt, not the applied amd_iommu=off, the trial's marker and ttm.pages_limit=$pages, which sysfs shows (got $(guest b1 ttm.pages_limit))" $?
 grep -q '^status|   This boot is the trial' "$work/b1.guest" && grep -q "^status|     ttm.pages_limit=$pages: in effect" "$work/b1.guest"
 result "guest: status says this boot is the trial and ttm.pages_limit is in effect" $?
 
 step "boot 2: no confirm, the default again"
 boot b2
 result "the boot after the trial runs to the end" $?
-! cmdline_has b2 iommu=pt && [ -z "$(cmdline_pages b2)" ] && [ "$(guest b2 ttm.pages_limit)" = 0 ]
-result "guest: the default entry, without iommu=pt or ttm.pages_limit, and ttm's default 0 (got $(guest b2 ttm.pages_limit))" $?
+! cmdline_has b2 iommu=pt && cmdline_has b2 amd_iommu=off && [ -z "$(cmdline_pages b2)" ] &&
+	! guest b2 cmdline | grep -q 'amdgpu_tune\.trial='
+result "guest: the default entry again: strix-halo-no-iommu's amd_iommu=off, no iommu=pt, no ttm.pages_limit or marker on the command line" $?
 grep -q '^status|   Not confirmed' "$work/b2.guest"
 result "guest: status says the trial was not confirmed" $?
 
@@ -194,8 +202,8 @@ part_down
 result "the trial's entry lost its initrd line, and it is selected for the next boot" $rc
 boot b3 reboot
 result "the machine, left to itself, comes up and the check runs to the end" $?
-tr -d '\r' < "$work/b3.serial" | grep -q 'Kernel panic' && ! cmdline_has b3 iommu=pt && [ "$(guest b3 ttm.pages_limit)" = 0 ]
-result "the serial log shows the trial's panic, then the default entry booted (no iommu=pt, ttm.pages_limit 0)" $?
+tr -d '\r' < "$work/b3.serial" | grep -q 'Kernel panic' && ! cmdline_has b3 iommu=pt && cmdline_has b3 amd_iommu=off
+result "the serial log shows the trial's panic, then the default entry booted (amd_iommu=off, no iommu=pt)" $?
 grep -q '^status|   Not confirmed' "$work/b3.guest"
 result "guest: status says the trial was not confirmed" $?
 
@@ -215,9 +223,9 @@ for b in b5 b6; do
 	step "boot ${b#b}: the confirmed settings"
 	boot "$b"
 	result "boot ${b#b} runs to the end" $?
-	cmdline_has "$b" iommu=pt && ! guest "$b" cmdline | grep -q 'amdgpu_tune\.trial=' &&
+	cmdline_has "$b" iommu=pt && ! cmdline_has "$b" amd_iommu=off && ! guest "$b" cmdline | grep -q 'amdgpu_tune\.trial=' &&
 		[ "$(guest "$b" ttm.pages_limit)" = "$pages" ]
-	result "guest: the default entry has iommu=pt, no trial marker, and ttm.pages_limit is $pages from modprobe.d (got $(guest "$b" ttm.pages_limit))" $?
+	result "guest: the default entry has iommu=pt, no amd_iommu=off or trial marker, and ttm.pages_limit is $pages from modprobe.d (got $(guest "$b" ttm.pages_limit))" $?
 	[ "$(guest "$b" status-exit)" = 0 ] && grep -q '^status| Status: *in effect' "$work/$b.guest" &&
 		! grep -q '^status| Trial:' "$work/$b.guest"
 	result "guest: status says e2e-trial is in effect, and there is no trial" $?
