@@ -962,6 +962,22 @@ else
 	runs() { sed -n 's/^argv: //p' "$1/var/log/fake-regen.log"; }
 	# The stand-in a killed run started goes on (as a real tool would): until it ended.
 	standin_done() { for _ in $(seq 100); do pgrep -x update-grub > /dev/null || pgrep -x update-initramf > /dev/null || pgrep -x grub-reboot > /dev/null || return 0; sleep 0.1; done; }
+	# Runs regen ROOT ARGS..., kills the tool (its command line has PATTERN) while the
+	# stand-in STANDIN runs, waits for that to end; journal=left when a journal stays.
+	killed_in() { # ROOT STANDIN PATTERN ARGS...
+		kr=$1 ks=$2 kp=$3
+		shift 3
+		: > "$kr/etc/fake-regen/sleep-$ks"
+		: > "$kr/var/log/fake-regen.log"
+		regen "$kr" "$@" > /dev/null 2>&1 &
+		kpid=$!
+		for _ in $(seq 100); do grep -q "$ks" "$kr/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
+		pkill -9 -f -- "--root $kr --update $kp"
+		wait $kpid 2> /dev/null
+		journal=$([ -e "$kr/var/lib/amdgpu-tune/transaction" ] && echo left)
+		rm -f "$kr/etc/fake-regen/sleep-$ks"
+		standin_done
+	}
 	next_entry() { sed -n 's/^next_entry=//p' "$1/boot/grub/grubenv" 2> /dev/null; }
 	# What GRUB leaves at the trial's boot: next_entry saved empty, in a block of
 	# 1024 bytes as grub-editenv makes it.
@@ -1022,16 +1038,7 @@ else
 	grubenv_booted "$r"
 	booted "$r"
 	trial_before=$(cat "$r/var/lib/amdgpu-tune/trial")
-	: > "$r/etc/fake-regen/sleep-update-initramfs"
-	: > "$r/var/log/fake-regen.log"
-	regen "$r" confirm > /dev/null 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do grep -q update-initramfs "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
-	pkill -9 -f -- "--root $r --update confirm"
-	wait $pid 2> /dev/null
-	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
-	rm -f "$r/etc/fake-regen/sleep-update-initramfs"
-	standin_done
+	killed_in "$r" update-initramfs "confirm" confirm
 	regen "$r" remove --dry-run > /dev/null 2>&1
 	regen "$r" apply --trial test-mixed --memory 64GiB --dry-run > /dev/null 2>&1
 	: > "$r/var/log/fake-regen.log"
@@ -1101,16 +1108,7 @@ else
 	f2=$([ $rc = 4 ] && grep -q "update-grub made no entry 'amdgpu-tune-trial'" "$work/out" && [ ! -e "$r/etc/grub.d/42_amdgpu-tune-trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && [ -z "$(next_entry "$r")" ] && [ "$(runs "$r" | tail -n 2)" = "$(printf "/usr/sbin/update-grub\n/usr/bin/grub-editenv /boot/grub/grubenv unset next_entry")" ] && echo ok)
 	tap_check "trial: a failing update-grub is undone before grub-reboot runs; an entry update-grub did not make is undone, the selection taken back (${f1:-first failed}, ${f2:-second failed})" \
 		[ "$f1$f2" = okok ]
-	: > "$r/etc/fake-regen/sleep-grub-reboot"
-	: > "$r/var/log/fake-regen.log"
-	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do grep -q grub-reboot "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
-	pkill -9 -f -- "--root $r --update apply --trial"
-	wait $pid 2> /dev/null
-	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
-	rm -f "$r/etc/fake-regen/sleep-grub-reboot"
-	standin_done
+	killed_in "$r" grub-reboot "apply --trial" apply --trial test-mixed --memory 64GiB
 	regen "$r" remove > "$work/out" 2>&1
 	rc=$?
 	tap_check "trial: a run killed in grub-reboot is undone by the next: no script or record, next_entry unset (exit $rc)" \
@@ -1118,16 +1116,7 @@ else
 	# An interrupted apply's recovery leaves a pending trial alone.
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
 	id1=$(sed -n 's/^id //p' "$r/var/lib/amdgpu-tune/trial")
-	: > "$r/etc/fake-regen/sleep-update-grub"
-	: > "$r/var/log/fake-regen.log"
-	regen "$r" apply rdna2 > /dev/null 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do grep -q update-grub "$r/var/log/fake-regen.log" 2> /dev/null && break; sleep 0.05; done
-	pkill -9 -f -- "--root $r --update apply rdna2"
-	wait $pid 2> /dev/null
-	journal=$([ -e "$r/var/lib/amdgpu-tune/transaction" ] && echo left)
-	rm -f "$r/etc/fake-regen/sleep-update-grub"
-	standin_done
+	killed_in "$r" update-grub "apply rdna2" apply rdna2
 	regen "$r" apply strix-halo-no-iommu --memory 64GiB > "$work/out" 2>&1
 	rc=$?
 	tap_check "trial: the recovery of an interrupted apply leaves the pending trial as it was: record, script, entry, next_entry (exit $rc)" \
