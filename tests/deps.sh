@@ -9,7 +9,8 @@
 #            bash-completion (completion.sh), python3 (ansible.sh: the Ansible modules),
 #            zstd (Arch Linux's compressed modules in golden roots), rpm (rpmdb.sh:
 #            rpm and rpmbuild write the databases it reads), python3-gi (staged.sh:
-#            GLib serializes OSTree's staged deployment files)
+#            GLib serializes OSTree's staged deployment files), procps (apply.sh
+#            kills a run with pkill and waits for what it started with pgrep)
 #   real     make check-real: apt-get download and dpkg-deb; no apt-file (its Contents
 #            lists are fetched through a private apt configuration, see tests/apt.sh)
 #   stock    make check-stock, check-deb: debootstrap, dpkg-dev, debhelper, lintian
@@ -40,7 +41,7 @@ done
 pkgs=
 for g in $groups; do
 	case $g in
-	check) pkgs="$pkgs strace man-db bash-completion util-linux python3 zstd rpm python3-gi" ;;
+	check) pkgs="$pkgs strace man-db bash-completion util-linux python3 zstd rpm python3-gi procps" ;;
 	real) pkgs="$pkgs apt dpkg kmod xz-utils debian-archive-keyring ca-certificates" ;;
 	stock) pkgs="$pkgs debootstrap dpkg-dev debhelper lintian fakeroot" ;;
 	e2e) pkgs="$pkgs qemu-system-x86 e2fsprogs cpio util-linux mount ovmf dosfstools mtools fdisk" ;;
