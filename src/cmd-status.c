@@ -221,7 +221,8 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 	booted = trial_booted(root, t);
 	if (loader && loader->trial_selected)
 		selected = loader->trial_selected(root);
-	if (sysroot_read_file(root, "proc/cmdline", 64 * 1024, true, &cmdline, &len) < 0)
+	if (sysroot_read_file(root, "proc/cmdline", (size_t)64 * 1024, true, &cmdline,
+			      &len) < 0)
 		cmdline = NULL;
 	state = booted == 1 ? "this-boot" : selected == 1 ? "next-boot" : "not-confirmed";
 	if (booted == 1 && selected == 1)

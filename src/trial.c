@@ -13,7 +13,7 @@
 #include "sysroot.h"
 #include "trial.h"
 
-#define TRIAL_MAX (64u * 1024)
+#define TRIAL_MAX ((size_t)64 * 1024)
 
 void trial_free(struct trial *t)
 {
@@ -228,7 +228,8 @@ int trial_booted(const struct sysroot *root, const struct trial *t)
 	_cleanup_free_ char *text = NULL;
 	char marker[64];
 	size_t len;
-	int r = sysroot_read_file(root, "proc/cmdline", 64 * 1024, true, &text, &len);
+	int r = sysroot_read_file(root, "proc/cmdline", (size_t)64 * 1024, true, &text,
+				  &len);
 
 	if (r < 0)
 		return r;
@@ -241,8 +242,8 @@ int grubenv_next_entry(const struct sysroot *root, char **ret)
 	struct grubenv env = {0};
 	const char *v;
 	size_t len;
-	int r = sysroot_read_file(root, "boot/grub/grubenv", 64 * 1024, true, &text,
-				  &len);
+	int r = sysroot_read_file(root, "boot/grub/grubenv", (size_t)64 * 1024, true,
+				  &text, &len);
 
 	*ret = NULL;
 	if (r == -ENOENT)
