@@ -371,7 +371,7 @@ int regen_plan(const struct sysroot *root, const struct boot_backend *loader,
 				argv[0],
 				delta->select == SELECT_TRIAL ? "selected for"
 							      : "taken off");
-		for (size_t k = 0; argv[k] && k <= REGEN_MAX_ARGS; k++)
+		for (size_t k = 0; k <= REGEN_MAX_ARGS && argv[k]; k++)
 			c.argv[k] = argv[k];
 		cmds[n++] = c;
 	}
