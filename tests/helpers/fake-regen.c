@@ -122,7 +122,7 @@ static int grubenv(const char *name, int argc, char **argv)
 {
 	const char *file = "/boot/grub/grubenv";
 	char line[1100], kept[4096] = "# GRUB Environment Block\n";
-	FILE *f = fopen(file, "r");
+	FILE *f;
 
 	if (strcmp(name, "grub-editenv") == 0 &&
 	    (argc != 4 || strcmp(argv[1], file) != 0 || strcmp(argv[2], "unset") != 0 ||
@@ -130,6 +130,7 @@ static int grubenv(const char *name, int argc, char **argv)
 		return 2;
 	if (strcmp(name, "grub-reboot") == 0 && argc != 2)
 		return 2;
+	f = fopen(file, "r");
 	/* The name=value lines but next_entry; the header and the '#' padding are
 	 * written anew. */
 	while (f && fgets(line, sizeof(line), f))
