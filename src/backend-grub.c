@@ -135,7 +135,7 @@ static int grub_trial_text(const struct trial *t, char **ret)
 		for (size_t i = 0; t->drop[i]; i++) {
 			if (!state_token_is_safe(t->drop[i]))
 				return -EINVAL;
-			strbuf_printf(&b, "%s%s", i ? " | " : "", t->drop[i]);
+			strbuf_printf(&b, "%s'%s'", i ? " | " : "", t->drop[i]);
 		}
 		strbuf_puts(&b, ") ;;\n\t*) base=\"$base $w\" ;;\n\tesac\ndone\n"
 				"GRUB_CMDLINE_LINUX_DEFAULT=${base# }\n");
