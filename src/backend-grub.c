@@ -166,6 +166,10 @@ static int grub_trial_selected(const struct sysroot *root)
 	_cleanup_free_ char *next = NULL;
 	int r = grubenv_next_entry(root, &next);
 
+	/* A file that is no environment block selects nothing: GRUB's load_env refuses
+	 * it (grub_envblk_open()), and grub-editenv would fail on it. */
+	if (r == -EBADMSG)
+		return 0;
 	return r < 0 ? r : next && streq(next, TRIAL_ENTRY_ID);
 }
 
