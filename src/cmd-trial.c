@@ -213,7 +213,6 @@ int cmd_confirm(struct sysroot *root, const struct options *o, int argc, char **
 	struct options again = *o;
 	struct state recorded = {0};
 	char mem[32], marker[64];
-	struct stat st;
 	int r, code, booted;
 
 	(void)argv;
@@ -251,15 +250,15 @@ int cmd_confirm(struct sysroot *root, const struct options *o, int argc, char **
 			return r < 0 ? exit_for(r) : EXIT_FAILED;
 		}
 	}
-	/* Planned again as the trial was: for the RAM it recorded (and the --kernel a
-	 * record may name; apply --trial refuses --kernel). */
+	/* Planned again as the trial was: for the RAM it recorded, whatever MemTotal says
+	 * in this boot (another kernel keeps another amount for itself), and the --kernel
+	 * a record may name (apply --trial refuses --kernel). */
 	recorded = (struct state){.profile = t->profile,
 				  .has_memory = t->has_memory,
 				  .memory = t->memory,
 				  .memory_from = t->memory_from,
 				  .kernel = t->kernel};
-	replay_recorded_memory(&again.req, &recorded,
-			       sysroot_stat(root, "proc/meminfo", &st) < 0, mem);
+	replay_recorded_memory(&again.req, &recorded, true, mem);
 	if (t->kernel)
 		again.req.kernel = t->kernel;
 	return apply_profile(
