@@ -1086,7 +1086,34 @@ else
 	GRUB_CMDLINE_LINUX="console=ttyS0" GRUB_CMDLINE_LINUX_DEFAULT="quiet amd_iommu=off  splash" sh "$work/42" > "$work/entry" 2> /dev/null
 	tap_check "trial: the entry leaves out the applied profile's amd_iommu=off (sh runs the script: the user's quiet and splash stay), and apply --trial names the module option it keeps (exit $rc)" \
 		eval '[ $rc = 0 ] && grep -q "keeps the module options of strix-halo-no-iommu that rdna2 does not set (ttm.pages_limit)" "$work/err" && [ "$(sed -n "1p;3p" "$work/entry")" = "$(printf "menuentry \"amdgpu-tune trial: rdna2\" --id amdgpu-tune-trial {\n}")" ] && sed -n 2p "$work/entry" | grep -q "^	linux /vmlinuz root=/dev/sda1 ro console=ttyS0 quiet splash iommu=pt amdgpu_tune.trial=[0-9]*$" && [ "$(wc -l < "$work/entry")" = 3 ]'
+	# confirm plans for the RAM the trial recorded, though MemTotal moved (another
+	# kernel keeps another amount); remove --trial needs neither a good grubenv nor a
+	# good state.
+	r7=$work/trial7
+	trial_root "$r7"
+	mkdir -p "$r7/proc"
+	printf 'MemTotal:       65536000 kB\n' > "$r7/proc/meminfo"
+	regen "$r7" apply --trial strix-halo > /dev/null 2>&1
+	printf 'MemTotal:       65530000 kB\n' > "$r7/proc/meminfo"
+	grubenv_booted "$r7"
+	booted "$r7"
+	tp=$(sed -n 's/^arg ttm.pages_limit=//p' "$r7/var/lib/amdgpu-tune/trial")
+	regen "$r7" confirm > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "trial: confirm plans for the RAM the trial recorded when MemTotal moved a little (exit $rc): modprobe.d has the trial's pages_limit=$tp" \
+		eval '[ $rc = 0 ] && [ -n "$tp" ] && grep -q "^options ttm pages_limit=$tp$" "$r7/etc/modprobe.d/90-amdgpu-tune.conf"'
+	rm -f "$r7/proc/cmdline"
+	regen "$r7" apply --trial rdna2 > /dev/null 2>&1
+	echo garbage > "$r7/boot/grub/grubenv"
+	echo "version 9" > "$r7/var/lib/amdgpu-tune/state"
+	chmod 644 "$r7/var/lib/amdgpu-tune/state"
+	: > "$r7/var/log/fake-regen.log"
+	regen "$r7" remove --trial > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "trial: remove --trial with a grubenv that is no environment block (nothing selected: no grub-editenv) and a state that cannot be used (a warning) (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r7")" = /usr/sbin/update-grub ] && [ ! -e "$r7/var/lib/amdgpu-tune/trial" ] && grep -q "state.* warning: corrupt state" "$work/err"'
 	# apply --trial again replaces the trial: a new id.
+	r=$work/trial2
 	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
 	id1=$(sed -n 's/^id //p' "$r/var/lib/amdgpu-tune/trial")
 	regen "$r" apply --trial rdna2 > "$work/out" 2>&1
