@@ -46,6 +46,11 @@ enum managed_kind {
 	MANAGED_STATE,	  /* our record of the last change: nothing */
 	MANAGED_ENTRY,	  /* a trial boot's entry: the boot menu, as MANAGED_CMDLINE */
 	MANAGED_TRIAL,	  /* the trial boot's record: nothing */
+	/* A boot entry the boot loader reads itself (systemd-boot's loader/entries on
+	 * the ESP or XBOOTLDR): nothing to make again. Such a partition is FAT, whose
+	 * modes and owner are the mount's (fat_setattr() refuses others): they are
+	 * neither set nor compared. */
+	MANAGED_BOOT_ENTRY,
 };
 
 /* A file apply, rollback or remove changes. */

@@ -555,7 +555,8 @@ int sysroot_write_atomic_as(const struct sysroot *r, const char *rel, const void
 
 		snprintf(tmp, sizeof(tmp), ".%s.%08x.tmp", base, rnd);
 		fd = openat(dfd, tmp,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    mode == SYSROOT_MODE_FS ? 0644 : 0600);
 		if (fd < 0 && errno != EEXIST) {
 			k = -errno;
 			close(dfd);
@@ -570,7 +571,7 @@ int sysroot_write_atomic_as(const struct sysroot *r, const char *rel, const void
 	if (k == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
 		k = -errno;
 	/* After fchown, which clears set-id bits. */
-	if (k == 0 && fchmod(fd, mode) < 0)
+	if (k == 0 && mode != SYSROOT_MODE_FS && fchmod(fd, mode) < 0)
 		k = -errno;
 	if (k == 0 && fsync(fd) < 0)
 		k = -errno;

@@ -109,7 +109,9 @@ int sysroot_write_atomic(const struct sysroot *r, const char *rel, const void *d
 			 size_t len, mode_t mode);
 
 /* The same, also setting the owner (fchown before fchmod; (uid_t)-1 and (gid_t)-1 keep
- * the caller's). */
+ * the caller's). A mode of SYSROOT_MODE_FS: the file is created 0644 (less the umask)
+ * and its mode never set, as on FAT, where the mount decides it. */
+#define SYSROOT_MODE_FS ((mode_t)-1)
 int sysroot_write_atomic_as(const struct sysroot *r, const char *rel, const void *data,
 			    size_t len, mode_t mode, uid_t uid, gid_t gid);
 

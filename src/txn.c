@@ -125,6 +125,14 @@ int txn_lock(const struct sysroot *root, unsigned timeout, void (*waiting)(long 
 	return 0;
 }
 
+/* Whether path's mode and owner are its file system's (MANAGED_BOOT_ENTRY). */
+static bool on_fs_terms(const char *path)
+{
+	const struct managed_file *m = managed_file_lookup(path);
+
+	return m && m->kind == MANAGED_BOOT_ENTRY;
+}
+
 int txn_file_differs(const struct sysroot *root, const struct file_change *f, bool *ret)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -140,8 +148,9 @@ int txn_file_differs(const struct sysroot *root, const struct file_change *f, bo
 	if (r < 0)
 		return r;
 	*ret = !f->present || len != f->len || memcmp(buf, f->data, len) != 0 ||
-	       (st.st_mode & 07777) != f->mode ||
-	       (f->owner && (st.st_uid != f->uid || st.st_gid != f->gid));
+	       (!on_fs_terms(f->path) && (st.st_mode & 07777) != f->mode) ||
+	       (f->owner && !on_fs_terms(f->path) &&
+		(st.st_uid != f->uid || st.st_gid != f->gid));
 	return 0;
 }
 
@@ -165,6 +174,7 @@ static int missing_dirs(const struct sysroot *root, const char *path, char ***di
 static int put_file(const struct sysroot *root, const struct file_change *f,
 		    struct diag_list *d)
 {
+	bool fs = on_fs_terms(f->path);
 	int r = 0;
 
 	if (f->present) {
@@ -179,9 +189,9 @@ static int put_file(const struct sysroot *root, const struct file_change *f,
 		}
 		if (r == 0)
 			r = sysroot_write_atomic_as(root, f->path, f->data, f->len,
-						    f->mode,
-						    f->owner ? f->uid : (uid_t)-1,
-						    f->owner ? f->gid : (gid_t)-1);
+						    fs ? SYSROOT_MODE_FS : f->mode,
+						    f->owner && !fs ? f->uid : (uid_t)-1,
+						    f->owner && !fs ? f->gid : (gid_t)-1);
 	} else {
 		r = sysroot_unlink(root, f->path, false);
 	}
