@@ -55,6 +55,14 @@ bool txn_path_is_cmdline(const char *path)
 	return m && (m->kind == MANAGED_CMDLINE || m->kind == MANAGED_ENTRY);
 }
 
+bool txn_path_is_trial(const char *path)
+{
+	const struct managed_file *m = managed_file_lookup(path);
+
+	return m && (m->kind == MANAGED_TRIAL || m->kind == MANAGED_ENTRY ||
+		     m->kind == MANAGED_BOOT_ENTRY);
+}
+
 bool txn_path_is_modprobe(const char *path)
 {
 	const struct managed_file *m = managed_file_lookup(path);
@@ -219,10 +227,12 @@ static int remove_dirs(const struct sysroot *root, char *const *dirs, struct dia
 }
 
 /* Puts back every file of snapshot s that differs from it, then removes the
- * directories it records as absent (when empty). *ret_cmdline and *ret_modprobe say
- * which kinds of file changed. 0 or the first error (a finding). */
+ * directories it records as absent (when empty). *ret_cmdline, *ret_modprobe and
+ * *ret_trial (a trial's record or entry) say which kinds of file changed. 0 or the
+ * first error (a finding). */
 static int restore(const struct sysroot *root, const struct snapshot *s,
-		   bool *ret_cmdline, bool *ret_modprobe, struct diag_list *d)
+		   bool *ret_cmdline, bool *ret_modprobe, bool *ret_trial,
+		   struct diag_list *d)
 {
 	int first = 0;
 
@@ -241,6 +251,8 @@ static int restore(const struct sysroot *root, const struct snapshot *s,
 			*ret_cmdline = true;
 		if (r == 0 && txn_path_is_modprobe(f->path))
 			*ret_modprobe = true;
+		if (r == 0 && txn_path_is_trial(f->path))
+			*ret_trial = true;
 	}
 	return first ?: remove_dirs(root, s->dirs, d);
 }
@@ -733,7 +745,7 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 	_cleanup_snapshot_ struct snapshot *s = NULL;
 	_cleanup_(journal_kargs_done) struct journal_kargs k = {0};
 	const struct boot_backend *loader;
-	bool cmdline = false, modprobe = false;
+	bool cmdline = false, modprobe = false, trial = false;
 	unsigned id;
 	bool ran_grub, ran_initramfs;
 	size_t from = d->n;
@@ -759,7 +771,7 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 			       : r;
 	}
 	if (r == 0)
-		r = restore(root, s, &cmdline, &modprobe, d);
+		r = restore(root, s, &cmdline, &modprobe, &trial, d);
 	if (r < 0)
 		return r == -ENOMEM
 			       ? r
@@ -775,7 +787,9 @@ int txn_recover(const struct sysroot *root, bool run, bool discard_unusable,
 	r = mark_undone(root, s, d);
 	if (r < 0)
 		return r;
-	if (run && (cmdline || modprobe) &&
+	/* A trial's record or entry back as it was: its selection may be to take back
+	 * (select_left()), with nothing else to make again. */
+	if (run && (cmdline || modprobe || trial) &&
 	    regen_after(root, loader, cmdline, modprobe, k.ran ? &k : NULL, false,
 			s->operation, "the configuration is restored", d) < 0)
 		r = TXN_UNRECOVERED;
@@ -800,7 +814,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 {
 	_cleanup_strv_free_ char **paths = NULL, **dirs = NULL;
 	_cleanup_snapshot_ struct snapshot *s = NULL;
-	bool cmdline = false, modprobe = false, touched = false;
+	bool cmdline = false, modprobe = false, trial = false, touched = false;
 	/* What rpm-ostree kargs may have done (the tokens are the caller's). */
 	struct journal_kargs kargs = {.add = (char **)t->delta.add,
 				      .del = (char **)t->delta.del};
@@ -873,7 +887,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 	/* Undo: the snapshot back, the boot files regenerated from it. */
 	undo = snapshot_load(root, t->snapshot, &s, d);
 	if (undo == 0)
-		undo = restore(root, s, &cmdline, &modprobe, d);
+		undo = restore(root, s, &cmdline, &modprobe, &trial, d);
 	if (undo < 0)
 		return diag_error(
 			d, TXN_UNRECOVERED, NULL, 0,
@@ -885,7 +899,7 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d)
 		kargs.ran |= t->ran[i] && t->cmds[i].step == REGEN_KARGS;
 	}
 	cmdline |= kargs.ran;
-	undo = t->run && (cmdline || modprobe)
+	undo = t->run && (cmdline || modprobe || trial)
 		       ? regen_after(root, t->loader, cmdline, modprobe,
 				     kargs.ran ? &kargs : NULL, false, t->operation,
 				     "the configuration is restored", d)

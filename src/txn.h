@@ -109,3 +109,5 @@ int txn_commit(const struct sysroot *root, struct txn *t, struct diag_list *d);
  * initramfs (modprobe.d) regenerated. */
 bool txn_path_is_cmdline(const char *path);
 bool txn_path_is_modprobe(const char *path);
+/* Whether path is a trial's record or entry file. */
+bool txn_path_is_trial(const char *path);
