@@ -109,12 +109,17 @@ static const struct managed_file dropin = {FRAGMENT_GRUB, MANAGED_CMDLINE, true}
  * as the default once and saves it empty (save_env next_entry) before any kernel runs:
  * a boot that hangs or fails is followed by the default entry. */
 static const struct managed_file grub_trial = {FRAGMENT_GRUB_TRIAL, MANAGED_ENTRY, false};
+static const struct managed_file *const grub_trials[] = {&grub_trial, NULL};
 
-static int grub_trial_text(const struct trial *t, char **ret)
+static int grub_trial_text(const struct sysroot *root, const struct boot_facts *now,
+			   const struct trial *t, char **ret, struct diag_list *d)
 {
 	_cleanup_strbuf_ struct strbuf b = {0};
 	char marker[64];
 
+	(void)root;
+	(void)now;
+	(void)d;
 	strbuf_printf(
 		&b,
 		"#!/bin/sh\n"
@@ -213,7 +218,8 @@ static int grub_trial_verify(const struct sysroot *root, const struct trial *t,
  * (Debian's 00_header turns recordfail off for the same list: grub-probe's fs btrfs,
  * zfs, squash4 and the others it names, and abstraction lvm or diskfilter). There a
  * trial would be selected at every boot until confirmed. */
-static const char *grub_trial_unusable(const struct sysroot *root)
+static const char *grub_trial_unusable(const struct sysroot *root,
+				       const struct boot_facts *now)
 {
 	_cleanup_free_ char *dir = NULL;
 	struct statfs fs;
@@ -222,6 +228,7 @@ static const char *grub_trial_unusable(const struct sysroot *root)
 	bool part;
 	int fd;
 
+	(void)now;
 	if (asprintf(&dir, "%s/boot/grub", sysroot_is_live(root) ? "" : root->path) < 0)
 		return NULL;
 	if (statfs(dir, &fs) == 0 &&
@@ -258,7 +265,9 @@ const struct boot_backend backend_debian_grub = {
 	.cmdline = &dropin,
 	.cmdline_text = dropin_text,
 	.cmdline_regen = REGEN_MENU,
-	.trial = &grub_trial,
+	.trial_files = grub_trials,
+	.trial_entry = TRIAL_ENTRY_ID,
+	.trial_where = "boot/grub/grubenv",
 	.trial_text = grub_trial_text,
 	.trial_arm = grub_reboot,
 	.trial_disarm = grub_unset,

@@ -62,10 +62,24 @@ static const struct managed_file common[] = {
 	{STATE_FILE, MANAGED_STATE, false},
 };
 
-/* The backend's command-line file (modprobe false) or its own modprobe.d file. */
-static const struct managed_file *file_of(const struct boot_backend *b, int which)
+/* The backend's command-line file (which 0), its own modprobe.d file (1) or its k-th
+ * trial entry file (2). */
+static const struct managed_file *file_of(const struct boot_backend *b, int which,
+					  size_t k)
 {
-	return which == 1 ? b->modprobe : which == 2 ? b->trial : b->cmdline;
+	if (which == 2)
+		return b->trial_files ? b->trial_files[k] : NULL;
+	return k ? NULL : which == 1 ? b->modprobe : b->cmdline;
+}
+
+/* Whether m is a file of a backend before number k (its kind which). */
+static bool seen_before(const struct managed_file *m, int which, size_t k)
+{
+	for (size_t j = 0; j < k; j++)
+		for (size_t f = 0; file_of(backends[j], which, f); f++)
+			if (file_of(backends[j], which, f) == m)
+				return true;
+	return false;
 }
 
 /* The i-th distinct command-line file (which 0), own modprobe.d file (1) or trial
@@ -74,16 +88,15 @@ static const struct managed_file *file_of(const struct boot_backend *b, int whic
 static const struct managed_file *backend_file(int which, bool whole, size_t *i)
 {
 	for (size_t k = 0; backends[k]; k++) {
-		const struct managed_file *m = file_of(backends[k], which);
-		bool seen = false;
+		const struct managed_file *m;
 
-		for (size_t j = 0; m && j < k; j++)
-			seen |= file_of(backends[j], which) == m;
-		if (!m || seen || m->hand_edit != whole)
-			continue;
-		if (*i == 0)
-			return m;
-		(*i)--;
+		for (size_t f = 0; (m = file_of(backends[k], which, f)); f++) {
+			if (seen_before(m, which, k) || m->hand_edit != whole)
+				continue;
+			if (*i == 0)
+				return m;
+			(*i)--;
+		}
 	}
 	return NULL;
 }

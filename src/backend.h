@@ -111,21 +111,29 @@ struct boot_backend {
 	/* When set, apply and remove change nothing here and say this instead (what to
 	 * run by hand). */
 	const char *refuse;
-	/* apply --trial (trial.h): the file that adds the trial's entry to the boot
-	 * files (MANAGED_ENTRY; made again with cmdline_regen) and its text for trial
-	 * t; the commands that select that entry for the next boot only and take the
-	 * selection back (absolute paths, NULL-ended); whether it is selected now (1,
-	 * 0, or -errno when that cannot be read); after the regeneration, the trial's
-	 * arguments the entry lacks (0, or -EIO with an error). NULL trial: --trial is
-	 * refused, trial_refuse says why. trial_unusable, when set, says why this
-	 * machine cannot run a trial (a static text), or NULL. */
-	const struct managed_file *trial;
-	int (*trial_text)(const struct trial *t, char **ret);
+	/* apply --trial (trial.h): the files that may carry the trial's entry
+	 * (NULL-ended; MANAGED_ENTRY: a file the boot files are made from, again with
+	 * cmdline_regen; MANAGED_BOOT_ENTRY: the boot loader's own entry file) and the
+	 * one that does for the boot facts now (trial_file; NULL: the first), with its
+	 * text for trial t; the commands that select that entry for the next boot only
+	 * and take the selection back (absolute paths, NULL-ended); whether it is
+	 * selected now (1, 0, or -errno when that cannot be read); after the change, the
+	 * trial's arguments the entry lacks (0, or -EIO with an error). NULL
+	 * trial_files: --trial is refused, trial_refuse says why. trial_unusable, when
+	 * set, says why this machine cannot run a trial (a static text), or NULL. */
+	const struct managed_file *const *trial_files;
+	const struct managed_file *(*trial_file)(const struct boot_facts *now);
+	/* The entry's ID as the boot loader and its selection command name it, and the
+	 * file (relative to the root) that holds the selection. */
+	const char *trial_entry, *trial_where;
+	int (*trial_text)(const struct sysroot *root, const struct boot_facts *now,
+			  const struct trial *t, char **ret, struct diag_list *d);
 	const char *const *trial_arm, *const *trial_disarm;
 	int (*trial_selected)(const struct sysroot *root);
 	int (*trial_verify)(const struct sysroot *root, const struct trial *t,
 			    struct diag_list *d);
-	const char *(*trial_unusable)(const struct sysroot *root);
+	const char *(*trial_unusable)(const struct sysroot *root,
+				      const struct boot_facts *now);
 	const char *trial_refuse;
 	/* Which installed kernel it boots when no entry names one (NULL: not known),
 	 * e.g. "newest boot/vmlinuz-VERSION (GRUB_DEFAULT=0)". */
@@ -152,6 +160,15 @@ const struct boot_backend *backend_detect(const struct boot_probe *p, struct str
  * entries GRUB_CMDLINE_LINUX.) */
 const struct boot_backend *backend_for_cmdline_file(const char *path,
 						    const struct boot_backend *loader);
+
+/* The file that carries b's trial entry for the boot facts now, or NULL. */
+static inline const struct managed_file *backend_trial_file(const struct boot_backend *b,
+							    const struct boot_facts *now)
+{
+	if (!b || !b->trial_files)
+		return NULL;
+	return b->trial_file ? b->trial_file(now) : b->trial_files[0];
+}
 
 /* The modprobe.d file the backend's module options go to (relative to the root). */
 static inline const char *backend_modprobe_path(const struct boot_backend *b)

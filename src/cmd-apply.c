@@ -150,6 +150,9 @@ enum memory_from planned_memory_from(const struct options *o,
 						: MEMORY_FROM_ASSUMED;
 }
 
+/* The trial's record and the files its entry may be in. */
+#define CONFIRM_FILES_MAX 4
+
 /* confirm: the trial's settings must be what the profile plans now, and its entry and
  * record go with the change. 0, -EINVAL (an error in d, a warning with --force) or
  * -ENOMEM. */
@@ -159,8 +162,8 @@ static int confirm_files(struct sysroot *root, const struct options *o,
 			 struct diag_list *d)
 {
 	_cleanup_strv_free_ char **args = NULL;
-	const char *paths[] = {c->now->loader->trial ? c->now->loader->trial->path : NULL,
-			       TRIAL_FILE};
+	const struct managed_file *const *entries = c->now->loader->trial_files;
+	const char *paths[CONFIRM_FILES_MAX] = {TRIAL_FILE};
 	bool same = true;
 	int r = trial_args(c->planned.plan, &args, d);
 
@@ -177,6 +180,9 @@ static int confirm_files(struct sysroot *root, const struct options *o,
 			o->req.force
 				? "applying what it plans now"
 				: "'amdgpu-tune apply --trial' tries them first; --force applies them without a trial");
+	/* Every file the entry may be in (its partition's, a mount ago), the record. */
+	for (size_t i = 0; entries && entries[i] && i + 1 < CONFIRM_FILES_MAX; i++)
+		paths[i + 1] = entries[i]->path;
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(paths); i++) {
 		if (!paths[i])
 			continue;
@@ -197,7 +203,7 @@ int apply_profile(struct sysroot *root, const struct options *o, const char *nam
 		  const struct state *prev, const struct trial *confirm,
 		  const char *done_head, const char *nothing_tail, struct diag_list *d)
 {
-	char *trial_old[2] = {NULL, NULL};
+	char *trial_old[CONFIRM_FILES_MAX] = {NULL};
 	struct compared c = {0};
 	_cleanup_free_ struct file_change *files = NULL;
 	struct state next = {0};
@@ -403,7 +409,7 @@ int apply_profile(struct sysroot *root, const struct options *o, const char *nam
 	 * one). A replayed size keeps its source. */
 	next.memory_from = planned_memory_from(o, c.planned.facts);
 	next.kernel = (char *)o->req.kernel;
-	files = calloc(c.n_files + 3, sizeof(*files));
+	files = calloc(c.n_files + 1 + CONFIRM_FILES_MAX, sizeof(*files));
 	recorded = calloc(c.n_files + 1, sizeof(*recorded));
 	sums = calloc(c.n_files + 1, sizeof(*sums));
 	if (!files || !recorded || !sums) {
@@ -482,8 +488,8 @@ fail:
 out:
 	print_diags(d, o);
 done:
-	free(trial_old[0]);
-	free(trial_old[1]);
+	for (size_t i = 0; i < CONFIRM_FILES_MAX; i++)
+		free(trial_old[i]);
 	strv_free(expect.present);
 	strv_free(expect.absent);
 	compared_done(&c);

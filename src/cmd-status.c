@@ -207,7 +207,7 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 	_cleanup_trial_ struct trial *t = NULL;
 	_cleanup_free_ char *cmdline = NULL;
 	const struct boot_backend *loader;
-	const char *state;
+	const char *state, *entry;
 	bool first = true;
 	char marker[64];
 	size_t len;
@@ -218,6 +218,7 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 	if (!t)
 		return json ? strbuf_puts(b, "null") : 0;
 	loader = backend_by_name(t->loader);
+	entry = loader && loader->trial_entry ? loader->trial_entry : TRIAL_ENTRY_ID;
 	booted = trial_booted(root, t);
 	if (loader && loader->trial_selected)
 		selected = loader->trial_selected(root);
@@ -227,7 +228,7 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 	state = booted == 1 ? "this-boot" : selected == 1 ? "next-boot" : "not-confirmed";
 	if (booted == 1 && selected == 1)
 		r = diag_warning(
-			d, "boot/grub/grubenv", 0,
+			d, loader->trial_where, 0,
 			"this boot is the trial of %s and its entry is still selected for the next boot: the boot loader did not take the selection back, so the trial boots again; 'amdgpu-tune confirm' keeps it, 'amdgpu-tune remove --trial' ends it",
 			t->profile);
 	if (r < 0)
@@ -241,7 +242,7 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 		json_key(b, &first, "loader");
 		json_string(b, t->loader);
 		json_key(b, &first, "entry");
-		json_string(b, TRIAL_ENTRY_ID);
+		json_string(b, entry);
 		json_key(b, &first, "state");
 		json_string(b, state);
 		json_key(b, &first, "this_boot");
@@ -252,7 +253,7 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 		strbuf_putc(b, '[');
 	} else {
 		strbuf_printf(b, "Trial: %s (trial %s, entry '%s' of %s)\n", t->profile,
-			      t->id, TRIAL_ENTRY_ID, t->loader);
+			      t->id, entry, t->loader);
 		if (booted == 1)
 			strbuf_puts(b, "  This boot is the trial. What it shows:\n");
 	}

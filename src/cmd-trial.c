@@ -65,13 +65,14 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	struct compared c = {0};
 	_cleanup_trial_ struct trial *was = NULL;
 	_cleanup_free_ char *rec = NULL, *script = NULL, *old_rec = NULL,
-			    *old_script = NULL, *done = NULL;
+			    *old_script = NULL, *done = NULL, *tail = NULL;
 	char id[24];
 	struct trial t = {0};
 	struct trial_check check = {0};
 	struct file_change files[2];
 	struct txn x = {.operation = "trial", .select_trial = true};
 	const struct boot_backend *loader;
+	const struct managed_file *entry;
 	const char *why;
 	int r, code = EXIT_OK;
 
@@ -82,11 +83,11 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	}
 	loader = c.now->loader;
 	why = loader->refuse ? loader->refuse
-	      : !loader->trial
+	      : !loader->trial_files
 		      ? (loader->trial_refuse
 				 ? loader->trial_refuse
 				 : "apply --trial is not available on this boot loader")
-	      : loader->trial_unusable ? loader->trial_unusable(root)
+	      : loader->trial_unusable ? loader->trial_unusable(root, c.now)
 				       : NULL;
 	if (why) {
 		diag_add(d, DIAG_ERROR, NULL, 0, "%s (%s)", why, loader->name);
@@ -149,20 +150,22 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	t.memory = c.planned.facts->mem_total;
 	t.memory_from = planned_memory_from(o, c.planned.facts);
 	r = trial_format(&t, &rec);
+	entry = backend_trial_file(loader, c.now);
 	if (r == 0)
-		r = loader->trial_text(&t, &script);
+		r = loader->trial_text(root, c.now, &t, &script, d);
 	if (r == 0)
 		r = read_managed(root, TRIAL_FILE, &old_rec, d);
 	if (r == 0)
-		r = read_managed(root, loader->trial->path, &old_script, d);
+		r = read_managed(root, entry->path, &old_script, d);
 	if (r < 0)
 		goto fail;
-	files[0] = (struct file_change){.path = loader->trial->path,
-					.old = old_script,
-					.present = true,
-					.data = script,
-					.len = strlen(script),
-					.mode = 0755};
+	files[0] =
+		(struct file_change){.path = entry->path,
+				     .old = old_script,
+				     .present = true,
+				     .data = script,
+				     .len = strlen(script),
+				     .mode = entry->kind == MANAGED_ENTRY ? 0755 : 0644};
 	files[1] = (struct file_change){.path = TRIAL_FILE,
 					.old = old_rec,
 					.present = true,
@@ -182,15 +185,15 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 		    was->args && trial_booted(root, was) == 1
 			    ? ", which is this boot: the new trial is the next boot's"
 			    : "");
-	if (asprintf(&done, "Trial of %s set up (snapshot ", t.profile) < 0) {
+	if (asprintf(&done, "Trial of %s set up (snapshot ", t.profile) < 0 ||
+	    asprintf(
+		    &tail,
+		    "): the next boot, and only that one, starts the entry '%s'; after it, 'amdgpu-tune status' shows what it did and 'amdgpu-tune confirm' keeps it. Without confirm, or when that boot fails, the boot after it is the default again:",
+		    loader->trial_entry) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	code = run_change(
-		root, o, &x, t.profile, "", done,
-		"): the next boot, and only that one, starts the entry '" TRIAL_ENTRY_ID
-		"'; after it, 'amdgpu-tune status' shows what it did and 'amdgpu-tune confirm' keeps it. Without confirm, or when that boot fails, the boot after it is the default again:",
-		d);
+	code = run_change(root, o, &x, t.profile, "", done, tail, d);
 	strv_free(t.args);
 	strv_free(t.drop);
 	compared_done(&c);
