@@ -12,6 +12,7 @@
 #include "fragment.h"
 #include "strv.h"
 #include "sysroot.h"
+#include "trial.h"
 
 #define CMDLINE_FILE_MAX ((size_t)64 * 1024)
 
@@ -228,10 +229,12 @@ static int verify(const struct sysroot *root, char *const *present, char *const 
 			d, -EIO, NULL, 0,
 			"the boot entries were not made again: %s; kernel-install needs the ESP (or /boot) mounted where it looks",
 			b->sd.why ? b->sd.why : "systemd-boot finds no boot entry");
-	/* Which one boots is not known here (@saved): every one must be right. */
+	/* Which one boots is not known here (@saved): every one must be right, but a
+	 * trial's, which has the trial's arguments. */
 	for (size_t i = 0; r == 0 && i < b->sd.n_entries; i++)
-		r = entry_verify(&b->sd.entries[i], "one it may boot", present, absent,
-				 d);
+		if (!streq(b->sd.entries[i].id, SDBOOT_TRIAL_ENTRY))
+			r = entry_verify(&b->sd.entries[i], "one it may boot", present,
+					 absent, d);
 	return r;
 }
 
@@ -256,6 +259,193 @@ static int read_next(const struct sysroot *root, const struct file_override *ov,
 static const struct managed_file kernel_cmdline = {KERNEL_CMDLINE, MANAGED_CMDLINE,
 						   false};
 
+/* A trial on systemd-boot: an entry file of ours beside the default entry, which it is
+ * made from (the same kernel and initrd, whose paths are its partition's), with the
+ * trial's arguments and under its own title. It has no sort-key: systemd-boot puts
+ * entries with one (kernel-install writes one) before those without
+ * (boot_entry_compare() in src/boot/efi/boot.c), so it is never the default by order;
+ * trial_verify() checks that after it is written. `bootctl set-oneshot` sets
+ * LoaderEntryOneShot, which systemd-boot reads and removes before it boots the entry
+ * (config_load_defaults()): a boot that hangs or fails is followed by the default. The
+ * partitions systemd-boot reads are mounted where bootctl and kernel-install look for
+ * them (efi, boot/efi, boot): one row each. */
+static const struct managed_file sd_trial[] = {
+	{"efi/loader/entries/" SDBOOT_TRIAL_ENTRY, MANAGED_BOOT_ENTRY, false},
+	{"boot/efi/loader/entries/" SDBOOT_TRIAL_ENTRY, MANAGED_BOOT_ENTRY, false},
+	{"boot/loader/entries/" SDBOOT_TRIAL_ENTRY, MANAGED_BOOT_ENTRY, false},
+};
+static const struct managed_file *const sd_trials[] = {&sd_trial[0], &sd_trial[1],
+						       &sd_trial[2], NULL};
+
+/* The entry systemd-boot boots by default, which the trial's is made from, or NULL. */
+static const struct bls_entry *default_entry(const struct boot_facts *now)
+{
+	if (!now || now->sd.dflt < 0 || (size_t)now->sd.dflt >= now->sd.n_entries)
+		return NULL;
+	return &now->sd.entries[now->sd.dflt];
+}
+
+/* The row in the default entry's directory, or NULL. */
+static const struct managed_file *sd_trial_file(const struct boot_facts *now)
+{
+	const struct bls_entry *e = default_entry(now);
+	const char *slash = e ? strrchr(e->path, '/') : NULL;
+
+	for (size_t i = 0; slash && i < ELEMENTSOF(sd_trial); i++) {
+		size_t n = strlen(sd_trial[i].path) - strlen(SDBOOT_TRIAL_ENTRY);
+
+		if ((size_t)(slash + 1 - e->path) == n &&
+		    strncmp(e->path, sd_trial[i].path, n) == 0)
+			return &sd_trial[i];
+	}
+	return NULL;
+}
+
+static const char *sd_trial_unusable(const struct sysroot *root,
+				     const struct boot_facts *now)
+{
+	_cleanup_free_ char *info = sdboot_efivar(root, "LoaderInfo");
+	const struct bls_entry *e = default_entry(now);
+
+	if (!info)
+		return "the trial's entry is selected for one boot through systemd-boot's EFI variable LoaderEntryOneShot (bootctl set-oneshot), and this system was not started by systemd-boot (no LoaderInfo in sys/firmware/efi/efivars)";
+	if (!e)
+		return "the entry systemd-boot boots by default is not known ('amdgpu-tune diff' says why), so the trial's entry cannot be made from it";
+	if (e->uki || !e->kernel)
+		return "systemd-boot boots a unified kernel image by default, whose command line is built in: a trial entry cannot add arguments to it";
+	if (streq(e->id, SDBOOT_TRIAL_ENTRY))
+		return "systemd-boot boots the trial's own entry by default";
+	/* systemd-boot saves every boot's entry for @saved, the trial's too. */
+	if (now->sd.saved)
+		return "systemd-boot boots the entry booted last (@saved), which after the trial's boot would be the trial's entry again";
+	if (!sd_trial_file(now))
+		return "the entry systemd-boot boots by default is not in loader/entries on efi, boot/efi or boot, where the trial's entry goes beside it";
+	return NULL;
+}
+
+/* Whether line (n bytes) sets key: the key, then a blank. */
+static bool line_key(const char *line, size_t n, const char *key)
+{
+	size_t k = strlen(key);
+
+	return n > k && strncmp(line, key, k) == 0 && (line[k] == ' ' || line[k] == '\t');
+}
+
+/* The default entry's file, every line but its comments, title, sort-key and options
+ * kept as it is (the kernel, initrd, devicetree, version, machine-id lines), then the
+ * trial's title and options: the default's options without the applied profile's
+ * arguments (t->drop), the trial's arguments and its marker. */
+static int sd_trial_text(const struct sysroot *root, const struct boot_facts *now,
+			 const struct trial *t, char **ret, struct diag_list *d)
+{
+	const struct bls_entry *e = default_entry(now);
+	_cleanup_strbuf_ struct strbuf b = {0};
+	_cleanup_strv_free_ char **words = NULL;
+	_cleanup_free_ char *text = NULL;
+	char marker[64];
+	size_t len = 0;
+	int r;
+
+	if (!e)
+		return -EINVAL;
+	r = sysroot_read_file(root, e->path, BLS_ENTRY_MAX, true, &text, &len);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return diag_error(d, -EIO, e->path, 0, "cannot read: %s",
+				  read_error_text(-r));
+	if (memchr(text, '\0', len))
+		return diag_error(d, -EINVAL, e->path, 0, "NUL byte");
+	strbuf_printf(
+		&b,
+		"# Written by amdgpu-tune apply --trial %s (trial %s). Do not edit:\n"
+		"# 'amdgpu-tune confirm' and 'amdgpu-tune remove [--trial]' take it away.\n"
+		"# Made from %s,\n"
+		"# which systemd-boot boots by default, with the trial's arguments;\n"
+		"# bootctl set-oneshot selects it for one boot.\n"
+		"title amdgpu-tune trial: %s\n",
+		t->profile, t->id, e->path, t->profile);
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		size_t lead = strspn(p, " \t");
+		const char *line = p + lead;
+
+		if (lead < n && *line != '#' && !line_key(line, n - lead, "title") &&
+		    !line_key(line, n - lead, "sort-key") &&
+		    !line_key(line, n - lead, "options"))
+			strbuf_printf(&b, "%.*s\n", (int)(n - lead), line);
+		p += n + (p[n] == '\n');
+	}
+	strbuf_puts(&b, "options");
+	if (strv_split_ws(e->options ? e->options : "", &words) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; words && words[i]; i++)
+		if (!strv_contains(t->drop, words[i]))
+			strbuf_printf(&b, " %s", words[i]);
+	for (size_t i = 0; t->args[i]; i++) {
+		if (!state_token_is_safe(t->args[i]))
+			return -EINVAL;
+		strbuf_printf(&b, " %s", t->args[i]);
+	}
+	strbuf_printf(&b, " %s\n", trial_marker(t, marker));
+	if (strbuf_error(&b))
+		return strbuf_error(&b);
+	*ret = strbuf_steal(&b);
+	return 0;
+}
+
+static int sd_trial_selected(const struct sysroot *root)
+{
+	_cleanup_free_ char *v = sdboot_efivar(root, "LoaderEntryOneShot");
+
+	return v && streq(v, SDBOOT_TRIAL_ENTRY);
+}
+
+/* After the change: systemd-boot finds the trial's entry, with every argument and the
+ * marker, and does not boot it by default. */
+static int sd_trial_verify(const struct sysroot *root, const struct trial *t,
+			   struct diag_list *d)
+{
+	_cleanup_boot_facts_ struct boot_facts *b = NULL;
+	_cleanup_strv_free_ char **words = NULL;
+	struct diag_list scratch = {0};
+	const struct bls_entry *e = NULL;
+	char marker[64];
+	int r = boot_facts_read(root, NULL, NULL, NULL, &b, &scratch);
+
+	diag_list_done(&scratch);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < b->sd.n_entries; i++)
+		if (streq(b->sd.entries[i].id, SDBOOT_TRIAL_ENTRY))
+			e = &b->sd.entries[i];
+	if (!e)
+		return diag_error(
+			d, -EIO, NULL, 0,
+			"systemd-boot does not find the trial's entry %s among its entries",
+			SDBOOT_TRIAL_ENTRY);
+	if (strv_split_ws(e->options ? e->options : "", &words) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; t->args[i]; i++)
+		if (!strv_contains(words, t->args[i]))
+			return diag_error(d, -EIO, e->path, e->options_line,
+					  "the trial's entry lacks %s", t->args[i]);
+	if (!strv_contains(words, trial_marker(t, marker)))
+		return diag_error(d, -EIO, e->path, e->options_line,
+				  "the trial's entry lacks %s", marker);
+	if (b->sd.dflt >= 0 && &b->sd.entries[b->sd.dflt] == e)
+		return diag_error(
+			d, -EIO, e->path, 0,
+			"systemd-boot would boot the trial's entry by default (%s), not once: a trial is not possible while that rule picks it (entries without a sort-key whose names sort below this one's, or a default pattern that matches it)",
+			b->sd.rule);
+	return 0;
+}
+
+static const char *const sd_oneshot[] = {"/usr/bin/bootctl", "set-oneshot",
+					 SDBOOT_TRIAL_ENTRY, NULL};
+/* An empty ID unsets the variable (bootctl(1), set-oneshot). */
+static const char *const sd_unset[] = {"/usr/bin/bootctl", "set-oneshot", "", NULL};
+
 const struct boot_backend backend_sdboot = {
 	.name = "systemd-boot",
 	.detect = detect,
@@ -267,6 +457,14 @@ const struct boot_backend backend_sdboot = {
 	.verify = verify,
 	.default_rule =
 		"newest boot/vmlinuz-VERSION (systemd-boot sorts entries by version)",
-	.trial_refuse =
-		"apply --trial is not supported on systemd-boot yet (only on Debian's GRUB)",
+	.trial_files = sd_trials,
+	.trial_file = sd_trial_file,
+	.trial_entry = SDBOOT_TRIAL_ENTRY,
+	.trial_where = "sys/firmware/efi/efivars/LoaderEntryOneShot-" SDBOOT_LOADER_GUID,
+	.trial_text = sd_trial_text,
+	.trial_arm = sd_oneshot,
+	.trial_disarm = sd_unset,
+	.trial_selected = sd_trial_selected,
+	.trial_verify = sd_trial_verify,
+	.trial_unusable = sd_trial_unusable,
 };

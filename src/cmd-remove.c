@@ -67,7 +67,8 @@ int cmd_remove(struct sysroot *root, const struct options *o, int argc, char **a
 	}
 	for (size_t i = 0; r == 0 && (m = managed_file(i)); i++) {
 		/* remove --trial: a trial's entry and record alone. */
-		if (o->trial && m->kind != MANAGED_ENTRY && m->kind != MANAGED_TRIAL)
+		if (o->trial && m->kind != MANAGED_ENTRY && m->kind != MANAGED_TRIAL &&
+		    m->kind != MANAGED_BOOT_ENTRY)
 			continue;
 		/* Only the tokens apply added, from the file it added them to. */
 		bool tokens = m->kind == MANAGED_CMDLINE && !m->hand_edit && st &&

@@ -23,6 +23,9 @@
 /* A trial boot (apply --trial) on Debian's GRUB: the grub.d script that adds its entry
  * (after 10_linux's, so that the default entry keeps its place). */
 #define FRAGMENT_GRUB_TRIAL "etc/grub.d/42_amdgpu-tune-trial"
+/* On systemd-boot: its entry file, in the loader/entries directory of the partition
+ * that holds the default entry (an ESP or XBOOTLDR mounted at efi, boot/efi or boot). */
+#define SDBOOT_TRIAL_ENTRY "amdgpu-tune-trial.conf"
 
 /* The administrator's profiles. */
 #define PROFILEDIR_ETC "etc/amdgpu-tune/profiles"

@@ -446,8 +446,9 @@ char *regen_format(const struct regen_cmd *c)
 	if (c->env)
 		strbuf_printf(&b, "env %s ", c->env);
 	strbuf_puts(&b, base ? base + 1 : argv[0]);
+	/* An empty argument as the shell takes one (bootctl set-oneshot ''). */
 	for (size_t i = 1; argv[i]; i++)
-		strbuf_printf(&b, " %s", argv[i]);
+		strbuf_printf(&b, " %s", *argv[i] ? argv[i] : "''");
 	return b.s;
 }
 

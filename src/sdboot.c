@@ -7,14 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "sdboot.h"
 #include "strv.h"
 #include "sysroot.h"
 #include "util.h"
 
-/* The vendor GUID of systemd-boot's EFI variables (the Boot Loader Interface). */
-#define LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
-#define EFIVAR_MAX  1024
+#define EFIVAR_MAX 1024
 /* A UKI's headers and the sections read from it. */
 #define PE_HEAD_MAX	((size_t)64 * 1024)
 #define PE_SECTION_MAX	((size_t)64 * 1024)
@@ -22,13 +21,14 @@
 
 /* An EFI variable of systemd-boot as efivarfs shows it (4 bytes of attributes, then a
  * UTF-16LE string), in ASCII ('?' for anything else); NULL when absent or unusable. */
-static char *efivar(const struct sysroot *root, const char *name)
+char *sdboot_efivar(const struct sysroot *root, const char *name)
 {
 	_cleanup_free_ char *raw = NULL;
 	char rel[160], *out;
 	size_t len = 0, n = 0;
 
-	snprintf(rel, sizeof(rel), "sys/firmware/efi/efivars/%s-" LOADER_GUID, name);
+	snprintf(rel, sizeof(rel), "sys/firmware/efi/efivars/%s-" SDBOOT_LOADER_GUID,
+		 name);
 	if (sysroot_read_file(root, rel, EFIVAR_MAX, true, &raw, &len) < 0 || len < 6)
 		return NULL;
 	out = calloc(len / 2, 1);
@@ -268,10 +268,17 @@ int sdboot_read(const struct sysroot *root, const char *const *dirs, struct sdbo
 	if (r < 0)
 		return r;
 	bls_sort(s->entries, s->n_entries);
-	oneshot = efivar(root, "LoaderEntryOneShot");
-	efi_default = efivar(root, "LoaderEntryDefault");
-	last = efivar(root, "LoaderEntryLastBooted");
+	oneshot = sdboot_efivar(root, "LoaderEntryOneShot");
+	efi_default = sdboot_efivar(root, "LoaderEntryDefault");
+	last = sdboot_efivar(root, "LoaderEntryLastBooted");
+	/* A trial's selection of its own entry (apply --trial) is the trial's, which
+	 * status reports; the next boot the settings are for is the default one. */
+	if (oneshot && streq(oneshot, SDBOOT_TRIAL_ENTRY)) {
+		free(oneshot);
+		oneshot = NULL;
+	}
 	conf = dirs[0] ? conf_default(root, dirs[0]) : NULL;
+	s->saved = bls_is_saved(efi_default) || bls_is_saved(conf);
 	/* "@saved" needs the EFI variables, which a tree being built has none of. */
 	if ((bls_is_saved(efi_default) || bls_is_saved(conf)) && !oneshot &&
 	    !sysroot_exists(root, "sys/firmware/efi/efivars")) {

@@ -13,12 +13,18 @@
 
 struct sysroot;
 
+/* The vendor GUID of systemd-boot's EFI variables (the Boot Loader Interface). */
+#define SDBOOT_LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+
 struct sdboot {
 	struct bls_entry *entries; /* sorted as systemd-boot shows them */
 	size_t n_entries;
 	ssize_t dflt;	  /* index of the default entry, -1 when not known */
 	const char *rule; /* what chose it (static text) */
 	char *why;	  /* when dflt is -1: why the next boot is not known */
+	/* LoaderEntryDefault or loader.conf's default is @saved: systemd-boot saves
+	 * each boot's entry, and may boot it again next. */
+	bool saved;
 };
 
 /* Reads the entries under the boot directories dirs (relative to the root, NULL-ended;
@@ -29,3 +35,8 @@ int sdboot_read(const struct sysroot *root, const char *const *dirs, struct sdbo
 		struct diag_list *d);
 
 void sdboot_done(struct sdboot *s);
+
+/* The value of systemd-boot's EFI variable name (LoaderEntryOneShot, LoaderInfo) as the
+ * root's sys/firmware/efi/efivars shows it, in ASCII ('?' for anything else); NULL when
+ * it is absent, unreadable, or memory ran out. */
+char *sdboot_efivar(const struct sysroot *root, const char *name);

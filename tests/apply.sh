@@ -961,7 +961,7 @@ else
 	}
 	runs() { sed -n 's/^argv: //p' "$1/var/log/fake-regen.log"; }
 	# The stand-in a killed run started goes on (as a real tool would): until it ended.
-	standin_done() { for _ in $(seq 100); do pgrep -x update-grub > /dev/null || pgrep -x update-initramf > /dev/null || pgrep -x grub-reboot > /dev/null || return 0; sleep 0.1; done; }
+	standin_done() { for _ in $(seq 100); do pgrep -x update-grub > /dev/null || pgrep -x update-initramf > /dev/null || pgrep -x grub-reboot > /dev/null || pgrep -x bootctl > /dev/null || return 0; sleep 0.1; done; }
 	# Runs regen ROOT ARGS..., kills the tool (its command line has PATTERN) while the
 	# stand-in STANDIN runs, waits for that to end; journal=left when a journal stays.
 	killed_in() { # ROOT STANDIN PATTERN ARGS...
@@ -1198,8 +1198,96 @@ else
 	rc2=$?
 	"$bin" --root "$r" apply --trial test-mixed --kernel 6.12.117+deb12-amd64 > /dev/null 2> "$work/err3"
 	rc3=$?
-	tap_check "trial: refused with its reason on systemd-boot (exit $rc), and with --auto or --kernel (exit $rc2, $rc3)" \
-		eval '[ $rc = 4 ] && grep -q "apply --trial is not supported on systemd-boot yet" "$work/err" && [ $rc2 = 2 ] && grep -q -- "--trial and --auto contradict" "$work/err2" && [ $rc3 = 2 ] && grep -q -- "leave out --kernel" "$work/err3"'
+	tap_check "trial: refused with its reason on a systemd-boot tree it did not start (exit $rc), and with --auto or --kernel (exit $rc2, $rc3)" \
+		eval '[ $rc = 4 ] && grep -q "this system was not started by systemd-boot (no LoaderInfo" "$work/err" && [ $rc2 = 2 ] && grep -q -- "--trial and --auto contradict" "$work/err2" && [ $rc3 = 2 ] && grep -q -- "leave out --kernel" "$work/err3"'
+	# ---- systemd-boot: the trial's entry beside the default one, bootctl set-oneshot ----
+	# Its entry file is written on the partition of the default entry (no regeneration:
+	# systemd-boot reads it), and bootctl (the stand-in) sets LoaderEntryOneShot in the
+	# root's sys/firmware/efi/efivars as efivarfs shows it. The real bootctl, FAT and
+	# systemd-boot are tests/e2e/trial.sh's (QEMU with OVMF).
+	sd_var=sys/firmware/efi/efivars
+	sd_guid=4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
+	sd_trial_root() { # DIR: systemd-boot started the root (LoaderInfo), stand-ins
+		sd_root "$1" entry
+		mkdir -p "$1/$sd_var" "$1/usr/bin" "$1/var/log"
+		printf '\007\000\000\000s\000d\000-\000b\000o\000o\000t\000\000\000' > "$1/$sd_var/LoaderInfo-$sd_guid"
+		install -m 755 "$work/fake-regen" "$1/usr/bin/bootctl"
+	}
+	oneshot() { tail -c +5 "$1/$sd_var/LoaderEntryOneShot-$sd_guid" 2> /dev/null | tr -d '\000'; }
+	sd_trial=efi/loader/entries/amdgpu-tune-trial.conf
+	r=$work/sd-trial
+	sd_trial_root "$r"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial test-mixed --memory 64GiB --dry-run > "$work/out" 2>&1
+	rc=$?
+	tap_check "systemd-boot trial: --dry-run shows the entry beside the default one, with its options and the trial's, and bootctl set-oneshot; writes nothing (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^+++ $sd_trial$" "$work/out" && grep -q "^+options root=UUID=0b3c rw quiet systemd.machine_id=5f1e2d3c4b5a69788796a5b4c3d2e1f0 iommu=pt amdgpu.vm_fragment_size=9 amdgpu_tune.trial=[0-9]*$" "$work/out" && grep -q "^  chroot $r bootctl set-oneshot amdgpu-tune-trial.conf$" "$work/out" && [ "$(tree_sum "$r")" = "$before" ]'
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" apply --trial test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "systemd-boot trial: apply --trial writes the entry (the default's kernel and initrd, no sort-key) and the record, runs bootctl set-oneshot alone; LoaderEntryOneShot names it; no state (exit $rc)" \
+		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "/usr/bin/bootctl set-oneshot amdgpu-tune-trial.conf" ] && [ "$(oneshot "$r")" = amdgpu-tune-trial.conf ] && grep -q "^title amdgpu-tune trial: test-mixed$" "$r/$sd_trial" && grep -q "^linux      /5f1e2d3c4b5a69788796a5b4c3d2e1f0/6.12.117+deb12-amd64/linux$" "$r/$sd_trial" && grep -q "^initrd " "$r/$sd_trial" && ! grep -q "^sort-key" "$r/$sd_trial" && [ -e "$r/var/lib/amdgpu-tune/trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]'
+	"$bin" --root "$r" status > "$work/out" 2>&1
+	"$bin" --root "$r" diff test-mixed --memory 64GiB > "$work/out2" 2>&1
+	tap_check "systemd-boot trial: status says the entry amdgpu-tune-trial.conf is selected for the next boot; diff plans for the default entry, which lacks the settings" \
+		eval 'grep -q "^Trial: test-mixed (trial [0-9]*, entry .amdgpu-tune-trial.conf. of systemd-boot)$" "$work/out" && grep -q "Selected for the next boot only" "$work/out" && grep -q "^iommu  *cmdline  *pt  *-  " "$work/out2"'
+	# The trial's boot: systemd-boot took the variable away; confirm applies the
+	# settings the ordinary way (kernel-install, here the stand-in, makes the default
+	# entry again) and removes the trial's entry.
+	rm -f "$r/$sd_var/LoaderEntryOneShot-$sd_guid"
+	booted "$r"
+	"$bin" --root "$r" status > "$work/out" 2>&1
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" confirm > "$work/out2" 2>&1
+	rc=$?
+	tap_check "systemd-boot trial: status in the trial's boot says so; confirm applies it (update-initramfs makes the default entry with iommu=pt), removes the trial's entry and record; nothing to take back (exit $rc)" \
+		eval 'grep -q "This boot is the trial" "$work/out" && [ $rc = 0 ] && [ "$(runs "$r")" = "/usr/sbin/update-initramfs -u -k all" ] && grep -q "^options .* iommu=pt$" "$r/$sd_entry" && [ ! -e "$r/$sd_trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && grep -q "^profile test-mixed$" "$r/var/lib/amdgpu-tune/state"'
+	rm -f "$r/proc/cmdline"
+	# The applied profile's arguments are left out of the entry; remove --trial ends
+	# it and takes the selection back.
+	regen "$r" apply --trial strix-halo-no-iommu --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	e1=$(grep "^options" "$r/$sd_trial")
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" remove --trial > "$work/out" 2>&1
+	rc2=$?
+	tap_check "systemd-boot trial: the entry leaves out the applied profile's iommu=pt, and apply --trial names the module option it keeps (exit $rc); remove --trial removes it and runs bootctl set-oneshot '' (exit $rc2)" \
+		eval '[ $rc = 0 ] && echo "$e1" | grep -q "^options root=UUID=0b3c rw quiet ttm.pages_limit=[0-9]* amd_iommu=off amdgpu_tune.trial=[0-9]*$" && grep -q "keeps the module options of test-mixed that strix-halo-no-iommu does not set (amdgpu.vm_fragment_size)" "$work/err" && [ $rc2 = 0 ] && [ "$(runs "$r")" = "/usr/bin/bootctl set-oneshot " ] && [ -z "$(oneshot "$r")" ] && [ ! -e "$r/$sd_trial" ] && grep -q "^profile test-mixed$" "$r/var/lib/amdgpu-tune/state"'
+	# A kill in bootctl is undone by the next run: entry, record and selection go.
+	killed_in "$r" bootctl "apply --trial" apply --trial rdna2
+	regen "$r" status > /dev/null 2>&1
+	regen "$r" apply test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "systemd-boot trial: a run killed in bootctl set-oneshot is undone by the next: no entry, no record, nothing selected (exit $rc)" \
+		eval '[ "$journal" = left ] && [ $rc = 0 ] && [ ! -e "$r/$sd_trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/trial" ] && [ -z "$(oneshot "$r")" ] && [ ! -e "$r/var/lib/amdgpu-tune/transaction" ]'
+	# Where it cannot: not started by systemd-boot; entries that would make the trial's
+	# the default (no sort-key, names that sort below it): written, checked, undone.
+	r=$work/sd-trial2
+	sd_trial_root "$r"
+	rm "$r/$sd_var/LoaderInfo-$sd_guid"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	sd_trial_root "$r"
+	sed -i '/^sort-key/d' "$r/$sd_entry"
+	mv "$r/$sd_entry" "$r/efi/loader/entries/aaa-debian.conf"
+	echo "/efi/loader/entries/aaa-debian.conf" > "$r/etc/fake-regen/entry"
+	before2=$(tree_sum "$r")
+	: > "$r/var/log/fake-regen.log"
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err2"
+	rc2=$?
+	tap_check "systemd-boot trial: refused when systemd-boot did not start the system (exit $rc); undone when the entry would be the default by sort order (exit $rc2); nothing left" \
+		eval '[ $rc = 4 ] && grep -q "this system was not started by systemd-boot (no LoaderInfo" "$work/err" && [ "$(tree_sum "$work/sd-trial2")" = "$before2" ] && [ $rc2 = 4 ] && grep -q "systemd-boot would boot the trial.s entry by default" "$work/err2" && [ "$(runs "$r")" = "$(printf "/usr/bin/bootctl set-oneshot amdgpu-tune-trial.conf\n/usr/bin/bootctl set-oneshot ")" ] && [ -z "$(oneshot "$r")" ]'
+	# loader.conf's default @saved: systemd-boot would save the trial's entry as the
+	# one to boot after it.
+	sd_trial_root "$r"
+	echo "default @saved" >> "$r/efi/loader/loader.conf"
+	printf '\007\000\000\000x\000.\000c\000o\000n\000f\000\000\000' > "$r/$sd_var/LoaderEntryLastBooted-$sd_guid"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot trial: refused while systemd-boot boots the entry booted last (@saved), nothing written (exit $rc)" \
+		eval '[ $rc = 4 ] && grep -q "boots the entry booted last (@saved)" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
 fi
 
 # ---- 9. a boot loader it cannot write ----
@@ -1773,7 +1861,7 @@ tap_check "... nor do remove and rollback" [ ! -e "$hostile/usr/bin/evil" ]
 fresh
 printf 'version 1\nsnapshot 7\nloader debian-grub\n' > "$hostile/var/lib/amdgpu-tune/transaction"
 chmod 600 "$hostile/var/lib/amdgpu-tune/transaction"
-howto="names snapshot 7, which is missing: the interrupted run cannot be undone from it; check usr/lib/bootc/kargs.d/90-amdgpu-tune.toml, etc/amdgpu-tune/rpm-ostree-kargs, etc/default/grub.d/90-amdgpu-tune.cfg, etc/modprobe.d/90-amdgpu-tune.conf, usr/lib/modprobe.d/90-amdgpu-tune.conf, etc/kernel/cmdline, etc/default/grub and etc/grub.d/42_amdgpu-tune-trial by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal"
+howto="names snapshot 7, which is missing: the interrupted run cannot be undone from it; check usr/lib/bootc/kargs.d/90-amdgpu-tune.toml, etc/amdgpu-tune/rpm-ostree-kargs, etc/default/grub.d/90-amdgpu-tune.cfg, etc/modprobe.d/90-amdgpu-tune.conf, usr/lib/modprobe.d/90-amdgpu-tune.conf, etc/kernel/cmdline, etc/default/grub, efi/loader/entries/amdgpu-tune-trial.conf, boot/efi/loader/entries/amdgpu-tune-trial.conf, boot/loader/entries/amdgpu-tune-trial.conf and etc/grub.d/42_amdgpu-tune-trial by hand ('amdgpu-tune diff' shows them), then run the next apply, rollback or remove with --discard-journal"
 "$bin" --root "$hostile" status > /dev/null 2> "$work/err"
 rc=$?
 if [ $rc = 0 ] && grep -qF "transaction: warning: $howto" "$work/err" && ! grep -q "undoes it first" "$work/err"; then tap_ok "a journal naming a missing snapshot: status warns that it cannot be undone and says what to do (not that the next run undoes it)"; else tap_not_ok "a journal naming a missing snapshot: status (exit $rc) warns that it cannot be undone and says what to do"; sed 's/^/# /' "$work/err"; fi

@@ -1,7 +1,8 @@
 /* A stand-in for update-grub, update-initramfs, grub-reboot and grub-editenv (on
- * /boot/grub/grubenv) inside a test root, built static so
- * it runs after chroot. It appends its argv, environment and open fds above 2 to
- * /var/log/fake-regen.log, then fails when /etc/fake-regen/fail-NAME exists (or
+ * /boot/grub/grubenv) and bootctl set-oneshot (on the root's
+ * /sys/firmware/efi/efivars, as efivarfs shows the variable) inside a test root, built
+ * static so it runs after chroot. It appends its argv, environment and open fds above 2
+ * to /var/log/fake-regen.log, then fails when /etc/fake-regen/fail-NAME exists (or
  * fail-once-NAME, which it removes), and sleeps 2 s when sleep-NAME exists. Signals it
  * inherited as ignored or blocked, a file size limit and a umask other than 022 are
  * logged too.
@@ -34,6 +35,7 @@
  * initramfs_overlay_generate() does. "No changes." and nothing made otherwise. "reset"
  * untracks every file, as rpm-ostree reset does. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
@@ -151,6 +153,33 @@ static int grubenv(const char *name, int argc, char **argv)
 	fputs(kept, f);
 	for (size_t n = strlen(kept); n < 1024; n++)
 		putc('#', f);
+	return fclose(f) != 0;
+}
+
+/* bootctl set-oneshot ID: LoaderEntryOneShot as efivarfs shows it (4 bytes of
+ * attributes, then the ID in UTF-16LE with its NUL); an empty ID removes it. */
+static int oneshot(int argc, char **argv)
+{
+	static const char var[] =
+		"/sys/firmware/efi/efivars/"
+		"LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
+	static const unsigned char attrs[4] = {7, 0, 0, 0};
+	FILE *f;
+
+	if (argc != 3 || strcmp(argv[1], "set-oneshot") != 0 || strlen(argv[2]) > 200)
+		return 2;
+	if (!argv[2][0])
+		return unlink(var) < 0 && errno != ENOENT;
+	f = fopen(var, "w");
+	if (!f)
+		return 1;
+	fwrite(attrs, 1, sizeof(attrs), f);
+	for (const char *c = argv[2];; c++) {
+		putc(*c, f);
+		putc(0, f);
+		if (!*c)
+			break;
+	}
 	return fclose(f) != 0;
 }
 
@@ -774,6 +803,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (strcmp(name, "grub-reboot") == 0 || strcmp(name, "grub-editenv") == 0)
 		return grubenv(name, argc, argv);
+	if (strcmp(name, "bootctl") == 0)
+		return oneshot(argc, argv);
 	if (strcmp(name, "rpm-ostree") == 0 && argc > 1 && strcmp(argv[1], "kargs") == 0)
 		return kargs(argc, argv);
 	if (strcmp(name, "rpm-ostree") == 0 && argc > 1 &&

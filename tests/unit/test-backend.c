@@ -142,7 +142,11 @@ static void test_managed_files(void **state)
 {
 	static const char *const order[] = {
 		FRAGMENT_BOOTC, FRAGMENT_RPM_OSTREE, FRAGMENT_GRUB, FRAGMENT_MODPROBE,
-		FRAGMENT_MODPROBE_USR, KERNEL_CMDLINE, GRUB_DEFAULTS, FRAGMENT_GRUB_TRIAL,
+		FRAGMENT_MODPROBE_USR, KERNEL_CMDLINE, GRUB_DEFAULTS,
+		/* systemd-boot's trial entry, on each partition it may be on */
+		"efi/loader/entries/" SDBOOT_TRIAL_ENTRY,
+		"boot/efi/loader/entries/" SDBOOT_TRIAL_ENTRY,
+		"boot/loader/entries/" SDBOOT_TRIAL_ENTRY, FRAGMENT_GRUB_TRIAL,
 		/* one literal (STATE_DIR "/trial"), not two */
 		(TRIAL_FILE),
 		/* one literal (STATE_DIR "/state"), not two */
@@ -170,6 +174,11 @@ static void test_managed_files(void **state)
 	assert_int_equal(managed_file_lookup(TRIAL_FILE)->kind, MANAGED_TRIAL);
 	assert_true(txn_path_is_cmdline(FRAGMENT_GRUB_TRIAL));
 	assert_false(txn_path_is_cmdline(TRIAL_FILE));
+	/* systemd-boot reads its entry itself: nothing to make again. */
+	assert_int_equal(
+		managed_file_lookup("boot/efi/loader/entries/" SDBOOT_TRIAL_ENTRY)->kind,
+		MANAGED_BOOT_ENTRY);
+	assert_false(txn_path_is_cmdline("boot/efi/loader/entries/" SDBOOT_TRIAL_ENTRY));
 	assert_ptr_equal(backend_for_cmdline_file(KERNEL_CMDLINE, NULL), &backend_sdboot);
 	assert_ptr_equal(backend_for_cmdline_file(GRUB_DEFAULTS, &backend_grub),
 			 &backend_grub);
