@@ -10,11 +10,21 @@ mount -o remount,rw / 2> /dev/null
 echo "E2E begin"
 echo "E2E kernel: $(uname -r)"
 printf 'E2E cmdline: %s\n' "$(cat /proc/cmdline)"
-# A UEFI disk (tests/e2e/uefi.sh): its ESP is the first partition; mounted where the
-# root had it, so that status reads systemd-boot's entries.
+# A UEFI disk (tests/e2e/uefi.sh, trial-sdboot.sh): its ESP is the first partition;
+# mounted where the root had it, so that status reads systemd-boot's entries and apply
+# --trial and kernel-install write them, with the umask Debian's installer gives it in
+# fstab (files 0700: a mode the tool must not try to set). systemd-boot's EFI
+# variables say which entry it started and what it was asked to start next.
 if [ -d /efi ] && [ -b /dev/vda1 ]; then
 	modprobe vfat 2> /dev/null
-	mount -o ro /dev/vda1 /efi && echo "E2E esp: mounted"
+	mount -o umask=0077 /dev/vda1 /efi && echo "E2E esp: mounted"
+fi
+if [ -d /sys/firmware/efi/efivars ]; then
+	mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2> /dev/null
+	for v in LoaderEntrySelected LoaderEntryOneShot; do
+		f=/sys/firmware/efi/efivars/$v-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
+		[ -e "$f" ] && echo "E2E $v: $(cat "$f" | tail -c +5 | tr -d '\000')"
+	done
 fi
 # Loaded before this script: by the initramfs, whose modprobe.d gave its options.
 if [ -d /sys/module/ttm ]; then echo "E2E ttm-from-initramfs: yes"; else echo "E2E ttm-from-initramfs: no"; fi
@@ -39,6 +49,7 @@ if [ -s /e2e-do ]; then
 	sed 's/^/E2E do| /' /tmp/do.out
 fi
 echo "E2E end"
+umount /efi 2> /dev/null
 sync
 echo o > /proc/sysrq-trigger
 while :; do sleep 1; done 2> /dev/null
