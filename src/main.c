@@ -363,7 +363,8 @@ static int check_options(const struct options *o, unsigned given,
 			"--discard-journal and --dry-run contradict each other");
 	if (o->trial && o->auto_apply)
 		return usage_error("--trial and --auto contradict each other");
-	/* The trial's entry boots what GRUB's first entry boots: the newest kernel. */
+	/* The trial's entry boots the kernel of the default one (GRUB's first entry,
+	 * systemd-boot's default): the newest. */
 	if (o->trial && o->req.kernel)
 		return usage_error(
 			"--trial plans for every installed kernel: its entry boots the newest one; leave out --kernel");
