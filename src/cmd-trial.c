@@ -28,14 +28,12 @@ static int trial_verify(const struct sysroot *root, const void *data, struct dia
  * have: its command-line arguments, which the entry leaves out (t->drop); and its module
  * options the trial's profile does not set, which stay in modprobe.d and the initramfs
  * for the trial's boot and go with confirm: a warning names them. 0 or -ENOMEM. */
-static int applied_left(const struct options *o, const struct compared *c,
-			struct trial *t, struct diag_list *d)
+static int applied_left(const struct compared *c, struct trial *t, struct diag_list *d)
 {
 	const struct plan *was = c->state ? c->state->applied : NULL;
 	_cleanup_strbuf_ struct strbuf kept = {0};
 	int r = 0;
 
-	(void)o;
 	for (size_t i = 0; r == 0 && was && i < was->n_settings; i++) {
 		const struct setting *s = &was->settings[i];
 		char *a = NULL;
@@ -143,7 +141,7 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	t.id = id;
 	t.profile = c.planned.profile->name;
 	t.loader = (char *)loader->name;
-	r = applied_left(o, &c, &t, d);
+	r = applied_left(&c, &t, d);
 	if (r < 0)
 		goto fail;
 	t.has_memory = c.planned.facts->mem_known;
