@@ -219,12 +219,13 @@ static int trial_report(const struct sysroot *root, bool json, uint64_t gtt,
 		return json ? strbuf_puts(b, "null") : 0;
 	loader = backend_by_name(t->loader);
 	entry = loader && loader->trial_entry ? loader->trial_entry : TRIAL_ENTRY_ID;
-	booted = trial_booted(root, t);
-	if (loader && loader->trial_selected)
-		selected = loader->trial_selected(root);
+	/* Read once: whether this boot is the trial, and each argument's evidence. */
 	if (sysroot_read_file(root, "proc/cmdline", (size_t)64 * 1024, true, &cmdline,
 			      &len) < 0)
 		cmdline = NULL;
+	booted = cmdline ? trial_on_cmdline(cmdline, t) : -ENOENT;
+	if (loader && loader->trial_selected)
+		selected = loader->trial_selected(root);
 	state = booted == 1 ? "this-boot" : selected == 1 ? "next-boot" : "not-confirmed";
 	if (booted == 1 && selected == 1)
 		r = diag_warning(

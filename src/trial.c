@@ -223,17 +223,21 @@ bool words_have(const char *text, const char *word)
 	return false;
 }
 
+bool trial_on_cmdline(const char *text, const struct trial *t)
+{
+	char marker[64];
+
+	return words_have(text, trial_marker(t, marker));
+}
+
 int trial_booted(const struct sysroot *root, const struct trial *t)
 {
 	_cleanup_free_ char *text = NULL;
-	char marker[64];
 	size_t len;
 	int r = sysroot_read_file(root, "proc/cmdline", (size_t)64 * 1024, true, &text,
 				  &len);
 
-	if (r < 0)
-		return r;
-	return words_have(text, trial_marker(t, marker));
+	return r < 0 ? r : trial_on_cmdline(text, t);
 }
 
 int grubenv_next_entry(const struct sysroot *root, char **ret)

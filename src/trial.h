@@ -73,6 +73,8 @@ const char *trial_marker(const struct trial *t, char buf[static 64]);
 /* Whether the blank-separated words of text (a command line) have word. Pure. */
 bool words_have(const char *text, const char *word);
 
+/* Whether the command line text has t's marker. Pure. */
+bool trial_on_cmdline(const char *text, const struct trial *t);
 /* Whether the running kernel's command line (proc/cmdline) has t's marker: 1, 0, or
  * -errno when it cannot be read. */
 int trial_booted(const struct sysroot *root, const struct trial *t);

@@ -204,6 +204,16 @@ static void test_words(void **state)
 	assert_false(words_have("amdgpu_tune.trial=55\n", "amdgpu_tune.trial=5"));
 	assert_false(words_have("xamdgpu_tune.trial=5\n", "amdgpu_tune.trial=5"));
 	assert_false(words_have("", "amdgpu_tune.trial=5"));
+	/* A trial's marker: its id alone, as a word of its own. */
+	{
+		struct trial t = {.id = "17"};
+
+		assert_true(
+			trial_on_cmdline("root=/dev/vda1 amdgpu_tune.trial=17\n", &t));
+		assert_false(
+			trial_on_cmdline("root=/dev/vda1 amdgpu_tune.trial=171\n", &t));
+		assert_false(trial_on_cmdline("amdgpu_tune.trial=1", &t));
+	}
 }
 
 int main(void)
