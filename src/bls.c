@@ -167,50 +167,74 @@ static int set(char **field, const char *value, size_t len)
 	return 0;
 }
 
-int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_entry *e)
+bool bls_next_line(const char **p, const char *end, unsigned *line, struct bls_line *l)
 {
-	struct strbuf opts = {0};
-	const char *p = text, *end = text + len;
-	unsigned line = 0;
-	int r;
+	while (*p < end) {
+		const char *k = *p, *le = *p, *ke, *v;
 
-	*e = (struct bls_entry){0};
-	r = parse_name(name, ".conf", e);
-	while (r == 0 && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end, *k = p, *ke, *v;
-
-		line++;
-		p = nl ? nl + 1 : end;
+		while (le < end && *le != '\n' && *le != '\r')
+			le++;
+		l->line = *line;
+		if (le < end && *le == '\n')
+			(*line)++;
+		*p = le < end ? le + 1 : end;
 		while (k < le && (*k == ' ' || *k == '\t'))
 			k++;
+		while (le > k && (le[-1] == ' ' || le[-1] == '\t'))
+			le--;
 		if (k == le || *k == '#')
 			continue;
 		for (ke = k; ke < le && *ke != ' ' && *ke != '\t'; ke++)
 			;
+		/* A key without a value is passed over. */
+		if (ke == le)
+			continue;
 		for (v = ke; v < le && (*v == ' ' || *v == '\t'); v++)
 			;
-		while (le > v && (le[-1] == ' ' || le[-1] == '\t' || le[-1] == '\r'))
-			le--;
-#define KEY(s) ((size_t)(ke - k) == strlen(s) && strncmp(k, s, strlen(s)) == 0)
-		if (KEY("title"))
-			r = set(&e->title, v, (size_t)(le - v));
-		else if (KEY("version"))
-			r = set(&e->version, v, (size_t)(le - v));
-		else if (KEY("machine-id"))
-			r = set(&e->machine_id, v, (size_t)(le - v));
-		else if (KEY("sort-key"))
-			r = set(&e->sort_key, v, (size_t)(le - v));
-		else if (KEY("linux") || (KEY("efi") && !e->kernel))
-			r = set(&e->kernel, v, (size_t)(le - v));
-		else if (KEY("options")) {
+		if (le > v && *v == '"' && le[-1] == '"') {
+			v++;
+			le = le - 1 > v ? le - 1 : v;
+		}
+		*l = (struct bls_line){k, (size_t)(ke - k), v, (size_t)(le - v), l->line};
+		return true;
+	}
+	return false;
+}
+
+bool bls_line_is(const struct bls_line *l, const char *key)
+{
+	return l->key_len == strlen(key) && strncmp(l->key, key, l->key_len) == 0;
+}
+
+int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_entry *e)
+{
+	struct strbuf opts = {0};
+	const char *p = text, *end = text + len;
+	unsigned line = 1;
+	struct bls_line l;
+	int r;
+
+	*e = (struct bls_entry){0};
+	r = parse_name(name, ".conf", e);
+	while (r == 0 && bls_next_line(&p, end, &line, &l)) {
+		if (bls_line_is(&l, "title"))
+			r = set(&e->title, l.value, l.value_len);
+		else if (bls_line_is(&l, "version"))
+			r = set(&e->version, l.value, l.value_len);
+		else if (bls_line_is(&l, "machine-id"))
+			r = set(&e->machine_id, l.value, l.value_len);
+		else if (bls_line_is(&l, "sort-key"))
+			r = set(&e->sort_key, l.value, l.value_len);
+		else if (bls_line_is(&l, "linux") ||
+			 (bls_line_is(&l, "efi") && !e->kernel))
+			r = set(&e->kernel, l.value, l.value_len);
+		else if (bls_line_is(&l, "options")) {
 			if (!e->options_line)
-				e->options_line = line;
+				e->options_line = l.line;
 			if (opts.len)
 				strbuf_putc(&opts, ' ');
-			r = strbuf_append(&opts, v, (size_t)(le - v));
+			r = strbuf_append(&opts, l.value, l.value_len);
 		}
-#undef KEY
 	}
 	if (r == 0)
 		r = strbuf_error(&opts);

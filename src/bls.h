@@ -35,6 +35,26 @@ struct bls_entry {
  * strverscmp_improved() do (systemd-analyze compare-versions): <0, 0 or >0. */
 int bls_version_cmp(const char *a, const char *b);
 
+/* A line of a Type #1 entry as systemd-boot reads it (line_get_key_value() in its
+ * boot.c): lines end at '\n' or '\r'; blanks at either end go; empty lines, '#' lines
+ * and a key without a value are passed over; the key ends at the first blank, and the
+ * value, after the blanks that follow, loses a pair of double quotes around it. Key
+ * and value point into the text; line is the line number (counting '\n's). */
+struct bls_line {
+	const char *key;
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+	unsigned line;
+};
+
+/* The next line from *p (before end) into l, *p and *line (from 1) moved past it;
+ * false at the end. Pure. */
+bool bls_next_line(const char **p, const char *end, unsigned *line, struct bls_line *l);
+
+/* Whether l's key is key. */
+bool bls_line_is(const struct bls_line *l, const char *key);
+
 /* Fills e from the Type #1 entry file name (its base name) and text (len bytes): id and
  * boot counter from the name, the keys systemd-boot reads from the text (title, version,
  * machine-id, sort-key, options; each options line adds to the command line). Other

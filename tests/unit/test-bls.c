@@ -123,6 +123,21 @@ static void test_entry_parse(void **state)
 	assert_int_equal(bls_entry_parse(".hidden.conf", "", 0, &e), -EINVAL);
 	assert_int_equal(bls_entry_parse("auto-windows.conf", "", 0, &e), -EINVAL);
 	assert_int_equal(bls_entry_parse("a\tb.conf", "", 0, &e), -EINVAL);
+	/* A carriage return ends a line as a newline does (line_get_key_value()): a
+	 * key hidden behind one is read. Quotes around a value go; a key alone is
+	 * passed over; line numbers count newlines. */
+	entry("cr.conf",
+	      "title T\rsort-key a\r\noptions \"x=1 y\"\n\nversion\n  options\tz \"q\"\r\n",
+	      &e);
+	assert_string_equal(e.title, "T");
+	assert_string_equal(e.sort_key, "a");
+	assert_string_equal(e.options, "x=1 y z \"q\"");
+	assert_int_equal(e.options_line, 2);
+	assert_null(e.version);
+	bls_entry_done(&e);
+	entry("q.conf", "title \"\n", &e);
+	assert_string_equal(e.title, "");
+	bls_entry_done(&e);
 }
 
 static void test_uki(void **state)
