@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "bootcfg.h"
+#include "cmdline.h"
 #include "fragment.h"
 #include "strv.h"
 #include "sysroot.h"
@@ -323,26 +324,72 @@ static const char *sd_trial_unusable(const struct sysroot *root,
 	return NULL;
 }
 
-/* Whether line (n bytes) sets key: the key, then a blank. */
-static bool line_key(const char *line, size_t n, const char *key)
-{
-	size_t k = strlen(key);
+/* The keys of the default entry the trial's keeps (boot_entry_add_type1() in
+ * systemd-boot's boot.c reads them): what boots and how, and the version shown. The
+ * title, sort-key and options are the trial's own; anything else is left out. */
+static const char *const kept_keys[] = {
+	"linux",	"initrd",  "devicetree", "devicetree-overlay",
+	"architecture", "version", "machine-id", NULL};
 
-	return n > k && strncmp(line, key, k) == 0 && (line[k] == ' ' || line[k] == '\t');
+/* key and value (len bytes) as a line systemd-boot reads back as they are: a value
+ * that begins and ends with a double quote in quotes of its own, which it takes off. */
+static void put_line(struct strbuf *b, const char *key, size_t key_len, const char *v,
+		     size_t len)
+{
+	bool quote = len && v[0] == '"' && v[len - 1] == '"';
+
+	strbuf_printf(b, "%.*s %s%.*s%s\n", (int)key_len, key, quote ? "\"" : "",
+		      (int)len, v, quote ? "\"" : "");
 }
 
-/* The default entry's file, every line but its comments, title, sort-key and options
- * kept as it is (the kernel, initrd, devicetree, version, machine-id lines), then the
- * trial's title and options: the default's options without the applied profile's
- * arguments (t->drop), the trial's arguments and its marker. */
+/* The options: the default's, each argument as it is (next_arg()'s spans, quotes and
+ * all) but the applied profile's (t->drop), then the trial's and its marker, before a
+ * "--" and what follows it (init's). */
+static int put_options(struct strbuf *b, const char *opts, const struct trial *t)
+{
+	_cleanup_free_ struct cmdline_span *sp = NULL;
+	size_t n = 0, init = 0;
+	char marker[64];
+	int r = cmdline_spans(opts, &sp, &n, &init);
+
+	if (r < 0)
+		return r;
+	strbuf_puts(b, "options");
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *w =
+			strndup(opts + sp[i].start, sp[i].end - sp[i].start);
+
+		if (!w)
+			return -ENOMEM;
+		if (!strv_contains(t->drop, w))
+			strbuf_printf(b, " %s", w);
+	}
+	for (size_t i = 0; t->args[i]; i++) {
+		if (!state_token_is_safe(t->args[i]))
+			return -EINVAL;
+		strbuf_printf(b, " %s", t->args[i]);
+	}
+	strbuf_printf(b, " %s", trial_marker(t, marker));
+	if (opts[init])
+		strbuf_printf(b, " %s", opts + init);
+	strbuf_putc(b, '\n');
+	return strbuf_error(b);
+}
+
+/* The trial's entry: its title, the default entry's kept_keys lines read as
+ * systemd-boot reads them (bls_next_line()), and the options. A default that boots
+ * an EFI program or a UKI (efi, uki, uki-url), or no linux, is refused: its command
+ * line is not the entry's to add to. */
 static int sd_trial_text(const struct sysroot *root, const struct boot_facts *now,
 			 const struct trial *t, char **ret, struct diag_list *d)
 {
 	const struct bls_entry *e = default_entry(now);
 	_cleanup_strbuf_ struct strbuf b = {0};
-	_cleanup_strv_free_ char **words = NULL;
 	_cleanup_free_ char *text = NULL;
-	char marker[64];
+	const char *p, *end;
+	struct bls_line l;
+	unsigned line = 1;
+	bool linux_seen = false;
 	size_t len = 0;
 	int r;
 
@@ -365,31 +412,25 @@ static int sd_trial_text(const struct sysroot *root, const struct boot_facts *no
 		"# bootctl set-oneshot selects it for one boot.\n"
 		"title amdgpu-tune trial: %s\n",
 		t->profile, t->id, e->path, t->profile);
-	for (const char *p = text; *p;) {
-		size_t n = strcspn(p, "\n");
-		size_t lead = strspn(p, " \t");
-		const char *line = p + lead;
-
-		if (lead < n && *line != '#' && !line_key(line, n - lead, "title") &&
-		    !line_key(line, n - lead, "sort-key") &&
-		    !line_key(line, n - lead, "options"))
-			strbuf_printf(&b, "%.*s\n", (int)(n - lead), line);
-		p += n + (p[n] == '\n');
+	for (p = text, end = text + len; bls_next_line(&p, end, &line, &l);) {
+		if (bls_line_is(&l, "efi") || bls_line_is(&l, "uki") ||
+		    bls_line_is(&l, "uki-url"))
+			return diag_error(
+				d, -EINVAL, e->path, l.line,
+				"systemd-boot boots this entry by default, and its %.*s program takes the command line its own way (a UKI's is built in): a trial entry cannot add arguments to it",
+				(int)l.key_len, l.key);
+		linux_seen |= bls_line_is(&l, "linux");
+		for (size_t k = 0; kept_keys[k]; k++)
+			if (bls_line_is(&l, kept_keys[k]))
+				put_line(&b, l.key, l.key_len, l.value, l.value_len);
 	}
-	strbuf_puts(&b, "options");
-	if (strv_split_ws(e->options ? e->options : "", &words) < 0)
-		return -ENOMEM;
-	for (size_t i = 0; words && words[i]; i++)
-		if (!strv_contains(t->drop, words[i]))
-			strbuf_printf(&b, " %s", words[i]);
-	for (size_t i = 0; t->args[i]; i++) {
-		if (!state_token_is_safe(t->args[i]))
-			return -EINVAL;
-		strbuf_printf(&b, " %s", t->args[i]);
-	}
-	strbuf_printf(&b, " %s\n", trial_marker(t, marker));
-	if (strbuf_error(&b))
-		return strbuf_error(&b);
+	if (!linux_seen)
+		return diag_error(
+			d, -EINVAL, e->path, 0,
+			"systemd-boot boots this entry by default, and it has no linux line to boot the trial's kernel from");
+	r = put_options(&b, e->options ? e->options : "", t);
+	if (r < 0)
+		return r;
 	*ret = strbuf_steal(&b);
 	return 0;
 }

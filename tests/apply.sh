@@ -1226,7 +1226,7 @@ else
 	regen "$r" apply --trial test-mixed --memory 64GiB > "$work/out" 2>&1
 	rc=$?
 	tap_check "systemd-boot trial: apply --trial writes the entry (the default's kernel and initrd, no sort-key) and the record, runs bootctl set-oneshot alone; LoaderEntryOneShot names it; no state (exit $rc)" \
-		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "/usr/bin/bootctl set-oneshot amdgpu-tune-trial.conf" ] && [ "$(oneshot "$r")" = amdgpu-tune-trial.conf ] && grep -q "^title amdgpu-tune trial: test-mixed$" "$r/$sd_trial" && grep -q "^linux      /5f1e2d3c4b5a69788796a5b4c3d2e1f0/6.12.117+deb12-amd64/linux$" "$r/$sd_trial" && grep -q "^initrd " "$r/$sd_trial" && ! grep -q "^sort-key" "$r/$sd_trial" && [ -e "$r/var/lib/amdgpu-tune/trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]'
+		eval '[ $rc = 0 ] && [ "$(runs "$r")" = "/usr/bin/bootctl set-oneshot amdgpu-tune-trial.conf" ] && [ "$(oneshot "$r")" = amdgpu-tune-trial.conf ] && grep -q "^title amdgpu-tune trial: test-mixed$" "$r/$sd_trial" && grep -q "^linux /5f1e2d3c4b5a69788796a5b4c3d2e1f0/6.12.117+deb12-amd64/linux$" "$r/$sd_trial" && grep -q "^initrd " "$r/$sd_trial" && ! grep -q "^sort-key" "$r/$sd_trial" && [ -e "$r/var/lib/amdgpu-tune/trial" ] && [ ! -e "$r/var/lib/amdgpu-tune/state" ]'
 	"$bin" --root "$r" status > "$work/out" 2>&1
 	"$bin" --root "$r" diff test-mixed --memory 64GiB > "$work/out2" 2>&1
 	tap_check "systemd-boot trial: status says the entry amdgpu-tune-trial.conf is selected for the next boot; diff plans for the default entry, which lacks the settings" \
@@ -1288,6 +1288,21 @@ else
 	rc=$?
 	tap_check "systemd-boot trial: refused while systemd-boot boots the entry booted last (@saved), nothing written (exit $rc)" \
 		eval '[ $rc = 4 ] && grep -q "boots the entry booted last (@saved)" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+	# A default entry whose lines hide keys behind carriage returns, as systemd-boot
+	# reads them: the trial's entry keeps only what boots (no sort-key, which would
+	# sort it first); one that boots an EFI program is refused.
+	sd_trial_root "$r"
+	sed -i 's/^version .*/version 6.12.117+deb12-amd64\rsort-key a\rtitle x/' "$r/$sd_entry"
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	c1=$([ $rc = 0 ] && ! grep -q "sort-key" "$r/$sd_trial" && ! grep -q "$(printf '\r')" "$r/$sd_trial" && [ "$(grep -c "^title" "$r/$sd_trial")" = 1 ] && grep -q "^version 6.12.117+deb12-amd64$" "$r/$sd_trial" && echo ok)
+	sd_trial_root "$r"
+	sed -i 's/^linux /efi /' "$r/$sd_entry"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot trial: a default entry with a sort-key behind a carriage return gives an entry without one (${c1:-not so}); one booting an efi program is refused naming its line, nothing written (exit $rc)" \
+		eval '[ "$c1" = ok ] && [ $rc = 2 ] && grep -q "^$sd_entry:6: systemd-boot boots this entry by default, and its efi program" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
 fi
 
 # ---- 9. a boot loader it cannot write ----
