@@ -316,9 +316,8 @@ static const char *sd_trial_unusable(const struct sysroot *root,
 		return "systemd-boot boots a unified kernel image by default, whose command line is built in: a trial entry cannot add arguments to it";
 	if (streq(e->id, SDBOOT_TRIAL_ENTRY))
 		return "systemd-boot boots the trial's own entry by default";
-	/* systemd-boot saves every boot's entry for @saved, the trial's too. */
-	if (now->sd.saved)
-		return "systemd-boot boots the entry booted last (@saved), which after the trial's boot would be the trial's entry again";
+	/* A default of @saved needs no refusal: a boot chosen once is never saved
+	 * (save_selected_entry() in systemd-boot's boot.c returns first). */
 	if (!sd_trial_file(now))
 		return "the entry systemd-boot boots by default is not in loader/entries on efi, boot/efi or boot, where the trial's entry goes beside it";
 	return NULL;

@@ -278,7 +278,6 @@ int sdboot_read(const struct sysroot *root, const char *const *dirs, struct sdbo
 		oneshot = NULL;
 	}
 	conf = dirs[0] ? conf_default(root, dirs[0]) : NULL;
-	s->saved = bls_is_saved(efi_default) || bls_is_saved(conf);
 	/* "@saved" needs the EFI variables, which a tree being built has none of. */
 	if ((bls_is_saved(efi_default) || bls_is_saved(conf)) && !oneshot &&
 	    !sysroot_exists(root, "sys/firmware/efi/efivars")) {

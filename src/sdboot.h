@@ -22,9 +22,6 @@ struct sdboot {
 	ssize_t dflt;	  /* index of the default entry, -1 when not known */
 	const char *rule; /* what chose it (static text) */
 	char *why;	  /* when dflt is -1: why the next boot is not known */
-	/* LoaderEntryDefault or loader.conf's default is @saved: systemd-boot saves
-	 * each boot's entry, and may boot it again next. */
-	bool saved;
 };
 
 /* Reads the entries under the boot directories dirs (relative to the root, NULL-ended;
