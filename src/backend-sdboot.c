@@ -305,7 +305,8 @@ static const struct managed_file *sd_trial_file(const struct boot_facts *now)
 static const char *sd_trial_unusable(const struct sysroot *root,
 				     const struct boot_facts *now)
 {
-	_cleanup_free_ char *info = sdboot_efivar(root, "LoaderInfo");
+	_cleanup_free_ char *info = sdboot_efivar(root, "LoaderInfo"),
+			    *oneshot = sdboot_efivar(root, "LoaderEntryOneShot");
 	const struct bls_entry *e = default_entry(now);
 
 	if (!info)
@@ -316,6 +317,10 @@ static const char *sd_trial_unusable(const struct sysroot *root,
 		return "systemd-boot boots a unified kernel image by default, whose command line is built in: a trial entry cannot add arguments to it";
 	if (streq(e->id, SDBOOT_TRIAL_ENTRY))
 		return "systemd-boot boots the trial's own entry by default";
+	/* A one-shot choice of another entry is the user's: the trial's would replace
+	 * it, and the entry the trial is made from would be that one. */
+	if (oneshot && !streq(oneshot, SDBOOT_TRIAL_ENTRY))
+		return "another entry is selected for the next boot (LoaderEntryOneShot, set by bootctl set-oneshot or systemctl reboot --boot-loader-entry): boot it first, or take the choice back with 'bootctl set-oneshot \"\"'";
 	/* A default of @saved needs no refusal: a boot chosen once is never saved
 	 * (save_selected_entry() in systemd-boot's boot.c returns first). */
 	if (!sd_trial_file(now))

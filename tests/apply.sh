@@ -1287,6 +1287,15 @@ else
 	rc=$?
 	tap_check "systemd-boot trial: with a default of @saved, made from the entry systemd-boot would boot (exit $rc)" \
 		eval '[ $rc = 0 ] && grep -q "^# Made from $sd_entry,$" "$r/$sd_trial"'
+	# Another entry chosen once (bootctl set-oneshot, systemctl reboot
+	# --boot-loader-entry) is the user's: refused, nothing written.
+	sd_trial_root "$r"
+	printf '\007\000\000\000m\000.\000c\000o\000n\000f\000\000\000' > "$r/$sd_var/LoaderEntryOneShot-$sd_guid"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot trial: refused while another entry is selected for the next boot, nothing written (exit $rc)" \
+		eval '[ $rc = 4 ] && grep -q "another entry is selected for the next boot (LoaderEntryOneShot" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
 	# A default entry whose lines hide keys behind carriage returns, as systemd-boot
 	# reads them: the trial's entry keeps only what boots (no sort-key, which would
 	# sort it first); one that boots an EFI program is refused.
