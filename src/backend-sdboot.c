@@ -439,11 +439,18 @@ static int sd_trial_text(const struct sysroot *root, const struct boot_facts *no
 	return 0;
 }
 
+/* Selected: LoaderEntryOneShot names the entry. A variable there that cannot be read
+ * is -EIO (its selection is then taken back all the same). */
 static int sd_trial_selected(const struct sysroot *root)
 {
+	static const char var[] =
+		"sys/firmware/efi/efivars/LoaderEntryOneShot-" SDBOOT_LOADER_GUID;
 	_cleanup_free_ char *v = sdboot_efivar(root, "LoaderEntryOneShot");
+	struct stat st;
 
-	return v && streq(v, SDBOOT_TRIAL_ENTRY);
+	if (v)
+		return streq(v, SDBOOT_TRIAL_ENTRY);
+	return sysroot_stat(root, var, &st) == 0 ? -EIO : 0;
 }
 
 /* After the change: systemd-boot finds the trial's entry, with every argument and the
