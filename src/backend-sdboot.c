@@ -468,9 +468,18 @@ static int sd_trial_verify(const struct sysroot *root, const struct trial *t,
 	diag_list_done(&scratch);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < b->sd.n_entries; i++)
-		if (streq(b->sd.entries[i].id, SDBOOT_TRIAL_ENTRY))
-			e = &b->sd.entries[i];
+	for (size_t i = 0; i < b->sd.n_entries; i++) {
+		if (!streq(b->sd.entries[i].id, SDBOOT_TRIAL_ENTRY))
+			continue;
+		/* Two (one on the ESP, one on XBOOTLDR): systemd-boot takes the first
+		 * it finds, whichever that is. */
+		if (e)
+			return diag_error(
+				d, -EIO, b->sd.entries[i].path, 0,
+				"systemd-boot finds the trial's entry twice, here and in %s",
+				e->path);
+		e = &b->sd.entries[i];
+	}
 	if (!e)
 		return diag_error(
 			d, -EIO, NULL, 0,

@@ -20,6 +20,10 @@ struct plan;
 struct trial;
 
 /* What detection looks at, gathered once by the reader (bootcfg.c). */
+/* The most files a backend's trial entry may be in (systemd-boot's: efi, boot/efi,
+ * boot). */
+#define TRIAL_FILES_MAX 3
+
 struct boot_probe {
 	const char *esp;    /* systemd-boot's directory (relative to the root), or NULL */
 	bool sdboot;	    /* its loader/loader.conf or EFI/systemd is in esp */
@@ -121,7 +125,7 @@ struct boot_backend {
 	 * trial's arguments the entry lacks (0, or -EIO with an error). NULL
 	 * trial_files: --trial is refused, trial_refuse says why. trial_unusable, when
 	 * set, says why this machine cannot run a trial (a static text), or NULL. */
-	const struct managed_file *const *trial_files;
+	const struct managed_file *const *trial_files; /* at most TRIAL_FILES_MAX */
 	const struct managed_file *(*trial_file)(const struct boot_facts *now);
 	/* The entry's ID as the boot loader and its selection command name it, and the
 	 * file (relative to the root) that holds the selection. */

@@ -151,7 +151,7 @@ enum memory_from planned_memory_from(const struct options *o,
 }
 
 /* The trial's record and the files its entry may be in. */
-#define CONFIRM_FILES_MAX 4
+#define CONFIRM_FILES_MAX (1 + TRIAL_FILES_MAX)
 
 /* confirm: the trial's settings must be what the profile plans now, and its entry and
  * record go with the change. 0, -EINVAL (an error in d, a warning with --force) or

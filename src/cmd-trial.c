@@ -67,7 +67,10 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	char id[24];
 	struct trial t = {0};
 	struct trial_check check = {0};
-	struct file_change files[2];
+	/* The entry, the record, and an older entry in each other file it may be in. */
+	struct file_change files[2 + TRIAL_FILES_MAX];
+	char *stale[TRIAL_FILES_MAX] = {NULL};
+	size_t n_stale = 0;
 	struct txn x = {.operation = "trial", .select_trial = true};
 	const struct boot_backend *loader;
 	const struct managed_file *entry;
@@ -155,6 +158,21 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 		r = read_managed(root, TRIAL_FILE, &old_rec, d);
 	if (r == 0)
 		r = read_managed(root, entry->path, &old_script, d);
+	/* An older trial's entry in another of the files (its default entry was on
+	 * another partition then) goes: the boot loader would find two. */
+	for (size_t i = 0;
+	     r == 0 && loader->trial_files[i] && n_stale < ELEMENTSOF(stale); i++) {
+		const char *path = loader->trial_files[i]->path;
+
+		if (streq(path, entry->path))
+			continue;
+		r = read_managed(root, path, &stale[n_stale], d);
+		if (r == 0 && stale[n_stale]) {
+			files[2 + n_stale] =
+				(struct file_change){.path = path, .old = stale[n_stale]};
+			n_stale++;
+		}
+	}
 	if (r < 0)
 		goto fail;
 	files[0] =
@@ -174,7 +192,7 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	x.loader = loader;
 	x.profile_before = c.state ? c.state->profile : NULL;
 	x.files = files;
-	x.n_files = ELEMENTSOF(files);
+	x.n_files = 2 + n_stale;
 	x.verify = trial_verify;
 	x.verify_data = &check;
 	if (was)
@@ -192,6 +210,8 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 		goto fail;
 	}
 	code = run_change(root, o, &x, t.profile, "", done, tail, d);
+	for (size_t i = 0; i < ELEMENTSOF(stale); i++)
+		free(stale[i]);
 	strv_free(t.args);
 	strv_free(t.drop);
 	compared_done(&c);
@@ -200,6 +220,8 @@ fail:
 	code = exit_for(r);
 out:
 	print_diags(d, o);
+	for (size_t i = 0; i < ELEMENTSOF(stale); i++)
+		free(stale[i]);
 	strv_free(t.args);
 	strv_free(t.drop);
 	compared_done(&c);

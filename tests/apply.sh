@@ -1311,6 +1311,16 @@ else
 	rc=$?
 	tap_check "systemd-boot trial: a default entry with a sort-key behind a carriage return gives an entry without one (${c1:-not so}); one booting an efi program is refused naming its line, nothing written (exit $rc)" \
 		eval '[ "$c1" = ok ] && [ $rc = 2 ] && grep -q "^$sd_entry:6: systemd-boot boots this entry by default, and its efi program" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+	# A trial entry left on the other partition (XBOOTLDR at boot) goes with the new
+	# trial; a trial entry that became the default is warned about.
+	sd_trial_root "$r"
+	mkdir -p "$r/boot/loader/entries"
+	printf 'title old\nlinux /x\noptions amdgpu_tune.trial=1\n' > "$r/boot/loader/entries/amdgpu-tune-trial.conf"
+	: > "$r/boot/x"
+	SYSTEMD_XBOOTLDR_PATH=/boot regen "$r" apply --trial test-mixed --memory 64GiB > "$work/out" 2>&1
+	rc=$?
+	tap_check "systemd-boot trial: an older trial's entry on XBOOTLDR is removed with the new trial (exit $rc)" \
+		eval '[ $rc = 0 ] && [ ! -e "$r/boot/loader/entries/amdgpu-tune-trial.conf" ] && [ -e "$r/$sd_trial" ] && grep -q "removed  boot/loader/entries/amdgpu-tune-trial.conf" "$work/out"'
 fi
 
 # ---- 9. a boot loader it cannot write ----
