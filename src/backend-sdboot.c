@@ -149,6 +149,16 @@ static int sdboot_next(const struct sysroot *root, struct boot_facts *b,
 		return b->next_why ? 0 : -ENOMEM;
 	}
 	e = &b->sd.entries[b->sd.dflt];
+	/* A trial's entry, which is to boot once, boots every time (the default entry's
+	 * boot counter ran out, or its sort-key went). */
+	if (streq(e->id, SDBOOT_TRIAL_ENTRY)) {
+		r = diag_warning(
+			d, e->path, 0,
+			"systemd-boot boots the trial's entry by default (%s), not once: 'amdgpu-tune confirm' keeps its settings, 'amdgpu-tune remove --trial' ends it",
+			b->sd.rule);
+		if (r < 0)
+			return r;
+	}
 	opts = squeezed(e->options ? e->options : "");
 	if (!opts || strv_push(&b->next_files, e->path) < 0)
 		return -ENOMEM;

@@ -1321,6 +1321,11 @@ else
 	rc=$?
 	tap_check "systemd-boot trial: an older trial's entry on XBOOTLDR is removed with the new trial (exit $rc)" \
 		eval '[ $rc = 0 ] && [ ! -e "$r/boot/loader/entries/amdgpu-tune-trial.conf" ] && [ -e "$r/$sd_trial" ] && grep -q "removed  boot/loader/entries/amdgpu-tune-trial.conf" "$work/out"'
+	sed -i '/^sort-key/d' "$r/$sd_entry"
+	mv "$r/$sd_entry" "$r/efi/loader/entries/aaa-debian.conf"
+	"$bin" --root "$r" detect > /dev/null 2> "$work/err"
+	tap_check "systemd-boot trial: detect warns when the trial's entry became the default" \
+		grep -q "^$sd_trial: warning: systemd-boot boots the trial.s entry by default" "$work/err"
 fi
 
 # ---- 9. a boot loader it cannot write ----
