@@ -36,9 +36,7 @@ hosts="strix rdna2 nogpu edited fresh"
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 echo "# work directory: $work"
-debdir=$(deb_build) || bail "building the Debian package failed"
-deb=$(ls "$debdir"/amdgpu-tune_*_amd64.deb 2> /dev/null | head -n 1)
-[ -n "$deb" ] || bail "no .deb in $debdir"
+deb_or_bail
 
 # ---- the fleet's base: the stock root with what Ansible needs on a target, cached ----
 # The package's own dependencies too (the names of its Depends), so dpkg -i needs no network.

@@ -151,9 +151,7 @@ run() { # NAME CMD...: a command in the root, its output in $work/NAME.out
 
 # ---- 1. the package, installed as a user would ----
 step "the package"
-debdir=$(deb_build) || bail "building the Debian package failed"
-deb=$(ls "$debdir"/amdgpu-tune_*_amd64.deb 2> /dev/null | head -n 1)
-[ -n "$deb" ] || bail "no .deb in $debdir"
+deb_or_bail
 root_mount proc dev dev/pts
 cp "$deb" "$root/tmp/"
 run install sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends /tmp/${deb##*/}"

@@ -67,9 +67,7 @@ part_down() {
 on_esp() { "$@" -i "$disk@@1M"; }
 
 step "the root: systemd-boot, the package, strix-halo-no-iommu"
-debdir=$(deb_build) || bail "building the Debian package failed"
-deb=$(ls "$debdir"/amdgpu-tune_*_amd64.deb 2> /dev/null | head -n 1)
-[ -n "$deb" ] || bail "no .deb in $debdir"
+deb_or_bail
 # A file system of its own (kernel-install tells the ESP's mount point by st_dev).
 mkdir -m 700 "$esp"
 mount -t tmpfs -o size=512m,mode=0700 tmpfs "$esp" || bail "mounting a tmpfs at $esp failed"

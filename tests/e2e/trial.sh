@@ -63,9 +63,7 @@ part_down() {
 linux_part() { sed -n '/^### BEGIN \/etc\/grub.d\/10_linux ###$/,/^### END/p' "$1/boot/grub/grub.cfg"; }
 
 step "the root: the package, GRUB for the disk"
-debdir=$(deb_build) || bail "building the Debian package failed"
-deb=$(ls "$debdir"/amdgpu-tune_*_amd64.deb 2> /dev/null | head -n 1)
-[ -n "$deb" ] || bail "no .deb in $debdir"
+deb_or_bail
 root_mount proc dev dev/pts
 cp "$deb" "$root/tmp/"
 in_root sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends /tmp/${deb##*/}" > "$work/install.out" 2>&1

@@ -92,9 +92,7 @@ boot() { # NAME
 guest() { sed -n "s/^$2: //p" "$work/$1.guest" | head -n 1; }
 
 step "systemd-boot and kernel-install instead of GRUB"
-debdir=$(deb_build) || bail "building the Debian package failed"
-deb=$(ls "$debdir"/amdgpu-tune_*_amd64.deb 2> /dev/null | head -n 1)
-[ -n "$deb" ] || bail "no .deb in $debdir"
+deb_or_bail
 # A file system of its own (kernel-install tells the ESP's mount point by st_dev), mounted
 # outside the root so that unbinding it keeps its files.
 mkdir -m 700 "$esp"

@@ -147,6 +147,13 @@ tree_copy() { # DEST
 # the directory holding the .deb, .changes and build.log (under $work when the tree is
 # not a git checkout: not cached). DEB_CHECK=1 runs make check
 # inside the build as well (a separate cache entry).
+# The package of this tree (deb_build()) in $deb, or bail.
+deb_or_bail() {
+	debdir=$(deb_build) || bail "building the Debian package failed"
+	deb=$(ls "$debdir"/amdgpu-tune_*_amd64.deb 2> /dev/null | head -n 1)
+	[ -n "$deb" ] || bail "no .deb in $debdir"
+}
+
 deb_build() {
 	for t in dpkg-buildpackage dh; do
 		command -v "$t" > /dev/null || { echo "$me: $t is not installed (apt-get install dpkg-dev debhelper)" >&2; return 1; }
