@@ -1,5 +1,6 @@
 /* apply --trial and confirm: a trial boot (trial.h). */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "change.h"
@@ -55,6 +56,21 @@ static int applied_left(const struct compared *c, struct trial *t, struct diag_l
 			"the trial's boot keeps the module options of %s that %s does not set (%s): a trial changes neither modprobe.d nor the initramfs, and confirm takes them away",
 			c->state->profile, c->planned.profile->name, kept.s);
 	return r;
+}
+
+/* Whether files a and b are in one directory by two paths (efi and boot/efi, a bind
+ * mount or a symlink): the same device and inode. */
+static bool same_dir(const struct sysroot *root, const char *a, const char *b)
+{
+	_cleanup_free_ char *da = strdup(a), *db = strdup(b);
+	char *sa = da ? strrchr(da, '/') : NULL, *sb = db ? strrchr(db, '/') : NULL;
+	struct stat x, y;
+
+	if (!sa || !sb)
+		return false;
+	*sa = *sb = '\0';
+	return sysroot_stat(root, da, &x) == 0 && sysroot_stat(root, db, &y) == 0 &&
+	       x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
 int apply_trial(struct sysroot *root, const struct options *o, const char *name,
@@ -164,7 +180,7 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 	     r == 0 && loader->trial_files[i] && n_stale < ELEMENTSOF(stale); i++) {
 		const char *path = loader->trial_files[i]->path;
 
-		if (streq(path, entry->path))
+		if (streq(path, entry->path) || same_dir(root, path, entry->path))
 			continue;
 		r = read_managed(root, path, &stale[n_stale], d);
 		if (r == 0 && stale[n_stale]) {

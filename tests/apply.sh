@@ -1321,6 +1321,16 @@ else
 	rc=$?
 	tap_check "systemd-boot trial: an older trial's entry on XBOOTLDR is removed with the new trial (exit $rc)" \
 		eval '[ $rc = 0 ] && [ ! -e "$r/boot/loader/entries/amdgpu-tune-trial.conf" ] && [ -e "$r/$sd_trial" ] && grep -q "removed  boot/loader/entries/amdgpu-tune-trial.conf" "$work/out"'
+	# efi reached again as boot/efi (a bind mount, a symlink): the entry is not
+	# taken for an older one there.
+	r2=$work/sd-trial3
+	sd_trial_root "$r2"
+	mkdir -p "$r2/boot" && ln -s ../efi "$r2/boot/efi"
+	regen "$r2" apply --trial test-mixed --memory 64GiB > /dev/null 2>&1
+	regen "$r2" apply --trial rdna2 > "$work/out" 2>&1
+	rc=$?
+	tap_check "systemd-boot trial: apply --trial again with efi also reached as boot/efi keeps the new entry (exit $rc)" \
+		eval '[ $rc = 0 ] && grep -q "^title amdgpu-tune trial: rdna2$" "$r2/$sd_trial" && ! grep -q "removed " "$work/out"'
 	sed -i '/^sort-key/d' "$r/$sd_entry"
 	mv "$r/$sd_entry" "$r/efi/loader/entries/aaa-debian.conf"
 	"$bin" --root "$r" detect > /dev/null 2> "$work/err"
