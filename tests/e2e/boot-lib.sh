@@ -2,7 +2,8 @@
 # persistent disk image in QEMU whose init is tests/e2e/guest-check.sh, and reading what
 # the guest reported. The caller sets disk (the image), qemu_timeout, started and
 # qemu_extra (more QEMU arguments, e.g. the firmware), and defines part_up and part_down,
-# which mount the root's partition at $mnt and unmount it.
+# which mount the root's partition at $mnt and unmount it, and not_trial NAME, which is
+# true when boot NAME did not start the trial's entry (as far as the boot loader tells).
 
 step() { echo "# ---- $* ($(($(date +%s) - started)) s)"; }
 
@@ -44,4 +45,46 @@ cmdline_has() { # NAME ARG
 cmdline_pages() { # NAME
 	# shellcheck disable=SC2046 # one argument per line
 	printf '%s\n' $(guest "$1" cmdline) | sed -n 's/^ttm\.pages_limit=//p' | tail -n 1
+}
+
+# Boot 3 of a trial script, the same on every boot loader: the trial's entry, broken by
+# the caller, panics (panic=5 reboots) and the machine, left to itself, starts the
+# default entry; status says the trial was not confirmed.
+fallen_back() { # NAME
+	boot "$1" reboot
+	result "the machine, left to itself, comes up and the check runs to the end" $?
+	tr -d '\r' < "$work/$1.serial" | grep -q 'Kernel panic' && ! cmdline_has "$1" iommu=pt &&
+		cmdline_has "$1" amd_iommu=off && not_trial "$1"
+	result "the serial log shows the trial's panic, then the default entry booted (amd_iommu=off, no iommu=pt)" $?
+	grep -q '^status|   Not confirmed' "$work/$1.guest"
+	result "guest: status says the trial was not confirmed" $?
+}
+
+# Boots 4 to 6 of a trial script: apply --trial once more, CONFIRM (the command line) in
+# the trial's boot, then two boots of the default entry with the trial's settings and no
+# trial left. pages: ttm.pages_limit of the trial's boot.
+confirmed() { # CONFIRM
+	step "boot 4: a trial, confirmed in it"
+	will_do 'amdgpu-tune apply --trial e2e-trial'
+	boot b3b
+	[ "$(guest b3b do-exit)" = 0 ]
+	result "apply --trial once more in the guest (a whole entry again)" $?
+	will_do "$1"
+	boot b4 $((qemu_timeout * 2))
+	result "the trial boot runs to the end" $?
+	pages=$(cmdline_pages b4)
+	cmdline_has b4 iommu=pt && [ -n "$pages" ] && [ "$(guest b4 ttm.pages_limit)" = "$pages" ] &&
+		[ "$(guest b4 do-exit)" = 0 ] && grep -q '^do| Confirmed the trial: applied e2e-trial' "$work/b4.guest"
+	result "guest: the trial's settings, and confirm exits 0 there" $?
+	for b in b5 b6; do
+		step "boot ${b#b}: the confirmed settings"
+		boot "$b"
+		result "boot ${b#b} runs to the end" $?
+		cmdline_has "$b" iommu=pt && ! cmdline_has "$b" amd_iommu=off && ! guest "$b" cmdline | grep -q 'amdgpu_tune\.trial=' &&
+			[ "$(guest "$b" ttm.pages_limit)" = "$pages" ] && not_trial "$b"
+		result "guest: the default entry has iommu=pt, no amd_iommu=off or trial marker, and ttm.pages_limit is $pages from modprobe.d (got $(guest "$b" ttm.pages_limit))" $?
+		[ "$(guest "$b" status-exit)" = 0 ] && grep -q '^status| Status: *in effect' "$work/$b.guest" &&
+			! grep -q '^status| Trial:' "$work/$b.guest"
+		result "guest: status says e2e-trial is in effect, and there is no trial" $?
+	done
 }

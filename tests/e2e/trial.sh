@@ -46,6 +46,8 @@ mnt=$work/mnt
 lp=
 qemu_extra=
 trap 'part_down; cleanup' EXIT
+# GRUB tells nothing of which entry it started: the marker's absence says it.
+not_trial() { true; }
 
 # The disk's partition (from sector 2048) mounted at $mnt, and unmounted again.
 part_up() {
@@ -158,36 +160,8 @@ grep -qx 'next_entry=amdgpu-tune-trial' "$mnt/boot/grub/grubenv"
 rc=$?
 part_down
 result "the trial's entry lost its initrd line, and it is selected for the next boot" $rc
-boot b3 reboot
-result "the machine, left to itself, comes up and the check runs to the end" $?
-tr -d '\r' < "$work/b3.serial" | grep -q 'Kernel panic' && ! cmdline_has b3 iommu=pt && cmdline_has b3 amd_iommu=off
-result "the serial log shows the trial's panic, then the default entry booted (amd_iommu=off, no iommu=pt)" $?
-grep -q '^status|   Not confirmed' "$work/b3.guest"
-result "guest: status says the trial was not confirmed" $?
-
-step "boot 4: a trial, confirmed in it"
-will_do 'amdgpu-tune apply --trial e2e-trial'
-boot b3b
-[ "$(guest b3b do-exit)" = 0 ]
-result "apply --trial once more in the guest (a whole entry again)" $?
-will_do 'amdgpu-tune confirm'
-boot b4 $((qemu_timeout * 2))
-result "the trial boot runs to the end" $?
-pages=$(cmdline_pages b4)
-cmdline_has b4 iommu=pt && [ -n "$pages" ] && [ "$(guest b4 ttm.pages_limit)" = "$pages" ] &&
-	[ "$(guest b4 do-exit)" = 0 ] && grep -q '^do| Confirmed the trial: applied e2e-trial' "$work/b4.guest"
-result "guest: the trial's settings, and confirm exits 0 there" $?
-for b in b5 b6; do
-	step "boot ${b#b}: the confirmed settings"
-	boot "$b"
-	result "boot ${b#b} runs to the end" $?
-	cmdline_has "$b" iommu=pt && ! cmdline_has "$b" amd_iommu=off && ! guest "$b" cmdline | grep -q 'amdgpu_tune\.trial=' &&
-		[ "$(guest "$b" ttm.pages_limit)" = "$pages" ]
-	result "guest: the default entry has iommu=pt, no amd_iommu=off or trial marker, and ttm.pages_limit is $pages from modprobe.d (got $(guest "$b" ttm.pages_limit))" $?
-	[ "$(guest "$b" status-exit)" = 0 ] && grep -q '^status| Status: *in effect' "$work/$b.guest" &&
-		! grep -q '^status| Trial:' "$work/$b.guest"
-	result "guest: status says e2e-trial is in effect, and there is no trial" $?
-done
+fallen_back b3
+confirmed 'amdgpu-tune confirm'
 part_up
 ! grep -q 'amdgpu-tune-trial' "$mnt/boot/grub/grub.cfg" && [ ! -e "$mnt/etc/grub.d/42_amdgpu-tune-trial" ] &&
 	[ ! -e "$mnt/var/lib/amdgpu-tune/trial" ] && grep -q "^options ttm pages_limit=$pages$" "$mnt/etc/modprobe.d/90-amdgpu-tune.conf"
