@@ -201,6 +201,37 @@ static int sdboot_next(const struct sysroot *root, struct boot_facts *b,
 	return r;
 }
 
+/* The arguments of an entry's options as the kernel takes them (next_arg(): quotes
+ * keep blanks inside an argument) up to a "--", then the words after it (init's, which
+ * kmod also reads for module options: kmod_config_parse_kcmdline()): NULL-ended in
+ * *ret, NULL for none. 0 or -ENOMEM. */
+static int kernel_args(const char *opts, char ***ret)
+{
+	_cleanup_free_ struct cmdline_span *sp = NULL;
+	_cleanup_strv_free_ char **tail = NULL;
+	size_t n = 0, init = 0;
+	int r;
+
+	opts = opts ? opts : "";
+	r = cmdline_spans(opts, &sp, &n, &init);
+	*ret = NULL;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		_cleanup_free_ char *w =
+			strndup(opts + sp[i].start, sp[i].end - sp[i].start);
+
+		r = w ? strv_push(ret, w) : -ENOMEM;
+	}
+	if (r == 0 && opts[init])
+		r = strv_split_ws(opts + init, &tail);
+	for (size_t i = 0; r == 0 && tail && tail[i]; i++)
+		r = strv_push(ret, tail[i]);
+	if (r < 0) {
+		strv_free(*ret);
+		*ret = NULL;
+	}
+	return r;
+}
+
 /* Whether entry e has every argument in present and none in absent; an error finding
  * at e and -EIO when not. */
 static int entry_verify(const struct bls_entry *e, const char *rule, char *const *present,
@@ -208,7 +239,7 @@ static int entry_verify(const struct bls_entry *e, const char *rule, char *const
 {
 	_cleanup_strv_free_ char **words = NULL;
 
-	if (strv_split_ws(e->options ? e->options : "", &words) < 0)
+	if (kernel_args(e->options, &words) < 0)
 		return -ENOMEM;
 	for (int want = 1; want >= 0; want--)
 		for (char *const *p = want ? present : absent; p && *p; p++) {
@@ -358,17 +389,26 @@ static void put_line(struct strbuf *b, const char *key, size_t key_len, const ch
 
 /* The options: the default's, each argument as it is (next_arg()'s spans, quotes and
  * all) but the applied profile's (t->drop), then the trial's and its marker, before a
- * "--" and what follows it (init's). */
-static int put_options(struct strbuf *b, const char *opts, const struct trial *t)
+ * "--" and what follows it (init's); written by put_line(), so that quotes around the
+ * whole stay. A default whose arguments end inside a quote would take the trial's
+ * into its last one: -EINVAL with an error at path. */
+static int put_options(struct strbuf *b, const char *opts, const struct trial *t,
+		       const char *path, unsigned line, struct diag_list *d)
 {
 	_cleanup_free_ struct cmdline_span *sp = NULL;
-	size_t n = 0, init = 0;
+	_cleanup_strbuf_ struct strbuf v = {0};
+	size_t n = 0, init = 0, quotes = 0;
 	char marker[64];
 	int r = cmdline_spans(opts, &sp, &n, &init);
 
 	if (r < 0)
 		return r;
-	strbuf_puts(b, "options");
+	for (size_t i = 0; i < init; i++)
+		quotes += opts[i] == '"';
+	if (quotes % 2)
+		return diag_error(
+			d, -EINVAL, path, line,
+			"systemd-boot boots this entry by default, and its options end inside a quote: the kernel would take the trial's arguments into its last one");
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *w =
 			strndup(opts + sp[i].start, sp[i].end - sp[i].start);
@@ -376,17 +416,20 @@ static int put_options(struct strbuf *b, const char *opts, const struct trial *t
 		if (!w)
 			return -ENOMEM;
 		if (!strv_contains(t->drop, w))
-			strbuf_printf(b, " %s", w);
+			strbuf_printf(&v, "%s%s", v.len ? " " : "", w);
 	}
 	for (size_t i = 0; t->args[i]; i++) {
 		if (!state_token_is_safe(t->args[i]))
 			return -EINVAL;
-		strbuf_printf(b, " %s", t->args[i]);
+		strbuf_printf(&v, "%s%s", v.len ? " " : "", t->args[i]);
 	}
-	strbuf_printf(b, " %s", trial_marker(t, marker));
+	strbuf_printf(&v, "%s%s", v.len ? " " : "", trial_marker(t, marker));
 	if (opts[init])
-		strbuf_printf(b, " %s", opts + init);
-	strbuf_putc(b, '\n');
+		strbuf_printf(&v, " %s", opts + init);
+	r = strbuf_error(&v);
+	if (r < 0)
+		return r;
+	put_line(b, "options", strlen("options"), v.s, v.len);
 	return strbuf_error(b);
 }
 
@@ -442,7 +485,7 @@ static int sd_trial_text(const struct sysroot *root, const struct boot_facts *no
 		return diag_error(
 			d, -EINVAL, e->path, 0,
 			"systemd-boot boots this entry by default, and it has no linux line to boot the trial's kernel from");
-	r = put_options(&b, e->options ? e->options : "", t);
+	r = put_options(&b, e->options ? e->options : "", t, e->path, e->options_line, d);
 	if (r < 0)
 		return r;
 	*ret = strbuf_steal(&b);
@@ -495,7 +538,7 @@ static int sd_trial_verify(const struct sysroot *root, const struct trial *t,
 			d, -EIO, NULL, 0,
 			"systemd-boot does not find the trial's entry %s among its entries",
 			SDBOOT_TRIAL_ENTRY);
-	if (strv_split_ws(e->options ? e->options : "", &words) < 0)
+	if (kernel_args(e->options, &words) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; t->args[i]; i++)
 		if (!strv_contains(words, t->args[i]))

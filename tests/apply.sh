@@ -1311,6 +1311,22 @@ else
 	rc=$?
 	tap_check "systemd-boot trial: a default entry with a sort-key behind a carriage return gives an entry without one (${c1:-not so}); one booting an efi program is refused naming its line, nothing written (exit $rc)" \
 		eval '[ "$c1" = ok ] && [ $rc = 2 ] && grep -q "^$sd_entry:6: systemd-boot boots this entry by default, and its efi program" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+	# The options as the kernel reads them: a value that would begin and end with a
+	# quote keeps it (systemd-boot takes a pair off), and options that end inside a
+	# quote are refused (the kernel would take the trial's arguments into it).
+	sd_trial_root "$r"
+	regen "$r" apply test-mixed --memory 64GiB > /dev/null 2>&1
+	sed -i 's/^options .*/options iommu=pt "foo=a b" root=x -- init="z"/' "$r/$sd_entry"
+	regen "$r" apply --trial strix-halo-no-iommu --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	q1=$([ $rc = 0 ] && grep -q '^options ""foo=a b" root=x ttm.pages_limit=[0-9]* amd_iommu=off amdgpu_tune.trial=[0-9]* -- init="z""$' "$r/$sd_trial" && echo ok)
+	regen "$r" remove --trial > /dev/null 2>&1
+	sed -i 's/^options .*/options root=x foo="bar/' "$r/$sd_entry"
+	before=$(tree_sum "$r")
+	regen "$r" apply --trial strix-halo-no-iommu --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot trial: options that would begin and end with a quote are quoted once more (${q1:-not so}); a default whose options end inside a quote is refused, nothing written (exit $rc)" \
+		eval '[ "$q1" = ok ] && [ $rc = 2 ] && grep -q "^$sd_entry:5: systemd-boot boots this entry by default, and its options end inside a quote" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
 	# A trial entry left on the other partition (XBOOTLDR at boot) goes with the new
 	# trial; a trial entry that became the default is warned about.
 	sd_trial_root "$r"
