@@ -343,12 +343,17 @@ static const struct managed_file *sd_trial_file(const struct boot_facts *now)
 	return NULL;
 }
 
+/* The EFI variable systemd-boot's one-shot choice is in, as efivarfs shows it. */
+static const char oneshot_var[] =
+	"sys/firmware/efi/efivars/LoaderEntryOneShot-" SDBOOT_LOADER_GUID;
+
 static const char *sd_trial_unusable(const struct sysroot *root,
 				     const struct boot_facts *now)
 {
 	_cleanup_free_ char *info = sdboot_efivar(root, "LoaderInfo"),
 			    *oneshot = sdboot_efivar(root, "LoaderEntryOneShot");
 	const struct bls_entry *e = default_entry(now);
+	struct stat st;
 
 	if (!info)
 		return "the trial's entry is selected for one boot through systemd-boot's EFI variable LoaderEntryOneShot (bootctl set-oneshot), and this system was not started by systemd-boot (no LoaderInfo in sys/firmware/efi/efivars)";
@@ -360,6 +365,8 @@ static const char *sd_trial_unusable(const struct sysroot *root,
 		return "systemd-boot boots the trial's own entry by default";
 	/* A one-shot choice of another entry is the user's: the trial's would replace
 	 * it, and the entry the trial is made from would be that one. */
+	if (!oneshot && sysroot_stat(root, oneshot_var, &st) == 0)
+		return "LoaderEntryOneShot is there but cannot be read: it may be another entry's choice for the next boot, which the trial's would replace";
 	if (oneshot && !streq(oneshot, SDBOOT_TRIAL_ENTRY))
 		return "another entry is selected for the next boot (LoaderEntryOneShot, set by bootctl set-oneshot or systemctl reboot --boot-loader-entry): boot it first, or take the choice back with 'bootctl set-oneshot \"\"'";
 	/* A default of @saved needs no refusal: a boot chosen once is never saved
@@ -496,14 +503,12 @@ static int sd_trial_text(const struct sysroot *root, const struct boot_facts *no
  * is -EIO (its selection is then taken back all the same). */
 static int sd_trial_selected(const struct sysroot *root)
 {
-	static const char var[] =
-		"sys/firmware/efi/efivars/LoaderEntryOneShot-" SDBOOT_LOADER_GUID;
 	_cleanup_free_ char *v = sdboot_efivar(root, "LoaderEntryOneShot");
 	struct stat st;
 
 	if (v)
 		return streq(v, SDBOOT_TRIAL_ENTRY);
-	return sysroot_stat(root, var, &st) == 0 ? -EIO : 0;
+	return sysroot_stat(root, oneshot_var, &st) == 0 ? -EIO : 0;
 }
 
 /* After the change: systemd-boot finds the trial's entry, with every argument and the
@@ -574,7 +579,7 @@ const struct boot_backend backend_sdboot = {
 	.trial_files = sd_trials,
 	.trial_file = sd_trial_file,
 	.trial_entry = SDBOOT_TRIAL_ENTRY,
-	.trial_where = "sys/firmware/efi/efivars/LoaderEntryOneShot-" SDBOOT_LOADER_GUID,
+	.trial_where = oneshot_var,
 	.trial_text = sd_trial_text,
 	.trial_arm = sd_oneshot,
 	.trial_disarm = sd_unset,

@@ -1327,6 +1327,13 @@ else
 	rc=$?
 	tap_check "systemd-boot trial: options that would begin and end with a quote are quoted once more (${q1:-not so}); a default whose options end inside a quote is refused, nothing written (exit $rc)" \
 		eval '[ "$q1" = ok ] && [ $rc = 2 ] && grep -q "^$sd_entry:5: systemd-boot boots this entry by default, and its options end inside a quote" "$work/err" && [ "$(tree_sum "$r")" = "$before" ]'
+	# LoaderEntryOneShot there but not readable as a variable: refused.
+	sd_trial_root "$r"
+	printf '\007' > "$r/$sd_var/LoaderEntryOneShot-$sd_guid"
+	regen "$r" apply --trial test-mixed --memory 64GiB > /dev/null 2> "$work/err"
+	rc=$?
+	tap_check "systemd-boot trial: refused while LoaderEntryOneShot cannot be read (exit $rc)" \
+		eval '[ $rc = 4 ] && grep -q "LoaderEntryOneShot is there but cannot be read" "$work/err"'
 	# A trial entry left on the other partition (XBOOTLDR at boot) goes with the new
 	# trial; a trial entry that became the default is warned about.
 	sd_trial_root "$r"
