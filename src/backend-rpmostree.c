@@ -139,7 +139,7 @@ static int default_entry(const struct sysroot *root, struct bls_entry *ret,
 			bls_entry_done(&best);
 			return 1;
 		}
-		r = bls_entry_parse(de->d_name, text, len, &e);
+		r = bls_entry_parse(BLS_GRUB, de->d_name, text, len, &e);
 		if (r == -ENOMEM)
 			goto nomem;
 		if (r < 0)

@@ -476,7 +476,7 @@ static int sd_trial_text(const struct sysroot *root, const struct boot_facts *no
 		"# bootctl set-oneshot selects it for one boot.\n"
 		"title amdgpu-tune trial: %s\n",
 		t->profile, t->id, e->path, t->profile);
-	for (p = text, end = text + len; bls_next_line(&p, end, &line, &l);) {
+	for (p = text, end = text + len; bls_next_line(BLS_SDBOOT, &p, end, &line, &l);) {
 		if (bls_line_is(&l, "efi") || bls_line_is(&l, "uki") ||
 		    bls_line_is(&l, "uki-url"))
 			return diag_error(

@@ -167,12 +167,15 @@ static int set(char **field, const char *value, size_t len)
 	return 0;
 }
 
-bool bls_next_line(const char **p, const char *end, unsigned *line, struct bls_line *l)
+bool bls_next_line(enum bls_reader reader, const char **p, const char *end,
+		   unsigned *line, struct bls_line *l)
 {
+	bool sdboot = reader == BLS_SDBOOT;
+
 	while (*p < end) {
 		const char *k = *p, *le = *p, *ke, *v;
 
-		while (le < end && *le != '\n' && *le != '\r')
+		while (le < end && *le != '\n' && (*le != '\r' || !sdboot))
 			le++;
 		l->line = *line;
 		if (le < end && *le == '\n')
@@ -180,7 +183,8 @@ bool bls_next_line(const char **p, const char *end, unsigned *line, struct bls_l
 		*p = le < end ? le + 1 : end;
 		while (k < le && (*k == ' ' || *k == '\t'))
 			k++;
-		while (le > k && (le[-1] == ' ' || le[-1] == '\t'))
+		while (le > k &&
+		       (le[-1] == ' ' || le[-1] == '\t' || (!sdboot && le[-1] == '\r')))
 			le--;
 		if (k == le || *k == '#')
 			continue;
@@ -191,7 +195,7 @@ bool bls_next_line(const char **p, const char *end, unsigned *line, struct bls_l
 			continue;
 		for (v = ke; v < le && (*v == ' ' || *v == '\t'); v++)
 			;
-		if (le > v && *v == '"' && le[-1] == '"') {
+		if (sdboot && le > v && *v == '"' && le[-1] == '"') {
 			v++;
 			le = le - 1 > v ? le - 1 : v;
 		}
@@ -206,7 +210,8 @@ bool bls_line_is(const struct bls_line *l, const char *key)
 	return l->key_len == strlen(key) && strncmp(l->key, key, l->key_len) == 0;
 }
 
-int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_entry *e)
+int bls_entry_parse(enum bls_reader reader, const char *name, const char *text,
+		    size_t len, struct bls_entry *e)
 {
 	struct strbuf opts = {0};
 	const char *p = text, *end = text + len;
@@ -216,7 +221,7 @@ int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_e
 
 	*e = (struct bls_entry){0};
 	r = parse_name(name, ".conf", e);
-	while (r == 0 && bls_next_line(&p, end, &line, &l)) {
+	while (r == 0 && bls_next_line(reader, &p, end, &line, &l)) {
 		if (bls_line_is(&l, "title"))
 			r = set(&e->title, l.value, l.value_len);
 		else if (bls_line_is(&l, "version"))

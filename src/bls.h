@@ -35,11 +35,20 @@ struct bls_entry {
  * strverscmp_improved() do (systemd-analyze compare-versions): <0, 0 or >0. */
 int bls_version_cmp(const char *a, const char *b);
 
-/* A line of a Type #1 entry as systemd-boot reads it (line_get_key_value() in its
- * boot.c): lines end at '\n' or '\r'; blanks at either end go; empty lines, '#' lines
- * and a key without a value are passed over; the key ends at the first blank, and the
- * value, after the blanks that follow, loses a pair of double quotes around it. Key
- * and value point into the text; line is the line number (counting '\n's). */
+/* Who reads an entry: systemd-boot, or GRUB's blscfg (and ostree, whose entries GRUB
+ * boots). */
+enum bls_reader {
+	BLS_SDBOOT,
+	BLS_GRUB,
+};
+
+/* A line of a Type #1 entry as its reader takes it. systemd-boot (line_get_key_value()
+ * in its boot.c): lines end at '\n' or '\r', and a value loses a pair of double quotes
+ * around it. GRUB's blscfg: lines end at '\n' alone, a '\r' before it is dropped, quotes
+ * stay. Both: blanks at either end go; empty lines, '#' lines and a key without a value
+ * are passed over; the key ends at the first blank, the value starts after the blanks
+ * that follow. Key and value point into the text; line is the line number (counting
+ * '\n's). */
 struct bls_line {
 	const char *key;
 	size_t key_len;
@@ -50,7 +59,8 @@ struct bls_line {
 
 /* The next line from *p (before end) into l, *p and *line (from 1) moved past it;
  * false at the end. Pure. */
-bool bls_next_line(const char **p, const char *end, unsigned *line, struct bls_line *l);
+bool bls_next_line(enum bls_reader reader, const char **p, const char *end,
+		   unsigned *line, struct bls_line *l);
 
 /* Whether l's key is key. */
 bool bls_line_is(const struct bls_line *l, const char *key);
@@ -60,7 +70,8 @@ bool bls_line_is(const struct bls_line *l, const char *key);
  * machine-id, sort-key, options; each options line adds to the command line). Other
  * keys are ignored, as systemd-boot ignores them. 0, -EINVAL (not an entry name: no
  * ".conf", or a name systemd-boot would not load), or -ENOMEM. */
-int bls_entry_parse(const char *name, const char *text, size_t len, struct bls_entry *e);
+int bls_entry_parse(enum bls_reader reader, const char *name, const char *text,
+		    size_t len, struct bls_entry *e);
 
 /* Fills e for a Type #2 entry: id and counter from the name (".efi"), the command line
  * from cmdline (the .cmdline section; NULL: none), title, sort key and version as

@@ -212,7 +212,7 @@ static int read_dir(const struct sysroot *root, const char *top, const char *dir
 					read_error_text(-k));
 				continue;
 			}
-			k = bls_entry_parse(names[i], text, len, &e);
+			k = bls_entry_parse(BLS_SDBOOT, names[i], text, len, &e);
 			if (k == 0 && (k = kernel_missing(root, top, &e, rel, d)) != 0) {
 				bls_entry_done(&e);
 				if (k < 0)

@@ -76,7 +76,7 @@ static void test_version(void **state)
 
 static void entry(const char *name, const char *text, struct bls_entry *e)
 {
-	assert_int_equal(bls_entry_parse(name, text, strlen(text), e), 0);
+	assert_int_equal(bls_entry_parse(BLS_SDBOOT, name, text, strlen(text), e), 0);
 }
 
 static void test_entry_parse(void **state)
@@ -118,11 +118,12 @@ static void test_entry_parse(void **state)
 	assert_int_equal(e.tries_done, 0);
 	bls_entry_done(&e);
 	/* Names systemd-boot does not load. */
-	assert_int_equal(bls_entry_parse("x.cfg", "", 0, &e), -EINVAL);
-	assert_int_equal(bls_entry_parse(".conf", "", 0, &e), -EINVAL);
-	assert_int_equal(bls_entry_parse(".hidden.conf", "", 0, &e), -EINVAL);
-	assert_int_equal(bls_entry_parse("auto-windows.conf", "", 0, &e), -EINVAL);
-	assert_int_equal(bls_entry_parse("a\tb.conf", "", 0, &e), -EINVAL);
+	assert_int_equal(bls_entry_parse(BLS_SDBOOT, "x.cfg", "", 0, &e), -EINVAL);
+	assert_int_equal(bls_entry_parse(BLS_SDBOOT, ".conf", "", 0, &e), -EINVAL);
+	assert_int_equal(bls_entry_parse(BLS_SDBOOT, ".hidden.conf", "", 0, &e), -EINVAL);
+	assert_int_equal(bls_entry_parse(BLS_SDBOOT, "auto-windows.conf", "", 0, &e),
+			 -EINVAL);
+	assert_int_equal(bls_entry_parse(BLS_SDBOOT, "a\tb.conf", "", 0, &e), -EINVAL);
 	/* A carriage return ends a line as a newline does (line_get_key_value()): a
 	 * key hidden behind one is read. Quotes around a value go; a key alone is
 	 * passed over; line numbers count newlines. */
@@ -137,6 +138,16 @@ static void test_entry_parse(void **state)
 	bls_entry_done(&e);
 	entry("q.conf", "title \"\n", &e);
 	assert_string_equal(e.title, "");
+	bls_entry_done(&e);
+	/* GRUB's blscfg (and ostree's entries, which it boots): a line ends at a newline
+	 * alone, a carriage return before it goes, quotes stay. */
+	assert_int_equal(bls_entry_parse(BLS_GRUB, "g.conf",
+					 "title T\rsort-key a\r\noptions \"x=1 y\"\r\n",
+					 37, &e),
+			 0);
+	assert_string_equal(e.title, "T\rsort-key a");
+	assert_null(e.sort_key);
+	assert_string_equal(e.options, "\"x=1 y\"");
 	bls_entry_done(&e);
 }
 
