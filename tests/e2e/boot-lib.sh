@@ -7,6 +7,18 @@
 
 step() { echo "# ---- $* ($(($(date +%s) - started)) s)"; }
 
+# The profile a trial script tries, in the root: strix-halo's TTM limit and iommu=pt.
+trial_profile() {
+	cat > "$root/etc/amdgpu-tune/profiles/e2e-trial.conf" << 'EOF'
+[profile]
+description = e2e: strix-halo's TTM limit and iommu=pt, tried for one boot
+include = strix-halo
+
+[kernel]
+iommu = pt
+EOF
+}
+
 # Boots the disk; the guest's "E2E key: value" lines go to $work/NAME.guest. With
 # reboot, a reboot starts the machine again (a panicking entry's panic=5) instead of
 # ending qemu. 0 when the check ran to its end.

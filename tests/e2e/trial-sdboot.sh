@@ -85,14 +85,7 @@ rc=$?
 tail -n 15 "$work/setup.out" | sed 's/^/# /'
 [ $rc = 0 ] && grep -q 'amd_iommu=off' "$esp"/loader/entries/*.conf
 result "trixie root: systemd-boot, the package, and strix-halo-no-iommu applied (the entries have amd_iommu=off)" $?
-cat > "$root/etc/amdgpu-tune/profiles/e2e-trial.conf" << 'EOF'
-[profile]
-description = e2e: strix-halo's TTM limit and iommu=pt, tried for one boot
-include = strix-halo
-
-[kernel]
-iommu = pt
-EOF
+trial_profile
 # The guest's confirm runs update-initramfs under TCG: only the modules that machine
 # needs (MODULES=dep, set after the chroot's runs, which would take this host's) keeps
 # it to a minute or two.

@@ -77,14 +77,7 @@ GRUB_TERMINAL=serial
 GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
 GRUB_CMDLINE_LINUX="console=ttyS0 panic=5 init=/e2e-check"
 EOF
-cat > "$root/etc/amdgpu-tune/profiles/e2e-trial.conf" << 'EOF'
-[profile]
-description = e2e: strix-halo's TTM limit and iommu=pt, tried for one boot
-include = strix-halo
-
-[kernel]
-iommu = pt
-EOF
+trial_profile
 install -m 755 "$src/tests/e2e/guest-check.sh" "$root/e2e-check"
 # The guest's confirm runs update-initramfs under TCG: only the modules this machine
 # needs (initramfs.conf's MODULES=dep) keeps it to a minute or two.
