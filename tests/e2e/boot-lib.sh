@@ -1,6 +1,6 @@
-# Sourced by tests/e2e/trial.sh and trial-sdboot.sh (after tests/stock/lib.sh): booting a
-# persistent disk image in QEMU whose init is tests/e2e/guest-check.sh, and reading what
-# the guest reported. The caller sets disk (the image), qemu_timeout, started and
+# Sourced by tests/e2e/trial.sh, trial-sdboot.sh and uefi.sh (after tests/stock/lib.sh):
+# making and booting a disk image in QEMU whose init is tests/e2e/guest-check.sh, and
+# reading what the guest reported. The caller sets disk (the image), qemu_timeout, started and
 # qemu_extra (more QEMU arguments, e.g. the firmware), and defines part_up and part_down,
 # which mount the root's partition at $mnt and unmount it, and not_trial NAME, which is
 # true when boot NAME did not start the trial's entry (as far as the boot loader tells).
@@ -17,6 +17,23 @@ include = strix-halo
 [kernel]
 iommu = pt
 EOF
+}
+
+# A GPT disk image OUT for a UEFI boot: the directory ESP as its FAT ESP (256 MiB, from
+# 1 MiB), the root as its ext4 root (4 GiB, from 257 MiB, /dev/vda2). 0 or not.
+uefi_disk() { # ESP OUT
+	rm -f "$work/esp.img" "$work/root.img" "$2"
+	mkfs.vfat -C -F 32 "$work/esp.img" $((256 * 1024)) > /dev/null &&
+		mcopy -s -i "$work/esp.img" "$1"/* ::/ &&
+		truncate -s 4G "$work/root.img" && mkfs.ext4 -q -d "$root" "$work/root.img" &&
+		truncate -s $((1 + 256 + 4096 + 1))M "$2" &&
+		printf 'label: gpt\nstart=1MiB, size=256MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=257MiB, size=4GiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' |
+		sfdisk -q "$2" &&
+		dd if="$work/esp.img" of="$2" bs=1M seek=1 conv=notrunc status=none &&
+		dd if="$work/root.img" of="$2" bs=1M seek=257 conv=notrunc status=none
+	set -- $?
+	rm -f "$work/esp.img" "$work/root.img"
+	return "$1"
 }
 
 # Boots the disk; the guest's "E2E key: value" lines go to $work/NAME.guest. With

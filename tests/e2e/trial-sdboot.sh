@@ -91,16 +91,7 @@ trial_profile
 # it to a minute or two.
 sed -i 's/^MODULES=.*/MODULES=dep/' "$root/etc/initramfs-tools/initramfs.conf"
 root_umount
-mkfs.vfat -C -F 32 "$work/esp.img" $((256 * 1024)) > /dev/null &&
-	mcopy -s -i "$work/esp.img" "$esp"/* ::/ &&
-	truncate -s 4G "$work/root.img" && mkfs.ext4 -q -d "$root" "$work/root.img" &&
-	truncate -s $((1 + 256 + 4096 + 1))M "$disk" &&
-	printf 'label: gpt\nstart=1MiB, size=256MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=257MiB, size=4GiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' |
-	sfdisk -q "$disk" &&
-	dd if="$work/esp.img" of="$disk" bs=1M seek=1 conv=notrunc status=none &&
-	dd if="$work/root.img" of="$disk" bs=1M seek=257 conv=notrunc status=none &&
-	cp "$ovmf_vars" "$work/vars.fd" || bail "making the disk image failed"
-rm -f "$work/esp.img" "$work/root.img"
+uefi_disk "$esp" "$disk" && cp "$ovmf_vars" "$work/vars.fd" || bail "making the disk image failed"
 
 step "boot 0: the default entry; apply --trial"
 will_do "amdgpu-tune apply --trial e2e-trial; rc=\$?; echo oneshot=\$(cat /sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f | tail -c +5 | tr -d '\\000'); exit \$rc"

@@ -23,6 +23,7 @@ set -u
 src=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 me=e2e-uefi
 . "$src/tests/stock/lib.sh"
+. "$src/tests/e2e/boot-lib.sh"
 
 for t in qemu-system-x86_64:qemu-system-x86 mkfs.ext4:e2fsprogs mkfs.vfat:dosfstools mcopy:mtools \
 	sfdisk:fdisk timeout:coreutils; do
@@ -37,8 +38,6 @@ echo "# work directory: $work"
 pages=$((64 * 1024 * 1024 * 1024 * 3 / 4 / 4096))
 esp=$work/esp
 relax='SYSTEMD_RELAX_ESP_CHECKS=1'
-
-step() { echo "# ---- $* ($(($(date +%s) - started)) s)"; }
 
 run() { # NAME CMD...: a command in the root (ESP checks relaxed), its output in $work/NAME.out
 	name=$1
@@ -56,23 +55,16 @@ entries() { cat "$esp"/loader/entries/*.conf 2> /dev/null | sed -n 's/^options *
 # point in it), /dev, and the ESP directory at /efi.
 up() { root_mount proc dev dev/pts && root_bind "$esp" /efi; }
 
-# Boots the disk image made of the ESP and the root; the guest's "E2E key: value" lines
-# go to $work/NAME.guest. 0 when the check ran to its end.
+# Boots a disk image made afresh of the ESP and the root (boot-lib.sh's boot() keeps one
+# disk from boot to boot; here each boot starts from the tree); the guest's "E2E key:
+# value" lines go to $work/NAME.guest. 0 when the check ran to its end.
 boot() { # NAME
 	b=$1
 	root_umount
-	rm -f "$work/esp.img" "$work/root.img" "$work/disk.img"
 	cp "$src/tests/e2e/guest-check.sh" "$root/e2e-check" && chmod 755 "$root/e2e-check" &&
-		mkfs.vfat -C -F 32 "$work/esp.img" $((256 * 1024)) > /dev/null &&
-		mcopy -s -i "$work/esp.img" "$esp"/* ::/ &&
-		truncate -s 4G "$work/root.img" && mkfs.ext4 -q -d "$root" "$work/root.img" &&
-		truncate -s $((1 + 256 + 4096 + 1))M "$work/disk.img" &&
-		printf 'label: gpt\nstart=1MiB, size=256MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=257MiB, size=4GiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' |
-		sfdisk -q "$work/disk.img" &&
-		dd if="$work/esp.img" of="$work/disk.img" bs=1M seek=1 conv=notrunc status=none &&
-		dd if="$work/root.img" of="$work/disk.img" bs=1M seek=257 conv=notrunc status=none
+		uefi_disk "$esp" "$work/disk.img"
 	rc=$?
-	rm -f "$root/e2e-check" "$work/esp.img" "$work/root.img"
+	rm -f "$root/e2e-check"
 	cp "$ovmf_vars" "$work/vars.fd"
 	up
 	[ $rc = 0 ] || return 1
@@ -89,7 +81,6 @@ boot() { # NAME
 	[ $rc = 0 ] && grep -qx 'end' "$work/$b.guest"
 }
 
-guest() { sed -n "s/^$2: //p" "$work/$1.guest" | head -n 1; }
 
 step "systemd-boot and kernel-install instead of GRUB"
 deb_or_bail
