@@ -225,17 +225,14 @@ int apply_trial(struct sysroot *root, const struct options *o, const char *name,
 		r = -ENOMEM;
 		goto fail;
 	}
+	/* run_change() printed the findings. */
 	code = run_change(root, o, &x, t.profile, "", done, tail, d);
-	for (size_t i = 0; i < ELEMENTSOF(stale); i++)
-		free(stale[i]);
-	strv_free(t.args);
-	strv_free(t.drop);
-	compared_done(&c);
-	return code;
+	goto done;
 fail:
 	code = exit_for(r);
 out:
 	print_diags(d, o);
+done:
 	for (size_t i = 0; i < ELEMENTSOF(stale); i++)
 		free(stale[i]);
 	strv_free(t.args);
